@@ -1,0 +1,108 @@
+"""Tandem's application factory. `python app.py` serves the site with gevent."""
+
+if __name__ == "__main__":
+    # Serving directly: cooperative sockets must be in place before anything imports them.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import cli
+from blueprints import auth, health, main
+from blueprints.api import api
+from blueprints.errors import register_error_handlers
+from blueprints.security import register_security
+from config import load_config, redacted_url
+from extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+log = logging.getLogger("tandem")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a Tandem application; `config` overrides settings from config.py."""
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (registers the tables on db.metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL lets readers and one writer work at once; the busy timeout waits out locks."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(cli.users)
+
+
+def serve() -> None:
+    """Serve with Flask-SocketIO's gevent server (WebSocket through simple-websocket)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app()
+    host, port = app.config["HOST"], app.config["PORT"]
+    log.info(
+        "Tandem (%s) on http://%s:%s, database %s, redis %s",
+        app.config["ENV_NAME"],
+        host,
+        port,
+        redacted_url(app.config["SQLALCHEMY_DATABASE_URI"]),
+        redacted_url(app.config.get("REDIS_URL")) or "off (in-process bus)",
+    )
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,1 @@
+"""HTTP blueprints, one per feature. They parse input, call one service, render."""

@@ -1,0 +1,7 @@
+"""The JSON API, version 1, under /api/v1."""
+
+from flask import Blueprint
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from blueprints.api import auth, me  # noqa: E402,F401  (routes register on import)

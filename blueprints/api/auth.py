@@ -1,0 +1,57 @@
+"""Identity for scripts and bots: register, exchange credentials for a token, revoke it."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+from flask_login import login_required
+
+from blueprints.api import api
+from blueprints.api.body import json_body
+from blueprints.limits import (
+    login_ip_limit,
+    login_username_limit,
+    registration_limit,
+    token_write_limit,
+)
+from services import accounts
+from services.errors import Unauthenticated
+from services.validation import string
+
+
+def _credentials() -> tuple[str, str]:
+    body = json_body()
+    username = string(body, "username", max_length=64)
+    password = string(body, "password", max_length=accounts.PASSWORD_MAX, strip=False)
+    return username, password
+
+
+@api.post("/auth/register")
+@registration_limit
+def auth_register():
+    username, password = _credentials()
+    user = accounts.register(username, password)
+    token = accounts.issue_token(user)
+    return jsonify({"token": token, "user": user.to_public()}), 201
+
+
+@api.post("/auth/token")
+@login_ip_limit
+@login_username_limit
+def auth_token():
+    username, password = _credentials()
+    user = accounts.authenticate(username, password)
+    if user is None:
+        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    token = accounts.issue_token(user)
+    return jsonify({"token": token, "user": user.to_public()})
+
+
+@api.delete("/auth/token")
+@token_write_limit
+@login_required
+def auth_token_revoke():
+    token = g.get("api_token")
+    if token is None:
+        raise Unauthenticated("Revoking needs the bearer token itself in the Authorization header.")
+    accounts.revoke_token(token)
+    return "", 204

@@ -1,0 +1,39 @@
+"""Rate-limit rules shared by pages and the JSON API; the figures come from config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app, request
+
+from extensions import limiter
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+def _submitted_username() -> str:
+    """Key for per-account login limits, taken from the form or the JSON body."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    name = data.get("username") if isinstance(data, Mapping) else None
+    if not isinstance(name, str):
+        return "login-user:"
+    return "login-user:" + name.strip().lower()[:64]
+
+
+registration_limit = limiter.shared_limit(
+    _setting("REGISTRATION_RATE_LIMIT"), scope="register", methods=["POST"]
+)
+login_ip_limit = limiter.shared_limit(
+    _setting("LOGIN_RATE_LIMIT"), scope="login-ip", methods=["POST"]
+)
+login_username_limit = limiter.shared_limit(
+    _setting("LOGIN_USERNAME_RATE_LIMIT"),
+    scope="login-user",
+    key_func=_submitted_username,
+    methods=["POST"],
+)
+token_write_limit = limiter.shared_limit(
+    _setting("TOKEN_REVOKE_RATE_LIMIT"), scope="token-write", methods=["POST", "DELETE"]
+)

@@ -1,0 +1,90 @@
+"""Who is asking, and the request-wide defences: bearer tokens, CSRF, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
+from flask_login import AnonymousUserMixin
+
+from extensions import csrf, login_manager
+from models.user import User
+from services import accounts
+from services.errors import Unauthenticated
+
+# Endpoints that exchange credentials for a token: they set no cookie and read no
+# session, so a forged cross-site request gains nothing. They take JSON only.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"api.auth_register", "api.auth_token"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' https: blob:",
+        "connect-src 'self'",
+        "frame-src https://www.youtube.com https://www.youtube-nocookie.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+@login_manager.user_loader
+def _load_session_user(session_id: str) -> User | None:
+    return accounts.load_session_user(session_id)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if request.path.startswith("/api/"):
+        raise Unauthenticated("Sign in or send a valid bearer token.")
+    flash("Please log in to see that page.", "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def bearer_token() -> str | None:
+    """The raw token of an `Authorization: Bearer` header, or None if there is none."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, raw = header.partition(" ")
+    return raw.strip() if scheme.lower() == "bearer" else ""
+
+
+def _resolve_bearer() -> None:
+    """A request with an Authorization header is authenticated by it alone, never by cookie."""
+    raw = bearer_token()
+    if raw is None:
+        g.auth_via = "session"
+        return
+    g.auth_via = "token"
+    token = accounts.token_record(raw) if raw else None
+    g.api_token = token
+    # Flask-Login reads the current user from g._login_user once it is set.
+    g._login_user = token.user if token is not None else AnonymousUserMixin()
+
+
+def _protect_cookie_requests() -> None:
+    if g.get("auth_via") == "token" or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
+        return
+    csrf.protect()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def register_security(app: Flask) -> None:
+    app.before_request(_resolve_bearer)
+    app.before_request(_protect_cookie_requests)
+    app.after_request(_security_headers)

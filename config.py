@@ -1,0 +1,189 @@
+"""Tandem's configuration: every environment variable is read here and nowhere else.
+
+`load_config()` builds one flat dict for `app.config`. The environment picks the
+profile (`TANDEM_ENV`: development, production or testing) and may override single
+settings; `create_app(config=...)` overrides take precedence over both.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+
+PROFILES = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot produce a safe, working site."""
+
+
+def _base(instance_path: Path) -> dict[str, Any]:
+    return {
+        "ENV_NAME": "development",
+        "INSTANCE_PATH": str(instance_path),
+        "HOST": "127.0.0.1",
+        "PORT": 5000,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'tandem.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        "REDIS_URL": None,
+        "PASSWORD_HASH_METHOD": "scrypt",
+        # Request bodies: JSON and forms are small; uploads raise this per route later.
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "SESSION_COOKIE_NAME": "tandem_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_NAME": "tandem_remember",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PREFERRED_URL_SCHEME": "http",
+        # Flask-WTF: CSRF is checked by our own hook so bearer-token API calls skip it.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Flask-Limiter
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_KEY_PREFIX": "tandem-limits",
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "REGISTRATION_RATE_LIMIT": "10 per hour",
+        "LOGIN_RATE_LIMIT": "30 per minute",
+        "LOGIN_USERNAME_RATE_LIMIT": "10 per minute",
+        "TOKEN_REVOKE_RATE_LIMIT": "60 per minute",
+        # Socket.IO
+        "SOCKETIO_CORS_ORIGINS": [],
+        "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        "FORCE_HTTPS_COOKIES": False,
+        "DEBUG": False,
+        "TESTING": False,
+    }
+
+
+def _profile(name: str) -> dict[str, Any]:
+    if name == "production":
+        return {
+            "ENV_NAME": "production",
+            "SESSION_COOKIE_SECURE": True,
+            "REMEMBER_COOKIE_SECURE": True,
+            "PREFERRED_URL_SCHEME": "https",
+        }
+    if name == "testing":
+        # A cheaper scrypt keeps the suite quick; it is still scrypt.
+        return {"ENV_NAME": "testing", "TESTING": True, "PASSWORD_HASH_METHOD": "scrypt:4096:8:1"}
+    return {"ENV_NAME": "development"}
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """Single settings the operator may set; absent variables leave the profile's value."""
+    out: dict[str, Any] = {}
+    if env.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(env["DATABASE_URL"])
+    if env.get("REDIS_URL"):
+        out["REDIS_URL"] = env["REDIS_URL"]
+    if env.get("SECRET_KEY"):
+        out["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("HOST"):
+        out["HOST"] = env["HOST"]
+    if env.get("PORT"):
+        out["PORT"] = _port(env["PORT"])
+    for name in (
+        "REGISTRATION_RATE_LIMIT",
+        "LOGIN_RATE_LIMIT",
+        "LOGIN_USERNAME_RATE_LIMIT",
+        "TOKEN_REVOKE_RATE_LIMIT",
+    ):
+        if env.get(name):
+            out[name] = env[name]
+    if env.get("SOCKETIO_CORS_ORIGINS"):
+        out["SOCKETIO_CORS_ORIGINS"] = [
+            origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
+        ]
+    return out
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"PORT must be a number, got {value!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the development secret key from the instance folder, creating it once."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / SECRET_KEY_FILE
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the settings for one application instance.
+
+    Order of precedence: `overrides`, then environment variables, then the profile,
+    then the base defaults.
+    """
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    name = overrides.get("ENV_NAME") or env.get("TANDEM_ENV") or "development"
+    if name not in PROFILES:
+        raise ConfigError(f"TANDEM_ENV must be one of {', '.join(PROFILES)}, got {name!r}")
+    instance_path = Path(
+        overrides.get("INSTANCE_PATH") or env.get("TANDEM_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
+    )
+    settings = _base(instance_path)
+    settings.update(_profile(name))
+    settings.update(_from_environment(env))
+    settings.update(overrides)
+
+    if settings.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in overrides:
+        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    if not settings.get("SECRET_KEY"):
+        if name == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. A production Tandem refuses to start without it: "
+                'set SECRET_KEY to a long random value (python -c "import secrets; '
+                'print(secrets.token_hex(32))").'
+            )
+        settings["SECRET_KEY"] = instance_secret_key(instance_path)
+    if name == "production" and settings.get("DEBUG"):
+        raise ConfigError("DEBUG must be off in production.")
+    return settings
+
+
+def redacted_url(url: str | None) -> str | None:
+    """A connection URL safe to log: the password replaced by ***."""
+    if not url or "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    if ":" in credentials:
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url

@@ -1,0 +1,1 @@
+"""Domain rules: validate, check permissions, write in one transaction, then publish."""

@@ -1,0 +1,182 @@
+"""Accounts: registration, passwords, sign-in, roles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extensions import db
+from models.clock import as_utc, utcnow
+from models.user import ApiToken, Role, User
+from services.errors import Conflict, NotFound, ValidationError
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
+USERNAME_MAX = 32
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared and stored lower-case."""
+    return username.strip().lower()
+
+
+def validate_username(username: str) -> str:
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise ValidationError(
+            "Usernames are 3 to 32 characters: letters a-z, digits and underscores.",
+            field="username",
+        )
+    return name
+
+
+def validate_password(password: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError(
+            f"Passwords must be at least {PASSWORD_MIN} characters.", field="password"
+        )
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError(
+            f"Passwords must be at most {PASSWORD_MAX} characters.",
+            code="too_long",
+            field="password",
+        )
+    return password
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def register(username: str, password: str, role: Role = Role.USER) -> User:
+    """Create an account; a taken name (in any letter case) is a conflict."""
+    name = validate_username(username)
+    validate_password(password)
+    if find_by_username(name) is not None:
+        raise Conflict("That username is taken.", code="username_taken", field="username")
+    user = User(username=name, password_hash=hash_password(password), role=role.value)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("That username is taken.", code="username_taken", field="username") from None
+    return user
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def get_by_username(username: str) -> User:
+    user = find_by_username(username)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Resolve Flask-Login's stored id ("<user id>.<epoch>"); stale epochs sign out."""
+    user_id, _, epoch = session_id.partition(".")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user with these credentials, or None. Costs one hash either way."""
+    user = find_by_username(username) if len(username) <= USERNAME_MAX else None
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _dummy_hash() -> str:
+    cache = current_app.extensions.setdefault("tandem_dummy_hash", {})
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in cache:
+        cache[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return cache[method]
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; every other session and every token stops working."""
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationError("The current password is wrong.", field="current_password")
+    validate_password(new)
+    user.password_hash = hash_password(new)
+    _end_all_sessions(user)
+    db.session.commit()
+
+
+def _end_all_sessions(user: User) -> None:
+    user.session_epoch += 1
+    now = utcnow()
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+
+
+def set_role(username: str, role: str) -> User:
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise ValidationError(
+            f"Role must be one of {', '.join(r.value for r in Role)}.", field="role"
+        ) from None
+    user = get_by_username(username)
+    user.role = new_role.value
+    db.session.commit()
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new bearer token for `user`; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(raw)))
+    db.session.commit()
+    return raw
+
+
+def token_record(raw: str) -> ApiToken | None:
+    """The live token record for a raw bearer token, or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None:
+        return None
+    now = utcnow()
+    last = token.last_used_at
+    if last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < now:
+        token.last_used_at = now
+        db.session.commit()
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    db.session.commit()
