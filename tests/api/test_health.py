@@ -1,0 +1,42 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from app import create_app
+from tests.conftest import make_app, settings_for
+from tests.support.processes import free_port
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_with_embedded_defaults(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_readyz_names_a_database_that_is_down(tmp_path):
+    nowhere = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=1"
+    app = create_app(settings_for(tmp_path, SQLALCHEMY_DATABASE_URI=nowhere))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert body["failing"] == ["database"]
+    assert body["checks"]["database"] == "down"
+
+
+def test_readyz_checks_redis_when_configured(tmp_path, redis_server):
+    app = make_app(tmp_path, REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI="memory://")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+    redis_server.stop()
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["failing"] == ["redis"]

@@ -1,0 +1,109 @@
+"""Account rules in the service layer."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.user import ApiToken, Role
+from services import accounts
+from services.errors import Conflict, NotFound, ValidationError
+from tests.conftest import PASSWORD
+
+
+def test_register_stores_lowercase_name_and_a_scrypt_hash(app):
+    user = accounts.register("Alice_1", PASSWORD)
+    assert user.username == "alice_1"
+    assert user.role == "user"
+    assert user.password_hash.startswith("scrypt:")
+    assert PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize("name", ["ab", "a" * 33, "bad name", "bad-name", "émile", "<b>x</b>", ""])
+def test_register_rejects_bad_usernames(app, name):
+    with pytest.raises(ValidationError) as caught:
+        accounts.register(name, PASSWORD)
+    assert caught.value.field == "username"
+
+
+@pytest.mark.parametrize("password", ["short", "1234567", "x" * 129])
+def test_register_rejects_bad_passwords(app, password):
+    with pytest.raises(ValidationError) as caught:
+        accounts.register("bob", password)
+    assert caught.value.field == "password"
+
+
+def test_usernames_are_unique_case_insensitively(app):
+    accounts.register("carol", PASSWORD)
+    with pytest.raises(Conflict) as caught:
+        accounts.register("CAROL", PASSWORD)
+    assert caught.value.code == "username_taken"
+
+
+def test_authenticate_checks_the_password(app, user_factory):
+    user = user_factory("dave")
+    assert accounts.authenticate("dave", PASSWORD) == user
+    assert accounts.authenticate("DAVE", PASSWORD) == user
+    assert accounts.authenticate("dave", "wrong password") is None
+    assert accounts.authenticate("nobody", PASSWORD) is None
+    assert accounts.authenticate("x" * 500, PASSWORD) is None
+
+
+def test_tokens_are_stored_hashed_and_revocable(app, user_factory):
+    user = user_factory("erin")
+    raw = accounts.issue_token(user)
+    stored = db.session.scalars(select(ApiToken)).one()
+    assert raw.startswith("tdm_")
+    assert len(raw) > 40
+    assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in stored.token_hash
+    assert accounts.token_record(raw).user == user
+    assert stored.last_used_at is not None
+
+    accounts.revoke_token(stored)
+    assert accounts.token_record(raw) is None
+    assert accounts.token_record("tdm_" + "x" * 43) is None
+    assert accounts.token_record("not-a-token") is None
+
+
+def test_session_ids_carry_the_epoch(app, user_factory):
+    user = user_factory("frank")
+    assert accounts.load_session_user(user.get_id()) == user
+    assert accounts.load_session_user(f"{user.id}.99") is None
+    assert accounts.load_session_user("garbage") is None
+    assert accounts.load_session_user("") is None
+
+
+def test_password_change_ends_sessions_and_tokens(app, user_factory):
+    user = user_factory("grace")
+    old_session = user.get_id()
+    raw = accounts.issue_token(user)
+    accounts.change_password(user, PASSWORD, "a brand new password")
+    assert accounts.load_session_user(old_session) is None
+    assert accounts.load_session_user(user.get_id()) == user
+    assert accounts.token_record(raw) is None
+    assert accounts.authenticate("grace", "a brand new password") == user
+
+
+def test_password_change_needs_the_current_password(app, user_factory):
+    user = user_factory("heidi")
+    with pytest.raises(ValidationError) as caught:
+        accounts.change_password(user, "not my password", "a brand new password")
+    assert caught.value.field == "current_password"
+
+
+def test_set_role(app, user_factory):
+    user_factory("ivan")
+    assert accounts.set_role("ivan", "moderator").is_moderator
+    assert accounts.set_role("IVAN", "admin").is_admin
+    with pytest.raises(ValidationError):
+        accounts.set_role("ivan", "superuser")
+    with pytest.raises(NotFound):
+        accounts.set_role("nobody", "admin")
+
+
+def test_roles_are_user_moderator_admin():
+    assert [role.value for role in Role] == ["user", "moderator", "admin"]
