@@ -21,6 +21,10 @@ from blueprints.errors import register_error_handlers
 from blueprints.security import register_security
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
+from realtime import http as realtime_http
+from realtime import sockets  # noqa: F401  (registers the Socket.IO handlers)
+from realtime.bus import bus
+from realtime.ratelimit import socket_limiter
 
 log = logging.getLogger("tandem")
 
@@ -60,6 +64,8 @@ def register_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    socket_limiter.init_app(app)
+    bus.init_app(app)
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -80,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api)
+    app.register_blueprint(realtime_http.bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -101,6 +108,7 @@ def serve() -> None:
         redacted_url(app.config["SQLALCHEMY_DATABASE_URI"]),
         redacted_url(app.config.get("REDIS_URL")) or "off (in-process bus)",
     )
+    bus.start()
     socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False)
 
 

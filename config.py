@@ -61,6 +61,19 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": "30 per minute",
         "LOGIN_USERNAME_RATE_LIMIT": "10 per minute",
         "TOKEN_REVOKE_RATE_LIMIT": "60 per minute",
+        # The event stream
+        "PRESENCE_TTL_SECONDS": 20.0,
+        "PRESENCE_LINGER_SECONDS": 5.0,
+        "STREAM_RETENTION_SECONDS": 24 * 3600,
+        "STREAM_RETENTION_PER_CHANNEL": 1000,
+        "STREAM_PRUNE_INTERVAL_SECONDS": 300.0,
+        "STREAM_BACKLOG_MAX": 10_000,
+        "STREAM_CATCH_UP_MAX": 10_000,
+        "SSE_KEEPALIVE_SECONDS": 15.0,
+        "LONGPOLL_MAX_TIMEOUT": 30,
+        "SOCKET_EVENT_RATE_LIMIT": "120 per minute",
+        "SOCKET_PING_RATE_LIMIT": "60 per minute",
+        "ECHO_RATE_LIMIT": "30 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
@@ -97,19 +110,45 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         out["HOST"] = env["HOST"]
     if env.get("PORT"):
         out["PORT"] = _port(env["PORT"])
-    for name in (
-        "REGISTRATION_RATE_LIMIT",
-        "LOGIN_RATE_LIMIT",
-        "LOGIN_USERNAME_RATE_LIMIT",
-        "TOKEN_REVOKE_RATE_LIMIT",
-    ):
+    for name in RATE_LIMIT_SETTINGS:
         if env.get(name):
             out[name] = env[name]
+    for name in SECONDS_SETTINGS:
+        if env.get(name):
+            out[name] = _seconds(name, env[name])
     if env.get("SOCKETIO_CORS_ORIGINS"):
         out["SOCKETIO_CORS_ORIGINS"] = [
             origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
         ]
     return out
+
+
+RATE_LIMIT_SETTINGS = (
+    "REGISTRATION_RATE_LIMIT",
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_USERNAME_RATE_LIMIT",
+    "TOKEN_REVOKE_RATE_LIMIT",
+    "SOCKET_EVENT_RATE_LIMIT",
+    "SOCKET_PING_RATE_LIMIT",
+    "ECHO_RATE_LIMIT",
+)
+SECONDS_SETTINGS = (
+    "PRESENCE_TTL_SECONDS",
+    "PRESENCE_LINGER_SECONDS",
+    "SSE_KEEPALIVE_SECONDS",
+    "STREAM_RETENTION_SECONDS",
+    "STREAM_PRUNE_INTERVAL_SECONDS",
+)
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return seconds
 
 
 def _normalise_database_url(url: str) -> str:

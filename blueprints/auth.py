@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -58,6 +58,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
+def _sign_in(user, remember: bool = False) -> None:
+    login_user(user, remember=remember)
+    session["login_id"] = accounts.new_login_id()
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @registration_limit
 def register():
@@ -71,7 +76,7 @@ def register():
             field = getattr(form, error.field or "", None)
             (field.errors if field is not None else form.form_errors).append(error.message)
         else:
-            login_user(user)
+            _sign_in(user)
             flash(f"Welcome to Tandem, {user.username}!", "success")
             return redirect(url_for("main.home"))
     status = 400 if form.is_submitted() else 200
@@ -90,7 +95,7 @@ def login():
         if user is None:
             form.form_errors.append("Wrong username or password.")
         else:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.is_submitted() else 200
@@ -102,6 +107,7 @@ def login():
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        accounts.sign_out(current_user.id, session.get("login_id"))
         logout_user()
         flash("You are signed out.", "info")
         return redirect(url_for("main.home"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from extensions import limiter
 
@@ -37,3 +39,15 @@ login_username_limit = limiter.shared_limit(
 token_write_limit = limiter.shared_limit(
     _setting("TOKEN_REVOKE_RATE_LIMIT"), scope="token-write", methods=["POST", "DELETE"]
 )
+
+
+def user_or_ip() -> str:
+    """Per-account limits for signed-in callers, per IP for everyone else."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
+def per_user(setting: str):
+    """A limit named by a config setting, counted per signed-in user."""
+    return limiter.limit(_setting(setting), key_func=user_or_ip)

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.user import ApiToken, Role, User
+from realtime.bus import bus
 from services.errors import Conflict, NotFound, ValidationError
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
@@ -123,6 +124,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     _end_all_sessions(user)
     db.session.commit()
+    bus.close_connections(user.id)
 
 
 def _end_all_sessions(user: User) -> None:
@@ -178,5 +180,18 @@ def token_record(raw: str) -> ApiToken | None:
 
 
 def revoke_token(token: ApiToken) -> None:
+    """Revoke a token; its open sockets and streams close on every worker."""
     token.revoked_at = utcnow()
     db.session.commit()
+    bus.close_connections(token.user_id, token_id=token.id)
+
+
+def new_login_id() -> str:
+    """Names one browser sign-in, so signing out closes just that session's sockets."""
+    return secrets.token_hex(8)
+
+
+def sign_out(user_id: int, login_id: str | None) -> None:
+    """End one browser sign-in: its live connections close everywhere."""
+    if login_id:
+        bus.close_connections(user_id, login_id=login_id)

@@ -1,0 +1,160 @@
+"""The event bus: the only way anything reaches a client.
+
+Services call `bus.publish(channel, name, data)` after their transaction commits. A
+durable event is stored in the event log first (which gives it its cursor); then the
+event goes to every worker's hub, which fans it out to Socket.IO rooms, SSE streams and
+long-poll waiters.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import gevent
+from flask import Flask
+
+from extensions import db, socketio
+from realtime import store
+from realtime.events import Envelope, is_durable
+from realtime.hub import Hub
+from realtime.ordering import OrderingLock
+from realtime.presence import Presence
+from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
+from realtime.transport import LocalTransport, RedisTransport
+
+log = logging.getLogger(__name__)
+
+
+class Bus:
+    def __init__(self) -> None:
+        self.app: Flask | None = None
+        self.worker_id = uuid.uuid4().hex[:12]
+        self.hub = Hub(lambda: socketio.server)
+        self.transport: LocalTransport | RedisTransport | None = None
+        self.presence: Presence | None = None
+        self._ordering: OrderingLock | None = None
+        self._pruner: gevent.Greenlet | None = None
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to an app. The last app bound is the one this process serves."""
+        self.stop()
+        self.app = app
+        self.hub = Hub(lambda: socketio.server)
+        redis_url = app.config.get("REDIS_URL")
+        if redis_url:
+            self.transport = RedisTransport(redis_url, self.hub.dispatch, self.apply_control)
+            presence_store = RedisPresenceStore(redis_url, self.worker_id)
+        else:
+            self.transport = LocalTransport(self.hub.dispatch, self.apply_control)
+            presence_store = MemoryPresenceStore()
+        self.presence = Presence(
+            presence_store,
+            self.publish,
+            self.hub.has_user,
+            self.hub.local_users,
+            ttl=app.config["PRESENCE_TTL_SECONDS"],
+            linger=app.config["PRESENCE_LINGER_SECONDS"],
+        )
+        self.hub.on_user_connected = self.presence.connected
+        self.hub.on_user_idle = self.presence.idle
+        with app.app_context():
+            self._ordering = OrderingLock(db.engine)
+        app.extensions["tandem_bus"] = self
+
+    # -- publishing -------------------------------------------------------------------
+    def publish(self, channel: str, name: str, data: dict[str, Any]) -> Envelope:
+        """Announce one event. Call it after the transaction that caused it commits."""
+        return self.publish_many([(channel, name, data)])[0]
+
+    def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
+        durable = [item for item in items if is_durable(item[1])]
+        sent: dict[int, Envelope] = {}
+        if durable:
+            with self._ordering.hold():
+                stored = store.append(durable)
+                for envelope in stored:
+                    self.transport.send(envelope)
+            positions = [i for i, item in enumerate(items) if is_durable(item[1])]
+            sent.update(zip(positions, stored, strict=True))
+        for index, (channel, name, data) in enumerate(items):
+            if index not in sent:
+                envelope = Envelope(channel=channel, name=name, data=data)
+                self.transport.send(envelope)
+                sent[index] = envelope
+        return [sent[index] for index in range(len(items))]
+
+    # -- control: applied by every worker's hub ------------------------------------------
+    def subscribe_user(self, user_id: int, channel: str) -> None:
+        """The user now belongs to `channel`: their live connections start receiving it."""
+        self.transport.send_control({"op": "join", "user": user_id, "channel": channel})
+
+    def unsubscribe_user(self, user_id: int, channel: str) -> None:
+        """The user left or was removed: their live connections stop receiving `channel`."""
+        self.transport.send_control({"op": "leave", "user": user_id, "channel": channel})
+
+    def close_connections(
+        self, user_id: int, login_id: str | None = None, token_id: int | None = None
+    ) -> None:
+        """Close the user's live connections of one sign-in, or all of them, everywhere."""
+        self.transport.send_control(
+            {"op": "close", "user": user_id, "login_id": login_id, "token_id": token_id}
+        )
+
+    def apply_control(self, message: dict) -> None:
+        op = message.get("op")
+        if op == "join":
+            self.hub.join(message["user"], message["channel"])
+        elif op == "leave":
+            self.hub.leave(message["user"], message["channel"])
+        elif op == "close":
+            self.hub.close(message["user"], message.get("login_id"), message.get("token_id"))
+        else:
+            log.warning("Unknown control message %r", message)
+
+    # -- background work, started by the serving process ---------------------------------
+    def start(self) -> None:
+        self.transport.start(self._catch_up)
+        self.presence.start()
+        if self._pruner is None:
+            self._pruner = gevent.spawn(self._prune_forever)
+
+    def stop(self) -> None:
+        if isinstance(self.transport, RedisTransport):
+            self.transport.stop()
+        if self.presence is not None:
+            self.presence.stop()
+        if self._pruner is not None:
+            self._pruner.kill(block=False)
+            self._pruner = None
+
+    def _catch_up(self, after_id: int) -> None:
+        """After an outage, hand this worker's hub what other workers published."""
+        with self.app.app_context():
+            missed = store.read_after(after_id, None, limit=self.app.config["STREAM_CATCH_UP_MAX"])
+            db.session.remove()
+        for envelope in missed:
+            self.hub.dispatch(envelope)
+        log.info("Caught up %d event(s) after id %d", len(missed), after_id)
+
+    def _prune_forever(self) -> None:
+        config = self.app.config
+        while True:
+            gevent.sleep(config["STREAM_PRUNE_INTERVAL_SECONDS"])
+            try:
+                with self.app.app_context():
+                    dropped = store.prune(
+                        timedelta(seconds=config["STREAM_RETENTION_SECONDS"]),
+                        config["STREAM_RETENTION_PER_CHANNEL"],
+                    )
+                    db.session.remove()
+                if dropped:
+                    log.info("Pruned %d old stream event(s)", dropped)
+            except Exception:
+                log.exception("Pruning the event log failed")
+
+
+bus = Bus()

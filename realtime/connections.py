@@ -1,0 +1,78 @@
+"""Live connections on this worker: Socket.IO sockets and SSE / long-poll streams.
+
+A connection that is resuming collects live events in `pending` until its backlog has
+been sent, so nothing published meanwhile is lost or sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gevent.queue import Queue
+
+from realtime.events import Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a connection belongs to, and which sign-in it came from."""
+
+    user_id: int
+    login_id: str | None = None
+    token_id: int | None = None
+
+    def matches(self, user_id: int, login_id: str | None, token_id: int | None) -> bool:
+        if user_id != self.user_id:
+            return False
+        if login_id is not None:
+            return login_id == self.login_id
+        if token_id is not None:
+            return token_id == self.token_id
+        return True
+
+
+@dataclass(eq=False)
+class Connection:
+    identity: Identity
+    channels: set[str]
+    transport: str
+    last_id: int = 0
+    pending: list[Envelope] | None = field(default_factory=list)
+
+    @property
+    def user_id(self) -> int:
+        return self.identity.user_id
+
+    @property
+    def replaying(self) -> bool:
+        return self.pending is not None
+
+    def is_new(self, envelope: Envelope) -> bool:
+        return envelope.id is None or envelope.id > self.last_id
+
+    def take_pending(self) -> list[Envelope]:
+        """End the replay: the live events that arrived meanwhile and are still new."""
+        pending, self.pending = self.pending or [], None
+        return [event for event in pending if self.is_new(event)]
+
+
+@dataclass(eq=False)
+class SocketConnection(Connection):
+    sid: str = ""
+
+
+@dataclass(eq=False)
+class StreamConnection(Connection):
+    """An SSE stream or a long-poll request: events wait in a queue for the writer."""
+
+    queue: Queue = field(default_factory=Queue)
+    closed: bool = False
+
+    def deliver(self, envelope: Envelope) -> None:
+        if envelope.id is not None:
+            self.last_id = envelope.id
+        self.queue.put(envelope)
+
+    def close(self) -> None:
+        self.closed = True
+        self.queue.put(None)

@@ -1,0 +1,79 @@
+"""Event names, which of them are durable, and the envelope every transport carries.
+
+This is the one module that names server-to-client events, so Socket.IO, SSE and
+long-polling agree on names and payloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from realtime import cursor as cursors
+
+# Stream-level events
+RESYNC = "resync"
+ECHO = "stream:echo"
+PRESENCE = "presence"
+
+# Durable: stored, given a cursor, replayed on resume.
+DURABLE_PREFIXES = ("message:", "membership:", "moderation:", "party:member_")
+DURABLE_NAMES = frozenset(
+    {
+        ECHO,
+        "notification:new",
+        "party:message",
+        "party:host_changed",
+        "party:ended",
+    }
+)
+# Ephemeral: delivered live only, never stored, no cursor.
+EPHEMERAL_NAMES = frozenset(
+    {
+        PRESENCE,
+        RESYNC,
+        "typing",
+        "party:typing",
+        "party:reaction",
+        "party:state",
+    }
+)
+
+
+def is_durable(name: str) -> bool:
+    if name in EPHEMERAL_NAMES:
+        return False
+    return name in DURABLE_NAMES or name.startswith(DURABLE_PREFIXES)
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def presence_channel(user_id: int) -> str:
+    return f"presence:{user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One event on one channel; `id` is set for durable events once they are stored."""
+
+    channel: str
+    name: str
+    data: dict[str, Any]
+    id: int | None = None
+
+    @property
+    def cursor(self) -> str | None:
+        return cursors.encode(self.id) if self.id is not None else None
+
+    def payload(self) -> dict[str, Any]:
+        """The client-facing payload: the data plus its cursor when durable."""
+        if self.id is None:
+            return self.data
+        return {**self.data, "cursor": self.cursor}
+
+    def to_wire(self) -> bytes:
+        return orjson.dumps({"c": self.channel, "n": self.name, "d": self.data, "i": self.id})

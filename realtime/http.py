@@ -1,0 +1,170 @@
+"""The event stream over HTTP: Server-Sent Events, long-polling, and HTML fragments
+for htmx pages. Thin layers over the bus, like the socket handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import orjson
+from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from flask_login import current_user, login_required
+from gevent.queue import Empty
+
+from blueprints.api.body import json_body
+from blueprints.limits import per_user
+from extensions import db
+from realtime import cursor as cursors
+from realtime import resume, store
+from realtime.bus import bus
+from realtime.connections import Identity, StreamConnection
+from realtime.events import Envelope
+from realtime.fragments import render_fragments
+from services import diagnostics
+from services.errors import ValidationError
+from services.validation import integer
+
+bp = Blueprint("events", __name__)
+
+
+def current_identity() -> Identity:
+    token = g.get("api_token")
+    if token is not None:
+        return Identity(user_id=current_user.id, token_id=token.id)
+    return Identity(user_id=current_user.id, login_id=session.get("login_id"))
+
+
+def _resume_point() -> int | None:
+    """Last-Event-ID (an SSE reconnect) wins over ?cursor= (the first connect)."""
+    header = request.headers.get("Last-Event-ID")
+    if header:
+        return cursors.decode(header, field="Last-Event-ID")
+    raw = request.args.get("cursor")
+    return cursors.decode(raw) if raw else None
+
+
+def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = None) -> str:
+    lines = []
+    if envelope.id is not None:
+        lines.append(f"id: {envelope.cursor}")
+    lines.append(f"event: {name or envelope.name}")
+    body = data if data is not None else orjson.dumps(envelope.payload()).decode()
+    lines.extend(f"data: {line}" for line in body.splitlines() or [""])
+    return "\n".join(lines) + "\n\n"
+
+
+def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
+    keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
+    db.session.remove()  # no database connection is held while streaming
+
+    def generate() -> Iterator[str]:
+        yield "retry: 2000\n\n"
+        for envelope in first:
+            yield from frames(envelope)
+        bus.hub.finish_stream_replay(stream)
+        while not stream.closed:
+            try:
+                envelope = stream.queue.get(timeout=keepalive)
+            except Empty:
+                yield ": keep-alive\n\n"
+                continue
+            if envelope is None:
+                break
+            yield from frames(envelope)
+
+    response = Response(generate(), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    response.call_on_close(lambda: bus.hub.remove_stream(stream))
+    return response
+
+
+@bp.get("/api/v1/events/stream")
+@login_required
+def sse_stream() -> Response:
+    after_id = _resume_point()
+    stream = resume.open_stream(current_identity(), "sse")
+    first = resume.backlog(stream, after_id)
+    return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
+
+
+@bp.get("/events/html")
+@login_required
+def html_stream() -> Response:
+    """For `hx-ext="sse"` pages: each event as rendered fragments named for `sse-swap`."""
+    views = frozenset(request.args.getlist("view"))
+    stream = resume.open_stream(current_identity(), "sse-html")
+    app = current_app._get_current_object()
+    user_id = current_user.id
+
+    def frames(envelope: Envelope) -> list[str]:
+        with app.app_context():
+            rendered = render_fragments(envelope, views, user_id)
+        return [_sse_frame(envelope, name, html) for name, html in rendered]
+
+    return _stream_response(stream, [], frames)
+
+
+@bp.get("/api/v1/events")
+@login_required
+def long_poll():
+    config = current_app.config
+    timeout = _timeout(config["LONGPOLL_MAX_TIMEOUT"])
+    after_id = _resume_point()
+    if after_id is None:
+        return jsonify({"events": [], "cursor": cursors.encode(store.latest_id())})
+    stream = resume.open_stream(current_identity(), "longpoll")
+    try:
+        events = resume.backlog(stream, after_id)
+        db.session.remove()
+        bus.hub.finish_stream_replay(stream)
+        events.extend(_drain(stream))
+        if not events and timeout > 0:
+            try:
+                first = stream.queue.get(timeout=timeout)
+            except Empty:
+                first = None
+            if first is not None:
+                events.append(first)
+                events.extend(_drain(stream))
+    finally:
+        bus.hub.remove_stream(stream)
+    last = max((event.id for event in events if event.id is not None), default=after_id)
+    return jsonify(
+        {
+            "events": [
+                {"id": event.cursor, "event": event.name, "data": event.payload()}
+                for event in events
+            ],
+            "cursor": cursors.encode(max(last, after_id)),
+        }
+    )
+
+
+def _timeout(maximum: int) -> int:
+    raw = request.args.get("timeout")
+    if raw is None:
+        return 25 if maximum >= 25 else maximum
+    if not raw.isdigit():
+        raise ValidationError("'timeout' must be a whole number of seconds.", field="timeout")
+    return integer({"timeout": int(raw)}, "timeout", minimum=0, maximum=maximum)
+
+
+def _drain(stream: StreamConnection) -> list[Envelope]:
+    events = []
+    while True:
+        try:
+            envelope = stream.queue.get_nowait()
+        except Empty:
+            return events
+        if envelope is None:
+            return events
+        events.append(envelope)
+
+
+@bp.post("/api/v1/events/echo")
+@per_user("ECHO_RATE_LIMIT")
+@login_required
+def echo():
+    """Publish a durable test event to your own stream."""
+    envelope = diagnostics.echo(current_user.id, json_body())
+    return jsonify({"event": envelope.name, "cursor": envelope.cursor, "data": envelope.data}), 201

@@ -1,0 +1,189 @@
+"""This worker's fan-out: from one ordered flow of events to its local connections.
+
+Every event reaches the hub once per worker, in publication order, whichever worker
+published it. The hub emits it to the Socket.IO room of its channel and queues it for
+the SSE and long-poll connections subscribed to that channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+
+from realtime.connections import Connection, SocketConnection, StreamConnection
+from realtime.events import Envelope
+
+log = logging.getLogger(__name__)
+
+SEEN_WINDOW = 50_000
+NAMESPACE = "/"
+
+
+class Hub:
+    def __init__(self, socket_server: Callable[[], object]) -> None:
+        self._socket_server = socket_server
+        self.sockets: dict[str, SocketConnection] = {}
+        self.streams: set[StreamConnection] = set()
+        self._streams_by_channel: dict[str, set[StreamConnection]] = defaultdict(set)
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._replaying_sockets: dict[str, SocketConnection] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.max_seen_id = 0
+        self.on_user_connected: Callable[[int, str], None] = lambda _user, _transport: None
+        self.on_user_idle: Callable[[int], None] = lambda _user: None
+
+    # -- events -------------------------------------------------------------------
+    def dispatch(self, envelope: Envelope) -> None:
+        """Deliver one event to local connections; a durable event is delivered once."""
+        if envelope.id is not None:
+            if envelope.id in self._seen:
+                return
+            self._remember(envelope.id)
+        skip = []
+        for sid, socket in self._replaying_sockets.items():
+            if envelope.channel in socket.channels:
+                skip.append(sid)
+                socket.pending.append(envelope)
+        self._emit(envelope, to=envelope.channel, skip_sid=skip or None)
+        for stream in tuple(self._streams_by_channel.get(envelope.channel, ())):
+            if stream.replaying:
+                stream.pending.append(envelope)
+            elif stream.is_new(envelope):
+                stream.deliver(envelope)
+
+    def _remember(self, event_id: int) -> None:
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_WINDOW:
+            self._seen.popitem(last=False)
+        self.max_seen_id = max(self.max_seen_id, event_id)
+
+    def _emit(self, envelope: Envelope, to: str, skip_sid=None) -> None:
+        server = self._socket_server()
+        if server is None:
+            return
+        server.emit(
+            envelope.name,
+            envelope.payload(),
+            to=to,
+            namespace=NAMESPACE,
+            skip_sid=skip_sid,
+            ignore_queue=True,
+        )
+
+    def send_to_socket(self, socket: SocketConnection, envelope: Envelope) -> None:
+        if envelope.id is not None:
+            socket.last_id = max(socket.last_id, envelope.id)
+        self._emit(envelope, to=socket.sid)
+
+    # -- connections ----------------------------------------------------------------
+    def add_socket(self, socket: SocketConnection) -> None:
+        """Register a socket; it collects live events until `finish_replay`."""
+        self.sockets[socket.sid] = socket
+        self._replaying_sockets[socket.sid] = socket
+        server = self._socket_server()
+        for channel in socket.channels:
+            server.enter_room(socket.sid, channel, namespace=NAMESPACE)
+        self._track(socket)
+
+    def finish_socket_replay(self, socket: SocketConnection) -> None:
+        self._replaying_sockets.pop(socket.sid, None)
+        for envelope in socket.take_pending():
+            self.send_to_socket(socket, envelope)
+
+    def remove_socket(self, sid: str) -> SocketConnection | None:
+        socket = self.sockets.pop(sid, None)
+        self._replaying_sockets.pop(sid, None)
+        if socket is not None:
+            self._untrack(socket)
+        return socket
+
+    def add_stream(self, stream: StreamConnection) -> None:
+        self.streams.add(stream)
+        for channel in stream.channels:
+            self._streams_by_channel[channel].add(stream)
+        self._track(stream)
+
+    def finish_stream_replay(self, stream: StreamConnection) -> None:
+        for envelope in stream.take_pending():
+            stream.deliver(envelope)
+
+    def remove_stream(self, stream: StreamConnection) -> None:
+        if stream not in self.streams:
+            return
+        self.streams.discard(stream)
+        for channel in stream.channels:
+            members = self._streams_by_channel.get(channel)
+            if members is not None:
+                members.discard(stream)
+                if not members:
+                    del self._streams_by_channel[channel]
+        self._untrack(stream)
+
+    def _track(self, connection: Connection) -> None:
+        connections = self._by_user[connection.user_id]
+        connections.add(connection)
+        self.on_user_connected(connection.user_id, connection.transport)
+
+    def _untrack(self, connection: Connection) -> None:
+        connections = self._by_user.get(connection.user_id)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._by_user[connection.user_id]
+            self.on_user_idle(connection.user_id)
+
+    def has_user(self, user_id: int) -> bool:
+        return user_id in self._by_user
+
+    def local_users(self) -> list[int]:
+        return list(self._by_user)
+
+    def transport_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for connections in self._by_user.values():
+            for connection in connections:
+                counts[connection.transport] += 1
+        return dict(counts)
+
+    # -- control: membership and sign-outs, applied on every worker ------------------
+    def join(self, user_id: int, channel: str) -> None:
+        server = self._socket_server()
+        for connection in tuple(self._by_user.get(user_id, ())):
+            if channel in connection.channels:
+                continue
+            connection.channels.add(channel)
+            if isinstance(connection, SocketConnection):
+                server.enter_room(connection.sid, channel, namespace=NAMESPACE)
+            else:
+                self._streams_by_channel[channel].add(connection)
+
+    def leave(self, user_id: int, channel: str) -> None:
+        server = self._socket_server()
+        for connection in tuple(self._by_user.get(user_id, ())):
+            if channel not in connection.channels:
+                continue
+            connection.channels.discard(channel)
+            if isinstance(connection, SocketConnection):
+                server.leave_room(connection.sid, channel, namespace=NAMESPACE)
+            else:
+                members = self._streams_by_channel.get(channel)
+                if members is not None:
+                    members.discard(connection)
+
+    def close(self, user_id: int, login_id: str | None = None, token_id: int | None = None) -> int:
+        """Close this worker's connections of one sign-in (or all of a user's)."""
+        server = self._socket_server()
+        closed = 0
+        for connection in tuple(self._by_user.get(user_id, ())):
+            if not connection.identity.matches(user_id, login_id, token_id):
+                continue
+            closed += 1
+            if isinstance(connection, SocketConnection):
+                server.disconnect(connection.sid, namespace=NAMESPACE, ignore_queue=True)
+                self.remove_socket(connection.sid)
+            else:
+                connection.close()
+                self.remove_stream(connection)
+        return closed

@@ -1,0 +1,106 @@
+"""Who is online: leases per worker, published as `presence` events when they change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import gevent
+import redis
+
+from realtime.events import PRESENCE, presence_channel
+from realtime.presence_store import STATUSES, MemoryPresenceStore, RedisPresenceStore
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, str, dict], object]
+
+
+class Presence:
+    def __init__(
+        self,
+        store: MemoryPresenceStore | RedisPresenceStore,
+        publish: Publish,
+        has_local_user: Callable[[int], bool],
+        local_users: Callable[[], list[int]],
+        ttl: float,
+        linger: float,
+    ) -> None:
+        self.store = store
+        self._publish = publish
+        self._has_local_user = has_local_user
+        self._local_users = local_users
+        self.ttl = ttl
+        self.linger = linger
+        self._heartbeat: gevent.Greenlet | None = None
+
+    def connected(self, user_id: int, _transport: str) -> None:
+        """A connection of `user_id` opened on this worker."""
+        try:
+            if self.store.renew([user_id], self.ttl):
+                self._announce(user_id)
+        except redis.RedisError:
+            log.warning("Presence store unreachable; user %s not marked online", user_id)
+
+    def idle(self, user_id: int) -> None:
+        """This worker's last connection of `user_id` closed: wait a moment (a reload,
+        the gap between two long-polls) before calling the user offline."""
+        gevent.spawn_later(self.linger, self._release_if_still_idle, user_id)
+
+    def _release_if_still_idle(self, user_id: int) -> None:
+        if self._has_local_user(user_id):
+            return
+        try:
+            if self.store.release(user_id):
+                self._announce(user_id)
+        except redis.RedisError:
+            log.warning("Presence store unreachable; user %s's lease will expire", user_id)
+
+    def set_status(self, user_id: int, status: str) -> dict:
+        if status not in STATUSES:
+            raise ValueError(status)
+        self.store.set_status(user_id, status)
+        return self._announce(user_id)
+
+    def snapshot(self, user_id: int) -> dict:
+        seen = self.store.last_seen(user_id)
+        return {
+            "user_id": user_id,
+            "status": self.store.status(user_id),
+            "last_seen": datetime.fromtimestamp(seen, UTC).isoformat().replace("+00:00", "Z")
+            if seen
+            else None,
+        }
+
+    def _announce(self, user_id: int) -> dict:
+        data = self.snapshot(user_id)
+        self._publish(presence_channel(user_id), PRESENCE, data)
+        return data
+
+    def beat(self) -> None:
+        """Renew this worker's leases and report users whose leases all ran out."""
+        try:
+            self.store.renew(self._local_users(), self.ttl)
+            for user_id in self.store.expire():
+                self._announce(user_id)
+        except redis.RedisError:
+            log.warning("Presence store unreachable; will retry")
+
+    def start(self) -> None:
+        if self._heartbeat is None:
+            self._heartbeat = gevent.spawn(self._beat_forever)
+
+    def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.kill(block=False)
+            self._heartbeat = None
+
+    def _beat_forever(self) -> None:
+        interval = max(self.ttl / 3, 0.5)
+        while True:
+            gevent.sleep(interval)
+            try:
+                self.beat()
+            except Exception:
+                log.exception("Presence heartbeat failed")

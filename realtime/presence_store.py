@@ -1,0 +1,146 @@
+"""Where presence is kept: in this process, or in Redis shared by every worker.
+
+A worker that has at least one live connection of a user keeps a lease for that user,
+renewed by its heartbeat. The user is online while any worker holds an unexpired lease,
+so a worker that dies without cleaning up lets its users go offline when the lease ends.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+STATUSES = ("online", "away", "busy")
+
+
+class MemoryPresenceStore:
+    """One process: leases are this worker's own connections."""
+
+    def __init__(self) -> None:
+        self._online: set[int] = set()
+        self._status: dict[int, str] = {}
+        self._last_seen: dict[int, float] = {}
+
+    def renew(self, user_ids: list[int], ttl: float) -> list[int]:
+        """Hold leases; returns the users who were offline before."""
+        fresh = [user_id for user_id in user_ids if user_id not in self._online]
+        self._online.update(user_ids)
+        now = time.time()
+        for user_id in user_ids:
+            self._last_seen[user_id] = now
+        return fresh
+
+    def release(self, user_id: int) -> bool:
+        """Drop this worker's lease; True when the user is now offline everywhere."""
+        self._online.discard(user_id)
+        self._last_seen[user_id] = time.time()
+        return True
+
+    def expire(self) -> list[int]:
+        return []
+
+    def is_online(self, user_id: int) -> bool:
+        return user_id in self._online
+
+    def set_status(self, user_id: int, status: str) -> None:
+        self._status[user_id] = status
+
+    def status(self, user_id: int) -> str:
+        if not self.is_online(user_id):
+            return "offline"
+        return self._status.get(user_id, "online")
+
+    def last_seen(self, user_id: int) -> float | None:
+        return self._last_seen.get(user_id)
+
+
+class RedisPresenceStore:
+    """Many workers: `presence:<user>` is a sorted set of worker ids scored by lease end;
+    `presence:index` scores each user by the latest lease end of any worker."""
+
+    PREFIX = "tandem:presence:"
+
+    def __init__(self, url: str, worker_id: str) -> None:
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self._worker = worker_id
+        self._index = self.PREFIX + "index"
+        self._release_script = self._redis.register_script(
+            """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+            if redis.call('ZCARD', KEYS[1]) == 0 then
+                return redis.call('ZREM', KEYS[2], ARGV[3])
+            end
+            return 0
+            """
+        )
+        self._expire_script = self._redis.register_script(
+            """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+            if redis.call('ZCARD', KEYS[1]) == 0 then
+                return redis.call('ZREM', KEYS[2], ARGV[2])
+            end
+            return 0
+            """
+        )
+
+    def _key(self, user_id: int) -> str:
+        return f"{self.PREFIX}{user_id}"
+
+    def renew(self, user_ids: list[int], ttl: float) -> list[int]:
+        if not user_ids:
+            return []
+        now = time.time()
+        until = now + ttl
+        pipe = self._redis.pipeline()
+        for user_id in user_ids:
+            pipe.zscore(self._index, user_id)
+        before = pipe.execute()
+        pipe = self._redis.pipeline()
+        for user_id in user_ids:
+            pipe.zadd(self._key(user_id), {self._worker: until})
+            pipe.expire(self._key(user_id), int(ttl) + 60)
+            pipe.zadd(self._index, {str(user_id): until}, gt=True)
+            pipe.set(f"{self.PREFIX}seen:{user_id}", now)
+        pipe.execute()
+        return [
+            user_id
+            for user_id, score in zip(user_ids, before, strict=True)
+            if score is None or score < now
+        ]
+
+    def release(self, user_id: int) -> bool:
+        now = time.time()
+        self._redis.set(f"{self.PREFIX}seen:{user_id}", now)
+        removed = self._release_script(
+            keys=[self._key(user_id), self._index], args=[self._worker, now, str(user_id)]
+        )
+        return bool(removed)
+
+    def expire(self) -> list[int]:
+        """Users whose every lease ran out; each is reported by exactly one worker."""
+        now = time.time()
+        gone = []
+        for raw in self._redis.zrangebyscore(self._index, "-inf", now):
+            user_id = int(raw)
+            if self._expire_script(keys=[self._key(user_id), self._index], args=[now, user_id]):
+                gone.append(user_id)
+        return gone
+
+    def is_online(self, user_id: int) -> bool:
+        score = self._redis.zscore(self._index, user_id)
+        return score is not None and score >= time.time()
+
+    def set_status(self, user_id: int, status: str) -> None:
+        self._redis.set(f"{self.PREFIX}status:{user_id}", status, ex=7 * 24 * 3600)
+
+    def status(self, user_id: int) -> str:
+        if not self.is_online(user_id):
+            return "offline"
+        raw = self._redis.get(f"{self.PREFIX}status:{user_id}")
+        return raw.decode() if raw else "online"
+
+    def last_seen(self, user_id: int) -> float | None:
+        raw = self._redis.get(f"{self.PREFIX}seen:{user_id}")
+        return float(raw) if raw else None

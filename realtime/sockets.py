@@ -1,0 +1,140 @@
+"""Socket.IO on the default namespace: who connects, and the event handler frame.
+
+Every client event goes through `handler`, which answers the contract's ack shape,
+applies the per-user rate limit and turns any failure into an error ack: a bad payload
+never crashes the worker or disconnects anyone else.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gevent
+from flask import request, session
+from flask_login import current_user
+
+from extensions import db, socketio
+from realtime import cursor as cursors
+from realtime import resume
+from realtime.bus import bus
+from realtime.connections import Identity
+from realtime.ratelimit import socket_limiter
+from services import accounts, presence
+from services.errors import ServiceError, ValidationError
+from services.validation import require_object
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+
+
+def error_ack(code: str, message: str, **extra: Any) -> Ack:
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+
+def _refuse(code: str, message: str) -> None:
+    raise ConnectionRefusedError({"code": code, "message": message})
+
+
+def _handshake_identity(auth: object) -> Identity:
+    """Token in the auth payload, else a bearer header, else the session cookie."""
+    token = auth.get("token") if isinstance(auth, Mapping) else None
+    if token is None:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+    if token is not None:
+        record = accounts.token_record(token) if isinstance(token, str) else None
+        if record is None:
+            _refuse("unauthenticated", "That token is not valid.")
+        return Identity(user_id=record.user_id, token_id=record.id)
+    if current_user.is_authenticated:
+        return Identity(user_id=current_user.id, login_id=session.get("login_id"))
+    _refuse("unauthenticated", "Sign in or send a token in the connect auth payload.")
+    raise AssertionError("unreachable")
+
+
+def _handshake_cursor(auth: object) -> int | None:
+    raw = auth.get("cursor") if isinstance(auth, Mapping) else None
+    if raw is None:
+        return None
+    try:
+        return cursors.decode(raw)
+    except ValidationError as error:
+        raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
+
+
+@socketio.on("connect")
+def on_connect(auth: object = None) -> None:
+    identity = _handshake_identity(auth)
+    after_id = _handshake_cursor(auth)
+    socket = resume.open_socket(identity, request.sid)
+    events = resume.backlog(socket, after_id)
+    db.session.remove()
+    # The backlog goes out once the connect handshake is answered, so the client is
+    # in the namespace when it arrives; live events wait in the socket's pending list.
+    gevent.spawn(_send_backlog, socket, events)
+
+
+def _send_backlog(socket, events) -> None:
+    if bus.hub.sockets.get(socket.sid) is not socket:
+        return
+    for envelope in events:
+        bus.hub.send_to_socket(socket, envelope)
+    bus.hub.finish_socket_replay(socket)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason: object) -> None:
+    bus.hub.remove_socket(request.sid)
+
+
+def handler(event: str, limit: str = "SOCKET_EVENT_RATE_LIMIT") -> Callable:
+    """Register `fn(identity, payload) -> dict | None` for a client event, with the frame."""
+
+    def decorate(fn: Callable[[Identity, Mapping[str, Any]], Ack | None]) -> Callable:
+        @functools.wraps(fn)
+        def wrapped(data: object = None, *_extra: object) -> Ack:
+            socket = bus.hub.sockets.get(request.sid)
+            if socket is None:
+                return error_ack("unauthenticated", "This connection is not signed in.")
+            retry_after = socket_limiter.hit(limit, socket.user_id, event)
+            if retry_after is not None:
+                return error_ack(
+                    "rate_limited",
+                    "Too many events. Slow down.",
+                    retry_after=round(retry_after, 1),
+                )
+            try:
+                payload = require_object({} if data is None else data, "payload")
+                return {"ok": True, **(fn(socket.identity, payload) or {})}
+            except ServiceError as error:
+                return {"ok": False, "error": error.to_dict()}
+            except Exception:
+                log.exception("Socket event %s failed", event)
+                db.session.rollback()
+                return error_ack("internal_error", "Something went wrong on our side.")
+
+        socketio.on_event(event, wrapped)
+        return wrapped
+
+    return decorate
+
+
+@socketio.on("*")
+def on_unknown_event(event: str, *_args: object) -> Ack:
+    return error_ack("unknown_event", f"There is no event called {event[:64]!r}.")
+
+
+@handler("time:ping", limit="SOCKET_PING_RATE_LIMIT")
+def time_ping(_identity: Identity, _payload: Mapping[str, Any]) -> Ack:
+    return {"server_time": time.time()}
+
+
+@handler("presence:set")
+def presence_set(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    return {"presence": presence.set_status(identity.user_id, payload)}

@@ -1,0 +1,92 @@
+"""The durable event log in the database: append, read after a cursor, prune.
+
+The database is the truth for messages, so the events that announce them live beside
+them: one backup, one restore, and a resume works after a restart of every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, select
+
+from extensions import db
+from models.clock import utcnow
+from models.stream import StreamEvent, StreamMark
+from realtime.events import Envelope
+
+PRUNED_THROUGH = "pruned_through"
+
+
+def append(items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
+    """Store durable events in one transaction and return them with their ids."""
+    rows = [
+        StreamEvent(channel=channel, name=name, payload=orjson.dumps(data).decode())
+        for channel, name, data in items
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return [
+        Envelope(channel=row.channel, name=row.name, data=data, id=row.id)
+        for row, (_, _, data) in zip(rows, items, strict=True)
+    ]
+
+
+def read_after(after_id: int, channels: Iterable[str] | None, limit: int = 1000) -> list[Envelope]:
+    """Durable events after `after_id`, oldest first; all channels when `channels` is None."""
+    query = select(StreamEvent).where(StreamEvent.id > after_id)
+    if channels is not None:
+        wanted = list(channels)
+        if not wanted:
+            return []
+        query = query.where(StreamEvent.channel.in_(wanted))
+    rows = db.session.scalars(query.order_by(StreamEvent.id).limit(limit))
+    return [
+        Envelope(channel=row.channel, name=row.name, data=orjson.loads(row.payload), id=row.id)
+        for row in rows
+    ]
+
+
+def latest_id() -> int:
+    return db.session.scalar(select(func.max(StreamEvent.id))) or 0
+
+
+def pruned_through() -> int:
+    """Events up to this id may be gone: a cursor below it cannot be resumed exactly."""
+    mark = db.session.get(StreamMark, PRUNED_THROUGH)
+    return mark.value if mark else 0
+
+
+def prune(max_age: timedelta, keep_per_channel: int) -> int:
+    """Drop events that are both older than `max_age` and not among the newest
+    `keep_per_channel` of their channel. Returns how many were dropped."""
+    cutoff = utcnow() - max_age
+    ranked = select(
+        StreamEvent.id,
+        StreamEvent.created_at,
+        func.row_number()
+        .over(partition_by=StreamEvent.channel, order_by=StreamEvent.id.desc())
+        .label("rank"),
+    ).subquery()
+    doomed = list(
+        db.session.scalars(
+            select(ranked.c.id).where(
+                ranked.c.rank > keep_per_channel, ranked.c.created_at < cutoff
+            )
+        )
+    )
+    if not doomed:
+        return 0
+    for start in range(0, len(doomed), 500):
+        batch = doomed[start : start + 500]
+        db.session.execute(delete(StreamEvent).where(StreamEvent.id.in_(batch)))
+    mark = db.session.get(StreamMark, PRUNED_THROUGH)
+    if mark is None:
+        db.session.add(StreamMark(key=PRUNED_THROUGH, value=max(doomed)))
+    else:
+        mark.value = max(mark.value, max(doomed))
+    db.session.commit()
+    return len(doomed)

@@ -1,0 +1,16 @@
+"""Presence rules: a user sets their own status; the bus tells those who may see it."""
+
+from __future__ import annotations
+
+from realtime.bus import bus
+from services.errors import ValidationError
+from services.validation import string
+
+SETTABLE = ("online", "away", "busy")
+
+
+def set_status(user_id: int, payload: dict) -> dict:
+    status = string(payload, "status", max_length=16)
+    if status not in SETTABLE:
+        raise ValidationError("'status' must be online, away or busy.", field="status")
+    return bus.presence.set_status(user_id, status)
