@@ -16,6 +16,7 @@ from typing import Any
 import gevent
 from flask import request, session
 from flask_login import current_user
+from socketio.exceptions import ConnectionRefusedError
 
 from extensions import db, socketio
 from realtime import cursor as cursors
@@ -37,7 +38,8 @@ def error_ack(code: str, message: str, **extra: Any) -> Ack:
 
 
 def _refuse(code: str, message: str) -> None:
-    raise ConnectionRefusedError({"code": code, "message": message})
+    """The client gets connect_error {"message", "data": {"code"}}."""
+    raise ConnectionRefusedError(message, {"code": code})
 
 
 def _handshake_identity(auth: object) -> Identity:
@@ -65,7 +67,7 @@ def _handshake_cursor(auth: object) -> int | None:
     try:
         return cursors.decode(raw)
     except ValidationError as error:
-        raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
+        raise ConnectionRefusedError(error.message, {"code": error.code}) from None
 
 
 @socketio.on("connect")

@@ -16,6 +16,7 @@ from app import create_app
 from extensions import db
 from models.user import Role, User
 from services import accounts
+from tests.support.postgres import PostgresServer
 from tests.support.processes import PROJECT_ROOT, RedisServer, ServerProcess
 
 PASSWORD = "correct horse battery"
@@ -119,20 +120,68 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A real Tandem server process on loopback with a migrated SQLite database."""
-    settings = settings_for(tmp_path)
-    migrated = make_app(tmp_path)
+def migrate_database(tmp_path: Path, database_url: str) -> None:
+    """Apply the migrations to a database a server process will use."""
+    migrated = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=database_url)
     with migrated.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start real Tandem processes; all share this test's database unless told otherwise."""
+    servers: list[ServerProcess] = []
+    migrated: set[str] = set()
+    instance = tmp_path / "instance"
+
+    def start(database_url: str | None = None, redis_url: str | None = None, **env: str):
+        url = database_url or f"sqlite:///{instance / 'test.db'}"
+        if url not in migrated:
+            migrate_database(tmp_path, url)
+            migrated.add(url)
+        settings = {
+            "TANDEM_INSTANCE_PATH": str(instance),
+            "DATABASE_URL": url,
+            "REGISTRATION_RATE_LIMIT": "1000 per hour",
+            **({"REDIS_URL": redis_url} if redis_url else {}),
+            **env,
+        }
+        server = ServerProcess(tmp_path, settings).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(server_factory) -> ServerProcess:
+    """A real Tandem server process on loopback with a migrated SQLite database."""
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory) -> Iterator[ServerProcess]:
+    """One server for the tests that only need a running Tandem with default settings;
+    each of them makes its own accounts, so they do not see each other's events."""
+    workdir = tmp_path_factory.mktemp("shared-server")
+    url = f"sqlite:///{workdir / 'instance' / 'test.db'}"
+    migrate_database(workdir, url)
     server = ServerProcess(
-        tmp_path,
+        workdir,
         {
-            "TANDEM_INSTANCE_PATH": settings["INSTANCE_PATH"],
-            "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"],
-            "REGISTRATION_RATE_LIMIT": settings["REGISTRATION_RATE_LIMIT"],
+            "TANDEM_INSTANCE_PATH": str(workdir / "instance"),
+            "DATABASE_URL": url,
+            "REGISTRATION_RATE_LIMIT": "10000 per hour",
         },
     ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
     yield server
     server.stop()

@@ -1,0 +1,60 @@
+"""Presence leases: in-process, and in a real Redis shared by several workers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
+
+
+def test_memory_store_tracks_one_worker():
+    store = MemoryPresenceStore()
+    assert store.status(1) == "offline"
+    assert store.renew([1, 2], ttl=20) == [1, 2]
+    assert store.renew([1], ttl=20) == []
+    store.set_status(1, "busy")
+    assert store.status(1) == "busy"
+    assert store.release(1) is True
+    assert store.status(1) == "offline"
+    assert store.last_seen(1) is not None
+
+
+@pytest.fixture
+def two_workers(redis_server):
+    return (
+        RedisPresenceStore(redis_server.url, "worker-a"),
+        RedisPresenceStore(redis_server.url, "worker-b"),
+    )
+
+
+def test_online_while_any_worker_holds_a_lease(two_workers):
+    a, b = two_workers
+    assert a.renew([7], ttl=20) == [7]
+    assert b.renew([7], ttl=20) == []  # already online through worker a
+    assert a.release(7) is False  # still on worker b
+    assert b.is_online(7)
+    assert b.release(7) is True  # the last lease: offline, reported once
+    assert not a.is_online(7)
+    assert a.status(7) == "offline"
+
+
+def test_a_dead_workers_leases_expire_and_are_reported_once(two_workers):
+    a, b = two_workers
+    a.renew([8, 9], ttl=0.5)
+    b.renew([9], ttl=30)
+    time.sleep(0.7)
+    assert not a.is_online(8)
+    gone_b = b.expire()
+    gone_a = a.expire()
+    assert sorted(gone_a + gone_b) == [8]
+    assert b.is_online(9)
+
+
+def test_status_is_shared(two_workers):
+    a, b = two_workers
+    a.renew([3], ttl=20)
+    a.set_status(3, "away")
+    assert b.status(3) == "away"
+    assert b.last_seen(3) is not None

@@ -1,0 +1,183 @@
+"""Socket.IO against a real server: authentication, acks, limits, origins, resume."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+import pytest
+import requests
+import socketio
+import websocket
+
+from tests.support.clients import PASSWORD, SocketClient, raw_connect, register
+
+pytestmark = pytest.mark.server
+
+TRANSPORTS = ["websocket", "polling"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(
+    "auth", [None, {}, {"token": "tdm_not_a_real_token"}, {"token": 42}, "token-as-string"]
+)
+def test_connect_without_valid_credentials_is_refused(shared_server, transport, auth):
+    answer = raw_connect(shared_server.url, transport, auth)
+    assert answer.startswith("44"), answer
+    assert orjson.loads(answer[2:])["data"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_valid_token_is_accepted_by_the_raw_protocol(shared_server, transport):
+    account = register(shared_server.url)
+    answer = raw_connect(shared_server.url, transport, {"token": account.token})
+    assert answer.startswith("40"), answer
+
+
+def test_official_client_sees_the_refusal(shared_server):
+    client = SocketClient(shared_server.url, "websocket")
+    errors = []
+    client.client.on("connect_error", errors.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(auth={"token": "tdm_forged"})
+    assert not client.client.connected
+    assert errors == [{"message": "That token is not valid.", "data": {"code": "unauthenticated"}}]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_token_connect_ping_and_live_event(shared_server, transport):
+    account = register(shared_server.url)
+    client = SocketClient(shared_server.url, transport).connect(auth={"token": account.token})
+    ack = client.call("time:ping", {})
+    assert ack["ok"] is True and isinstance(ack["server_time"], float)
+    sent = account.echo("hello")
+    [event] = client.received.wait_count("stream:echo", 1)
+    assert event == {**sent["data"], "cursor": sent["cursor"]}
+    client.close()
+
+
+def test_invalid_cursor_is_refused(shared_server):
+    account = register(shared_server.url)
+    answer = raw_connect(shared_server.url, "websocket", {"token": account.token, "cursor": "?"})
+    assert answer.startswith("44")
+    assert orjson.loads(answer[2:])["data"]["code"] == "invalid_cursor"
+
+
+def test_session_cookie_connects_a_browser_user(shared_server):
+    account = register(shared_server.url)
+    browser = requests.Session()
+    page = browser.get(shared_server.url + "/login").text
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    browser.post(
+        shared_server.url + "/login",
+        data={"username": account.username, "password": PASSWORD, "csrf_token": csrf},
+    )
+    cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+    client = SocketClient(shared_server.url, "polling").connect(headers={"Cookie": cookie})
+    account.echo("via cookie")
+    assert client.received.wait_count("stream:echo", 1)[0]["text"] == "via cookie"
+
+    # Logging out of that browser session closes its socket.
+    page = browser.get(shared_server.url + "/logout").text
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    browser.post(shared_server.url + "/logout", data={"csrf_token": csrf})
+    assert client.disconnected.wait(5)
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("time:ping", "not an object", "invalid"),
+        ("time:ping", [1, 2], "invalid"),
+        ("presence:set", {}, "invalid"),
+        ("presence:set", {"status": 5}, "invalid"),
+        ("presence:set", {"status": "asleep"}, "invalid"),
+        ("presence:set", {"status": "x" * 5000}, "too_long"),
+        ("no:such:event", {}, "unknown_event"),
+    ],
+)
+def test_bad_payloads_get_error_acks_and_the_socket_lives_on(shared_server, event, payload, code):
+    account = register(shared_server.url)
+    client = SocketClient(shared_server.url).connect(auth={"token": account.token})
+    ack = client.call(event, payload)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == code
+    assert ack["error"]["message"]
+    assert client.call("time:ping", {})["ok"] is True
+    client.close()
+
+
+def test_presence_set_is_acked_and_announced(shared_server):
+    account = register(shared_server.url)
+    client = SocketClient(shared_server.url).connect(auth={"token": account.token})
+    ack = client.call("presence:set", {"status": "busy"})
+    assert ack["ok"] is True
+    assert ack["presence"]["status"] == "busy"
+    announced = client.received.wait_for(
+        lambda events: any(e == "presence" and d["status"] == "busy" for e, d in events)
+    )
+    assert announced
+
+
+def test_oversized_packet_drops_only_its_sender(shared_server):
+    sender, bystander = register(shared_server.url), register(shared_server.url)
+    bad = SocketClient(shared_server.url).connect(auth={"token": sender.token})
+    good = SocketClient(shared_server.url).connect(auth={"token": bystander.token})
+    bad.client.emit("presence:set", {"status": "x" * 200_000})
+    assert bad.disconnected.wait(5)
+    assert good.call("time:ping", {})["ok"] is True
+    bystander.echo("still here")
+    assert good.received.wait_count("stream:echo", 1)[0]["text"] == "still here"
+    assert requests.get(shared_server.url + "/healthz", timeout=5).status_code == 200
+
+
+def test_socket_events_are_rate_limited_per_user(server_factory):
+    server = server_factory(SOCKET_PING_RATE_LIMIT="5 per minute")
+    flooder, other = register(server.url), register(server.url)
+    client = SocketClient(server.url).connect(auth={"token": flooder.token})
+    acks = [client.call("time:ping", {}) for _ in range(7)]
+    assert [ack["ok"] for ack in acks] == [True] * 5 + [False] * 2
+    assert acks[-1]["error"]["code"] == "rate_limited"
+    assert acks[-1]["error"]["retry_after"] > 0
+    calm = SocketClient(server.url).connect(auth={"token": other.token})
+    assert calm.call("time:ping", {})["ok"] is True
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null"])
+def test_foreign_origin_is_refused_on_both_transports(shared_server, origin):
+    account = register(shared_server.url)
+    polling = requests.get(
+        shared_server.url + "/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers={"Origin": origin},
+        timeout=5,
+    )
+    assert polling.status_code == 400
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(
+            shared_server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+            origin=origin,
+            header=[f"Authorization: Bearer {account.token}"],
+            timeout=5,
+        )
+
+
+def test_same_origin_is_accepted(shared_server):
+    response = requests.get(
+        shared_server.url + "/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers={"Origin": shared_server.url},
+        timeout=5,
+    )
+    assert response.status_code == 200
+
+
+def test_token_revocation_disconnects_its_sockets(shared_server):
+    account = register(shared_server.url)
+    client = SocketClient(shared_server.url).connect(auth={"token": account.token})
+    response = requests.delete(
+        shared_server.url + "/api/v1/auth/token", headers=account.headers, timeout=5
+    )
+    assert response.status_code == 204
+    assert client.disconnected.wait(5)
+    assert raw_connect(shared_server.url, "polling", {"token": account.token}).startswith("44")

@@ -1,0 +1,197 @@
+"""Real clients of a running Tandem: HTTP API, Socket.IO, SSE and long-polling."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import requests
+import socketio
+
+PASSWORD = "correct horse battery"
+_names = itertools.count(1)
+
+
+@dataclass
+class Account:
+    base: str
+    username: str
+    token: str
+    id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def echo(self, text: str, base: str | None = None) -> dict:
+        response = requests.post(
+            (base or self.base) + "/api/v1/events/echo",
+            json={"text": text},
+            headers=self.headers,
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+def register(base: str, username: str | None = None) -> Account:
+    name = username or f"client{next(_names)}_{int(time.time() * 1000) % 100000}"
+    response = requests.post(
+        base + "/api/v1/auth/register", json={"username": name, "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(base=base, username=name, token=body["token"], id=body["user"]["id"])
+
+
+@dataclass
+class Received:
+    """Events collected by a client thread, with a way to wait for them."""
+
+    events: list[tuple[str, Any]] = field(default_factory=list)
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def add(self, name: str, data: Any) -> None:
+        with self.condition:
+            self.events.append((name, data))
+            self.condition.notify_all()
+
+    def named(self, name: str) -> list[Any]:
+        with self.condition:
+            return [data for event, data in self.events if event == name]
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> list[tuple[str, Any]]:
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while not predicate(self.events):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out; received so far: {self.events!r}")
+                self.condition.wait(left)
+            return list(self.events)
+
+    def wait_count(self, name: str, count: int, timeout: float = 10.0) -> list[Any]:
+        self.wait_for(lambda events: sum(1 for e, _ in events if e == name) >= count, timeout)
+        return self.named(name)
+
+
+class SocketClient:
+    """python-socketio's client, collecting every event it receives."""
+
+    def __init__(self, base: str, transport: str = "websocket") -> None:
+        self.base = base
+        self.transport = transport
+        self.received = Received()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self.received.add)
+        self.disconnected = threading.Event()
+        self.client.on("disconnect", lambda *_: self.disconnected.set())
+
+    def connect(self, auth: dict | None = None, headers: dict | None = None) -> SocketClient:
+        self.client.connect(
+            self.base,
+            auth=auth,
+            headers=headers or {},
+            transports=[self.transport],
+            wait_timeout=10,
+        )
+        return self
+
+    def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
+        return self.client.call(event, data, timeout=timeout)
+
+    def close(self) -> None:
+        """Disconnect politely, without waiting for the client's background threads."""
+        if self.client.connected:
+            threading.Thread(target=self.client.disconnect, daemon=True).start()
+
+    def drop(self) -> None:
+        """Cut the connection as a network failure would: no goodbye to the server."""
+        self.client.eio.disconnect(abort=True)
+
+
+class SSEReader:
+    """Reads an SSE stream in a thread, parsing `id`, `event`, `data` and comments."""
+
+    def __init__(self, url: str, headers: dict[str, str], params: dict | None = None) -> None:
+        self.received = Received()
+        self.comments: list[str] = []
+        self.ids: list[str] = []
+        self.ended = threading.Event()
+        self.response = requests.get(url, headers=headers, params=params, stream=True, timeout=30)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        event_id, name, data = None, None, []
+        try:
+            for raw in self.response.iter_lines(chunk_size=1):
+                line = raw.decode()
+                if line == "":
+                    if name is not None:
+                        if event_id:
+                            self.ids.append(event_id)
+                        self.received.add(name, orjson.loads("\n".join(data)) if data else None)
+                    event_id, name, data = None, None, []
+                elif line.startswith(":"):
+                    self.comments.append(line)
+                    self.received.add(":comment", line)
+                elif line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    data.append(line[6:])
+        except (requests.RequestException, AttributeError, ValueError):
+            pass
+        finally:
+            self.ended.set()
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def long_poll(account: Account, cursor: str | None, timeout: float = 0, base: str | None = None):
+    params: dict[str, Any] = {"timeout": int(timeout)}
+    if cursor is not None:
+        params["cursor"] = cursor
+    response = requests.get(
+        (base or account.base) + "/api/v1/events",
+        params=params,
+        headers=account.headers,
+        timeout=timeout + 15,
+    )
+    return response
+
+
+def raw_connect(base: str, transport: str, auth: Any, headers: dict | None = None) -> str:
+    """Open Engine.IO by hand and send a Socket.IO CONNECT; returns the server's answer
+    packet ("40..." accepted, "44..." refused). Quicker than a full client for refusals."""
+    headers = headers or {}
+    body = "40" + (orjson.dumps(auth).decode() if auth is not None else "")
+    if transport == "websocket":
+        import websocket
+
+        ws = websocket.create_connection(
+            base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+            header=[f"{k}: {v}" for k, v in headers.items()],
+            timeout=10,
+        )
+        try:
+            ws.recv()  # the Engine.IO open packet
+            ws.send(body)
+            return ws.recv()
+        finally:
+            ws.close(timeout=0)
+    url = base + "/socket.io/"
+    opened = requests.get(
+        url, params={"EIO": "4", "transport": "polling"}, headers=headers, timeout=10
+    )
+    sid = orjson.loads(opened.text[1:])["sid"]
+    params = {"EIO": "4", "transport": "polling", "sid": sid}
+    requests.post(url, params=params, data=body, headers=headers, timeout=10).raise_for_status()
+    return requests.get(url, params=params, headers=headers, timeout=10).text
