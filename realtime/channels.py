@@ -1,6 +1,6 @@
 """Which channels make up a user's stream.
 
-Every user has a personal channel and a presence channel. Features (conversations,
+Every user has a personal channel. Features (conversations,
 parties, follows) register providers that add the channels a user belongs to, and
 resume hooks that add current state to send right after a resume.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from realtime.events import Envelope, presence_channel, user_channel
+from realtime.events import Envelope, user_channel
 
 ChannelProvider = Callable[[int], Iterable[str]]
 ResumeHook = Callable[[int], Iterable[Envelope]]
@@ -31,7 +31,8 @@ def resume_hook(function: ResumeHook) -> ResumeHook:
 
 
 def channels_for(user_id: int) -> set[str]:
-    channels = {user_channel(user_id), presence_channel(user_id)}
+    """A user's own presence channel is not among them: it is for the people watching."""
+    channels = {user_channel(user_id)}
     for extra in _providers:
         channels.update(extra(user_id))
     return channels

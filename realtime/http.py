@@ -135,7 +135,7 @@ def long_poll():
                 {"id": event.cursor, "event": event.name, "data": event.payload()}
                 for event in events
             ],
-            "cursor": cursors.encode(max(last, after_id)),
+            "cursor": cursors.encode(last),
         }
     )
 

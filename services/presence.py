@@ -14,3 +14,8 @@ def set_status(user_id: int, payload: dict) -> dict:
     if status not in SETTABLE:
         raise ValidationError("'status' must be online, away or busy.", field="status")
     return bus.presence.set_status(user_id, status)
+
+
+def snapshot(user_id: int) -> dict:
+    """`{"user_id", "status", "last_seen"}`; status is offline when no connection lives."""
+    return bus.presence.snapshot(user_id)

@@ -107,16 +107,17 @@ def test_bad_payloads_get_error_acks_and_the_socket_lives_on(shared_server, even
     client.close()
 
 
-def test_presence_set_is_acked_and_announced(shared_server):
+def test_presence_set_is_acked_and_kept(shared_server):
     account = register(shared_server.url)
     client = SocketClient(shared_server.url).connect(auth={"token": account.token})
+    before = requests.get(shared_server.url + "/api/v1/me/presence", headers=account.headers)
+    assert before.json()["presence"]["status"] == "online"
     ack = client.call("presence:set", {"status": "busy"})
     assert ack["ok"] is True
     assert ack["presence"]["status"] == "busy"
-    announced = client.received.wait_for(
-        lambda events: any(e == "presence" and d["status"] == "busy" for e, d in events)
-    )
-    assert announced
+    assert ack["presence"]["user_id"] == account.id
+    after = requests.get(shared_server.url + "/api/v1/me/presence", headers=account.headers)
+    assert after.json()["presence"]["status"] == "busy"
 
 
 def test_oversized_packet_drops_only_its_sender(shared_server):
