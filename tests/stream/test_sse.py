@@ -34,7 +34,7 @@ def test_bad_last_event_id_is_a_400(shared_server):
 def test_events_have_id_event_and_data_lines(shared_server):
     account = register(shared_server.url)
     reader = SSEReader(stream_url(shared_server), account.headers)
-    headers = reader.response.headers
+    headers = reader.headers
     assert headers["Content-Type"].startswith("text/event-stream")
     assert headers["X-Accel-Buffering"] == "no"
     assert headers["Cache-Control"] == "no-cache"

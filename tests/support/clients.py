@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import itertools
+import socket
+import urllib.parse
 import threading
 import time
 from dataclasses import dataclass, field
@@ -122,15 +126,20 @@ class SSEReader:
         self.comments: list[str] = []
         self.ids: list[str] = []
         self.ended = threading.Event()
-        self.response = requests.get(url, headers=headers, params=params, stream=True, timeout=30)
+        parts = urllib.parse.urlsplit(url)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        path = parts.path + ("?" + urllib.parse.urlencode(params) if params else "")
+        self._connection.request("GET", path, headers=headers)
+        self.response = self._connection.getresponse()
+        self.headers = self.response.headers
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         event_id, name, data = None, None, []
         try:
-            for raw in self.response.iter_lines(chunk_size=1):
-                line = raw.decode()
+            for raw in self.response:
+                line = raw.decode().rstrip("\n")
                 if line == "":
                     if name is not None:
                         if event_id:
@@ -146,13 +155,16 @@ class SSEReader:
                     name = line[7:]
                 elif line.startswith("data: "):
                     data.append(line[6:])
-        except (requests.RequestException, AttributeError, ValueError):
+        except Exception:  # noqa: S110  (any end of the connection ends the reading)
             pass
         finally:
             self.ended.set()
 
     def close(self) -> None:
-        self.response.close()
+        """Cut the connection, as a browser tab closing would."""
+        with contextlib.suppress(OSError):
+            self._connection.sock.shutdown(socket.SHUT_RDWR)
+        self._connection.close()
 
 
 def long_poll(account: Account, cursor: str | None, timeout: float = 0, base: str | None = None):
