@@ -40,3 +40,4 @@ def test_readyz_checks_redis_when_configured(tmp_path, redis_server):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["failing"] == ["redis"]
+    assert response.get_json()["status"] == "degraded"

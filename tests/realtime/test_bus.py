@@ -157,7 +157,8 @@ def test_close_connections_of_one_sign_in(app, user_factory):
     web = resume.open_stream(Identity(alice.id, login_id="laptop"), "sse")
     bot = resume.open_stream(Identity(alice.id, token_id=5), "sse")
     bus.close_connections(alice.id, login_id="laptop")
-    assert web.closed and not bot.closed
+    assert web.closed
+    assert not bot.closed
     assert web.queue.get_nowait() is None
     bus.close_connections(alice.id, token_id=5)
     assert bot.closed

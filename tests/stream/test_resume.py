@@ -58,7 +58,8 @@ def test_socketio_resume_after_a_drop(shared_server, transport):
     # Nothing more arrives: each event came exactly once.
     account.echo("marker")
     after = resumed.received.wait_count("stream:echo", 7)
-    assert texts(after)[-1] == "marker" and len(after) == 7
+    assert texts(after)[-1] == "marker"
+    assert len(after) == 7
     resumed.close()
 
 

@@ -6,9 +6,9 @@ import contextlib
 import http.client
 import itertools
 import socket
-import urllib.parse
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -132,3 +132,8 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def restart(self) -> RedisServer:
+        """Stop and start again on the same port, empty, as after a crash."""
+        self.stop()
+        return self.start()

@@ -1,0 +1,132 @@
+"""Two workers and a real redis-server are one site: delivery on every transport,
+presence, a killed worker, and Redis going away, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.support.clients import SocketClient, SSEReader, long_poll, register
+
+pytestmark = pytest.mark.server
+
+FAST_PRESENCE = {"PRESENCE_TTL_SECONDS": "3", "PRESENCE_LINGER_SECONDS": "0.3"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cluster(request, server_factory, redis_server):
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres").create_database()
+    workers = [
+        server_factory(database_url=database_url, redis_url=redis_server.url, **FAST_PRESENCE)
+        for _ in range(2)
+    ]
+    return workers
+
+
+def presence_on(server, account) -> str:
+    response = requests.get(server.url + "/api/v1/me/presence", headers=account.headers, timeout=5)
+    return response.json()["presence"]["status"]
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_socketio_delivery_across_workers(cluster, transport):
+    a, b = cluster
+    account = register(a.url)
+    client = SocketClient(a.url, transport).connect(auth={"token": account.token})
+    sent = account.echo("from b", base=b.url)
+    [event] = client.received.wait_count("stream:echo", 1)
+    assert event["cursor"] == sent["cursor"]
+    client.close()
+
+
+def test_sse_and_long_poll_delivery_across_workers(cluster):
+    a, b = cluster
+    account = register(a.url)
+    reader = SSEReader(a.url + "/api/v1/events/stream", account.headers)
+    cursor = long_poll(account, None, base=a.url).json()["cursor"]
+    account.echo("from b", base=b.url)
+    assert reader.received.wait_count("stream:echo", 1)[0]["text"] == "from b"
+    body = long_poll(account, cursor, timeout=5, base=a.url).json()
+    assert [e["data"]["text"] for e in body["events"]] == ["from b"]
+    reader.close()
+
+
+def test_order_across_workers_is_the_cursor_order(cluster):
+    a, b = cluster
+    account = register(a.url)
+    reader = SSEReader(a.url + "/api/v1/events/stream", account.headers)
+    for n in range(20):
+        account.echo(str(n), base=(a, b)[n % 2].url)
+    events = reader.received.wait_count("stream:echo", 20)
+    assert [event["text"] for event in events] == [str(n) for n in range(20)]
+    reader.close()
+
+
+def test_presence_spans_workers(cluster):
+    a, b = cluster
+    account = register(a.url)
+    assert presence_on(b, account) == "offline"
+    on_a = SocketClient(a.url).connect(auth={"token": account.token})
+    wait_until(lambda: presence_on(b, account) == "online", 5)
+    on_b = SocketClient(b.url).connect(auth={"token": account.token})
+    on_a.drop()
+    time.sleep(1.5)
+    assert presence_on(a, account) == "online"  # still connected through worker b
+    on_b.drop()
+    wait_until(lambda: presence_on(a, account) == "offline", 5)
+
+
+def test_users_of_a_killed_worker_go_offline(cluster):
+    a, b = cluster
+    account = register(a.url)
+    SocketClient(a.url).connect(auth={"token": account.token})
+    wait_until(lambda: presence_on(b, account) == "online", 5)
+    a.kill()
+    assert presence_on(b, account) == "online"  # nobody said goodbye
+    took = wait_until(lambda: presence_on(b, account) == "offline", 30)
+    print(f"offline {took:.1f} s after SIGKILL (lease {FAST_PRESENCE['PRESENCE_TTL_SECONDS']} s)")
+
+
+def test_redis_outage_and_recovery(cluster, redis_server):
+    a, b = cluster
+    account = register(a.url)
+    client = SocketClient(a.url).connect(auth={"token": account.token})
+    reader = SSEReader(a.url + "/api/v1/events/stream", account.headers)
+    account.echo("before", base=b.url)
+    client.received.wait_count("stream:echo", 1)
+
+    redis_server.stop()
+    # Pages and writes go on; readiness says what is missing.
+    assert requests.get(b.url + "/", timeout=5).status_code == 200
+    during = account.echo("during the outage", base=b.url)
+    ready = requests.get(b.url + "/readyz", timeout=5)
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "degraded"
+
+    redis_server.restart()
+    # Worker a reads what it missed from the log once Redis is back...
+    events = client.received.wait_count("stream:echo", 2, timeout=15)
+    assert events[1]["cursor"] == during["cursor"]
+    assert (
+        reader.received.wait_count("stream:echo", 2, timeout=15)[1]["text"] == "during the outage"
+    )
+    # ...and live cross-worker delivery goes on by itself.
+    wait_until(lambda: requests.get(b.url + "/readyz", timeout=5).status_code == 200, 10)
+    account.echo("after", base=b.url)
+    texts = [e["text"] for e in client.received.wait_count("stream:echo", 3, timeout=10)]
+    assert texts == ["before", "during the outage", "after"]
+    reader.close()
+    client.close()
