@@ -42,6 +42,30 @@ EPHEMERAL_NAMES = frozenset(
 )
 
 
+# Every server-to-client event name of the contract, for clients that must subscribe by
+# name (an EventSource listens per event name).
+KNOWN_EVENTS = (
+    RESYNC,
+    ECHO,
+    PRESENCE,
+    "message:new",
+    "message:updated",
+    "message:deleted",
+    "message:read",
+    "typing",
+    "notification:new",
+    "party:state",
+    "party:message",
+    "party:reaction",
+    "party:typing",
+    "party:member_joined",
+    "party:member_left",
+    "party:member_updated",
+    "party:host_changed",
+    "party:ended",
+)
+
+
 def is_durable(name: str) -> bool:
     if name in EPHEMERAL_NAMES:
         return False

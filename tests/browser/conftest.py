@@ -49,3 +49,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_up(page: Page, base: str, username: str, password: str = "a long password") -> None:
+    """Create an account through the register page; the page ends signed in."""
+    page.goto(base + "/register")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Repeat password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label(f"Signed in as {username}").wait_for()
