@@ -6,10 +6,15 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format setup setup-dev vendor migrate clean
+.PHONY: run cluster test lint format setup setup-dev vendor migrate clean
+N ?= 3
 
 run: setup vendor migrate
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
+
+# N workers on consecutive ports from 5001, with a local redis-server (see docs/operations.md).
+cluster: setup vendor
+	$(BIN)/python scripts/cluster.py --workers $(N) --base-port 5001
 
 test: setup-dev vendor lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

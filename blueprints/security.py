@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
-from flask_login import AnonymousUserMixin
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask_login import AnonymousUserMixin, current_user
 
 from extensions import csrf, login_manager
 from models.user import User
@@ -66,6 +66,13 @@ def _resolve_bearer() -> None:
     g._login_user = token.user if token is not None else AnonymousUserMixin()
 
 
+def _name_the_sign_in() -> None:
+    """A session restored from the remember-me cookie gets its own sign-in id too, so
+    logging out closes exactly its live connections."""
+    if g.get("auth_via") == "session" and current_user.is_authenticated:
+        session.setdefault("login_id", accounts.new_login_id())
+
+
 def _protect_cookie_requests() -> None:
     if g.get("auth_via") == "token" or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
@@ -87,4 +94,5 @@ def _security_headers(response: Response) -> Response:
 def register_security(app: Flask) -> None:
     app.before_request(_resolve_bearer)
     app.before_request(_protect_cookie_requests)
+    app.before_request(_name_the_sign_in)
     app.after_request(_security_headers)
