@@ -37,9 +37,9 @@ def error_ack(code: str, message: str, **extra: Any) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message, **extra}}
 
 
-def _refuse(code: str, message: str) -> None:
-    """The client gets connect_error {"message", "data": {"code"}}."""
-    raise ConnectionRefusedError(message, {"code": code})
+def _refusal(code: str, message: str) -> ConnectionRefusedError:
+    """Raised, it gives the client connect_error {"message", "data": {"code"}}."""
+    return ConnectionRefusedError(message, {"code": code})
 
 
 def _handshake_identity(auth: object) -> Identity:
@@ -52,12 +52,11 @@ def _handshake_identity(auth: object) -> Identity:
     if token is not None:
         record = accounts.token_record(token) if isinstance(token, str) else None
         if record is None:
-            _refuse("unauthenticated", "That token is not valid.")
+            raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id)
     if current_user.is_authenticated:
         return Identity(user_id=current_user.id, login_id=session.get("login_id"))
-    _refuse("unauthenticated", "Sign in or send a token in the connect auth payload.")
-    raise AssertionError("unreachable")
+    raise _refusal("unauthenticated", "Sign in or send a token in the connect auth payload.")
 
 
 def _handshake_cursor(auth: object) -> int | None:
@@ -67,7 +66,7 @@ def _handshake_cursor(auth: object) -> int | None:
     try:
         return cursors.decode(raw)
     except ValidationError as error:
-        raise ConnectionRefusedError(error.message, {"code": error.code}) from None
+        raise _refusal(error.code, error.message) from None
 
 
 @socketio.on("connect")
