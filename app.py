@@ -15,10 +15,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import cli
-from blueprints import auth, health, main
+from blueprints import (
+    auth,
+    fragments,  # noqa: F401  (registers the live HTML fragments)
+    health,
+    main,
+    notifications,
+    settings,
+    social,
+)
 from blueprints.api import api
 from blueprints.errors import register_error_handlers
 from blueprints.security import register_security
+from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from realtime import http as realtime_http
@@ -38,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
+    register_template_filters(app)
     register_cli(app)
     return app
 
@@ -87,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(api)
     app.register_blueprint(realtime_http.bp)
+    app.register_blueprint(social.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(notifications.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -35,6 +35,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "REDIS_URL": None,
         "PASSWORD_HASH_METHOD": "scrypt",
+        "UPLOAD_FOLDER": str(instance_path / "uploads"),
+        "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -74,6 +76,10 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "SOCKET_EVENT_RATE_LIMIT": "120 per minute",
         "SOCKET_PING_RATE_LIMIT": "60 per minute",
         "ECHO_RATE_LIMIT": "30 per minute",
+        "SOCIAL_WRITE_RATE_LIMIT": "60 per minute",
+        "SETTINGS_WRITE_RATE_LIMIT": "30 per minute",
+        "AVATAR_UPLOAD_RATE_LIMIT": "10 per hour",
+        "NOTIFICATION_READ_RATE_LIMIT": "120 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
@@ -106,6 +112,8 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         out["REDIS_URL"] = env["REDIS_URL"]
     if env.get("SECRET_KEY"):
         out["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("UPLOAD_FOLDER"):
+        out["UPLOAD_FOLDER"] = env["UPLOAD_FOLDER"]
     if env.get("HOST"):
         out["HOST"] = env["HOST"]
     if env.get("PORT"):
@@ -131,6 +139,10 @@ RATE_LIMIT_SETTINGS = (
     "SOCKET_EVENT_RATE_LIMIT",
     "SOCKET_PING_RATE_LIMIT",
     "ECHO_RATE_LIMIT",
+    "SOCIAL_WRITE_RATE_LIMIT",
+    "SETTINGS_WRITE_RATE_LIMIT",
+    "AVATAR_UPLOAD_RATE_LIMIT",
+    "NOTIFICATION_READ_RATE_LIMIT",
 )
 SECONDS_SETTINGS = (
     "PRESENCE_TTL_SECONDS",

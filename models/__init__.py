@@ -1,6 +1,17 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
+from models.social import Block, Follow, Notification, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, Role, User
 
-__all__ = ["ApiToken", "Role", "StreamEvent", "StreamMark", "User"]
+__all__ = [
+    "ApiToken",
+    "Block",
+    "Follow",
+    "Notification",
+    "NotificationMute",
+    "Role",
+    "StreamEvent",
+    "StreamMark",
+    "User",
+]

@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     # Bumped to sign the user out of every session at once (password change, ban).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Profile
+    display_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    bio: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    avatar_color: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    avatar_file: Mapped[str | None] = mapped_column(String(64))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -47,13 +52,34 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
 
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        words = self.shown_name.replace("_", " ").split()
+        letters = "".join(word[0] for word in words[:2]) or self.username[:2]
+        return letters.upper()
+
     def to_public(self) -> dict[str, object]:
         return {
             "id": self.id,
             "username": self.username,
+            "display_name": self.display_name,
             "role": self.role,
+            "avatar": self.avatar(),
             "created_at": iso(self.created_at),
         }
+
+    def to_summary(self) -> dict[str, object]:
+        """The short form used inside other objects (an actor, a sender)."""
+        return {"id": self.id, "username": self.username, "display_name": self.display_name}
+
+    def avatar(self) -> dict[str, object]:
+        if self.avatar_file:
+            return {"kind": "image", "url": f"/media/avatars/{self.avatar_file}"}
+        return {"kind": "initials", "initials": self.initials, "color": self.avatar_color}
 
 
 class ApiToken(db.Model):

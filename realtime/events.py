@@ -38,6 +38,7 @@ EPHEMERAL_NAMES = frozenset(
         "party:typing",
         "party:reaction",
         "party:state",
+        "notification:read",
     }
 )
 
@@ -54,6 +55,7 @@ KNOWN_EVENTS = (
     "message:read",
     "typing",
     "notification:new",
+    "notification:read",
     "party:state",
     "party:message",
     "party:reaction",

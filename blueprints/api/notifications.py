@@ -1,0 +1,51 @@
+"""Notifications over JSON."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from blueprints.api import api
+from blueprints.api.body import json_body
+from blueprints.limits import per_user
+from services import notifications
+from services.errors import ValidationError
+
+
+@api.get("/notifications")
+@login_required
+def notifications_list():
+    before = request.args.get("before")
+    limit = request.args.get("limit", "20")
+    if before is not None and not before.isdigit():
+        raise ValidationError("'before' must be a notification id.", field="before")
+    if not limit.isdigit():
+        raise ValidationError("'limit' must be a whole number.", field="limit")
+    items = notifications.listing(
+        current_user.id, int(before) if before else None, limit=int(limit)
+    )
+    return jsonify(
+        {
+            "notifications": [notifications.to_dict(item) for item in items],
+            "unread_count": notifications.unread_count(current_user.id),
+        }
+    )
+
+
+@api.post("/notifications/read")
+@per_user("NOTIFICATION_READ_RATE_LIMIT")
+@login_required
+def notifications_read():
+    """`{"ids": [...]}` marks those read; `{"all": true}` marks every one."""
+    body = json_body()
+    if body.get("all") is True:
+        ids = None
+    else:
+        ids = body.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > 500:
+            raise ValidationError(
+                "Send 'ids' (a list of 1 to 500 notification ids) or 'all': true.", field="ids"
+            )
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+            raise ValidationError("Every id must be a positive whole number.", field="ids")
+    return jsonify({"unread_count": notifications.mark_read(current_user.id, ids)})

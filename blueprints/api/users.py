@@ -1,0 +1,91 @@
+"""People over JSON: profiles, search, follows, blocks."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from blueprints.api import api
+from blueprints.limits import per_user
+from services import accounts, profiles, social
+from services.errors import ValidationError
+from services.relations import has_blocked, is_following
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(raw)
+
+
+def _profile(user) -> dict:
+    return {
+        **user.to_public(),
+        "bio": user.bio,
+        **social.counts(user.id),
+        "presence": profiles.visible_presence(current_user.id, user),
+        "following": is_following(current_user.id, user.id),
+        "follows_you": is_following(user.id, current_user.id),
+        "blocked": has_blocked(current_user.id, user.id),
+    }
+
+
+@api.get("/users")
+@login_required
+def users_search():
+    query = request.args.get("q", "")
+    found = profiles.search(current_user, query, limit=_int_arg("limit", 20, profiles.SEARCH_MAX))
+    return jsonify({"users": [user.to_public() for user in found]})
+
+
+@api.get("/users/<username>")
+@login_required
+def user_profile(username: str):
+    return jsonify({"user": _profile(accounts.get_by_username(username))})
+
+
+@api.post("/users/<username>/follow")
+@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@login_required
+def follow(username: str):
+    return jsonify({"user": _profile(social.follow(current_user, username))})
+
+
+@api.delete("/users/<username>/follow")
+@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@login_required
+def unfollow(username: str):
+    return jsonify({"user": _profile(social.unfollow(current_user, username))})
+
+
+@api.post("/users/<username>/block")
+@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@login_required
+def block(username: str):
+    return jsonify({"user": _profile(social.block(current_user, username))})
+
+
+@api.delete("/users/<username>/block")
+@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@login_required
+def unblock(username: str):
+    return jsonify({"user": _profile(social.unblock(current_user, username))})
+
+
+@api.get("/users/<username>/<any(followers, following):which>")
+@login_required
+def people(username: str, which: str):
+    lister = social.followers if which == "followers" else social.following
+    page = lister(
+        username, page=_int_arg("page", 1, 100_000), per_page=_int_arg("per_page", 20, 100)
+    )
+    return jsonify(page.to_dict())
+
+
+@api.get("/blocks")
+@login_required
+def blocks():
+    return jsonify({"users": [user.to_public() for user in social.blocked_users(current_user)]})

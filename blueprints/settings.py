@@ -1,0 +1,132 @@
+"""Settings: profile, avatar, notification preferences, password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from blueprints.limits import per_user
+from services import accounts, notifications, profiles
+from services.errors import ServiceError
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=profiles.DISPLAY_NAME_MAX)])
+    bio = TextAreaField("Bio", validators=[Length(max=profiles.BIO_MAX)])
+    avatar_color = RadioField(
+        "Avatar colour",
+        choices=[(str(n), f"Colour {n + 1}") for n in range(profiles.AVATAR_COLORS)],
+        default="0",
+    )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+
+def _render(status: int = 200, profile_form=None, password_form=None):
+    user = current_user
+    profile_form = profile_form or ProfileForm(
+        display_name=user.display_name, bio=user.bio, avatar_color=str(user.avatar_color)
+    )
+    return (
+        render_template(
+            "settings/settings.html",
+            profile_form=profile_form,
+            password_form=password_form or PasswordForm(),
+            kinds=notifications.LABELS,
+            muted=notifications.muted_kinds(user.id),
+        ),
+        status,
+    )
+
+
+@bp.get("")
+@login_required
+def index():
+    return _render()
+
+
+@bp.post("/profile")
+@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@login_required
+def profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            profiles.update_profile(
+                current_user, form.display_name.data, form.bio.data, int(form.avatar_color.data)
+            )
+        except ServiceError as error:
+            getattr(form, error.field or "display_name").errors.append(error.message)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("settings.index"))
+    return _render(400, profile_form=form)
+
+
+@bp.post("/avatar")
+@per_user("AVATAR_UPLOAD_RATE_LIMIT")
+@login_required
+def avatar():
+    upload = request.files.get("avatar")
+    if request.form.get("remove"):
+        profiles.remove_avatar(current_user)
+        flash("Your avatar is back to your initials.", "success")
+    elif upload is None or not upload.filename:
+        flash("Choose an image to upload.", "error")
+    else:
+        try:
+            profiles.set_avatar(current_user, upload.stream)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash("Your new avatar is up.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/notifications")
+@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@login_required
+def notification_preferences():
+    wanted = set(notifications.KINDS) - set(request.form.getlist("enabled"))
+    notifications.set_muted_kinds(current_user.id, wanted)
+    flash("Notification preferences saved.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/password")
+@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except ServiceError as error:
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            # Every other session and token has ended; this one signs in afresh.
+            login_user(current_user._get_current_object())
+            session["login_id"] = accounts.new_login_id()
+            flash("Password changed. Other sessions and tokens are signed out.", "success")
+            return redirect(url_for("settings.index"))
+    return _render(400, password_form=form)

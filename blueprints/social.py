@@ -1,0 +1,105 @@
+"""People pages: profiles, follower lists, search, and the follow and block buttons.
+
+The buttons are plain forms: with htmx they swap themselves in place, without JS the
+browser posts and comes back to the profile.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from blueprints.limits import per_user
+from services import accounts, profiles, social
+from services.relations import has_blocked, is_following
+
+bp = Blueprint("social", __name__)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def relation(viewer_id: int, user_id: int) -> dict:
+    return {
+        "following": is_following(viewer_id, user_id),
+        "follows_you": is_following(user_id, viewer_id),
+        "blocked": has_blocked(viewer_id, user_id),
+        "blocked_you": has_blocked(user_id, viewer_id),
+    }
+
+
+@bp.get("/u/<username>")
+@login_required
+def profile(username: str):
+    user = accounts.get_by_username(username)
+    return render_template(
+        "social/profile.html",
+        user=user,
+        counts=social.counts(user.id),
+        presence=profiles.visible_presence(current_user.id, user),
+        relation=relation(current_user.id, user.id),
+    )
+
+
+@bp.get("/u/<username>/<any(followers, following):which>")
+@login_required
+def people_list(username: str, which: str):
+    lister = social.followers if which == "followers" else social.following
+    page = lister(username, page=_page_number(), per_page=20)
+    user = accounts.get_by_username(username)
+    return render_template(
+        "social/people_list.html",
+        user=user,
+        which=which,
+        page=page,
+        presences={
+            person.id: profiles.visible_presence(current_user.id, person) for person in page.users
+        },
+    )
+
+
+@bp.get("/people")
+@login_required
+def search():
+    query = request.args.get("q", "")[:64]
+    found = profiles.search(current_user, query) if query.strip() else []
+    return render_template(
+        "social/search.html",
+        query=query,
+        found=found,
+        presences={p.id: profiles.visible_presence(current_user.id, p) for p in found},
+    )
+
+
+ACTIONS = {
+    "follow": social.follow,
+    "unfollow": social.unfollow,
+    "block": social.block,
+    "unblock": social.unblock,
+}
+
+
+@bp.post("/u/<username>/<any(follow, unfollow, block, unblock):action>")
+@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@login_required
+def act(username: str, action: str):
+    user = ACTIONS[action](current_user, username)
+    if request.headers.get("HX-Request"):
+        return render_template(
+            "partials/relation_buttons.html",
+            user=user,
+            relation=relation(current_user.id, user.id),
+            counts=social.counts(user.id),
+        )
+    return redirect(url_for("social.profile", username=user.username))
+
+
+@bp.get("/media/avatars/<name>")
+@login_required
+def avatar(name: str):
+    path = profiles.avatar_path(name)
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=86400)

@@ -1,0 +1,151 @@
+"""Notifications: stored per user, announced live, collapsed when they repeat."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import orjson
+from sqlalchemy import delete, func, select, update
+
+from extensions import db
+from models.clock import iso, utcnow
+from models.social import Notification, NotificationMute
+from models.user import User
+from realtime.bus import bus
+from realtime.events import user_channel
+from services.errors import ValidationError
+from services.relations import is_blocked_between
+
+FOLLOW = "follow"
+MESSAGE = "message"
+MENTION = "mention"
+PARTY_INVITE = "party_invite"
+PARTY_STARTED = "party_started"
+MODERATION = "moderation"
+KINDS = (FOLLOW, MESSAGE, MENTION, PARTY_INVITE, PARTY_STARTED, MODERATION)
+LABELS = {
+    FOLLOW: "New followers",
+    MESSAGE: "Direct messages while you are away",
+    MENTION: "Mentions",
+    PARTY_INVITE: "Watch-party invitations",
+    PARTY_STARTED: "Watch parties starting",
+    MODERATION: "Moderation notices",
+}
+# Kinds that collapse into one unread notification per subject ("3 new followers").
+COLLAPSING = {FOLLOW: lambda subject: "follow", MESSAGE: lambda s: f"message:{s.get('id')}"}
+
+NOTIFICATION_NEW = "notification:new"
+NOTIFICATION_READ = "notification:read"
+LIST_MAX = 100
+
+
+def muted_kinds(user_id: int) -> set[str]:
+    return set(
+        db.session.scalars(select(NotificationMute.kind).where(NotificationMute.user_id == user_id))
+    )
+
+
+def set_muted_kinds(user_id: int, kinds: Iterable[str]) -> set[str]:
+    wanted = set(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ValidationError(f"Unknown notification kind: {sorted(unknown)[0]}.", field="muted")
+    db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user_id))
+    db.session.add_all(NotificationMute(user_id=user_id, kind=kind) for kind in sorted(wanted))
+    db.session.commit()
+    return wanted
+
+
+def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Notification | None:
+    """Store and announce a notification, unless the user muted the kind or the two
+    block each other. A repeat of a collapsing kind updates the unread one."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    if kind in muted_kinds(user_id):
+        return None
+    if actor is not None and is_blocked_between(user_id, actor.id):
+        return None
+    now = utcnow()
+    notification = _unread_to_collapse_into(user_id, kind, subject)
+    if notification is None:
+        notification = Notification(
+            user_id=user_id,
+            kind=kind,
+            group_key=COLLAPSING[kind](subject) if kind in COLLAPSING else uuid.uuid4().hex,
+            created_at=now,
+            count=0,
+        )
+        db.session.add(notification)
+    notification.count += 1
+    notification.actor_id = actor.id if actor else None
+    notification.subject = orjson.dumps(subject).decode()
+    notification.updated_at = now
+    db.session.commit()
+    payload = to_dict(notification, unread_count(user_id))
+    bus.publish(user_channel(user_id), NOTIFICATION_NEW, payload)
+    return notification
+
+
+def _unread_to_collapse_into(user_id: int, kind: str, subject: dict) -> Notification | None:
+    if kind not in COLLAPSING:
+        return None
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == user_id,
+            Notification.group_key == COLLAPSING[kind](subject),
+            Notification.read_at.is_(None),
+        )
+    )
+
+
+def to_dict(notification: Notification, unread: int | None = None) -> dict:
+    data = {
+        "id": notification.id,
+        "kind": notification.kind,
+        "actor": notification.actor.to_summary() if notification.actor else None,
+        "subject": orjson.loads(notification.subject),
+        "count": notification.count,
+        "created_at": iso(notification.updated_at or notification.created_at),
+        "read": notification.read_at is not None,
+    }
+    if unread is not None:
+        data["unread_count"] = unread
+    return data
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def listing(user_id: int, before: int | None = None, limit: int = 20) -> list[Notification]:
+    """Newest first; `before` is a notification id for the next page."""
+    if not 1 <= limit <= LIST_MAX:
+        raise ValidationError(f"'limit' must be between 1 and {LIST_MAX}.", field="limit")
+    query = select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user_id: int, ids: list[int] | None) -> int:
+    """Mark some (or, with None, all) of the user's notifications read; others' ids are
+    ignored. Returns the new unread count and tells the user's other tabs."""
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+    unread = unread_count(user_id)
+    bus.publish(
+        user_channel(user_id),
+        NOTIFICATION_READ,
+        {"ids": ids, "all": ids is None, "unread_count": unread},
+    )
+    return unread

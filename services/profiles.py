@@ -1,0 +1,151 @@
+"""Profiles: what a person shows about themselves, their avatar, and finding people."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from extensions import db
+from models.social import Block
+from models.user import User
+from services import presence
+from services.errors import ValidationError
+from services.relations import is_blocked_between
+
+DISPLAY_NAME_MAX = 64
+BIO_MAX = 280
+AVATAR_COLORS = 8
+SEARCH_MAX = 50
+
+# Image types accepted for avatars, recognised by their first bytes, never by the name.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+
+
+def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -> User:
+    display_name = display_name.strip()
+    bio = bio.strip()
+    if len(display_name) > DISPLAY_NAME_MAX:
+        raise ValidationError(
+            f"Display names are at most {DISPLAY_NAME_MAX} characters.",
+            code="too_long",
+            field="display_name",
+        )
+    if any(ord(char) < 32 for char in display_name):
+        raise ValidationError("Display names are one line of text.", field="display_name")
+    if len(bio) > BIO_MAX:
+        raise ValidationError(
+            f"The bio is at most {BIO_MAX} characters.", code="too_long", field="bio"
+        )
+    if not 0 <= avatar_color < AVATAR_COLORS:
+        raise ValidationError("Pick one of the avatar colours.", field="avatar_color")
+    user.display_name = display_name
+    user.bio = bio
+    user.avatar_color = avatar_color
+    db.session.commit()
+    return user
+
+
+def image_type(head: bytes) -> str | None:
+    """The extension of a supported image, judged by its content; None otherwise."""
+    for signature, extension in _SIGNATURES:
+        if head.startswith(signature):
+            return extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def avatar_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "avatars"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def set_avatar(user: User, stream: IO[bytes]) -> User:
+    """Store an uploaded avatar (size and type checked) and drop the previous one."""
+    limit = current_app.config["AVATAR_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            f"Avatars are at most {limit // (1024 * 1024)} MB.", code="too_large", field="avatar"
+        )
+    extension = image_type(data[:16])
+    if extension is None:
+        raise ValidationError(
+            "Avatars must be PNG, JPEG, GIF or WebP images.",
+            code="unsupported_type",
+            field="avatar",
+        )
+    name = f"{secrets.token_hex(16)}.{extension}"
+    (avatar_folder() / name).write_bytes(data)
+    previous = user.avatar_file
+    user.avatar_file = name
+    db.session.commit()
+    if previous:
+        (avatar_folder() / previous).unlink(missing_ok=True)
+    return user
+
+
+def remove_avatar(user: User) -> User:
+    previous = user.avatar_file
+    user.avatar_file = None
+    db.session.commit()
+    if previous:
+        (avatar_folder() / previous).unlink(missing_ok=True)
+    return user
+
+
+def avatar_path(name: str) -> Path | None:
+    """The stored file for an avatar name, or None (names are ours: hex and extension)."""
+    stem, _, extension = name.partition(".")
+    if len(stem) != 32 or not all(c in "0123456789abcdef" for c in stem):
+        return None
+    if extension not in {"png", "jpg", "gif", "webp"}:
+        return None
+    path = avatar_folder() / name
+    return path if path.is_file() else None
+
+
+def search(viewer: User, query: str, limit: int = 20) -> list[User]:
+    """People whose username or display name contains `query`, best matches first;
+    people who blocked the viewer are left out."""
+    text = query.strip().lower()
+    if not text:
+        return []
+    if len(text) > 64:
+        raise ValidationError("Search for at most 64 characters.", code="too_long", field="q")
+    if not 1 <= limit <= SEARCH_MAX:
+        raise ValidationError(f"'limit' must be between 1 and {SEARCH_MAX}.", field="limit")
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    blocked_me = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
+    statement = (
+        select(User)
+        .where(
+            or_(
+                User.username.like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            ),
+            User.id.not_in(blocked_me),
+        )
+        .order_by(
+            (User.username == text).desc(), User.username.startswith(text).desc(), User.username
+        )
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def visible_presence(viewer_id: int | None, user: User) -> dict | None:
+    """A person's presence as `viewer_id` may see it: hidden between blocked people."""
+    if viewer_id is not None and viewer_id != user.id and is_blocked_between(viewer_id, user.id):
+        return None
+    return presence.snapshot(user.id)

@@ -1,0 +1,172 @@
+"""Follows and blocks. Friends are mutual follows; a block cuts every tie both ways."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.social import Block, Follow
+from models.user import User
+from realtime.bus import bus
+from realtime.channels import provider
+from realtime.events import presence_channel
+from services import accounts, notifications
+from services.errors import Conflict, Forbidden, ValidationError
+from services.relations import has_blocked, is_following
+
+PER_PAGE_MAX = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    users: list[User]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    def to_dict(self) -> dict:
+        return {
+            "users": [user.to_public() for user in self.users],
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "next_page": self.page + 1 if self.has_next else None,
+        }
+
+
+def _other(actor: User, username: str, verb: str) -> User:
+    target = accounts.get_by_username(username)
+    if target.id == actor.id:
+        raise ValidationError(f"You cannot {verb} yourself.", code=f"cannot_{verb}_self")
+    return target
+
+
+def follow(actor: User, username: str) -> User:
+    """Follow someone (again: nothing changes). Blocked either way: forbidden."""
+    target = _other(actor, username, "follow")
+    if has_blocked(actor.id, target.id):
+        raise Conflict("Unblock this person before following them.", code="blocked_by_you")
+    if has_blocked(target.id, actor.id):
+        raise Forbidden("You cannot follow this person.")
+    if is_following(actor.id, target.id):
+        return target
+    db.session.add(Follow(follower_id=actor.id, followee_id=target.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent follow of the same pair won
+        db.session.rollback()
+        return target
+    bus.subscribe_user(actor.id, presence_channel(target.id))
+    notifications.notify(
+        target.id, notifications.FOLLOW, actor=actor, subject={"type": "user", "id": actor.id}
+    )
+    return target
+
+
+def unfollow(actor: User, username: str) -> User:
+    target = _other(actor, username, "unfollow")
+    db.session.execute(
+        delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == target.id)
+    )
+    db.session.commit()
+    bus.unsubscribe_user(actor.id, presence_channel(target.id))
+    return target
+
+
+def block(actor: User, username: str) -> User:
+    """Block someone: follows end both ways and neither sees the other's presence."""
+    target = _other(actor, username, "block")
+    if has_blocked(actor.id, target.id):
+        return target
+    db.session.add(Block(blocker_id=actor.id, blocked_id=target.id))
+    db.session.execute(
+        delete(Follow).where(
+            or_(
+                and_(Follow.follower_id == actor.id, Follow.followee_id == target.id),
+                and_(Follow.follower_id == target.id, Follow.followee_id == actor.id),
+            )
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return target
+    bus.unsubscribe_user(actor.id, presence_channel(target.id))
+    bus.unsubscribe_user(target.id, presence_channel(actor.id))
+    return target
+
+
+def unblock(actor: User, username: str) -> User:
+    target = _other(actor, username, "unblock")
+    db.session.execute(
+        delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id)
+    )
+    db.session.commit()
+    return target
+
+
+def blocked_users(actor: User) -> list[User]:
+    query = (
+        select(User)
+        .join(Block, Block.blocked_id == User.id)
+        .where(Block.blocker_id == actor.id)
+        .order_by(Block.created_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def _page_of(query, page: int, per_page: int) -> Page:
+    if page < 1:
+        raise ValidationError("'page' must be 1 or more.", field="page")
+    if not 1 <= per_page <= PER_PAGE_MAX:
+        raise ValidationError(f"'per_page' must be between 1 and {PER_PAGE_MAX}.", field="per_page")
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    users = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return Page(users=users, page=page, per_page=per_page, total=total)
+
+
+def followers(username: str, page: int = 1, per_page: int = 20) -> Page:
+    user = accounts.get_by_username(username)
+    query = (
+        select(User)
+        .join(Follow, Follow.follower_id == User.id)
+        .where(Follow.followee_id == user.id)
+        .order_by(Follow.created_at.desc(), User.id)
+    )
+    return _page_of(query, page, per_page)
+
+
+def following(username: str, page: int = 1, per_page: int = 20) -> Page:
+    user = accounts.get_by_username(username)
+    query = (
+        select(User)
+        .join(Follow, Follow.followee_id == User.id)
+        .where(Follow.follower_id == user.id)
+        .order_by(Follow.created_at.desc(), User.id)
+    )
+    return _page_of(query, page, per_page)
+
+
+def counts(user_id: int) -> dict[str, int]:
+    followers_count = db.session.scalar(
+        select(func.count()).select_from(Follow).where(Follow.followee_id == user_id)
+    )
+    following_count = db.session.scalar(
+        select(func.count()).select_from(Follow).where(Follow.follower_id == user_id)
+    )
+    return {"followers": followers_count, "following": following_count}
+
+
+@provider
+def _presence_of_followed(user_id: int) -> list[str]:
+    """A follower's stream carries the presence of the people they follow."""
+    followed = db.session.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id))
+    return [presence_channel(other) for other in followed]
