@@ -55,6 +55,9 @@ def bearer_token() -> str | None:
 
 def _resolve_bearer() -> None:
     """A request with an Authorization header is authenticated by it alone, never by cookie."""
+    # Identity is decided per request, even where an app context outlives one (tests).
+    g.pop("_login_user", None)
+    g.pop("api_token", None)
     raw = bearer_token()
     if raw is None:
         g.auth_via = "session"

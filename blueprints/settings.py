@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from blueprints.limits import per_user
@@ -20,7 +21,7 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField("Bio", validators=[Length(max=profiles.BIO_MAX)])
     avatar_color = RadioField(
         "Avatar colour",
-        choices=[(str(n), f"Colour {n + 1}") for n in range(profiles.AVATAR_COLORS)],
+        choices=[SelectChoice(str(n), f"Colour {n + 1}") for n in range(profiles.AVATAR_COLORS)],
         default="0",
     )
 

@@ -1,0 +1,180 @@
+"""People pages: profile, buttons with and without htmx, lists, search, settings,
+notifications."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from services import notifications, social
+from tests.conftest import PASSWORD, csrf_token
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def ben(user_factory):
+    return user_factory("ben")
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+def test_profile_shows_counts_presence_and_buttons(logged_in_client, ben):
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "@ben" in page
+    assert "0</strong> followers" in page
+    assert "Offline" in page
+    assert 'sse-swap="presence-' in page
+    assert ">\n            Follow" in page or "Follow<span" in page
+
+
+def test_follow_without_js_redirects_back(logged_in_client, ben):
+    response = post(logged_in_client, "/u/ben/follow")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/u/ben"
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "1</strong> follower<" in page
+    assert "Unfollow" in page
+
+
+def test_follow_with_htmx_returns_the_buttons(logged_in_client, ben):
+    response = logged_in_client.post(
+        "/u/ben/follow", headers={"HX-Request": "true", "X-CSRFToken": csrf_token(logged_in_client)}
+    )
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div class="relation"')
+    assert "Unfollow" in fragment
+
+
+def test_buttons_need_csrf(logged_in_client, ben):
+    assert logged_in_client.post("/u/ben/follow").status_code == 400
+    assert social.counts(ben.id)["followers"] == 0
+
+
+def test_block_from_the_profile(logged_in_client, ben):
+    post(logged_in_client, "/u/ben/follow")
+    post(logged_in_client, "/u/ben/block")
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "You blocked this person." in page
+    assert "Unblock" in page
+    assert "Follow<span" not in page
+
+
+def test_blocked_viewer_sees_no_presence(logged_in_client, ben):
+    social.block(ben, "alice")
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "presence-slot" not in page
+
+
+def test_unknown_profile_is_404(logged_in_client):
+    assert logged_in_client.get("/u/nobody").status_code == 404
+
+
+def test_follower_list_and_search(logged_in_client, ben):
+    post(logged_in_client, "/u/ben/follow")
+    page = logged_in_client.get("/u/ben/followers").get_data(as_text=True)
+    assert "@alice" in page
+    assert "1 person" in page
+    found = logged_in_client.get("/people?q=be").get_data(as_text=True)
+    assert 'href="/u/ben"' in found
+    nothing = logged_in_client.get("/people?q=zzz").get_data(as_text=True)
+    assert "Nobody matches" in nothing
+
+
+def test_pages_need_sign_in(client, ben):
+    for path in ("/u/ben", "/u/ben/followers", "/people", "/settings", "/notifications"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_settings_profile_and_errors(logged_in_client):
+    response = post(
+        logged_in_client, "/settings/profile", display_name="Alice A", bio="Hi", avatar_color="2"
+    )
+    assert response.status_code == 302
+    assert "Alice A" in logged_in_client.get("/u/alice").get_data(as_text=True)
+    bad = post(
+        logged_in_client, "/settings/profile", display_name="x" * 100, bio="", avatar_color="1"
+    )
+    assert bad.status_code == 400
+    assert "Field cannot be longer than 64 characters." in bad.get_data(as_text=True)
+    bad = post(logged_in_client, "/settings/profile", display_name="", bio="", avatar_color="42")
+    assert bad.status_code == 400
+
+
+def test_avatar_upload_checks_content(logged_in_client):
+    token = csrf_token(logged_in_client)
+    fake = logged_in_client.post(
+        "/settings/avatar",
+        data={"csrf_token": token, "avatar": (io.BytesIO(b"<svg onload=alert(1)>"), "cat.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "must be PNG, JPEG, GIF or WebP" in fake.get_data(as_text=True)
+    real = logged_in_client.post(
+        "/settings/avatar",
+        data={"csrf_token": token, "avatar": (io.BytesIO(PNG), "me.bin")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Your new avatar is up." in real.get_data(as_text=True)
+    url = logged_in_client.get("/api/v1/me").get_json()["user"]["avatar"]["url"]
+    image = logged_in_client.get(url)
+    assert image.status_code == 200
+    assert image.mimetype == "image/png"
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert logged_in_client.get("/media/avatars/" + "0" * 32 + ".png").status_code == 404
+
+
+def test_notification_preferences(logged_in_client, ben):
+    post(logged_in_client, "/settings/notifications", enabled="mention")
+    muted = notifications.muted_kinds(logged_in_client.user.id)
+    assert "follow" in muted
+    assert "mention" not in muted
+    social.follow(ben, "alice")
+    assert notifications.unread_count(logged_in_client.user.id) == 0
+
+
+def test_password_change_keeps_this_session_and_ends_others(client, user_factory):
+    from tests.conftest import log_in
+
+    user_factory("carol")
+    other = client.application.test_client()
+    log_in(client, "carol")
+    log_in(other, "carol")
+    response = post(
+        client,
+        "/settings/password",
+        current_password=PASSWORD,
+        new_password="a new long password",
+        confirm="a new long password",
+    )
+    assert response.status_code == 302
+    assert "@carol" in client.get("/").get_data(as_text=True)
+    assert "@carol" not in other.get("/").get_data(as_text=True)
+    wrong = post(
+        client,
+        "/settings/password",
+        current_password="nope nope nope",
+        new_password="another password",
+        confirm="another password",
+    )
+    assert wrong.status_code == 400
+    assert "The current password is wrong." in wrong.get_data(as_text=True)
+
+
+def test_notifications_page_and_badge(logged_in_client, ben):
+    social.follow(ben, "alice")
+    home = logged_in_client.get("/").get_data(as_text=True)
+    assert '<span class="badge">1<span class="visually-hidden"> unread</span>' in home
+    page = logged_in_client.get("/notifications").get_data(as_text=True)
+    assert "followed you." in page
+    assert 'sse-swap="notification-item"' in page
+    post(logged_in_client, "/notifications/read")
+    home = logged_in_client.get("/").get_data(as_text=True)
+    assert "badge-empty" in home

@@ -1,0 +1,52 @@
+"""Notification storage, preferences, listing and read state."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import notifications
+from services.errors import ValidationError
+
+
+def test_notify_stores_and_counts(app, user_factory):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    note = notifications.notify(ann.id, "mention", actor=ben, subject={"type": "message", "id": 9})
+    assert note is not None
+    data = notifications.to_dict(note, notifications.unread_count(ann.id))
+    assert data["kind"] == "mention"
+    assert data["actor"] == {"id": ben.id, "username": "ben", "display_name": ""}
+    assert data["subject"] == {"type": "message", "id": 9}
+    assert data["unread_count"] == 1
+    assert data["created_at"].endswith("Z")
+
+
+def test_muted_kinds_are_not_stored(app, user_factory):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    notifications.set_muted_kinds(ann.id, ["mention", "follow"])
+    assert notifications.muted_kinds(ann.id) == {"mention", "follow"}
+    assert notifications.notify(ann.id, "mention", actor=ben, subject={}) is None
+    assert notifications.notify(ann.id, "party_invite", actor=ben, subject={}) is not None
+    notifications.set_muted_kinds(ann.id, [])
+    assert notifications.notify(ann.id, "mention", actor=ben, subject={}) is not None
+    with pytest.raises(ValidationError):
+        notifications.set_muted_kinds(ann.id, ["spam"])
+
+
+def test_mark_read_one_all_and_never_someone_elses(app, user_factory):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    mine = [notifications.notify(ann.id, "mention", actor=ben, subject={}) for _ in range(3)]
+    theirs = notifications.notify(ben.id, "mention", actor=ann, subject={})
+    assert notifications.mark_read(ann.id, [mine[0].id, theirs.id]) == 2
+    assert notifications.unread_count(ben.id) == 1
+    assert notifications.mark_read(ann.id, None) == 0
+
+
+def test_listing_pages_newest_first(app, user_factory):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    made = [notifications.notify(ann.id, "mention", actor=ben, subject={"n": n}) for n in range(5)]
+    first = notifications.listing(ann.id, limit=2)
+    assert [n.id for n in first] == [made[4].id, made[3].id]
+    rest = notifications.listing(ann.id, before=first[-1].id, limit=10)
+    assert [n.id for n in rest] == [made[2].id, made[1].id, made[0].id]
+    with pytest.raises(ValidationError):
+        notifications.listing(ann.id, limit=0)
