@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import render_template
-
 from realtime.events import PRESENCE, Envelope
-from realtime.fragments import fragment
+from realtime.fragments import fragment, render_fragment
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 ITEM = "partials/notification_item.html"
@@ -18,7 +16,7 @@ def _new_notification(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]
         ("notification-count", _badge(data["unread_count"])),
         (
             "notification-item",
-            render_template("partials/notification_item.html", n=data, live=True),
+            render_fragment("partials/notification_item.html", n=data, live=True),
         ),
     ]
 
@@ -31,9 +29,9 @@ def _read_notifications(envelope: Envelope, _viewer: int) -> list[tuple[str, str
 @fragment(PRESENCE)
 def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
     data = envelope.data
-    html = render_template("partials/presence_badge.html", presence=data)
+    html = render_fragment("partials/presence_badge.html", presence=data)
     return [(f"presence-{data['user_id']}", html)]
 
 
 def _badge(count: int) -> str:
-    return render_template("partials/notification_badge.html", count=count)
+    return render_fragment("partials/notification_badge.html", count=count)

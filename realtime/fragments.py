@@ -7,12 +7,15 @@ for every event.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from flask import render_template
+from flask import current_app
 
 from realtime.events import Envelope
+
+log = logging.getLogger(__name__)
 
 Renderer = Callable[[Envelope, int], Iterable[tuple[str, str]]]
 
@@ -32,16 +35,27 @@ def fragment(event_name: str) -> Callable[[Renderer], Renderer]:
 def render_fragments(
     envelope: Envelope, views: frozenset[str], viewer_id: int
 ) -> list[tuple[str, str]]:
-    rendered = [
-        item for render in _renderers.get(envelope.name, ()) for item in render(envelope, viewer_id)
-    ]
+    """Every fragment for one event; a renderer that fails is logged and skipped, so one
+    bad fragment never ends the stream."""
+    rendered = []
+    for render in _renderers.get(envelope.name, ()):
+        try:
+            rendered.extend(render(envelope, viewer_id))
+        except Exception:
+            log.exception("Rendering a fragment for %s failed", envelope.name)
     if "feed" in views:
         rendered.append(("feed", _feed_item(envelope)))
     return rendered
 
 
+def render_fragment(template: str, **context: object) -> str:
+    """Render a fragment template with only what it is given: unlike render_template,
+    no context processor runs (they serve whole pages and may query the database)."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def _feed_item(envelope: Envelope) -> str:
-    return render_template(
+    return render_fragment(
         "partials/feed_item.html",
         event=envelope,
         received=datetime.now(UTC).strftime("%H:%M:%S"),

@@ -95,9 +95,12 @@ def html_stream() -> Response:
     stream = resume.open_stream(current_identity(), "sse-html")
     app = current_app._get_current_object()
     user_id = current_user.id
+    # Fragments are rendered as if for this request: links resolve and forms carry the
+    # session's CSRF token.
+    environ = dict(request.environ)
 
     def frames(envelope: Envelope) -> list[str]:
-        with app.app_context():
+        with app.request_context(environ):
             rendered = render_fragments(envelope, views, user_id)
         return [_sse_frame(envelope, name, html) for name, html in rendered]
 

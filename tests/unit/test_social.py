@@ -46,7 +46,7 @@ def test_nobody_acts_on_themselves_or_on_nobody(app, people, action):
 
 
 def test_friends_are_mutual_follows(app, people):
-    ann, ben, cat = people
+    ann, ben, _cat = people
     social.follow(ann, "ben")
     assert not are_friends(ann.id, ben.id)
     social.follow(ben, "ann")
@@ -82,7 +82,7 @@ def test_blocked_people_get_no_notifications_from_each_other(app, people):
 
 
 def test_a_follower_stream_carries_presence_of_those_followed(app, people):
-    ann, ben, cat = people
+    ann, ben, _cat = people
     social.follow(ann, "ben")
     assert presence_channel(ben.id) in channels_for(ann.id)
     assert presence_channel(ann.id) not in channels_for(ben.id)

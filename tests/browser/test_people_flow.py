@@ -1,0 +1,84 @@
+"""Following someone in one browser changes the badge in the other person's open page."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import screenshot, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+_n = itertools.count(1)
+
+
+def test_follow_updates_the_other_persons_badge_live(browser: Browser, shared_server):
+    base = shared_server.url
+    star_context, fan_context = browser.new_context(), browser.new_context()
+    star, fan = star_context.new_page(), fan_context.new_page()
+    star_name, fan_name = f"star_{next(_n)}", f"fan_{next(_n)}"
+    sign_up(star, base, star_name)
+    sign_up(fan, base, fan_name)
+
+    star.goto(base + "/")
+    badge = star.locator("#notification-count .badge")
+    expect(badge).to_have_class("badge badge-empty")
+    star.wait_for_timeout(300)  # the SSE extension connects once the page has loaded
+
+    fan.goto(f"{base}/u/{star_name}")
+    fan.get_by_role("button", name=f"Follow {star_name}").click()
+    # htmx swapped the buttons and the count in place.
+    expect(fan.get_by_role("button", name=f"Unfollow {star_name}")).to_be_visible()
+    expect(fan.locator(".counts")).to_contain_text("1 follower")
+
+    expect(badge).to_have_text("1 unread", timeout=10_000)
+    screenshot(star, "badge-live")
+
+    star.get_by_role("link", name="Notifications").click()
+    expect(star.get_by_role("main")).to_contain_text(f"{fan_name}")
+    expect(star.get_by_role("main")).to_contain_text("followed you.")
+    star.get_by_role("button", name="Mark all read").click()
+    expect(star.locator("#notification-count .badge")).to_have_class("badge badge-empty")
+    star_context.close()
+    fan_context.close()
+
+
+def test_follow_works_without_javascript(browser: Browser, shared_server):
+    base = shared_server.url
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    target = f"target_{next(_n)}"
+    other = browser.new_context()
+    sign_up(other.new_page(), base, target)
+    sign_up(page, base, f"nojs_{next(_n)}")
+    page.goto(f"{base}/u/{target}")
+    page.get_by_role("button", name=f"Follow {target}").click()
+    expect(page).to_have_url(f"{base}/u/{target}")
+    expect(page.get_by_role("button", name=f"Unfollow {target}")).to_be_visible()
+    screenshot(page, "profile")
+    context.close()
+    other.close()
+
+
+def test_display_names_are_shown_inert(browser: Browser, shared_server):
+    base = shared_server.url
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    name = f"xss_{next(_n)}"
+    sign_up(page, base, name)
+    page.goto(base + "/settings")
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    page.get_by_label("Display name").fill(payload)
+    page.get_by_label("Bio").fill('<a href="javascript:alert(3)" hx-get="/logout">x</a>')
+    page.get_by_role("button", name="Save profile").click()
+    page.goto(f"{base}/u/{name}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(payload)
+    page.goto(f"{base}/people?q={name}")
+    expect(page.get_by_role("main")).to_contain_text(payload)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    context.close()
