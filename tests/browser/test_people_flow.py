@@ -82,3 +82,18 @@ def test_display_names_are_shown_inert(browser: Browser, shared_server):
     page.wait_for_timeout(300)
     assert dialogs == []
     context.close()
+
+
+def test_signed_in_pages_fit_a_phone(browser: Browser, shared_server):
+    base = shared_server.url
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    name = f"phone_{next(_n)}"
+    sign_up(page, base, name)
+    for path in ("/", f"/u/{name}", "/settings", "/notifications", "/people?q=a", "/live"):
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    page.goto(base + "/settings")
+    screenshot(page, "phone-settings")
+    context.close()
