@@ -1,11 +1,17 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
+from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.social import Block, Follow, Notification, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "Conversation",
+    "Membership",
+    "Message",
+    "Reaction",
     "Block",
     "Follow",
     "Notification",

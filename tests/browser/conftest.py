@@ -59,3 +59,19 @@ def sign_up(page: Page, base: str, username: str, password: str = "a long passwo
     page.get_by_label("Repeat password").fill(password)
     page.get_by_role("button", name="Sign up").click()
     page.get_by_label(f"Signed in as {username}").wait_for()
+
+
+def watch_for_errors(page: Page) -> list[str]:
+    """Collect uncaught script errors and Content-Security-Policy refusals. (Dropped
+    streams and 4xx answers are logged by the browser too; those are expected.)"""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    return errors

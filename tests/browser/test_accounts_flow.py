@@ -5,21 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, watch_for_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 def test_register_logout_login(page: Page, live_server):
-    errors: list[str] = []
-
-    def console_error(message) -> None:
-        # A form answered with 400 is logged as a failed load; that is expected here.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    page.on("console", console_error)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_for_errors(page)
 
     page.goto(live_server.url + "/")
     expect(page.get_by_role("heading", name="Watch together. Talk together.")).to_be_visible()

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, sign_up
+from tests.browser.conftest import screenshot, sign_up, watch_for_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -16,12 +16,7 @@ _names = itertools.count(1)
 
 @pytest.mark.parametrize("transport", ["websocket", "polling", "sse", "longpoll", "htmx"])
 def test_own_events_appear_live(page: Page, shared_server, transport):
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
+    errors = watch_for_errors(page)
     sign_up(page, shared_server.url, f"live_{transport}_{next(_names)}")
     page.goto(f"{shared_server.url}/live?transport={transport}")
     if transport != "htmx":

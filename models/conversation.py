@@ -1,0 +1,135 @@
+"""Conversations (direct, group, room), their members, messages, reactions, files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.clock import utcnow
+from models.user import User
+
+
+class Kind(enum.StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+    ROOM = "room"
+
+
+class MemberRole(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+CATEGORIES = ("general", "food share", "news", "recipes", "tips", "local events", "films", "music")
+
+
+class Conversation(db.Model):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(80), default="")
+    description: Mapped[str] = mapped_column(String(500), default="")
+    category: Mapped[str] = mapped_column(String(32), default="general")
+    # Rooms: public ones are listed and open to anyone; private ones are invite-only.
+    visibility: Mapped[str] = mapped_column(String(8), default="private")
+    member_limit: Mapped[int] = mapped_column(Integer, default=1000)
+    image_file: Mapped[str | None] = mapped_column(String(64))
+    # "<lower id>:<higher id>" for direct conversations: the database keeps one per pair.
+    direct_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_message_id: Mapped[int | None] = mapped_column(Integer)
+
+    members: Mapped[list[Membership]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "user_id"),
+        Index("ix_memberships_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(8), default=MemberRole.MEMBER.value)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_read_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    muted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    conversation: Mapped[Conversation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored under a random name, served only to members."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # One message per client_id per sender: a retried send stores nothing new.
+        UniqueConstraint("sender_id", "client_id"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8), default="text")  # text | system
+    body: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    sender: Mapped[User | None] = relationship()
+    attachment: Mapped[Attachment | None] = relationship()
+    reactions: Mapped[list[Reaction]] = relationship(cascade="all, delete-orphan")
+
+
+class Reaction(db.Model):
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("message_id", "user_id", "emoji"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    emoji: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,105 @@
+"""Who may do what in a conversation: the one place these rules live.
+
+A conversation that is not public is invisible to non-members: every lookup answers
+404 exactly as for one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from extensions import db
+from models.clock import as_utc, utcnow
+from models.conversation import Conversation, Kind, Membership, MemberRole
+from models.user import User
+from services.errors import Forbidden, NotFound
+
+MANAGERS = (MemberRole.OWNER.value, MemberRole.ADMIN.value)
+
+
+@dataclass(frozen=True)
+class Access:
+    conversation: Conversation
+    membership: Membership | None
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def manages(self) -> bool:
+        return self.role in MANAGERS and self.conversation.kind != Kind.DIRECT
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == MemberRole.OWNER.value
+
+
+def membership_of(conversation_id: int, user_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.conversation_id == conversation_id, Membership.user_id == user_id
+        )
+    )
+
+
+def _live(conversation_id: object) -> Conversation:
+    if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+        raise NotFound("No such conversation.")
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.deleted_at is not None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+def is_public_room(conversation: Conversation) -> bool:
+    return conversation.kind == Kind.ROOM and conversation.visibility == "public"
+
+
+def visible(actor: User, conversation_id: object) -> Access:
+    """Members see a conversation; others see only public rooms (to join them)."""
+    conversation = _live(conversation_id)
+    membership = membership_of(conversation.id, actor.id)
+    if membership is None and not is_public_room(conversation):
+        raise NotFound("No such conversation.")
+    return Access(conversation, membership)
+
+
+def member(actor: User, conversation_id: object) -> Access:
+    """Reading, writing, reacting, typing: members only."""
+    access = visible(actor, conversation_id)
+    if not access.is_member:
+        raise Forbidden("Join the room first.", code="not_member")
+    return access
+
+
+def manager(actor: User, conversation_id: object) -> Access:
+    """Owners and admins of groups and rooms manage members and settings."""
+    access = member(actor, conversation_id)
+    if not access.manages:
+        raise Forbidden("Only the owner and admins can do that.")
+    return access
+
+
+def owner(actor: User, conversation_id: object) -> Access:
+    access = member(actor, conversation_id)
+    if not access.is_owner or access.conversation.kind == Kind.DIRECT:
+        raise Forbidden("Only the owner can do that.")
+    return access
+
+
+def outranks(actor: Membership, target: Membership) -> bool:
+    """The owner outranks everyone; admins outrank plain members only."""
+    if actor.role == MemberRole.OWNER.value:
+        return target.role != MemberRole.OWNER.value
+    return actor.role == MemberRole.ADMIN.value and target.role == MemberRole.MEMBER.value
+
+
+def is_muted(membership: Membership) -> bool:
+    return membership.muted_until is not None and as_utc(membership.muted_until) > utcnow()
