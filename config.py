@@ -37,6 +37,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
         "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
+        "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+        "DM_NOTIFY_DELAY_SECONDS": 10.0,
+        "TYPING_TIMEOUT_SECONDS": 3.0,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -80,6 +83,10 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "SETTINGS_WRITE_RATE_LIMIT": "30 per minute",
         "AVATAR_UPLOAD_RATE_LIMIT": "10 per hour",
         "NOTIFICATION_READ_RATE_LIMIT": "120 per minute",
+        "MESSAGE_RATE_LIMIT": "30 per 10 seconds",
+        "CONVERSATION_WRITE_RATE_LIMIT": "30 per minute",
+        "UPLOAD_RATE_LIMIT": "20 per minute",
+        "TYPING_RATE_LIMIT": "60 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
@@ -143,6 +150,10 @@ RATE_LIMIT_SETTINGS = (
     "SETTINGS_WRITE_RATE_LIMIT",
     "AVATAR_UPLOAD_RATE_LIMIT",
     "NOTIFICATION_READ_RATE_LIMIT",
+    "MESSAGE_RATE_LIMIT",
+    "CONVERSATION_WRITE_RATE_LIMIT",
+    "UPLOAD_RATE_LIMIT",
+    "TYPING_RATE_LIMIT",
 )
 SECONDS_SETTINGS = (
     "PRESENCE_TTL_SECONDS",
@@ -150,6 +161,7 @@ SECONDS_SETTINGS = (
     "SSE_KEEPALIVE_SECONDS",
     "STREAM_RETENTION_SECONDS",
     "STREAM_PRUNE_INTERVAL_SECONDS",
+    "DM_NOTIFY_DELAY_SECONDS",
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models.clock import as_utc, utcnow
-from models.conversation import Conversation, Kind, Membership, MemberRole
+from models.conversation import Conversation, Kind, MemberRole, Membership
 from models.user import User
 from services.errors import Forbidden, NotFound
 

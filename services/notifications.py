@@ -23,7 +23,8 @@ MENTION = "mention"
 PARTY_INVITE = "party_invite"
 PARTY_STARTED = "party_started"
 MODERATION = "moderation"
-KINDS = (FOLLOW, MESSAGE, MENTION, PARTY_INVITE, PARTY_STARTED, MODERATION)
+CONVERSATION_INVITE = "conversation_invite"
+KINDS = (FOLLOW, MESSAGE, MENTION, PARTY_INVITE, PARTY_STARTED, MODERATION, CONVERSATION_INVITE)
 LABELS = {
     FOLLOW: "New followers",
     MESSAGE: "Direct messages while you are away",
@@ -31,6 +32,7 @@ LABELS = {
     PARTY_INVITE: "Watch-party invitations",
     PARTY_STARTED: "Watch parties starting",
     MODERATION: "Moderation notices",
+    CONVERSATION_INVITE: "Being added to groups and rooms",
 }
 # Kinds that collapse into one unread notification per subject ("3 new followers").
 COLLAPSING = {FOLLOW: lambda subject: "follow", MESSAGE: lambda s: f"message:{s.get('id')}"}

@@ -1,0 +1,125 @@
+"""Files attached to messages: size-limited, typed by their content, members only."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy import select
+
+from extensions import db
+from models.conversation import Attachment, Message
+from models.user import User
+from services import conversation_access
+from services.errors import NotFound, ValidationError
+from services.profiles import image_type
+
+NAME_MAX = 200
+
+
+def content_type(head: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) judged from the first bytes; None when not accepted."""
+    image = image_type(head[:16])
+    if image is not None:
+        mime = {"jpg": "image/jpeg"}.get(image, f"image/{image}")
+        return mime, image
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", "pdf"
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # A multi-byte character cut at the end of the sample is still text.
+            if error.start < len(head) - 4:
+                return None
+        return "text/plain", "txt"
+    return None
+
+
+def folder() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload(actor: User, conversation_id: object, stream: IO[bytes], filename: str) -> Attachment:
+    access = conversation_access.member(actor, conversation_id)
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            f"Files are at most {limit // (1024 * 1024)} MB.", code="too_large", field="file"
+        )
+    if not data:
+        raise ValidationError("That file is empty.", field="file")
+    kind = content_type(data[:4096])
+    if kind is None:
+        raise ValidationError(
+            "Attach an image (PNG, JPEG, GIF, WebP), a PDF or a text file.",
+            code="unsupported_type",
+            field="file",
+        )
+    mime, extension = kind
+    stored = f"{secrets.token_hex(16)}.{extension}"
+    (folder() / stored).write_bytes(data)
+    attachment = Attachment(
+        conversation_id=access.conversation.id,
+        uploader_id=actor.id,
+        stored_name=stored,
+        original_name=_safe_name(filename, extension),
+        content_type=mime,
+        size=len(data),
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def _safe_name(filename: str, extension: str) -> str:
+    name = Path(filename or "").name.replace("\x00", "").strip()[:NAME_MAX]
+    return name or f"file.{extension}"
+
+
+def claim(actor: User, conversation_id: int, attachment_id: object) -> Attachment | None:
+    """The uploader's unused attachment for a message in the same conversation."""
+    if attachment_id is None:
+        return None
+    if not isinstance(attachment_id, int) or isinstance(attachment_id, bool):
+        raise ValidationError("'attachment_id' must be an id.", field="attachment_id")
+    attachment = db.session.get(Attachment, attachment_id)
+    if (
+        attachment is None
+        or attachment.uploader_id != actor.id
+        or attachment.conversation_id != conversation_id
+    ):
+        raise ValidationError("No such attachment of yours here.", field="attachment_id")
+    used = db.session.scalar(select(Message.id).where(Message.attachment_id == attachment.id))
+    if used is not None:
+        raise ValidationError("That attachment is already sent.", field="attachment_id")
+    return attachment
+
+
+def for_download(
+    actor: User, conversation_id: object, attachment_id: int
+) -> tuple[Attachment, Path]:
+    """The file, for members of its conversation only (404 for everyone else)."""
+    access = conversation_access.member(actor, conversation_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.conversation_id != access.conversation.id:
+        raise NotFound("No such file.")
+    path = folder() / attachment.stored_name
+    if not path.is_file():
+        raise NotFound("No such file.")
+    return attachment, path
+
+
+def to_dict(attachment: Attachment) -> dict:
+    return {
+        "id": attachment.id,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": f"/conversations/{attachment.conversation_id}/files/{attachment.id}",
+    }

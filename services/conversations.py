@@ -1,0 +1,514 @@
+"""Conversations and their members: direct messages, private groups, rooms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.clock import iso, utcnow
+from models.conversation import CATEGORIES, Conversation, Kind, MemberRole, Membership, Message
+from models.user import User
+from realtime.bus import bus
+from realtime.channels import provider
+from realtime.events import presence_channel, user_channel
+from services import accounts, conversation_access, notifications
+from services.conversation_access import Access, is_muted, outranks
+from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.relations import is_blocked_between
+
+NAME_MAX = 80
+DESCRIPTION_MAX = 500
+GROUP_MAX_MEMBERS = 256
+ROOM_LIMIT_MAX = 10_000
+MUTE_MAX_MINUTES = 60 * 24 * 30
+
+MEMBER_ADDED = "membership:added"
+MEMBER_REMOVED = "membership:removed"
+MEMBER_UPDATED = "membership:updated"
+CONVERSATION_UPDATED = "membership:conversation_updated"
+CONVERSATION_DELETED = "membership:conversation_deleted"
+
+
+def channel(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+@provider
+def _conversation_channels(user_id: int) -> list[str]:
+    """A member's stream carries each live conversation, and in direct ones the other
+    person's presence."""
+    rows = db.session.execute(
+        select(Conversation.id, Conversation.kind, Conversation.direct_key)
+        .join(Membership, Membership.conversation_id == Conversation.id)
+        .where(Membership.user_id == user_id, Conversation.deleted_at.is_(None))
+    )
+    channels = []
+    for conversation_id, kind, direct_key in rows:
+        channels.append(channel(conversation_id))
+        if kind == Kind.DIRECT and direct_key:
+            other = _other_in_pair(direct_key, user_id)
+            if not is_blocked_between(user_id, other):
+                channels.append(presence_channel(other))
+    return channels
+
+
+def _other_in_pair(direct_key: str, user_id: int) -> int:
+    low, high = (int(part) for part in direct_key.split(":"))
+    return high if low == user_id else low
+
+
+# -- shapes -----------------------------------------------------------------------------
+def to_dict(conversation: Conversation, viewer_id: int | None = None) -> dict:
+    data = {
+        "id": conversation.id,
+        "kind": conversation.kind,
+        "name": conversation.name,
+        "description": conversation.description,
+        "category": conversation.category,
+        "visibility": conversation.visibility,
+        "member_limit": conversation.member_limit,
+        "member_count": member_count(conversation.id),
+        "created_at": iso(conversation.created_at),
+    }
+    if conversation.kind == Kind.DIRECT and viewer_id is not None and conversation.direct_key:
+        other = db.session.get(User, _other_in_pair(conversation.direct_key, viewer_id))
+        data["other"] = other.to_summary() if other else None
+    return data
+
+
+def member_count(conversation_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.conversation_id == conversation_id)
+    )
+
+
+def member_dict(membership: Membership) -> dict:
+    return {
+        "user": membership.user.to_summary(),
+        "role": membership.role,
+        "joined_at": iso(membership.joined_at),
+        "muted_until": iso(membership.muted_until) if is_muted(membership) else None,
+    }
+
+
+# -- creating ---------------------------------------------------------------------------
+def open_direct(actor: User, username: str) -> Conversation:
+    """The one direct conversation of a pair, created on first use (race-safe: the
+    pair's key is unique, so a concurrent create finds the other's row)."""
+    other = accounts.get_by_username(username)
+    if other.id == actor.id:
+        raise ValidationError("You cannot message yourself.", field="username")
+    if is_blocked_between(actor.id, other.id):
+        raise Forbidden("You cannot message this person.")
+    key = f"{min(actor.id, other.id)}:{max(actor.id, other.id)}"
+    existing = db.session.scalar(select(Conversation).where(Conversation.direct_key == key))
+    if existing is not None:
+        return existing
+    conversation = Conversation(kind=Kind.DIRECT.value, direct_key=key, created_by=actor.id)
+    conversation.members = [
+        Membership(user_id=actor.id, role=MemberRole.MEMBER.value),
+        Membership(user_id=other.id, role=MemberRole.MEMBER.value),
+    ]
+    db.session.add(conversation)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(select(Conversation).where(Conversation.direct_key == key))
+    for person, partner in ((actor, other), (other, actor)):
+        bus.subscribe_user(person.id, channel(conversation.id))
+        bus.subscribe_user(person.id, presence_channel(partner.id))
+    return conversation
+
+
+def _clean_name(name: object, *, required: bool) -> str:
+    if not isinstance(name, str):
+        raise ValidationError("'name' must be text.", field="name")
+    name = " ".join(name.split())
+    if required and not name:
+        raise ValidationError("Give it a name.", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(
+            f"Names are at most {NAME_MAX} characters.", code="too_long", field="name"
+        )
+    return name
+
+
+def _clean_description(description: object) -> str:
+    if not isinstance(description, str):
+        raise ValidationError("'description' must be text.", field="description")
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(
+            f"Descriptions are at most {DESCRIPTION_MAX} characters.",
+            code="too_long",
+            field="description",
+        )
+    return description
+
+
+def _clean_category(category: object) -> str:
+    if category not in CATEGORIES:
+        raise ValidationError(f"Pick a category: {', '.join(CATEGORIES)}.", field="category")
+    return category
+
+
+def create_group(
+    actor: User,
+    name: object,
+    members: list[str],
+    description: object = "",
+    category: object = "general",
+) -> Conversation:
+    conversation = Conversation(
+        kind=Kind.GROUP.value,
+        name=_clean_name(name, required=True),
+        description=_clean_description(description),
+        category=_clean_category(category),
+        visibility="private",
+        member_limit=GROUP_MAX_MEMBERS,
+        created_by=actor.id,
+    )
+    others = _addable_people(actor, members, GROUP_MAX_MEMBERS - 1)
+    conversation.members = [Membership(user_id=actor.id, role=MemberRole.OWNER.value)] + [
+        Membership(user_id=person.id) for person in others
+    ]
+    return _created(actor, conversation, others)
+
+
+def create_room(
+    actor: User,
+    name: object,
+    visibility: object = "public",
+    description: object = "",
+    category: object = "general",
+    member_limit: object = 1000,
+    members: list[str] | None = None,
+) -> Conversation:
+    if visibility not in ("public", "private"):
+        raise ValidationError("'visibility' is public or private.", field="visibility")
+    if isinstance(member_limit, bool) or not isinstance(member_limit, int):
+        raise ValidationError("'member_limit' must be a whole number.", field="member_limit")
+    if not 2 <= member_limit <= ROOM_LIMIT_MAX:
+        raise ValidationError(
+            f"'member_limit' must be between 2 and {ROOM_LIMIT_MAX}.", field="member_limit"
+        )
+    conversation = Conversation(
+        kind=Kind.ROOM.value,
+        name=_clean_name(name, required=True),
+        description=_clean_description(description),
+        category=_clean_category(category),
+        visibility=visibility,
+        member_limit=member_limit,
+        created_by=actor.id,
+    )
+    others = _addable_people(actor, members or [], member_limit - 1)
+    conversation.members = [Membership(user_id=actor.id, role=MemberRole.OWNER.value)] + [
+        Membership(user_id=person.id) for person in others
+    ]
+    return _created(actor, conversation, others)
+
+
+def _addable_people(actor: User, usernames: list[str], room_left: int) -> list[User]:
+    if not isinstance(usernames, list) or not all(isinstance(n, str) for n in usernames):
+        raise ValidationError("'members' must be a list of usernames.", field="members")
+    people: dict[int, User] = {}
+    for username in usernames[: room_left + 1]:
+        person = accounts.find_by_username(username)
+        if person is None:
+            raise ValidationError(f"There is nobody called {username[:32]!r}.", field="members")
+        if person.id == actor.id:
+            continue
+        if is_blocked_between(actor.id, person.id):
+            raise Forbidden(f"You cannot add {person.username}.")
+        people[person.id] = person
+    if len(people) > room_left:
+        raise ValidationError("That is more people than fit.", field="members")
+    return list(people.values())
+
+
+def _created(actor: User, conversation: Conversation, others: list[User]) -> Conversation:
+    db.session.add(conversation)
+    db.session.commit()
+    for person in [actor, *others]:
+        bus.subscribe_user(person.id, channel(conversation.id))
+    for person in others:
+        _tell_added(conversation, person, actor)
+    return conversation
+
+
+def _tell_added(conversation: Conversation, person: User, actor: User | None) -> None:
+    bus.publish(
+        user_channel(person.id),
+        MEMBER_ADDED,
+        {"conversation": to_dict(conversation, person.id), "user": person.to_summary()},
+    )
+    if actor is not None and actor.id != person.id:
+        notifications.notify(
+            person.id,
+            notifications.CONVERSATION_INVITE,
+            actor=actor,
+            subject={"type": "conversation", "id": conversation.id, "text": conversation.name},
+        )
+
+
+# -- reading ----------------------------------------------------------------------------
+def get(actor: User, conversation_id: object) -> Access:
+    return conversation_access.visible(actor, conversation_id)
+
+
+def members(actor: User, conversation_id: object) -> list[Membership]:
+    access = conversation_access.member(actor, conversation_id)
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.conversation_id == access.conversation.id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
+    )
+
+
+def directory(query: str = "", category: str | None = None, limit: int = 50) -> list[Conversation]:
+    """Public rooms, largest first, optionally filtered by a search and a category."""
+    text = query.strip().lower()
+    if len(text) > 64:
+        raise ValidationError("Search for at most 64 characters.", code="too_long", field="q")
+    if category is not None and category not in CATEGORIES:
+        raise ValidationError("Unknown category.", field="category")
+    members_count = (
+        select(Membership.conversation_id, func.count().label("n"))
+        .group_by(Membership.conversation_id)
+        .subquery()
+    )
+    statement = (
+        select(Conversation)
+        .outerjoin(members_count, members_count.c.conversation_id == Conversation.id)
+        .where(
+            Conversation.kind == Kind.ROOM.value,
+            Conversation.visibility == "public",
+            Conversation.deleted_at.is_(None),
+        )
+        .order_by(func.coalesce(members_count.c.n, 0).desc(), Conversation.id.desc())
+        .limit(limit)
+    )
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            func.lower(Conversation.name).like(pattern, escape="\\")
+            | func.lower(Conversation.description).like(pattern, escape="\\")
+        )
+    if category:
+        statement = statement.where(Conversation.category == category)
+    return list(db.session.scalars(statement))
+
+
+# -- joining and leaving ---------------------------------------------------------------
+def join(actor: User, conversation_id: object) -> Access:
+    access = conversation_access.visible(actor, conversation_id)
+    if access.is_member:
+        return access
+    conversation = access.conversation
+    _check_room_left(conversation)
+    membership = Membership(conversation_id=conversation.id, user_id=actor.id)
+    db.session.add(membership)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return conversation_access.visible(actor, conversation.id)
+    bus.subscribe_user(actor.id, channel(conversation.id))
+    _announce_member(conversation, MEMBER_ADDED, membership)
+    return Access(conversation, membership)
+
+
+def _check_room_left(conversation: Conversation) -> None:
+    if member_count(conversation.id) >= conversation.member_limit:
+        raise Conflict("It is full.", code="full")
+
+
+def add_member(actor: User, conversation_id: object, username: str) -> Membership:
+    access = conversation_access.manager(actor, conversation_id)
+    conversation = access.conversation
+    person = accounts.get_by_username(username)
+    if is_blocked_between(actor.id, person.id):
+        raise Forbidden(f"You cannot add {person.username}.")
+    existing = conversation_access.membership_of(conversation.id, person.id)
+    if existing is not None:
+        return existing
+    _check_room_left(conversation)
+    membership = Membership(conversation_id=conversation.id, user_id=person.id)
+    db.session.add(membership)
+    db.session.commit()
+    bus.subscribe_user(person.id, channel(conversation.id))
+    _announce_member(conversation, MEMBER_ADDED, membership, actor)
+    _tell_added(conversation, person, actor)
+    return membership
+
+
+def remove_member(actor: User, conversation_id: object, username: str) -> None:
+    """Kick someone out: they stop receiving the conversation at once, everywhere."""
+    access = conversation_access.manager(actor, conversation_id)
+    person = accounts.get_by_username(username)
+    target = conversation_access.membership_of(access.conversation.id, person.id)
+    if target is None:
+        raise NotFound("They are not a member.")
+    if not outranks(access.membership, target):
+        raise Forbidden("You cannot remove them.")
+    _drop(access.conversation, target, removed_by=actor)
+
+
+def leave(actor: User, conversation_id: object) -> None:
+    access = conversation_access.member(actor, conversation_id)
+    if access.conversation.kind == Kind.DIRECT:
+        raise Forbidden("You cannot leave a direct conversation.", code="direct")
+    _drop(access.conversation, access.membership, removed_by=None)
+
+
+def _drop(conversation: Conversation, membership: Membership, removed_by: User | None) -> None:
+    person = membership.user
+    was_owner = membership.role == MemberRole.OWNER.value
+    db.session.delete(membership)
+    db.session.flush()
+    if was_owner:
+        _hand_over_ownership(conversation)
+    db.session.commit()
+    # First stop delivery, then tell the rest: the removed person sees none of it.
+    bus.unsubscribe_user(person.id, channel(conversation.id))
+    bus.publish(
+        user_channel(person.id),
+        MEMBER_REMOVED,
+        {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
+    )
+    bus.publish(
+        channel(conversation.id),
+        MEMBER_REMOVED,
+        {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
+    )
+    verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
+    system_message(conversation, f"{person.username} {verb}.")
+
+
+def _who(user: User | None) -> dict | None:
+    return user.to_summary() if user else None
+
+
+def _hand_over_ownership(conversation: Conversation) -> None:
+    """The longest-serving admin, else the longest-serving member, becomes owner."""
+    heir = db.session.scalar(
+        select(Membership)
+        .where(Membership.conversation_id == conversation.id)
+        .order_by(
+            (Membership.role == MemberRole.ADMIN.value).desc(),
+            Membership.joined_at,
+            Membership.id,
+        )
+        .limit(1)
+    )
+    if heir is None:
+        conversation.deleted_at = utcnow()
+    else:
+        heir.role = MemberRole.OWNER.value
+
+
+def _announce_member(
+    conversation: Conversation, name: str, membership: Membership, actor: User | None = None
+) -> None:
+    bus.publish(
+        channel(conversation.id),
+        name,
+        {"conversation_id": conversation.id, **member_dict(membership), "by": _who(actor)},
+    )
+    if name == MEMBER_ADDED and conversation.kind == Kind.GROUP:
+        system_message(conversation, f"{membership.user.username} joined.")
+
+
+# -- managing ---------------------------------------------------------------------------
+def set_role(actor: User, conversation_id: object, username: str, role: object) -> Membership:
+    access = conversation_access.owner(actor, conversation_id)
+    if role not in (MemberRole.ADMIN.value, MemberRole.MEMBER.value):
+        raise ValidationError("'role' is admin or member.", field="role")
+    person = accounts.get_by_username(username)
+    target = conversation_access.membership_of(access.conversation.id, person.id)
+    if target is None:
+        raise NotFound("They are not a member.")
+    if target.id == access.membership.id:
+        raise ValidationError("You are the owner.", field="username")
+    target.role = role
+    db.session.commit()
+    _announce_member(access.conversation, MEMBER_UPDATED, target, actor)
+    return target
+
+
+def mute(actor: User, conversation_id: object, username: str, minutes: object) -> Membership:
+    """Admins silence a member for a while (0 minutes lifts it)."""
+    access = conversation_access.manager(actor, conversation_id)
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise ValidationError("'minutes' must be a whole number.", field="minutes")
+    if not 0 <= minutes <= MUTE_MAX_MINUTES:
+        raise ValidationError(
+            f"'minutes' must be between 0 and {MUTE_MAX_MINUTES}.", field="minutes"
+        )
+    person = accounts.get_by_username(username)
+    target = conversation_access.membership_of(access.conversation.id, person.id)
+    if target is None:
+        raise NotFound("They are not a member.")
+    if not outranks(access.membership, target):
+        raise Forbidden("You cannot mute them.")
+    target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
+    db.session.commit()
+    _announce_member(access.conversation, MEMBER_UPDATED, target, actor)
+    return target
+
+
+def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
+    """Rename, describe, recategorise (owners and admins)."""
+    access = conversation_access.manager(actor, conversation_id)
+    conversation = access.conversation
+    old_name = conversation.name
+    if "name" in changes:
+        conversation.name = _clean_name(changes["name"], required=True)
+    if "description" in changes:
+        conversation.description = _clean_description(changes["description"])
+    if "category" in changes:
+        conversation.category = _clean_category(changes["category"])
+    db.session.commit()
+    bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
+    if conversation.name != old_name:
+        system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
+    return conversation
+
+
+def delete(actor: User, conversation_id: object) -> None:
+    access = conversation_access.owner(actor, conversation_id)
+    conversation = access.conversation
+    conversation.deleted_at = utcnow()
+    people = [m.user_id for m in conversation.members]
+    db.session.commit()
+    bus.publish(
+        channel(conversation.id), CONVERSATION_DELETED, {"conversation_id": conversation.id}
+    )
+    for user_id in people:
+        bus.unsubscribe_user(user_id, channel(conversation.id))
+
+
+def system_message(conversation: Conversation, text: str) -> Message:
+    """A line in the transcript recording a join, a leave or a rename."""
+    from services import messages  # messages build on conversations
+
+    return messages.post_system(conversation, text)
+
+
+def can_send(access: Access) -> None:
+    """Raise unless the member may write now (muted, or blocked in a direct chat)."""
+    if is_muted(access.membership):
+        raise Forbidden("You are muted here for now.", code="muted")
+    conversation = access.conversation
+    if conversation.kind == Kind.DIRECT and conversation.direct_key:
+        other = _other_in_pair(conversation.direct_key, access.membership.user_id)
+        if is_blocked_between(access.membership.user_id, other):
+            raise Forbidden("You cannot message this person.")

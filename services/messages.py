@@ -1,0 +1,451 @@
+"""Messages: one pipeline for direct, group and room conversations.
+
+Every write is committed before it is announced; a retried send with the same
+`client_id` returns the stored message instead of storing another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import gevent
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.clock import iso, utcnow
+from models.conversation import Conversation, Kind, Membership, Message, Reaction
+from models.user import User
+from realtime.bus import bus
+from services import attachments, conversation_access, conversations, notifications
+from services.errors import Forbidden, NotFound, ValidationError
+
+BODY_MAX = 4000
+CLIENT_ID_MAX = 64
+PAGE_MAX = 100
+EMOJI_MAX = 16
+SMALL_GROUP = 10
+MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,32})\b", re.IGNORECASE)
+
+MESSAGE_NEW = "message:new"
+MESSAGE_UPDATED = "message:updated"
+MESSAGE_DELETED = "message:deleted"
+MESSAGE_READ = "message:read"
+TYPING = "typing"
+
+
+def to_dict(message: Message) -> dict:
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "sender": message.sender.to_summary() if message.sender else None,
+        "kind": message.kind,
+        "body": "" if deleted else message.body,
+        "created_at": iso(message.created_at),
+        "edited_at": iso(message.edited_at),
+        "deleted": deleted,
+        "reply_to": message.reply_to_id,
+        "client_id": message.client_id,
+        "attachment": None
+        if deleted or message.attachment is None
+        else attachments.to_dict(message.attachment),
+        "reactions": [] if deleted else reaction_summary(message),
+    }
+
+
+def reaction_summary(message: Message) -> list[dict]:
+    users: dict[str, list[int]] = defaultdict(list)
+    for reaction in message.reactions:
+        users[reaction.emoji].append(reaction.user_id)
+    return [{"emoji": emoji, "count": len(ids), "user_ids": ids} for emoji, ids in users.items()]
+
+
+def _clean_body(body: object, *, allow_empty: bool) -> str:
+    if body is None and allow_empty:
+        return ""
+    if not isinstance(body, str):
+        raise ValidationError("'body' must be text.", field="body")
+    body = body.strip()
+    if len(body) > BODY_MAX:
+        raise ValidationError(
+            f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
+        )
+    if not body and not allow_empty:
+        raise ValidationError("Write something first.", field="body")
+    return body
+
+
+def _clean_client_id(client_id: object) -> str | None:
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= CLIENT_ID_MAX:
+        raise ValidationError(
+            f"'client_id' must be text of 1 to {CLIENT_ID_MAX} characters.", field="client_id"
+        )
+    return client_id
+
+
+def _find(actor: User, message_id: object) -> tuple[Message, conversation_access.Access]:
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise NotFound("No such message.")
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("No such message.")
+    try:
+        access = conversation_access.member(actor, message.conversation_id)
+    except (Forbidden, NotFound):
+        raise NotFound("No such message.") from None
+    return message, access
+
+
+# -- sending ----------------------------------------------------------------------------
+def send(
+    actor: User,
+    conversation_id: object,
+    body: object,
+    client_id: object = None,
+    reply_to: object = None,
+    attachment_id: object = None,
+) -> Message:
+    access = conversation_access.member(actor, conversation_id)
+    conversations.can_send(access)
+    client_id = _clean_client_id(client_id)
+    if client_id is not None:
+        earlier = _by_client_id(actor.id, client_id)
+        if earlier is not None:
+            return _same_send(earlier, access)
+    attachment = attachments.claim(actor, access.conversation.id, attachment_id)
+    text = _clean_body(body, allow_empty=attachment is not None)
+    reply = _reply_target(access.conversation.id, reply_to)
+    message = Message(
+        conversation_id=access.conversation.id,
+        sender_id=actor.id,
+        body=text,
+        client_id=client_id,
+        reply_to_id=reply,
+        attachment_id=attachment.id if attachment else None,
+    )
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same client_id raced in from another request
+        db.session.rollback()
+        return _same_send(_by_client_id(actor.id, client_id), access)
+    access.conversation.last_message_id = message.id
+    access.membership.last_read_message_id = message.id
+    db.session.commit()
+    bus.publish(conversations.channel(message.conversation_id), MESSAGE_NEW, to_dict(message))
+    _notify_about(message, access.conversation, actor)
+    return message
+
+
+def _by_client_id(sender_id: int, client_id: str) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id)
+    )
+
+
+def _same_send(message: Message, access: conversation_access.Access) -> Message:
+    if message.conversation_id != access.conversation.id:
+        raise ValidationError(
+            "That client_id was already used for another conversation.", field="client_id"
+        )
+    return message
+
+
+def _reply_target(conversation_id: int, reply_to: object) -> int | None:
+    if reply_to is None:
+        return None
+    if not isinstance(reply_to, int) or isinstance(reply_to, bool):
+        raise ValidationError("'reply_to' must be a message id.", field="reply_to")
+    target = db.session.get(Message, reply_to)
+    if target is None or target.conversation_id != conversation_id:
+        raise ValidationError(
+            "You can only reply to a message in this conversation.", field="reply_to"
+        )
+    return target.id
+
+
+def post_system(conversation: Conversation, text: str) -> Message:
+    message = Message(conversation_id=conversation.id, sender_id=None, kind="system", body=text)
+    db.session.add(message)
+    db.session.flush()
+    conversation.last_message_id = message.id
+    db.session.commit()
+    bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
+    return message
+
+
+def _notify_about(message: Message, conversation: Conversation, actor: User) -> None:
+    mentioned = {name.lower() for name in MENTION.findall(message.body)} - {actor.username}
+    if mentioned:
+        rows = db.session.execute(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.conversation_id == conversation.id, User.username.in_(mentioned))
+        )
+        for (person,) in rows:
+            notifications.notify(
+                person.id,
+                notifications.MENTION,
+                actor=actor,
+                subject={
+                    "type": "message",
+                    "id": message.id,
+                    "conversation_id": conversation.id,
+                    "text": message.body[:140],
+                },
+            )
+    if conversation.kind == Kind.DIRECT:
+        delay = current_app.config["DM_NOTIFY_DELAY_SECONDS"]
+        app = current_app._get_current_object()
+        gevent.spawn_later(delay, _notify_if_unread, app, message.id)
+
+
+def _notify_if_unread(app, message_id: int) -> None:
+    """A DM the recipient has not read a little after it arrived becomes a notification
+    (reading it in an open conversation page marks it read first)."""
+    with app.app_context():
+        message = db.session.get(Message, message_id)
+        if message is None or message.deleted_at is not None:
+            return
+        for membership in message_conversation_members(message):
+            if membership.user_id == message.sender_id:
+                continue
+            if membership.last_read_message_id >= message.id:
+                continue
+            notifications.notify(
+                membership.user_id,
+                notifications.MESSAGE,
+                actor=message.sender,
+                subject={"type": "conversation", "id": message.conversation_id},
+            )
+        db.session.remove()
+
+
+def message_conversation_members(message: Message) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).where(Membership.conversation_id == message.conversation_id)
+        )
+    )
+
+
+# -- changing ---------------------------------------------------------------------------
+def edit(actor: User, message_id: object, body: object) -> Message:
+    message, access = _find(actor, message_id)
+    if message.sender_id != actor.id or message.kind != "text":
+        raise Forbidden("You can only edit your own messages.")
+    if message.deleted_at is not None:
+        raise NotFound("No such message.")
+    conversations.can_send(access)
+    message.body = _clean_body(body, allow_empty=message.attachment_id is not None)
+    message.edited_at = utcnow()
+    db.session.commit()
+    bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    return message
+
+
+def delete(actor: User, message_id: object) -> Message:
+    """Soft delete by the author, or by an owner or admin of a group or room. The event
+    carries no content."""
+    message, access = _find(actor, message_id)
+    if message.sender_id != actor.id and not access.manages:
+        raise Forbidden("You can only delete your own messages.")
+    if message.deleted_at is None:
+        message.deleted_at = utcnow()
+        message.body = ""
+        db.session.commit()
+        bus.publish(
+            conversations.channel(message.conversation_id),
+            MESSAGE_DELETED,
+            {"conversation_id": message.conversation_id, "message_id": message.id},
+        )
+    return message
+
+
+def react(actor: User, message_id: object, emoji: object) -> Message:
+    """Add the reaction, or take it back when it is already there."""
+    message, _access = _find(actor, message_id)
+    if message.deleted_at is not None:
+        raise NotFound("No such message.")
+    if not isinstance(emoji, str) or not 1 <= len(emoji) <= EMOJI_MAX or emoji.isascii():
+        raise ValidationError("'emoji' must be one emoji.", field="emoji")
+    existing = db.session.scalar(
+        select(Reaction).where(
+            Reaction.message_id == message.id, Reaction.user_id == actor.id, Reaction.emoji == emoji
+        )
+    )
+    if existing is None:
+        db.session.add(Reaction(message_id=message.id, user_id=actor.id, emoji=emoji))
+    else:
+        db.session.delete(existing)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    db.session.refresh(message)
+    bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    return message
+
+
+def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
+    """Move the reader's position forward (never back); returns the new position."""
+    access = conversation_access.member(actor, conversation_id)
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise ValidationError("'message_id' must be a message id.", field="message_id")
+    message = db.session.get(Message, message_id)
+    if message is None or message.conversation_id != access.conversation.id:
+        raise ValidationError("That message is not in this conversation.", field="message_id")
+    membership = access.membership
+    if message.id > membership.last_read_message_id:
+        membership.last_read_message_id = message.id
+        db.session.commit()
+        bus.publish(
+            conversations.channel(access.conversation.id),
+            MESSAGE_READ,
+            {
+                "conversation_id": access.conversation.id,
+                "message_id": message.id,
+                "user_id": actor.id,
+            },
+        )
+    return membership.last_read_message_id
+
+
+# -- reading ----------------------------------------------------------------------------
+def history(
+    actor: User, conversation_id: object, before: int | None = None, limit: int = 50
+) -> list[Message]:
+    """Newest first, keyset-paged by id (`before` = the oldest id already shown)."""
+    access = conversation_access.member(actor, conversation_id)
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
+    query = select(Message).where(Message.conversation_id == access.conversation.id)
+    if before is not None:
+        query = query.where(Message.id < before)
+    return list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+
+
+def search(actor: User, query: str, limit: int = 50) -> list[Message]:
+    """Messages containing `query` in the conversations the actor belongs to."""
+    text = query.strip()
+    if not text:
+        return []
+    if len(text) > 100:
+        raise ValidationError("Search for at most 100 characters.", code="too_long", field="q")
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
+    statement = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(mine),
+            Conversation.deleted_at.is_(None),
+            Message.deleted_at.is_(None),
+            Message.kind == "text",
+            func.lower(Message.body).like(pattern, escape="\\"),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def overview(actor: User) -> list[dict]:
+    """The actor's conversations, most recent activity first, each with its last
+    message and unread count (two queries in all)."""
+    rows = db.session.execute(
+        select(Conversation, Membership)
+        .join(Membership, Membership.conversation_id == Conversation.id)
+        .where(Membership.user_id == actor.id, Conversation.deleted_at.is_(None))
+        .order_by(func.coalesce(Conversation.last_message_id, 0).desc(), Conversation.id.desc())
+    ).all()
+    unread = dict(
+        db.session.execute(
+            select(Message.conversation_id, func.count())
+            .join(Membership, Membership.conversation_id == Message.conversation_id)
+            .where(
+                Membership.user_id == actor.id,
+                Message.id > Membership.last_read_message_id,
+                Message.deleted_at.is_(None),
+                (Message.sender_id != actor.id) | Message.sender_id.is_(None),
+            )
+            .group_by(Message.conversation_id)
+        ).all()
+    )
+    last_ids = [c.last_message_id for c, _ in rows if c.last_message_id]
+    last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(last_ids)))}
+    return [
+        {
+            **conversations.to_dict(conversation, actor.id),
+            "role": membership.role,
+            "unread_count": unread.get(conversation.id, 0),
+            "last_message": to_dict(last[conversation.last_message_id])
+            if conversation.last_message_id in last
+            else None,
+        }
+        for conversation, membership in rows
+    ]
+
+
+def unread_total(actor: User) -> int:
+    return sum(item["unread_count"] for item in overview(actor))
+
+
+def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]:
+    """Who (other than the sender) has read up to a message: shown in DMs and small groups."""
+    access = conversation_access.member(actor, conversation_id)
+    if access.conversation.kind == Kind.ROOM:
+        return []
+    people = list(
+        db.session.scalars(
+            select(Membership).where(Membership.conversation_id == access.conversation.id)
+        )
+    )
+    if len(people) > SMALL_GROUP:
+        return []
+    message = db.session.get(Message, message_id)
+    sender = message.sender_id if message else None
+    return [
+        m.user.to_summary()
+        for m in people
+        if m.last_read_message_id >= message_id and m.user_id not in (sender, actor.id)
+    ]
+
+
+# -- typing -----------------------------------------------------------------------------
+_typing_generation: dict[tuple[int, int], int] = {}
+
+
+def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
+    """Tell the other members; a start stops by itself after a few seconds."""
+    access = conversation_access.member(actor, conversation_id)
+    key = (access.conversation.id, actor.id)
+    generation = _typing_generation.get(key, 0) + 1
+    _typing_generation[key] = generation
+    who = actor.to_summary()
+    _publish_typing(access.conversation.id, who, is_typing)
+    if is_typing:
+        stop_after = current_app.config["TYPING_TIMEOUT_SECONDS"]
+        gevent.spawn_later(stop_after, _typing_expired, access.conversation.id, who, generation)
+    else:
+        _typing_generation.pop(key, None)
+
+
+def _typing_expired(conversation_id: int, who: dict, generation: int) -> None:
+    key = (conversation_id, who["id"])
+    if _typing_generation.get(key) == generation:
+        _typing_generation.pop(key, None)
+        _publish_typing(conversation_id, who, False)
+
+
+def _publish_typing(conversation_id: int, who: dict, is_typing: bool) -> None:
+    bus.publish(
+        conversations.channel(conversation_id),
+        TYPING,
+        {"conversation_id": conversation_id, "user": who, "typing": is_typing},
+    )
