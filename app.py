@@ -31,7 +31,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from realtime import http as realtime_http
-from realtime import sockets  # noqa: F401  (registers the Socket.IO handlers)
+from realtime import conversation_events, sockets  # noqa: F401  (registers Socket.IO handlers)
 from realtime.bus import bus
 from realtime.ratelimit import socket_limiter
 

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from blueprints.api import auth, me, notifications, users  # noqa: E402,F401  (routes register on import)
+from blueprints.api import (  # noqa: E402,F401  (routes register on import)
+    auth,
+    conversations,
+    me,
+    notifications,
+    users,
+)

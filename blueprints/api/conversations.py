@@ -1,0 +1,245 @@
+"""Conversations over JSON: direct messages, groups, rooms, their members and messages."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user, login_required
+
+from blueprints.api import api
+from blueprints.api.body import json_body
+from blueprints.limits import per_user
+from services import attachments, conversations, messages
+from services.errors import ValidationError
+from services.validation import integer, string
+
+
+def _query_int(name: str, maximum: int, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(raw)
+
+
+def _conversation_json(conversation_id: int) -> dict:
+    access = conversations.get(current_user, conversation_id)
+    return {
+        **conversations.to_dict(access.conversation, current_user.id),
+        "role": access.role,
+        "member": access.is_member,
+    }
+
+
+@api.post("/conversations")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_create():
+    body = json_body()
+    kind = string(body, "kind", max_length=8)
+    if kind == "direct":
+        conversation = conversations.open_direct(
+            current_user, string(body, "username", max_length=64)
+        )
+        return jsonify({"conversation": _conversation_json(conversation.id)}), 200
+    members = body.get("members", [])
+    if kind == "group":
+        conversation = conversations.create_group(
+            current_user,
+            body.get("name"),
+            members,
+            body.get("description", ""),
+            body.get("category", "general"),
+        )
+    elif kind == "room":
+        conversation = conversations.create_room(
+            current_user,
+            body.get("name"),
+            body.get("visibility", "public"),
+            body.get("description", ""),
+            body.get("category", "general"),
+            body.get("member_limit", 1000),
+            members,
+        )
+    else:
+        raise ValidationError("'kind' is direct, group or room.", field="kind")
+    return jsonify({"conversation": _conversation_json(conversation.id)}), 201
+
+
+@api.get("/conversations")
+@login_required
+def conversation_list():
+    return jsonify({"conversations": messages.overview(current_user)})
+
+
+@api.get("/rooms")
+@login_required
+def room_directory():
+    rooms = conversations.directory(
+        request.args.get("q", ""),
+        request.args.get("category") or None,
+        limit=_query_int("limit", 100, 50),
+    )
+    return jsonify({"rooms": [conversations.to_dict(room) for room in rooms]})
+
+
+@api.get("/conversations/<int:conversation_id>")
+@login_required
+def conversation_show(conversation_id: int):
+    return jsonify({"conversation": _conversation_json(conversation_id)})
+
+
+@api.patch("/conversations/<int:conversation_id>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_update(conversation_id: int):
+    body = json_body()
+    changes = {key: body[key] for key in ("name", "description", "category") if key in body}
+    conversations.update(current_user, conversation_id, changes)
+    return jsonify({"conversation": _conversation_json(conversation_id)})
+
+
+@api.delete("/conversations/<int:conversation_id>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_delete(conversation_id: int):
+    conversations.delete(current_user, conversation_id)
+    return "", 204
+
+
+@api.post("/conversations/<int:conversation_id>/join")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_join(conversation_id: int):
+    conversations.join(current_user, conversation_id)
+    return jsonify({"conversation": _conversation_json(conversation_id)})
+
+
+@api.post("/conversations/<int:conversation_id>/leave")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_leave(conversation_id: int):
+    conversations.leave(current_user, conversation_id)
+    return "", 204
+
+
+@api.get("/conversations/<int:conversation_id>/members")
+@login_required
+def member_list(conversation_id: int):
+    people = conversations.members(current_user, conversation_id)
+    return jsonify({"members": [conversations.member_dict(m) for m in people]})
+
+
+@api.post("/conversations/<int:conversation_id>/members")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def member_add(conversation_id: int):
+    username = string(json_body(), "username", max_length=64)
+    membership = conversations.add_member(current_user, conversation_id, username)
+    return jsonify({"member": conversations.member_dict(membership)}), 201
+
+
+@api.delete("/conversations/<int:conversation_id>/members/<username>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def member_remove(conversation_id: int, username: str):
+    conversations.remove_member(current_user, conversation_id, username)
+    return "", 204
+
+
+@api.post("/conversations/<int:conversation_id>/members/<username>/role")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def member_role(conversation_id: int, username: str):
+    role = string(json_body(), "role", max_length=8)
+    membership = conversations.set_role(current_user, conversation_id, username, role)
+    return jsonify({"member": conversations.member_dict(membership)})
+
+
+@api.post("/conversations/<int:conversation_id>/members/<username>/mute")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def member_mute(conversation_id: int, username: str):
+    minutes = integer(json_body(), "minutes", minimum=0, maximum=conversations.MUTE_MAX_MINUTES)
+    membership = conversations.mute(current_user, conversation_id, username, minutes)
+    return jsonify({"member": conversations.member_dict(membership)})
+
+
+@api.get("/conversations/<int:conversation_id>/messages")
+@login_required
+def message_history(conversation_id: int):
+    page = messages.history(
+        current_user,
+        conversation_id,
+        before=_query_int("before", 2**62),
+        limit=_query_int("limit", messages.PAGE_MAX, 50),
+    )
+    return jsonify({"messages": [messages.to_dict(m) for m in page]})
+
+
+@api.post("/conversations/<int:conversation_id>/messages")
+@per_user("MESSAGE_RATE_LIMIT")
+@login_required
+def message_send(conversation_id: int):
+    body = json_body()
+    message = messages.send(
+        current_user,
+        conversation_id,
+        body.get("body"),
+        client_id=body.get("client_id"),
+        reply_to=body.get("reply_to"),
+        attachment_id=body.get("attachment_id"),
+    )
+    return jsonify({"message": messages.to_dict(message)}), 201
+
+
+@api.post("/conversations/<int:conversation_id>/attachments")
+@per_user("UPLOAD_RATE_LIMIT")
+@login_required
+def attachment_upload(conversation_id: int):
+    request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("Send the file as multipart field 'file'.", field="file")
+    attachment = attachments.upload(current_user, conversation_id, upload.stream, upload.filename)
+    return jsonify({"attachment": attachments.to_dict(attachment)}), 201
+
+
+@api.post("/conversations/<int:conversation_id>/read")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def conversation_read(conversation_id: int):
+    body = json_body()
+    position = messages.mark_read(current_user, conversation_id, body.get("message_id"))
+    return jsonify({"last_read_message_id": position})
+
+
+@api.patch("/messages/<int:message_id>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def message_edit(message_id: int):
+    message = messages.edit(current_user, message_id, json_body().get("body"))
+    return jsonify({"message": messages.to_dict(message)})
+
+
+@api.delete("/messages/<int:message_id>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def message_delete(message_id: int):
+    messages.delete(current_user, message_id)
+    return "", 204
+
+
+@api.post("/messages/<int:message_id>/reactions")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def message_react(message_id: int):
+    message = messages.react(current_user, message_id, json_body().get("emoji"))
+    return jsonify({"message": messages.to_dict(message)})
+
+
+@api.get("/messages/search")
+@login_required
+def message_search():
+    found = messages.search(current_user, request.args.get("q", ""))
+    return jsonify({"messages": [messages.to_dict(m) for m in found]})

@@ -1,0 +1,71 @@
+"""Socket.IO events of conversations: thin calls into the message services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from extensions import db
+from models.user import User
+from realtime.connections import Identity
+from realtime.sockets import Ack, handler
+from services import messages
+from services.errors import Unauthenticated
+
+
+def _actor(identity: Identity) -> User:
+    user = db.session.get(User, identity.user_id)
+    if user is None:
+        raise Unauthenticated("This account no longer exists.")
+    return user
+
+
+@handler("message:send", limit="MESSAGE_RATE_LIMIT")
+def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    message = messages.send(
+        _actor(identity),
+        payload.get("conversation_id"),
+        payload.get("body"),
+        client_id=payload.get("client_id"),
+        reply_to=payload.get("reply_to"),
+        attachment_id=payload.get("attachment_id"),
+    )
+    return {"message": messages.to_dict(message)}
+
+
+@handler("message:edit", limit="CONVERSATION_WRITE_RATE_LIMIT")
+def message_edit(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    message = messages.edit(_actor(identity), payload.get("message_id"), payload.get("body"))
+    return {"message": messages.to_dict(message)}
+
+
+@handler("message:delete", limit="CONVERSATION_WRITE_RATE_LIMIT")
+def message_delete(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    message = messages.delete(_actor(identity), payload.get("message_id"))
+    return {"message_id": message.id}
+
+
+@handler("message:react", limit="CONVERSATION_WRITE_RATE_LIMIT")
+def message_react(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    message = messages.react(_actor(identity), payload.get("message_id"), payload.get("emoji"))
+    return {"message": messages.to_dict(message)}
+
+
+@handler("message:read", limit="CONVERSATION_WRITE_RATE_LIMIT")
+def message_read(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    position = messages.mark_read(
+        _actor(identity), payload.get("conversation_id"), payload.get("message_id")
+    )
+    return {"last_read_message_id": position}
+
+
+@handler("typing:start", limit="TYPING_RATE_LIMIT")
+def typing_start(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    messages.typing(_actor(identity), payload.get("conversation_id"), True)
+    return {}
+
+
+@handler("typing:stop", limit="TYPING_RATE_LIMIT")
+def typing_stop(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    messages.typing(_actor(identity), payload.get("conversation_id"), False)
+    return {}

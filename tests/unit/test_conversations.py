@@ -1,0 +1,228 @@
+"""Conversation rules: who may do what (roles x actions), direct pairs, membership."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models.conversation import Conversation, Membership
+from realtime.channels import channels_for
+from realtime.events import presence_channel
+from services import conversations, messages, social
+from services.errors import Conflict, Forbidden, NotFound, ValidationError
+
+
+@pytest.fixture
+def cast(user_factory):
+    """owner, admin, member, outsider: the roles of one group."""
+    names = ("olive", "adam", "mia", "otto")
+    return dict(zip(("owner", "admin", "member", "outsider"), (user_factory(n) for n in names)))
+
+
+@pytest.fixture
+def group(cast):
+    conversation = conversations.create_group(cast["owner"], "Film club", ["adam", "mia"])
+    conversations.set_role(cast["owner"], conversation.id, "adam", "admin")
+    return conversation
+
+
+def test_direct_conversation_is_one_per_pair(app, cast):
+    first = conversations.open_direct(cast["owner"], "mia")
+    again = conversations.open_direct(cast["member"], "OLIVE")
+    assert first.id == again.id
+    assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1
+    assert conversations.to_dict(first, cast["owner"].id)["other"]["username"] == "mia"
+
+
+def test_simultaneous_direct_creates_give_one(app, cast, tmp_path):
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def create(actor_id: int, other: str) -> None:
+        with app.app_context():
+            from models.user import User
+
+            actor = db.session.get(User, actor_id)
+            barrier.wait()
+            try:
+                results.append(conversations.open_direct(actor, other).id)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=create, args=(cast["owner"].id, "mia")),
+        threading.Thread(target=create, args=(cast["member"].id, "olive")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(results)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1
+
+
+def test_no_direct_conversation_with_someone_who_blocked_you(app, cast):
+    social.block(cast["member"], "olive")
+    with pytest.raises(Forbidden):
+        conversations.open_direct(cast["owner"], "mia")
+    with pytest.raises(ValidationError):
+        conversations.open_direct(cast["owner"], "olive")
+
+
+def test_blocking_stops_sending_in_an_existing_direct_conversation(app, cast):
+    dm = conversations.open_direct(cast["owner"], "mia")
+    messages.send(cast["owner"], dm.id, "hello")
+    social.block(cast["member"], "olive")
+    with pytest.raises(Forbidden):
+        messages.send(cast["owner"], dm.id, "still there?")
+
+
+# The matrix: each action by each role, in a private group.
+ACTIONS = {
+    "read": lambda actor, c, people: messages.history(actor, c.id),
+    "send": lambda actor, c, people: messages.send(actor, c.id, "hi"),
+    "typing": lambda actor, c, people: messages.typing(actor, c.id, True),
+    "members": lambda actor, c, people: conversations.members(actor, c.id),
+    "add": lambda actor, c, people: conversations.add_member(actor, c.id, "newbie"),
+    "kick member": lambda actor, c, people: conversations.remove_member(actor, c.id, "mia"),
+    "kick admin": lambda actor, c, people: conversations.remove_member(actor, c.id, "adam"),
+    "mute member": lambda actor, c, people: conversations.mute(actor, c.id, "mia", 5),
+    "promote": lambda actor, c, people: conversations.set_role(actor, c.id, "mia", "admin"),
+    "rename": lambda actor, c, people: conversations.update(actor, c.id, {"name": "New"}),
+    "delete": lambda actor, c, people: conversations.delete(actor, c.id),
+}
+ALLOWED = {
+    "owner": set(ACTIONS),
+    "admin": {"read", "send", "typing", "members", "add", "kick member", "mute member", "rename"},
+    "member": {"read", "send", "typing", "members"},
+    "outsider": set(),
+}
+
+
+@pytest.mark.parametrize("role", list(ALLOWED))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_permission_matrix(app, cast, group, user_factory, role, action):
+    user_factory("newbie")
+    actor = cast[role]
+    if action in ALLOWED[role]:
+        ACTIONS[action](actor, group, cast)
+    else:
+        expected = NotFound if role == "outsider" else Forbidden
+        with pytest.raises(expected):
+            ACTIONS[action](actor, group, cast)
+
+
+def test_private_conversations_do_not_exist_for_outsiders(app, cast, group):
+    message = messages.send(cast["member"], group.id, "secret")
+    for attempt in (
+        lambda: conversations.get(cast["outsider"], group.id),
+        lambda: conversations.join(cast["outsider"], group.id),
+        lambda: messages.edit(cast["outsider"], message.id, "x"),
+        lambda: messages.delete(cast["outsider"], message.id),
+        lambda: messages.react(cast["outsider"], message.id, "👍"),
+        lambda: messages.mark_read(cast["outsider"], group.id, message.id),
+        lambda: conversations.get(cast["outsider"], 999_999),
+        lambda: conversations.get(cast["outsider"], "1"),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    assert messages.search(cast["outsider"], "secret") == []
+
+
+def test_public_rooms_are_listed_joinable_and_limited(app, cast, user_factory):
+    room = conversations.create_room(
+        cast["owner"], "Cooking", "public", category="recipes", member_limit=3
+    )
+    conversations.create_room(cast["owner"], "Hidden", "private")
+    assert [r.name for r in conversations.directory()] == ["Cooking"]
+    assert [r.name for r in conversations.directory("cook")] == ["Cooking"]
+    assert conversations.directory(category="news") == []
+    with pytest.raises(Forbidden):
+        messages.send(cast["outsider"], room.id, "let me in")
+    conversations.join(cast["outsider"], room.id)
+    conversations.join(cast["outsider"], room.id)  # joining twice changes nothing
+    conversations.join(cast["member"], room.id)
+    with pytest.raises(Conflict):
+        conversations.join(cast["admin"], room.id)
+    assert conversations.member_count(room.id) == 3
+
+
+def test_private_rooms_are_invite_only(app, cast):
+    room = conversations.create_room(cast["owner"], "Inner circle", "private")
+    with pytest.raises(NotFound):
+        conversations.join(cast["outsider"], room.id)
+    conversations.add_member(cast["owner"], room.id, "otto")
+    assert conversations.get(cast["outsider"], room.id).is_member
+
+
+def test_muted_member_cannot_send_until_unmuted(app, cast, group):
+    conversations.mute(cast["admin"], group.id, "mia", 10)
+    with pytest.raises(Forbidden) as caught:
+        messages.send(cast["member"], group.id, "hello?")
+    assert caught.value.code == "muted"
+    conversations.mute(cast["admin"], group.id, "mia", 0)
+    messages.send(cast["member"], group.id, "hello!")
+
+
+def test_owner_leaving_hands_over_and_the_last_one_out_closes(app, cast, group):
+    conversations.leave(cast["owner"], group.id)
+    assert conversations.get(cast["admin"], group.id).is_owner
+    conversations.leave(cast["admin"], group.id)
+    conversations.leave(cast["member"], group.id)
+    with pytest.raises(NotFound):
+        conversations.get(cast["member"], group.id)
+
+
+def test_system_messages_record_joins_leaves_and_renames(app, cast, group):
+    conversations.add_member(cast["owner"], group.id, "otto")
+    conversations.update(cast["owner"], group.id, {"name": "Cinema club"})
+    conversations.leave(cast["outsider"], group.id)
+    texts = [
+        m.body for m in reversed(messages.history(cast["owner"], group.id)) if m.kind == "system"
+    ]
+    assert texts == ["otto joined.", "olive renamed this to “Cinema club”.", "otto left."]
+
+
+def test_membership_decides_the_channels_of_a_stream(app, cast, group):
+    assert conversations.channel(group.id) in channels_for(cast["member"].id)
+    assert conversations.channel(group.id) not in channels_for(cast["outsider"].id)
+    conversations.remove_member(cast["owner"], group.id, "mia")
+    assert conversations.channel(group.id) not in channels_for(cast["member"].id)
+    dm = conversations.open_direct(cast["owner"], "otto")
+    assert presence_channel(cast["outsider"].id) in channels_for(cast["owner"].id)
+    assert conversations.channel(dm.id) in channels_for(cast["outsider"].id)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda a: conversations.create_group(a, "", []), "name"),
+        (lambda a: conversations.create_group(a, "x" * 81, []), "name"),
+        (lambda a: conversations.create_group(a, 5, []), "name"),
+        (lambda a: conversations.create_group(a, "ok", "mia"), "members"),
+        (lambda a: conversations.create_group(a, "ok", ["ghost"]), "members"),
+        (lambda a: conversations.create_group(a, "ok", [], "d" * 501), "description"),
+        (lambda a: conversations.create_group(a, "ok", [], "", "crypto"), "category"),
+        (lambda a: conversations.create_room(a, "ok", "secret"), "visibility"),
+        (lambda a: conversations.create_room(a, "ok", "public", member_limit=1), "member_limit"),
+        (lambda a: conversations.create_room(a, "ok", "public", member_limit="9"), "member_limit"),
+    ],
+)
+def test_bad_input_names_the_field(app, cast, call, field):
+    with pytest.raises(ValidationError) as caught:
+        call(cast["owner"])
+    assert caught.value.field == field
+
+
+def test_memberships_are_unique(app, cast, group):
+    conversations.add_member(cast["owner"], group.id, "mia")
+    count = db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.conversation_id == group.id)
+    )
+    assert count == 3

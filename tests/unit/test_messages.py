@@ -1,0 +1,264 @@
+"""The message pipeline: sending (idempotent), editing, deleting, reactions, read state,
+history, search, mentions, attachments."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import gevent
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models.conversation import Message
+from services import attachments, conversations, messages, notifications
+from services.errors import Forbidden, NotFound, ValidationError
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def trio(user_factory):
+    return user_factory("ann"), user_factory("ben"), user_factory("cal")
+
+
+@pytest.fixture
+def group(trio):
+    return conversations.create_group(trio[0], "Trio", ["ben", "cal"])
+
+
+def count_messages(conversation_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.conversation_id == conversation_id, Message.kind == "text")
+    )
+
+
+def test_send_shape(app, trio, group):
+    message = messages.send(trio[0], group.id, "  hello  ", client_id="c-1")
+    data = messages.to_dict(message)
+    assert data["body"] == "hello"
+    assert data["sender"] == {"id": trio[0].id, "username": "ann", "display_name": ""}
+    assert data["conversation_id"] == group.id
+    assert data["client_id"] == "c-1"
+    assert data["edited_at"] is None
+    assert data["reply_to"] is None
+
+
+def test_same_client_id_stores_one_message(app, trio, group):
+    first = messages.send(trio[0], group.id, "once", client_id="retry-me")
+    second = messages.send(trio[0], group.id, "once", client_id="retry-me")
+    assert first.id == second.id
+    assert count_messages(group.id) == 1
+    other = messages.send(trio[1], group.id, "mine", client_id="retry-me")
+    assert other.id != first.id
+
+
+def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
+    barrier = threading.Barrier(4)
+    ids, errors = [], []
+
+    def send() -> None:
+        with app.app_context():
+            from models.user import User
+
+            actor = db.session.get(User, trio[0].id)
+            barrier.wait()
+            try:
+                ids.append(messages.send(actor, group.id, "race", client_id="same").id)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(ids)) == 1
+    assert count_messages(group.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "field"),
+    [
+        ("", {}, "body"),
+        ("   ", {}, "body"),
+        (None, {}, "body"),
+        (42, {}, "body"),
+        ("x" * 4001, {}, "body"),
+        ("ok", {"client_id": ""}, "client_id"),
+        ("ok", {"client_id": "c" * 65}, "client_id"),
+        ("ok", {"client_id": 7}, "client_id"),
+        ("ok", {"reply_to": "1"}, "reply_to"),
+        ("ok", {"reply_to": 99999}, "reply_to"),
+        ("ok", {"attachment_id": 99999}, "attachment_id"),
+    ],
+)
+def test_send_bad_input(app, trio, group, body, extra, field):
+    with pytest.raises(ValidationError) as caught:
+        messages.send(trio[0], group.id, body, **extra)
+    assert caught.value.field == field
+
+
+def test_4000_characters_is_fine(app, trio, group):
+    assert len(messages.send(trio[0], group.id, "x" * 4000).body) == 4000
+
+
+def test_reply_must_be_in_the_same_conversation(app, trio, group):
+    elsewhere = conversations.open_direct(trio[0], "ben")
+    outside = messages.send(trio[0], elsewhere.id, "dm")
+    with pytest.raises(ValidationError):
+        messages.send(trio[0], group.id, "reply", reply_to=outside.id)
+    original = messages.send(trio[1], group.id, "question?")
+    assert (
+        messages.send(trio[0], group.id, "answer", reply_to=original.id).reply_to_id == original.id
+    )
+
+
+def test_edit_own_only(app, trio, group):
+    message = messages.send(trio[0], group.id, "draft")
+    with pytest.raises(Forbidden):
+        messages.edit(trio[1], message.id, "hijack")
+    edited = messages.edit(trio[0], message.id, "final")
+    assert edited.body == "final"
+    assert messages.to_dict(edited)["edited_at"] is not None
+
+
+def test_delete_own_or_by_managers_and_content_is_gone(app, trio, group):
+    mine = messages.send(trio[1], group.id, "oops")
+    theirs = messages.send(trio[2], group.id, "rude")
+    with pytest.raises(Forbidden):
+        messages.delete(trio[1], theirs.id)
+    messages.delete(trio[1], mine.id)
+    messages.delete(trio[0], theirs.id)  # ann owns the group
+    for message in (mine, theirs):
+        data = messages.to_dict(message)
+        assert data["deleted"] is True
+        assert data["body"] == ""
+    with pytest.raises(NotFound):
+        messages.edit(trio[1], mine.id, "undo")
+
+
+def test_nobody_deletes_the_other_persons_direct_messages(app, trio):
+    dm = conversations.open_direct(trio[0], "ben")
+    message = messages.send(trio[1], dm.id, "mine")
+    with pytest.raises(Forbidden):
+        messages.delete(trio[0], message.id)
+
+
+def test_reactions_toggle(app, trio, group):
+    message = messages.send(trio[0], group.id, "nice")
+    messages.react(trio[1], message.id, "👍")
+    messages.react(trio[2], message.id, "👍")
+    messages.react(trio[2], message.id, "🎉")
+    summary = {r["emoji"]: r["count"] for r in messages.to_dict(message)["reactions"]}
+    assert summary == {"👍": 2, "🎉": 1}
+    messages.react(trio[2], message.id, "👍")
+    summary = {r["emoji"]: r["count"] for r in messages.to_dict(message)["reactions"]}
+    assert summary == {"👍": 1, "🎉": 1}
+    for bad in ("", "x", ":)", "🎉" * 20, 5):
+        with pytest.raises(ValidationError):
+            messages.react(trio[1], message.id, bad)
+
+
+def test_unread_counts_and_read_receipts(app, trio, group):
+    ann, ben, cal = trio
+    first = messages.send(ann, group.id, "one")
+    second = messages.send(ann, group.id, "two")
+    by_id = {c["id"]: c for c in messages.overview(ben)}
+    assert by_id[group.id]["unread_count"] == 2
+    assert by_id[group.id]["last_message"]["body"] == "two"
+    assert messages.unread_total(ann) == 0  # one's own messages are read
+    messages.mark_read(ben, group.id, first.id)
+    assert messages.unread_total(ben) == 1
+    messages.mark_read(ben, group.id, second.id)
+    messages.mark_read(ben, group.id, first.id)  # never moves back
+    assert messages.unread_total(ben) == 0
+    assert [p["username"] for p in messages.seen_by(ann, group.id, second.id)] == ["ben"]
+    with pytest.raises(ValidationError):
+        messages.mark_read(ben, group.id, 424242)
+
+
+def test_history_pages_back_by_id(app, trio, group):
+    sent = [messages.send(trio[0], group.id, f"m{n}") for n in range(7)]
+    page = messages.history(trio[1], group.id, limit=3)
+    assert [m.body for m in page] == ["m6", "m5", "m4"]
+    older = messages.history(trio[1], group.id, before=page[-1].id, limit=3)
+    assert [m.body for m in older] == ["m3", "m2", "m1"]
+    assert messages.history(trio[1], group.id, before=sent[0].id) == []
+    with pytest.raises(ValidationError):
+        messages.history(trio[1], group.id, limit=101)
+
+
+def test_search_only_in_my_conversations(app, trio, group, user_factory):
+    outsider = user_factory("dora")
+    messages.send(trio[0], group.id, "The Big Lebowski tonight?")
+    messages.send(trio[0], group.id, "100% sure_thing")
+    assert [m.body for m in messages.search(trio[1], "lebowski")] == ["The Big Lebowski tonight?"]
+    assert [m.body for m in messages.search(trio[1], "100%")] == ["100% sure_thing"]
+    assert messages.search(trio[1], "_t") != []
+    assert messages.search(outsider, "lebowski") == []
+
+
+def test_mentions_notify_members_only(app, trio, group, user_factory):
+    user_factory("dora")
+    messages.send(trio[0], group.id, "hey @ben and @dora and @ann, look")
+    assert [n.kind for n in notifications.listing(trio[1].id) if n.kind == "mention"] == ["mention"]
+    assert notifications.listing(user_factory("eve").id) == []
+    dora_kinds = [n.kind for n in notifications.listing(trio[2].id)]
+    assert "mention" not in dora_kinds
+
+
+def test_unread_direct_message_becomes_a_notification(app, trio):
+    app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
+    dm = conversations.open_direct(trio[0], "ben")
+    messages.send(trio[0], dm.id, "are you there?")
+    gevent.sleep(0.2)  # ben does not read it
+    assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
+    read_quickly = messages.send(trio[1], dm.id, "yes")
+    messages.mark_read(trio[0], dm.id, read_quickly.id)  # ann is looking
+    gevent.sleep(0.2)
+    assert notifications.listing(trio[0].id) == []
+
+
+def test_attachments_are_checked_and_for_members(app, trio, group, user_factory):
+    picture = attachments.upload(trio[0], group.id, io.BytesIO(PNG), "../../cat.png")
+    assert picture.content_type == "image/png"
+    assert picture.original_name == "cat.png"
+    message = messages.send(trio[0], group.id, "", attachment_id=picture.id)
+    assert messages.to_dict(message)["attachment"]["url"].endswith(f"/files/{picture.id}")
+    with pytest.raises(ValidationError):  # one attachment, one message
+        messages.send(trio[0], group.id, "again", attachment_id=picture.id)
+    other = attachments.upload(trio[0], group.id, io.BytesIO(b"plain notes\n"), "notes.exe")
+    assert other.content_type == "text/plain"
+    with pytest.raises(ValidationError):  # only the uploader may send it
+        messages.send(trio[1], group.id, "mine now", attachment_id=other.id)
+    attachments.for_download(trio[1], group.id, picture.id)
+    with pytest.raises(NotFound):
+        attachments.for_download(user_factory("dora"), group.id, picture.id)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"MZ\x90\x00\x03\x00\x00\x00", "unsupported_type"),
+        (b"\x00\x01\x02binary", "unsupported_type"),
+        (b"", "invalid"),
+    ],
+)
+def test_attachment_types_by_content(app, trio, group, data, code):
+    with pytest.raises(ValidationError) as caught:
+        attachments.upload(trio[0], group.id, io.BytesIO(data), "innocent.png")
+    assert caught.value.code == code
+
+
+def test_attachment_size_limit(app, trio, group):
+    app.config["ATTACHMENT_MAX_BYTES"] = 1024
+    with pytest.raises(ValidationError) as caught:
+        attachments.upload(trio[0], group.id, io.BytesIO(b"a" * 1025), "big.txt")
+    assert caught.value.code == "too_large"
