@@ -130,3 +130,82 @@ def test_redis_outage_and_recovery(cluster, redis_server):
     assert texts == ["before", "during the outage", "after"]
     reader.close()
     client.close()
+
+
+def _group(server, owner, *members) -> int:
+    response = requests.post(
+        server.url + "/api/v1/conversations",
+        json={"kind": "group", "name": "Across", "members": [m.username for m in members]},
+        headers=owner.headers,
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["conversation"]["id"]
+
+
+def _send(server, account, conversation_id, body):
+    response = requests.post(
+        f"{server.url}/api/v1/conversations/{conversation_id}/messages",
+        json={"body": body},
+        headers=account.headers,
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["message"]
+
+
+def test_messages_from_two_workers_arrive_in_server_id_order(cluster):
+    import threading
+
+    a, b = cluster
+    left, right, reader = register(a.url), register(a.url), register(a.url)
+    conversation = _group(a, left, right, reader)
+    watcher = SocketClient(b.url).connect(auth={"token": reader.token})
+    sse = SSEReader(a.url + "/api/v1/events/stream", reader.headers)
+
+    def burst(server, account, tag):
+        for n in range(10):
+            _send(server, account, conversation, f"{tag}{n}")
+
+    threads = [
+        threading.Thread(target=burst, args=(a, left, "a")),
+        threading.Thread(target=burst, args=(b, right, "b")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for received in (watcher.received, sse.received):
+        events = received.wait_count("message:new", 20)
+        ids = [event["id"] for event in events]
+        assert ids == sorted(ids)
+        assert len(set(ids)) == 20
+        for tag in ("a", "b"):  # each sender's own order is kept too
+            mine = [e["body"] for e in events if e["body"].startswith(tag)]
+            assert mine == [f"{tag}{n}" for n in range(10)]
+    watcher.close()
+    sse.close()
+
+
+def test_removed_member_stops_receiving_on_every_worker(cluster):
+    a, b = cluster
+    owner, member = register(a.url), register(a.url)
+    conversation = _group(a, owner, member)
+    on_a = SocketClient(a.url).connect(auth={"token": member.token})
+    on_b = SSEReader(b.url + "/api/v1/events/stream", member.headers)
+    _send(b, owner, conversation, "before")
+    on_a.received.wait_count("message:new", 1)
+    on_b.received.wait_count("message:new", 1)
+    response = requests.delete(
+        f"{b.url}/api/v1/conversations/{conversation}/members/{member.username}",
+        headers=owner.headers,
+        timeout=10,
+    )
+    assert response.status_code == 204
+    _send(a, owner, conversation, "after")
+    member.echo("marker", base=b.url)
+    for received in (on_a.received, on_b.received):
+        received.wait_count("stream:echo", 1)
+        assert [m["body"] for m in received.named("message:new")] == ["before"]
+    on_a.close()
+    on_b.close()
