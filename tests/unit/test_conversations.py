@@ -19,7 +19,9 @@ from services.errors import Conflict, Forbidden, NotFound, ValidationError
 def cast(user_factory):
     """owner, admin, member, outsider: the roles of one group."""
     names = ("olive", "adam", "mia", "otto")
-    return dict(zip(("owner", "admin", "member", "outsider"), (user_factory(n) for n in names)))
+    return dict(
+        zip(("owner", "admin", "member", "outsider"), (user_factory(n) for n in names), strict=True)
+    )
 
 
 @pytest.fixture

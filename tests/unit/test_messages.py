@@ -167,7 +167,7 @@ def test_reactions_toggle(app, trio, group):
 
 
 def test_unread_counts_and_read_receipts(app, trio, group):
-    ann, ben, cal = trio
+    ann, ben, _cal = trio
     first = messages.send(ann, group.id, "one")
     second = messages.send(ann, group.id, "two")
     by_id = {c["id"]: c for c in messages.overview(ben)}
