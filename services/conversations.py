@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +22,7 @@ from realtime.events import presence_channel, user_channel
 from services import accounts, conversation_access, notifications
 from services.conversation_access import Access, is_muted, outranks
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.profiles import image_type
 from services.relations import is_blocked_between
 
 NAME_MAX = 80
@@ -71,6 +77,9 @@ def to_dict(conversation: Conversation, viewer_id: int | None = None) -> dict:
         "visibility": conversation.visibility,
         "member_limit": conversation.member_limit,
         "member_count": member_count(conversation.id),
+        "image_url": f"/api/v1/conversations/{conversation.id}/image"
+        if conversation.image_file
+        else None,
         "created_at": iso(conversation.created_at),
     }
     if conversation.kind == Kind.DIRECT and viewer_id is not None and conversation.direct_key:
@@ -481,6 +490,46 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     if conversation.name != old_name:
         system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
     return conversation
+
+
+def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
+    """A picture for a group or room (owners and admins), checked like avatars."""
+    access = conversation_access.manager(actor, conversation_id)
+    limit = current_app.config["AVATAR_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            f"Images are at most {limit // (1024 * 1024)} MB.", code="too_large", field="image"
+        )
+    extension = image_type(data[:16])
+    if extension is None:
+        raise ValidationError(
+            "Images must be PNG, JPEG, GIF or WebP.", code="unsupported_type", field="image"
+        )
+    conversation = access.conversation
+    name = f"{secrets.token_hex(16)}.{extension}"
+    (_image_folder() / name).write_bytes(data)
+    previous, conversation.image_file = conversation.image_file, name
+    db.session.commit()
+    if previous:
+        (_image_folder() / previous).unlink(missing_ok=True)
+    bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
+    return conversation
+
+
+def image_path(actor: User, conversation_id: object) -> Path:
+    """The picture's file, for whoever may see the conversation."""
+    conversation = conversation_access.visible(actor, conversation_id).conversation
+    path = _image_folder() / conversation.image_file if conversation.image_file else None
+    if path is None or not path.is_file():
+        raise NotFound("No picture.")
+    return path
+
+
+def _image_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "conversations"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def delete(actor: User, conversation_id: object) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, send_file
 from flask_login import current_user, login_required
 
 from blueprints.api import api
@@ -203,6 +203,23 @@ def attachment_upload(conversation_id: int):
         raise ValidationError("Send the file as multipart field 'file'.", field="file")
     attachment = attachments.upload(current_user, conversation_id, upload.stream, upload.filename)
     return jsonify({"attachment": attachments.to_dict(attachment)}), 201
+
+
+@api.post("/conversations/<int:conversation_id>/image")
+@per_user("UPLOAD_RATE_LIMIT")
+@login_required
+def conversation_image_upload(conversation_id: int):
+    upload = request.files.get("image")
+    if upload is None:
+        raise ValidationError("Send the picture as multipart field 'image'.", field="image")
+    conversations.set_image(current_user, conversation_id, upload.stream)
+    return jsonify({"conversation": _conversation_json(conversation_id)})
+
+
+@api.get("/conversations/<int:conversation_id>/image")
+@login_required
+def conversation_image(conversation_id: int):
+    return send_file(conversations.image_path(current_user, conversation_id), max_age=3600)
 
 
 @api.post("/conversations/<int:conversation_id>/read")

@@ -296,3 +296,34 @@ def test_history_pagination_parameters(client, people):
     assert [m["body"] for m in older["messages"]] == ["m2", "m1"]
     for bad in ("limit=0", "limit=101", "before=abc"):
         assert client.get(f"{url}?{bad}", headers=people["ben"][1]).status_code == 400
+
+
+def test_group_picture(client, people):
+    group = make_group(client, people)
+    url = f"/api/v1/conversations/{group['id']}/image"
+    assert client.get(url, headers=people["ben"][1]).status_code == 404
+    refused = client.post(
+        url,
+        data={"image": (io.BytesIO(PNG), "g.png")},
+        content_type="multipart/form-data",
+        headers=people["ben"][1],
+    )
+    assert refused.status_code == 403
+    bad = client.post(
+        url,
+        data={"image": (io.BytesIO(b"<svg/>"), "g.png")},
+        content_type="multipart/form-data",
+        headers=people["ann"][1],
+    )
+    assert bad.get_json()["error"]["code"] == "unsupported_type"
+    done = client.post(
+        url,
+        data={"image": (io.BytesIO(PNG), "g.png")},
+        content_type="multipart/form-data",
+        headers=people["ann"][1],
+    )
+    assert done.get_json()["conversation"]["image_url"] == url
+    picture = client.get(url, headers=people["ben"][1])
+    assert picture.status_code == 200
+    assert picture.mimetype == "image/png"
+    assert client.get(url, headers=people["dot"][1]).status_code == 404
