@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
