@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, url_for
+from markupsafe import Markup, escape
 
 from models.clock import as_utc, utcnow
+
+# A web address (http or https only) or an @mention, found in the raw text; everything
+# between and inside them is escaped before it becomes markup.
+_LINKABLE = re.compile(
+    r"(?P<url>\bhttps?://[^\s<>\"'`]+)|(?<![\w@/])@(?P<user>[a-z0-9_]{3,32})\b", re.IGNORECASE
+)
+_TRAILING = ".,;:!?'\")]}"
 
 
 def ago(moment: str | datetime | None) -> str:
@@ -27,5 +36,45 @@ def ago(moment: str | datetime | None) -> str:
     return "just now"
 
 
+def linkify(text: str | None) -> Markup:
+    """Plain text as markup: escaped, with http(s) addresses as links that leave the site
+    and @username as a link to that profile. No HTML from the text ever gets through."""
+    if not text:
+        return Markup("")
+    parts: list[str] = []
+    position = 0
+    for match in _LINKABLE.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        position = match.end()
+        if match.group("url"):
+            url = _trim_url(match.group("url"))
+            position = match.start() + len(url)
+            if not url.partition("://")[2]:
+                parts.append(escape(url))
+                continue
+            parts.append(
+                Markup(
+                    '<a href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>'
+                ).format(url)
+            )
+        else:
+            username = match.group("user")
+            href = url_for("social.profile", username=username.lower())
+            parts.append(Markup('<a href="{}" class="mention">@{}</a>').format(href, username))
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def _trim_url(url: str) -> str:
+    """Leave sentence punctuation after an address out of it (but keep a closing bracket
+    that has its opening one inside, as in Wikipedia addresses)."""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
 def register_template_filters(app: Flask) -> None:
     app.add_template_filter(ago)
+    app.add_template_filter(linkify)
