@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
+from models.party import Participant, Party, PartyMessage, QueueItem
 from models.social import Block, Follow, Notification, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, Role, User
@@ -15,6 +16,10 @@ __all__ = [
     "Message",
     "Notification",
     "NotificationMute",
+    "Participant",
+    "Party",
+    "PartyMessage",
+    "QueueItem",
     "Reaction",
     "Role",
     "StreamEvent",
