@@ -20,6 +20,7 @@ from models.conversation import Conversation, Kind, Membership, Message, Reactio
 from models.user import User
 from realtime.bus import bus
 from services import attachments, conversation_access, conversations, notifications
+from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
 
 BODY_MAX = 4000
@@ -418,34 +419,18 @@ def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]
 
 
 # -- typing -----------------------------------------------------------------------------
-_typing_generation: dict[tuple[int, int], int] = {}
-
-
 def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
     """Tell the other members; a start stops by itself after a few seconds."""
     access = conversation_access.member(actor, conversation_id)
-    key = (access.conversation.id, actor.id)
-    generation = _typing_generation.get(key, 0) + 1
-    _typing_generation[key] = generation
-    who = actor.to_summary()
-    _publish_typing(access.conversation.id, who, is_typing)
-    if is_typing:
-        stop_after = current_app.config["TYPING_TIMEOUT_SECONDS"]
-        gevent.spawn_later(stop_after, _typing_expired, access.conversation.id, who, generation)
-    else:
-        _typing_generation.pop(key, None)
+    conversation_id = access.conversation.id
 
+    def announce(who: dict, now_typing: bool) -> None:
+        bus.publish(
+            conversations.channel(conversation_id),
+            TYPING,
+            {"conversation_id": conversation_id, "user": who, "typing": now_typing},
+        )
 
-def _typing_expired(conversation_id: int, who: dict, generation: int) -> None:
-    key = (conversation_id, who["id"])
-    if _typing_generation.get(key) == generation:
-        _typing_generation.pop(key, None)
-        _publish_typing(conversation_id, who, False)
-
-
-def _publish_typing(conversation_id: int, who: dict, is_typing: bool) -> None:
-    bus.publish(
-        conversations.channel(conversation_id),
-        TYPING,
-        {"conversation_id": conversation_id, "user": who, "typing": is_typing},
+    typing_indicator.set_typing(
+        conversations.channel(conversation_id), actor.to_summary(), is_typing, announce
     )
