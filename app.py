@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 import cli
 from blueprints import (
     auth,
+    conversations,
     fragments,  # noqa: F401  (registers the live HTML fragments)
     health,
     main,
@@ -30,8 +31,8 @@ from blueprints.security import register_security
 from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
-from realtime import http as realtime_http
 from realtime import conversation_events, sockets  # noqa: F401  (registers Socket.IO handlers)
+from realtime import http as realtime_http
 from realtime.bus import bus
 from realtime.ratelimit import socket_limiter
 
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(social.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(conversations.bp)
 
 
 def register_cli(app: Flask) -> None:

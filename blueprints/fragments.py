@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from blueprints.conversations import message_view, reply_quotes, seen_by_for
+from extensions import db
+from models.conversation import Conversation, Kind, Message
+from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
+from services import conversations, messages
+from services.conversation_access import Access
+from services.errors import ServiceError
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 ITEM = "partials/notification_item.html"
+MESSAGE = "partials/message.html"
 
 
 @fragment(NOTIFICATION_NEW)
@@ -35,3 +43,91 @@ def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
 
 def _badge(count: int) -> str:
     return render_fragment("partials/notification_badge.html", count=count)
+
+
+# -- conversations: the open conversation page listens for its own names ----------------
+def _member_access(viewer_id: int, conversation_id: int) -> Access | None:
+    viewer = db.session.get(User, viewer_id)
+    if viewer is None:
+        return None
+    try:
+        access = conversations.get(viewer, conversation_id)
+    except ServiceError:
+        return None
+    return access if access.is_member else None
+
+
+def _message_html(data: dict, viewer_id: int, *, live: bool, oob: bool) -> str | None:
+    access = _member_access(viewer_id, data["conversation_id"])
+    if access is None:
+        return None
+    quotes = reply_quotes(data["conversation_id"], {data["reply_to"]})
+    return render_fragment(
+        MESSAGE,
+        m=message_view(data, viewer_id, access.manages, quotes),
+        conversation_id=data["conversation_id"],
+        live=live,
+        oob=oob,
+        before=None,
+    )
+
+
+@fragment(messages.MESSAGE_NEW)
+def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Appended to the transcript (`message-new-<id>`); a new message also ends the
+    "Seen by" line of the one before, and its sender has stopped typing."""
+    data = envelope.data
+    conversation_id = data["conversation_id"]
+    html = _message_html(data, viewer_id, live=True, oob=False)
+    if html is None:
+        return []
+    rendered = [(f"message-new-{conversation_id}", html), (f"seen-{conversation_id}", "")]
+    sender = data["sender"]
+    if data["kind"] == "text" and sender and sender["id"] != viewer_id:
+        rendered.append((f"typing-{conversation_id}", ""))
+    return rendered
+
+
+@fragment(messages.MESSAGE_UPDATED)
+def _message_updated(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Replaces the message on the page, out of band (`message-change-<id>`)."""
+    data = envelope.data
+    html = _message_html(data, viewer_id, live=False, oob=True)
+    return [(f"message-change-{data['conversation_id']}", html)] if html else []
+
+
+@fragment(messages.MESSAGE_DELETED)
+def _message_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    data = envelope.data
+    message = db.session.get(Message, data["message_id"])
+    if message is None or message.conversation_id != data["conversation_id"]:
+        return []
+    html = _message_html(messages.to_dict(message), viewer_id, live=False, oob=True)
+    return [(f"message-change-{data['conversation_id']}", html)] if html else []
+
+
+@fragment(messages.TYPING)
+def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    data = envelope.data
+    if data["user"]["id"] == viewer_id:
+        return []
+    html = render_fragment("partials/typing.html", user=data["user"]) if data["typing"] else ""
+    return [(f"typing-{data['conversation_id']}", html)]
+
+
+@fragment(messages.MESSAGE_READ)
+def _message_read(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """The sender of the newest message sees who has read it (DMs and small groups)."""
+    data = envelope.data
+    if data["user_id"] == viewer_id:
+        return []
+    conversation = db.session.get(Conversation, data["conversation_id"])
+    if conversation is None or conversation.kind == Kind.ROOM or not conversation.last_message_id:
+        return []
+    last = db.session.get(Message, conversation.last_message_id)
+    if last is None or last.sender_id != viewer_id:
+        return []
+    viewer = db.session.get(User, viewer_id)
+    seen = seen_by_for(viewer, conversation, last) if viewer else []
+    html = render_fragment("partials/seen_line.html", seen=seen)
+    return [(f"seen-{conversation.id}", html)]
