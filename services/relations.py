@@ -41,3 +41,7 @@ def friend_ids(user_id: int) -> set[int]:
     mine = select(Follow.followee_id).where(Follow.follower_id == user_id)
     back = select(Follow.follower_id).where(Follow.followee_id == user_id)
     return set(db.session.scalars(mine.intersect(back)))
+
+
+def follower_ids(user_id: int) -> list[int]:
+    return list(db.session.scalars(select(Follow.follower_id).where(Follow.followee_id == user_id)))

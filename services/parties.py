@@ -1,0 +1,656 @@
+"""Watch parties: creating, joining (by code, with approval), roles, leaving, ending,
+handing over, and the public listing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.clock import as_utc, iso, utcnow
+from models.party import Participant, Party, PartyRole
+from models.user import User
+from realtime.bus import bus
+from realtime.channels import provider, resume_hook
+from realtime.events import Envelope, user_channel
+from services import accounts, notifications, party_access
+from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.party_access import PartyAccess
+from services.relations import are_friends, follower_ids, is_blocked_between
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+CODE_LENGTH = 6
+TITLE_MAX = 120
+DESCRIPTION_MAX = 1000
+MEDIA_URL_MAX = 500
+LARGE_PARTY = 100
+LIST_PAGE = 20
+YOUTUBE_HOSTS = {
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "music.youtube.com",
+    "youtu.be",
+    "www.youtube-nocookie.com",
+}
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+
+PARTY_STATE = "party:state"
+MEMBER_JOINED = "party:member_joined"
+MEMBER_LEFT = "party:member_left"
+MEMBER_UPDATED = "party:member_updated"
+MEMBER_COUNT = "party:member_count"
+HOST_CHANGED = "party:host_changed"
+ENDED = "party:ended"
+REQUEST = "party:member_requested"
+QUEUE = "party:queue"
+
+
+def channel(party_id: int) -> str:
+    return f"party:{party_id}"
+
+
+def drivers_channel(party_id: int) -> str:
+    """Heartbeat reports (drift, buffering) go to the host and co-hosts only."""
+    return f"party:{party_id}:drivers"
+
+
+# -- media ------------------------------------------------------------------------------
+def media_kind(url: object) -> tuple[str, str]:
+    """('youtube', video id) or ('direct', url) for an acceptable link; 400 otherwise."""
+    if not isinstance(url, str):
+        raise ValidationError("'media_url' must be a link.", field="media_url")
+    url = url.strip()
+    if len(url) > MEDIA_URL_MAX:
+        raise ValidationError("That link is too long.", code="too_long", field="media_url")
+    if any(ord(c) < 33 for c in url):
+        raise ValidationError("Links have no spaces or control characters.", field="media_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "Use a YouTube link or a direct video link starting with http:// or https://.",
+            field="media_url",
+        )
+    host = parts.hostname.lower()
+    if host in YOUTUBE_HOSTS:
+        video = _youtube_id(host, parts)
+        if video is None:
+            raise ValidationError("That YouTube link names no video.", field="media_url")
+        return "youtube", video
+    return "direct", url
+
+
+def _youtube_id(host: str, parts) -> str | None:
+    if host == "youtu.be":
+        candidate = parts.path.lstrip("/").split("/")[0]
+    elif parts.path.startswith(("/embed/", "/shorts/", "/live/")):
+        candidate = parts.path.split("/")[2]
+    else:
+        candidate = parse_qs(parts.query).get("v", [""])[0]
+    return candidate if YOUTUBE_ID.fullmatch(candidate or "") else None
+
+
+def clean_media(url: object) -> str:
+    media_kind(url)
+    return url.strip()
+
+
+# -- shapes -----------------------------------------------------------------------------
+def state(party: Party) -> dict:
+    return {
+        "party_id": party.id,
+        "media_url": party.media_url,
+        "playing": party.playing,
+        "position": party.position,
+        "rate": party.rate,
+        "at": party.at,
+        "version": party.version,
+        "host_id": party.host_id,
+    }
+
+
+def participant_count(party_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.party_id == party_id, Participant.status == "active")
+    )
+
+
+def to_dict(party: Party, viewer: User | None = None) -> dict:
+    kind, video = media_kind(party.media_url)
+    data = {
+        "id": party.id,
+        "title": party.title,
+        "description": party.description,
+        "host": party.host.to_summary(),
+        "visibility": party.visibility,
+        "max_participants": party.max_participants,
+        "requires_approval": party.requires_approval,
+        "allow_suggestions": party.allow_suggestions,
+        "status": party.status,
+        "scheduled_at": iso(party.scheduled_at),
+        "started_at": iso(party.started_at),
+        "ended_at": iso(party.ended_at),
+        "participant_count": participant_count(party.id),
+        "media": {
+            "kind": kind,
+            "url": party.media_url,
+            "youtube_id": video if kind == "youtube" else None,
+        },
+        "state": state(party),
+    }
+    # The code is the key to a private party: only its people see it.
+    if party.visibility != "private" or (viewer and _is_in(party, viewer)):
+        data["code"] = party.code
+        data["invite_url"] = f"/join/{party.code}"
+    return data
+
+
+def _is_in(party: Party, user: User) -> bool:
+    if party.host_id == user.id:
+        return True
+    participant = party_access.participant_of(party.id, user.id)
+    return participant is not None and participant.status == "active"
+
+
+def participant_dict(participant: Participant) -> dict:
+    return {
+        "user": participant.user.to_summary(),
+        "role": participant.role,
+        "status": participant.status,
+        "joined_at": iso(participant.joined_at),
+    }
+
+
+# -- creating ---------------------------------------------------------------------------
+def _text(value: object, field: str, maximum: int, required: bool) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be text.", field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    if len(value) > maximum:
+        raise ValidationError(
+            f"'{field}' is at most {maximum} characters.", code="too_long", field=field
+        )
+    return value
+
+
+def _flag(value: object, field: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError(f"'{field}' must be true or false.", field=field)
+    return value
+
+
+def _schedule(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("'scheduled_at' must be an ISO 8601 time.", field="scheduled_at")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            "'scheduled_at' must be an ISO 8601 time.", field="scheduled_at"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValidationError("'scheduled_at' needs a time zone (e.g. Z).", field="scheduled_at")
+    now = utcnow()
+    if not now < moment < now + timedelta(days=366):
+        raise ValidationError("Schedule it within the next year.", field="scheduled_at")
+    return moment
+
+
+def create(actor: User, fields: dict) -> Party:
+    visibility = fields.get("visibility", "public")
+    if visibility not in ("public", "private", "friends"):
+        raise ValidationError("'visibility' is public, private or friends.", field="visibility")
+    limit = fields.get("max_participants", 100)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 2 <= limit <= 1000:
+        raise ValidationError(
+            "'max_participants' must be from 2 to 1000.", field="max_participants"
+        )
+    scheduled = _schedule(fields.get("scheduled_at"))
+    now = utcnow()
+    party = Party(
+        title=_text(fields.get("title"), "title", TITLE_MAX, required=True),
+        description=_text(
+            fields.get("description"), "description", DESCRIPTION_MAX, required=False
+        ),
+        media_url=clean_media(fields.get("media_url")),
+        visibility=visibility,
+        max_participants=limit,
+        requires_approval=_flag(fields.get("requires_approval"), "requires_approval"),
+        allow_suggestions=_flag(fields.get("allow_suggestions"), "allow_suggestions"),
+        host_id=actor.id,
+        status="upcoming" if scheduled else "live",
+        scheduled_at=scheduled,
+        started_at=None if scheduled else now,
+        at=time.time(),
+    )
+    party.code = _new_code()
+    db.session.add(party)
+    db.session.flush()
+    db.session.add(
+        Participant(party_id=party.id, user_id=actor.id, role=PartyRole.HOST.value, joined_at=now)
+    )
+    db.session.commit()
+    bus.subscribe_user(actor.id, channel(party.id))
+    bus.subscribe_user(actor.id, drivers_channel(party.id))
+    if not scheduled:
+        _tell_followers_it_started(party)
+    return party
+
+
+def _new_code() -> str:
+    for _ in range(20):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Party.id).where(Party.code == code)) is None:
+            return code
+    raise Conflict("Could not find a free invite code; try again.")
+
+
+def _tell_followers_it_started(party: Party) -> None:
+    if party.visibility == "private":
+        return
+    for follower in follower_ids(party.host_id):
+        if party.visibility == "friends" and not are_friends(follower, party.host_id):
+            continue
+        notifications.notify(
+            follower,
+            notifications.PARTY_STARTED,
+            actor=party.host,
+            subject={"type": "party", "id": party.id, "text": party.title},
+        )
+
+
+# -- joining ----------------------------------------------------------------------------
+def join_by_code(actor: User, code: object) -> tuple[Party, Participant]:
+    if not isinstance(code, str) or len(code) > 16:
+        raise ValidationError("'code' must be a 6-character invite code.", field="code")
+    party = db.session.scalar(select(Party).where(Party.code == code.strip().upper()))
+    if party is None:
+        raise NotFound("No party has that code.")
+    return party, _admit(actor, party, with_code=True)
+
+
+def enter(actor: User, party_id: object) -> PartyAccess:
+    """Join (or come back to) a party by id: public and friends-only ones, or one you
+    are already in. Private parties need their code."""
+    access = party_access.visible(actor, party_id)
+    if access.active:
+        return access
+    participant = _admit(actor, access.party, with_code=False)
+    if participant.status != "active":
+        raise Forbidden("Your request to join is waiting for the host.", code="pending")
+    return PartyAccess(access.party, participant)
+
+
+def _admit(actor: User, party: Party, with_code: bool) -> Participant:
+    if party.status == "ended":
+        raise Forbidden("This party has ended.", code="ended")
+    participant = party_access.participant_of(party.id, actor.id)
+    if participant is not None and participant.status == "active":
+        return participant
+    if participant is not None and participant.status == "removed":
+        raise Forbidden("You were removed from this party.", code="removed")
+    if is_blocked_between(actor.id, party.host_id):
+        raise Forbidden("You cannot join this party.")
+    if party.visibility == "private" and not with_code and participant is None:
+        raise NotFound("No such party.")
+    if party.visibility == "friends" and not are_friends(actor.id, party.host_id):
+        raise Forbidden("This party is for the host's friends.", code="friends_only")
+    if participant_count(party.id) >= party.max_participants:
+        raise Conflict("The party is full.", code="full")
+    pending = party.requires_approval and actor.id != party.host_id
+    now = utcnow()
+    if participant is None:
+        participant = Participant(party_id=party.id, user_id=actor.id, requested_at=now)
+        db.session.add(participant)
+    participant.role = PartyRole.HOST.value if actor.id == party.host_id else PartyRole.VIEWER.value
+    participant.status = "pending" if pending else "active"
+    participant.joined_at = now
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent join of the same person won
+        db.session.rollback()
+        return party_access.participant_of(party.id, actor.id)
+    if pending:
+        bus.publish(
+            drivers_channel(party.id),
+            REQUEST,
+            {"party_id": party.id, "user": actor.to_summary()},
+        )
+    else:
+        _arrived(party, participant)
+    return participant
+
+
+def _arrived(party: Party, participant: Participant) -> None:
+    bus.subscribe_user(participant.user_id, channel(party.id))
+    if participant.role in party_access.DRIVERS:
+        bus.subscribe_user(participant.user_id, drivers_channel(party.id))
+    _announce_membership(party, MEMBER_JOINED, participant)
+
+
+def _announce_membership(party: Party, name: str, participant: Participant, **extra) -> None:
+    """Everyone hears of each arrival and departure, until a party is large: then only
+    the count changes, so a thousand people joining is not a million events."""
+    count = participant_count(party.id)
+    if count > LARGE_PARTY:
+        bus.publish(channel(party.id), MEMBER_COUNT, {"party_id": party.id, "count": count})
+        return
+    bus.publish(
+        channel(party.id),
+        name,
+        {"party_id": party.id, **participant_dict(participant), "count": count, **extra},
+    )
+
+
+def pending_requests(actor: User, party_id: object) -> list[Participant]:
+    access = party_access.driver(actor, party_id)
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(Participant.party_id == access.party.id, Participant.status == "pending")
+            .order_by(Participant.requested_at)
+        )
+    )
+
+
+def decide(actor: User, party_id: object, username: str, approve: bool) -> Participant:
+    """The host (or a co-host) lets a waiting person in, or turns them away."""
+    access = party_access.driver(actor, party_id)
+    person = accounts.get_by_username(username)
+    participant = party_access.participant_of(access.party.id, person.id)
+    if participant is None or participant.status != "pending":
+        raise NotFound("No such request.")
+    if approve and participant_count(access.party.id) >= access.party.max_participants:
+        raise Conflict("The party is full.", code="full")
+    participant.status = "active" if approve else "refused"
+    participant.joined_at = utcnow()
+    db.session.commit()
+    bus.publish(
+        user_channel(person.id),
+        "party:member_decided",
+        {"party_id": access.party.id, "approved": approve},
+    )
+    if approve:
+        _arrived(access.party, participant)
+    return participant
+
+
+# -- roles, leaving, removal ------------------------------------------------------------
+def set_role(actor: User, party_id: object, username: str, role: object) -> Participant:
+    access = party_access.host(actor, party_id)
+    if role not in (PartyRole.CO_HOST.value, PartyRole.VIEWER.value):
+        raise ValidationError("'role' is co-host or viewer.", field="role")
+    person = accounts.get_by_username(username)
+    participant = party_access.participant_of(access.party.id, person.id)
+    if participant is None or participant.status != "active":
+        raise NotFound("They are not in this party.")
+    if participant.user_id == access.party.host_id:
+        raise ValidationError("The host stays host; hand over by leaving.", field="username")
+    participant.role = role
+    db.session.commit()
+    if role == PartyRole.CO_HOST.value:
+        bus.subscribe_user(person.id, drivers_channel(access.party.id))
+    else:
+        bus.unsubscribe_user(person.id, drivers_channel(access.party.id))
+    bus.publish(
+        channel(access.party.id),
+        MEMBER_UPDATED,
+        {"party_id": access.party.id, **participant_dict(participant)},
+    )
+    return participant
+
+
+def leave(actor: User, party_id: object) -> None:
+    access = party_access.visible(actor, party_id)
+    if not access.active:
+        return
+    _depart(access.party, access.participant, "left")
+
+
+def remove(actor: User, party_id: object, username: str) -> None:
+    """The host removes someone, who cannot come back to this party."""
+    access = party_access.host(actor, party_id)
+    person = accounts.get_by_username(username)
+    participant = party_access.participant_of(access.party.id, person.id)
+    if participant is None or participant.status not in ("active", "pending"):
+        raise NotFound("They are not in this party.")
+    if person.id == actor.id:
+        raise ValidationError("Leave the party instead.", field="username")
+    _depart(access.party, participant, "removed")
+
+
+def _depart(party: Party, participant: Participant, status: str) -> None:
+    was_host = party.host_id == participant.user_id
+    participant.status = status
+    participant.role = PartyRole.VIEWER.value
+    db.session.commit()
+    bus.unsubscribe_user(participant.user_id, channel(party.id))
+    bus.unsubscribe_user(participant.user_id, drivers_channel(party.id))
+    bus.publish(
+        user_channel(participant.user_id),
+        MEMBER_LEFT,
+        {"party_id": party.id, **participant_dict(participant), "reason": status},
+    )
+    _announce_membership(party, MEMBER_LEFT, participant, reason=status)
+    if was_host:
+        hand_over(party.id, party.host_id)
+
+
+def hand_over(party_id: int, from_host: int) -> int | None:
+    """The longest-present co-host, else the longest-present viewer, becomes host. Safe
+    to call from several workers: only the first change of host takes effect."""
+    party = db.session.get(Party, party_id)
+    if party is None or party.status == "ended" or party.host_id != from_host:
+        return None
+    heir = db.session.scalar(
+        select(Participant)
+        .where(
+            Participant.party_id == party_id,
+            Participant.status == "active",
+            Participant.user_id != from_host,
+        )
+        .order_by(
+            (Participant.role == PartyRole.CO_HOST.value).desc(),
+            Participant.joined_at,
+            Participant.id,
+        )
+        .limit(1)
+    )
+    if heir is None:
+        return None
+    changed = db.session.execute(
+        update(Party)
+        .where(Party.id == party_id, Party.host_id == from_host)
+        .values(host_id=heir.user_id, version=Party.version + 1)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return None
+    heir.role = PartyRole.HOST.value
+    old = party_access.participant_of(party_id, from_host)
+    if old is not None and old.status == "active":
+        old.role = PartyRole.VIEWER.value
+    db.session.commit()
+    db.session.refresh(party)
+    bus.subscribe_user(heir.user_id, drivers_channel(party_id))
+    bus.unsubscribe_user(from_host, drivers_channel(party_id))
+    bus.publish(channel(party_id), HOST_CHANGED, {"party_id": party_id, "host_id": heir.user_id})
+    bus.publish(channel(party_id), PARTY_STATE, state(party))
+    return heir.user_id
+
+
+def end(actor: User, party_id: object) -> Party:
+    access = party_access.host(actor, party_id)
+    return finish(access.party)
+
+
+def finish(party: Party) -> Party:
+    if party.status == "ended":
+        return party
+    party.status = "ended"
+    party.ended_at = utcnow()
+    party.playing = False
+    party.version += 1
+    people = list(
+        db.session.scalars(
+            select(Participant.user_id).where(
+                Participant.party_id == party.id, Participant.status == "active"
+            )
+        )
+    )
+    db.session.commit()
+    bus.publish(channel(party.id), ENDED, {"party_id": party.id})
+    for user_id in people:
+        bus.unsubscribe_user(user_id, channel(party.id))
+        bus.unsubscribe_user(user_id, drivers_channel(party.id))
+    return party
+
+
+def start(actor: User, party_id: object) -> Party:
+    """The host starts a scheduled party early."""
+    access = party_access.host(actor, party_id)
+    return begin(access.party)
+
+
+def begin(party: Party) -> Party:
+    if party.status != "upcoming":
+        return party
+    party.status = "live"
+    party.started_at = utcnow()
+    db.session.commit()
+    bus.publish(channel(party.id), PARTY_STATE, state(party))
+    _tell_followers_it_started(party)
+    return party
+
+
+# -- reading ----------------------------------------------------------------------------
+def get(actor: User, party_id: object) -> PartyAccess:
+    return party_access.visible(actor, party_id)
+
+
+def participants(actor: User, party_id: object) -> list[Participant]:
+    access = party_access.visible(actor, party_id)
+    if access.party.visibility != "public" and not access.active:
+        raise Forbidden("Join the party to see who is here.", code="not_participant")
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(Participant.party_id == access.party.id, Participant.status == "active")
+            .order_by(Participant.joined_at, Participant.id)
+        )
+    )
+
+
+def listing(status: object, page: int = 1) -> tuple[list[Party], bool]:
+    """Public parties: live (newest first), upcoming (soonest first), or ended in the last
+    week (latest first). Returns the page and whether there is a next one."""
+    if status not in ("live", "upcoming", "ended"):
+        raise ValidationError("'status' is live, upcoming or ended.", field="status")
+    if not 1 <= page <= 10_000:
+        raise ValidationError("'page' must be from 1 to 10000.", field="page")
+    query = select(Party).where(Party.visibility == "public", Party.status == status)
+    if status == "live":
+        query = query.order_by(Party.started_at.desc(), Party.id.desc())
+    elif status == "upcoming":
+        query = query.order_by(Party.scheduled_at, Party.id)
+    else:
+        week_ago = utcnow() - timedelta(days=7)
+        query = query.where(Party.ended_at > week_ago).order_by(Party.ended_at.desc())
+    rows = list(db.session.scalars(query.offset((page - 1) * LIST_PAGE).limit(LIST_PAGE + 1)))
+    return rows[:LIST_PAGE], len(rows) > LIST_PAGE
+
+
+def hosted_by(user: User) -> list[Party]:
+    return list(
+        db.session.scalars(
+            select(Party)
+            .where(Party.host_id == user.id, Party.visibility == "public", Party.status != "ended")
+            .order_by(Party.id.desc())
+            .limit(10)
+        )
+    )
+
+
+# -- the stream -------------------------------------------------------------------------
+@provider
+def _party_channels(user_id: int) -> list[str]:
+    rows = db.session.execute(
+        select(Participant.party_id, Participant.role)
+        .join(Party, Party.id == Participant.party_id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.status == "active",
+            Party.status != "ended",
+        )
+    )
+    channels = []
+    for party_id, role in rows:
+        channels.append(channel(party_id))
+        if role in party_access.DRIVERS:
+            channels.append(drivers_channel(party_id))
+    return channels
+
+
+@resume_hook
+def _current_states(user_id: int) -> list[Envelope]:
+    """After a resume, the current playback state of every party the user is in."""
+    parties = db.session.scalars(
+        select(Party)
+        .join(Participant, Participant.party_id == Party.id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.status == "active",
+            Party.status != "ended",
+        )
+    )
+    return [
+        Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
+        for party in parties
+    ]
+
+
+# -- housekeeping: absent hosts, empty parties, scheduled starts ------------------------
+def sweep(host_absent_after: float, empty_grace: float, is_online, last_seen) -> None:
+    """Run by each worker now and then: hand over from hosts gone longer than
+    `host_absent_after` seconds, end parties nobody has been in for `empty_grace`, and
+    start scheduled parties whose time has come."""
+    now = utcnow()
+    for party in db.session.scalars(
+        select(Party).where(Party.status == "upcoming", Party.scheduled_at <= now)
+    ):
+        begin(party)
+    for party in list(db.session.scalars(select(Party).where(Party.status == "live"))):
+        people = list(
+            db.session.scalars(
+                select(Participant.user_id).where(
+                    Participant.party_id == party.id, Participant.status == "active"
+                )
+            )
+        )
+        online = [user_id for user_id in people if is_online(user_id)]
+        if not online:
+            gone_since = max((last_seen(u) or 0 for u in people), default=0)
+            started = as_utc(party.started_at or party.created_at).timestamp()
+            if time.time() - max(gone_since, started) > empty_grace:
+                finish(party)
+            continue
+        if party.host_id not in online:
+            seen = last_seen(party.host_id) or as_utc(party.created_at).timestamp()
+            if time.time() - seen > host_absent_after:
+                hand_over(party.id, party.host_id)

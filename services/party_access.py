@@ -1,0 +1,101 @@
+"""Who may do what in a watch party: the rules in one place.
+
+A private party is invisible to people who are not in it (404 unless they hold its
+code); a removed participant cannot come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from extensions import db
+from models.party import Participant, ParticipantStatus, Party, PartyRole
+from models.user import User
+from services.errors import Forbidden, NotFound
+
+DRIVERS = (PartyRole.HOST.value, PartyRole.CO_HOST.value)
+
+
+@dataclass(frozen=True)
+class PartyAccess:
+    party: Party
+    participant: Participant | None
+
+    @property
+    def active(self) -> bool:
+        return (
+            self.participant is not None
+            and self.participant.status == ParticipantStatus.ACTIVE.value
+        )
+
+    @property
+    def role(self) -> str | None:
+        return self.participant.role if self.active else None
+
+    @property
+    def drives(self) -> bool:
+        """Host and co-hosts drive playback and the queue."""
+        return self.role in DRIVERS
+
+    @property
+    def is_host(self) -> bool:
+        return self.active and self.party.host_id == self.participant.user_id
+
+
+def participant_of(party_id: int, user_id: int) -> Participant | None:
+    return db.session.scalar(
+        select(Participant).where(Participant.party_id == party_id, Participant.user_id == user_id)
+    )
+
+
+def find(party_id: object) -> Party:
+    if not isinstance(party_id, int) or isinstance(party_id, bool):
+        raise NotFound("No such party.")
+    party = db.session.get(Party, party_id)
+    if party is None:
+        raise NotFound("No such party.")
+    return party
+
+
+def _belongs(party: Party, participant: Participant | None, actor: User) -> bool:
+    if party.host_id == actor.id:
+        return True
+    return participant is not None and participant.status in (
+        ParticipantStatus.ACTIVE.value,
+        ParticipantStatus.LEFT.value,
+    )
+
+
+def visible(actor: User, party_id: object) -> PartyAccess:
+    """Public and friends-only parties can be looked at; private ones by their people."""
+    party = find(party_id)
+    participant = participant_of(party.id, actor.id)
+    if party.visibility == "private" and not _belongs(party, participant, actor):
+        raise NotFound("No such party.")
+    return PartyAccess(party, participant)
+
+
+def present(actor: User, party_id: object) -> PartyAccess:
+    """Chat, reactions, heartbeats: people in the party now."""
+    access = visible(actor, party_id)
+    if not access.active:
+        raise Forbidden("Join the party first.", code="not_participant")
+    if access.party.status == "ended":
+        raise Forbidden("This party has ended.", code="ended")
+    return access
+
+
+def driver(actor: User, party_id: object) -> PartyAccess:
+    access = present(actor, party_id)
+    if not access.drives:
+        raise Forbidden("Only the host and co-hosts control playback.")
+    return access
+
+
+def host(actor: User, party_id: object) -> PartyAccess:
+    access = present(actor, party_id)
+    if not access.is_host:
+        raise Forbidden("Only the host can do that.")
+    return access

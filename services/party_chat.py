@@ -1,0 +1,138 @@
+"""A party's chat (messages pinned to the video's time), reactions and typing."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.clock import iso
+from models.party import PartyMessage
+from models.user import User
+from realtime.bus import bus
+from services import parties, party_access
+from services import typing as typing_indicator
+from services.errors import ValidationError
+
+BODY_MAX = 1000
+PAGE_MAX = 100
+REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👏")
+MESSAGE = "party:message"
+REACTION = "party:reaction"
+TYPING = "party:typing"
+
+
+def to_dict(message: PartyMessage) -> dict:
+    return {
+        "id": message.id,
+        "party_id": message.party_id,
+        "sender": message.sender.to_summary() if message.sender else None,
+        "body": message.body,
+        "video_time": message.video_time,
+        "client_id": message.client_id,
+        "created_at": iso(message.created_at),
+    }
+
+
+def _video_time(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError("'video_time' must be a number of seconds.", field="video_time")
+    value = float(value)
+    if not math.isfinite(value) or not 0 <= value <= 7 * 24 * 3600:
+        raise ValidationError("'video_time' is out of range.", field="video_time")
+    return value
+
+
+def send(
+    actor: User,
+    party_id: object,
+    body: object,
+    video_time: object = None,
+    client_id: object = None,
+) -> PartyMessage:
+    access = party_access.present(actor, party_id)
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError("Write something first.", field="body")
+    body = body.strip()
+    if len(body) > BODY_MAX:
+        raise ValidationError(
+            f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
+        )
+    if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 64):
+        raise ValidationError("'client_id' must be text of 1 to 64 characters.", field="client_id")
+    moment = _video_time(video_time)
+    if client_id is not None:
+        earlier = _by_client_id(actor.id, client_id)
+        if earlier is not None:
+            return earlier
+    message = PartyMessage(
+        party_id=access.party.id,
+        sender_id=actor.id,
+        body=body,
+        video_time=moment,
+        client_id=client_id,
+    )
+    db.session.add(message)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _by_client_id(actor.id, client_id)
+    bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
+    return message
+
+
+def _by_client_id(sender_id: int, client_id: str) -> PartyMessage | None:
+    return db.session.scalar(
+        select(PartyMessage).where(
+            PartyMessage.sender_id == sender_id, PartyMessage.client_id == client_id
+        )
+    )
+
+
+def history(
+    actor: User, party_id: object, before: int | None = None, limit: int = 50
+) -> list[PartyMessage]:
+    access = party_access.visible(actor, party_id)
+    if not access.active and access.party.status != "ended":
+        party_access.present(actor, party_id)
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
+    query = select(PartyMessage).where(PartyMessage.party_id == access.party.id)
+    if before is not None:
+        query = query.where(PartyMessage.id < before)
+    return list(db.session.scalars(query.order_by(PartyMessage.id.desc()).limit(limit)))
+
+
+def react(actor: User, party_id: object, emoji: object, video_time: object = None) -> dict:
+    access = party_access.present(actor, party_id)
+    if emoji not in REACTIONS:
+        raise ValidationError(f"Pick one of {' '.join(REACTIONS)}.", field="emoji")
+    data = {
+        "party_id": access.party.id,
+        "user": actor.to_summary(),
+        "emoji": emoji,
+        "video_time": _video_time(video_time),
+    }
+    bus.publish(parties.channel(access.party.id), REACTION, data)
+    return data
+
+
+def typing(actor: User, party_id: object, is_typing: object) -> None:
+    access = party_access.present(actor, party_id)
+    if not isinstance(is_typing, bool):
+        raise ValidationError("'typing' must be true or false.", field="typing")
+    party_id = access.party.id
+
+    def announce(who: dict, now_typing: bool) -> None:
+        bus.publish(
+            parties.channel(party_id),
+            TYPING,
+            {"party_id": party_id, "user": who, "typing": now_typing},
+        )
+
+    typing_indicator.set_typing(parties.channel(party_id), actor.to_summary(), is_typing, announce)

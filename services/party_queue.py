@@ -1,0 +1,128 @@
+"""A party's queue: host and co-hosts add, remove and reorder; viewers suggest when the
+host allows it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models.clock import iso
+from models.party import QueueItem
+from models.user import User
+from realtime.bus import bus
+from services import parties, party_access
+from services.errors import Forbidden, NotFound, ValidationError
+
+QUEUE_MAX = 200
+
+
+def to_dict(item: QueueItem) -> dict:
+    return {
+        "id": item.id,
+        "media_url": item.media_url,
+        "title": item.title,
+        "position": item.position,
+        "status": item.status,
+        "added_by": item.added_by,
+        "created_at": iso(item.created_at),
+    }
+
+
+def items(party_id: int) -> list[QueueItem]:
+    return list(
+        db.session.scalars(
+            select(QueueItem)
+            .where(QueueItem.party_id == party_id, QueueItem.status.in_(("queued", "suggested")))
+            .order_by(QueueItem.position, QueueItem.id)
+        )
+    )
+
+
+def listing(actor: User, party_id: object) -> list[QueueItem]:
+    return items(party_access.present(actor, party_id).party.id)
+
+
+def announce(party_id: int) -> None:
+    bus.publish(
+        parties.channel(party_id),
+        parties.QUEUE,
+        {"party_id": party_id, "items": [to_dict(item) for item in items(party_id)]},
+    )
+
+
+def add(actor: User, party_id: object, media_url: object, title: object = "") -> QueueItem:
+    access = party_access.present(actor, party_id)
+    if access.drives:
+        status = "queued"
+    elif access.party.allow_suggestions:
+        status = "suggested"
+    else:
+        raise Forbidden("The host does not take suggestions.")
+    if title is not None and not isinstance(title, str):
+        raise ValidationError("'title' must be text.", field="title")
+    title = (title or "").strip()
+    if len(title) > parties.TITLE_MAX:
+        raise ValidationError("'title' is too long.", code="too_long", field="title")
+    if len(items(access.party.id)) >= QUEUE_MAX:
+        raise ValidationError("The queue is full.", field="media_url")
+    last = db.session.scalar(
+        select(func.max(QueueItem.position)).where(QueueItem.party_id == access.party.id)
+    )
+    item = QueueItem(
+        party_id=access.party.id,
+        media_url=parties.clean_media(media_url),
+        title=title,
+        position=(last or 0) + 1,
+        status=status,
+        added_by=actor.id,
+    )
+    db.session.add(item)
+    db.session.commit()
+    announce(access.party.id)
+    return item
+
+
+def _item(access, item_id: object) -> QueueItem:
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise NotFound("No such queue item.")
+    item = db.session.get(QueueItem, item_id)
+    if item is None or item.party_id != access.party.id or item.status == "played":
+        raise NotFound("No such queue item.")
+    return item
+
+
+def accept(actor: User, party_id: object, item_id: object) -> QueueItem:
+    """Turn a viewer's suggestion into a queued item."""
+    access = party_access.driver(actor, party_id)
+    item = _item(access, item_id)
+    item.status = "queued"
+    db.session.commit()
+    announce(access.party.id)
+    return item
+
+
+def remove(actor: User, party_id: object, item_id: object) -> None:
+    access = party_access.driver(actor, party_id)
+    db.session.delete(_item(access, item_id))
+    db.session.commit()
+    announce(access.party.id)
+
+
+def reorder(actor: User, party_id: object, item_ids: object) -> list[QueueItem]:
+    """Put the queue in the given order; every waiting item must be named once."""
+    access = party_access.driver(actor, party_id)
+    current = items(access.party.id)
+    if (
+        not isinstance(item_ids, list)
+        or sorted(i for i in item_ids if isinstance(i, int)) != sorted(item.id for item in current)
+        or len(item_ids) != len(current)
+    ):
+        raise ValidationError(
+            "'item_ids' must list every item of the queue once.", field="item_ids"
+        )
+    by_id = {item.id: item for item in current}
+    for index, item_id in enumerate(item_ids, start=1):
+        by_id[item_id].position = index
+    db.session.commit()
+    announce(access.party.id)
+    return items(access.party.id)

@@ -1,0 +1,394 @@
+"""Watch-party rules: media links, visibility and joining, roles and every command by
+every role, host handover, approval, queue, chat, and the sync arithmetic."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from realtime.channels import channels_for, state_after_resume
+from services import parties, party_chat, party_queue, playback, social
+from services.errors import Conflict, Forbidden, NotFound, ValidationError
+
+VIDEO = "https://media.example/film.mp4"
+
+
+@pytest.fixture
+def crew(user_factory):
+    return {name: user_factory(name) for name in ("hana", "cole", "vic", "otto")}
+
+
+@pytest.fixture
+def party(crew):
+    created = parties.create(crew["hana"], {"title": "Movie night", "media_url": VIDEO})
+    parties.enter(crew["cole"], created.id)
+    parties.enter(crew["vic"], created.id)
+    parties.set_role(crew["hana"], created.id, "cole", "co-host")
+    return created
+
+
+# -- media links --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "kind", "value"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube", "dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=42", "youtube", "dQw4w9WgXcQ"),
+        ("https://www.youtube.com/embed/dQw4w9WgXcQ", "youtube", "dQw4w9WgXcQ"),
+        ("https://m.youtube.com/shorts/dQw4w9WgXcQ", "youtube", "dQw4w9WgXcQ"),
+        ("http://127.0.0.1:8000/clip.webm", "direct", "http://127.0.0.1:8000/clip.webm"),
+    ],
+)
+def test_media_links(url, kind, value):
+    assert parties.media_kind(url) == (kind, value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:video/mp4;base64,AAAA",
+        "ftp://media.example/a.mp4",
+        "file:///etc/passwd",
+        "https://www.youtube.com/watch?v=short",
+        "https://",
+        "https://exa mple.com/a.mp4",
+        "https://x.example/" + "a" * 600,
+        42,
+        None,
+    ],
+)
+def test_bad_media_links_are_400(url):
+    with pytest.raises(ValidationError) as caught:
+        parties.media_kind(url)
+    assert caught.value.field == "media_url"
+
+
+# -- creating and joining --------------------------------------------------------------
+def test_create_gives_a_code_and_a_live_state(app, crew):
+    created = parties.create(
+        crew["hana"], {"title": " Night ", "media_url": VIDEO, "max_participants": 5}
+    )
+    assert len(created.code) == 6
+    assert set(created.code) <= set(parties.CODE_ALPHABET)
+    data = parties.to_dict(created, crew["hana"])
+    assert data["title"] == "Night"
+    assert data["status"] == "live"
+    assert data["host"]["username"] == "hana"
+    assert data["invite_url"] == f"/join/{created.code}"
+    assert data["state"] == {
+        "party_id": created.id,
+        "media_url": VIDEO,
+        "playing": False,
+        "position": 0.0,
+        "rate": 1.0,
+        "at": data["state"]["at"],
+        "version": 0,
+        "host_id": crew["hana"].id,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"media_url": VIDEO}, "title"),
+        ({"title": "x" * 121, "media_url": VIDEO}, "title"),
+        ({"title": "t", "media_url": "javascript:alert(1)"}, "media_url"),
+        ({"title": "t", "media_url": VIDEO, "visibility": "secret"}, "visibility"),
+        ({"title": "t", "media_url": VIDEO, "max_participants": 1}, "max_participants"),
+        ({"title": "t", "media_url": VIDEO, "max_participants": 1001}, "max_participants"),
+        ({"title": "t", "media_url": VIDEO, "max_participants": True}, "max_participants"),
+        ({"title": "t", "media_url": VIDEO, "requires_approval": "yes"}, "requires_approval"),
+        ({"title": "t", "media_url": VIDEO, "scheduled_at": "tomorrow"}, "scheduled_at"),
+        (
+            {"title": "t", "media_url": VIDEO, "scheduled_at": "2001-01-01T00:00:00Z"},
+            "scheduled_at",
+        ),
+    ],
+)
+def test_create_bad_input(app, crew, fields, field):
+    with pytest.raises(ValidationError) as caught:
+        parties.create(crew["hana"], fields)
+    assert caught.value.field == field
+
+
+def test_private_parties_need_the_code(app, crew):
+    private = parties.create(
+        crew["hana"], {"title": "Secret", "media_url": VIDEO, "visibility": "private"}
+    )
+    with pytest.raises(NotFound):
+        parties.enter(crew["otto"], private.id)
+    with pytest.raises(NotFound):
+        parties.get(crew["otto"], private.id)
+    assert "code" not in parties.to_dict(private, crew["otto"])
+    joined, participant = parties.join_by_code(crew["otto"], private.code.lower())
+    assert (joined.id, participant.status) == (private.id, "active")
+    with pytest.raises(NotFound):
+        parties.join_by_code(crew["otto"], "ZZZZZZ")
+
+
+def test_friends_only_parties_and_blocks(app, crew):
+    friends = parties.create(
+        crew["hana"], {"title": "Friends", "media_url": VIDEO, "visibility": "friends"}
+    )
+    with pytest.raises(Forbidden):
+        parties.enter(crew["otto"], friends.id)
+    social.follow(crew["otto"], "hana")
+    with pytest.raises(Forbidden):  # following is not enough: friends follow each other
+        parties.enter(crew["otto"], friends.id)
+    social.follow(crew["hana"], "otto")
+    parties.enter(crew["otto"], friends.id)
+    public = parties.create(crew["hana"], {"title": "Open", "media_url": VIDEO})
+    social.block(crew["hana"], "vic")
+    with pytest.raises(Forbidden):
+        parties.enter(crew["vic"], public.id)
+    with pytest.raises(Forbidden):
+        parties.join_by_code(crew["vic"], public.code)
+
+
+def test_full_party_is_409(app, crew):
+    small = parties.create(
+        crew["hana"], {"title": "Two", "media_url": VIDEO, "max_participants": 2}
+    )
+    parties.enter(crew["cole"], small.id)
+    with pytest.raises(Conflict) as caught:
+        parties.enter(crew["vic"], small.id)
+    assert caught.value.code == "full"
+
+
+def test_approval_flow(app, crew):
+    gated = parties.create(
+        crew["hana"], {"title": "Gated", "media_url": VIDEO, "requires_approval": True}
+    )
+    _, waiting = parties.join_by_code(crew["otto"], gated.code)
+    assert waiting.status == "pending"
+    with pytest.raises(Forbidden):
+        party_chat.send(crew["otto"], gated.id, "let me in")
+    assert [p.user.username for p in parties.pending_requests(crew["hana"], gated.id)] == ["otto"]
+    with pytest.raises(Forbidden):
+        parties.decide(crew["otto"], gated.id, "otto", True)
+    parties.decide(crew["hana"], gated.id, "otto", True)
+    party_chat.send(crew["otto"], gated.id, "thanks")
+    _, refused = parties.join_by_code(crew["vic"], gated.code)
+    parties.decide(crew["hana"], gated.id, "vic", False)
+    assert refused.status == "refused"
+    with pytest.raises(NotFound):
+        parties.decide(crew["hana"], gated.id, "vic", True)
+
+
+def test_removed_participant_cannot_come_back(app, crew, party):
+    parties.remove(crew["hana"], party.id, "vic")
+    with pytest.raises(Forbidden) as caught:
+        parties.enter(crew["vic"], party.id)
+    assert caught.value.code == "removed"
+    with pytest.raises(Forbidden):
+        parties.join_by_code(crew["vic"], party.code)
+
+
+# -- every command by every role ----------------------------------------------------------
+COMMANDS = {
+    "play": lambda u, p: playback.play(u, p.id, 10.0),
+    "pause": lambda u, p: playback.pause(u, p.id),
+    "seek": lambda u, p: playback.seek(u, p.id, 42.0),
+    "rate": lambda u, p: playback.set_rate(u, p.id, 1.5),
+    "queue add": lambda u, p: party_queue.add(u, p.id, VIDEO + "?2", "Second"),
+    "message": lambda u, p: party_chat.send(u, p.id, "hi", 3.0),
+    "reaction": lambda u, p: party_chat.react(u, p.id, "🎉"),
+    "typing": lambda u, p: party_chat.typing(u, p.id, True),
+    "heartbeat": lambda u, p: playback.heartbeat(u, p.id, 0.0, False),
+    "role": lambda u, p: parties.set_role(u, p.id, "vic", "co-host"),
+    "remove": lambda u, p: parties.remove(u, p.id, "vic"),
+    "end": lambda u, p: parties.end(u, p.id),
+}
+ALLOWED = {
+    "host": set(COMMANDS),
+    "co-host": {
+        "play",
+        "pause",
+        "seek",
+        "rate",
+        "queue add",
+        "message",
+        "reaction",
+        "typing",
+        "heartbeat",
+    },
+    "viewer": {"message", "reaction", "typing", "heartbeat"},
+    "outsider": set(),
+}
+WHO = {"host": "hana", "co-host": "cole", "viewer": "vic", "outsider": "otto"}
+
+
+@pytest.mark.parametrize("role", list(ALLOWED))
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_by_every_role(app, crew, party, role, command):
+    actor = crew[WHO[role]]
+    before = parties.state(party)
+    if command in ALLOWED[role]:
+        COMMANDS[command](actor, party)
+    else:
+        with pytest.raises(Forbidden):
+            COMMANDS[command](actor, party)
+        if command in ("play", "pause", "seek", "rate"):
+            assert parties.state(party)["version"] == before["version"]
+
+
+def test_state_changes_bump_the_version_and_set_at(app, crew, party):
+    first = playback.play(crew["hana"], party.id, 5.0)
+    second = playback.seek(crew["cole"], party.id, 60.0)
+    third = playback.pause(crew["hana"], party.id, 61.5)
+    assert [s["version"] for s in (first, second, third)] == [1, 2, 3]
+    assert (first["playing"], first["position"]) == (True, 5.0)
+    assert (second["playing"], second["position"]) == (True, 60.0)
+    assert (third["playing"], third["position"]) == (False, 61.5)
+    assert abs(third["at"] - time.time()) < 2
+
+
+@pytest.mark.parametrize("position", [-1, float("nan"), float("inf"), "10", True, 10**9])
+def test_bad_positions(app, crew, party, position):
+    with pytest.raises(ValidationError):
+        playback.seek(crew["hana"], party.id, position)
+
+
+# -- sync arithmetic ------------------------------------------------------------------
+def test_expected_position_and_drift():
+    playing = {"playing": True, "position": 100.0, "rate": 1.0, "at": 1000.0}
+    assert playback.expected_position(playing, 1010.0) == 110.0
+    assert playback.expected_position({**playing, "rate": 1.5}, 1010.0) == 115.0
+    assert playback.expected_position({**playing, "playing": False}, 1010.0) == 100.0
+    assert playback.expected_position({**playing, "position": 0.0}, 990.0) == 0.0
+    assert playback.drift(111.5, playing, 1010.0) == pytest.approx(1.5)
+    assert playback.drift(109.0, playing, 1010.0) == pytest.approx(-1.0)
+
+
+def test_heartbeat_answers_drift(app, crew, party):
+    state = playback.play(crew["hana"], party.id, 20.0)
+    answer = playback.heartbeat(crew["vic"], party.id, 18.0, True)
+    assert answer["state"]["version"] == state["version"]
+    assert answer["drift"] == pytest.approx(-2.0 - (answer["server_time"] - state["at"]), abs=0.01)
+    with pytest.raises(ValidationError):
+        playback.heartbeat(crew["vic"], party.id, 18.0, "yes")
+
+
+# -- handover and ending -------------------------------------------------------------
+def test_host_leaving_hands_over_to_the_longest_present_co_host(app, crew, party):
+    parties.set_role(crew["hana"], party.id, "vic", "co-host")
+    parties.leave(crew["hana"], party.id)
+    assert party.host_id == crew["cole"].id  # co-host since before vic
+    assert parties.state(party)["host_id"] == crew["cole"].id
+    playback.play(crew["cole"], party.id)
+    parties.leave(crew["cole"], party.id)
+    assert party.host_id == crew["vic"].id
+
+
+def test_without_co_hosts_the_longest_present_viewer_inherits(app, crew):
+    created = parties.create(crew["hana"], {"title": "t", "media_url": VIDEO})
+    parties.enter(crew["vic"], created.id)
+    parties.enter(crew["otto"], created.id)
+    parties.leave(crew["hana"], created.id)
+    assert created.host_id == crew["vic"].id
+    assert parties.hand_over(created.id, crew["hana"].id) is None  # already handed over
+
+
+def test_absent_host_is_replaced_and_empty_parties_end(app, crew, party):
+    online = {crew["cole"].id, crew["vic"].id}
+    long_ago = time.time() - 120
+    parties.sweep(30, 300, lambda u: u in online, lambda u: long_ago)
+    assert party.host_id == crew["cole"].id
+    parties.sweep(30, 300, lambda u: False, lambda u: time.time())
+    assert party.status == "live"  # everyone only just left
+    from datetime import timedelta
+
+    from models.clock import utcnow
+
+    party.started_at = utcnow() - timedelta(hours=1)
+    parties.sweep(30, 60, lambda u: False, lambda u: long_ago)
+    assert party.status == "ended"
+    with pytest.raises(Forbidden):
+        party_chat.send(crew["cole"], party.id, "anyone?")
+
+
+def test_scheduled_party_is_upcoming_then_starts(app, crew):
+    from datetime import timedelta
+
+    from models.clock import utcnow
+
+    soon = (utcnow() + timedelta(hours=1)).isoformat()
+    later = parties.create(
+        crew["hana"], {"title": "Later", "media_url": VIDEO, "scheduled_at": soon}
+    )
+    assert later.status == "upcoming"
+    assert [p.id for p in parties.listing("upcoming")[0]] == [later.id]
+    social.follow(crew["otto"], "hana")
+    parties.start(crew["hana"], later.id)
+    assert later.status == "live"
+    from services import notifications
+
+    assert [n.kind for n in notifications.listing(crew["otto"].id)] == ["party_started"]
+
+
+def test_listing_is_public_only_and_paginated(app, crew):
+    for n in range(parties.LIST_PAGE + 1):
+        parties.create(crew["hana"], {"title": f"P{n}", "media_url": VIDEO})
+    parties.create(crew["hana"], {"title": "hidden", "media_url": VIDEO, "visibility": "private"})
+    first, more = parties.listing("live", 1)
+    second, done = parties.listing("live", 2)
+    assert len(first) == parties.LIST_PAGE
+    assert more is True
+    assert len(second) == 1
+    assert done is False
+    assert "hidden" not in [p.title for p in first + second]
+    with pytest.raises(ValidationError):
+        parties.listing("soon")
+
+
+# -- queue and chat -----------------------------------------------------------------
+def test_queue_add_reorder_next_and_suggestions(app, crew, party):
+    first = party_queue.add(crew["hana"], party.id, VIDEO + "?a", "A")
+    second = party_queue.add(crew["cole"], party.id, VIDEO + "?b", "B")
+    with pytest.raises(Forbidden):
+        party_queue.add(crew["vic"], party.id, VIDEO + "?c")
+    party.allow_suggestions = True
+    suggested = party_queue.add(crew["vic"], party.id, VIDEO + "?c", "C")
+    assert suggested.status == "suggested"
+    party_queue.reorder(crew["hana"], party.id, [second.id, suggested.id, first.id])
+    with pytest.raises(ValidationError):
+        party_queue.reorder(crew["hana"], party.id, [second.id])
+    state = playback.next_item(crew["cole"], party.id)
+    assert (state["media_url"], state["position"], state["playing"]) == (VIDEO + "?b", 0.0, True)
+    party_queue.accept(crew["hana"], party.id, suggested.id)
+    assert playback.next_item(crew["hana"], party.id)["media_url"] == VIDEO + "?c"
+    party_queue.remove(crew["hana"], party.id, first.id)
+    with pytest.raises(Conflict):
+        playback.next_item(crew["hana"], party.id)
+
+
+def test_chat_messages_keep_video_time_and_are_idempotent(app, crew, party):
+    first = party_chat.send(crew["vic"], party.id, "look at this", 12.5, client_id="x")
+    again = party_chat.send(crew["vic"], party.id, "look at this", 12.5, client_id="x")
+    assert first.id == again.id
+    data = party_chat.to_dict(first)
+    assert (data["video_time"], data["sender"]["username"]) == (12.5, "vic")
+    assert [m.body for m in party_chat.history(crew["cole"], party.id)] == ["look at this"]
+    for bad in (
+        {"body": ""},
+        {"body": "x" * 1001},
+        {"body": "ok", "video_time": -5},
+        {"body": "ok", "video_time": float("nan")},
+    ):
+        with pytest.raises(ValidationError):
+            party_chat.send(crew["vic"], party.id, bad["body"], bad.get("video_time"))
+    with pytest.raises(ValidationError):
+        party_chat.react(crew["vic"], party.id, "🍕")
+
+
+def test_stream_carries_joined_parties_and_their_state(app, crew, party):
+    assert parties.channel(party.id) in channels_for(crew["vic"].id)
+    assert parties.drivers_channel(party.id) in channels_for(crew["cole"].id)
+    assert parties.drivers_channel(party.id) not in channels_for(crew["vic"].id)
+    assert parties.channel(party.id) not in channels_for(crew["otto"].id)
+    [state] = state_after_resume(crew["vic"].id)
+    assert (state.name, state.data["party_id"]) == ("party:state", party.id)
+    parties.leave(crew["vic"], party.id)
+    assert parties.channel(party.id) not in channels_for(crew["vic"].id)
