@@ -32,7 +32,7 @@ from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
 from services import attachments, conversations, messages, profiles
 from services.conversation_access import Access, outranks
-from services.errors import Forbidden, NotFound, ServiceError
+from services.errors import Forbidden, NotFound, ServiceError, ValidationError
 
 bp = Blueprint("conversations", __name__)
 
@@ -547,9 +547,7 @@ def edit_message(conversation_id: int, message_id: int):
     body = request.form.get("body", "")
     try:
         messages.edit(current_user, message_id, body)
-    except ServiceError as error:
-        if isinstance(error, NotFound):
-            raise
+    except ValidationError as error:
         return _render_edit(access, found, body, error.message, 400)
     if _htmx():
         return _one_message(access, found)
@@ -731,9 +729,7 @@ def update(conversation_id: int):
     changes = {key: form[key] for key in ("name", "description", "category") if key in form}
     try:
         conversations.update(current_user, conversation_id, changes)
-    except ServiceError as error:
-        if isinstance(error, NotFound):
-            raise
+    except ValidationError as error:
         return _render_members(access, 400, _failure("settings", error), form)
     flash("Saved.", "success")
     return _go(url_for("conversations.members", conversation_id=conversation_id))

@@ -1,0 +1,722 @@
+"""Conversation pages: lists, directory, transcript, compose with and without htmx, edits,
+reactions, members, files, live fragments, and that nothing users write becomes markup."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from flask import g
+from markupsafe import Markup
+
+from blueprints.templating import linkify
+from extensions import db
+from models.conversation import Message
+from realtime.events import Envelope
+from realtime.fragments import render_fragments
+from services import conversations, messages
+from tests.conftest import csrf_token as page_csrf_token
+from tests.conftest import log_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+XSS = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '<a href="javascript:alert(1)">click</a>',
+    '<div hx-get="/logout" hx-trigger="load">x</div>',
+]
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def ben(user_factory):
+    return user_factory("ben")
+
+
+@pytest.fixture
+def ben_client(app, ben):
+    client = app.test_client()
+    g.pop("csrf_token", None)
+    assert log_in(client, "ben").status_code == 302
+    return client
+
+
+def csrf_token(client) -> str:
+    """This client's token: the tests share one app context, and Flask-WTF keeps the
+    last token it made in `g`, so two clients would otherwise get each other's."""
+    g.pop("csrf_token", None)
+    return page_csrf_token(client)
+
+
+def post(client, url, headers=None, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data}, headers=headers)
+
+
+def hx_post(client, url, **data):
+    return client.post(url, data=data, headers={**HX, "X-CSRFToken": csrf_token(client)})
+
+
+def open_dm(client, username="ben") -> int:
+    response = post(client, "/conversations/direct", username=username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def transcript(html: str) -> str:
+    match = re.search(r'<ol role="log".*?</ol>', html, re.S)
+    assert match, "no transcript on the page"
+    return match.group(0)
+
+
+# -- linkify ----------------------------------------------------------------------------
+def test_linkify_links_only_http_addresses_and_mentions(app):
+    with app.test_request_context():
+        out = linkify("see https://example.com/a?b=1&c=2. or @Ben, not javascript:alert(1)")
+        assert isinstance(out, Markup)
+        assert (
+            '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener noreferrer" '
+            'target="_blank">https://example.com/a?b=1&amp;c=2</a>.' in out
+        )
+        assert '<a href="/u/ben" class="mention">@Ben</a>' in out
+        assert "javascript:alert(1)" in out
+        assert out.count("<a ") == 2
+        for text in ("ftp://x.org/file", "data:text/html,<b>x</b>", "mail me@ben.org", "https://"):
+            assert "<a " not in linkify(text), text
+
+
+def test_linkify_never_lets_html_through(app):
+    with app.test_request_context():
+        for payload in XSS:
+            out = linkify(payload)
+            assert "<" not in out.replace("<a ", "").replace("</a>", "")
+            assert "&lt;" in out
+        tricky = linkify('https://x.org/"onmouseover="alert(1) <b>')
+        assert tricky.count('"') == 6  # href, rel and target, nothing from the text
+        assert "&lt;b&gt;" in tricky
+        assert linkify(None) == Markup("")
+
+
+# -- pages need sign-in and render ------------------------------------------------------
+def test_pages_need_sign_in(client, ben):
+    for path in ("/conversations", "/rooms", "/conversations/search?q=x", "/conversations/1"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_every_page_renders(logged_in_client, ben, ben_client):
+    client = logged_in_client
+    dm = open_dm(client)
+    group = conversations.create_group(client.user, "Walkers", ["ben"], "Sunday walks")
+    room = conversations.create_room(ben, "Open kitchen", description="Recipes welcome")
+    message = messages.send(client.user, dm, "hello")
+    for path in (
+        "/conversations",
+        "/rooms",
+        "/rooms?category=films&q=kit",
+        "/conversations/search?q=hel",
+        f"/conversations/{dm}",
+        f"/conversations/{group.id}",
+        f"/conversations/{group.id}/members",
+        f"/conversations/{room.id}",
+        f"/conversations/{dm}/messages/{message.id}/edit",
+    ):
+        html = page(client, path)
+        assert "<h1" in html, path
+    assert "Open kitchen" in page(client, "/rooms")
+    assert "Join the room to read and write" in page(client, f"/conversations/{room.id}")
+    nav = page(client, "/")
+    assert 'href="/conversations"' in nav
+    assert 'href="/rooms"' in nav
+
+
+def test_list_shows_names_presence_previews_and_unread(logged_in_client, ben, ben_client):
+    dm = open_dm(logged_in_client)
+    group = conversations.create_group(ben, "Book club", ["alice"])
+    messages.send(ben, dm, "are you there?")
+    messages.send(ben, group.id, "first chapter")
+    html = page(logged_in_client, "/conversations")
+    assert ">ben</a>" in html
+    assert f'sse-swap="presence-{ben.id}"' in html
+    assert "are you there?" in html
+    assert "Book club" in html
+    assert '<span class="badge">1<span class="visually-hidden"> unread</span>' in html
+    # The navigation's Messages badge counts both.
+    nav = re.search(r'id="message-count">(.*?)</span>\s*</a>', html, re.S).group(1)
+    assert '<span class="badge">2<span class="visually-hidden"> unread</span>' in nav
+    # Opening the conversation reads it.
+    page(logged_in_client, f"/conversations/{dm}")
+    assert messages.unread_total(logged_in_client.user) == 1
+
+
+# -- direct messages and groups ---------------------------------------------------------
+def test_new_message_form_opens_the_one_direct_conversation(logged_in_client, ben):
+    first = open_dm(logged_in_client, "@Ben")
+    assert open_dm(logged_in_client) == first
+    html = page(logged_in_client, f"/conversations/{first}")
+    assert '<h1 id="conversation-title">ben</h1>' in html
+    myself = post(logged_in_client, "/conversations/direct", username="alice")
+    assert myself.status_code == 400
+    assert "You cannot message yourself." in myself.get_data(as_text=True)
+
+
+def test_unknown_username_is_shown_on_the_form(logged_in_client):
+    response = post(logged_in_client, "/conversations/direct", username="nobody")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html
+    assert 'value="nobody"' in html
+
+
+def test_create_group_with_and_without_htmx(logged_in_client, ben, user_factory):
+    user_factory("cal")
+    response = post(
+        logged_in_client,
+        "/conversations/groups",
+        name="Walkers",
+        description="Sunday walks",
+        category="local events",
+        members="ben, @cal",
+    )
+    assert response.status_code == 302
+    group_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    html = page(logged_in_client, f"/conversations/{group_id}")
+    assert "Walkers" in html
+    assert "Sunday walks" in html
+    assert "3 members" in html
+    hx = logged_in_client.post(
+        "/conversations/groups",
+        data={"name": "Second", "members": "ben", "category": "general"},
+        headers={**HX, "X-CSRFToken": csrf_token(logged_in_client)},
+    )
+    assert hx.status_code == 204
+    assert hx.headers["HX-Redirect"].startswith("/conversations/")
+
+
+def test_group_form_errors_keep_what_was_typed(logged_in_client, ben):
+    nameless = post(logged_in_client, "/conversations/groups", name=" ", members="ben")
+    assert nameless.status_code == 400
+    assert "Give it a name." in nameless.get_data(as_text=True)
+    stranger = post(
+        logged_in_client, "/conversations/groups", name="Club", members="ben, ghost_user"
+    )
+    assert stranger.status_code == 400
+    html = stranger.get_data(as_text=True)
+    assert "There is nobody called" in html
+    assert 'value="Club"' in html
+    assert 'value="ben, ghost_user"' in html
+
+
+# -- sending ----------------------------------------------------------------------------
+def test_send_without_js_redirects_to_the_new_message(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    html = page(logged_in_client, f"/conversations/{dm}")
+    client_id = re.search(r'name="client_id" value="([^"]+)"', html).group(1)
+    response = post(
+        logged_in_client, f"/conversations/{dm}/messages", body="Hi Ben!", client_id=client_id
+    )
+    assert response.status_code == 302
+    [stored] = messages.history(logged_in_client.user, dm)
+    assert response.headers["Location"] == f"/conversations/{dm}#message-{stored.id}"
+    html = page(logged_in_client, f"/conversations/{dm}")
+    assert f'id="message-{stored.id}"' in transcript(html)
+    assert "Hi Ben!" in transcript(html)
+    # Every page render gives a new client id.
+    assert client_id not in html
+
+
+def test_double_submit_stores_one_message(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    for _ in range(2):
+        response = post(
+            logged_in_client, f"/conversations/{dm}/messages", body="once", client_id="same-id"
+        )
+        assert response.status_code == 302
+    assert len(messages.history(logged_in_client.user, dm)) == 1
+
+
+def test_send_with_htmx_returns_a_fresh_empty_form(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    response = hx_post(
+        logged_in_client, f"/conversations/{dm}/messages", body="hey", client_id="x1"
+    )
+    assert response.status_code == 200
+    form = response.get_data(as_text=True)
+    assert form.lstrip().startswith('<form id="compose"') or '<form id="compose"' in form
+    assert "<html" not in form
+    assert 'hx-swap="outerHTML"' in form
+    assert "autofocus" in form
+    assert 'value="x1"' not in form
+    assert re.search(r'name="body"[^>]*value=""', form, re.S)
+    assert [m.body for m in messages.history(logged_in_client.user, dm)] == ["hey"]
+
+
+def test_send_errors_are_shown_in_the_form(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    empty = post(logged_in_client, f"/conversations/{dm}/messages", body="   ")
+    assert empty.status_code == 400
+    assert "Write something first." in empty.get_data(as_text=True)
+    too_long = hx_post(logged_in_client, f"/conversations/{dm}/messages", body="x" * 4001)
+    assert too_long.status_code == 200  # htmx only swaps successful answers
+    text = too_long.get_data(as_text=True)
+    assert "Messages are at most 4000 characters." in text
+    assert 'aria-invalid="true"' in text
+    assert messages.history(logged_in_client.user, dm) == []
+
+
+def test_muted_member_sees_why(logged_in_client, ben, ben_client):
+    group = conversations.create_group(logged_in_client.user, "Quiet", ["ben"])
+    conversations.mute(logged_in_client.user, group.id, "ben", 10)
+    response = post(ben_client, f"/conversations/{group.id}/messages", body="let me talk")
+    assert response.status_code == 400
+    assert "You are muted here for now." in response.get_data(as_text=True)
+
+
+def test_csrf_is_required(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    message = messages.send(logged_in_client.user, dm, "keep me")
+    for url, data in (
+        (f"/conversations/{dm}/messages", {"body": "forged"}),
+        (f"/conversations/{dm}/messages/{message.id}/delete", {}),
+        (f"/conversations/{dm}/messages/{message.id}/react", {"emoji": "👍"}),
+        ("/conversations/groups", {"name": "Forged", "members": "ben"}),
+        ("/rooms", {"name": "Forged"}),
+        (f"/conversations/{dm}/typing", {}),
+    ):
+        response = logged_in_client.post(url, data=data)
+        assert response.status_code == 400, url
+        hx = logged_in_client.post(url, data=data, headers=HX)
+        assert hx.status_code == 400, url
+    [only] = messages.history(logged_in_client.user, dm)
+    assert (only.body, only.deleted_at, only.reactions) == ("keep me", None, [])
+    assert conversations.directory() == []
+
+
+def test_reply_to_a_message(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    first = messages.send(ben, dm, "Lunch on Friday?")
+    html = page(logged_in_client, f"/conversations/{dm}?reply_to={first.id}")
+    assert f'name="reply_to" value="{first.id}"' in html
+    assert "Replying to" in html
+    hx_form = logged_in_client.get(f"/conversations/{dm}/compose?reply_to={first.id}", headers=HX)
+    assert "Lunch on Friday?" in hx_form.get_data(as_text=True)
+    post(logged_in_client, f"/conversations/{dm}/messages", body="Yes!", reply_to=str(first.id))
+    html = transcript(page(logged_in_client, f"/conversations/{dm}"))
+    assert '<blockquote class="message-quote">' in html
+    assert f'href="#message-{first.id}"' in html
+
+
+# -- pagination -------------------------------------------------------------------------
+def test_older_messages_page_by_keyset(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    sent = [messages.send(ben, dm, f"note {n:02d}") for n in range(60)]
+    html = page(logged_in_client, f"/conversations/{dm}")
+    log = transcript(html)
+    assert "note 59" in log
+    assert "note 10" in log
+    assert "note 09" not in log
+    assert log.index("note 10") < log.index("note 59")  # oldest first
+    oldest_shown = sent[10].id
+    link = f"/conversations/{dm}?before={oldest_shown}"
+    assert f'href="{link}"' in html
+    assert "Load older messages" in html
+    older = page(logged_in_client, link)
+    older_log = transcript(older)
+    assert "note 00" in older_log
+    assert "note 09" in older_log
+    assert "note 10" not in older_log
+    assert "Load older messages" not in older
+    assert "Back to the newest messages" in older
+    assert 'sse-swap="message-new' not in older  # an old page does not grow
+
+
+# -- editing, deleting, reacting --------------------------------------------------------
+def test_edit_own_message_with_and_without_htmx(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    mine = messages.send(logged_in_client.user, dm, "teh typo")
+    url = f"/conversations/{dm}/messages/{mine.id}/edit"
+    form = page(logged_in_client, url)
+    assert "teh typo</textarea>" in form
+    response = post(logged_in_client, url, body="the typo")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/conversations/{dm}#message-{mine.id}"
+    html = transcript(page(logged_in_client, f"/conversations/{dm}"))
+    assert "the typo" in html
+    assert "(edited)" in html
+    hx_form = logged_in_client.get(url, headers=HX).get_data(as_text=True)
+    assert hx_form.lstrip().startswith(f'<li id="message-{mine.id}"')
+    swapped = hx_post(logged_in_client, url, body="fixed")
+    assert swapped.status_code == 200
+    assert swapped.get_data(as_text=True).lstrip().startswith(f'<li id="message-{mine.id}"')
+    assert "fixed" in swapped.get_data(as_text=True)
+    empty = post(logged_in_client, url, body="")
+    assert empty.status_code == 400
+    assert "Write something first." in empty.get_data(as_text=True)
+
+
+def test_cannot_edit_or_delete_someone_elses_message_in_a_dm(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    theirs = messages.send(ben, dm, "ben's words")
+    assert logged_in_client.get(f"/conversations/{dm}/messages/{theirs.id}/edit").status_code == 403
+    edit = post(logged_in_client, f"/conversations/{dm}/messages/{theirs.id}/edit", body="mine")
+    assert edit.status_code == 403
+    delete = post(logged_in_client, f"/conversations/{dm}/messages/{theirs.id}/delete")
+    assert delete.status_code == 403
+    html = transcript(page(logged_in_client, f"/conversations/{dm}"))
+    assert "Edit<span" not in html
+    assert "Delete<span" not in html
+
+
+def test_delete_shows_a_placeholder_without_content(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    mine = messages.send(logged_in_client.user, dm, "regrettable words")
+    response = post(logged_in_client, f"/conversations/{dm}/messages/{mine.id}/delete")
+    assert response.status_code == 302
+    html = transcript(page(logged_in_client, f"/conversations/{dm}"))
+    assert "Message deleted" in html
+    assert "regrettable" not in html
+    other = messages.send(logged_in_client.user, dm, "also gone")
+    swapped = hx_post(logged_in_client, f"/conversations/{dm}/messages/{other.id}/delete")
+    assert "Message deleted" in swapped.get_data(as_text=True)
+    assert "also gone" not in swapped.get_data(as_text=True)
+
+
+def test_managers_delete_others_messages_in_groups(logged_in_client, ben):
+    group = conversations.create_group(logged_in_client.user, "Mods", ["ben"])
+    theirs = messages.send(ben, group.id, "spam spam")
+    html = transcript(page(logged_in_client, f"/conversations/{group.id}"))
+    assert 'Delete<span class="visually-hidden"> the message from ben' in html
+    post(logged_in_client, f"/conversations/{group.id}/messages/{theirs.id}/delete")
+    assert "spam spam" not in page(logged_in_client, f"/conversations/{group.id}")
+
+
+def test_reactions_toggle(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    theirs = messages.send(ben, dm, "Good news!")
+    url = f"/conversations/{dm}/messages/{theirs.id}/react"
+    assert post(logged_in_client, url, emoji="🎉").status_code == 302
+    html = transcript(page(logged_in_client, f"/conversations/{dm}"))
+    assert 'aria-pressed="true"' in html
+    assert "🎉 1" in html
+    swapped = hx_post(logged_in_client, url, emoji="🎉")
+    assert swapped.status_code == 200
+    assert "🎉 1" not in swapped.get_data(as_text=True)
+    assert 'aria-pressed="true"' not in swapped.get_data(as_text=True)
+    assert post(logged_in_client, url, emoji="<b>").status_code == 400
+
+
+# -- read state and typing --------------------------------------------------------------
+def test_read_and_typing_endpoints(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    theirs = messages.send(ben, dm, "read me")
+    read = hx_post(logged_in_client, f"/conversations/{dm}/read", message_id=str(theirs.id))
+    assert read.status_code == 204
+    assert messages.unread_total(logged_in_client.user) == 0
+    plain = post(logged_in_client, f"/conversations/{dm}/read", message_id=str(theirs.id))
+    assert plain.status_code == 302
+    assert hx_post(logged_in_client, f"/conversations/{dm}/typing").status_code == 204
+
+
+def test_seen_by_is_shown_to_the_sender(logged_in_client, ben, ben_client):
+    dm = open_dm(logged_in_client)
+    post(logged_in_client, f"/conversations/{dm}/messages", body="did you see this?")
+    html = page(logged_in_client, f"/conversations/{dm}")
+    assert re.search(rf'id="seen-{dm}" sse-swap="seen-{dm}">\s*</p>', html)
+    page(ben_client, f"/conversations/{dm}")  # opening the page reads it
+    html = page(logged_in_client, f"/conversations/{dm}")
+    assert "Seen by ben" in html
+
+
+# -- live fragments ---------------------------------------------------------------------
+def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    alice = logged_in_client.user
+    message = messages.send(ben, dm, "<b>live</b> https://example.org")
+    data = messages.to_dict(message)
+    with app.test_request_context("/events/html"):
+        to_alice = dict(render_fragments(Envelope("c", "message:new", data), frozenset(), alice.id))
+        to_ben = dict(render_fragments(Envelope("c", "message:new", data), frozenset(), ben.id))
+    item = to_alice[f"message-new-{dm}"]
+    assert item.lstrip().startswith(f'<li id="message-{message.id}"')
+    assert "&lt;b&gt;live&lt;/b&gt;" in item
+    assert f'hx-post="/conversations/{dm}/read"' in item  # marks itself read for alice
+    assert f'hx-post="/conversations/{dm}/read"' not in to_ben[f"message-new-{dm}"]
+    assert to_alice[f"typing-{dm}"] == ""
+
+    messages.edit(ben, message.id, "changed")
+    changed = messages.to_dict(db.session.get(Message, message.id))
+    with app.test_request_context("/events/html"):
+        update = dict(
+            render_fragments(Envelope("c", "message:updated", changed), frozenset(), alice.id)
+        )
+        gone = {"conversation_id": dm, "message_id": message.id}
+        messages.delete(ben, message.id)
+        deleted = dict(
+            render_fragments(Envelope("c", "message:deleted", gone), frozenset(), alice.id)
+        )
+        typing = {"conversation_id": dm, "user": ben.to_summary(), "typing": True}
+        typed = dict(render_fragments(Envelope("c", "typing", typing), frozenset(), alice.id))
+        own = dict(render_fragments(Envelope("c", "typing", typing), frozenset(), ben.id))
+    assert 'hx-swap-oob="outerHTML"' in update[f"message-change-{dm}"]
+    assert "changed" in update[f"message-change-{dm}"]
+    assert "Message deleted" in deleted[f"message-change-{dm}"]
+    assert typed[f"typing-{dm}"].strip() == "ben is typing…"
+    assert own == {}
+
+
+def test_read_fragment_tells_the_sender(app, logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    alice = logged_in_client.user
+    message = messages.send(alice, dm, "seen?")
+    messages.mark_read(ben, dm, message.id)
+    read = {"conversation_id": dm, "message_id": message.id, "user_id": ben.id}
+    with app.test_request_context("/events/html"):
+        to_alice = dict(
+            render_fragments(Envelope("c", "message:read", read), frozenset(), alice.id)
+        )
+        to_ben = dict(render_fragments(Envelope("c", "message:read", read), frozenset(), ben.id))
+    assert to_alice[f"seen-{dm}"].strip() == "Seen by ben"
+    assert to_ben == {}
+
+
+# -- rooms ------------------------------------------------------------------------------
+def test_rooms_directory_create_filter_and_join(logged_in_client, ben, ben_client):
+    response = post(
+        logged_in_client,
+        "/rooms",
+        name="Film night",
+        description="Classics on Fridays",
+        category="films",
+        visibility="public",
+        member_limit="50",
+    )
+    assert response.status_code == 302
+    room_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    post(logged_in_client, "/rooms", name="Secret", visibility="private", member_limit="10")
+    directory = page(ben_client, "/rooms")
+    assert "Film night" in directory
+    assert "Secret" not in directory
+    assert "1 member" in directory
+    assert "Film night" in page(ben_client, "/rooms?category=films")
+    assert "Film night" not in page(ben_client, "/rooms?category=music")
+    assert "Film night" in page(ben_client, "/rooms?q=classics")
+    assert "No room matches." in page(ben_client, "/rooms?q=zzz")
+    assert ben_client.get("/rooms?category=nonsense").status_code == 400
+    joined = post(ben_client, f"/conversations/{room_id}/join")
+    assert joined.status_code == 302
+    assert joined.headers["Location"] == f"/conversations/{room_id}"
+    assert 'id="transcript"' in page(ben_client, f"/conversations/{room_id}")
+    assert "Open<span" in page(ben_client, "/rooms")
+
+
+def test_join_with_htmx_and_a_full_room(logged_in_client, ben, ben_client, user_factory):
+    room = conversations.create_room(logged_in_client.user, "Tiny", member_limit=2)
+    hx = ben_client.post(
+        f"/conversations/{room.id}/join", headers={**HX, "X-CSRFToken": csrf_token(ben_client)}
+    )
+    assert hx.status_code == 204
+    assert hx.headers["HX-Redirect"] == f"/conversations/{room.id}"
+    user_factory("cal")
+    cal = logged_in_client.application.test_client()
+    g.pop("csrf_token", None)
+    log_in(cal, "cal")
+    full = post(cal, f"/conversations/{room.id}/join", headers=None)
+    assert full.status_code == 302
+    assert "It is full." in page(cal, "/rooms")
+
+
+def test_room_form_errors(logged_in_client):
+    response = post(logged_in_client, "/rooms", name="Big", member_limit="lots")
+    assert response.status_code == 400
+    assert "must be a whole number" in response.get_data(as_text=True)
+    response = post(logged_in_client, "/rooms", name="Big", member_limit="1")
+    assert response.status_code == 400
+    assert "between 2 and" in response.get_data(as_text=True)
+
+
+# -- privacy ----------------------------------------------------------------------------
+def test_non_members_get_404_for_private_conversations_and_files(
+    logged_in_client, ben, ben_client, user_factory
+):
+    user_factory("cal")
+    group = conversations.create_group(ben, "Private plans", ["cal"])
+    upload = post(
+        ben_client,
+        f"/conversations/{group.id}/messages",
+        body="",
+        file=(io.BytesIO(PNG), "plan.png"),
+    )
+    assert upload.status_code == 302
+    [message] = messages.history(ben, group.id)
+    file_url = messages.to_dict(message)["attachment"]["url"]
+    assert ben_client.get(file_url).status_code == 200
+    for path in (
+        f"/conversations/{group.id}",
+        f"/conversations/{group.id}/members",
+        file_url,
+        f"/conversations/{group.id}/messages/{message.id}/edit",
+        f"/conversations/{group.id}/compose",
+    ):
+        response = logged_in_client.get(path)
+        assert response.status_code == 404, path
+        assert "Private plans" not in response.get_data(as_text=True)
+    for path in (
+        f"/conversations/{group.id}/messages",
+        f"/conversations/{group.id}/join",
+        f"/conversations/{group.id}/read",
+        f"/conversations/{group.id}/messages/{message.id}/react",
+    ):
+        response = post(logged_in_client, path, body="hi", emoji="👍", message_id=str(message.id))
+        assert response.status_code == 404, path
+    room = conversations.create_room(ben, "Public", members=[])
+    messages.send(ben, room.id, "", attachment_id=_upload(ben, room.id).id)
+    [room_message] = messages.history(ben, room.id)
+    room_file = messages.to_dict(room_message)["attachment"]["url"]
+    assert logged_in_client.get(room_file).status_code == 404
+
+
+def _upload(user, conversation_id):
+    from services import attachments
+
+    return attachments.upload(user, conversation_id, io.BytesIO(PNG), "pic.png")
+
+
+# -- attachments ------------------------------------------------------------------------
+def test_files_images_inline_others_as_downloads(logged_in_client, ben, ben_client):
+    dm = open_dm(logged_in_client)
+    post(
+        logged_in_client,
+        f"/conversations/{dm}/messages",
+        body="a picture",
+        file=(io.BytesIO(PNG), "cat.png"),
+    )
+    post(
+        logged_in_client,
+        f"/conversations/{dm}/messages",
+        body="",
+        file=(io.BytesIO(b"plain notes\n" * 200_000), "notes <1>.txt"),  # 2.4 MB
+    )
+    image_message, text_message = reversed(messages.history(logged_in_client.user, dm))
+    image_url = messages.to_dict(image_message)["attachment"]["url"]
+    text_url = messages.to_dict(text_message)["attachment"]["url"]
+    html = transcript(page(ben_client, f"/conversations/{dm}"))
+    assert f'<img src="{image_url}" alt="cat.png"' in html
+    assert f'<a href="{text_url}" download>notes &lt;1&gt;.txt</a>' in html
+    image = ben_client.get(image_url)
+    assert image.status_code == 200
+    assert image.mimetype == "image/png"
+    assert image.headers["Content-Disposition"].startswith("inline")
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    text = ben_client.get(text_url)
+    assert text.headers["Content-Disposition"].startswith("attachment")
+    assert "notes" in text.headers["Content-Disposition"]
+    assert len(text.data) == len(b"plain notes\n" * 200_000)
+
+
+def test_unsupported_files_are_refused_in_the_form(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    response = post(
+        logged_in_client,
+        f"/conversations/{dm}/messages",
+        body="",
+        file=(io.BytesIO(b"\x00\x01\x02binary"), "tool.exe"),
+    )
+    assert response.status_code == 400
+    assert "Attach an image" in response.get_data(as_text=True)
+
+
+# -- members ----------------------------------------------------------------------------
+def test_member_management(logged_in_client, ben, ben_client, user_factory):
+    user_factory("cal")
+    group = conversations.create_group(logged_in_client.user, "Team", ["ben"])
+    url = f"/conversations/{group.id}/members"
+    html = page(logged_in_client, url)
+    assert "Add member" in html
+    assert "Make admin<span" in html
+    assert "Add member" not in page(ben_client, url)
+    assert post(logged_in_client, url, username="cal").status_code == 302
+    assert "cal is a member now." in page(logged_in_client, url)
+    post(logged_in_client, f"{url}/ben/role", role="admin")
+    assert "Admin" in page(logged_in_client, url)
+    post(logged_in_client, f"{url}/cal/mute", minutes="30")
+    assert "Muted until" in page(logged_in_client, url)
+    post(logged_in_client, f"{url}/cal/remove")
+    assert "@cal" not in page(logged_in_client, url)
+    refused = post(ben_client, f"{url}/alice/remove")
+    assert refused.status_code == 302
+    assert "You cannot remove them." in page(ben_client, url)
+    unknown = post(logged_in_client, url, username="nobody_here")
+    assert unknown.status_code == 302
+    assert "flash-error" in page(logged_in_client, url)
+
+
+def test_update_details_and_errors(logged_in_client, ben):
+    group = conversations.create_group(logged_in_client.user, "Old name", ["ben"])
+    url = f"/conversations/{group.id}/settings"
+    response = post(logged_in_client, url, name="New name", description="About", category="news")
+    assert response.status_code == 302
+    html = page(logged_in_client, f"/conversations/{group.id}")
+    assert "New name" in html
+    assert "renamed this to" in html  # the system line
+    bad = post(logged_in_client, url, name="", description="", category="news")
+    assert bad.status_code == 400
+    assert "Give it a name." in bad.get_data(as_text=True)
+
+
+def test_leave_and_delete(logged_in_client, ben, ben_client):
+    group = conversations.create_group(logged_in_client.user, "Short lived", ["ben"])
+    left = post(ben_client, f"/conversations/{group.id}/leave")
+    assert left.status_code == 302
+    assert left.headers["Location"] == "/conversations"
+    assert ben_client.get(f"/conversations/{group.id}").status_code == 404
+    assert post(logged_in_client, f"/conversations/{group.id}/delete").status_code == 302
+    assert logged_in_client.get(f"/conversations/{group.id}").status_code == 404
+    assert "Short lived" not in page(logged_in_client, "/conversations")
+
+
+def test_direct_conversations_have_no_member_page(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    response = logged_in_client.get(f"/conversations/{dm}/members")
+    assert response.status_code == 302
+    assert post(logged_in_client, f"/conversations/{dm}/leave").status_code == 403
+
+
+# -- search -----------------------------------------------------------------------------
+def test_message_search_links_to_the_message(logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    found = messages.send(ben, dm, "the picnic is at noon")
+    html = page(logged_in_client, "/conversations/search?q=picnic")
+    assert f'href="/conversations/{dm}?before={found.id + 1}#message-{found.id}"' in html
+    assert "the picnic is at noon" in html
+    assert "No message matches" in page(logged_in_client, "/conversations/search?q=zebra")
+    too_long = logged_in_client.get("/conversations/search?q=" + "x" * 150)
+    assert too_long.status_code == 400
+
+
+# -- nothing users write becomes markup -------------------------------------------------
+@pytest.mark.parametrize("payload", XSS)
+def test_user_text_comes_out_escaped(logged_in_client, ben, payload):
+    alice = logged_in_client.user
+    group = conversations.create_group(alice, payload[:80], ["ben"], description=payload)
+    room = conversations.create_room(alice, payload[:80], description=payload)
+    messages.send(alice, group.id, payload)
+    messages.send(alice, room.id, payload)
+    for path in (
+        f"/conversations/{group.id}",
+        f"/conversations/{group.id}/members",
+        f"/conversations/{room.id}",
+        "/conversations",
+        "/rooms",
+        "/conversations/search?q=%3C",
+    ):
+        html = page(logged_in_client, path)
+        for raw in ("<img src=x", "<script>alert", 'href="javascript:', '<div hx-get="/logout"'):
+            assert raw not in html, (path, raw)
+        assert "&lt;" in html, path
