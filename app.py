@@ -31,7 +31,7 @@ from blueprints.security import register_security
 from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
-from realtime import conversation_events, sockets  # noqa: F401  (registers Socket.IO handlers)
+from realtime import conversation_events, housekeeping, party_events, sockets  # noqa: F401
 from realtime import http as realtime_http
 from realtime.bus import bus
 from realtime.ratelimit import socket_limiter
@@ -108,6 +108,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(cli.users)
 
 
+def start_background(app: Flask) -> None:
+    """The serving process's own greenlets: the stream listener, presence, housekeeping."""
+    bus.start()
+    housekeeping.start(app)
+
+
 def serve() -> None:
     """Serve with Flask-SocketIO's gevent server (WebSocket through simple-websocket)."""
     logging.basicConfig(
@@ -123,7 +129,7 @@ def serve() -> None:
         redacted_url(app.config["SQLALCHEMY_DATABASE_URI"]),
         redacted_url(app.config.get("REDIS_URL")) or "off (in-process bus)",
     )
-    bus.start()
+    start_background(app)
     socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False)
 
 

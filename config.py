@@ -40,6 +40,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
         "DM_NOTIFY_DELAY_SECONDS": 10.0,
         "TYPING_TIMEOUT_SECONDS": 3.0,
+        "PARTY_HOST_ABSENT_SECONDS": 30.0,
+        "PARTY_EMPTY_GRACE_SECONDS": 300.0,
+        "PARTY_SWEEP_INTERVAL_SECONDS": 10.0,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -87,6 +90,13 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "CONVERSATION_WRITE_RATE_LIMIT": "30 per minute",
         "UPLOAD_RATE_LIMIT": "20 per minute",
         "TYPING_RATE_LIMIT": "60 per minute",
+        "PARTY_CREATE_RATE_LIMIT": "10 per hour",
+        "PARTY_JOIN_RATE_LIMIT": "30 per hour",
+        "PARTY_JOIN_SOCKET_RATE_LIMIT": "60 per minute",
+        "PARTY_CONTROL_RATE_LIMIT": "120 per minute",
+        "PARTY_HEARTBEAT_RATE_LIMIT": "60 per minute",
+        "PARTY_CHAT_RATE_LIMIT": "20 per 10 seconds",
+        "PARTY_REACTION_RATE_LIMIT": "10 per 10 seconds",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
@@ -154,6 +164,13 @@ RATE_LIMIT_SETTINGS = (
     "CONVERSATION_WRITE_RATE_LIMIT",
     "UPLOAD_RATE_LIMIT",
     "TYPING_RATE_LIMIT",
+    "PARTY_CREATE_RATE_LIMIT",
+    "PARTY_JOIN_RATE_LIMIT",
+    "PARTY_JOIN_SOCKET_RATE_LIMIT",
+    "PARTY_CONTROL_RATE_LIMIT",
+    "PARTY_HEARTBEAT_RATE_LIMIT",
+    "PARTY_CHAT_RATE_LIMIT",
+    "PARTY_REACTION_RATE_LIMIT",
 )
 SECONDS_SETTINGS = (
     "PRESENCE_TTL_SECONDS",
@@ -162,6 +179,9 @@ SECONDS_SETTINGS = (
     "STREAM_RETENTION_SECONDS",
     "STREAM_PRUNE_INTERVAL_SECONDS",
     "DM_NOTIFY_DELAY_SECONDS",
+    "PARTY_HOST_ABSENT_SECONDS",
+    "PARTY_EMPTY_GRACE_SECONDS",
+    "PARTY_SWEEP_INTERVAL_SECONDS",
 )
 
 

@@ -4,8 +4,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
-from app import create_app  # noqa: E402
-from realtime.bus import bus  # noqa: E402
+from app import create_app, start_background  # noqa: E402
 
 app = create_app()
-bus.start()
+start_background(app)

@@ -5,25 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from extensions import db
-from models.user import User
 from realtime.connections import Identity
-from realtime.sockets import Ack, handler
+from realtime.sockets import Ack, handler, socket_actor
 from services import messages
-from services.errors import Unauthenticated
-
-
-def _actor(identity: Identity) -> User:
-    user = db.session.get(User, identity.user_id)
-    if user is None:
-        raise Unauthenticated("This account no longer exists.")
-    return user
 
 
 @handler("message:send", limit="MESSAGE_RATE_LIMIT")
 def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = messages.send(
-        _actor(identity),
+        socket_actor(identity),
         payload.get("conversation_id"),
         payload.get("body"),
         client_id=payload.get("client_id"),
@@ -35,37 +25,39 @@ def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 @handler("message:edit", limit="CONVERSATION_WRITE_RATE_LIMIT")
 def message_edit(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.edit(_actor(identity), payload.get("message_id"), payload.get("body"))
+    message = messages.edit(socket_actor(identity), payload.get("message_id"), payload.get("body"))
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:delete", limit="CONVERSATION_WRITE_RATE_LIMIT")
 def message_delete(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.delete(_actor(identity), payload.get("message_id"))
+    message = messages.delete(socket_actor(identity), payload.get("message_id"))
     return {"message_id": message.id}
 
 
 @handler("message:react", limit="CONVERSATION_WRITE_RATE_LIMIT")
 def message_react(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.react(_actor(identity), payload.get("message_id"), payload.get("emoji"))
+    message = messages.react(
+        socket_actor(identity), payload.get("message_id"), payload.get("emoji")
+    )
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:read", limit="CONVERSATION_WRITE_RATE_LIMIT")
 def message_read(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     position = messages.mark_read(
-        _actor(identity), payload.get("conversation_id"), payload.get("message_id")
+        socket_actor(identity), payload.get("conversation_id"), payload.get("message_id")
     )
     return {"last_read_message_id": position}
 
 
 @handler("typing:start", limit="TYPING_RATE_LIMIT")
 def typing_start(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    messages.typing(_actor(identity), payload.get("conversation_id"), True)
+    messages.typing(socket_actor(identity), payload.get("conversation_id"), True)
     return {}
 
 
 @handler("typing:stop", limit="TYPING_RATE_LIMIT")
 def typing_stop(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    messages.typing(_actor(identity), payload.get("conversation_id"), False)
+    messages.typing(socket_actor(identity), payload.get("conversation_id"), False)
     return {}

@@ -19,18 +19,27 @@ from flask_login import current_user
 from socketio.exceptions import ConnectionRefusedError
 
 from extensions import db, socketio
+from models.user import User
 from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity
 from realtime.ratelimit import socket_limiter
 from services import accounts, presence
-from services.errors import ServiceError, ValidationError
+from services.errors import ServiceError, Unauthenticated, ValidationError
 from services.validation import require_object
 
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
+
+
+def socket_actor(identity: Identity) -> User:
+    """The account behind a socket, loaded for the service call at hand."""
+    user = db.session.get(User, identity.user_id)
+    if user is None:
+        raise Unauthenticated("This account no longer exists.")
+    return user
 
 
 def error_ack(code: str, message: str, **extra: Any) -> Ack:

@@ -86,6 +86,15 @@ def get_by_username(username: str) -> User:
     return user
 
 
+def get_by_id(user_id: object) -> User:
+    user = None
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
 def load_session_user(session_id: str) -> User | None:
     """Resolve Flask-Login's stored id ("<user id>.<epoch>"); stale epochs sign out."""
     user_id, _, epoch = session_id.partition(".")

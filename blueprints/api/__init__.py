@@ -9,5 +9,6 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     conversations,
     me,
     notifications,
+    parties,
     users,
 )

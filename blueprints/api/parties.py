@@ -1,0 +1,196 @@
+"""Watch parties over JSON."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from blueprints.api import api
+from blueprints.api.body import json_body
+from blueprints.limits import per_user
+from services import parties, party_chat, party_queue
+from services.errors import ValidationError
+from services.validation import string
+
+
+def _page(name: str, maximum: int, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(raw)
+
+
+def _party_json(party_id: int) -> dict:
+    access = parties.get(current_user, party_id)
+    return {**parties.to_dict(access.party, current_user), "role": access.role}
+
+
+@api.post("/parties")
+@per_user("PARTY_CREATE_RATE_LIMIT")
+@login_required
+def party_create():
+    party = parties.create(current_user, dict(json_body()))
+    return jsonify({"party": _party_json(party.id)}), 201
+
+
+@api.get("/parties")
+@login_required
+def party_list():
+    found, more = parties.listing(request.args.get("status", "live"), _page("page", 10_000, 1))
+    return jsonify(
+        {
+            "parties": [parties.to_dict(party, current_user) for party in found],
+            "page": _page("page", 10_000, 1),
+            "next_page": _page("page", 10_000, 1) + 1 if more else None,
+        }
+    )
+
+
+@api.post("/parties/join")
+@per_user("PARTY_JOIN_RATE_LIMIT")
+@login_required
+def party_join():
+    code = string(json_body(), "code", max_length=16)
+    party, participant = parties.join_by_code(current_user, code)
+    if participant.status == "pending":
+        return jsonify({"status": "pending", "party_id": party.id}), 202
+    return jsonify({"party": _party_json(party.id), "role": participant.role})
+
+
+@api.get("/parties/<int:party_id>")
+@login_required
+def party_show(party_id: int):
+    return jsonify({"party": _party_json(party_id)})
+
+
+@api.get("/parties/<int:party_id>/participants")
+@login_required
+def party_participants(party_id: int):
+    people = parties.participants(current_user, party_id)
+    return jsonify({"participants": [parties.participant_dict(p) for p in people]})
+
+
+@api.post("/parties/<int:party_id>/leave")
+@per_user("PARTY_JOIN_RATE_LIMIT")
+@login_required
+def party_leave(party_id: int):
+    parties.leave(current_user, party_id)
+    return "", 204
+
+
+@api.post("/parties/<int:party_id>/end")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_end(party_id: int):
+    parties.end(current_user, party_id)
+    return jsonify({"party": _party_json(party_id)})
+
+
+@api.post("/parties/<int:party_id>/start")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_start(party_id: int):
+    parties.start(current_user, party_id)
+    return jsonify({"party": _party_json(party_id)})
+
+
+@api.get("/parties/<int:party_id>/requests")
+@login_required
+def party_requests(party_id: int):
+    waiting = parties.pending_requests(current_user, party_id)
+    return jsonify({"requests": [parties.participant_dict(p) for p in waiting]})
+
+
+@api.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_decide(party_id: int, username: str, decision: str):
+    participant = parties.decide(current_user, party_id, username, decision == "approve")
+    return jsonify({"participant": parties.participant_dict(participant)})
+
+
+@api.post("/parties/<int:party_id>/participants/<username>/role")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_role(party_id: int, username: str):
+    role = string(json_body(), "role", max_length=8)
+    participant = parties.set_role(current_user, party_id, username, role)
+    return jsonify({"participant": parties.participant_dict(participant)})
+
+
+@api.delete("/parties/<int:party_id>/participants/<username>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_remove(party_id: int, username: str):
+    parties.remove(current_user, party_id, username)
+    return "", 204
+
+
+@api.get("/parties/<int:party_id>/messages")
+@login_required
+def party_messages(party_id: int):
+    found = party_chat.history(
+        current_user,
+        party_id,
+        before=_page("before", 2**62, None),
+        limit=_page("limit", party_chat.PAGE_MAX, 50),
+    )
+    return jsonify({"messages": [party_chat.to_dict(m) for m in found]})
+
+
+@api.post("/parties/<int:party_id>/messages")
+@per_user("PARTY_CHAT_RATE_LIMIT")
+@login_required
+def party_message_send(party_id: int):
+    body = json_body()
+    message = party_chat.send(
+        current_user,
+        party_id,
+        body.get("body"),
+        video_time=body.get("video_time"),
+        client_id=body.get("client_id"),
+    )
+    return jsonify({"message": party_chat.to_dict(message)}), 201
+
+
+@api.get("/parties/<int:party_id>/queue")
+@login_required
+def party_queue_list(party_id: int):
+    return jsonify(
+        {"items": [party_queue.to_dict(i) for i in party_queue.listing(current_user, party_id)]}
+    )
+
+
+@api.post("/parties/<int:party_id>/queue")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_queue_add(party_id: int):
+    body = json_body()
+    item = party_queue.add(current_user, party_id, body.get("media_url"), body.get("title", ""))
+    return jsonify({"item": party_queue.to_dict(item)}), 201
+
+
+@api.post("/parties/<int:party_id>/queue/order")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_queue_order(party_id: int):
+    found = party_queue.reorder(current_user, party_id, json_body().get("item_ids"))
+    return jsonify({"items": [party_queue.to_dict(i) for i in found]})
+
+
+@api.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_queue_accept(party_id: int, item_id: int):
+    item = party_queue.accept(current_user, party_id, item_id)
+    return jsonify({"item": party_queue.to_dict(item)})
+
+
+@api.delete("/parties/<int:party_id>/queue/<int:item_id>")
+@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@login_required
+def party_queue_remove(party_id: int, item_id: int):
+    party_queue.remove(current_user, party_id, item_id)
+    return "", 204

@@ -1,0 +1,156 @@
+"""Watch parties over Socket.IO against a real server: joining, driving playback,
+heartbeats, chat, reactions, handover, and late joiners and reconnects landing in sync."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.support.clients import SocketClient, register
+
+pytestmark = pytest.mark.server
+
+VIDEO = "https://media.example/film.mp4"
+
+
+def new_party(server, host, **fields):
+    response = requests.post(
+        server.url + "/api/v1/parties",
+        json={"title": "Live test", "media_url": VIDEO, **fields},
+        headers=host.headers,
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["party"]
+
+
+def connect(server, account, transport="websocket", cursor=None):
+    auth = {"token": account.token, **({"cursor": cursor} if cursor else {})}
+    return SocketClient(server.url, transport).connect(auth=auth)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_host_drives_everyone_follows(shared_server, transport):
+    host, viewer = register(shared_server.url), register(shared_server.url)
+    party = new_party(shared_server, host)
+    host_socket = connect(shared_server, host, transport)
+    assert host_socket.call("party:join", {"party_id": party["id"]})["role"] == "host"
+    viewer_socket = connect(shared_server, viewer, transport)
+    joined = viewer_socket.call("party:join", {"party_id": party["id"]})
+    assert joined["ok"] is True
+    assert set(joined) >= {"party", "state", "members", "role"}
+    assert joined["role"] == "viewer"
+    [arrival] = host_socket.received.wait_count("party:member_joined", 1)
+    assert arrival["user"]["username"] == viewer.username
+
+    refused = viewer_socket.call("party:play", {"party_id": party["id"]})
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "forbidden"
+
+    played = host_socket.call("party:play", {"party_id": party["id"], "position": 12.0})
+    assert played["ok"] is True
+    for socket in (host_socket, viewer_socket):  # the sender too
+        [state] = socket.received.wait_count("party:state", 1)
+        assert (state["playing"], state["position"], state["version"]) == (True, 12.0, 1)
+        assert "cursor" not in state
+    host_socket.call("party:seek", {"party_id": party["id"], "position": 90.0})
+    state = viewer_socket.received.wait_count("party:state", 2)[-1]
+    assert (state["position"], state["version"]) == (90.0, 2)
+
+    beat = viewer_socket.call(
+        "party:heartbeat", {"party_id": party["id"], "position": 89.0, "playing": True}
+    )
+    assert beat["ok"] is True
+    assert beat["drift"] < -0.9
+    assert beat["state"]["version"] == 2
+    [report] = host_socket.received.wait_count("party:drift", 1)
+    assert report["user_id"] == viewer.id
+    assert viewer_socket.received.named("party:drift") == []  # viewers do not see drift
+
+
+def test_bad_payloads_get_error_acks(shared_server):
+    host = register(shared_server.url)
+    party = new_party(shared_server, host)
+    socket = connect(shared_server, host)
+    socket.call("party:join", {"party_id": party["id"]})
+    for event, payload, code in (
+        ("party:seek", {"party_id": party["id"]}, "invalid"),
+        ("party:seek", {"party_id": party["id"], "position": "NaN"}, "invalid"),
+        ("party:seek", {"party_id": party["id"], "position": -3}, "invalid"),
+        ("party:play", {"party_id": "x"}, "not_found"),
+        ("party:heartbeat", {"party_id": party["id"], "position": 1, "playing": "yes"}, "invalid"),
+        ("party:message", {"party_id": party["id"], "body": "x" * 2000}, "too_long"),
+        ("party:reaction", {"party_id": party["id"], "emoji": "<script>"}, "invalid"),
+        ("party:rate", {"party_id": party["id"], "rate": 10}, "invalid"),
+        ("party:next", {"party_id": party["id"]}, "queue_empty"),
+        ("party:join", {"party_id": 10**9}, "not_found"),
+    ):
+        ack = socket.call(event, payload)
+        assert ack["ok"] is False, (event, payload, ack)
+        assert ack["error"]["code"] == code, (event, payload, ack)
+    assert socket.call("time:ping", {})["ok"] is True
+
+
+def test_chat_reactions_and_typing(shared_server):
+    host, viewer = register(shared_server.url), register(shared_server.url)
+    party = new_party(shared_server, host)
+    host_socket = connect(shared_server, host)
+    viewer_socket = connect(shared_server, viewer)
+    host_socket.call("party:join", {"party_id": party["id"]})
+    viewer_socket.call("party:join", {"party_id": party["id"]})
+    sent = viewer_socket.call(
+        "party:message", {"party_id": party["id"], "body": "here!", "video_time": 33.3}
+    )
+    assert sent["message"]["video_time"] == 33.3
+    [message] = host_socket.received.wait_count("party:message", 1)
+    assert (message["body"], message["video_time"]) == ("here!", 33.3)
+    assert message["cursor"]
+    assert viewer_socket.call("party:reaction", {"party_id": party["id"], "emoji": "🎉"})["ok"]
+    [reaction] = host_socket.received.wait_count("party:reaction", 1)
+    assert reaction["emoji"] == "🎉"
+    viewer_socket.call("party:typing", {"party_id": party["id"], "typing": True})
+    typing = host_socket.received.wait_count("party:typing", 2, timeout=8)
+    assert [t["typing"] for t in typing] == [True, False]
+
+
+def test_late_joiner_and_reconnect_land_in_sync(shared_server):
+    host, late = register(shared_server.url), register(shared_server.url)
+    party = new_party(shared_server, host)
+    host_socket = connect(shared_server, host)
+    host_socket.call("party:join", {"party_id": party["id"]})
+    host_socket.call("party:play", {"party_id": party["id"], "position": 100.0})
+    time.sleep(0.5)
+    late_socket = connect(shared_server, late)
+    joined = late_socket.call("party:join", {"party_id": party["id"]})
+    state, now = joined["state"], late_socket.call("time:ping", {})["server_time"]
+    expected = state["position"] + (now - state["at"]) * state["rate"]
+    assert state["playing"] is True
+    assert 100.4 < expected < 102
+    # Drop, miss a seek, come back with the cursor: the state arrives right after resume.
+    host_socket.call("party:message", {"party_id": party["id"], "body": "marker"})
+    [marker] = late_socket.received.wait_count("party:message", 1)
+    late_socket.drop()
+    host_socket.call("party:seek", {"party_id": party["id"], "position": 500.0})
+    back = connect(shared_server, late, cursor=marker["cursor"])
+    [resumed] = back.received.wait_count("party:state", 1)
+    assert resumed["position"] == 500.0
+    assert resumed["version"] == 2
+
+
+def test_host_leaving_hands_over(shared_server):
+    host, cohost, viewer = (register(shared_server.url) for _ in range(3))
+    party = new_party(shared_server, host)
+    sockets = {}
+    for account in (host, cohost, viewer):
+        sockets[account.username] = connect(shared_server, account)
+        sockets[account.username].call("party:join", {"party_id": party["id"]})
+    made = sockets[host.username].call(
+        "party:role", {"party_id": party["id"], "user_id": cohost.id, "role": "co-host"}
+    )
+    assert made["participant"]["role"] == "co-host"
+    sockets[host.username].call("party:leave", {"party_id": party["id"]})
+    [changed] = sockets[viewer.username].received.wait_count("party:host_changed", 1)
+    assert changed == {"party_id": party["id"], "host_id": cohost.id, "cursor": changed["cursor"]}
+    assert sockets[cohost.username].call("party:pause", {"party_id": party["id"]})["ok"] is True
