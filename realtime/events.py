@@ -39,6 +39,9 @@ EPHEMERAL_NAMES = frozenset(
         "party:reaction",
         "party:state",
         "notification:read",
+        "party:member_count",
+        "party:drift",
+        "party:queue",
     }
 )
 
@@ -65,6 +68,11 @@ KNOWN_EVENTS = (
     "party:member_updated",
     "party:host_changed",
     "party:ended",
+    "party:member_count",
+    "party:member_requested",
+    "party:member_decided",
+    "party:drift",
+    "party:queue",
 )
 
 

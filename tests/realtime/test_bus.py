@@ -42,6 +42,9 @@ def drain(stream):
         ("party:reaction", False),
         ("party:state", False),
         ("resync", False),
+        ("party:member_count", False),
+        ("party:drift", False),
+        ("party:member_requested", True),
     ],
 )
 def test_durable_and_ephemeral_names(name, durable):
