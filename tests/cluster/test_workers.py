@@ -209,3 +209,24 @@ def test_removed_member_stops_receiving_on_every_worker(cluster):
         assert [m["body"] for m in received.named("message:new")] == ["before"]
     on_a.close()
     on_b.close()
+
+
+def test_party_state_reaches_viewers_on_the_other_worker(cluster):
+    a, b = cluster
+    host, viewer = register(a.url), register(a.url)
+    response = requests.post(
+        a.url + "/api/v1/parties",
+        json={"title": "Across", "media_url": "https://media.example/film.mp4"},
+        headers=host.headers,
+        timeout=10,
+    )
+    party_id = response.json()["party"]["id"]
+    host_socket = SocketClient(a.url).connect(auth={"token": host.token})
+    viewer_socket = SocketClient(b.url).connect(auth={"token": viewer.token})
+    host_socket.call("party:join", {"party_id": party_id})
+    assert viewer_socket.call("party:join", {"party_id": party_id})["ok"] is True
+    host_socket.call("party:seek", {"party_id": party_id, "position": 42.0})
+    [state] = viewer_socket.received.wait_count("party:state", 1)
+    assert (state["position"], state["version"]) == (42.0, 1)
+    host_socket.close()
+    viewer_socket.close()
