@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import IO
 
@@ -12,11 +11,12 @@ from sqlalchemy import select
 from extensions import db
 from models.conversation import Attachment, Message
 from models.user import User
-from services import conversation_access
+from services import conversation_access, uploads
 from services.errors import NotFound, ValidationError
-from services.profiles import image_type
+from services.uploads import image_type
 
 NAME_MAX = 200
+FILES = "attachments"
 
 
 def content_type(head: bytes) -> tuple[str, str] | None:
@@ -38,22 +38,9 @@ def content_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "attachments"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def upload(actor: User, conversation_id: object, stream: IO[bytes], filename: str) -> Attachment:
     access = conversation_access.member(actor, conversation_id)
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            f"Files are at most {limit // (1024 * 1024)} MB.", code="too_large", field="file"
-        )
-    if not data:
-        raise ValidationError("That file is empty.", field="file")
+    data = uploads.read_capped(stream, current_app.config["ATTACHMENT_MAX_BYTES"], "file")
     kind = content_type(data[:4096])
     if kind is None:
         raise ValidationError(
@@ -62,8 +49,7 @@ def upload(actor: User, conversation_id: object, stream: IO[bytes], filename: st
             field="file",
         )
     mime, extension = kind
-    stored = f"{secrets.token_hex(16)}.{extension}"
-    (folder() / stored).write_bytes(data)
+    stored = uploads.store(FILES, data, extension)
     attachment = Attachment(
         conversation_id=access.conversation.id,
         uploader_id=actor.id,
@@ -109,7 +95,7 @@ def for_download(
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.conversation_id != access.conversation.id:
         raise NotFound("No such file.")
-    path = folder() / attachment.stored_name
+    path = uploads.folder(FILES) / attachment.stored_name
     if not path.is_file():
         raise NotFound("No such file.")
     return attachment, path

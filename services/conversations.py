@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,17 +16,18 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel, user_channel
-from services import accounts, conversation_access, notifications
+from services import accounts, conversation_access, notifications, uploads
 from services.conversation_access import Access, is_muted, outranks
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
-from services.profiles import image_type
 from services.relations import is_blocked_between
+from services.validation import contains_pattern
 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
 GROUP_MAX_MEMBERS = 256
 ROOM_LIMIT_MAX = 10_000
 MUTE_MAX_MINUTES = 60 * 24 * 30
+PICTURES = "conversations"
 
 MEMBER_ADDED = "membership:added"
 MEMBER_REMOVED = "membership:removed"
@@ -305,7 +304,7 @@ def directory(query: str = "", category: str | None = None, limit: int = 50) -> 
         .limit(limit)
     )
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(text)
         statement = statement.where(
             func.lower(Conversation.name).like(pattern, escape="\\")
             | func.lower(Conversation.description).like(pattern, escape="\\")
@@ -494,24 +493,12 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
 def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
     """A picture for a group or room (owners and admins), checked like avatars."""
     access = conversation_access.manager(actor, conversation_id)
-    limit = current_app.config["AVATAR_MAX_BYTES"]
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            f"Images are at most {limit // (1024 * 1024)} MB.", code="too_large", field="image"
-        )
-    extension = image_type(data[:16])
-    if extension is None:
-        raise ValidationError(
-            "Images must be PNG, JPEG, GIF or WebP.", code="unsupported_type", field="image"
-        )
+    data, extension = uploads.read_image(stream, "image")
     conversation = access.conversation
-    name = f"{secrets.token_hex(16)}.{extension}"
-    (_image_folder() / name).write_bytes(data)
-    previous, conversation.image_file = conversation.image_file, name
+    previous = conversation.image_file
+    conversation.image_file = uploads.store(PICTURES, data, extension)
     db.session.commit()
-    if previous:
-        (_image_folder() / previous).unlink(missing_ok=True)
+    uploads.discard(PICTURES, previous)
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
     return conversation
 
@@ -519,16 +506,10 @@ def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conver
 def image_path(actor: User, conversation_id: object) -> Path:
     """The picture's file, for whoever may see the conversation."""
     conversation = conversation_access.visible(actor, conversation_id).conversation
-    path = _image_folder() / conversation.image_file if conversation.image_file else None
+    path = uploads.folder(PICTURES) / conversation.image_file if conversation.image_file else None
     if path is None or not path.is_file():
         raise NotFound("No picture.")
     return path
-
-
-def _image_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "conversations"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def delete(actor: User, conversation_id: object) -> None:

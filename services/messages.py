@@ -22,6 +22,7 @@ from realtime.bus import bus
 from services import attachments, conversation_access, conversations, notifications
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
+from services.validation import contains_pattern
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
@@ -338,7 +339,7 @@ def search(actor: User, query: str, limit: int = 50) -> list[Message]:
         return []
     if len(text) > 100:
         raise ValidationError("Search for at most 100 characters.", code="too_long", field="q")
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains_pattern(text.lower())
     mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
     statement = (
         select(Message)

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 
 from extensions import db
 from models.social import Block
 from models.user import User
-from services import presence
+from services import presence, uploads
 from services.errors import ValidationError
 from services.relations import is_blocked_between
+from services.validation import contains_pattern
 
 DISPLAY_NAME_MAX = 64
 BIO_MAX = 280
 AVATAR_COLORS = 8
 SEARCH_MAX = 50
-
-# Image types accepted for avatars, recognised by their first bytes, never by the name.
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-)
+AVATARS = "avatars"
 
 
 def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -> User:
@@ -54,53 +46,19 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
     return user
 
 
-def image_type(head: bytes) -> str | None:
-    """The extension of a supported image, judged by its content; None otherwise."""
-    for signature, extension in _SIGNATURES:
-        if head.startswith(signature):
-            return extension
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
-def avatar_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "avatars"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def set_avatar(user: User, stream: IO[bytes]) -> User:
     """Store an uploaded avatar (size and type checked) and drop the previous one."""
-    limit = current_app.config["AVATAR_MAX_BYTES"]
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            f"Avatars are at most {limit // (1024 * 1024)} MB.", code="too_large", field="avatar"
-        )
-    extension = image_type(data[:16])
-    if extension is None:
-        raise ValidationError(
-            "Avatars must be PNG, JPEG, GIF or WebP images.",
-            code="unsupported_type",
-            field="avatar",
-        )
-    name = f"{secrets.token_hex(16)}.{extension}"
-    (avatar_folder() / name).write_bytes(data)
-    previous = user.avatar_file
-    user.avatar_file = name
+    data, extension = uploads.read_image(stream, "avatar")
+    previous, user.avatar_file = user.avatar_file, uploads.store(AVATARS, data, extension)
     db.session.commit()
-    if previous:
-        (avatar_folder() / previous).unlink(missing_ok=True)
+    uploads.discard(AVATARS, previous)
     return user
 
 
 def remove_avatar(user: User) -> User:
-    previous = user.avatar_file
-    user.avatar_file = None
+    previous, user.avatar_file = user.avatar_file, None
     db.session.commit()
-    if previous:
-        (avatar_folder() / previous).unlink(missing_ok=True)
+    uploads.discard(AVATARS, previous)
     return user
 
 
@@ -111,7 +69,7 @@ def avatar_path(name: str) -> Path | None:
         return None
     if extension not in {"png", "jpg", "gif", "webp"}:
         return None
-    path = avatar_folder() / name
+    path = uploads.folder(AVATARS) / name
     return path if path.is_file() else None
 
 
@@ -125,7 +83,7 @@ def search(viewer: User, query: str, limit: int = 20) -> list[User]:
         raise ValidationError("Search for at most 64 characters.", code="too_long", field="q")
     if not 1 <= limit <= SEARCH_MAX:
         raise ValidationError(f"'limit' must be between 1 and {SEARCH_MAX}.", field="limit")
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains_pattern(text)
     blocked_me = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
     statement = (
         select(User)

@@ -98,3 +98,9 @@ def number(
     if not math.isfinite(value) or not minimum <= value <= maximum:
         raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return value
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its wildcards escaped (use '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -22,3 +22,13 @@ def json_body() -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ValidationError("The body must be a JSON object.", field="body")
     return data
+
+
+def query_int(name: str, maximum: int, default: int | None = None) -> int | None:
+    """A whole-number query parameter from 1 to `maximum`, or a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(raw)

@@ -6,20 +6,11 @@ from flask import current_app, jsonify, request, send_file
 from flask_login import current_user, login_required
 
 from blueprints.api import api
-from blueprints.api.body import json_body
+from blueprints.api.body import json_body, query_int
 from blueprints.limits import per_user
 from services import attachments, conversations, messages
 from services.errors import ValidationError
 from services.validation import integer, string
-
-
-def _query_int(name: str, maximum: int, default: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
-    return int(raw)
 
 
 def _conversation_json(conversation_id: int) -> dict:
@@ -78,7 +69,7 @@ def room_directory():
     rooms = conversations.directory(
         request.args.get("q", ""),
         request.args.get("category") or None,
-        limit=_query_int("limit", 100, 50),
+        limit=query_int("limit", 100, 50),
     )
     return jsonify({"rooms": [conversations.to_dict(room) for room in rooms]})
 
@@ -171,8 +162,8 @@ def message_history(conversation_id: int):
     page = messages.history(
         current_user,
         conversation_id,
-        before=_query_int("before", 2**62),
-        limit=_query_int("limit", messages.PAGE_MAX, 50),
+        before=query_int("before", 2**62),
+        limit=query_int("limit", messages.PAGE_MAX, 50),
     )
     return jsonify({"messages": [messages.to_dict(m) for m in page]})
 

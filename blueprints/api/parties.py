@@ -6,20 +6,10 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from blueprints.api import api
-from blueprints.api.body import json_body
+from blueprints.api.body import json_body, query_int
 from blueprints.limits import per_user
 from services import parties, party_chat, party_queue
-from services.errors import ValidationError
 from services.validation import string
-
-
-def _page(name: str, maximum: int, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
-    return int(raw)
 
 
 def _party_json(party_id: int) -> dict:
@@ -38,12 +28,12 @@ def party_create():
 @api.get("/parties")
 @login_required
 def party_list():
-    found, more = parties.listing(request.args.get("status", "live"), _page("page", 10_000, 1))
+    found, more = parties.listing(request.args.get("status", "live"), query_int("page", 10_000, 1))
     return jsonify(
         {
             "parties": [parties.to_dict(party, current_user) for party in found],
-            "page": _page("page", 10_000, 1),
-            "next_page": _page("page", 10_000, 1) + 1 if more else None,
+            "page": query_int("page", 10_000, 1),
+            "next_page": query_int("page", 10_000, 1) + 1 if more else None,
         }
     )
 
@@ -134,8 +124,8 @@ def party_messages(party_id: int):
     found = party_chat.history(
         current_user,
         party_id,
-        before=_page("before", 2**62, None),
-        limit=_page("limit", party_chat.PAGE_MAX, 50),
+        before=query_int("before", 2**62, None),
+        limit=query_int("limit", party_chat.PAGE_MAX, 50),
     )
     return jsonify({"messages": [party_chat.to_dict(m) for m in found]})
 

@@ -6,19 +6,10 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from blueprints.api import api
+from blueprints.api.body import query_int
 from blueprints.limits import per_user
 from services import accounts, profiles, social
-from services.errors import ValidationError
 from services.relations import has_blocked, is_following
-
-
-def _int_arg(name: str, default: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
-    return int(raw)
 
 
 def _profile(user) -> dict:
@@ -37,7 +28,7 @@ def _profile(user) -> dict:
 @login_required
 def users_search():
     query = request.args.get("q", "")
-    found = profiles.search(current_user, query, limit=_int_arg("limit", 20, profiles.SEARCH_MAX))
+    found = profiles.search(current_user, query, limit=query_int("limit", profiles.SEARCH_MAX, 20))
     return jsonify({"users": [user.to_public() for user in found]})
 
 
@@ -80,7 +71,7 @@ def unblock(username: str):
 def people(username: str, which: str):
     lister = social.followers if which == "followers" else social.following
     page = lister(
-        username, page=_int_arg("page", 1, 100_000), per_page=_int_arg("per_page", 20, 100)
+        username, page=query_int("page", 100_000, 1), per_page=query_int("per_page", 100, 20)
     )
     return jsonify(page.to_dict())
 
