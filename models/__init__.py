@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
+from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
 from models.social import Block, Follow, Notification, NotificationMute
 from models.stream import StreamEvent, StreamMark
@@ -9,6 +10,7 @@ from models.user import ApiToken, Role, User
 __all__ = [
     "ApiToken",
     "Attachment",
+    "AuditEntry",
     "Block",
     "Conversation",
     "Follow",
@@ -21,6 +23,7 @@ __all__ = [
     "PartyMessage",
     "QueueItem",
     "Reaction",
+    "Report",
     "Role",
     "StreamEvent",
     "StreamMark",

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.clock import iso, utcnow
+from models.clock import as_utc, iso, utcnow
 
 
 class Role(enum.StrEnum):
@@ -35,6 +35,12 @@ class User(UserMixin, db.Model):
     bio: Mapped[str] = mapped_column(String(280), default="", server_default="")
     avatar_color: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     avatar_file: Mapped[str | None] = mapped_column(String(64))
+    # Moderation: a ban (until a time, or for good when banned_at is set and until is None)
+    # and a site-wide mute.
+    banned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    banned_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ban_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    muted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -43,6 +49,16 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Flask-Login's session id: the epoch makes old sessions stop matching."""
         return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def is_banned(self) -> bool:
+        if self.banned_at is None:
+            return False
+        return self.banned_until is None or as_utc(self.banned_until) > utcnow()
+
+    @property
+    def is_muted(self) -> bool:
+        return self.muted_until is not None and as_utc(self.muted_until) > utcnow()
 
     @property
     def is_moderator(self) -> bool:
