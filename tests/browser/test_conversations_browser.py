@@ -65,7 +65,7 @@ def test_two_people_talk_live(browser: Browser, shared_server):
     ann_context, bob_context = browser.new_context(), browser.new_context()
     ann, bob = ann_context.new_page(), bob_context.new_page()
     errors = watch_for_errors(ann) + watch_for_errors(bob)
-    ann_name, bob_name = f"ann_{next(_n)}", f"bob_{next(_n)}"
+    ann_name, bob_name = f"cv_ann_{next(_n)}", f"cv_bob_{next(_n)}"
     sign_up(ann, base, ann_name)
     sign_up(bob, base, bob_name)
 
@@ -146,11 +146,11 @@ def test_sending_works_without_javascript(browser: Browser, shared_server):
     base = shared_server.url
     friend_context = browser.new_context()
     friend = friend_context.new_page()
-    friend_name = f"friend_{next(_n)}"
+    friend_name = f"cv_friend_{next(_n)}"
     sign_up(friend, base, friend_name)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    name = f"nojs_{next(_n)}"
+    name = f"cv_nojs_{next(_n)}"
     sign_up(page, base, name)
 
     cid = open_direct(page, base, friend_name)
@@ -192,7 +192,7 @@ def test_hostile_text_is_shown_inert(browser: Browser, shared_server):
             "request",
             lambda request: logouts.append(request.url) if "/logout" in request.url else None,
         )
-    author_name, reader_name = f"author_{next(_n)}", f"reader_{next(_n)}"
+    author_name, reader_name = f"cv_author_{next(_n)}", f"cv_reader_{next(_n)}"
     sign_up(author, base, author_name)
     sign_up(reader, base, reader_name)
 
@@ -237,11 +237,11 @@ def test_hostile_text_is_shown_inert(browser: Browser, shared_server):
 def test_conversation_pages_fit_a_phone(browser: Browser, shared_server):
     base = shared_server.url
     other_context = browser.new_context()
-    other_name = f"pal_{next(_n)}"
+    other_name = f"cv_pal_{next(_n)}"
     sign_up(other_context.new_page(), base, other_name)
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
-    sign_up(page, base, f"phone_{next(_n)}")
+    sign_up(page, base, f"cv_phone_{next(_n)}")
 
     cid = open_direct(page, base, other_name)
     page.locator("[name=body]").fill("x" * 300 + " https://example.org/" + "long-path/" * 30)
@@ -280,7 +280,7 @@ def test_older_messages_load_in_place(browser: Browser, shared_server):
     base = shared_server.url
     contexts = [browser.new_context(), browser.new_context()]
     one, two = (context.new_page() for context in contexts)
-    one_name, two_name = f"older_{next(_n)}", f"older_{next(_n)}"
+    one_name, two_name = f"cv_older_{next(_n)}", f"cv_older_{next(_n)}"
     sign_up(one, base, one_name)
     sign_up(two, base, two_name)
     cid = open_direct(one, base, two_name)
