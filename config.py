@@ -97,6 +97,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_HEARTBEAT_RATE_LIMIT": "60 per minute",
         "PARTY_CHAT_RATE_LIMIT": "20 per 10 seconds",
         "PARTY_REACTION_RATE_LIMIT": "10 per 10 seconds",
+        "REPORT_RATE_LIMIT": "20 per hour",
+        "MODERATION_RATE_LIMIT": "120 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
@@ -171,6 +173,8 @@ RATE_LIMIT_SETTINGS = (
     "PARTY_HEARTBEAT_RATE_LIMIT",
     "PARTY_CHAT_RATE_LIMIT",
     "PARTY_REACTION_RATE_LIMIT",
+    "REPORT_RATE_LIMIT",
+    "MODERATION_RATE_LIMIT",
 )
 SECONDS_SETTINGS = (
     "PRESENCE_TTL_SECONDS",

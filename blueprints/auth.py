@@ -91,13 +91,17 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
-        if user is None:
-            form.form_errors.append("Wrong username or password.")
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data)
+        except ServiceError as refusal:  # a banned account
+            form.form_errors.append(refusal.message)
         else:
-            _sign_in(user, remember=form.remember.data)
-            flash(f"Signed in as {user.username}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            if user is None:
+                form.form_errors.append("Wrong username or password.")
+            else:
+                _sign_in(user, remember=form.remember.data)
+                flash(f"Signed in as {user.username}.", "success")
+                return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from models.clock import as_utc, utcnow
+from models.clock import as_utc, iso, utcnow
 from models.user import ApiToken, Role, User
 from realtime.bus import bus
-from services.errors import Conflict, NotFound, ValidationError
+from services.errors import Conflict, Forbidden, NotFound, ValidationError
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
 USERNAME_MAX = 32
@@ -101,7 +101,7 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not epoch.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
+    if user is None or user.session_epoch != int(epoch) or user.is_banned:
         return None
     return user
 
@@ -114,7 +114,14 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    if user.is_banned:
+        raise Forbidden(_ban_message(user), code="banned")
     return user
+
+
+def _ban_message(user: User) -> str:
+    until = f" until {iso(user.banned_until)}" if user.banned_until else ""
+    return f"This account is banned{until}."
 
 
 def _dummy_hash() -> str:
@@ -178,7 +185,7 @@ def token_record(raw: str) -> ApiToken | None:
             ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
         )
     )
-    if token is None:
+    if token is None or token.user.is_banned:
         return None
     now = utcnow()
     last = token.last_used_at

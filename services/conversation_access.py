@@ -49,7 +49,7 @@ def membership_of(conversation_id: int, user_id: int) -> Membership | None:
     )
 
 
-def _live(conversation_id: object) -> Conversation:
+def live(conversation_id: object) -> Conversation:
     if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
         raise NotFound("No such conversation.")
     conversation = db.session.get(Conversation, conversation_id)
@@ -64,7 +64,7 @@ def is_public_room(conversation: Conversation) -> bool:
 
 def visible(actor: User, conversation_id: object) -> Access:
     """Members see a conversation; others see only public rooms (to join them)."""
-    conversation = _live(conversation_id)
+    conversation = live(conversation_id)
     membership = membership_of(conversation.id, actor.id)
     if membership is None and not is_public_room(conversation):
         raise NotFound("No such conversation.")

@@ -454,22 +454,49 @@ def set_role(actor: User, conversation_id: object, username: str, role: object) 
 def mute(actor: User, conversation_id: object, username: str, minutes: object) -> Membership:
     """Admins silence a member for a while (0 minutes lifts it)."""
     access = conversation_access.manager(actor, conversation_id)
+    target = _member_named(access.conversation, username)
+    if not outranks(access.membership, target):
+        raise Forbidden("You cannot mute them.")
+    return silence(access.conversation, target, minutes, actor)
+
+
+def _member_named(conversation: Conversation, username: str) -> Membership:
+    person = accounts.get_by_username(username)
+    target = conversation_access.membership_of(conversation.id, person.id)
+    if target is None:
+        raise NotFound("They are not a member.")
+    return target
+
+
+def silence(
+    conversation: Conversation, target: Membership, minutes: object, actor: User
+) -> Membership:
+    """Mute a member for `minutes` (0 lifts it); the caller has checked who may."""
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ValidationError("'minutes' must be a whole number.", field="minutes")
     if not 0 <= minutes <= MUTE_MAX_MINUTES:
         raise ValidationError(
             f"'minutes' must be between 0 and {MUTE_MAX_MINUTES}.", field="minutes"
         )
-    person = accounts.get_by_username(username)
-    target = conversation_access.membership_of(access.conversation.id, person.id)
-    if target is None:
-        raise NotFound("They are not a member.")
-    if not outranks(access.membership, target):
-        raise Forbidden("You cannot mute them.")
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
     db.session.commit()
-    _announce_member(access.conversation, MEMBER_UPDATED, target, actor)
+    _announce_member(conversation, MEMBER_UPDATED, target, actor)
     return target
+
+
+def moderate_mute(
+    actor: User, conversation_id: object, username: str, minutes: object
+) -> Membership:
+    """A site moderator mutes someone in any group or room."""
+    conversation = conversation_access.live(conversation_id)
+    return silence(conversation, _member_named(conversation, username), minutes, actor)
+
+
+def close(actor: User, conversation_id: object) -> Conversation:
+    """A site moderator closes a group or room: like its owner deleting it."""
+    conversation = conversation_access.live(conversation_id)
+    _close(conversation)
+    return conversation
 
 
 def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
@@ -513,8 +540,10 @@ def image_path(actor: User, conversation_id: object) -> Path:
 
 
 def delete(actor: User, conversation_id: object) -> None:
-    access = conversation_access.owner(actor, conversation_id)
-    conversation = access.conversation
+    _close(conversation_access.owner(actor, conversation_id).conversation)
+
+
+def _close(conversation: Conversation) -> None:
     conversation.deleted_at = utcnow()
     people = [m.user_id for m in conversation.members]
     db.session.commit()

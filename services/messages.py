@@ -114,6 +114,8 @@ def send(
 ) -> Message:
     access = conversation_access.member(actor, conversation_id)
     conversations.can_send(access)
+    if actor.is_muted:
+        raise Forbidden("You are muted on this site for now.", code="muted")
     client_id = _clean_client_id(client_id)
     if client_id is not None:
         earlier = _by_client_id(actor.id, client_id)
@@ -257,6 +259,11 @@ def delete(actor: User, message_id: object) -> Message:
     message, access = _find(actor, message_id)
     if message.sender_id != actor.id and not access.manages:
         raise Forbidden("You can only delete your own messages.")
+    return retract(message)
+
+
+def retract(message: Message) -> Message:
+    """Soft-delete a message (the caller checked who may); the event carries no content."""
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""

@@ -14,7 +14,7 @@ from models.user import User
 from realtime.bus import bus
 from services import parties, party_access
 from services import typing as typing_indicator
-from services.errors import ValidationError
+from services.errors import Forbidden, ValidationError
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -55,6 +55,8 @@ def send(
     client_id: object = None,
 ) -> PartyMessage:
     access = party_access.present(actor, party_id)
+    if actor.is_muted:
+        raise Forbidden("You are muted on this site for now.", code="muted")
     if not isinstance(body, str) or not body.strip():
         raise ValidationError("Write something first.", field="body")
     body = body.strip()

@@ -230,3 +230,61 @@ def test_party_state_reaches_viewers_on_the_other_worker(cluster):
     assert (state["position"], state["version"]) == (42.0, 1)
     host_socket.close()
     viewer_socket.close()
+
+
+def _make_moderator(server, account) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.processes import PROJECT_ROOT
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "users",
+            "set-role",
+            account.username,
+            "moderator",
+        ],
+        cwd=PROJECT_ROOT,
+        env=server.env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_a_ban_closes_every_connection_on_every_worker_within_two_seconds(cluster):
+    a, b = cluster
+    moderator, troll = register(a.url), register(a.url)
+    _make_moderator(a, moderator)
+    sockets = [SocketClient(server.url).connect(auth={"token": troll.token}) for server in (a, b)]
+    streams = [SSEReader(server.url + "/api/v1/events/stream", troll.headers) for server in (a, b)]
+    troll.echo("alive")
+    for stream in streams:
+        stream.received.wait_count("stream:echo", 1)
+    started = time.monotonic()
+    response = requests.post(
+        f"{b.url}/api/v1/admin/users/{troll.username}/ban",
+        json={"reason": "spam"},
+        headers=moderator.headers,
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    for socket in sockets:
+        assert socket.disconnected.wait(2)
+    for stream in streams:
+        assert stream.ended.wait(2)
+    took = time.monotonic() - started
+    print(f"ban closed 2 sockets and 2 streams on 2 workers in {took * 1000:.0f} ms")
+    refused = requests.post(
+        a.url + "/api/v1/auth/token",
+        json={"username": troll.username, "password": "correct horse battery"},
+        timeout=10,
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "banned"

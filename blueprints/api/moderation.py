@@ -1,0 +1,118 @@
+"""Reports and moderation over JSON. Everything under /admin/ is for moderators and
+admins; to everyone else it does not exist (404)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from blueprints.api import api
+from blueprints.api.body import json_body, query_int
+from blueprints.limits import per_user
+from services import moderation
+
+
+@api.post("/reports")
+@per_user("REPORT_RATE_LIMIT")
+@login_required
+def report_create():
+    body = json_body()
+    entry = moderation.report(
+        current_user, body.get("subject_type"), body.get("subject_id"), body.get("reason")
+    )
+    return jsonify({"report": moderation.report_dict(entry)}), 201
+
+
+@api.get("/admin/reports")
+@login_required
+def admin_reports():
+    found = moderation.reports(current_user, request.args.get("status", "open"))
+    return jsonify(
+        {
+            "reports": [moderation.report_dict(r) for r in found],
+            "open_count": moderation.open_count(),
+        }
+    )
+
+
+@api.post("/admin/reports/<int:report_id>/resolve")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_resolve(report_id: int):
+    body = json_body()
+    entry = moderation.resolve(current_user, report_id, body.get("action"), body.get("note", ""))
+    return jsonify({"report": moderation.report_dict(entry)})
+
+
+@api.post("/admin/users/<username>/ban")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_ban(username: str):
+    body = json_body()
+    user = moderation.ban(current_user, username, body.get("reason"), body.get("expires_at"))
+    return jsonify({"user": user.to_public(), "banned_until": body.get("expires_at")})
+
+
+@api.delete("/admin/users/<username>/ban")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_unban(username: str):
+    return jsonify({"user": moderation.unban(current_user, username).to_public()})
+
+
+@api.post("/admin/users/<username>/mute")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_mute(username: str):
+    body = json_body()
+    result = moderation.mute(
+        current_user, username, body.get("minutes"), body.get("conversation_id")
+    )
+    return jsonify(result)
+
+
+@api.post("/admin/users/<username>/warn")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_warn(username: str):
+    moderation.warn(current_user, username, json_body().get("text"))
+    return "", 204
+
+
+@api.post("/admin/users/<username>/role")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_role(username: str):
+    user = moderation.set_role(current_user, username, json_body().get("role"))
+    return jsonify({"user": user.to_public()})
+
+
+@api.delete("/admin/messages/<int:message_id>")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_remove_message(message_id: int):
+    moderation.remove_message(current_user, message_id, request.args.get("reason", ""))
+    return "", 204
+
+
+@api.post("/admin/parties/<int:party_id>/end")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_end_party(party_id: int):
+    moderation.end_party(current_user, party_id, json_body().get("reason", ""))
+    return "", 204
+
+
+@api.post("/admin/rooms/<int:conversation_id>/close")
+@per_user("MODERATION_RATE_LIMIT")
+@login_required
+def admin_close_room(conversation_id: int):
+    moderation.close_room(current_user, conversation_id, json_body().get("reason", ""))
+    return "", 204
+
+
+@api.get("/admin/audit")
+@login_required
+def admin_audit():
+    entries = moderation.audit_log(current_user, limit=query_int("limit", 500, 100))
+    return jsonify({"entries": [moderation.audit_dict(e) for e in entries]})

@@ -1,0 +1,378 @@
+"""Moderation: reports, and the actions moderators and admins take, each written to the
+append-only audit log. Everyone who is not staff is told these things do not exist."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import orjson
+from sqlalchemy import func, select, update
+
+from extensions import db
+from models.clock import iso, utcnow
+from models.conversation import Kind, Message
+from models.moderation import AuditEntry, Report
+from models.party import Party
+from models.user import ApiToken, Role, User
+from realtime.bus import bus
+from realtime.channels import provider
+from services import (
+    accounts,
+    conversation_access,
+    conversations,
+    messages,
+    notifications,
+    parties,
+    party_access,
+)
+from services.errors import Forbidden, NotFound, ValidationError
+
+SUBJECTS = ("message", "user", "party", "room")
+RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
+REASON_MAX = 1000
+MUTE_MAX_MINUTES = 60 * 24 * 365
+STAFF_CHANNEL = "staff"
+REPORTS_CHANGED = "moderation:reports"
+
+
+@provider
+def _staff_channel(user_id: int) -> list[str]:
+    user = db.session.get(User, user_id)
+    return [STAFF_CHANNEL] if user is not None and user.is_moderator else []
+
+
+def require_staff(actor: User) -> None:
+    if not actor.is_moderator:
+        raise NotFound("There is nothing here.")
+
+
+def _reason(value: object, field: str = "reason", required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValidationError(f"Give a {field}.", field=field)
+    value = value.strip()
+    if len(value) > REASON_MAX:
+        raise ValidationError(f"'{field}' is too long.", code="too_long", field=field)
+    return value
+
+
+def audit(
+    actor: User, action: str, target_type: str, target_id: int | None, reason: str = "", **details
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=orjson.dumps(details).decode(),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def audit_dict(entry: AuditEntry) -> dict:
+    return {
+        "id": entry.id,
+        "actor": entry.actor.to_summary() if entry.actor else None,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "reason": entry.reason,
+        "details": orjson.loads(entry.details),
+        "created_at": iso(entry.created_at),
+    }
+
+
+def audit_log(
+    actor: User, target_type: str | None = None, target_id: int | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    require_staff(actor)
+    query = select(AuditEntry)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AuditEntry.target_id == target_id)
+    return list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+# -- reports ----------------------------------------------------------------------------
+def report(actor: User, subject_type: object, subject_id: object, reason: object) -> Report:
+    """Anyone reports what they can see; moderators see the queue grow live."""
+    if subject_type not in SUBJECTS:
+        raise ValidationError(
+            f"'subject_type' is one of {', '.join(SUBJECTS)}.", field="subject_type"
+        )
+    if isinstance(subject_id, bool) or not isinstance(subject_id, int):
+        raise ValidationError("'subject_id' must be an id.", field="subject_id")
+    _check_reportable(actor, subject_type, subject_id)
+    entry = Report(
+        reporter_id=actor.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        reason=_reason(reason),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    _announce_queue()
+    return entry
+
+
+def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
+    """The subject must exist and be visible to the reporter (else 404, as always)."""
+    if subject_type == "message":
+        message = db.session.get(Message, subject_id)
+        if message is None:
+            raise NotFound("No such message.")
+        try:
+            conversation_access.member(actor, message.conversation_id)
+        except Forbidden:
+            raise NotFound("No such message.") from None
+    elif subject_type == "user":
+        accounts.get_by_id(subject_id)
+    elif subject_type == "party":
+        party_access.visible(actor, subject_id)
+    else:
+        access = conversation_access.visible(actor, subject_id)
+        if access.conversation.kind != Kind.ROOM:
+            raise NotFound("No such room.")
+
+
+def open_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Report).where(Report.status == "open")
+    )
+
+
+def _announce_queue() -> None:
+    bus.publish(STAFF_CHANNEL, REPORTS_CHANGED, {"open_count": open_count()})
+
+
+def reports(actor: User, status: str = "open", limit: int = 100) -> list[Report]:
+    require_staff(actor)
+    if status not in ("open", "resolved"):
+        raise ValidationError("'status' is open or resolved.", field="status")
+    order = Report.id if status == "open" else Report.id.desc()
+    return list(
+        db.session.scalars(
+            select(Report).where(Report.status == status).order_by(order).limit(limit)
+        )
+    )
+
+
+def report_dict(entry: Report) -> dict:
+    return {
+        "id": entry.id,
+        "reporter": entry.reporter.to_summary() if entry.reporter else None,
+        "subject_type": entry.subject_type,
+        "subject_id": entry.subject_id,
+        "reason": entry.reason,
+        "status": entry.status,
+        "action": entry.action,
+        "note": entry.note,
+        "created_at": iso(entry.created_at),
+        "resolved_at": iso(entry.resolved_at),
+    }
+
+
+def resolve(actor: User, report_id: object, action: object, note: object = "") -> Report:
+    """Decide a report: dismiss it, warn, remove the subject, or ban who is responsible.
+    The reporter is told it was handled."""
+    require_staff(actor)
+    if action not in RESOLUTIONS:
+        raise ValidationError(f"'action' is one of {', '.join(RESOLUTIONS)}.", field="action")
+    entry = db.session.get(Report, report_id) if isinstance(report_id, int) else None
+    if entry is None:
+        raise NotFound("No such report.")
+    if entry.status == "resolved":
+        raise ValidationError("That report is already resolved.", field="report")
+    text = _reason(note, "note", required=False)
+    culprit = _responsible(entry)
+    if action == "warn" and culprit is not None:
+        warn(actor, culprit.username, text or "Please keep to the community rules.")
+    elif action == "remove":
+        _remove_subject(actor, entry, text)
+    elif action == "ban" and culprit is not None:
+        ban(actor, culprit.username, text or f"Report {entry.id}")
+    entry.status, entry.action, entry.note = "resolved", action, text
+    entry.resolved_by, entry.resolved_at = actor.id, utcnow()
+    db.session.commit()
+    audit(actor, "resolve_report", "report", entry.id, text, decision=action)
+    if entry.reporter_id:
+        notifications.notify(
+            entry.reporter_id,
+            notifications.MODERATION,
+            actor=None,
+            subject={
+                "type": "report",
+                "id": entry.id,
+                "text": "Thank you: your report was handled.",
+            },
+        )
+    _announce_queue()
+    return entry
+
+
+def _responsible(entry: Report) -> User | None:
+    if entry.subject_type == "user":
+        return db.session.get(User, entry.subject_id)
+    if entry.subject_type == "message":
+        message = db.session.get(Message, entry.subject_id)
+        return message.sender if message else None
+    if entry.subject_type == "party":
+        party = db.session.get(Party, entry.subject_id)
+        return party.host if party else None
+    conversation = conversation_access.live(entry.subject_id)
+    owner = db.session.get(User, conversation.created_by) if conversation.created_by else None
+    return owner
+
+
+def _remove_subject(actor: User, entry: Report, reason: str) -> None:
+    if entry.subject_type == "message":
+        remove_message(actor, entry.subject_id, reason)
+    elif entry.subject_type == "party":
+        end_party(actor, entry.subject_id, reason)
+    elif entry.subject_type == "room":
+        close_room(actor, entry.subject_id, reason)
+    else:
+        raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
+
+
+# -- actions ----------------------------------------------------------------------------
+def _target(actor: User, username: str) -> User:
+    require_staff(actor)
+    target = accounts.get_by_username(username)
+    if target.id == actor.id:
+        raise ValidationError("Not on yourself.", field="username")
+    if target.is_admin and not actor.is_admin:
+        raise Forbidden("Moderators cannot act on admins.")
+    return target
+
+
+def _until(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("'expires_at' must be an ISO 8601 time.", field="expires_at")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            "'expires_at' must be an ISO 8601 time.", field="expires_at"
+        ) from None
+    if moment.tzinfo is None or moment <= utcnow():
+        raise ValidationError("'expires_at' must be a future time with a zone.", field="expires_at")
+    return moment
+
+
+def ban(actor: User, username: str, reason: object, expires_at: object = None) -> User:
+    """Sign the user out everywhere, revoke their tokens, close every live connection of
+    theirs on every worker, and refuse them until the ban ends."""
+    target = _target(actor, username)
+    text = _reason(reason)
+    until = _until(expires_at)
+    now = utcnow()
+    target.banned_at, target.banned_until, target.ban_reason = now, until, text
+    target.session_epoch += 1
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == target.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.commit()
+    bus.close_connections(target.id)
+    audit(actor, "ban", "user", target.id, text, expires_at=iso(until))
+    return target
+
+
+def unban(actor: User, username: str) -> User:
+    target = _target(actor, username)
+    target.banned_at = target.banned_until = None
+    target.ban_reason = ""
+    db.session.commit()
+    audit(actor, "unban", "user", target.id)
+    return target
+
+
+def mute(actor: User, username: str, minutes: object, conversation_id: object = None) -> dict:
+    """Mute someone site-wide, or in one group or room, for `minutes` (0 lifts it)."""
+    target = _target(actor, username)
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 0 <= minutes <= MUTE_MAX_MINUTES
+    ):
+        raise ValidationError(f"'minutes' must be from 0 to {MUTE_MAX_MINUTES}.", field="minutes")
+    if conversation_id is not None:
+        membership = conversations.moderate_mute(actor, conversation_id, target.username, minutes)
+        audit(actor, "mute", "user", target.id, minutes=minutes, conversation_id=conversation_id)
+        return {"muted_until": iso(membership.muted_until)}
+    target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
+    db.session.commit()
+    audit(actor, "mute", "user", target.id, minutes=minutes)
+    return {"muted_until": iso(target.muted_until)}
+
+
+def warn(actor: User, username: str, text: object) -> None:
+    target = _target(actor, username)
+    message = _reason(text, "text")
+    notifications.notify(
+        target.id,
+        notifications.MODERATION,
+        actor=None,
+        subject={"type": "warning", "text": message},
+    )
+    audit(actor, "warn", "user", target.id, message)
+
+
+def remove_message(actor: User, message_id: object, reason: object = "") -> None:
+    """Remove any message: its author and its conversation see it gone, without content."""
+    require_staff(actor)
+    message = db.session.get(Message, message_id) if isinstance(message_id, int) else None
+    if message is None:
+        raise NotFound("No such message.")
+    text = _reason(reason, required=False)
+    messages.retract(message)
+    audit(
+        actor,
+        "remove_message",
+        "message",
+        message.id,
+        text,
+        conversation_id=message.conversation_id,
+    )
+
+
+def end_party(actor: User, party_id: object, reason: object = "") -> None:
+    require_staff(actor)
+    party = party_access.find(party_id)
+    parties.finish(party)
+    audit(actor, "end_party", "party", party.id, _reason(reason, required=False))
+
+
+def close_room(actor: User, conversation_id: object, reason: object = "") -> None:
+    require_staff(actor)
+    conversation = conversations.close(actor, conversation_id)
+    audit(actor, "close_room", "room", conversation.id, _reason(reason, required=False))
+
+
+def set_role(actor: User, username: str, role: object) -> User:
+    """Admins change roles; moderators cannot."""
+    require_staff(actor)
+    if not actor.is_admin:
+        raise Forbidden("Only admins change roles.")
+    if role not in [r.value for r in Role]:
+        raise ValidationError("'role' is user, moderator or admin.", field="role")
+    target = _target(actor, username)
+    target.role = role
+    db.session.commit()
+    audit(actor, "set_role", "user", target.id, role=role)
+    return target
+
+
+def user_history(actor: User, username: str) -> list[AuditEntry]:
+    require_staff(actor)
+    target = accounts.get_by_username(username)
+    return audit_log(actor, "user", target.id)
