@@ -39,7 +39,6 @@ bp = Blueprint("conversations", __name__)
 PAGE_SIZE = 50
 QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮")
 QUOTE_MAX = 140
-SEND_ENDPOINT = "conversations.send_message"
 
 
 # -- helpers shared with the live fragments ---------------------------------------------
@@ -416,18 +415,6 @@ def leave(conversation_id: int):
     return _go(url_for("conversations.index"))
 
 
-def _attachment_room() -> None:
-    request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + 64 * 1024
-
-
-@bp.before_app_request
-def _allow_attachments() -> None:
-    """Raise the body limit for the send form before anything reads the form (the CSRF
-    check does, before the view runs)."""
-    if request.endpoint == SEND_ENDPOINT:
-        _attachment_room()
-
-
 def _has_file() -> bool:
     upload = request.files.get("file")
     return upload is not None and bool(upload.filename)
@@ -446,7 +433,6 @@ upload_limit = limiter.shared_limit(
 @upload_limit
 @login_required
 def send_message(conversation_id: int):
-    _attachment_room()
     form = request.form
     body = form.get("body", "")
     reply_to = _int_or_raw(form.get("reply_to"))

@@ -14,6 +14,17 @@ from services.errors import Unauthenticated
 # session, so a forged cross-site request gains nothing. They take JSON only.
 CSRF_EXEMPT_ENDPOINTS = frozenset({"api.auth_register", "api.auth_token"})
 
+# Routes that take files may receive more than MAX_CONTENT_LENGTH: the setting named is
+# their limit (plus room for the form around the file). Raised before anything, the
+# CSRF check included, reads the body.
+UPLOAD_ENDPOINTS = {
+    "conversations.send_message": "ATTACHMENT_MAX_BYTES",
+    "api.attachment_upload": "ATTACHMENT_MAX_BYTES",
+    "api.conversation_image_upload": "AVATAR_MAX_BYTES",
+    "settings.avatar": "AVATAR_MAX_BYTES",
+}
+FORM_ROOM = 64 * 1024
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -94,7 +105,14 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _room_for_uploads() -> None:
+    setting = UPLOAD_ENDPOINTS.get(request.endpoint or "")
+    if setting is not None:
+        request.max_content_length = current_app.config[setting] + FORM_ROOM
+
+
 def register_security(app: Flask) -> None:
+    app.before_request(_room_for_uploads)
     app.before_request(_resolve_bearer)
     app.before_request(_protect_cookie_requests)
     app.before_request(_name_the_sign_in)

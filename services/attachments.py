@@ -12,7 +12,7 @@ from extensions import db
 from models.conversation import Attachment, Message
 from models.user import User
 from services import conversation_access, uploads
-from services.errors import NotFound, ValidationError
+from services.errors import Forbidden, NotFound, ValidationError
 from services.uploads import image_type
 
 NAME_MAX = 200
@@ -91,7 +91,10 @@ def for_download(
     actor: User, conversation_id: object, attachment_id: int
 ) -> tuple[Attachment, Path]:
     """The file, for members of its conversation only (404 for everyone else)."""
-    access = conversation_access.member(actor, conversation_id)
+    try:
+        access = conversation_access.member(actor, conversation_id)
+    except Forbidden:  # a public room's non-member: the file does not exist for them
+        raise NotFound("No such file.") from None
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.conversation_id != access.conversation.id:
         raise NotFound("No such file.")

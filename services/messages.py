@@ -19,6 +19,7 @@ from models.clock import iso, utcnow
 from models.conversation import Conversation, Kind, Membership, Message, Reaction
 from models.user import User
 from realtime.bus import bus
+from realtime.events import user_channel
 from services import attachments, conversation_access, conversations, notifications
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
@@ -313,8 +314,15 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
     if message.id > membership.last_read_message_id:
         membership.last_read_message_id = message.id
         db.session.commit()
+        # Receipts are shown in direct chats and groups; in a room only the reader's own
+        # devices need to know, so a room does not hear of every member's every read.
+        audience = (
+            user_channel(actor.id)
+            if access.conversation.kind == Kind.ROOM
+            else conversations.channel(access.conversation.id)
+        )
         bus.publish(
-            conversations.channel(access.conversation.id),
+            audience,
             MESSAGE_READ,
             {
                 "conversation_id": access.conversation.id,

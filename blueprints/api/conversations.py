@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 from flask_login import current_user, login_required
 
 from blueprints.api import api
@@ -188,7 +188,6 @@ def message_send(conversation_id: int):
 @per_user("UPLOAD_RATE_LIMIT")
 @login_required
 def attachment_upload(conversation_id: int):
-    request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + 64 * 1024
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError("Send the file as multipart field 'file'.", field="file")

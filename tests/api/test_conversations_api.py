@@ -327,3 +327,42 @@ def test_group_picture(client, people):
     assert picture.status_code == 200
     assert picture.mimetype == "image/png"
     assert client.get(url, headers=people["dot"][1]).status_code == 404
+
+
+def test_uploads_over_the_general_body_limit_are_accepted_up_to_theirs(client, people, app):
+    group = make_group(client, people)
+    big = b"line of text\n" * 120_000  # about 1.5 MB, over the 1 MiB limit of other routes
+    response = client.post(
+        f"/api/v1/conversations/{group['id']}/attachments",
+        data={"file": (io.BytesIO(big), "notes.txt")},
+        content_type="multipart/form-data",
+        headers=people["ann"][1],
+    )
+    assert response.status_code == 201
+    assert response.get_json()["attachment"]["size"] == len(big)
+
+
+def test_room_reads_go_to_the_reader_only(client, people):
+    from services import messages as message_service
+
+    room = client.post(
+        "/api/v1/conversations", json={"kind": "room", "name": "Big room"}, headers=people["ann"][1]
+    ).get_json()["conversation"]
+    client.post(f"/api/v1/conversations/{room['id']}/join", headers=people["ben"][1])
+    sent = client.post(
+        f"/api/v1/conversations/{room['id']}/messages",
+        json={"body": "hi"},
+        headers=people["ann"][1],
+    ).get_json()["message"]
+    from extensions import db
+    from models.stream import StreamEvent
+
+    before = db.session.query(StreamEvent).filter_by(name="message:read").count()
+    client.post(
+        f"/api/v1/conversations/{room['id']}/read",
+        json={"message_id": sent["id"]},
+        headers=people["ben"][1],
+    )
+    [event] = db.session.query(StreamEvent).filter_by(name="message:read").all()[before:]
+    assert event.channel == f"user:{people['ben'][0].id}"
+    assert message_service.seen_by(people["ann"][0], room["id"], sent["id"]) == []

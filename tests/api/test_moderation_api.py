@@ -103,7 +103,7 @@ def test_nobody_reports_a_message_they_cannot_see(client, staff):
 
 
 def test_ban_bites_and_unban_restores(client, staff):
-    troll, troll_auth = staff["troll"]
+    troll_auth = staff["troll"][1]
     banned = client.post(
         "/api/v1/admin/users/trol/ban", json={"reason": "spam"}, headers=staff["mod"][1]
     )
