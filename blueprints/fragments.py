@@ -85,7 +85,14 @@ def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     sender = data["sender"]
     if data["kind"] == "text" and sender and sender["id"] != viewer_id:
         rendered.append((f"typing-{conversation_id}", ""))
+    if not sender or sender["id"] != viewer_id:
+        rendered.append(_messages_badge(viewer_id))
     return rendered
+
+
+def _messages_badge(viewer_id: int) -> tuple[str, str]:
+    """The navigation's Messages badge, recounted for this viewer."""
+    return ("messages-count", _badge(messages.unread_total(viewer_id)))
 
 
 @fragment(messages.MESSAGE_UPDATED)
@@ -119,8 +126,8 @@ def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 def _message_read(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """The sender of the newest message sees who has read it (DMs and small groups)."""
     data = envelope.data
-    if data["user_id"] == viewer_id:
-        return []
+    if data["user_id"] == viewer_id:  # read here or on another device
+        return [_messages_badge(viewer_id)]
     conversation = db.session.get(Conversation, data["conversation_id"])
     if conversation is None or conversation.kind == Kind.ROOM or not conversation.last_message_id:
         return []

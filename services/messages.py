@@ -409,8 +409,22 @@ def overview(actor: User) -> list[dict]:
     ]
 
 
-def unread_total(actor: User) -> int:
-    return sum(item["unread_count"] for item in overview(actor))
+def unread_total(actor_or_id: User | int) -> int:
+    """Unread messages across all of one's conversations, in one query."""
+    user_id = actor_or_id if isinstance(actor_or_id, int) else actor_or_id.id
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .join(Membership, Membership.conversation_id == Message.conversation_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Membership.user_id == user_id,
+            Conversation.deleted_at.is_(None),
+            Message.id > Membership.last_read_message_id,
+            Message.deleted_at.is_(None),
+            (Message.sender_id != user_id) | Message.sender_id.is_(None),
+        )
+    )
 
 
 def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]:

@@ -149,7 +149,9 @@ def test_list_shows_names_presence_previews_and_unread(logged_in_client, ben, be
     assert "Book club" in html
     assert '<span class="badge">1<span class="visually-hidden"> unread</span>' in html
     # The navigation's Messages badge counts both.
-    nav = re.search(r'id="message-count">(.*?)</span>\s*</a>', html, re.S).group(1)
+    nav = re.search(
+        r'id="message-count" sse-swap="messages-count">(.*?)</span>\s*</a>', html, re.S
+    ).group(1)
     assert '<span class="badge">2<span class="visually-hidden"> unread</span>' in nav
     # Opening the conversation reads it.
     page(logged_in_client, f"/conversations/{dm}")
@@ -483,7 +485,8 @@ def test_read_fragment_tells_the_sender(app, logged_in_client, ben):
         )
         to_ben = dict(render_fragments(Envelope("c", "message:read", read), frozenset(), ben.id))
     assert to_alice[f"seen-{dm}"].strip() == "Seen by ben"
-    assert to_ben == {}
+    # The reader's own pages recount their Messages badge.
+    assert to_ben == {"messages-count": '<span class="badge badge-empty"></span>'}
 
 
 # -- rooms ------------------------------------------------------------------------------
@@ -720,3 +723,15 @@ def test_user_text_comes_out_escaped(logged_in_client, ben, payload):
         for raw in ("<img src=x", "<script>alert", 'href="javascript:', '<div hx-get="/logout"'):
             assert raw not in html, (path, raw)
         assert "&lt;" in html, path
+
+
+def test_new_message_recounts_the_recipients_messages_badge(app, logged_in_client, ben):
+    dm = open_dm(logged_in_client)
+    alice = logged_in_client.user
+    message = messages.send(ben, dm, "ping")
+    event = Envelope("c", "message:new", messages.to_dict(message))
+    with app.test_request_context("/events/html"):
+        to_alice = dict(render_fragments(event, frozenset(), alice.id))
+        to_ben = dict(render_fragments(event, frozenset(), ben.id))
+    assert to_alice["messages-count"].startswith('<span class="badge">1<')
+    assert "messages-count" not in to_ben
