@@ -721,6 +721,24 @@ def update(conversation_id: int):
     return _go(url_for("conversations.members", conversation_id=conversation_id))
 
 
+@bp.post("/conversations/<int:conversation_id>/picture")
+@per_user("UPLOAD_RATE_LIMIT")
+@login_required
+def set_picture(conversation_id: int):
+    _group_or_room(conversation_id)
+    upload = request.files.get("image")
+    if upload is None or not upload.filename:
+        flash("Choose a picture to upload.", "error")
+    else:
+        try:
+            conversations.set_image(current_user, conversation_id, upload.stream)
+        except ValidationError as error:
+            flash(error.message, "error")
+        else:
+            flash("The picture is up.", "success")
+    return _go(url_for("conversations.members", conversation_id=conversation_id))
+
+
 @bp.post("/conversations/<int:conversation_id>/delete")
 @per_user("CONVERSATION_WRITE_RATE_LIMIT")
 @login_required

@@ -22,6 +22,7 @@ UPLOAD_ENDPOINTS = {
     "api.attachment_upload": "ATTACHMENT_MAX_BYTES",
     "api.conversation_image_upload": "AVATAR_MAX_BYTES",
     "settings.avatar": "AVATAR_MAX_BYTES",
+    "conversations.set_picture": "AVATAR_MAX_BYTES",
 }
 FORM_ROOM = 64 * 1024
 

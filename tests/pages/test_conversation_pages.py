@@ -735,3 +735,29 @@ def test_new_message_recounts_the_recipients_messages_badge(app, logged_in_clien
         to_ben = dict(render_fragments(event, frozenset(), ben.id))
     assert to_alice["messages-count"].startswith('<span class="badge">1<')
     assert "messages-count" not in to_ben
+
+
+def test_group_picture_upload_and_display(logged_in_client, ben):
+    import io
+
+    group = post(logged_in_client, "/conversations/groups", name="Pics", members="ben")
+    cid = int(group.headers["Location"].split("/")[2].split("?")[0].split("#")[0])
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    token = csrf_token(logged_in_client)
+    bad = logged_in_client.post(
+        f"/conversations/{cid}/picture",
+        data={"csrf_token": token, "image": (io.BytesIO(b"<svg/>"), "x.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "PNG, JPEG, GIF or WebP" in bad.get_data(as_text=True)
+    good = logged_in_client.post(
+        f"/conversations/{cid}/picture",
+        data={"csrf_token": token, "image": (io.BytesIO(png), "x.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "The picture is up." in good.get_data(as_text=True)
+    page = logged_in_client.get(f"/conversations/{cid}").get_data(as_text=True)
+    assert f'src="/api/v1/conversations/{cid}/image"' in page
+    assert logged_in_client.get(f"/api/v1/conversations/{cid}/image").mimetype == "image/png"
