@@ -66,6 +66,11 @@ class Bus:
         app.extensions["tandem_bus"] = self
 
     # -- publishing -------------------------------------------------------------------
+    def ordered(self):
+        """Hold the publish order while writing rows whose ids must follow it too (a
+        message's id, say), then publish inside: ids and cursors then agree."""
+        return self._ordering.hold()
+
     def publish(self, channel: str, name: str, data: dict[str, Any]) -> Envelope:
         """Announce one event. Call it after the transaction that caused it commits."""
         return self.publish_many([(channel, name, data)])[0]

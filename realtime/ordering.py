@@ -25,19 +25,27 @@ class OrderingLock:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._local = RLock()
+        self._depth = 0
         self._lock_file = _sqlite_lock_file(engine)
 
     @contextmanager
     def hold(self) -> Iterator[None]:
+        """Reentrant: a service that wraps its own write in the lock may publish inside."""
         with self._local:
-            if self._engine.dialect.name == "postgresql":
-                with self._advisory_lock():
+            self._depth += 1
+            try:
+                if self._depth > 1:
                     yield
-            elif self._lock_file is not None:
-                with self._file_lock():
+                elif self._engine.dialect.name == "postgresql":
+                    with self._advisory_lock():
+                        yield
+                elif self._lock_file is not None:
+                    with self._file_lock():
+                        yield
+                else:
                     yield
-            else:
-                yield
+            finally:
+                self._depth -= 1
 
     @contextmanager
     def _advisory_lock(self) -> Iterator[None]:

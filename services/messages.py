@@ -133,16 +133,18 @@ def send(
         reply_to_id=reply,
         attachment_id=attachment.id if attachment else None,
     )
-    db.session.add(message)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same client_id raced in from another request
-        db.session.rollback()
-        return _same_send(_by_client_id(actor.id, client_id), access)
-    access.conversation.last_message_id = message.id
-    access.membership.last_read_message_id = message.id
-    db.session.commit()
-    bus.publish(conversations.channel(message.conversation_id), MESSAGE_NEW, to_dict(message))
+    # Message ids follow the order in which every client hears of them, on every worker.
+    with bus.ordered():
+        db.session.add(message)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same client_id raced in from another request
+            db.session.rollback()
+            return _same_send(_by_client_id(actor.id, client_id), access)
+        access.conversation.last_message_id = message.id
+        access.membership.last_read_message_id = message.id
+        db.session.commit()
+        bus.publish(conversations.channel(message.conversation_id), MESSAGE_NEW, to_dict(message))
     _notify_about(message, access.conversation, actor)
     return message
 
@@ -176,11 +178,12 @@ def _reply_target(conversation_id: int, reply_to: object) -> int | None:
 
 def post_system(conversation: Conversation, text: str) -> Message:
     message = Message(conversation_id=conversation.id, sender_id=None, kind="system", body=text)
-    db.session.add(message)
-    db.session.flush()
-    conversation.last_message_id = message.id
-    db.session.commit()
-    bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
+    with bus.ordered():
+        db.session.add(message)
+        db.session.flush()
+        conversation.last_message_id = message.id
+        db.session.commit()
+        bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
     return message
 
 

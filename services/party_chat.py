@@ -78,13 +78,14 @@ def send(
         video_time=moment,
         client_id=client_id,
     )
-    db.session.add(message)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return _by_client_id(actor.id, client_id)
-    bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
+    with bus.ordered():  # ids in the order everyone hears of them
+        db.session.add(message)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return _by_client_id(actor.id, client_id)
+        bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
     return message
 
 
