@@ -65,7 +65,14 @@ def _other_in_pair(direct_key: str, user_id: int) -> int:
 
 
 # -- shapes -----------------------------------------------------------------------------
-def to_dict(conversation: Conversation, viewer_id: int | None = None) -> dict:
+def to_dict(
+    conversation: Conversation,
+    viewer_id: int | None = None,
+    *,
+    count: int | None = None,
+    others: dict[int, User] | None = None,
+) -> dict:
+    """`count` and `others` (users by id) may be given when many are shaped at once."""
     data = {
         "id": conversation.id,
         "kind": conversation.kind,
@@ -74,16 +81,38 @@ def to_dict(conversation: Conversation, viewer_id: int | None = None) -> dict:
         "category": conversation.category,
         "visibility": conversation.visibility,
         "member_limit": conversation.member_limit,
-        "member_count": member_count(conversation.id),
+        "member_count": member_count(conversation.id) if count is None else count,
         "image_url": f"/api/v1/conversations/{conversation.id}/image"
         if conversation.image_file
         else None,
         "created_at": iso(conversation.created_at),
     }
     if conversation.kind == Kind.DIRECT and viewer_id is not None and conversation.direct_key:
-        other = db.session.get(User, _other_in_pair(conversation.direct_key, viewer_id))
+        other_id = _other_in_pair(conversation.direct_key, viewer_id)
+        other = others.get(other_id) if others is not None else db.session.get(User, other_id)
         data["other"] = other.to_summary() if other else None
     return data
+
+
+def shape_many(conversations: list[Conversation], viewer_id: int) -> dict[int, dict]:
+    """Many conversations shaped with two queries in all (member counts, DM partners)."""
+    ids = [c.id for c in conversations]
+    counts = dict(
+        db.session.execute(
+            select(Membership.conversation_id, func.count())
+            .where(Membership.conversation_id.in_(ids))
+            .group_by(Membership.conversation_id)
+        ).all()
+    )
+    partner_ids = {
+        _other_in_pair(c.direct_key, viewer_id)
+        for c in conversations
+        if c.kind == Kind.DIRECT and c.direct_key
+    }
+    others = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(partner_ids)))}
+    return {
+        c.id: to_dict(c, viewer_id, count=counts.get(c.id, 0), others=others) for c in conversations
+    }
 
 
 def member_count(conversation_id: int) -> int:

@@ -262,3 +262,30 @@ def test_attachment_size_limit(app, trio, group):
     with pytest.raises(ValidationError) as caught:
         attachments.upload(trio[0], group.id, io.BytesIO(b"a" * 1025), "big.txt")
     assert caught.value.code == "too_large"
+
+
+def test_overview_costs_the_same_few_queries_for_many_conversations(app, trio, user_factory):
+    from sqlalchemy import event
+
+    ann = trio[0]
+
+    def queries_for_overview() -> int:
+        statements = []
+
+        def count(*_args) -> None:
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            messages.overview(ann)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    conversations.open_direct(ann, "ben")
+    few = queries_for_overview()
+    for n in range(8):
+        partner = user_factory(f"pal{n}")
+        dm = conversations.open_direct(ann, partner.username)
+        messages.send(partner, dm.id, "hi")
+    assert queries_for_overview() == few
