@@ -13,6 +13,7 @@ import gevent
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models.clock import iso, utcnow
@@ -398,7 +399,16 @@ def overview(actor: User) -> list[dict]:
         ).all()
     )
     last_ids = [c.last_message_id for c, _ in rows if c.last_message_id]
-    last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(last_ids)))}
+    last_query = (
+        select(Message)
+        .where(Message.id.in_(last_ids))
+        .options(
+            selectinload(Message.sender),
+            selectinload(Message.reactions),
+            selectinload(Message.attachment),
+        )
+    )
+    last = {m.id: m for m in db.session.scalars(last_query)}
     shaped = conversations.shape_many([conversation for conversation, _ in rows], actor.id)
     return [
         {

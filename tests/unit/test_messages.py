@@ -282,7 +282,8 @@ def test_overview_costs_the_same_few_queries_for_many_conversations(app, trio, u
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
-    conversations.open_direct(ann, "ben")
+    first = conversations.open_direct(ann, "ben")
+    messages.send(trio[1], first.id, "hello")
     few = queries_for_overview()
     for n in range(8):
         partner = user_factory(f"pal{n}")
