@@ -1,0 +1,698 @@
+/* The party page: the player kept in sync, the controls, chat, reactions and the people.
+ *
+ * Reads the page's <script type="application/json" id="party-data">, connects with io()
+ * (the session cookie signs the socket in), joins the party and follows its state with
+ * TandemSync. Everything people write is put on the page with textContent. The page's
+ * forms stay as the fallback: while the socket is down they post as they would without
+ * JavaScript.
+ *
+ * window.TandemParty exposes the player and the sync state for tests and curious people.
+ */
+(function () {
+  "use strict";
+
+  var dataNode = document.getElementById("party-data");
+  if (!dataNode || !window.io || !window.TandemPlayers || !window.TandemSync) { return; }
+  var data = JSON.parse(dataNode.textContent);
+  var partyId = data.party_id;
+  var me = data.me;
+  var DRIVERS = ["host", "co-host"];
+  var HEARTBEAT_MS = 5000;
+  var RECALIBRATE_MS = 5 * 60 * 1000;
+  var ACK_TIMEOUT_MS = 10000;
+
+  function $(id) { return document.getElementById(id); }
+  var box = $("player-box");
+  var frame = $("player-frame");
+  var overlay = $("autoplay-overlay");
+  var statusLine = $("sync-status");
+  var clockLine = $("player-clock");
+  var banner = $("party-banner");
+  var chatList = $("chat-list");
+  var chatForm = $("chat-form");
+  var chatInput = $("chat-body");
+  var chatError = $("chat-error");
+  var chatVideoTime = $("chat-video-time");
+  var typingLine = $("typing-line");
+  var syncBox = $("stay-in-sync");
+  var driverControls = $("driver-controls");
+  var playButton = $("play-button");
+  var seekSlider = $("seek-slider");
+  var rateSelect = $("rate-select");
+  var reactionLayer = $("reaction-layer");
+  var reactionForm = $("reaction-form");
+
+  var role = data.role;
+  var hostId = data.host_id;
+  var queueItems = data.queue || [];
+  var members = {};
+  var drifts = {};
+  var joined = false;
+  var over = false;
+  var notice = null;
+  var noticeUntil = 0;
+  var muted = false;
+  var volume = 1;
+  var sliderHeld = false;
+  var mediaUrl = data.state.media_url;
+
+  var socket = window.io();
+  var clock = new window.TandemSync.Clock();
+  var engine = new window.TandemSync.Engine({
+    clock: clock,
+    partyId: partyId,
+    emit: function (name, payload, done) { call(name, payload, done); },
+    onBlocked: function () { overlay.hidden = false; },
+    onUnblocked: function () { overlay.hidden = true; },
+    onCommandError: function (message) { say(message); }
+  });
+  var player = null;
+
+  // -- small helpers ----------------------------------------------------------------------
+  function isDriver() { return DRIVERS.indexOf(role) !== -1; }
+
+  /* Emit with an acknowledgement; no answer in time counts as an error. */
+  function call(name, payload, done) {
+    socket.timeout(ACK_TIMEOUT_MS).emit(name, payload, function (error, ack) {
+      if (!done) { return; }
+      if (error) { done({ ok: false, error: { code: "timeout", message: "No answer from the server; try again." } }); return; }
+      done(ack || { ok: false, error: { code: "internal_error", message: "No answer." } });
+    });
+  }
+
+  function clockText(seconds) {
+    var whole = Math.max(0, Math.floor(seconds || 0));
+    var h = Math.floor(whole / 3600);
+    var m = Math.floor((whole % 3600) / 60);
+    var s = whole % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+  }
+
+  function nameOf(user) { return user ? (user.display_name || user.username) : "Someone"; }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  /* A short message in the status line, for a few seconds. */
+  function say(text) {
+    notice = text;
+    noticeUntil = Date.now() + 5000;
+    renderStatus();
+  }
+
+  function position() {
+    if (player && player.isReady()) { return player.currentTime(); }
+    return engine.expected();
+  }
+
+  function videoTime() {
+    var t = position();
+    return isFinite(t) && t >= 0 ? Math.round(t * 10) / 10 : null;
+  }
+
+  // -- the player -------------------------------------------------------------------------
+  function makePlayer(url, fresh) {
+    if (player) { engine.setPlayer(null); player.destroy(); player = null; }
+    if (fresh) { box.textContent = ""; }
+    mediaUrl = url;
+    player = window.TandemPlayers.create(box, url, {
+      controls: isDriver(),
+      onError: function (error) { say(error.message); }
+    });
+    player.onEnded(function () { ended(); });
+    player.onBuffering(function () { renderStatus(); });
+    player.onReady(function () {
+      player.setMuted(muted);
+      player.setVolume(volume);
+      updateClock();
+    });
+    engine.setPlayer(player);
+    overlay.hidden = true;
+  }
+
+  var nextAskedAt = null;
+  /* The video ended. If something is queued, the host moves the party on; co-hosts do
+     it a little later if the host has not. */
+  function ended() {
+    if (!isDriver() || over) { return; }
+    var hasNext = queueItems.some(function (item) { return item.status === "queued"; });
+    if (!hasNext || !engine.state) { return; }
+    var version = engine.state.version;
+    if (nextAskedAt === version) { return; }
+    var ask = function () {
+      if (over || !engine.state || engine.state.version !== version || nextAskedAt === version) { return; }
+      nextAskedAt = version;
+      call("party:next", { party_id: partyId }, function (ack) {
+        if (!ack.ok && ack.error.code !== "queue_empty") { say(ack.error.message); }
+      });
+    };
+    if (role === "host") { ask(); } else { window.setTimeout(ask, 3000); }
+  }
+
+  function applyState(state, strict) {
+    if (!state || state.party_id !== partyId) { return; }
+    if (strict && engine.serverState && state.version <= engine.serverState.version) { return; }
+    if (state.host_id && state.host_id !== hostId) { hostChanged(state.host_id); }
+    if (state.media_url && state.media_url !== mediaUrl) { makePlayer(state.media_url, true); }
+    engine.setState(state);
+    renderControls();
+  }
+
+  // -- status line, clock, controls -------------------------------------------------------
+  function renderStatus() {
+    if (!statusLine || over) { return; }
+    var text;
+    if (notice && Date.now() < noticeUntil) {
+      text = notice;
+    } else if (!socket.connected) {
+      text = "Reconnecting…";
+    } else if (!joined) {
+      text = "Joining…";
+    } else if (!engine.syncOn) {
+      text = "Sync is off: you are watching on your own.";
+    } else if (engine.blocked) {
+      text = "Your browser waits for a click to start the video.";
+    } else if (!player || !player.isReady()) {
+      text = "Loading the video…";
+    } else if (player.buffering()) {
+      text = "Buffering…";
+    } else if (!engine.state || !engine.state.playing) {
+      text = "Paused";
+    } else {
+      var off = player.currentTime() - engine.expected();
+      text = Math.abs(off) <= 0.25 ? "In sync" : "Catching up (" + Math.abs(off).toFixed(1) + " s " + (off > 0 ? "ahead" : "behind") + ")…";
+    }
+    if (statusLine.textContent !== text) { statusLine.textContent = text; }
+  }
+
+  function updateClock() {
+    var t = position();
+    var end = player && player.isReady() ? player.duration() : 0;
+    if (clockLine) { clockLine.textContent = clockText(t) + (end ? " / " + clockText(end) : ""); }
+    if (seekSlider && !sliderHeld) {
+      if (end && Number(seekSlider.max) !== Math.floor(end)) { seekSlider.max = String(Math.floor(end)); }
+      seekSlider.value = String(Math.min(t, end || t));
+    }
+  }
+
+  function renderControls() {
+    if (driverControls) { driverControls.hidden = over || !isDriver(); }
+    if (playButton && engine.state) { playButton.textContent = engine.state.playing ? "Pause" : "Play"; }
+    if (rateSelect && engine.state && document.activeElement !== rateSelect) {
+      rateSelect.value = String(engine.state.rate);
+      if (rateSelect.value !== String(engine.state.rate)) { rateSelect.selectedIndex = -1; }
+    }
+    document.querySelectorAll("[data-host-only]").forEach(function (node) {
+      node.hidden = over || role !== "host";
+    });
+  }
+
+  function setRole(next) {
+    var was = role;
+    role = next;
+    engine.setDriver(isDriver());
+    if (player) { player.setUserControls(isDriver() || !engine.syncOn); }
+    renderControls();
+    if (was !== next) {
+      refresh("party-people");
+      refresh("party-queue");
+      if (next === "host") { say("You are the host now."); }
+      else if (next === "co-host") { say("You are a co-host now: you can drive playback."); }
+      else if (was && DRIVERS.indexOf(was) !== -1) { say("You are a viewer now."); }
+    }
+  }
+
+  function hostChanged(newHost) {
+    hostId = newHost;
+    var who = members[newHost];
+    var link = $("party-host");
+    if (who && link) { link.textContent = nameOf(who); link.href = "/u/" + encodeURIComponent(who.username); }
+    if (newHost === me.id) { setRole("host"); }
+    else if (role === "host") { setRole("viewer"); }
+    systemLine((who ? nameOf(who) : "Someone") + " is the host now.");
+    refresh("party-people");
+  }
+
+  function finish(text) {
+    over = true;
+    joined = false;
+    engine.stop();
+    if (player) { try { player.pause(); } catch (e) { /* gone */ } }
+    overlay.hidden = true;
+    if (banner) { banner.textContent = text; banner.hidden = false; }
+    if (statusLine) { statusLine.textContent = text; }
+    renderControls();
+    [chatForm, reactionForm].forEach(function (form) {
+      if (!form) { return; }
+      form.querySelectorAll("input, button").forEach(function (node) { node.disabled = true; });
+    });
+    var bar = $("player-bar");
+    if (bar) { bar.hidden = true; }
+  }
+
+  // -- panels: the server renders them; we ask for a fresh copy ---------------------------
+  var refreshTimers = {};
+  function refresh(id) {
+    if (over || !window.htmx) { return; }
+    window.clearTimeout(refreshTimers[id]);
+    refreshTimers[id] = window.setTimeout(function () {
+      var panel = $(id);
+      if (panel && panel.getAttribute("hx-get")) { window.htmx.trigger(panel, "party-refresh"); }
+    }, 250);
+  }
+
+  function setCount(count) {
+    if (typeof count !== "number") { return; }
+    document.querySelectorAll("#party-count, .party-count").forEach(function (node) {
+      node.textContent = String(count);
+    });
+  }
+
+  function driftText(report) {
+    if (report.buffering) { return "buffering"; }
+    if (!report.playing && engine.state && engine.state.playing) { return "not playing"; }
+    var d = report.drift;
+    if (Math.abs(d) <= 0.25) { return "in sync"; }
+    return Math.abs(d).toFixed(1) + " s " + (d > 0 ? "ahead" : "behind");
+  }
+
+  function renderDrifts() {
+    document.querySelectorAll("[data-drift-user]").forEach(function (node) {
+      var report = drifts[node.getAttribute("data-drift-user")];
+      if (!report) { return; }
+      node.textContent = driftText(report);
+      node.classList.toggle("drift-off", report.buffering || Math.abs(report.drift) > 1);
+    });
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function () { renderDrifts(); });
+
+  // -- chat ---------------------------------------------------------------------------------
+  function messageNode(m) {
+    var mine = m.sender && m.sender.id === me.id;
+    var item = el("li", "chat-message" + (mine ? " chat-mine" : ""));
+    item.id = "chat-message-" + m.id;
+    item.setAttribute("data-message-id", String(m.id));
+    var meta = el("p", "chat-meta");
+    var sender;
+    if (m.sender) {
+      sender = el("a", "chat-sender", nameOf(m.sender));
+      sender.href = "/u/" + encodeURIComponent(m.sender.username);
+    } else {
+      sender = el("span", "chat-sender", "Deleted account");
+    }
+    meta.appendChild(sender);
+    if (typeof m.video_time === "number") {
+      var jump = el("button", "chat-time", clockText(m.video_time));
+      jump.type = "button";
+      jump.setAttribute("data-seek", String(m.video_time));
+      jump.title = "Go to " + clockText(m.video_time) + " in the video";
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(jump);
+    }
+    var when = el("time", null, "just now");
+    when.setAttribute("datetime", m.created_at || "");
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(when);
+    item.appendChild(meta);
+    item.appendChild(el("p", "chat-body", m.body));
+    return item;
+  }
+
+  function addMessage(m) {
+    if (!chatList || !data.live_chat || !m || m.party_id !== partyId) { return; }
+    if ($("chat-message-" + m.id)) { return; }
+    var empty = $("chat-empty");
+    if (empty) { empty.remove(); }
+    chatList.appendChild(messageNode(m));
+  }
+
+  function systemLine(text) {
+    if (!chatList || !data.live_chat) { return; }
+    var empty = $("chat-empty");
+    if (empty) { empty.remove(); }
+    chatList.appendChild(el("li", "chat-system", text));
+  }
+
+  function showChatError(text) {
+    if (!chatError) { return; }
+    chatError.textContent = text || "";
+    chatError.hidden = !text;
+    if (chatInput) {
+      if (text) { chatInput.setAttribute("aria-invalid", "true"); } else { chatInput.removeAttribute("aria-invalid"); }
+    }
+  }
+
+  var typingSentAt = 0;
+  function sendTyping(typing) {
+    if (!joined || over) { return; }
+    typingSentAt = typing ? Date.now() : 0;
+    call("party:typing", { party_id: partyId, typing: typing }, null);
+  }
+
+  if (chatForm) {
+    chatForm.addEventListener("submit", function (event) {
+      var t = videoTime();
+      if (chatVideoTime) { chatVideoTime.value = t === null ? "" : String(t); }
+      if (!socket.connected || !joined) { return; } // the plain form post carries it
+      event.preventDefault();
+      var body = chatInput.value;
+      if (!body.trim()) { showChatError("Write something first."); return; }
+      var payload = { party_id: partyId, body: body, client_id: newClientId() };
+      if (t !== null) { payload.video_time = t; }
+      var button = chatForm.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      call("party:message", payload, function (ack) {
+        if (button) { button.disabled = false; }
+        if (ack.ok) {
+          if (chatInput.value === body) { chatInput.value = ""; }
+          showChatError("");
+          addMessage(ack.message);
+        } else {
+          showChatError(ack.error.message);
+        }
+      });
+      if (typingSentAt) { sendTyping(false); }
+    });
+  }
+  if (chatInput) {
+    chatInput.addEventListener("input", function () {
+      if (chatInput.value && Date.now() - typingSentAt > 2000) { sendTyping(true); }
+    });
+  }
+
+  var typers = {};
+  function renderTyping() {
+    if (!typingLine) { return; }
+    var names = Object.keys(typers).map(function (id) { return typers[id].name; });
+    var text = "";
+    if (names.length === 1) { text = names[0] + " is typing…"; }
+    else if (names.length === 2) { text = names[0] + " and " + names[1] + " are typing…"; }
+    else if (names.length > 2) { text = "Several people are typing…"; }
+    typingLine.textContent = text;
+  }
+
+  function typing(event) {
+    if (!event.user || event.user.id === me.id) { return; }
+    var id = String(event.user.id);
+    if (typers[id]) { window.clearTimeout(typers[id].timer); delete typers[id]; }
+    if (event.typing) {
+      typers[id] = {
+        name: nameOf(event.user),
+        timer: window.setTimeout(function () { delete typers[id]; renderTyping(); }, 4000)
+      };
+    }
+    renderTyping();
+  }
+
+  /* A chat timestamp: in sync, a driver moves the party there; a viewer steps out of sync
+     first (and is told so); out of sync, only your own player moves. */
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest(".chat-time") : null;
+    if (!target || over) { return; }
+    var seconds = parseFloat(target.getAttribute("data-seek"));
+    if (!isFinite(seconds) || !player) { return; }
+    if (engine.syncOn && isDriver()) {
+      engine.command("seek", { position: seconds });
+      say("Everyone goes to " + clockText(seconds) + ".");
+      return;
+    }
+    if (engine.syncOn) {
+      setSync(false);
+      say("Sync is off: you went to " + clockText(seconds) + " on your own. Tick “Stay in sync” to rejoin the party.");
+    }
+    if (player.isReady()) { player.seek(seconds); }
+  });
+
+  // -- reactions ------------------------------------------------------------------------------
+  var lane = 0;
+  function floatReaction(event) {
+    if (!reactionLayer) { return; }
+    while (reactionLayer.childElementCount >= 30) { reactionLayer.firstElementChild.remove(); }
+    var node = el("span", "reaction-float lane-" + (lane++ % 6));
+    node.appendChild(el("span", "reaction-emoji", event.emoji));
+    node.appendChild(el("span", "reaction-name", nameOf(event.user)));
+    var gone = function () { if (node.parentNode) { node.remove(); } };
+    node.addEventListener("animationend", gone);
+    window.setTimeout(gone, 3600);
+    reactionLayer.appendChild(node);
+  }
+
+  if (reactionForm) {
+    reactionForm.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button[name=emoji]") : null;
+      if (!button || !socket.connected || !joined) { return; } // the plain form post
+      event.preventDefault();
+      var payload = { party_id: partyId, emoji: button.value };
+      var t = videoTime();
+      if (t !== null) { payload.video_time = t; }
+      call("party:reaction", payload, function (ack) {
+        if (!ack.ok) { say(ack.error.message); }
+      });
+    });
+  }
+
+  // -- controls -----------------------------------------------------------------------------
+  function setSync(on) {
+    if (syncBox) { syncBox.checked = on; }
+    engine.setSync(on);
+    if (player) { player.setUserControls(isDriver() || !on); }
+    if (on) { overlay.hidden = !engine.blocked; }
+    renderStatus();
+  }
+
+  if (syncBox) {
+    syncBox.addEventListener("change", function () {
+      setSync(syncBox.checked);
+      if (syncBox.checked) { say("Back in sync with the party."); }
+    });
+  }
+
+  if (playButton) {
+    playButton.addEventListener("click", function () {
+      if (!engine.state) { return; }
+      if (engine.state.playing) {
+        engine.command("pause", { position: position() });
+      } else {
+        // The engine starts the player right inside this click, which browsers that
+        // want a gesture for playback accept.
+        if (engine.blocked) { engine.unblock(); }
+        engine.command("play", { position: engine.expected() });
+      }
+      renderControls();
+    });
+  }
+
+  document.querySelectorAll("[data-skip]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var step = parseFloat(button.getAttribute("data-skip"));
+      var end = player && player.isReady() ? player.duration() : 0;
+      var target = Math.max(0, engine.expected() + step);
+      if (end) { target = Math.min(target, end); }
+      engine.command("seek", { position: target });
+    });
+  });
+
+  if (seekSlider) {
+    seekSlider.addEventListener("input", function () { sliderHeld = true; });
+    seekSlider.addEventListener("change", function () {
+      sliderHeld = false;
+      engine.command("seek", { position: parseFloat(seekSlider.value) || 0 });
+    });
+  }
+
+  if (rateSelect) {
+    rateSelect.addEventListener("change", function () {
+      var rate = parseFloat(rateSelect.value);
+      if (isFinite(rate)) { engine.command("rate", { rate: rate }); }
+    });
+  }
+
+  var nextButton = $("next-button");
+  if (nextButton) {
+    nextButton.addEventListener("click", function () {
+      call("party:next", { party_id: partyId }, function (ack) {
+        if (!ack.ok) { say(ack.error.message); }
+      });
+    });
+  }
+
+  var muteButton = $("mute-button");
+  if (muteButton) {
+    muteButton.addEventListener("click", function () {
+      muted = !muted;
+      if (player) { player.setMuted(muted); }
+      muteButton.textContent = muted ? "Unmute" : "Mute";
+      muteButton.setAttribute("aria-pressed", muted ? "true" : "false");
+    });
+  }
+  var volumeInput = $("volume");
+  if (volumeInput) {
+    volumeInput.addEventListener("input", function () {
+      volume = parseFloat(volumeInput.value);
+      if (player && isFinite(volume)) { player.setVolume(volume); }
+    });
+  }
+  var fullscreenButton = $("fullscreen-button");
+  if (fullscreenButton) {
+    if (!frame.requestFullscreen) { fullscreenButton.hidden = true; }
+    fullscreenButton.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen(); } else { frame.requestFullscreen(); }
+    });
+  }
+
+  $("autoplay-button").addEventListener("click", function () {
+    if (!engine.syncOn) { setSync(true); }
+    engine.unblock();
+  });
+
+  var copyButton = $("copy-invite");
+  var inviteInput = $("invite-link");
+  if (copyButton && inviteInput && navigator.clipboard) {
+    copyButton.hidden = false;
+    copyButton.addEventListener("click", function () {
+      navigator.clipboard.writeText(inviteInput.value).then(function () {
+        copyButton.textContent = "Copied";
+        window.setTimeout(function () { copyButton.textContent = "Copy"; }, 2000);
+      }, function () { inviteInput.select(); });
+    });
+  }
+
+  // -- the socket -----------------------------------------------------------------------------
+  function join() {
+    call("party:join", { party_id: partyId }, function (ack) {
+      if (!ack.ok) {
+        var code = ack.error.code;
+        if (code === "ended") { finish("This party has ended."); }
+        else if (code === "removed") { finish("You were removed from this party."); }
+        else if (code === "pending") { finish("Your request to join is waiting for the host."); }
+        else { say(ack.error.message); window.setTimeout(function () { if (socket.connected && !joined && !over) { join(); } }, 3000); }
+        return;
+      }
+      joined = true;
+      (ack.members || []).forEach(function (member) { members[member.user.id] = member.user; });
+      setCount((ack.members || []).length);
+      if (ack.role && ack.role !== role) { setRole(ack.role); }
+      applyState(ack.state, false);
+      if (ack.party && ack.party.status === "ended") { finish("This party has ended."); }
+      renderStatus();
+    });
+  }
+
+  function calibrate() {
+    clock.calibrate(function (done) {
+      call("time:ping", {}, function (ack) { done(ack.ok ? ack.server_time : null); });
+    }, 5, function () { engine.tick(); });
+  }
+
+  socket.on("connect", function () {
+    if (over) { return; }
+    calibrate();
+    join();
+    renderStatus();
+  });
+  socket.on("disconnect", function () { joined = false; renderStatus(); });
+
+  socket.on("party:state", function (state) { applyState(state, false); });
+  socket.on("party:message", function (m) { addMessage(m); });
+  socket.on("party:typing", function (event) { if (event.party_id === partyId) { typing(event); } });
+  socket.on("party:reaction", function (event) { if (event.party_id === partyId) { floatReaction(event); } });
+
+  socket.on("party:member_joined", function (event) {
+    if (event.party_id !== partyId) { return; }
+    members[event.user.id] = event.user;
+    setCount(event.count);
+    if (event.user.id !== me.id) { systemLine(nameOf(event.user) + " joined."); }
+    refresh("party-people");
+  });
+  socket.on("party:member_left", function (event) {
+    if (event.party_id !== partyId) { return; }
+    if (event.user.id === me.id) {
+      if (event.reason === "removed") { finish("You were removed from this party."); }
+      else { finish("You left this party."); }
+      return;
+    }
+    setCount(event.count);
+    systemLine(nameOf(event.user) + (event.reason === "removed" ? " was removed." : " left."));
+    refresh("party-people");
+  });
+  socket.on("party:member_updated", function (event) {
+    if (event.party_id !== partyId) { return; }
+    members[event.user.id] = event.user;
+    if (event.user.id === me.id) { setRole(event.role); }
+    refresh("party-people");
+  });
+  socket.on("party:member_count", function (event) {
+    if (event.party_id === partyId) { setCount(event.count); }
+  });
+  socket.on("party:member_requested", function (event) {
+    if (event.party_id !== partyId) { return; }
+    say(nameOf(event.user) + " asks to join.");
+    refresh("party-people");
+  });
+  socket.on("party:host_changed", function (event) {
+    if (event.party_id === partyId && event.host_id !== hostId) { hostChanged(event.host_id); }
+  });
+  socket.on("party:ended", function (event) {
+    if (event.party_id === partyId) { finish("This party has ended."); }
+  });
+  socket.on("party:queue", function (event) {
+    if (event.party_id !== partyId) { return; }
+    queueItems = event.items || [];
+    refresh("party-queue");
+  });
+  socket.on("party:drift", function (event) {
+    if (event.party_id !== partyId) { return; }
+    drifts[String(event.user_id)] = event;
+    renderDrifts();
+  });
+
+  // -- timers ---------------------------------------------------------------------------------
+  window.setInterval(function () {
+    if (!joined || over || !player || !player.isReady()) { return; }
+    var at = Math.max(0, player.currentTime());
+    call("party:heartbeat", {
+      party_id: partyId,
+      position: at,
+      playing: !player.paused(),
+      buffering: !!player.buffering()
+    }, function (ack) {
+      if (ack.ok && ack.state) { applyState(ack.state, true); }
+    });
+  }, HEARTBEAT_MS);
+
+  window.setInterval(function () { if (socket.connected && !over) { calibrate(); } }, RECALIBRATE_MS);
+  window.setInterval(function () { if (!over) { updateClock(); renderStatus(); renderControls(); } }, 500);
+
+  // -- start ----------------------------------------------------------------------------------
+  var bar = $("player-bar");
+  if (bar) { bar.hidden = false; }
+  makePlayer(mediaUrl, false);
+  engine.setDriver(isDriver());
+  engine.setState(data.state);
+  engine.start();
+  renderControls();
+
+  window.TandemParty = {
+    get player() { return player; },
+    engine: engine,
+    clock: clock,
+    socket: socket,
+    offset: function () { return clock.offset; },
+    expected: function () { return engine.expected(); },
+    serverNow: function () { return clock.now(); },
+    state: function () { return engine.state; },
+    role: function () { return role; },
+    synced: function () { return engine.syncOn; }
+  };
+})();
