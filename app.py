@@ -22,6 +22,7 @@ from blueprints import (
     health,
     main,
     notifications,
+    parties,
     settings,
     social,
 )
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(conversations.bp)
+    app.register_blueprint(parties.bp)
 
 
 def register_cli(app: Flask) -> None:

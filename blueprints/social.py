@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 from blueprints.limits import per_user
-from services import accounts, profiles, social
+from services import accounts, parties, profiles, social
 from services.relations import has_blocked, is_following
 
 bp = Blueprint("social", __name__)
@@ -40,6 +40,7 @@ def profile(username: str):
         counts=social.counts(user.id),
         presence=profiles.visible_presence(current_user.id, user),
         relation=relation(current_user.id, user.id),
+        hosted_parties=[parties.to_dict(party, current_user) for party in parties.hosted_by(user)],
     )
 
 
