@@ -576,7 +576,12 @@
         if (code === "ended") { finish("This party has ended."); }
         else if (code === "removed") { finish("You were removed from this party."); }
         else if (code === "pending") { finish("Your request to join is waiting for the host."); }
-        else { say(ack.error.message); window.setTimeout(function () { if (socket.connected && !joined && !over) { join(); } }, 3000); }
+        else if (["timeout", "rate_limited", "internal_error"].indexOf(code) === -1) { finish(ack.error.message); }
+        else {
+          // Passing trouble: try again in a moment.
+          say(ack.error.message);
+          window.setTimeout(function () { if (socket.connected && !joined && !over) { join(); } }, 3000);
+        }
         return;
       }
       joined = true;

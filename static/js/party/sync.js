@@ -278,13 +278,11 @@
       this.last = { ms: ms, local: local, playing: !paused, rate: player.rate() };
       if (!this.syncOn) { return; }
 
-      if (state.playing && this.atEnd(exp)) {
-        // The party is past the end of this video: let it end (or stay ended).
-        if (player.ended() || paused) { return; }
-      }
       if (state.playing) {
         if (paused) {
-          if (!this.blocked && !this.playPending && !player.ended()) {
+          // Past the end of this video the party waits for the next one: stay ended.
+          if (this.atEnd(exp)) { return; }
+          if (!this.blocked && !this.playPending) {
             if (Math.abs(local - exp) > PAUSED_TOLERANCE) { this._seek(exp); }
             player.setRate(rate);
             this._play();
