@@ -296,6 +296,17 @@ def test_chat_timestamps_reactions_and_the_end(browser: Browser, shared_server, 
     expect(floating).to_have_count(1)
     expect(floating).to_have_count(0, timeout=6_000)
 
+    # Made a co-host, the viewer gets the controls at once and drives the party.
+    viewer_name = viewer.locator(".nav-user").inner_text().lstrip("@")
+    host.get_by_role("button", name=f"Make co-host {viewer_name}").click()
+    expect(host.locator("#party-people .panel-note")).to_have_text(
+        f"{viewer_name} is a co-host now."
+    )
+    expect(viewer.locator("#driver-controls")).to_be_visible()
+    expect(viewer.locator("#party-people")).to_contain_text("Co-host")
+    viewer.get_by_role("button", name="Play", exact=True).click()
+    host.wait_for_function("() => !document.getElementById('party-video').paused")
+
     # The host ends it; the viewer's page says so.
     host.get_by_role("button", name="End the party").click()
     expect(host.locator("#party-banner")).to_have_text("This party has ended.")
@@ -386,3 +397,34 @@ def test_party_page_fits_a_phone(browser: Browser, shared_server, media_url):
     wait_ready(page)
     screenshot(page, "phone-party")
     context.close()
+
+
+def test_the_next_queued_video_follows_the_end(browser: Browser, shared_server, media_url):
+    base = shared_server.url
+    host_context, viewer_context, host, viewer = new_pair(browser, base, media_url, "Double bill")
+    for page in (host, viewer):
+        wait_ready(page)
+    second = media_url + "?part=2"
+    host.get_by_label("Video link").fill(second)
+    host.get_by_label("Title", exact=True).fill("Part two")
+    host.get_by_role("button", name="Add to the queue").click()
+    expect(host.locator("#party-queue")).to_contain_text("Part two")
+    expect(viewer.locator("#party-queue")).to_contain_text("Part two")  # refreshed live
+    host.locator("#seek-slider").fill(str(CLIP_SECONDS - 3))
+    host.get_by_role("button", name="Play", exact=True).click()
+    # The host's page moves the party on when the video ends; everyone loads the next one.
+    for page in (host, viewer):
+        page.wait_for_function(
+            "(url) => document.getElementById('party-video').getAttribute('src') === url",
+            arg=second,
+            timeout=15_000,
+        )
+    expect(host.locator("#party-queue")).to_contain_text("Nothing queued.")
+    viewer.wait_for_function("() => document.getElementById('party-video').currentTime > 1")
+    viewer.wait_for_timeout(1_500)
+    worst = max(abs(s) for s in skews(host, viewer, samples=3))
+    print(f"\nsecond video: the viewer is {worst:.3f} s off the host")
+    assert worst <= SKEW_LIMIT
+    assert host.evaluate("document.getElementById('party-video').currentTime") < 10
+    host_context.close()
+    viewer_context.close()

@@ -404,6 +404,9 @@ def test_party_page_data_and_controls_by_role(logged_in_client, ben, ben_client)
     assert f'src="{VIDEO}"' in host_video
     assert host_video.endswith(" controls>")
     assert "controls" not in viewer_video
+    for html in (host_html, viewer_html):
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert sorted({i for i in ids if ids.count(i) > 1}) == []
     assert '"role": "host"' in host_html
     assert '"role": "viewer"' in viewer_html
     # Role toggles and removal are the host's; the viewer sees none.
