@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 import cli
 from blueprints import (
+    admin,
     auth,
     conversations,
     fragments,  # noqa: F401  (registers the live HTML fragments)
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(conversations.bp)
     app.register_blueprint(parties.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_cli(app: Flask) -> None:
