@@ -8,7 +8,7 @@ from models.conversation import Conversation, Kind, Message
 from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, messages
+from services import conversations, messages, moderation
 from services.conversation_access import Access
 from services.errors import ServiceError
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
@@ -43,6 +43,17 @@ def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
 
 def _badge(count: int) -> str:
     return render_fragment("partials/notification_badge.html", count=count)
+
+
+@fragment(moderation.REPORTS_CHANGED)
+def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Staff see the open-reports count in their navigation and on the overview."""
+    viewer = db.session.get(User, viewer_id)
+    if viewer is None or not viewer.is_moderator:
+        return []
+    count = int(envelope.data["open_count"])
+    badge = render_fragment("admin/_reports_badge.html", count=count)
+    return [("reports-count", badge), ("reports-open", str(count))]
 
 
 # -- conversations: the open conversation page listens for its own names ----------------
