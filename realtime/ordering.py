@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gevent.lock import RLock
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -24,7 +24,9 @@ ADVISORY_LOCK_KEY = 7_201_126_001
 class OrderingLock:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._local = RLock()
+        # threading's lock is gevent's once the server has monkey-patched, and a real
+        # thread lock in scripts and tests that use native threads.
+        self._local = threading.RLock()
         self._depth = 0
         self._lock_file = _sqlite_lock_file(engine)
 

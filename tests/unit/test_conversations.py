@@ -40,7 +40,7 @@ def test_direct_conversation_is_one_per_pair(app, cast):
 
 
 def test_simultaneous_direct_creates_give_one(app, cast, tmp_path):
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=20)
     results, errors = [], []
 
     def create(actor_id: int, other: str) -> None:
@@ -63,7 +63,8 @@ def test_simultaneous_direct_creates_give_one(app, cast, tmp_path):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a racing request never finished"
     assert errors == []
     assert len(set(results)) == 1
     assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1

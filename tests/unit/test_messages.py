@@ -57,7 +57,7 @@ def test_same_client_id_stores_one_message(app, trio, group):
 
 
 def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=20)
     ids, errors = [], []
 
     def send() -> None:
@@ -77,7 +77,8 @@ def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a racing request never finished"
     assert errors == []
     assert len(set(ids)) == 1
     assert count_messages(group.id) == 1
