@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from models.clock import iso, utcnow
-from models.conversation import Kind, Message
+from models.conversation import Conversation, Kind, Message
 from models.moderation import AuditEntry, Report
 from models.party import Party
 from models.user import ApiToken, Role, User
@@ -179,26 +179,29 @@ def report_dict(entry: Report) -> dict:
 
 def resolve(actor: User, report_id: object, action: object, note: object = "") -> Report:
     """Decide a report: dismiss it, warn, remove the subject, or ban who is responsible.
-    The reporter is told it was handled."""
+    The reporter is told it was handled.
+
+    The report is claimed first (open -> resolved in one conditional update), so two
+    moderators deciding at once act once; if the action fails, the claim is undone."""
     require_staff(actor)
     if action not in RESOLUTIONS:
         raise ValidationError(f"'action' is one of {', '.join(RESOLUTIONS)}.", field="action")
     entry = db.session.get(Report, report_id) if isinstance(report_id, int) else None
     if entry is None:
         raise NotFound("No such report.")
-    if entry.status == "resolved":
-        raise ValidationError("That report is already resolved.", field="report")
     text = _reason(note, "note", required=False)
     culprit = _responsible(entry)
-    if action == "warn" and culprit is not None:
-        warn(actor, culprit.username, text or "Please keep to the community rules.")
-    elif action == "remove":
-        _remove_subject(actor, entry, text)
-    elif action == "ban" and culprit is not None:
-        ban(actor, culprit.username, text or f"Report {entry.id}")
-    entry.status, entry.action, entry.note = "resolved", action, text
-    entry.resolved_by, entry.resolved_at = actor.id, utcnow()
-    db.session.commit()
+    if action in ("warn", "ban") and culprit is None:
+        raise ValidationError(f"There is nobody left to {action}.", field="action")
+    if action == "remove" and entry.subject_type == "user":
+        raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
+    _claim(entry, actor, action, text)
+    try:
+        _act(actor, entry, action, culprit, text)
+    except Exception:
+        db.session.rollback()
+        _unclaim(entry)
+        raise
     audit(actor, "resolve_report", "report", entry.id, text, decision=action)
     if entry.reporter_id:
         notifications.notify(
@@ -215,6 +218,43 @@ def resolve(actor: User, report_id: object, action: object, note: object = "") -
     return entry
 
 
+def _claim(entry: Report, actor: User, action: str, note: str) -> None:
+    claimed = db.session.execute(
+        update(Report)
+        .where(Report.id == entry.id, Report.status == "open")
+        .values(
+            status="resolved",
+            action=action,
+            note=note,
+            resolved_by=actor.id,
+            resolved_at=utcnow(),
+        )
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        raise ValidationError("That report is already resolved.", field="report")
+    db.session.refresh(entry)
+
+
+def _unclaim(entry: Report) -> None:
+    db.session.execute(
+        update(Report)
+        .where(Report.id == entry.id)
+        .values(status="open", action=None, note="", resolved_by=None, resolved_at=None)
+    )
+    db.session.commit()
+    db.session.refresh(entry)
+
+
+def _act(actor: User, entry: Report, action: str, culprit: User | None, text: str) -> None:
+    if action == "warn" and culprit is not None:
+        warn(actor, culprit.username, text or "Please keep to the community rules.")
+    elif action == "remove":
+        _remove_subject(actor, entry, text)
+    elif action == "ban" and culprit is not None:
+        ban(actor, culprit.username, text or f"Report {entry.id}")
+
+
 def _responsible(entry: Report) -> User | None:
     if entry.subject_type == "user":
         return db.session.get(User, entry.subject_id)
@@ -224,9 +264,10 @@ def _responsible(entry: Report) -> User | None:
     if entry.subject_type == "party":
         party = db.session.get(Party, entry.subject_id)
         return party.host if party else None
-    conversation = conversation_access.live(entry.subject_id)
-    owner = db.session.get(User, conversation.created_by) if conversation.created_by else None
-    return owner
+    room = db.session.get(Conversation, entry.subject_id)
+    if room is None or room.created_by is None:
+        return None
+    return db.session.get(User, room.created_by)
 
 
 def _remove_subject(actor: User, entry: Report, reason: str) -> None:
@@ -288,7 +329,10 @@ def ban(actor: User, username: str, reason: object, expires_at: object = None) -
 
 
 def unban(actor: User, username: str) -> User:
+    """Lift a ban; unbanning someone who is not banned changes nothing and is not logged."""
     target = _target(actor, username)
+    if target.banned_at is None:
+        return target
     target.banned_at = target.banned_until = None
     target.ban_reason = ""
     db.session.commit()
@@ -354,6 +398,8 @@ def end_party(actor: User, party_id: object, reason: object = "") -> None:
 
 def close_room(actor: User, conversation_id: object, reason: object = "") -> None:
     require_staff(actor)
+    if conversation_access.live(conversation_id).kind != Kind.ROOM:
+        raise NotFound("No such room.")
     conversation = conversations.close(actor, conversation_id)
     audit(actor, "close_room", "room", conversation.id, _reason(reason, required=False))
 
@@ -368,6 +414,10 @@ def set_role(actor: User, username: str, role: object) -> User:
     target = _target(actor, username)
     target.role = role
     db.session.commit()
+    if target.is_moderator:
+        bus.subscribe_user(target.id, STAFF_CHANNEL)
+    else:
+        bus.unsubscribe_user(target.id, STAFF_CHANNEL)
     audit(actor, "set_role", "user", target.id, role=role)
     return target
 

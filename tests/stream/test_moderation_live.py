@@ -1,0 +1,52 @@
+"""The moderators' live report count follows role changes without reconnecting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.support.clients import SocketClient, register
+from tests.support.processes import PROJECT_ROOT
+
+pytestmark = pytest.mark.server
+
+
+def make_admin(server, username: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "users", "set-role", username, "admin"],
+        env=server.env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def post(server, account, path: str, body: dict) -> dict:
+    response = requests.post(
+        server.url + "/api/v1" + path, json=body, headers=account.headers, timeout=10
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_promoted_people_hear_the_queue_and_demoted_ones_stop(shared_server):
+    admin, helper, reporter = (register(shared_server.url) for _ in range(3))
+    make_admin(shared_server, admin.username)
+    socket = SocketClient(shared_server.url).connect(auth={"token": helper.token})
+
+    post(shared_server, admin, f"/admin/users/{helper.username}/role", {"role": "moderator"})
+    report = {"subject_type": "user", "subject_id": admin.id, "reason": "testing the queue"}
+    post(shared_server, reporter, "/reports", report)
+    [count] = socket.received.wait_count("moderation:reports", 1)
+    assert count["open_count"] >= 1
+
+    post(shared_server, admin, f"/admin/users/{helper.username}/role", {"role": "user"})
+    post(shared_server, reporter, "/reports", report)
+    time.sleep(1.0)
+    assert len(socket.received.named("moderation:reports")) == 1
+    socket.close()

@@ -1,0 +1,97 @@
+"""Moderation rules: deciding reports once, about things that may be gone, and actions
+that only make sense on the right subject."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models.moderation import AuditEntry, Report
+from models.user import Role
+from services import accounts, conversations, moderation
+from services.errors import NotFound, ValidationError
+
+
+@pytest.fixture
+def people(user_factory):
+    return {
+        "mod": user_factory("moe", role=Role.MODERATOR),
+        "ann": user_factory("ann"),
+        "ben": user_factory("ben"),
+    }
+
+
+def audit_count(action: str) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+    )
+
+
+def test_a_report_about_a_room_that_was_closed_can_still_be_decided(people):
+    room = conversations.create_room(people["ann"], "Loud room")
+    report = moderation.report(people["ben"], "room", room.id, "spam")
+    conversations.delete(people["ann"], room.id)
+
+    decided = moderation.resolve(people["mod"], report.id, "warn", "keep it civil")
+
+    assert decided.status == "resolved"
+    assert decided.action == "warn"
+
+
+def test_a_failed_action_leaves_the_report_open(people):
+    room = conversations.create_room(people["ann"], "Gone soon")
+    report = moderation.report(people["ben"], "room", room.id, "spam")
+    conversations.delete(people["ann"], room.id)
+
+    with pytest.raises(NotFound):
+        moderation.resolve(people["mod"], report.id, "remove")
+
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).status == "open"
+    assert audit_count("resolve_report") == 0
+
+
+def test_warning_or_banning_nobody_is_refused(people):
+    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
+    db.session.delete(people["ann"])
+    db.session.commit()
+
+    for action in ("warn", "ban"):
+        with pytest.raises(ValidationError):
+            moderation.resolve(people["mod"], report.id, action)
+    assert db.session.get(Report, report.id).status == "open"
+
+
+def test_removing_a_user_is_refused_before_anything_happens(people):
+    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
+    with pytest.raises(ValidationError):
+        moderation.resolve(people["mod"], report.id, "remove")
+    assert db.session.get(Report, report.id).status == "open"
+
+
+def test_a_report_is_decided_once(people, user_factory):
+    other_mod = user_factory("mia", role=Role.MODERATOR)
+    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
+    moderation.resolve(people["mod"], report.id, "dismiss")
+    with pytest.raises(ValidationError):
+        moderation.resolve(other_mod, report.id, "ban")
+    assert accounts.get_by_username("ann").banned_at is None
+    assert audit_count("resolve_report") == 1
+
+
+def test_unbanning_someone_not_banned_is_not_logged(people):
+    moderation.unban(people["mod"], "ann")
+    assert audit_count("unban") == 0
+    moderation.ban(people["mod"], "ann", "spam")
+    moderation.unban(people["mod"], "ann")
+    assert audit_count("unban") == 1
+    assert accounts.get_by_username("ann").banned_at is None
+
+
+def test_close_room_is_for_rooms_only(people):
+    group = conversations.create_group(people["ann"], "Friends", ["ben"])
+    with pytest.raises(NotFound):
+        moderation.close_room(people["mod"], group.id)
+    db.session.refresh(group)
+    assert group.deleted_at is None
