@@ -67,7 +67,11 @@ def party_rate(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 @handler("party:next", limit="PARTY_CONTROL_RATE_LIMIT")
 def party_next(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    return {"state": playback.next_item(socket_actor(identity), payload.get("party_id"))}
+    return {
+        "state": playback.next_item(
+            socket_actor(identity), payload.get("party_id"), payload.get("version")
+        )
+    }
 
 
 @handler("party:heartbeat", limit="PARTY_HEARTBEAT_RATE_LIMIT")

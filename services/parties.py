@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select, update
@@ -209,7 +209,8 @@ def _schedule(value: object) -> datetime | None:
     now = utcnow()
     if not now < moment < now + timedelta(days=366):
         raise ValidationError("Schedule it within the next year.", field="scheduled_at")
-    return moment
+    # SQLite keeps no offset: store every time in UTC so it reads back the same moment.
+    return moment.astimezone(UTC)
 
 
 def create(actor: User, fields: dict) -> Party:

@@ -59,7 +59,8 @@ def find(party_id: object) -> Party:
     return party
 
 
-def _belongs(party: Party, participant: Participant | None, actor: User) -> bool:
+def belongs(party: Party, participant: Participant | None, actor: User) -> bool:
+    """The host, and people who are or were in the party."""
     if party.host_id == actor.id:
         return True
     return participant is not None and participant.status in (
@@ -69,10 +70,12 @@ def _belongs(party: Party, participant: Participant | None, actor: User) -> bool
 
 
 def visible(actor: User, party_id: object) -> PartyAccess:
-    """Public and friends-only parties can be looked at; private ones by their people."""
+    """Public and friends-only parties can be looked at; private ones by their people
+    and by those whose request to join waits for the host."""
     party = find(party_id)
     participant = participant_of(party.id, actor.id)
-    if party.visibility == "private" and not _belongs(party, participant, actor):
+    waiting = participant is not None and participant.status == ParticipantStatus.PENDING.value
+    if party.visibility == "private" and not (belongs(party, participant, actor) or waiting):
         raise NotFound("No such party.")
     return PartyAccess(party, participant)
 

@@ -14,7 +14,7 @@ from models.user import User
 from realtime.bus import bus
 from services import parties, party_access
 from services import typing as typing_indicator
-from services.errors import Forbidden, ValidationError
+from services.errors import Forbidden, NotFound, ValidationError
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -100,9 +100,16 @@ def _by_client_id(sender_id: int, client_id: str) -> PartyMessage | None:
 def history(
     actor: User, party_id: object, before: int | None = None, limit: int = 50
 ) -> list[PartyMessage]:
+    """Live chat is for people in the party; once it ended, a public party's chat is for
+    anyone and any other party's for the people who were in it."""
     access = party_access.visible(actor, party_id)
-    if not access.active and access.party.status != "ended":
+    party = access.party
+    if party.status != "ended":
         party_access.present(actor, party_id)
+    elif party.visibility != "public" and not party_access.belongs(
+        party, access.participant, actor
+    ):
+        raise NotFound("No such party.")
     if not 1 <= limit <= PAGE_MAX:
         raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(PartyMessage).where(PartyMessage.party_id == access.party.id)

@@ -46,16 +46,29 @@ def _position(value: object, *, required: bool) -> float | None:
 
 def _apply(access: PartyAccess, **changes: object) -> dict:
     """Write a new state with the next version, atomically, and tell everyone."""
-    party = access.party
+    _write(access.party, None, changes)
+    return _announce(access.party)
+
+
+def _write(party: Party, expected_version: int | None, changes: dict) -> bool:
+    """With `expected_version`, nothing is written unless the state is still that one."""
     if party.status == "upcoming":
         parties.begin(party)
-    db.session.execute(
-        update(Party)
-        .where(Party.id == party.id)
-        .values(**changes, at=time.time(), version=Party.version + 1)
-    )
-    db.session.commit()
+    statement = update(Party).where(Party.id == party.id)
+    if expected_version is not None:
+        statement = statement.where(Party.version == expected_version)
+    written = db.session.execute(
+        statement.values(**changes, at=time.time(), version=Party.version + 1)
+    ).rowcount
+    if written:
+        db.session.commit()
+    else:
+        db.session.rollback()
     db.session.refresh(party)
+    return bool(written)
+
+
+def _announce(party: Party) -> dict:
     data = parties.state(party)
     bus.publish(parties.channel(party.id), parties.PARTY_STATE, data)
     return data
@@ -95,10 +108,19 @@ def set_rate(actor: User, party_id: object, rate: object) -> dict:
     return _apply(access, position=_now_position(access.party), rate=float(rate))
 
 
-def next_item(actor: User, party_id: object) -> dict:
-    """Play the next queued item from its start."""
+def next_item(actor: User, party_id: object, version: object = None) -> dict:
+    """Play the next queued item from its start.
+
+    `version` is the state the asker saw end: when several drivers ask at the end of the
+    same item, or one asks twice, only the first advances the queue; the others get the
+    state as it is now."""
     access = party_access.driver(actor, party_id)
     party = access.party
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValidationError("'version' must be a whole number.", field="version")
+    expected = party.version if version is None else version
+    if expected != party.version:
+        return parties.state(party)
     item = db.session.scalar(
         select(QueueItem)
         .where(QueueItem.party_id == party.id, QueueItem.status == "queued")
@@ -109,9 +131,10 @@ def next_item(actor: User, party_id: object) -> dict:
         raise Conflict("The queue is empty.", code="queue_empty")
     item.status = "played"
     db.session.flush()
-    data = _apply(
-        access, media_url=item.media_url, position=0.0, playing=True, queue_item_id=item.id
-    )
+    changes = {"media_url": item.media_url, "position": 0.0, "playing": True}
+    if not _write(party, expected, {**changes, "queue_item_id": item.id}):
+        return parties.state(party)
+    data = _announce(party)
     party_queue.announce(party.id)
     return data
 

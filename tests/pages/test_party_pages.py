@@ -279,6 +279,14 @@ def test_join_by_link(logged_in_client, ben, ben_client):
     assert ">ben</a>" in people.group(0)
 
 
+def test_a_private_party_waiting_for_approval_shows_the_waiting_page(
+    logged_in_client, ben, ben_client
+):
+    party = new_party(logged_in_client.user, requires_approval=True, visibility="private")
+    assert post(ben_client, f"/join/{party.code}").status_code == 202
+    assert "Waiting for the host" in page(ben_client, f"/parties/{party.id}")
+
+
 def test_join_needing_approval_waits_for_the_host(logged_in_client, ben, ben_client):
     host = logged_in_client
     party = new_party(host.user, requires_approval=True)

@@ -392,3 +392,75 @@ def test_stream_carries_joined_parties_and_their_state(app, crew, party):
     assert (state.name, state.data["party_id"]) == ("party:state", party.id)
     parties.leave(crew["vic"], party.id)
     assert parties.channel(party.id) not in channels_for(crew["vic"].id)
+
+
+def test_scheduled_time_with_an_offset_is_kept_as_the_same_moment(app, crew):
+    from datetime import UTC, timedelta, timezone
+
+    from extensions import db
+    from models.clock import utcnow
+    from models.party import Party
+
+    moment = (utcnow() + timedelta(hours=3)).replace(microsecond=0)
+    written = moment.astimezone(timezone(timedelta(hours=-5))).isoformat()
+    later = parties.create(
+        crew["hana"], {"title": "Offset", "media_url": VIDEO, "scheduled_at": written}
+    )
+    db.session.expire_all()
+    stored = db.session.get(Party, later.id).scheduled_at
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == moment
+    assert parties.to_dict(db.session.get(Party, later.id))["scheduled_at"].startswith(
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+
+
+def test_an_ended_partys_chat_is_for_those_who_were_there(app, crew):
+    social.follow(crew["hana"], "cole")
+    social.follow(crew["cole"], "hana")
+    friends = parties.create(
+        crew["hana"], {"title": "Friends", "media_url": VIDEO, "visibility": "friends"}
+    )
+    parties.enter(crew["cole"], friends.id)
+    party_chat.send(crew["cole"], friends.id, "just us")
+    public = parties.create(crew["hana"], {"title": "Open", "media_url": VIDEO})
+    parties.enter(crew["cole"], public.id)
+    party_chat.send(crew["cole"], public.id, "hello all")
+    parties.end(crew["hana"], friends.id)
+    parties.end(crew["hana"], public.id)
+
+    assert [m.body for m in party_chat.history(crew["cole"], friends.id)] == ["just us"]
+    with pytest.raises(NotFound):
+        party_chat.history(crew["otto"], friends.id)
+    assert [m.body for m in party_chat.history(crew["otto"], public.id)] == ["hello all"]
+
+
+def test_someone_waiting_for_approval_can_see_the_private_party_they_asked_for(app, crew):
+    gated = parties.create(
+        crew["hana"],
+        {"title": "Gated", "media_url": VIDEO, "visibility": "private", "requires_approval": True},
+    )
+    parties.join_by_code(crew["otto"], gated.code)
+    access = parties.get(crew["otto"], gated.id)
+    assert access.participant.status == "pending"
+    assert not access.active
+    with pytest.raises(Forbidden):
+        party_chat.history(crew["otto"], gated.id)
+    with pytest.raises(NotFound):
+        parties.get(crew["vic"], gated.id)
+
+
+def test_next_advances_once_for_the_end_of_one_item(app, crew, party):
+    first = party_queue.add(crew["hana"], party.id, VIDEO + "?a", "A")
+    party_queue.add(crew["hana"], party.id, VIDEO + "?b", "B")
+    seen = parties.state(party)["version"]
+
+    by_host = playback.next_item(crew["hana"], party.id, seen)
+    by_co_host = playback.next_item(crew["cole"], party.id, seen)
+
+    assert by_host["media_url"] == VIDEO + "?a"
+    assert by_co_host == by_host
+    left = party_queue.listing(crew["hana"], party.id)
+    assert [(item.title, item.status) for item in left] == [("B", "queued")]
+    assert first.status == "played"
+    with pytest.raises(ValidationError):
+        playback.next_item(crew["hana"], party.id, "7")

@@ -152,7 +152,7 @@
     var ask = function () {
       if (over || !engine.state || engine.state.version !== version || nextAskedAt === version) { return; }
       nextAskedAt = version;
-      call("party:next", { party_id: partyId }, function (ack) {
+      call("party:next", { party_id: partyId, version: version }, function (ack) {
         if (!ack.ok && ack.error.code !== "queue_empty") { say(ack.error.message); }
       });
     };
