@@ -444,6 +444,9 @@ def unread_total(actor_or_id: User | int) -> int:
 def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]:
     """Who (other than the sender) has read up to a message: shown in DMs and small groups."""
     access = conversation_access.member(actor, conversation_id)
+    message = db.session.get(Message, message_id) if isinstance(message_id, int) else None
+    if message is None or message.conversation_id != access.conversation.id:
+        raise ValidationError("That message is not in this conversation.", field="message_id")
     if access.conversation.kind == Kind.ROOM:
         return []
     people = list(
@@ -453,12 +456,10 @@ def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]
     )
     if len(people) > SMALL_GROUP:
         return []
-    message = db.session.get(Message, message_id)
-    sender = message.sender_id if message else None
     return [
         m.user.to_summary()
         for m in people
-        if m.last_read_message_id >= message_id and m.user_id not in (sender, actor.id)
+        if m.last_read_message_id >= message.id and m.user_id not in (message.sender_id, actor.id)
     ]
 
 

@@ -183,6 +183,10 @@ def test_unread_counts_and_read_receipts(app, trio, group):
     assert [p["username"] for p in messages.seen_by(ann, group.id, second.id)] == ["ben"]
     with pytest.raises(ValidationError):
         messages.mark_read(ben, group.id, 424242)
+    elsewhere = conversations.create_group(ann, "Elsewhere", ["ben"])
+    other = messages.send(ann, elsewhere.id, "not here")
+    with pytest.raises(ValidationError):  # receipts only for the conversation's own messages
+        messages.seen_by(ann, group.id, other.id)
 
 
 def test_history_pages_back_by_id(app, trio, group):
