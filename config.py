@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -264,13 +265,30 @@ def load_config(
     return settings
 
 
+# Query parameters that carry a secret in the URLs Tandem is given (redis-py reads
+# `?password=` as the password, libpq `?password=` too).
+SECRET_QUERY_PARAMETERS = frozenset({"password", "passwd", "pwd"})
+
+
 def redacted_url(url: str | None) -> str | None:
-    """A connection URL safe to log: the password replaced by ***."""
-    if not url or "@" not in url or "://" not in url:
+    """A connection URL safe to log: the password replaced by ***, wherever it is given
+    (in the user-info part or as a query parameter)."""
+    if not url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    if ":" in credentials:
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+    user = ""
+    if "@" in rest:
+        # The last @ ends the user info, since a password may hold @, / or ? itself.
+        credentials, rest = rest.rsplit("@", 1)
+        user = f"{credentials.split(':', 1)[0]}:***@" if ":" in credentials else credentials + "@"
+    location, mark, query = rest.partition("?")
+    if query:
+        query = "&".join(_redacted_parameter(part) for part in query.split("&"))
+    return f"{scheme}://{user}{location}{mark}{query}"
+
+
+def _redacted_parameter(part: str) -> str:
+    name, equals, _value = part.partition("=")
+    if equals and unquote(name).strip().lower() in SECRET_QUERY_PARAMETERS:
+        return f"{name}=***"
+    return part
