@@ -30,7 +30,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # "Online" is checked for the newest accounts and everyone connected to this worker:
 # the presence store answers per person, and has no site-wide count.
-ONLINE_SAMPLE = 500
 NEWEST_USERS = 20
 EXCERPT = 300
 
@@ -108,34 +107,39 @@ def utc(moment: str | datetime | None) -> str:
 # -- the overview -----------------------------------------------------------------------
 @bp.get("")
 def dashboard():
+    entries = moderation.audit_log(current_user, limit=10)
+    return render_template("admin/dashboard.html", entries=_audit_views(entries), **_figures())
+
+
+@bp.get("/figures")
+def figures():
+    """The dashboard's figures alone: the page refreshes them every few seconds."""
+    return render_template("admin/_figures.html", **_figures())
+
+
+def _figures() -> dict:
     counts = bus.hub.transport_counts()
     transports = [(label, counts.get(name, 0)) for name, label in TRANSPORTS.items()]
     transports += [(name, n) for name, n in counts.items() if name not in TRANSPORTS]
     live_parties = db.session.scalar(
         select(func.count()).select_from(Party).where(Party.status == "live")
     )
-    entries = moderation.audit_log(current_user, limit=10)
-    return render_template(
-        "admin/dashboard.html",
-        open_count=moderation.open_count(),
-        online=_online_count(),
-        online_sample=ONLINE_SAMPLE,
-        live_parties=live_parties,
-        transports=transports,
-        connections=sum(counts.values()),
-        people_here=len(bus.hub.local_users()),
-        worker_id=bus.worker_id,
-        entries=_audit_views(entries),
-    )
+    return {
+        "open_count": moderation.open_count(),
+        "online": _online_count(),
+        "live_parties": live_parties,
+        "events_per_second": bus.hub.event_rate.per_second(),
+        "transports": transports,
+        "connections": sum(counts.values()),
+        "people_here": len(bus.hub.local_users()),
+        "worker_id": bus.worker_id,
+    }
 
 
 def _online_count() -> int | None:
-    """People online anywhere, among the newest accounts and those connected here;
-    None when the presence store cannot be reached."""
-    newest = db.session.scalars(select(User.id).order_by(User.id.desc()).limit(ONLINE_SAMPLE))
-    candidates = set(newest) | set(bus.hub.local_users())
+    """People online on any worker; None when the presence store cannot be reached."""
     try:
-        return sum(1 for user_id in candidates if bus.presence.store.is_online(user_id))
+        return bus.presence.store.online_count()
     except redis.RedisError:
         log.warning("Presence store unreachable; the dashboard shows no online count")
         return None

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from realtime.connections import Connection, SocketConnection, StreamConnection
 from realtime.events import Envelope
+from realtime.meter import RateMeter
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Hub:
         self._replaying_sockets: dict[str, SocketConnection] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.max_seen_id = 0
+        self.event_rate = RateMeter()
         self.on_user_connected: Callable[[int, str], None] = lambda _user, _transport: None
         self.on_user_idle: Callable[[int], None] = lambda _user: None
 
@@ -40,6 +42,7 @@ class Hub:
             if envelope.id in self._seen:
                 return
             self._remember(envelope.id)
+        self.event_rate.tick()
         skip = []
         for sid, socket in self._replaying_sockets.items():
             if envelope.channel in socket.channels:

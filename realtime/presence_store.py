@@ -43,6 +43,9 @@ class MemoryPresenceStore:
     def is_online(self, user_id: int) -> bool:
         return user_id in self._online
 
+    def online_count(self) -> int:
+        return len(self._online)
+
     def set_status(self, user_id: int, status: str) -> None:
         self._status[user_id] = status
 
@@ -131,6 +134,10 @@ class RedisPresenceStore:
     def is_online(self, user_id: int) -> bool:
         score = self._redis.zscore(self._index, user_id)
         return score is not None and score >= time.time()
+
+    def online_count(self) -> int:
+        """Everyone with an unexpired lease on any worker."""
+        return self._redis.zcount(self._index, time.time(), "+inf")
 
     def set_status(self, user_id: int, status: str) -> None:
         self._redis.set(f"{self.PREFIX}status:{user_id}", status, ex=7 * 24 * 3600)

@@ -24,6 +24,7 @@ XSS = '<img src=x onerror=alert(1)><script>alert(2)</script><div hx-get="/logout
 
 GET_URLS = [
     "/admin",
+    "/admin/figures",
     "/admin/reports",
     "/admin/reports?status=resolved",
     "/admin/users",
@@ -149,6 +150,7 @@ def test_every_page_renders_for_a_moderator(people, reported, mod):
     moderation.warn(people["mod"], "trol", "first warning")
     expected = {
         "/admin": ["Open reports", "On this worker only", "first warning", "Long-polling"],
+        "/admin/figures": ["People online", "Events per second", "Live connections"],
         "/admin/reports": ["Report #1", "abusive", "bad words", "Resolve", "a direct conversation"],
         "/admin/reports?status=resolved": ["No resolved reports yet."],
         "/admin/users": ["Newest accounts", "@trol", "Moderator"],

@@ -14,6 +14,7 @@ def test_memory_store_tracks_one_worker():
     assert store.status(1) == "offline"
     assert store.renew([1, 2], ttl=20) == [1, 2]
     assert store.renew([1], ttl=20) == []
+    assert store.online_count() == 2
     store.set_status(1, "busy")
     assert store.status(1) == "busy"
     assert store.release(1) is True
@@ -33,6 +34,8 @@ def test_online_while_any_worker_holds_a_lease(two_workers):
     a, b = two_workers
     assert a.renew([7], ttl=20) == [7]
     assert b.renew([7], ttl=20) == []  # already online through worker a
+    b.renew([8], ttl=20)
+    assert a.online_count() == 2  # each person once, whichever workers hold them
     assert a.release(7) is False  # still on worker b
     assert b.is_online(7)
     assert b.release(7) is True  # the last lease: offline, reported once
