@@ -7,6 +7,7 @@ settings; `create_app(config=...)` overrides take precedence over both.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -44,6 +45,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_HOST_ABSENT_SECONDS": 30.0,
         "PARTY_EMPTY_GRACE_SECONDS": 300.0,
         "PARTY_SWEEP_INTERVAL_SECONDS": 10.0,
+        # Links from accounts younger than this are refused (0 turns the hold off).
+        "NEW_ACCOUNT_LINK_HOLD_SECONDS": 24 * 3600.0,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -119,7 +122,13 @@ def _profile(name: str) -> dict[str, Any]:
         }
     if name == "testing":
         # A cheaper scrypt keeps the suite quick; it is still scrypt.
-        return {"ENV_NAME": "testing", "TESTING": True, "PASSWORD_HASH_METHOD": "scrypt:4096:8:1"}
+        # Tests make new accounts all the time; the link hold is tested on its own.
+        return {
+            "ENV_NAME": "testing",
+            "TESTING": True,
+            "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
+            "NEW_ACCOUNT_LINK_HOLD_SECONDS": 0.0,
+        }
     return {"ENV_NAME": "development"}
 
 
@@ -144,6 +153,9 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     for name in SECONDS_SETTINGS:
         if env.get(name):
             out[name] = _seconds(name, env[name])
+    for name in OPTIONAL_SECONDS_SETTINGS:
+        if env.get(name):
+            out[name] = _seconds(name, env[name], allow_zero=True)
     if env.get("SOCKETIO_CORS_ORIGINS"):
         out["SOCKETIO_CORS_ORIGINS"] = [
             origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
@@ -189,13 +201,16 @@ SECONDS_SETTINGS = (
     "PARTY_SWEEP_INTERVAL_SECONDS",
 )
 
+# Zero turns these off.
+OPTIONAL_SECONDS_SETTINGS = ("NEW_ACCOUNT_LINK_HOLD_SECONDS",)
 
-def _seconds(name: str, value: str) -> float:
+
+def _seconds(name: str, value: str, allow_zero: bool = False) -> float:
     try:
         seconds = float(value)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
-    if seconds <= 0:
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise ConfigError(f"{name} must be positive, got {value!r}")
     return seconds
 

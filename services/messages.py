@@ -21,7 +21,7 @@ from models.conversation import Conversation, Kind, Membership, Message, Reactio
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services import attachments, conversation_access, conversations, notifications
+from services import attachments, conversation_access, conversations, notifications, trust
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
 from services.validation import contains_pattern
@@ -125,6 +125,7 @@ def send(
             return _same_send(earlier, access)
     attachment = attachments.claim(actor, access.conversation.id, attachment_id)
     text = _clean_body(body, allow_empty=attachment is not None)
+    trust.check_links(actor, text, "body")
     reply = _reply_target(access.conversation.id, reply_to)
     message = Message(
         conversation_id=access.conversation.id,
@@ -251,7 +252,9 @@ def edit(actor: User, message_id: object, body: object) -> Message:
     if message.deleted_at is not None:
         raise NotFound("No such message.")
     conversations.can_send(access)
-    message.body = _clean_body(body, allow_empty=message.attachment_id is not None)
+    text = _clean_body(body, allow_empty=message.attachment_id is not None)
+    trust.check_links(actor, text, "body")
+    message.body = text
     message.edited_at = utcnow()
     db.session.commit()
     bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))

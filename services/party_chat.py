@@ -12,7 +12,7 @@ from models.clock import iso
 from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access
+from services import parties, party_access, trust
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
 
@@ -64,6 +64,7 @@ def send(
         raise ValidationError(
             f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
         )
+    trust.check_links(actor, body, "body")
     if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 64):
         raise ValidationError("'client_id' must be text of 1 to 64 characters.", field="client_id")
     moment = _video_time(video_time)

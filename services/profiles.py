@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from extensions import db
 from models.social import Block
 from models.user import User
-from services import presence, uploads
+from services import presence, trust, uploads
 from services.errors import ValidationError
 from services.relations import is_blocked_between
 from services.validation import contains_pattern
@@ -37,6 +37,7 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
         raise ValidationError(
             f"The bio is at most {BIO_MAX} characters.", code="too_long", field="bio"
         )
+    trust.check_links(user, bio, "bio")
     if not 0 <= avatar_color < AVATAR_COLORS:
         raise ValidationError("Pick one of the avatar colours.", field="avatar_color")
     user.display_name = display_name

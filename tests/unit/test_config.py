@@ -68,6 +68,9 @@ def test_production_sets_secure_cookies_and_no_debug(tmp_path):
         ({"TANDEM_ENV": "staging"}, "TANDEM_ENV"),
         ({"PORT": "eighty"}, "PORT must be a number"),
         ({"PORT": "70000"}, "PORT must be between"),
+        ({"NEW_ACCOUNT_LINK_HOLD_SECONDS": "-1"}, "must be positive"),
+        ({"NEW_ACCOUNT_LINK_HOLD_SECONDS": "soon"}, "number of seconds"),
+        ({"PRESENCE_TTL_SECONDS": "0"}, "must be positive"),
     ],
 )
 def test_invalid_environment_is_explained(tmp_path, env, message):
@@ -111,3 +114,12 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_new_account_link_hold_can_be_set_or_turned_off(tmp_path):
+    base = {"INSTANCE_PATH": str(tmp_path)}
+    assert load_config(base, environ={})["NEW_ACCOUNT_LINK_HOLD_SECONDS"] == 24 * 3600
+    off = load_config(base, environ={"NEW_ACCOUNT_LINK_HOLD_SECONDS": "0"})
+    assert off["NEW_ACCOUNT_LINK_HOLD_SECONDS"] == 0
+    hour = load_config(base, environ={"NEW_ACCOUNT_LINK_HOLD_SECONDS": "3600"})
+    assert hour["NEW_ACCOUNT_LINK_HOLD_SECONDS"] == 3600

@@ -1,0 +1,33 @@
+"""Trust that new accounts earn: links from an account younger than the configured hold
+are refused, in words, because the commonest spam is a fresh account posting links."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+from flask import current_app
+
+from models.clock import as_utc, utcnow
+from models.user import User
+from services.errors import ValidationError
+
+# What a reader would follow: a scheme, or a bare www. address.
+LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S")
+
+
+def check_links(actor: User, text: str, field: str) -> None:
+    hold = timedelta(seconds=current_app.config["NEW_ACCOUNT_LINK_HOLD_SECONDS"])
+    if not hold or not text or actor.is_moderator or not LINK.search(text):
+        return
+    left = as_utc(actor.created_at) + hold - utcnow()
+    if left <= timedelta(0):
+        return
+    hours = max(1, math.ceil(left.total_seconds() / 3600))
+    raise ValidationError(
+        f"New accounts can share links after a while: try again in about {hours} "
+        f"hour{'s' if hours != 1 else ''}.",
+        code="links_held",
+        field=field,
+    )
