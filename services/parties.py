@@ -502,12 +502,7 @@ def end(actor: User, party_id: object) -> Party:
 
 
 def finish(party: Party) -> Party:
-    if party.status == "ended":
-        return party
-    party.status = "ended"
-    party.ended_at = utcnow()
-    party.playing = False
-    party.version += 1
+    """End a party once, even when the host and several workers' sweeps try together."""
     people = list(
         db.session.scalars(
             select(Participant.user_id).where(
@@ -515,7 +510,15 @@ def finish(party: Party) -> Party:
             )
         )
     )
+    ended = db.session.execute(
+        update(Party)
+        .where(Party.id == party.id, Party.status != "ended")
+        .values(status="ended", ended_at=utcnow(), playing=False, version=Party.version + 1)
+    ).rowcount
     db.session.commit()
+    db.session.refresh(party)
+    if not ended:
+        return party
     bus.publish(channel(party.id), ENDED, {"party_id": party.id})
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(party.id))
@@ -530,11 +533,16 @@ def start(actor: User, party_id: object) -> Party:
 
 
 def begin(party: Party) -> Party:
-    if party.status != "upcoming":
-        return party
-    party.status = "live"
-    party.started_at = utcnow()
+    """Start a scheduled party once; its host's followers are told once."""
+    started = db.session.execute(
+        update(Party)
+        .where(Party.id == party.id, Party.status == "upcoming")
+        .values(status="live", started_at=utcnow())
+    ).rowcount
     db.session.commit()
+    db.session.refresh(party)
+    if not started:
+        return party
     bus.publish(channel(party.id), PARTY_STATE, state(party))
     _tell_followers_it_started(party)
     return party

@@ -464,3 +464,50 @@ def test_next_advances_once_for_the_end_of_one_item(app, crew, party):
     assert first.status == "played"
     with pytest.raises(ValidationError):
         playback.next_item(crew["hana"], party.id, "7")
+
+
+def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
+    import threading
+    from datetime import timedelta
+
+    from extensions import db
+    from models.clock import utcnow
+    from models.party import Party
+    from services import notifications
+
+    soon = (utcnow() + timedelta(hours=1)).isoformat()
+    later = parties.create(
+        crew["hana"], {"title": "Later", "media_url": VIDEO, "scheduled_at": soon}
+    )
+    social.follow(crew["otto"], "hana")
+    errors = []
+
+    def race(action) -> None:
+        barrier = threading.Barrier(2, timeout=20)
+
+        def worker() -> None:
+            with app.app_context():
+                try:
+                    party = db.session.get(Party, later.id)
+                    barrier.wait()
+                    action(party)
+                except Exception as error:  # pragma: no cover - reported below
+                    errors.append(error)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+            assert not thread.is_alive(), "a racing worker never finished"
+
+    race(parties.begin)
+    race(parties.finish)
+    assert errors == []
+    assert [n.kind for n in notifications.listing(crew["otto"].id)] == ["party_started"]
+    db.session.expire_all()
+    ended = db.session.get(Party, later.id)
+    assert ended.status == "ended"
+    assert ended.version == 1  # ended once
