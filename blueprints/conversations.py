@@ -26,7 +26,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.limits import per_user, user_or_ip
+from blueprints.limits import SEND_MESSAGE, per_user, user_or_ip
 from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
@@ -429,7 +429,7 @@ upload_limit = limiter.shared_limit(
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")
-@per_user("MESSAGE_RATE_LIMIT")
+@per_user("MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
 @upload_limit
 @login_required
 def send_message(conversation_id: int):

@@ -41,6 +41,12 @@ token_write_limit = limiter.shared_limit(
 )
 
 
+# Allowances shared by every way of doing one thing (a page form, the JSON API, a
+# socket event): sending a conversation message, writing in a party's chat.
+SEND_MESSAGE = "send-message"
+PARTY_CHAT = "party-chat"
+
+
 def user_or_ip() -> str:
     """Per-account limits for signed-in callers, per IP for everyone else."""
     if current_user.is_authenticated:
@@ -48,6 +54,10 @@ def user_or_ip() -> str:
     return f"ip:{get_remote_address()}"
 
 
-def per_user(setting: str):
-    """A limit named by a config setting, counted per signed-in user."""
+def per_user(setting: str, shared: str | None = None):
+    """A limit named by a config setting, counted per signed-in user. With `shared`, one
+    count for every route (and socket event, see realtime.ratelimit) that names it, so
+    the same action through another door draws on the same allowance."""
+    if shared:
+        return limiter.shared_limit(_setting(setting), scope=shared, key_func=user_or_ip)
     return limiter.limit(_setting(setting), key_func=user_or_ip)

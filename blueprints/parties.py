@@ -27,7 +27,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.limits import per_user
+from blueprints.limits import PARTY_CHAT, per_user
 from blueprints.security import CONTENT_SECURITY_POLICY
 from extensions import db
 from models.party import Party
@@ -403,7 +403,7 @@ def queue(party_id: int):
 
 # -- chat and reactions (the script sends both over the socket; these are the fallback) --
 @bp.post("/parties/<int:party_id>/messages")
-@per_user("PARTY_CHAT_RATE_LIMIT")
+@per_user("PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
 @login_required
 def send_message(party_id: int):
     form = request.form

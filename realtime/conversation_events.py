@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from blueprints.limits import SEND_MESSAGE
 from realtime.connections import Identity
 from realtime.sockets import Ack, handler, socket_actor
 from services import messages
 
 
-@handler("message:send", limit="MESSAGE_RATE_LIMIT")
+@handler("message:send", limit="MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
 def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = messages.send(
         socket_actor(identity),

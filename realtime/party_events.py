@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from blueprints.limits import PARTY_CHAT
 from realtime.connections import Identity
 from realtime.sockets import Ack, handler, socket_actor
 from services import accounts, parties, party_chat, playback
@@ -85,7 +86,7 @@ def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     )
 
 
-@handler("party:message", limit="PARTY_CHAT_RATE_LIMIT")
+@handler("party:message", limit="PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
 def party_message(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = party_chat.send(
         socket_actor(identity),

@@ -1,7 +1,8 @@
 """Rate limits for socket events, on the same storage as Flask-Limiter (Redis when set).
 
 Flask-Limiter only sees HTTP requests, so socket events use the `limits` package it is
-built on, with the same storage URI.
+built on, with Flask-Limiter's storage. An event may share its allowance with HTTP
+routes (`shared`), so doing the same thing through another door counts against it too.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import time
 
 from flask import Flask
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+from extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +25,9 @@ class SocketRateLimiter:
         self._limits: dict[str, RateLimitItem] = {}
 
     def init_app(self, app: Flask) -> None:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-        self._limiter = MovingWindowRateLimiter(storage)
+        # Flask-Limiter's own storage (bound to this app just before), so an allowance
+        # shared with HTTP routes is one count, in memory as in Redis.
+        self._limiter = MovingWindowRateLimiter(limiter.storage)
         self._config = app.config
         self._limits = {}
 
@@ -33,10 +36,17 @@ class SocketRateLimiter:
             self._limits[setting] = parse(self._config[setting])
         return self._limits[setting]
 
-    def hit(self, setting: str, user_id: int, event: str) -> float | None:
-        """Count one event; None when allowed, else the seconds to wait."""
+    def hit(
+        self, setting: str, user_id: int, event: str, shared: str | None = None
+    ) -> float | None:
+        """Count one event; None when allowed, else the seconds to wait. With `shared`,
+        the count is the one Flask-Limiter keeps for routes of that shared limit."""
         item = self._item(setting)
-        key = (f"socket:{event}", str(user_id))
+        if shared:
+            # Flask-Limiter's key: prefix, key function (blueprints.limits.user_or_ip), scope.
+            key = (self._config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", shared)
+        else:
+            key = (f"socket:{event}", str(user_id))
         try:
             if self._limiter.hit(item, *key):
                 return None

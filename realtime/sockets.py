@@ -103,8 +103,11 @@ def on_disconnect(*_reason: object) -> None:
     bus.hub.remove_socket(request.sid)
 
 
-def handler(event: str, limit: str = "SOCKET_EVENT_RATE_LIMIT") -> Callable:
-    """Register `fn(identity, payload) -> dict | None` for a client event, with the frame."""
+def handler(
+    event: str, limit: str = "SOCKET_EVENT_RATE_LIMIT", shared: str | None = None
+) -> Callable:
+    """Register `fn(identity, payload) -> dict | None` for a client event, with the frame.
+    `shared` names an allowance the event shares with HTTP routes (blueprints.limits)."""
 
     def decorate(fn: Callable[[Identity, Mapping[str, Any]], Ack | None]) -> Callable:
         @functools.wraps(fn)
@@ -112,7 +115,7 @@ def handler(event: str, limit: str = "SOCKET_EVENT_RATE_LIMIT") -> Callable:
             socket = bus.hub.sockets.get(request.sid)
             if socket is None:
                 return error_ack("unauthenticated", "This connection is not signed in.")
-            retry_after = socket_limiter.hit(limit, socket.user_id, event)
+            retry_after = socket_limiter.hit(limit, socket.user_id, event, shared=shared)
             if retry_after is not None:
                 return error_ack(
                     "rate_limited",

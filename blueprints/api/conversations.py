@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from blueprints.api import api
 from blueprints.api.body import json_body, query_int
-from blueprints.limits import per_user
+from blueprints.limits import SEND_MESSAGE, per_user
 from services import attachments, conversations, messages
 from services.errors import ValidationError
 from services.validation import integer, string
@@ -169,7 +169,7 @@ def message_history(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/messages")
-@per_user("MESSAGE_RATE_LIMIT")
+@per_user("MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
 @login_required
 def message_send(conversation_id: int):
     body = json_body()

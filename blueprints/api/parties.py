@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from blueprints.api import api
 from blueprints.api.body import json_body, query_int
-from blueprints.limits import per_user
+from blueprints.limits import PARTY_CHAT, per_user
 from services import parties, party_chat, party_queue
 from services.validation import string
 
@@ -131,7 +131,7 @@ def party_messages(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/messages")
-@per_user("PARTY_CHAT_RATE_LIMIT")
+@per_user("PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
 @login_required
 def party_message_send(party_id: int):
     body = json_body()
