@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import itertools
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
-from tests.support.processes import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 PASSWORD = "a long password"
 _n = itertools.count(1)
-
-
-def make_moderator(server, username: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "users", "set-role", username, "moderator"],
-        env=server.env,
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def register(base: str, username: str) -> tuple[dict[str, str], int]:
@@ -67,7 +53,7 @@ def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server
     errors = watch_for_errors(mod)
 
     sign_up(mod, base, mod_name)
-    make_moderator(shared_server, mod_name)
+    shared_server.set_role(mod_name, "moderator")
     reporter_auth, _ = register(base, reporter_name)
     troll_auth, _ = register(base, troll_name)
     log_in(reporter, base, reporter_name)
@@ -150,7 +136,7 @@ def test_admin_pages_fit_a_phone(browser: Browser, shared_server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
     sign_up(page, base, name)
-    make_moderator(shared_server, name)
+    shared_server.set_role(name, "moderator")
     other = f"phone_user_{next(_n)}"
     auth, other_id = register(base, other)
     long_reason = "This person keeps posting the same advert in every room. " * 3

@@ -232,36 +232,10 @@ def test_party_state_reaches_viewers_on_the_other_worker(cluster):
     viewer_socket.close()
 
 
-def _make_moderator(server, account) -> None:
-    import subprocess
-    import sys
-
-    from tests.support.processes import PROJECT_ROOT
-
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "app",
-            "users",
-            "set-role",
-            account.username,
-            "moderator",
-        ],
-        cwd=PROJECT_ROOT,
-        env=server.env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def test_a_ban_closes_every_connection_on_every_worker_within_two_seconds(cluster):
     a, b = cluster
     moderator, troll = register(a.url), register(a.url)
-    _make_moderator(a, moderator)
+    a.set_role(moderator.username, "moderator")
     sockets = [SocketClient(server.url).connect(auth={"token": troll.token}) for server in (a, b)]
     streams = [SSEReader(server.url + "/api/v1/events/stream", troll.headers) for server in (a, b)]
     troll.echo("alive")

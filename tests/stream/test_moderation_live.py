@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from tests.support.clients import SocketClient, register
-from tests.support.processes import PROJECT_ROOT
 
 pytestmark = pytest.mark.server
-
-
-def make_admin(server, username: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "users", "set-role", username, "admin"],
-        env=server.env,
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def post(server, account, path: str, body: dict) -> dict:
@@ -36,7 +22,7 @@ def post(server, account, path: str, body: dict) -> dict:
 
 def test_promoted_people_hear_the_queue_and_demoted_ones_stop(shared_server):
     admin, helper, reporter = (register(shared_server.url) for _ in range(3))
-    make_admin(shared_server, admin.username)
+    shared_server.set_role(admin.username, "admin")
     socket = SocketClient(shared_server.url).connect(auth={"token": helper.token})
 
     post(shared_server, admin, f"/admin/users/{helper.username}/role", {"role": "moderator"})

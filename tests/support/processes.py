@@ -76,6 +76,17 @@ class ServerProcess:
             raise RuntimeError(f"server did not start:\n{self.log()}") from None
         return self
 
+    def set_role(self, username: str, role: str) -> None:
+        """Through the command line, as an operator would (on this server's database)."""
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "users", "set-role", username, role],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from extensions import db
 from models.conversation import Conversation, Membership
+from models.user import User
 from realtime.channels import channels_for
 from realtime.events import presence_channel
 from services import conversations, messages, social
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from tests.support.concurrency import race
 
 
 @pytest.fixture
@@ -39,33 +39,11 @@ def test_direct_conversation_is_one_per_pair(app, cast):
     assert conversations.to_dict(first, cast["owner"].id)["other"]["username"] == "mia"
 
 
-def test_simultaneous_direct_creates_give_one(app, cast, tmp_path):
-    barrier = threading.Barrier(2, timeout=20)
-    results, errors = [], []
+def test_simultaneous_direct_creates_give_one(app, cast):
+    def create(actor_id: int, other: str):
+        return lambda: conversations.open_direct(db.session.get(User, actor_id), other).id
 
-    def create(actor_id: int, other: str) -> None:
-        with app.app_context():
-            from models.user import User
-
-            actor = db.session.get(User, actor_id)
-            barrier.wait()
-            try:
-                results.append(conversations.open_direct(actor, other).id)
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [
-        threading.Thread(target=create, args=(cast["owner"].id, "mia")),
-        threading.Thread(target=create, args=(cast["member"].id, "olive")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "a racing request never finished"
-    assert errors == []
+    results = race(app, create(cast["owner"].id, "mia"), create(cast["member"].id, "olive"))
     assert len(set(results)) == 1
     assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1
 

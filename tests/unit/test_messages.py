@@ -4,7 +4,6 @@ history, search, mentions, attachments."""
 from __future__ import annotations
 
 import io
-import threading
 
 import gevent
 import pytest
@@ -12,8 +11,10 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models.conversation import Message
+from models.user import User
 from services import attachments, conversations, messages, notifications
 from services.errors import Forbidden, NotFound, ValidationError
+from tests.support.concurrency import race
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -57,29 +58,11 @@ def test_same_client_id_stores_one_message(app, trio, group):
 
 
 def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
-    barrier = threading.Barrier(4, timeout=20)
-    ids, errors = [], []
+    def send():
+        actor = db.session.get(User, trio[0].id)
+        return messages.send(actor, group.id, "race", client_id="same").id
 
-    def send() -> None:
-        with app.app_context():
-            from models.user import User
-
-            actor = db.session.get(User, trio[0].id)
-            barrier.wait()
-            try:
-                ids.append(messages.send(actor, group.id, "race", client_id="same").id)
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "a racing request never finished"
-    assert errors == []
+    ids = race(app, *[send] * 4)
     assert len(set(ids)) == 1
     assert count_messages(group.id) == 1
 

@@ -10,6 +10,7 @@ import pytest
 from realtime.channels import channels_for, state_after_resume
 from services import parties, party_chat, party_queue, playback, social
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -467,7 +468,6 @@ def test_next_advances_once_for_the_end_of_one_item(app, crew, party):
 
 
 def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
-    import threading
     from datetime import timedelta
 
     from extensions import db
@@ -480,32 +480,15 @@ def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
         crew["hana"], {"title": "Later", "media_url": VIDEO, "scheduled_at": soon}
     )
     social.follow(crew["otto"], "hana")
-    errors = []
 
-    def race(action) -> None:
-        barrier = threading.Barrier(2, timeout=20)
+    def at_once(action) -> None:
+        def worker():
+            return action(db.session.get(Party, later.id))
 
-        def worker() -> None:
-            with app.app_context():
-                try:
-                    party = db.session.get(Party, later.id)
-                    barrier.wait()
-                    action(party)
-                except Exception as error:  # pragma: no cover - reported below
-                    errors.append(error)
-                finally:
-                    db.session.remove()
+        race(app, worker, worker)
 
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-            assert not thread.is_alive(), "a racing worker never finished"
-
-    race(parties.begin)
-    race(parties.finish)
-    assert errors == []
+    at_once(parties.begin)
+    at_once(parties.finish)
     assert [n.kind for n in notifications.listing(crew["otto"].id)] == ["party_started"]
     db.session.expire_all()
     ended = db.session.get(Party, later.id)
