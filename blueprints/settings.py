@@ -120,14 +120,18 @@ def password():
     if form.validate_on_submit():
         try:
             accounts.change_password(
-                current_user, form.current_password.data, form.new_password.data
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_login_id=session.get("login_id"),
             )
         except ServiceError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
-            # Every other session and token has ended; this one signs in afresh.
+            # Every other session and token has ended; this one signs in afresh, as the
+            # same sign-in, so its open pages stay connected and logging out closes them.
             login_user(current_user._get_current_object())
-            session["login_id"] = accounts.new_login_id()
+            session.setdefault("login_id", accounts.new_login_id())
             flash("Password changed. Other sessions and tokens are signed out.", "success")
             return redirect(url_for("settings.index"))
     return _render(400, password_form=form)

@@ -102,11 +102,22 @@ class Bus:
         self.transport.send_control({"op": "leave", "user": user_id, "channel": channel})
 
     def close_connections(
-        self, user_id: int, login_id: str | None = None, token_id: int | None = None
+        self,
+        user_id: int,
+        login_id: str | None = None,
+        token_id: int | None = None,
+        keep_login_id: str | None = None,
     ) -> None:
-        """Close the user's live connections of one sign-in, or all of them, everywhere."""
+        """Close the user's live connections of one sign-in, or all of them (but those of
+        the sign-in `keep_login_id`), everywhere."""
         self.transport.send_control(
-            {"op": "close", "user": user_id, "login_id": login_id, "token_id": token_id}
+            {
+                "op": "close",
+                "user": user_id,
+                "login_id": login_id,
+                "token_id": token_id,
+                "keep_login_id": keep_login_id,
+            }
         )
 
     def apply_control(self, message: dict) -> None:
@@ -116,7 +127,12 @@ class Bus:
         elif op == "leave":
             self.hub.leave(message["user"], message["channel"])
         elif op == "close":
-            self.hub.close(message["user"], message.get("login_id"), message.get("token_id"))
+            self.hub.close(
+                message["user"],
+                message.get("login_id"),
+                message.get("token_id"),
+                keep_login_id=message.get("keep_login_id"),
+            )
         else:
             log.warning("Unknown control message %r", message)
 

@@ -175,12 +175,21 @@ class Hub:
                 if members is not None:
                     members.discard(connection)
 
-    def close(self, user_id: int, login_id: str | None = None, token_id: int | None = None) -> int:
-        """Close this worker's connections of one sign-in (or all of a user's)."""
+    def close(
+        self,
+        user_id: int,
+        login_id: str | None = None,
+        token_id: int | None = None,
+        keep_login_id: str | None = None,
+    ) -> int:
+        """Close this worker's connections of one sign-in (or all of a user's, but those
+        of the sign-in `keep_login_id`)."""
         server = self._socket_server()
         closed = 0
         for connection in tuple(self._by_user.get(user_id, ())):
             if not connection.identity.matches(user_id, login_id, token_id):
+                continue
+            if keep_login_id is not None and connection.identity.login_id == keep_login_id:
                 continue
             closed += 1
             if isinstance(connection, SocketConnection):

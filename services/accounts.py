@@ -132,15 +132,19 @@ def _dummy_hash() -> str:
     return cache[method]
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password; every other session and every token stops working."""
+def change_password(
+    user: User, current: str, new: str, keep_login_id: str | None = None
+) -> None:
+    """Set a new password; every session and every token stops working, and their live
+    connections close everywhere, except those of the sign-in `keep_login_id` (the one
+    that made the change, which the caller signs in afresh)."""
     if not check_password_hash(user.password_hash, current):
         raise ValidationError("The current password is wrong.", field="current_password")
     validate_password(new)
     user.password_hash = hash_password(new)
     _end_all_sessions(user)
     db.session.commit()
-    bus.close_connections(user.id)
+    bus.close_connections(user.id, keep_login_id=keep_login_id)
 
 
 def _end_all_sessions(user: User) -> None:
