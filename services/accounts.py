@@ -132,9 +132,7 @@ def _dummy_hash() -> str:
     return cache[method]
 
 
-def change_password(
-    user: User, current: str, new: str, keep_login_id: str | None = None
-) -> None:
+def change_password(user: User, current: str, new: str, keep_login_id: str | None = None) -> None:
     """Set a new password; every session and every token stops working, and their live
     connections close everywhere, except those of the sign-in `keep_login_id` (the one
     that made the change, which the caller signs in afresh)."""
