@@ -10,7 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from blueprints.limits import login_ip_limit, login_username_limit, registration_limit
+from blueprints.limits import (
+    login_ip_limit,
+    login_username_limit,
+    registration_limit,
+    token_write_limit,
+)
 from services import accounts
 from services.errors import ServiceError
 
@@ -107,6 +112,7 @@ def login():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
+@token_write_limit  # ending a sign-in draws on the allowance of revoking a token
 @login_required
 def logout():
     form = LogoutForm()
