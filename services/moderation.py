@@ -128,7 +128,7 @@ def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
             raise NotFound("No such message.")
         try:
             conversation_access.member(actor, message.conversation_id)
-        except Forbidden:
+        except (Forbidden, NotFound):  # worded as for an id nobody ever had
             raise NotFound("No such message.") from None
     elif subject_type == "user":
         accounts.get_by_id(subject_id)
