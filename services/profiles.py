@@ -23,6 +23,9 @@ AVATARS = "avatars"
 
 
 def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -> User:
+    for value, field in ((display_name, "display_name"), (bio, "bio")):
+        if not isinstance(value, str):
+            raise ValidationError(f"'{field}' must be text.", field=field)
     display_name = display_name.strip()
     bio = bio.strip()
     if len(display_name) > DISPLAY_NAME_MAX:
