@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 import cli
 from blueprints import (
@@ -37,6 +39,7 @@ from realtime import conversation_events, housekeeping, party_events, sockets  #
 from realtime import http as realtime_http
 from realtime.bus import bus
 from realtime.ratelimit import socket_limiter
+from services.validation import ID_MAX
 
 log = logging.getLogger("tandem")
 
@@ -45,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a Tandem application; `config` overrides settings from config.py."""
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.json = RequestJSONProvider(app)
     app.config.update(settings)
     register_extensions(app)
     register_blueprints(app)
@@ -53,6 +57,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_filters(app)
     register_cli(app)
     return app
+
+
+class RequestJSONProvider(DefaultJSONProvider):
+    """JSON too deeply nested for the parser is malformed input like any other (a 400),
+    not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
 
 
 def register_extensions(app: Flask) -> None:
@@ -74,6 +89,7 @@ def register_extensions(app: Flask) -> None:
         message_queue=app.config.get("REDIS_URL"),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+        serializer=sockets.ClientPacket,
         logger=False,
         engineio_logger=False,
     )
@@ -94,7 +110,16 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in routes: a number a database id column can hold. A longer one is a
+    404 like any unknown id, instead of an error from the database."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any rule uses it
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)

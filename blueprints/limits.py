@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
 
@@ -17,7 +18,10 @@ def _setting(name: str):
 
 def _submitted_username() -> str:
     """Key for per-account login limits, taken from the form or the JSON body."""
-    data = request.get_json(silent=True) if request.is_json else request.form
+    try:
+        data = request.get_json(silent=True) if request.is_json else request.form
+    except RequestEntityTooLarge:
+        return "login-user:"  # the view answers 413 before any password is checked
     name = data.get("username") if isinstance(data, Mapping) else None
     if not isinstance(name, str):
         return "login-user:"

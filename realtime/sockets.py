@@ -16,6 +16,7 @@ from typing import Any
 import gevent
 from flask import request, session
 from flask_login import current_user
+from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
 
 from extensions import db, socketio
@@ -138,8 +139,45 @@ def handler(
     return decorate
 
 
+# Names under which python-socketio itself calls handlers: the handshake's and the
+# catch-all's. An event a client sent under one of them would reach those handlers as if
+# the server had called them (a forged "disconnect" took a live socket off the hub's
+# books, so a ban, a logout or a removal no longer reached it).
+RESERVED_EVENT_NAMES = frozenset({"connect", "disconnect", "*"})
+# What such events, and events whose JSON cannot be read, are renamed to on arrival:
+# names no handler has, so the catch-all answers them with an error ack.
+UNNAMED_EVENT = "\x00unnamed"
+UNREADABLE_EVENT = "\x00unreadable"
+
+
+class ClientPacket(socketio_packet.Packet):
+    """Socket.IO packets read defensively (the server's `serializer`). An event with a
+    reserved name, a name that is not a string, or JSON that cannot be read is handed on
+    under one of the names above: the client gets an error ack (when it asked for one)
+    instead of an exception in the log, a silent drop or a call of the wrong handler."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            attachments = super().decode(encoded_packet)
+        except (ValueError, RecursionError):  # JSON errors are ValueErrors
+            self.data = [UNREADABLE_EVENT] if self._is_event() else None
+            return 0
+        if self._is_event():
+            name = self.data[0] if isinstance(self.data, list) and self.data else None
+            if not isinstance(name, str) or name in RESERVED_EVENT_NAMES:
+                self.data = [UNNAMED_EVENT]
+        return attachments
+
+    def _is_event(self) -> bool:
+        return self.packet_type in (socketio_packet.EVENT, socketio_packet.BINARY_EVENT)
+
+
 @socketio.on("*")
 def on_unknown_event(event: str, *_args: object) -> Ack:
+    if event == UNREADABLE_EVENT:
+        return error_ack("invalid", "That packet is not valid Socket.IO JSON.")
+    if event == UNNAMED_EVENT:
+        return error_ack("unknown_event", "Events are named by a string that is not reserved.")
     return error_ack("unknown_event", f"There is no event called {event[:64]!r}.")
 
 

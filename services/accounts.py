@@ -17,6 +17,7 @@ from models.clock import as_utc, iso, utcnow
 from models.user import ApiToken, Role, User
 from realtime.bus import bus
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.validation import is_id
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
 USERNAME_MAX = 32
@@ -88,7 +89,7 @@ def get_by_username(username: str) -> User:
 
 def get_by_id(user_id: object) -> User:
     user = None
-    if isinstance(user_id, int) and not isinstance(user_id, bool):
+    if is_id(user_id):
         user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")

@@ -14,6 +14,7 @@ from models.user import User
 from services import conversation_access, uploads
 from services.errors import Forbidden, NotFound, ValidationError
 from services.uploads import image_type
+from services.validation import is_id
 
 NAME_MAX = 200
 FILES = "attachments"
@@ -72,7 +73,7 @@ def claim(actor: User, conversation_id: int, attachment_id: object) -> Attachmen
     """The uploader's unused attachment for a message in the same conversation."""
     if attachment_id is None:
         return None
-    if not isinstance(attachment_id, int) or isinstance(attachment_id, bool):
+    if not is_id(attachment_id):
         raise ValidationError("'attachment_id' must be an id.", field="attachment_id")
     attachment = db.session.get(Attachment, attachment_id)
     if (

@@ -15,6 +15,7 @@ from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
 from models.user import User
 from services.errors import Forbidden, NotFound
+from services.validation import is_id
 
 MANAGERS = (MemberRole.OWNER.value, MemberRole.ADMIN.value)
 
@@ -50,7 +51,7 @@ def membership_of(conversation_id: int, user_id: int) -> Membership | None:
 
 
 def live(conversation_id: object) -> Conversation:
-    if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+    if not is_id(conversation_id):
         raise NotFound("No such conversation.")
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None or conversation.deleted_at is not None:

@@ -24,7 +24,7 @@ from realtime.events import user_channel
 from services import attachments, conversation_access, conversations, notifications, trust
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
-from services.validation import contains_pattern
+from services.validation import contains_pattern, is_id
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
@@ -93,7 +93,7 @@ def _clean_client_id(client_id: object) -> str | None:
 
 
 def _find(actor: User, message_id: object) -> tuple[Message, conversation_access.Access]:
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
+    if not is_id(message_id):
         raise NotFound("No such message.")
     message = db.session.get(Message, message_id)
     if message is None:
@@ -168,7 +168,7 @@ def _same_send(message: Message, access: conversation_access.Access) -> Message:
 def _reply_target(conversation_id: int, reply_to: object) -> int | None:
     if reply_to is None:
         return None
-    if not isinstance(reply_to, int) or isinstance(reply_to, bool):
+    if not is_id(reply_to):
         raise ValidationError("'reply_to' must be a message id.", field="reply_to")
     target = db.session.get(Message, reply_to)
     if target is None or target.conversation_id != conversation_id:
@@ -312,7 +312,7 @@ def react(actor: User, message_id: object, emoji: object) -> Message:
 def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
     """Move the reader's position forward (never back); returns the new position."""
     access = conversation_access.member(actor, conversation_id)
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
+    if not is_id(message_id):
         raise ValidationError("'message_id' must be a message id.", field="message_id")
     message = db.session.get(Message, message_id)
     if message is None or message.conversation_id != access.conversation.id:
@@ -447,7 +447,7 @@ def unread_total(actor_or_id: User | int) -> int:
 def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]:
     """Who (other than the sender) has read up to a message: shown in DMs and small groups."""
     access = conversation_access.member(actor, conversation_id)
-    message = db.session.get(Message, message_id) if isinstance(message_id, int) else None
+    message = db.session.get(Message, message_id) if is_id(message_id) else None
     if message is None or message.conversation_id != access.conversation.id:
         raise ValidationError("That message is not in this conversation.", field="message_id")
     if access.conversation.kind == Kind.ROOM:

@@ -26,6 +26,7 @@ from services import (
     party_access,
 )
 from services.errors import Forbidden, NotFound, ValidationError
+from services.validation import is_id
 
 SUBJECTS = ("message", "user", "party", "room")
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
@@ -105,7 +106,7 @@ def report(actor: User, subject_type: object, subject_id: object, reason: object
         raise ValidationError(
             f"'subject_type' is one of {', '.join(SUBJECTS)}.", field="subject_type"
         )
-    if isinstance(subject_id, bool) or not isinstance(subject_id, int):
+    if not is_id(subject_id):
         raise ValidationError("'subject_id' must be an id.", field="subject_id")
     _check_reportable(actor, subject_type, subject_id)
     entry = Report(
@@ -186,7 +187,7 @@ def resolve(actor: User, report_id: object, action: object, note: object = "") -
     require_staff(actor)
     if action not in RESOLUTIONS:
         raise ValidationError(f"'action' is one of {', '.join(RESOLUTIONS)}.", field="action")
-    entry = db.session.get(Report, report_id) if isinstance(report_id, int) else None
+    entry = db.session.get(Report, report_id) if is_id(report_id) else None
     if entry is None:
         raise NotFound("No such report.")
     text = _reason(note, "note", required=False)
@@ -374,7 +375,7 @@ def warn(actor: User, username: str, text: object) -> None:
 def remove_message(actor: User, message_id: object, reason: object = "") -> None:
     """Remove any message: its author and its conversation see it gone, without content."""
     require_staff(actor)
-    message = db.session.get(Message, message_id) if isinstance(message_id, int) else None
+    message = db.session.get(Message, message_id) if is_id(message_id) else None
     if message is None:
         raise NotFound("No such message.")
     text = _reason(reason, required=False)

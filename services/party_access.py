@@ -14,6 +14,7 @@ from extensions import db
 from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from services.errors import Forbidden, NotFound
+from services.validation import is_id
 
 DRIVERS = (PartyRole.HOST.value, PartyRole.CO_HOST.value)
 
@@ -51,7 +52,7 @@ def participant_of(party_id: int, user_id: int) -> Participant | None:
 
 
 def find(party_id: object) -> Party:
-    if not isinstance(party_id, int) or isinstance(party_id, bool):
+    if not is_id(party_id):
         raise NotFound("No such party.")
     party = db.session.get(Party, party_id)
     if party is None:

@@ -12,6 +12,7 @@ from models.user import User
 from realtime.bus import bus
 from services import parties, party_access
 from services.errors import Forbidden, NotFound, ValidationError
+from services.validation import is_id
 
 QUEUE_MAX = 200
 
@@ -83,7 +84,7 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
 
 
 def _item(access, item_id: object) -> QueueItem:
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
+    if not is_id(item_id):
         raise NotFound("No such queue item.")
     item = db.session.get(QueueItem, item_id)
     if item is None or item.party_id != access.party.id or item.status == "played":

@@ -14,6 +14,16 @@ from services.errors import ValidationError
 
 _MISSING = object()
 
+# The range of a database integer column (BIGINT in PostgreSQL, INTEGER in SQLite).
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+
+
+def is_id(value: object) -> bool:
+    """Whether `value` may name a row: a whole number (not a bool) that a database integer
+    column can hold. Anything else names nothing, and must not reach a query, where SQLite
+    and PostgreSQL refuse it with an error instead of finding no row."""
+    return isinstance(value, int) and not isinstance(value, bool) and ID_MIN <= value <= ID_MAX
+
 
 def require_object(payload: object, what: str = "body") -> Mapping[str, Any]:
     if not isinstance(payload, Mapping):

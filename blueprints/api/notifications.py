@@ -10,6 +10,7 @@ from blueprints.api.body import json_body
 from blueprints.limits import per_user
 from services import notifications
 from services.errors import ValidationError
+from services.validation import is_id
 
 
 @api.get("/notifications")
@@ -46,6 +47,6 @@ def notifications_read():
             raise ValidationError(
                 "Send 'ids' (a list of 1 to 500 notification ids) or 'all': true.", field="ids"
             )
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        if not all(is_id(i) and i > 0 for i in ids):
             raise ValidationError("Every id must be a positive whole number.", field="ids")
     return jsonify({"unread_count": notifications.mark_read(current_user.id, ids)})
