@@ -316,7 +316,7 @@ def warn(username: str):
 @per_user("MODERATION_RATE_LIMIT")
 def mute(username: str):
     raw = request.form.get("minutes", "").strip()
-    if not raw.isdigit():
+    if not raw.isdecimal():
         flash("Give the mute in whole minutes (0 lifts it).", "error")
         return _back_to(username)
     minutes = int(raw)
@@ -383,7 +383,7 @@ def _duration(minutes: int) -> str:
 @bp.get("/content")
 def content():
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 1 <= int(page) <= 10_000 else 1
+    number = int(page) if page.isdecimal() and 1 <= int(page) <= 10_000 else 1
     live, more = parties.listing("live", number)
     rooms = conversations.directory(limit=100)
     shaped = conversations.shape_many(rooms, current_user.id)

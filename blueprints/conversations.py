@@ -163,11 +163,11 @@ def _int_or_raw(raw: str | None) -> int | str | None:
     if raw is None or not raw.strip():
         return None
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else raw
+    return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
 
 
 def _id_value(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 12 and int(raw) > 0 else None
+    return int(raw) if raw and raw.isdecimal() and len(raw) < 12 and int(raw) > 0 else None
 
 
 def _before_arg() -> int | None:

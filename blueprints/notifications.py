@@ -7,15 +7,19 @@ from flask_login import current_user, login_required
 
 from blueprints.limits import per_user
 from services import notifications
+from services.validation import is_id
 
 bp = Blueprint("notifications", __name__)
+
+
+def _id(raw: str) -> int | None:
+    return int(raw) if raw.isdecimal() and is_id(int(raw)) else None
 
 
 @bp.get("/notifications")
 @login_required
 def index():
-    before = request.args.get("before", "")
-    items = notifications.listing(current_user.id, int(before) if before.isdigit() else None)
+    items = notifications.listing(current_user.id, _id(request.args.get("before", "")))
     return render_template(
         "notifications/index.html", items=[notifications.to_dict(item) for item in items]
     )
@@ -26,7 +30,10 @@ def index():
 @login_required
 def mark_read():
     raw = request.form.get("id", "")
-    notifications.mark_read(current_user.id, [int(raw)] if raw.isdigit() else None)
+    if raw.isdecimal():  # one notification (an id that cannot exist marks nothing)
+        notifications.mark_read(current_user.id, [number] if (number := _id(raw)) else [])
+    else:  # the "mark all read" button
+        notifications.mark_read(current_user.id, None)
     if request.headers.get("HX-Request"):
         return "", 204
     return redirect(url_for("notifications.index"))

@@ -79,11 +79,11 @@ def _htmx() -> bool:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+    return int(raw) if raw.isdecimal() and 0 < int(raw) <= 10_000 else 1
 
 
 def _id_value(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 12 and int(raw) > 0 else None
+    return int(raw) if raw and raw.isdecimal() and len(raw) < 12 and int(raw) > 0 else None
 
 
 def _int_or_raw(raw: str | None) -> int | str | None:
@@ -92,7 +92,7 @@ def _int_or_raw(raw: str | None) -> int | str | None:
     if raw is None or not raw.strip():
         return None
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else raw
+    return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
 
 
 def _number_or_raw(raw: str | None) -> float | str | None:

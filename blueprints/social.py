@@ -18,7 +18,7 @@ bp = Blueprint("social", __name__)
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return int(raw) if raw.isdecimal() and 0 < int(raw) < 100_000 else 1
 
 
 def relation(viewer_id: int, user_id: int) -> dict:

@@ -147,7 +147,7 @@ def _timeout(maximum: int) -> int:
     raw = request.args.get("timeout")
     if raw is None:
         return 25 if maximum >= 25 else maximum
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ValidationError("'timeout' must be a whole number of seconds.", field="timeout")
     return integer({"timeout": int(raw)}, "timeout", minimum=0, maximum=maximum)
 

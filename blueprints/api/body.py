@@ -29,6 +29,6 @@ def query_int(name: str, maximum: int, default: int | None = None) -> int | None
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
         raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
     return int(raw)

@@ -18,9 +18,9 @@ from services.validation import is_id
 def notifications_list():
     before = request.args.get("before")
     limit = request.args.get("limit", "20")
-    if before is not None and not before.isdigit():
+    if before is not None and not (before.isdecimal() and is_id(int(before))):
         raise ValidationError("'before' must be a notification id.", field="before")
-    if not limit.isdigit():
+    if not limit.isdecimal():
         raise ValidationError("'limit' must be a whole number.", field="limit")
     items = notifications.listing(
         current_user.id, int(before) if before else None, limit=int(limit)

@@ -10,11 +10,16 @@ error shape with a 4xx."""
 from __future__ import annotations
 
 import http.client
+import inspect
 import json
 import math
+import re
+import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +32,7 @@ from werkzeug.routing import Rule
 from config import RATE_LIMIT_SETTINGS
 from extensions import socketio as flask_socketio
 from tests.conftest import make_app, migrate_database
-from tests.support.clients import Account, SocketClient, register
+from tests.support.clients import PASSWORD, Account, SocketClient, register
 from tests.support.processes import ServerProcess
 
 pytestmark = pytest.mark.server
@@ -417,6 +422,9 @@ class HttpWorld:
 @pytest.fixture(scope="module")
 def http_world(server) -> HttpWorld:
     owner, other = register(server.url), register(server.url)
+    # An admin reaches the moderation routes too, past their role check.
+    with sqlite3.connect(server.workdir / "instance" / "test.db") as connection:
+        connection.execute("UPDATE users SET role = 'admin' WHERE id = ?", (owner.id,))
     conversation = post(
         server,
         owner,
@@ -592,6 +600,79 @@ def test_ids_too_large_for_the_database_are_unknown_not_errors(tmp_path_factory,
         response = requests.post(server.url + path, json=body, headers=owner.headers, timeout=10)
         error = assert_error_shape(response, f"POST {path} {body}")
         assert 400 <= response.status_code < 500, f"POST {path} {body}: {error}"
+
+
+NUMBERISH = ["²", "٣", "1e3", "-1", "0x1f", " 7", "9" * 30, str(2**63), "\x00", "%", ""]
+STREAMS = frozenset({"static", "events.sse_stream", "events.html_stream"})
+
+
+QUERY_PARAMETER = re.compile(r'(?:request\.args\.get(?:list)?|query_int)\(\s*"([a-z_]+)"')
+
+
+def query_parameter_names(view: Any) -> list[str]:
+    """The query parameters the module of a view reads (its helpers included)."""
+    return sorted(set(QUERY_PARAMETER.findall(Path(inspect.getsourcefile(view)).read_text())))
+
+
+def signed_in(server: ServerProcess, account: Account) -> requests.Session:
+    session = requests.Session()
+    page = session.get(server.url + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    response = session.post(
+        server.url + "/login",
+        data={"username": account.username, "password": PASSWORD, "csrf_token": token[1]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302
+    return session
+
+
+def test_query_parameters_never_crash_a_page_or_the_api(tmp_path_factory, http_world):
+    """Numbers that are not numbers to int() ("²"), numbers past a database integer, and
+    other odd text in every query parameter of every GET route: never a 500."""
+    server = http_world.server
+    browser = signed_in(server, http_world.owner)
+    app = make_app(tmp_path_factory.mktemp("get-routes"))
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.endpoint not in STREAMS
+    ]
+    requests_to_send = []
+    for rule in rules:
+        path = server.url + fill(rule, http_world)
+        names = query_parameter_names(app.view_functions[rule.endpoint])
+        for value in NUMBERISH:
+            requests_to_send.append((rule, path, dict.fromkeys(names or ["page"], value)))
+        for name in names:
+            for value in ("²", "9" * 30):
+                requests_to_send.append((rule, path, {name: value}))
+    assert len(requests_to_send) > 500
+
+    def send_one(item):
+        rule, path, params = item
+        if rule.rule.startswith("/api/"):
+            response = requests.get(
+                path, params=params, headers=http_world.owner.headers, timeout=30
+            )
+        else:
+            response = browser.get(path, params=params, allow_redirects=False, timeout=30)
+        return rule.rule, params, response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send_one, requests_to_send))
+    crashed = sorted(
+        {
+            (rule, next(iter(params)) if len(params) == 1 else "every parameter")
+            for rule, params, status in answers
+            if status >= 500
+        }
+    )
+    for rule, name in crashed:
+        print(f"500 from {rule} with hostile {name}")
+    assert not crashed, crashed
 
 
 def test_float_edge_values_never_reach_storage_as_non_numbers(world):
