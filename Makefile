@@ -59,3 +59,9 @@ migrate: setup
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache
+
+# Tandem beside a Node.js socket.io peer, on the same box and the same work
+# (docs/performance.md). BENCH_ARGS=--quick runs a reduced version in a few minutes.
+.PHONY: bench
+bench: setup
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
