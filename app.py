@@ -38,6 +38,7 @@ from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from realtime import conversation_events, housekeeping, party_events, sockets  # noqa: F401
 from realtime import http as realtime_http
 from realtime.bus import bus
+from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
 from services.validation import ID_MAX
 
@@ -93,6 +94,8 @@ def register_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
+    app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
     socket_limiter.init_app(app)
     bus.init_app(app)
 

@@ -7,16 +7,60 @@ routes (`shared`), so doing the same thing through another door counts against i
 
 from __future__ import annotations
 
+import bisect
 import logging
+import threading
 import time
 
 from flask import Flask
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from extensions import limiter
 
 log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 1.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """In-process counters (the embedded configuration), registered for `memory://` in
+    place of limits' own class. They differ in how expired entries are swept away:
+    limits sweeps every key a hundred times a second, and never forgets a key once its
+    entries are gone, so each sweep walks every key ever used; with a thousand people
+    sending events the sweeps alone took most of a core. Here a sweep runs once a second,
+    passes over keys whose oldest entry still counts, and drops keys left empty. Counting
+    never depends on the sweep (each check compares timestamps itself); it frees memory.
+    """
+
+    STORAGE_SCHEME = ["memory"]
+
+    # limits (5.x) schedules its sweep through these two private hooks.
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(SWEEP_INTERVAL_SECONDS, self._MemoryStorage__expire_events)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _MemoryStorage__expire_events(self) -> None:
+        now = time.time()
+        for key, events in list(self.events.items()):
+            if events and events[-1].expiry > now:
+                continue  # newest first: the oldest entry still counts, so all do
+            with self.locks[key]:
+                events = self.events.get(key)
+                if events:
+                    live = bisect.bisect_left(events, -now, key=lambda entry: -entry.expiry)
+                    events = self.events[key] = events[:live]
+                if not events:
+                    self.events.pop(key, None)
+                    self.locks.pop(key, None)
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
 
 
 class SocketRateLimiter:
