@@ -762,12 +762,14 @@ class Skew {
       });
     });
     log(`${this.target.name}: ${this.viewers.length} viewers connected in ${fmt((now() - t0) / 1000)} s`);
-    // The first estimate: `pings` samples each, 100 ms apart, starts spread over 3 s.
+    // The first estimate: `pings` samples each, 500 ms apart, as each viewer's page loads;
+    // the loads are spread over `join_spread_ms`.
+    const spread = spec.join_spread_ms || 8000;
     for (const viewer of this.viewers) {
-      const start = this.random() * 3000;
-      for (let k = 0; k < spec.pings; k++) setTimeout(() => this.ping(viewer), start + k * 100);
+      const start = this.random() * spread;
+      for (let k = 0; k < spec.pings; k++) setTimeout(() => this.ping(viewer), start + k * 500);
     }
-    await sleep(3000 + spec.pings * 100 + 1000);
+    await sleep(spread + spec.pings * 500 + 1000);
   }
 
   ping(viewer) {
@@ -801,7 +803,7 @@ class Skew {
       this.host.emit('party:seek', { party_id: this.target.party_id, position: this.position }, () => {});
       await sleep(phase.interval_ms);
     }
-    await sleep(500);
+    await sleep(2000); // the last seek's stragglers
     const m = this.meter.stop();
     clearInterval(repinger);
     const skews = [];
