@@ -88,6 +88,9 @@ def register_extensions(app: Flask) -> None:
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
         message_queue=app.config.get("REDIS_URL"),
+        # The extension keeps its options from one app to the next: an app without
+        # Redis must not inherit the queue of an app made before it in this process.
+        **({} if app.config.get("REDIS_URL") else {"client_manager": None}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         serializer=sockets.ClientPacket,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from socketio import PubSubManager
+
 from app import create_app
+from extensions import socketio
 from tests.conftest import make_app, settings_for
 from tests.support.processes import free_port
 
@@ -41,3 +44,15 @@ def test_readyz_checks_redis_when_configured(tmp_path, redis_server):
     assert response.status_code == 503
     assert response.get_json()["failing"] == ["redis"]
     assert response.get_json()["status"] == "degraded"
+
+
+def test_an_app_without_redis_does_not_inherit_an_earlier_apps_queue(tmp_path, redis_server):
+    """Apps made one after another in a process (tests, scripts) each get their own bus."""
+    clustered = make_app(
+        tmp_path / "a", REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI="memory://"
+    )
+    assert isinstance(socketio.server.manager, PubSubManager)
+    assert clustered.extensions["socketio"] is socketio
+
+    make_app(tmp_path / "b")
+    assert not isinstance(socketio.server.manager, PubSubManager)
