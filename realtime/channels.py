@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from realtime.events import Envelope, user_channel
 
 ChannelProvider = Callable[[int], Iterable[str]]
-ResumeHook = Callable[[int], Iterable[Envelope]]
+ResumeHook = Callable[[int, float | None], Iterable[Envelope]]
 
 _providers: list[ChannelProvider] = []
 _resume_hooks: list[ResumeHook] = []
@@ -25,7 +25,8 @@ def provider(function: ChannelProvider) -> ChannelProvider:
 
 
 def resume_hook(function: ResumeHook) -> ResumeHook:
-    """Register a function giving current-state events to send after a resume."""
+    """Register a function giving current-state events to send after a resume: all of
+    them, or with a time, only the state that changed after it."""
     _resume_hooks.append(function)
     return function
 
@@ -38,5 +39,5 @@ def channels_for(user_id: int) -> set[str]:
     return channels
 
 
-def state_after_resume(user_id: int) -> list[Envelope]:
-    return [event for hook in _resume_hooks for event in hook(user_id)]
+def state_after_resume(user_id: int, changed_after: float | None = None) -> list[Envelope]:
+    return [event for hook in _resume_hooks for event in hook(user_id, changed_after)]

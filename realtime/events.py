@@ -46,6 +46,10 @@ EPHEMERAL_NAMES = frozenset(
 )
 
 
+# Ephemeral events that describe current state, stamped with the server time `at` of
+# their last change: a resume sends them again, and a long-poll only when they changed.
+STATE_NAMES = frozenset({"party:state"})
+
 # Every server-to-client event name of the contract, for clients that must subscribe by
 # name (an EventSource listens per event name).
 KNOWN_EVENTS = (

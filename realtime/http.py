@@ -3,6 +3,7 @@ for htmx pages. Thin layers over the bus, like the socket handlers."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import orjson
@@ -33,13 +34,13 @@ def current_identity() -> Identity:
     return Identity(user_id=current_user.id, login_id=session.get("login_id"))
 
 
-def _resume_point() -> int | None:
+def _resume_point() -> cursors.Position | None:
     """Last-Event-ID (an SSE reconnect) wins over ?cursor= (the first connect)."""
     header = request.headers.get("Last-Event-ID")
     if header:
-        return cursors.decode(header, field="Last-Event-ID")
+        return cursors.decode_position(header, field="Last-Event-ID")
     raw = request.args.get("cursor")
-    return cursors.decode(raw) if raw else None
+    return cursors.decode_position(raw) if raw else None
 
 
 def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = None) -> str:
@@ -81,9 +82,13 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
 @bp.get("/api/v1/events/stream")
 @login_required
 def sse_stream() -> Response:
-    after_id = _resume_point()
+    position = _resume_point()
     stream = resume.open_stream(current_identity(), "sse")
-    first = resume.backlog(stream, after_id)
+    first = (
+        resume.backlog(stream, None)
+        if position is None
+        else resume.backlog(stream, position.event_id, position.states_known_at)
+    )
     return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
 
 
@@ -112,12 +117,14 @@ def html_stream() -> Response:
 def long_poll():
     config = current_app.config
     timeout = _timeout(config["LONGPOLL_MAX_TIMEOUT"])
-    after_id = _resume_point()
-    if after_id is None:
+    position = _resume_point()
+    if position is None:
         return jsonify({"events": [], "cursor": cursors.encode(store.latest_id())})
+    after_id = position.event_id
+    opened_at = time.time()
     stream = resume.open_stream(current_identity(), "longpoll")
     try:
-        events = resume.backlog(stream, after_id)
+        events = resume.backlog(stream, after_id, position.states_known_at)
         db.session.remove()
         bus.hub.finish_stream_replay(stream)
         events.extend(_drain(stream))
@@ -138,7 +145,9 @@ def long_poll():
                 {"id": event.cursor, "event": event.name, "data": event.payload()}
                 for event in events
             ],
-            "cursor": cursors.encode(last),
+            "cursor": cursors.encode(
+                last, resume.states_known_at(events, opened_at, position.states_known_at)
+            ),
         }
     )
 

@@ -7,17 +7,22 @@ connection's `last_id` filters out the one copy too many.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import current_app
 
 from realtime import store
 from realtime.bus import bus
 from realtime.channels import channels_for, state_after_resume
 from realtime.connections import Connection, Identity, SocketConnection, StreamConnection
-from realtime.events import RESYNC, Envelope, user_channel
+from realtime.events import RESYNC, STATE_NAMES, Envelope, user_channel
 
 RESYNC_EXPIRED = "cursor_expired"
 RESYNC_UNKNOWN = "cursor_unknown"
 RESYNC_TOO_FAR = "too_many_missed"
+# How long a state change may take from its write to its publication: a long-poll
+# resends state changed this long before it opened, in case it was still on its way.
+STATE_IN_FLIGHT_S = 2.0
 
 
 def open_socket(identity: Identity, sid: str) -> SocketConnection:
@@ -36,9 +41,12 @@ def open_stream(identity: Identity, transport: str) -> StreamConnection:
     return stream
 
 
-def backlog(connection: Connection, after_id: int | None) -> list[Envelope]:
+def backlog(
+    connection: Connection, after_id: int | None, states_known_at: float | None = None
+) -> list[Envelope]:
     """What to send first: events missed since `after_id` (or a resync), then current
-    state. Without a cursor the connection starts at the newest event."""
+    state (only what changed after `states_known_at`, when given). Without a cursor the
+    connection starts at the newest event."""
     latest = store.latest_id()
     if after_id is None:
         connection.last_id = latest
@@ -52,7 +60,23 @@ def backlog(connection: Connection, after_id: int | None) -> list[Envelope]:
     if len(missed) > limit:
         return [_resync(connection, latest, RESYNC_TOO_FAR)]
     connection.last_id = missed[-1].id if missed else after_id
-    return missed + state_after_resume(connection.user_id)
+    return missed + state_after_resume(connection.user_id, states_known_at)
+
+
+def states_known_at(
+    sent: Iterable[Envelope], opened_at: float, known_before: float | None
+) -> float:
+    """How recent the state a long-poll answer leaves its client with is: the newest
+    state it carried, and at least everything settled before the poll opened."""
+    known = [opened_at - STATE_IN_FLIGHT_S]
+    known.extend(
+        envelope.data["at"]
+        for envelope in sent
+        if envelope.name in STATE_NAMES and isinstance(envelope.data.get("at"), int | float)
+    )
+    if known_before is not None:
+        known.append(known_before)
+    return max(known)
 
 
 def _resync(connection: Connection, latest: int, reason: str) -> Envelope:

@@ -617,9 +617,10 @@ def _party_channels(user_id: int) -> list[str]:
 
 
 @resume_hook
-def _current_states(user_id: int) -> list[Envelope]:
-    """After a resume, the current playback state of every party the user is in."""
-    parties = db.session.scalars(
+def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
+    """After a resume, the current playback state of every party the user is in (that
+    changed after `changed_after`, when given)."""
+    query = (
         select(Party)
         .join(Participant, Participant.party_id == Party.id)
         .where(
@@ -628,6 +629,9 @@ def _current_states(user_id: int) -> list[Envelope]:
             Party.status != "ended",
         )
     )
+    if changed_after is not None:
+        query = query.where(Party.at > changed_after)
+    parties = db.session.scalars(query)
     return [
         Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
         for party in parties

@@ -26,3 +26,21 @@ def test_garbage_is_a_validation_error(bad):
     with pytest.raises(ValidationError) as caught:
         cursor.decode(bad)
     assert caught.value.code == "invalid_cursor"
+
+
+@pytest.mark.parametrize("stamp", [0.0, 1.5, 1_764_480_000.123_456_7])
+def test_a_stamp_round_trips_rounded_up_to_the_next_millisecond(stamp):
+    position = cursor.decode_position(cursor.encode(77, stamp))
+    assert position.event_id == 77
+    assert stamp < position.states_known_at <= stamp + 0.001 + 1e-6
+    assert cursor.decode(cursor.encode(77, stamp)) == 77
+
+
+def test_a_cursor_without_a_stamp_knows_no_state():
+    assert cursor.decode_position(cursor.encode(5)) == cursor.Position(5, None)
+
+
+@pytest.mark.parametrize("bad", ["c1.", "c1..2", "c1.-3", "c1.2.3", "c1." + "z" * 11])
+def test_a_garbled_stamp_is_a_validation_error(bad):
+    with pytest.raises(ValidationError):
+        cursor.decode_position(bad)

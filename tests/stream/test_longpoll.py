@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.support.clients import long_poll, register
+from realtime.cursor import decode
+from tests.support.clients import SocketClient, SSEReader, long_poll, register
 
 pytestmark = pytest.mark.server
 
@@ -32,7 +33,9 @@ def test_waiting_request_wakes_when_an_event_arrives(shared_server):
     assert 0.4 < waited < 5
     [event] = [e for e in body["events"] if e["event"] == "stream:echo"]
     assert event["data"]["text"] == "wake up"
-    assert event["id"] == body["cursor"] == event["data"]["cursor"]
+    assert event["id"] == event["data"]["cursor"]
+    # The answer's cursor is at that event (it may also carry a stamp of known state).
+    assert decode(body["cursor"]) == decode(event["id"])
 
 
 def test_times_out_with_an_empty_list(shared_server):
@@ -42,7 +45,7 @@ def test_times_out_with_an_empty_list(shared_server):
     body = long_poll(account, cursor, timeout=1).json()
     assert 0.9 < time.monotonic() - started < 4
     assert [e for e in body["events"] if e["event"] != "presence"] == []
-    assert body["cursor"] == cursor
+    assert decode(body["cursor"]) == decode(cursor)
 
 
 def test_waiting_events_are_answered_at_once(shared_server):
@@ -88,3 +91,69 @@ def test_cursor_from_the_future_gets_resync(shared_server):
     assert [e["event"] for e in body["events"]] == ["resync"]
     assert body["events"][0]["data"]["reason"] == "cursor_unknown"
     assert body["cursor"] != "czzzzzz"
+
+
+def test_a_long_poller_in_a_party_gets_its_state_once_and_then_each_change(shared_server):
+    """A poll with a cursor is a resume, which sends the party's state: the next poll,
+    carrying the cursor it was given, must wait instead of getting the same state again."""
+    import requests
+
+    host, viewer = register(shared_server.url), register(shared_server.url)
+    created = requests.post(
+        shared_server.url + "/api/v1/parties",
+        json={"title": "Polled", "media_url": "https://media.example/film.mp4"},
+        headers=host.headers,
+        timeout=10,
+    )
+    party = created.json()["party"]
+    joined = requests.post(
+        shared_server.url + "/api/v1/parties/join",
+        json={"code": party["code"]},
+        headers=viewer.headers,
+        timeout=10,
+    )
+    assert joined.status_code == 200, joined.text
+
+    def states(body):
+        return [e["data"] for e in body["events"] if e["event"] == "party:state"]
+
+    cursor = long_poll(viewer, None).json()["cursor"]
+    first = long_poll(viewer, cursor, timeout=5).json()
+    assert [s["party_id"] for s in states(first)] == [party["id"]]
+
+    started = time.monotonic()
+    quiet = long_poll(viewer, first["cursor"], timeout=1).json()
+    assert time.monotonic() - started > 0.9, "answered at once: the same state again"
+    assert states(quiet) == []
+
+    socket = SocketClient(shared_server.url).connect(auth={"token": host.token})
+    try:
+        socket.call("party:join", {"party_id": party["id"]})
+        assert socket.call("party:seek", {"party_id": party["id"], "position": 42.0})["ok"]
+    finally:
+        socket.close()
+    # The seek happened between polls: the next poll carries it, once.
+    changed = long_poll(viewer, quiet["cursor"], timeout=5).json()
+    assert [(s["position"], s["version"]) for s in states(changed)] == [(42.0, 1)]
+    started = time.monotonic()
+    after = long_poll(viewer, changed["cursor"], timeout=1).json()
+    assert time.monotonic() - started > 0.9
+    assert states(after) == []
+
+
+def test_a_long_poll_cursor_resumes_on_server_sent_events(shared_server):
+    """The long-poll's cursor carries a stamp; it is still a cursor for every transport."""
+    account = register(shared_server.url)
+    cursor = long_poll(account, None).json()["cursor"]
+    account.echo("before")
+    polled = long_poll(account, cursor, timeout=5).json()
+    assert "." in polled["cursor"]
+    account.echo("after")
+    stream = SSEReader(
+        shared_server.url + "/api/v1/events/stream", account.headers, {"cursor": polled["cursor"]}
+    )
+    try:
+        [event] = stream.received.wait_count("stream:echo", 1)
+    finally:
+        stream.close()
+    assert event["text"] == "after"

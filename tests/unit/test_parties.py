@@ -395,6 +395,15 @@ def test_stream_carries_joined_parties_and_their_state(app, crew, party):
     assert parties.channel(party.id) not in channels_for(crew["vic"].id)
 
 
+def test_state_after_resume_can_be_limited_to_what_changed_since(app, crew, party):
+    known = party.at
+    assert state_after_resume(crew["vic"].id, changed_after=known) == []
+    playback.seek(crew["hana"], party.id, 42.0)
+    [state] = state_after_resume(crew["vic"].id, changed_after=known)
+    assert (state.data["position"], state.data["version"]) == (42.0, party.version)
+    assert state_after_resume(crew["vic"].id, changed_after=state.data["at"]) == []
+
+
 def test_scheduled_time_with_an_offset_is_kept_as_the_same_moment(app, crew):
     from datetime import UTC, timedelta, timezone
 
