@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from playwright.sync_api import Browser, sync_playwright
 
 from app import create_app
 from extensions import db
@@ -18,6 +19,7 @@ from models.user import Role, User
 from services import accounts
 from tests.support.postgres import PostgresServer
 from tests.support.processes import PROJECT_ROOT, RedisServer, ServerProcess
+from tests.support.programs import require_program
 
 PASSWORD = "correct horse battery"
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -185,3 +187,27 @@ def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer().start()
     yield server
     server.stop()
+
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Playwright and one Chromium for the whole run: Playwright's sync API cannot
+    start a second instance while one is running in the same thread."""
+    executable = require_program("chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()

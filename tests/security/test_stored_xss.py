@@ -19,13 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.conftest import migrate_database
 from tests.support.clients import PASSWORD, Account, SocketClient, register
 from tests.support.processes import ServerProcess
-from tests.support.programs import require_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -249,17 +247,6 @@ def site(server) -> Site:
     return Site(server, victim, attackers, group, rooms, parties, messages)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    executable = require_program("chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
 class Watched:
     """A signed-in page and everything it tried to do that it should not have."""
 
@@ -337,8 +324,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(chromium, site) -> Iterator[Watched]:
-    tab = Watched(chromium, site)
+def watched(browser, site) -> Iterator[Watched]:
+    tab = Watched(browser, site)
     yield tab
     tab.close()
 
