@@ -97,8 +97,9 @@ def register_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
-    app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
+    if not app.config["WEBSOCKET_COMPRESSION"]:
+        # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
+        app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
     socket_limiter.init_app(app)
     bus.init_app(app)
 

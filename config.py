@@ -106,6 +106,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        # permessage-deflate: fewer bytes on the wire for much more CPU and memory per
+        # connection (docs/performance.md); off unless the operator turns it on.
+        "WEBSOCKET_COMPRESSION": False,
         "FORCE_HTTPS_COOKIES": False,
         "DEBUG": False,
         "TESTING": False,
@@ -156,6 +159,10 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     for name in OPTIONAL_SECONDS_SETTINGS:
         if env.get(name):
             out[name] = _seconds(name, env[name], allow_zero=True)
+    if env.get("WEBSOCKET_COMPRESSION"):
+        out["WEBSOCKET_COMPRESSION"] = _switch(
+            "WEBSOCKET_COMPRESSION", env["WEBSOCKET_COMPRESSION"]
+        )
     if env.get("SOCKETIO_CORS_ORIGINS"):
         out["SOCKETIO_CORS_ORIGINS"] = [
             origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
@@ -213,6 +220,15 @@ def _seconds(name: str, value: str, allow_zero: bool = False) -> float:
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise ConfigError(f"{name} must be positive, got {value!r}")
     return seconds
+
+
+def _switch(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (1/0, true/false, yes/no), got {value!r}")
 
 
 def _normalise_database_url(url: str) -> str:

@@ -6,8 +6,8 @@ server and inflated by the client, with a zlib context per connection kept for i
 life. Tandem's events are small JSON objects: deflating them was the largest single cost
 of a delivery after the socket write itself, and the contexts a large share of the
 memory of an idle connection (docs/performance.md has the figures). socket.io's own
-server has shipped with the extension off since its third version; so does Tandem now,
-for more bytes on the wire.
+server has shipped with the extension off since its third version; so does Tandem, for
+more bytes on the wire, unless WEBSOCKET_COMPRESSION turns it on.
 
 The extension is declined by taking the client's offer out of the handshake before the
 WebSocket server reads it: the server then answers without it, as the protocol allows.

@@ -123,3 +123,19 @@ def test_the_new_account_link_hold_can_be_set_or_turned_off(tmp_path):
     assert off["NEW_ACCOUNT_LINK_HOLD_SECONDS"] == 0
     hour = load_config(base, environ={"NEW_ACCOUNT_LINK_HOLD_SECONDS": "3600"})
     assert hour["NEW_ACCOUNT_LINK_HOLD_SECONDS"] == 3600
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("On", True), ("no", False)])
+def test_websocket_compression_is_a_switch(tmp_path, value, expected):
+    settings = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
+    assert settings["WEBSOCKET_COMPRESSION"] is False
+    env = {"WEBSOCKET_COMPRESSION": value}
+    assert (
+        load_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)["WEBSOCKET_COMPRESSION"]
+        is expected
+    )
+
+
+def test_a_switch_that_is_neither_on_nor_off_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="WEBSOCKET_COMPRESSION must be on or off"):
+        load_config({"INSTANCE_PATH": str(tmp_path)}, environ={"WEBSOCKET_COMPRESSION": "maybe"})
