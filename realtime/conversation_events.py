@@ -13,7 +13,7 @@ from services import messages
 
 @handler("message:send", limit="MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
 def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.send(
+    _message, described = messages.send_described(
         socket_actor(identity),
         payload.get("conversation_id"),
         payload.get("body"),
@@ -21,7 +21,7 @@ def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
         reply_to=payload.get("reply_to"),
         attachment_id=payload.get("attachment_id"),
     )
-    return {"message": messages.to_dict(message)}
+    return {"message": described}
 
 
 @handler("message:edit", limit="CONVERSATION_WRITE_RATE_LIMIT")

@@ -28,10 +28,13 @@ def append(items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
         for channel, name, data in items
     ]
     db.session.add_all(rows)
+    db.session.flush()
+    # Read before the commit expires the rows, or each would be loaded again for its id.
+    ids = [row.id for row in rows]
     db.session.commit()
     return [
-        Envelope(channel=row.channel, name=row.name, data=data, id=row.id)
-        for row, (_, _, data) in zip(rows, items, strict=True)
+        Envelope(channel=channel, name=name, data=data, id=event_id)
+        for event_id, (channel, name, data) in zip(ids, items, strict=True)
     ]
 
 

@@ -114,6 +114,19 @@ def send(
     reply_to: object = None,
     attachment_id: object = None,
 ) -> Message:
+    return send_described(actor, conversation_id, body, client_id, reply_to, attachment_id)[0]
+
+
+def send_described(
+    actor: User,
+    conversation_id: object,
+    body: object,
+    client_id: object = None,
+    reply_to: object = None,
+    attachment_id: object = None,
+) -> tuple[Message, dict]:
+    """Send, and the message as clients see it: the payload announced to the
+    conversation, built before the commit so nothing has to be read back for it."""
     access = conversation_access.member(actor, conversation_id)
     conversations.can_send(access)
     if actor.is_muted:
@@ -122,19 +135,21 @@ def send(
     if client_id is not None:
         earlier = _by_client_id(actor.id, client_id)
         if earlier is not None:
-            return _same_send(earlier, access)
+            return _described(_same_send(earlier, access))
     attachment = attachments.claim(actor, access.conversation.id, attachment_id)
     text = _clean_body(body, allow_empty=attachment is not None)
     trust.check_links(actor, text, "body")
     reply = _reply_target(access.conversation.id, reply_to)
     message = Message(
         conversation_id=access.conversation.id,
-        sender_id=actor.id,
+        sender=actor,
         body=text,
         client_id=client_id,
         reply_to_id=reply,
-        attachment_id=attachment.id if attachment else None,
+        attachment=attachment,
+        reactions=[],
     )
+    kind = access.conversation.kind
     # Message ids follow the order in which every client hears of them, on every worker.
     with bus.ordered():
         db.session.add(message)
@@ -142,13 +157,18 @@ def send(
             db.session.flush()
         except IntegrityError:  # the same client_id raced in from another request
             db.session.rollback()
-            return _same_send(_by_client_id(actor.id, client_id), access)
+            return _described(_same_send(_by_client_id(actor.id, client_id), access))
         access.conversation.last_message_id = message.id
         access.membership.last_read_message_id = message.id
+        payload = to_dict(message)
         db.session.commit()
-        bus.publish(conversations.channel(message.conversation_id), MESSAGE_NEW, to_dict(message))
-    _notify_about(message, access.conversation, actor)
-    return message
+        bus.publish(conversations.channel(payload["conversation_id"]), MESSAGE_NEW, payload)
+    _notify_about(payload, kind, actor)
+    return message, payload
+
+
+def _described(message: Message) -> tuple[Message, dict]:
+    return message, to_dict(message)
 
 
 def _by_client_id(sender_id: int, client_id: str) -> Message | None:
@@ -189,13 +209,17 @@ def post_system(conversation: Conversation, text: str) -> Message:
     return message
 
 
-def _notify_about(message: Message, conversation: Conversation, actor: User) -> None:
-    mentioned = {name.lower() for name in MENTION.findall(message.body)} - {actor.username}
+def _notify_about(message: dict, kind: str, actor: User) -> None:
+    """Mentions, and for a DM a notification later if it is still unread; `message` is
+    the sent message's payload."""
+    conversation_id = message["conversation_id"]
+    mentioned = {name.lower() for name in MENTION.findall(message["body"])}
+    mentioned.discard(message["sender"]["username"])
     if mentioned:
         rows = db.session.execute(
             select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.conversation_id == conversation.id, User.username.in_(mentioned))
+            .where(Membership.conversation_id == conversation_id, User.username.in_(mentioned))
         )
         for (person,) in rows:
             notifications.notify(
@@ -204,15 +228,15 @@ def _notify_about(message: Message, conversation: Conversation, actor: User) -> 
                 actor=actor,
                 subject={
                     "type": "message",
-                    "id": message.id,
-                    "conversation_id": conversation.id,
-                    "text": message.body[:140],
+                    "id": message["id"],
+                    "conversation_id": conversation_id,
+                    "text": message["body"][:140],
                 },
             )
-    if conversation.kind == Kind.DIRECT:
+    if kind == Kind.DIRECT:
         delay = current_app.config["DM_NOTIFY_DELAY_SECONDS"]
         app = current_app._get_current_object()
-        gevent.spawn_later(delay, _notify_if_unread, app, message.id)
+        gevent.spawn_later(delay, _notify_if_unread, app, message["id"])
 
 
 def _notify_if_unread(app, message_id: int) -> None:

@@ -173,7 +173,7 @@ def message_history(conversation_id: int):
 @login_required
 def message_send(conversation_id: int):
     body = json_body()
-    message = messages.send(
+    _message, described = messages.send_described(
         current_user,
         conversation_id,
         body.get("body"),
@@ -181,7 +181,7 @@ def message_send(conversation_id: int):
         reply_to=body.get("reply_to"),
         attachment_id=body.get("attachment_id"),
     )
-    return jsonify({"message": messages.to_dict(message)}), 201
+    return jsonify({"message": described}), 201
 
 
 @api.post("/conversations/<int:conversation_id>/attachments")
