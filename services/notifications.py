@@ -136,18 +136,23 @@ def listing(user_id: int, before: int | None = None, limit: int = 20) -> list[No
 
 def mark_read(user_id: int, ids: list[int] | None) -> int:
     """Mark some (or, with None, all) of the user's notifications read; others' ids are
-    ignored. Returns the new unread count and tells the user's other tabs."""
+    ignored. Returns the new unread count and tells the user's other tabs which of their
+    notifications it marked."""
     query = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    db.session.execute(query.values(read_at=utcnow()))
+    marked = db.session.scalars(query.values(read_at=utcnow()).returning(Notification.id)).all()
     db.session.commit()
     unread = unread_count(user_id)
     bus.publish(
         user_channel(user_id),
         NOTIFICATION_READ,
-        {"ids": ids, "all": ids is None, "unread_count": unread},
+        {
+            "ids": None if ids is None else sorted(marked),
+            "all": ids is None,
+            "unread_count": unread,
+        },
     )
     return unread

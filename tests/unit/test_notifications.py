@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from realtime import resume
+from realtime.bus import bus
+from realtime.connections import Identity
 from services import notifications
 from services.errors import ValidationError
 
@@ -36,9 +39,19 @@ def test_mark_read_one_all_and_never_someone_elses(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
     mine = [notifications.notify(ann.id, "mention", actor=ben, subject={}) for _ in range(3)]
     theirs = notifications.notify(ben.id, "mention", actor=ann, subject={})
-    assert notifications.mark_read(ann.id, [mine[0].id, theirs.id]) == 2
-    assert notifications.unread_count(ben.id) == 1
-    assert notifications.mark_read(ann.id, None) == 0
+    stream = resume.open_stream(Identity(ann.id), "longpoll")
+    resume.backlog(stream, None)
+    bus.hub.finish_stream_replay(stream)
+    try:
+        assert notifications.mark_read(ann.id, [mine[0].id, theirs.id]) == 2
+        assert notifications.unread_count(ben.id) == 1
+        assert notifications.mark_read(ann.id, None) == 0
+        told = [stream.queue.get(timeout=1).data for _ in range(2)]
+    finally:
+        bus.hub.remove_stream(stream)
+    # Ann's other tabs hear of her notification only, never of the id of Ben's she sent.
+    assert told[0] == {"ids": [mine[0].id], "all": False, "unread_count": 2}
+    assert told[1] == {"ids": None, "all": True, "unread_count": 0}
 
 
 def test_listing_pages_newest_first(app, user_factory):
