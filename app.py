@@ -35,7 +35,7 @@ from blueprints.security import register_security
 from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
-from realtime import conversation_events, housekeeping, party_events, sockets  # noqa: F401
+from realtime import conversation_events, garbage, housekeeping, party_events, sockets  # noqa: F401
 from realtime import http as realtime_http
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
@@ -145,9 +145,11 @@ def register_cli(app: Flask) -> None:
 
 
 def start_background(app: Flask) -> None:
-    """The serving process's own greenlets: the stream listener, presence, housekeeping."""
+    """The serving process's own greenlets: the stream listener, presence, housekeeping,
+    and the garbage collector's compaction."""
     bus.start()
     housekeeping.start(app)
+    garbage.start(app.config["GC_COMPACT_INTERVAL_SECONDS"])
 
 
 def serve() -> None:

@@ -109,6 +109,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # permessage-deflate: fewer bytes on the wire for much more CPU and memory per
         # connection (docs/performance.md); off unless the operator turns it on.
         "WEBSOCKET_COMPRESSION": False,
+        # Survivors of full collections are frozen; every this many seconds everything is
+        # collected once (realtime/garbage.py). Zero: Python's own collector settings.
+        "GC_COMPACT_INTERVAL_SECONDS": 600.0,
         "FORCE_HTTPS_COOKIES": False,
         "DEBUG": False,
         "TESTING": False,
@@ -209,7 +212,7 @@ SECONDS_SETTINGS = (
 )
 
 # Zero turns these off.
-OPTIONAL_SECONDS_SETTINGS = ("NEW_ACCOUNT_LINK_HOLD_SECONDS",)
+OPTIONAL_SECONDS_SETTINGS = ("NEW_ACCOUNT_LINK_HOLD_SECONDS", "GC_COMPACT_INTERVAL_SECONDS")
 
 
 def _seconds(name: str, value: str, allow_zero: bool = False) -> float:

@@ -139,3 +139,13 @@ def test_websocket_compression_is_a_switch(tmp_path, value, expected):
 def test_a_switch_that_is_neither_on_nor_off_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="WEBSOCKET_COMPRESSION must be on or off"):
         load_config({"INSTANCE_PATH": str(tmp_path)}, environ={"WEBSOCKET_COMPRESSION": "maybe"})
+
+
+def test_garbage_compaction_interval_may_be_zero(tmp_path):
+    settings = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
+    assert settings["GC_COMPACT_INTERVAL_SECONDS"] == 600
+    env = {"GC_COMPACT_INTERVAL_SECONDS": "0"}
+    assert (
+        load_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)["GC_COMPACT_INTERVAL_SECONDS"]
+        == 0
+    )
