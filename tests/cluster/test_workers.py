@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.support.clients import SocketClient, SSEReader, long_poll, register
+from tests.support.clients import SocketClient, SSEReader, create_party, long_poll, register
 
 pytestmark = pytest.mark.server
 
@@ -214,13 +214,7 @@ def test_removed_member_stops_receiving_on_every_worker(cluster):
 def test_party_state_reaches_viewers_on_the_other_worker(cluster):
     a, b = cluster
     host, viewer = register(a.url), register(a.url)
-    response = requests.post(
-        a.url + "/api/v1/parties",
-        json={"title": "Across", "media_url": "https://media.example/film.mp4"},
-        headers=host.headers,
-        timeout=10,
-    )
-    party_id = response.json()["party"]["id"]
+    party_id = create_party(a.url, host, title="Across")["id"]
     host_socket = SocketClient(a.url).connect(auth={"token": host.token})
     viewer_socket = SocketClient(b.url).connect(auth={"token": viewer.token})
     host_socket.call("party:join", {"party_id": party_id})

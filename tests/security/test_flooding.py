@@ -9,7 +9,7 @@ import itertools
 import pytest
 import requests
 
-from tests.support.clients import Account, SocketClient, register
+from tests.support.clients import Account, SocketClient, create_party, register
 
 pytestmark = pytest.mark.server
 
@@ -144,14 +144,7 @@ def test_a_message_limit_spent_over_one_transport_holds_on_the_other(server):
 
 def test_party_chat_spent_over_the_socket_holds_over_http(server):
     host, chatter = register(server.url), register(server.url)
-    created = requests.post(
-        server.url + "/api/v1/parties",
-        json={"title": "Flood", "media_url": "https://media.example/film.mp4"},
-        headers=host.headers,
-        timeout=10,
-    )
-    assert created.status_code == 201, created.text
-    party_id = created.json()["party"]["id"]
+    party_id = create_party(server.url, host, title="Flood")["id"]
     socket = SocketClient(server.url).connect(auth={"token": chatter.token})
     listener = SocketClient(server.url).connect(auth={"token": host.token})
     assert socket.call("party:join", {"party_id": party_id})["ok"] is True

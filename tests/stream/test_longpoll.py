@@ -8,7 +8,7 @@ import time
 import pytest
 
 from realtime.cursor import decode
-from tests.support.clients import SocketClient, SSEReader, long_poll, register
+from tests.support.clients import SocketClient, SSEReader, create_party, long_poll, register
 
 pytestmark = pytest.mark.server
 
@@ -99,13 +99,7 @@ def test_a_long_poller_in_a_party_gets_its_state_once_and_then_each_change(share
     import requests
 
     host, viewer = register(shared_server.url), register(shared_server.url)
-    created = requests.post(
-        shared_server.url + "/api/v1/parties",
-        json={"title": "Polled", "media_url": "https://media.example/film.mp4"},
-        headers=host.headers,
-        timeout=10,
-    )
-    party = created.json()["party"]
+    party = create_party(shared_server.url, host, title="Polled")
     joined = requests.post(
         shared_server.url + "/api/v1/parties/join",
         json={"code": party["code"]},

@@ -6,24 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-import requests
 
-from tests.support.clients import SocketClient, register
+from tests.support.clients import SocketClient, create_party, register
 
 pytestmark = pytest.mark.server
-
-VIDEO = "https://media.example/film.mp4"
-
-
-def new_party(server, host, **fields):
-    response = requests.post(
-        server.url + "/api/v1/parties",
-        json={"title": "Live test", "media_url": VIDEO, **fields},
-        headers=host.headers,
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["party"]
 
 
 def connect(server, account, transport="websocket", cursor=None):
@@ -34,7 +20,7 @@ def connect(server, account, transport="websocket", cursor=None):
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_host_drives_everyone_follows(shared_server, transport):
     host, viewer = register(shared_server.url), register(shared_server.url)
-    party = new_party(shared_server, host)
+    party = create_party(shared_server.url, host)
     host_socket = connect(shared_server, host, transport)
     assert host_socket.call("party:join", {"party_id": party["id"]})["role"] == "host"
     viewer_socket = connect(shared_server, viewer, transport)
@@ -72,7 +58,7 @@ def test_host_drives_everyone_follows(shared_server, transport):
 
 def test_bad_payloads_get_error_acks(shared_server):
     host = register(shared_server.url)
-    party = new_party(shared_server, host)
+    party = create_party(shared_server.url, host)
     socket = connect(shared_server, host)
     socket.call("party:join", {"party_id": party["id"]})
     for event, payload, code in (
@@ -95,7 +81,7 @@ def test_bad_payloads_get_error_acks(shared_server):
 
 def test_chat_reactions_and_typing(shared_server):
     host, viewer = register(shared_server.url), register(shared_server.url)
-    party = new_party(shared_server, host)
+    party = create_party(shared_server.url, host)
     host_socket = connect(shared_server, host)
     viewer_socket = connect(shared_server, viewer)
     host_socket.call("party:join", {"party_id": party["id"]})
@@ -117,7 +103,7 @@ def test_chat_reactions_and_typing(shared_server):
 
 def test_late_joiner_and_reconnect_land_in_sync(shared_server):
     host, late = register(shared_server.url), register(shared_server.url)
-    party = new_party(shared_server, host)
+    party = create_party(shared_server.url, host)
     host_socket = connect(shared_server, host)
     host_socket.call("party:join", {"party_id": party["id"]})
     host_socket.call("party:play", {"party_id": party["id"], "position": 100.0})
@@ -141,7 +127,7 @@ def test_late_joiner_and_reconnect_land_in_sync(shared_server):
 
 def test_host_leaving_hands_over(shared_server):
     host, cohost, viewer = (register(shared_server.url) for _ in range(3))
-    party = new_party(shared_server, host)
+    party = create_party(shared_server.url, host)
     sockets = {}
     for account in (host, cohost, viewer):
         sockets[account.username] = connect(shared_server, account)
