@@ -74,9 +74,13 @@ def test_same_client_id_stores_one_message(app, trio, group):
 
 
 def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
+    # Read here: the fixture's objects belong to this thread's session, which the racing
+    # threads must not touch (a lazy load from four threads at once is an error).
+    sender_id, group_id = trio[0].id, group.id
+
     def send():
-        actor = db.session.get(User, trio[0].id)
-        return messages.send(actor, group.id, "race", client_id="same").id
+        actor = db.session.get(User, sender_id)
+        return messages.send(actor, group_id, "race", client_id="same").id
 
     ids = race(app, *[send] * 4)
     assert len(set(ids)) == 1
