@@ -68,6 +68,8 @@ class Notification(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What it is about, as JSON: {"type", "id", "text"?}
     subject: Mapped[str] = mapped_column(Text, default="{}")
+    # "<type>:<id>" of the subject, so a change to it (a message deleted) finds its notifications.
+    subject_key: Mapped[str | None] = mapped_column(String(64), index=True)
     group_key: Mapped[str] = mapped_column(String(96))
     count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +19,12 @@ from flask import Flask
 
 from extensions import db, socketio
 from realtime import store
-from realtime.events import Envelope, is_durable
+from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, is_durable
 from realtime.hub import Hub
 from realtime.ordering import OrderingLock
 from realtime.presence import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
-from realtime.transport import LocalTransport, RedisTransport
+from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,12 @@ class Bus:
         self.app = app
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
+        delivery = OrderedDelivery(self._dispatch, self._read_log)
         if redis_url:
-            self.transport = RedisTransport(redis_url, self.hub.dispatch, self.apply_control)
+            self.transport = RedisTransport(redis_url, delivery)
             presence_store = RedisPresenceStore(redis_url, self.worker_id)
         else:
-            self.transport = LocalTransport(self.hub.dispatch, self.apply_control)
+            self.transport = LocalTransport(delivery)
             presence_store = MemoryPresenceStore()
         self.presence = Presence(
             presence_store,
@@ -92,14 +93,26 @@ class Bus:
                 sent[index] = envelope
         return [sent[index] for index in range(len(items))]
 
+    def redact(
+        self,
+        subject: str,
+        names: Collection[str],
+        rewrite: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> int:
+        """Rewrite the stored events about `subject` inside the caller's transaction, so
+        that every later replay carries only what is true once it commits."""
+        return store.redact(subject, names, rewrite)
+
     # -- control: applied by every worker's hub ------------------------------------------
+    # Stored in the log like durable events, so every worker applies them in order with
+    # the events around them, even those it reads from the log after a Redis outage.
     def subscribe_user(self, user_id: int, channel: str) -> None:
         """The user now belongs to `channel`: their live connections start receiving it."""
-        self.transport.send_control({"op": "join", "user": user_id, "channel": channel})
+        self._control({"op": "join", "user": user_id, "channel": channel})
 
     def unsubscribe_user(self, user_id: int, channel: str) -> None:
         """The user left or was removed: their live connections stop receiving `channel`."""
-        self.transport.send_control({"op": "leave", "user": user_id, "channel": channel})
+        self._control({"op": "leave", "user": user_id, "channel": channel})
 
     def close_connections(
         self,
@@ -110,7 +123,7 @@ class Bus:
     ) -> None:
         """Close the user's live connections of one sign-in, or all of them (but those of
         the sign-in `keep_login_id`), everywhere."""
-        self.transport.send_control(
+        self._control(
             {
                 "op": "close",
                 "user": user_id,
@@ -119,6 +132,15 @@ class Bus:
                 "keep_login_id": keep_login_id,
             }
         )
+
+    def _control(self, message: dict) -> None:
+        self.publish(CONTROL_CHANNEL, CONTROL, message)
+
+    def _dispatch(self, envelope: Envelope) -> None:
+        if envelope.channel == CONTROL_CHANNEL:
+            self.apply_control(envelope.data)
+        else:
+            self.hub.dispatch(envelope)
 
     def apply_control(self, message: dict) -> None:
         op = message.get("op")
@@ -138,13 +160,16 @@ class Bus:
 
     # -- background work, started by the serving process ---------------------------------
     def start(self) -> None:
-        self.transport.start(self._catch_up)
+        with self.app.app_context():
+            first_id = store.latest_id()
+            db.session.remove()
+        self.transport.start(first_id, self.app.config["STREAM_LOG_CHECK_SECONDS"])
         self.presence.start()
         if self._pruner is None:
             self._pruner = gevent.spawn(self._prune_forever)
 
     def stop(self) -> None:
-        if isinstance(self.transport, RedisTransport):
+        if self.transport is not None:
             self.transport.stop()
         if self.presence is not None:
             self.presence.stop()
@@ -152,14 +177,18 @@ class Bus:
             self._pruner.kill(block=False)
             self._pruner = None
 
-    def _catch_up(self, after_id: int) -> None:
-        """After an outage, hand this worker's hub what other workers published."""
+    def _read_log(self, after_id: int, before_id: int | None) -> list[Envelope]:
+        """What the log holds between two ids, for a worker that did not hear of it."""
         with self.app.app_context():
-            missed = store.read_after(after_id, None, limit=self.app.config["STREAM_CATCH_UP_MAX"])
-            db.session.remove()
-        for envelope in missed:
-            self.hub.dispatch(envelope)
-        log.info("Caught up %d event(s) after id %d", len(missed), after_id)
+            try:
+                return store.read_after(
+                    after_id,
+                    None,
+                    limit=self.app.config["STREAM_CATCH_UP_MAX"],
+                    before_id=before_id,
+                )
+            finally:
+                db.session.remove()
 
     def _prune_forever(self) -> None:
         config = self.app.config

@@ -17,6 +17,11 @@ from realtime import cursor as cursors
 RESYNC = "resync"
 ECHO = "stream:echo"
 PRESENCE = "presence"
+# Internal: membership and sign-out changes every worker applies to its connections. They
+# are stored in the log like durable events, so they reach every worker in the same order
+# as the events around them, even through a Redis outage; no client's stream includes them.
+CONTROL_CHANNEL = "_control"
+CONTROL = "control"
 
 # Durable: stored, given a cursor, replayed on resume.
 DURABLE_PREFIXES = ("message:", "membership:", "moderation:", "party:member_")
@@ -27,6 +32,7 @@ DURABLE_NAMES = frozenset(
         "party:message",
         "party:host_changed",
         "party:ended",
+        CONTROL,
     }
 )
 # Ephemeral: delivered live only, never stored, no cursor.
@@ -84,6 +90,23 @@ def is_durable(name: str) -> bool:
     if name in EPHEMERAL_NAMES:
         return False
     return name in DURABLE_NAMES or name.startswith(DURABLE_PREFIXES)
+
+
+def subject_of(name: str, data: dict[str, Any]) -> str | None:
+    """What a durable event describes ("message:12", "conversation:3"), so that changing or
+    removing that thing can rewrite every stored event that carried its old content."""
+    if name in ("message:new", "message:updated"):
+        return f"message:{data.get('id')}"
+    if name == "notification:new":
+        subject = data.get("subject")
+        if isinstance(subject, dict) and subject.get("type") and subject.get("id"):
+            return f"{subject['type']}:{subject['id']}"
+        return None
+    if name == "membership:conversation_updated":
+        return f"conversation:{data.get('id')}"
+    if name == "membership:added" and isinstance(data.get("conversation"), dict):
+        return f"conversation:{data['conversation'].get('id')}"
+    return None
 
 
 def user_channel(user_id: int) -> str:

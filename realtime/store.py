@@ -6,17 +6,17 @@ them: one backup, one restore, and a resume works after a restart of every proce
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from extensions import db
 from models.clock import utcnow
 from models.stream import StreamEvent, StreamMark
-from realtime.events import Envelope
+from realtime.events import Envelope, subject_of
 
 PRUNED_THROUGH = "pruned_through"
 
@@ -24,7 +24,12 @@ PRUNED_THROUGH = "pruned_through"
 def append(items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
     """Store durable events in one transaction and return them with their ids."""
     rows = [
-        StreamEvent(channel=channel, name=name, payload=orjson.dumps(data).decode())
+        StreamEvent(
+            channel=channel,
+            name=name,
+            payload=orjson.dumps(data).decode(),
+            subject=subject_of(name, data),
+        )
         for channel, name, data in items
     ]
     db.session.add_all(rows)
@@ -38,9 +43,38 @@ def append(items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
     ]
 
 
-def read_after(after_id: int, channels: Iterable[str] | None, limit: int = 1000) -> list[Envelope]:
-    """Durable events after `after_id`, oldest first; all channels when `channels` is None."""
+def redact(
+    subject: str,
+    names: Collection[str],
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Rewrite the stored events named `names` that describe `subject`, in the caller's
+    transaction: a replay then carries what is true now, never the removed content."""
+    rows = db.session.execute(
+        select(StreamEvent.id, StreamEvent.payload).where(
+            StreamEvent.subject == subject, StreamEvent.name.in_(list(names))
+        )
+    ).all()
+    for event_id, payload in rows:
+        db.session.execute(
+            update(StreamEvent)
+            .where(StreamEvent.id == event_id)
+            .values(payload=orjson.dumps(rewrite(orjson.loads(payload))).decode())
+        )
+    return len(rows)
+
+
+def read_after(
+    after_id: int,
+    channels: Iterable[str] | None,
+    limit: int = 1000,
+    before_id: int | None = None,
+) -> list[Envelope]:
+    """Durable events after `after_id` (and before `before_id`), oldest first; all
+    channels when `channels` is None."""
     query = select(StreamEvent).where(StreamEvent.id > after_id)
+    if before_id is not None:
+        query = query.where(StreamEvent.id < before_id)
     if channels is not None:
         wanted = list(channels)
         if not wanted:

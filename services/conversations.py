@@ -539,11 +539,34 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
         conversation.description = _clean_description(changes["description"])
     if "category" in changes:
         conversation.category = _clean_category(changes["category"])
+    _redact(conversation)
     db.session.commit()
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
     if conversation.name != old_name:
         system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
     return conversation
+
+
+# What a conversation's stored events may say about it: these fields are rewritten to
+# their current values when they change, so an old name is not replayed.
+DESCRIBING_FIELDS = ("name", "description", "category", "image_url")
+
+
+def _redact(conversation: Conversation) -> None:
+    """In the transaction that renames or redescribes a conversation: its stored events
+    and the notifications about it carry the current name and description."""
+    current = {
+        field: value for field, value in to_dict(conversation).items() if field in DESCRIBING_FIELDS
+    }
+
+    def rewrite(stored: dict) -> dict:
+        if isinstance(stored.get("conversation"), dict):
+            return {**stored, "conversation": {**stored["conversation"], **current}}
+        return {**stored, **current}
+
+    subject = f"conversation:{conversation.id}"
+    bus.redact(subject, (MEMBER_ADDED, CONVERSATION_UPDATED), rewrite)
+    notifications.retext(subject, conversation.name)
 
 
 def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
@@ -553,6 +576,7 @@ def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conver
     conversation = access.conversation
     previous = conversation.image_file
     conversation.image_file = uploads.store(PICTURES, data, extension)
+    _redact(conversation)
     db.session.commit()
     uploads.discard(PICTURES, previous)
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))

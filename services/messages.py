@@ -230,7 +230,7 @@ def _notify_about(message: dict, kind: str, actor: User) -> None:
                     "type": "message",
                     "id": message["id"],
                     "conversation_id": conversation_id,
-                    "text": message["body"][:140],
+                    "text": _mention_text(message["body"]),
                 },
             )
     if kind == Kind.DIRECT:
@@ -280,6 +280,7 @@ def edit(actor: User, message_id: object, body: object) -> Message:
     trust.check_links(actor, text, "body")
     message.body = text
     message.edited_at = utcnow()
+    _redact(message)
     db.session.commit()
     bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
     return message
@@ -299,6 +300,7 @@ def retract(message: Message) -> Message:
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""
+        _redact(message)
         db.session.commit()
         bus.publish(
             conversations.channel(message.conversation_id),
@@ -306,6 +308,19 @@ def retract(message: Message) -> Message:
             {"conversation_id": message.conversation_id, "message_id": message.id},
         )
     return message
+
+
+def _redact(message: Message) -> None:
+    """In the transaction that edits or deletes a message: its stored events and the
+    notifications about it now say only what is true (the new text, or a tombstone)."""
+    current = to_dict(message)
+    subject = f"message:{message.id}"
+    bus.redact(subject, (MESSAGE_NEW, MESSAGE_UPDATED), lambda _stored: current)
+    notifications.retext(subject, None if message.deleted_at else _mention_text(message.body))
+
+
+def _mention_text(body: str) -> str:
+    return body[:140]
 
 
 def react(actor: User, message_id: object, emoji: object) -> Message:

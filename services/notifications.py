@@ -82,11 +82,40 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
     notification.count += 1
     notification.actor_id = actor.id if actor else None
     notification.subject = orjson.dumps(subject).decode()
+    notification.subject_key = subject_key(subject)
     notification.updated_at = now
     db.session.commit()
     payload = to_dict(notification, unread_count(user_id))
     bus.publish(user_channel(user_id), NOTIFICATION_NEW, payload)
     return notification
+
+
+def subject_key(subject: dict) -> str | None:
+    """ "<type>:<id>" of what a notification is about; the same key names the stored
+    events about it (realtime.events.subject_of)."""
+    if subject.get("type") and subject.get("id"):
+        return f"{subject['type']}:{subject['id']}"
+    return None
+
+
+def retext(key: str, text: str | None) -> None:
+    """What the notifications about `key` quote becomes `text` (None: they quote nothing),
+    in the stored rows and in their stored events, within the caller's transaction."""
+
+    def rewrite(subject: dict) -> dict:
+        if "text" not in subject:
+            return subject
+        if text is None:
+            return {name: value for name, value in subject.items() if name != "text"}
+        return {**subject, "text": text}
+
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.subject_key == key)
+    ):
+        notification.subject = orjson.dumps(rewrite(orjson.loads(notification.subject))).decode()
+    bus.redact(
+        key, (NOTIFICATION_NEW,), lambda stored: {**stored, "subject": rewrite(stored["subject"])}
+    )
 
 
 def _unread_to_collapse_into(user_id: int, kind: str, subject: dict) -> Notification | None:

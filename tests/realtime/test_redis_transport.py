@@ -1,5 +1,5 @@
-"""The Redis transport against a real redis-server: wire format, local fallback, and the
-listener's handling of what it hears. (End-to-end across processes: tests/cluster.)"""
+"""The transports against a real redis-server: wire format, local fallback, and ordered
+delivery that fills gaps from the log. (End-to-end across processes: tests/cluster.)"""
 
 from __future__ import annotations
 
@@ -9,61 +9,97 @@ import orjson
 import redis
 
 from realtime.events import Envelope
-from realtime.transport import CHANNEL, RedisTransport
+from realtime.transport import CHANNEL, OrderedDelivery, RedisTransport
 from tests.support.processes import free_port
 
 
-def collectors():
-    delivered, controls = [], []
-    return delivered, controls
+def echo(event_id: int | None, text: str = "") -> Envelope:
+    return Envelope(channel="user:1", name="stream:echo", data={"text": text}, id=event_id)
+
+
+class Log:
+    """A stand-in for the event log: what a worker would read from the database."""
+
+    def __init__(self, *envelopes: Envelope) -> None:
+        self.envelopes = list(envelopes)
+        self.reads: list[tuple[int, int | None]] = []
+
+    def read(self, after: int, before: int | None) -> list[Envelope]:
+        self.reads.append((after, before))
+        return [e for e in self.envelopes if e.id > after and (before is None or e.id < before)]
 
 
 def test_published_events_reach_every_subscriber(redis_server):
-    delivered, controls = collectors()
-    transport = RedisTransport(redis_server.url, delivered.append, controls.append)
+    delivered = []
+    transport = RedisTransport(redis_server.url, OrderedDelivery(delivered.append, Log().read))
     listener = redis.Redis.from_url(redis_server.url).pubsub(ignore_subscribe_messages=True)
     listener.subscribe(CHANNEL)
     time.sleep(0.1)
-    envelope = Envelope(channel="user:1", name="stream:echo", data={"text": "hi"}, id=42)
-    transport.send(envelope)
-    transport.send_control({"op": "leave", "user": 1, "channel": "party:3"})
-    received = []
+    transport.send(echo(42, "hi"))
+    message = None
     deadline = time.monotonic() + 5
-    while len(received) < 2 and time.monotonic() < deadline:
+    while message is None and time.monotonic() < deadline:
         message = listener.get_message(timeout=0.5)
-        if message:
-            received.append(message["data"])
-    assert orjson.loads(received[0]) == {
+    assert orjson.loads(message["data"]) == {
         "c": "user:1",
         "n": "stream:echo",
         "d": {"text": "hi"},
         "i": 42,
     }
-    assert orjson.loads(received[1]) == {"k": {"op": "leave", "user": 1, "channel": "party:3"}}
-    assert delivered == []
-    assert controls == []
+    assert delivered == []  # the listener brings it back, not the publisher
     assert transport.healthy
 
 
-def test_listener_hands_events_and_controls_to_the_hub(redis_server):
-    delivered, controls = collectors()
-    transport = RedisTransport(redis_server.url, delivered.append, controls.append)
+def test_listener_hands_events_on_in_order(redis_server):
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, Log().read)
+    delivery.start_at(6)
+    transport = RedisTransport(redis_server.url, delivery)
     transport._handle(orjson.dumps({"c": "user:1", "n": "stream:echo", "d": {}, "i": 7}))
     transport._handle(orjson.dumps({"c": "presence:1", "n": "presence", "d": {}, "i": None}))
-    transport._handle(orjson.dumps({"k": {"op": "close", "user": 1}}))
+    transport._handle(orjson.dumps({"c": "user:1", "n": "stream:echo", "d": {}, "i": 7}))
     assert [(e.name, e.id) for e in delivered] == [("stream:echo", 7), ("presence", None)]
-    assert controls == [{"op": "close", "user": 1}]
-    assert transport.last_remote_id == 7  # where a catch-up after an outage starts
+    assert delivery.last_id == 7  # where a read of the log starts
+
+
+def test_a_gap_is_filled_from_the_log_before_the_event_after_it():
+    log = Log(echo(11, "a"), echo(12, "b"), echo(13, "c"))
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read)
+    delivery.start_at(10)
+    delivery.deliver(echo(13, "c"))  # 11 and 12 were never heard of
+    delivery.deliver(echo(12, "b"))  # the late copy is dropped
+    assert [e.id for e in delivered] == [11, 12, 13]
+    assert log.reads == [(10, 13)]
+
+
+def test_a_read_of_the_log_brings_what_no_one_published():
+    log = Log(echo(4), echo(5))
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read)
+    delivery.start_at(3)
+    assert delivery.catch_up() == 2
+    assert delivery.catch_up() == 0
+    delivery.deliver(echo(5))
+    assert [e.id for e in delivered] == [4, 5]
+
+
+def test_history_before_the_start_is_not_handed_on():
+    log = Log(echo(1), echo(2))
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read)
+    delivery.deliver(echo(2))  # the first entry heard sets where delivery stands
+    delivery.deliver(echo(3))
+    assert [e.id for e in delivered] == [2, 3]
 
 
 def test_without_redis_events_are_delivered_locally():
-    delivered, controls = collectors()
-    transport = RedisTransport(
-        f"redis://127.0.0.1:{free_port()}/0", delivered.append, controls.append
-    )
-    envelope = Envelope(channel="user:1", name="stream:echo", data={}, id=1)
+    log = Log()
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read)
+    delivery.start_at(0)
+    transport = RedisTransport(f"redis://127.0.0.1:{free_port()}/0", delivery)
+    envelope = echo(1)
     transport.send(envelope)
-    transport.send_control({"op": "join", "user": 1, "channel": "party:1"})
     assert delivered == [envelope]
-    assert controls == [{"op": "join", "user": 1, "channel": "party:1"}]
     assert not transport.healthy

@@ -403,11 +403,13 @@ def test_redis_password_stays_out_of_in_process_logs(tmp_path, caplog):
     """The same, for an app embedded in another server (gunicorn, tests): every logger."""
     import logging
 
+    from extensions import db
     from realtime.bus import bus
     from realtime.ratelimit import socket_limiter
 
     caplog.set_level(logging.DEBUG)
     url = f"redis://:{REDIS_PASSWORD}@127.0.0.1:{free_port()}/0"
+    # Not make_app: running the migrations reconfigures logging, and this test reads logs.
     app = create_app(
         {
             "ENV_NAME": "testing",
@@ -417,10 +419,11 @@ def test_redis_password_stays_out_of_in_process_logs(tmp_path, caplog):
         }
     )
     with app.app_context():
+        db.create_all()  # the event log, where the control message below is stored
         response = app.test_client().get("/readyz")
         assert response.status_code == 503
         assert REDIS_PASSWORD not in response.get_data(as_text=True)
-        bus.transport.send_control({"op": "close", "user": 0, "login_id": None, "token_id": None})
+        bus.close_connections(0)
         assert socket_limiter.hit("SOCKET_EVENT_RATE_LIMIT", 1, "time:ping") is None
     assert "unreachable" in caplog.text
     assert REDIS_PASSWORD not in caplog.text
