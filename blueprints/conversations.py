@@ -598,7 +598,8 @@ def attachment(conversation_id: int, attachment_id: int):
         download_name=found.original_name,
         conditional=True,
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    # Revalidated on each use (a 304 while unchanged): a deleted message's file stops showing.
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

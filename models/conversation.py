@@ -112,7 +112,7 @@ class Message(db.Model):
     client_id: Mapped[str | None] = mapped_column(String(64))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     attachment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("attachments.id", ondelete="SET NULL")
+        ForeignKey("attachments.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

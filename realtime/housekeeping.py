@@ -1,38 +1,52 @@
 """Periodic work each serving process does: hand over from absent hosts, end empty
-parties, start scheduled ones. Safe on several workers at once (the services' updates
-are conditional)."""
+parties, start scheduled ones; remove the files no one may read any more. Safe on
+several workers at once (the services' updates and deletes are conditional)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import gevent
 from flask import Flask
 
 from extensions import db
 from realtime.bus import bus
-from services import parties
+from services import attachments, parties
 
 log = logging.getLogger(__name__)
 
 
-def start(app: Flask) -> gevent.Greenlet:
-    return gevent.spawn(_run_forever, app)
+def start(app: Flask) -> list[gevent.Greenlet]:
+    return [
+        gevent.spawn(_every, app, "PARTY_SWEEP_INTERVAL_SECONDS", _sweep_parties),
+        gevent.spawn(_every, app, "UPLOAD_SWEEP_INTERVAL_SECONDS", _sweep_uploads),
+    ]
 
 
-def _run_forever(app: Flask) -> None:
-    interval = app.config["PARTY_SWEEP_INTERVAL_SECONDS"]
+def _every(app: Flask, interval_setting: str, job: Callable[[Flask], None]) -> None:
+    interval = app.config[interval_setting]
     while True:
         gevent.sleep(interval)
         try:
             with app.app_context():
-                store = bus.presence.store
-                parties.sweep(
-                    app.config["PARTY_HOST_ABSENT_SECONDS"],
-                    app.config["PARTY_EMPTY_GRACE_SECONDS"],
-                    store.is_online,
-                    store.last_seen,
-                )
+                job(app)
                 db.session.remove()
         except Exception:
-            log.exception("Party housekeeping failed; will retry")
+            log.exception("Housekeeping (%s) failed; will retry", job.__name__)
+
+
+def _sweep_parties(app: Flask) -> None:
+    store = bus.presence.store
+    parties.sweep(
+        app.config["PARTY_HOST_ABSENT_SECONDS"],
+        app.config["PARTY_EMPTY_GRACE_SECONDS"],
+        store.is_online,
+        store.last_seen,
+    )
+
+
+def _sweep_uploads(app: Flask) -> None:
+    removed = attachments.sweep(app.config["UPLOAD_ORPHAN_MAX_AGE_SECONDS"])
+    if removed:
+        log.info("Removed %d files of deleted messages or never sent", removed)

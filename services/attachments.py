@@ -1,14 +1,22 @@
-"""Files attached to messages: size-limited, typed by their content, members only."""
+"""Files attached to messages: size-limited, typed by their content, members only.
+
+A file lives as long as the message that carries it: it is served while that message
+stands, and removed (row and stored bytes) when the message is deleted. An upload no
+message has claimed yet is its uploader's alone, and is removed if never sent.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select, update
 
 from extensions import db
+from models.clock import utcnow
 from models.conversation import Attachment, Message
 from models.user import User
 from services import conversation_access, uploads
@@ -18,6 +26,7 @@ from services.validation import is_id
 
 NAME_MAX = 200
 FILES = "attachments"
+SWEEP_BATCH = 500
 
 
 def content_type(head: bytes) -> tuple[str, str] | None:
@@ -91,18 +100,85 @@ def claim(actor: User, conversation_id: int, attachment_id: object) -> Attachmen
 def for_download(
     actor: User, conversation_id: object, attachment_id: int
 ) -> tuple[Attachment, Path]:
-    """The file, for members of its conversation only (404 for everyone else)."""
+    """The file, for those who may read it (404 for everyone else): the members of its
+    conversation while the message carrying it stands; an unsent upload, its uploader."""
     try:
         access = conversation_access.member(actor, conversation_id)
     except Forbidden:  # a public room's non-member: the file does not exist for them
         raise NotFound("No such file.") from None
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.conversation_id != access.conversation.id:
+    if (
+        attachment is None
+        or attachment.conversation_id != access.conversation.id
+        or not _readable_by(actor, attachment)
+    ):
         raise NotFound("No such file.")
     path = uploads.folder(FILES) / attachment.stored_name
     if not path.is_file():
         raise NotFound("No such file.")
     return attachment, path
+
+
+def _readable_by(actor: User, attachment: Attachment) -> bool:
+    carriers = list(
+        db.session.scalars(select(Message.deleted_at).where(Message.attachment_id == attachment.id))
+    )
+    if not carriers:  # not sent yet
+        return attachment.uploader_id == actor.id
+    return None in carriers
+
+
+# -- removal ----------------------------------------------------------------------------
+def discard_with(message: Message) -> None:
+    """Remove a deleted message's file; called once the deletion has committed, so a
+    rollback never loses a file (and `sweep` catches one left by a crash)."""
+    if message.attachment_id is not None:
+        _remove([message.attachment_id])
+
+
+def sweep(orphan_max_age: float) -> int:
+    """Run by each worker now and then: remove the files of deleted messages, and uploads
+    no message claimed within `orphan_max_age` seconds. Returns how many were removed."""
+    cutoff = utcnow() - timedelta(seconds=orphan_max_age)
+    carriers = select(Message.id).where(Message.attachment_id == Attachment.id)
+    doomed = select(Attachment.id).where(
+        or_(
+            carriers.where(Message.deleted_at.is_not(None)).exists(),
+            and_(Attachment.created_at < cutoff, ~carriers.exists()),
+        )
+    )
+    removed = 0
+    while ids := list(db.session.scalars(doomed.order_by(Attachment.id).limit(SWEEP_BATCH))):
+        removed += _remove(ids)
+        if len(ids) < SWEEP_BATCH:
+            break
+    return removed
+
+
+def _remove(attachment_ids: Sequence[int]) -> int:
+    """Delete these attachments unless a standing message carries one (a send may claim an
+    old upload meanwhile); their stored files go once the rows are gone for good."""
+    db.session.execute(
+        update(Message)
+        .where(Message.attachment_id.in_(attachment_ids), Message.deleted_at.is_not(None))
+        .values(attachment_id=None),
+        execution_options={"synchronize_session": False},
+    )
+    names = list(
+        db.session.scalars(
+            delete(Attachment)
+            .where(
+                Attachment.id.in_(attachment_ids),
+                ~select(Message.id).where(Message.attachment_id == Attachment.id).exists(),
+            )
+            .returning(Attachment.stored_name),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    db.session.commit()
+    for name in names:
+        uploads.discard(FILES, name)
+    return len(names)
 
 
 def to_dict(attachment: Attachment) -> dict:

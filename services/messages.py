@@ -307,6 +307,7 @@ def retract(message: Message) -> Message:
             MESSAGE_DELETED,
             {"conversation_id": message.conversation_id, "message_id": message.id},
         )
+        attachments.discard_with(message)
     return message
 
 
