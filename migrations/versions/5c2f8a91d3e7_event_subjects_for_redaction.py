@@ -1,7 +1,7 @@
 """event subjects for redaction
 
 Revision ID: 5c2f8a91d3e7
-Revises: 146536dc21c3
+Revises: 5c1e0a7d2b94
 Create Date: 2026-11-30 12:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c2f8a91d3e7'
-down_revision = '146536dc21c3'
+down_revision = '5c1e0a7d2b94'
 branch_labels = None
 depends_on = None
 
