@@ -27,7 +27,7 @@ from realtime.bus import bus
 from realtime.connections import Identity
 from realtime.ratelimit import socket_limiter
 from services import accounts, presence
-from services.errors import ServiceError, Unauthenticated, ValidationError
+from services.errors import Forbidden, ServiceError, Unauthenticated, ValidationError
 from services.validation import require_object
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,15 @@ Ack = dict[str, Any]
 
 
 def socket_actor(identity: Identity) -> User:
-    """The account behind a socket, loaded for the service call at hand."""
+    """The account behind a socket, loaded for the service call at hand. A banned account
+    is refused here too, so a connection the ban has not closed yet can do nothing; its
+    connections on this worker are closed once the answer is out."""
     user = db.session.get(User, identity.user_id)
     if user is None:
         raise Unauthenticated("This account no longer exists.")
+    if user.is_banned:
+        gevent.spawn(bus.hub.close, user.id)
+        raise Forbidden("This account is banned.", code="banned")
     return user
 
 

@@ -9,36 +9,14 @@ import pytest
 import requests
 
 from tests.support.clients import SocketClient, SSEReader, create_party, long_poll, register
+from tests.support.cluster import FAST_PRESENCE, wait_until
 
 pytestmark = pytest.mark.server
-
-FAST_PRESENCE = {"PRESENCE_TTL_SECONDS": "3", "PRESENCE_LINGER_SECONDS": "0.3"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cluster(request, server_factory, redis_server):
-    database_url = None
-    if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres").create_database()
-    workers = [
-        server_factory(database_url=database_url, redis_url=redis_server.url, **FAST_PRESENCE)
-        for _ in range(2)
-    ]
-    return workers
 
 
 def presence_on(server, account) -> str:
     response = requests.get(server.url + "/api/v1/me/presence", headers=account.headers, timeout=5)
     return response.json()["presence"]["status"]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
