@@ -8,6 +8,7 @@ if __name__ == "__main__":
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -153,12 +154,17 @@ def start_background(app: Flask) -> None:
 
 
 def serve() -> None:
-    """Serve with Flask-SocketIO's gevent server (WebSocket through simple-websocket)."""
+    """Serve with gevent's WSGI server (WebSocket through simple-websocket), as
+    Flask-SocketIO's `run` would, but binding first so that the port is known."""
+    from gevent import pywsgi
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app()
-    host, port = app.config["HOST"], app.config["PORT"]
+    server = pywsgi.WSGIServer((app.config["HOST"], app.config["PORT"]), app, log=None)
+    server.init_socket()
+    host, port = server.server_host, server.server_port
     log.info(
         "Tandem (%s) on http://%s:%s, database %s, redis %s",
         app.config["ENV_NAME"],
@@ -168,7 +174,17 @@ def serve() -> None:
         redacted_url(app.config.get("REDIS_URL")) or "off (in-process bus)",
     )
     start_background(app)
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False)
+    if app.config["PORT_FILE"]:
+        _write_port(Path(app.config["PORT_FILE"]), port)
+    socketio.wsgi_server = server
+    server.serve_forever()
+
+
+def _write_port(path: Path, port: int) -> None:
+    """Whole or not at all: a reader never sees half a number."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(str(port))
+    partial.replace(path)
 
 
 if __name__ == "__main__":

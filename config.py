@@ -32,6 +32,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance_path),
         "HOST": "127.0.0.1",
         "PORT": 5000,
+        # Where `python app.py` writes the port it listens on, once it listens (PORT=0
+        # takes any free port: test harnesses and scripts start servers without racing).
+        "PORT_FILE": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'tandem.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
@@ -157,6 +160,8 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         out["HOST"] = env["HOST"]
     if env.get("PORT"):
         out["PORT"] = _port(env["PORT"])
+    if env.get("TANDEM_PORT_FILE"):
+        out["PORT_FILE"] = env["TANDEM_PORT_FILE"]
     for name in RATE_LIMIT_SETTINGS:
         if env.get(name):
             out[name] = env[name]
@@ -254,8 +259,8 @@ def _port(value: str) -> int:
         port = int(value)
     except ValueError:
         raise ConfigError(f"PORT must be a number, got {value!r}") from None
-    if not 0 < port < 65536:
-        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+    if not 0 <= port < 65536:
+        raise ConfigError(f"PORT must be between 0 (any free port) and 65535, got {port}")
     return port
 
 

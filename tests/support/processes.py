@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import redis
 import requests
 
 from tests.support.programs import require_program
@@ -37,21 +39,40 @@ def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen | 
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def wait_for_port_file(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> int:
+    """The port a starting server wrote to `path` once it listened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return int(path.read_text())
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        time.sleep(0.05)
+    raise TimeoutError(f"no port written to {path} within {timeout} s")
+
+
 class ServerProcess:
-    """`python app.py` in a subprocess, on a free port, with its own settings."""
+    """`python app.py` in a subprocess, with its own settings. Without a `port` it takes
+    any free one and says which in a file once it listens, so no port is chosen here and
+    then raced for by another process."""
+
+    _started = itertools.count(1)
 
     def __init__(self, workdir: Path, env: Mapping[str, str], port: int | None = None):
-        self.port = port or free_port()
+        self.port = port
         self.workdir = workdir
+        name = f"server-{next(self._started)}-{os.getpid()}"
+        self.port_file = workdir / f"{name}.port"
         self.env = {
             **os.environ,
             "TANDEM_ENV": "testing",
             "HOST": "127.0.0.1",
-            "PORT": str(self.port),
+            "PORT": str(port or 0),
+            "TANDEM_PORT_FILE": str(self.port_file),
             "PYTHONUNBUFFERED": "1",
             **env,
         }
-        self.log_path = workdir / f"server-{self.port}.log"
+        self.log_path = workdir / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -59,6 +80,10 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
+        """Start (or start again, on the port it had) and wait until it answers."""
+        if self.port is not None:
+            self.env["PORT"] = str(self.port)
+        self.port_file.unlink(missing_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "app.py"],
@@ -68,7 +93,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(self.port, process=self.process)
+            self.port = wait_for_port_file(self.port_file, self.process)
             response = requests.get(self.url + "/healthz", timeout=5)
             response.raise_for_status()
         except Exception:
@@ -118,26 +143,50 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, process=self.process)
-        return self
+    def start(self, keep_port: bool = False) -> RedisServer:
+        """Start on a free port; if another process took it meanwhile, on another one."""
+        for _attempt in range(5):
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if self._answers():
+                return self
+            self.stop()
+            if keep_port:
+                break
+            self.port = free_port()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def _answers(self, timeout: float = 30.0) -> bool:
+        """True once this very process answers on the port (its pid in INFO), False if
+        it exited, as it does when another process holds the port."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+                with client:
+                    if client.info("server")["process_id"] == self.process.pid:
+                        return True
+            except redis.RedisError:
+                pass
+            time.sleep(0.05)
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -147,4 +196,4 @@ class RedisServer:
     def restart(self) -> RedisServer:
         """Stop and start again on the same port, empty, as after a crash."""
         self.stop()
-        return self.start()
+        return self.start(keep_port=True)
