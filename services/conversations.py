@@ -533,6 +533,7 @@ def close(actor: User, conversation_id: object) -> Conversation:
 def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     """Rename, describe, recategorise (owners and admins)."""
     access = conversation_access.manager(actor, conversation_id)
+    can_write(actor, access)
     conversation = access.conversation
     old_name = conversation.name
     if "name" in changes:
@@ -551,6 +552,7 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
 def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
     """A picture for a group or room (owners and admins), checked like avatars."""
     access = conversation_access.manager(actor, conversation_id)
+    can_write(actor, access)
     data, extension = uploads.read_image(stream, "image")
     conversation = access.conversation
     previous = conversation.image_file

@@ -2,11 +2,12 @@
 
 On one running server: `troll` is muted site-wide by a moderator, `quiet` is muted in a
 group by its owner, and `blocker` has blocked `blocked`, with whom they share a direct
-conversation. Every write others would read (an edit, a reaction, typing, a new group or
-room, party chat, a party reaction, party typing) is refused over the JSON API, over
-Socket.IO and through the page forms, with the code `muted` (or `blocked`); nothing is
-stored, and a watching member hears nothing of it. The sockets are opened before the
-mutes and the block, so a live connection is held to the state of the moment.
+conversation. Every write others would read (an edit, a reaction, typing, a new group,
+room or party, renaming or picturing one's group, party chat, a party reaction, party
+typing) is refused over the JSON API, over Socket.IO and through the page forms, with the
+code `muted` (or `blocked`); nothing is stored, and a watching member hears nothing of
+it. The sockets are opened before the mutes and the block, so a live connection is held
+to the state of the moment.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.clients import PASSWORD, Account, SocketClient, create_party, register
+from tests.security.surface import PNG
+from tests.support.clients import (
+    PASSWORD,
+    VIDEO,
+    Account,
+    SocketClient,
+    create_party,
+    register,
+)
 
 pytestmark = pytest.mark.server
 
@@ -40,6 +49,7 @@ class World:
     group: int = 0
     owners_message: int = 0
     trolls_message: int = 0
+    trolls_group: int = 0
     direct: int = 0
     blockers_message: int = 0
     party: int = 0
@@ -92,6 +102,12 @@ def world(shared_server) -> Iterator[World]:
     w.trolls_message = w.ok(
         "troll", "POST", f"/conversations/{w.group}/messages", {"body": "first words"}
     )["message"]["id"]
+    w.trolls_group = w.ok(
+        "troll",
+        "POST",
+        "/conversations",
+        {"kind": "group", "name": "Troll den", "members": [people["watcher"].username]},
+    )["conversation"]["id"]
     w.direct = w.ok(
         "blocked",
         "POST",
@@ -162,8 +178,19 @@ def no_reactions(w: World) -> bool:
 
 
 def no_new_conversations(w: World) -> bool:
-    mine = [c["id"] for c in w.ok("troll", "GET", "/conversations")["conversations"]]
-    return mine == [w.group] and w.ok("watcher", "GET", "/rooms?q=Muted")["rooms"] == []
+    mine = {c["id"] for c in w.ok("troll", "GET", "/conversations")["conversations"]}
+    rooms = w.ok("watcher", "GET", "/rooms?q=Muted")["rooms"]
+    return mine == {w.group, w.trolls_group} and rooms == []
+
+
+def trolls_group_kept(w: World) -> bool:
+    group = w.ok("watcher", "GET", f"/conversations/{w.trolls_group}")["conversation"]
+    return (group["name"], group["image_url"]) == ("Troll den", None)
+
+
+def no_muted_parties(w: World) -> bool:
+    listed = w.ok("watcher", "GET", "/parties?status=live")["parties"]
+    return not any(p["title"].startswith("Muted") for p in listed)
 
 
 def party_chat_without(text: str) -> Callable[[World], bool]:
@@ -204,6 +231,33 @@ def test_site_muted_cannot_create_a_room_or_group_over_the_api(world, body):
         refused = world.api("troll", "POST", "/conversations", invited)
     assert_refused(refused, "muted")
     assert no_new_conversations(world)
+
+
+def test_site_muted_owner_cannot_rename_or_picture_their_group_over_the_api(world):
+    with nothing_heard(world, "watcher", "membership:conversation_updated", "message:new"):
+        renamed = world.api(
+            "troll", "PATCH", f"/conversations/{world.trolls_group}", {"name": "Muted den"}
+        )
+        pictured = requests.post(
+            f"{world.base}/api/v1/conversations/{world.trolls_group}/image",
+            files={"image": ("dot.png", PNG, "image/png")},
+            headers=world.people["troll"].headers,
+            timeout=10,
+        )
+    assert_refused(renamed, "muted")
+    assert_refused(pictured, "muted")
+    assert trolls_group_kept(world)
+
+
+def test_site_muted_cannot_create_a_party_over_the_api(world):
+    refused = world.api(
+        "troll",
+        "POST",
+        "/parties",
+        {"title": "Muted party", "media_url": VIDEO, "visibility": "public"},
+    )
+    assert_refused(refused, "muted")
+    assert no_muted_parties(world)
 
 
 def test_site_muted_cannot_chat_in_a_party_over_the_api(world):
@@ -322,6 +376,18 @@ PAGE_FORMS = {
         ("membership:added", "notification:new"),
         no_new_conversations,
     ),
+    "group settings": Write(
+        "/conversations/{trolls_group}/settings",
+        lambda w: {"name": "Muted den"},
+        ("membership:conversation_updated", "message:new"),
+        trolls_group_kept,
+    ),
+    "new party": Write(
+        "/parties/new",
+        lambda w: {"title": "Muted page party", "media_url": VIDEO, "visibility": "public"},
+        (),
+        no_muted_parties,
+    ),
     "party reaction": Write(
         "/parties/{party}/reactions", lambda w: {"emoji": "🎉"}, ("party:reaction",)
     ),
@@ -341,6 +407,7 @@ def test_site_muted_page_forms_are_refused(world, trolls_browser, form: Write):
         "group": world.group,
         "trolls_message": world.trolls_message,
         "owners_message": world.owners_message,
+        "trolls_group": world.trolls_group,
         "party": world.party,
     }
     with nothing_heard(world, "watcher", *form.heard):
