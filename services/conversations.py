@@ -16,7 +16,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel, user_channel
-from services import accounts, conversation_access, notifications, uploads
+from services import accounts, conversation_access, notifications, uploads, voice
 from services.conversation_access import Access, is_muted, outranks
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.relations import is_blocked_between
@@ -201,6 +201,7 @@ def create_group(
     description: object = "",
     category: object = "general",
 ) -> Conversation:
+    voice.can_speak(actor)
     conversation = Conversation(
         kind=Kind.GROUP.value,
         name=_clean_name(name, required=True),
@@ -226,6 +227,7 @@ def create_room(
     member_limit: object = 1000,
     members: list[str] | None = None,
 ) -> Conversation:
+    voice.can_speak(actor)
     if visibility not in ("public", "private"):
         raise ValidationError("'visibility' is public or private.", field="visibility")
     if isinstance(member_limit, bool) or not isinstance(member_limit, int):
@@ -531,6 +533,7 @@ def close(actor: User, conversation_id: object) -> Conversation:
 def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     """Rename, describe, recategorise (owners and admins)."""
     access = conversation_access.manager(actor, conversation_id)
+    can_write(actor, access)
     conversation = access.conversation
     old_name = conversation.name
     if "name" in changes:
@@ -572,6 +575,7 @@ def _redact(conversation: Conversation) -> None:
 def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
     """A picture for a group or room (owners and admins), checked like avatars."""
     access = conversation_access.manager(actor, conversation_id)
+    can_write(actor, access)
     data, extension = uploads.read_image(stream, "image")
     conversation = access.conversation
     previous = conversation.image_file
@@ -614,12 +618,15 @@ def system_message(conversation: Conversation, text: str) -> Message:
     return messages.post_system(conversation, text)
 
 
-def can_send(access: Access) -> None:
-    """Raise unless the member may write now (muted, or blocked in a direct chat)."""
+def can_write(actor: User, access: Access) -> None:
+    """Raise unless the member may write in the conversation now: send, edit, react or
+    start typing. A site-wide mute, a mute in this conversation, or a block either way
+    between the two people of a direct chat stops every one of them."""
+    voice.can_speak(actor)
     if is_muted(access.membership):
         raise Forbidden("You are muted here for now.", code="muted")
     conversation = access.conversation
     if conversation.kind == Kind.DIRECT and conversation.direct_key:
-        other = _other_in_pair(conversation.direct_key, access.membership.user_id)
-        if is_blocked_between(access.membership.user_id, other):
-            raise Forbidden("You cannot message this person.")
+        other = _other_in_pair(conversation.direct_key, actor.id)
+        if is_blocked_between(actor.id, other):
+            raise Forbidden("You cannot message this person.", code="blocked")

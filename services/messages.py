@@ -128,9 +128,7 @@ def send_described(
     """Send, and the message as clients see it: the payload announced to the
     conversation, built before the commit so nothing has to be read back for it."""
     access = conversation_access.member(actor, conversation_id)
-    conversations.can_send(access)
-    if actor.is_muted:
-        raise Forbidden("You are muted on this site for now.", code="muted")
+    conversations.can_write(actor, access)
     client_id = _clean_client_id(client_id)
     if client_id is not None:
         earlier = _by_client_id(actor.id, client_id)
@@ -275,7 +273,7 @@ def edit(actor: User, message_id: object, body: object) -> Message:
         raise Forbidden("You can only edit your own messages.")
     if message.deleted_at is not None:
         raise NotFound("No such message.")
-    conversations.can_send(access)
+    conversations.can_write(actor, access)
     text = _clean_body(body, allow_empty=message.attachment_id is not None)
     trust.check_links(actor, text, "body")
     message.body = text
@@ -326,7 +324,8 @@ def _mention_text(body: str) -> str:
 
 def react(actor: User, message_id: object, emoji: object) -> Message:
     """Add the reaction, or take it back when it is already there."""
-    message, _access = _find(actor, message_id)
+    message, access = _find(actor, message_id)
+    conversations.can_write(actor, access)
     if message.deleted_at is not None:
         raise NotFound("No such message.")
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= EMOJI_MAX or emoji.isascii():
@@ -508,8 +507,11 @@ def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]
 
 # -- typing -----------------------------------------------------------------------------
 def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
-    """Tell the other members; a start stops by itself after a few seconds."""
+    """Tell the other members; a start stops by itself after a few seconds. Stopping is
+    always allowed: it says nothing, and clears an indicator shown before a mute or block."""
     access = conversation_access.member(actor, conversation_id)
+    if is_typing:
+        conversations.can_write(actor, access)
     conversation_id = access.conversation.id
 
     def announce(who: dict, now_typing: bool) -> None:

@@ -19,7 +19,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
 from realtime.events import Envelope, user_channel
-from services import accounts, notifications, party_access
+from services import accounts, notifications, party_access, voice
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
@@ -214,6 +214,7 @@ def _schedule(value: object) -> datetime | None:
 
 
 def create(actor: User, fields: dict) -> Party:
+    voice.can_speak(actor)
     visibility = fields.get("visibility", "public")
     if visibility not in ("public", "private", "friends"):
         raise ValidationError("'visibility' is public, private or friends.", field="visibility")

@@ -12,9 +12,9 @@ from models.clock import iso
 from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access, trust
+from services import parties, party_access, trust, voice
 from services import typing as typing_indicator
-from services.errors import Forbidden, NotFound, ValidationError
+from services.errors import NotFound, ValidationError
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -55,8 +55,7 @@ def send(
     client_id: object = None,
 ) -> PartyMessage:
     access = party_access.present(actor, party_id)
-    if actor.is_muted:
-        raise Forbidden("You are muted on this site for now.", code="muted")
+    voice.can_speak(actor)
     if not isinstance(body, str) or not body.strip():
         raise ValidationError("Write something first.", field="body")
     body = body.strip()
@@ -121,6 +120,7 @@ def history(
 
 def react(actor: User, party_id: object, emoji: object, video_time: object = None) -> dict:
     access = party_access.present(actor, party_id)
+    voice.can_speak(actor)
     if emoji not in REACTIONS:
         raise ValidationError(f"Pick one of {' '.join(REACTIONS)}.", field="emoji")
     data = {
@@ -134,9 +134,12 @@ def react(actor: User, party_id: object, emoji: object, video_time: object = Non
 
 
 def typing(actor: User, party_id: object, is_typing: object) -> None:
+    """Like typing in a conversation: a start needs a voice, anyone may stop."""
     access = party_access.present(actor, party_id)
     if not isinstance(is_typing, bool):
         raise ValidationError("'typing' must be true or false.", field="typing")
+    if is_typing:
+        voice.can_speak(actor)
     party_id = access.party.id
 
     def announce(who: dict, now_typing: bool) -> None:

@@ -1,0 +1,21 @@
+"""Who may be heard: the site-wide half of the rule behind every write others read.
+
+A moderator's site-wide mute silences a person everywhere: messages and their edits,
+reactions, typing, new groups and rooms, party chat, party reactions and party typing.
+Conversations add their own half (`conversations.can_write`: a mute there, a block in a
+direct chat). Reading, leaving, deleting one's own words and stopping a typing
+indicator stay allowed.
+"""
+
+from __future__ import annotations
+
+from models.user import User
+from services.errors import Forbidden
+
+
+def can_speak(actor: User) -> None:
+    """Raise unless the person may write where others read (no site-wide mute).
+    `actor` must be loaded for the request or event at hand, so a mute set a moment
+    ago counts (socket handlers load the account per event)."""
+    if actor.is_muted:
+        raise Forbidden("You are muted on this site for now.", code="muted")
