@@ -7,6 +7,7 @@ show the @username beside every display name in a conversation or a party's chat
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -201,6 +202,16 @@ def test_a_reaction_cannot_be_an_invisible_character(client, people, places):
         headers=people["ann"],
     )
     assert kept.status_code == 200, kept.get_json()
+
+
+def test_a_file_name_cannot_reverse_its_own_extension(client, people, places):
+    upload = client.post(
+        f"/api/v1/conversations/{places['group']}/attachments",
+        data={"file": (io.BytesIO(b"just text"), "notes\u202etxt.exe\u200b\x00")},
+        headers=people["ann"],
+    )
+    assert upload.status_code == 201, upload.get_json()
+    assert upload.get_json()["attachment"]["name"] == "notestxt.exe"
 
 
 # -- impersonation -------------------------------------------------------------------
