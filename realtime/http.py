@@ -3,6 +3,7 @@ for htmx pages. Thin layers over the bus, like the socket handlers."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -43,13 +44,26 @@ def _resume_point() -> cursors.Position | None:
     return cursors.decode_position(raw) if raw else None
 
 
+# Only CR, LF and CR LF end a line of an event stream; str.splitlines() would also split
+# on U+2028, U+2029, U+0085 and more, and a browser would join the pieces with LF.
+_SSE_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# JSON may carry these raw inside a string, but some line readers break on them: escaped,
+# a `data:` line of JSON cannot be split by any character of the text it carries.
+_JSON_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _sse_json(payload: dict) -> str:
+    """`payload` as JSON on one line (orjson escapes every other control character)."""
+    return orjson.dumps(payload).decode().translate(_JSON_LINE_SEPARATORS)
+
+
 def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = None) -> str:
     lines = []
     if envelope.id is not None:
         lines.append(f"id: {envelope.cursor}")
     lines.append(f"event: {name or envelope.name}")
-    body = data if data is not None else orjson.dumps(envelope.payload()).decode()
-    lines.extend(f"data: {line}" for line in body.splitlines() or [""])
+    body = data if data is not None else _sse_json(envelope.payload())
+    lines.extend(f"data: {line}" for line in _SSE_LINE_BREAK.split(body))
     return "\n".join(lines) + "\n\n"
 
 

@@ -22,7 +22,7 @@ from models.user import User
 from services import conversation_access, uploads
 from services.errors import Forbidden, NotFound, ValidationError
 from services.uploads import image_type
-from services.validation import is_id
+from services.validation import clean_text, is_id
 
 NAME_MAX = 200
 FILES = "attachments"
@@ -74,7 +74,7 @@ def upload(actor: User, conversation_id: object, stream: IO[bytes], filename: st
 
 
 def _safe_name(filename: str, extension: str) -> str:
-    name = Path(filename or "").name.replace("\x00", "").strip()[:NAME_MAX]
+    name = clean_text(Path(filename or "").name, "name", strip=True).strip()[:NAME_MAX]
     return name or f"file.{extension}"
 
 

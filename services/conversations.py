@@ -20,7 +20,7 @@ from services import accounts, conversation_access, notifications, uploads, voic
 from services.conversation_access import Access, is_muted, outranks
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.relations import is_blocked_between
-from services.validation import contains_pattern
+from services.validation import clean_text, contains_pattern
 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
@@ -165,7 +165,7 @@ def open_direct(actor: User, username: str) -> Conversation:
 def _clean_name(name: object, *, required: bool) -> str:
     if not isinstance(name, str):
         raise ValidationError("'name' must be text.", field="name")
-    name = " ".join(name.split())
+    name = " ".join(clean_text(name.strip(), "name").split())
     if required and not name:
         raise ValidationError("Give it a name.", field="name")
     if len(name) > NAME_MAX:
@@ -178,7 +178,7 @@ def _clean_name(name: object, *, required: bool) -> str:
 def _clean_description(description: object) -> str:
     if not isinstance(description, str):
         raise ValidationError("'description' must be text.", field="description")
-    description = description.strip()
+    description = clean_text(description.strip(), "description", multiline=True)
     if len(description) > DESCRIPTION_MAX:
         raise ValidationError(
             f"Descriptions are at most {DESCRIPTION_MAX} characters.",

@@ -24,7 +24,7 @@ from realtime.events import user_channel
 from services import attachments, conversation_access, conversations, notifications, trust
 from services import typing as typing_indicator
 from services.errors import Forbidden, NotFound, ValidationError
-from services.validation import contains_pattern, is_id
+from services.validation import clean_text, contains_pattern, is_id
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
@@ -72,7 +72,7 @@ def _clean_body(body: object, *, allow_empty: bool) -> str:
         return ""
     if not isinstance(body, str):
         raise ValidationError("'body' must be text.", field="body")
-    body = body.strip()
+    body = clean_text(body, "body", multiline=True, strip=True).strip()
     if len(body) > BODY_MAX:
         raise ValidationError(
             f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
@@ -330,6 +330,7 @@ def react(actor: User, message_id: object, emoji: object) -> Message:
         raise NotFound("No such message.")
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= EMOJI_MAX or emoji.isascii():
         raise ValidationError("'emoji' must be one emoji.", field="emoji")
+    clean_text(emoji, "emoji")
     existing = db.session.scalar(
         select(Reaction).where(
             Reaction.message_id == message.id, Reaction.user_id == actor.id, Reaction.emoji == emoji

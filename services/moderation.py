@@ -26,7 +26,7 @@ from services import (
     party_access,
 )
 from services.errors import Forbidden, NotFound, ValidationError
-from services.validation import is_id
+from services.validation import clean_text, is_id
 
 SUBJECTS = ("message", "user", "party", "room")
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
@@ -52,7 +52,7 @@ def _reason(value: object, field: str = "reason", required: bool = True) -> str:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise ValidationError(f"Give a {field}.", field=field)
-    value = value.strip()
+    value = clean_text(value.strip(), field, multiline=True)
     if len(value) > REASON_MAX:
         raise ValidationError(f"'{field}' is too long.", code="too_long", field=field)
     return value

@@ -23,6 +23,7 @@ from services import accounts, notifications, party_access, voice
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
+from services.validation import clean_text
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -170,12 +171,12 @@ def participant_dict(participant: Participant) -> dict:
 
 
 # -- creating ---------------------------------------------------------------------------
-def _text(value: object, field: str, maximum: int, required: bool) -> str:
+def _text(value: object, field: str, maximum: int, required: bool, multiline: bool = False) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
         raise ValidationError(f"'{field}' must be text.", field=field)
-    value = value.strip()
+    value = clean_text(value.strip(), field, multiline=multiline)
     if required and not value:
         raise ValidationError(f"'{field}' is required.", field=field)
     if len(value) > maximum:
@@ -228,7 +229,11 @@ def create(actor: User, fields: dict) -> Party:
     party = Party(
         title=_text(fields.get("title"), "title", TITLE_MAX, required=True),
         description=_text(
-            fields.get("description"), "description", DESCRIPTION_MAX, required=False
+            fields.get("description"),
+            "description",
+            DESCRIPTION_MAX,
+            required=False,
+            multiline=True,
         ),
         media_url=clean_media(fields.get("media_url")),
         visibility=visibility,

@@ -15,6 +15,7 @@ from realtime.bus import bus
 from services import parties, party_access, trust, voice
 from services import typing as typing_indicator
 from services.errors import NotFound, ValidationError
+from services.validation import clean_text
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -56,9 +57,10 @@ def send(
 ) -> PartyMessage:
     access = party_access.present(actor, party_id)
     voice.can_speak(actor)
-    if not isinstance(body, str) or not body.strip():
+    if isinstance(body, str):
+        body = clean_text(body, "body", multiline=True, strip=True).strip()
+    if not isinstance(body, str) or not body:
         raise ValidationError("Write something first.", field="body")
-    body = body.strip()
     if len(body) > BODY_MAX:
         raise ValidationError(
             f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"

@@ -12,7 +12,7 @@ from models.user import User
 from realtime.bus import bus
 from services import parties, party_access
 from services.errors import Forbidden, NotFound, ValidationError
-from services.validation import is_id
+from services.validation import clean_text, is_id
 
 QUEUE_MAX = 200
 
@@ -61,7 +61,7 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
         raise Forbidden("The host does not take suggestions.")
     if title is not None and not isinstance(title, str):
         raise ValidationError("'title' must be text.", field="title")
-    title = (title or "").strip()
+    title = clean_text((title or "").strip(), "title")
     if len(title) > parties.TITLE_MAX:
         raise ValidationError("'title' is too long.", code="too_long", field="title")
     if len(items(access.party.id)) >= QUEUE_MAX:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import IO
 
@@ -10,10 +11,10 @@ from sqlalchemy import func, or_, select
 from extensions import db
 from models.social import Block
 from models.user import User
-from services import presence, trust, uploads
+from services import accounts, presence, trust, uploads
 from services.errors import ValidationError
 from services.relations import is_blocked_between
-from services.validation import contains_pattern
+from services.validation import clean_text, contains_pattern
 
 DISPLAY_NAME_MAX = 64
 BIO_MAX = 280
@@ -26,28 +27,46 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
     for value, field in ((display_name, "display_name"), (bio, "bio")):
         if not isinstance(value, str):
             raise ValidationError(f"'{field}' must be text.", field=field)
-    display_name = display_name.strip()
-    bio = bio.strip()
+    display_name = clean_text(display_name.strip(), "display_name")
+    bio = clean_text(bio.strip(), "bio", multiline=True)
     if len(display_name) > DISPLAY_NAME_MAX:
         raise ValidationError(
             f"Display names are at most {DISPLAY_NAME_MAX} characters.",
             code="too_long",
             field="display_name",
         )
-    if any(ord(char) < 32 for char in display_name):
-        raise ValidationError("Display names are one line of text.", field="display_name")
+    _check_not_someone_else(user, display_name)
     if len(bio) > BIO_MAX:
         raise ValidationError(
             f"The bio is at most {BIO_MAX} characters.", code="too_long", field="bio"
         )
     trust.check_links(user, bio, "bio")
-    if not 0 <= avatar_color < AVATAR_COLORS:
+    if (
+        isinstance(avatar_color, bool)
+        or not isinstance(avatar_color, int)
+        or not 0 <= avatar_color < AVATAR_COLORS
+    ):
         raise ValidationError("Pick one of the avatar colours.", field="avatar_color")
     user.display_name = display_name
     user.bio = bio
     user.avatar_color = avatar_color
     db.session.commit()
     return user
+
+
+def _check_not_someone_else(user: User, display_name: str) -> None:
+    """A display name may not read as another person's username ("Bob" or a full-width "@bob"
+    for bob), compared after NFKC normalization and case folding, without a leading "@"."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", display_name).casefold())
+    handle = folded.removeprefix("@").strip()
+    if not accounts.USERNAME_PATTERN.fullmatch(handle) or handle == user.username:
+        return
+    if accounts.find_by_username(handle) is not None:
+        raise ValidationError(
+            f"@{handle} is someone else's username; pick a display name of your own.",
+            code="name_of_another",
+            field="display_name",
+        )
 
 
 def set_avatar(user: User, stream: IO[bytes]) -> User:

@@ -7,6 +7,7 @@ every transport answers bad input the same way.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,6 +57,71 @@ def string(
     if len(value) < min_length:
         raise ValidationError(f"'{field}' must be at least {min_length} characters.", field=field)
     return value
+
+
+# Letters that render as nothing: the Hangul fillers and the combining grapheme joiner.
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+_ZWNJ, _ZWJ = "\u200c", "\u200d"
+# The emoji tag sequences in use (flags of England, Scotland, Wales); any other run of tag
+# characters is hidden text.
+_TAG_FLAGS = tuple(
+    "\U0001f3f4" + "".join(chr(0xE0000 + ord(c)) for c in code) + "\U000e007f"
+    for code in ("gbeng", "gbsct", "gbwls")
+)
+
+
+def _joins(text: str, index: int) -> bool:
+    """Whether the joiner at `index` does visible work: inside an emoji sequence (👨‍👩‍👧), or
+    between letters of a script that shapes with joiners (Persian, Indic), never in Latin."""
+    before = text[index - 1] if index else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    if not before or not after:
+        return False
+    if text[index] == _ZWJ and unicodedata.category(after) == "So":
+        return before == "\ufe0f" or unicodedata.category(before) in ("So", "Sk")
+    return all(
+        ord(char) >= 0x370 and unicodedata.category(char)[0] in "LM" for char in (before, after)
+    )
+
+
+def clean_text(value: str, field: str, *, multiline: bool = False, strip: bool = False) -> str:
+    """`value` without characters that hide or disguise text: controls (C0 and C1; a
+    multi-line text keeps newlines, with CR LF and CR made LF, and tabs), format characters
+    (zero-width spaces, BOM, soft hyphen, bidi overrides and isolates, tag characters),
+    surrogates, and letters that render as nothing. Joiners stay where they join (emoji
+    sequences, scripts shaped with them), and so do the emoji tag flags. A one-line text
+    also refuses line and paragraph separators.
+
+    Names and other short texts are refused with a `ValidationError` naming the first such
+    character; with `strip`, for message bodies, the characters are dropped instead."""
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    index = 0
+    while index < len(value):
+        char = value[index]
+        if char == "\U0001f3f4":
+            flag = next((flag for flag in _TAG_FLAGS if value.startswith(flag, index)), char)
+            kept.append(flag)
+            index += len(flag)
+            continue
+        category = unicodedata.category(char)
+        if multiline and (char in "\n\t" or category in ("Zl", "Zp")):
+            hidden = False
+        elif char in (_ZWNJ, _ZWJ):
+            hidden = not _joins(value, index)
+        else:
+            hidden = category in ("Cc", "Cf", "Cs", "Zl", "Zp") or char in _BLANK_LETTERS
+        if not hidden:
+            kept.append(char)
+        elif not strip:
+            raise ValidationError(
+                f"'{field}' may not contain control or invisible characters"
+                f" (U+{ord(char):04X} is one).",
+                field=field,
+            )
+        index += 1
+    return "".join(kept)
 
 
 def boolean(payload: Mapping[str, Any], field: str, *, default: bool | None = None) -> bool | None:

@@ -4,13 +4,30 @@ from flask import jsonify
 from flask_login import current_user, login_required
 
 from blueprints.api import api
-from services import presence
+from blueprints.api.body import json_body
+from blueprints.limits import per_user
+from services import presence, profiles
 
 
 @api.get("/me")
 @login_required
 def me():
     return jsonify({"user": current_user.to_public()})
+
+
+@api.patch("/me")
+@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@login_required
+def update_me():
+    """The profile fields sent are changed; the others keep their value."""
+    body = json_body()
+    user = profiles.update_profile(
+        current_user,
+        body.get("display_name", current_user.display_name),
+        body.get("bio", current_user.bio),
+        body.get("avatar_color", current_user.avatar_color),
+    )
+    return jsonify({"user": user.to_public()})
 
 
 @api.get("/me/presence")

@@ -306,12 +306,18 @@
     var meta = el("p", "chat-meta");
     var sender;
     if (m.sender) {
-      sender = el("a", "chat-sender", nameOf(m.sender));
+      sender = el("a", "chat-sender");
+      sender.appendChild(el("bdi", null, nameOf(m.sender)));
       sender.href = "/u/" + encodeURIComponent(m.sender.username);
     } else {
       sender = el("span", "chat-sender", "Deleted account");
     }
     meta.appendChild(sender);
+    if (m.sender && m.sender.display_name) {
+      // As templates/macros.html `handle`: the @username beside a chosen name.
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(el("span", "muted handle", "@" + m.sender.username));
+    }
     if (typeof m.video_time === "number") {
       var jump = el("button", "chat-time", clockText(m.video_time));
       jump.type = "button";
