@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -64,8 +64,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in(user, remember: bool = False) -> None:
+    accounts.start_sign_in(user, request.user_agent.string)
     login_user(user, remember=remember)
-    session["login_id"] = accounts.new_login_id()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -117,7 +117,7 @@ def login():
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        accounts.sign_out(current_user.id, session.get("login_id"))
+        accounts.sign_out(current_user.sign_in)
         logout_user()
         flash("You are signed out.", "info")
         return redirect(url_for("main.home"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 
 from extensions import csrf, login_manager
@@ -45,6 +45,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 @login_manager.user_loader
 def _load_session_user(session_id: str) -> User | None:
+    """Both cookies carry the same id, so a revoked sign-in fails either way."""
     return accounts.load_session_user(session_id)
 
 
@@ -81,11 +82,11 @@ def _resolve_bearer() -> None:
     g._login_user = token.user if token is not None else AnonymousUserMixin()
 
 
-def _name_the_sign_in() -> None:
-    """A session restored from the remember-me cookie gets its own sign-in id too, so
-    logging out closes exactly its live connections."""
-    if g.get("auth_via") == "session" and current_user.is_authenticated:
-        session.setdefault("login_id", accounts.new_login_id())
+def _check_the_sign_in() -> None:
+    """Resolve a cookie's sign-in before the view runs, so the loader's occasional
+    last-seen write never commits anything of the view's."""
+    if g.get("auth_via") == "session":
+        current_user._get_current_object()
 
 
 def _protect_cookie_requests() -> None:
@@ -116,5 +117,5 @@ def register_security(app: Flask) -> None:
     app.before_request(_room_for_uploads)
     app.before_request(_resolve_bearer)
     app.before_request(_protect_cookie_requests)
-    app.before_request(_name_the_sign_in)
+    app.before_request(_check_the_sign_in)
     app.after_request(_security_headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
@@ -123,15 +123,15 @@ def password():
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
-                keep_login_id=session.get("login_id"),
+                keep_login_id=current_user.login_id,
             )
         except ServiceError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             # Every other session and token has ended; this one signs in afresh, as the
-            # same sign-in, so its open pages stay connected and logging out closes them.
+            # same sign-in (a cookie with the new epoch and the same sign-in key), so its
+            # open pages stay connected and logging out closes them.
             login_user(current_user._get_current_object())
-            session.setdefault("login_id", accounts.new_login_id())
             flash("Password changed. Other sessions and tokens are signed out.", "success")
             return redirect(url_for("settings.index"))
     return _render(400, password_form=form)

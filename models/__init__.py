@@ -5,7 +5,7 @@ from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
 from models.social import Block, Follow, Notification, NotificationMute
 from models.stream import StreamEvent, StreamMark
-from models.user import ApiToken, Role, User
+from models.user import ApiToken, LoginSession, Role, User
 
 __all__ = [
     "ApiToken",
@@ -14,6 +14,7 @@ __all__ = [
     "Block",
     "Conversation",
     "Follow",
+    "LoginSession",
     "Membership",
     "Message",
     "Notification",

@@ -46,9 +46,21 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # Not a column: the browser sign-in this object was loaded through, or has just
+    # started, in this request (set by services.accounts).
+    sign_in = None
+
     def get_id(self) -> str:
-        """Flask-Login's session id: the epoch makes old sessions stop matching."""
-        return f"{self.id}.{self.session_epoch}"
+        """Flask-Login's id, kept in the session and remember-me cookies:
+        "<user id>.<session epoch>.<sign-in key>". Bumping the epoch ends every sign-in
+        at once; revoking a LoginSession ends that one."""
+        key = self.sign_in.key if self.sign_in is not None else ""
+        return f"{self.id}.{self.session_epoch}.{key}"
+
+    @property
+    def login_id(self) -> str | None:
+        """The name of this request's browser sign-in, which its live connections carry."""
+        return self.sign_in.id if self.sign_in is not None else None
 
     @property
     def is_banned(self) -> bool:
@@ -111,3 +123,21 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginSession(db.Model):
+    """One browser sign-in. Its random key travels in the signed session and remember-me
+    cookies; only the key's SHA-256 is stored, as the id, so checking a cookie is one
+    primary-key lookup and revoking the row ends every copy of those cookies."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Not a column: the raw key, known only where a cookie carried it or it was just made.
+    key = None

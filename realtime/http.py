@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import orjson
-from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user, login_required
 from gevent.queue import Empty
 
@@ -32,7 +32,7 @@ def current_identity() -> Identity:
     token = g.get("api_token")
     if token is not None:
         return Identity(user_id=current_user.id, token_id=token.id)
-    return Identity(user_id=current_user.id, login_id=session.get("login_id"))
+    return Identity(user_id=current_user.id, login_id=current_user.login_id)
 
 
 def _resume_point() -> cursors.Position | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import gevent
-from flask import request, session
+from flask import request
 from flask_login import current_user
 from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
@@ -70,7 +70,7 @@ def _handshake_identity(auth: object) -> Identity:
             raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id)
     if current_user.is_authenticated:
-        return Identity(user_id=current_user.id, login_id=session.get("login_id"))
+        return Identity(user_id=current_user.id, login_id=current_user.login_id)
     raise _refusal("unauthenticated", "Sign in or send a token in the connect auth payload.")
 
 

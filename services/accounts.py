@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
 from models.clock import as_utc, iso, utcnow
-from models.user import ApiToken, Role, User
+from models.user import ApiToken, LoginSession, Role, User
 from realtime.bus import bus
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.validation import is_id
@@ -25,6 +25,9 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+SIGN_IN_TOUCH_INTERVAL = timedelta(minutes=1)
+SIGN_IN_KEY_MAX = 64
+USER_AGENT_MAX = 200
 
 
 def normalise_username(username: str) -> str:
@@ -97,13 +100,27 @@ def get_by_id(user_id: object) -> User:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Resolve Flask-Login's stored id ("<user id>.<epoch>"); stale epochs sign out."""
-    user_id, _, epoch = session_id.partition(".")
-    if not user_id.isdigit() or not epoch.isdigit():
+    """Resolve Flask-Login's stored id ("<user id>.<epoch>.<sign-in key>"): a stale epoch,
+    or a sign-in that was ended or never started, is no sign-in. The user comes back with
+    `sign_in` set."""
+    parts = session_id.split(".")
+    if len(parts) != 3:
+        return None
+    user_id, epoch, key = parts
+    if not user_id.isdigit() or not epoch.isdigit() or not 0 < len(key) <= SIGN_IN_KEY_MAX:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_epoch != int(epoch) or user.is_banned:
         return None
+    sign_in = db.session.get(LoginSession, _token_hash(key))
+    if sign_in is None or sign_in.user_id != user.id or sign_in.revoked_at is not None:
+        return None
+    now = utcnow()
+    if as_utc(sign_in.last_seen_at) + SIGN_IN_TOUCH_INTERVAL < now:
+        sign_in.last_seen_at = now
+        db.session.commit()
+    sign_in.key = key
+    user.sign_in = sign_in
     return user
 
 
@@ -141,17 +158,30 @@ def change_password(user: User, current: str, new: str, keep_login_id: str | Non
         raise ValidationError("The current password is wrong.", field="current_password")
     validate_password(new)
     user.password_hash = hash_password(new)
-    _end_all_sessions(user)
+    _end_all_sessions(user, keep_login_id)
     db.session.commit()
     bus.close_connections(user.id, keep_login_id=keep_login_id)
 
 
-def _end_all_sessions(user: User) -> None:
+def _end_all_sessions(user: User, keep_login_id: str | None) -> None:
     user.session_epoch += 1
     now = utcnow()
     for token in user.tokens:
         if token.revoked_at is None:
             token.revoked_at = now
+    revoke_sign_ins(user.id, now, keep_login_id)
+
+
+def revoke_sign_ins(user_id: int, now: datetime, keep_login_id: str | None = None) -> None:
+    """Mark every browser sign-in of the user ended (but `keep_login_id`), in the caller's
+    transaction. The epoch bump beside it is what refuses their cookies; this keeps the
+    records true."""
+    query = update(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)
+    )
+    if keep_login_id is not None:
+        query = query.where(LoginSession.id != keep_login_id)
+    db.session.execute(query.values(revoked_at=now))
 
 
 def set_role(username: str, role: str) -> User:
@@ -205,12 +235,25 @@ def revoke_token(token: ApiToken) -> None:
     bus.close_connections(token.user_id, token_id=token.id)
 
 
-def new_login_id() -> str:
-    """Names one browser sign-in, so signing out closes just that session's sockets."""
-    return secrets.token_hex(8)
+def start_sign_in(user: User, user_agent: str = "") -> LoginSession:
+    """Record a new browser sign-in and attach it to `user`, so that Flask-Login's id for
+    the user (`User.get_id`) carries its key."""
+    key = secrets.token_urlsafe(32)
+    sign_in = LoginSession(
+        id=_token_hash(key), user_id=user.id, user_agent=user_agent[:USER_AGENT_MAX]
+    )
+    db.session.add(sign_in)
+    db.session.commit()
+    sign_in.key = key
+    user.sign_in = sign_in
+    return sign_in
 
 
-def sign_out(user_id: int, login_id: str | None) -> None:
-    """End one browser sign-in: its live connections close everywhere."""
-    if login_id:
-        bus.close_connections(user_id, login_id=login_id)
+def sign_out(sign_in: LoginSession | None) -> None:
+    """End one browser sign-in: every copy of its cookies stops working, and its live
+    connections close everywhere."""
+    if sign_in is None:
+        return
+    sign_in.revoked_at = utcnow()
+    db.session.commit()
+    bus.close_connections(sign_in.user_id, login_id=sign_in.id)

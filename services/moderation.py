@@ -323,6 +323,7 @@ def ban(actor: User, username: str, reason: object, expires_at: object = None) -
         .where(ApiToken.user_id == target.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    accounts.revoke_sign_ins(target.id, now)
     db.session.commit()
     bus.close_connections(target.id)
     audit(actor, "ban", "user", target.id, text, expires_at=iso(until))

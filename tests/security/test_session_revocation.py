@@ -64,13 +64,14 @@ class Browser:
     username: str
     http: requests.Session = field(default_factory=requests.Session)
 
-    def sign_in(self, password: str = PASSWORD) -> Browser:
+    def sign_in(self, password: str = PASSWORD, remember: bool = False) -> Browser:
         page = self.http.get(self.base + "/login", timeout=10)
         token = CSRF_IN_FORM.search(page.text)
         assert token, "the login form carries no CSRF token"
+        form = {"username": self.username, "password": password, "csrf_token": token[1]}
         response = self.http.post(
             self.base + "/login",
-            data={"username": self.username, "password": password, "csrf_token": token[1]},
+            data={**form, "remember": "y"} if remember else form,
             allow_redirects=False,
             timeout=10,
         )
@@ -80,6 +81,9 @@ class Browser:
     @property
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+    def cookie_named(self, name: str) -> str:
+        return f"{name}={self.http.cookies[name]}"
 
     def csrf(self, base: str | None = None) -> str:
         page = self.http.get((base or self.base) + "/", timeout=10).text
@@ -290,6 +294,30 @@ def test_logout_closes_that_sign_in_only(cluster):
         client.close()
     leaving_stream.close()
     staying_stream.close()
+
+
+def test_copied_cookies_open_nothing_on_any_worker_after_logout(cluster):
+    a, b = cluster
+    account = register(a.url)
+    browser = Browser(a.url, account.username).sign_in(remember=True)
+    copies = {
+        "both cookies": browser.cookie,
+        "the remember-me cookie alone": browser.cookie_named("tandem_remember"),
+    }
+    for cookie in copies.values():
+        SocketClient(b.url).connect(headers={"Cookie": cookie}).close()
+
+    assert browser.post_form(a.url, "/logout").status_code == 302
+    for what, cookie in copies.items():
+        for server in (a, b):
+            for transport in ("websocket", "polling"):
+                with pytest.raises(socketio.exceptions.ConnectionError):
+                    SocketClient(server.url, transport).connect(headers={"Cookie": cookie})
+            for path in ("/api/v1/me", "/api/v1/events", "/api/v1/events/stream"):
+                with requests.get(
+                    server.url + path, headers={"Cookie": cookie}, stream=True, timeout=10
+                ) as response:
+                    assert response.status_code == 401, (what, server.url, path)
 
 
 def test_a_password_change_ends_other_sign_ins_and_tokens_but_keeps_this_one(cluster):

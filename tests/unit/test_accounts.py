@@ -69,20 +69,37 @@ def test_tokens_are_stored_hashed_and_revocable(app, user_factory):
     assert accounts.token_record("not-a-token") is None
 
 
-def test_session_ids_carry_the_epoch(app, user_factory):
+def test_session_ids_carry_the_epoch_and_a_live_sign_in(app, user_factory):
     user = user_factory("frank")
-    assert accounts.load_session_user(user.get_id()) == user
-    assert accounts.load_session_user(f"{user.id}.99") is None
+    sign_in = accounts.start_sign_in(user, "Firefox")
+    session_id = user.get_id()
+    key = sign_in.key
+    assert session_id == f"{user.id}.0.{key}"
+    assert sign_in.id == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in sign_in.id
+    assert accounts.load_session_user(session_id) == user
+    assert user.login_id == sign_in.id
+    assert accounts.load_session_user(f"{user.id}.99.{key}") is None
+    assert accounts.load_session_user(f"{user.id}.0") is None
+    assert accounts.load_session_user(f"{user.id}.0.{key}x") is None
     assert accounts.load_session_user("garbage") is None
     assert accounts.load_session_user("") is None
+
+    accounts.sign_out(sign_in)
+    assert accounts.load_session_user(session_id) is None
 
 
 def test_password_change_ends_sessions_and_tokens(app, user_factory):
     user = user_factory("grace")
+    kept = accounts.start_sign_in(user)
+    other = accounts.start_sign_in(user)
     old_session = user.get_id()
     raw = accounts.issue_token(user)
-    accounts.change_password(user, PASSWORD, "a brand new password")
+    accounts.change_password(user, PASSWORD, "a brand new password", keep_login_id=kept.id)
     assert accounts.load_session_user(old_session) is None
+    assert other.revoked_at is not None
+    assert kept.revoked_at is None
+    user.sign_in = kept
     assert accounts.load_session_user(user.get_id()) == user
     assert accounts.token_record(raw) is None
     assert accounts.authenticate("grace", "a brand new password") == user
