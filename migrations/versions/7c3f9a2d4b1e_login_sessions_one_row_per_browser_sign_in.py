@@ -1,7 +1,7 @@
 """login sessions: one row per browser sign-in
 
 Revision ID: 7c3f9a2d4b1e
-Revises: 146536dc21c3
+Revises: 5c2f8a91d3e7
 Create Date: 2026-11-30 11:55:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c3f9a2d4b1e'
-down_revision = '146536dc21c3'
+down_revision = '5c2f8a91d3e7'
 branch_labels = None
 depends_on = None
 
