@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import gevent
+import orjson
 from flask import Flask
 
 from extensions import db, socketio
@@ -102,6 +103,23 @@ class Bus:
         """Rewrite the stored events about `subject` inside the caller's transaction, so
         that every later replay carries only what is true once it commits."""
         return store.redact(subject, names, rewrite)
+
+    def redact_person(self, summary: dict[str, Any]) -> int:
+        """Every stored event that shows this person ({"id", "username", ...}, as senders,
+        actors and members are shown) shows them as `summary` now, in the caller's
+        transaction: an old display name is not replayed."""
+
+        def rewrite(value: Any) -> Any:
+            if isinstance(value, dict):
+                if value.get("id") == summary["id"] and value.get("username") is not None:
+                    return {**value, **summary}
+                return {key: rewrite(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [rewrite(item) for item in value]
+            return value
+
+        fragment = orjson.dumps({"username": summary["username"]}).decode()[1:-1]
+        return store.redact_containing(fragment, rewrite)
 
     # -- control: applied by every worker's hub ------------------------------------------
     # Stored in the log like durable events, so every worker applies them in order with

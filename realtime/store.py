@@ -64,6 +64,24 @@ def redact(
     return len(rows)
 
 
+def redact_containing(fragment: str, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    """Rewrite the stored events whose JSON contains `fragment`, in the caller's transaction.
+    It reads the whole log, which retention keeps bounded: for rare changes (a person's
+    display name), where no subject column could name every event that quotes them."""
+    rows = db.session.execute(
+        select(StreamEvent.id, StreamEvent.payload).where(
+            StreamEvent.payload.contains(fragment, autoescape=True)
+        )
+    ).all()
+    for event_id, payload in rows:
+        db.session.execute(
+            update(StreamEvent)
+            .where(StreamEvent.id == event_id)
+            .values(payload=orjson.dumps(rewrite(orjson.loads(payload))).decode())
+        )
+    return len(rows)
+
+
 def read_after(
     after_id: int,
     channels: Iterable[str] | None,

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from extensions import db
 from models.social import Block
 from models.user import User
+from realtime.bus import bus
 from services import accounts, presence, trust, uploads
 from services.errors import ValidationError
 from services.relations import is_blocked_between
@@ -47,9 +48,12 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
         or not 0 <= avatar_color < AVATAR_COLORS
     ):
         raise ValidationError("Pick one of the avatar colours.", field="avatar_color")
+    renamed = display_name != user.display_name
     user.display_name = display_name
     user.bio = bio
     user.avatar_color = avatar_color
+    if renamed:
+        bus.redact_person(user.to_summary())
     db.session.commit()
     return user
 

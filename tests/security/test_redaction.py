@@ -143,3 +143,23 @@ def test_a_renamed_room_is_replayed_under_its_new_name(shared_server):
     raw = orjson.dumps(about_room).decode()
     assert "Old secret name" not in raw
     assert "New name" in raw
+
+
+def test_an_old_display_name_is_not_replayed(shared_server):
+    writer, reader = register(shared_server.url), register(shared_server.url)
+    call(shared_server, writer, "PATCH", "/me", {"display_name": "Old Handle"})
+    early = long_poll(reader, None).json()["cursor"]
+    conversation = call(
+        shared_server,
+        writer,
+        "POST",
+        "/conversations",
+        {"kind": "group", "name": "Names", "members": [reader.username]},
+    )["conversation"]
+    path = f"/conversations/{conversation['id']}/messages"
+    call(shared_server, writer, "POST", path, {"body": "hello"})
+    call(shared_server, writer, "PATCH", "/me", {"display_name": "New Handle"})
+    body = long_poll(reader, early, timeout=5, base=shared_server.url).json()
+    [sent] = [e["data"] for e in body["events"] if e["event"] == "message:new"]
+    assert sent["sender"]["display_name"] == "New Handle"
+    assert "Old Handle" not in orjson.dumps(body["events"]).decode()
