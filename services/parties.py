@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.clock import as_utc, iso, utcnow
-from models.party import Participant, Party, PartyRole
+from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
@@ -23,6 +23,7 @@ from services import accounts, notifications, party_access
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
+from services.validation import is_id
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -296,6 +297,14 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     if participant.status != "active":
         raise Forbidden("Your request to join is waiting for the host.", code="pending")
     return PartyAccess(access.party, participant)
+
+
+def is_participant(actor: User, party_id: object) -> bool:
+    """Whether `actor` is in the party now (an id naming no party: False)."""
+    if not is_id(party_id):
+        return False
+    participant = party_access.participant_of(party_id, actor.id)
+    return participant is not None and participant.status == ParticipantStatus.ACTIVE.value
 
 
 def _admit(actor: User, party: Party, with_code: bool) -> Participant:
