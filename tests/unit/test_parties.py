@@ -489,10 +489,11 @@ def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
         crew["hana"], {"title": "Later", "media_url": VIDEO, "scheduled_at": soon}
     )
     social.follow(crew["otto"], "hana")
+    party_id = later.id  # read here: the racing threads must not load this session's rows
 
     def at_once(action) -> None:
         def worker():
-            return action(db.session.get(Party, later.id))
+            return action(db.session.get(Party, party_id))
 
         race(app, worker, worker)
 
