@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+import budgets
 from blueprints.limits import per_user
 from extensions import db
 from models.clock import as_utc, iso
@@ -162,7 +163,7 @@ def reports():
 
 
 @bp.post("/reports/<int:report_id>/resolve")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def resolve(report_id: int):
     action = request.form.get("action", "")
     done = _act(
@@ -305,7 +306,7 @@ def user(username: str):
 
 
 @bp.post("/users/<username>/warn")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def warn(username: str):
     if _act(lambda: moderation.warn(current_user, username, request.form.get("text", ""))):
         flash(f"{username} is warned; they see it in their notifications.", "success")
@@ -313,7 +314,7 @@ def warn(username: str):
 
 
 @bp.post("/users/<username>/mute")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def mute(username: str):
     raw = request.form.get("minutes", "").strip()
     if not raw.isdecimal():
@@ -329,7 +330,7 @@ def mute(username: str):
 
 
 @bp.post("/users/<username>/ban")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def ban(username: str):
     raw = request.form.get("expires_at", "").strip()
     expires_at = None
@@ -349,7 +350,7 @@ def ban(username: str):
 
 
 @bp.post("/users/<username>/unban")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def unban(username: str):
     if _act(lambda: moderation.unban(current_user, username)):
         flash(f"The ban on {username} is lifted.", "success")
@@ -357,7 +358,7 @@ def unban(username: str):
 
 
 @bp.post("/users/<username>/role")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def role(username: str):
     wanted = request.form.get("role", "")
     if _act(lambda: moderation.set_role(current_user, username, wanted)):
@@ -398,7 +399,7 @@ def content():
 
 
 @bp.post("/parties/<int:party_id>/end")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def end_party(party_id: int):
     if _act(lambda: moderation.end_party(current_user, party_id, request.form.get("reason", ""))):
         flash("The party is ended for everyone in it.", "success")
@@ -406,7 +407,7 @@ def end_party(party_id: int):
 
 
 @bp.post("/rooms/<int:conversation_id>/close")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 def close_room(conversation_id: int):
     reason = request.form.get("reason", "")
     if _act(lambda: moderation.close_room(current_user, conversation_id, reason)):

@@ -26,7 +26,8 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.limits import SEND_MESSAGE, per_user, user_or_ip
+import budgets
+from blueprints.limits import per_user, user_or_ip
 from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
@@ -247,7 +248,7 @@ def index():
 
 
 @bp.post("/conversations/direct")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_CREATE)
 @login_required
 def open_direct():
     username = request.form.get("username", "").strip().lstrip("@")
@@ -261,7 +262,7 @@ def open_direct():
 
 
 @bp.post("/conversations/groups")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_CREATE)
 @login_required
 def create_group():
     form = request.form
@@ -329,7 +330,7 @@ def rooms():
 
 
 @bp.post("/rooms")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_CREATE)
 @login_required
 def create_room():
     form = request.form
@@ -391,7 +392,7 @@ def show(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/join")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_JOIN)
 @login_required
 def join(conversation_id: int):
     try:
@@ -405,7 +406,7 @@ def join(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/leave")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_LEAVE)
 @login_required
 def leave(conversation_id: int):
     access = conversations.get(current_user, conversation_id)
@@ -420,16 +421,17 @@ def _has_file() -> bool:
     return upload is not None and bool(upload.filename)
 
 
+# A message form carrying a file also draws on the upload budget, like the API's upload.
 upload_limit = limiter.shared_limit(
-    lambda: current_app.config["UPLOAD_RATE_LIMIT"],
-    scope="page-attachment-upload",
+    lambda: current_app.config[budgets.UPLOAD.setting],
+    scope=budgets.UPLOAD.scope,
     key_func=user_or_ip,
     exempt_when=lambda: not _has_file(),
 )
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")
-@per_user("MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
+@per_user(budgets.SEND_MESSAGE)
 @upload_limit
 @login_required
 def send_message(conversation_id: int):
@@ -526,7 +528,7 @@ def edit_message_form(conversation_id: int, message_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/edit")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_EDIT)
 @login_required
 def edit_message(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
@@ -541,7 +543,7 @@ def edit_message(conversation_id: int, message_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/delete")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_DELETE)
 @login_required
 def delete_message(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
@@ -553,7 +555,7 @@ def delete_message(conversation_id: int, message_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/react")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_REACT)
 @login_required
 def react(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
@@ -564,7 +566,7 @@ def react(conversation_id: int, message_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/read")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_READ)
 @login_required
 def mark_read(conversation_id: int):
     messages.mark_read(current_user, conversation_id, _int_or_raw(request.form.get("message_id")))
@@ -574,7 +576,7 @@ def mark_read(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/typing")
-@per_user("TYPING_RATE_LIMIT")
+@per_user(budgets.TYPING)
 @login_required
 def typing(conversation_id: int):
     messages.typing(current_user, conversation_id, True)
@@ -656,7 +658,7 @@ def _manage(conversation_id: int, action, done: str):
 
 
 @bp.post("/conversations/<int:conversation_id>/members")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def add_member(conversation_id: int):
     username = request.form.get("username", "").strip().lstrip("@")
@@ -668,7 +670,7 @@ def add_member(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/members/<username>/remove")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def remove_member(conversation_id: int, username: str):
     return _manage(
@@ -679,7 +681,7 @@ def remove_member(conversation_id: int, username: str):
 
 
 @bp.post("/conversations/<int:conversation_id>/members/<username>/role")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def set_role(conversation_id: int, username: str):
     role = request.form.get("role", "")
@@ -691,7 +693,7 @@ def set_role(conversation_id: int, username: str):
 
 
 @bp.post("/conversations/<int:conversation_id>/members/<username>/mute")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def mute(conversation_id: int, username: str):
     minutes = _int_or_raw(request.form.get("minutes"))
@@ -708,7 +710,7 @@ def mute(conversation_id: int, username: str):
 
 
 @bp.post("/conversations/<int:conversation_id>/settings")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_SETTINGS)
 @login_required
 def update(conversation_id: int):
     access = _group_or_room(conversation_id)
@@ -723,7 +725,7 @@ def update(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/picture")
-@per_user("UPLOAD_RATE_LIMIT")
+@per_user(budgets.UPLOAD)
 @login_required
 def set_picture(conversation_id: int):
     _group_or_room(conversation_id)
@@ -741,7 +743,7 @@ def set_picture(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/delete")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_SETTINGS)
 @login_required
 def delete(conversation_id: int):
     access = _group_or_room(conversation_id)

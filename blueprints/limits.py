@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from budgets import Budget
 from extensions import limiter
 
 
@@ -45,12 +46,6 @@ token_write_limit = limiter.shared_limit(
 )
 
 
-# Allowances shared by every way of doing one thing (a page form, the JSON API, a
-# socket event): sending a conversation message, writing in a party's chat.
-SEND_MESSAGE = "send-message"
-PARTY_CHAT = "party-chat"
-
-
 def user_or_ip() -> str:
     """Per-account limits for signed-in callers, per IP for everyone else."""
     if current_user.is_authenticated:
@@ -58,10 +53,8 @@ def user_or_ip() -> str:
     return f"ip:{get_remote_address()}"
 
 
-def per_user(setting: str, shared: str | None = None):
-    """A limit named by a config setting, counted per signed-in user. With `shared`, one
-    count for every route (and socket event, see realtime.ratelimit) that names it, so
-    the same action through another door draws on the same allowance."""
-    if shared:
-        return limiter.shared_limit(_setting(setting), scope=shared, key_func=user_or_ip)
-    return limiter.limit(_setting(setting), key_func=user_or_ip)
+def per_user(budget: Budget):
+    """The limit of one action (budgets.py), counted per signed-in user: one count for
+    every route and socket event (realtime.ratelimit) that names the same budget, so the
+    same action through another door draws on the same allowance."""
+    return limiter.shared_limit(_setting(budget.setting), scope=budget.scope, key_func=user_or_ip)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.limits import per_user
 from realtime.events import KNOWN_EVENTS
 from services import diagnostics
@@ -41,7 +42,7 @@ def live():
 
 
 @bp.post("/live/echo")
-@per_user("ECHO_RATE_LIMIT")
+@per_user(budgets.ECHO)
 @login_required
 def live_echo():
     diagnostics.echo(current_user.id, {"text": request.form.get("text", "")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.limits import per_user
 from services import notifications
 from services.validation import is_id
@@ -26,7 +27,7 @@ def index():
 
 
 @bp.post("/notifications/read")
-@per_user("NOTIFICATION_READ_RATE_LIMIT")
+@per_user(budgets.NOTIFICATION_READ)
 @login_required
 def mark_read():
     raw = request.form.get("id", "")

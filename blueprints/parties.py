@@ -27,7 +27,8 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.limits import PARTY_CHAT, per_user
+import budgets
+from blueprints.limits import per_user
 from blueprints.security import CONTENT_SECURITY_POLICY
 from extensions import db
 from models.party import Party
@@ -184,7 +185,7 @@ def new():
 
 
 @bp.post("/parties/new")
-@per_user("PARTY_CREATE_RATE_LIMIT")
+@per_user(budgets.PARTY_CREATE)
 @login_required
 def create():
     form = request.form
@@ -237,6 +238,7 @@ def _render_invite(party: Party, status: int = 200, join_action: str | None = No
 
 
 @bp.get("/join/<code>")
+@per_user(budgets.PARTY_CODE_LOOKUP)  # each visit is a guess at a private party's code
 @login_required
 def invite(code: str):
     party = _party_by_code(code)
@@ -244,7 +246,7 @@ def invite(code: str):
 
 
 @bp.post("/join/<code>")
-@per_user("PARTY_JOIN_RATE_LIMIT")
+@per_user(budgets.PARTY_JOIN)
 @login_required
 def join(code: str):
     party, participant = parties.join_by_code(current_user, code)
@@ -255,7 +257,7 @@ def join(code: str):
 
 
 @bp.post("/parties/<int:party_id>/join")
-@per_user("PARTY_JOIN_RATE_LIMIT")
+@per_user(budgets.PARTY_JOIN)
 @login_required
 def join_by_id(party_id: int):
     try:
@@ -403,7 +405,7 @@ def queue(party_id: int):
 
 # -- chat and reactions (the script sends both over the socket; these are the fallback) --
 @bp.post("/parties/<int:party_id>/messages")
-@per_user("PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
+@per_user(budgets.PARTY_CHAT)
 @login_required
 def send_message(party_id: int):
     form = request.form
@@ -423,7 +425,7 @@ def send_message(party_id: int):
 
 
 @bp.post("/parties/<int:party_id>/reactions")
-@per_user("PARTY_REACTION_RATE_LIMIT")
+@per_user(budgets.PARTY_REACTION)
 @login_required
 def react(party_id: int):
     party_chat.react(current_user, party_id, request.form.get("emoji", ""))
@@ -434,7 +436,7 @@ def react(party_id: int):
 
 # -- leaving, ending, starting ----------------------------------------------------------
 @bp.post("/parties/<int:party_id>/leave")
-@per_user("PARTY_JOIN_RATE_LIMIT")
+@per_user(budgets.PARTY_LEAVE)
 @login_required
 def leave(party_id: int):
     title = parties.get(current_user, party_id).party.title
@@ -444,7 +446,7 @@ def leave(party_id: int):
 
 
 @bp.post("/parties/<int:party_id>/end")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def end(party_id: int):
     party = parties.end(current_user, party_id)
@@ -453,7 +455,7 @@ def end(party_id: int):
 
 
 @bp.post("/parties/<int:party_id>/start")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def start(party_id: int):
     party = parties.start(current_user, party_id)
@@ -462,7 +464,7 @@ def start(party_id: int):
 
 
 @bp.post("/parties/<int:party_id>/next")
-@per_user("PARTY_CONTROL_RATE_LIMIT")
+@per_user(budgets.PARTY_CONTROL)
 @login_required
 def play_next(party_id: int):
     return _manage(
@@ -490,7 +492,7 @@ def _manage(party_id: int, panel: str, action: Callable[[], object], done: str):
 
 
 @bp.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def decide(party_id: int, username: str, decision: str):
     approve = decision == "approve"
@@ -503,7 +505,7 @@ def decide(party_id: int, username: str, decision: str):
 
 
 @bp.post("/parties/<int:party_id>/participants/<username>/role")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def set_role(party_id: int, username: str):
     role = request.form.get("role", "")
@@ -516,7 +518,7 @@ def set_role(party_id: int, username: str):
 
 
 @bp.post("/parties/<int:party_id>/participants/<username>/remove")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def remove(party_id: int, username: str):
     return _manage(
@@ -528,7 +530,7 @@ def remove(party_id: int, username: str):
 
 
 @bp.post("/parties/<int:party_id>/queue")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_add(party_id: int):
     form = request.form
@@ -558,7 +560,7 @@ def queue_add(party_id: int):
 
 
 @bp.post("/parties/<int:party_id>/queue/<int:item_id>/remove")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_remove(party_id: int, item_id: int):
     return _manage(
@@ -570,7 +572,7 @@ def queue_remove(party_id: int, item_id: int):
 
 
 @bp.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_accept(party_id: int, item_id: int):
     return _manage(
@@ -582,7 +584,7 @@ def queue_accept(party_id: int, item_id: int):
 
 
 @bp.post("/parties/<int:party_id>/queue/<int:item_id>/<any(up, down):direction>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_move(party_id: int, item_id: int, direction: str):
     def move() -> None:

@@ -9,6 +9,7 @@ from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+import budgets
 from blueprints.limits import per_user
 from services import accounts, notifications, profiles
 from services.errors import ServiceError
@@ -65,7 +66,7 @@ def index():
 
 
 @bp.post("/profile")
-@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@per_user(budgets.SETTINGS_WRITE)
 @login_required
 def profile():
     form = ProfileForm()
@@ -83,7 +84,7 @@ def profile():
 
 
 @bp.post("/avatar")
-@per_user("AVATAR_UPLOAD_RATE_LIMIT")
+@per_user(budgets.AVATAR_UPLOAD)
 @login_required
 def avatar():
     upload = request.files.get("avatar")
@@ -103,7 +104,7 @@ def avatar():
 
 
 @bp.post("/notifications")
-@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@per_user(budgets.SETTINGS_WRITE)
 @login_required
 def notification_preferences():
     wanted = set(notifications.KINDS) - set(request.form.getlist("enabled"))
@@ -113,7 +114,7 @@ def notification_preferences():
 
 
 @bp.post("/password")
-@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@per_user(budgets.SETTINGS_WRITE)
 @login_required
 def password():
     form = PasswordForm()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.limits import per_user
 from services import accounts, parties, profiles, social
 from services.relations import has_blocked, is_following
@@ -83,7 +84,7 @@ ACTIONS = {
 
 
 @bp.post("/u/<username>/<any(follow, unfollow, block, unblock):action>")
-@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@per_user(budgets.SOCIAL_WRITE)
 @login_required
 def act(username: str, action: str):
     user = ACTIONS[action](current_user, username)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from blueprints.limits import SEND_MESSAGE
+import budgets
 from realtime.connections import Identity
 from realtime.sockets import Ack, handler, socket_actor
 from services import messages
 
 
-@handler("message:send", limit="MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
+@handler("message:send", budgets.SEND_MESSAGE)
 def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     _message, described = messages.send_described(
         socket_actor(identity),
@@ -24,19 +24,19 @@ def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {"message": described}
 
 
-@handler("message:edit", limit="CONVERSATION_WRITE_RATE_LIMIT")
+@handler("message:edit", budgets.MESSAGE_EDIT)
 def message_edit(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = messages.edit(socket_actor(identity), payload.get("message_id"), payload.get("body"))
     return {"message": messages.to_dict(message)}
 
 
-@handler("message:delete", limit="CONVERSATION_WRITE_RATE_LIMIT")
+@handler("message:delete", budgets.MESSAGE_DELETE)
 def message_delete(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = messages.delete(socket_actor(identity), payload.get("message_id"))
     return {"message_id": message.id}
 
 
-@handler("message:react", limit="CONVERSATION_WRITE_RATE_LIMIT")
+@handler("message:react", budgets.MESSAGE_REACT)
 def message_react(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = messages.react(
         socket_actor(identity), payload.get("message_id"), payload.get("emoji")
@@ -44,7 +44,7 @@ def message_react(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {"message": messages.to_dict(message)}
 
 
-@handler("message:read", limit="CONVERSATION_WRITE_RATE_LIMIT")
+@handler("message:read", budgets.MESSAGE_READ)
 def message_read(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     position = messages.mark_read(
         socket_actor(identity), payload.get("conversation_id"), payload.get("message_id")
@@ -52,13 +52,13 @@ def message_read(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {"last_read_message_id": position}
 
 
-@handler("typing:start", limit="TYPING_RATE_LIMIT")
+@handler("typing:start", budgets.TYPING)
 def typing_start(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     messages.typing(socket_actor(identity), payload.get("conversation_id"), True)
     return {}
 
 
-@handler("typing:stop", limit="TYPING_RATE_LIMIT")
+@handler("typing:stop", budgets.TYPING)
 def typing_stop(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     messages.typing(socket_actor(identity), payload.get("conversation_id"), False)
     return {}

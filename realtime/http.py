@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user, login_required
 from gevent.queue import Empty
 
+import budgets
 from blueprints.api.body import json_body
 from blueprints.limits import per_user
 from extensions import db
@@ -188,7 +189,7 @@ def _drain(stream: StreamConnection) -> list[Envelope]:
 
 
 @bp.post("/api/v1/events/echo")
-@per_user("ECHO_RATE_LIMIT")
+@per_user(budgets.ECHO)
 @login_required
 def echo():
     """Publish a durable test event to your own stream."""

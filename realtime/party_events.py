@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from blueprints.limits import PARTY_CHAT
+import budgets
 from realtime.connections import Identity
-from realtime.sockets import Ack, handler, socket_actor
+from realtime.sockets import Ack, draw, handler, socket_actor
 from services import accounts, parties, party_chat, playback
 
 
-@handler("party:join", limit="PARTY_JOIN_SOCKET_RATE_LIMIT")
+@handler("party:join", budgets.PARTY_REJOIN)
 def party_join(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    """Becoming a participant draws on the party-join budget, as on a page or the API;
+    coming back to a party one is in (a reconnect) only on this event's own."""
     actor = socket_actor(identity)
+    if not parties.is_participant(actor, payload.get("party_id")):
+        draw(actor.id, budgets.PARTY_JOIN, "party:join")
     access = parties.enter(actor, payload.get("party_id"))
     party = access.party
     return {
@@ -24,13 +28,13 @@ def party_join(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:leave", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:leave", budgets.PARTY_LEAVE)
 def party_leave(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     parties.leave(socket_actor(identity), payload.get("party_id"))
     return {}
 
 
-@handler("party:play", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:play", budgets.PARTY_CONTROL)
 def party_play(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.play(
@@ -39,7 +43,7 @@ def party_play(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:pause", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:pause", budgets.PARTY_CONTROL)
 def party_pause(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.pause(
@@ -48,7 +52,7 @@ def party_pause(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:seek", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:seek", budgets.PARTY_CONTROL)
 def party_seek(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.seek(
@@ -57,7 +61,7 @@ def party_seek(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:rate", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:rate", budgets.PARTY_CONTROL)
 def party_rate(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.set_rate(
@@ -66,7 +70,7 @@ def party_rate(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:next", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:next", budgets.PARTY_CONTROL)
 def party_next(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.next_item(
@@ -75,7 +79,7 @@ def party_next(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
-@handler("party:heartbeat", limit="PARTY_HEARTBEAT_RATE_LIMIT")
+@handler("party:heartbeat", budgets.PARTY_HEARTBEAT)
 def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return playback.heartbeat(
         socket_actor(identity),
@@ -86,7 +90,7 @@ def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     )
 
 
-@handler("party:message", limit="PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
+@handler("party:message", budgets.PARTY_CHAT)
 def party_message(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     message = party_chat.send(
         socket_actor(identity),
@@ -98,7 +102,7 @@ def party_message(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {"message": party_chat.to_dict(message)}
 
 
-@handler("party:reaction", limit="PARTY_REACTION_RATE_LIMIT")
+@handler("party:reaction", budgets.PARTY_REACTION)
 def party_reaction(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     party_chat.react(
         socket_actor(identity),
@@ -109,13 +113,13 @@ def party_reaction(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {}
 
 
-@handler("party:typing", limit="TYPING_RATE_LIMIT")
+@handler("party:typing", budgets.TYPING)
 def party_typing(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     party_chat.typing(socket_actor(identity), payload.get("party_id"), payload.get("typing"))
     return {}
 
 
-@handler("party:role", limit="PARTY_CONTROL_RATE_LIMIT")
+@handler("party:role", budgets.PARTY_PEOPLE)
 def party_role(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     person = accounts.get_by_id(payload.get("user_id"))
     participant = parties.set_role(

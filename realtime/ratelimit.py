@@ -1,8 +1,8 @@
 """Rate limits for socket events, on the same storage as Flask-Limiter (Redis when set).
 
 Flask-Limiter only sees HTTP requests, so socket events use the `limits` package it is
-built on, with Flask-Limiter's storage. An event may share its allowance with HTTP
-routes (`shared`), so doing the same thing through another door counts against it too.
+built on, with Flask-Limiter's storage. An event draws on the budget of its action
+(budgets.py), so doing the same thing through another door counts against it too.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from budgets import Budget
 from extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -80,17 +81,12 @@ class SocketRateLimiter:
             self._limits[setting] = parse(self._config[setting])
         return self._limits[setting]
 
-    def hit(
-        self, setting: str, user_id: int, event: str, shared: str | None = None
-    ) -> float | None:
-        """Count one event; None when allowed, else the seconds to wait. With `shared`,
-        the count is the one Flask-Limiter keeps for routes of that shared limit."""
-        item = self._item(setting)
-        if shared:
-            # Flask-Limiter's key: prefix, key function (blueprints.limits.user_or_ip), scope.
-            key = (self._config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", shared)
-        else:
-            key = (f"socket:{event}", str(user_id))
+    def hit(self, budget: Budget, user_id: int, event: str) -> float | None:
+        """Count one `event` against `budget`; None when allowed, else the seconds to
+        wait. The count is the one Flask-Limiter keeps for the routes of that budget."""
+        item = self._item(budget.setting)
+        # Flask-Limiter's key: prefix, key function (blueprints.limits.user_or_ip), scope.
+        key = (self._config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", budget.scope)
         try:
             if self._limiter.hit(item, *key):
                 return None

@@ -19,6 +19,7 @@ from flask_login import current_user
 from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
 
+import budgets
 from extensions import db, socketio
 from models.user import User
 from realtime import cursor as cursors
@@ -109,11 +110,25 @@ def on_disconnect(*_reason: object) -> None:
     bus.hub.remove_socket(request.sid)
 
 
-def handler(
-    event: str, limit: str = "SOCKET_EVENT_RATE_LIMIT", shared: str | None = None
-) -> Callable:
+class RateLimited(Exception):
+    """An event refused by its budget; the frame answers `rate_limited`."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
+def draw(user_id: int, budget: budgets.Budget, event: str) -> None:
+    """Count `event` against `budget` (budgets.py), or raise RateLimited. Handlers call
+    it for a budget that only some of their calls spend."""
+    retry_after = socket_limiter.hit(budget, user_id, event)
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+
+
+def handler(event: str, budget: budgets.Budget) -> Callable:
     """Register `fn(identity, payload) -> dict | None` for a client event, with the frame.
-    `shared` names an allowance the event shares with HTTP routes (blueprints.limits)."""
+    Each call draws on `budget`, the allowance of its action shared with pages and routes."""
 
     def decorate(fn: Callable[[Identity, Mapping[str, Any]], Ack | None]) -> Callable:
         @functools.wraps(fn)
@@ -121,16 +136,16 @@ def handler(
             socket = bus.hub.sockets.get(request.sid)
             if socket is None:
                 return error_ack("unauthenticated", "This connection is not signed in.")
-            retry_after = socket_limiter.hit(limit, socket.user_id, event, shared=shared)
-            if retry_after is not None:
+            try:
+                draw(socket.user_id, budget, event)
+                payload = require_object({} if data is None else data, "payload")
+                return {"ok": True, **(fn(socket.identity, payload) or {})}
+            except RateLimited as refused:
                 return error_ack(
                     "rate_limited",
                     "Too many events. Slow down.",
-                    retry_after=round(retry_after, 1),
+                    retry_after=round(refused.retry_after, 1),
                 )
-            try:
-                payload = require_object({} if data is None else data, "payload")
-                return {"ok": True, **(fn(socket.identity, payload) or {})}
             except ServiceError as error:
                 return {"ok": False, "error": error.to_dict()}
             except Exception:
@@ -186,11 +201,11 @@ def on_unknown_event(event: str, *_args: object) -> Ack:
     return error_ack("unknown_event", f"There is no event called {event[:64]!r}.")
 
 
-@handler("time:ping", limit="SOCKET_PING_RATE_LIMIT")
+@handler("time:ping", budgets.TIME_PING)
 def time_ping(_identity: Identity, _payload: Mapping[str, Any]) -> Ack:
     return {"server_time": time.time()}
 
 
-@handler("presence:set")
+@handler("presence:set", budgets.PRESENCE)
 def presence_set(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return {"presence": presence.set_status(identity.user_id, payload)}

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -410,8 +411,11 @@ def leave(actor: User, conversation_id: object) -> None:
 def _drop(conversation: Conversation, membership: Membership, removed_by: User | None) -> None:
     person = membership.user
     was_owner = membership.role == MemberRole.OWNER.value
-    db.session.delete(membership)
-    db.session.flush()
+    # Once: of a kick and a leave (or two kicks) at the same moment, one finds the row.
+    gone = db.session.execute(sa.delete(Membership).where(Membership.id == membership.id)).rowcount
+    if not gone:
+        db.session.rollback()
+        raise NotFound("They are not a member.")
     if was_owner:
         _hand_over_ownership(conversation)
     db.session.commit()
@@ -476,10 +480,26 @@ def set_role(actor: User, conversation_id: object, username: str, role: object) 
         raise NotFound("They are not a member.")
     if target.id == access.membership.id:
         raise ValidationError("You are the owner.", field="username")
-    target.role = role
-    db.session.commit()
+    _update_member(target, role=role)
     _announce_member(access.conversation, MEMBER_UPDATED, target, actor)
     return target
+
+
+def _update_member(target: Membership, **values: object) -> None:
+    """Change a membership and commit, or 404 when a removal at the same moment took it
+    away first (the update names the row, and finds it or not)."""
+    changed = db.session.execute(
+        sa.update(Membership).where(Membership.id == target.id).values(**values)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise NotFound("They are not a member.")
+    # Read as it is now and kept out of the commit's expiry, so that describing it
+    # still works if a removal deletes the row the moment after.
+    db.session.refresh(target)
+    db.session.refresh(target, ["user"])
+    db.session.expunge(target)
+    db.session.commit()
 
 
 def mute(actor: User, conversation_id: object, username: str, minutes: object) -> Membership:
@@ -509,8 +529,7 @@ def silence(
         raise ValidationError(
             f"'minutes' must be between 0 and {MUTE_MAX_MINUTES}.", field="minutes"
         )
-    target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
-    db.session.commit()
+    _update_member(target, muted_until=utcnow() + timedelta(minutes=minutes) if minutes else None)
     _announce_member(conversation, MEMBER_UPDATED, target, actor)
     return target
 

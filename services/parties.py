@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.clock import as_utc, iso, utcnow
-from models.party import Participant, Party, PartyRole
+from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
@@ -23,7 +23,7 @@ from services import accounts, notifications, party_access, voice
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
-from services.validation import clean_text
+from services.validation import clean_text, is_id
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -304,6 +304,14 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     return PartyAccess(access.party, participant)
 
 
+def is_participant(actor: User, party_id: object) -> bool:
+    """Whether `actor` is in the party now (an id naming no party: False)."""
+    if not is_id(party_id):
+        return False
+    participant = party_access.participant_of(party_id, actor.id)
+    return participant is not None and participant.status == ParticipantStatus.ACTIVE.value
+
+
 def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     if party.status == "ended":
         raise Forbidden("This party has ended.", code="ended")
@@ -345,10 +353,26 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
 
 
 def _arrived(party: Party, participant: Participant) -> None:
-    bus.subscribe_user(participant.user_id, channel(party.id))
-    if participant.role in party_access.DRIVERS:
-        bus.subscribe_user(participant.user_id, drivers_channel(party.id))
+    _subscribe_while_in(participant)
     _announce_membership(party, MEMBER_JOINED, participant)
+
+
+def _subscribe_while_in(participant: Participant, drivers_only: bool = False) -> None:
+    """Subscribe someone just let in (or, `drivers_only`, just made co-host) to what they
+    may read now, then look at their row again: a removal or role change committed in
+    between may have sent its unsubscribe before this subscribe, so it is applied again."""
+    drivers = drivers_channel(participant.party_id)
+    names = [] if drivers_only else [channel(participant.party_id)]
+    if participant.role in party_access.DRIVERS:
+        names.append(drivers)
+    for name in names:
+        bus.subscribe_user(participant.user_id, name)
+    db.session.refresh(participant)
+    if participant.status != ParticipantStatus.ACTIVE.value:
+        for name in names:
+            bus.unsubscribe_user(participant.user_id, name)
+    elif drivers in names and participant.role not in party_access.DRIVERS:
+        bus.unsubscribe_user(participant.user_id, drivers)
 
 
 def _announce_membership(party: Party, name: str, participant: Participant, **extra) -> None:
@@ -377,17 +401,20 @@ def pending_requests(actor: User, party_id: object) -> list[Participant]:
 
 
 def decide(actor: User, party_id: object, username: str, approve: bool) -> Participant:
-    """The host (or a co-host) lets a waiting person in, or turns them away."""
+    """The host (or a co-host) lets a waiting person in, or turns them away. Decided
+    once: of two drivers deciding the same request at once, the second gets 409."""
     access = party_access.driver(actor, party_id)
     person = accounts.get_by_username(username)
     participant = party_access.participant_of(access.party.id, person.id)
-    if participant is None or participant.status != "pending":
+    if participant is None or participant.status != ParticipantStatus.PENDING.value:
         raise NotFound("No such request.")
     if approve and participant_count(access.party.id) >= access.party.max_participants:
         raise Conflict("The party is full.", code="full")
-    participant.status = "active" if approve else "refused"
-    participant.joined_at = utcnow()
-    db.session.commit()
+    status = ParticipantStatus.ACTIVE if approve else ParticipantStatus.REFUSED
+    if not _change(
+        participant, (ParticipantStatus.PENDING,), status=status.value, joined_at=utcnow()
+    ):
+        raise Conflict("That request was decided a moment ago.", code="already_decided")
     bus.publish(
         user_channel(person.id),
         "party:member_decided",
@@ -398,6 +425,27 @@ def decide(actor: User, party_id: object, username: str, approve: bool) -> Parti
     return participant
 
 
+def _change(
+    participant: Participant, expected: tuple[ParticipantStatus, ...], **values: object
+) -> bool:
+    """Update a participant's row and commit, only if its status is still one of
+    `expected`: the one write of a race that takes effect. False (rolled back) if
+    another request changed it first."""
+    changed = db.session.execute(
+        update(Participant)
+        .where(
+            Participant.id == participant.id,
+            Participant.status.in_([status.value for status in expected]),
+        )
+        .values(**values)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
 # -- roles, leaving, removal ------------------------------------------------------------
 def set_role(actor: User, party_id: object, username: str, role: object) -> Participant:
     access = party_access.host(actor, party_id)
@@ -405,14 +453,15 @@ def set_role(actor: User, party_id: object, username: str, role: object) -> Part
         raise ValidationError("'role' is co-host or viewer.", field="role")
     person = accounts.get_by_username(username)
     participant = party_access.participant_of(access.party.id, person.id)
-    if participant is None or participant.status != "active":
+    if participant is None or participant.status != ParticipantStatus.ACTIVE.value:
         raise NotFound("They are not in this party.")
     if participant.user_id == access.party.host_id:
         raise ValidationError("The host stays host; hand over by leaving.", field="username")
-    participant.role = role
-    db.session.commit()
+    # Only while they are still in: a removal at the same moment wins or loses whole.
+    if not _change(participant, (ParticipantStatus.ACTIVE,), role=role):
+        raise NotFound("They are not in this party.")
     if role == PartyRole.CO_HOST.value:
-        bus.subscribe_user(person.id, drivers_channel(access.party.id))
+        _subscribe_while_in(participant, drivers_only=True)
     else:
         bus.unsubscribe_user(person.id, drivers_channel(access.party.id))
     bus.publish(
@@ -427,7 +476,7 @@ def leave(actor: User, party_id: object) -> None:
     access = party_access.visible(actor, party_id)
     if not access.active:
         return
-    _depart(access.party, access.participant, "left")
+    _depart(access.party, access.participant, ParticipantStatus.LEFT)
 
 
 def remove(actor: User, party_id: object, username: str) -> None:
@@ -439,24 +488,32 @@ def remove(actor: User, party_id: object, username: str) -> None:
         raise NotFound("They are not in this party.")
     if person.id == actor.id:
         raise ValidationError("Leave the party instead.", field="username")
-    _depart(access.party, participant, "removed")
+    if not _depart(access.party, participant, ParticipantStatus.REMOVED):
+        raise NotFound("They are not in this party.")
 
 
-def _depart(party: Party, participant: Participant, status: str) -> None:
+def _depart(party: Party, participant: Participant, status: ParticipantStatus) -> bool:
+    """Take someone out once; False when another request took them out (or turned them
+    away) first."""
     was_host = party.host_id == participant.user_id
-    participant.status = status
-    participant.role = PartyRole.VIEWER.value
-    db.session.commit()
+    if not _change(
+        participant,
+        (ParticipantStatus.ACTIVE, ParticipantStatus.PENDING),
+        status=status.value,
+        role=PartyRole.VIEWER.value,
+    ):
+        return False
     bus.unsubscribe_user(participant.user_id, channel(party.id))
     bus.unsubscribe_user(participant.user_id, drivers_channel(party.id))
     bus.publish(
         user_channel(participant.user_id),
         MEMBER_LEFT,
-        {"party_id": party.id, **participant_dict(participant), "reason": status},
+        {"party_id": party.id, **participant_dict(participant), "reason": status.value},
     )
-    _announce_membership(party, MEMBER_LEFT, participant, reason=status)
+    _announce_membership(party, MEMBER_LEFT, participant, reason=status.value)
     if was_host:
         hand_over(party.id, party.host_id)
+    return True
 
 
 def hand_over(party_id: int, from_host: int) -> int | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import jsonify, request, send_file
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import json_body, query_int
-from blueprints.limits import SEND_MESSAGE, per_user
+from blueprints.limits import per_user
 from services import attachments, conversations, messages
 from services.errors import ValidationError
 from services.validation import integer, string
@@ -23,7 +24,7 @@ def _conversation_json(conversation_id: int) -> dict:
 
 
 @api.post("/conversations")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_CREATE)
 @login_required
 def conversation_create():
     body = json_body()
@@ -81,7 +82,7 @@ def conversation_show(conversation_id: int):
 
 
 @api.patch("/conversations/<int:conversation_id>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_SETTINGS)
 @login_required
 def conversation_update(conversation_id: int):
     body = json_body()
@@ -91,7 +92,7 @@ def conversation_update(conversation_id: int):
 
 
 @api.delete("/conversations/<int:conversation_id>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_SETTINGS)
 @login_required
 def conversation_delete(conversation_id: int):
     conversations.delete(current_user, conversation_id)
@@ -99,7 +100,7 @@ def conversation_delete(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/join")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_JOIN)
 @login_required
 def conversation_join(conversation_id: int):
     conversations.join(current_user, conversation_id)
@@ -107,7 +108,7 @@ def conversation_join(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/leave")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_LEAVE)
 @login_required
 def conversation_leave(conversation_id: int):
     conversations.leave(current_user, conversation_id)
@@ -122,7 +123,7 @@ def member_list(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/members")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_add(conversation_id: int):
     username = string(json_body(), "username", max_length=64)
@@ -131,7 +132,7 @@ def member_add(conversation_id: int):
 
 
 @api.delete("/conversations/<int:conversation_id>/members/<username>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_remove(conversation_id: int, username: str):
     conversations.remove_member(current_user, conversation_id, username)
@@ -139,7 +140,7 @@ def member_remove(conversation_id: int, username: str):
 
 
 @api.post("/conversations/<int:conversation_id>/members/<username>/role")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_role(conversation_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
@@ -148,7 +149,7 @@ def member_role(conversation_id: int, username: str):
 
 
 @api.post("/conversations/<int:conversation_id>/members/<username>/mute")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_mute(conversation_id: int, username: str):
     minutes = integer(json_body(), "minutes", minimum=0, maximum=conversations.MUTE_MAX_MINUTES)
@@ -169,7 +170,7 @@ def message_history(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/messages")
-@per_user("MESSAGE_RATE_LIMIT", shared=SEND_MESSAGE)
+@per_user(budgets.SEND_MESSAGE)
 @login_required
 def message_send(conversation_id: int):
     body = json_body()
@@ -185,7 +186,7 @@ def message_send(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/attachments")
-@per_user("UPLOAD_RATE_LIMIT")
+@per_user(budgets.UPLOAD)
 @login_required
 def attachment_upload(conversation_id: int):
     upload = request.files.get("file")
@@ -196,7 +197,7 @@ def attachment_upload(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/image")
-@per_user("UPLOAD_RATE_LIMIT")
+@per_user(budgets.UPLOAD)
 @login_required
 def conversation_image_upload(conversation_id: int):
     upload = request.files.get("image")
@@ -213,7 +214,7 @@ def conversation_image(conversation_id: int):
 
 
 @api.post("/conversations/<int:conversation_id>/read")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_READ)
 @login_required
 def conversation_read(conversation_id: int):
     body = json_body()
@@ -222,7 +223,7 @@ def conversation_read(conversation_id: int):
 
 
 @api.patch("/messages/<int:message_id>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_EDIT)
 @login_required
 def message_edit(message_id: int):
     message = messages.edit(current_user, message_id, json_body().get("body"))
@@ -230,7 +231,7 @@ def message_edit(message_id: int):
 
 
 @api.delete("/messages/<int:message_id>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_DELETE)
 @login_required
 def message_delete(message_id: int):
     messages.delete(current_user, message_id)
@@ -238,7 +239,7 @@ def message_delete(message_id: int):
 
 
 @api.post("/messages/<int:message_id>/reactions")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.MESSAGE_REACT)
 @login_required
 def message_react(message_id: int):
     message = messages.react(current_user, message_id, json_body().get("emoji"))

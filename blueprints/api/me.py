@@ -3,6 +3,7 @@
 from flask import jsonify
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import json_body
 from blueprints.limits import per_user
@@ -16,7 +17,7 @@ def me():
 
 
 @api.patch("/me")
-@per_user("SETTINGS_WRITE_RATE_LIMIT")
+@per_user(budgets.SETTINGS_WRITE)
 @login_required
 def update_me():
     """The profile fields sent are changed; the others keep their value."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import json_body, query_int
 from blueprints.limits import per_user
@@ -13,7 +14,7 @@ from services import moderation
 
 
 @api.post("/reports")
-@per_user("REPORT_RATE_LIMIT")
+@per_user(budgets.REPORT)
 @login_required
 def report_create():
     body = json_body()
@@ -36,7 +37,7 @@ def admin_reports():
 
 
 @api.post("/admin/reports/<int:report_id>/resolve")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_resolve(report_id: int):
     body = json_body()
@@ -45,7 +46,7 @@ def admin_resolve(report_id: int):
 
 
 @api.post("/admin/users/<username>/ban")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_ban(username: str):
     body = json_body()
@@ -54,14 +55,14 @@ def admin_ban(username: str):
 
 
 @api.delete("/admin/users/<username>/ban")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_unban(username: str):
     return jsonify({"user": moderation.unban(current_user, username).to_public()})
 
 
 @api.post("/admin/users/<username>/mute")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_mute(username: str):
     body = json_body()
@@ -72,7 +73,7 @@ def admin_mute(username: str):
 
 
 @api.post("/admin/users/<username>/warn")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_warn(username: str):
     moderation.warn(current_user, username, json_body().get("text"))
@@ -80,7 +81,7 @@ def admin_warn(username: str):
 
 
 @api.post("/admin/users/<username>/role")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_role(username: str):
     user = moderation.set_role(current_user, username, json_body().get("role"))
@@ -88,7 +89,7 @@ def admin_role(username: str):
 
 
 @api.delete("/admin/messages/<int:message_id>")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_remove_message(message_id: int):
     moderation.remove_message(current_user, message_id, request.args.get("reason", ""))
@@ -96,7 +97,7 @@ def admin_remove_message(message_id: int):
 
 
 @api.post("/admin/parties/<int:party_id>/end")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_end_party(party_id: int):
     moderation.end_party(current_user, party_id, json_body().get("reason", ""))
@@ -104,7 +105,7 @@ def admin_end_party(party_id: int):
 
 
 @api.post("/admin/rooms/<int:conversation_id>/close")
-@per_user("MODERATION_RATE_LIMIT")
+@per_user(budgets.MODERATION)
 @login_required
 def admin_close_room(conversation_id: int):
     moderation.close_room(current_user, conversation_id, json_body().get("reason", ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import json_body
 from blueprints.limits import per_user
@@ -34,7 +35,7 @@ def notifications_list():
 
 
 @api.post("/notifications/read")
-@per_user("NOTIFICATION_READ_RATE_LIMIT")
+@per_user(budgets.NOTIFICATION_READ)
 @login_required
 def notifications_read():
     """`{"ids": [...]}` marks those read; `{"all": true}` marks every one."""

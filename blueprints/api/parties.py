@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import json_body, query_int
-from blueprints.limits import PARTY_CHAT, per_user
+from blueprints.limits import per_user
 from services import parties, party_chat, party_queue
 from services.validation import string
 
@@ -18,7 +19,7 @@ def _party_json(party_id: int) -> dict:
 
 
 @api.post("/parties")
-@per_user("PARTY_CREATE_RATE_LIMIT")
+@per_user(budgets.PARTY_CREATE)
 @login_required
 def party_create():
     party = parties.create(current_user, dict(json_body()))
@@ -39,7 +40,7 @@ def party_list():
 
 
 @api.post("/parties/join")
-@per_user("PARTY_JOIN_RATE_LIMIT")
+@per_user(budgets.PARTY_JOIN)
 @login_required
 def party_join():
     code = string(json_body(), "code", max_length=16)
@@ -63,7 +64,7 @@ def party_participants(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/leave")
-@per_user("PARTY_JOIN_RATE_LIMIT")
+@per_user(budgets.PARTY_LEAVE)
 @login_required
 def party_leave(party_id: int):
     parties.leave(current_user, party_id)
@@ -71,7 +72,7 @@ def party_leave(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/end")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def party_end(party_id: int):
     parties.end(current_user, party_id)
@@ -79,7 +80,7 @@ def party_end(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/start")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def party_start(party_id: int):
     parties.start(current_user, party_id)
@@ -94,7 +95,7 @@ def party_requests(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def party_decide(party_id: int, username: str, decision: str):
     participant = parties.decide(current_user, party_id, username, decision == "approve")
@@ -102,7 +103,7 @@ def party_decide(party_id: int, username: str, decision: str):
 
 
 @api.post("/parties/<int:party_id>/participants/<username>/role")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def party_role(party_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
@@ -111,7 +112,7 @@ def party_role(party_id: int, username: str):
 
 
 @api.delete("/parties/<int:party_id>/participants/<username>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_PEOPLE)
 @login_required
 def party_remove(party_id: int, username: str):
     parties.remove(current_user, party_id, username)
@@ -131,7 +132,7 @@ def party_messages(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/messages")
-@per_user("PARTY_CHAT_RATE_LIMIT", shared=PARTY_CHAT)
+@per_user(budgets.PARTY_CHAT)
 @login_required
 def party_message_send(party_id: int):
     body = json_body()
@@ -154,7 +155,7 @@ def party_queue_list(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/queue")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def party_queue_add(party_id: int):
     body = json_body()
@@ -163,7 +164,7 @@ def party_queue_add(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/queue/order")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def party_queue_order(party_id: int):
     found = party_queue.reorder(current_user, party_id, json_body().get("item_ids"))
@@ -171,7 +172,7 @@ def party_queue_order(party_id: int):
 
 
 @api.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def party_queue_accept(party_id: int, item_id: int):
     item = party_queue.accept(current_user, party_id, item_id)
@@ -179,7 +180,7 @@ def party_queue_accept(party_id: int, item_id: int):
 
 
 @api.delete("/parties/<int:party_id>/queue/<int:item_id>")
-@per_user("CONVERSATION_WRITE_RATE_LIMIT")
+@per_user(budgets.PARTY_QUEUE)
 @login_required
 def party_queue_remove(party_id: int, item_id: int):
     party_queue.remove(current_user, party_id, item_id)

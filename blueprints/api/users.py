@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+import budgets
 from blueprints.api import api
 from blueprints.api.body import query_int
 from blueprints.limits import per_user
@@ -39,28 +40,28 @@ def user_profile(username: str):
 
 
 @api.post("/users/<username>/follow")
-@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@per_user(budgets.SOCIAL_WRITE)
 @login_required
 def follow(username: str):
     return jsonify({"user": _profile(social.follow(current_user, username))})
 
 
 @api.delete("/users/<username>/follow")
-@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@per_user(budgets.SOCIAL_WRITE)
 @login_required
 def unfollow(username: str):
     return jsonify({"user": _profile(social.unfollow(current_user, username))})
 
 
 @api.post("/users/<username>/block")
-@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@per_user(budgets.SOCIAL_WRITE)
 @login_required
 def block(username: str):
     return jsonify({"user": _profile(social.block(current_user, username))})
 
 
 @api.delete("/users/<username>/block")
-@per_user("SOCIAL_WRITE_RATE_LIMIT")
+@per_user(budgets.SOCIAL_WRITE)
 @login_required
 def unblock(username: str):
     return jsonify({"user": _profile(social.unblock(current_user, username))})

@@ -25,6 +25,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
 from app import create_app
+from config import RATE_LIMIT_SETTINGS
 from extensions import db, socketio
 from models.party import Party
 from models.social import Notification
@@ -45,6 +46,11 @@ from tests.conftest import CSRF_IN_PAGE, PASSWORD, settings_for
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_ROUTED = frozenset({"HEAD", "OPTIONS"})  # answered by Flask itself for every rule
+
+# For sites that walk every route: each route draws on the budget of its action, shared
+# with the other doors of that action, so the defaults would run out; limits are tested
+# in test_flooding.py, test_one_budget_per_action.py and test_authentication.py.
+GENEROUS_LIMITS = dict.fromkeys(RATE_LIMIT_SETTINGS, "100000 per minute")
 
 # An id no object ever had: what "does not exist" looks like.
 GHOST_ID = 987_654

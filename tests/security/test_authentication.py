@@ -22,6 +22,7 @@ from realtime import sockets
 from services import accounts, moderation
 from tests.conftest import PASSWORD, make_app, settings_for
 from tests.security.surface import (
+    GENEROUS_LIMITS,
     GHOST_ID,
     Route,
     World,
@@ -70,7 +71,7 @@ def route_id(route: Route) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[Flask, World]]:
     """One app and one world for the module: nothing here changes them on purpose."""
-    app = make_app(tmp_path_factory.mktemp("authentication"))
+    app = make_app(tmp_path_factory.mktemp("authentication"), **GENEROUS_LIMITS)
     yield app, build_world(app)
     with app.app_context():
         db.engine.dispose()

@@ -27,6 +27,7 @@ from realtime.bus import bus
 from realtime.events import user_channel
 from tests.conftest import make_app
 from tests.security.surface import (
+    GENEROUS_LIMITS,
     GHOST_ID,
     PNG,
     VIDEO,
@@ -419,7 +420,7 @@ OBJECT_EVENT_PREFIXES = ("conversation:", "message:", "typing:", "party:")
 # -- the machinery ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[Flask, World]]:
-    app = make_app(tmp_path_factory.mktemp("authorization"))
+    app = make_app(tmp_path_factory.mktemp("authorization"), **GENEROUS_LIMITS)
     yield app, build_world(app)
     with app.app_context():
         db.engine.dispose()
