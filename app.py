@@ -56,6 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
+    app.before_request(realtime_http.remember_page_cursor)
+    app.context_processor(realtime_http.page_cursor)
     register_template_filters(app)
     register_cli(app)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -109,6 +109,21 @@ def login():
                 return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.get("/signed-out")
+def signed_out():
+    """Where an open page goes when its sign-in ended elsewhere (a sign-out on another
+    tab or device, a ban): says what happened, then forgets the dead sign-in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    stale = session.get("_user_id")
+    if stale is None:
+        return redirect(url_for("auth.login"))
+    why = accounts.why_signed_out(stale)
+    logout_user()  # drops the session's id and the remember-me cookie
+    status = 403 if why["reason"] == "banned" else 200
+    return render_template("auth/signed_out.html", why=why), status
 
 
 @bp.route("/logout", methods=["GET", "POST"])

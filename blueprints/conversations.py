@@ -230,6 +230,7 @@ def _render_index(status: int = 200, errors: dict | None = None, values: dict | 
         "conversations/index.html",
         listing=listing,
         presences=presences,
+        viewer_id=current_user.id,
         categories=CATEGORIES,
         errors=errors or {},
         values=values or {},

@@ -8,7 +8,7 @@ from models.conversation import Conversation, Kind, Message
 from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, messages, moderation
+from services import conversations, messages, moderation, profiles
 from services.conversation_access import Access
 from services.errors import ServiceError
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
@@ -81,6 +81,83 @@ def _message_html(data: dict, viewer_id: int, *, live: bool, oob: bool) -> str |
         oob=oob,
         before=None,
     )
+
+
+# -- the conversation list: one row per conversation, rendered for its viewer -----------
+ROW = "conversation-row"
+
+
+def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> list[tuple[str, str]]:
+    """The viewer's row of a conversation, to add at the top of their list (`move`: a
+    row already there rises with it) or to change in place."""
+    viewer = db.session.get(User, viewer_id)
+    rows = messages.overview(viewer, only=conversation_id) if viewer else []
+    if not rows:
+        return []
+    row = rows[0]
+    presences = {}
+    if row["kind"] == Kind.DIRECT and row.get("other"):
+        partner = db.session.get(User, row["other"]["id"])
+        presences[row["id"]] = profiles.visible_presence(viewer_id, partner) if partner else None
+    html = render_fragment(
+        "partials/conversation_row.html",
+        c=row,
+        presences=presences,
+        viewer_id=viewer_id,
+        move=move,
+    )
+    return [(ROW, html)]
+
+
+def _gone_row(conversation_id: int) -> list[tuple[str, str]]:
+    """Takes the row off the list (the viewer left, was removed, or it was deleted)."""
+    html = f'<li id="conversation-row-{int(conversation_id)}" hx-swap-oob="delete"></li>'
+    return [(ROW + "-gone", html)]
+
+
+@fragment(messages.MESSAGE_NEW)
+def _row_on_new_message(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return conversation_row(viewer_id, envelope.data["conversation_id"], move=True)
+
+
+@fragment(messages.MESSAGE_UPDATED)
+@fragment(messages.MESSAGE_DELETED)
+def _row_on_changed_message(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return conversation_row(viewer_id, envelope.data["conversation_id"], move=False)
+
+
+@fragment(messages.MESSAGE_READ)
+def _row_on_read(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    if envelope.data["user_id"] != viewer_id:
+        return []
+    return conversation_row(viewer_id, envelope.data["conversation_id"], move=False)
+
+
+@fragment(conversations.MEMBER_ADDED)
+def _row_on_added(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    conversation = envelope.data.get("conversation")
+    user = envelope.data.get("user") or {}
+    if not isinstance(conversation, dict) or user.get("id") != viewer_id:
+        return []
+    return conversation_row(viewer_id, conversation["id"], move=True)
+
+
+@fragment(conversations.MEMBER_REMOVED)
+def _row_on_removed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    user = envelope.data.get("user") or {}
+    if user.get("id") != viewer_id:
+        return []
+    return _gone_row(envelope.data["conversation_id"])
+
+
+@fragment(conversations.CONVERSATION_UPDATED)
+def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return conversation_row(viewer_id, envelope.data["id"], move=False)
+
+
+@fragment(conversations.CONVERSATION_DELETED)
+def _row_on_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    return _gone_row(envelope.data["conversation_id"])
 
 
 @fragment(messages.MESSAGE_NEW)

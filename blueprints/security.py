@@ -53,6 +53,12 @@ def _load_session_user(session_id: str) -> User | None:
 def _unauthorized():
     if request.path.startswith("/api/"):
         raise Unauthenticated("Sign in or send a valid bearer token.")
+    if request.headers.get("HX-Request"):
+        # An htmx request of a page whose sign-in ended: the whole page leaves for one that
+        # says why, instead of a login page swapped into a fragment.
+        response = Response("Signed out.", status=401, mimetype="text/plain")
+        response.headers["HX-Redirect"] = url_for("auth.signed_out")
+        return response
     flash("Please log in to see that page.", "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

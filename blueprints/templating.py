@@ -36,6 +36,15 @@ def ago(moment: str | datetime | None) -> str:
     return "just now"
 
 
+def when(moment: str | datetime | None) -> str:
+    """A moment as people read it: '30 Nov 2026, 14:05 UTC'."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return as_utc(moment).strftime("%d %b %Y, %H:%M UTC")
+
+
 def linkify(text: str | None) -> Markup:
     """Plain text as markup: escaped, with http(s) addresses as links that leave the site
     and @username as a link to that profile. No HTML from the text ever gets through."""
@@ -77,4 +86,5 @@ def _trim_url(url: str) -> str:
 
 def register_template_filters(app: Flask) -> None:
     app.add_template_filter(ago)
+    app.add_template_filter(when)
     app.add_template_filter(linkify)

@@ -20,7 +20,7 @@ from realtime import cursor as cursors
 from realtime import resume, store
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
-from realtime.events import Envelope
+from realtime.events import RESYNC, Envelope
 from realtime.fragments import render_fragments
 from services import diagnostics
 from services.errors import ValidationError
@@ -94,25 +94,34 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
     return response
 
 
-@bp.get("/api/v1/events/stream")
-@login_required
-def sse_stream() -> Response:
+def _open_resumed(transport: str) -> tuple[StreamConnection, list[Envelope]]:
+    """A stream connection and what it sends first: from the request's cursor
+    (Last-Event-ID or ?cursor=), or from now without one."""
     position = _resume_point()
-    stream = resume.open_stream(current_identity(), "sse")
+    stream = resume.open_stream(current_identity(), transport)
     first = (
         resume.backlog(stream, None)
         if position is None
         else resume.backlog(stream, position.event_id, position.states_known_at)
     )
+    return stream, first
+
+
+@bp.get("/api/v1/events/stream")
+@login_required
+def sse_stream() -> Response:
+    stream, first = _open_resumed("sse")
     return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
 
 
 @bp.get("/events/html")
 @login_required
 def html_stream() -> Response:
-    """For `hx-ext="sse"` pages: each event as rendered fragments named for `sse-swap`."""
+    """For `hx-ext="sse"` pages: each event as rendered fragments named for `sse-swap`.
+    It resumes like the JSON stream, from the cursor the page was rendered with (or the
+    Last-Event-ID of a reconnect), so nothing written after the render is missed."""
     views = frozenset(request.args.getlist("view"))
-    stream = resume.open_stream(current_identity(), "sse-html")
+    stream, first = _open_resumed("sse-html")
     app = current_app._get_current_object()
     user_id = current_user.id
     # Fragments are rendered as if for this request: links resolve and forms carry the
@@ -120,11 +129,35 @@ def html_stream() -> Response:
     environ = dict(request.environ)
 
     def frames(envelope: Envelope) -> list[str]:
+        if envelope.name == RESYNC:  # the page reloads what it shows
+            return [_sse_frame(envelope)]
         with app.request_context(environ):
             rendered = render_fragments(envelope, views, user_id)
         return [_sse_frame(envelope, name, html) for name, html in rendered]
 
-    return _stream_response(stream, [], frames)
+    return _stream_response(stream, first, frames)
+
+
+# Requests that are not pages: they need no cursor to start a stream from.
+NOT_PAGES = ("/api/", "/events/", "/static/", "/socket.io", "/media/", "/healthz", "/readyz")
+
+
+def remember_page_cursor() -> None:
+    """Before a signed-in page reads its data: the cursor its live stream starts from
+    (`page_cursor` in templates). Events of the moment between this and the render
+    come again on the stream, and pages swap fragments idempotently by element id."""
+    if (
+        request.method != "GET"
+        or request.headers.get("HX-Request")
+        or request.path.startswith(NOT_PAGES)
+        or not current_user.is_authenticated
+    ):
+        return
+    g.page_cursor = cursors.encode(store.latest_id())
+
+
+def page_cursor() -> dict[str, str | None]:
+    return {"page_cursor": g.get("page_cursor")}
 
 
 @bp.get("/api/v1/events")

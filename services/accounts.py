@@ -124,6 +124,20 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def why_signed_out(session_id: str | None) -> dict[str, object]:
+    """Why a browser's sign-in (Flask-Login's stored id) no longer works, to say it in
+    words: banned (with the moderator's reason and until when), or signed out."""
+    user_id = (session_id or "").partition(".")[0]
+    user = db.session.get(User, int(user_id)) if user_id.isdecimal() else None
+    if user is not None and user.is_banned:
+        return {
+            "reason": "banned",
+            "ban_reason": user.ban_reason,
+            "until": iso(user.banned_until),
+        }
+    return {"reason": "signed_out"}
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user with these credentials, or None. Costs one hash either way."""
     user = find_by_username(username) if len(username) <= USERNAME_MAX else None

@@ -419,25 +419,41 @@ def search(actor: User, query: str, limit: int = 50) -> list[Message]:
     return list(db.session.scalars(statement))
 
 
-def overview(actor: User) -> list[dict]:
-    """The actor's conversations, most recent activity first, each with its last
-    message and unread count (a fixed number of queries, however many there are)."""
+def overview(actor: User, only: int | None = None) -> list[dict]:
+    """The actor's conversations (or just the one `only` names), most recent activity
+    first, each with its last message and unread count (a fixed number of queries,
+    however many there are). A direct conversation someone else opened shows up once
+    somebody writes in it."""
+    shown = (
+        (Membership.user_id == actor.id)
+        & Conversation.deleted_at.is_(None)
+        & (
+            (Conversation.kind != Kind.DIRECT)
+            | Conversation.last_message_id.is_not(None)
+            | (Conversation.created_by == actor.id)
+        )
+    )
+    if only is not None:
+        shown &= Conversation.id == only
     rows = db.session.execute(
         select(Conversation, Membership)
         .join(Membership, Membership.conversation_id == Conversation.id)
-        .where(Membership.user_id == actor.id, Conversation.deleted_at.is_(None))
+        .where(shown)
         .order_by(func.coalesce(Conversation.last_message_id, 0).desc(), Conversation.id.desc())
     ).all()
+    counted = (
+        (Membership.user_id == actor.id)
+        & (Message.id > Membership.last_read_message_id)
+        & Message.deleted_at.is_(None)
+        & ((Message.sender_id != actor.id) | Message.sender_id.is_(None))
+    )
+    if only is not None:
+        counted &= Message.conversation_id == only
     unread = dict(
         db.session.execute(
             select(Message.conversation_id, func.count())
             .join(Membership, Membership.conversation_id == Message.conversation_id)
-            .where(
-                Membership.user_id == actor.id,
-                Message.id > Membership.last_read_message_id,
-                Message.deleted_at.is_(None),
-                (Message.sender_id != actor.id) | Message.sender_id.is_(None),
-            )
+            .where(counted)
             .group_by(Message.conversation_id)
         ).all()
     )

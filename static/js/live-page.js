@@ -1,0 +1,104 @@
+/* The live parts of every signed-in page, on top of htmx's SSE extension.
+ *
+ * - The page's stream starts from the cursor the page was rendered with and, when htmx
+ *   opens a new EventSource after an error, from the last event this page received:
+ *   nothing written after the render or during a drop is missed.
+ * - A fragment whose root element is already on the page replaces it instead of being
+ *   added again (a replay, a second tab), so every swap is idempotent by element id; a
+ *   root marked data-live-move is moved to where the new one goes (a conversation row
+ *   rising to the top of the list).
+ * - A `resync` (the cursor is older than what the server keeps) reloads the page.
+ * - While the stream is down a status says so; if it is down because this sign-in
+ *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
+ */
+(function () {
+  "use strict";
+
+  var lastCursor = null;
+  var statusTimer = null;
+  var ADDING = { beforeend: true, afterbegin: true, beforebegin: true, afterend: true };
+
+  function withCursor(url) {
+    if (!lastCursor) { return url; }
+    var parsed = new URL(url, window.location.href);
+    parsed.searchParams.set("cursor", lastCursor);
+    return parsed.pathname + parsed.search;
+  }
+
+  function statusElement() { return document.getElementById("connection-status"); }
+
+  function showReconnecting() {
+    if (statusTimer !== null) { return; }
+    // A blip shorter than a second is not worth a flicker.
+    statusTimer = window.setTimeout(function () {
+      var element = statusElement();
+      if (element) { element.hidden = false; }
+    }, 1000);
+  }
+
+  function showConnected() {
+    if (statusTimer !== null) { window.clearTimeout(statusTimer); statusTimer = null; }
+    var element = statusElement();
+    if (element) { element.hidden = true; }
+  }
+
+  var checking = false;
+
+  /* Is this sign-in still alive? If the server says no, go to the page that says why. */
+  function check() {
+    if (checking) { return; }
+    checking = true;
+    window.fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 401) { window.location.assign("/signed-out"); }
+      })
+      .catch(function () { /* offline: the status already says reconnecting */ })
+      .then(function () { checking = false; });
+  }
+
+  window.TandemSession = { check: check };
+
+  function install() {
+    if (!window.htmx) { return; }
+    var create = window.htmx.createEventSource;
+    window.htmx.createEventSource = function (url) {
+      var source = create ? create(withCursor(url)) : new window.EventSource(withCursor(url));
+      source.addEventListener("resync", function () { window.location.reload(); });
+      return source;
+    };
+  }
+
+  function fragmentRoot(html) {
+    var template = document.createElement("template");
+    template.innerHTML = String(html).trim();
+    var root = template.content.firstElementChild;
+    return root && template.content.childElementCount === 1 ? root : null;
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var message = event.detail;
+    if (message && message.lastEventId) { lastCursor = message.lastEventId; }
+    var target = event.target;
+    var style = (target.getAttribute("hx-swap") || "innerHTML").split(" ")[0];
+    if (!ADDING[style]) { return; }
+    var root = fragmentRoot(message.data);
+    if (!root || !root.id) { return; }
+    var existing = document.getElementById(root.id);
+    if (!existing) { return; }
+    if (root.hasAttribute("data-live-move")) {
+      existing.remove();  // the swap puts the new one where it belongs
+      return;
+    }
+    event.preventDefault();
+    existing.replaceWith(root);
+    window.htmx.process(root);
+  });
+
+  document.addEventListener("htmx:sseOpen", showConnected);
+  document.addEventListener("htmx:sseError", function () {
+    showReconnecting();
+    check();
+  });
+
+  if (window.htmx) { install(); } else { document.addEventListener("DOMContentLoaded", install); }
+}());
