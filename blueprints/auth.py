@@ -117,10 +117,7 @@ def signed_out():
     tab or device, a ban): says what happened, then forgets the dead sign-in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    stale = session.get("_user_id")
-    if stale is None:
-        return redirect(url_for("auth.login"))
-    why = accounts.why_signed_out(stale)
+    why = accounts.why_signed_out(session.get("_user_id"))
     logout_user()  # drops the session's id and the remember-me cookie
     status = 403 if why["reason"] == "banned" else 200
     return render_template("auth/signed_out.html", why=why), status

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -56,6 +57,9 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
+    if request.headers.get("HX-Request"):
+        # An htmx request swaps nothing on an error: the page shows these words instead.
+        return Response(message, mimetype="text/plain"), status
     if wants_json():
         error = {"code": code, "message": message}
         if field:
@@ -75,6 +79,11 @@ def _service_error(error: ServiceError):
 
 
 def _csrf_error(error: CSRFError):
+    if request.headers.get("HX-Request") and not current_user.is_authenticated:
+        # The page's sign-in is gone (and its CSRF token with it): say so, on a whole page.
+        response = Response("Signed out.", status=401, mimetype="text/plain")
+        response.headers["HX-Redirect"] = url_for("auth.signed_out")
+        return response
     message = "Your session form expired or was sent from elsewhere. Reload the page and try again."
     return error_response(400, "csrf_failed", message)
 

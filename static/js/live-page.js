@@ -27,7 +27,11 @@
 
   function statusElement() { return document.getElementById("connection-status"); }
 
+  /* Also said on the root element (data-stream="open" or "down"), for scripts and tests. */
+  function markStream(state) { document.documentElement.setAttribute("data-stream", state); }
+
   function showReconnecting() {
+    markStream("down");
     if (statusTimer !== null) { return; }
     // A blip shorter than a second is not worth a flicker.
     statusTimer = window.setTimeout(function () {
@@ -37,6 +41,7 @@
   }
 
   function showConnected() {
+    markStream("open");
     if (statusTimer !== null) { window.clearTimeout(statusTimer); statusTimer = null; }
     var element = statusElement();
     if (element) { element.hidden = true; }
@@ -93,6 +98,21 @@
     existing.replaceWith(root);
     window.htmx.process(root);
   });
+
+  /* An htmx request that failed swaps nothing: say what went wrong, in the server's words. */
+  var alertTimer = null;
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 401) { check(); return; }
+    var element = document.getElementById("page-alert");
+    if (!element) { return; }
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    element.textContent = plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.";
+    element.hidden = false;
+    if (alertTimer !== null) { window.clearTimeout(alertTimer); }
+    alertTimer = window.setTimeout(function () { element.hidden = true; alertTimer = null; }, 8000);
+  });
+  document.addEventListener("htmx:sendError", function () { showReconnecting(); check(); });
 
   document.addEventListener("htmx:sseOpen", showConnected);
   document.addEventListener("htmx:sseError", function () {

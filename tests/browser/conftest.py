@@ -40,6 +40,13 @@ def sign_up(page: Page, base: str, username: str, password: str = "a long passwo
     page.get_by_label(f"Signed in as {username}").wait_for()
 
 
+def live(page: Page) -> None:
+    """Wait until the page's live stream is open (live-page.js marks the root element).
+    Nothing written after the page was rendered is lost before that: the stream starts
+    from the page's own cursor."""
+    page.locator("html[data-stream=open]").wait_for(state="attached")
+
+
 def watch_for_errors(page: Page) -> list[str]:
     """Collect uncaught script errors and Content-Security-Policy refusals. (Dropped
     streams and 4xx answers are logged by the browser too; those are expected.)"""

@@ -11,7 +11,7 @@ import zlib
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot, sign_up, watch_for_errors
+from tests.browser.conftest import live, screenshot, sign_up, watch_for_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -52,12 +52,6 @@ def open_direct(page: Page, base: str, username: str) -> int:
     page.get_by_role("button", name="Open conversation").click()
     page.wait_for_url(re.compile(r"/conversations/\d+$"))
     return int(page.url.rsplit("/", 1)[1])
-
-
-def live(page: Page) -> None:
-    """Give htmx's SSE extension a moment to connect after the page loaded."""
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(500)
 
 
 def test_two_people_talk_live(browser: Browser, shared_server):

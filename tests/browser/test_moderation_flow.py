@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot, sign_up, watch_for_errors
+from tests.browser.conftest import live, screenshot, sign_up, watch_for_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -36,12 +36,6 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_label(f"Signed in as {username}").wait_for()
-
-
-def live(page: Page) -> None:
-    """Give htmx's SSE extension a moment to connect after the page loaded."""
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(500)
 
 
 def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server):

@@ -764,3 +764,11 @@ def test_group_picture_upload_and_display(logged_in_client, ben):
     page = logged_in_client.get(f"/conversations/{cid}").get_data(as_text=True)
     assert f'src="/api/v1/conversations/{cid}/image"' in page
     assert logged_in_client.get(f"/api/v1/conversations/{cid}/image").mimetype == "image/png"
+
+
+def test_a_refused_htmx_request_gets_its_reason_as_plain_text(logged_in_client):
+    response = hx_post(logged_in_client, "/conversations/999999/typing")
+    assert response.status_code == 404
+    assert response.mimetype == "text/plain"
+    assert "<html" not in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).strip()
