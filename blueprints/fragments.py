@@ -160,6 +160,32 @@ def _row_on_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]
     return _gone_row(envelope.data["conversation_id"])
 
 
+@fragment(conversations.MEMBER_ADDED)
+@fragment(conversations.MEMBER_REMOVED)
+def _member_count(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    """A group's or room's page counts its members live."""
+    conversation_id = envelope.data.get("conversation_id")
+    if not isinstance(conversation_id, int):
+        return []
+    count = conversations.member_count(conversation_id)
+    html = render_fragment("partials/member_count.html", count=count)
+    return [(f"member-count-{conversation_id}", html)]
+
+
+# -- the public room directory ----------------------------------------------------------
+@fragment(conversations.ROOM_LISTED)
+def _room_listed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    room = envelope.data
+    mine = {room["id"]} if _member_access(viewer_id, room["id"]) is not None else set()
+    return [("room-listed", render_fragment("partials/room_row.html", room=room, mine=mine))]
+
+
+@fragment(conversations.ROOM_REMOVED)
+def _room_removed(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    html = f'<li id="room-{int(envelope.data["room_id"])}" hx-swap-oob="delete"></li>'
+    return [("room-removed", html)]
+
+
 @fragment(messages.MESSAGE_NEW)
 def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """Appended to the transcript (`message-new-<id>`); a new message also ends the

@@ -24,7 +24,7 @@ CONTROL_CHANNEL = "_control"
 CONTROL = "control"
 
 # Durable: stored, given a cursor, replayed on resume.
-DURABLE_PREFIXES = ("message:", "membership:", "moderation:", "party:member_")
+DURABLE_PREFIXES = ("message:", "membership:", "moderation:", "party:member_", "directory:")
 DURABLE_NAMES = frozenset(
     {
         ECHO,
@@ -69,6 +69,8 @@ KNOWN_EVENTS = (
     "typing",
     "notification:new",
     "notification:read",
+    "directory:room",
+    "directory:room_removed",
     "party:state",
     "party:message",
     "party:reaction",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -22,7 +22,7 @@ from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope
 from realtime.fragments import render_fragments
-from services import diagnostics
+from services import diagnostics, profiles
 from services.errors import ValidationError
 from services.validation import integer
 
@@ -94,11 +94,13 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
     return response
 
 
-def _open_resumed(transport: str) -> tuple[StreamConnection, list[Envelope]]:
+def _open_resumed(
+    transport: str, extra: Iterable[str] = ()
+) -> tuple[StreamConnection, list[Envelope]]:
     """A stream connection and what it sends first: from the request's cursor
     (Last-Event-ID or ?cursor=), or from now without one."""
     position = _resume_point()
-    stream = resume.open_stream(current_identity(), transport)
+    stream = resume.open_stream(current_identity(), transport, extra)
     first = (
         resume.backlog(stream, None)
         if position is None
@@ -121,7 +123,9 @@ def html_stream() -> Response:
     It resumes like the JSON stream, from the cursor the page was rendered with (or the
     Last-Event-ID of a reconnect), so nothing written after the render is missed."""
     views = frozenset(request.args.getlist("view"))
-    stream, first = _open_resumed("sse-html")
+    # The people whose presence the page shows (a profile, a list of people).
+    shown = [int(raw) for raw in request.args.getlist("presence")[:PRESENCE_MAX] if is_id_text(raw)]
+    stream, first = _open_resumed("sse-html", profiles.presence_channels(current_user.id, shown))
     app = current_app._get_current_object()
     user_id = current_user.id
     # Fragments are rendered as if for this request: links resolve and forms carry the
@@ -136,6 +140,13 @@ def html_stream() -> Response:
         return [_sse_frame(envelope, name, html) for name, html in rendered]
 
     return _stream_response(stream, first, frames)
+
+
+PRESENCE_MAX = 100
+
+
+def is_id_text(raw: str) -> bool:
+    return raw.isdecimal() and len(raw) <= 12
 
 
 # Requests that are not pages: they need no cursor to start a stream from.

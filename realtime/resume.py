@@ -33,9 +33,13 @@ def open_socket(identity: Identity, sid: str) -> SocketConnection:
     return socket
 
 
-def open_stream(identity: Identity, transport: str) -> StreamConnection:
+def open_stream(identity: Identity, transport: str, extra: Iterable[str] = ()) -> StreamConnection:
+    """A stream of the user's channels, and `extra` ones the page asked for and the
+    caller checked (the presence of the people a page shows)."""
     stream = StreamConnection(
-        identity=identity, channels=channels_for(identity.user_id), transport=transport
+        identity=identity,
+        channels=channels_for(identity.user_id) | set(extra),
+        transport=transport,
     )
     bus.hub.add_stream(stream)
     return stream

@@ -35,10 +35,30 @@ MEMBER_REMOVED = "membership:removed"
 MEMBER_UPDATED = "membership:updated"
 CONVERSATION_UPDATED = "membership:conversation_updated"
 CONVERSATION_DELETED = "membership:conversation_deleted"
+# The public room directory, in everyone's stream: a room listed or changed, or gone.
+DIRECTORY = "directory:rooms"
+ROOM_LISTED = "directory:room"
+ROOM_REMOVED = "directory:room_removed"
 
 
 def channel(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
+
+
+@provider
+def _directory_channel(_user_id: int) -> list[str]:
+    return [DIRECTORY]
+
+
+def _tell_directory(conversation: Conversation) -> None:
+    """A public room's listing (name, description, member count) changed: every open
+    directory shows it as it is now."""
+    if conversation.kind != Kind.ROOM or conversation.visibility != "public":
+        return
+    if conversation.deleted_at is not None:
+        bus.publish(DIRECTORY, ROOM_REMOVED, {"room_id": conversation.id})
+    else:
+        bus.publish(DIRECTORY, ROOM_LISTED, to_dict(conversation))
 
 
 @provider
@@ -278,6 +298,7 @@ def _created(actor: User, conversation: Conversation, others: list[User]) -> Con
         bus.subscribe_user(person.id, channel(conversation.id))
     for person in others:
         _tell_added(conversation, person, actor)
+    _tell_directory(conversation)
     return conversation
 
 
@@ -433,6 +454,7 @@ def _drop(conversation: Conversation, membership: Membership, removed_by: User |
     )
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
     system_message(conversation, f"{person.username} {verb}.")
+    _tell_directory(conversation)
 
 
 def _who(user: User | None) -> dict | None:
@@ -467,6 +489,8 @@ def _announce_member(
     )
     if name == MEMBER_ADDED and conversation.kind == Kind.GROUP:
         system_message(conversation, f"{membership.user.username} joined.")
+    if name == MEMBER_ADDED:
+        _tell_directory(conversation)
 
 
 # -- managing ---------------------------------------------------------------------------
@@ -564,6 +588,7 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     _redact(conversation)
     db.session.commit()
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
+    _tell_directory(conversation)
     if conversation.name != old_name:
         system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
     return conversation
@@ -603,6 +628,7 @@ def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conver
     db.session.commit()
     uploads.discard(PICTURES, previous)
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
+    _tell_directory(conversation)
     return conversation
 
 
@@ -628,6 +654,7 @@ def _close(conversation: Conversation) -> None:
     )
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(conversation.id))
+    _tell_directory(conversation)
 
 
 def system_message(conversation: Conversation, text: str) -> Message:

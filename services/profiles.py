@@ -12,6 +12,7 @@ from extensions import db
 from models.social import Block
 from models.user import User
 from realtime.bus import bus
+from realtime.events import presence_channel
 from services import accounts, presence, trust, uploads
 from services.errors import ValidationError
 from services.relations import is_blocked_between
@@ -127,6 +128,28 @@ def search(viewer: User, query: str, limit: int = 20) -> list[User]:
         .limit(limit)
     )
     return list(db.session.scalars(statement))
+
+
+def presence_channels(viewer_id: int, user_ids: list[int]) -> set[str]:
+    """The presence channels of those of `user_ids` whose presence the viewer may see (a
+    page showing them follows them live): everyone but people blocked either way."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    blocked = set(
+        db.session.scalars(
+            select(Block.blocked_id).where(
+                Block.blocker_id == viewer_id, Block.blocked_id.in_(wanted)
+            )
+        )
+    ) | set(
+        db.session.scalars(
+            select(Block.blocker_id).where(
+                Block.blocked_id == viewer_id, Block.blocker_id.in_(wanted)
+            )
+        )
+    )
+    return {presence_channel(user_id) for user_id in wanted - blocked}
 
 
 def visible_presence(viewer_id: int | None, user: User) -> dict | None:

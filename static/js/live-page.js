@@ -18,10 +18,20 @@
   var statusTimer = null;
   var ADDING = { beforeend: true, afterbegin: true, beforebegin: true, afterend: true };
 
-  function withCursor(url) {
-    if (!lastCursor) { return url; }
+  /* The stream's address: from the last event this page got, and following the presence
+     of everyone the page shows (each presence slot swaps on "presence-<id>"). */
+  function streamUrl(url) {
     var parsed = new URL(url, window.location.href);
-    parsed.searchParams.set("cursor", lastCursor);
+    if (lastCursor) { parsed.searchParams.set("cursor", lastCursor); }
+    parsed.searchParams.delete("presence");
+    var seen = {};
+    document.querySelectorAll("[sse-swap^='presence-']").forEach(function (slot) {
+      var id = slot.getAttribute("sse-swap").slice("presence-".length);
+      if (/^[0-9]+$/.test(id) && !seen[id] && Object.keys(seen).length < 100) {
+        seen[id] = true;
+        parsed.searchParams.append("presence", id);
+      }
+    });
     return parsed.pathname + parsed.search;
   }
 
@@ -67,7 +77,7 @@
     if (!window.htmx) { return; }
     var create = window.htmx.createEventSource;
     window.htmx.createEventSource = function (url) {
-      var source = create ? create(withCursor(url)) : new window.EventSource(withCursor(url));
+      var source = create ? create(streamUrl(url)) : new window.EventSource(streamUrl(url));
       source.addEventListener("resync", function () { window.location.reload(); });
       return source;
     };

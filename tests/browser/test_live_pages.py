@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import live, screenshot, sign_up, watch_for_errors
-from tests.support.clients import register
+from tests.support.clients import SocketClient, register
 from tests.support.proxy import FlakyProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -264,4 +264,48 @@ def test_a_refused_htmx_request_says_why_in_words(browser: Browser, shared_serve
     alert = bob.locator("#page-alert")
     expect(alert).to_be_visible()
     expect(alert).to_have_text(words)
+    bob.context.close()
+
+
+def test_the_room_directory_and_a_rooms_member_count_are_live(browser: Browser, shared_server):
+    base = shared_server.url
+    bob, _bob_name = person(browser, base)
+    ann, cat = register(base), register(base)
+    bob.goto(base + "/rooms")
+    live(bob)
+    name = f"Live room {next(_n)}"
+    room = api(
+        base, ann, "POST", "/conversations", {"kind": "room", "name": name, "visibility": "public"}
+    )["conversation"]
+    row = bob.locator(f"#room-{room['id']}")
+    expect(row).to_contain_text(name)
+    expect(row).to_contain_text("1 member")
+    expect(row.get_by_role("button", name=f"Join {name}")).to_be_visible()
+
+    api(base, cat, "POST", f"/conversations/{room['id']}/join")
+    expect(row).to_contain_text("2 members")
+
+    # Inside the room, its member count follows people coming and going.
+    row.get_by_role("button", name=f"Join {name}").click()
+    bob.wait_for_url(re.compile(rf"/conversations/{room['id']}$"))
+    live(bob)
+    count = bob.locator(f"#member-count-{room['id']}")
+    expect(count).to_have_text("3 members")
+    api(base, cat, "POST", f"/conversations/{room['id']}/leave")
+    expect(count).to_have_text("2 members")
+    bob.context.close()
+
+
+def test_a_profile_shows_presence_live(browser: Browser, shared_server):
+    base = shared_server.url
+    bob, _bob_name = person(browser, base)
+    ann = register(base)
+    bob.goto(f"{base}/u/{ann.username}")
+    live(bob)
+    badge = bob.locator(f"[sse-swap='presence-{ann.id}']")
+    expect(badge).to_contain_text("Offline")
+    socket = SocketClient(base).connect(auth={"token": ann.token})
+    expect(badge).to_contain_text("Online")
+    socket.close()
+    expect(badge).to_contain_text("Offline", timeout=30_000)
     bob.context.close()

@@ -153,3 +153,29 @@ def test_logged_out_visitor_is_sent_to_login(client):
 def test_output_is_autoescaped(client, user_factory):
     response = client.get("/nothing<script>alert(1)</script>")
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_a_banned_persons_page_is_told_why_and_until_when(logged_in_client, user_factory):
+    from models.user import Role
+    from services import moderation
+
+    admin = user_factory("boss", role=Role.ADMIN)
+    moderation.ban(admin, "alice", "Posting other people's addresses", "2099-06-01T12:00:00Z")
+    assert logged_in_client.get("/api/v1/me").status_code == 401
+    page = logged_in_client.get("/signed-out")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert "Your account is banned" in text
+    assert "Posting other people&#39;s addresses" in text
+    assert "01 Jun 2099, 12:00 UTC" in text
+    # The dead sign-in is forgotten: the next visit is an ordinary signed-out one.
+    again = logged_in_client.get("/signed-out")
+    assert again.status_code == 200
+    assert "You are signed out" in again.get_data(as_text=True)
+
+
+def test_an_htmx_request_without_a_sign_in_navigates_the_whole_page(client):
+    response = client.get("/conversations", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/signed-out"
+    assert "<html" not in response.get_data(as_text=True)
