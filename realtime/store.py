@@ -50,29 +50,18 @@ def redact(
 ) -> int:
     """Rewrite the stored events named `names` that describe `subject`, in the caller's
     transaction: a replay then carries what is true now, never the removed content."""
-    rows = db.session.execute(
-        select(StreamEvent.id, StreamEvent.payload).where(
-            StreamEvent.subject == subject, StreamEvent.name.in_(list(names))
-        )
-    ).all()
-    for event_id, payload in rows:
-        db.session.execute(
-            update(StreamEvent)
-            .where(StreamEvent.id == event_id)
-            .values(payload=orjson.dumps(rewrite(orjson.loads(payload))).decode())
-        )
-    return len(rows)
+    return _rewrite((StreamEvent.subject == subject) & StreamEvent.name.in_(list(names)), rewrite)
 
 
 def redact_containing(fragment: str, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
     """Rewrite the stored events whose JSON contains `fragment`, in the caller's transaction.
     It reads the whole log, which retention keeps bounded: for rare changes (a person's
     display name), where no subject column could name every event that quotes them."""
-    rows = db.session.execute(
-        select(StreamEvent.id, StreamEvent.payload).where(
-            StreamEvent.payload.contains(fragment, autoescape=True)
-        )
-    ).all()
+    return _rewrite(StreamEvent.payload.contains(fragment, autoescape=True), rewrite)
+
+
+def _rewrite(where: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    rows = db.session.execute(select(StreamEvent.id, StreamEvent.payload).where(where)).all()
     for event_id, payload in rows:
         db.session.execute(
             update(StreamEvent)
