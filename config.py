@@ -79,6 +79,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": "30 per minute",
         "LOGIN_USERNAME_RATE_LIMIT": "10 per minute",
         "TOKEN_REVOKE_RATE_LIMIT": "60 per minute",
+        "TIME_RATE_LIMIT": "120 per minute",
         # The event stream
         "PRESENCE_TTL_SECONDS": 20.0,
         "PRESENCE_LINGER_SECONDS": 5.0,
@@ -188,6 +189,7 @@ RATE_LIMIT_SETTINGS = (
     "LOGIN_RATE_LIMIT",
     "LOGIN_USERNAME_RATE_LIMIT",
     "TOKEN_REVOKE_RATE_LIMIT",
+    "TIME_RATE_LIMIT",
     "SOCKET_EVENT_RATE_LIMIT",
     "SOCKET_PING_RATE_LIMIT",
     "ECHO_RATE_LIMIT",

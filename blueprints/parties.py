@@ -3,7 +3,8 @@
 Every form is a plain POST that comes back to a page (Post/Redirect/Get), so the pages work
 without JavaScript. With htmx the participant and queue forms answer with their panel to
 swap in place. The party page's own script (static/js/party/) keeps the player in time with
-the party over Socket.IO, and sends chat and reactions the same way; the forms here are its
+the party over Socket.IO, or over Server-Sent Events from the page's `stream_cursor` when
+sockets are refused, and sends chat and reactions the same way; the forms here are its
 fallback. Every rule lives in the party services: these views read a form, call one service
 and show the outcome.
 """
@@ -32,6 +33,8 @@ from blueprints.limits import per_user
 from blueprints.security import CONTENT_SECURITY_POLICY
 from extensions import db
 from models.party import Party
+from realtime import cursor as cursors
+from realtime import store
 from services import parties, party_access, party_chat, party_queue, playback, profiles
 from services.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from services.party_access import PartyAccess
@@ -314,6 +317,9 @@ def _queue_context(access: PartyAccess) -> dict:
 
 def _render_party(access: PartyAccess, status: int = 200, **forms):
     party = access.party
+    # Taken before anything is read, so the stream that starts here misses nothing shown
+    # after it; what it replays twice the page recognises.
+    stream_cursor = cursors.encode(store.latest_id())
     info = parties.to_dict(party, current_user)
     ended = party.status == "ended"
     before = _id_value(request.args.get("before"))
@@ -331,10 +337,15 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
         "state": info["state"],
         "queue": queue["entries"],
         "live_chat": before is None,
+        "stream_cursor": stream_cursor,
         "urls": {
             "party": _party_url(party.id),
             "people": url_for("parties.people", party_id=party.id),
             "queue": url_for("parties.queue", party_id=party.id),
+            "stream": url_for("events.sse_stream"),
+            "time": url_for("api.server_time"),
+            "messages": url_for("api.party_message_send", party_id=party.id),
+            "participants": url_for("api.party_participants", party_id=party.id),
         },
     }
     html = render_template(

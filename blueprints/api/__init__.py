@@ -6,6 +6,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     auth,
+    clock,
     conversations,
     me,
     moderation,

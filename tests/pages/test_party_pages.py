@@ -4,6 +4,7 @@ host's forms, which refuse everyone else."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,8 @@ import pytest
 from flask import g
 
 from extensions import db
+from realtime import cursor as cursors
+from realtime import store
 from services import parties, party_chat, party_queue, playback
 from tests.conftest import csrf_token as page_csrf_token
 from tests.conftest import log_in, make_app
@@ -425,6 +428,37 @@ def test_party_page_data_and_controls_by_role(logged_in_client, ben, ben_client)
         assert f'value="{emoji}"' in viewer_html
     assert 'id="stay-in-sync" checked' in viewer_html
     assert "Click to join playback" in viewer_html
+
+
+def party_data(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="party-data">(.*?)</script>', html, re.S)
+    assert found, "no party data on the page"
+    return json.loads(found.group(1))
+
+
+def test_party_page_renders_the_cursor_its_stream_starts_from(logged_in_client, ben, ben_client):
+    """The page's stream (SSE when sockets are refused) resumes from the moment the page
+    was rendered: the newest event then, so what happens after it is replayed, and what
+    the page already shows is not."""
+    party = new_party(logged_in_client.user)
+    parties.join_by_code(ben, party.code)
+    party_chat.send(ben, party.id, "before the page")
+    data = party_data(page(logged_in_client, f"/parties/{party.id}"))
+    assert cursors.decode(data["stream_cursor"]) == store.latest_id()
+    assert data["urls"]["stream"] == "/api/v1/events/stream"
+    assert data["urls"]["time"] == "/api/v1/time"
+
+    party_chat.send(ben, party.id, "after the page")
+    later = party_data(page(logged_in_client, f"/parties/{party.id}"))["stream_cursor"]
+    assert cursors.decode(later) > cursors.decode(data["stream_cursor"])
+    # Resuming from the first page's cursor brings exactly what came after it.
+    response = logged_in_client.get(f"/api/v1/events?cursor={data['stream_cursor']}&timeout=0")
+    bodies = [
+        event["data"]["body"]
+        for event in response.get_json()["events"]
+        if event["event"] == "party:message"
+    ]
+    assert bodies == ["after the page"]
 
 
 def test_chat_history_pages_back(logged_in_client):

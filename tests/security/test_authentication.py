@@ -45,6 +45,7 @@ PUBLIC_ENDPOINTS = {
     "api.auth_token": "scripts exchange a username and password for a token here",
     "health.healthz": "load balancers probe liveness without credentials",
     "health.readyz": "load balancers probe readiness without credentials",
+    "api.server_time": "the server's clock tells nothing about anyone (limited per IP)",
     "static": "stylesheets, scripts and icons of the public pages",
 }
 # Pages that answer 404 to everyone but staff, signed in or not: they do not exist for

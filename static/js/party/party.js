@@ -2,8 +2,12 @@
  *
  * Reads the page's <script type="application/json" id="party-data">, connects with io()
  * (the session cookie signs the socket in), joins the party and follows its state with
- * TandemSync. Everything people write is put on the page with textContent. The page's
- * forms stay as the fallback: while the socket is down they post as they would without
+ * TandemSync. When the Socket.IO script is blocked or the socket is refused, the page
+ * follows the party over Server-Sent Events instead, from the cursor it was rendered with
+ * (transports.js); chat and reactions then go over HTTP, and playback can only be
+ * followed, not driven. A refusal because the sign-in has ended goes to the site's
+ * session check. Everything people write is put on the page with textContent. The page's
+ * forms stay as the fallback: while nothing is connected they post as they would without
  * JavaScript.
  *
  * window.TandemParty exposes the player and the sync state for tests and curious people.
@@ -12,20 +16,20 @@
   "use strict";
 
   var dataNode = document.getElementById("party-data");
-  if (!dataNode || !window.io || !window.TandemPlayers || !window.TandemSync) { return; }
+  if (!dataNode || !window.TandemPlayers || !window.TandemSync || !window.TandemPartyTransports) { return; }
   var data = JSON.parse(dataNode.textContent);
   var partyId = data.party_id;
   var me = data.me;
   var DRIVERS = ["host", "co-host"];
   var HEARTBEAT_MS = 5000;
   var RECALIBRATE_MS = 5 * 60 * 1000;
-  var ACK_TIMEOUT_MS = 10000;
 
   function $(id) { return document.getElementById(id); }
   var box = $("player-box");
   var frame = $("player-frame");
   var overlay = $("autoplay-overlay");
   var statusLine = $("sync-status");
+  var linkLine = $("party-link");
   var clockLine = $("player-clock");
   var banner = $("party-banner");
   var chatList = $("chat-list");
@@ -56,7 +60,7 @@
   var sliderHeld = false;
   var mediaUrl = data.state.media_url;
 
-  var socket = window.io();
+  var transport = null;
   var clock = new window.TandemSync.Clock();
   var engine = new window.TandemSync.Engine({
     clock: clock,
@@ -71,13 +75,15 @@
   // -- small helpers ----------------------------------------------------------------------
   function isDriver() { return DRIVERS.indexOf(role) !== -1; }
 
-  /* Emit with an acknowledgement; no answer in time counts as an error. */
+  /* A host or co-host on a connection that can move the party (not the SSE fallback). */
+  function drives() { return isDriver() && !!transport && transport.supports("party:play"); }
+
+  function live() { return !!transport && transport.connected() && joined; }
+
+  /* A client event with its acknowledgement, over whichever transport is in use. */
   function call(name, payload, done) {
-    socket.timeout(ACK_TIMEOUT_MS).emit(name, payload, function (error, ack) {
-      if (!done) { return; }
-      if (error) { done({ ok: false, error: { code: "timeout", message: "No answer from the server; try again." } }); return; }
-      done(ack || { ok: false, error: { code: "internal_error", message: "No answer." } });
-    });
+    if (transport) { transport.call(name, payload, done); return; }
+    if (done) { done({ ok: false, error: { code: "unavailable", message: "Not connected yet." } }); }
   }
 
   function clockText(seconds) {
@@ -126,7 +132,7 @@
     if (fresh) { box.textContent = ""; }
     mediaUrl = url;
     player = window.TandemPlayers.create(box, url, {
-      controls: isDriver(),
+      controls: drives(),
       onError: function (error) { say(error.message); }
     });
     player.onEnded(function () { ended(); });
@@ -144,7 +150,7 @@
   /* The video ended. If something is queued, the host moves the party on; co-hosts do
      it a little later if the host has not. */
   function ended() {
-    if (!isDriver() || over) { return; }
+    if (!drives() || over) { return; }
     var hasNext = queueItems.some(function (item) { return item.status === "queued"; });
     if (!hasNext || !engine.state) { return; }
     var version = engine.state.version;
@@ -165,6 +171,7 @@
     if (state.host_id && state.host_id !== hostId) { hostChanged(state.host_id); }
     if (state.media_url && state.media_url !== mediaUrl) { makePlayer(state.media_url, true); }
     engine.setState(state);
+    updateClock();
     renderControls();
   }
 
@@ -174,8 +181,10 @@
     var text;
     if (notice && Date.now() < noticeUntil) {
       text = notice;
-    } else if (!socket.connected) {
-      text = "Reconnecting…";
+    } else if (refusal) {
+      text = refusal;
+    } else if (!transport || !transport.connected()) {
+      text = everConnected ? "Reconnecting…" : "Connecting…";
     } else if (!joined) {
       text = "Joining…";
     } else if (!engine.syncOn) {
@@ -193,6 +202,19 @@
       text = Math.abs(off) <= 0.25 ? "In sync" : "Catching up (" + Math.abs(off).toFixed(1) + " s " + (off > 0 ? "ahead" : "behind") + ")…";
     }
     if (statusLine.textContent !== text) { statusLine.textContent = text; }
+    renderLink();
+  }
+
+  /* Says how the page is connected when it is not the usual socket. */
+  function renderLink() {
+    if (!linkLine) { return; }
+    var text = "";
+    if (transport && transport.kind === "sse") {
+      text = "Live updates without a socket connection (Server-Sent Events)";
+      text += isDriver() ? ": you follow the party, but cannot drive playback from this page." : ".";
+    }
+    if (linkLine.textContent !== text) { linkLine.textContent = text; }
+    linkLine.hidden = !text;
   }
 
   function updateClock() {
@@ -206,7 +228,7 @@
   }
 
   function renderControls() {
-    if (driverControls) { driverControls.hidden = over || !isDriver(); }
+    if (driverControls) { driverControls.hidden = over || !drives(); }
     if (playButton && engine.state) { playButton.textContent = engine.state.playing ? "Pause" : "Play"; }
     if (rateSelect && engine.state && document.activeElement !== rateSelect) {
       rateSelect.value = String(engine.state.rate);
@@ -220,8 +242,8 @@
   function setRole(next) {
     var was = role;
     role = next;
-    engine.setDriver(isDriver());
-    if (player) { player.setUserControls(isDriver() || !engine.syncOn); }
+    engine.setDriver(drives());
+    if (player) { player.setUserControls(drives() || !engine.syncOn); }
     renderControls();
     if (was !== next) {
       refresh("party-people");
@@ -361,7 +383,7 @@
 
   var typingSentAt = 0;
   function sendTyping(typing) {
-    if (!joined || over) { return; }
+    if (!joined || over || !transport.supports("party:typing")) { return; }
     typingSentAt = typing ? Date.now() : 0;
     call("party:typing", { party_id: partyId, typing: typing }, null);
   }
@@ -370,7 +392,7 @@
     chatForm.addEventListener("submit", function (event) {
       var t = videoTime();
       if (chatVideoTime) { chatVideoTime.value = t === null ? "" : String(t); }
-      if (!socket.connected || !joined) { return; } // the plain form post carries it
+      if (!live()) { return; } // the plain form post carries it
       event.preventDefault();
       var body = chatInput.value;
       if (!body.trim()) { showChatError("Write something first."); return; }
@@ -428,7 +450,7 @@
     if (!target || over) { return; }
     var seconds = parseFloat(target.getAttribute("data-seek"));
     if (!isFinite(seconds) || !player) { return; }
-    if (engine.syncOn && isDriver()) {
+    if (engine.syncOn && drives()) {
       engine.command("seek", { position: seconds });
       say("Everyone goes to " + clockText(seconds) + ".");
       return;
@@ -457,7 +479,7 @@
   if (reactionForm) {
     reactionForm.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("button[name=emoji]") : null;
-      if (!button || !socket.connected || !joined) { return; } // the plain form post
+      if (!button || !live()) { return; } // the plain form post
       event.preventDefault();
       var payload = { party_id: partyId, emoji: button.value };
       var t = videoTime();
@@ -472,7 +494,7 @@
   function setSync(on) {
     if (syncBox) { syncBox.checked = on; }
     engine.setSync(on);
-    if (player) { player.setUserControls(isDriver() || !on); }
+    if (player) { player.setUserControls(drives() || !on); }
     if (on) { overlay.hidden = !engine.blocked; }
     renderStatus();
   }
@@ -574,7 +596,7 @@
     });
   }
 
-  // -- the socket -----------------------------------------------------------------------------
+  // -- the connection: Socket.IO, or Server-Sent Events when sockets are out of reach -------
   function join() {
     call("party:join", { party_id: partyId }, function (ack) {
       if (!ack.ok) {
@@ -586,7 +608,7 @@
         else {
           // Passing trouble: try again in a moment.
           say(ack.error.message);
-          window.setTimeout(function () { if (socket.connected && !joined && !over) { join(); } }, 3000);
+          window.setTimeout(function () { if (transport.connected() && !joined && !over) { join(); } }, 3000);
         }
         return;
       }
@@ -600,77 +622,161 @@
     });
   }
 
+  /* Over SSE the page is in the party already (it was rendered for a participant) and
+     the stream brings the current state; the names of the people come from the API. */
+  function enterWithoutSocket() {
+    joined = true;
+    window.fetch(data.urls.participants, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { participants: [] }; })
+      .then(function (body) {
+        (body.participants || []).forEach(function (member) { members[member.user.id] = member.user; });
+      }, function () { /* names only; the people panel has them too */ });
+  }
+
+  /* Until one sample comes back (a limit, a dropped request), the engine cannot place the
+     video, so a calibration that learnt nothing is tried again shortly. */
   function calibrate() {
     clock.calibrate(function (done) {
       call("time:ping", {}, function (ack) { done(ack.ok ? ack.server_time : null); });
-    }, 5, function () { engine.tick(); });
+    }, 5, function (known) {
+      if (known) { engine.tick(); return; }
+      window.setTimeout(function () { if (!over && transport && transport.connected()) { calibrate(); } }, 5000);
+    });
   }
 
-  socket.on("connect", function () {
-    if (over) { return; }
-    calibrate();
-    join();
-    renderStatus();
-  });
-  socket.on("disconnect", function () { joined = false; renderStatus(); });
+  var everConnected = false;
+  var refusal = null; // why the server will not have this page connected, once it said so
 
-  socket.on("party:state", function (state) { applyState(state, false); });
-  socket.on("party:message", function (m) { addMessage(m); });
-  socket.on("party:typing", function (event) { if (event.party_id === partyId) { typing(event); } });
-  socket.on("party:reaction", function (event) { if (event.party_id === partyId) { floatReaction(event); } });
-
-  socket.on("party:member_joined", function (event) {
-    if (event.party_id !== partyId) { return; }
-    members[event.user.id] = event.user;
-    setCount(event.count);
-    if (event.user.id !== me.id) { systemLine(nameOf(event.user) + " joined."); }
-    refresh("party-people");
-  });
-  socket.on("party:member_left", function (event) {
-    if (event.party_id !== partyId) { return; }
-    if (event.user.id === me.id) {
-      if (event.reason === "removed") { finish("You were removed from this party."); }
-      else { finish("You left this party."); }
-      return;
+  /* The page's handlers on one transport; a transport given up on calls nothing more. */
+  function wire(link) {
+    function on(name, handler) {
+      link.on(name, function (event) { if (link === transport && event) { handler(event); } });
     }
-    setCount(event.count);
-    systemLine(nameOf(event.user) + (event.reason === "removed" ? " was removed." : " left."));
-    refresh("party-people");
-  });
-  socket.on("party:member_updated", function (event) {
-    if (event.party_id !== partyId) { return; }
-    members[event.user.id] = event.user;
-    if (event.user.id === me.id) { setRole(event.role); }
-    refresh("party-people");
-  });
-  socket.on("party:member_count", function (event) {
-    if (event.party_id === partyId) { setCount(event.count); }
-  });
-  socket.on("party:member_requested", function (event) {
-    if (event.party_id !== partyId) { return; }
-    say(nameOf(event.user) + " asks to join.");
-    refresh("party-people");
-  });
-  socket.on("party:host_changed", function (event) {
-    if (event.party_id === partyId && event.host_id !== hostId) { hostChanged(event.host_id); }
-  });
-  socket.on("party:ended", function (event) {
-    if (event.party_id === partyId) { finish("This party has ended."); }
-  });
-  socket.on("party:queue", function (event) {
-    if (event.party_id !== partyId) { return; }
-    queueItems = event.items || [];
-    refresh("party-queue");
-  });
-  socket.on("party:drift", function (event) {
-    if (event.party_id !== partyId) { return; }
-    drifts[String(event.user_id)] = event;
-    renderDrifts();
-  });
+    link.onOpen(function () {
+      if (link !== transport || over) { return; }
+      everConnected = true;
+      calibrate();
+      if (link.kind === "socket") { join(); } else { enterWithoutSocket(); }
+      renderStatus();
+    });
+    link.onClose(function () { if (link === transport) { joined = false; renderStatus(); } });
+
+    on("party:state", function (state) { applyState(state, false); });
+    on("party:message", function (m) { addMessage(m); });
+    on("party:typing", function (event) { if (event.party_id === partyId) { typing(event); } });
+    on("party:reaction", function (event) { if (event.party_id === partyId) { floatReaction(event); } });
+
+    on("party:member_joined", function (event) {
+      if (event.party_id !== partyId) { return; }
+      members[event.user.id] = event.user;
+      setCount(event.count);
+      if (event.user.id !== me.id) { systemLine(nameOf(event.user) + " joined."); }
+      refresh("party-people");
+    });
+    on("party:member_left", function (event) {
+      if (event.party_id !== partyId) { return; }
+      if (event.user.id === me.id) {
+        if (event.reason === "removed") { finish("You were removed from this party."); }
+        else { finish("You left this party."); }
+        return;
+      }
+      setCount(event.count);
+      systemLine(nameOf(event.user) + (event.reason === "removed" ? " was removed." : " left."));
+      refresh("party-people");
+    });
+    on("party:member_updated", function (event) {
+      if (event.party_id !== partyId) { return; }
+      members[event.user.id] = event.user;
+      if (event.user.id === me.id) { setRole(event.role); }
+      refresh("party-people");
+    });
+    on("party:member_count", function (event) {
+      if (event.party_id === partyId) { setCount(event.count); }
+    });
+    on("party:member_requested", function (event) {
+      if (event.party_id !== partyId) { return; }
+      say(nameOf(event.user) + " asks to join.");
+      refresh("party-people");
+    });
+    on("party:host_changed", function (event) {
+      if (event.party_id === partyId && event.host_id !== hostId) { hostChanged(event.host_id); }
+    });
+    on("party:ended", function (event) {
+      if (event.party_id === partyId) { finish("This party has ended."); }
+    });
+    on("party:queue", function (event) {
+      if (event.party_id !== partyId) { return; }
+      queueItems = event.items || [];
+      refresh("party-queue");
+    });
+    on("party:drift", function (event) {
+      if (event.party_id !== partyId) { return; }
+      drifts[String(event.user_id)] = event;
+      renderDrifts();
+    });
+    // The cursor was too old to replay from: the page itself is the fresh state.
+    on("resync", function () { if (!over) { window.location.reload(); } });
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("#party-page input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  /* The sign-in may have ended: the site's session module says what happened, when the
+     page has it; otherwise a reload does (a signed-out reload lands on the login). */
+  function checkSession() {
+    if (window.TandemSession && window.TandemSession.check) { window.TandemSession.check(); }
+    else { window.location.reload(); }
+  }
+
+  /* Both transports start from the page's cursor; a fallback carries on from the last
+     cursor the socket saw. */
+  function useEventStream() {
+    var cursor = transport && transport.cursor ? transport.cursor : data.stream_cursor;
+    if (transport) { transport.close(); }
+    joined = false;
+    transport = window.TandemPartyTransports.sse({
+      urls: data.urls,
+      cursor: cursor,
+      csrfToken: csrfToken,
+      reactionForm: reactionForm
+    });
+    var link = transport;
+    wire(link);
+    link.onRefused(function () {
+      if (link !== transport || over) { return; }
+      if (window.TandemSession && window.TandemSession.check) { window.TandemSession.check(); return; }
+      // Reload only when the refusal was the sign-in's; otherwise the stream retries.
+      window.fetch(data.urls.participants, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { if (response.status === 401) { checkSession(); } }, function () { /* offline: retry */ });
+    });
+    link.start();
+    setRole(role); // the controls follow what this transport can do
+    renderStatus();
+  }
+
+  function useSocket() {
+    var link = window.TandemPartyTransports.socket(data.stream_cursor);
+    transport = link;
+    wire(link);
+    link.onRefused(function (code) {
+      if (link !== transport || over) { return; }
+      if (code === "unauthenticated" || code === "banned") {
+        link.close();
+        refusal = code === "banned" ? "Not connected: this account is banned." : "Not connected: you are not signed in any more.";
+        renderStatus();
+        checkSession();
+        return;
+      }
+      useEventStream();
+    });
+    link.start();
+  }
 
   // -- timers ---------------------------------------------------------------------------------
   window.setInterval(function () {
-    if (!joined || over || !player || !player.isReady()) { return; }
+    if (!joined || over || !player || !player.isReady() || !transport.supports("party:heartbeat")) { return; }
     var at = Math.max(0, player.currentTime());
     call("party:heartbeat", {
       party_id: partyId,
@@ -682,14 +788,15 @@
     });
   }, HEARTBEAT_MS);
 
-  window.setInterval(function () { if (socket.connected && !over) { calibrate(); } }, RECALIBRATE_MS);
+  window.setInterval(function () { if (transport && transport.connected() && !over) { calibrate(); } }, RECALIBRATE_MS);
   window.setInterval(function () { if (!over) { updateClock(); renderStatus(); renderControls(); } }, 500);
 
   // -- start ----------------------------------------------------------------------------------
   var bar = $("player-bar");
   if (bar) { bar.hidden = false; }
+  if (window.io) { useSocket(); } else { useEventStream(); }
   makePlayer(mediaUrl, false);
-  engine.setDriver(isDriver());
+  engine.setDriver(drives());
   engine.setState(data.state);
   engine.start();
   renderControls();
@@ -698,7 +805,7 @@
     get player() { return player; },
     engine: engine,
     clock: clock,
-    socket: socket,
+    get transport() { return transport; },
     offset: function () { return clock.offset; },
     expected: function () { return engine.expected(); },
     serverNow: function () { return clock.now(); },

@@ -302,7 +302,11 @@
         this.nudging = false;
         return;
       }
-      if (player.buffering() || ms - this.lastSeekMs < 300) { return; }
+      if (player.buffering() || ms - this.lastSeekMs < 300) {
+        // Too soon to judge the position, but a new rate is known: take it now.
+        if (!this.nudging) { player.setRate(rate); }
+        return;
+      }
       if (off > seekAt) {
         if (ms - this.lastSeekMs > SEEK_SETTLE_MS || ms - this.lastStateMs < SEEK_SETTLE_MS) {
           this._seek(exp);
