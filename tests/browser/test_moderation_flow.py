@@ -113,8 +113,10 @@ def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server
     expect(mod.get_by_role("main")).to_contain_text("harassment")
     screenshot(mod, "moderation-user")
 
-    troll.reload()
-    expect(troll).to_have_url(re.compile(r"/login"))
+    # The troll's open page learns of the ban by itself and says what happened.
+    expect(troll).to_have_url(re.compile(r"/signed-out$"))
+    expect(troll.get_by_role("heading", level=1)).to_have_text("Your account is banned")
+    expect(troll.locator(".ban-reason")).to_have_text("harassment")
     expect(
         troll.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")
     ).to_be_visible()

@@ -46,6 +46,7 @@ PUBLIC_ENDPOINTS = {
     "health.healthz": "load balancers probe liveness without credentials",
     "health.readyz": "load balancers probe readiness without credentials",
     "api.server_time": "the server's clock tells nothing about anyone (limited per IP)",
+    "auth.signed_out": "tells a browser whose sign-in ended why, from its own session only",
     "static": "stylesheets, scripts and icons of the public pages",
 }
 # Pages that answer 404 to everyone but staff, signed in or not: they do not exist for
