@@ -4,9 +4,11 @@ for htmx pages. Thin layers over the bus, like the socket handlers."""
 from __future__ import annotations
 
 import re
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import gevent
 import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user, login_required
@@ -68,9 +70,42 @@ def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = N
     return "\n".join(lines) + "\n\n"
 
 
+def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]:
+    """Call `hung_up` as soon as the client closes its end of this request's connection,
+    instead of when a keep-alive write fails up to a minute later. No greenlet: an I/O
+    watcher on the socket (gevent's pywsgi exposes it through `wsgi.input`, gunicorn as
+    `gunicorn.socket`) fires when it turns readable, which for a client waiting on a
+    response means end of file. Returns the function that stops watching."""
+    reader = getattr(environ.get("wsgi.input"), "rfile", None)
+    client = environ.get("gunicorn.socket") or getattr(getattr(reader, "raw", None), "_sock", None)
+    raw = getattr(client, "_sock", None)  # the OS socket under gevent's, non-blocking
+    if raw is None:
+        return lambda: None
+    watcher = gevent.get_hub().loop.io(raw.fileno(), 1)
+
+    def readable() -> None:
+        try:
+            gone = not raw.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return
+        except OSError:
+            gone = True
+        watcher.stop()  # what else it sent (a pipelined request) is the server's to read
+        if gone:
+            hung_up()
+
+    def stop() -> None:
+        watcher.stop()
+        watcher.close()
+
+    watcher.start(readable)
+    return stop
+
+
 def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
     db.session.remove()  # no database connection is held while streaming
+    stop_watching = _on_hangup(request.environ, stream.close)
 
     def generate() -> Iterator[str]:
         yield "retry: 2000\n\n"
@@ -90,6 +125,7 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
     response = Response(generate(), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
+    response.call_on_close(stop_watching)
     response.call_on_close(lambda: bus.hub.remove_stream(stream))
     return response
 
