@@ -22,7 +22,7 @@ from realtime import cursor as cursors
 from realtime import resume, store
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
-from realtime.events import Envelope
+from realtime.events import Envelope, party_channel
 from realtime.fragments import render_fragments
 from services import diagnostics
 from services.errors import ValidationError
@@ -104,6 +104,7 @@ def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]
 
 def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
+    _watch_party(stream)
     db.session.remove()  # no database connection is held while streaming
     stop_watching = _on_hangup(request.environ, stream.close)
 
@@ -128,6 +129,15 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
     response.call_on_close(stop_watching)
     response.call_on_close(lambda: bus.hub.remove_stream(stream))
     return response
+
+
+def _watch_party(stream: StreamConnection) -> None:
+    """A stream opened with `?party=<id>` is that party's page: its person watches the
+    party while it lives, if the party is in their stream (they are in it)."""
+    raw = request.args.get("party", "")
+    party_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
+    if party_id is not None and party_channel(party_id) in stream.channels:
+        bus.hub.watch(stream, party_id)
 
 
 @bp.get("/api/v1/events/stream")
