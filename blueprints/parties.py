@@ -280,6 +280,10 @@ def _people_context(access: PartyAccess) -> dict:
         people = parties.participants(current_user, party.id)
     except Forbidden:
         people = []
+    live = access.active and party.status != "ended"
+    # Whoever is being shown this page has it open, even before its live connection does.
+    watching = set(parties.watchers(party.id)) | ({current_user.id} if live else set())
+    watching.intersection_update(person.user_id for person in people)
     rows = [
         {
             **parties.participant_dict(person),
@@ -287,10 +291,10 @@ def _people_context(access: PartyAccess) -> dict:
             "presence": profiles.visible_presence(current_user.id, person.user),
             "me": person.user_id == current_user.id,
             "is_host": person.user_id == party.host_id,
+            "watching": person.user_id in watching,
         }
         for person in people[:PEOPLE_SHOWN]
     ]
-    live = access.active and party.status != "ended"
     waiting = parties.pending_requests(current_user, party.id) if live and access.drives else []
     return {
         "party": party,
@@ -298,6 +302,7 @@ def _people_context(access: PartyAccess) -> dict:
         "live": live,
         "rows": rows,
         "count": len(people),
+        "watching": len(watching),
         "more": max(0, len(people) - PEOPLE_SHOWN),
         "waiting": [parties.participant_dict(person) for person in waiting],
     }
@@ -366,6 +371,7 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
         client_id=secrets.token_urlsafe(16),
         invite_link=request.host_url.rstrip("/") + info["invite_url"] if "code" in info else None,
         data=data,
+        stream_args={"party": party.id},
         chat_error=forms.get("chat_error"),
         chat_body=forms.get("chat_body", ""),
         queue_error=forms.get("queue_error"),

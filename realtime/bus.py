@@ -26,6 +26,7 @@ from realtime.ordering import OrderingLock
 from realtime.presence import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
+from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Bus:
         self.hub = Hub(lambda: socketio.server)
         self.transport: LocalTransport | RedisTransport | None = None
         self.presence: Presence | None = None
+        self.watching: Watching | None = None
         self._ordering: OrderingLock | None = None
         self._pruner: gevent.Greenlet | None = None
 
@@ -50,9 +52,11 @@ class Bus:
         if redis_url:
             self.transport = RedisTransport(redis_url, delivery)
             presence_store = RedisPresenceStore(redis_url, self.worker_id)
+            watching_store = RedisWatchingStore(redis_url, self.worker_id)
         else:
             self.transport = LocalTransport(delivery)
             presence_store = MemoryPresenceStore()
+            watching_store = MemoryWatchingStore()
         self.presence = Presence(
             presence_store,
             self.publish,
@@ -61,8 +65,18 @@ class Bus:
             ttl=app.config["PRESENCE_TTL_SECONDS"],
             linger=app.config["PRESENCE_LINGER_SECONDS"],
         )
+        self.watching = Watching(
+            watching_store,
+            self.publish,
+            self.hub.watches,
+            self.hub.local_watchers,
+            ttl=app.config["PRESENCE_TTL_SECONDS"],
+            linger=app.config["PRESENCE_LINGER_SECONDS"],
+        )
         self.hub.on_user_connected = self.presence.connected
         self.hub.on_user_idle = self.presence.idle
+        self.hub.on_watch_started = self.watching.started
+        self.hub.on_watch_idle = self.watching.idle
         with app.app_context():
             self._ordering = OrderingLock(db.engine)
         app.extensions["tandem_bus"] = self
@@ -183,6 +197,7 @@ class Bus:
             db.session.remove()
         self.transport.start(first_id, self.app.config["STREAM_LOG_CHECK_SECONDS"])
         self.presence.start()
+        self.watching.start()
         if self._pruner is None:
             self._pruner = gevent.spawn(self._prune_forever)
 
@@ -191,6 +206,8 @@ class Bus:
             self.transport.stop()
         if self.presence is not None:
             self.presence.stop()
+        if self.watching is not None:
+            self.watching.stop()
         if self._pruner is not None:
             self._pruner.kill(block=False)
             self._pruner = None

@@ -17,6 +17,8 @@ from realtime import cursor as cursors
 RESYNC = "resync"
 ECHO = "stream:echo"
 PRESENCE = "presence"
+# How many people have a party's page open, and whose watching changed.
+MEMBER_COUNT = "party:member_count"
 # Internal: membership and sign-out changes every worker applies to its connections. They
 # are stored in the log like durable events, so they reach every worker in the same order
 # as the events around them, even through a Redis outage; no client's stream includes them.
@@ -45,7 +47,7 @@ EPHEMERAL_NAMES = frozenset(
         "party:reaction",
         "party:state",
         "notification:read",
-        "party:member_count",
+        MEMBER_COUNT,
         "party:drift",
         "party:queue",
     }
@@ -80,7 +82,7 @@ KNOWN_EVENTS = (
     "party:member_updated",
     "party:host_changed",
     "party:ended",
-    "party:member_count",
+    MEMBER_COUNT,
     "party:member_requested",
     "party:member_decided",
     "party:drift",
@@ -117,6 +119,10 @@ def user_channel(user_id: int) -> str:
 
 def presence_channel(user_id: int) -> str:
     return f"presence:{user_id}"
+
+
+def party_channel(party_id: int) -> str:
+    return f"party:{party_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,12 +37,12 @@ def _every(app: Flask, interval_setting: str, job: Callable[[Flask], None]) -> N
 
 
 def _sweep_parties(app: Flask) -> None:
-    store = bus.presence.store
+    store = bus.watching.store
     parties.sweep(
         app.config["PARTY_HOST_ABSENT_SECONDS"],
         app.config["PARTY_EMPTY_GRACE_SECONDS"],
-        store.is_online,
-        store.last_seen,
+        store.watchers,
+        store.last_watched,
     )
 
 

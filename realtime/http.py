@@ -4,9 +4,11 @@ for htmx pages. Thin layers over the bus, like the socket handlers."""
 from __future__ import annotations
 
 import re
+import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+import gevent
 import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user, login_required
@@ -20,7 +22,7 @@ from realtime import cursor as cursors
 from realtime import resume, store
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
-from realtime.events import RESYNC, Envelope
+from realtime.events import RESYNC, Envelope, party_channel
 from realtime.fragments import render_fragments
 from services import diagnostics, profiles
 from services.errors import ValidationError
@@ -68,9 +70,43 @@ def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = N
     return "\n".join(lines) + "\n\n"
 
 
+def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]:
+    """Call `hung_up` as soon as the client closes its end of this request's connection,
+    instead of when a keep-alive write fails up to a minute later. No greenlet: an I/O
+    watcher on the socket (gevent's pywsgi exposes it through `wsgi.input`, gunicorn as
+    `gunicorn.socket`) fires when it turns readable, which for a client waiting on a
+    response means end of file. Returns the function that stops watching."""
+    reader = getattr(environ.get("wsgi.input"), "rfile", None)
+    client = environ.get("gunicorn.socket") or getattr(getattr(reader, "raw", None), "_sock", None)
+    raw = getattr(client, "_sock", None)  # the OS socket under gevent's, non-blocking
+    if raw is None:
+        return lambda: None
+    watcher = gevent.get_hub().loop.io(raw.fileno(), 1)
+
+    def readable() -> None:
+        try:
+            gone = not raw.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return
+        except OSError:
+            gone = True
+        watcher.stop()  # what else it sent (a pipelined request) is the server's to read
+        if gone:
+            hung_up()
+
+    def stop() -> None:
+        watcher.stop()
+        watcher.close()
+
+    watcher.start(readable)
+    return stop
+
+
 def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
+    _watch_party(stream)
     db.session.remove()  # no database connection is held while streaming
+    stop_watching = _on_hangup(request.environ, stream.close)
 
     def generate() -> Iterator[str]:
         yield "retry: 2000\n\n"
@@ -90,8 +126,18 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
     response = Response(generate(), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
+    response.call_on_close(stop_watching)
     response.call_on_close(lambda: bus.hub.remove_stream(stream))
     return response
+
+
+def _watch_party(stream: StreamConnection) -> None:
+    """A stream opened with `?party=<id>` is that party's page: its person watches the
+    party while it lives, if the party is in their stream (they are in it)."""
+    raw = request.args.get("party", "")
+    party_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
+    if party_id is not None and party_channel(party_id) in stream.channels:
+        bus.hub.watch(stream, party_id)
 
 
 def _open_resumed(

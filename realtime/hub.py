@@ -12,7 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 
 from realtime.connections import Connection, SocketConnection, StreamConnection
-from realtime.events import Envelope
+from realtime.events import Envelope, party_channel
 from realtime.meter import RateMeter
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,15 @@ class Hub:
         self.streams: set[StreamConnection] = set()
         self._streams_by_channel: dict[str, set[StreamConnection]] = defaultdict(set)
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._watchers: dict[tuple[int, int], set[Connection]] = defaultdict(set)
         self._replaying_sockets: dict[str, SocketConnection] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.max_seen_id = 0
         self.event_rate = RateMeter()
         self.on_user_connected: Callable[[int, str], None] = lambda _user, _transport: None
         self.on_user_idle: Callable[[int], None] = lambda _user: None
+        self.on_watch_started: Callable[[int, int], None] = lambda _party, _user: None
+        self.on_watch_idle: Callable[[int, int], None] = lambda _party, _user: None
 
     # -- events -------------------------------------------------------------------
     def dispatch(self, envelope: Envelope) -> None:
@@ -129,6 +132,8 @@ class Hub:
         self.on_user_connected(connection.user_id, connection.transport)
 
     def _untrack(self, connection: Connection) -> None:
+        for party_id in tuple(connection.watching):
+            self.unwatch(connection, party_id)
         connections = self._by_user.get(connection.user_id)
         if connections is None:
             return
@@ -136,6 +141,34 @@ class Hub:
         if not connections:
             del self._by_user[connection.user_id]
             self.on_user_idle(connection.user_id)
+
+    # -- watching: connections that are a party's page -------------------------------
+    def watch(self, connection: Connection, party_id: int) -> None:
+        """`connection` is the page of a party its person may be in (the caller checked)."""
+        if connection not in self._by_user.get(connection.user_id, ()):
+            return  # closed meanwhile
+        connection.watching.add(party_id)
+        self._watchers[(party_id, connection.user_id)].add(connection)
+        self.on_watch_started(party_id, connection.user_id)
+
+    def unwatch(self, connection: Connection, party_id: int) -> None:
+        if party_id not in connection.watching:
+            return
+        connection.watching.discard(party_id)
+        key = (party_id, connection.user_id)
+        connections = self._watchers.get(key)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._watchers[key]
+            self.on_watch_idle(party_id, connection.user_id)
+
+    def watches(self, party_id: int, user_id: int) -> bool:
+        return (party_id, user_id) in self._watchers
+
+    def local_watchers(self) -> list[tuple[int, int]]:
+        return list(self._watchers)
 
     def has_user(self, user_id: int) -> bool:
         return user_id in self._by_user
@@ -165,6 +198,9 @@ class Hub:
     def leave(self, user_id: int, channel: str) -> None:
         server = self._socket_server()
         for connection in tuple(self._by_user.get(user_id, ())):
+            for party_id in tuple(connection.watching):
+                if party_channel(party_id) == channel:
+                    self.unwatch(connection, party_id)
             if channel not in connection.channels:
                 continue
             connection.channels.discard(channel)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import request
+
 import budgets
+from realtime.bus import bus
 from realtime.connections import Identity
 from realtime.sockets import Ack, draw, handler, socket_actor
 from services import accounts, parties, party_chat, playback
@@ -14,16 +17,21 @@ from services import accounts, parties, party_chat, playback
 @handler("party:join", budgets.PARTY_REJOIN)
 def party_join(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     """Becoming a participant draws on the party-join budget, as on a page or the API;
-    coming back to a party one is in (a reconnect) only on this event's own."""
+    coming back to a party one is in (a reconnect) only on this event's own. The socket
+    that joined is the party's page: its person watches the party while it is open."""
     actor = socket_actor(identity)
     if not parties.is_participant(actor, payload.get("party_id")):
         draw(actor.id, budgets.PARTY_JOIN, "party:join")
     access = parties.enter(actor, payload.get("party_id"))
     party = access.party
+    socket = bus.hub.sockets.get(request.sid)
+    if socket is not None:
+        bus.hub.watch(socket, party.id)
     return {
         "party": parties.to_dict(party, actor),
         "state": parties.state(party),
         "members": [parties.participant_dict(p) for p in parties.participants(actor, party.id)],
+        "watching": parties.watchers(party.id),
         "role": access.role,
     }
 

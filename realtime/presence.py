@@ -63,11 +63,16 @@ class Presence:
         self.store.set_status(user_id, status)
         return self._announce(user_id)
 
-    def snapshot(self, user_id: int) -> dict:
+    def snapshot(self, user_id: int, here: bool = False) -> dict:
+        """`here`: the user is being served this very moment (a page of theirs), so they
+        are not offline, even before that page's live connection opens."""
         seen = self.store.last_seen(user_id)
+        status = self.store.status(user_id)
+        if here and status == "offline":
+            status = self.store.chosen_status(user_id)
         return {
             "user_id": user_id,
-            "status": self.store.status(user_id),
+            "status": status,
             "last_seen": datetime.fromtimestamp(seen, UTC).isoformat().replace("+00:00", "Z")
             if seen
             else None,

@@ -52,6 +52,10 @@ class MemoryPresenceStore:
     def status(self, user_id: int) -> str:
         if not self.is_online(user_id):
             return "offline"
+        return self.chosen_status(user_id)
+
+    def chosen_status(self, user_id: int) -> str:
+        """What the user set (online unless they said otherwise), whether online or not."""
         return self._status.get(user_id, "online")
 
     def last_seen(self, user_id: int) -> float | None:
@@ -145,6 +149,9 @@ class RedisPresenceStore:
     def status(self, user_id: int) -> str:
         if not self.is_online(user_id):
             return "offline"
+        return self.chosen_status(user_id)
+
+    def chosen_status(self, user_id: int) -> str:
         raw = self._redis.get(f"{self.PREFIX}status:{user_id}")
         return raw.decode() if raw else "online"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +19,7 @@ from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
-from realtime.events import Envelope, user_channel
+from realtime.events import Envelope, party_channel, user_channel
 from services import accounts, notifications, party_access, voice
 from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
@@ -46,7 +47,6 @@ PARTY_STATE = "party:state"
 MEMBER_JOINED = "party:member_joined"
 MEMBER_LEFT = "party:member_left"
 MEMBER_UPDATED = "party:member_updated"
-MEMBER_COUNT = "party:member_count"
 HOST_CHANGED = "party:host_changed"
 ENDED = "party:ended"
 REQUEST = "party:member_requested"
@@ -54,7 +54,7 @@ QUEUE = "party:queue"
 
 
 def channel(party_id: int) -> str:
-    return f"party:{party_id}"
+    return party_channel(party_id)
 
 
 def drivers_channel(party_id: int) -> str:
@@ -377,10 +377,10 @@ def _subscribe_while_in(participant: Participant, drivers_only: bool = False) ->
 
 def _announce_membership(party: Party, name: str, participant: Participant, **extra) -> None:
     """Everyone hears of each arrival and departure, until a party is large: then only
-    the count changes, so a thousand people joining is not a million events."""
+    of people starting and stopping to watch (`party:member_count`, from the bus), so
+    a thousand people joining is not a million events."""
     count = participant_count(party.id)
     if count > LARGE_PARTY:
-        bus.publish(channel(party.id), MEMBER_COUNT, {"party_id": party.id, "count": count})
         return
     bus.publish(
         channel(party.id),
@@ -512,13 +512,14 @@ def _depart(party: Party, participant: Participant, status: ParticipantStatus) -
     )
     _announce_membership(party, MEMBER_LEFT, participant, reason=status.value)
     if was_host:
-        hand_over(party.id, party.host_id)
+        hand_over(party.id, party.host_id, watchers(party.id))
     return True
 
 
-def hand_over(party_id: int, from_host: int) -> int | None:
-    """The longest-present co-host, else the longest-present viewer, becomes host. Safe
-    to call from several workers: only the first change of host takes effect."""
+def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> int | None:
+    """The longest-present co-host, else the longest-present viewer, becomes host; those
+    `watching` (the party's page open) come first. Safe to call from several workers:
+    only the first change of host takes effect."""
     party = db.session.get(Party, party_id)
     if party is None or party.status == "ended" or party.host_id != from_host:
         return None
@@ -530,6 +531,7 @@ def hand_over(party_id: int, from_host: int) -> int | None:
             Participant.user_id != from_host,
         )
         .order_by(
+            Participant.user_id.in_(list(watching)).desc(),
             (Participant.role == PartyRole.CO_HOST.value).desc(),
             Participant.joined_at,
             Participant.id,
@@ -614,6 +616,12 @@ def begin(party: Party) -> Party:
 # -- reading ----------------------------------------------------------------------------
 def get(actor: User, party_id: object) -> PartyAccess:
     return party_access.visible(actor, party_id)
+
+
+def watchers(party_id: int) -> list[int]:
+    """Who has the party's page open now, on any worker: a presence of its own, not being
+    online somewhere on the site, nor merely being a participant."""
+    return bus.watching.watchers(party_id)
 
 
 def participants(actor: User, party_id: object) -> list[Participant]:
@@ -702,10 +710,16 @@ def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]
 
 
 # -- housekeeping: absent hosts, empty parties, scheduled starts ------------------------
-def sweep(host_absent_after: float, empty_grace: float, is_online, last_seen) -> None:
-    """Run by each worker now and then: hand over from hosts gone longer than
-    `host_absent_after` seconds, end parties nobody has been in for `empty_grace`, and
-    start scheduled parties whose time has come."""
+def sweep(
+    host_absent_after: float,
+    empty_grace: float,
+    watching: Callable[[int], Collection[int]],
+    last_watched: Callable[[int, int], float | None],
+) -> None:
+    """Run by each worker now and then: hand over from hosts who have not had the party's
+    page open for `host_absent_after` seconds (to someone who has it open), end parties
+    nobody has watched for `empty_grace`, and start scheduled parties whose time has come.
+    `watching(party_id)` gives who watches now, `last_watched(party_id, user_id)` when."""
     now = utcnow()
     for party in db.session.scalars(
         select(Party).where(Party.status == "upcoming", Party.scheduled_at <= now)
@@ -719,14 +733,14 @@ def sweep(host_absent_after: float, empty_grace: float, is_online, last_seen) ->
                 )
             )
         )
-        online = [user_id for user_id in people if is_online(user_id)]
-        if not online:
-            gone_since = max((last_seen(u) or 0 for u in people), default=0)
+        here = set(watching(party.id)).intersection(people)
+        if not here:
+            gone_since = max((last_watched(party.id, u) or 0 for u in people), default=0)
             started = as_utc(party.started_at or party.created_at).timestamp()
             if time.time() - max(gone_since, started) > empty_grace:
                 finish(party)
             continue
-        if party.host_id not in online:
-            seen = last_seen(party.host_id) or as_utc(party.created_at).timestamp()
+        if party.host_id not in here:
+            seen = last_watched(party.id, party.host_id) or as_utc(party.created_at).timestamp()
             if time.time() - seen > host_absent_after:
-                hand_over(party.id, party.host_id)
+                hand_over(party.id, party.host_id, here)

@@ -19,3 +19,9 @@ def set_status(user_id: int, payload: dict) -> dict:
 def snapshot(user_id: int) -> dict:
     """`{"user_id", "status", "last_seen"}`; status is offline when no connection lives."""
     return bus.presence.snapshot(user_id)
+
+
+def own(user_id: int) -> dict:
+    """One's own presence, shown on a page one is looking at: never offline, since that
+    page is open (its live connection may not have opened yet)."""
+    return bus.presence.snapshot(user_id, here=True)

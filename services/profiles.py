@@ -154,6 +154,8 @@ def presence_channels(viewer_id: int, user_ids: list[int]) -> set[str]:
 
 def visible_presence(viewer_id: int | None, user: User) -> dict | None:
     """A person's presence as `viewer_id` may see it: hidden between blocked people."""
-    if viewer_id is not None and viewer_id != user.id and is_blocked_between(viewer_id, user.id):
+    if viewer_id == user.id:
+        return presence.own(user.id)
+    if viewer_id is not None and is_blocked_between(viewer_id, user.id):
         return None
     return presence.snapshot(user.id)

@@ -234,3 +234,32 @@ def test_a_ban_closes_every_connection_on_every_worker_within_two_seconds(cluste
     )
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "banned"
+
+
+def test_watching_a_party_spans_workers(cluster):
+    a, b = cluster
+    host, guest = register(a.url), register(a.url)
+    party = create_party(a.url, host)
+    join = {"party_id": party["id"]}
+    on_a = SocketClient(a.url).connect(auth={"token": host.token})
+    assert on_a.call("party:join", join)["watching"] == [host.id]
+    on_b = SocketClient(b.url).connect(auth={"token": guest.token})
+    assert on_b.call("party:join", join)["watching"] == sorted([host.id, guest.id])
+    on_a.received.wait_for(  # announced by worker b, heard on worker a
+        lambda events: any(
+            e == "party:member_count" and d["user_id"] == guest.id and d["count"] == 2
+            for e, d in events
+        )
+    )
+
+    a.kill()  # the host's page dies with its worker, without a goodbye
+    started = time.monotonic()
+    on_b.received.wait_for(
+        lambda events: any(
+            e == "party:member_count" and d["user_id"] == host.id and not d["watching"]
+            for e, d in events
+        ),
+        timeout=15,
+    )
+    print(f"not watching {time.monotonic() - started:.1f} s after SIGKILL")
+    assert on_b.call("party:join", join)["watching"] == [guest.id]

@@ -688,3 +688,24 @@ def test_people_panel_refreshes_for_people_in_the_party(logged_in_client, ben, b
     assert f'data-drift-user="{ben.id}"' in host_panel.get_data(as_text=True)
     plain = ben_client.get(f"/parties/{party.id}/queue")
     assert plain.headers["Location"] == f"/parties/{party.id}#party-queue"
+
+
+def test_the_party_page_counts_who_watches_and_shows_me_online(ben_client, ben, user_factory):
+    """One's own entry is online and watching (this page is open); a participant online on
+    another page is neither counted nor marked as watching."""
+    from realtime import resume
+    from realtime.connections import Identity
+
+    party = new_party(ben)
+    cole = user_factory("cole")
+    parties.enter(cole, party.id)
+    resume.open_stream(Identity(user_id=cole.id), "sse")  # cole is on another page
+    html = page(ben_client, f"/parties/{party.id}")
+    assert re.search(r'id="party-count">1</span> watching', html)
+    rows = dict(re.findall(r'data-user-id="(\d+)">(.*?)</li>', html, re.S))
+    assert "Online" in rows[str(ben.id)]
+    assert "Offline" not in rows[str(ben.id)]
+    assert re.search(r"data-watching>Watching", rows[str(ben.id)])
+    assert "Online" in rows[str(cole.id)]
+    assert re.search(r"data-watching hidden>Watching", rows[str(cole.id)])
+    assert f'sse-connect="/events/html?party={party.id}"' in html  # the page's stream watches

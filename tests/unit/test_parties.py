@@ -295,16 +295,16 @@ def test_without_co_hosts_the_longest_present_viewer_inherits(app, crew):
 def test_absent_host_is_replaced_and_empty_parties_end(app, crew, party):
     online = {crew["cole"].id, crew["vic"].id}
     long_ago = time.time() - 120
-    parties.sweep(30, 300, lambda u: u in online, lambda u: long_ago)
+    parties.sweep(30, 300, lambda _p: online, lambda _p, _u: long_ago)
     assert party.host_id == crew["cole"].id
-    parties.sweep(30, 300, lambda u: False, lambda u: time.time())
+    parties.sweep(30, 300, lambda _p: (), lambda _p, _u: time.time())
     assert party.status == "live"  # everyone only just left
     from datetime import timedelta
 
     from models.clock import utcnow
 
     party.started_at = utcnow() - timedelta(hours=1)
-    parties.sweep(30, 60, lambda u: False, lambda u: long_ago)
+    parties.sweep(30, 60, lambda _p: (), lambda _p, _u: long_ago)
     assert party.status == "ended"
     with pytest.raises(Forbidden):
         party_chat.send(crew["cole"], party.id, "anyone?")
@@ -504,3 +504,57 @@ def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
     ended = db.session.get(Party, later.id)
     assert ended.status == "ended"
     assert ended.version == 1  # ended once
+
+
+# -- watching: having the party's page open ----------------------------------------------
+def _connection(user, party_id=None):
+    """A live connection of `user` on this worker (an event stream); with `party_id`, the
+    page of that party."""
+    from realtime import resume
+    from realtime.bus import bus
+    from realtime.connections import Identity
+
+    stream = resume.open_stream(Identity(user_id=user.id), "sse")
+    if party_id is not None:
+        bus.hub.watch(stream, party_id)
+    return stream
+
+
+def _sweep(host_absent_after=30):
+    from realtime.bus import bus
+
+    store = bus.watching.store
+    parties.sweep(host_absent_after, 300, store.watchers, store.last_watched)
+
+
+def test_a_participant_on_another_page_is_not_watching(app, crew, party):
+    from realtime.bus import bus
+
+    _connection(crew["vic"])  # online, on their messages page, say
+    assert bus.presence.store.is_online(crew["vic"].id)
+    assert parties.watchers(party.id) == []
+    page = _connection(crew["vic"], party.id)
+    assert parties.watchers(party.id) == [crew["vic"].id]
+    bus.hub.remove_stream(page)
+    assert parties.watchers(party.id) == [crew["vic"].id]  # for the grace of a reload
+    bus.watching._release_if_still_idle(party.id, crew["vic"].id)  # the grace is over
+    assert parties.watchers(party.id) == []
+    assert bus.presence.store.is_online(crew["vic"].id)  # still on the site
+
+
+def test_the_host_stays_while_watching_and_hands_over_to_who_watches(app, crew, party):
+    from realtime.bus import bus
+
+    host, cole, vic = crew["hana"], crew["cole"], crew["vic"]
+    party.created_at = party.started_at = party.created_at.replace(year=2020)
+    page = _connection(host, party.id)
+    _connection(vic, party.id)
+    _sweep(host_absent_after=0)
+    assert party.host_id == host.id  # watching: here, however long ago the party began
+
+    bus.hub.remove_stream(page)
+    bus.watching._release_if_still_idle(party.id, host.id)
+    _connection(host)  # the host is on another page now: online, not watching
+    _connection(cole)  # the co-host too
+    _sweep(host_absent_after=0)
+    assert party.host_id == vic.id  # who has the page open, before the co-host who has not

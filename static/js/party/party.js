@@ -293,10 +293,21 @@
     }, 250);
   }
 
+  /* How many people are in the party (the people panel's heading). */
   function setCount(count) {
     if (typeof count !== "number") { return; }
-    document.querySelectorAll("#party-count, .party-count").forEach(function (node) {
+    document.querySelectorAll(".party-count").forEach(function (node) {
       node.textContent = String(count);
+    });
+  }
+
+  /* How many have the party's page open, and whether one person does. */
+  function setWatching(count, userId, watching) {
+    var node = $("party-count");
+    if (node && typeof count === "number") { node.textContent = String(count); }
+    if (typeof userId !== "number") { return; }
+    document.querySelectorAll('.party-person[data-user-id="' + userId + '"] [data-watching]').forEach(function (tag) {
+      tag.hidden = !watching;
     });
   }
 
@@ -615,6 +626,11 @@
       joined = true;
       (ack.members || []).forEach(function (member) { members[member.user.id] = member.user; });
       setCount((ack.members || []).length);
+      var watching = ack.watching || [];
+      setWatching(watching.length);
+      Object.keys(members).forEach(function (id) {
+        setWatching(null, Number(id), watching.indexOf(Number(id)) !== -1);
+      });
       if (ack.role && ack.role !== role) { setRole(ack.role); }
       applyState(ack.state, false);
       if (ack.party && ack.party.status === "ended") { finish("This party has ended."); }
@@ -691,7 +707,7 @@
       refresh("party-people");
     });
     on("party:member_count", function (event) {
-      if (event.party_id === partyId) { setCount(event.count); }
+      if (event.party_id === partyId) { setWatching(event.count, event.user_id, event.watching); }
     });
     on("party:member_requested", function (event) {
       if (event.party_id !== partyId) { return; }
