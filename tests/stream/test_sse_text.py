@@ -50,7 +50,8 @@ class EventSourceReader:
     def _read(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")()
         pending, name, data = "", "", []
-        with contextlib.suppress(OSError, ValueError, http.client.HTTPException):
+        # The connection closed under the reader ends it, however http.client says so.
+        with contextlib.suppress(OSError, ValueError, AttributeError, http.client.HTTPException):
             while chunk := self.response.read1(65536):
                 pending += decoder.decode(chunk)
                 # A CR at the end may be the first half of a CR LF: it waits for what follows.
