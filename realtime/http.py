@@ -228,6 +228,8 @@ def long_poll():
     after_id = position.event_id
     opened_at = time.time()
     stream = resume.open_stream(current_identity(), "longpoll")
+    # A poller that gave up is gone at once, not when its timeout runs out (presence).
+    stop_watching = _on_hangup(request.environ, stream.close)
     try:
         events = resume.backlog(stream, after_id, position.states_known_at)
         db.session.remove()
@@ -242,6 +244,7 @@ def long_poll():
                 events.append(first)
                 events.extend(_drain(stream))
     finally:
+        stop_watching()
         bus.hub.remove_stream(stream)
     last = max((event.id for event in events if event.id is not None), default=after_id)
     return jsonify(

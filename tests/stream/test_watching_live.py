@@ -4,6 +4,10 @@ page open, not being online somewhere on the site."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import socket
+import threading
 import time
 
 import pytest
@@ -102,3 +106,34 @@ def test_a_participant_online_elsewhere_is_not_watching(server_factory):
     for client in (host_socket, guest_socket):
         client.close()
     elsewhere.close()
+
+
+def test_a_long_poller_that_hangs_up_goes_offline_within_the_grace(server_factory):
+    server = server_factory(**FAST_PRESENCE)
+    watcher, poller = register(server.url), register(server.url)
+    api(server, watcher, "POST", f"/users/{poller.username}/follow")
+    cursor = api(server, poller, "GET", "/events")["cursor"]
+    socket_client = SocketClient(server.url).connect(auth={"token": watcher.token})
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.request(
+        "GET", f"/api/v1/events?cursor={cursor}&timeout=30", headers=poller.headers
+    )  # the poll waits on the server: nothing happens for the poller meanwhile
+    threading.Thread(target=lambda: _quietly(connection.getresponse), daemon=True).start()
+    socket_client.received.wait_for(
+        lambda events: any(d["status"] == "online" for d in about(events, "presence", poller.id))
+    )
+    connection.sock.shutdown(socket.SHUT_RDWR)
+    connection.close()
+    hung_up_at = time.monotonic()
+    socket_client.received.wait_for(
+        lambda events: any(d["status"] == "offline" for d in about(events, "presence", poller.id)),
+        timeout=LINGER + 2,
+    )
+    print(f"offline {time.monotonic() - hung_up_at:.2f} s after the long-poll hung up")
+    socket_client.close()
+
+
+def _quietly(call) -> None:
+    with contextlib.suppress(Exception):  # the test cuts this connection on purpose
+        call()
