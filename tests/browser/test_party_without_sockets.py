@@ -6,13 +6,17 @@ ended goes to the session check instead."""
 from __future__ import annotations
 
 import itertools
+import re
+import time
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser import test_party_sync as party_sync
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
 from tests.browser.test_party_sync import READY, join_by_invite, start_party, wait_ready
+from tests.support.clients import register
 
 # The local test video and the server that lets Chromium seek in it.
 clip = party_sync.clip
@@ -207,4 +211,32 @@ def test_an_open_party_page_learns_its_sign_in_ended(browser: Browser, shared_se
     elsewhere.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
     party.wait_for_url("**/signed-out", timeout=5_000)
     expect(party.get_by_role("heading", level=1)).to_have_text("You are signed out")
+    context.close()
+
+
+def test_a_ban_reaches_an_open_party_page_within_two_seconds(
+    browser: Browser, shared_server, media_url
+):
+    base = shared_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    party = context.new_page()
+    name = f"banned_{next(_n)}"
+    sign_up(party, base, name)
+    start_party(party, base, media_url, "Banned mid-party")
+    wait_ready(party)
+    admin = register(base)
+    shared_server.set_role(admin.username, "admin")
+    started = time.monotonic()
+    response = requests.post(
+        f"{base}/api/v1/admin/users/{name}/ban",
+        json={"reason": "Spoilers on purpose"},
+        headers=admin.headers,
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    party.wait_for_url(re.compile(r"/signed-out$"), timeout=5_000)
+    took = time.monotonic() - started
+    expect(party.get_by_role("heading", level=1)).to_have_text("Your account is banned")
+    expect(party.locator(".ban-reason")).to_have_text("Spoilers on purpose")
+    assert took < 2.0, f"the ban took {took:.2f} s to reach the party page"
     context.close()
