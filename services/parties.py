@@ -113,6 +113,7 @@ def state(party: Party) -> dict:
         "at": party.at,
         "version": party.version,
         "host_id": party.host_id,
+        "duration": party.duration,
     }
 
 
