@@ -142,6 +142,11 @@ def test_the_end_with_nothing_queued_is_finished_for_everyone(
     expect(guest.locator("#player-clock")).to_have_text("0:04 / 0:04")
     screenshot(host, f"party-finished-host-{screen['width']}")
     screenshot(guest, f"party-finished-guest-{screen['width']}")
+    # Play after the end starts the media again, for everyone.
+    host.get_by_role("button", name="Play", exact=True).click()
+    guest.wait_for_function(
+        "() => { const s = window.TandemParty.state(); return s.playing && s.position < 1; }"
+    )
     assert errors == []
     close(contexts)
 

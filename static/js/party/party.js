@@ -608,7 +608,8 @@
         // The engine starts the player right inside this click, which browsers that
         // want a gesture for playback accept.
         if (engine.blocked) { engine.unblock(); }
-        engine.command("play", { position: engine.expected() });
+        // Play after the end starts the media again.
+        engine.command("play", { position: finished() ? 0 : engine.expected() });
       }
       renderControls();
     });
