@@ -41,7 +41,7 @@ from services.party_access import PartyAccess
 
 bp = Blueprint("parties", __name__)
 
-TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended"}
+TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended", "mine": "Mine"}
 CHAT_PAGE = 50
 PEOPLE_SHOWN = 200
 RATES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
@@ -150,7 +150,10 @@ def index():
     if tab not in TABS:
         tab = "live"
     page = _page_number()
-    found, has_next = parties.listing(tab, page)
+    if tab == "mine":
+        found, has_next = parties.mine(current_user, page)
+    else:
+        found, has_next = parties.listing(tab, page)
     cards = []
     for party in found:
         mine = party_access.participant_of(party.id, current_user.id)
@@ -372,6 +375,7 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
         invite_link=request.host_url.rstrip("/") + info["invite_url"] if "code" in info else None,
         data=data,
         stream_args={"party": party.id},
+        watched=parties.watched(party) if ended else [],
         chat_error=forms.get("chat_error"),
         chat_body=forms.get("chat_body", ""),
         queue_error=forms.get("queue_error"),
@@ -466,8 +470,8 @@ def leave(party_id: int):
 @per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def end(party_id: int):
-    party = parties.end(current_user, party_id)
-    flash(f"“{party.title}” has ended.", "success")
+    parties.end(current_user, party_id)
+    # The page itself says it has ended, once.
     return redirect(_party_url(party_id))
 
 

@@ -62,6 +62,8 @@ class Party(db.Model):
     rate: Mapped[float] = mapped_column(Float, default=1.0)
     at: Mapped[float] = mapped_column(Float, default=0.0)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The length of the media playing now, as a player measured it; None until then.
+    duration: Mapped[float | None] = mapped_column(Float)
     queue_item_id: Mapped[int | None] = mapped_column(Integer)
 
     host: Mapped[User] = relationship(foreign_keys=[host_id])

@@ -87,6 +87,27 @@ def party_next(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     }
 
 
+@handler("party:duration", budgets.PARTY_HEARTBEAT)
+def party_duration(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    return {
+        "state": playback.report_duration(
+            socket_actor(identity),
+            payload.get("party_id"),
+            payload.get("media_url"),
+            payload.get("duration"),
+        )
+    }
+
+
+@handler("party:media_end", budgets.PARTY_HEARTBEAT)
+def party_media_end(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+    return {
+        "state": playback.media_ended(
+            socket_actor(identity), payload.get("party_id"), payload.get("version")
+        )
+    }
+
+
 @handler("party:heartbeat", budgets.PARTY_HEARTBEAT)
 def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
     return playback.heartbeat(

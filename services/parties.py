@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.clock import as_utc, iso, utcnow
-from models.party import Participant, ParticipantStatus, Party, PartyRole
+from models.party import Participant, ParticipantStatus, Party, PartyRole, QueueItem
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
@@ -113,7 +113,28 @@ def state(party: Party) -> dict:
         "at": party.at,
         "version": party.version,
         "host_id": party.host_id,
+        "duration": party.duration,
+        "media_title": media_title(party),
     }
+
+
+def media_title(party: Party) -> str:
+    """What is playing, in words: the queue item's title, else the party's own."""
+    if party.queue_item_id is not None:
+        item = db.session.get(QueueItem, party.queue_item_id)
+        if item is not None:
+            return item.title or item.media_url
+    return party.title
+
+
+def watched(party: Party) -> list[str]:
+    """What a party played, in order: its first media, then each queue item it reached."""
+    played = db.session.scalars(
+        select(QueueItem)
+        .where(QueueItem.party_id == party.id, QueueItem.status == "played")
+        .order_by(QueueItem.id)
+    )
+    return [party.title] + [item.title or item.media_url for item in played]
 
 
 def participant_count(party_id: int) -> int:
@@ -653,6 +674,22 @@ def listing(status: object, page: int = 1) -> tuple[list[Party], bool]:
         week_ago = utcnow() - timedelta(days=7)
         query = query.where(Party.ended_at > week_ago).order_by(Party.ended_at.desc())
     rows = list(db.session.scalars(query.offset((page - 1) * LIST_PAGE).limit(LIST_PAGE + 1)))
+    return rows[:LIST_PAGE], len(rows) > LIST_PAGE
+
+
+def mine(user: User, page: int = 1) -> tuple[list[Party], bool]:
+    """Every party this person hosts, whatever its visibility or status, newest first."""
+    if not 1 <= page <= 10_000:
+        raise ValidationError("'page' must be from 1 to 10000.", field="page")
+    rows = list(
+        db.session.scalars(
+            select(Party)
+            .where(Party.host_id == user.id)
+            .order_by(Party.id.desc())
+            .offset((page - 1) * LIST_PAGE)
+            .limit(LIST_PAGE + 1)
+        )
+    )
     return rows[:LIST_PAGE], len(rows) > LIST_PAGE
 
 

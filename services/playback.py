@@ -17,15 +17,20 @@ from services.errors import Conflict, ValidationError
 from services.party_access import PartyAccess
 
 POSITION_MAX = 7 * 24 * 3600.0  # a week of video is more than anyone queues
+DURATION_MAX = 24 * 3600.0
+END_SLACK = 1.0  # seconds: a report of the end this close to it is believed
 RATE_MIN, RATE_MAX = 0.25, 2.0
 DRIFT = "party:drift"
 
 
 def expected_position(state: dict, server_now: float) -> float:
-    """Where playback is now: `position + (now - at) * rate` while playing."""
+    """Where playback is now: `position + (now - at) * rate` while playing, never past the
+    end of the media once its duration is known."""
     if not state["playing"]:
         return state["position"]
-    return max(0.0, state["position"] + (server_now - state["at"]) * state["rate"])
+    now = max(0.0, state["position"] + (server_now - state["at"]) * state["rate"])
+    duration = state.get("duration")
+    return min(now, duration) if duration else now
 
 
 def drift(reported: float, state: dict, server_now: float) -> float:
@@ -50,10 +55,16 @@ def _apply(access: PartyAccess, **changes: object) -> dict:
     return _announce(access.party)
 
 
-def _write(party: Party, expected_version: int | None, changes: dict) -> bool:
-    """With `expected_version`, nothing is written unless the state is still that one."""
-    if party.status == "upcoming":
+def _write(
+    party: Party, expected_version: int | None, changes: dict, *, begin: bool = True
+) -> bool:
+    """With `expected_version`, nothing is written unless the state is still that one.
+    A position is never written past the end of the media."""
+    if begin and party.status == "upcoming":
         parties.begin(party)
+    duration = changes.get("duration", party.duration)
+    if duration and "position" in changes:
+        changes = {**changes, "position": min(changes["position"], duration)}
     statement = update(Party).where(Party.id == party.id)
     if expected_version is not None:
         statement = statement.where(Party.version == expected_version)
@@ -116,27 +127,91 @@ def next_item(actor: User, party_id: object, version: object = None) -> dict:
     state as it is now."""
     access = party_access.driver(actor, party_id)
     party = access.party
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValidationError("'version' must be a whole number.", field="version")
-    expected = party.version if version is None else version
+    expected = party.version if version is None else _version(version)
     if expected != party.version:
         return parties.state(party)
-    item = db.session.scalar(
+    item = _next_queued(party)
+    if item is None:
+        raise Conflict("The queue is empty.", code="queue_empty")
+    return _advance(party, item, expected)
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("'version' must be a whole number.", field="version")
+    return value
+
+
+def _next_queued(party: Party) -> QueueItem | None:
+    return db.session.scalar(
         select(QueueItem)
         .where(QueueItem.party_id == party.id, QueueItem.status == "queued")
         .order_by(QueueItem.position, QueueItem.id)
         .limit(1)
     )
-    if item is None:
-        raise Conflict("The queue is empty.", code="queue_empty")
+
+
+def _advance(party: Party, item: QueueItem, expected: int) -> dict:
+    """Start `item` for everyone, unless the state moved on from `expected` meanwhile."""
     item.status = "played"
     db.session.flush()
-    changes = {"media_url": item.media_url, "position": 0.0, "playing": True}
+    changes = {"media_url": item.media_url, "position": 0.0, "playing": True, "duration": None}
     if not _write(party, expected, {**changes, "queue_item_id": item.id}):
         return parties.state(party)
     data = _announce(party)
     party_queue.announce(party.id)
     return data
+
+
+def report_duration(actor: User, party_id: object, media_url: object, duration: object) -> dict:
+    """How long the media playing now is, as a player measured it. A driver's report
+    replaces what is known; anyone else's only fills it in while nothing is, so a viewer
+    cannot cut the host's video short. A report about other media (the queue moved on
+    while it travelled) changes nothing."""
+    access = party_access.present(actor, party_id)
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        raise ValidationError("'duration' must be a number of seconds.", field="duration")
+    value = float(duration)
+    if not math.isfinite(value) or not 0 < value <= DURATION_MAX:
+        raise ValidationError(
+            f"'duration' must be above 0 and at most {DURATION_MAX:.0f}.", field="duration"
+        )
+    party = access.party
+    known = party.duration
+    if media_url != party.media_url or known == value or (known is not None and not access.drives):
+        return parties.state(party)
+    changes = {"duration": value, "position": _now_position(party)}
+    if not _write(party, party.version, changes, begin=False):
+        return parties.state(party)
+    return _announce(party)
+
+
+def media_ended(actor: User, party_id: object, version: object) -> dict:
+    """A player reached the end of the media. Anyone in the party may say so; the server
+    believes it only when its own clock agrees. Then the next queued item starts for
+    everyone or, with none, the party pauses at the end. `version` is the state the
+    reporter saw end, so several reports of one end act once."""
+    access = party_access.present(actor, party_id)
+    return _finish_media(access.party, _version(version), time.time())
+
+
+def _finish_media(party: Party, version: int, now: float) -> dict:
+    current = parties.state(party)
+    duration = party.duration
+    if (
+        version != party.version
+        or party.status != "live"
+        or not party.playing
+        or not duration
+        or expected_position(current, now) < duration - END_SLACK
+    ):
+        return current
+    item = _next_queued(party)
+    if item is not None:
+        return _advance(party, item, version)
+    if not _write(party, version, {"playing": False, "position": duration}, begin=False):
+        return parties.state(party)
+    return _announce(party)
 
 
 def heartbeat(
@@ -152,6 +227,10 @@ def heartbeat(
         raise ValidationError("'buffering' must be true or false.", field="buffering")
     now = time.time()
     current = parties.state(access.party)
+    if access.party.duration and expected_position(current, now) >= access.party.duration:
+        # Nobody's player said the media ended (hidden tabs, a lost report): the server's
+        # own clock says so.
+        current = _finish_media(access.party, access.party.version, now)
     off = drift(reported, current, now)
     bus.publish(
         parties.drivers_channel(access.party.id),

@@ -413,8 +413,14 @@ def test_party_page_data_and_controls_by_role(logged_in_client, ben, ben_client)
     host_video = re.search(r'<video id="party-video"[^>]*>', host_html).group(0)
     viewer_video = re.search(r'<video id="party-video"[^>]*>', viewer_html).group(0)
     assert f'src="{VIDEO}"' in host_video
-    assert host_video.endswith(" controls>")
+    # Nobody gets the browser's own controls: the host's timeline makes one seek of a drag,
+    # the viewer sees a progress bar.
+    assert "controls" not in host_video
     assert "controls" not in viewer_video
+    assert 'id="seek-slider"' in host_html
+    assert 'aria-label="Position in the video for everyone"' in host_html
+    assert re.search(r'<progress id="party-progress"[^>]*hidden', host_html)
+    assert not re.search(r'<progress id="party-progress"[^>]*hidden', viewer_html)
     for html in (host_html, viewer_html):
         ids = re.findall(r'\sid="([^"]+)"', html)
         assert sorted({i for i in ids if ids.count(i) > 1}) == []
@@ -710,3 +716,42 @@ def test_the_party_page_counts_who_watches_and_shows_me_online(ben_client, ben, 
     assert re.search(r"data-watching hidden>Watching", rows[str(cole.id)])
     # The page's stream resumes from its render and watches the party.
     assert re.search(rf'sse-connect="/events/html\?cursor=[^"&]+&amp;party={party.id}"', html)
+
+
+def test_an_ended_party_says_so_once_and_what_was_watched(logged_in_client, ben, ben_client):
+    party = new_party(logged_in_client.user, title="Film night")
+    parties.join_by_code(ben, party.code)
+    party_queue.add(logged_in_client.user, party.id, VIDEO + "?2", "The sequel")
+    assert 'Now playing: <strong id="now-playing">Film night</strong>' in page(
+        ben_client, f"/parties/{party.id}"
+    )
+    playback.next_item(logged_in_client.user, party.id)
+    assert ">The sequel</strong>" in page(ben_client, f"/parties/{party.id}")
+
+    response = logged_in_client.post(
+        f"/parties/{party.id}/end", data={"csrf_token": csrf_token(logged_in_client)}
+    )
+    assert response.status_code == 302
+    for client in (logged_in_client, ben_client):
+        html = page(client, f"/parties/{party.id}")
+        assert html.count("has ended") == 1
+        assert "This party has ended." in html
+        assert "party-status-live" not in html
+        assert "party-status-ended" not in html
+        assert 'id="party-count"' not in html
+        assert "/leave" not in html
+        assert "Now playing" not in html
+        assert 'Film night</span>, <span class="watched-item">The sequel' in html
+        assert 'href="/parties/new"' in html
+
+
+def test_the_mine_tab_lists_every_party_of_the_host(logged_in_client, ben):
+    hidden = new_party(logged_in_client.user, title="Just us", visibility="private")
+    over = new_party(logged_in_client.user, title="Done already")
+    parties.end(logged_in_client.user, over.id)
+    new_party(ben, title="Not mine")
+    html = page(logged_in_client, "/parties?tab=mine")
+    assert f'href="/parties/{hidden.id}"' in html
+    assert "Done already" in html
+    assert "Not mine" not in html
+    assert "Just us" not in page(logged_in_client, "/parties")

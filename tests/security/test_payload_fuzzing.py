@@ -73,6 +73,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "party:rate": ("party_id", "rate"),
     "party:next": ("party_id",),
     "party:heartbeat": ("party_id", "position", "playing", "buffering"),
+    "party:duration": ("party_id", "media_url", "duration"),
+    "party:media_end": ("party_id", "version"),
     "party:message": ("party_id", "body", "video_time", "client_id"),
     "party:reaction": ("party_id", "emoji", "video_time"),
     "party:typing": ("party_id", "typing"),

@@ -72,11 +72,23 @@ def test_bad_payloads_get_error_acks(shared_server):
         ("party:rate", {"party_id": party["id"], "rate": 10}, "invalid"),
         ("party:next", {"party_id": party["id"]}, "queue_empty"),
         ("party:join", {"party_id": 10**9}, "not_found"),
+        ("party:duration", {"party_id": party["id"], "duration": 0}, "invalid"),
+        ("party:duration", {"party_id": party["id"], "duration": 90_000}, "invalid"),
+        ("party:media_end", {"party_id": party["id"]}, "invalid"),
     ):
         ack = socket.call(event, payload)
         assert ack["ok"] is False, (event, payload, ack)
         assert ack["error"]["code"] == code, (event, payload, ack)
     assert socket.call("time:ping", {})["ok"] is True
+    media = party["media"]["url"]
+    ack = socket.call(
+        "party:duration", {"party_id": party["id"], "media_url": media, "duration": 42}
+    )
+    assert ack["ok"] is True
+    assert ack["state"]["duration"] == 42
+    seen = ack["state"]["version"]
+    early = socket.call("party:media_end", {"party_id": party["id"], "version": seen})
+    assert early["state"] == ack["state"]  # not at the end: nothing changes
 
 
 def test_chat_reactions_and_typing(shared_server):

@@ -87,6 +87,8 @@ def test_create_gives_a_code_and_a_live_state(app, crew):
         "at": data["state"]["at"],
         "version": 0,
         "host_id": crew["hana"].id,
+        "duration": None,
+        "media_title": "Night",
     }
 
 

@@ -42,6 +42,8 @@
   var driverControls = $("driver-controls");
   var playButton = $("play-button");
   var seekSlider = $("seek-slider");
+  var progressBar = $("party-progress");
+  var nowPlaying = $("now-playing");
   var rateSelect = $("rate-select");
   var reactionLayer = $("reaction-layer");
   var reactionForm = $("reaction-form");
@@ -140,29 +142,46 @@
     player.onReady(function () {
       player.setMuted(muted);
       player.setVolume(volume);
+      reportDuration();
       updateClock();
     });
     engine.setPlayer(player);
     overlay.hidden = true;
   }
 
-  var nextAskedAt = null;
-  /* The video ended. If something is queued, the host moves the party on; co-hosts do
-     it a little later if the host has not. */
+  var durationSentFor = null;
+  /* The party learns the media's length from its players: a driver's word, or the first
+     anyone reports (the server decides which it keeps). */
+  function reportDuration() {
+    if (over || !joined || !player || !player.isReady() || !engine.state) { return; }
+    if (!transport.supports("party:duration") || durationSentFor === mediaUrl) { return; }
+    if (engine.state.duration && !drives()) { return; }
+    var length = player.duration();
+    if (!isFinite(length) || length <= 0 || length > 24 * 3600) { return; }
+    if (engine.state.duration && Math.abs(engine.state.duration - length) < 0.01) { return; }
+    durationSentFor = mediaUrl;
+    call("party:duration", { party_id: partyId, media_url: mediaUrl, duration: length }, function (ack) {
+      if (ack.ok) { applyState(ack.state, true); } else { durationSentFor = null; }
+    });
+  }
+
+  var endReportedFor = null;
+  /* The video ended here. The server checks it against its own clock and moves everyone
+     on once: the next queued item, or a pause at the end. */
   function ended() {
-    if (!drives() || over) { return; }
-    var hasNext = queueItems.some(function (item) { return item.status === "queued"; });
-    if (!hasNext || !engine.state) { return; }
+    if (over || !joined || !engine.state || !engine.syncOn || !transport.supports("party:media_end")) { return; }
     var version = engine.state.version;
-    if (nextAskedAt === version) { return; }
-    var ask = function () {
-      if (over || !engine.state || engine.state.version !== version || nextAskedAt === version) { return; }
-      nextAskedAt = version;
-      call("party:next", { party_id: partyId, version: version }, function (ack) {
-        if (!ack.ok && ack.error.code !== "queue_empty") { say(ack.error.message); }
-      });
-    };
-    if (role === "host") { ask(); } else { window.setTimeout(ask, 3000); }
+    if (endReportedFor === version) { return; }
+    endReportedFor = version;
+    call("party:media_end", { party_id: partyId, version: version }, function (ack) {
+      if (ack.ok) { applyState(ack.state, true); }
+    });
+  }
+
+  /* Paused at the end of the media: nothing more plays until someone picks what is next. */
+  function finished() {
+    var state = engine.state;
+    return !!state && !!state.duration && !state.playing && state.position >= state.duration - 0.5;
   }
 
   function applyState(state, strict) {
@@ -170,7 +189,11 @@
     if (strict && engine.serverState && state.version <= engine.serverState.version) { return; }
     if (state.host_id && state.host_id !== hostId) { hostChanged(state.host_id); }
     if (state.media_url && state.media_url !== mediaUrl) { makePlayer(state.media_url, true); }
+    if (nowPlaying && state.media_title && nowPlaying.textContent !== state.media_title) {
+      nowPlaying.textContent = state.media_title;
+    }
     engine.setState(state);
+    reportDuration();
     updateClock();
     renderControls();
   }
@@ -195,6 +218,8 @@
       text = "Loading the video…";
     } else if (player.buffering()) {
       text = "Buffering…";
+    } else if (finished()) {
+      text = drives() ? "Finished: pick something next" : "Finished: the host picks what is next";
     } else if (!engine.state || !engine.state.playing) {
       text = "Paused";
     } else {
@@ -219,16 +244,26 @@
 
   function updateClock() {
     var t = position();
-    var end = player && player.isReady() ? player.duration() : 0;
-    if (clockLine) { clockLine.textContent = clockText(t) + (end ? " / " + clockText(end) : ""); }
+    var end = (engine.state && engine.state.duration) || (player && player.isReady() ? player.duration() : 0);
+    if (!isFinite(end)) { end = 0; }
+    if (end) { t = finished() ? end : Math.min(t, end); }
+    var text = clockText(t) + (end ? " / " + clockText(end) : "");
+    if (clockLine) { clockLine.textContent = text; }
     if (seekSlider && !sliderHeld) {
       if (end && Number(seekSlider.max) !== Math.floor(end)) { seekSlider.max = String(Math.floor(end)); }
-      seekSlider.value = String(Math.min(t, end || t));
+      seekSlider.value = String(Math.floor(t));
+      seekSlider.setAttribute("aria-valuetext", text);
+    }
+    if (progressBar) {
+      progressBar.max = end || 1;
+      progressBar.value = end ? t : 0;
+      progressBar.setAttribute("aria-valuetext", text);
     }
   }
 
   function renderControls() {
     if (driverControls) { driverControls.hidden = over || !drives(); }
+    if (progressBar) { progressBar.hidden = over || drives(); }
     if (playButton && engine.state) { playButton.textContent = engine.state.playing ? "Pause" : "Play"; }
     if (rateSelect && engine.state && document.activeElement !== rateSelect) {
       rateSelect.value = String(engine.state.rate);
@@ -243,7 +278,6 @@
     var was = role;
     role = next;
     engine.setDriver(drives());
-    if (player) { player.setUserControls(drives() || !engine.syncOn); }
     renderControls();
     if (was !== next) {
       refresh("party-people");
@@ -280,6 +314,14 @@
     });
     var bar = $("player-bar");
     if (bar) { bar.hidden = true; }
+  }
+
+  /* The party ended: the page as the server renders an ended party is the one place that
+     says so (what was watched, a way to start another), so the page becomes that. */
+  function showEnded() {
+    if (over) { return; }
+    finish("This party has ended.");
+    window.location.replace(data.urls.party);
   }
 
   // -- panels: the server renders them; we ask for a fresh copy ---------------------------
@@ -342,6 +384,9 @@
       sender = el("a", "chat-sender");
       sender.appendChild(el("bdi", null, nameOf(m.sender)));
       sender.href = "/u/" + encodeURIComponent(m.sender.username);
+      sender.setAttribute("data-username", m.sender.username);
+      sender.setAttribute("data-name", nameOf(m.sender));
+      sender.setAttribute("aria-haspopup", "dialog");
     } else {
       sender = el("span", "chat-sender", "Deleted account");
     }
@@ -473,6 +518,55 @@
     if (player.isReady()) { player.seek(seconds); }
   });
 
+  // -- a name in the chat opens a small card, so the party page stays open --------------------
+  var card = null;
+  function closeCard(focusBack) {
+    if (!card) { return; }
+    card.node.remove();
+    card.opener.setAttribute("aria-expanded", "false");
+    if (focusBack) { card.opener.focus(); }
+    card = null;
+  }
+
+  function openCard(link) {
+    closeCard(false);
+    var name = link.getAttribute("data-name");
+    var node = el("div", "person-card");
+    node.id = "person-card";
+    node.setAttribute("role", "dialog");
+    node.setAttribute("aria-label", name);
+    node.appendChild(el("p", "person-card-name", name));
+    node.appendChild(el("p", "muted handle", "@" + link.getAttribute("data-username")));
+    var actions = el("p", "person-card-actions");
+    var profile = el("a", "button secondary small", "Profile (new tab)");
+    profile.href = link.getAttribute("href");
+    profile.target = "_blank";
+    profile.rel = "noopener";
+    actions.appendChild(profile);
+    var close = el("button", "button secondary small", "Close");
+    close.type = "button";
+    close.addEventListener("click", function () { closeCard(true); });
+    actions.appendChild(close);
+    node.appendChild(actions);
+    link.closest(".chat-meta").after(node);
+    link.setAttribute("aria-expanded", "true");
+    card = { node: node, opener: link };
+    profile.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a.chat-sender[data-username]") : null;
+    if (link) {
+      event.preventDefault();
+      if (card && card.opener === link) { closeCard(true); } else { openCard(link); }
+      return;
+    }
+    if (card && !card.node.contains(event.target)) { closeCard(false); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && card) { closeCard(true); }
+  });
+
   // -- reactions ------------------------------------------------------------------------------
   var lane = 0;
   function floatReaction(event) {
@@ -505,7 +599,6 @@
   function setSync(on) {
     if (syncBox) { syncBox.checked = on; }
     engine.setSync(on);
-    if (player) { player.setUserControls(drives() || !on); }
     if (on) { overlay.hidden = !engine.blocked; }
     renderStatus();
   }
@@ -526,7 +619,8 @@
         // The engine starts the player right inside this click, which browsers that
         // want a gesture for playback accept.
         if (engine.blocked) { engine.unblock(); }
-        engine.command("play", { position: engine.expected() });
+        // Play after the end starts the media again.
+        engine.command("play", { position: finished() ? 0 : engine.expected() });
       }
       renderControls();
     });
@@ -612,7 +706,7 @@
     call("party:join", { party_id: partyId }, function (ack) {
       if (!ack.ok) {
         var code = ack.error.code;
-        if (code === "ended") { finish("This party has ended."); }
+        if (code === "ended") { showEnded(); }
         else if (code === "removed") { finish("You were removed from this party."); }
         else if (code === "pending") { finish("Your request to join is waiting for the host."); }
         else if (["timeout", "rate_limited", "internal_error"].indexOf(code) === -1) { finish(ack.error.message); }
@@ -633,7 +727,7 @@
       });
       if (ack.role && ack.role !== role) { setRole(ack.role); }
       applyState(ack.state, false);
-      if (ack.party && ack.party.status === "ended") { finish("This party has ended."); }
+      if (ack.party && ack.party.status === "ended") { showEnded(); }
       renderStatus();
     });
   }
@@ -718,7 +812,7 @@
       if (event.party_id === partyId && event.host_id !== hostId) { hostChanged(event.host_id); }
     });
     on("party:ended", function (event) {
-      if (event.party_id === partyId) { finish("This party has ended."); }
+      if (event.party_id === partyId) { showEnded(); }
     });
     on("party:queue", function (event) {
       if (event.party_id !== partyId) { return; }
@@ -805,7 +899,9 @@
   }, HEARTBEAT_MS);
 
   window.setInterval(function () { if (transport && transport.connected() && !over) { calibrate(); } }, RECALIBRATE_MS);
-  window.setInterval(function () { if (!over) { updateClock(); renderStatus(); renderControls(); } }, 500);
+  window.setInterval(function () {
+    if (!over) { reportDuration(); updateClock(); renderStatus(); renderControls(); }
+  }, 500);
 
   // -- start ----------------------------------------------------------------------------------
   var bar = $("player-bar");

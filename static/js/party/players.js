@@ -119,7 +119,6 @@
     },
     setMuted: function (muted) { this.video.muted = !!muted; },
     setVolume: function (volume) { this.video.volume = Math.max(0, Math.min(1, volume)); },
-    setUserControls: function (on) { this.video.controls = !!on; },
     onEnded: function (cb) { this._ended.add(cb); },
     onBuffering: function (cb) { this._bufferingChanged.add(cb); },
     onPlayState: function (cb) { this._playState.add(cb); },
@@ -289,7 +288,6 @@
     setVolume: function (volume) {
       if (this.isReady() && this.player.setVolume) { this.player.setVolume(Math.round(volume * 100)); }
     },
-    setUserControls: function () { /* fixed when the player is made */ },
     onEnded: function (cb) { this._ended.add(cb); },
     onBuffering: function (cb) { this._bufferingChanged.add(cb); },
     onPlayState: function (cb) { this._playState.add(cb); },
@@ -305,8 +303,9 @@
     }
   };
 
-  /* A player for `url` inside `box` (emptied first): YouTube links through the IFrame API,
-     anything else in a <video>. An existing <video> or slot is reused. */
+  /* A player for `url` inside `box` (emptied first): YouTube links through the IFrame API
+     (with its own controls when options.controls), anything else in a <video>. An existing
+     <video> or slot is reused. */
   function create(box, url, options) {
     options = options || {};
     var id = youtubeId(url);
@@ -332,7 +331,9 @@
       box.appendChild(video);
     }
     if (video.getAttribute("src") !== url) { video.src = url; }
-    video.controls = !!options.controls;
+    // Never the browser's own controls: a drag along them is many seeks, and the page's
+    // controls make one seek of one drag.
+    video.controls = false;
     return new VideoAdapter(video);
   }
 

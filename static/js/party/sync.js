@@ -30,10 +30,12 @@
   function nowMs() { return window.performance && window.performance.now ? window.performance.now() : Date.now(); }
   function wallSeconds() { return Date.now() / 1000; }
 
+  /* Never past the end of the media once the server knows its duration. */
   function expectedPosition(state, serverNow) {
     if (!state) { return 0; }
     if (!state.playing) { return state.position; }
-    return Math.max(0, state.position + (serverNow - state.at) * state.rate);
+    var now = Math.max(0, state.position + (serverNow - state.at) * state.rate);
+    return state.duration ? Math.min(now, state.duration) : now;
   }
 
   // -- the clock --------------------------------------------------------------------------
