@@ -37,6 +37,7 @@ from services.conversation_access import Access, outranks
 from services.errors import Forbidden, NotFound, ServiceError, ValidationError
 
 bp = Blueprint("conversations", __name__)
+_GONE_FOR_GOOD = "This cannot be undone."
 
 PAGE_SIZE = 50
 QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮")
@@ -551,7 +552,7 @@ def delete_message(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
     if found.sender_id == current_user.id or access.manages:
         back = _shown_at(conversation_id, message_id)
-        if page := not_yet_sure("Delete this message?", "Delete the message", back):
+        if page := not_yet_sure("Delete this message?", "Delete the message", back, _GONE_FOR_GOOD):
             return page
     messages.delete(current_user, message_id)
     if _htmx():
@@ -760,7 +761,7 @@ def delete(conversation_id: int):
     name = access.conversation.name
     if access.is_owner:
         back = url_for("conversations.members", conversation_id=conversation_id)
-        detail = "It closes for every member, and its messages go with it."
+        detail = "It closes for every member, and its messages go with it. " + _GONE_FOR_GOOD
         question = f"Delete “{name}” for everyone?"
         if page := not_yet_sure(question, "Delete for everyone", back, detail):
             return page

@@ -463,7 +463,8 @@ def leave(party_id: int):
 def end(party_id: int):
     title = party_access.host(current_user, party_id).party.title
     question = f"End “{title}” for everyone?"
-    if page := not_yet_sure(question, "End the party", _party_url(party_id)):
+    detail = "Everyone in it stops watching together. This cannot be undone."
+    if page := not_yet_sure(question, "End the party", _party_url(party_id), detail):
         return page
     party = parties.end(current_user, party_id)
     flash(f"“{party.title}” has ended.", "success")

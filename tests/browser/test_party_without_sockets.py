@@ -162,6 +162,7 @@ def test_a_viewer_without_socketio_follows_chats_and_sees_the_end(
     guest_context.close()
 
     # The host ends the party; the viewer's page says so.
+    host.once("dialog", lambda dialog: dialog.accept())
     host.get_by_role("button", name="End the party").click()
     expect(viewer.locator("#party-banner")).to_have_text("This party has ended.")
     expect(viewer.get_by_label("Message")).to_be_disabled()
