@@ -184,6 +184,15 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     assert overflow <= 0, f"the party page scrolls sideways by {overflow}px"
     assert errors == []
     context.close()
+
+    # The host's phone, with the host's buttons and controls, shows both too.
+    host.set_viewport_size(PHONE)
+    host.reload()
+    wait_ready(host)
+    host.evaluate("window.scrollTo(0, 0)")  # as it opens, not where the reload left it
+    shot(host, "party-390-host")
+    on_screen(host, "#party-video")
+    on_screen(host, "#chat-body")
     host_context.close()
 
 
