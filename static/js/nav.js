@@ -1,6 +1,7 @@
 /* The main navigation on a narrow screen: the Menu button folds the links under the bar
- * and unfolds them (aria-expanded says which); Escape or a click elsewhere folds them
- * again. Without this script the button stays hidden and the links wrap under the bar. */
+ * and unfolds them (aria-expanded says which); Escape, a click elsewhere or tabbing out
+ * folds them again. Without this script the button stays hidden and the links wrap under
+ * the bar. */
 (function () {
   "use strict";
   const nav = document.querySelector("[data-nav]");
@@ -20,5 +21,9 @@
   });
   document.addEventListener("click", (event) => {
     if (!nav.contains(event.target)) setOpen(false);
+  });
+  // Tabbing on past the last link folds the menu instead of leaving it over the page.
+  nav.addEventListener("focusout", (event) => {
+    if (event.relatedTarget && !nav.contains(event.relatedTarget)) setOpen(false);
   });
 })();

@@ -116,6 +116,13 @@ def test_the_nav_is_one_bar_with_a_menu_on_a_phone(browser: Browser, shared_serv
     expect(menu).to_have_attribute("aria-expanded", "true")
     page.mouse.click(200, 700)  # anywhere else folds it
     expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.focus()
+    page.keyboard.press("Enter")
+    log_out = nav.get_by_role("button", name="Log out")
+    log_out.focus()
+    page.keyboard.press("Tab")  # out of the menu, into the page
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(log_out).to_be_hidden()
     assert errors == []
     context.close()
 
