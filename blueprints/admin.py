@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 import budgets
+from blueprints.confirm import not_yet_sure
 from blueprints.limits import per_user
 from extensions import db
 from models.clock import as_utc, iso
@@ -343,6 +344,10 @@ def ban(username: str):
         # The form's date and time are in UTC, as the page says.
         expires_at = iso(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
     reason = request.form.get("reason", "")
+    back = url_for("admin.user", username=username)
+    detail = "Banning signs them out everywhere at once."
+    if page := not_yet_sure(f"Ban {username}?", f"Ban {username}", back, detail):
+        return page
     if _act(lambda: moderation.ban(current_user, username, reason, expires_at)):
         until = f" until {utc(expires_at)}" if expires_at else " until it is lifted"
         flash(f"{username} is banned{until} and signed out everywhere.", "success")
@@ -401,6 +406,10 @@ def content():
 @bp.post("/parties/<int:party_id>/end")
 @per_user(budgets.MODERATION)
 def end_party(party_id: int):
+    if page := not_yet_sure(
+        "End this party for everyone?", "End the party", url_for("admin.content")
+    ):
+        return page
     if _act(lambda: moderation.end_party(current_user, party_id, request.form.get("reason", ""))):
         flash("The party is ended for everyone in it.", "success")
     return redirect(url_for("admin.content"))
@@ -410,6 +419,9 @@ def end_party(party_id: int):
 @per_user(budgets.MODERATION)
 def close_room(conversation_id: int):
     reason = request.form.get("reason", "")
+    back = url_for("admin.content")
+    if page := not_yet_sure("Close this room for all its members?", "Close the room", back):
+        return page
     if _act(lambda: moderation.close_room(current_user, conversation_id, reason)):
         flash("The room is closed.", "success")
     return redirect(url_for("admin.content"))

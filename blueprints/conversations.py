@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import budgets
+from blueprints.confirm import not_yet_sure
 from blueprints.limits import per_user, user_or_ip
 from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
@@ -36,6 +37,7 @@ from services.conversation_access import Access, outranks
 from services.errors import Forbidden, NotFound, ServiceError, ValidationError
 
 bp = Blueprint("conversations", __name__)
+_GONE_FOR_GOOD = "This cannot be undone."
 
 PAGE_SIZE = 50
 QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮")
@@ -548,6 +550,10 @@ def edit_message(conversation_id: int, message_id: int):
 @login_required
 def delete_message(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
+    if found.sender_id == current_user.id or access.manages:
+        back = _shown_at(conversation_id, message_id)
+        if page := not_yet_sure("Delete this message?", "Delete the message", back, _GONE_FOR_GOOD):
+            return page
     messages.delete(current_user, message_id)
     if _htmx():
         return _one_message(access, found)
@@ -674,6 +680,10 @@ def add_member(conversation_id: int):
 @per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def remove_member(conversation_id: int, username: str):
+    if _group_or_room(conversation_id).manages:
+        back = url_for("conversations.members", conversation_id=conversation_id)
+        if page := not_yet_sure(f"Remove {username}?", f"Remove {username}", back):
+            return page
     return _manage(
         conversation_id,
         lambda: conversations.remove_member(current_user, conversation_id, username),
@@ -749,6 +759,12 @@ def set_picture(conversation_id: int):
 def delete(conversation_id: int):
     access = _group_or_room(conversation_id)
     name = access.conversation.name
+    if access.is_owner:
+        back = url_for("conversations.members", conversation_id=conversation_id)
+        detail = "It closes for every member, and its messages go with it. " + _GONE_FOR_GOOD
+        question = f"Delete “{name}” for everyone?"
+        if page := not_yet_sure(question, "Delete for everyone", back, detail):
+            return page
     conversations.delete(current_user, conversation_id)
     flash(f"“{name}” is deleted.", "success")
     return _go(url_for("conversations.index"))

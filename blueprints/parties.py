@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import budgets
+from blueprints.confirm import not_yet_sure
 from blueprints.limits import per_user
 from blueprints.security import CONTENT_SECURITY_POLICY
 from extensions import db
@@ -470,6 +471,11 @@ def leave(party_id: int):
 @per_user(budgets.PARTY_LIFECYCLE)
 @login_required
 def end(party_id: int):
+    title = party_access.host(current_user, party_id).party.title
+    question = f"End “{title}” for everyone?"
+    detail = "Everyone in it stops watching together. This cannot be undone."
+    if page := not_yet_sure(question, "End the party", _party_url(party_id), detail):
+        return page
     parties.end(current_user, party_id)
     # The page itself says it has ended, once.
     return redirect(_party_url(party_id))
@@ -542,6 +548,13 @@ def set_role(party_id: int, username: str):
 @per_user(budgets.PARTY_PEOPLE)
 @login_required
 def remove(party_id: int, username: str):
+    party_access.host(current_user, party_id)
+    back = _party_url(party_id, "party-people")
+    detail = "They cannot come back to this party."
+    if page := not_yet_sure(
+        f"Remove {username} from the party?", f"Remove {username}", back, detail
+    ):
+        return page
     return _manage(
         party_id,
         "people",

@@ -37,7 +37,7 @@ def sign_up(page: Page, base: str, username: str, password: str = "a long passwo
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Repeat password").fill(password)
     page.get_by_role("button", name="Sign up").click()
-    page.get_by_label(f"Signed in as {username}").wait_for()
+    page.get_by_label(f"Signed in as {username}").wait_for(state="attached")
 
 
 def live(page: Page) -> None:

@@ -164,6 +164,9 @@ def test_sending_works_without_javascript(browser: Browser, shared_server):
     item = page.get_by_role("listitem").filter(has_text="And another")
     expect(item.get_by_role("button", name="React with 🎉, 1 so far")).to_be_visible()
     item.get_by_role("button", name="Delete your message").click()
+    # Without JavaScript the server asks on a page of its own.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete this message?")
+    page.get_by_role("button", name="Delete the message").click()
     expect(page.get_by_role("log")).to_contain_text("Message deleted")
     expect(page.get_by_role("log")).not_to_contain_text("And another")
 

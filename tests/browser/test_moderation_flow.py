@@ -35,7 +35,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_label(f"Signed in as {username}").wait_for()
+    page.get_by_label(f"Signed in as {username}").wait_for(state="attached")
 
 
 def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server):
@@ -108,6 +108,7 @@ def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server
     expect(troll.get_by_label(f"Signed in as {troll_name}")).to_be_visible()
     mod.goto(f"{base}/admin/users/{troll_name}")
     mod.get_by_label("Reason").fill("harassment")
+    mod.once("dialog", lambda dialog: dialog.accept())
     mod.get_by_role("button", name=f"Ban {troll_name}").click()
     expect(mod.get_by_role("status")).to_contain_text(f"{troll_name} is banned")
     expect(mod.get_by_role("main")).to_contain_text("harassment")

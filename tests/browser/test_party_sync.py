@@ -307,7 +307,9 @@ def test_chat_timestamps_reactions_and_the_end(browser: Browser, shared_server, 
     viewer.get_by_role("button", name="Play", exact=True).click()
     host.wait_for_function("() => !document.getElementById('party-video').paused")
 
-    # The host ends it; the viewer's page becomes the ended party's page, without chat.
+    # The host ends it (and says yes when asked); the viewer's page becomes the ended
+    # party's page, without chat.
+    host.once("dialog", lambda dialog: dialog.accept())
     host.get_by_role("button", name="End the party").click()
     expect(host.locator("#party-banner")).to_have_text("This party has ended.")
     expect(viewer.locator("#party-banner")).to_have_text("This party has ended.")

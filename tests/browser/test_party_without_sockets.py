@@ -167,7 +167,9 @@ def test_a_viewer_without_socketio_follows_chats_and_sees_the_end(
     expect(viewer.locator("#party-count")).to_have_text("2", timeout=15_000)
     guest_context.close()
 
-    # The host ends the party; the viewer's page becomes the ended party's page.
+    # The host ends the party (and says yes when asked); the viewer's page becomes the
+    # ended party's page.
+    host.once("dialog", lambda dialog: dialog.accept())
     host.get_by_role("button", name="End the party").click()
     expect(viewer.locator("#party-banner")).to_have_text("This party has ended.")
     expect(viewer.get_by_label("Message")).to_have_count(0)

@@ -92,9 +92,12 @@ def post(client, url, **data):
 
 
 def flashed(client, url, **data) -> str:
-    """Post a form, follow the redirect, and give the page it lands on."""
+    """Post a form (sure of it, where the action asks), follow the redirect, and give the
+    page it lands on."""
     response = client.post(
-        url, data={"csrf_token": csrf_token(client), **data}, follow_redirects=True
+        url,
+        data={"csrf_token": csrf_token(client), "confirm": "yes", **data},
+        follow_redirects=True,
     )
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)

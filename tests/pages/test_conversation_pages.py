@@ -379,13 +379,17 @@ def test_cannot_edit_or_delete_someone_elses_message_in_a_dm(logged_in_client, b
 def test_delete_shows_a_placeholder_without_content(logged_in_client, ben):
     dm = open_dm(logged_in_client)
     mine = messages.send(logged_in_client.user, dm, "regrettable words")
-    response = post(logged_in_client, f"/conversations/{dm}/messages/{mine.id}/delete")
+    response = post(
+        logged_in_client, f"/conversations/{dm}/messages/{mine.id}/delete", confirm="yes"
+    )
     assert response.status_code == 302
     html = transcript(page(logged_in_client, f"/conversations/{dm}"))
     assert "Message deleted" in html
     assert "regrettable" not in html
     other = messages.send(logged_in_client.user, dm, "also gone")
-    swapped = hx_post(logged_in_client, f"/conversations/{dm}/messages/{other.id}/delete")
+    swapped = hx_post(
+        logged_in_client, f"/conversations/{dm}/messages/{other.id}/delete", confirm="yes"
+    )
     assert "Message deleted" in swapped.get_data(as_text=True)
     assert "also gone" not in swapped.get_data(as_text=True)
 
@@ -395,7 +399,7 @@ def test_managers_delete_others_messages_in_groups(logged_in_client, ben):
     theirs = messages.send(ben, group.id, "spam spam")
     html = transcript(page(logged_in_client, f"/conversations/{group.id}"))
     assert 'Delete<span class="visually-hidden"> the message from ben' in html
-    post(logged_in_client, f"/conversations/{group.id}/messages/{theirs.id}/delete")
+    post(logged_in_client, f"/conversations/{group.id}/messages/{theirs.id}/delete", confirm="yes")
     assert "spam spam" not in page(logged_in_client, f"/conversations/{group.id}")
 
 
@@ -653,9 +657,9 @@ def test_member_management(logged_in_client, ben, ben_client, user_factory):
     assert "Admin" in page(logged_in_client, url)
     post(logged_in_client, f"{url}/cal/mute", minutes="30")
     assert "Muted until" in page(logged_in_client, url)
-    post(logged_in_client, f"{url}/cal/remove")
+    post(logged_in_client, f"{url}/cal/remove", confirm="yes")
     assert "@cal" not in page(logged_in_client, url)
-    refused = post(ben_client, f"{url}/alice/remove")
+    refused = post(ben_client, f"{url}/alice/remove", confirm="yes")
     assert refused.status_code == 302
     assert "You cannot remove them." in page(ben_client, url)
     unknown = post(logged_in_client, url, username="nobody_here")
@@ -682,7 +686,8 @@ def test_leave_and_delete(logged_in_client, ben, ben_client):
     assert left.status_code == 302
     assert left.headers["Location"] == "/conversations"
     assert ben_client.get(f"/conversations/{group.id}").status_code == 404
-    assert post(logged_in_client, f"/conversations/{group.id}/delete").status_code == 302
+    deleted = post(logged_in_client, f"/conversations/{group.id}/delete", confirm="yes")
+    assert deleted.status_code == 302
     assert logged_in_client.get(f"/conversations/{group.id}").status_code == 404
     assert "Short lived" not in page(logged_in_client, "/conversations")
 

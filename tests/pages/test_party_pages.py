@@ -615,7 +615,7 @@ def test_roles_and_removal(logged_in_client, ben, user_factory):
     assert parties.get(ben, party.id).role == "viewer"
     bad = hx_post(host, f"/parties/{party.id}/participants/ben/role", role="king")
     assert "co-host or viewer" in bad.get_data(as_text=True)
-    response = post(host, f"/parties/{party.id}/participants/cal/remove")
+    response = post(host, f"/parties/{party.id}/participants/cal/remove", confirm="yes")
     assert response.status_code == 302
     assert parties.get(cal, party.id).participant.status == "removed"
     assert "You were removed from this party." in page(
@@ -670,7 +670,7 @@ def test_leave_end_and_start(logged_in_client, ben, ben_client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/parties"
     assert "You left “Film night”." in page(ben_client, "/parties")
-    response = post(logged_in_client, f"/parties/{party.id}/end")
+    response = post(logged_in_client, f"/parties/{party.id}/end", confirm="yes")
     assert response.status_code == 302
     html = page(logged_in_client, f"/parties/{party.id}")
     assert "This party has ended." in html
