@@ -217,6 +217,7 @@ def test_an_ended_party_switches_an_open_guest_page(browser: Browser, shared_ser
         browser, shared_server.url, media + "long.webm", "Ending soon", screen
     )
     expect(guest.locator(".party-status-live")).to_have_count(1)
+    host.once("dialog", lambda dialog: dialog.accept())  # the host says yes when asked
     host.get_by_role("button", name="End the party").click()
     banner = guest.locator("#party-banner")
     expect(banner).to_have_text("This party has ended.")

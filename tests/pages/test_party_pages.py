@@ -729,7 +729,8 @@ def test_an_ended_party_says_so_once_and_what_was_watched(logged_in_client, ben,
     assert ">The sequel</strong>" in page(ben_client, f"/parties/{party.id}")
 
     response = logged_in_client.post(
-        f"/parties/{party.id}/end", data={"csrf_token": csrf_token(logged_in_client)}
+        f"/parties/{party.id}/end",
+        data={"csrf_token": csrf_token(logged_in_client), "confirm": "yes"},
     )
     assert response.status_code == 302
     for client in (logged_in_client, ben_client):
