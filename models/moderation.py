@@ -21,6 +21,8 @@ class Report(db.Model):
     subject_type: Mapped[str] = mapped_column(String(8))  # message | user | party | room
     subject_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(1000))
+    # Who was answerable for the subject when it was reported (a party's host then).
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open | resolved
     action: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(1000), default="")
@@ -29,6 +31,7 @@ class Report(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
 
 
 class AuditEntry(db.Model):

@@ -46,6 +46,8 @@ class Party(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(1000), default="")
     host_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Who started it: the host role comes back to them when they return after a handover.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     visibility: Mapped[str] = mapped_column(String(8), default="public")
     max_participants: Mapped[int] = mapped_column(Integer, default=100)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -109,11 +109,13 @@ def report(actor: User, subject_type: object, subject_id: object, reason: object
     if not is_id(subject_id):
         raise ValidationError("'subject_id' must be an id.", field="subject_id")
     _check_reportable(actor, subject_type, subject_id)
+    answerable = _answerable_for(subject_type, subject_id)
     entry = Report(
         reporter_id=actor.id,
         subject_type=subject_type,
         subject_id=subject_id,
         reason=_reason(reason),
+        responsible_id=answerable.id if answerable else None,
     )
     db.session.add(entry)
     db.session.commit()
@@ -167,6 +169,7 @@ def report_dict(entry: Report) -> dict:
     return {
         "id": entry.id,
         "reporter": entry.reporter.to_summary() if entry.reporter else None,
+        "responsible": entry.responsible.to_summary() if entry.responsible else None,
         "subject_type": entry.subject_type,
         "subject_id": entry.subject_id,
         "reason": entry.reason,
@@ -257,15 +260,22 @@ def _act(actor: User, entry: Report, action: str, culprit: User | None, text: st
 
 
 def _responsible(entry: Report) -> User | None:
-    if entry.subject_type == "user":
-        return db.session.get(User, entry.subject_id)
-    if entry.subject_type == "message":
-        message = db.session.get(Message, entry.subject_id)
+    """Who was answerable when it was reported (a party's host then, not now)."""
+    if entry.responsible is not None:
+        return entry.responsible
+    return _answerable_for(entry.subject_type, entry.subject_id)
+
+
+def _answerable_for(subject_type: str, subject_id: int) -> User | None:
+    if subject_type == "user":
+        return db.session.get(User, subject_id)
+    if subject_type == "message":
+        message = db.session.get(Message, subject_id)
         return message.sender if message else None
-    if entry.subject_type == "party":
-        party = db.session.get(Party, entry.subject_id)
+    if subject_type == "party":
+        party = db.session.get(Party, subject_id)
         return party.host if party else None
-    room = db.session.get(Conversation, entry.subject_id)
+    room = db.session.get(Conversation, subject_id)
     if room is None or room.created_by is None:
         return None
     return db.session.get(User, room.created_by)

@@ -262,6 +262,7 @@ def create(actor: User, fields: dict) -> Party:
         requires_approval=_flag(fields.get("requires_approval"), "requires_approval"),
         allow_suggestions=_flag(fields.get("allow_suggestions"), "allow_suggestions"),
         host_id=actor.id,
+        created_by=actor.id,
         status="upcoming" if scheduled else "live",
         scheduled_at=scheduled,
         started_at=None if scheduled else now,
@@ -318,7 +319,7 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     are already in. Private parties need their code."""
     access = party_access.visible(actor, party_id)
     if access.active:
-        return access
+        return _creator_returns(access)
     participant = _admit(actor, access.party, with_code=False)
     if participant.status != "active":
         raise Forbidden("Your request to join is waiting for the host.", code="pending")
@@ -580,6 +581,39 @@ def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> 
     bus.publish(channel(party_id), HOST_CHANGED, {"party_id": party_id, "host_id": heir.user_id})
     bus.publish(channel(party_id), PARTY_STATE, state(party))
     return heir.user_id
+
+
+def _creator_returns(access: PartyAccess) -> PartyAccess:
+    """The person who started a party gets the host role back when they come back to it
+    after it was handed over (they were away); the stand-in host becomes a co-host."""
+    party, participant = access.party, access.participant
+    if (
+        party.created_by != participant.user_id
+        or party.host_id == participant.user_id
+        or party.status == "ended"
+    ):
+        return access
+    stand_in = party.host_id
+    changed = db.session.execute(
+        update(Party)
+        .where(Party.id == party.id, Party.host_id == stand_in)
+        .values(host_id=participant.user_id, version=Party.version + 1)
+    ).rowcount
+    if not changed:  # someone else changed the host meanwhile: leave it to them
+        db.session.rollback()
+        return party_access.visible(participant.user, party.id)
+    participant.role = PartyRole.HOST.value
+    previous = party_access.participant_of(party.id, stand_in)
+    if previous is not None and previous.status == "active":
+        previous.role = PartyRole.CO_HOST.value
+    db.session.commit()
+    db.session.refresh(party)
+    bus.subscribe_user(participant.user_id, drivers_channel(party.id))
+    bus.publish(channel(party.id), HOST_CHANGED, {"party_id": party.id, "host_id": party.host_id})
+    if previous is not None:
+        _announce_membership(party, MEMBER_UPDATED, previous)
+    bus.publish(channel(party.id), PARTY_STATE, state(party))
+    return PartyAccess(party, participant)
 
 
 def end(actor: User, party_id: object) -> Party:

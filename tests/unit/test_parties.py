@@ -560,3 +560,30 @@ def test_the_host_stays_while_watching_and_hands_over_to_who_watches(app, crew, 
     _connection(cole)  # the co-host too
     _sweep(host_absent_after=0)
     assert party.host_id == vic.id  # who has the page open, before the co-host who has not
+
+
+def test_the_creator_who_comes_back_is_host_again(app, crew, party):
+    from services import moderation
+
+    report = moderation.report(crew["otto"], "party", party.id, "spoilers in the title")
+    assert parties.hand_over(party.id, crew["hana"].id) == crew["cole"].id  # hana was away
+    version = party.version
+    access = parties.enter(crew["hana"], party.id)  # back on the party's page
+    assert access.role == "host"
+    assert party.host_id == crew["hana"].id
+    assert party.version == version + 1
+    roles = {
+        p["user"]["username"]: p["role"]
+        for p in map(parties.participant_dict, parties.participants(crew["hana"], party.id))
+    }
+    assert roles["cole"] == "co-host"  # the stand-in keeps driving beside her
+    assert parties.enter(crew["hana"], party.id).role == "host"  # nothing more happens
+    assert party.version == version + 1
+    # The report names who hosted the party when it was reported.
+    assert moderation.report_dict(report)["responsible"]["username"] == "hana"
+
+
+def test_someone_else_coming_back_does_not_take_the_host_role(app, crew, party):
+    parties.hand_over(party.id, crew["hana"].id)
+    assert parties.enter(crew["vic"], party.id).role == "viewer"
+    assert party.host_id == crew["cole"].id
