@@ -158,13 +158,13 @@ def test_youtube_adapter_and_sync_loop_drive_the_player(browser: Browser, shared
     for page in (host, viewer):
         page.wait_for_function(READY, timeout=15_000)
 
-    # The IFrame API is loaded once, and the player made with the party's video; only
-    # the host and co-hosts get YouTube's own controls.
+    # The IFrame API is loaded once, and the player made with the party's video; nobody
+    # gets YouTube's own controls (the host drives with the page's timeline).
     assert host_requests == [IFRAME_API]
     assert viewer_requests == [IFRAME_API]
     [made] = calls(host, "new")
     assert made["args"][0] == VIDEO_ID
-    assert made["args"][1]["controls"] == 1
+    assert made["args"][1]["controls"] == 0
     [made] = calls(viewer, "new")
     assert made["args"][0] == VIDEO_ID
     assert made["args"][1]["controls"] == 0

@@ -134,7 +134,6 @@
     if (fresh) { box.textContent = ""; }
     mediaUrl = url;
     player = window.TandemPlayers.create(box, url, {
-      controls: drives(),
       onError: function (error) { say(error.message); }
     });
     player.onEnded(function () { ended(); });

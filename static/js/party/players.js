@@ -180,14 +180,14 @@
     loadYouTubeApi().then(function (YT) {
       if (self._destroyed) { return; }
       self.YT = YT;
-      var controls = options.controls ? 1 : 0;
       self.player = new YT.Player(slot, {
         videoId: videoId,
         width: "100%",
         height: "100%",
         playerVars: {
-          controls: controls,
-          disablekb: controls ? 0 : 1,
+          // Never YouTube's own controls either: the page's make one seek of one drag.
+          controls: 0,
+          disablekb: 1,
           playsinline: 1,
           rel: 0,
           enablejsapi: 1,
@@ -304,7 +304,7 @@
   };
 
   /* A player for `url` inside `box` (emptied first): YouTube links through the IFrame API
-     (with its own controls when options.controls), anything else in a <video>. An existing
+     (without its own controls), anything else in a <video>. An existing
      <video> or slot is reused. */
   function create(box, url, options) {
     options = options || {};
