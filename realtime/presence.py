@@ -17,7 +17,36 @@ log = logging.getLogger(__name__)
 Publish = Callable[[str, str, dict], object]
 
 
-class Presence:
+class LeaseHeartbeat:
+    """Renews a worker's leases every third of their time to live (`beat`), in one
+    greenlet, for presence and for watching parties alike."""
+
+    ttl: float
+    _heartbeat: gevent.Greenlet | None = None
+
+    def beat(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self._heartbeat is None:
+            self._heartbeat = gevent.spawn(self._beat_forever)
+
+    def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.kill(block=False)
+            self._heartbeat = None
+
+    def _beat_forever(self) -> None:
+        interval = max(self.ttl / 3, 0.5)
+        while True:
+            gevent.sleep(interval)
+            try:
+                self.beat()
+            except Exception:
+                log.exception("%s heartbeat failed", type(self).__name__)
+
+
+class Presence(LeaseHeartbeat):
     def __init__(
         self,
         store: MemoryPresenceStore | RedisPresenceStore,
@@ -33,7 +62,6 @@ class Presence:
         self._local_users = local_users
         self.ttl = ttl
         self.linger = linger
-        self._heartbeat: gevent.Greenlet | None = None
 
     def connected(self, user_id: int, _transport: str) -> None:
         """A connection of `user_id` opened on this worker."""
@@ -91,21 +119,3 @@ class Presence:
                 self._announce(user_id)
         except redis.RedisError:
             log.warning("Presence store unreachable; will retry")
-
-    def start(self) -> None:
-        if self._heartbeat is None:
-            self._heartbeat = gevent.spawn(self._beat_forever)
-
-    def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.kill(block=False)
-            self._heartbeat = None
-
-    def _beat_forever(self) -> None:
-        interval = max(self.ttl / 3, 0.5)
-        while True:
-            gevent.sleep(interval)
-            try:
-                self.beat()
-            except Exception:
-                log.exception("Presence heartbeat failed")

@@ -17,6 +17,7 @@ import gevent
 import redis
 
 from realtime.events import MEMBER_COUNT, party_channel
+from realtime.presence import LeaseHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class RedisWatchingStore:
         return float(raw) if raw else None
 
 
-class Watching:
+class Watching(LeaseHeartbeat):
     """This worker's side: leases for its watching connections, and the announcements."""
 
     def __init__(
@@ -188,7 +189,6 @@ class Watching:
         self._local_pairs = local_pairs
         self.ttl = ttl
         self.linger = linger
-        self._heartbeat: gevent.Greenlet | None = None
 
     def started(self, party_id: int, user_id: int) -> None:
         """A connection of `user_id` on this worker watches the party now."""
@@ -240,21 +240,3 @@ class Watching:
                 self._announce(party_id, user_id, False)
         except redis.RedisError:
             log.warning("Watching store unreachable; will retry")
-
-    def start(self) -> None:
-        if self._heartbeat is None:
-            self._heartbeat = gevent.spawn(self._beat_forever)
-
-    def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.kill(block=False)
-            self._heartbeat = None
-
-    def _beat_forever(self) -> None:
-        interval = max(self.ttl / 3, 0.5)
-        while True:
-            gevent.sleep(interval)
-            try:
-                self.beat()
-            except Exception:
-                log.exception("Watching heartbeat failed")
