@@ -189,6 +189,25 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     expect(host.locator("#chat-list")).to_contain_text("from the phone")
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the party page scrolls sideways by {overflow}px"
+
+    # The chat laid over the video: both in the same place, the box still usable.
+    phone.evaluate("window.scrollTo(0, 0)")
+    switch = phone.get_by_role("button", name="Over the video")
+    switch.click()
+    expect(phone.get_by_role("button", name="Below the video")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    video, chat = (phone.locator(part).bounding_box() for part in ("#party-video", "#chat"))
+    assert chat["y"] < video["y"] + video["height"]
+    assert chat["y"] + chat["height"] > video["y"]
+    on_screen(phone, "#chat-body")
+    shot(phone, "party-390-chat-over")
+    phone.get_by_label("Message").fill("over the video")
+    phone.get_by_label("Message").press("Enter")
+    expect(host.locator("#chat-list")).to_contain_text("over the video")
+    phone.get_by_role("button", name="Below the video").click()
+    chat = phone.locator("#chat").bounding_box()
+    assert chat["y"] >= video["y"] + video["height"] - 1, (chat, video)
     assert errors == []
     context.close()
 
