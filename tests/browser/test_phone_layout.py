@@ -73,6 +73,14 @@ def test_the_nav_is_one_bar_with_a_menu_on_a_phone(browser: Browser, shared_serv
     me, friend = register(base), register(base)
     say(friend, direct(base, friend, me), "Are you coming tonight? 🎬🍿")
     shared_server.set_role(me.username, "moderator")
+    # Every badge of the bar shows something, as on a busy day (reports of the whole site).
+    for n in range(12):
+        api(
+            friend,
+            "POST",
+            "/reports",
+            {"subject_type": "user", "subject_id": friend.id, "reason": f"busy day {n}"},
+        )
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -242,6 +250,8 @@ def test_a_long_chat_keeps_the_composer_on_screen(browser: Browser, shared_serve
     page.locator("#message-body").fill("Typed on a small screen")
     page.locator("#message-body").press("Enter")
     expect(page.get_by_role("log")).to_contain_text("Typed on a small screen")
+    # The form comes back empty (it is swapped for a fresh one), and on screen.
+    expect(page.locator("#message-body")).to_have_value("")
     on_screen(page, "#message-body")
     context.close()
 
