@@ -41,38 +41,26 @@ SAMPLE = """() => {
 
 
 # -- a test video, served the way Chromium needs to seek in it ----------------------------
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    ffmpeg = require_program("ffmpeg")
-    folder = tmp_path_factory.mktemp("media")
-    target = folder / "clip.webm"
+def encode_clip(target: Path, seconds: float, key_frame_every: int = 50) -> Path:
+    """A test-pattern WebM of `seconds` made by ffmpeg (25 frames a second; a key frame
+    every `key_frame_every` frames keeps seeks quick)."""
     subprocess.run(
         [
-            ffmpeg,
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc=duration={CLIP_SECONDS}:size=320x240:rate=25",
-            "-c:v",
-            "libvpx",
-            "-b:v",
-            "300k",
-            "-g",
-            "50",  # a key frame every 2 s keeps seeks quick
-            "-deadline",
-            "realtime",
-            "-cpu-used",
-            "8",
-            "-an",
-            str(target),
+            require_program("ffmpeg"),
+            *("-hide_banner", "-loglevel", "error", "-f", "lavfi"),
+            *("-i", f"testsrc=duration={seconds}:size=320x240:rate=25"),
+            *("-c:v", "libvpx", "-b:v", "300k", "-g", str(key_frame_every)),
+            *("-deadline", "realtime", "-cpu-used", "8", "-an", str(target)),
         ],
         check=True,
         timeout=180,
     )
     return target
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return encode_clip(tmp_path_factory.mktemp("media") / "clip.webm", CLIP_SECONDS)
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):

@@ -6,7 +6,6 @@ and a name in the chat opening a card. On a desktop and on a phone-sized screen.
 from __future__ import annotations
 
 import itertools
-import subprocess
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -16,8 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
-from tests.browser.test_party_sync import RangeRequestHandler, join_by_invite, start_party
-from tests.support.programs import require_program
+from tests.browser.test_party_sync import (
+    RangeRequestHandler,
+    encode_clip,
+    join_by_invite,
+    start_party,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -43,35 +46,9 @@ COUNT_STATES = """() => {
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> Iterator[str]:
     """Short local clips served with byte ranges; yields the folder's base URL."""
-    ffmpeg = require_program("ffmpeg")
     folder = tmp_path_factory.mktemp("truth-media")
     for name, seconds in CLIPS.items():
-        subprocess.run(
-            [
-                ffmpeg,
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc=duration={seconds}:size=320x240:rate=25",
-                "-c:v",
-                "libvpx",
-                "-b:v",
-                "200k",
-                "-g",
-                "25",
-                "-deadline",
-                "realtime",
-                "-cpu-used",
-                "8",
-                "-an",
-                str(folder / name),
-            ],
-            check=True,
-            timeout=120,
-        )
+        encode_clip(folder / name, seconds, key_frame_every=25)
     RangeRequestHandler.extensions_map = {
         **RangeRequestHandler.extensions_map,
         ".webm": "video/webm",
