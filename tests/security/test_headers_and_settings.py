@@ -18,8 +18,7 @@ import requests
 from app import create_app
 from config import ConfigError, load_config, redacted_url
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
-from tests.support.processes import PROJECT_ROOT, free_port, wait_for_port
-from tests.support.programs import require_program
+from tests.support.processes import PROJECT_ROOT, RedisServer, free_port
 
 SECRET = "k" * 64
 REDIS_PASSWORD = "Tr0ub4dor-and-3-horses"
@@ -294,50 +293,9 @@ def test_redacted_urls_keep_no_password(url, secret):
     assert "cache.local" in shown or "db.local" in shown
 
 
-class PasswordRedis:
-    """redis-server that demands a password, on a free port."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.binary = require_program("redis-server")
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    def url(self, password: str) -> str:
-        return f"redis://:{password}@127.0.0.1:{self.port}/0"
-
-    def start(self) -> PasswordRedis:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-                "--requirepass",
-                REDIS_PASSWORD,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, process=self.process)
-        return self
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def password_redis(tmp_path):
-    server = PasswordRedis(tmp_path).start()
+    server = RedisServer(tmp_path, password=REDIS_PASSWORD).start()
     yield server
     server.stop()
 
@@ -355,9 +313,9 @@ def wait_for_status(url: str, status: int, timeout: float = 10) -> requests.Resp
 def test_redis_password_never_reaches_logs_or_readiness(server_factory, password_redis):
     from tests.support.clients import SocketClient, register
 
-    good = server_factory(redis_url=password_redis.url(REDIS_PASSWORD))
+    good = server_factory(redis_url=password_redis.url)
     wrong_password = REDIS_PASSWORD[::-1]
-    wrong = server_factory(redis_url=password_redis.url(wrong_password))
+    wrong = server_factory(redis_url=password_redis.url_with(wrong_password))
 
     ready = requests.get(good.url + "/readyz", timeout=5)
     assert ready.status_code == 200, ready.text

@@ -131,17 +131,24 @@ class ServerProcess:
 
 
 class RedisServer:
-    """A throwaway redis-server on a free port, persisting nothing."""
+    """A throwaway redis-server on a free port, persisting nothing; with `password`, one
+    that demands it."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, password: str | None = None):
         self.binary = require_program("redis-server")
         self.port = free_port()
         self.workdir = workdir
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.url_with(self.password)
+
+    def url_with(self, password: str | None) -> str:
+        """The address with a password of one's choice (a wrong one, say)."""
+        credentials = f":{password}@" if password else ""
+        return f"redis://{credentials}127.0.0.1:{self.port}/0"
 
     def start(self, keep_port: bool = False) -> RedisServer:
         """Start on a free port; if another process took it meanwhile, on another one."""
@@ -159,6 +166,7 @@ class RedisServer:
                     "no",
                     "--dir",
                     str(self.workdir),
+                    *(("--requirepass", self.password) if self.password else ()),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -179,7 +187,12 @@ class RedisServer:
             if self.process.poll() is not None:
                 return False
             try:
-                client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+                client = redis.Redis(
+                    port=self.port,
+                    password=self.password,
+                    socket_timeout=1,
+                    socket_connect_timeout=1,
+                )
                 with client:
                     if client.info("server")["process_id"] == self.process.pid:
                         return True
