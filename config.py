@@ -89,6 +89,12 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "STREAM_BACKLOG_MAX": 10_000,
         "STREAM_CATCH_UP_MAX": 10_000,
         "STREAM_LOG_CHECK_SECONDS": 1.0,
+        # How long an event waits behind a gap in the log (a transaction that took an
+        # earlier id and has not committed) before the gap is read and settled.
+        "STREAM_GAP_WAIT_SECONDS": 0.5,
+        # Tests of crash safety only: the name of an event after whose commit the worker
+        # kills itself before announcing anything.
+        "FAULT_KILL_AFTER_COMMIT": None,
         "SSE_KEEPALIVE_SECONDS": 15.0,
         "LONGPOLL_MAX_TIMEOUT": 30,
         "SOCKET_EVENT_RATE_LIMIT": "120 per minute",
@@ -173,6 +179,8 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     for name in OPTIONAL_SECONDS_SETTINGS:
         if env.get(name):
             out[name] = _seconds(name, env[name], allow_zero=True)
+    if env.get("TANDEM_FAULT_KILL_AFTER_COMMIT"):
+        out["FAULT_KILL_AFTER_COMMIT"] = env["TANDEM_FAULT_KILL_AFTER_COMMIT"]
     if env.get("WEBSOCKET_COMPRESSION"):
         out["WEBSOCKET_COMPRESSION"] = _switch(
             "WEBSOCKET_COMPRESSION", env["WEBSOCKET_COMPRESSION"]
@@ -219,6 +227,7 @@ SECONDS_SETTINGS = (
     "STREAM_RETENTION_SECONDS",
     "STREAM_PRUNE_INTERVAL_SECONDS",
     "STREAM_LOG_CHECK_SECONDS",
+    "STREAM_GAP_WAIT_SECONDS",
     "DM_NOTIFY_DELAY_SECONDS",
     "PARTY_HOST_ABSENT_SECONDS",
     "PARTY_EMPTY_GRACE_SECONDS",

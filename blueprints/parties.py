@@ -35,7 +35,7 @@ from blueprints.security import CONTENT_SECURITY_POLICY
 from extensions import db
 from models.party import Party
 from realtime import cursor as cursors
-from realtime import store
+from realtime.bus import bus
 from services import parties, party_access, party_chat, party_queue, playback, profiles
 from services.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from services.party_access import PartyAccess
@@ -328,7 +328,7 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
     party = access.party
     # Taken before anything is read, so the stream that starts here misses nothing shown
     # after it; what it replays twice the page recognises.
-    stream_cursor = cursors.encode(store.latest_id())
+    stream_cursor = cursors.encode(bus.horizon())
     info = parties.to_dict(party, current_user)
     ended = party.status == "ended"
     before = _id_value(request.args.get("before"))

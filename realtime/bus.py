@@ -1,9 +1,10 @@
 """The event bus: the only way anything reaches a client.
 
-Services call `bus.publish(channel, name, data)` after their transaction commits. A
-durable event is stored in the event log first (which gives it its cursor); then the
-event goes to every worker's hub, which fans it out to Socket.IO rooms, SSE streams and
-long-poll waiters.
+Services call `bus.publish(channel, name, data)` while they work: the event joins the
+unit of work of the database session (realtime/outbox.py), is written to the event log
+with the change it announces (durable events, which get their cursor there), and once
+the transaction commits goes to every worker's hub, which fans it out to Socket.IO
+rooms, SSE streams and long-poll waiters.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import orjson
 from flask import Flask
 
 from extensions import db, socketio
-from realtime import store
+from realtime import faults, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, is_durable
 from realtime.hub import Hub
-from realtime.ordering import OrderingLock
+from realtime.outbox import Outbox
 from realtime.presence import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
@@ -39,7 +40,8 @@ class Bus:
         self.transport: LocalTransport | RedisTransport | None = None
         self.presence: Presence | None = None
         self.watching: Watching | None = None
-        self._ordering: OrderingLock | None = None
+        self._delivery: OrderedDelivery | None = None
+        self._outbox = Outbox(self.announce)
         self._pruner: gevent.Greenlet | None = None
 
     def init_app(self, app: Flask) -> None:
@@ -48,7 +50,10 @@ class Bus:
         self.app = app
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
-        delivery = OrderedDelivery(self._dispatch, self._read_log)
+        delivery = OrderedDelivery(
+            self._dispatch, self._read_log, self._settle, app.config["STREAM_GAP_WAIT_SECONDS"]
+        )
+        self._delivery = delivery
         if redis_url:
             self.transport = RedisTransport(redis_url, delivery)
             presence_store = RedisPresenceStore(redis_url, self.worker_id)
@@ -59,7 +64,7 @@ class Bus:
             watching_store = MemoryWatchingStore()
         self.presence = Presence(
             presence_store,
-            self.publish,
+            self.send_now,
             self.hub.has_user,
             self.hub.local_users,
             ttl=app.config["PRESENCE_TTL_SECONDS"],
@@ -67,7 +72,7 @@ class Bus:
         )
         self.watching = Watching(
             watching_store,
-            self.publish,
+            self.send_now,
             self.hub.watches,
             self.hub.local_watchers,
             ttl=app.config["PRESENCE_TTL_SECONDS"],
@@ -77,36 +82,37 @@ class Bus:
         self.hub.on_user_idle = self.presence.idle
         self.hub.on_watch_started = self.watching.started
         self.hub.on_watch_idle = self.watching.idle
-        with app.app_context():
-            self._ordering = OrderingLock(db.engine)
+        faults.arm(app.config["FAULT_KILL_AFTER_COMMIT"])
+        self._outbox.install()
         app.extensions["tandem_bus"] = self
 
     # -- publishing -------------------------------------------------------------------
-    def ordered(self):
-        """Hold the publish order while writing rows whose ids must follow it too (a
-        message's id, say), then publish inside: ids and cursors then agree."""
-        return self._ordering.hold()
+    def publish(self, channel: str, name: str, data: dict[str, Any]) -> None:
+        """Announce one event when the current unit of work commits; never if it rolls
+        back. Durable events are written to the event log in the same transaction."""
+        self._outbox.add(db.session(), channel, name, data)
 
-    def publish(self, channel: str, name: str, data: dict[str, Any]) -> Envelope:
-        """Announce one event. Call it after the transaction that caused it commits."""
-        return self.publish_many([(channel, name, data)])[0]
+    def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        session = db.session()
+        for channel, name, data in items:
+            self._outbox.add(session, channel, name, data)
 
-    def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
-        durable = [item for item in items if is_durable(item[1])]
-        sent: dict[int, Envelope] = {}
-        if durable:
-            with self._ordering.hold():
-                stored = store.append(durable)
-                for envelope in stored:
-                    self.transport.send(envelope)
-            positions = [i for i, item in enumerate(items) if is_durable(item[1])]
-            sent.update(zip(positions, stored, strict=True))
-        for index, (channel, name, data) in enumerate(items):
-            if index not in sent:
-                envelope = Envelope(channel=channel, name=name, data=data)
-                self.transport.send(envelope)
-                sent[index] = envelope
-        return [sent[index] for index in range(len(items))]
+    def send_now(self, channel: str, name: str, data: dict[str, Any]) -> None:
+        """An ephemeral event no transaction causes (presence, who watches): out at once."""
+        if is_durable(name):
+            raise ValueError(f"{name} is durable: publish it in a unit of work")
+        self.transport.send(Envelope(channel=channel, name=name, data=data))
+
+    def announce(self, envelopes: Sequence[Envelope]) -> None:
+        """Hand committed events to the transport, in the order they were published."""
+        for envelope in envelopes:
+            self.transport.send(envelope)
+
+    def horizon(self) -> int:
+        """The newest position of the log that every writer has passed: no event at or
+        below it can still appear, so a cursor there misses nothing."""
+        last = self._delivery.last_id if self._delivery is not None else None
+        return store.latest_id() if last is None else last
 
     def redact(
         self,
@@ -222,6 +228,13 @@ class Bus:
                     limit=self.app.config["STREAM_CATCH_UP_MAX"],
                     before_id=before_id,
                 )
+            finally:
+                db.session.remove()
+
+    def _settle(self, ids: list[int]) -> None:
+        with self.app.app_context():
+            try:
+                store.settle(ids)
             finally:
                 db.session.remove()
 

@@ -19,7 +19,7 @@ from blueprints.api.body import json_body
 from blueprints.limits import per_user
 from extensions import db
 from realtime import cursor as cursors
-from realtime import resume, store
+from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, party_channel
@@ -210,7 +210,7 @@ def remember_page_cursor() -> None:
         or not current_user.is_authenticated
     ):
         return
-    g.page_cursor = cursors.encode(store.latest_id())
+    g.page_cursor = cursors.encode(bus.horizon())
 
 
 def page_cursor() -> dict[str, str | None]:
@@ -224,7 +224,7 @@ def long_poll():
     timeout = _timeout(config["LONGPOLL_MAX_TIMEOUT"])
     position = _resume_point()
     if position is None:
-        return jsonify({"events": [], "cursor": cursors.encode(store.latest_id())})
+        return jsonify({"events": [], "cursor": cursors.encode(bus.horizon())})
     after_id = position.event_id
     opened_at = time.time()
     stream = resume.open_stream(current_identity(), "longpoll")

@@ -51,19 +51,21 @@ def backlog(
     """What to send first: events missed since `after_id` (or a resync), then current
     state (only what changed after `states_known_at`, when given). Without a cursor the
     connection starts at the newest event."""
-    latest = store.latest_id()
+    horizon = bus.horizon()
     if after_id is None:
-        connection.last_id = latest
+        connection.last_id = horizon
         return []
-    if after_id > latest:
-        return [_resync(connection, latest, RESYNC_UNKNOWN)]
+    if after_id > horizon and after_id > store.latest_id():
+        return [_resync(connection, horizon, RESYNC_UNKNOWN)]
     if after_id < store.pruned_through():
-        return [_resync(connection, latest, RESYNC_EXPIRED)]
+        return [_resync(connection, horizon, RESYNC_EXPIRED)]
     limit = current_app.config["STREAM_BACKLOG_MAX"]
-    missed = store.read_after(after_id, connection.channels, limit=limit + 1)
+    # Only up to the horizon: what lies beyond comes live, in order, once every earlier
+    # transaction is known to have committed or not.
+    missed = store.read_after(after_id, connection.channels, limit=limit + 1, before_id=horizon + 1)
     if len(missed) > limit:
-        return [_resync(connection, latest, RESYNC_TOO_FAR)]
-    connection.last_id = missed[-1].id if missed else after_id
+        return [_resync(connection, horizon, RESYNC_TOO_FAR)]
+    connection.last_id = max(after_id, horizon)
     return missed + state_after_resume(connection.user_id, states_known_at)
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import insert as insert_into
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models.clock import utcnow
@@ -19,28 +21,54 @@ from models.stream import StreamEvent, StreamMark
 from realtime.events import Envelope, subject_of
 
 PRUNED_THROUGH = "pruned_through"
+# The channel and name of a placeholder for an id no transaction committed.
+GAP = "_gap"
 
 
-def append(items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
-    """Store durable events in one transaction and return them with their ids."""
+def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    """Write durable events into the caller's transaction and return their ids. They
+    become visible, and are announced, when that transaction commits."""
     rows = [
-        StreamEvent(
-            channel=channel,
-            name=name,
-            payload=orjson.dumps(data).decode(),
-            subject=subject_of(name, data),
-        )
+        {
+            "channel": channel,
+            "name": name,
+            "payload": orjson.dumps(data).decode(),
+            "subject": subject_of(name, data),
+            "created_at": utcnow(),
+        }
         for channel, name, data in items
     ]
-    db.session.add_all(rows)
-    db.session.flush()
-    # Read before the commit expires the rows, or each would be loaded again for its id.
-    ids = [row.id for row in rows]
+    if len(rows) == 1:
+        statement = insert_into(StreamEvent.__table__).values(rows[0]).returning(StreamEvent.id)
+        return [session.execute(statement).scalar_one()]
+    statement = insert_into(StreamEvent.__table__).returning(
+        StreamEvent.id, sort_by_parameter_order=True
+    )
+    return list(session.scalars(statement, rows))
+
+
+def settle(ids: Sequence[int]) -> None:
+    """Make the ids of a gap in the log final: after this, each is either an event that
+    committed or a placeholder that no late commit can take. On PostgreSQL a placeholder
+    insert waits for a transaction still writing that id and then yields to it; on
+    SQLite writers are serialized, so an id below a visible one is final already."""
+    if not ids or db.session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    now = utcnow()
+    statement = (
+        pg_insert(StreamEvent.__table__)
+        .values(
+            [
+                {"id": event_id, "channel": GAP, "name": GAP, "payload": "{}", "created_at": now}
+                for event_id in ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    db.session.execute(statement)
     db.session.commit()
-    return [
-        Envelope(channel=channel, name=name, data=data, id=event_id)
-        for event_id, (channel, name, data) in zip(ids, items, strict=True)
-    ]
 
 
 def redact(

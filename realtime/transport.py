@@ -20,6 +20,7 @@ import redis
 
 from config import redacted_url
 from realtime.events import Envelope
+from realtime.store import GAP
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,37 @@ CHANNEL = "tandem:stream"
 # Reads the log: the durable entries with after < id < before (before None: no bound),
 # oldest first.
 LogReader = Callable[[int, int | None], list[Envelope]]
+# Makes the ids of a gap final (see store.settle).
+Settler = Callable[[list[int]], None]
 
 
 class OrderedDelivery:
-    """Durable entries go to `dispatch` in id order, once each; ephemeral ones at once."""
+    """Durable entries go to `dispatch` in id order, once each; ephemeral ones at once.
 
-    def __init__(self, dispatch: Callable[[Envelope], None], read_log: LogReader) -> None:
+    Ids are taken when a transaction writes its events and become visible when it
+    commits, so on PostgreSQL two writers can commit out of id order. An entry that
+    arrives after a gap waits in `_ahead`; a gap still open `gap_wait` seconds later is
+    read from the log and then settled (`Settler`), which waits for a transaction still
+    writing one of its ids and marks the others as never used. `last_id` is therefore a
+    position every writer has passed: no event at or below it can still appear, and
+    reads of the log for clients stop there (the horizon).
+    """
+
+    def __init__(
+        self,
+        dispatch: Callable[[Envelope], None],
+        read_log: LogReader,
+        settle: Settler = lambda _ids: None,
+        gap_wait: float = 0.5,
+    ) -> None:
         self._dispatch = dispatch
         self._read_log = read_log
+        self._settle = settle
+        self._gap_wait = gap_wait
         # threading's lock is gevent's once the server has monkey-patched.
         self._lock = threading.RLock()
+        self._ahead: dict[int, Envelope] = {}
+        self._gap_timer: gevent.Greenlet | None = None
         # The id of the last entry handed on; None until the first one, or `start_at`.
         self.last_id: int | None = None
 
@@ -45,32 +67,84 @@ class OrderedDelivery:
         """Entries up to `event_id` are history: hand on only what comes after."""
         with self._lock:
             self.last_id = max(self.last_id or 0, event_id)
+            self._drain()
 
     def deliver(self, envelope: Envelope) -> None:
         if envelope.id is None:
             self._dispatch(envelope)
             return
         with self._lock:
-            if self.last_id is not None:
-                if envelope.id <= self.last_id:
-                    return
-                if envelope.id > self.last_id + 1:
-                    self._pass_on(self._read_log(self.last_id, envelope.id))
-            self._pass_on([envelope])
+            if self.last_id is None:
+                self._pass_on([envelope])
+                return
+            if envelope.id <= self.last_id:
+                return
+            self._ahead[envelope.id] = envelope
+            self._drain()
 
     def catch_up(self) -> int:
-        """Hand on everything in the log after the last entry handed on."""
+        """Take in everything the log holds after the last entry handed on; returns how
+        many entries that brought."""
         with self._lock:
             if self.last_id is None:
                 return 0
-            missed = self._read_log(self.last_id, None)
-            self._pass_on(missed)
-            return len(missed)
+            found = [e for e in self._read_log(self.last_id, None) if e.id not in self._ahead]
+            for envelope in found:
+                self._ahead[envelope.id] = envelope
+            self._drain()
+            return len(found)
+
+    def resolve_gap(self) -> None:
+        """Close the gap before the first entry waiting: read it, settle what is still
+        missing, read again, and go on past it."""
+        with self._lock:
+            self._gap_timer = None
+            if not self._ahead or self.last_id is None:
+                return
+            first = min(self._ahead)
+            for envelope in self._read_log(self.last_id, first):
+                self._ahead.setdefault(envelope.id, envelope)
+            missing = [i for i in range(self.last_id + 1, first) if i not in self._ahead]
+            if missing:
+                self._settle(missing)
+                for envelope in self._read_log(missing[0] - 1, missing[-1] + 1):
+                    self._ahead.setdefault(envelope.id, envelope)
+                log.info("Settled a gap of %d id(s) in the event log", len(missing))
+                self._pass_on([self._ahead.pop(i) for i in sorted(self._ahead) if i < first])
+                self.last_id = max(self.last_id, first - 1)
+            self._drain()
+
+    def _drain(self) -> None:
+        ready = []
+        while self.last_id + 1 + len(ready) in self._ahead:
+            ready.append(self._ahead.pop(self.last_id + 1 + len(ready)))
+        # Entries at or below the horizon (after start_at) are history.
+        for stale in [i for i in self._ahead if i <= self.last_id]:
+            del self._ahead[stale]
+        self._pass_on(ready)
+        if self._ahead and self._gap_timer is None:
+            self._gap_timer = gevent.spawn_later(self._gap_wait, self._resolve_quietly)
+
+    def _resolve_quietly(self) -> None:
+        try:
+            self.resolve_gap()
+        except Exception:
+            log.exception("Closing a gap in the event log failed; retrying")
+            with self._lock:
+                if self._gap_timer is None:
+                    self._gap_timer = gevent.spawn_later(self._gap_wait, self._resolve_quietly)
+
+    def stop(self) -> None:
+        if self._gap_timer is not None:
+            self._gap_timer.kill(block=False)
+            self._gap_timer = None
 
     def _pass_on(self, envelopes: list[Envelope]) -> None:
         for envelope in envelopes:
             if self.last_id is None or envelope.id > self.last_id:
                 self.last_id = envelope.id
+                if envelope.channel == GAP:
+                    continue
                 try:
                     self._dispatch(envelope)
                 except Exception:  # one bad delivery must not stop the flow
@@ -93,7 +167,7 @@ class LocalTransport:
         self._delivery.start_at(first_id)
 
     def stop(self) -> None:
-        """Nothing runs in the background."""
+        self._delivery.stop()
 
     @property
     def healthy(self) -> bool:
@@ -142,6 +216,7 @@ class RedisTransport:
         ]
 
     def stop(self) -> None:
+        self._delivery.stop()
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
         self._greenlets = []

@@ -147,21 +147,18 @@ def send_described(
         attachment=attachment,
         reactions=[],
     )
-    kind = access.conversation.kind
-    # Message ids follow the order in which every client hears of them, on every worker.
-    with bus.ordered():
-        db.session.add(message)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the same client_id raced in from another request
-            db.session.rollback()
-            return _described(_same_send(_by_client_id(actor.id, client_id), access))
-        access.conversation.last_message_id = message.id
-        access.membership.last_read_message_id = message.id
-        payload = to_dict(message)
-        db.session.commit()
-        bus.publish(conversations.channel(payload["conversation_id"]), MESSAGE_NEW, payload)
-    _notify_about(payload, kind, actor)
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same client_id raced in from another request
+        db.session.rollback()
+        return _described(_same_send(_by_client_id(actor.id, client_id), access))
+    access.conversation.last_message_id = message.id
+    access.membership.last_read_message_id = message.id
+    payload = to_dict(message)
+    bus.publish(conversations.channel(payload["conversation_id"]), MESSAGE_NEW, payload)
+    _notify_about(payload, access.conversation.kind, actor)
+    db.session.commit()
     return message, payload
 
 
@@ -197,13 +194,12 @@ def _reply_target(conversation_id: int, reply_to: object) -> int | None:
 
 
 def post_system(conversation: Conversation, text: str) -> Message:
+    """In the caller's unit of work."""
     message = Message(conversation_id=conversation.id, sender_id=None, kind="system", body=text)
-    with bus.ordered():
-        db.session.add(message)
-        db.session.flush()
-        conversation.last_message_id = message.id
-        db.session.commit()
-        bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
+    db.session.add(message)
+    db.session.flush()
+    conversation.last_message_id = message.id
+    bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
     return message
 
 
@@ -255,6 +251,7 @@ def _notify_if_unread(app, message_id: int) -> None:
                 actor=message.sender,
                 subject={"type": "conversation", "id": message.conversation_id},
             )
+        db.session.commit()
         db.session.remove()
 
 
@@ -279,8 +276,8 @@ def edit(actor: User, message_id: object, body: object) -> Message:
     message.body = text
     message.edited_at = utcnow()
     _redact(message)
-    db.session.commit()
     bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    db.session.commit()
     return message
 
 
@@ -290,22 +287,25 @@ def delete(actor: User, message_id: object) -> Message:
     message, access = _find(actor, message_id)
     if message.sender_id != actor.id and not access.manages:
         raise Forbidden("You can only delete your own messages.")
-    return retract(message)
+    retract(message)
+    db.session.commit()
+    attachments.discard_with(message)
+    return message
 
 
 def retract(message: Message) -> Message:
-    """Soft-delete a message (the caller checked who may); the event carries no content."""
+    """Soft-delete a message (the caller checked who may), in the caller's unit of work;
+    the event carries no content. Once it commits, the caller discards the message's file
+    (`attachments.discard_with`), so a rollback never loses one."""
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""
         _redact(message)
-        db.session.commit()
         bus.publish(
             conversations.channel(message.conversation_id),
             MESSAGE_DELETED,
             {"conversation_id": message.conversation_id, "message_id": message.id},
         )
-        attachments.discard_with(message)
     return message
 
 
@@ -341,11 +341,12 @@ def react(actor: User, message_id: object, emoji: object) -> Message:
     else:
         db.session.delete(existing)
     try:
-        db.session.commit()
-    except IntegrityError:
+        db.session.flush()
+    except IntegrityError:  # the same reaction raced in from another request
         db.session.rollback()
     db.session.refresh(message)
     bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    db.session.commit()
     return message
 
 
@@ -360,7 +361,6 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
     membership = access.membership
     if message.id > membership.last_read_message_id:
         membership.last_read_message_id = message.id
-        db.session.commit()
         # Receipts are shown in direct chats and groups; in a room only the reader's own
         # devices need to know, so a room does not hear of every member's every read.
         audience = (
@@ -377,6 +377,7 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
                 "user_id": actor.id,
             },
         )
+        db.session.commit()
     return membership.last_read_message_id
 
 
@@ -532,7 +533,7 @@ def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
     conversation_id = access.conversation.id
 
     def announce(who: dict, now_typing: bool) -> None:
-        bus.publish(
+        bus.send_now(
             conversations.channel(conversation_id),
             TYPING,
             {"conversation_id": conversation_id, "user": who, "typing": now_typing},

@@ -61,7 +61,8 @@ def set_muted_kinds(user_id: int, kinds: Iterable[str]) -> set[str]:
 
 def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Notification | None:
     """Store and announce a notification, unless the user muted the kind or the two
-    block each other. A repeat of a collapsing kind updates the unread one."""
+    block each other. A repeat of a collapsing kind updates the unread one. Part of the
+    caller's unit of work: it goes out when the caller commits."""
     if kind not in KINDS:
         raise ValueError(kind)
     if kind in muted_kinds(user_id):
@@ -84,9 +85,10 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
     notification.subject = orjson.dumps(subject).decode()
     notification.subject_key = subject_key(subject)
     notification.updated_at = now
-    db.session.commit()
-    payload = to_dict(notification, unread_count(user_id))
-    bus.publish(user_channel(user_id), NOTIFICATION_NEW, payload)
+    db.session.flush()
+    bus.publish(
+        user_channel(user_id), NOTIFICATION_NEW, to_dict(notification, unread_count(user_id))
+    )
     return notification
 
 
@@ -173,7 +175,6 @@ def mark_read(user_id: int, ids: list[int] | None) -> int:
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
     marked = db.session.scalars(query.values(read_at=utcnow()).returning(Notification.id)).all()
-    db.session.commit()
     unread = unread_count(user_id)
     bus.publish(
         user_channel(user_id),
@@ -184,4 +185,5 @@ def mark_read(user_id: int, ids: list[int] | None) -> int:
             "unread_count": unread,
         },
     )
+    db.session.commit()
     return unread

@@ -1,0 +1,87 @@
+"""The unit of work: a change and the events it causes commit together, then go out.
+
+Services publish while they work (`bus.publish`); the events wait in the database
+session. Just before the session commits, the durable ones are written to the event log
+in the same transaction (the transactional outbox); once the commit has succeeded, all of
+them are announced in the order they were published. A rollback announces nothing, and a
+service called by another only adds to its caller's unit of work: whoever commits, sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from realtime import faults, store
+from realtime.events import Envelope, is_durable
+
+log = logging.getLogger(__name__)
+
+_KEY = "tandem_outbox"
+
+
+@dataclass(slots=True)
+class Queued:
+    channel: str
+    name: str
+    data: dict[str, Any]
+    id: int | None = None
+
+    def envelope(self) -> Envelope:
+        return Envelope(channel=self.channel, name=self.name, data=self.data, id=self.id)
+
+
+Announce = Callable[[list[Envelope]], None]
+
+
+class Outbox:
+    """Binds the session hooks to the bus's `announce`."""
+
+    def __init__(self, announce: Announce) -> None:
+        self._announce = announce
+
+    def add(self, session: Session, channel: str, name: str, data: dict[str, Any]) -> None:
+        session.info.setdefault(_KEY, []).append(Queued(channel, name, data))
+
+    def install(self) -> None:
+        if not event.contains(Session, "before_commit", self._write):
+            event.listen(Session, "before_commit", self._write)
+            event.listen(Session, "after_commit", self._send)
+            event.listen(Session, "after_rollback", _forget)
+
+    def uninstall(self) -> None:
+        if event.contains(Session, "before_commit", self._write):
+            event.remove(Session, "before_commit", self._write)
+            event.remove(Session, "after_commit", self._send)
+            event.remove(Session, "after_rollback", _forget)
+
+    @staticmethod
+    def _write(session: Session) -> None:
+        queued: list[Queued] = session.info.get(_KEY) or []
+        durable = [item for item in queued if item.id is None and is_durable(item.name)]
+        if not durable:
+            return
+        # The log's ids are taken as late as possible, just before the commit, so a
+        # transaction holds an id that others have passed for as short a time as can be.
+        ids = store.insert(session, [(item.channel, item.name, item.data) for item in durable])
+        for item, event_id in zip(durable, ids, strict=True):
+            item.id = event_id
+
+    def _send(self, session: Session) -> None:
+        queued: list[Queued] | None = session.info.pop(_KEY, None)
+        if not queued:
+            return
+        faults.after_commit(item.name for item in queued)
+        try:
+            self._announce([item.envelope() for item in queued])
+        except Exception:  # the change is committed; the log check delivers it anyway
+            log.exception("Announcing %d committed event(s) failed", len(queued))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_KEY, None)
