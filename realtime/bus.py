@@ -23,7 +23,7 @@ from extensions import db, socketio
 from realtime import faults, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, is_durable
 from realtime.hub import Hub
-from realtime.outbox import Outbox
+from realtime.outbox import Outbox, Queued
 from realtime.presence import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
@@ -41,7 +41,7 @@ class Bus:
         self.presence: Presence | None = None
         self.watching: Watching | None = None
         self._delivery: OrderedDelivery | None = None
-        self._outbox = Outbox(self.announce)
+        self._outbox = Outbox(lambda envelopes: self.announce(envelopes))
         self._pruner: gevent.Greenlet | None = None
 
     def init_app(self, app: Flask) -> None:
@@ -87,15 +87,20 @@ class Bus:
         app.extensions["tandem_bus"] = self
 
     # -- publishing -------------------------------------------------------------------
-    def publish(self, channel: str, name: str, data: dict[str, Any]) -> None:
+    def publish(self, channel: str, name: str, data: dict[str, Any]) -> Queued:
         """Announce one event when the current unit of work commits; never if it rolls
-        back. Durable events are written to the event log in the same transaction."""
-        self._outbox.add(db.session(), channel, name, data)
+        back. Durable events are written to the event log in the same transaction (the
+        returned entry has its id once the commit is done)."""
+        return self._outbox.add(db.session(), channel, name, data)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         session = db.session()
         for channel, name, data in items:
             self._outbox.add(session, channel, name, data)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the current unit of work commits; never if it rolls back."""
+        self._outbox.after_commit(db.session(), action)
 
     def send_now(self, channel: str, name: str, data: dict[str, Any]) -> None:
         """An ephemeral event no transaction causes (presence, who watches): out at once."""

@@ -23,6 +23,7 @@ from realtime.events import Envelope, is_durable
 log = logging.getLogger(__name__)
 
 _KEY = "tandem_outbox"
+_AFTER = "tandem_after_commit"
 
 
 @dataclass(slots=True)
@@ -45,8 +46,16 @@ class Outbox:
     def __init__(self, announce: Announce) -> None:
         self._announce = announce
 
-    def add(self, session: Session, channel: str, name: str, data: dict[str, Any]) -> None:
-        session.info.setdefault(_KEY, []).append(Queued(channel, name, data))
+    def add(self, session: Session, channel: str, name: str, data: dict[str, Any]) -> Queued:
+        queued = Queued(channel, name, data)
+        session.info.setdefault(_KEY, []).append(queued)
+        return queued
+
+    @staticmethod
+    def after_commit(session: Session, action: Callable[[], None]) -> None:
+        """Run `action` once the session's transaction has committed (never on rollback):
+        for what cannot be undone, such as removing a file. It must not use the session."""
+        session.info.setdefault(_AFTER, []).append(action)
 
     def install(self) -> None:
         if not event.contains(Session, "before_commit", self._write):
@@ -74,14 +83,20 @@ class Outbox:
 
     def _send(self, session: Session) -> None:
         queued: list[Queued] | None = session.info.pop(_KEY, None)
-        if not queued:
-            return
-        faults.after_commit(item.name for item in queued)
-        try:
-            self._announce([item.envelope() for item in queued])
-        except Exception:  # the change is committed; the log check delivers it anyway
-            log.exception("Announcing %d committed event(s) failed", len(queued))
+        actions: list[Callable[[], None]] = session.info.pop(_AFTER, None) or []
+        if queued:
+            faults.after_commit(item.name for item in queued)
+            try:
+                self._announce([item.envelope() for item in queued])
+            except Exception:  # the change is committed; the log check delivers it anyway
+                log.exception("Announcing %d committed event(s) failed", len(queued))
+        for action in actions:
+            try:
+                action()
+            except Exception:
+                log.exception("An action after a commit failed")
 
 
 def _forget(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_AFTER, None)

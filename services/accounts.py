@@ -173,8 +173,8 @@ def change_password(user: User, current: str, new: str, keep_login_id: str | Non
     validate_password(new)
     user.password_hash = hash_password(new)
     _end_all_sessions(user, keep_login_id)
-    db.session.commit()
     bus.close_connections(user.id, keep_login_id=keep_login_id)
+    db.session.commit()
 
 
 def _end_all_sessions(user: User, keep_login_id: str | None) -> None:
@@ -245,8 +245,8 @@ def token_record(raw: str) -> ApiToken | None:
 def revoke_token(token: ApiToken) -> None:
     """Revoke a token; its open sockets and streams close on every worker."""
     token.revoked_at = utcnow()
-    db.session.commit()
     bus.close_connections(token.user_id, token_id=token.id)
+    db.session.commit()
 
 
 def start_sign_in(user: User, user_agent: str = "") -> LoginSession:
@@ -269,5 +269,5 @@ def sign_out(sign_in: LoginSession | None) -> None:
     if sign_in is None:
         return
     sign_in.revoked_at = utcnow()
-    db.session.commit()
     bus.close_connections(sign_in.user_id, login_id=sign_in.id)
+    db.session.commit()

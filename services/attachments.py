@@ -7,6 +7,7 @@ message has claimed yet is its uploader's alone, and is removed if never sent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from extensions import db
 from models.clock import utcnow
 from models.conversation import Attachment, Message
 from models.user import User
+from realtime.bus import bus
 from services import conversation_access, uploads
 from services.errors import Forbidden, NotFound, ValidationError
 from services.uploads import image_type
@@ -130,8 +132,9 @@ def _readable_by(actor: User, attachment: Attachment) -> bool:
 
 # -- removal ----------------------------------------------------------------------------
 def discard_with(message: Message) -> None:
-    """Remove a deleted message's file; called once the deletion has committed, so a
-    rollback never loses a file (and `sweep` catches one left by a crash)."""
+    """Remove a deleted message's file, in the unit of work that deletes the message: the
+    row goes with it, the stored file once it has committed, so a rollback never loses a
+    file (and `sweep` catches one left by a crash)."""
     if message.attachment_id is not None:
         _remove([message.attachment_id])
 
@@ -150,6 +153,7 @@ def sweep(orphan_max_age: float) -> int:
     removed = 0
     while ids := list(db.session.scalars(doomed.order_by(Attachment.id).limit(SWEEP_BATCH))):
         removed += _remove(ids)
+        db.session.commit()
         if len(ids) < SWEEP_BATCH:
             break
     return removed
@@ -175,9 +179,8 @@ def _remove(attachment_ids: Sequence[int]) -> int:
             execution_options={"synchronize_session": False},
         )
     )
-    db.session.commit()
     for name in names:
-        uploads.discard(FILES, name)
+        bus.after_commit(functools.partial(uploads.discard, FILES, name))
     return len(names)
 
 

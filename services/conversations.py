@@ -173,13 +173,14 @@ def open_direct(actor: User, username: str) -> Conversation:
     ]
     db.session.add(conversation)
     try:
-        db.session.commit()
-    except IntegrityError:
+        db.session.flush()
+    except IntegrityError:  # the pair's conversation was created a moment ago
         db.session.rollback()
         return db.session.scalar(select(Conversation).where(Conversation.direct_key == key))
     for person, partner in ((actor, other), (other, actor)):
         bus.subscribe_user(person.id, channel(conversation.id))
         bus.subscribe_user(person.id, presence_channel(partner.id))
+    db.session.commit()
     return conversation
 
 
@@ -293,12 +294,13 @@ def _addable_people(actor: User, usernames: list[str], room_left: int) -> list[U
 
 def _created(actor: User, conversation: Conversation, others: list[User]) -> Conversation:
     db.session.add(conversation)
-    db.session.commit()
+    db.session.flush()
     for person in [actor, *others]:
         bus.subscribe_user(person.id, channel(conversation.id))
     for person in others:
         _tell_added(conversation, person, actor)
     _tell_directory(conversation)
+    db.session.commit()
     return conversation
 
 
@@ -377,12 +379,13 @@ def join(actor: User, conversation_id: object) -> Access:
     membership = Membership(conversation_id=conversation.id, user_id=actor.id)
     db.session.add(membership)
     try:
-        db.session.commit()
-    except IntegrityError:
+        db.session.flush()
+    except IntegrityError:  # joined a moment ago from another request
         db.session.rollback()
         return conversation_access.visible(actor, conversation.id)
     bus.subscribe_user(actor.id, channel(conversation.id))
     _announce_member(conversation, MEMBER_ADDED, membership)
+    db.session.commit()
     return Access(conversation, membership)
 
 
@@ -403,10 +406,11 @@ def add_member(actor: User, conversation_id: object, username: str) -> Membershi
     _check_room_left(conversation)
     membership = Membership(conversation_id=conversation.id, user_id=person.id)
     db.session.add(membership)
-    db.session.commit()
+    db.session.flush()
     bus.subscribe_user(person.id, channel(conversation.id))
     _announce_member(conversation, MEMBER_ADDED, membership, actor)
     _tell_added(conversation, person, actor)
+    db.session.commit()
     return membership
 
 
@@ -420,6 +424,7 @@ def remove_member(actor: User, conversation_id: object, username: str) -> None:
     if not outranks(access.membership, target):
         raise Forbidden("You cannot remove them.")
     _drop(access.conversation, target, removed_by=actor)
+    db.session.commit()
 
 
 def leave(actor: User, conversation_id: object) -> None:
@@ -427,6 +432,7 @@ def leave(actor: User, conversation_id: object) -> None:
     if access.conversation.kind == Kind.DIRECT:
         raise Forbidden("You cannot leave a direct conversation.", code="direct")
     _drop(access.conversation, access.membership, removed_by=None)
+    db.session.commit()
 
 
 def _drop(conversation: Conversation, membership: Membership, removed_by: User | None) -> None:
@@ -439,7 +445,6 @@ def _drop(conversation: Conversation, membership: Membership, removed_by: User |
         raise NotFound("They are not a member.")
     if was_owner:
         _hand_over_ownership(conversation)
-    db.session.commit()
     # First stop delivery, then tell the rest: the removed person sees none of it.
     bus.unsubscribe_user(person.id, channel(conversation.id))
     bus.publish(
@@ -506,12 +511,13 @@ def set_role(actor: User, conversation_id: object, username: str, role: object) 
         raise ValidationError("You are the owner.", field="username")
     _update_member(target, role=role)
     _announce_member(access.conversation, MEMBER_UPDATED, target, actor)
+    db.session.commit()
     return target
 
 
 def _update_member(target: Membership, **values: object) -> None:
-    """Change a membership and commit, or 404 when a removal at the same moment took it
-    away first (the update names the row, and finds it or not)."""
+    """Change a membership, or 404 when a removal at the same moment took it away first
+    (the update names the row, and finds it or not)."""
     changed = db.session.execute(
         sa.update(Membership).where(Membership.id == target.id).values(**values)
     ).rowcount
@@ -523,7 +529,6 @@ def _update_member(target: Membership, **values: object) -> None:
     db.session.refresh(target)
     db.session.refresh(target, ["user"])
     db.session.expunge(target)
-    db.session.commit()
 
 
 def mute(actor: User, conversation_id: object, username: str, minutes: object) -> Membership:
@@ -532,7 +537,9 @@ def mute(actor: User, conversation_id: object, username: str, minutes: object) -
     target = _member_named(access.conversation, username)
     if not outranks(access.membership, target):
         raise Forbidden("You cannot mute them.")
-    return silence(access.conversation, target, minutes, actor)
+    silence(access.conversation, target, minutes, actor)
+    db.session.commit()
+    return target
 
 
 def _member_named(conversation: Conversation, username: str) -> Membership:
@@ -546,7 +553,8 @@ def _member_named(conversation: Conversation, username: str) -> Membership:
 def silence(
     conversation: Conversation, target: Membership, minutes: object, actor: User
 ) -> Membership:
-    """Mute a member for `minutes` (0 lifts it); the caller has checked who may."""
+    """Mute a member for `minutes` (0 lifts it); the caller has checked who may, and
+    commits."""
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ValidationError("'minutes' must be a whole number.", field="minutes")
     if not 0 <= minutes <= MUTE_MAX_MINUTES:
@@ -561,13 +569,14 @@ def silence(
 def moderate_mute(
     actor: User, conversation_id: object, username: str, minutes: object
 ) -> Membership:
-    """A site moderator mutes someone in any group or room."""
+    """A site moderator mutes someone in any group or room, in the caller's unit of work."""
     conversation = conversation_access.live(conversation_id)
     return silence(conversation, _member_named(conversation, username), minutes, actor)
 
 
 def close(actor: User, conversation_id: object) -> Conversation:
-    """A site moderator closes a group or room: like its owner deleting it."""
+    """A site moderator closes a group or room: like its owner deleting it, in the
+    caller's unit of work."""
     conversation = conversation_access.live(conversation_id)
     _close(conversation)
     return conversation
@@ -586,11 +595,11 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     if "category" in changes:
         conversation.category = _clean_category(changes["category"])
     _redact(conversation)
-    db.session.commit()
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
     _tell_directory(conversation)
     if conversation.name != old_name:
         system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
+    db.session.commit()
     return conversation
 
 
@@ -625,10 +634,10 @@ def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conver
     previous = conversation.image_file
     conversation.image_file = uploads.store(PICTURES, data, extension)
     _redact(conversation)
-    db.session.commit()
-    uploads.discard(PICTURES, previous)
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
     _tell_directory(conversation)
+    db.session.commit()
+    uploads.discard(PICTURES, previous)
     return conversation
 
 
@@ -643,12 +652,12 @@ def image_path(actor: User, conversation_id: object) -> Path:
 
 def delete(actor: User, conversation_id: object) -> None:
     _close(conversation_access.owner(actor, conversation_id).conversation)
+    db.session.commit()
 
 
 def _close(conversation: Conversation) -> None:
     conversation.deleted_at = utcnow()
     people = [m.user_id for m in conversation.members]
-    db.session.commit()
     bus.publish(
         channel(conversation.id), CONVERSATION_DELETED, {"conversation_id": conversation.id}
     )
@@ -658,7 +667,8 @@ def _close(conversation: Conversation) -> None:
 
 
 def system_message(conversation: Conversation, text: str) -> Message:
-    """A line in the transcript recording a join, a leave or a rename."""
+    """A line in the transcript recording a join, a leave or a rename, in the caller's
+    unit of work."""
     from services import messages  # messages build on conversations
 
     return messages.post_system(conversation, text)

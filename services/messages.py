@@ -288,15 +288,15 @@ def delete(actor: User, message_id: object) -> Message:
     if message.sender_id != actor.id and not access.manages:
         raise Forbidden("You can only delete your own messages.")
     retract(message)
-    db.session.commit()
     attachments.discard_with(message)
+    db.session.commit()
     return message
 
 
 def retract(message: Message) -> Message:
     """Soft-delete a message (the caller checked who may), in the caller's unit of work;
-    the event carries no content. Once it commits, the caller discards the message's file
-    (`attachments.discard_with`), so a rollback never loses one."""
+    the event carries no content. The caller discards the message's file with it
+    (`attachments.discard_with`)."""
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""

@@ -18,6 +18,7 @@ from realtime.bus import bus
 from realtime.channels import provider
 from services import (
     accounts,
+    attachments,
     conversation_access,
     conversations,
     messages,
@@ -26,6 +27,7 @@ from services import (
     party_access,
 )
 from services.errors import Forbidden, NotFound, ValidationError
+from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id
 
 SUBJECTS = ("message", "user", "party", "room")
@@ -70,7 +72,6 @@ def audit(
         details=orjson.dumps(details).decode(),
     )
     db.session.add(entry)
-    db.session.commit()
     return entry
 
 
@@ -100,6 +101,7 @@ def audit_log(
 
 
 # -- reports ----------------------------------------------------------------------------
+@unit_of_work
 def report(actor: User, subject_type: object, subject_id: object, reason: object) -> Report:
     """Anyone reports what they can see; moderators see the queue grow live."""
     if subject_type not in SUBJECTS:
@@ -118,8 +120,9 @@ def report(actor: User, subject_type: object, subject_id: object, reason: object
         responsible_id=answerable.id if answerable else None,
     )
     db.session.add(entry)
-    db.session.commit()
+    db.session.flush()
     _announce_queue()
+    db.session.commit()
     return entry
 
 
@@ -181,12 +184,14 @@ def report_dict(entry: Report) -> dict:
     }
 
 
+@unit_of_work
 def resolve(actor: User, report_id: object, action: object, note: object = "") -> Report:
     """Decide a report: dismiss it, warn, remove the subject, or ban who is responsible.
     The reporter is told it was handled.
 
-    The report is claimed first (open -> resolved in one conditional update), so two
-    moderators deciding at once act once; if the action fails, the claim is undone."""
+    The report is claimed (open -> resolved in one conditional update) in the same
+    transaction as the action, so two moderators deciding at once act once, and an
+    action that fails leaves the report open."""
     require_staff(actor)
     if action not in RESOLUTIONS:
         raise ValidationError(f"'action' is one of {', '.join(RESOLUTIONS)}.", field="action")
@@ -200,12 +205,7 @@ def resolve(actor: User, report_id: object, action: object, note: object = "") -
     if action == "remove" and entry.subject_type == "user":
         raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
     _claim(entry, actor, action, text)
-    try:
-        _act(actor, entry, action, culprit, text)
-    except Exception:
-        db.session.rollback()
-        _unclaim(entry)
-        raise
+    _act(actor, entry, action, culprit, text)
     audit(actor, "resolve_report", "report", entry.id, text, decision=action)
     if entry.reporter_id:
         notifications.notify(
@@ -234,19 +234,8 @@ def _claim(entry: Report, actor: User, action: str, note: str) -> None:
             resolved_at=utcnow(),
         )
     ).rowcount
-    db.session.commit()
     if not claimed:
         raise ValidationError("That report is already resolved.", field="report")
-    db.session.refresh(entry)
-
-
-def _unclaim(entry: Report) -> None:
-    db.session.execute(
-        update(Report)
-        .where(Report.id == entry.id)
-        .values(status="open", action=None, note="", resolved_by=None, resolved_at=None)
-    )
-    db.session.commit()
     db.session.refresh(entry)
 
 
@@ -319,6 +308,7 @@ def _until(value: object) -> datetime | None:
     return moment
 
 
+@unit_of_work
 def ban(actor: User, username: str, reason: object, expires_at: object = None) -> User:
     """Sign the user out everywhere, revoke their tokens, close every live connection of
     theirs on every worker, and refuse them until the ban ends."""
@@ -334,12 +324,12 @@ def ban(actor: User, username: str, reason: object, expires_at: object = None) -
         .values(revoked_at=now)
     )
     accounts.revoke_sign_ins(target.id, now)
-    db.session.commit()
     bus.close_connections(target.id)
     audit(actor, "ban", "user", target.id, text, expires_at=iso(until))
     return target
 
 
+@unit_of_work
 def unban(actor: User, username: str) -> User:
     """Lift a ban; unbanning someone who is not banned changes nothing and is not logged."""
     target = _target(actor, username)
@@ -347,11 +337,11 @@ def unban(actor: User, username: str) -> User:
         return target
     target.banned_at = target.banned_until = None
     target.ban_reason = ""
-    db.session.commit()
     audit(actor, "unban", "user", target.id)
     return target
 
 
+@unit_of_work
 def mute(actor: User, username: str, minutes: object, conversation_id: object = None) -> dict:
     """Mute someone site-wide, or in one group or room, for `minutes` (0 lifts it)."""
     target = _target(actor, username)
@@ -366,11 +356,11 @@ def mute(actor: User, username: str, minutes: object, conversation_id: object = 
         audit(actor, "mute", "user", target.id, minutes=minutes, conversation_id=conversation_id)
         return {"muted_until": iso(membership.muted_until)}
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
-    db.session.commit()
     audit(actor, "mute", "user", target.id, minutes=minutes)
     return {"muted_until": iso(target.muted_until)}
 
 
+@unit_of_work
 def warn(actor: User, username: str, text: object) -> None:
     target = _target(actor, username)
     message = _reason(text, "text")
@@ -383,6 +373,7 @@ def warn(actor: User, username: str, text: object) -> None:
     audit(actor, "warn", "user", target.id, message)
 
 
+@unit_of_work
 def remove_message(actor: User, message_id: object, reason: object = "") -> None:
     """Remove any message: its author and its conversation see it gone, without content."""
     require_staff(actor)
@@ -391,6 +382,7 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
         raise NotFound("No such message.")
     text = _reason(reason, required=False)
     messages.retract(message)
+    attachments.discard_with(message)
     audit(
         actor,
         "remove_message",
@@ -401,6 +393,7 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
     )
 
 
+@unit_of_work
 def end_party(actor: User, party_id: object, reason: object = "") -> None:
     require_staff(actor)
     party = party_access.find(party_id)
@@ -408,6 +401,7 @@ def end_party(actor: User, party_id: object, reason: object = "") -> None:
     audit(actor, "end_party", "party", party.id, _reason(reason, required=False))
 
 
+@unit_of_work
 def close_room(actor: User, conversation_id: object, reason: object = "") -> None:
     require_staff(actor)
     if conversation_access.live(conversation_id).kind != Kind.ROOM:
@@ -416,6 +410,7 @@ def close_room(actor: User, conversation_id: object, reason: object = "") -> Non
     audit(actor, "close_room", "room", conversation.id, _reason(reason, required=False))
 
 
+@unit_of_work
 def set_role(actor: User, username: str, role: object) -> User:
     """Admins change roles; moderators cannot."""
     require_staff(actor)
@@ -425,7 +420,6 @@ def set_role(actor: User, username: str, role: object) -> User:
         raise ValidationError("'role' is user, moderator or admin.", field="role")
     target = _target(actor, username)
     target.role = role
-    db.session.commit()
     if target.is_moderator:
         bus.subscribe_user(target.id, STAFF_CHANNEL)
     else:

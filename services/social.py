@@ -59,7 +59,7 @@ def follow(actor: User, username: str) -> User:
         return target
     db.session.add(Follow(follower_id=actor.id, followee_id=target.id))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # a concurrent follow of the same pair won
         db.session.rollback()
         return target
@@ -67,6 +67,7 @@ def follow(actor: User, username: str) -> User:
     notifications.notify(
         target.id, notifications.FOLLOW, actor=actor, subject={"type": "user", "id": actor.id}
     )
+    db.session.commit()
     return target
 
 
@@ -75,8 +76,8 @@ def unfollow(actor: User, username: str) -> User:
     db.session.execute(
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == target.id)
     )
-    db.session.commit()
     bus.unsubscribe_user(actor.id, presence_channel(target.id))
+    db.session.commit()
     return target
 
 
@@ -95,12 +96,13 @@ def block(actor: User, username: str) -> User:
         )
     )
     try:
-        db.session.commit()
-    except IntegrityError:
+        db.session.flush()
+    except IntegrityError:  # blocked a moment ago from another request
         db.session.rollback()
         return target
     bus.unsubscribe_user(actor.id, presence_channel(target.id))
     bus.unsubscribe_user(target.id, presence_channel(actor.id))
+    db.session.commit()
     return target
 
 

@@ -15,6 +15,7 @@ from realtime import resume, store
 from realtime.bus import bus
 from realtime.connections import Identity
 from realtime.events import ECHO, PRESENCE, RESYNC, is_durable, user_channel
+from tests.support.events import announce
 
 
 def drain(stream):
@@ -52,8 +53,8 @@ def test_durable_and_ephemeral_names(name, durable):
 
 
 def test_durable_events_are_stored_in_order_with_cursors(app):
-    first = bus.publish("user:1", ECHO, {"text": "a"})
-    second = bus.publish("user:2", ECHO, {"text": "b"})
+    first = announce("user:1", ECHO, {"text": "a"})
+    second = announce("user:2", ECHO, {"text": "b"})
     assert first.id < second.id
     assert first.payload() == {"text": "a", "cursor": first.cursor}
     rows = db.session.scalars(select(StreamEvent).order_by(StreamEvent.id)).all()
@@ -61,7 +62,7 @@ def test_durable_events_are_stored_in_order_with_cursors(app):
 
 
 def test_ephemeral_events_are_not_stored_and_carry_no_cursor(app):
-    envelope = bus.publish("presence:1", PRESENCE, {"user_id": 1, "status": "online"})
+    envelope = announce("presence:1", PRESENCE, {"user_id": 1, "status": "online"})
     assert envelope.id is None
     assert "cursor" not in envelope.payload()
     assert db.session.scalar(select(func.count()).select_from(StreamEvent)) == 0
@@ -72,8 +73,8 @@ def test_live_stream_gets_its_channels_only(app, user_factory):
     stream = resume.open_stream(Identity(alice.id), "sse")
     assert resume.backlog(stream, None) == []
     bus.hub.finish_stream_replay(stream)
-    bus.publish(user_channel(alice.id), ECHO, {"text": "for alice"})
-    bus.publish(user_channel(bob.id), ECHO, {"text": "for bob"})
+    announce(user_channel(alice.id), ECHO, {"text": "for alice"})
+    announce(user_channel(bob.id), ECHO, {"text": "for bob"})
     assert [event.data["text"] for event in drain(stream)] == ["for alice"]
     bus.hub.remove_stream(stream)
 
@@ -81,13 +82,13 @@ def test_live_stream_gets_its_channels_only(app, user_factory):
 def test_resume_gives_every_missed_event_once_in_order(app, user_factory):
     alice = user_factory("alice")
     channel = user_channel(alice.id)
-    seen = bus.publish(channel, ECHO, {"text": "seen"})
+    seen = announce(channel, ECHO, {"text": "seen"})
     for n in range(5):
-        bus.publish(channel, ECHO, {"text": f"missed {n}"})
+        announce(channel, ECHO, {"text": f"missed {n}"})
 
     stream = resume.open_stream(Identity(alice.id), "longpoll")
     # Published while the backlog is being prepared: must come once, after the backlog.
-    bus.publish(channel, ECHO, {"text": "during"})
+    announce(channel, ECHO, {"text": "during"})
     backlog = resume.backlog(stream, seen.id)
     bus.hub.finish_stream_replay(stream)
     live = drain(stream)
@@ -100,7 +101,7 @@ def test_resume_gives_every_missed_event_once_in_order(app, user_factory):
 
 def test_cursor_beyond_the_log_gets_one_resync(app, user_factory):
     alice = user_factory("alice")
-    last = bus.publish(user_channel(alice.id), ECHO, {"text": "x"})
+    last = announce(user_channel(alice.id), ECHO, {"text": "x"})
     stream = resume.open_stream(Identity(alice.id), "sse")
     events = resume.backlog(stream, last.id + 100)
     assert [event.name for event in events] == [RESYNC]
@@ -112,11 +113,11 @@ def test_cursor_beyond_the_log_gets_one_resync(app, user_factory):
 def test_pruned_cursor_gets_resync_and_recent_events_survive(app, user_factory):
     alice = user_factory("alice")
     channel = user_channel(alice.id)
-    old = [bus.publish(channel, ECHO, {"text": f"old {n}"}) for n in range(5)]
-    keep = bus.publish("user:999", ECHO, {"text": "other channel, old but its newest"})
+    old = [announce(channel, ECHO, {"text": f"old {n}"}) for n in range(5)]
+    keep = announce("user:999", ECHO, {"text": "other channel, old but its newest"})
     db.session.execute(update(StreamEvent).values(created_at=utcnow() - timedelta(days=2)))
     db.session.commit()
-    recent = bus.publish(channel, ECHO, {"text": "recent"})
+    recent = announce(channel, ECHO, {"text": "recent"})
 
     dropped = store.prune(timedelta(hours=24), keep_per_channel=2)
     assert dropped == 4  # 6 events on the channel, the newest 2 kept; the other channel kept
@@ -136,7 +137,7 @@ def test_pruned_cursor_gets_resync_and_recent_events_survive(app, user_factory):
 
 def test_recent_events_are_never_pruned(app):
     for n in range(10):
-        bus.publish("user:1", ECHO, {"text": str(n)})
+        announce("user:1", ECHO, {"text": str(n)})
     assert store.prune(timedelta(hours=24), keep_per_channel=2) == 0
 
 
@@ -146,11 +147,13 @@ def test_join_and_leave_change_what_live_connections_receive(app, user_factory):
     resume.backlog(stream, None)
     bus.hub.finish_stream_replay(stream)
 
-    bus.publish("conversation:7", "message:new", {"body": "before joining"})
+    announce("conversation:7", "message:new", {"body": "before joining"})
     bus.subscribe_user(alice.id, "conversation:7")
-    bus.publish("conversation:7", "message:new", {"body": "member"})
+    db.session.commit()
+    announce("conversation:7", "message:new", {"body": "member"})
     bus.unsubscribe_user(alice.id, "conversation:7")
-    bus.publish("conversation:7", "message:new", {"body": "after leaving"})
+    db.session.commit()
+    announce("conversation:7", "message:new", {"body": "after leaving"})
     assert [event.data["body"] for event in drain(stream)] == ["member"]
     bus.hub.remove_stream(stream)
 
@@ -160,10 +163,12 @@ def test_close_connections_of_one_sign_in(app, user_factory):
     web = resume.open_stream(Identity(alice.id, login_id="laptop"), "sse")
     bot = resume.open_stream(Identity(alice.id, token_id=5), "sse")
     bus.close_connections(alice.id, login_id="laptop")
+    db.session.commit()
     assert web.closed
     assert not bot.closed
     assert web.queue.get_nowait() is None
     bus.close_connections(alice.id, token_id=5)
+    db.session.commit()
     assert bot.closed
     assert not bus.hub.has_user(alice.id)
 
@@ -173,7 +178,7 @@ def test_hub_delivers_a_durable_event_once_per_worker(app, user_factory):
     stream = resume.open_stream(Identity(alice.id), "sse")
     resume.backlog(stream, None)
     bus.hub.finish_stream_replay(stream)
-    envelope = bus.publish(user_channel(alice.id), ECHO, {"text": "once"})
+    envelope = announce(user_channel(alice.id), ECHO, {"text": "once"})
     bus.hub.dispatch(envelope)  # e.g. replayed again after a Redis outage
     assert len(drain(stream)) == 1
     bus.hub.remove_stream(stream)

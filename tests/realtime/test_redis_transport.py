@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 
+import gevent
 import orjson
 import redis
 
 from realtime.events import Envelope
+from realtime.store import GAP
 from realtime.transport import CHANNEL, OrderedDelivery, RedisTransport
 from tests.support.processes import free_port
 
@@ -62,15 +64,69 @@ def test_listener_hands_events_on_in_order(redis_server):
     assert delivery.last_id == 7  # where a read of the log starts
 
 
-def test_a_gap_is_filled_from_the_log_before_the_event_after_it():
-    log = Log(echo(11, "a"), echo(12, "b"), echo(13, "c"))
+def test_an_entry_after_a_gap_waits_until_the_gap_arrives():
+    log = Log()
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read, gap_wait=60)
+    delivery.start_at(10)
+    delivery.deliver(echo(12, "b"))  # 11 was taken first and is committing still
+    assert delivered == []
+    assert delivery.last_id == 10  # the horizon stays before the gap
+    delivery.deliver(echo(11, "a"))
+    assert [e.id for e in delivered] == [11, 12]
+    assert log.reads == []  # in the usual case the log is not read at all
+    delivery.stop()
+
+
+def test_a_gap_that_stays_open_is_read_and_then_settled():
+    log = Log(echo(11, "committed, never published"))  # 12 was rolled back
+    settled = []
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read, settled.append, gap_wait=60)
+    delivery.start_at(10)
+    delivery.deliver(echo(13, "c"))
+    delivery.resolve_gap()  # what the gap's timer does once it runs out
+    assert [e.id for e in delivered] == [11, 13]
+    assert settled == [[12]]
+    assert delivery.last_id == 13
+    delivery.deliver(echo(12, "a copy from nowhere"))  # below the horizon: dropped
+    assert [e.id for e in delivered] == [11, 13]
+
+
+def test_an_event_committed_while_its_gap_is_settled_is_delivered_in_its_place():
+    log = Log()
+    delivered = []
+
+    def settle(ids):  # the writer holding 11 commits while the settling waits for it
+        log.envelopes.append(echo(11, "late"))
+
+    delivery = OrderedDelivery(delivered.append, log.read, settle, gap_wait=60)
+    delivery.start_at(10)
+    delivery.deliver(echo(12, "b"))
+    delivery.resolve_gap()
+    assert [(e.id, e.data["text"]) for e in delivered] == [(11, "late"), (12, "b")]
+
+
+def test_the_gap_timer_resolves_a_gap_by_itself():
+    log = Log(echo(1, "never published"))
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, log.read, gap_wait=0.01)
+    delivery.start_at(0)
+    delivery.deliver(echo(2))
+    deadline = time.monotonic() + 5
+    while len(delivered) < 2 and time.monotonic() < deadline:
+        gevent.sleep(0.01)
+    assert [e.id for e in delivered] == [1, 2]
+
+
+def test_gap_placeholders_are_passed_over():
+    log = Log(Envelope(channel=GAP, name=GAP, data={}, id=1), echo(2))
     delivered = []
     delivery = OrderedDelivery(delivered.append, log.read)
-    delivery.start_at(10)
-    delivery.deliver(echo(13, "c"))  # 11 and 12 were never heard of
-    delivery.deliver(echo(12, "b"))  # the late copy is dropped
-    assert [e.id for e in delivered] == [11, 12, 13]
-    assert log.reads == [(10, 13)]
+    delivery.start_at(0)
+    assert delivery.catch_up() == 2
+    assert [e.id for e in delivered] == [2]
+    assert delivery.last_id == 2
 
 
 def test_a_read_of_the_log_brings_what_no_one_published():

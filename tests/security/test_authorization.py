@@ -24,7 +24,7 @@ from extensions import db, socketio
 from models.social import NotificationMute
 from models.user import User
 from realtime.bus import bus
-from realtime.events import user_channel
+from realtime.events import CONTROL_CHANNEL, user_channel
 from tests.conftest import make_app
 from tests.security.surface import (
     GENEROUS_LIMITS,
@@ -461,18 +461,19 @@ class Spy:
         self.own_channel = own_channel
         self.published: list = []
         self.subscribed: list = []
-        publish_many, subscribe = bus.publish_many, bus.subscribe_user
+        announce, subscribe = bus.announce, bus.subscribe_user
 
-        def spy_publish(items):
-            items = list(items)
-            self.published.extend(items)
-            return publish_many(items)
+        def spy_announce(envelopes):
+            self.published.extend(
+                (e.channel, e.name, e.data) for e in envelopes if e.channel != CONTROL_CHANNEL
+            )
+            return announce(envelopes)
 
         def spy_subscribe(user_id, channel):
             self.subscribed.append((user_id, channel))
             return subscribe(user_id, channel)
 
-        monkeypatch.setattr(bus, "publish_many", spy_publish)
+        monkeypatch.setattr(bus, "announce", spy_announce)
         monkeypatch.setattr(bus, "subscribe_user", spy_subscribe)
 
     def assert_quiet(self) -> None:

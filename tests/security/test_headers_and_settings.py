@@ -383,6 +383,7 @@ def test_redis_password_stays_out_of_in_process_logs(tmp_path, caplog):
         assert response.status_code == 503
         assert REDIS_PASSWORD not in response.get_data(as_text=True)
         bus.close_connections(0)
+        db.session.commit()
         assert socket_limiter.hit(budgets.TIME_PING, 1, "time:ping") is None
     assert "unreachable" in caplog.text
     assert REDIS_PASSWORD not in caplog.text

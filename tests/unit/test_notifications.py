@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from extensions import db
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity
@@ -39,6 +40,7 @@ def test_mark_read_one_all_and_never_someone_elses(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
     mine = [notifications.notify(ann.id, "mention", actor=ben, subject={}) for _ in range(3)]
     theirs = notifications.notify(ben.id, "mention", actor=ann, subject={})
+    db.session.commit()  # notify joins its caller's unit of work; this test is the caller
     stream = resume.open_stream(Identity(ann.id), "longpoll")
     resume.backlog(stream, None)
     bus.hub.finish_stream_replay(stream)
