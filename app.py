@@ -7,10 +7,12 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import logging
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import gevent
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
@@ -36,7 +38,14 @@ from blueprints.security import register_security
 from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
-from realtime import conversation_events, garbage, housekeeping, party_events, sockets  # noqa: F401
+from realtime import (  # noqa: F401
+    conversation_events,
+    draining,
+    garbage,
+    housekeeping,
+    party_events,
+    sockets,
+)
 from realtime import http as realtime_http
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
@@ -55,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    draining.register(app)
     register_security(app)
     app.before_request(realtime_http.remember_page_cursor)
     app.context_processor(realtime_http.page_cursor)
@@ -179,7 +189,26 @@ def serve() -> None:
     if app.config["PORT_FILE"]:
         _write_port(Path(app.config["PORT_FILE"]), port)
     socketio.wsgi_server = server
+    gevent.signal_handler(signal.SIGTERM, _stop_gracefully, app, server)
     server.serve_forever()
+
+
+CLOSING_HANDLERS_SECONDS = 2.0
+
+
+def _stop_gracefully(app: Flask, server) -> None:
+    """SIGTERM: take no new connections or writes, let the writes in hand finish and
+    answer their senders, then close every live connection (its client reconnects to
+    another worker and resumes from its cursor) and stop."""
+    log.info("Stopping: finishing the writes in hand")
+    draining.drain.begin()
+    server.close()
+    if not draining.drain.wait_idle(app.config["SHUTDOWN_GRACE_SECONDS"]):
+        log.warning("Stopping with writes still in hand after the grace period")
+    bus.hub.close_all()
+    bus.stop()
+    # The connections are closed: their handlers end as soon as their last bytes are out.
+    server.stop(timeout=CLOSING_HANDLERS_SECONDS)
 
 
 def _write_port(path: Path, port: int) -> None:

@@ -92,6 +92,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # How long an event waits behind a gap in the log (a transaction that took an
         # earlier id and has not committed) before the gap is read and settled.
         "STREAM_GAP_WAIT_SECONDS": 0.5,
+        # On SIGTERM, how long writes in hand may take to finish before the worker stops.
+        "SHUTDOWN_GRACE_SECONDS": 10.0,
         # Tests of crash safety only: the name of an event after whose commit the worker
         # kills itself before announcing anything.
         "FAULT_KILL_AFTER_COMMIT": None,
@@ -228,6 +230,7 @@ SECONDS_SETTINGS = (
     "STREAM_PRUNE_INTERVAL_SECONDS",
     "STREAM_LOG_CHECK_SECONDS",
     "STREAM_GAP_WAIT_SECONDS",
+    "SHUTDOWN_GRACE_SECONDS",
     "DM_NOTIFY_DELAY_SECONDS",
     "PARTY_HOST_ABSENT_SECONDS",
     "PARTY_EMPTY_GRACE_SECONDS",

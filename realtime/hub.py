@@ -235,3 +235,11 @@ class Hub:
                 connection.close()
                 self.remove_stream(connection)
         return closed
+
+    def close_all(self) -> int:
+        """Close every connection of this worker (it is stopping): their clients reconnect
+        to another worker and resume from their cursors."""
+        closed = 0
+        for user_id in tuple(self._by_user):
+            closed += self.close(user_id)
+        return closed

@@ -26,6 +26,7 @@ from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity
+from realtime.draining import drain
 from realtime.ratelimit import socket_limiter
 from services import accounts, presence
 from services.errors import Forbidden, ServiceError, Unauthenticated, ValidationError
@@ -139,7 +140,8 @@ def handler(event: str, budget: budgets.Budget) -> Callable:
             try:
                 draw(socket.user_id, budget, event)
                 payload = require_object({} if data is None else data, "payload")
-                return {"ok": True, **(fn(socket.identity, payload) or {})}
+                with drain.work():  # a worker that is stopping finishes it, or refuses it
+                    return {"ok": True, **(fn(socket.identity, payload) or {})}
             except RateLimited as refused:
                 return error_ack(
                     "rate_limited",

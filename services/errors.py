@@ -46,3 +46,10 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Unavailable(ServiceError):
+    """This worker is stopping: the client should reconnect (to another) and retry."""
+
+    status = 503
+    code = "unavailable"
