@@ -274,11 +274,12 @@ def create(actor: User, fields: dict) -> Party:
     db.session.add(
         Participant(party_id=party.id, user_id=actor.id, role=PartyRole.HOST.value, joined_at=now)
     )
-    db.session.commit()
+    db.session.flush()
     bus.subscribe_user(actor.id, channel(party.id))
     bus.subscribe_user(actor.id, drivers_channel(party.id))
     if not scheduled:
         _tell_followers_it_started(party)
+    db.session.commit()
     return party
 
 
@@ -311,7 +312,9 @@ def join_by_code(actor: User, code: object) -> tuple[Party, Participant]:
     party = db.session.scalar(select(Party).where(Party.code == code.strip().upper()))
     if party is None:
         raise NotFound("No party has that code.")
-    return party, _admit(actor, party, with_code=True)
+    participant = _admit(actor, party, with_code=True)
+    db.session.commit()
+    return party, participant
 
 
 def enter(actor: User, party_id: object) -> PartyAccess:
@@ -319,8 +322,11 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     are already in. Private parties need their code."""
     access = party_access.visible(actor, party_id)
     if access.active:
-        return _creator_returns(access)
+        access = _creator_returns(access)
+        db.session.commit()
+        return access
     participant = _admit(actor, access.party, with_code=False)
+    db.session.commit()  # a request to join is kept, too
     if participant.status != "active":
         raise Forbidden("Your request to join is waiting for the host.", code="pending")
     return PartyAccess(access.party, participant)
@@ -335,6 +341,8 @@ def is_participant(actor: User, party_id: object) -> bool:
 
 
 def _admit(actor: User, party: Party, with_code: bool) -> Participant:
+    """Let someone in, or record their request to join; the caller commits (nothing may
+    be queued in its unit of work before this: a lost race rolls it back)."""
     if party.status == "ended":
         raise Forbidden("This party has ended.", code="ended")
     participant = party_access.participant_of(party.id, actor.id)
@@ -359,7 +367,7 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     participant.status = "pending" if pending else "active"
     participant.joined_at = now
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # a concurrent join of the same person won
         db.session.rollback()
         return party_access.participant_of(party.id, actor.id)
@@ -381,20 +389,14 @@ def _arrived(party: Party, participant: Participant) -> None:
 
 def _subscribe_while_in(participant: Participant, drivers_only: bool = False) -> None:
     """Subscribe someone just let in (or, `drivers_only`, just made co-host) to what they
-    may read now, then look at their row again: a removal or role change committed in
-    between may have sent its unsubscribe before this subscribe, so it is applied again."""
-    drivers = drivers_channel(participant.party_id)
+    may read now. The subscription is written to the log in the transaction that lets
+    them in, so a removal or role change that commits after it comes after it in the log
+    too, and every worker applies the two in that order."""
     names = [] if drivers_only else [channel(participant.party_id)]
     if participant.role in party_access.DRIVERS:
-        names.append(drivers)
+        names.append(drivers_channel(participant.party_id))
     for name in names:
         bus.subscribe_user(participant.user_id, name)
-    db.session.refresh(participant)
-    if participant.status != ParticipantStatus.ACTIVE.value:
-        for name in names:
-            bus.unsubscribe_user(participant.user_id, name)
-    elif drivers in names and participant.role not in party_access.DRIVERS:
-        bus.unsubscribe_user(participant.user_id, drivers)
 
 
 def _announce_membership(party: Party, name: str, participant: Participant, **extra) -> None:
@@ -444,15 +446,16 @@ def decide(actor: User, party_id: object, username: str, approve: bool) -> Parti
     )
     if approve:
         _arrived(access.party, participant)
+    db.session.commit()
     return participant
 
 
 def _change(
     participant: Participant, expected: tuple[ParticipantStatus, ...], **values: object
 ) -> bool:
-    """Update a participant's row and commit, only if its status is still one of
-    `expected`: the one write of a race that takes effect. False (rolled back) if
-    another request changed it first."""
+    """Update a participant's row, only if its status is still one of `expected`: the
+    one write of a race that takes effect. False, with nothing written, if another
+    request changed it first. The caller commits."""
     changed = db.session.execute(
         update(Participant)
         .where(
@@ -461,11 +464,17 @@ def _change(
         )
         .values(**values)
     ).rowcount
-    if not changed:
-        db.session.rollback()
-        return False
-    db.session.commit()
-    return True
+    if changed:
+        _reread(participant)
+    return bool(changed)
+
+
+def _reread(row: Party | Participant) -> None:
+    """Read a row again after a conditional UPDATE in this transaction, for the events
+    that describe it: what the database holds (another request may have moved a version
+    on since the row was read), not what the session guessed."""
+    db.session.flush()
+    db.session.refresh(row)
 
 
 # -- roles, leaving, removal ------------------------------------------------------------
@@ -491,6 +500,7 @@ def set_role(actor: User, party_id: object, username: str, role: object) -> Part
         MEMBER_UPDATED,
         {"party_id": access.party.id, **participant_dict(participant)},
     )
+    db.session.commit()
     return participant
 
 
@@ -499,6 +509,7 @@ def leave(actor: User, party_id: object) -> None:
     if not access.active:
         return
     _depart(access.party, access.participant, ParticipantStatus.LEFT)
+    db.session.commit()
 
 
 def remove(actor: User, party_id: object, username: str) -> None:
@@ -512,11 +523,12 @@ def remove(actor: User, party_id: object, username: str) -> None:
         raise ValidationError("Leave the party instead.", field="username")
     if not _depart(access.party, participant, ParticipantStatus.REMOVED):
         raise NotFound("They are not in this party.")
+    db.session.commit()
 
 
 def _depart(party: Party, participant: Participant, status: ParticipantStatus) -> bool:
-    """Take someone out once; False when another request took them out (or turned them
-    away) first."""
+    """Take someone out once, in the caller's unit of work; False when another request
+    took them out (or turned them away) first."""
     was_host = party.host_id == participant.user_id
     if not _change(
         participant,
@@ -541,7 +553,7 @@ def _depart(party: Party, participant: Participant, status: ParticipantStatus) -
 def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> int | None:
     """The longest-present co-host, else the longest-present viewer, becomes host; those
     `watching` (the party's page open) come first. Safe to call from several workers:
-    only the first change of host takes effect."""
+    only the first change of host takes effect. In the caller's unit of work."""
     party = db.session.get(Party, party_id)
     if party is None or party.status == "ended" or party.host_id != from_host:
         return None
@@ -568,14 +580,12 @@ def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> 
         .values(host_id=heir.user_id, version=Party.version + 1)
     ).rowcount
     if not changed:
-        db.session.rollback()
         return None
     heir.role = PartyRole.HOST.value
     old = party_access.participant_of(party_id, from_host)
     if old is not None and old.status == "active":
         old.role = PartyRole.VIEWER.value
-    db.session.commit()
-    db.session.refresh(party)
+    _reread(party)
     bus.subscribe_user(heir.user_id, drivers_channel(party_id))
     bus.unsubscribe_user(from_host, drivers_channel(party_id))
     bus.publish(channel(party_id), HOST_CHANGED, {"party_id": party_id, "host_id": heir.user_id})
@@ -585,7 +595,9 @@ def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> 
 
 def _creator_returns(access: PartyAccess) -> PartyAccess:
     """The person who started a party gets the host role back when they come back to it
-    after it was handed over (they were away); the stand-in host becomes a co-host."""
+    after it was handed over (they were away); the stand-in host becomes a co-host.
+    The caller commits (nothing may be queued in its unit of work before this: a lost
+    race rolls it back)."""
     party, participant = access.party, access.participant
     if (
         party.created_by != participant.user_id
@@ -606,8 +618,7 @@ def _creator_returns(access: PartyAccess) -> PartyAccess:
     previous = party_access.participant_of(party.id, stand_in)
     if previous is not None and previous.status == "active":
         previous.role = PartyRole.CO_HOST.value
-    db.session.commit()
-    db.session.refresh(party)
+    _reread(party)
     bus.subscribe_user(participant.user_id, drivers_channel(party.id))
     bus.publish(channel(party.id), HOST_CHANGED, {"party_id": party.id, "host_id": party.host_id})
     if previous is not None:
@@ -618,11 +629,14 @@ def _creator_returns(access: PartyAccess) -> PartyAccess:
 
 def end(actor: User, party_id: object) -> Party:
     access = party_access.host(actor, party_id)
-    return finish(access.party)
+    party = finish(access.party)
+    db.session.commit()
+    return party
 
 
 def finish(party: Party) -> Party:
-    """End a party once, even when the host and several workers' sweeps try together."""
+    """End a party once, even when the host and several workers' sweeps try together.
+    In the caller's unit of work: the caller commits."""
     people = list(
         db.session.scalars(
             select(Participant.user_id).where(
@@ -635,8 +649,7 @@ def finish(party: Party) -> Party:
         .where(Party.id == party.id, Party.status != "ended")
         .values(status="ended", ended_at=utcnow(), playing=False, version=Party.version + 1)
     ).rowcount
-    db.session.commit()
-    db.session.refresh(party)
+    _reread(party)
     if not ended:
         return party
     bus.publish(channel(party.id), ENDED, {"party_id": party.id})
@@ -649,18 +662,20 @@ def finish(party: Party) -> Party:
 def start(actor: User, party_id: object) -> Party:
     """The host starts a scheduled party early."""
     access = party_access.host(actor, party_id)
-    return begin(access.party)
+    party = begin(access.party)
+    db.session.commit()
+    return party
 
 
 def begin(party: Party) -> Party:
-    """Start a scheduled party once; its host's followers are told once."""
+    """Start a scheduled party once; its host's followers are told once. In the caller's
+    unit of work: the caller commits."""
     started = db.session.execute(
         update(Party)
         .where(Party.id == party.id, Party.status == "upcoming")
         .values(status="live", started_at=utcnow())
     ).rowcount
-    db.session.commit()
-    db.session.refresh(party)
+    _reread(party)
     if not started:
         return party
     bus.publish(channel(party.id), PARTY_STATE, state(party))
@@ -790,12 +805,18 @@ def sweep(
     """Run by each worker now and then: hand over from hosts who have not had the party's
     page open for `host_absent_after` seconds (to someone who has it open), end parties
     nobody has watched for `empty_grace`, and start scheduled parties whose time has come.
-    `watching(party_id)` gives who watches now, `last_watched(party_id, user_id)` when."""
+    `watching(party_id)` gives who watches now, `last_watched(party_id, user_id)` when.
+
+    Each party's change is its own unit of work, committed (and announced) before the
+    next party's: one party's conflict holds back no other, nor its locks."""
     now = utcnow()
-    for party in db.session.scalars(
-        select(Party).where(Party.status == "upcoming", Party.scheduled_at <= now)
+    for party in list(
+        db.session.scalars(
+            select(Party).where(Party.status == "upcoming", Party.scheduled_at <= now)
+        )
     ):
         begin(party)
+        db.session.commit()
     for party in list(db.session.scalars(select(Party).where(Party.status == "live"))):
         people = list(
             db.session.scalars(
@@ -810,8 +831,10 @@ def sweep(
             started = as_utc(party.started_at or party.created_at).timestamp()
             if time.time() - max(gone_since, started) > empty_grace:
                 finish(party)
+                db.session.commit()
             continue
         if party.host_id not in here:
             seen = last_watched(party.id, party.host_id) or as_utc(party.created_at).timestamp()
             if time.time() - seen > host_absent_after:
                 hand_over(party.id, party.host_id, here)
+                db.session.commit()

@@ -80,14 +80,14 @@ def send(
         video_time=moment,
         client_id=client_id,
     )
-    with bus.ordered():  # ids in the order everyone hears of them
-        db.session.add(message)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            return _by_client_id(actor.id, client_id)
-        bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same client_id raced in from another request
+        db.session.rollback()
+        return _by_client_id(actor.id, client_id)
+    bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
+    db.session.commit()
     return message
 
 
@@ -132,11 +132,13 @@ def react(actor: User, party_id: object, emoji: object, video_time: object = Non
         "video_time": _video_time(video_time),
     }
     bus.publish(parties.channel(access.party.id), REACTION, data)
+    db.session.commit()
     return data
 
 
 def typing(actor: User, party_id: object, is_typing: object) -> None:
-    """Like typing in a conversation: a start needs a voice, anyone may stop."""
+    """Like typing in a conversation: a start needs a voice, anyone may stop. No change
+    is stored, and the stop may come from a timer: both go out at once."""
     access = party_access.present(actor, party_id)
     if not isinstance(is_typing, bool):
         raise ValidationError("'typing' must be true or false.", field="typing")
@@ -145,7 +147,7 @@ def typing(actor: User, party_id: object, is_typing: object) -> None:
     party_id = access.party.id
 
     def announce(who: dict, now_typing: bool) -> None:
-        bus.publish(
+        bus.send_now(
             parties.channel(party_id),
             TYPING,
             {"party_id": party_id, "user": who, "typing": now_typing},

@@ -44,6 +44,7 @@ def listing(actor: User, party_id: object) -> list[QueueItem]:
 
 
 def announce(party_id: int) -> None:
+    """The queue as it is in this unit of work, sent when it commits."""
     bus.publish(
         parties.channel(party_id),
         parties.QUEUE,
@@ -78,8 +79,9 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
         added_by=actor.id,
     )
     db.session.add(item)
-    db.session.commit()
+    db.session.flush()
     announce(access.party.id)
+    db.session.commit()
     return item
 
 
@@ -97,16 +99,17 @@ def accept(actor: User, party_id: object, item_id: object) -> QueueItem:
     access = party_access.driver(actor, party_id)
     item = _item(access, item_id)
     item.status = "queued"
-    db.session.commit()
     announce(access.party.id)
+    db.session.commit()
     return item
 
 
 def remove(actor: User, party_id: object, item_id: object) -> None:
     access = party_access.driver(actor, party_id)
     db.session.delete(_item(access, item_id))
-    db.session.commit()
+    db.session.flush()
     announce(access.party.id)
+    db.session.commit()
 
 
 def reorder(actor: User, party_id: object, item_ids: object) -> list[QueueItem]:
@@ -124,6 +127,6 @@ def reorder(actor: User, party_id: object, item_ids: object) -> list[QueueItem]:
     by_id = {item.id: item for item in current}
     for index, item_id in enumerate(item_ids, start=1):
         by_id[item_id].position = index
-    db.session.commit()
     announce(access.party.id)
+    db.session.commit()
     return items(access.party.id)

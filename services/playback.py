@@ -50,16 +50,19 @@ def _position(value: object, *, required: bool) -> float | None:
 
 
 def _apply(access: PartyAccess, **changes: object) -> dict:
-    """Write a new state with the next version, atomically, and tell everyone."""
+    """Write a new state with the next version, atomically, tell everyone, and commit."""
     _write(access.party, None, changes)
-    return _announce(access.party)
+    data = _announce(access.party)
+    db.session.commit()
+    return data
 
 
 def _write(
     party: Party, expected_version: int | None, changes: dict, *, begin: bool = True
 ) -> bool:
     """With `expected_version`, nothing is written unless the state is still that one.
-    A position is never written past the end of the media."""
+    A position is never written past the end of the media. In the caller's unit of work;
+    `party` is read again either way, so it shows the state as it is now."""
     if begin and party.status == "upcoming":
         parties.begin(party)
     duration = changes.get("duration", party.duration)
@@ -71,10 +74,7 @@ def _write(
     written = db.session.execute(
         statement.values(**changes, at=time.time(), version=Party.version + 1)
     ).rowcount
-    if written:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    db.session.flush()
     db.session.refresh(party)
     return bool(written)
 
@@ -133,7 +133,9 @@ def next_item(actor: User, party_id: object, version: object = None) -> dict:
     item = _next_queued(party)
     if item is None:
         raise Conflict("The queue is empty.", code="queue_empty")
-    return _advance(party, item, expected)
+    data = _advance(party, item, expected)
+    db.session.commit()
+    return data
 
 
 def _version(value: object) -> int:
@@ -152,12 +154,12 @@ def _next_queued(party: Party) -> QueueItem | None:
 
 
 def _advance(party: Party, item: QueueItem, expected: int) -> dict:
-    """Start `item` for everyone, unless the state moved on from `expected` meanwhile."""
-    item.status = "played"
-    db.session.flush()
+    """Start `item` for everyone, unless the state moved on from `expected` meanwhile.
+    In the caller's unit of work."""
     changes = {"media_url": item.media_url, "position": 0.0, "playing": True, "duration": None}
     if not _write(party, expected, {**changes, "queue_item_id": item.id}):
         return parties.state(party)
+    item.status = "played"
     data = _announce(party)
     party_queue.announce(party.id)
     return data
@@ -183,7 +185,9 @@ def report_duration(actor: User, party_id: object, media_url: object, duration: 
     changes = {"duration": value, "position": _now_position(party)}
     if not _write(party, party.version, changes, begin=False):
         return parties.state(party)
-    return _announce(party)
+    data = _announce(party)
+    db.session.commit()
+    return data
 
 
 def media_ended(actor: User, party_id: object, version: object) -> dict:
@@ -192,10 +196,13 @@ def media_ended(actor: User, party_id: object, version: object) -> dict:
     everyone or, with none, the party pauses at the end. `version` is the state the
     reporter saw end, so several reports of one end act once."""
     access = party_access.present(actor, party_id)
-    return _finish_media(access.party, _version(version), time.time())
+    data = _finish_media(access.party, _version(version), time.time())
+    db.session.commit()
+    return data
 
 
 def _finish_media(party: Party, version: int, now: float) -> dict:
+    """In the caller's unit of work."""
     current = parties.state(party)
     duration = party.duration
     if (
@@ -243,4 +250,5 @@ def heartbeat(
             "buffering": buffering,
         },
     )
+    db.session.commit()
     return {"drift": off, "state": current, "server_time": now}

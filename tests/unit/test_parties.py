@@ -494,8 +494,9 @@ def test_two_workers_starting_and_ending_a_party_at_once_act_once(app, crew):
     party_id = later.id  # read here: the racing threads must not touch this session
 
     def at_once(action) -> None:
-        def worker():
-            return action(db.session.get(Party, party_id))
+        def worker():  # as the sweep does: the caller commits
+            action(db.session.get(Party, party_id))
+            db.session.commit()
 
         race(app, worker, worker)
 
