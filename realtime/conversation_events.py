@@ -13,7 +13,7 @@ from services import messages
 
 @handler("message:send", budgets.SEND_MESSAGE)
 def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    _message, described = messages.send_described(
+    described = messages.send_described(
         socket_actor(identity),
         payload.get("conversation_id"),
         payload.get("body"),

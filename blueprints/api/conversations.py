@@ -174,7 +174,7 @@ def message_history(conversation_id: int):
 @login_required
 def message_send(conversation_id: int):
     body = json_body()
-    _message, described = messages.send_described(
+    described = messages.send_described(
         current_user,
         conversation_id,
         body.get("body"),
