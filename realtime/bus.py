@@ -20,7 +20,7 @@ from flask import Flask
 
 from extensions import db, socketio
 from realtime import store
-from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, is_durable
+from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub
 from realtime.ordering import OrderingLock
 from realtime.presence import Presence
@@ -92,6 +92,8 @@ class Bus:
         return self.publish_many([(channel, name, data)])[0]
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Envelope]:
+        if self.app is not None and self.app.config["EVENT_CONTRACT_CHECK"]:
+            check_all(items)  # every event as realtime/events.py declares it
         durable = [item for item in items if is_durable(item[1])]
         sent: dict[int, Envelope] = {}
         if durable:
