@@ -129,6 +129,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Survivors of full collections are frozen; every this many seconds everything is
         # collected once (realtime/garbage.py). Zero: Python's own collector settings.
         "GC_COMPACT_INTERVAL_SECONDS": 600.0,
+        # Hold every published event to its declaration in realtime/events.py, and refuse
+        # it (ContractError) when it differs: on for the test suite, off in service.
+        "EVENT_CONTRACT_CHECK": False,
         "FORCE_HTTPS_COOKIES": False,
         "DEBUG": False,
         "TESTING": False,
@@ -187,6 +190,8 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         out["WEBSOCKET_COMPRESSION"] = _switch(
             "WEBSOCKET_COMPRESSION", env["WEBSOCKET_COMPRESSION"]
         )
+    if env.get("EVENT_CONTRACT_CHECK"):
+        out["EVENT_CONTRACT_CHECK"] = _switch("EVENT_CONTRACT_CHECK", env["EVENT_CONTRACT_CHECK"])
     if env.get("SOCKETIO_CORS_ORIGINS"):
         out["SOCKETIO_CORS_ORIGINS"] = [
             origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()

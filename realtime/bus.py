@@ -21,7 +21,7 @@ from flask import Flask
 
 from extensions import db, socketio
 from realtime import faults, store
-from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, is_durable
+from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub
 from realtime.outbox import Outbox, Queued
 from realtime.presence import Presence
@@ -41,6 +41,7 @@ class Bus:
         self.presence: Presence | None = None
         self.watching: Watching | None = None
         self._delivery: OrderedDelivery | None = None
+        self._check_contract = False
         self._outbox = Outbox(lambda envelopes: self.announce(envelopes))
         self._pruner: gevent.Greenlet | None = None
 
@@ -83,6 +84,7 @@ class Bus:
         self.hub.on_watch_started = self.watching.started
         self.hub.on_watch_idle = self.watching.idle
         faults.arm(app.config["FAULT_KILL_AFTER_COMMIT"])
+        self._check_contract = app.config["EVENT_CONTRACT_CHECK"]
         self._outbox.install()
         app.extensions["tandem_bus"] = self
 
@@ -91,9 +93,11 @@ class Bus:
         """Announce one event when the current unit of work commits; never if it rolls
         back. Durable events are written to the event log in the same transaction (the
         returned entry has its id once the commit is done)."""
+        self._check([(channel, name, data)])
         return self._outbox.add(db.session(), channel, name, data)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        self._check(items)
         session = db.session()
         for channel, name, data in items:
             self._outbox.add(session, channel, name, data)
@@ -106,7 +110,13 @@ class Bus:
         """An ephemeral event no transaction causes (presence, who watches): out at once."""
         if is_durable(name):
             raise ValueError(f"{name} is durable: publish it in a unit of work")
+        self._check([(channel, name, data)])
         self.transport.send(Envelope(channel=channel, name=name, data=data))
+
+    def _check(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Every event against its declaration (realtime/events.py), where configured."""
+        if self._check_contract:
+            check_all(items)
 
     def announce(self, envelopes: Sequence[Envelope]) -> None:
         """Hand committed events to the transport, in the order they were published."""

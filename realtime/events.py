@@ -1,99 +1,371 @@
-"""Event names, which of them are durable, and the envelope every transport carries.
+"""The event contract: every server-to-client event, declared once.
 
-This is the one module that names server-to-client events, so Socket.IO, SSE and
-long-polling agree on names and payloads.
+Each event names whether it is durable (stored, given a cursor, replayed on resume) or
+ephemeral, which kinds of channel it may be published on, and the shape of its payload
+there (see realtime/event_schema.py for the vocabulary). Socket.IO, SSE, long-polling and
+every page take event names from here; `DURABLE_NAMES`, `EPHEMERAL_NAMES`, `STATE_NAMES`,
+`KNOWN_EVENTS` and `is_durable` are derived from the declarations, and `check` holds a
+published event to them (the test suite runs it on every event the bus publishes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from realtime import cursor as cursors
+from realtime.event_schema import (
+    NUMBER,
+    ChannelKind,
+    Contract,
+    Event,
+    ListOf,
+    Nullable,
+    OneOf,
+    Shape,
+    on,
+)
+from realtime.event_schema import (
+    ContractError as ContractError,  # raised by check(), importable from here
+)
 
-# Stream-level events
+# -- kinds of channel -------------------------------------------------------------------
+USER = ChannelKind("user:<id>", r"user:\d+")
+CONVERSATION = ChannelKind("conversation:<id>", r"conversation:\d+")
+PARTY = ChannelKind("party:<id>", r"party:\d+")
+# A party's host and co-hosts: join requests and everyone's drift.
+PARTY_DRIVERS = ChannelKind("party:<id>:drivers", r"party:\d+:drivers")
+# The presence of one person, for those who may watch it.
+PRESENCE_OF = ChannelKind("presence:<id>", r"presence:\d+")
+# The public room directory, in everyone's stream.
+DIRECTORY = ChannelKind("directory:rooms", r"directory:rooms")
+# Moderators and admins.
+STAFF = ChannelKind("staff", r"staff")
+# Internal: membership and sign-out changes every worker applies to its connections. They
+# are stored in the log like durable events, so they reach every worker in the same order
+# as the events around them, even through a Redis outage; no client's stream includes them.
+CONTROL_CHANNEL = "_control"
+CONTROL_KIND = ChannelKind(CONTROL_CHANNEL, r"_control")
+CHANNEL_KINDS = (
+    USER,
+    CONVERSATION,
+    PARTY,
+    PARTY_DRIVERS,
+    PRESENCE_OF,
+    DIRECTORY,
+    STAFF,
+    CONTROL_KIND,
+)
+
+# -- names used by the realtime layer itself --------------------------------------------
 RESYNC = "resync"
 ECHO = "stream:echo"
 PRESENCE = "presence"
 # How many people have a party's page open, and whose watching changed.
 MEMBER_COUNT = "party:member_count"
-# Internal: membership and sign-out changes every worker applies to its connections. They
-# are stored in the log like durable events, so they reach every worker in the same order
-# as the events around them, even through a Redis outage; no client's stream includes them.
-CONTROL_CHANNEL = "_control"
 CONTROL = "control"
 
-# Durable: stored, given a cursor, replayed on resume.
-DURABLE_PREFIXES = ("message:", "membership:", "moderation:", "party:member_", "directory:")
-DURABLE_NAMES = frozenset(
+# -- shapes that recur ------------------------------------------------------------------
+TIME = str  # ISO 8601 in UTC with a Z
+USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str})
+ATTACHMENT = Shape({"id": int, "name": str, "content_type": str, "size": int, "url": str})
+MESSAGE = Shape(
     {
-        ECHO,
-        "notification:new",
-        "party:message",
-        "party:host_changed",
-        "party:ended",
-        CONTROL,
+        "id": int,
+        "conversation_id": int,
+        "sender": Nullable(USER_SUMMARY),
+        "kind": OneOf("text", "system"),
+        "body": str,
+        "created_at": TIME,
+        "edited_at": Nullable(TIME),
+        "deleted": bool,
+        "reply_to": Nullable(int),
+        "client_id": Nullable(str),
+        "attachment": Nullable(ATTACHMENT),
+        "reactions": ListOf(Shape({"emoji": str, "count": int, "user_ids": ListOf(int)})),
     }
 )
-# Ephemeral: delivered live only, never stored, no cursor.
-EPHEMERAL_NAMES = frozenset(
+CONVERSATION_SHAPE = Shape(
     {
+        "id": int,
+        "kind": OneOf("direct", "group", "room"),
+        "name": str,
+        "description": str,
+        "category": str,
+        "visibility": OneOf("public", "private"),
+        "member_limit": int,
+        "member_count": int,
+        "image_url": Nullable(str),
+        "created_at": TIME,
+    },
+    # The other person, in a direct conversation shaped for one of its two people.
+    {"other": Nullable(USER_SUMMARY)},
+)
+MEMBER = Shape(
+    {
+        "conversation_id": int,
+        "user": USER_SUMMARY,
+        "role": OneOf("owner", "admin", "member"),
+        "joined_at": TIME,
+        "muted_until": Nullable(TIME),
+        "by": Nullable(USER_SUMMARY),
+    }
+)
+NOTIFICATION = Shape(
+    {
+        "id": int,
+        "kind": OneOf(
+            "follow",
+            "message",
+            "mention",
+            "party_invite",
+            "party_started",
+            "moderation",
+            "conversation_invite",
+        ),
+        "actor": Nullable(USER_SUMMARY),
+        "subject": Shape(
+            {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
+            {"id": int, "conversation_id": int, "text": str},
+        ),
+        "count": int,
+        "created_at": TIME,
+        "read": bool,
+        "unread_count": int,
+    }
+)
+PARTY_STATE = Shape(
+    {
+        "party_id": int,
+        "media_url": str,
+        "media_title": str,
+        "playing": bool,
+        "position": NUMBER,
+        "rate": NUMBER,
+        "at": NUMBER,
+        "version": int,
+        "host_id": int,
+        "duration": Nullable(NUMBER),
+    }
+)
+PARTICIPANT = Shape(
+    {
+        "party_id": int,
+        "user": USER_SUMMARY,
+        "role": OneOf("host", "co-host", "viewer"),
+        "status": OneOf("active", "pending", "left", "removed", "refused"),
+        "joined_at": TIME,
+    }
+)
+PARTY_MESSAGE = Shape(
+    {
+        "id": int,
+        "party_id": int,
+        "sender": Nullable(USER_SUMMARY),
+        "body": str,
+        "video_time": Nullable(NUMBER),
+        "client_id": Nullable(str),
+        "created_at": TIME,
+    }
+)
+QUEUE_ITEM = Shape(
+    {
+        "id": int,
+        "media_url": str,
+        "title": str,
+        "position": int,
+        "status": OneOf("queued", "suggested", "played"),
+        "added_by": Nullable(int),
+        "created_at": TIME,
+    }
+)
+PARTY_ONLY = Shape({"party_id": int})
+
+
+def durable(name: str, *payloads: dict[ChannelKind, Shape], **flags: bool) -> Event:
+    return Event(name, True, {kind: s for part in payloads for kind, s in part.items()}, **flags)
+
+
+def ephemeral(name: str, *payloads: dict[ChannelKind, Shape], **flags: bool) -> Event:
+    return Event(name, False, {kind: s for part in payloads for kind, s in part.items()}, **flags)
+
+
+# -- the events -------------------------------------------------------------------------
+EVENTS = (
+    # The stream itself
+    ephemeral(RESYNC, on(USER, Shape({"reason": str}))),
+    durable(ECHO, on(USER, Shape({"text": str, "sent_at": NUMBER}))),
+    ephemeral(
         PRESENCE,
-        RESYNC,
+        on(
+            PRESENCE_OF,
+            Shape(
+                {
+                    "user_id": int,
+                    "status": OneOf("online", "away", "busy", "offline"),
+                    "last_seen": Nullable(TIME),
+                }
+            ),
+        ),
+    ),
+    # Conversations
+    durable("message:new", on(CONVERSATION, MESSAGE)),
+    durable("message:updated", on(CONVERSATION, MESSAGE)),
+    durable(
+        "message:deleted", on(CONVERSATION, Shape({"conversation_id": int, "message_id": int}))
+    ),
+    # In a room only the reader's own devices hear of a read, on their personal channel.
+    durable(
+        "message:read",
+        on(
+            (CONVERSATION, USER),
+            Shape({"conversation_id": int, "message_id": int, "user_id": int}),
+        ),
+    ),
+    ephemeral(
         "typing",
-        "party:typing",
-        "party:reaction",
-        "party:state",
+        on(CONVERSATION, Shape({"conversation_id": int, "user": USER_SUMMARY, "typing": bool})),
+    ),
+    # Membership: the added person hears of the conversation on their own channel; the
+    # members hear of the member on the conversation's.
+    durable(
+        "membership:added",
+        on(USER, Shape({"conversation": CONVERSATION_SHAPE, "user": USER_SUMMARY})),
+        on(CONVERSATION, MEMBER),
+    ),
+    durable(
+        "membership:removed",
+        on(
+            (USER, CONVERSATION),
+            Shape({"conversation_id": int, "user": USER_SUMMARY, "by": Nullable(USER_SUMMARY)}),
+        ),
+    ),
+    durable("membership:updated", on(CONVERSATION, MEMBER)),
+    durable("membership:conversation_updated", on(CONVERSATION, CONVERSATION_SHAPE)),
+    durable("membership:conversation_deleted", on(CONVERSATION, Shape({"conversation_id": int}))),
+    # The public room directory
+    durable("directory:room", on(DIRECTORY, CONVERSATION_SHAPE)),
+    durable("directory:room_removed", on(DIRECTORY, Shape({"room_id": int}))),
+    # Notifications
+    durable("notification:new", on(USER, NOTIFICATION)),
+    ephemeral(
         "notification:read",
+        on(USER, Shape({"ids": Nullable(ListOf(int)), "all": bool, "unread_count": int})),
+    ),
+    # Moderation
+    durable("moderation:reports", on(STAFF, Shape({"open_count": int}))),
+    # Watch parties
+    ephemeral("party:state", on(PARTY, PARTY_STATE), state=True),
+    durable("party:message", on(PARTY, PARTY_MESSAGE)),
+    ephemeral(
+        "party:reaction",
+        on(
+            PARTY,
+            Shape(
+                {
+                    "party_id": int,
+                    "user": USER_SUMMARY,
+                    "emoji": str,
+                    "video_time": Nullable(NUMBER),
+                }
+            ),
+        ),
+    ),
+    ephemeral(
+        "party:typing",
+        on(PARTY, Shape({"party_id": int, "user": USER_SUMMARY, "typing": bool})),
+    ),
+    # `count`: participants now; a party over 100 participants announces none of these.
+    durable("party:member_joined", on(PARTY, PARTICIPANT.extend({"count": int}))),
+    # The person who left (or was removed) hears of it on their own channel, without count.
+    durable(
+        "party:member_left",
+        on(PARTY, PARTICIPANT.extend({"count": int, "reason": OneOf("left", "removed")})),
+        on(USER, PARTICIPANT.extend({"reason": OneOf("left", "removed")})),
+    ),
+    durable("party:member_updated", on(PARTY, PARTICIPANT.extend(optional={"count": int}))),
+    durable(
+        "party:member_requested",
+        on(PARTY_DRIVERS, Shape({"party_id": int, "user": USER_SUMMARY})),
+    ),
+    durable("party:member_decided", on(USER, Shape({"party_id": int, "approved": bool}))),
+    durable("party:host_changed", on(PARTY, Shape({"party_id": int, "host_id": int}))),
+    durable("party:ended", on(PARTY, PARTY_ONLY)),
+    ephemeral(
         MEMBER_COUNT,
+        on(
+            PARTY,
+            Shape({"party_id": int, "count": int, "user_id": int, "watching": bool}),
+        ),
+    ),
+    ephemeral(
         "party:drift",
-        "party:queue",
-    }
+        on(
+            PARTY_DRIVERS,
+            Shape(
+                {
+                    "party_id": int,
+                    "user_id": int,
+                    "drift": NUMBER,
+                    "playing": bool,
+                    "buffering": bool,
+                }
+            ),
+        ),
+    ),
+    ephemeral("party:queue", on(PARTY, Shape({"party_id": int, "items": ListOf(QUEUE_ITEM)}))),
+    # Internal: applied by every worker's hub (realtime/bus.py), never sent to a client.
+    durable(
+        CONTROL,
+        on(
+            CONTROL_KIND,
+            Shape(
+                {"op": OneOf("join", "leave", "close"), "user": int},
+                {
+                    "channel": str,
+                    "login_id": Nullable(str),
+                    "token_id": Nullable(int),
+                    "keep_login_id": Nullable(str),
+                },
+            ),
+        ),
+        internal=True,
+    ),
 )
 
+CONTRACT = Contract(CHANNEL_KINDS, EVENTS)
 
+# -- derived from the declarations ------------------------------------------------------
+# Durable: stored, given a cursor, replayed on resume.
+DURABLE_NAMES = frozenset(event.name for event in EVENTS if event.durable)
+# Ephemeral: delivered live only, never stored, no cursor.
+EPHEMERAL_NAMES = frozenset(event.name for event in EVENTS if not event.durable)
 # Ephemeral events that describe current state, stamped with the server time `at` of
 # their last change: a resume sends them again, and a long-poll only when they changed.
-STATE_NAMES = frozenset({"party:state"})
-
+STATE_NAMES = frozenset(event.name for event in EVENTS if event.state)
 # Every server-to-client event name of the contract, for clients that must subscribe by
 # name (an EventSource listens per event name).
-KNOWN_EVENTS = (
-    RESYNC,
-    ECHO,
-    PRESENCE,
-    "message:new",
-    "message:updated",
-    "message:deleted",
-    "message:read",
-    "typing",
-    "notification:new",
-    "notification:read",
-    "directory:room",
-    "directory:room_removed",
-    "party:state",
-    "party:message",
-    "party:reaction",
-    "party:typing",
-    "party:member_joined",
-    "party:member_left",
-    "party:member_updated",
-    "party:host_changed",
-    "party:ended",
-    MEMBER_COUNT,
-    "party:member_requested",
-    "party:member_decided",
-    "party:drift",
-    "party:queue",
-)
+KNOWN_EVENTS = tuple(event.name for event in EVENTS if not event.internal)
 
 
 def is_durable(name: str) -> bool:
-    if name in EPHEMERAL_NAMES:
-        return False
-    return name in DURABLE_NAMES or name.startswith(DURABLE_PREFIXES)
+    """Whether the event is stored and replayed; ContractError if it is not declared."""
+    return CONTRACT.get(name).durable
+
+
+def check(channel: str, name: str, data: Any) -> None:
+    """Raise ContractError (naming the event and the offending key) unless `name` is
+    declared, `channel` is of a kind it may go on, and `data` has its shape there."""
+    CONTRACT.check(channel, name, data)
+
+
+def check_all(items: Iterable[tuple[str, str, Any]]) -> None:
+    """`check` each (channel, name, data) of a batch about to be published."""
+    for channel, name, data in items:
+        check(channel, name, data)
 
 
 def subject_of(name: str, data: dict[str, Any]) -> str | None:

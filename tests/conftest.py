@@ -25,6 +25,17 @@ PASSWORD = "correct horse battery"
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def event_contract_check() -> Iterator[None]:
+    """Through the whole suite, every event the bus publishes is held to its declaration
+    in realtime/events.py (a mismatch raises ContractError where it is published): in
+    this process's apps and, by the environment they inherit, in the server processes
+    the tests start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVENT_CONTRACT_CHECK", "1")
+        yield
+
+
 def settings_for(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     """Settings for an isolated app: its own instance folder and database file."""
     instance = tmp_path / "instance"

@@ -18,6 +18,28 @@ from realtime.events import ECHO, PRESENCE, RESYNC, is_durable, user_channel
 from tests.support.events import announce
 
 
+def echo(text: str) -> dict:
+    return {"text": text, "sent_at": 0.0}
+
+
+def message(conversation_id: int, body: str) -> dict:
+    """A message as the contract shapes it (realtime/events.py)."""
+    return {
+        "id": 1,
+        "conversation_id": conversation_id,
+        "sender": None,
+        "kind": "system",
+        "body": body,
+        "created_at": "2026-01-01T00:00:00Z",
+        "edited_at": None,
+        "deleted": False,
+        "reply_to": None,
+        "client_id": None,
+        "attachment": None,
+        "reactions": [],
+    }
+
+
 def drain(stream):
     """What a connection has queued, less its owner's own presence announcements."""
     events = []
@@ -53,16 +75,18 @@ def test_durable_and_ephemeral_names(name, durable):
 
 
 def test_durable_events_are_stored_in_order_with_cursors(app):
-    first = announce("user:1", ECHO, {"text": "a"})
-    second = announce("user:2", ECHO, {"text": "b"})
+    first = announce("user:1", ECHO, echo("a"))
+    second = announce("user:2", ECHO, echo("b"))
     assert first.id < second.id
-    assert first.payload() == {"text": "a", "cursor": first.cursor}
+    assert first.payload() == {**echo("a"), "cursor": first.cursor}
     rows = db.session.scalars(select(StreamEvent).order_by(StreamEvent.id)).all()
     assert [(row.channel, row.name) for row in rows] == [("user:1", ECHO), ("user:2", ECHO)]
 
 
 def test_ephemeral_events_are_not_stored_and_carry_no_cursor(app):
-    envelope = announce("presence:1", PRESENCE, {"user_id": 1, "status": "online"})
+    envelope = announce(
+        "presence:1", PRESENCE, {"user_id": 1, "status": "online", "last_seen": None}
+    )
     assert envelope.id is None
     assert "cursor" not in envelope.payload()
     assert db.session.scalar(select(func.count()).select_from(StreamEvent)) == 0
@@ -73,8 +97,8 @@ def test_live_stream_gets_its_channels_only(app, user_factory):
     stream = resume.open_stream(Identity(alice.id), "sse")
     assert resume.backlog(stream, None) == []
     bus.hub.finish_stream_replay(stream)
-    announce(user_channel(alice.id), ECHO, {"text": "for alice"})
-    announce(user_channel(bob.id), ECHO, {"text": "for bob"})
+    announce(user_channel(alice.id), ECHO, echo("for alice"))
+    announce(user_channel(bob.id), ECHO, echo("for bob"))
     assert [event.data["text"] for event in drain(stream)] == ["for alice"]
     bus.hub.remove_stream(stream)
 
@@ -82,13 +106,13 @@ def test_live_stream_gets_its_channels_only(app, user_factory):
 def test_resume_gives_every_missed_event_once_in_order(app, user_factory):
     alice = user_factory("alice")
     channel = user_channel(alice.id)
-    seen = announce(channel, ECHO, {"text": "seen"})
+    seen = announce(channel, ECHO, echo("seen"))
     for n in range(5):
-        announce(channel, ECHO, {"text": f"missed {n}"})
+        announce(channel, ECHO, echo(f"missed {n}"))
 
     stream = resume.open_stream(Identity(alice.id), "longpoll")
     # Published while the backlog is being prepared: must come once, after the backlog.
-    announce(channel, ECHO, {"text": "during"})
+    announce(channel, ECHO, echo("during"))
     backlog = resume.backlog(stream, seen.id)
     bus.hub.finish_stream_replay(stream)
     live = drain(stream)
@@ -101,7 +125,7 @@ def test_resume_gives_every_missed_event_once_in_order(app, user_factory):
 
 def test_cursor_beyond_the_log_gets_one_resync(app, user_factory):
     alice = user_factory("alice")
-    last = announce(user_channel(alice.id), ECHO, {"text": "x"})
+    last = announce(user_channel(alice.id), ECHO, echo("x"))
     stream = resume.open_stream(Identity(alice.id), "sse")
     events = resume.backlog(stream, last.id + 100)
     assert [event.name for event in events] == [RESYNC]
@@ -113,11 +137,11 @@ def test_cursor_beyond_the_log_gets_one_resync(app, user_factory):
 def test_pruned_cursor_gets_resync_and_recent_events_survive(app, user_factory):
     alice = user_factory("alice")
     channel = user_channel(alice.id)
-    old = [announce(channel, ECHO, {"text": f"old {n}"}) for n in range(5)]
-    keep = announce("user:999", ECHO, {"text": "other channel, old but its newest"})
+    old = [announce(channel, ECHO, echo(f"old {n}")) for n in range(5)]
+    keep = announce("user:999", ECHO, echo("other channel, old but its newest"))
     db.session.execute(update(StreamEvent).values(created_at=utcnow() - timedelta(days=2)))
     db.session.commit()
-    recent = announce(channel, ECHO, {"text": "recent"})
+    recent = announce(channel, ECHO, echo("recent"))
 
     dropped = store.prune(timedelta(hours=24), keep_per_channel=2)
     assert dropped == 4  # 6 events on the channel, the newest 2 kept; the other channel kept
@@ -137,7 +161,7 @@ def test_pruned_cursor_gets_resync_and_recent_events_survive(app, user_factory):
 
 def test_recent_events_are_never_pruned(app):
     for n in range(10):
-        announce("user:1", ECHO, {"text": str(n)})
+        announce("user:1", ECHO, echo(str(n)))
     assert store.prune(timedelta(hours=24), keep_per_channel=2) == 0
 
 
@@ -147,13 +171,13 @@ def test_join_and_leave_change_what_live_connections_receive(app, user_factory):
     resume.backlog(stream, None)
     bus.hub.finish_stream_replay(stream)
 
-    announce("conversation:7", "message:new", {"body": "before joining"})
+    announce("conversation:7", "message:new", message(7, "before joining"))
     bus.subscribe_user(alice.id, "conversation:7")
     db.session.commit()
-    announce("conversation:7", "message:new", {"body": "member"})
+    announce("conversation:7", "message:new", message(7, "member"))
     bus.unsubscribe_user(alice.id, "conversation:7")
     db.session.commit()
-    announce("conversation:7", "message:new", {"body": "after leaving"})
+    announce("conversation:7", "message:new", message(7, "after leaving"))
     assert [event.data["body"] for event in drain(stream)] == ["member"]
     bus.hub.remove_stream(stream)
 
@@ -178,7 +202,7 @@ def test_hub_delivers_a_durable_event_once_per_worker(app, user_factory):
     stream = resume.open_stream(Identity(alice.id), "sse")
     resume.backlog(stream, None)
     bus.hub.finish_stream_replay(stream)
-    envelope = announce(user_channel(alice.id), ECHO, {"text": "once"})
+    envelope = announce(user_channel(alice.id), ECHO, echo("once"))
     bus.hub.dispatch(envelope)  # e.g. replayed again after a Redis outage
     assert len(drain(stream)) == 1
     bus.hub.remove_stream(stream)

@@ -11,6 +11,8 @@ from realtime.connections import Identity
 from services import notifications
 from services.errors import ValidationError
 
+SUBJECT = {"type": "message", "id": 1}
+
 
 def test_notify_stores_and_counts(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
@@ -28,18 +30,18 @@ def test_muted_kinds_are_not_stored(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
     notifications.set_muted_kinds(ann.id, ["mention", "follow"])
     assert notifications.muted_kinds(ann.id) == {"mention", "follow"}
-    assert notifications.notify(ann.id, "mention", actor=ben, subject={}) is None
-    assert notifications.notify(ann.id, "party_invite", actor=ben, subject={}) is not None
+    assert notifications.notify(ann.id, "mention", actor=ben, subject=SUBJECT) is None
+    assert notifications.notify(ann.id, "party_invite", actor=ben, subject=SUBJECT) is not None
     notifications.set_muted_kinds(ann.id, [])
-    assert notifications.notify(ann.id, "mention", actor=ben, subject={}) is not None
+    assert notifications.notify(ann.id, "mention", actor=ben, subject=SUBJECT) is not None
     with pytest.raises(ValidationError):
         notifications.set_muted_kinds(ann.id, ["spam"])
 
 
 def test_mark_read_one_all_and_never_someone_elses(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
-    mine = [notifications.notify(ann.id, "mention", actor=ben, subject={}) for _ in range(3)]
-    theirs = notifications.notify(ben.id, "mention", actor=ann, subject={})
+    mine = [notifications.notify(ann.id, "mention", actor=ben, subject=SUBJECT) for _ in range(3)]
+    theirs = notifications.notify(ben.id, "mention", actor=ann, subject=SUBJECT)
     db.session.commit()  # notify joins its caller's unit of work; this test is the caller
     stream = resume.open_stream(Identity(ann.id), "longpoll")
     resume.backlog(stream, None)
@@ -58,7 +60,10 @@ def test_mark_read_one_all_and_never_someone_elses(app, user_factory):
 
 def test_listing_pages_newest_first(app, user_factory):
     ann, ben = user_factory("ann"), user_factory("ben")
-    made = [notifications.notify(ann.id, "mention", actor=ben, subject={"n": n}) for n in range(5)]
+    made = [
+        notifications.notify(ann.id, "mention", actor=ben, subject={"type": "message", "id": n + 1})
+        for n in range(5)
+    ]
     first = notifications.listing(ann.id, limit=2)
     assert [n.id for n in first] == [made[4].id, made[3].id]
     rest = notifications.listing(ann.id, before=first[-1].id, limit=10)
