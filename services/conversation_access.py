@@ -64,9 +64,21 @@ def is_public_room(conversation: Conversation) -> bool:
 
 
 def visible(actor: User, conversation_id: object) -> Access:
-    """Members see a conversation; others see only public rooms (to join them)."""
-    conversation = live(conversation_id)
-    membership = membership_of(conversation.id, actor.id)
+    """Members see a conversation; others see only public rooms (to join them). One
+    query for both rows: this check precedes every message sent."""
+    if not is_id(conversation_id):
+        raise NotFound("No such conversation.")
+    found = db.session.execute(
+        select(Conversation, Membership)
+        .outerjoin(
+            Membership,
+            (Membership.conversation_id == Conversation.id) & (Membership.user_id == actor.id),
+        )
+        .where(Conversation.id == conversation_id, Conversation.deleted_at.is_(None))
+    ).first()
+    if found is None:
+        raise NotFound("No such conversation.")
+    conversation, membership = found
     if membership is None and not is_public_room(conversation):
         raise NotFound("No such conversation.")
     return Access(conversation, membership)

@@ -6,7 +6,9 @@
  * - A fragment whose root element is already on the page replaces it instead of being
  *   added again (a replay, a second tab), so every swap is idempotent by element id; a
  *   root marked data-live-move is moved to where the new one goes (a conversation row
- *   rising to the top of the list).
+ *   rising to the top of the list). A new root marked data-live-order goes before the
+ *   first sibling with a greater order (two messages sent at one moment can be announced
+ *   in the other order than their ids).
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
  * - While the stream is down a status says so; if it is down because this sign-in
  *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
@@ -90,6 +92,23 @@
     return root && template.content.childElementCount === 1 ? root : null;
   }
 
+  /* Put `root` before the first child of `container` that comes after it; false when it
+     belongs at the end anyway (htmx's own swap then adds it). */
+  function placeInOrder(container, root) {
+    var order = Number(root.getAttribute("data-live-order"));
+    if (!root.hasAttribute("data-live-order") || !isFinite(order)) { return false; }
+    var children = container.children;
+    for (var i = 0; i < children.length; i += 1) {
+      var other = Number(children[i].getAttribute("data-live-order"));
+      if (children[i].hasAttribute("data-live-order") && other > order) {
+        container.insertBefore(root, children[i]);
+        window.htmx.process(root);
+        return true;
+      }
+    }
+    return false;
+  }
+
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
     var message = event.detail;
     if (message && message.lastEventId) { lastCursor = message.lastEventId; }
@@ -99,7 +118,10 @@
     var root = fragmentRoot(message.data);
     if (!root || !root.id) { return; }
     var existing = document.getElementById(root.id);
-    if (!existing) { return; }
+    if (!existing) {
+      if (style === "beforeend" && placeInOrder(target, root)) { event.preventDefault(); }
+      return;
+    }
     if (root.hasAttribute("data-live-move")) {
       existing.remove();  // the swap puts the new one where it belongs
       return;

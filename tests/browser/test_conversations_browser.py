@@ -305,3 +305,41 @@ def test_older_messages_load_in_place(browser: Browser, shared_server):
     assert one.url == f"{base}/conversations/{cid}"
     for context in contexts:
         context.close()
+
+
+def test_a_message_announced_late_takes_its_place_by_id(browser: Browser, shared_server):
+    """On PostgreSQL two messages sent at one moment can be announced in the other order
+    than their ids; the page places a live message by its id, not by its arrival."""
+    base = shared_server.url
+    context = browser.new_context()
+    page = context.new_page()
+    errors = watch_for_errors(page)
+    sign_up(page, base, f"ord_ann_{next(_n)}")
+    other = f"ord_bob_{next(_n)}"
+    bob = browser.new_context().new_page()
+    sign_up(bob, base, other)
+    cid = open_direct(page, base, other)
+    live(page)
+    for text in ("first", "second"):
+        page.locator("[name=body]").fill(text)
+        page.locator("[name=body]").press("Enter")
+        expect(page.get_by_role("log")).to_contain_text(text)
+    ids = page.eval_on_selector_all("#transcript > li", "items => items.map(i => i.id)")
+    first = int(ids[0].split("-")[1])
+    # What the stream would bring for a message whose id lies between the two.
+    page.evaluate(
+        """([cid, order]) => {
+            const transcript = document.getElementById("transcript");
+            transcript.dispatchEvent(new CustomEvent("htmx:sseBeforeMessage", {
+                bubbles: true, cancelable: true,
+                detail: {type: "message-new-" + cid, lastEventId: "",
+                         data: '<li id="message-late" data-live-order="' + order + '">late</li>'},
+            }));
+        }""",
+        [cid, first + 0.5],
+    )
+    placed = page.eval_on_selector_all("#transcript > li", "items => items.map(i => i.id)")
+    assert placed == [ids[0], "message-late", ids[1]]
+    assert errors == []
+    context.close()
+    bob.context.close()
