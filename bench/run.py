@@ -4,6 +4,9 @@
     python bench/run.py --quick    # a reduced version of every scenario (a few minutes)
     python bench/run.py --only a,f # some scenarios
 
+Scenario (g), durable writes through the service layer without sockets, is
+bench/writes.py (PostgreSQL and Redis of its own, no peer): its rows join the table.
+
 Starts a redis-server, Tandem's real server (`app.py`, production profile, SQLite in a
 temporary instance folder, rate limits raised) and the peer (bench/peer), and drives both
 with one Node.js load generator (bench/loadgen) pinned to the other core. Prints a
@@ -45,7 +48,7 @@ SERVER_CORE = 1
 # A second worker can only go on the load generator's core: the machine has two.
 WORKER_CORES = (SERVER_CORE, LOADGEN_CORE)
 UNTHROTTLED = "1000000 per second"
-SCENARIOS = "abcdef"
+SCENARIOS = "abcdefg"
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,19 @@ class Bench:
         }
 
     # -- scenarios ----------------------------------------------------------------------------
+    def writes(self) -> dict:
+        """Scenario (g): bench/writes.py with this plan's runs and lengths, on PostgreSQL."""
+        self.counter += 1
+        output = self.workdir / f"g-writes-{self.counter:02d}.json"
+        command = [PYTHON, str(BENCH / "writes.py"), "--database", "postgresql"]
+        command += ["--runs", str(self.plan.runs), "--output", str(output)]
+        command += ["--warmup", str(self.plan.warmup_ms / 1000)]
+        command += ["--seconds", str(self.plan.duration_ms / 1000)]
+        done = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603
+        if done.returncode:
+            raise SystemExit("bench/writes.py failed (see above)")
+        return json.loads(output.read_text())["results"][0]
+
     def fanout(self, label: str, size: int, viewers: int, rate: int, **how: Any) -> dict:
         window = max(2, -(-3000 // viewers))
         transport = how.get("transport", "websocket")
@@ -588,6 +604,24 @@ def median_of(values: list[float | None] | None) -> float | None:
     return statistics.median(present) if present else None
 
 
+def writes_figures(result: dict) -> list[Figure]:
+    """(g) has no peer: its column says n/a."""
+    sys.path.insert(0, str(BENCH))
+    import writes
+
+    return [
+        Figure(
+            row["scenario"],
+            row["figure"],
+            row["better"],
+            row["values"],
+            None,
+            {"tandem": row["notes"]} if row["notes"] else {},
+        )
+        for row in writes.figure_rows(result)
+    ]
+
+
 def skew_figures(result: dict, viewers: int) -> list[Figure]:
     rows = [
         ("p99 distance of apply moments to their median, ms", "lower", "skew", "skew_p99_ms"),
@@ -783,8 +817,10 @@ def main() -> int:
 
     require_programs()
     raise_file_limit()
-    for folder in ("peer", "loadgen"):
-        npm_install(BENCH / folder)
+    with_peer = [letter for letter in chosen if letter != "g"]
+    if with_peer:
+        for folder in ("peer", "loadgen"):
+            npm_install(BENCH / folder)
 
     started = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -795,7 +831,8 @@ def main() -> int:
     figures: list[Figure] = []
     raw: dict[str, Any] = {}
     try:
-        bench.seed()
+        if with_peer:
+            bench.seed()
         mark = time.monotonic()
 
         def done(letter: str) -> None:
@@ -852,6 +889,10 @@ def main() -> int:
             raw["(f) sync skew"] = result = bench.skew()
             figures += skew_figures(result, plan.skew_viewers)
             done("f")
+        if "g" in chosen:
+            raw["(g) durable writes"] = result = bench.writes()
+            figures += writes_figures(result)
+            done("g")
     finally:
         info["cpu_share_at_end"] = {core: cpu_share(core) for core in (LOADGEN_CORE, SERVER_CORE)}
         if args.keep:

@@ -7,6 +7,7 @@ way `services.accounts` does (SHA-256 of the raw token). The Node peer opens a c
 the same file, so both servers start from identical rows.
 
     python bench/seed.py --instance DIR --layout layout.json [--users 5000]
+    python bench/seed.py ... --database-url postgresql://...   # another (empty) database
 
 Run from the project root with the project's virtualenv.
 """
@@ -46,11 +47,15 @@ def build_layout(users: int) -> dict:
     return {"parties": parties, "groups": groups, "churners": churners, "users": users}
 
 
-def seed(instance: Path, layout: dict) -> dict:
+def seed(instance: Path, layout: dict, database_url: str | None = None) -> dict:
+    """Into `database_url`, or the instance folder's SQLite file without one."""
     os.environ["TANDEM_INSTANCE_PATH"] = str(instance)
     os.environ.setdefault("TANDEM_ENV", "production")
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
-    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
 
@@ -183,8 +188,15 @@ def seed(instance: Path, layout: dict) -> dict:
                 for member in members
             ],
         )
+        if db.engine.dialect.name == "postgresql":
+            # Users were inserted with their ids: the sequence must start after them.
+            db.session.execute(
+                text("SELECT setval(pg_get_serial_sequence('users', 'id'), :last)"),
+                {"last": count},
+            )
         db.session.commit()
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
         db.engine.dispose()
 
@@ -198,9 +210,10 @@ def main() -> int:
     parser.add_argument("--instance", type=Path, required=True)
     parser.add_argument("--layout", type=Path, required=True, help="where to write the layout")
     parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--database-url", help="default: tandem.db in the instance folder")
     args = parser.parse_args()
     args.instance.mkdir(parents=True, exist_ok=True)
-    layout = seed(args.instance, build_layout(args.users))
+    layout = seed(args.instance, build_layout(args.users), args.database_url)
     args.layout.write_text(json.dumps(layout))
     return 0
 

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster: initdb and pg_ctl in a temporary folder, free port."""
+"""A throwaway PostgreSQL cluster: initdb and pg_ctl in a temporary folder, free port. Also
+started by bench/writes.py."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ def _binary(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """`settings` are extra `-c name=value` server settings; by default fsync is off,
+    which a test's throwaway data does not need."""
+
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        self.settings = {"fsync": "off", **(settings or {})}
         self.initdb = _binary("initdb")
         self.pg_ctl = _binary("pg_ctl")
         self.port = free_port()
@@ -43,6 +48,7 @@ class PostgresServer:
         subprocess.run([*self._as_user, *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> PostgresServer:
+        """Start on a free port; if another process took it meanwhile, on another one."""
         self.socket_dir.mkdir()
         if os.geteuid() == 0:
             # PostgreSQL will not run as root; Debian's package creates the postgres user.
@@ -51,20 +57,24 @@ class PostgresServer:
                 os.chown(path, account.pw_uid, account.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
         self._run(self.initdb, "-D", str(self.data), "-U", "tandem", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            self.pg_ctl,
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(self.root / "log"),
-            "start",
-        )
-        wait_for_port(self.port)
-        return self
+        log = self.root / "log"
+        for _attempt in range(5):
+            options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
+            options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
+            command = [*self._as_user, self.pg_ctl, "-D", str(self.data), "-o", options]
+            started = subprocess.run(
+                [*command, "-w", "-l", str(log), "start"],
+                capture_output=True,
+                timeout=120,
+            )
+            if started.returncode == 0:
+                wait_for_port(self.port)
+                return self
+            said = log.read_text(errors="replace") if log.exists() else started.stderr.decode()
+            if "already in use" not in said:
+                raise RuntimeError(f"PostgreSQL did not start:\n{said}")
+            self.port = free_port()
+        raise RuntimeError(f"PostgreSQL found no free port after 5 tries:\n{said}")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://tandem@127.0.0.1:{self.port}/{database}"
