@@ -92,17 +92,17 @@ def test_a_layer_imports_nothing_above_it(layer, forbidden):
 
 
 def test_neutral_modules_import_no_layer_above_them():
-    for neutral in ("errors", "request_body", "route_limits", "budgets"):
+    for neutral in ("errors", "request_body", "route_limits", "budgets", "extensions", "config"):
         assert neutral in GRAPH, f"{neutral}.py is missing"
         assert _violations(neutral, ("services", "realtime", "models", *ENTRY_POINTS)) == []
 
 
 def test_only_the_application_wires_the_entry_points():
-    """sockets/, streams/ and jobs/ are imported by app.py (and tests, scripts), not by
-    another layer, not even by each other or the blueprints."""
+    """The entry points are imported by app.py (and tests, scripts), not by another
+    layer, and not by one another: a blueprint does not reach into sockets/."""
     wiring = ("app", "wsgi", "tests", "scripts", "bench")
     importers = []
-    for package in ("sockets", "streams", "jobs"):
+    for package in ENTRY_POINTS:
         assert any(_in(module, package) for module in GRAPH), f"no modules found in {package}/"
         importers += sorted(
             f"{module} imports {imported}"
