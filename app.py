@@ -44,9 +44,9 @@ from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
 from services.validation import ID_MAX
-from sockets import (
-    connection,
-)
+from sockets import connection
+from sockets import conversations as conversation_events  # noqa: F401  (registers its handlers)
+from sockets import parties as party_events  # noqa: F401  (registers its handlers)
 from streams import routes as stream_routes
 
 log = logging.getLogger("tandem")
