@@ -38,19 +38,16 @@ from blueprints.security import register_security
 from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
-from realtime import (  # noqa: F401
-    conversation_events,
-    draining,
-    garbage,
-    housekeeping,
-    party_events,
-    sockets,
-)
-from realtime import http as realtime_http
+from jobs import housekeeping
+from realtime import draining, garbage
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
 from services.validation import ID_MAX
+from sockets import connection
+from sockets import conversations as conversation_events  # noqa: F401  (registers its handlers)
+from sockets import parties as party_events  # noqa: F401  (registers its handlers)
+from streams import routes as stream_routes
 
 log = logging.getLogger("tandem")
 
@@ -66,8 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     draining.register(app)
     register_security(app)
-    app.before_request(realtime_http.remember_page_cursor)
-    app.context_processor(realtime_http.page_cursor)
+    app.before_request(stream_routes.remember_page_cursor)
+    app.context_processor(stream_routes.page_cursor)
     register_template_filters(app)
     register_cli(app)
     return app
@@ -106,7 +103,7 @@ def register_extensions(app: Flask) -> None:
         **({} if app.config.get("REDIS_URL") else {"client_manager": None}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
-        serializer=sockets.ClientPacket,
+        serializer=connection.ClientPacket,
         logger=False,
         engineio_logger=False,
     )
@@ -144,7 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api)
-    app.register_blueprint(realtime_http.bp)
+    app.register_blueprint(stream_routes.bp)
     app.register_blueprint(social.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(notifications.bp)

@@ -1,8 +1,8 @@
 """Rate-limit budgets: one allowance per action, whatever the door.
 
 A budget is the setting that gives its figure (config.py) and the scope that names its
-counter. Page forms and JSON routes (`blueprints.limits.per_user`) and socket events
-(`realtime.sockets.handler`) name the budget of the action they perform, so doing the
+counter. Page forms and JSON routes (`route_limits.per_user`) and socket events
+(`sockets.connection.handler`) name the budget of the action they perform, so doing the
 same thing through another door draws on the same count, in memory as in Redis. Every
 per-user limit is one of these; there are no counters of a single door.
 """

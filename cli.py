@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from errors import ServiceError
 from models.user import Role
 from services import accounts
-from services.errors import ServiceError
 
 users = AppGroup("users", help="Create accounts and change roles.")
 

@@ -43,7 +43,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
         "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
-        # Uploads never sent in a message are removed after this (realtime/housekeeping.py).
+        # Uploads never sent in a message are removed after this (jobs/housekeeping.py).
         "UPLOAD_ORPHAN_MAX_AGE_SECONDS": 24 * 3600.0,
         "UPLOAD_SWEEP_INTERVAL_SECONDS": 600.0,
         "DM_NOTIFY_DELAY_SECONDS": 10.0,

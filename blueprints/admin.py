@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 import budgets
 from blueprints.confirm import not_yet_sure
-from blueprints.limits import per_user
+from errors import NotFound, ServiceError
 from extensions import db
 from models.clock import as_utc, iso
 from models.conversation import Conversation, Kind, Message
@@ -23,8 +23,8 @@ from models.moderation import Report
 from models.party import Party
 from models.user import Role, User
 from realtime.bus import bus
+from route_limits import per_user
 from services import accounts, conversations, moderation, parties, profiles
-from services.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from blueprints.limits import (
+from errors import ServiceError
+from route_limits import (
     login_ip_limit,
     login_username_limit,
     registration_limit,
     token_write_limit,
 )
 from services import accounts
-from services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
 

@@ -28,13 +28,13 @@ from sqlalchemy import select
 
 import budgets
 from blueprints.confirm import not_yet_sure
-from blueprints.limits import per_user, user_or_ip
+from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
+from route_limits import per_user, user_or_ip
 from services import attachments, conversations, messages, profiles
 from services.conversation_access import Access, outranks
-from services.errors import Forbidden, NotFound, ServiceError, ValidationError
 
 bp = Blueprint("conversations", __name__)
 _GONE_FOR_GOOD = "This cannot be undone."
@@ -223,7 +223,7 @@ def _presence_of(summary: dict | None) -> tuple[User | None, dict | None]:
 
 # -- lists, search, directory, creating -------------------------------------------------
 def _render_index(status: int = 200, errors: dict | None = None, values: dict | None = None):
-    listing = messages.overview(current_user)
+    listing = conversations.overview(current_user)
     presences = {}
     for item in listing:
         if item["kind"] == Kind.DIRECT and item.get("other"):
@@ -293,7 +293,7 @@ def search():
         found = messages.search(current_user, query)
     except ServiceError as failure:
         error = failure.message
-    names = {item["id"]: item for item in messages.overview(current_user)} if found else {}
+    names = {item["id"]: item for item in conversations.overview(current_user)} if found else {}
     results = [
         {"message": messages.to_dict(message), "conversation": names.get(message.conversation_id)}
         for message in found
@@ -312,7 +312,9 @@ def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | 
         rooms = conversations.directory(query, category)
     except ServiceError as failure:
         error = failure.message
-    mine = {item["id"] for item in messages.overview(current_user) if item["kind"] == Kind.ROOM}
+    mine = {
+        item["id"] for item in conversations.overview(current_user) if item["kind"] == Kind.ROOM
+    }
     return render_template(
         "conversations/rooms.html",
         rooms=[conversations.to_dict(room) for room in rooms],

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from services.errors import ServiceError
+from errors import ServiceError
 
 log = logging.getLogger(__name__)
 

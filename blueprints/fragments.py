@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from blueprints.conversations import message_view, reply_quotes, seen_by_for
+from errors import ServiceError
 from extensions import db
 from models.conversation import Conversation, Kind, Message
 from models.user import User
@@ -10,7 +11,6 @@ from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
 from services import conversations, messages, moderation, profiles
 from services.conversation_access import Access
-from services.errors import ServiceError
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 ITEM = "partials/notification_item.html"
@@ -91,7 +91,7 @@ def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> lis
     """The viewer's row of a conversation, to add at the top of their list (`move`: a
     row already there rises with it) or to change in place."""
     viewer = db.session.get(User, viewer_id)
-    rows = messages.overview(viewer, only=conversation_id) if viewer else []
+    rows = conversations.overview(viewer, only=conversation_id) if viewer else []
     if not rows:
         return []
     row = rows[0]

@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.limits import per_user
 from realtime.events import KNOWN_EVENTS
+from route_limits import per_user
 from services import diagnostics
 
 bp = Blueprint("main", __name__)

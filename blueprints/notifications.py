@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.limits import per_user
+from route_limits import per_user
 from services import notifications
 from services.validation import is_id
 

@@ -30,14 +30,14 @@ from sqlalchemy import select
 
 import budgets
 from blueprints.confirm import not_yet_sure
-from blueprints.limits import per_user
 from blueprints.security import CONTENT_SECURITY_POLICY
+from errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from models.party import Party
 from realtime import cursor as cursors
 from realtime.bus import bus
+from route_limits import per_user
 from services import parties, party_access, party_chat, party_queue, playback, profiles
-from services.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from services.party_access import PartyAccess
 
 bp = Blueprint("parties", __name__)

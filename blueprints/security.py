@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 
+from errors import Unauthenticated
 from extensions import csrf, login_manager
 from models.user import User
 from services import accounts
-from services.errors import Unauthenticated
 
 # Endpoints that exchange credentials for a token: they set no cookie and read no
 # session, so a forged cross-site request gains nothing. They take JSON only.

@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 import budgets
-from blueprints.limits import per_user
+from errors import ServiceError
+from route_limits import per_user
 from services import accounts, notifications, profiles
-from services.errors import ServiceError
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

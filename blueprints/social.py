@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.limits import per_user
+from route_limits import per_user
 from services import accounts, parties, profiles, social
 from services.relations import has_blocked, is_following
 

@@ -1,1 +1,2 @@
-"""The event stream: one bus, three transports (Socket.IO, SSE, long-polling), presence."""
+"""The event machinery, below the services: the event contract, the bus, the durable log
+and its ordering, cursors, fan-out to the connections, presence."""

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from services.errors import ValidationError
+from errors import ValidationError
 
 _PREFIX = "c"
 _STAMP_SEPARATOR = "."

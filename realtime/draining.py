@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from flask import Flask, g, request
 from gevent.event import Event
 
-from services.errors import Unavailable
+from errors import Unavailable
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -85,7 +85,7 @@ class SocketRateLimiter:
         """Count one `event` against `budget`; None when allowed, else the seconds to
         wait. The count is the one Flask-Limiter keeps for the routes of that budget."""
         item = self._item(budget.setting)
-        # Flask-Limiter's key: prefix, key function (blueprints.limits.user_or_ip), scope.
+        # Flask-Limiter's key: prefix, key function (route_limits.user_or_ip), scope.
         key = (self._config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", budget.scope)
         try:
             if self._limiter.hit(item, *key):

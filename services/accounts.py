@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import as_utc, iso, utcnow
 from models.user import ApiToken, LoginSession, Role, User
 from realtime.bus import bus
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.validation import is_id
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")

@@ -16,13 +16,13 @@ from typing import IO
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.conversation import Attachment, Message
 from models.user import User
 from realtime.bus import bus
 from services import conversation_access, uploads
-from services.errors import Forbidden, NotFound, ValidationError
 from services.uploads import image_type
 from services.validation import clean_text, is_id
 

@@ -10,14 +10,26 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from errors import Forbidden, NotFound
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
 from models.user import User
-from services.errors import Forbidden, NotFound
+from services import voice
+from services.relations import is_blocked_between
 from services.validation import is_id
 
 MANAGERS = (MemberRole.OWNER.value, MemberRole.ADMIN.value)
+
+
+def channel(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def other_in_pair(direct_key: str, user_id: int) -> int:
+    """The other person of a direct conversation, from its pair key."""
+    low, high = (int(part) for part in direct_key.split(":"))
+    return high if low == user_id else low
 
 
 @dataclass(frozen=True)
@@ -116,3 +128,17 @@ def outranks(actor: Membership, target: Membership) -> bool:
 
 def is_muted(membership: Membership) -> bool:
     return membership.muted_until is not None and as_utc(membership.muted_until) > utcnow()
+
+
+def can_write(actor: User, access: Access) -> None:
+    """Raise unless the member may write in the conversation now: send, edit, react or
+    start typing. A site-wide mute, a mute in this conversation, or a block either way
+    between the two people of a direct chat stops every one of them."""
+    voice.can_speak(actor)
+    if is_muted(access.membership):
+        raise Forbidden("You are muted here for now.", code="muted")
+    conversation = access.conversation
+    if conversation.kind == Kind.DIRECT and conversation.direct_key:
+        other = other_in_pair(conversation.direct_key, actor.id)
+        if is_blocked_between(actor.id, other):
+            raise Forbidden("You cannot message this person.", code="blocked")

@@ -9,7 +9,9 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import CATEGORIES, Conversation, Kind, MemberRole, Membership, Message
@@ -17,9 +19,15 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel, user_channel
-from services import accounts, conversation_access, notifications, uploads, voice
-from services.conversation_access import Access, is_muted, outranks
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services import accounts, conversation_access, messages, notifications, uploads, voice
+from services.conversation_access import (
+    Access,
+    can_write,
+    channel,
+    is_muted,
+    other_in_pair,
+    outranks,
+)
 from services.relations import is_blocked_between
 from services.validation import clean_text, contains_pattern
 
@@ -39,10 +47,6 @@ CONVERSATION_DELETED = "membership:conversation_deleted"
 DIRECTORY = "directory:rooms"
 ROOM_LISTED = "directory:room"
 ROOM_REMOVED = "directory:room_removed"
-
-
-def channel(conversation_id: int) -> str:
-    return f"conversation:{conversation_id}"
 
 
 @provider
@@ -74,15 +78,10 @@ def _conversation_channels(user_id: int) -> list[str]:
     for conversation_id, kind, direct_key in rows:
         channels.append(channel(conversation_id))
         if kind == Kind.DIRECT and direct_key:
-            other = _other_in_pair(direct_key, user_id)
+            other = other_in_pair(direct_key, user_id)
             if not is_blocked_between(user_id, other):
                 channels.append(presence_channel(other))
     return channels
-
-
-def _other_in_pair(direct_key: str, user_id: int) -> int:
-    low, high = (int(part) for part in direct_key.split(":"))
-    return high if low == user_id else low
 
 
 # -- shapes -----------------------------------------------------------------------------
@@ -109,7 +108,7 @@ def to_dict(
         "created_at": iso(conversation.created_at),
     }
     if conversation.kind == Kind.DIRECT and viewer_id is not None and conversation.direct_key:
-        other_id = _other_in_pair(conversation.direct_key, viewer_id)
+        other_id = other_in_pair(conversation.direct_key, viewer_id)
         other = others.get(other_id) if others is not None else db.session.get(User, other_id)
         data["other"] = other.to_summary() if other else None
     return data
@@ -126,7 +125,7 @@ def shape_many(conversations: list[Conversation], viewer_id: int) -> dict[int, d
         ).all()
     )
     partner_ids = {
-        _other_in_pair(c.direct_key, viewer_id)
+        other_in_pair(c.direct_key, viewer_id)
         for c in conversations
         if c.kind == Kind.DIRECT and c.direct_key
     }
@@ -333,6 +332,69 @@ def members(actor: User, conversation_id: object) -> list[Membership]:
             .order_by(Membership.joined_at, Membership.id)
         )
     )
+
+
+def overview(actor: User, only: int | None = None) -> list[dict]:
+    """The actor's conversations (or just the one `only` names), most recent activity
+    first, each with its last message and unread count (a fixed number of queries,
+    however many there are). A direct conversation someone else opened shows up once
+    somebody writes in it."""
+    shown = (
+        (Membership.user_id == actor.id)
+        & Conversation.deleted_at.is_(None)
+        & (
+            (Conversation.kind != Kind.DIRECT)
+            | Conversation.last_message_id.is_not(None)
+            | (Conversation.created_by == actor.id)
+        )
+    )
+    if only is not None:
+        shown &= Conversation.id == only
+    rows = db.session.execute(
+        select(Conversation, Membership)
+        .join(Membership, Membership.conversation_id == Conversation.id)
+        .where(shown)
+        .order_by(func.coalesce(Conversation.last_message_id, 0).desc(), Conversation.id.desc())
+    ).all()
+    counted = (
+        (Membership.user_id == actor.id)
+        & (Message.id > Membership.last_read_message_id)
+        & Message.deleted_at.is_(None)
+        & ((Message.sender_id != actor.id) | Message.sender_id.is_(None))
+    )
+    if only is not None:
+        counted &= Message.conversation_id == only
+    unread = dict(
+        db.session.execute(
+            select(Message.conversation_id, func.count())
+            .join(Membership, Membership.conversation_id == Message.conversation_id)
+            .where(counted)
+            .group_by(Message.conversation_id)
+        ).all()
+    )
+    last_ids = [c.last_message_id for c, _ in rows if c.last_message_id]
+    last_query = (
+        select(Message)
+        .where(Message.id.in_(last_ids))
+        .options(
+            selectinload(Message.sender),
+            selectinload(Message.reactions),
+            selectinload(Message.attachment),
+        )
+    )
+    last = {m.id: m for m in db.session.scalars(last_query)}
+    shaped = shape_many([conversation for conversation, _ in rows], actor.id)
+    return [
+        {
+            **shaped[conversation.id],
+            "role": membership.role,
+            "unread_count": unread.get(conversation.id, 0),
+            "last_message": messages.to_dict(last[conversation.last_message_id])
+            if conversation.last_message_id in last
+            else None,
+        }
+        for conversation, membership in rows
+    ]
 
 
 def directory(query: str = "", category: str | None = None, limit: int = 50) -> list[Conversation]:
@@ -669,20 +731,4 @@ def _close(conversation: Conversation) -> None:
 def system_message(conversation: Conversation, text: str) -> Message:
     """A line in the transcript recording a join, a leave or a rename, in the caller's
     unit of work."""
-    from services import messages  # messages build on conversations
-
     return messages.post_system(conversation, text)
-
-
-def can_write(actor: User, access: Access) -> None:
-    """Raise unless the member may write in the conversation now: send, edit, react or
-    start typing. A site-wide mute, a mute in this conversation, or a block either way
-    between the two people of a direct chat stops every one of them."""
-    voice.can_speak(actor)
-    if is_muted(access.membership):
-        raise Forbidden("You are muted here for now.", code="muted")
-    conversation = access.conversation
-    if conversation.kind == Kind.DIRECT and conversation.direct_key:
-        other = _other_in_pair(conversation.direct_key, actor.id)
-        if is_blocked_between(actor.id, other):
-            raise Forbidden("You cannot message this person.", code="blocked")

@@ -13,17 +13,17 @@ import gevent
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import Conversation, Kind, Membership, Message, Reaction
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services import attachments, conversation_access, conversations, notifications, trust
+from services import attachments, conversation_access, notifications, trust
 from services import typing as typing_indicator
-from services.errors import Forbidden, NotFound, ValidationError
+from services.conversation_access import can_write, channel
 from services.validation import clean_text, contains_pattern, is_id
 
 BODY_MAX = 4000
@@ -131,7 +131,7 @@ def send_described(
     conversation, built from what was written, so nothing has to be read back for it.
     The hottest write of the site, so its rows are written with single statements."""
     access = conversation_access.member(actor, conversation_id)
-    conversations.can_write(actor, access)
+    can_write(actor, access)
     client_id = _clean_client_id(client_id)
     if client_id is not None:
         earlier = _by_client_id(actor.id, client_id)
@@ -185,7 +185,7 @@ def send_described(
         "attachment": attachments.to_dict(attachment) if attachment else None,
         "reactions": [],
     }
-    bus.publish(conversations.channel(conversation_id), MESSAGE_NEW, payload)
+    bus.publish(channel(conversation_id), MESSAGE_NEW, payload)
     _notify_about(payload, access.conversation.kind, actor)
     db.session.commit()
     return payload
@@ -224,7 +224,7 @@ def post_system(conversation: Conversation, text: str) -> Message:
     db.session.add(message)
     db.session.flush()
     conversation.last_message_id = message.id
-    bus.publish(conversations.channel(conversation.id), MESSAGE_NEW, to_dict(message))
+    bus.publish(channel(conversation.id), MESSAGE_NEW, to_dict(message))
     return message
 
 
@@ -295,13 +295,13 @@ def edit(actor: User, message_id: object, body: object) -> Message:
         raise Forbidden("You can only edit your own messages.")
     if message.deleted_at is not None:
         raise NotFound("No such message.")
-    conversations.can_write(actor, access)
+    can_write(actor, access)
     text = _clean_body(body, allow_empty=message.attachment_id is not None)
     trust.check_links(actor, text, "body")
     message.body = text
     message.edited_at = utcnow()
     _redact(message)
-    bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    bus.publish(channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
     db.session.commit()
     return message
 
@@ -327,7 +327,7 @@ def retract(message: Message) -> Message:
         message.body = ""
         _redact(message)
         bus.publish(
-            conversations.channel(message.conversation_id),
+            channel(message.conversation_id),
             MESSAGE_DELETED,
             {"conversation_id": message.conversation_id, "message_id": message.id},
         )
@@ -350,7 +350,7 @@ def _mention_text(body: str) -> str:
 def react(actor: User, message_id: object, emoji: object) -> Message:
     """Add the reaction, or take it back when it is already there."""
     message, access = _find(actor, message_id)
-    conversations.can_write(actor, access)
+    can_write(actor, access)
     if message.deleted_at is not None:
         raise NotFound("No such message.")
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= EMOJI_MAX or emoji.isascii():
@@ -370,7 +370,7 @@ def react(actor: User, message_id: object, emoji: object) -> Message:
     except IntegrityError:  # the same reaction raced in from another request
         db.session.rollback()
     db.session.refresh(message)
-    bus.publish(conversations.channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
+    bus.publish(channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
     db.session.commit()
     return message
 
@@ -403,7 +403,7 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
     audience = (
         user_channel(actor.id)
         if access.conversation.kind == Kind.ROOM
-        else conversations.channel(conversation_id)
+        else channel(conversation_id)
     )
     bus.publish(
         audience,
@@ -453,69 +453,6 @@ def search(actor: User, query: str, limit: int = 50) -> list[Message]:
     return list(db.session.scalars(statement))
 
 
-def overview(actor: User, only: int | None = None) -> list[dict]:
-    """The actor's conversations (or just the one `only` names), most recent activity
-    first, each with its last message and unread count (a fixed number of queries,
-    however many there are). A direct conversation someone else opened shows up once
-    somebody writes in it."""
-    shown = (
-        (Membership.user_id == actor.id)
-        & Conversation.deleted_at.is_(None)
-        & (
-            (Conversation.kind != Kind.DIRECT)
-            | Conversation.last_message_id.is_not(None)
-            | (Conversation.created_by == actor.id)
-        )
-    )
-    if only is not None:
-        shown &= Conversation.id == only
-    rows = db.session.execute(
-        select(Conversation, Membership)
-        .join(Membership, Membership.conversation_id == Conversation.id)
-        .where(shown)
-        .order_by(func.coalesce(Conversation.last_message_id, 0).desc(), Conversation.id.desc())
-    ).all()
-    counted = (
-        (Membership.user_id == actor.id)
-        & (Message.id > Membership.last_read_message_id)
-        & Message.deleted_at.is_(None)
-        & ((Message.sender_id != actor.id) | Message.sender_id.is_(None))
-    )
-    if only is not None:
-        counted &= Message.conversation_id == only
-    unread = dict(
-        db.session.execute(
-            select(Message.conversation_id, func.count())
-            .join(Membership, Membership.conversation_id == Message.conversation_id)
-            .where(counted)
-            .group_by(Message.conversation_id)
-        ).all()
-    )
-    last_ids = [c.last_message_id for c, _ in rows if c.last_message_id]
-    last_query = (
-        select(Message)
-        .where(Message.id.in_(last_ids))
-        .options(
-            selectinload(Message.sender),
-            selectinload(Message.reactions),
-            selectinload(Message.attachment),
-        )
-    )
-    last = {m.id: m for m in db.session.scalars(last_query)}
-    shaped = conversations.shape_many([conversation for conversation, _ in rows], actor.id)
-    return [
-        {
-            **shaped[conversation.id],
-            "role": membership.role,
-            "unread_count": unread.get(conversation.id, 0),
-            "last_message": to_dict(last[conversation.last_message_id])
-            if conversation.last_message_id in last
-            else None,
-        }
-        for conversation, membership in rows
-    ]
-
-
 def unread_total(actor_or_id: User | int) -> int:
     """Unread messages across all of one's conversations, in one query."""
     user_id = actor_or_id if isinstance(actor_or_id, int) else actor_or_id.id
@@ -562,16 +499,14 @@ def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
     always allowed: it says nothing, and clears an indicator shown before a mute or block."""
     access = conversation_access.member(actor, conversation_id)
     if is_typing:
-        conversations.can_write(actor, access)
+        can_write(actor, access)
     conversation_id = access.conversation.id
 
     def announce(who: dict, now_typing: bool) -> None:
         bus.send_now(
-            conversations.channel(conversation_id),
+            channel(conversation_id),
             TYPING,
             {"conversation_id": conversation_id, "user": who, "typing": now_typing},
         )
 
-    typing_indicator.set_typing(
-        conversations.channel(conversation_id), actor.to_summary(), is_typing, announce
-    )
+    typing_indicator.set_typing(channel(conversation_id), actor.to_summary(), is_typing, announce)

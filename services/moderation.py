@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import orjson
 from sqlalchemy import func, select, update
 
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import Conversation, Kind, Message
@@ -26,7 +27,6 @@ from services import (
     parties,
     party_access,
 )
-from services.errors import Forbidden, NotFound, ValidationError
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id
 

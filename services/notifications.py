@@ -8,13 +8,13 @@ from collections.abc import Iterable
 import orjson
 from sqlalchemy import delete, func, select, update
 
+from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.social import Notification, NotificationMute
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services.errors import ValidationError
 from services.relations import is_blocked_between
 
 FOLLOW = "follow"

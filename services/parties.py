@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import as_utc, iso, utcnow
 from models.party import Participant, ParticipantStatus, Party, PartyRole, QueueItem
@@ -21,7 +22,6 @@ from realtime.bus import bus
 from realtime.channels import provider, resume_hook
 from realtime.events import Envelope, party_channel, user_channel
 from services import accounts, notifications, party_access, voice
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
 from services.validation import clean_text, is_id

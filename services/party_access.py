@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from errors import Forbidden, NotFound
 from extensions import db
 from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
-from services.errors import Forbidden, NotFound
 from services.validation import is_id
 
 DRIVERS = (PartyRole.HOST.value, PartyRole.CO_HOST.value)

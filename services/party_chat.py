@@ -7,6 +7,7 @@ import math
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from errors import NotFound, ValidationError
 from extensions import db
 from models.clock import iso
 from models.party import PartyMessage
@@ -14,7 +15,6 @@ from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, trust, voice
 from services import typing as typing_indicator
-from services.errors import NotFound, ValidationError
 from services.validation import clean_text
 
 BODY_MAX = 1000

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso
 from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access
-from services.errors import Forbidden, NotFound, ValidationError
 from services.validation import clean_text, is_id
 
 QUEUE_MAX = 200

@@ -8,12 +8,12 @@ import time
 
 from sqlalchemy import select, update
 
+from errors import Conflict, ValidationError
 from extensions import db
 from models.party import Party, QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, party_queue
-from services.errors import Conflict, ValidationError
 from services.party_access import PartyAccess
 
 POSITION_MAX = 7 * 24 * 3600.0  # a week of video is more than anyone queues

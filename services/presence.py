@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from errors import ValidationError
 from realtime.bus import bus
-from services.errors import ValidationError
 from services.validation import string
 
 SETTABLE = ("online", "away", "busy")

@@ -8,13 +8,13 @@ from typing import IO
 
 from sqlalchemy import func, or_, select
 
+from errors import ValidationError
 from extensions import db
 from models.social import Block
 from models.user import User
 from realtime.bus import bus
 from realtime.events import presence_channel
 from services import accounts, presence, trust, uploads
-from services.errors import ValidationError
 from services.relations import is_blocked_between
 from services.validation import clean_text, contains_pattern
 

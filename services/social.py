@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from errors import Conflict, Forbidden, ValidationError
 from extensions import db
 from models.social import Block, Follow
 from models.user import User
@@ -14,7 +15,6 @@ from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel
 from services import accounts, notifications
-from services.errors import Conflict, Forbidden, ValidationError
 from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100

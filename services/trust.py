@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from flask import current_app
 
+from errors import ValidationError
 from models.clock import as_utc, utcnow
 from models.user import User
-from services.errors import ValidationError
 
 # What a reader would follow: a scheme, or a bare www. address.
 LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S")

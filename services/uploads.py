@@ -8,7 +8,7 @@ from typing import IO
 
 from flask import current_app
 
-from services.errors import ValidationError
+from errors import ValidationError
 
 # Image types accepted, recognised by their first bytes, never by the name.
 _SIGNATURES = (

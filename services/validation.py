@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from services.errors import ValidationError
+from errors import ValidationError
 
 _MISSING = object()
 

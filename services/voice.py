@@ -2,15 +2,15 @@
 
 A moderator's site-wide mute silences a person everywhere: messages and their edits,
 reactions, typing, new groups and rooms, party chat, party reactions and party typing.
-Conversations add their own half (`conversations.can_write`: a mute there, a block in a
+Conversations add their own half (`conversation_access.can_write`: a mute there, a block in a
 direct chat). Reading, leaving, deleting one's own words and stopping a typing
 indicator stay allowed.
 """
 
 from __future__ import annotations
 
+from errors import Forbidden
 from models.user import User
-from services.errors import Forbidden
 
 
 def can_speak(actor: User) -> None:

@@ -6,15 +6,15 @@ from flask import g, jsonify
 from flask_login import login_required
 
 from blueprints.api import api
-from blueprints.api.body import json_body
-from blueprints.limits import (
+from errors import Unauthenticated
+from request_body import json_body
+from route_limits import (
     login_ip_limit,
     login_username_limit,
     registration_limit,
     token_write_limit,
 )
 from services import accounts
-from services.errors import Unauthenticated
 from services.validation import string
 
 

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.body import json_body, query_int
-from blueprints.limits import per_user
+from errors import ValidationError
+from request_body import json_body, query_int
+from route_limits import per_user
 from services import attachments, conversations, messages
-from services.errors import ValidationError
 from services.validation import integer, string
 
 
@@ -61,7 +61,7 @@ def conversation_create():
 @api.get("/conversations")
 @login_required
 def conversation_list():
-    return jsonify({"conversations": messages.overview(current_user)})
+    return jsonify({"conversations": conversations.overview(current_user)})
 
 
 @api.get("/rooms")

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.body import json_body
-from blueprints.limits import per_user
+from request_body import json_body
+from route_limits import per_user
 from services import presence, profiles
 
 

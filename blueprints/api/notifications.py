@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.body import json_body
-from blueprints.limits import per_user
+from errors import ValidationError
+from request_body import json_body
+from route_limits import per_user
 from services import notifications
-from services.errors import ValidationError
 from services.validation import is_id
 
 

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.body import json_body, query_int
-from blueprints.limits import per_user
+from request_body import json_body, query_int
+from route_limits import per_user
 from services import parties, party_chat, party_queue
 from services.validation import string
 

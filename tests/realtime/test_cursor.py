@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from errors import ValidationError
 from realtime import cursor
-from services.errors import ValidationError
 
 
 @pytest.mark.parametrize("event_id", [0, 1, 35, 36, 1_000_000, 2**53])

@@ -18,8 +18,8 @@ from socketio.exceptions import ConnectionRefusedError
 from app import create_app
 from extensions import db, limiter, socketio
 from models.user import Role
-from realtime import sockets
 from services import accounts, moderation
+from sockets import connection
 from tests.conftest import PASSWORD, make_app, settings_for
 from tests.security.surface import (
     GENEROUS_LIMITS,
@@ -266,7 +266,7 @@ def test_signed_out_session_cookie_cannot_connect(site):
 
 
 # The frame that signs in, limits and acks every client event: `handler` returns it.
-FRAME = sockets.time_ping.__code__
+FRAME = connection.time_ping.__code__
 
 
 @pytest.mark.parametrize("event", EVENTS)
@@ -274,7 +274,7 @@ def test_socket_event_goes_through_the_authenticated_frame(site, event: str):
     app, _world = site
     registered = socketio.server.handlers["/"][event]
     frame = registered.__wrapped__  # Flask-SocketIO's wrapper keeps what it was given
-    assert frame.__code__ is FRAME, f"{event} is registered without realtime.sockets.handler"
+    assert frame.__code__ is FRAME, f"{event} is registered without sockets.connection.handler"
 
     # And it answers a connection nobody signed in on without running the event.
     payload = {

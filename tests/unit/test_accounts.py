@@ -7,10 +7,10 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from errors import Conflict, NotFound, ValidationError
 from extensions import db
 from models.user import ApiToken, Role
 from services import accounts
-from services.errors import Conflict, NotFound, ValidationError
 from tests.conftest import PASSWORD
 
 

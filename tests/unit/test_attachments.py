@@ -13,9 +13,9 @@ from sqlalchemy import update
 
 from config import ConfigError, load_config
 from extensions import db
+from jobs import housekeeping
 from models.clock import utcnow
 from models.conversation import Attachment, Message
-from realtime import housekeeping
 from services import accounts, attachments, conversations, messages, uploads
 from tests.conftest import PASSWORD, make_app
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.conversation import Conversation, Membership
 from models.user import User
 from realtime.channels import channels_for
 from realtime.events import presence_channel
-from services import conversations, messages, social
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
+from services import conversation_access, conversations, messages, social
 from tests.support.concurrency import race
 
 
@@ -171,13 +171,13 @@ def test_system_messages_record_joins_leaves_and_renames(app, cast, group):
 
 
 def test_membership_decides_the_channels_of_a_stream(app, cast, group):
-    assert conversations.channel(group.id) in channels_for(cast["member"].id)
-    assert conversations.channel(group.id) not in channels_for(cast["outsider"].id)
+    assert conversation_access.channel(group.id) in channels_for(cast["member"].id)
+    assert conversation_access.channel(group.id) not in channels_for(cast["outsider"].id)
     conversations.remove_member(cast["owner"], group.id, "mia")
-    assert conversations.channel(group.id) not in channels_for(cast["member"].id)
+    assert conversation_access.channel(group.id) not in channels_for(cast["member"].id)
     dm = conversations.open_direct(cast["owner"], "otto")
     assert presence_channel(cast["outsider"].id) in channels_for(cast["owner"].id)
-    assert conversations.channel(dm.id) in channels_for(cast["outsider"].id)
+    assert conversation_access.channel(dm.id) in channels_for(cast["outsider"].id)
 
 
 @pytest.mark.parametrize(

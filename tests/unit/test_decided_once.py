@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import pytest
 
+from errors import Conflict, NotFound
 from extensions import db
 from models.conversation import Membership
 from models.party import Participant
 from models.user import User
 from realtime.bus import bus
-from services import conversations, parties
-from services.errors import Conflict, NotFound
+from services import conversation_access, conversations, parties
 from tests.support.concurrency import race
 
 ROUNDS = 20
@@ -178,7 +178,7 @@ def test_a_member_changed_and_removed_at_once_is_404_never_500(
     conversation_id = conversations.create_group(
         as_user(owner_id), "Crew", [name for _id, name in members]
     ).id
-    channel = conversations.channel(conversation_id)
+    channel = conversation_access.channel(conversation_id)
 
     def changing(name: str) -> Callable[[], str]:
         return outcome(lambda: change(as_user(owner_id), conversation_id, name))

@@ -9,11 +9,11 @@ import gevent
 import pytest
 from sqlalchemy import func, select
 
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.conversation import Message
 from models.user import User
 from services import attachments, conversations, messages, notifications
-from services.errors import Forbidden, NotFound, ValidationError
 from tests.support.concurrency import race
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -173,7 +173,7 @@ def test_unread_counts_and_read_receipts(app, trio, group):
     ann, ben, _cal = trio
     first = messages.send(ann, group.id, "one")
     second = messages.send(ann, group.id, "two")
-    by_id = {c["id"]: c for c in messages.overview(ben)}
+    by_id = {c["id"]: c for c in conversations.overview(ben)}
     assert by_id[group.id]["unread_count"] == 2
     assert by_id[group.id]["last_message"]["body"] == "two"
     assert messages.unread_total(ann) == 0  # one's own messages are read
@@ -284,7 +284,7 @@ def test_overview_costs_the_same_few_queries_for_many_conversations(app, trio, u
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            messages.overview(ann)
+            conversations.overview(ann)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from errors import NotFound, ValidationError
 from extensions import db
 from models.moderation import AuditEntry, Report
 from models.user import Role
 from services import accounts, conversations, moderation
-from services.errors import NotFound, ValidationError
 
 
 @pytest.fixture

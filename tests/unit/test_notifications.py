@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from errors import ValidationError
 from extensions import db
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity
 from services import notifications
-from services.errors import ValidationError
 
 SUBJECT = {"type": "message", "id": 1}
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from realtime.channels import channels_for, state_after_resume
 from services import parties, party_chat, party_queue, playback, social
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from errors import ValidationError
 from extensions import db
 from models.party import Party
 from models.user import User
 from services import parties, party_queue, playback
-from services.errors import ValidationError
 from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from errors import ValidationError
 from services import profiles, social
-from services.errors import ValidationError
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from errors import Conflict, Forbidden, NotFound, ValidationError
 from models.social import Notification
 from realtime.channels import channels_for
 from realtime.events import presence_channel
 from services import notifications, social
-from services.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.relations import are_friends, friend_ids, is_blocked_between, is_following
 
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from errors import ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.user import Role
 from services import conversations, messages, parties, party_chat, profiles
-from services.errors import ValidationError
 
 
 @pytest.fixture

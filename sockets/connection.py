@@ -20,6 +20,7 @@ from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
 
 import budgets
+from errors import Forbidden, ServiceError, Unauthenticated, ValidationError
 from extensions import db, socketio
 from models.user import User
 from realtime import cursor as cursors
@@ -29,7 +30,6 @@ from realtime.connections import Identity
 from realtime.draining import drain
 from realtime.ratelimit import socket_limiter
 from services import accounts, presence
-from services.errors import Forbidden, ServiceError, Unauthenticated, ValidationError
 from services.validation import require_object
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from typing import Any
 
 import budgets
 from realtime.connections import Identity
-from realtime.sockets import Ack, handler, socket_actor
 from services import messages
+from sockets.connection import Ack, handler, socket_actor
 
 
 @handler("message:send", budgets.SEND_MESSAGE)

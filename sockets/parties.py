@@ -10,8 +10,8 @@ from flask import request
 import budgets
 from realtime.bus import bus
 from realtime.connections import Identity
-from realtime.sockets import Ack, draw, handler, socket_actor
 from services import accounts, parties, party_chat, playback
+from sockets.connection import Ack, draw, handler, socket_actor
 
 
 @handler("party:join", budgets.PARTY_REJOIN)

@@ -15,8 +15,7 @@ from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 import budgets
-from blueprints.api.body import json_body
-from blueprints.limits import per_user
+from errors import ValidationError
 from extensions import db
 from realtime import cursor as cursors
 from realtime import resume
@@ -24,8 +23,9 @@ from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, party_channel
 from realtime.fragments import render_fragments
+from request_body import json_body
+from route_limits import per_user
 from services import diagnostics, profiles
-from services.errors import ValidationError
 from services.validation import integer
 
 bp = Blueprint("events", __name__)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import request
 
-from services.errors import ValidationError
+from errors import ValidationError
 
 
 def json_body() -> Mapping[str, Any]:

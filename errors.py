@@ -1,4 +1,5 @@
-"""Errors raised by services; every transport turns them into the contract's error shape."""
+"""Errors raised by services and the layers below them; every transport turns them into the
+contract's error shape."""
 
 from __future__ import annotations
 

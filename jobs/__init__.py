@@ -1,0 +1,1 @@
+"""Background work each serving process does on its own schedule."""

@@ -1,0 +1,1 @@
+"""The event stream over HTTP: Server-Sent Events, long-polling and HTML fragments."""
