@@ -7,6 +7,7 @@ been sent, so nothing published meanwhile is lost or sent twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from gevent.queue import Queue
 
@@ -60,6 +61,15 @@ class Connection:
 @dataclass(eq=False)
 class SocketConnection(Connection):
     sid: str = ""
+    # The account behind the socket, kept between events (detached from any session) and
+    # dropped when the bus says it changed; `account_epoch` counts those drops, so a copy
+    # read before one is not kept after it.
+    account: Any = None
+    account_epoch: int = 0
+
+    def forget_account(self) -> None:
+        self.account = None
+        self.account_epoch += 1
 
 
 @dataclass(eq=False)

@@ -323,7 +323,7 @@ EVENTS = (
         on(
             CONTROL_KIND,
             Shape(
-                {"op": OneOf("join", "leave", "close"), "user": int},
+                {"op": OneOf("join", "leave", "close", "account"), "user": int},
                 {
                     "channel": str,
                     "login_id": Nullable(str),

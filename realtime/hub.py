@@ -236,6 +236,11 @@ class Hub:
                 self.remove_stream(connection)
         return closed
 
+    def forget_account(self, user_id: int) -> None:
+        for connection in self._by_user.get(user_id, ()):
+            if isinstance(connection, SocketConnection):
+                connection.forget_account()
+
     def close_all(self) -> int:
         """Close every connection of this worker (it is stopping): their clients reconnect
         to another worker and resume from their cursors."""

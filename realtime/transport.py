@@ -125,6 +125,20 @@ class OrderedDelivery:
         if self._ahead and self._gap_timer is None:
             self._gap_timer = gevent.spawn_later(self._gap_wait, self._resolve_quietly)
 
+    def check_log_forever(self, interval: float) -> None:
+        """Every `interval` seconds, take in what the log holds that never came to this
+        worker (an outage of Redis, a publisher that died after its commit, a command
+        run beside the server)."""
+        while True:
+            gevent.sleep(interval)
+            try:
+                caught = self.catch_up()
+            except Exception:
+                log.exception("Reading the event log for missed events failed")
+                continue
+            if caught:
+                log.info("Read %d event(s) from the log that were not announced here", caught)
+
     def _resolve_quietly(self) -> None:
         try:
             self.resolve_gap()
@@ -158,16 +172,23 @@ class LocalTransport:
 
     def __init__(self, delivery: OrderedDelivery) -> None:
         self._delivery = delivery
+        self._checker: gevent.Greenlet | None = None
 
     def send(self, envelope: Envelope) -> None:
         self._delivery.deliver(envelope)
 
     def start(self, first_id: int, check_interval: float) -> None:
-        """Nothing to listen to: events are handed on as they are published."""
+        """Events are handed on as they are published; the log is read now and then for
+        what another process wrote (a command such as `users set-role`)."""
         self._delivery.start_at(first_id)
+        if self._checker is None:
+            self._checker = gevent.spawn(self._delivery.check_log_forever, check_interval)
 
     def stop(self) -> None:
         self._delivery.stop()
+        if self._checker is not None:
+            self._checker.kill(block=False)
+            self._checker = None
 
     @property
     def healthy(self) -> bool:
@@ -212,7 +233,7 @@ class RedisTransport:
         self._delivery.start_at(first_id)
         self._greenlets = [
             gevent.spawn(self._listen_forever),
-            gevent.spawn(self._check_log_forever, check_interval),
+            gevent.spawn(self._delivery.check_log_forever, check_interval),
         ]
 
     def stop(self) -> None:
@@ -220,17 +241,6 @@ class RedisTransport:
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
         self._greenlets = []
-
-    def _check_log_forever(self, interval: float) -> None:
-        while True:
-            gevent.sleep(interval)
-            try:
-                caught = self._delivery.catch_up()
-            except Exception:
-                log.exception("Reading the event log for missed events failed")
-                continue
-            if caught and self._healthy:
-                log.info("Read %d event(s) from the log that Redis had not brought", caught)
 
     def _listen_forever(self) -> None:
         delay = 0.2

@@ -207,6 +207,7 @@ def set_role(username: str, role: str) -> User:
         ) from None
     user = get_by_username(username)
     user.role = new_role.value
+    bus.account_changed(user.id)
     db.session.commit()
     return user
 

@@ -356,6 +356,7 @@ def mute(actor: User, username: str, minutes: object, conversation_id: object = 
         audit(actor, "mute", "user", target.id, minutes=minutes, conversation_id=conversation_id)
         return {"muted_until": iso(membership.muted_until)}
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
+    bus.account_changed(target.id)
     audit(actor, "mute", "user", target.id, minutes=minutes)
     return {"muted_until": iso(target.muted_until)}
 
@@ -420,6 +421,7 @@ def set_role(actor: User, username: str, role: object) -> User:
         raise ValidationError("'role' is user, moderator or admin.", field="role")
     target = _target(actor, username)
     target.role = role
+    bus.account_changed(target.id)
     if target.is_moderator:
         bus.subscribe_user(target.id, STAFF_CHANNEL)
     else:

@@ -55,6 +55,7 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
     user.avatar_color = avatar_color
     if renamed:
         bus.redact_person(user.to_summary())
+    bus.account_changed(user.id)
     db.session.commit()
     return user
 
@@ -78,6 +79,7 @@ def set_avatar(user: User, stream: IO[bytes]) -> User:
     """Store an uploaded avatar (size and type checked) and drop the previous one."""
     data, extension = uploads.read_image(stream, "avatar")
     previous, user.avatar_file = user.avatar_file, uploads.store(AVATARS, data, extension)
+    bus.account_changed(user.id)
     db.session.commit()
     uploads.discard(AVATARS, previous)
     return user
@@ -85,6 +87,7 @@ def set_avatar(user: User, stream: IO[bytes]) -> User:
 
 def remove_avatar(user: User) -> User:
     previous, user.avatar_file = user.avatar_file, None
+    bus.account_changed(user.id)
     db.session.commit()
     uploads.discard(AVATARS, previous)
     return user

@@ -18,6 +18,7 @@ from flask import request
 from flask_login import current_user
 from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy.orm import make_transient_to_detached
 
 import budgets
 from errors import Forbidden, ServiceError, Unauthenticated, ValidationError
@@ -38,16 +39,34 @@ Ack = dict[str, Any]
 
 
 def socket_actor(identity: Identity) -> User:
-    """The account behind a socket, loaded for the service call at hand. A banned account
+    """The account behind a socket, for the service call at hand. It is kept on the
+    connection between events and read again only when the bus says it changed (a role,
+    a mute, a name: `bus.account_changed`); a ban closes the connection. A banned account
     is refused here too, so a connection the ban has not closed yet can do nothing; its
     connections on this worker are closed once the answer is out."""
+    socket = bus.hub.sockets.get(request.sid)
+    if socket is not None and socket.account is not None:
+        return db.session.merge(socket.account, load=False)
+    epoch = socket.account_epoch if socket is not None else 0
     user = db.session.get(User, identity.user_id)
     if user is None:
         raise Unauthenticated("This account no longer exists.")
     if user.is_banned:
         gevent.spawn(bus.hub.close, user.id)
         raise Forbidden("This account is banned.", code="banned")
+    if socket is not None and socket.account_epoch == epoch:
+        socket.account = _detached_copy(user)
     return user
+
+
+def _detached_copy(user: User) -> User:
+    """The account's columns, in an object no session owns (merged into each event's
+    session without a query)."""
+    copy = User(
+        **{column.key: getattr(user, column.key) for column in User.__mapper__.column_attrs}
+    )
+    make_transient_to_detached(copy)
+    return copy
 
 
 def error_ack(code: str, message: str, **extra: Any) -> Ack:

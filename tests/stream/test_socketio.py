@@ -187,3 +187,45 @@ def test_token_revocation_disconnects_its_sockets(shared_server):
     assert response.status_code == 204
     assert client.disconnected.wait(5)
     assert raw_connect(shared_server.url, "polling", {"token": account.token}).startswith("44")
+
+
+def test_a_socket_keeps_its_account_at_hand_until_the_account_changes(shared_server):
+    """The account behind a socket is read once, and again whenever the bus says it
+    changed: a mute, a lifted mute and a new display name hold from the next event."""
+    base = shared_server.url
+    moderator, troll, owner = register(base), register(base), register(base)
+    shared_server.set_role(moderator.username, "moderator")
+    created = requests.post(
+        base + "/api/v1/conversations",
+        json={"kind": "group", "name": "Cache", "members": [troll.username]},
+        headers=owner.headers,
+        timeout=10,
+    )
+    group = created.json()["conversation"]["id"]
+    socket = SocketClient(base).connect(auth={"token": troll.token})
+
+    def send(body):
+        return socket.call("message:send", {"conversation_id": group, "body": body})
+
+    def mute(minutes):
+        response = requests.post(
+            f"{base}/api/v1/admin/users/{troll.username}/mute",
+            json={"minutes": minutes},
+            headers=moderator.headers,
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+
+    assert send("before")["ok"] is True
+    mute(30)
+    refused = send("while muted")
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "muted"
+    mute(0)
+    assert send("after")["ok"] is True
+    renamed = requests.patch(
+        base + "/api/v1/me", json={"display_name": "Renamed"}, headers=troll.headers, timeout=10
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert send("as someone new")["message"]["sender"]["display_name"] == "Renamed"
+    socket.close()
