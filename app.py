@@ -199,7 +199,9 @@ def _stop_gracefully(app: Flask, server) -> None:
     another worker and resumes from its cursor) and stop."""
     log.info("Stopping: finishing the writes in hand")
     draining.drain.begin()
-    server.close()
+    # Not `server.close()`: that ends `serve_forever`, which stops the server at once.
+    server.stop_accepting()
+    server.socket.close()
     if not draining.drain.wait_idle(app.config["SHUTDOWN_GRACE_SECONDS"]):
         log.warning("Stopping with writes still in hand after the grace period")
     bus.hub.close_all()

@@ -105,7 +105,7 @@ def test_a_worker_stopped_in_a_burst_of_sends_finishes_or_refuses_each_one(
     sender, reader = register(b.url), register(b.url)
     conversation = create_group(b, sender, reader)
     watcher = SocketClient(b.url).connect(auth={"token": reader.token})
-    sending = SocketClient(a.url).connect(auth={"token": sender.token})
+    sending = SocketClient(a.url, in_order=True).connect(auth={"token": sender.token})
     answers: dict[str, dict] = {}
     answered = threading.Condition()
 
@@ -131,13 +131,13 @@ def test_a_worker_stopped_in_a_burst_of_sends_finishes_or_refuses_each_one(
     assert a.process.wait(timeout=30) == 0
     assert sending.disconnected.wait(10)
 
+    # Nothing is stored without its sender being told: the stored messages are exactly
+    # the acknowledged ones.
+    stored = {m["client_id"]: m["id"] for m in history(b, sender, conversation)}
     with answered:
         acknowledged = {cid: reply for cid, reply in answers.items() if reply.get("ok")}
         refused = [reply for reply in answers.values() if not reply.get("ok")]
     assert all(reply["error"]["code"] == "unavailable" for reply in refused), refused
-    # Nothing is stored without its sender being told: the stored messages are exactly
-    # the acknowledged ones.
-    stored = {m["client_id"]: m["id"] for m in history(b, sender, conversation)}
     assert stored == {cid: reply["message"]["id"] for cid, reply in acknowledged.items()}
 
     # The sender reconnects to b and sends again what was not acknowledged, with the same

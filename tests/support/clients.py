@@ -86,14 +86,31 @@ class Received:
 class SocketClient:
     """python-socketio's client, collecting every event it receives."""
 
-    def __init__(self, base: str, transport: str = "websocket") -> None:
+    def __init__(self, base: str, transport: str = "websocket", in_order: bool = False) -> None:
         self.base = base
         self.transport = transport
         self.received = Received()
         self.client = socketio.Client(reconnection=False)
+        if in_order:
+            self._handle_packets_in_order()
         self.client.on("*", self.received.add)
         self.disconnected = threading.Event()
         self.client.on("disconnect", lambda *_: self.disconnected.set())
+
+    def _handle_packets_in_order(self) -> None:
+        """Handle each packet before reading the next, as a browser does. By default the
+        engine.io client hands every message to a thread of its own, so a disconnection
+        can be handled before the acknowledgements that came ahead of it, and it drops
+        their callbacks."""
+        engine = self.client.eio
+        trigger = engine._trigger_event
+
+        def in_order(event, *args, **kwargs):
+            if event == "message":
+                kwargs["run_async"] = False
+            return trigger(event, *args, **kwargs)
+
+        engine._trigger_event = in_order
 
     def connect(self, auth: dict | None = None, headers: dict | None = None) -> SocketClient:
         self.client.connect(
