@@ -25,6 +25,13 @@ PRUNED_THROUGH = "pruned_through"
 GAP = "_gap"
 
 
+# Built once: every durable event passes here.
+_INSERT_ONE = insert_into(StreamEvent.__table__).returning(StreamEvent.id)
+_INSERT_MANY = insert_into(StreamEvent.__table__).returning(
+    StreamEvent.id, sort_by_parameter_order=True
+)
+
+
 def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[int]:
     """Write durable events into the caller's transaction and return their ids. They
     become visible, and are announced, when that transaction commits."""
@@ -39,12 +46,8 @@ def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -
         for channel, name, data in items
     ]
     if len(rows) == 1:
-        statement = insert_into(StreamEvent.__table__).values(rows[0]).returning(StreamEvent.id)
-        return [session.execute(statement).scalar_one()]
-    statement = insert_into(StreamEvent.__table__).returning(
-        StreamEvent.id, sort_by_parameter_order=True
-    )
-    return list(session.scalars(statement, rows))
+        return [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
+    return list(session.scalars(_INSERT_MANY, rows))
 
 
 def settle(ids: Sequence[int]) -> None:

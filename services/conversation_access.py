@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from errors import Forbidden, NotFound
 from extensions import db
@@ -75,18 +75,27 @@ def is_public_room(conversation: Conversation) -> bool:
     return conversation.kind == Kind.ROOM and conversation.visibility == "public"
 
 
+# Built once: this check precedes every message sent, and a statement kept keeps its
+# compiled form and cache key.
+_CONVERSATION_AND_MEMBERSHIP = (
+    select(Conversation, Membership)
+    .outerjoin(
+        Membership,
+        (Membership.conversation_id == Conversation.id)
+        & (Membership.user_id == bindparam("user_id")),
+    )
+    .where(Conversation.id == bindparam("conversation_id"), Conversation.deleted_at.is_(None))
+)
+
+
 def visible(actor: User, conversation_id: object) -> Access:
     """Members see a conversation; others see only public rooms (to join them). One
-    query for both rows: this check precedes every message sent."""
+    query for both rows."""
     if not is_id(conversation_id):
         raise NotFound("No such conversation.")
     found = db.session.execute(
-        select(Conversation, Membership)
-        .outerjoin(
-            Membership,
-            (Membership.conversation_id == Conversation.id) & (Membership.user_id == actor.id),
-        )
-        .where(Conversation.id == conversation_id, Conversation.deleted_at.is_(None))
+        _CONVERSATION_AND_MEMBERSHIP,
+        {"user_id": actor.id, "conversation_id": conversation_id},
     ).first()
     if found is None:
         raise NotFound("No such conversation.")

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import gevent
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from errors import Forbidden, NotFound, ValidationError
@@ -119,6 +119,20 @@ def send(
     return db.session.get(Message, payload["id"])
 
 
+# The statements of a send, built once (they keep their compiled form and cache key).
+_INSERT_MESSAGE = insert(Message.__table__).returning(Message.id)
+_LAST_MESSAGE = (
+    update(Conversation.__table__)
+    .where(Conversation.id == bindparam("conversation_id"))
+    .values(last_message_id=bindparam("message_id"))
+)
+_READ_UP_TO = (
+    update(Membership.__table__)
+    .where(Membership.id == bindparam("membership_id"))
+    .values(last_read_message_id=bindparam("message_id"))
+)
+
+
 def send_described(
     actor: User,
     conversation_id: object,
@@ -133,7 +147,9 @@ def send_described(
     access = conversation_access.member(actor, conversation_id)
     can_write(actor, access)
     client_id = _clean_client_id(client_id)
-    if client_id is not None:
+    # A retry is found by the unique (sender, client_id) when the insert fails; only a
+    # retry with a file is looked for first, since its file is no longer free to claim.
+    if client_id is not None and attachment_id is not None:
         earlier = _by_client_id(actor.id, client_id)
         if earlier is not None:
             return to_dict(_same_send(earlier, access))
@@ -145,31 +161,29 @@ def send_described(
     now = utcnow()
     try:
         message_id = db.session.execute(
-            insert(Message.__table__)
-            .values(
-                conversation_id=conversation_id,
-                sender_id=actor.id,
-                kind="text",
-                body=text,
-                client_id=client_id,
-                reply_to_id=reply,
-                attachment_id=attachment.id if attachment else None,
-                created_at=now,
-            )
-            .returning(Message.id)
+            _INSERT_MESSAGE,
+            {
+                "conversation_id": conversation_id,
+                "sender_id": actor.id,
+                "kind": "text",
+                "body": text,
+                "client_id": client_id,
+                "reply_to_id": reply,
+                "attachment_id": attachment.id if attachment else None,
+                "created_at": now,
+            },
         ).scalar_one()
-    except IntegrityError:  # the same client_id raced in from another request
+    except IntegrityError:  # a retry, or the same client_id raced in from another request
         db.session.rollback()
-        return to_dict(_same_send(_by_client_id(actor.id, client_id), access))
+        earlier = _by_client_id(actor.id, client_id) if client_id is not None else None
+        if earlier is None:
+            raise
+        return to_dict(_same_send(earlier, access))
     db.session.execute(
-        update(Conversation.__table__)
-        .where(Conversation.id == conversation_id)
-        .values(last_message_id=message_id)
+        _LAST_MESSAGE, {"conversation_id": conversation_id, "message_id": message_id}
     )
     db.session.execute(
-        update(Membership.__table__)
-        .where(Membership.id == access.membership.id)
-        .values(last_read_message_id=message_id)
+        _READ_UP_TO, {"membership_id": access.membership.id, "message_id": message_id}
     )
     payload = {
         "id": message_id,
