@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from realtime import faults, store
 from realtime.events import Envelope, is_durable
@@ -47,6 +47,7 @@ class Outbox:
         self._announce = announce
 
     def add(self, session: Session, channel: str, name: str, data: dict[str, Any]) -> Queued:
+        _in_transaction(session)
         queued = Queued(channel, name, data)
         session.info.setdefault(_KEY, []).append(queued)
         return queued
@@ -55,19 +56,20 @@ class Outbox:
     def after_commit(session: Session, action: Callable[[], None]) -> None:
         """Run `action` once the session's transaction has committed (never on rollback):
         for what cannot be undone, such as removing a file. It must not use the session."""
+        _in_transaction(session)
         session.info.setdefault(_AFTER, []).append(action)
 
     def install(self) -> None:
         if not event.contains(Session, "before_commit", self._write):
             event.listen(Session, "before_commit", self._write)
             event.listen(Session, "after_commit", self._send)
-            event.listen(Session, "after_rollback", _forget)
+            event.listen(Session, "after_transaction_end", _forget)
 
     def uninstall(self) -> None:
         if event.contains(Session, "before_commit", self._write):
             event.remove(Session, "before_commit", self._write)
             event.remove(Session, "after_commit", self._send)
-            event.remove(Session, "after_rollback", _forget)
+            event.remove(Session, "after_transaction_end", _forget)
 
     @staticmethod
     def _write(session: Session) -> None:
@@ -97,6 +99,15 @@ class Outbox:
                 log.exception("An action after a commit failed")
 
 
-def _forget(session: Session) -> None:
-    session.info.pop(_KEY, None)
-    session.info.pop(_AFTER, None)
+def _in_transaction(session: Session) -> None:
+    """What is queued belongs to a transaction, even one that has not touched the
+    database yet, so that its end (a commit, or a rollback) decides its fate."""
+    if not session.in_transaction():
+        session.begin()
+
+
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """The unit of work ended: what a commit did not send was rolled back."""
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
+        session.info.pop(_AFTER, None)

@@ -159,14 +159,15 @@ def handler(event: str, budget: budgets.Budget) -> Callable:
             try:
                 draw(socket.user_id, budget, event)
                 payload = require_object({} if data is None else data, "payload")
-                # A worker that is stopping finishes it, or refuses it. The session goes
-                # back to the pool inside, so that nothing waits between the end of the
-                # work and the acknowledgement's queueing: a stop cannot come in between.
+                # A worker that is stopping finishes it, or refuses it. The connection a
+                # read after the commit took goes back to the pool inside, so nothing
+                # waits between the end of the work and the acknowledgement's queueing:
+                # a stop cannot come in between.
                 with drain.work():
                     try:
                         return {"ok": True, **(fn(socket.identity, payload) or {})}
                     finally:
-                        db.session.remove()
+                        db.session.rollback()
             except RateLimited as refused:
                 return error_ack(
                     "rate_limited",
