@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -97,3 +98,24 @@ def test_signed_in_pages_fit_a_phone(browser: Browser, shared_server):
     page.goto(base + "/settings")
     screenshot(page, "phone-settings")
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
+def test_message_from_a_profile_opens_the_conversation(browser: Browser, shared_server, size):
+    base = shared_server.url
+    width, height = size
+    writer_context = browser.new_context(viewport={"width": width, "height": height})
+    writer = writer_context.new_page()
+    reader_name = f"reader_{next(_n)}"
+    other = browser.new_context()
+    sign_up(other.new_page(), base, reader_name)
+    sign_up(writer, base, f"writer_{next(_n)}")
+    writer.goto(f"{base}/u/{reader_name}")
+    button = writer.get_by_role("button", name=f"Message {reader_name}")
+    expect(button).to_be_visible()
+    screenshot(writer, f"profile-message-{width}")
+    button.click()
+    expect(writer).to_have_url(re.compile(r"/conversations/\d+$"))
+    expect(writer.get_by_role("heading", level=1)).to_have_text(reader_name)
+    writer_context.close()
+    other.close()

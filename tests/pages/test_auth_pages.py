@@ -179,3 +179,12 @@ def test_an_htmx_request_without_a_sign_in_navigates_the_whole_page(client):
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == "/signed-out"
     assert "<html" not in response.get_data(as_text=True)
+
+
+def test_the_connection_check_is_in_the_footer_not_the_navigation(logged_in_client):
+    page = logged_in_client.get("/").get_data(as_text=True)
+    navigation = page[page.index("<nav") : page.index("</nav>")]
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert 'href="/live"' not in navigation
+    assert 'href="/live"' in footer
+    assert "Check your connection" in footer

@@ -178,3 +178,19 @@ def test_notifications_page_and_badge(logged_in_client, ben):
     post(logged_in_client, "/notifications/read")
     home = logged_in_client.get("/").get_data(as_text=True)
     assert "badge-empty" in home
+
+
+def test_message_on_a_profile_opens_the_direct_conversation(logged_in_client, ben):
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "Message<span" in page
+    response = post(logged_in_client, "/conversations/direct", username="ben")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/conversations/")
+    again = post(logged_in_client, "/conversations/direct", username="ben")
+    assert again.headers["Location"] == response.headers["Location"]  # one per pair
+
+
+def test_no_message_button_between_people_who_block(logged_in_client, ben):
+    post(logged_in_client, "/u/ben/block")
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert "Message<span" not in page
