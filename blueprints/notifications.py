@@ -12,6 +12,8 @@ from services.validation import is_id
 
 bp = Blueprint("notifications", __name__)
 
+LIST_PAGE = 20  # notifications a page shows
+
 
 def _id(raw: str) -> int | None:
     return int(raw) if raw.isdecimal() and is_id(int(raw)) else None
@@ -31,12 +33,20 @@ def index():
 @login_required
 def mark_read():
     raw = request.form.get("id", "")
+    shown = request.form.get("ids", "")
+    seen: list[dict] = []
     if raw.isdecimal():  # one notification (an id that cannot exist marks nothing)
-        notifications.mark_read(current_user.id, [number] if (number := _id(raw)) else [])
+        unread = notifications.mark_read(current_user.id, [number] if (number := _id(raw)) else [])
+    elif shown:  # the ones a page showed, seen there (ids not one's own are ignored)
+        ids = [number for part in shown.split(",")[:LIST_PAGE] if (number := _id(part))]
+        unread = notifications.mark_read(current_user.id, ids)
+        seen = [notifications.to_dict(n) for n in notifications.owned(current_user.id, ids)]
     else:  # the "mark all read" button
-        notifications.mark_read(current_user.id, None)
+        unread = notifications.mark_read(current_user.id, None)
     if request.headers.get("HX-Request"):
-        return "", 204
+        # This page's badge at once (its stream may not be open yet); other tabs hear
+        # of it on theirs.
+        return render_template("notifications/_badge_update.html", count=unread, seen=seen)
     return redirect(url_for("notifications.index"))
 
 

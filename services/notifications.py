@@ -165,6 +165,17 @@ def listing(user_id: int, before: int | None = None, limit: int = 20) -> list[No
     return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
+def owned(user_id: int, ids: list[int]) -> list[Notification]:
+    """The user's notifications among `ids` (others' are not theirs to see)."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user_id, Notification.id.in_(ids))
+        )
+    )
+
+
 def mark_read(user_id: int, ids: list[int] | None) -> int:
     """Mark some (or, with None, all) of the user's notifications read; others' ids are
     ignored. Returns the new unread count and tells the user's other tabs which of their

@@ -40,6 +40,11 @@ def test_follow_updates_the_other_persons_badge_live(browser: Browser, shared_se
     star.get_by_role("link", name="Notifications").click()
     expect(star.get_by_role("main")).to_contain_text(f"{fan_name}")
     expect(star.get_by_role("main")).to_contain_text("followed you.")
+    # Seen on the page: marked read by itself, and the badge and the item say so.
+    expect(star.locator("#notification-count .badge")).to_have_class("badge badge-empty")
+    expect(star.locator(".notification.unread")).to_have_count(0)
+    expect(star.get_by_role("button", name="Mark read")).to_have_count(0)
+    screenshot(star, "notifications-seen")
     star.get_by_role("button", name="Mark all read").click()
     expect(star.locator("#notification-count .badge")).to_have_class("badge badge-empty")
     star_context.close()

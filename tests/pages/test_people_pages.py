@@ -4,6 +4,7 @@ notifications."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -194,3 +195,20 @@ def test_no_message_button_between_people_who_block(logged_in_client, ben):
     post(logged_in_client, "/u/ben/block")
     page = logged_in_client.get("/u/ben").get_data(as_text=True)
     assert "Message<span" not in page
+
+
+def test_notifications_are_marked_read_once_their_page_shows_them(
+    logged_in_client, ben, user_factory
+):
+    social.follow(ben, "alice")
+    carl = user_factory("carl")
+    social.follow(logged_in_client.user, "carl")  # carl's notification, not alice's
+    page = logged_in_client.get("/notifications").get_data(as_text=True)
+    [shown] = re.findall(r'hx-vals=\'\{"ids": "([0-9,]+)"\}\'', page)
+    assert 'hx-trigger="load"' in page
+    theirs = notifications.listing(carl.id)[0].id
+    post(logged_in_client, "/notifications/read", ids=f"{shown},{theirs},x")
+    assert notifications.unread_count(logged_in_client.user.id) == 0
+    assert notifications.unread_count(carl.id) == 1  # an id not one's own is ignored
+    again = logged_in_client.get("/notifications").get_data(as_text=True)
+    assert 'hx-trigger="load"' not in again  # nothing left to mark
