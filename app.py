@@ -29,6 +29,7 @@ from blueprints import (
     main,
     notifications,
     parties,
+    reports,
     settings,
     social,
 )
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conversations.bp)
     app.register_blueprint(parties.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(reports.bp)
 
 
 def register_cli(app: Flask) -> None:

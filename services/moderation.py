@@ -101,13 +101,31 @@ def audit_log(
 
 
 # -- reports ----------------------------------------------------------------------------
+# The reasons a report form offers; a report may also give its own words.
+REASONS = {
+    "spam": "Spam",
+    "harassment": "Harassment or bullying",
+    "hate": "Hate",
+    "violence": "Violence or threats",
+    "sexual": "Sexual content",
+    "other": "Something else",
+}
+NOTE_MAX = 500
+
+
 @unit_of_work
-def report(actor: User, subject_type: object, subject_id: object, reason: object) -> Report:
-    """Anyone reports what they can see; moderators see the queue grow live."""
+def report(
+    actor: User, subject_type: object, subject_id: object, reason: object, note: object = ""
+) -> Report:
+    """Anyone reports what they can see; moderators see the queue grow live. A person
+    may be named by their username as well as their id. `reason` is one of REASONS (with
+    an optional `note`) or the reporter's own words."""
     if subject_type not in SUBJECTS:
         raise ValidationError(
             f"'subject_type' is one of {', '.join(SUBJECTS)}.", field="subject_type"
         )
+    if subject_type == "user" and isinstance(subject_id, str):
+        subject_id = accounts.get_by_username(subject_id.strip().lstrip("@")).id
     if not is_id(subject_id):
         raise ValidationError("'subject_id' must be an id.", field="subject_id")
     _check_reportable(actor, subject_type, subject_id)
@@ -116,7 +134,7 @@ def report(actor: User, subject_type: object, subject_id: object, reason: object
         reporter_id=actor.id,
         subject_type=subject_type,
         subject_id=subject_id,
-        reason=_reason(reason),
+        reason=_report_reason(reason, note),
         responsible_id=answerable.id if answerable else None,
     )
     db.session.add(entry)
@@ -124,6 +142,44 @@ def report(actor: User, subject_type: object, subject_id: object, reason: object
     _announce_queue()
     db.session.commit()
     return entry
+
+
+def _report_reason(reason: object, note: object) -> str:
+    if not isinstance(note, str) or len(note) > NOTE_MAX:
+        raise ValidationError(f"Keep the note under {NOTE_MAX} characters.", field="note")
+    note = clean_text(note.strip(), "note", multiline=True, strip=True)
+    if reason in REASONS:
+        return REASONS[reason] + (f": {note}" if note else "")
+    return _reason(reason)
+
+
+def my_reports(actor: User, limit: int = 50) -> list[Report]:
+    """What the reporter reported, newest first, with what became of it."""
+    return list(
+        db.session.scalars(
+            select(Report)
+            .where(Report.reporter_id == actor.id)
+            .order_by(Report.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
+    """What a report form says is being reported; NotFound for what the reporter cannot
+    see (as for what does not exist)."""
+    if subject_type not in SUBJECTS:
+        raise NotFound("Nothing to report there.")
+    _check_reportable(actor, subject_type, subject_id)
+    if subject_type == "message":
+        message = db.session.get(Message, subject_id)
+        who = f"@{message.sender.username}" if message.sender else "the system"
+        return f"a message from {who}: “{message.body[:140]}”"
+    if subject_type == "user":
+        return f"@{accounts.get_by_id(subject_id).username}"
+    if subject_type == "party":
+        return f"the watch party “{db.session.get(Party, subject_id).title}”"
+    return f"the room “{db.session.get(Conversation, subject_id).name}”"
 
 
 def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:

@@ -82,7 +82,8 @@ def test_report_resolve_and_reporter_is_told(client, staff):
     ("body", "status"),
     [
         ({"subject_type": "planet", "subject_id": 1, "reason": "x"}, 400),
-        ({"subject_type": "user", "subject_id": "1", "reason": "x"}, 400),
+        ({"subject_type": "message", "subject_id": "1", "reason": "x"}, 400),
+        ({"subject_type": "user", "subject_id": "nobody_at_all", "reason": "x"}, 404),
         ({"subject_type": "user", "subject_id": 999999, "reason": "x"}, 404),
         ({"subject_type": "user", "subject_id": 1, "reason": ""}, 400),
         ({"subject_type": "user", "subject_id": 1, "reason": "x" * 1001}, 400),

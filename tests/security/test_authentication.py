@@ -84,6 +84,7 @@ def public_values(world: World) -> dict:
     return {
         "conversation_id": world["public_room"],
         "message_id": world["public_room_message"],
+        "subject_id": world["public_room_message"],  # a report of it (first subject: message)
         "attachment_id": world["public_room_file"],
         "party_id": world["public_party"],
         "item_id": world["public_party_item"],
@@ -343,6 +344,7 @@ def test_write_route_is_rate_limited(tight, route: Route):
         {
             "conversation_id": GHOST_ID,
             "message_id": GHOST_ID,
+            "subject_id": GHOST_ID,
             "party_id": GHOST_ID,
             "item_id": GHOST_ID,
             "report_id": GHOST_ID,

@@ -296,6 +296,11 @@ NOTIFICATIONS_AND_REPORTS = [
         404,
         {"subject_type": "room", "subject_id": Id("group"), "reason": "x"},
     ),
+    # The report pages: the form and its post, only for what you can see.
+    http("GET", "/report/message/{group_message}", 404),
+    http("POST", "/report/message/{group_message}", 404, {"reason": "spam"}),
+    http("GET", "/report/party/{private_party}", 404),
+    http("POST", "/report/room/{private_room}", 404, {"reason": "spam"}),
 ]
 
 ADMIN = [

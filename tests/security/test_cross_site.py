@@ -64,6 +64,7 @@ def own_things(world: World, route: Route) -> str:
         {
             "conversation_id": world["mine_group"],
             "message_id": world["mine_message"],
+            "subject_id": world["mine_message"],
             "party_id": world["mine_party"],
             "item_id": world["mine_item"],
             "report_id": GHOST_ID,
@@ -80,6 +81,7 @@ def nothing(route: Route) -> str:
         {
             "conversation_id": GHOST_ID,
             "message_id": GHOST_ID,
+            "subject_id": GHOST_ID,
             "party_id": GHOST_ID,
             "item_id": GHOST_ID,
             "report_id": GHOST_ID,

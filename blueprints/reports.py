@@ -1,0 +1,58 @@
+"""Reporting from where the thing is: a form for a message, a person, a room or a party,
+and the reporter's own list of what they reported and what became of it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+import budgets
+from errors import NotFound, ServiceError
+from route_limits import per_user
+from services import moderation
+
+bp = Blueprint("reports", __name__)
+
+# What can be reported, in the address: anything else is not found.
+SUBJECT = "<any(message, user, party, room):subject_type>"
+
+
+def _form(subject_type: str, subject_id: int, status: int = 200, **extra):
+    about = moderation.describe_subject(current_user, subject_type, subject_id)
+    return render_template(
+        "reports/new.html",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        about=about,
+        reasons=moderation.REASONS,
+        **extra,
+    ), status
+
+
+@bp.get(f"/report/{SUBJECT}/<int:subject_id>")
+@login_required
+def new(subject_type: str, subject_id: int):
+    return _form(subject_type, subject_id)
+
+
+@bp.post(f"/report/{SUBJECT}/<int:subject_id>")
+@per_user(budgets.REPORT)
+@login_required
+def create(subject_type: str, subject_id: int):
+    reason, note = request.form.get("reason", ""), request.form.get("note", "")
+    try:
+        if reason not in moderation.REASONS:
+            raise ServiceError("Pick what is wrong.", field="reason")
+        moderation.report(current_user, subject_type, subject_id, reason, note)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        return _form(subject_type, subject_id, 400, error=error, chosen=reason, note=note)
+    flash("Thank you. The moderators will look at it; you can follow it here.", "success")
+    return redirect(url_for("reports.mine"))
+
+
+@bp.get("/reports")
+@login_required
+def mine():
+    return render_template("reports/mine.html", reports=moderation.my_reports(current_user))

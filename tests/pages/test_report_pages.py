@@ -1,0 +1,95 @@
+"""Reporting from the site: a Report link on a message, a profile, a room and a party; a
+form with a reason and a note that works without JavaScript; the reporter's own list."""
+
+from __future__ import annotations
+
+import pytest
+
+from extensions import db
+from models.moderation import Report
+from models.user import Role
+from services import conversations, messages, moderation
+from tests.conftest import csrf_token
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+@pytest.fixture
+def bens_message(logged_in_client, user_factory):
+    ben = user_factory("ben")
+    group = conversations.create_group(ben, "Chat", [logged_in_client.user.username])
+    return group, messages.send(ben, group.id, "buy cheap watches")
+
+
+def test_a_message_has_a_report_link_and_a_form_that_says_what_is_reported(
+    logged_in_client, bens_message
+):
+    group, message = bens_message
+    page = logged_in_client.get(f"/conversations/{group.id}").get_data(as_text=True)
+    assert f'href="/report/message/{message.id}"' in page
+    form = logged_in_client.get(f"/report/message/{message.id}").get_data(as_text=True)
+    assert "a message from @ben: “buy cheap watches”" in form
+    assert 'name="reason"' in form
+    assert 'name="note"' in form
+
+
+def test_reporting_without_javascript_lands_on_ones_reports(logged_in_client, bens_message):
+    _group, message = bens_message
+    response = post(
+        logged_in_client, f"/report/message/{message.id}", reason="spam", note="all day long"
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/reports"
+    [entry] = moderation.my_reports(logged_in_client.user)
+    assert (entry.subject_type, entry.subject_id) == ("message", message.id)
+    assert entry.reason == "Spam: all day long"
+    mine = logged_in_client.get("/reports").get_data(as_text=True)
+    assert "Spam: all day long" in mine
+    assert "Waiting for a moderator" in mine
+
+
+def test_the_reporter_sees_what_became_of_the_report(logged_in_client, bens_message, user_factory):
+    _group, message = bens_message
+    post(logged_in_client, f"/report/message/{message.id}", reason="spam")
+    moderator = user_factory("mod", role=Role.MODERATOR)
+    [entry] = moderation.my_reports(logged_in_client.user)
+    moderation.resolve(moderator, entry.id, "remove", "gone")
+    assert "Handled: it was removed" in logged_in_client.get("/reports").get_data(as_text=True)
+
+
+def test_a_report_form_needs_a_reason_and_says_so(logged_in_client, bens_message):
+    _group, message = bens_message
+    response = post(logged_in_client, f"/report/message/{message.id}", note="hm")
+    assert response.status_code == 400
+    assert "Pick what is wrong." in response.get_data(as_text=True)
+
+
+def test_what_one_cannot_see_cannot_be_reported(logged_in_client, user_factory):
+    ben, carl = user_factory("ben"), user_factory("carl")
+    private = conversations.create_group(ben, "Private", [carl.username])
+    secret = messages.send(ben, private.id, "between us")
+    assert logged_in_client.get(f"/report/message/{secret.id}").status_code == 404
+    assert post(logged_in_client, f"/report/message/{secret.id}", reason="spam").status_code == 404
+    assert logged_in_client.get("/report/nonsense/1").status_code == 404
+
+
+def test_a_profile_has_a_report_link(logged_in_client, user_factory):
+    ben = user_factory("ben")
+    page = logged_in_client.get("/u/ben").get_data(as_text=True)
+    assert f'href="/report/user/{ben.id}"' in page
+    own = logged_in_client.get(f"/u/{logged_in_client.user.username}").get_data(as_text=True)
+    assert "/report/user/" not in own
+
+
+def test_the_api_takes_a_username_for_a_person(app, client, user_factory, bearer):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    response = client.post(
+        "/api/v1/reports",
+        json={"subject_type": "user", "subject_id": "@ben", "reason": "impersonation"},
+        headers=bearer(ann),
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["report"]["subject_id"] == ben.id
+    assert db.session.query(Report).count() == 1
