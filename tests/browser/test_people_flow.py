@@ -94,7 +94,7 @@ def test_signed_in_pages_fit_a_phone(browser: Browser, shared_server):
     base = shared_server.url
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
-    name = f"phone_{next(_n)}"
+    name = f"people_phone_{next(_n)}"
     sign_up(page, base, name)
     for path in ("/", f"/u/{name}", "/settings", "/notifications", "/people?q=a", "/live"):
         page.goto(base + path)

@@ -23,7 +23,7 @@ def test_report_a_message_from_its_conversation(browser: Browser, shared_server,
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     errors = watch_for_errors(page)
-    name = f"reporter_{next(_n)}"
+    name = f"flagger_{next(_n)}"
     sign_up(page, base, name)
     spammer = register(base)
     created = requests.post(
