@@ -12,7 +12,7 @@ import pytest
 import requests
 import socketio
 
-from tests.support.clients import SocketClient, SSEReader, long_poll, register
+from tests.support.clients import SocketClient, SSEReader, create_group, long_poll, register
 from tests.support.cluster import FAST_PRESENCE
 
 pytestmark = pytest.mark.server
@@ -23,17 +23,6 @@ def database_url(request) -> str | None:
     if request.param == "postgresql":
         return request.getfixturevalue("postgres").create_database()
     return None
-
-
-def create_group(server, owner, *members) -> int:
-    response = requests.post(
-        server.url + "/api/v1/conversations",
-        json={"kind": "group", "name": "Crash", "members": [m.username for m in members]},
-        headers=owner.headers,
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["conversation"]["id"]
 
 
 def history(server, account, conversation_id: int) -> list[dict]:
@@ -57,7 +46,7 @@ def test_a_change_committed_just_before_its_worker_died_still_reaches_everyone(
     )
     b = server_factory(database_url=database_url, redis_url=redis_server.url, **FAST_PRESENCE)
     owner, member = register(b.url), register(b.url)
-    conversation = create_group(b, owner, member)
+    conversation = create_group(b.url, owner, member)
     cursor = long_poll(member, None, base=b.url).json()["cursor"]
     socket = SocketClient(b.url).connect(auth={"token": member.token})
     stream = SSEReader(b.url + "/api/v1/events/stream", member.headers)
@@ -103,7 +92,7 @@ def test_a_worker_stopped_in_a_burst_of_sends_finishes_or_refuses_each_one(
     a = server_factory(**settings, **FAST_PRESENCE, **UNLIMITED)
     b = server_factory(**settings, **FAST_PRESENCE, **UNLIMITED)
     sender, reader = register(b.url), register(b.url)
-    conversation = create_group(b, sender, reader)
+    conversation = create_group(b.url, sender, reader)
     watcher = SocketClient(b.url).connect(auth={"token": reader.token})
     sending = SocketClient(a.url, in_order=True).connect(auth={"token": sender.token})
     answers: dict[str, dict] = {}

@@ -9,7 +9,14 @@ import pytest
 import requests
 
 from realtime import cursor as cursors
-from tests.support.clients import SocketClient, SSEReader, create_party, long_poll, register
+from tests.support.clients import (
+    SocketClient,
+    SSEReader,
+    create_group,
+    create_party,
+    long_poll,
+    register,
+)
 from tests.support.cluster import FAST_PRESENCE, wait_until
 
 pytestmark = pytest.mark.server
@@ -111,17 +118,6 @@ def test_redis_outage_and_recovery(cluster, redis_server):
     client.close()
 
 
-def _group(server, owner, *members) -> int:
-    response = requests.post(
-        server.url + "/api/v1/conversations",
-        json={"kind": "group", "name": "Across", "members": [m.username for m in members]},
-        headers=owner.headers,
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["conversation"]["id"]
-
-
 def _send(server, account, conversation_id, body):
     response = requests.post(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages",
@@ -141,7 +137,7 @@ def test_messages_from_two_workers_arrive_in_cursor_order(cluster):
 
     a, b = cluster
     left, right, reader = register(a.url), register(a.url), register(a.url)
-    conversation = _group(a, left, right, reader)
+    conversation = create_group(a.url, left, right, reader)
     watcher = SocketClient(b.url).connect(auth={"token": reader.token})
     sse = SSEReader(a.url + "/api/v1/events/stream", reader.headers)
 
@@ -172,7 +168,7 @@ def test_messages_from_two_workers_arrive_in_cursor_order(cluster):
 def test_removed_member_stops_receiving_on_every_worker(cluster):
     a, b = cluster
     owner, member = register(a.url), register(a.url)
-    conversation = _group(a, owner, member)
+    conversation = create_group(a.url, owner, member)
     on_a = SocketClient(a.url).connect(auth={"token": member.token})
     on_b = SSEReader(b.url + "/api/v1/events/stream", member.headers)
     _send(b, owner, conversation, "before")

@@ -229,6 +229,18 @@ def raw_connect(base: str, transport: str, auth: Any, headers: dict | None = Non
 VIDEO = "https://media.example/film.mp4"
 
 
+def create_group(base: str, owner: Account, *members: Account, name: str = "Group") -> int:
+    """A group made through the API by `owner` with `members`; its id."""
+    response = requests.post(
+        base + "/api/v1/conversations",
+        json={"kind": "group", "name": name, "members": [m.username for m in members]},
+        headers=owner.headers,
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["conversation"]["id"]
+
+
 def create_party(base: str, host: Account, **fields: Any) -> dict:
     """A party made over the JSON API by `host`, as the API gives it back."""
     response = requests.post(
