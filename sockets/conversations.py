@@ -6,15 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import budgets
-from realtime.connections import Identity
+from realtime.connections import SocketConnection
 from services import messages
 from sockets.connection import Ack, handler, socket_actor
 
 
 @handler("message:send", budgets.SEND_MESSAGE)
-def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def message_send(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     described = messages.send_described(
-        socket_actor(identity),
+        socket_actor(socket),
         payload.get("conversation_id"),
         payload.get("body"),
         client_id=payload.get("client_id"),
@@ -25,40 +25,38 @@ def message_send(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("message:edit", budgets.MESSAGE_EDIT)
-def message_edit(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.edit(socket_actor(identity), payload.get("message_id"), payload.get("body"))
+def message_edit(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    message = messages.edit(socket_actor(socket), payload.get("message_id"), payload.get("body"))
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:delete", budgets.MESSAGE_DELETE)
-def message_delete(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.delete(socket_actor(identity), payload.get("message_id"))
+def message_delete(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    message = messages.delete(socket_actor(socket), payload.get("message_id"))
     return {"message_id": message.id}
 
 
 @handler("message:react", budgets.MESSAGE_REACT)
-def message_react(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    message = messages.react(
-        socket_actor(identity), payload.get("message_id"), payload.get("emoji")
-    )
+def message_react(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    message = messages.react(socket_actor(socket), payload.get("message_id"), payload.get("emoji"))
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:read", budgets.MESSAGE_READ)
-def message_read(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def message_read(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     position = messages.mark_read(
-        socket_actor(identity), payload.get("conversation_id"), payload.get("message_id")
+        socket_actor(socket), payload.get("conversation_id"), payload.get("message_id")
     )
     return {"last_read_message_id": position}
 
 
 @handler("typing:start", budgets.TYPING)
-def typing_start(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    messages.typing(socket_actor(identity), payload.get("conversation_id"), True)
+def typing_start(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    messages.typing(socket_actor(socket), payload.get("conversation_id"), True)
     return {}
 
 
 @handler("typing:stop", budgets.TYPING)
-def typing_stop(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    messages.typing(socket_actor(identity), payload.get("conversation_id"), False)
+def typing_stop(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    messages.typing(socket_actor(socket), payload.get("conversation_id"), False)
     return {}

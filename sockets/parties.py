@@ -5,28 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request
-
 import budgets
 from realtime.bus import bus
-from realtime.connections import Identity
+from realtime.connections import SocketConnection
 from services import accounts, parties, party_chat, playback
 from sockets.connection import Ack, draw, handler, socket_actor
 
 
 @handler("party:join", budgets.PARTY_REJOIN)
-def party_join(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_join(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     """Becoming a participant draws on the party-join budget, as on a page or the API;
     coming back to a party one is in (a reconnect) only on this event's own. The socket
     that joined is the party's page: its person watches the party while it is open."""
-    actor = socket_actor(identity)
+    actor = socket_actor(socket)
     if not parties.is_participant(actor, payload.get("party_id")):
         draw(actor.id, budgets.PARTY_JOIN, "party:join")
     access = parties.enter(actor, payload.get("party_id"))
     party = access.party
-    socket = bus.hub.sockets.get(request.sid)
-    if socket is not None:
-        bus.hub.watch(socket, party.id)
+    bus.hub.watch(socket, party.id)
     return {
         "party": parties.to_dict(party, actor),
         "state": parties.state(party),
@@ -37,61 +33,61 @@ def party_join(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("party:leave", budgets.PARTY_LEAVE)
-def party_leave(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    parties.leave(socket_actor(identity), payload.get("party_id"))
+def party_leave(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    parties.leave(socket_actor(socket), payload.get("party_id"))
     return {}
 
 
 @handler("party:play", budgets.PARTY_CONTROL)
-def party_play(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_play(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.play(
-            socket_actor(identity), payload.get("party_id"), payload.get("position")
+            socket_actor(socket), payload.get("party_id"), payload.get("position")
         )
     }
 
 
 @handler("party:pause", budgets.PARTY_CONTROL)
-def party_pause(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_pause(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.pause(
-            socket_actor(identity), payload.get("party_id"), payload.get("position")
+            socket_actor(socket), payload.get("party_id"), payload.get("position")
         )
     }
 
 
 @handler("party:seek", budgets.PARTY_CONTROL)
-def party_seek(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_seek(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.seek(
-            socket_actor(identity), payload.get("party_id"), payload.get("position")
+            socket_actor(socket), payload.get("party_id"), payload.get("position")
         )
     }
 
 
 @handler("party:rate", budgets.PARTY_CONTROL)
-def party_rate(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_rate(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.set_rate(
-            socket_actor(identity), payload.get("party_id"), payload.get("rate")
+            socket_actor(socket), payload.get("party_id"), payload.get("rate")
         )
     }
 
 
 @handler("party:next", budgets.PARTY_CONTROL)
-def party_next(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_next(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.next_item(
-            socket_actor(identity), payload.get("party_id"), payload.get("version")
+            socket_actor(socket), payload.get("party_id"), payload.get("version")
         )
     }
 
 
 @handler("party:duration", budgets.PARTY_HEARTBEAT)
-def party_duration(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_duration(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.report_duration(
-            socket_actor(identity),
+            socket_actor(socket),
             payload.get("party_id"),
             payload.get("media_url"),
             payload.get("duration"),
@@ -100,18 +96,18 @@ def party_duration(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("party:media_end", budgets.PARTY_HEARTBEAT)
-def party_media_end(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_media_end(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {
         "state": playback.media_ended(
-            socket_actor(identity), payload.get("party_id"), payload.get("version")
+            socket_actor(socket), payload.get("party_id"), payload.get("version")
         )
     }
 
 
 @handler("party:heartbeat", budgets.PARTY_HEARTBEAT)
-def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_heartbeat(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return playback.heartbeat(
-        socket_actor(identity),
+        socket_actor(socket),
         payload.get("party_id"),
         payload.get("position"),
         payload.get("playing"),
@@ -120,9 +116,9 @@ def party_heartbeat(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("party:message", budgets.PARTY_CHAT)
-def party_message(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_message(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     message = party_chat.send(
-        socket_actor(identity),
+        socket_actor(socket),
         payload.get("party_id"),
         payload.get("body"),
         video_time=payload.get("video_time"),
@@ -132,9 +128,9 @@ def party_message(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("party:reaction", budgets.PARTY_REACTION)
-def party_reaction(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_reaction(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     party_chat.react(
-        socket_actor(identity),
+        socket_actor(socket),
         payload.get("party_id"),
         payload.get("emoji"),
         payload.get("video_time"),
@@ -143,15 +139,15 @@ def party_reaction(identity: Identity, payload: Mapping[str, Any]) -> Ack:
 
 
 @handler("party:typing", budgets.TYPING)
-def party_typing(identity: Identity, payload: Mapping[str, Any]) -> Ack:
-    party_chat.typing(socket_actor(identity), payload.get("party_id"), payload.get("typing"))
+def party_typing(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+    party_chat.typing(socket_actor(socket), payload.get("party_id"), payload.get("typing"))
     return {}
 
 
 @handler("party:role", budgets.PARTY_PEOPLE)
-def party_role(identity: Identity, payload: Mapping[str, Any]) -> Ack:
+def party_role(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     person = accounts.get_by_id(payload.get("user_id"))
     participant = parties.set_role(
-        socket_actor(identity), payload.get("party_id"), person.username, payload.get("role")
+        socket_actor(socket), payload.get("party_id"), person.username, payload.get("role")
     )
     return {"participant": parties.participant_dict(participant)}
