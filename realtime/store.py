@@ -46,8 +46,8 @@ def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -
         for channel, name, data in items
     ]
     if len(rows) == 1:
-        return [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
-    return list(session.scalars(_INSERT_MANY, rows))
+        return [session.connection().execute(_INSERT_ONE, rows[0]).scalar_one()]
+    return list(session.connection().scalars(_INSERT_MANY, rows))
 
 
 def settle(ids: Sequence[int]) -> None:

@@ -272,7 +272,7 @@ FRAME = connection.time_ping.__code__
 
 @pytest.mark.parametrize("event", EVENTS)
 def test_socket_event_goes_through_the_authenticated_frame(site, event: str):
-    app, _world = site
+    _app, _world = site
     frame = socketio.server.handlers["/"][event]
     assert frame.__code__ is FRAME, f"{event} is registered without sockets.connection.handler"
 
