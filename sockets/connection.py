@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import gevent
+import orjson
 from flask import request
 from flask_login import current_user
 from socketio import packet as socketio_packet
@@ -217,11 +218,26 @@ UNNAMED_EVENT = "\x00unnamed"
 UNREADABLE_EVENT = "\x00unreadable"
 
 
+class PacketJSON:
+    """The JSON of Socket.IO packets, in orjson: the standard library's encoder was a
+    tenth of the cost of an event's fan-out and acknowledgement. Keys that are not
+    strings are written as strings, as the standard library does; JSON that orjson
+    refuses (NaN, lone surrogates, nesting past 1,024 levels) is a ValueError, as it is there."""
+
+    @staticmethod
+    def dumps(data: Any, **_options: Any) -> str:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    loads = staticmethod(orjson.loads)
+
+
 class ClientPacket(socketio_packet.Packet):
     """Socket.IO packets read defensively (the server's `serializer`). An event with a
     reserved name, a name that is not a string, or JSON that cannot be read is handed on
     under one of the names above: the client gets an error ack (when it asked for one)
     instead of an exception in the log, a silent drop or a call of the wrong handler."""
+
+    json = PacketJSON
 
     def decode(self, encoded_packet: Any) -> int:
         try:
