@@ -471,6 +471,9 @@ def post_announcement():
 @bp.post("/announcements/<int:announcement_id>/withdraw")
 @per_user(budgets.ANNOUNCEMENT)
 def withdraw_announcement(announcement_id: int):
+    back = url_for("admin.announcements")
+    if page := not_yet_sure("Withdraw this announcement from every page?", "Withdraw", back):
+        return page
     if _act(lambda: announcements.withdraw(current_user, announcement_id)):
         flash("The announcement is withdrawn from every page.", "success")
     return redirect(url_for("admin.announcements"))

@@ -88,7 +88,11 @@ def test_moderators_see_but_do_not_post_and_people_find_nothing(app, people):
 def test_withdraw_from_the_page(app, people):
     posted = announcements.post(people["admin"], "Soon gone")
     admin = signed_in(app, "ada")
-    done = post(admin, f"/admin/announcements/{posted.id}/withdraw")
+    asked = post(admin, f"/admin/announcements/{posted.id}/withdraw")
+    assert asked.status_code == 200  # without the script, a page asks first
+    assert "Withdraw this announcement from every page?" in asked.get_data(as_text=True)
+    assert announcements.current() == [posted]
+    done = post(admin, f"/admin/announcements/{posted.id}/withdraw", confirm="yes")
     assert done.status_code == 302
     assert announcements.current() == []
     assert f'id="announcement-{posted.id}"' not in admin.get("/").get_data(as_text=True)
