@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 import cli
 from blueprints import (
     admin,
+    announcements,
     auth,
     conversations,
     fragments,  # noqa: F401  (registers the live HTML fragments)
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parties.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(announcements.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -28,6 +28,8 @@ AVATAR_UPLOAD = Budget("AVATAR_UPLOAD_RATE_LIMIT", "avatar-upload")
 NOTIFICATION_READ = Budget("NOTIFICATION_READ_RATE_LIMIT", "notification-read")
 REPORT = Budget("REPORT_RATE_LIMIT", "report")
 MODERATION = Budget("MODERATION_RATE_LIMIT", "moderation")
+ANNOUNCEMENT = Budget("MODERATION_RATE_LIMIT", "announcement")  # post, withdraw
+ANNOUNCEMENT_DISMISS = Budget("NOTIFICATION_READ_RATE_LIMIT", "announcement-dismiss")
 
 # Conversations
 SEND_MESSAGE = Budget("MESSAGE_RATE_LIMIT", "send-message")
@@ -58,3 +60,4 @@ PARTY_REACTION = Budget("PARTY_REACTION_RATE_LIMIT", "party-reaction")
 PARTY_LIFECYCLE = Budget("CONVERSATION_WRITE_RATE_LIMIT", "party-lifecycle")  # start, end
 PARTY_PEOPLE = Budget("CONVERSATION_WRITE_RATE_LIMIT", "party-people")  # decide, role, remove
 PARTY_QUEUE = Budget("CONVERSATION_WRITE_RATE_LIMIT", "party-queue")
+PARTY_INVITE = Budget("SOCIAL_WRITE_RATE_LIMIT", "party-invite")

@@ -24,7 +24,7 @@ from models.party import Party
 from models.user import Role, User
 from realtime.bus import bus
 from route_limits import per_user
-from services import accounts, conversations, moderation, parties, profiles
+from services import accounts, announcements, conversations, moderation, parties, profiles
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,16 @@ ACTIONS = {
     "end_party": "ended",
     "close_room": "closed",
     "set_role": "changed the role of",
+    "post_announcement": "posted",
+    "withdraw_announcement": "withdrew",
 }
+ANNOUNCEMENT_DURATIONS = [
+    (1, "1 hour"),
+    (6, "6 hours"),
+    (24, "24 hours"),
+    (72, "3 days"),
+    (168, "7 days"),
+]
 ROLES = {
     Role.USER.value: "User",
     Role.MODERATOR.value: "Moderator",
@@ -427,6 +436,49 @@ def close_room(conversation_id: int):
     return redirect(url_for("admin.content"))
 
 
+# -- announcements ----------------------------------------------------------------------
+@bp.get("/announcements", endpoint="announcements")
+def announcements_page(status: int = 200, error: str | None = None, body: str = "", hours=None):
+    return render_template(
+        "admin/announcements.html",
+        current=[announcements.to_dict(a) for a in announcements.current()],
+        may_post=current_user.is_admin,
+        body_max=announcements.BODY_MAX,
+        durations=ANNOUNCEMENT_DURATIONS,
+        hours=hours or announcements.DEFAULT_HOURS,
+        error=error,
+        body=body,
+    ), status
+
+
+@bp.post("/announcements")
+@per_user(budgets.ANNOUNCEMENT)
+def post_announcement():
+    body = request.form.get("body", "")
+    raw = request.form.get("hours", "").strip()
+    hours = int(raw) if raw.isdecimal() and len(raw) < 6 else raw or None
+    try:
+        announcements.post(current_user, body, hours=hours)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        return announcements_page(400, error.message, body, hours)
+    flash("The announcement is showing on every page.", "success")
+    return redirect(url_for("admin.announcements"))
+
+
+@bp.post("/announcements/<int:announcement_id>/withdraw")
+@per_user(budgets.ANNOUNCEMENT)
+def withdraw_announcement(announcement_id: int):
+    back = url_for("admin.announcements")
+    if page := not_yet_sure("Withdraw this announcement from every page?", "Withdraw", back):
+        return page
+    if _act(lambda: announcements.withdraw(current_user, announcement_id)):
+        flash("The announcement is withdrawn from every page.", "success")
+    return redirect(url_for("admin.announcements"))
+
+
 # -- the audit log ----------------------------------------------------------------------
 @bp.get("/audit")
 def audit():
@@ -458,6 +510,8 @@ def _target(kind: str, target_id: int | None, people: dict) -> dict:
         return {"kind": kind, "label": f"report #{target_id}"}
     if kind == "party":
         return {"kind": kind, "label": f"party #{target_id}", "id": target_id}
+    if kind == "announcement":
+        return {"kind": kind, "label": f"announcement #{target_id}"}
     return {"kind": kind, "label": f"{kind} #{target_id}"}
 
 
@@ -473,6 +527,8 @@ def _details(action: str, details: dict) -> str:
         return text
     if action == "set_role":
         return f"to {ROLES.get(details.get('role'), details.get('role'))}".lower()
+    if action == "post_announcement" and details.get("expires_at"):
+        return f"until {utc(details['expires_at'])}"
     if action == "resolve_report":
         return f"decision: {details.get('decision')}"
     if action == "remove_message" and details.get("conversation_id"):

@@ -33,7 +33,7 @@ from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
 from route_limits import per_user, user_or_ip
-from services import attachments, conversations, messages, profiles
+from services import attachments, conversations, invites, messages, profiles
 from services.conversation_access import Access, outranks
 
 bp = Blueprint("conversations", __name__)
@@ -624,6 +624,13 @@ def _group_or_room(conversation_id: int) -> Access:
 
 def _render_members(access: Access, status: int = 200, errors: dict | None = None, values=None):
     people = conversations.members(current_user, access.conversation.id)
+    query = request.args.get("q", "").strip()[:100] if access.manages else ""
+    candidates, search_error = [], None
+    if query:
+        try:
+            candidates = invites.member_candidates(current_user, access.conversation.id, query)
+        except ValidationError as problem:
+            search_error = problem.message
     info = conversations.to_dict(access.conversation, current_user.id)
     rows = [
         {
@@ -642,6 +649,9 @@ def _render_members(access: Access, status: int = 200, errors: dict | None = Non
         errors=errors or {},
         values=values or info,
         mute_max=conversations.MUTE_MAX_MINUTES,
+        query=query,
+        candidates=candidates,
+        search_error=search_error,
     ), status
 
 
@@ -654,8 +664,9 @@ def members(conversation_id: int):
     return _render_members(access)
 
 
-def _manage(conversation_id: int, action, done: str):
-    """Run one member action; its outcome is flashed on the member page."""
+def _manage(conversation_id: int, action, done: str, query: str = ""):
+    """Run one member action; its outcome is flashed on the member page (showing the
+    people search it came from, if any)."""
     _group_or_room(conversation_id)
     try:
         action()
@@ -663,7 +674,8 @@ def _manage(conversation_id: int, action, done: str):
         flash(error.message, "error")
     else:
         flash(done, "success")
-    return _go(url_for("conversations.members", conversation_id=conversation_id))
+    back = url_for("conversations.members", conversation_id=conversation_id, q=query or None)
+    return _go(back)
 
 
 @bp.post("/conversations/<int:conversation_id>/members")
@@ -675,6 +687,7 @@ def add_member(conversation_id: int):
         conversation_id,
         lambda: conversations.add_member(current_user, conversation_id, username),
         f"{username} is a member now.",
+        request.form.get("q", "").strip()[:100],
     )
 
 

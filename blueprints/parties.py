@@ -37,7 +37,7 @@ from models.party import Party
 from realtime import cursor as cursors
 from realtime.bus import bus
 from route_limits import per_user
-from services import parties, party_access, party_chat, party_queue, playback, profiles
+from services import invites, parties, party_access, party_chat, party_queue, playback, profiles
 from services.party_access import PartyAccess
 
 bp = Blueprint("parties", __name__)
@@ -632,3 +632,47 @@ def queue_move(party_id: int, item_id: int, direction: str):
         party_queue.reorder(current_user, party_id, order)
 
     return _manage(party_id, "queue", move, "Queue reordered.")
+
+
+# -- inviting people --------------------------------------------------------------------
+def _render_invites(party: Party, query: str, note: tuple[str, bool] | None, status: int = 200):
+    """The search and its results: the party page's invite panel swaps the results in
+    place; without JavaScript they are a page of their own."""
+    error = None
+    found = []
+    if query:
+        try:
+            found = invites.party_candidates(current_user, party.id, query)
+        except ValidationError as problem:
+            error = problem.message
+    context = {"party": party, "query": query, "found": found, "error": error, "note": note}
+    if _htmx():
+        return render_template("parties/_invite_results.html", **context), status
+    return render_template("parties/invite.html", **context), status
+
+
+@bp.get("/parties/<int:party_id>/invite")
+@login_required
+def invite_search(party_id: int):
+    party = invites.party_for_invites(current_user, party_id)
+    return _render_invites(party, request.args.get("q", "").strip()[:100], None)
+
+
+@bp.post("/parties/<int:party_id>/invite")
+@per_user(budgets.PARTY_INVITE)
+@login_required
+def invite_person(party_id: int):
+    party = invites.party_for_invites(current_user, party_id)
+    username = request.form.get("username", "")
+    query = request.form.get("q", "").strip()[:100]
+    try:
+        person = invites.invite_to_party(current_user, party_id, username)
+    except ServiceError as error:  # the party was found above: this is about the person
+        db.session.rollback()
+        note = (error.message, False)
+    else:
+        note = (f"{person.username} is invited; they can join from their notifications.", True)
+    if _htmx():
+        return _render_invites(party, query, note)
+    flash(note[0], "success" if note[1] else "error")
+    return redirect(url_for("parties.invite_search", party_id=party_id, q=query or None))

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
+from models.announcement import Announcement, AnnouncementDismissal
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
@@ -8,6 +9,8 @@ from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, LoginSession, Role, User
 
 __all__ = [
+    "Announcement",
+    "AnnouncementDismissal",
     "ApiToken",
     "Attachment",
     "AuditEntry",

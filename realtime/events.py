@@ -44,6 +44,8 @@ PRESENCE_OF = ChannelKind("presence:<id>", r"presence:\d+")
 DIRECTORY = ChannelKind("directory:rooms", r"directory:rooms")
 # Moderators and admins.
 STAFF = ChannelKind("staff", r"staff")
+# The whole site: in every signed-in person's stream (announcements from the admins).
+SITE = ChannelKind("site", r"site")
 # Internal: membership and sign-out changes every worker applies to its connections. They
 # are stored in the log like durable events, so they reach every worker in the same order
 # as the events around them, even through a Redis outage; no client's stream includes them.
@@ -57,6 +59,7 @@ CHANNEL_KINDS = (
     PRESENCE_OF,
     DIRECTORY,
     STAFF,
+    SITE,
     CONTROL_KIND,
 )
 
@@ -129,7 +132,8 @@ NOTIFICATION = Shape(
         "actor": Nullable(USER_SUMMARY),
         "subject": Shape(
             {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
-            {"id": int, "conversation_id": int, "text": str},
+            # `code`: a party invitation's way in (a private party's key, given by its people).
+            {"id": int, "conversation_id": int, "text": str, "code": str},
         ),
         "count": int,
         "created_at": TIME,
@@ -183,6 +187,15 @@ QUEUE_ITEM = Shape(
     }
 )
 PARTY_ONLY = Shape({"party_id": int})
+ANNOUNCEMENT = Shape(
+    {
+        "id": int,
+        "body": str,
+        "author": Nullable(USER_SUMMARY),
+        "created_at": TIME,
+        "expires_at": TIME,
+    }
+)
 
 
 def durable(name: str, *payloads: dict[ChannelKind, Shape], **flags: bool) -> Event:
@@ -257,6 +270,9 @@ EVENTS = (
     ),
     # Moderation
     durable("moderation:reports", on(STAFF, Shape({"open_count": int}))),
+    # Announcements from the admins, to everyone signed in
+    durable("announcement:posted", on(SITE, ANNOUNCEMENT)),
+    durable("announcement:withdrawn", on(SITE, Shape({"id": int}))),
     # Watch parties
     ephemeral("party:state", on(PARTY, PARTY_STATE), state=True),
     durable("party:message", on(PARTY, PARTY_MESSAGE)),

@@ -35,7 +35,11 @@ LABELS = {
     CONVERSATION_INVITE: "Being added to groups and rooms",
 }
 # Kinds that collapse into one unread notification per subject ("3 new followers").
-COLLAPSING = {FOLLOW: lambda subject: "follow", MESSAGE: lambda s: f"message:{s.get('id')}"}
+COLLAPSING = {
+    FOLLOW: lambda subject: "follow",
+    MESSAGE: lambda s: f"message:{s.get('id')}",
+    PARTY_INVITE: lambda s: f"party_invite:{s.get('id')}",
+}
 
 NOTIFICATION_NEW = "notification:new"
 NOTIFICATION_READ = "notification:read"

@@ -5,9 +5,11 @@ from flask import Blueprint
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from blueprints.api import (  # noqa: E402,F401  (routes register on import)
+    announcements,
     auth,
     clock,
     conversations,
+    invites,
     me,
     moderation,
     notifications,

@@ -32,6 +32,7 @@ from models.social import Notification
 from models.user import Role, User
 from services import (
     accounts,
+    announcements,
     attachments,
     conversations,
     messages,
@@ -241,6 +242,7 @@ def _build(app: Flask) -> World:
             ("mia", Role.USER),
             ("sam", Role.USER),
             ("mod", Role.MODERATOR),
+            ("boss", Role.ADMIN),
         )
     }
     vera, mia, sam = users["vera"], users["mia"], users["sam"]
@@ -303,6 +305,8 @@ def _build(app: Flask) -> World:
     )
     assert ids["notification"] is not None
     ids["report"] = moderation.report(vera, "message", ids["group_reply"], "rude").id
+    # An announcement from the admin, showing on every page.
+    ids["announcement"] = announcements.post(users["boss"], "Welcome to Tandem").id
 
     # The stranger's own things, for attacks that pair his ids with hers.
     mine_group = conversations.create_group(sam, "Sam alone", [])

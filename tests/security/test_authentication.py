@@ -89,6 +89,7 @@ def public_values(world: World) -> dict:
         "party_id": world["public_party"],
         "item_id": world["public_party_item"],
         "report_id": world["report"],
+        "announcement_id": world["announcement"],
         "username": "vera",
         "code": world.codes["public_party"],
         "name": world.avatar,
@@ -345,6 +346,7 @@ def test_write_route_is_rate_limited(tight, route: Route):
             "party_id": GHOST_ID,
             "item_id": GHOST_ID,
             "report_id": GHOST_ID,
+            "announcement_id": GHOST_ID,
             "username": "nobody_here",
             "code": "ZZZZZZ",
         }

@@ -185,6 +185,10 @@ CONVERSATION_PAGES = [
 PARTY_API = [
     # A private party: not there for him.
     http("GET", "/api/v1/parties/{private_party}", 404),
+    # Inviting: only people in the party, and a private one does not exist for others.
+    http("GET", "/api/v1/parties/{private_party}/invitable", 404),
+    http("POST", "/api/v1/parties/{private_party}/invites", 404, {"username": "mia"}),
+    http("POST", "/api/v1/parties/{public_party}/invites", 403, {"username": "mia"}),
     http("GET", "/api/v1/parties/{private_party}/participants", 404),
     http("POST", "/api/v1/parties/{private_party}/leave", 404),
     http("POST", "/api/v1/parties/{private_party}/end", 404),
@@ -242,6 +246,8 @@ PARTY_API = [
 
 PARTY_PAGES = [
     http("GET", "/parties/{private_party}", 404),
+    http("GET", "/parties/{private_party}/invite", 404),
+    http("POST", "/parties/{private_party}/invite", 404, {"username": "mia"}),
     http("GET", "/parties/{private_party}/people", 404),
     http("GET", "/parties/{private_party}/queue", 404),
     http("POST", "/parties/{private_party}/join", 404),
@@ -316,6 +322,11 @@ ADMIN = [
     http("POST", "/api/v1/admin/parties/{private_party}/end", 404, {"reason": "x"}),
     http("POST", "/api/v1/admin/rooms/{private_room}/close", 404, {"reason": "x"}),
     http("GET", "/api/v1/admin/audit", 404),
+    http("POST", "/api/v1/admin/announcements", 404, {"body": "Sam was here"}),
+    http("DELETE", "/api/v1/admin/announcements/{announcement}", 404),
+    http("GET", "/admin/announcements", 404),
+    http("POST", "/admin/announcements", 404, {"body": "Sam was here"}),
+    http("POST", "/admin/announcements/{announcement}/withdraw", 404),
     http("GET", "/admin/users/vera", 404),
     http("POST", "/admin/reports/{report}/resolve", 404, {"action": "dismiss"}),
     http("POST", "/admin/users/vera/ban", 404, {"reason": "mine now"}),
@@ -347,6 +358,8 @@ NOT_OBJECT_SCOPED = {
     "api.unblock": "changes only the caller's own relations",
     "parties.invite": "the invite code is the key: holding it is what lets one in",
     "parties.join": "the invite code is the key: holding it is what lets one in",
+    "announcements.dismiss": "announcements are for everyone; it closes the caller's banner",
+    "api.announcement_dismiss": "announcements are for everyone; it closes the caller's banner",
 }
 
 

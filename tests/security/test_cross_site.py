@@ -68,6 +68,7 @@ def own_things(world: World, route: Route) -> str:
             "party_id": world["mine_party"],
             "item_id": world["mine_item"],
             "report_id": GHOST_ID,
+            "announcement_id": GHOST_ID,
             "username": "vera",
             "code": world.codes["public_party"],
         }
@@ -85,6 +86,7 @@ def nothing(route: Route) -> str:
             "party_id": GHOST_ID,
             "item_id": GHOST_ID,
             "report_id": GHOST_ID,
+            "announcement_id": GHOST_ID,
             "username": "nobody_here",
             "code": "ZZZZZZ",
         }

@@ -1,0 +1,60 @@
+"""An announcement reaches everyone online at once, on every transport (Socket.IO, SSE,
+long-polling from a cursor), and its withdrawal too."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.support.clients import SocketClient, SSEReader, long_poll, register
+
+pytestmark = pytest.mark.server
+
+
+def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server):
+    admin, reader, listener, poller = (register(shared_server.url) for _ in range(4))
+    shared_server.set_role(admin.username, "admin")
+    socket = SocketClient(shared_server.url).connect(auth={"token": reader.token})
+    stream = SSEReader(shared_server.url + "/api/v1/events/stream", listener.headers)
+    start = long_poll(poller, None).json()["cursor"]
+    posted = None
+    try:
+        response = requests.post(
+            shared_server.url + "/api/v1/admin/announcements",
+            json={"body": "The site restarts at 22:00 UTC", "hours": 1},
+            headers=admin.headers,
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        posted = response.json()["announcement"]
+
+        [live] = socket.received.wait_count("announcement:posted", 1)
+        assert live["id"] == posted["id"]
+        assert live["body"] == "The site restarts at 22:00 UTC"
+        assert live["cursor"]
+        [over_sse] = stream.received.wait_count("announcement:posted", 1)
+        assert over_sse["id"] == posted["id"]
+        polled = long_poll(poller, start, timeout=5).json()["events"]
+        assert [e["data"]["id"] for e in polled if e["event"] == "announcement:posted"] == [
+            posted["id"]
+        ]
+
+        gone = requests.delete(
+            f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
+            headers=admin.headers,
+            timeout=10,
+        )
+        assert gone.status_code == 204
+        posted = None
+        [withdrawn] = socket.received.wait_count("announcement:withdrawn", 1)
+        assert withdrawn["id"] == live["id"]
+        stream.received.wait_count("announcement:withdrawn", 1)
+    finally:
+        if posted is not None:  # other tests share this server: leave no banner behind
+            requests.delete(
+                f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
+                headers=admin.headers,
+                timeout=10,
+            )
+        socket.close()
+        stream.close()
