@@ -489,8 +489,9 @@ def test_read_fragment_tells_the_sender(app, logged_in_client, ben):
         )
         to_ben = dict(render_fragments(Envelope("c", "message:read", read), frozenset(), ben.id))
     assert to_alice[f"seen-{dm}"].strip() == "Seen by ben"
-    # The reader's own pages recount their Messages badge and the conversation's row.
-    assert set(to_ben) == {"messages-count", "conversation-row"}
+    # The reader's own pages recount their Messages badge and the conversation's row,
+    # and their home page drops it from its unread list.
+    assert set(to_ben) == {"messages-count", "conversation-row", "home-unread-gone"}
     assert to_ben["messages-count"] == '<span class="badge badge-empty"></span>'
     assert f'id="conversation-row-{dm}" class="conversation-row"' in to_ben["conversation-row"]
     assert "data-live-move" not in to_ben["conversation-row"]
