@@ -381,6 +381,9 @@ def _render_conversation(access: Access, status: int = 200, compose: dict | None
         other=other,
         presence=presence,
         compose=compose,
+        # The page's stream says which conversation is open (no "while you were away"
+        # notification of a message it shows).
+        stream_args={"conversation": conversation.id},
     ), status
 
 

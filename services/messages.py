@@ -273,8 +273,9 @@ def _notify_about(message: dict, kind: str, actor: User) -> None:
 
 
 def _notify_if_unread(app, message_id: int) -> None:
-    """A DM the recipient has not read a little after it arrived becomes a notification
-    (reading it in an open conversation page marks it read first)."""
+    """A DM the recipient has not read a little after it arrived becomes a notification,
+    unless the conversation is open on one of their pages, on any worker (reading it there
+    marks it read too, but a page in a background tab may not have)."""
     with app.app_context():
         message = db.session.get(Message, message_id)
         if message is None or message.deleted_at is not None:
@@ -283,6 +284,8 @@ def _notify_if_unread(app, message_id: int) -> None:
             if membership.user_id == message.sender_id:
                 continue
             if membership.last_read_message_id >= message.id:
+                continue
+            if bus.viewing.is_watching(message.conversation_id, membership.user_id):
                 continue
             notifications.notify(
                 membership.user_id,
