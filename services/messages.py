@@ -435,8 +435,9 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
 def history(
     actor: User, conversation_id: object, before: int | None = None, limit: int = 50
 ) -> list[Message]:
-    """Newest first, keyset-paged by id (`before` = the oldest id already shown)."""
-    access = conversation_access.member(actor, conversation_id)
+    """Newest first, keyset-paged by id (`before` = the oldest id already shown). Members
+    read; so may anyone a public room, before joining it."""
+    access = conversation_access.reader(actor, conversation_id)
     if not 1 <= limit <= PAGE_MAX:
         raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(Message).where(Message.conversation_id == access.conversation.id)
