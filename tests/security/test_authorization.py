@@ -98,7 +98,6 @@ CONVERSATION_API = [
     http("GET", "/api/v1/conversations/{direct}/messages", 404),
     http("GET", "/api/v1/conversations/{group}/messages", 404),
     http("GET", "/api/v1/conversations/{private_room}/messages", 404),
-    http("GET", "/api/v1/conversations/{private_room}/messages?limit=5", 404),
     http("POST", "/api/v1/conversations/{direct}/messages", 404, {"body": "hi"}),
     http("POST", "/api/v1/conversations/{group}/messages", 404, {"body": "hi"}),
     http("POST", "/api/v1/conversations/{group}/attachments", 404, Upload("file")),
@@ -301,11 +300,25 @@ NOTIFICATIONS_AND_REPORTS = [
         404,
         {"subject_type": "room", "subject_id": Id("group"), "reason": "x"},
     ),
+    http(
+        "POST",
+        "/api/v1/reports",
+        404,
+        {"subject_type": "group", "subject_id": Id("group"), "reason": "x"},
+    ),
+    http(
+        "POST",
+        "/api/v1/reports",
+        404,
+        {"subject_type": "group", "subject_id": Id("public_room"), "reason": "x"},
+    ),
     # The report pages: the form and its post, only for what you can see.
     http("GET", "/report/message/{group_message}", 404),
     http("POST", "/report/message/{group_message}", 404, {"reason": "spam"}),
     http("GET", "/report/party/{private_party}", 404),
     http("POST", "/report/room/{private_room}", 404, {"reason": "spam"}),
+    http("GET", "/report/group/{group}", 404),
+    http("POST", "/report/group/{group}", 404, {"reason": "spam"}),
 ]
 
 ADMIN = [
