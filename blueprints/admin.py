@@ -62,6 +62,7 @@ ACTIONS = {
     "remove_message": "removed",
     "end_party": "ended",
     "close_room": "closed",
+    "close_group": "closed",
     "set_role": "changed the role of",
     "post_announcement": "posted",
     "withdraw_announcement": "withdrew",
@@ -186,13 +187,22 @@ def resolve(report_id: int):
 
 def _report_views(found: list[Report]) -> list[dict]:
     """Each report with what it is about, loaded a kind at a time."""
-    ids: dict[str, set[int]] = {"message": set(), "user": set(), "party": set(), "room": set()}
+    ids: dict[str, set[int]] = {
+        "message": set(),
+        "user": set(),
+        "party": set(),
+        "room": set(),
+        "group": set(),
+    }
     for entry in found:
         ids.setdefault(entry.subject_type, set()).add(entry.subject_id)
     found_messages = _by_id(
         Message, ids["message"], selectinload(Message.sender), selectinload(Message.attachment)
     )
-    rooms = _by_id(Conversation, ids["room"] | {m.conversation_id for m in found_messages.values()})
+    rooms = _by_id(
+        Conversation,
+        ids["room"] | ids["group"] | {m.conversation_id for m in found_messages.values()},
+    )
     found_parties = _by_id(Party, ids["party"], selectinload(Party.host))
     people = _by_id(User, ids["user"] | {r.resolved_by for r in found if r.resolved_by is not None})
     views = []

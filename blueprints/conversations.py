@@ -40,6 +40,7 @@ bp = Blueprint("conversations", __name__)
 _GONE_FOR_GOOD = "This cannot be undone."
 
 PAGE_SIZE = 50
+PREVIEW_SIZE = 30  # a public room's messages shown before one joins
 QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮")
 QUOTE_MAX = 140
 
@@ -381,6 +382,9 @@ def _render_conversation(access: Access, status: int = 200, compose: dict | None
         other=other,
         presence=presence,
         compose=compose,
+        # The page's stream says which conversation is open (no "while you were away"
+        # notification of a message it shows).
+        stream_args={"conversation": conversation.id},
     ), status
 
 
@@ -388,10 +392,12 @@ def _render_conversation(access: Access, status: int = 200, compose: dict | None
 @login_required
 def show(conversation_id: int):
     access = conversations.get(current_user, conversation_id)
-    if not access.is_member:
+    if not access.is_member:  # a public room: its recent messages, read-only, and Join
+        recent = messages.history(current_user, conversation_id, limit=PREVIEW_SIZE)
         return render_template(
             "conversations/preview.html",
             conversation=conversations.to_dict(access.conversation, current_user.id),
+            recent=[messages.to_dict(message) for message in reversed(recent)],
         )
     return _render_conversation(access)
 

@@ -9,7 +9,7 @@ from models.conversation import Conversation, Kind, Message
 from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, messages, moderation, profiles
+from services import conversations, home, messages, moderation, notifications
 from services.conversation_access import Access
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
@@ -27,6 +27,18 @@ def _new_notification(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]
             render_fragment("partials/notification_item.html", n=data, live=True),
         ),
     ]
+
+
+@fragment(NOTIFICATION_NEW)
+def _home_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A followed person's party that started appears on the home page."""
+    data = envelope.data
+    party_id = data["subject"].get("id")
+    if data["kind"] != notifications.PARTY_STARTED or not isinstance(party_id, int):
+        return []
+    viewer = db.session.get(User, viewer_id)
+    card = home.party_on_home(viewer, party_id) if viewer else None
+    return [("home-party", render_fragment("main/_party.html", p=card))] if card else []
 
 
 @fragment(NOTIFICATION_READ)
@@ -85,20 +97,19 @@ def _message_html(data: dict, viewer_id: int, *, live: bool, oob: bool) -> str |
 
 # -- the conversation list: one row per conversation, rendered for its viewer -----------
 ROW = "conversation-row"
+HOME_ROW = "home-unread"
 
 
 def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> list[tuple[str, str]]:
     """The viewer's row of a conversation, to add at the top of their list (`move`: a
-    row already there rises with it) or to change in place."""
+    row already there rises with it) or to change in place; and the home page's unread
+    row of it, there while it has unread messages."""
     viewer = db.session.get(User, viewer_id)
     rows = conversations.overview(viewer, only=conversation_id) if viewer else []
     if not rows:
         return []
     row = rows[0]
-    presences = {}
-    if row["kind"] == Kind.DIRECT and row.get("other"):
-        partner = db.session.get(User, row["other"]["id"])
-        presences[row["id"]] = profiles.visible_presence(viewer_id, partner) if partner else None
+    presences = home.partner_presences(viewer_id, [row])
     html = render_fragment(
         "partials/conversation_row.html",
         c=row,
@@ -106,13 +117,28 @@ def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> lis
         viewer_id=viewer_id,
         move=move,
     )
-    return [(ROW, html)]
+    if not row["unread_count"]:
+        return [(ROW, html), *_gone_home_row(conversation_id)]
+    unread = render_fragment(
+        "partials/conversation_row.html",
+        c=row,
+        presences=presences,
+        viewer_id=viewer_id,
+        move=True,
+        row_prefix=HOME_ROW,
+    )
+    return [(ROW, html), (HOME_ROW, unread)]
 
 
 def _gone_row(conversation_id: int) -> list[tuple[str, str]]:
     """Takes the row off the list (the viewer left, was removed, or it was deleted)."""
     html = f'<li id="conversation-row-{int(conversation_id)}" hx-swap-oob="delete"></li>'
-    return [(ROW + "-gone", html)]
+    return [(ROW + "-gone", html), *_gone_home_row(conversation_id)]
+
+
+def _gone_home_row(conversation_id: int) -> list[tuple[str, str]]:
+    html = f'<li id="{HOME_ROW}-{int(conversation_id)}" hx-swap-oob="delete"></li>'
+    return [(HOME_ROW + "-gone", html)]
 
 
 @fragment(messages.MESSAGE_NEW)

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 import budgets
 from realtime.events import KNOWN_EVENTS
 from route_limits import per_user
-from services import diagnostics
+from services import diagnostics, profiles
+from services import home as home_service
 
 bp = Blueprint("main", __name__)
 
@@ -23,7 +24,23 @@ LIVE_TRANSPORTS = {
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html")
+    """Signed out: what the site is. Signed in: one's own page, each region live."""
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    viewer = current_user._get_current_object()
+    unread = home_service.unread_conversations(viewer)
+    people = home_service.suggestions(viewer)
+    presences = home_service.partner_presences(viewer.id, unread)
+    return render_template(
+        "main/home.html",
+        parties=home_service.parties_for(viewer),
+        unread=unread,
+        presences=presences,
+        notifications=home_service.recent_notifications(viewer.id),
+        people=people,
+        people_presences={p.id: profiles.visible_presence(viewer.id, p) for p in people},
+        first_visit=home_service.is_new(viewer),
+    )
 
 
 @bp.get("/live")

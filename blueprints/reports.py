@@ -1,5 +1,5 @@
-"""Reporting from where the thing is: a form for a message, a person, a room or a party,
-and the reporter's own list of what they reported and what became of it."""
+"""Reporting from where the thing is: a form for a message, a person, a room, a group or
+a party, and the reporter's own list of what they reported and what became of it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from services import moderation
 bp = Blueprint("reports", __name__)
 
 # What can be reported, in the address: anything else is not found.
-SUBJECT = "<any(message, user, party, room):subject_type>"
+SUBJECT = "<any(message, user, party, room, group):subject_type>"
 
 
 def _form(subject_type: str, subject_id: int, status: int = 200, **extra):

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from route_limits import per_user
-from services import accounts, parties, profiles, social
+from services import accounts, home, parties, profiles, social
 from services.relations import has_blocked, is_following
 
 bp = Blueprint("social", __name__)
@@ -65,13 +65,21 @@ def people_list(username: str, which: str):
 @bp.get("/people")
 @login_required
 def search():
+    """Search by name; before anyone types, people to follow and people active lately."""
     query = request.args.get("q", "")[:64]
     found = profiles.search(current_user, query) if query.strip() else []
+    suggested = recent = []
+    if not query.strip():
+        suggested = home.suggestions(current_user)
+        recent = home.recently_active(current_user)
+    shown = {p.id: p for p in (*found, *suggested, *recent)}
     return render_template(
         "social/search.html",
         query=query,
         found=found,
-        presences={p.id: profiles.visible_presence(current_user.id, p) for p in found},
+        suggested=suggested,
+        recent=recent,
+        presences={i: profiles.visible_presence(current_user.id, p) for i, p in shown.items()},
     )
 
 

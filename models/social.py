@@ -60,7 +60,11 @@ class Notification(db.Model):
     into the unread notification (`count` grows) instead of piling up."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        # The list's order: latest update first (a repeat brings one back to the top).
+        Index("ix_notifications_user_id_updated_at", "user_id", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -29,6 +29,8 @@ from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
 from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching
 
+VIEWING_PREFIX = "tandem:viewing:"  # the Redis keys of who has a conversation open
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +42,7 @@ class Bus:
         self.transport: LocalTransport | RedisTransport | None = None
         self.presence: Presence | None = None
         self.watching: Watching | None = None
+        self.viewing: Watching | None = None
         self._delivery: OrderedDelivery | None = None
         self._check_contract = False
         self._outbox = Outbox(lambda envelopes: self.announce(envelopes))
@@ -61,10 +64,12 @@ class Bus:
             self.transport = RedisTransport(redis_url, delivery)
             presence_store = RedisPresenceStore(redis_url, self.worker_id)
             watching_store = RedisWatchingStore(redis_url, self.worker_id)
+            viewing_store = RedisWatchingStore(redis_url, self.worker_id, VIEWING_PREFIX)
         else:
             self.transport = LocalTransport(delivery)
             presence_store = MemoryPresenceStore()
             watching_store = MemoryWatchingStore()
+            viewing_store = MemoryWatchingStore()
         self.presence = Presence(
             presence_store,
             self.send_now,
@@ -81,10 +86,21 @@ class Bus:
             ttl=app.config["PRESENCE_TTL_SECONDS"],
             linger=app.config["PRESENCE_LINGER_SECONDS"],
         )
+        # Who has a conversation's page open: leases like watching, never announced.
+        self.viewing = Watching(
+            viewing_store,
+            None,
+            self.hub.views,
+            self.hub.local_viewers,
+            ttl=app.config["PRESENCE_TTL_SECONDS"],
+            linger=app.config["PRESENCE_LINGER_SECONDS"],
+        )
         self.hub.on_user_connected = self.presence.connected
         self.hub.on_user_idle = self.presence.idle
         self.hub.on_watch_started = self.watching.started
         self.hub.on_watch_idle = self.watching.idle
+        self.hub.on_view_started = self.viewing.started
+        self.hub.on_view_idle = self.viewing.idle
         faults.arm(app.config["FAULT_KILL_AFTER_COMMIT"])
         self._check_contract = app.config["EVENT_CONTRACT_CHECK"]
         self._outbox.install()
@@ -228,6 +244,7 @@ class Bus:
         self.transport.start(first_id, self.app.config["STREAM_LOG_CHECK_SECONDS"])
         self.presence.start()
         self.watching.start()
+        self.viewing.start()
         if self._pruner is None:
             self._pruner = gevent.spawn(self._prune_forever)
 
@@ -238,6 +255,8 @@ class Bus:
             self.presence.stop()
         if self.watching is not None:
             self.watching.stop()
+        if self.viewing is not None:
+            self.viewing.stop()
         if self._pruner is not None:
             self._pruner.kill(block=False)
             self._pruner = None

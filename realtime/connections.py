@@ -40,6 +40,7 @@ class Connection:
     last_id: int = 0
     pending: list[Envelope] | None = field(default_factory=list)
     watching: set[int] = field(default_factory=set)  # parties whose page this is
+    viewing: set[int] = field(default_factory=set)  # conversations whose page this is
 
     @property
     def user_id(self) -> int:

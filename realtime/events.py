@@ -413,6 +413,10 @@ def party_channel(party_id: int) -> str:
     return f"party:{party_id}"
 
 
+def conversation_channel(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """One event on one channel; `id` is set for durable events once they are stored."""

@@ -12,7 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 
 from realtime.connections import Connection, SocketConnection, StreamConnection
-from realtime.events import Envelope, party_channel
+from realtime.events import Envelope, conversation_channel, party_channel
 from realtime.meter import RateMeter
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class Hub:
         self._streams_by_channel: dict[str, set[StreamConnection]] = defaultdict(set)
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
         self._watchers: dict[tuple[int, int], set[Connection]] = defaultdict(set)
+        self._viewers: dict[tuple[int, int], set[Connection]] = defaultdict(set)
         self._replaying_sockets: dict[str, SocketConnection] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.max_seen_id = 0
@@ -37,6 +38,8 @@ class Hub:
         self.on_user_idle: Callable[[int], None] = lambda _user: None
         self.on_watch_started: Callable[[int, int], None] = lambda _party, _user: None
         self.on_watch_idle: Callable[[int, int], None] = lambda _party, _user: None
+        self.on_view_started: Callable[[int, int], None] = lambda _conversation, _user: None
+        self.on_view_idle: Callable[[int, int], None] = lambda _conversation, _user: None
 
     # -- events -------------------------------------------------------------------
     def dispatch(self, envelope: Envelope) -> None:
@@ -134,6 +137,8 @@ class Hub:
     def _untrack(self, connection: Connection) -> None:
         for party_id in tuple(connection.watching):
             self.unwatch(connection, party_id)
+        for conversation_id in tuple(connection.viewing):
+            self.unview(connection, conversation_id)
         connections = self._by_user.get(connection.user_id)
         if connections is None:
             return
@@ -170,6 +175,35 @@ class Hub:
     def local_watchers(self) -> list[tuple[int, int]]:
         return list(self._watchers)
 
+    # -- viewing: connections that are a conversation's page ---------------------------
+    def view(self, connection: Connection, conversation_id: int) -> None:
+        """`connection` is the page of a conversation its person belongs to (the caller
+        checked)."""
+        if connection not in self._by_user.get(connection.user_id, ()):
+            return  # closed meanwhile
+        connection.viewing.add(conversation_id)
+        self._viewers[(conversation_id, connection.user_id)].add(connection)
+        self.on_view_started(conversation_id, connection.user_id)
+
+    def unview(self, connection: Connection, conversation_id: int) -> None:
+        if conversation_id not in connection.viewing:
+            return
+        connection.viewing.discard(conversation_id)
+        key = (conversation_id, connection.user_id)
+        connections = self._viewers.get(key)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._viewers[key]
+            self.on_view_idle(conversation_id, connection.user_id)
+
+    def views(self, conversation_id: int, user_id: int) -> bool:
+        return (conversation_id, user_id) in self._viewers
+
+    def local_viewers(self) -> list[tuple[int, int]]:
+        return list(self._viewers)
+
     def has_user(self, user_id: int) -> bool:
         return user_id in self._by_user
 
@@ -201,6 +235,9 @@ class Hub:
             for party_id in tuple(connection.watching):
                 if party_channel(party_id) == channel:
                     self.unwatch(connection, party_id)
+            for conversation_id in tuple(connection.viewing):
+                if conversation_channel(conversation_id) == channel:
+                    self.unview(connection, conversation_id)
             if channel not in connection.channels:
                 continue
             connection.channels.discard(channel)

@@ -82,10 +82,11 @@ class RedisWatchingStore:
 
     PREFIX = "tandem:watching:"
 
-    def __init__(self, url: str, worker_id: str) -> None:
+    def __init__(self, url: str, worker_id: str, prefix: str = PREFIX) -> None:
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self._worker = worker_id
-        self._index = self.PREFIX + "index"
+        self._prefix = prefix
+        self._index = self._prefix + "index"
         # KEYS: the pair's leases, the party's watchers, the index. ARGV: a worker whose
         # lease goes ('' for none), now, the user, the pair's index member. The pair's
         # latest remaining lease becomes its score; 1 when none remains and this call
@@ -106,10 +107,10 @@ class RedisWatchingStore:
         )
 
     def _keys(self, party_id: int, user_id: int) -> list[str]:
-        return [f"{self.PREFIX}{party_id}:{user_id}", f"{self.PREFIX}{party_id}", self._index]
+        return [f"{self._prefix}{party_id}:{user_id}", f"{self._prefix}{party_id}", self._index]
 
     def _seen_key(self, party_id: int) -> str:
-        return f"{self.PREFIX}{party_id}:seen"
+        return f"{self._prefix}{party_id}:seen"
 
     def renew(self, pairs: list[Pair], ttl: float) -> list[Pair]:
         if not pairs:
@@ -118,7 +119,7 @@ class RedisWatchingStore:
         until = now + ttl
         pipe = self._redis.pipeline()
         for party_id, user_id in pairs:
-            pipe.zscore(f"{self.PREFIX}{party_id}", user_id)
+            pipe.zscore(f"{self._prefix}{party_id}", user_id)
         before = pipe.execute()
         pipe = self._redis.pipeline()
         for party_id, user_id in pairs:
@@ -157,11 +158,11 @@ class RedisWatchingStore:
         return gone
 
     def watchers(self, party_id: int) -> list[int]:
-        raw = self._redis.zrangebyscore(f"{self.PREFIX}{party_id}", time.time(), "+inf")
+        raw = self._redis.zrangebyscore(f"{self._prefix}{party_id}", time.time(), "+inf")
         return sorted(int(user) for user in raw)
 
     def is_watching(self, party_id: int, user_id: int) -> bool:
-        score = self._redis.zscore(f"{self.PREFIX}{party_id}", user_id)
+        score = self._redis.zscore(f"{self._prefix}{party_id}", user_id)
         return score is not None and score >= time.time()
 
     def last_watched(self, party_id: int, user_id: int) -> float | None:
@@ -172,12 +173,13 @@ class RedisWatchingStore:
 
 
 class Watching(LeaseHeartbeat):
-    """This worker's side: leases for its watching connections, and the announcements."""
+    """This worker's side: leases for its watching connections, and the announcements
+    (none when `publish` is None: who has a conversation open is asked, never announced)."""
 
     def __init__(
         self,
         store: MemoryWatchingStore | RedisWatchingStore,
-        publish: Publish,
+        publish: Publish | None,
         watches_here: Callable[[int, int], bool],
         local_pairs: Callable[[], list[Pair]],
         ttl: float,
@@ -220,7 +222,18 @@ class Watching(LeaseHeartbeat):
             log.warning("Watching store unreachable; party %s shows no watchers", party_id)
             return []
 
+    def is_watching(self, key: int, user_id: int) -> bool:
+        """Has `user_id` the page of `key` open, on any worker (False when that cannot
+        be known)?"""
+        try:
+            return self.store.is_watching(key, user_id)
+        except redis.RedisError:
+            log.warning("Watching store unreachable; user %s taken as not watching", user_id)
+            return False
+
     def _announce(self, party_id: int, user_id: int, watching: bool) -> None:
+        if self._publish is None:
+            return
         self._publish(
             party_channel(party_id),
             MEMBER_COUNT,

@@ -105,6 +105,12 @@ def visible(actor: User, conversation_id: object) -> Access:
     return Access(conversation, membership)
 
 
+def reader(actor: User, conversation_id: object) -> Access:
+    """Reading the transcript: members, and anyone for a public room (to read it before
+    joining). A private room, group or direct conversation stays unknown (404) to others."""
+    return visible(actor, conversation_id)
+
+
 def member(actor: User, conversation_id: object) -> Access:
     """Reading, writing, reacting, typing: members only."""
     access = visible(actor, conversation_id)

@@ -276,8 +276,9 @@ def _notify_about(message: dict, kind: str, actor: User) -> None:
 
 
 def _notify_if_unread(app, message_id: int) -> None:
-    """A DM the recipient has not read a little after it arrived becomes a notification
-    (reading it in an open conversation page marks it read first)."""
+    """A DM the recipient has not read a little after it arrived becomes a notification,
+    unless the conversation is open on one of their pages, on any worker (reading it there
+    marks it read too, but a page in a background tab may not have)."""
     with app.app_context():
         message = db.session.get(Message, message_id)
         if message is None or message.deleted_at is not None:
@@ -286,6 +287,8 @@ def _notify_if_unread(app, message_id: int) -> None:
             if membership.user_id == message.sender_id:
                 continue
             if membership.last_read_message_id >= message.id:
+                continue
+            if bus.viewing.is_watching(message.conversation_id, membership.user_id):
                 continue
             notifications.notify(
                 membership.user_id,
@@ -435,8 +438,9 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
 def history(
     actor: User, conversation_id: object, before: int | None = None, limit: int = 50
 ) -> list[Message]:
-    """Newest first, keyset-paged by id (`before` = the oldest id already shown)."""
-    access = conversation_access.member(actor, conversation_id)
+    """Newest first, keyset-paged by id (`before` = the oldest id already shown). Members
+    read; so may anyone a public room, before joining it."""
+    access = conversation_access.reader(actor, conversation_id)
     if not 1 <= limit <= PAGE_MAX:
         raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(Message).where(Message.conversation_id == access.conversation.id)

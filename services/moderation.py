@@ -30,7 +30,7 @@ from services import (
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id
 
-SUBJECTS = ("message", "user", "party", "room")
+SUBJECTS = ("message", "user", "party", "room", "group")
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
 REASON_MAX = 1000
 MUTE_MAX_MINUTES = 60 * 24 * 365
@@ -179,7 +179,7 @@ def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
         return f"@{accounts.get_by_id(subject_id).username}"
     if subject_type == "party":
         return f"the watch party “{db.session.get(Party, subject_id).title}”"
-    return f"the room “{db.session.get(Conversation, subject_id).name}”"
+    return f"the {subject_type} “{db.session.get(Conversation, subject_id).name}”"
 
 
 def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
@@ -196,6 +196,13 @@ def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
         accounts.get_by_id(subject_id)
     elif subject_type == "party":
         party_access.visible(actor, subject_id)
+    elif subject_type == "group":  # only its members know it
+        try:
+            access = conversation_access.member(actor, subject_id)
+        except (Forbidden, NotFound):
+            raise NotFound("No such group.") from None
+        if access.conversation.kind != Kind.GROUP:
+            raise NotFound("No such group.")
     else:
         access = conversation_access.visible(actor, subject_id)
         if access.conversation.kind != Kind.ROOM:
@@ -333,6 +340,8 @@ def _remove_subject(actor: User, entry: Report, reason: str) -> None:
         end_party(actor, entry.subject_id, reason)
     elif entry.subject_type == "room":
         close_room(actor, entry.subject_id, reason)
+    elif entry.subject_type == "group":
+        close_group(actor, entry.subject_id, reason)
     else:
         raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
 
@@ -465,6 +474,16 @@ def close_room(actor: User, conversation_id: object, reason: object = "") -> Non
         raise NotFound("No such room.")
     conversation = conversations.close(actor, conversation_id)
     audit(actor, "close_room", "room", conversation.id, _reason(reason, required=False))
+
+
+@unit_of_work
+def close_group(actor: User, conversation_id: object, reason: object = "") -> None:
+    """A reported group removed by the moderators, as a room is closed."""
+    require_staff(actor)
+    if conversation_access.live(conversation_id).kind != Kind.GROUP:
+        raise NotFound("No such group.")
+    conversation = conversations.close(actor, conversation_id)
+    audit(actor, "close_group", "group", conversation.id, _reason(reason, required=False))
 
 
 @unit_of_work

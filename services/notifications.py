@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 import orjson
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from errors import ValidationError
 from extensions import db
@@ -160,13 +160,21 @@ def unread_count(user_id: int) -> int:
 
 
 def listing(user_id: int, before: int | None = None, limit: int = 20) -> list[Notification]:
-    """Newest first; `before` is a notification id for the next page."""
+    """Latest update first: a notification a repeat collapsed into comes back to the top.
+    `before` is the id of the last notification of the page before (the next page starts
+    after it in this order; an id not one's own gives nothing)."""
     if not 1 <= limit <= LIST_MAX:
         raise ValidationError(f"'limit' must be between 1 and {LIST_MAX}.", field="limit")
     query = select(Notification).where(Notification.user_id == user_id)
     if before is not None:
-        query = query.where(Notification.id < before)
-    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+        anchor = db.session.get(Notification, before)
+        if anchor is None or anchor.user_id != user_id:
+            return []
+        query = query.where(
+            tuple_(Notification.updated_at, Notification.id) < (anchor.updated_at, anchor.id)
+        )
+    order = (Notification.updated_at.desc(), Notification.id.desc())
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 
 def owned(user_id: int, ids: list[int]) -> list[Notification]:

@@ -21,7 +21,7 @@ from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
-from realtime.events import RESYNC, Envelope, party_channel
+from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
 from realtime.fragments import render_fragments
 from request_body import json_body
 from route_limits import per_user
@@ -105,6 +105,7 @@ def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]
 def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
     _watch_party(stream)
+    _view_conversation(stream)
     db.session.remove()  # no database connection is held while streaming
     stop_watching = _on_hangup(request.environ, stream.close)
 
@@ -138,6 +139,15 @@ def _watch_party(stream: StreamConnection) -> None:
     party_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
     if party_id is not None and party_channel(party_id) in stream.channels:
         bus.hub.watch(stream, party_id)
+
+
+def _view_conversation(stream: StreamConnection) -> None:
+    """A stream opened with `?conversation=<id>` is that conversation's page, open while
+    the stream lives, if the conversation is in their stream (they belong to it)."""
+    raw = request.args.get("conversation", "")
+    conversation_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
+    if conversation_id is not None and conversation_channel(conversation_id) in stream.channels:
+        bus.hub.view(stream, conversation_id)
 
 
 def _open_resumed(

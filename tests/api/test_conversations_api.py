@@ -366,3 +366,36 @@ def test_room_reads_go_to_the_reader_only(client, people):
     [event] = db.session.query(StreamEvent).filter_by(name="message:read").all()[before:]
     assert event.channel == f"user:{people['ben'][0].id}"
     assert message_service.seen_by(people["ann"][0], room["id"], sent["id"]) == []
+
+
+def test_a_public_room_is_read_before_joining_a_private_one_never(client, people):
+    """Anyone signed in pages back through a public room's messages; a private room
+    answers 404 exactly as a room that does not exist; writing still needs joining."""
+    ben = people["ben"][1]
+    dot = people["dot"][1]
+    rooms = {}
+    for visibility in ("public", "private"):
+        rooms[visibility] = client.post(
+            "/api/v1/conversations",
+            json={"kind": "room", "name": f"Kitchen {visibility}", "visibility": visibility},
+            headers=ben,
+        ).get_json()["conversation"]["id"]
+        for text in ("first", "second", "third"):
+            sent = client.post(
+                f"/api/v1/conversations/{rooms[visibility]}/messages",
+                json={"body": f"{visibility} {text}"},
+                headers=ben,
+            )
+            assert sent.status_code == 201
+    public = f"/api/v1/conversations/{rooms['public']}/messages"
+    page = client.get(public + "?limit=2", headers=dot)
+    assert page.status_code == 200
+    newest = page.get_json()["messages"]
+    assert [m["body"] for m in newest] == ["public third", "public second"]
+    older = client.get(f"{public}?limit=2&before={newest[-1]['id']}", headers=dot).get_json()
+    assert [m["body"] for m in older["messages"]] == ["public first"]
+    hidden = client.get(f"/api/v1/conversations/{rooms['private']}/messages", headers=dot)
+    missing = client.get("/api/v1/conversations/999999/messages", headers=dot)
+    assert hidden.status_code == 404
+    assert hidden.get_json() == missing.get_json()
+    assert client.post(public, json={"body": "hi"}, headers=dot).status_code == 403

@@ -131,10 +131,41 @@ def test_every_page_renders(logged_in_client, ben, ben_client):
         html = page(client, path)
         assert "<h1" in html, path
     assert "Open kitchen" in page(client, "/rooms")
-    assert "Join the room to read and write" in page(client, f"/conversations/{room.id}")
+    assert "You are reading this room without being in it" in page(
+        client, f"/conversations/{room.id}"
+    )
     nav = page(client, "/")
     assert 'href="/conversations"' in nav
     assert 'href="/rooms"' in nav
+
+
+def test_a_public_room_is_read_before_joining(logged_in_client, ben):
+    """Its recent messages, read-only (no compose form, no reactions, no live transcript),
+    and a Join button that works without JavaScript; after joining, the room itself."""
+    client = logged_in_client
+    room = conversations.create_room(ben, "Open kitchen")
+    messages.send(ben, room.id, "<b>soup</b> tonight")
+    html = page(client, f"/conversations/{room.id}")
+    assert "&lt;b&gt;soup&lt;/b&gt; tonight" in html
+    assert 'name="body"' not in html
+    assert "React" not in html
+    assert f'sse-swap="message-new-{room.id}"' not in html
+    assert f'action="/conversations/{room.id}/join"' in html
+    response = post(client, f"/conversations/{room.id}/join")
+    assert response.headers["Location"] == f"/conversations/{room.id}"
+    joined = page(client, f"/conversations/{room.id}")
+    assert 'name="body"' in joined
+    assert "soup" in joined
+
+
+def test_private_rooms_and_groups_are_not_read_by_others(logged_in_client, ben, user_factory):
+    hidden = conversations.create_room(ben, "Back room", visibility="private")
+    group = conversations.create_group(ben, "Pair", [user_factory("cat").username])
+    for conversation in (hidden, group):
+        messages.send(ben, conversation.id, "secret plans")
+        response = logged_in_client.get(f"/conversations/{conversation.id}")
+        assert response.status_code == 404
+        assert "secret plans" not in response.get_data(as_text=True)
 
 
 def test_list_shows_names_presence_previews_and_unread(logged_in_client, ben, ben_client):
@@ -489,8 +520,9 @@ def test_read_fragment_tells_the_sender(app, logged_in_client, ben):
         )
         to_ben = dict(render_fragments(Envelope("c", "message:read", read), frozenset(), ben.id))
     assert to_alice[f"seen-{dm}"].strip() == "Seen by ben"
-    # The reader's own pages recount their Messages badge and the conversation's row.
-    assert set(to_ben) == {"messages-count", "conversation-row"}
+    # The reader's own pages recount their Messages badge and the conversation's row,
+    # and their home page drops it from its unread list.
+    assert set(to_ben) == {"messages-count", "conversation-row", "home-unread-gone"}
     assert to_ben["messages-count"] == '<span class="badge badge-empty"></span>'
     assert f'id="conversation-row-{dm}" class="conversation-row"' in to_ben["conversation-row"]
     assert "data-live-move" not in to_ben["conversation-row"]

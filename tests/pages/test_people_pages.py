@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from services import notifications, social
+from services import accounts, notifications, social
 from tests.conftest import PASSWORD, csrf_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -84,6 +84,24 @@ def test_follower_list_and_search(logged_in_client, ben):
     assert 'href="/u/ben"' in found
     nothing = logged_in_client.get("/people?q=zzz").get_data(as_text=True)
     assert "Nobody matches" in nothing
+
+
+def test_people_page_suggests_before_anyone_types(logged_in_client, ben, user_factory):
+    """People to follow (friends of friends) and people signed in lately, with no query;
+    a search shows only its matches."""
+    cat = user_factory("cat")
+    post(logged_in_client, "/u/ben/follow")
+    social.follow(ben, "cat")
+    accounts.start_sign_in(cat)  # cat signed in just now
+    page = logged_in_client.get("/people").get_data(as_text=True)
+    suggested, recent = page.split("People you may know")[1].split("Active lately")
+    assert 'href="/u/cat"' in suggested
+    assert 'href="/u/ben"' not in suggested  # already followed
+    assert 'href="/u/cat"' in recent
+    assert 'href="/u/alice"' not in recent  # not oneself
+    assert f'sse-swap="presence-{cat.id}"' in page
+    searched = logged_in_client.get("/people?q=ben").get_data(as_text=True)
+    assert "People you may know" not in searched
 
 
 def test_pages_need_sign_in(client, ben):

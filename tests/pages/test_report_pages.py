@@ -83,6 +83,30 @@ def test_a_profile_has_a_report_link(logged_in_client, user_factory):
     assert "/report/user/" not in own
 
 
+def test_a_group_page_has_a_report_link_for_its_members(logged_in_client, bens_message):
+    group, _message = bens_message
+    page = logged_in_client.get(f"/conversations/{group.id}").get_data(as_text=True)
+    assert f'href="/report/group/{group.id}"' in page
+    form = logged_in_client.get(f"/report/group/{group.id}").get_data(as_text=True)
+    assert "the group “Chat”" in form
+    response = post(logged_in_client, f"/report/group/{group.id}", reason="spam")
+    assert response.status_code == 302
+    [report] = db.session.query(Report).all()
+    assert (report.subject_type, report.subject_id) == ("group", group.id)
+
+
+def test_the_api_reports_a_group_for_its_members_only(
+    client, logged_in_client, user_factory, bearer, bens_message
+):
+    group, _message = bens_message
+    body = {"subject_type": "group", "subject_id": group.id, "reason": "spam"}
+    outsider = client.post("/api/v1/reports", json=body, headers=bearer(user_factory("cat")))
+    assert outsider.status_code == 404
+    member = client.post("/api/v1/reports", json=body, headers=bearer(logged_in_client.user))
+    assert member.status_code == 201
+    assert member.get_json()["report"]["subject_type"] == "group"
+
+
 def test_the_api_takes_a_username_for_a_person(app, client, user_factory, bearer):
     ann, ben = user_factory("ann"), user_factory("ben")
     response = client.post(

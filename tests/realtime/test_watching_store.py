@@ -70,3 +70,18 @@ def test_a_release_keeps_the_lease_of_the_other_worker_only(two_workers):
     time.sleep(0.5)  # b's shorter lease is the one left, and it runs out
     assert not a.is_watching(9, 1)
     assert b.expire() == [(9, 1)]
+
+
+def test_open_conversations_are_kept_apart_from_watched_parties(redis_server):
+    """Who has a conversation open uses the same leases under its own keys, shared by
+    every worker: a page open on one worker is seen from another."""
+    from realtime.bus import VIEWING_PREFIX
+
+    parties_a = RedisWatchingStore(redis_server.url, "worker-a")
+    viewing_a = RedisWatchingStore(redis_server.url, "worker-a", VIEWING_PREFIX)
+    viewing_b = RedisWatchingStore(redis_server.url, "worker-b", VIEWING_PREFIX)
+    assert viewing_a.renew([(3, 7)], ttl=20) == [(3, 7)]
+    assert viewing_b.is_watching(3, 7)  # asked on another worker
+    assert not parties_a.is_watching(3, 7)  # party 3 is another thing
+    assert viewing_a.release(3, 7) is True
+    assert not viewing_b.is_watching(3, 7)

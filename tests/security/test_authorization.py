@@ -97,6 +97,7 @@ CONVERSATION_API = [
     http("POST", "/api/v1/conversations/{group}/members/sam/role", 404, {"role": "admin"}),
     http("GET", "/api/v1/conversations/{direct}/messages", 404),
     http("GET", "/api/v1/conversations/{group}/messages", 404),
+    http("GET", "/api/v1/conversations/{private_room}/messages", 404),
     http("POST", "/api/v1/conversations/{direct}/messages", 404, {"body": "hi"}),
     http("POST", "/api/v1/conversations/{group}/messages", 404, {"body": "hi"}),
     http("POST", "/api/v1/conversations/{group}/attachments", 404, Upload("file")),
@@ -109,8 +110,9 @@ CONVERSATION_API = [
     http("DELETE", "/api/v1/messages/{private_room_message}", 404),
     http("POST", "/api/v1/messages/{group_message}/reactions", 404, {"emoji": "👍"}),
     http("POST", "/api/v1/messages/{direct_message}/reactions", 404, {"emoji": "🎉"}),
-    # A public room he has not joined: he may see that it exists, not act in it.
-    http("GET", "/api/v1/conversations/{public_room}/messages", 403),
+    # A public room he has not joined: he may see that it exists and read it (before
+    # joining), not act in it.
+    http("GET", "/api/v1/conversations/{public_room}/messages", 200),
     http("POST", "/api/v1/conversations/{public_room}/messages", 403, {"body": "hi"}),
     http("GET", "/api/v1/conversations/{public_room}/members", 403),
     http("PATCH", "/api/v1/conversations/{public_room}", 403, {"name": "Sam's now"}),
@@ -150,6 +152,8 @@ CONVERSATION_API = [
 CONVERSATION_PAGES = [
     http("GET", "/conversations/{group}", 404),
     http("GET", "/conversations/{direct}", 404),
+    http("GET", "/conversations/{private_room}", 404),
+    http("GET", "/conversations/{public_room}", 200),  # read-only, with a Join button
     http("GET", "/conversations/{group}/compose", 404),
     http("POST", "/conversations/{group}/delete", 404),
     http("GET", "/conversations/{group}/files/{group_file}", 404),
@@ -302,11 +306,25 @@ NOTIFICATIONS_AND_REPORTS = [
         404,
         {"subject_type": "room", "subject_id": Id("group"), "reason": "x"},
     ),
+    http(
+        "POST",
+        "/api/v1/reports",
+        404,
+        {"subject_type": "group", "subject_id": Id("group"), "reason": "x"},
+    ),
+    http(
+        "POST",
+        "/api/v1/reports",
+        404,
+        {"subject_type": "group", "subject_id": Id("public_room"), "reason": "x"},
+    ),
     # The report pages: the form and its post, only for what you can see.
     http("GET", "/report/message/{group_message}", 404),
     http("POST", "/report/message/{group_message}", 404, {"reason": "spam"}),
     http("GET", "/report/party/{private_party}", 404),
     http("POST", "/report/room/{private_room}", 404, {"reason": "spam"}),
+    http("GET", "/report/group/{group}", 404),
+    http("POST", "/report/group/{group}", 404, {"reason": "spam"}),
 ]
 
 ADMIN = [

@@ -13,6 +13,7 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.conversation import Message
 from models.user import User
+from realtime.bus import bus
 from services import attachments, conversations, messages, notifications
 from tests.support.concurrency import race
 
@@ -231,6 +232,21 @@ def test_unread_direct_message_becomes_a_notification(app, trio):
     messages.mark_read(trio[0], dm.id, read_quickly.id)  # ann is looking
     gevent.sleep(0.2)
     assert notifications.listing(trio[0].id) == []
+
+
+def test_no_away_notification_while_the_conversation_is_open(app, trio):
+    """A direct message shown on an open conversation page of its recipient (on any
+    worker: the viewing leases) is not turned into a notification, even unread."""
+    app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
+    dm = conversations.open_direct(trio[0], "ben")
+    bus.viewing.started(dm.id, trio[1].id)  # ben's page of the conversation is open
+    messages.send(trio[0], dm.id, "see this?")
+    gevent.sleep(0.2)
+    assert notifications.listing(trio[1].id) == []
+    assert bus.viewing.store.release(dm.id, trio[1].id)  # ben closed the page
+    messages.send(trio[0], dm.id, "and this?")
+    gevent.sleep(0.2)
+    assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
 
 
 def test_attachments_are_checked_and_for_members(app, trio, group, user_factory):

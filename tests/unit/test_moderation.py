@@ -95,3 +95,24 @@ def test_close_room_is_for_rooms_only(people):
         moderation.close_room(people["mod"], group.id)
     db.session.refresh(group)
     assert group.deleted_at is None
+
+
+def test_a_group_is_reported_by_its_members_only_and_removed_by_closing_it(people, user_factory):
+    group = conversations.create_group(people["ann"], "Loud group", ["ben"])
+    room = conversations.create_room(people["ann"], "A room")
+    outsider = user_factory("cat")
+    with pytest.raises(NotFound):
+        moderation.report(outsider, "group", group.id, "spam")
+    with pytest.raises(NotFound):
+        moderation.describe_subject(outsider, "group", group.id)
+    with pytest.raises(NotFound):  # a room is not a group
+        moderation.report(people["ben"], "group", room.id, "spam")
+    assert moderation.describe_subject(people["ben"], "group", group.id) == "the group “Loud group”"
+    report = moderation.report(people["ben"], "group", group.id, "spam")
+    assert report.responsible_id == people["ann"].id  # who made it answers for it
+
+    moderation.resolve(people["mod"], report.id, "remove", "spam ring")
+
+    with pytest.raises(NotFound):
+        conversations.get(people["ben"], group.id)
+    assert audit_count("close_group") == 1

@@ -70,3 +70,24 @@ def test_listing_pages_newest_first(app, user_factory):
     assert [n.id for n in rest] == [made[2].id, made[1].id, made[0].id]
     with pytest.raises(ValidationError):
         notifications.listing(ann.id, limit=0)
+
+
+def test_a_repeat_brings_a_notification_back_to_the_top(app, user_factory):
+    """Listed by latest update: a message notification that collapsed another message
+    into itself comes before newer ones, and pages continue in that order."""
+    ann, ben, cat = user_factory("ann"), user_factory("ben"), user_factory("cat")
+    dm = {"type": "conversation", "id": 9}
+    older = notifications.notify(ann.id, "message", actor=ben, subject=dm)
+    follow = notifications.notify(ann.id, "follow", actor=cat, subject={"type": "user", "id": 3})
+    mention = notifications.notify(ann.id, "mention", actor=cat, subject=SUBJECT)
+    db.session.commit()
+    assert [n.id for n in notifications.listing(ann.id)] == [mention.id, follow.id, older.id]
+    again = notifications.notify(ann.id, "message", actor=ben, subject=dm)
+    db.session.commit()
+    assert again.id == older.id
+    assert again.count == 2
+    first = notifications.listing(ann.id, limit=1)
+    assert [n.id for n in first] == [older.id]
+    rest = notifications.listing(ann.id, before=first[-1].id)
+    assert [n.id for n in rest] == [mention.id, follow.id]
+    assert notifications.listing(ben.id, before=older.id) == []  # not ben's to page from
