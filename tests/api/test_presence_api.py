@@ -95,16 +95,15 @@ def test_a_session_cookie_needs_the_csrf_token(client, user_factory):
     assert allowed.get_json()["presence"]["status"] == "busy"
 
 
+def token(name: str) -> str:
+    return accounts.issue_token(accounts.register(name, "long password"))
+
+
 def test_status_changes_are_rate_limited_per_user(tmp_path):
     app = make_app(tmp_path, SOCKET_EVENT_RATE_LIMIT="3 per minute")
     client = app.test_client()
     with app.app_context():
-        ann = {
-            "Authorization": f"Bearer {accounts.issue_token(accounts.register('ann', 'long password'))}"
-        }
-        ben = {
-            "Authorization": f"Bearer {accounts.issue_token(accounts.register('ben', 'long password'))}"
-        }
+        ann, ben = ({"Authorization": f"Bearer {token(name)}"} for name in ("ann", "ben"))
     codes = [
         client.post("/api/v1/me/presence", json={"status": s}, headers=ann).status_code
         for s in ("busy", "away", "online", "busy")
