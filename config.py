@@ -83,6 +83,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # The event stream
         "PRESENCE_TTL_SECONDS": 20.0,
         "PRESENCE_LINGER_SECONDS": 5.0,
+        # A page with no keyboard, pointer or visibility activity for this long sets its
+        # person away (an automatic away, undone by the next activity); zero turns it off.
+        "PRESENCE_IDLE_SECONDS": 300.0,
         "STREAM_RETENTION_SECONDS": 24 * 3600,
         "STREAM_RETENTION_PER_CHANNEL": 1000,
         "STREAM_PRUNE_INTERVAL_SECONDS": 300.0,
@@ -245,7 +248,11 @@ SECONDS_SETTINGS = (
 )
 
 # Zero turns these off.
-OPTIONAL_SECONDS_SETTINGS = ("NEW_ACCOUNT_LINK_HOLD_SECONDS", "GC_COMPACT_INTERVAL_SECONDS")
+OPTIONAL_SECONDS_SETTINGS = (
+    "NEW_ACCOUNT_LINK_HOLD_SECONDS",
+    "GC_COMPACT_INTERVAL_SECONDS",
+    "PRESENCE_IDLE_SECONDS",
+)
 
 
 def _seconds(name: str, value: str, allow_zero: bool = False) -> float:

@@ -54,7 +54,7 @@ class LogoutForm(FlaskForm):
     """Logging out changes state, so it is a POST with a CSRF token."""
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
@@ -93,7 +93,7 @@ def register():
 @login_username_limit
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -106,7 +106,7 @@ def login():
             else:
                 _sign_in(user, remember=form.remember.data)
                 flash(f"Signed in as {user.username}.", "success")
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(safe_next(request.args.get("next")))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 

@@ -1,8 +1,8 @@
-"""Settings: profile, avatar, notification preferences, password."""
+"""Settings: profile, avatar, notification preferences, password, and one's status."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
@@ -10,9 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 import budgets
+from blueprints.auth import safe_next
 from errors import ServiceError
 from route_limits import per_user
-from services import accounts, notifications, profiles
+from services import accounts, notifications, presence, profiles
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -136,3 +137,35 @@ def password():
             flash("Password changed. Other sessions and tokens are signed out.", "success")
             return redirect(url_for("settings.index"))
     return _render(400, password_form=form)
+
+
+@bp.post("/status")
+@per_user(budgets.PRESENCE)
+@login_required
+def status():
+    """The navigation's status control: with htmx it swaps itself in place, without JS
+    the browser posts and comes back to the page it was on."""
+    back = safe_next(request.form.get("next"))
+    payload: dict = {"status": request.form.get("status"), "auto": request.form.get("auto") == "1"}
+    if "text" in request.form:
+        payload["text"] = request.form["text"]
+    if request.headers.get("HX-Request"):
+        mine = presence.set_status(current_user.id, payload)
+        return render_template("partials/status_control.html", mine=mine, back=back)
+    try:
+        presence.set_status(current_user.id, payload)
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(back)
+
+
+@bp.app_context_processor
+def _my_status() -> dict:
+    """The navigation's status control, read only when a page shows it."""
+
+    def mine() -> dict | None:
+        if current_user and current_user.is_authenticated:
+            return presence.mine(current_user.id)
+        return None
+
+    return {"my_status": mine, "idle_seconds": current_app.config["PRESENCE_IDLE_SECONDS"]}

@@ -219,6 +219,8 @@ EVENTS = (
                 {
                     "user_id": int,
                     "status": OneOf("online", "away", "busy", "offline"),
+                    # Added later: the person's status text ("" when none or offline).
+                    "text": str,
                     "last_seen": Nullable(TIME),
                 }
             ),

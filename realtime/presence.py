@@ -10,7 +10,7 @@ import gevent
 import redis
 
 from realtime.events import PRESENCE, presence_channel
-from realtime.presence_store import STATUSES, MemoryPresenceStore, RedisPresenceStore
+from realtime.presence_store import STATUSES, Choice, MemoryPresenceStore, RedisPresenceStore
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +85,27 @@ class Presence(LeaseHeartbeat):
         except redis.RedisError:
             log.warning("Presence store unreachable; user %s's lease will expire", user_id)
 
-    def set_status(self, user_id: int, status: str) -> dict:
-        if status not in STATUSES:
-            raise ValueError(status)
-        self.store.set_status(user_id, status)
+    def choice(self, user_id: int) -> Choice:
+        return self.store.choice(user_id)
+
+    def choose(self, user_id: int, choice: Choice) -> dict:
+        """Keep what the user chose and tell those who may see it."""
+        if choice.status not in STATUSES:
+            raise ValueError(choice.status)
+        self.store.set_choice(user_id, choice)
         return self._announce(user_id)
 
     def snapshot(self, user_id: int, here: bool = False) -> dict:
         """`here`: the user is being served this very moment (a page of theirs), so they
         are not offline, even before that page's live connection opens."""
         seen = self.store.last_seen(user_id)
-        status = self.store.status(user_id)
-        if here and status == "offline":
-            status = self.store.chosen_status(user_id)
+        choice = self.store.choice(user_id)
+        status = choice.status if here or self.store.is_online(user_id) else "offline"
         return {
             "user_id": user_id,
             "status": status,
+            # The text belongs to the chosen status: nobody is told it of someone offline.
+            "text": "" if status == "offline" else choice.text,
             "last_seen": datetime.fromtimestamp(seen, UTC).isoformat().replace("+00:00", "Z")
             if seen
             else None,

@@ -8,10 +8,23 @@ so a worker that dies without cleaning up lets its users go offline when the lea
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import redis
 
 STATUSES = ("online", "away", "busy")
+# How long Redis keeps a chosen status that nobody touches.
+CHOICE_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a person chose to show: a status, a short text, and whether the status was
+    set automatically (away after an idle while), so that activity may undo only that."""
+
+    status: str = "online"
+    text: str = ""
+    auto: bool = False
 
 
 class MemoryPresenceStore:
@@ -19,7 +32,7 @@ class MemoryPresenceStore:
 
     def __init__(self) -> None:
         self._online: set[int] = set()
-        self._status: dict[int, str] = {}
+        self._choice: dict[int, Choice] = {}
         self._last_seen: dict[int, float] = {}
 
     def renew(self, user_ids: list[int], ttl: float) -> list[int]:
@@ -46,17 +59,17 @@ class MemoryPresenceStore:
     def online_count(self) -> int:
         return len(self._online)
 
-    def set_status(self, user_id: int, status: str) -> None:
-        self._status[user_id] = status
+    def set_choice(self, user_id: int, choice: Choice) -> None:
+        self._choice[user_id] = choice
+
+    def choice(self, user_id: int) -> Choice:
+        """What the user set (online unless they said otherwise), whether online or not."""
+        return self._choice.get(user_id, Choice())
 
     def status(self, user_id: int) -> str:
         if not self.is_online(user_id):
             return "offline"
-        return self.chosen_status(user_id)
-
-    def chosen_status(self, user_id: int) -> str:
-        """What the user set (online unless they said otherwise), whether online or not."""
-        return self._status.get(user_id, "online")
+        return self.choice(user_id).status
 
     def last_seen(self, user_id: int) -> float | None:
         return self._last_seen.get(user_id)
@@ -143,17 +156,33 @@ class RedisPresenceStore:
         """Everyone with an unexpired lease on any worker."""
         return self._redis.zcount(self._index, time.time(), "+inf")
 
-    def set_status(self, user_id: int, status: str) -> None:
-        self._redis.set(f"{self.PREFIX}status:{user_id}", status, ex=7 * 24 * 3600)
+    def set_choice(self, user_id: int, choice: Choice) -> None:
+        key = self._choice_key(user_id)
+        pipe = self._redis.pipeline()
+        pipe.delete(key)
+        pipe.hset(
+            key, mapping={"status": choice.status, "text": choice.text, "auto": int(choice.auto)}
+        )
+        pipe.expire(key, CHOICE_TTL)
+        pipe.execute()
+
+    def choice(self, user_id: int) -> Choice:
+        raw = self._redis.hgetall(self._choice_key(user_id))
+        if not raw:
+            return Choice()
+        return Choice(
+            status=raw.get(b"status", b"online").decode(),
+            text=raw.get(b"text", b"").decode(),
+            auto=raw.get(b"auto") == b"1",
+        )
 
     def status(self, user_id: int) -> str:
         if not self.is_online(user_id):
             return "offline"
-        return self.chosen_status(user_id)
+        return self.choice(user_id).status
 
-    def chosen_status(self, user_id: int) -> str:
-        raw = self._redis.get(f"{self.PREFIX}status:{user_id}")
-        return raw.decode() if raw else "online"
+    def _choice_key(self, user_id: int) -> str:
+        return f"{self.PREFIX}choice:{user_id}"
 
     def last_seen(self, user_id: int) -> float | None:
         raw = self._redis.get(f"{self.PREFIX}seen:{user_id}")

@@ -35,3 +35,11 @@ def update_me():
 @login_required
 def my_presence():
     return jsonify({"presence": presence.snapshot(current_user.id)})
+
+
+@api.post("/me/presence")
+@per_user(budgets.PRESENCE)
+@login_required
+def set_my_presence():
+    """`presence:set` for clients without a socket: the same rule, the same budget."""
+    return jsonify({"presence": presence.set_status(current_user.id, json_body())})

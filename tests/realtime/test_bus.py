@@ -85,7 +85,7 @@ def test_durable_events_are_stored_in_order_with_cursors(app):
 
 def test_ephemeral_events_are_not_stored_and_carry_no_cursor(app):
     envelope = announce(
-        "presence:1", PRESENCE, {"user_id": 1, "status": "online", "last_seen": None}
+        "presence:1", PRESENCE, {"user_id": 1, "status": "online", "text": "", "last_seen": None}
     )
     assert envelope.id is None
     assert "cursor" not in envelope.payload()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
+from realtime.presence_store import Choice, MemoryPresenceStore, RedisPresenceStore
 
 
 def test_memory_store_tracks_one_worker():
@@ -15,8 +15,9 @@ def test_memory_store_tracks_one_worker():
     assert store.renew([1, 2], ttl=20) == [1, 2]
     assert store.renew([1], ttl=20) == []
     assert store.online_count() == 2
-    store.set_status(1, "busy")
+    store.set_choice(1, Choice("busy", "in a call"))
     assert store.status(1) == "busy"
+    assert store.choice(1).text == "in a call"
     assert store.release(1) is True
     assert store.status(1) == "offline"
     assert store.last_seen(1) is not None
@@ -58,6 +59,10 @@ def test_a_dead_workers_leases_expire_and_are_reported_once(two_workers):
 def test_status_is_shared(two_workers):
     a, b = two_workers
     a.renew([3], ttl=20)
-    a.set_status(3, "away")
+    assert b.choice(3) == Choice()
+    a.set_choice(3, Choice("away", "lunch", auto=True))
     assert b.status(3) == "away"
+    assert b.choice(3) == Choice("away", "lunch", auto=True)
     assert b.last_seen(3) is not None
+    b.set_choice(3, Choice("busy"))
+    assert a.choice(3) == Choice("busy", "", auto=False)

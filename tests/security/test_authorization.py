@@ -25,6 +25,7 @@ from models.social import NotificationMute
 from models.user import User
 from realtime.bus import bus
 from realtime.events import CONTROL_CHANNEL, user_channel
+from services import presence
 from tests.conftest import make_app
 from tests.security.surface import (
     GENEROUS_LIMITS,
@@ -663,6 +664,18 @@ def test_settings_forms_change_only_the_signed_in_account(site, sam):
     browser.post("/settings/notifications", data={**smuggled, "enabled": []})
     browser.post("/settings/avatar", data={**smuggled, "remove": "1"})
 
+    status = browser.post("/settings/status", data={**smuggled, "status": "busy", "text": "Sam"})
+    assert status.status_code == 302
+    api = browser.post(
+        "/api/v1/me/presence",
+        json={"user_id": vera_id, "username": "vera", "status": "away", "text": "Sam again"},
+        headers=sam["bearer"],
+    )
+    assert api.status_code == 200
+
     assert veras() == before
     with app.app_context():
         assert db.session.get(User, world.user_ids["sam"]).display_name == "Sam Prime"
+        assert presence.mine(vera_id)["status"] == "online"
+        assert presence.mine(vera_id)["text"] == ""
+        assert presence.mine(world.user_ids["sam"])["text"] == "Sam again"

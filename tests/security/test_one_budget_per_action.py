@@ -27,6 +27,7 @@ SMALL_LIMITS = {
     "TYPING_RATE_LIMIT": f"{LIMIT} per minute",
     "CONVERSATION_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
     "PARTY_CODE_LOOKUP_RATE_LIMIT": f"{LIMIT} per minute",
+    "SOCKET_EVENT_RATE_LIMIT": f"{LIMIT} per minute",
 }
 _names = itertools.count(1)
 
@@ -207,6 +208,26 @@ def test_follows_and_unfollows_are_one_allowance(app, people, spent_over, then):
         assert_http_allowed(act(spent_over, action))
     assert_http_refused(act(then, "unfollow"))
     assert_http_refused(act(then, "block"))
+
+
+# -- one's status -----------------------------------------------------------------------------
+@pytest.mark.parametrize("spent_over", ["api", "page", "socket"])
+def test_status_changes_are_one_allowance(app, people, spent_over):
+    person, other = people(), people()
+
+    def choose(door: str, status: str):
+        if door == "api":
+            return person.call("POST", "/api/v1/me/presence", {"status": status})
+        if door == "page":
+            return person.form("/settings/status", status=status, next="/")
+        return person.emit("presence:set", status=status)
+
+    allowed = assert_ack_allowed if spent_over == "socket" else assert_http_allowed
+    for status in ("busy", "away", "online")[:LIMIT]:
+        allowed(choose(spent_over, status))
+    for door in ("api", "page", "socket"):
+        (assert_ack_refused if door == "socket" else assert_http_refused)(choose(door, "busy"))
+    assert_ack_allowed(other.emit("presence:set", status="busy"))
 
 
 # -- typing -----------------------------------------------------------------------------------

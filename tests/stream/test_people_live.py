@@ -103,3 +103,45 @@ def test_blocked_people_receive_nothing_of_each_other(server_factory):
     socket.close()
     reader.close()
     blockers_socket.close()
+
+
+def test_watchers_get_the_status_and_its_text_from_either_door(shared_server):
+    """A follower's socket and SSE stream get the status text with the status, whether it
+    was set over the socket or over `POST /api/v1/me/presence`; a stranger's get nothing."""
+    watcher, friend, stranger = (register(shared_server.url) for _ in range(3))
+    api(shared_server, watcher, "POST", f"/users/{friend.username}/follow")
+    socket = SocketClient(shared_server.url).connect(auth={"token": watcher.token})
+    reader = SSEReader(shared_server.url + "/api/v1/events/stream", watcher.headers)
+    outsider = SocketClient(shared_server.url).connect(auth={"token": stranger.token})
+    friends_socket = SocketClient(shared_server.url).connect(auth={"token": friend.token})
+
+    def status_of(received, status: str, text: str) -> dict:
+        def seen(events):
+            return [
+                d
+                for e, d in events
+                if e == "presence" and d["user_id"] == friend.id and d["status"] == status
+            ]
+
+        events = received.wait_for(lambda events: any(d["text"] == text for d in seen(events)))
+        return next(d for d in seen(events) if d["text"] == text)
+
+    ack = friends_socket.call("presence:set", {"status": "busy", "text": "In a meeting"})
+    assert ack["ok"] is True
+    assert (ack["presence"]["status"], ack["presence"]["text"]) == ("busy", "In a meeting")
+    for received in (socket.received, reader.received):
+        assert status_of(received, "busy", "In a meeting")["last_seen"]
+
+    answer = api(
+        shared_server, friend, "POST", "/me/presence", json={"status": "away", "text": "Lunch"}
+    )
+    assert answer.status_code == 200
+    for received in (socket.received, reader.received):
+        status_of(received, "away", "Lunch")
+
+    shown = api(shared_server, watcher, "GET", f"/users/{friend.username}").json()["user"]
+    assert (shown["presence"]["status"], shown["presence"]["text"]) == ("away", "Lunch")
+    assert not [d for e, d in outsider.received.events if e == "presence"]
+    for client in (socket, outsider, friends_socket):
+        client.close()
+    reader.close()

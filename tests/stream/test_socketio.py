@@ -94,6 +94,9 @@ def test_session_cookie_connects_a_browser_user(shared_server):
         ("presence:set", {"status": 5}, "invalid"),
         ("presence:set", {"status": "asleep"}, "invalid"),
         ("presence:set", {"status": "x" * 5000}, "too_long"),
+        ("presence:set", {"status": "busy", "text": "x" * 81}, "too_long"),
+        ("presence:set", {"status": "busy", "text": "a\u202eb"}, "invalid"),
+        ("presence:set", {"status": "busy", "auto": True}, "invalid"),
         ("no:such:event", {}, "unknown_event"),
     ],
 )
