@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, request
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.auth import _safe_next
+from blueprints.auth import safe_next
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
@@ -39,7 +39,7 @@ def dismiss(announcement_id: int):
     announcements.dismiss(current_user, announcement_id)
     if request.headers.get("HX-Request"):
         return "", 200  # the banner swaps itself out
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @fragment(announcements.POSTED)
