@@ -70,7 +70,8 @@ CONTROL = "control"
 
 # -- shapes that recur ------------------------------------------------------------------
 TIME = str  # ISO 8601 in UTC with a Z
-USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str})
+# A deleted account's summary adds "deleted": true (its display name "Deleted account").
+USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str}, {"deleted": bool})
 ATTACHMENT = Shape({"id": int, "name": str, "content_type": str, "size": int, "url": str})
 MESSAGE = Shape(
     {

@@ -497,7 +497,30 @@ def leave(actor: User, conversation_id: object) -> None:
     db.session.commit()
 
 
-def _drop(conversation: Conversation, membership: Membership, removed_by: User | None) -> None:
+def withdraw(person: User) -> None:
+    """A deleted account leaves every group and room (ownership passes on as when an owner
+    leaves); its direct conversations stay, so the other person keeps the history. In the
+    caller's unit of work, once the account reads as deleted."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Conversation, Conversation.id == Membership.conversation_id)
+        .where(Membership.user_id == person.id, Conversation.kind != Kind.DIRECT.value)
+    ).all()
+    for membership in memberships:
+        _drop(
+            membership.conversation,
+            membership,
+            removed_by=None,
+            line="A member deleted their account.",
+        )
+
+
+def _drop(
+    conversation: Conversation,
+    membership: Membership,
+    removed_by: User | None,
+    line: str | None = None,
+) -> None:
     person = membership.user
     was_owner = membership.role == MemberRole.OWNER.value
     # Once: of a kick and a leave (or two kicks) at the same moment, one finds the row.
@@ -520,7 +543,7 @@ def _drop(conversation: Conversation, membership: Membership, removed_by: User |
         {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
     )
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
-    system_message(conversation, f"{person.username} {verb}.")
+    system_message(conversation, line or f"{person.username} {verb}.")
     _tell_directory(conversation)
 
 
