@@ -93,6 +93,8 @@ def public_values(world: World) -> dict:
         "code": world.codes["public_party"],
         "name": world.avatar,
         "filename": "css/tandem.css",
+        "session_id": world["sign_in"],
+        "token_id": world["token"],
     }
 
 
@@ -350,6 +352,8 @@ def test_write_route_is_rate_limited(tight, route: Route):
             "report_id": GHOST_ID,
             "username": "nobody_here",
             "code": "ZZZZZZ",
+            "session_id": "0" * 64,
+            "token_id": GHOST_ID,
         }
     )
     client: FlaskClient = app.test_client()
