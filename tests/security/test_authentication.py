@@ -9,6 +9,7 @@ only the short allow-lists below say what may be reached without signing in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask, request
@@ -170,6 +171,11 @@ def dead_credentials(site) -> dict[str, str]:
         moderation.ban(accounts.get_by_username("mod"), "bob", "spam")
         after_ban = accounts.issue_token(accounts.get_by_username("bob"))
         assert banned.is_banned
+
+        expired = accounts.issue_token(accounts.get_by_username("sam"), expires_in=60)
+        record = accounts.token_record(expired)
+        record.expires_at = record.created_at - timedelta(seconds=1)
+        db.session.commit()
         db.session.remove()
     live = world.token("sam")
     return {
@@ -179,6 +185,7 @@ def dead_credentials(site) -> dict[str, str]:
         "revoked": f"Bearer {revoked}",
         "password changed since": f"Bearer {before_password_change}",
         "banned account": f"Bearer {after_ban}",
+        "expired": f"Bearer {expired}",
         "token in another scheme": f"Basic {live}",
         "token without a scheme": live,
     }
@@ -234,6 +241,7 @@ def test_socket_connect_with_a_live_token_is_accepted(site):
         "revoked",
         "password changed since",
         "banned account",
+        "expired",
     ],
 )
 def test_socket_connect_refuses_dead_token(site, dead_credentials, credential: str):

@@ -74,7 +74,7 @@ def test_delete_needs_the_password(people):
 
 
 def test_delete_removes_everything_personal_and_frees_the_name(people, closes):
-    ann, bob, cat = people
+    ann, _bob, cat = people
     ann_id = ann.id
     avatar = uploads.folder(profiles.AVATARS) / ann.avatar_file
     assert avatar.is_file()
