@@ -65,10 +65,14 @@ def _render(status: int = 200, profile_form=None, password_form=None, delete_for
             delete_form=delete_form or DeleteAccountForm(),
             kinds=notifications.LABELS,
             muted=notifications.muted_kinds(user.id),
-            sign_ins=[
-                accounts.sign_in_dict(sign_in, user.login_id)
-                for sign_in in accounts.sign_ins_of(user)
-            ],
+            # This browser first, then the others by when they were last used.
+            sign_ins=sorted(
+                (
+                    accounts.sign_in_dict(sign_in, user.login_id)
+                    for sign_in in accounts.sign_ins_of(user)
+                ),
+                key=lambda shown: not shown["current"],
+            ),
             tokens=[accounts.token_dict(token) for token in accounts.tokens_of(user)],
         ),
         status,

@@ -83,6 +83,14 @@ def test_delete_me_ends_every_credential_and_keeps_messages_for_others(client, u
     assert message["sender"]["deleted"] is True
     assert message["sender"]["display_name"] == "Deleted account"
     assert "ann" not in message["sender"]["username"]
+    # Nobody writes to a deleted account.
+    refused = client.post(
+        f"/api/v1/conversations/{direct.id}/messages",
+        json={"body": "are you there?"},
+        headers=bearer(token_for(client, "bob")),
+    )
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "account_deleted"
     # The name is free again.
     fresh = client.post("/api/v1/auth/register", json={"username": "ann", "password": PASSWORD})
     assert fresh.status_code == 201
