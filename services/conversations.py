@@ -504,7 +504,11 @@ def withdraw(person: User) -> None:
     memberships = db.session.scalars(
         select(Membership)
         .join(Conversation, Conversation.id == Membership.conversation_id)
-        .where(Membership.user_id == person.id, Conversation.kind != Kind.DIRECT.value)
+        .where(
+            Membership.user_id == person.id,
+            Conversation.kind != Kind.DIRECT.value,
+            Conversation.deleted_at.is_(None),
+        )
     ).all()
     for membership in memberships:
         _drop(
