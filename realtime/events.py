@@ -247,6 +247,10 @@ EVENTS = (
     durable("membership:updated", on(CONVERSATION, MEMBER)),
     durable("membership:conversation_updated", on(CONVERSATION, CONVERSATION_SHAPE)),
     durable("membership:conversation_deleted", on(CONVERSATION, Shape({"conversation_id": int}))),
+    durable(
+        "membership:account_deleted",
+        on(CONVERSATION, Shape({"conversation_id": int, "user": USER_SUMMARY})),
+    ),
     # The public room directory
     durable("directory:room", on(DIRECTORY, CONVERSATION_SHAPE)),
     durable("directory:room_removed", on(DIRECTORY, Shape({"room_id": int}))),

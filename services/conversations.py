@@ -43,6 +43,8 @@ MEMBER_REMOVED = "membership:removed"
 MEMBER_UPDATED = "membership:updated"
 CONVERSATION_UPDATED = "membership:conversation_updated"
 CONVERSATION_DELETED = "membership:conversation_deleted"
+# A member deleted their account: their messages show "Deleted account" from now on.
+ACCOUNT_DELETED = "membership:account_deleted"
 # The public room directory, in everyone's stream: a room listed or changed, or gone.
 DIRECTORY = "directory:rooms"
 ROOM_LISTED = "directory:room"
@@ -498,19 +500,25 @@ def leave(actor: User, conversation_id: object) -> None:
 
 
 def withdraw(person: User) -> None:
-    """A deleted account leaves every group and room (ownership passes on as when an owner
-    leaves); its direct conversations stay, so the other person keeps the history. In the
-    caller's unit of work, once the account reads as deleted."""
+    """A deleted account: every conversation it was in hears so (open pages show its
+    messages as "Deleted account" at once), and it leaves every group and room (ownership
+    passes on as when an owner leaves); its direct conversations stay, so the other person
+    keeps the history. In the caller's unit of work, once the account reads as deleted."""
     memberships = db.session.scalars(
         select(Membership)
         .join(Conversation, Conversation.id == Membership.conversation_id)
-        .where(
-            Membership.user_id == person.id,
-            Conversation.kind != Kind.DIRECT.value,
-            Conversation.deleted_at.is_(None),
-        )
+        .where(Membership.user_id == person.id, Conversation.deleted_at.is_(None))
+        .order_by(Membership.conversation_id)
     ).all()
     for membership in memberships:
+        bus.publish(
+            channel(membership.conversation_id),
+            ACCOUNT_DELETED,
+            {"conversation_id": membership.conversation_id, "user": person.to_summary()},
+        )
+    for membership in memberships:
+        if membership.conversation.kind == Kind.DIRECT:
+            continue
         _drop(
             membership.conversation,
             membership,

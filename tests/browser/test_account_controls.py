@@ -132,12 +132,16 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
     )
     assert refused.status_code == 401
 
-    friend.reload()
-    message = friend.locator(".message").filter(has_text="thanks for the film")
-    expect(message.locator(".message-sender")).to_have_text("Deleted account")
-    expect(message.locator("a.message-sender")).to_have_count(0)
-    expect(friend.locator("main")).not_to_contain_text(leaver_name)
-    screenshot(friend, f"account-deleted-in-chat-{size[0]}")
+    # The friend's open chat says so at once, and so does the page drawn afresh.
+    for _ in ("live", "reloaded"):
+        message = friend.locator(".message").filter(has_text="thanks for the film")
+        expect(message.locator(".message-sender")).to_have_text("Deleted account")
+        expect(message.locator("a.message-sender")).to_have_count(0)
+        expect(friend.locator("#conversation-title")).to_have_text("Deleted account")
+        expect(friend.locator("main")).not_to_contain_text(leaver_name)
+        screenshot(friend, f"account-deleted-in-chat-{size[0]}")
+        friend.reload()
+        live(friend)
     assert errors == []
     leaver.context.close()
     friend.context.close()

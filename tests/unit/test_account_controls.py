@@ -134,6 +134,11 @@ def test_delete_rewrites_stored_events_that_showed_her(people):
     assert count(StreamEvent, StreamEvent.payload.contains('"username":"ann"')) == 0
     assert count(StreamEvent, StreamEvent.payload.contains("Ann A")) == 0
     assert count(StreamEvent, StreamEvent.payload.contains(DELETED_NAME)) > 0
+    # The conversation hears of it, so open pages can say so at once.
+    told = db.session.scalars(
+        select(StreamEvent).where(StreamEvent.name == conversations.ACCOUNT_DELETED)
+    ).all()
+    assert [event.channel for event in told] == [conversations.channel(direct.id)]
 
 
 def test_delete_hands_over_what_others_share(people):
