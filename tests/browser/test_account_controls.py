@@ -139,6 +139,10 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
         expect(message.locator("a.message-sender")).to_have_count(0)
         expect(friend.locator("#conversation-title")).to_have_text("Deleted account")
         expect(friend.locator("main")).not_to_contain_text(leaver_name)
+        expect(friend.locator("form#compose")).to_have_count(0)
+        expect(friend.locator("#compose")).to_have_text(
+            "This account was deleted: it cannot receive messages."
+        )
         screenshot(friend, f"account-deleted-in-chat-{size[0]}")
         friend.reload()
         live(friend)

@@ -121,6 +121,8 @@ def test_delete_signs_out_everywhere_and_others_see_a_deleted_account(app, user_
     assert response.headers["Location"] == "/signed-out"
     page = browser.get("/signed-out")
     assert "Your account was deleted" in page.get_data(as_text=True)
+    # A second look from the same browser (another tab asking at once) says the same.
+    assert "Your account was deleted" in browser.get("/signed-out").get_data(as_text=True)
     assert elsewhere.get("/api/v1/me").status_code == 401
     assert "Your account was deleted" in elsewhere.get("/signed-out").get_data(as_text=True)
     assert LoginSession.query.filter_by(user_id=ann.id).count() == 0
