@@ -4,13 +4,16 @@ tokens, and tokens that expire."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
+import gevent
 import pytest
 from sqlalchemy import func, select
 
 from errors import NotFound, ValidationError
 from extensions import db
+from jobs import housekeeping
 from models.conversation import Membership, Message
 from models.party import Party
 from models.social import Block, Follow, Notification
@@ -28,7 +31,7 @@ from services import (
     social,
     uploads,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_app
 
 VIDEO = "https://media.example/film.mp4"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -261,3 +264,33 @@ def test_expired_tokens_are_refused_and_closed_by_the_sweep(people, closes):
     assert accounts.expire_tokens() == 1
     assert {"user": ann.id, "login_id": None, "token_id": token.id} in closes
     assert accounts.expire_tokens() == 0  # once, whoever sweeps again
+
+
+def test_housekeeping_runs_the_token_sweep(tmp_path):
+    app = make_app(
+        tmp_path,
+        TOKEN_SWEEP_INTERVAL_SECONDS=0.05,
+        PARTY_SWEEP_INTERVAL_SECONDS=3600.0,
+        UPLOAD_SWEEP_INTERVAL_SECONDS=3600.0,
+    )
+    with app.app_context():
+        ann = accounts.register("ann", PASSWORD)
+        accounts.issue_token(ann, 60)
+        token = db.session.scalars(select(ApiToken)).one()
+        token.expires_at = token.created_at - timedelta(seconds=1)
+        db.session.commit()
+        token_id = token.id
+        db.session.remove()
+        workers = housekeeping.start(app)
+        deadline = time.monotonic() + 10
+        try:
+            while (
+                db.session.get(ApiToken, token_id).revoked_at is None
+                and time.monotonic() < deadline
+            ):
+                db.session.remove()
+                gevent.sleep(0.05)
+        finally:
+            gevent.killall(workers)
+        assert db.session.get(ApiToken, token_id).revoked_at is not None
+        db.session.remove()
