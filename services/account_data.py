@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from werkzeug.security import check_password_hash
 
 from errors import ValidationError
@@ -100,7 +100,9 @@ def export(user: User) -> dict[str, Any]:
     }
 
 
-def _usernames(person_column, condition) -> list[str]:
+def _usernames(person_column: ColumnElement[int], condition: ColumnElement[bool]) -> list[str]:
+    """The usernames of the people on the `person_column` side of the follows matching
+    `condition`, alphabetically; deleted accounts have none."""
     return list(
         db.session.scalars(
             select(User.username)
