@@ -51,6 +51,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_HOST_ABSENT_SECONDS": 30.0,
         "PARTY_EMPTY_GRACE_SECONDS": 300.0,
         "PARTY_SWEEP_INTERVAL_SECONDS": 10.0,
+        # How often tokens past their expiry are closed (jobs/housekeeping.py).
+        "TOKEN_SWEEP_INTERVAL_SECONDS": 30.0,
         # Links from accounts younger than this are refused (0 turns the hold off).
         "NEW_ACCOUNT_LINK_HOLD_SECONDS": 24 * 3600.0,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
@@ -107,6 +109,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "ECHO_RATE_LIMIT": "30 per minute",
         "SOCIAL_WRITE_RATE_LIMIT": "60 per minute",
         "SETTINGS_WRITE_RATE_LIMIT": "30 per minute",
+        "ACCOUNT_EXPORT_RATE_LIMIT": "5 per hour",
+        "ACCOUNT_DELETE_RATE_LIMIT": "10 per hour",
         "AVATAR_UPLOAD_RATE_LIMIT": "10 per hour",
         "NOTIFICATION_READ_RATE_LIMIT": "120 per minute",
         "MESSAGE_RATE_LIMIT": "30 per 10 seconds",
@@ -213,6 +217,8 @@ RATE_LIMIT_SETTINGS = (
     "ECHO_RATE_LIMIT",
     "SOCIAL_WRITE_RATE_LIMIT",
     "SETTINGS_WRITE_RATE_LIMIT",
+    "ACCOUNT_EXPORT_RATE_LIMIT",
+    "ACCOUNT_DELETE_RATE_LIMIT",
     "AVATAR_UPLOAD_RATE_LIMIT",
     "NOTIFICATION_READ_RATE_LIMIT",
     "MESSAGE_RATE_LIMIT",
@@ -245,6 +251,7 @@ SECONDS_SETTINGS = (
     "PARTY_SWEEP_INTERVAL_SECONDS",
     "UPLOAD_ORPHAN_MAX_AGE_SECONDS",
     "UPLOAD_SWEEP_INTERVAL_SECONDS",
+    "TOKEN_SWEEP_INTERVAL_SECONDS",
 )
 
 # Zero turns these off.

@@ -64,6 +64,7 @@ def safe_next(target: str | None) -> str:
 
 
 def _sign_in(user, remember: bool = False) -> None:
+    session.pop("account_deleted", None)
     accounts.start_sign_in(user, request.user_agent.string)
     login_user(user, remember=remember)
 
@@ -118,7 +119,13 @@ def signed_out():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     why = accounts.why_signed_out(session.get("_user_id"))
+    if session.get("account_deleted"):
+        why = {"reason": "deleted"}
     logout_user()  # drops the session's id and the remember-me cookie
+    if why["reason"] == "deleted":
+        # A deletion is for good: this browser's next look (another tab, or the page that
+        # asked at the same moment) still says so, until someone signs in here again.
+        session["account_deleted"] = True
     status = 403 if why["reason"] == "banned" else 200
     return render_template("auth/signed_out.html", why=why), status
 

@@ -14,6 +14,8 @@ from services.conversation_access import Access
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 ITEM = "partials/notification_item.html"
+# An open transcript holds at most this many of the newest messages (its first page).
+OPEN_PAGE_MESSAGES = 50
 MESSAGE = "partials/message.html"
 
 
@@ -196,6 +198,28 @@ def _member_count(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
     count = conversations.member_count(conversation_id)
     html = render_fragment("partials/member_count.html", count=count)
     return [(f"member-count-{conversation_id}", html)]
+
+
+@fragment(conversations.ACCOUNT_DELETED)
+def _account_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A member deleted their account: an open transcript draws their messages again (out
+    of band, as edits are), so each says "Deleted account" without a link, a direct chat's
+    heading says so too, and the viewer's row of the conversation follows."""
+    conversation_id = envelope.data["conversation_id"]
+    access = _member_access(viewer_id, conversation_id)
+    if access is None:
+        return []
+    person = int(envelope.data["user"]["id"])
+    changed = [
+        _message_html(messages.to_dict(message), viewer_id, live=False, oob=True) or ""
+        for message in messages.recent_by(conversation_id, person, OPEN_PAGE_MESSAGES)
+    ]
+    if access.conversation.kind == Kind.DIRECT:
+        changed.append(render_fragment("partials/deleted_partner.html"))
+    return [
+        (f"message-change-{conversation_id}", "".join(changed)),
+        *conversation_row(viewer_id, conversation_id, move=False),
+    ]
 
 
 # -- the public room directory ----------------------------------------------------------

@@ -1,9 +1,20 @@
-"""Settings: profile, avatar, notification preferences, password, and one's status."""
+"""Settings: profile, avatar, notification preferences, password, one's status, and
+one's account: its data, its devices and tokens, its deletion."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+import orjson
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,8 +23,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 import budgets
 from blueprints.auth import safe_next
 from errors import ServiceError
-from route_limits import per_user
-from services import accounts, notifications, presence, profiles
+from route_limits import per_user, token_write_limit
+from services import account_data, accounts, notifications, presence, profiles
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -43,7 +54,15 @@ class PasswordForm(FlaskForm):
     )
 
 
-def _render(status: int = 200, profile_form=None, password_form=None):
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=accounts.PASSWORD_MAX)],
+        description="Type it to confirm: this cannot be undone.",
+    )
+
+
+def _render(status: int = 200, profile_form=None, password_form=None, delete_form=None):
     user = current_user
     profile_form = profile_form or ProfileForm(
         display_name=user.display_name, bio=user.bio, avatar_color=str(user.avatar_color)
@@ -53,8 +72,18 @@ def _render(status: int = 200, profile_form=None, password_form=None):
             "settings/settings.html",
             profile_form=profile_form,
             password_form=password_form or PasswordForm(),
+            delete_form=delete_form or DeleteAccountForm(),
             kinds=notifications.LABELS,
             muted=notifications.muted_kinds(user.id),
+            # This browser first, then the others by when they were last used.
+            sign_ins=sorted(
+                (
+                    accounts.sign_in_dict(sign_in, user.login_id)
+                    for sign_in in accounts.sign_ins_of(user)
+                ),
+                key=lambda shown: not shown["current"],
+            ),
+            tokens=[accounts.token_dict(token) for token in accounts.tokens_of(user)],
         ),
         status,
     )
@@ -169,3 +198,55 @@ def _my_status() -> dict:
         return None
 
     return {"my_status": mine, "idle_seconds": current_app.config["PRESENCE_IDLE_SECONDS"]}
+
+
+@bp.get("/export")
+@per_user(budgets.ACCOUNT_EXPORT)
+@login_required
+def export():
+    """Everything the account holds, as a JSON file to keep."""
+    data = orjson.dumps(account_data.export(current_user), option=orjson.OPT_INDENT_2)
+    response = Response(data, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="tandem-{current_user.username}.json"'
+    )
+    return response
+
+
+@bp.post("/sessions/<session_id>/revoke")
+@token_write_limit  # ending a sign-in draws on the allowance of revoking a token
+@login_required
+def end_session(session_id: str):
+    this_one = session_id == current_user.login_id
+    accounts.end_sign_in_of(current_user, session_id)  # someone else's: 404
+    if this_one:
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("main.home"))
+    flash("That browser is signed out.", "success")
+    return redirect(url_for("settings.index") + "#devices-title")
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@token_write_limit
+@login_required
+def revoke_token(token_id: int):
+    accounts.revoke_token_of(current_user, token_id)  # someone else's: 404
+    flash("The token is revoked.", "success")
+    return redirect(url_for("settings.index") + "#tokens-title")
+
+
+@bp.post("/delete")
+@per_user(budgets.ACCOUNT_DELETE)
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            account_data.delete_account(current_user._get_current_object(), form.password.data)
+        except ServiceError as error:
+            form.password.errors.append(error.message)
+        else:
+            # The sign-in is gone with the account: /signed-out says so and forgets it.
+            return redirect(url_for("auth.signed_out"))
+    return _render(400, delete_form=form)

@@ -45,6 +45,37 @@ def when(moment: str | datetime | None) -> str:
     return as_utc(moment).strftime("%d %b %Y, %H:%M UTC")
 
 
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device(user_agent: str | None) -> str:
+    """A browser's User-Agent as people say it: 'Firefox on Linux'; the raw text when
+    neither is recognised (shown escaped), '' when there is none."""
+    if not user_agent:
+        return ""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or user_agent[:60]
+
+
 def linkify(text: str | None) -> Markup:
     """Plain text as markup: escaped, with http(s) addresses as links that leave the site
     and @username as a link to that profile. No HTML from the text ever gets through."""
@@ -87,4 +118,5 @@ def _trim_url(url: str) -> str:
 def register_template_filters(app: Flask) -> None:
     app.add_template_filter(ago)
     app.add_template_filter(when)
+    app.add_template_filter(device)
     app.add_template_filter(linkify)

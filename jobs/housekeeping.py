@@ -1,5 +1,6 @@
 """Periodic work each serving process does: hand over from absent hosts, end empty
-parties, start scheduled ones; remove the files no one may read any more. Safe on
+parties, start scheduled ones; remove the files no one may read any more; close what
+expired tokens still hold open. Safe on
 several workers at once (the services' updates and deletes are conditional)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from flask import Flask
 
 from extensions import db
 from realtime.bus import bus
-from services import attachments, parties
+from services import accounts, attachments, parties
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ def start(app: Flask) -> list[gevent.Greenlet]:
     return [
         gevent.spawn(_every, app, "PARTY_SWEEP_INTERVAL_SECONDS", _sweep_parties),
         gevent.spawn(_every, app, "UPLOAD_SWEEP_INTERVAL_SECONDS", _sweep_uploads),
+        gevent.spawn(_every, app, "TOKEN_SWEEP_INTERVAL_SECONDS", _expire_tokens),
     ]
 
 
@@ -50,3 +52,9 @@ def _sweep_uploads(app: Flask) -> None:
     removed = attachments.sweep(app.config["UPLOAD_ORPHAN_MAX_AGE_SECONDS"])
     if removed:
         log.info("Removed %d files of deleted messages or never sent", removed)
+
+
+def _expire_tokens(_app: Flask) -> None:
+    expired = accounts.expire_tokens()
+    if expired:
+        log.info("Closed %d expired API token(s)", expired)

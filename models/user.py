@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db
 from models.clock import as_utc, iso, utcnow
 
+DELETED_NAME = "Deleted account"
+
 
 class Role(enum.StrEnum):
     USER = "user"
@@ -41,6 +43,9 @@ class User(UserMixin, db.Model):
     banned_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ban_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     muted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person deleted their account: the row stays as a tombstone, so what
+    # others need (messages, parties, reports) still points at it, but nothing personal.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -63,6 +68,10 @@ class User(UserMixin, db.Model):
         return self.sign_in.id if self.sign_in is not None else None
 
     @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
     def is_banned(self) -> bool:
         if self.banned_at is None:
             return False
@@ -82,6 +91,8 @@ class User(UserMixin, db.Model):
 
     @property
     def shown_name(self) -> str:
+        if self.is_deleted:
+            return DELETED_NAME
         return self.display_name or self.username
 
     @property
@@ -101,7 +112,15 @@ class User(UserMixin, db.Model):
         }
 
     def to_summary(self) -> dict[str, object]:
-        """The short form used inside other objects (an actor, a sender)."""
+        """The short form used inside other objects (an actor, a sender). A deleted
+        account says so: `"deleted": true` and the display name "Deleted account"."""
+        if self.is_deleted:
+            return {
+                "id": self.id,
+                "username": self.username,
+                "display_name": DELETED_NAME,
+                "deleted": True,
+            }
         return {"id": self.id, "username": self.username, "display_name": self.display_name}
 
     def avatar(self) -> dict[str, object]:
@@ -121,8 +140,14 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # None: the token lasts until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and as_utc(self.expires_at) <= utcnow()
 
 
 class LoginSession(db.Model):

@@ -157,10 +157,11 @@ class Bus:
         that every later replay carries only what is true once it commits."""
         return store.redact(subject, names, rewrite)
 
-    def redact_person(self, summary: dict[str, Any]) -> int:
+    def redact_person(self, summary: dict[str, Any], old_username: str | None = None) -> int:
         """Every stored event that shows this person ({"id", "username", ...}, as senders,
         actors and members are shown) shows them as `summary` now, in the caller's
-        transaction: an old display name is not replayed."""
+        transaction: an old display name is not replayed (nor an old username, when the
+        events are found by `old_username`)."""
 
         def rewrite(value: Any) -> Any:
             if isinstance(value, dict):
@@ -171,7 +172,7 @@ class Bus:
                 return [rewrite(item) for item in value]
             return value
 
-        fragment = orjson.dumps({"username": summary["username"]}).decode()[1:-1]
+        fragment = orjson.dumps({"username": old_username or summary["username"]}).decode()[1:-1]
         return store.redact_containing(fragment, rewrite)
 
     # -- control: applied by every worker's hub ------------------------------------------

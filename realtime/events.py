@@ -73,7 +73,8 @@ CONTROL = "control"
 
 # -- shapes that recur ------------------------------------------------------------------
 TIME = str  # ISO 8601 in UTC with a Z
-USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str})
+# A deleted account's summary adds "deleted": true (its display name "Deleted account").
+USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str}, {"deleted": bool})
 ATTACHMENT = Shape({"id": int, "name": str, "content_type": str, "size": int, "url": str})
 MESSAGE = Shape(
     {
@@ -261,6 +262,10 @@ EVENTS = (
     durable("membership:updated", on(CONVERSATION, MEMBER)),
     durable("membership:conversation_updated", on(CONVERSATION, CONVERSATION_SHAPE)),
     durable("membership:conversation_deleted", on(CONVERSATION, Shape({"conversation_id": int}))),
+    durable(
+        "membership:account_deleted",
+        on(CONVERSATION, Shape({"conversation_id": int, "user": USER_SUMMARY})),
+    ),
     # The public room directory
     durable("directory:room", on(DIRECTORY, CONVERSATION_SHAPE)),
     durable("directory:room_removed", on(DIRECTORY, Shape({"room_id": int}))),

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,7 +24,8 @@ USERNAME_MAX = 32
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+TOKEN_LIFETIME_MAX = 365 * 24 * 3600  # seconds: the longest `expires_in` a new token takes
 SIGN_IN_TOUCH_INTERVAL = timedelta(minutes=1)
 SIGN_IN_KEY_MAX = 64
 USER_AGENT_MAX = 200
@@ -80,7 +81,10 @@ def register(username: str, password: str, role: Role = Role.USER) -> User:
 
 
 def find_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    """The live account of that name; a deleted account has no name any more."""
+    return db.session.scalar(
+        select(User).where(User.username == normalise_username(username), User.deleted_at.is_(None))
+    )
 
 
 def get_by_username(username: str) -> User:
@@ -110,7 +114,7 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not epoch.isdigit() or not 0 < len(key) <= SIGN_IN_KEY_MAX:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch) or user.is_banned:
+    if user is None or user.session_epoch != int(epoch) or user.is_banned or user.is_deleted:
         return None
     sign_in = db.session.get(LoginSession, _token_hash(key))
     if sign_in is None or sign_in.user_id != user.id or sign_in.revoked_at is not None:
@@ -126,9 +130,12 @@ def load_session_user(session_id: str) -> User | None:
 
 def why_signed_out(session_id: str | None) -> dict[str, object]:
     """Why a browser's sign-in (Flask-Login's stored id) no longer works, to say it in
-    words: banned (with the moderator's reason and until when), or signed out."""
+    words: the account was deleted, banned (with the moderator's reason and until when),
+    or signed out."""
     user_id = (session_id or "").partition(".")[0]
     user = db.session.get(User, int(user_id)) if user_id.isdecimal() else None
+    if user is not None and user.is_deleted:
+        return {"reason": "deleted"}
     if user is not None and user.is_banned:
         return {
             "reason": "banned",
@@ -216,10 +223,24 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(user: User) -> str:
-    """A new bearer token for `user`; the raw value is returned once and never stored."""
+def token_lifetime(value: object) -> int | None:
+    """A new token's `expires_in`: whole seconds, 60 up to a year, or None (no expiry)."""
+    if value is None:
+        return None
+    if not is_id(value) or not 60 <= value <= TOKEN_LIFETIME_MAX:
+        raise ValidationError(
+            f"'expires_in' must be a whole number of seconds from 60 to {TOKEN_LIFETIME_MAX}.",
+            field="expires_in",
+        )
+    return value
+
+
+def issue_token(user: User, expires_in: int | None = None) -> str:
+    """A new bearer token for `user`, lasting `expires_in` seconds (None: until revoked;
+    checked with `token_lifetime`). The raw value is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(raw)))
+    expires_at = utcnow() + timedelta(seconds=expires_in) if expires_in is not None else None
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(raw), expires_at=expires_at))
     db.session.commit()
     return raw
 
@@ -233,7 +254,7 @@ def token_record(raw: str) -> ApiToken | None:
             ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
         )
     )
-    if token is None or token.user.is_banned:
+    if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None
     now = utcnow()
     last = token.last_used_at
@@ -250,6 +271,63 @@ def revoke_token(token: ApiToken) -> None:
     db.session.commit()
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens still in force (not revoked, not expired), newest first."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+            .order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token_of(user: User, token_id: object) -> None:
+    """Revoke one of the user's own tokens; anyone else's, or a spent one, is not found."""
+    token = db.session.get(ApiToken, token_id) if is_id(token_id) else None
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("No such token.")
+    revoke_token(token)
+
+
+def token_dict(token: ApiToken) -> dict[str, object]:
+    return {
+        "id": token.id,
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at),
+        "expires_at": iso(token.expires_at),
+    }
+
+
+def expire_tokens() -> int:
+    """Mark tokens whose time is up as revoked and close their live connections on every
+    worker (housekeeping). Each is claimed with a conditional update, so workers
+    sweeping at once close it once."""
+    now = utcnow()
+    due = db.session.execute(
+        select(ApiToken.id, ApiToken.user_id).where(
+            ApiToken.revoked_at.is_(None), ApiToken.expires_at <= now
+        )
+    ).all()
+    expired = 0
+    for token_id, user_id in due:
+        claimed = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        if claimed:
+            bus.close_connections(user_id, token_id=token_id)
+            expired += 1
+    db.session.commit()
+    return expired
+
+
 def start_sign_in(user: User, user_agent: str = "") -> LoginSession:
     """Record a new browser sign-in and attach it to `user`, so that Flask-Login's id for
     the user (`User.get_id`) carries its key."""
@@ -262,6 +340,38 @@ def start_sign_in(user: User, user_agent: str = "") -> LoginSession:
     sign_in.key = key
     user.sign_in = sign_in
     return sign_in
+
+
+def sign_ins_of(user: User) -> list[LoginSession]:
+    """The user's browser sign-ins still in force, most recently used first."""
+    return list(
+        db.session.scalars(
+            select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.created_at.desc())
+        )
+    )
+
+
+def sign_in_dict(sign_in: LoginSession, current_login_id: str | None = None) -> dict[str, object]:
+    return {
+        "id": sign_in.id,
+        "user_agent": sign_in.user_agent,
+        "created_at": iso(sign_in.created_at),
+        "last_seen_at": iso(sign_in.last_seen_at),
+        "current": sign_in.id == current_login_id,
+    }
+
+
+def end_sign_in_of(user: User, sign_in_id: object) -> None:
+    """End one of the user's own browser sign-ins (its open pages go to /signed-out);
+    anyone else's, or one already ended, is not found."""
+    sign_in = None
+    if isinstance(sign_in_id, str) and len(sign_in_id) == 64:
+        sign_in = db.session.get(LoginSession, sign_in_id)
+    if sign_in is None or sign_in.user_id != user.id or sign_in.revoked_at is not None:
+        raise NotFound("No such session.")
+    sign_out(sign_in)
 
 
 def sign_out(sign_in: LoginSession | None) -> None:

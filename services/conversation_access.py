@@ -147,8 +147,9 @@ def is_muted(membership: Membership) -> bool:
 
 def can_write(actor: User, access: Access) -> None:
     """Raise unless the member may write in the conversation now: send, edit, react or
-    start typing. A site-wide mute, a mute in this conversation, or a block either way
-    between the two people of a direct chat stops every one of them."""
+    start typing. A site-wide mute, a mute in this conversation, a block either way
+    between the two people of a direct chat, or the other person's deleted account stops
+    every one of them."""
     voice.can_speak(actor)
     if is_muted(access.membership):
         raise Forbidden("You are muted here for now.", code="muted")
@@ -157,3 +158,6 @@ def can_write(actor: User, access: Access) -> None:
         other = other_in_pair(conversation.direct_key, actor.id)
         if is_blocked_between(actor.id, other):
             raise Forbidden("You cannot message this person.", code="blocked")
+        person = db.session.get(User, other)
+        if person is not None and person.is_deleted:
+            raise Forbidden("This account was deleted.", code="account_deleted")

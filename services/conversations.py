@@ -43,6 +43,8 @@ MEMBER_REMOVED = "membership:removed"
 MEMBER_UPDATED = "membership:updated"
 CONVERSATION_UPDATED = "membership:conversation_updated"
 CONVERSATION_DELETED = "membership:conversation_deleted"
+# A member deleted their account: their messages show "Deleted account" from now on.
+ACCOUNT_DELETED = "membership:account_deleted"
 # The public room directory, in everyone's stream: a room listed or changed, or gone.
 DIRECTORY = "directory:rooms"
 ROOM_LISTED = "directory:room"
@@ -497,7 +499,40 @@ def leave(actor: User, conversation_id: object) -> None:
     db.session.commit()
 
 
-def _drop(conversation: Conversation, membership: Membership, removed_by: User | None) -> None:
+def withdraw(person: User) -> None:
+    """A deleted account: every conversation it was in hears so (open pages show its
+    messages as "Deleted account" at once), and it leaves every group and room (ownership
+    passes on as when an owner leaves); its direct conversations stay, so the other person
+    keeps the history. In the caller's unit of work, once the account reads as deleted."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Conversation, Conversation.id == Membership.conversation_id)
+        .where(Membership.user_id == person.id, Conversation.deleted_at.is_(None))
+        .order_by(Membership.conversation_id)
+    ).all()
+    for membership in memberships:
+        bus.publish(
+            channel(membership.conversation_id),
+            ACCOUNT_DELETED,
+            {"conversation_id": membership.conversation_id, "user": person.to_summary()},
+        )
+    for membership in memberships:
+        if membership.conversation.kind == Kind.DIRECT:
+            continue
+        _drop(
+            membership.conversation,
+            membership,
+            removed_by=None,
+            line="A member deleted their account.",
+        )
+
+
+def _drop(
+    conversation: Conversation,
+    membership: Membership,
+    removed_by: User | None,
+    line: str | None = None,
+) -> None:
     person = membership.user
     was_owner = membership.role == MemberRole.OWNER.value
     # Once: of a kick and a leave (or two kicks) at the same moment, one finds the row.
@@ -520,7 +555,7 @@ def _drop(conversation: Conversation, membership: Membership, removed_by: User |
         {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
     )
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
-    system_message(conversation, f"{person.username} {verb}.")
+    system_message(conversation, line or f"{person.username} {verb}.")
     _tell_directory(conversation)
 
 

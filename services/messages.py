@@ -449,6 +449,25 @@ def history(
     return list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
 
 
+def recent_by(conversation_id: int, sender_id: int, limit: int) -> list[Message]:
+    """The sender's messages among the conversation's newest `limit`, oldest first: what
+    an open page shows of them. For a caller that has checked who may see them."""
+    newest = (
+        select(Message.id)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.id.in_(newest), Message.sender_id == sender_id)
+            .order_by(Message.id)
+        )
+    )
+
+
 def search(actor: User, query: str, limit: int = 50) -> list[Message]:
     """Messages containing `query` in the conversations the actor belongs to."""
     text = query.strip()

@@ -526,6 +526,28 @@ def remove(actor: User, party_id: object, username: str) -> None:
     db.session.commit()
 
 
+def withdraw(person: User) -> None:
+    """A deleted account leaves every party it is in or waiting for; a party it hosts is
+    handed over as when a host leaves, and ends when nobody is left to take it. In the
+    caller's unit of work."""
+    rows = db.session.execute(
+        select(Participant, Party)
+        .join(Party, Party.id == Participant.party_id)
+        .where(
+            Participant.user_id == person.id,
+            Participant.status.in_(("active", "pending")),
+            Party.status != "ended",
+        )
+    ).all()
+    for participant, party in rows:
+        _depart(party, participant, ParticipantStatus.LEFT)
+    for party in db.session.scalars(
+        select(Party).where(Party.host_id == person.id, Party.status != "ended")
+    ).all():
+        if hand_over(party.id, person.id, watchers(party.id)) is None:
+            finish(party)
+
+
 def _depart(party: Party, participant: Participant, status: ParticipantStatus) -> bool:
     """Take someone out once, in the caller's unit of work; False when another request
     took them out (or turned them away) first."""

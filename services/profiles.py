@@ -124,6 +124,7 @@ def search(viewer: User, query: str, limit: int = 20) -> list[User]:
                 func.lower(User.display_name).like(pattern, escape="\\"),
             ),
             User.id.not_in(blocked_me),
+            User.deleted_at.is_(None),
         )
         .order_by(
             (User.username == text).desc(), User.username.startswith(text).desc(), User.username
@@ -159,6 +160,6 @@ def visible_presence(viewer_id: int | None, user: User) -> dict | None:
     """A person's presence as `viewer_id` may see it: hidden between blocked people."""
     if viewer_id == user.id:
         return presence.own(user.id)
-    if viewer_id is not None and is_blocked_between(viewer_id, user.id):
+    if user.is_deleted or (viewer_id is not None and is_blocked_between(viewer_id, user.id)):
         return None
     return presence.snapshot(user.id)

@@ -18,19 +18,20 @@ from services import accounts
 from services.validation import string
 
 
-def _credentials() -> tuple[str, str]:
+def _credentials() -> tuple[str, str, int | None]:
+    """The username, the password and the new token's lifetime (`expires_in`, seconds)."""
     body = json_body()
     username = string(body, "username", max_length=64)
     password = string(body, "password", max_length=accounts.PASSWORD_MAX, strip=False)
-    return username, password
+    return username, password, accounts.token_lifetime(body.get("expires_in"))
 
 
 @api.post("/auth/register")
 @registration_limit
 def auth_register():
-    username, password = _credentials()
+    username, password, expires_in = _credentials()
     user = accounts.register(username, password)
-    token = accounts.issue_token(user)
+    token = accounts.issue_token(user, expires_in)
     return jsonify({"token": token, "user": user.to_public()}), 201
 
 
@@ -38,11 +39,11 @@ def auth_register():
 @login_ip_limit
 @login_username_limit
 def auth_token():
-    username, password = _credentials()
+    username, password, expires_in = _credentials()
     user = accounts.authenticate(username, password)
     if user is None:
         raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
-    token = accounts.issue_token(user)
+    token = accounts.issue_token(user, expires_in)
     return jsonify({"token": token, "user": user.to_public()})
 
 

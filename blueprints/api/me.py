@@ -1,13 +1,14 @@
-"""The signed-in account."""
+"""The signed-in account: profile, presence, its data, its sign-ins and tokens."""
 
-from flask import jsonify
+from flask import g, jsonify
 from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
 from request_body import json_body
-from route_limits import per_user
-from services import presence, profiles
+from route_limits import per_user, token_write_limit
+from services import account_data, accounts, presence, profiles
+from services.validation import string
 
 
 @api.get("/me")
@@ -43,3 +44,63 @@ def my_presence():
 def set_my_presence():
     """`presence:set` for clients without a socket: the same rule, the same budget."""
     return jsonify({"presence": presence.set_status(current_user.id, json_body())})
+
+
+@api.delete("/me")
+@per_user(budgets.ACCOUNT_DELETE)
+@login_required
+def delete_me():
+    """Delete the account; the body confirms it with the password."""
+    password = string(json_body(), "password", max_length=accounts.PASSWORD_MAX, strip=False)
+    account_data.delete_account(current_user._get_current_object(), password)
+    return "", 204
+
+
+@api.get("/me/export")
+@per_user(budgets.ACCOUNT_EXPORT)
+@login_required
+def export_me():
+    return jsonify(account_data.export(current_user))
+
+
+@api.get("/me/sessions")
+@login_required
+def my_sessions():
+    return jsonify(
+        {
+            "sessions": [
+                accounts.sign_in_dict(sign_in, current_user.login_id)
+                for sign_in in accounts.sign_ins_of(current_user)
+            ]
+        }
+    )
+
+
+@api.delete("/me/sessions/<session_id>")
+@token_write_limit
+@login_required
+def end_my_session(session_id: str):
+    accounts.end_sign_in_of(current_user, session_id)
+    return "", 204
+
+
+@api.get("/me/tokens")
+@login_required
+def my_tokens():
+    this = g.get("api_token")
+    return jsonify(
+        {
+            "tokens": [
+                {**accounts.token_dict(token), "current": this is not None and token.id == this.id}
+                for token in accounts.tokens_of(current_user)
+            ]
+        }
+    )
+
+
+@api.delete("/me/tokens/<int:token_id>")
+@token_write_limit
+@login_required
+def revoke_my_token(token_id: int):
+    accounts.revoke_token_of(current_user, token_id)
+    return "", 204

@@ -211,7 +211,7 @@ class World:
 
     app: Flask
     user_ids: dict[str, int]
-    ids: dict[str, int]
+    ids: dict[str, Any]  # ids of rows; a browser sign-in's id is a string
     codes: dict[str, str]
     avatar: str
 
@@ -317,6 +317,12 @@ def _build(app: Flask) -> World:
     )
     ids["mine_party"] = mine_party.id
     ids["mine_item"] = party_queue.add(sam, mine_party.id, VIDEO + "?mine").id
+
+    # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
+    for key, person in (("", vera), ("mine_", sam)):
+        ids[f"{key}sign_in"] = accounts.start_sign_in(person, "Surface/1.0").id
+        accounts.issue_token(person)
+        ids[f"{key}token"] = accounts.tokens_of(person)[0].id
     return World(
         app=app,
         user_ids={name: user.id for name, user in users.items()},

@@ -9,6 +9,7 @@ only the short allow-lists below say what may be reached without signing in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask, request
@@ -94,6 +95,8 @@ def public_values(world: World) -> dict:
         "code": world.codes["public_party"],
         "name": world.avatar,
         "filename": "css/tandem.css",
+        "session_id": world["sign_in"],
+        "token_id": world["token"],
     }
 
 
@@ -169,6 +172,11 @@ def dead_credentials(site) -> dict[str, str]:
         moderation.ban(accounts.get_by_username("mod"), "bob", "spam")
         after_ban = accounts.issue_token(accounts.get_by_username("bob"))
         assert banned.is_banned
+
+        expired = accounts.issue_token(accounts.get_by_username("sam"), expires_in=60)
+        record = accounts.token_record(expired)
+        record.expires_at = record.created_at - timedelta(seconds=1)
+        db.session.commit()
         db.session.remove()
     live = world.token("sam")
     return {
@@ -178,6 +186,7 @@ def dead_credentials(site) -> dict[str, str]:
         "revoked": f"Bearer {revoked}",
         "password changed since": f"Bearer {before_password_change}",
         "banned account": f"Bearer {after_ban}",
+        "expired": f"Bearer {expired}",
         "token in another scheme": f"Basic {live}",
         "token without a scheme": live,
     }
@@ -233,6 +242,7 @@ def test_socket_connect_with_a_live_token_is_accepted(site):
         "revoked",
         "password changed since",
         "banned account",
+        "expired",
     ],
 )
 def test_socket_connect_refuses_dead_token(site, dead_credentials, credential: str):
@@ -349,6 +359,8 @@ def test_write_route_is_rate_limited(tight, route: Route):
             "announcement_id": GHOST_ID,
             "username": "nobody_here",
             "code": "ZZZZZZ",
+            "session_id": "0" * 64,
+            "token_id": GHOST_ID,
         }
     )
     client: FlaskClient = app.test_client()

@@ -357,10 +357,18 @@ ADMIN = [
     http("POST", "/admin/rooms/{private_room}/close", 404, {"reason": "x"}),
 ]
 
+ACCOUNT = [
+    # Someone else's browser sign-in or API token: not there for him.
+    http("DELETE", "/api/v1/me/sessions/{sign_in}", 404),
+    http("DELETE", "/api/v1/me/tokens/{token}", 404),
+    http("POST", "/settings/sessions/{sign_in}/revoke", 404),
+    http("POST", "/settings/tokens/{token}/revoke", 404),
+]
+
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN
+HTTP_ATTACKS += ADMIN + ACCOUNT
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {

@@ -71,6 +71,8 @@ def own_things(world: World, route: Route) -> str:
             "announcement_id": GHOST_ID,
             "username": "vera",
             "code": world.codes["public_party"],
+            "session_id": world["mine_sign_in"],
+            "token_id": world["mine_token"],
         }
     )
 
@@ -89,6 +91,8 @@ def nothing(route: Route) -> str:
             "announcement_id": GHOST_ID,
             "username": "nobody_here",
             "code": "ZZZZZZ",
+            "session_id": "0" * 64,
+            "token_id": GHOST_ID,
         }
     )
 

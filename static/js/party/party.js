@@ -379,7 +379,7 @@
     item.setAttribute("data-message-id", String(m.id));
     var meta = el("p", "chat-meta");
     var sender;
-    if (m.sender) {
+    if (m.sender && !m.sender.deleted) {
       sender = el("a", "chat-sender");
       sender.appendChild(el("bdi", null, nameOf(m.sender)));
       sender.href = "/u/" + encodeURIComponent(m.sender.username);

@@ -1,0 +1,159 @@
+"""One's own account as a whole: download everything it holds, or delete it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, or_, select
+from werkzeug.security import check_password_hash
+
+from errors import ValidationError
+from extensions import db
+from models.clock import iso, utcnow
+from models.conversation import Message
+from models.moderation import Report
+from models.party import Party
+from models.social import Block, Follow, Notification, NotificationMute
+from models.user import ApiToken, LoginSession, User
+from realtime.bus import bus
+from realtime.events import presence_channel
+from services import conversations, parties, profiles, uploads
+
+
+def export(user: User) -> dict[str, Any]:
+    """Everything the account holds, as one JSON-ready object: the profile, the messages
+    it sent, its follows both ways (usernames only), the parties it created, its
+    notifications and its reports. Nothing of anyone else's beyond their username."""
+    return {
+        "exported_at": iso(utcnow()),
+        "profile": {**user.to_public(), "bio": user.bio, "avatar_color": user.avatar_color},
+        "messages": [
+            {
+                "id": message.id,
+                "conversation_id": message.conversation_id,
+                "body": message.body,
+                "created_at": iso(message.created_at),
+            }
+            for message in db.session.scalars(
+                select(Message)
+                .where(
+                    Message.sender_id == user.id,
+                    Message.kind == "text",
+                    Message.deleted_at.is_(None),
+                )
+                .order_by(Message.id)
+            )
+        ],
+        "following": _usernames(Follow.followee_id, Follow.follower_id == user.id),
+        "followers": _usernames(Follow.follower_id, Follow.followee_id == user.id),
+        "parties": [
+            {
+                "id": party.id,
+                "title": party.title,
+                "description": party.description,
+                "media_url": party.media_url,
+                "visibility": party.visibility,
+                "status": party.status,
+                "created_at": iso(party.created_at),
+                "ended_at": iso(party.ended_at),
+            }
+            for party in db.session.scalars(
+                select(Party).where(Party.created_by == user.id).order_by(Party.id)
+            )
+        ],
+        "notifications": [
+            {
+                "id": note.id,
+                "kind": note.kind,
+                # What it is about, by type and id: the text others wrote is theirs.
+                "subject": {
+                    key: value
+                    for key, value in json.loads(note.subject or "{}").items()
+                    if key in ("type", "id")
+                },
+                "count": note.count,
+                "created_at": iso(note.created_at),
+                "read_at": iso(note.read_at),
+            }
+            for note in db.session.scalars(
+                select(Notification)
+                .where(Notification.user_id == user.id)
+                .order_by(Notification.id)
+            )
+        ],
+        "reports": [
+            {
+                "id": report.id,
+                "subject_type": report.subject_type,
+                "subject_id": report.subject_id,
+                "reason": report.reason,
+                "status": report.status,
+                "action": report.action,
+                "created_at": iso(report.created_at),
+                "resolved_at": iso(report.resolved_at),
+            }
+            for report in db.session.scalars(
+                select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
+            )
+        ],
+    }
+
+
+def _usernames(person_column: ColumnElement[int], condition: ColumnElement[bool]) -> list[str]:
+    """The usernames of the people on the `person_column` side of the follows matching
+    `condition`, alphabetically; deleted accounts have none."""
+    return list(
+        db.session.scalars(
+            select(User.username)
+            .join(Follow, User.id == person_column)
+            .where(condition, User.deleted_at.is_(None))
+            .order_by(User.username)
+        )
+    )
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete the account, in one unit of work, once the password is confirmed.
+
+    The row stays as a tombstone, so the messages others need keep their place and show
+    "Deleted account"; everything personal goes: the name (free for anyone again), the
+    profile and picture, follows and blocks both ways, tokens, browser sign-ins,
+    notifications and preferences. Groups and rooms are left, parties left or handed
+    over (or ended), and every live connection closes, its pages going to /signed-out."""
+    if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
+        raise ValidationError("The password is wrong.", code="wrong_password", field="password")
+    old_username, avatar_file = user.username, user.avatar_file
+    follower_ids = list(
+        db.session.scalars(select(Follow.follower_id).where(Follow.followee_id == user.id))
+    )
+    user.deleted_at = utcnow()
+    user.username = f"deleted:{user.id}"
+    user.password_hash = ""
+    user.display_name = ""
+    user.bio = ""
+    user.avatar_file = None
+    user.avatar_color = 0
+    user.session_epoch += 1
+    db.session.flush()
+
+    parties.withdraw(user)
+    conversations.withdraw(user)
+    db.session.execute(
+        delete(Follow).where(or_(Follow.follower_id == user.id, Follow.followee_id == user.id))
+    )
+    db.session.execute(
+        delete(Block).where(or_(Block.blocker_id == user.id, Block.blocked_id == user.id))
+    )
+    for follower_id in follower_ids:
+        bus.unsubscribe_user(follower_id, presence_channel(user.id))
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    # Replays show the tombstone too, never the old name.
+    bus.redact_person(user.to_summary(), old_username=old_username)
+    bus.account_changed(user.id)
+    bus.close_connections(user.id)
+    db.session.commit()
+    uploads.discard(profiles.AVATARS, avatar_file)
