@@ -101,7 +101,7 @@ def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server
     expect(mod.locator(f"#report-{report_id}")).to_have_count(0)
 
     expect(reporter_badge).to_have_text("1 unread", timeout=10_000)
-    reporter.get_by_role("link", name="Notifications").click()
+    reporter.get_by_role("navigation").get_by_role("link", name="Notifications").click()
     expect(reporter.get_by_role("main")).to_contain_text("your report was handled")
 
     troll.goto(base + "/settings")

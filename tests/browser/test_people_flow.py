@@ -37,7 +37,7 @@ def test_follow_updates_the_other_persons_badge_live(browser: Browser, shared_se
     expect(badge).to_have_text("1 unread", timeout=10_000)
     screenshot(star, "badge-live")
 
-    star.get_by_role("link", name="Notifications").click()
+    star.get_by_role("navigation").get_by_role("link", name="Notifications").click()
     expect(star.get_by_role("main")).to_contain_text(f"{fan_name}")
     expect(star.get_by_role("main")).to_contain_text("followed you.")
     # Seen on the page: marked read by itself, and the badge and the item say so.
