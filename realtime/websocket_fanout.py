@@ -203,7 +203,6 @@ class Fanout:
         text = message.encode()  # kept by the packet: not encoded again for the queue
         skip = skip_sid or ()
         frame = None
-        eio = server.eio
         for sid, eio_sid in manager.get_participants(namespace, to):
             if sid in skip:
                 continue
@@ -213,7 +212,7 @@ class Fanout:
                     frame = text_frame(text.encode())
                 if writer.write(frame):
                     continue
-            eio.send_packet(eio_sid, message)
+            server._send_eio_packet(eio_sid, message)
 
 
 _installed: weakref.WeakKeyDictionary[Any, Fanout] = weakref.WeakKeyDictionary()
@@ -223,6 +222,8 @@ def install(server: Any) -> Fanout:
     """Give `server` a `Fanout`. Its WebSocket connections can be written to directly
     when it runs on gevent with simple-websocket; otherwise every recipient's packet goes
     through its queue, still encoded once."""
+    if server in _installed:
+        return _installed[server]
     fanout = Fanout(server)
     eio = server.eio
     base = eio._async.get("websocket")

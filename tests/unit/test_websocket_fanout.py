@@ -13,6 +13,8 @@ import gevent
 import gevent.queue
 import pytest
 import simple_websocket
+import socketio
+import socketio.manager
 from engineio import socket as eio_socket_module
 from engineio.async_drivers import _websocket_wsgi
 from engineio.async_drivers import gevent as eio_gevent
@@ -64,6 +66,14 @@ def test_engineio_hands_its_websocket_handler_and_keeps_the_connection_as_ws():
     assert "self.ws = simple_websocket.Server(environ" in call
     assert "ret = self.app(self)" in call
     assert eio_gevent._async["queue"] is gevent.queue.JoinableQueue
+
+
+def test_the_emit_replaced_is_python_socketios_one_packet_for_all_recipients():
+    source = inspect.getsource(socketio.manager.Manager.emit)
+    assert "encoded_packet = pkt.encode()" in source
+    assert "eio_packet.Packet(eio_packet.MESSAGE, p)" in source
+    assert "self.server._send_eio_packet(eio_sid, p)" in source
+    assert "self.get_participants(namespace, room)" in source
 
 
 def test_simple_websocket_writes_only_through_its_socket_send():
@@ -218,3 +228,19 @@ def test_a_connection_that_breaks_mid_frame_is_shut():
             peer.ours.sendall(b"more")
     finally:
         peer.ours.close()
+
+
+def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
+    server = socketio.Server(async_mode="gevent")
+    shared = eio_gevent._async["websocket"]
+    fanout = websocket_fanout.install(server)
+    assert websocket_fanout.install(server) is fanout
+    assert websocket_fanout.fanout_of(server) is fanout
+    wrapped = server.eio._async["websocket"]
+    assert wrapped is not shared
+    assert issubclass(wrapped, shared)
+    assert eio_gevent._async["websocket"] is shared  # other servers keep the driver's
+    threaded = socketio.Server(async_mode="threading")
+    plain = threaded.eio._async["websocket"]
+    websocket_fanout.install(threaded)
+    assert threaded.eio._async["websocket"] is plain
