@@ -41,7 +41,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
-from realtime import draining, garbage
+from realtime import draining, garbage, websocket_fanout
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
@@ -109,6 +109,7 @@ def register_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    websocket_fanout.install(socketio.server)
     if not app.config["WEBSOCKET_COMPRESSION"]:
         # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
         app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)

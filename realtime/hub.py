@@ -1,8 +1,9 @@
 """This worker's fan-out: from one ordered flow of events to its local connections.
 
 Every event reaches the hub once per worker, in publication order, whichever worker
-published it. The hub emits it to the Socket.IO room of its channel and queues it for
-the SSE and long-poll connections subscribed to that channel.
+published it. The hub emits it to the Socket.IO room of its channel (encoded and framed
+once, realtime/websocket_fanout.py) and queues it for the SSE and long-poll connections
+subscribed to that channel.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from realtime.connections import Connection, SocketConnection, StreamConnection
 from realtime.events import Envelope, conversation_channel, party_channel
 from realtime.meter import RateMeter
+from realtime.websocket_fanout import fanout_of
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,10 @@ class Hub:
     def _emit(self, envelope: Envelope, to: str, skip_sid=None) -> None:
         server = self._socket_server()
         if server is None:
+            return
+        fanout = fanout_of(server)
+        if fanout is not None:
+            fanout.emit(envelope.name, envelope.payload(), to, NAMESPACE, skip_sid)
             return
         server.emit(
             envelope.name,

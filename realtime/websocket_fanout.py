@@ -1,0 +1,247 @@
+"""Emits to a Socket.IO room: encoded and framed once, written straight to idle WebSockets.
+
+python-socketio encodes an emit's packet once, then hands it to each recipient's
+Engine.IO socket, whose queue wakes a writer greenlet of that connection; the writer
+encodes the Engine.IO packet again, has wsproto frame it and writes the frame. With a
+hundred recipients that is a hundred wake-ups, encodings and framings of the same bytes.
+
+Here the Engine.IO text ("4" + the Socket.IO packet) and its WebSocket frame (RFC 6455
+5.2: a final text frame, unmasked as a server's frames are, no extension) are built once
+per emit. The frame is written straight to each connection that is idle: upgraded to
+WebSocket, open, nothing in its Engine.IO queue and nobody writing on it. Every other
+recipient (polling, busy, compressed, closing) gets the Engine.IO packet, already
+encoded, through its queue, as before.
+
+Why bytes never interleave and packets keep their order: every write on a connection's
+socket goes through `SerialSocket.send`, which writes the whole buffer under the
+connection's lock. The writers are the Engine.IO writer greenlet (messages), the
+simple-websocket greenlet (pongs and close answers), the Engine.IO handler (the upgrade's
+probe answer), and this module. `SerialSocket.busy` counts the greenlets that hold or wait
+for the lock, and the Engine.IO writer only yields inside such a write or while waiting on
+an empty queue. So "queue empty and nobody busy" means the writer has no packet in hand:
+a frame written then goes out after everything queued before it. A direct write never
+waits: the socket is non-blocking and the frame is written with one `os.write`. If the
+kernel takes nothing the packet goes to the queue; if it takes part of the frame, a
+greenlet writes the rest while still holding the lock, so the next packets (queued, as
+the connection is busy) follow it.
+
+The adapter leans on internals of the pinned versions (`PINNED`); tests check both the
+versions and the behaviours it relies on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import struct
+import weakref
+from collections.abc import Callable
+from importlib.metadata import version
+from typing import Any
+
+import gevent
+import gevent.lock
+from engineio import packet as eio_packet
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from socketio import packet as sio_packet
+from wsproto.connection import ConnectionState
+
+PINNED = {
+    "python-engineio": "4.15.1",
+    "python-socketio": "5.18.1",
+    "simple-websocket": "1.1.0",
+    "gevent": "26.9.0",
+    "wsproto": "1.3.2",
+}
+
+
+def installed_versions() -> dict[str, str]:
+    return {name: version(name) for name in PINNED}
+
+
+def text_frame(data: bytes) -> bytes:
+    """One final, unmasked WebSocket text frame carrying `data` (RFC 6455 5.2)."""
+    length = len(data)
+    if length < 126:
+        header = struct.pack("!BB", 0x81, length)
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + data
+
+
+class SerialSocket:
+    """A connection's socket as simple-websocket sees it: each write whole, one at a time."""
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+        self.lock = gevent.lock.Semaphore()
+        self.busy = 0
+
+    def send(self, data: bytes) -> int:
+        self.busy += 1
+        try:
+            with self.lock:
+                self.sock.sendall(data)
+        finally:
+            self.busy -= 1
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class DirectWriter:
+    """Writes frames on one Engine.IO socket's WebSocket when it is idle."""
+
+    def __init__(self, eio_socket: Any, ws: Any, sock: SerialSocket) -> None:
+        self.eio_socket = eio_socket
+        self.ws = ws
+        self.sock = sock
+
+    def write(self, frame: bytes) -> bool:
+        """Write `frame` now if nothing can come before it; False: use the queue."""
+        eio_socket, sock = self.eio_socket, self.sock
+        if (
+            sock.busy
+            or eio_socket.queue.qsize()
+            or not eio_socket.upgraded
+            or eio_socket.upgrading
+            or eio_socket.closing
+            or eio_socket.closed
+            or eio_socket.last_ping  # a ping is out: Engine.IO's send checks its timeout
+            or not self.ws.connected
+            or self.ws.ws.state is not ConnectionState.OPEN
+        ):
+            return False
+        sock.busy += 1
+        if not sock.lock.acquire(blocking=False):  # cannot be: nobody was busy
+            sock.busy -= 1
+            return False
+        try:
+            written = os.write(sock.fileno(), frame)
+        except OSError:  # full (BlockingIOError) or gone: the queue's path handles it
+            written = 0
+        if written == 0:
+            self._release()
+            return False
+        if written < len(frame):
+            gevent.spawn(self._finish, memoryview(frame)[written:])
+        else:
+            self._release()
+        return True
+
+    def _finish(self, rest: memoryview) -> None:
+        """The rest of a frame the kernel took part of; nothing else is written before."""
+        try:
+            self.sock.sock.sendall(rest)
+        except OSError:
+            # A cut frame cannot be followed by anything: end the connection.
+            with contextlib.suppress(OSError):
+                self.sock.sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self.sock.lock.release()
+        self.sock.busy -= 1
+
+
+class Fanout:
+    """Emits of one python-socketio server (gevent, simple-websocket)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.writers: dict[str, DirectWriter] = {}
+
+    def serve(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Wrap Engine.IO's WebSocket handler of one socket: while it runs, the
+        connection's writes are serialized and, without extensions, it can be written to
+        directly."""
+        eio_socket = handler.__self__
+
+        def run(wrapper: Any) -> Any:
+            ws = wrapper.ws
+            ws.sock = SerialSocket(ws.sock)
+            direct = not ws.ws.connection._proto.extensions and not os.get_blocking(
+                ws.sock.fileno()
+            )
+            if direct:
+                self.writers[eio_socket.sid] = DirectWriter(eio_socket, ws, ws.sock)
+            try:
+                return handler(wrapper)
+            finally:
+                if direct:
+                    self.writers.pop(eio_socket.sid, None)
+
+        return run
+
+    def emit(self, event: str, data: Any, to: str, namespace: str, skip_sid=None) -> None:
+        """As `server.emit(event, data, to=to, namespace=namespace, skip_sid=skip_sid,
+        ignore_queue=True)`: this worker's recipients only."""
+        server = self.server
+        manager = server.manager
+        if namespace not in manager.rooms:
+            return
+        if isinstance(data, tuple):
+            args = list(data)
+        elif data is not None:
+            args = [data]
+        else:
+            args = []
+        encoded = server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
+        if isinstance(encoded, list):  # binary attachments: several packets each
+            server.emit(
+                event, data, to=to, namespace=namespace, skip_sid=skip_sid, ignore_queue=True
+            )
+            return
+        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        text = message.encode()  # kept by the packet: not encoded again for the queue
+        skip = skip_sid or ()
+        frame = None
+        for sid, eio_sid in manager.get_participants(namespace, to):
+            if sid in skip:
+                continue
+            writer = self.writers.get(eio_sid)
+            if writer is not None:
+                if frame is None:
+                    frame = text_frame(text.encode())
+                if writer.write(frame):
+                    continue
+            server._send_eio_packet(eio_sid, message)
+
+
+_installed: weakref.WeakKeyDictionary[Any, Fanout] = weakref.WeakKeyDictionary()
+
+
+def install(server: Any) -> Fanout:
+    """Give `server` a `Fanout`. Its WebSocket connections can be written to directly
+    when it runs on gevent with simple-websocket; otherwise every recipient's packet goes
+    through its queue, still encoded once."""
+    if server in _installed:
+        return _installed[server]
+    fanout = Fanout(server)
+    eio = server.eio
+    base = eio._async.get("websocket")
+    if (
+        eio.async_mode == "gevent"
+        and isinstance(base, type)
+        and issubclass(base, SimpleWebSocketWSGI)
+    ):
+
+        class WebSocket(base):
+            def __init__(self, handler: Callable[[Any], Any], eio_server: Any) -> None:
+                super().__init__(fanout.serve(handler), eio_server)
+
+        # A copy: the driver's table is shared by every server of the process.
+        eio._async = {**eio._async, "websocket": WebSocket}
+    _installed[server] = fanout
+    return fanout
+
+
+def fanout_of(server: Any) -> Fanout | None:
+    return _installed.get(server)

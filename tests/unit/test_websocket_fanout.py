@@ -1,0 +1,246 @@
+"""realtime/websocket_fanout.py: the frames it builds, its direct writes, and the library
+internals it relies on (pinned versions: a change of any of them fails here first)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from types import SimpleNamespace
+
+import engineio
+import gevent
+import gevent.queue
+import pytest
+import simple_websocket
+import socketio
+import socketio.manager
+from engineio import socket as eio_socket_module
+from engineio.async_drivers import _websocket_wsgi
+from engineio.async_drivers import gevent as eio_gevent
+from gevent import socket
+from wsproto.connection import ConnectionState
+from wsproto.frame_protocol import FrameProtocol
+
+from realtime import websocket_fanout
+from realtime.websocket_fanout import DirectWriter, SerialSocket, text_frame
+
+
+def test_the_installed_libraries_are_the_versions_the_adapter_was_written_for():
+    assert websocket_fanout.installed_versions() == websocket_fanout.PINNED
+
+
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_a_text_frame_is_the_frame_wsproto_writes_for_a_server(length):
+    text = ("é" * length)[: max(length - 1, 0)] + ("x" if length else "")
+    data = text.encode()
+    assert text_frame(data) == FrameProtocol(client=False, extensions=[]).send_data(text, True)
+
+
+def test_a_put_leaves_the_item_in_the_queue_until_the_waiting_getter_runs():
+    """So an empty queue means its writer took the packet and is writing it (or done)."""
+    queue = gevent.queue.JoinableQueue()
+    writer = gevent.spawn(queue.get)
+    gevent.sleep(0)  # the writer waits on the empty queue
+    queue.put("packet")
+    assert queue.qsize() == 1
+    assert writer.get(timeout=1) == "packet"
+    assert queue.qsize() == 0
+
+
+def test_engineio_websocket_writer_yields_only_in_its_queue_and_its_writes():
+    source = inspect.getsource(eio_socket_module.Socket._websocket_handler)
+    writer = source[source.index("def writer():") : source.index("writer_task =")]
+    assert "packets = self.poll()" in writer
+    assert "ws.send(pkt.encode())" in writer
+    assert "ws.close()" in writer
+    socket_ = eio_socket_module.Socket(engineio.Server(async_mode="gevent"), "sid")
+    assert isinstance(socket_.queue, gevent.queue.JoinableQueue)
+    for name in ("queue", "upgraded", "upgrading", "closing", "closed", "last_ping"):
+        assert hasattr(socket_, name), name
+
+
+def test_engineio_hands_its_websocket_handler_and_keeps_the_connection_as_ws():
+    assert issubclass(eio_gevent.WebSocketWSGI, _websocket_wsgi.SimpleWebSocketWSGI)
+    call = inspect.getsource(_websocket_wsgi.SimpleWebSocketWSGI.__call__)
+    assert "self.ws = simple_websocket.Server(environ" in call
+    assert "ret = self.app(self)" in call
+    assert eio_gevent._async["queue"] is gevent.queue.JoinableQueue
+
+
+def test_the_emit_replaced_is_python_socketios_one_packet_for_all_recipients():
+    source = inspect.getsource(socketio.manager.Manager.emit)
+    assert "encoded_packet = pkt.encode()" in source
+    assert "eio_packet.Packet(eio_packet.MESSAGE, p)" in source
+    assert "self.server._send_eio_packet(eio_sid, p)" in source
+    assert "self.get_participants(namespace, room)" in source
+
+
+def test_simple_websocket_writes_only_through_its_socket_send():
+    source = inspect.getsource(simple_websocket.ws.Base)
+    used = set(re.findall(r"self\.sock\.(\w+)", source))
+    assert used == {"send", "recv", "close"}, used
+    assert "sendall" not in source
+
+
+def wait_until(predicate, timeout: float = 10.0) -> None:
+    with gevent.Timeout(timeout):
+        while not predicate():
+            gevent.sleep(0.01)
+
+
+class Peer:
+    """Both ends of a loopback connection: ours (non-blocking, gevent's) and the reader."""
+
+    def __init__(self, buffer: int = 8192) -> None:
+        listener = socket.socket()
+        try:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            self.theirs = socket.socket()
+            self.theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
+            self.theirs.connect(listener.getsockname())
+            self.ours, _ = listener.accept()
+        finally:
+            listener.close()
+        self.ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer)
+        assert not os.get_blocking(self.ours.fileno())
+        self.sock = SerialSocket(self.ours)
+        self.eio_socket = SimpleNamespace(
+            queue=gevent.queue.JoinableQueue(),
+            upgraded=True,
+            upgrading=False,
+            closing=False,
+            closed=False,
+            last_ping=None,
+        )
+        self.ws = SimpleNamespace(connected=True, ws=SimpleNamespace(state=ConnectionState.OPEN))
+        self.writer = DirectWriter(self.eio_socket, self.ws, self.sock)
+
+    def fill(self) -> bytes:
+        """Write until the kernel takes no more; what was written."""
+        written = bytearray()
+        chunk = b"f" * 4096
+        while True:
+            try:
+                written += chunk[: os.write(self.ours.fileno(), chunk)]
+            except BlockingIOError:
+                return bytes(written)
+
+    def read(self, count: int) -> bytes:
+        data = bytearray()
+        while len(data) < count:
+            data += self.theirs.recv(count - len(data))
+        return bytes(data)
+
+    def close(self) -> None:
+        self.ours.close()
+        self.theirs.close()
+
+
+@pytest.fixture
+def peer():
+    peer = Peer()
+    yield peer
+    peer.close()
+
+
+def test_an_idle_connection_gets_the_frame_at_once(peer):
+    frame = text_frame(b'42["x",{}]')
+    assert peer.writer.write(frame)
+    assert peer.read(len(frame)) == frame
+    assert peer.sock.busy == 0
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"upgraded": False},
+        {"upgrading": True},
+        {"closing": True},
+        {"closed": True},
+        {"last_ping": 1.0},
+    ],
+)
+def test_a_socket_not_plainly_open_goes_through_its_queue(peer, state):
+    for name, value in state.items():
+        setattr(peer.eio_socket, name, value)
+    assert not peer.writer.write(text_frame(b"4x"))
+
+
+def test_a_closed_websocket_goes_through_its_queue(peer):
+    peer.ws.connected = False
+    assert not peer.writer.write(text_frame(b"4x"))
+    peer.ws.connected = True
+    peer.ws.ws.state = ConnectionState.LOCAL_CLOSING
+    assert not peer.writer.write(text_frame(b"4x"))
+
+
+def test_nothing_overtakes_a_queued_packet(peer):
+    peer.eio_socket.queue.put("queued")
+    assert not peer.writer.write(text_frame(b"4x"))
+
+
+def test_nothing_is_written_while_another_greenlet_writes(peer):
+    filler = peer.fill()
+    other = gevent.spawn(peer.sock.send, b"pong")
+    gevent.sleep(0)  # the other writer waits for room in the kernel buffer
+    assert peer.sock.busy == 1
+    assert not peer.writer.write(text_frame(b"4x"))
+    assert peer.read(len(filler)) == filler
+    other.get(timeout=5)
+    assert peer.read(4) == b"pong"
+
+
+def test_a_full_kernel_buffer_sends_the_packet_to_the_queue(peer):
+    filler = peer.fill()
+    assert not peer.writer.write(text_frame(b"4x"))
+    assert peer.sock.busy == 0
+    assert peer.read(len(filler)) == filler
+    peer.theirs.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        peer.theirs.recv(1)
+
+
+def test_the_rest_of_a_partly_taken_frame_goes_before_any_other_write():
+    peer = Peer()
+    try:
+        frame = text_frame(b"4" + b"y" * 200_000)
+        assert peer.writer.write(frame)
+        assert peer.sock.busy == 1  # a greenlet holds the connection to write the rest
+        after = gevent.spawn(peer.sock.send, b"next")
+        assert not peer.writer.write(text_frame(b"4z"))
+        reader = gevent.spawn(peer.read, len(frame) + 4)
+        assert reader.get(timeout=10) == frame + b"next"
+        after.get(timeout=5)
+        assert peer.sock.busy == 0
+    finally:
+        peer.close()
+
+
+def test_a_connection_that_breaks_mid_frame_is_shut():
+    peer = Peer()
+    try:
+        assert peer.writer.write(text_frame(b"4" + b"y" * 200_000))
+        peer.theirs.close()
+        wait_until(lambda: peer.sock.busy == 0)
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            peer.ours.sendall(b"more")
+    finally:
+        peer.ours.close()
+
+
+def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
+    server = socketio.Server(async_mode="gevent")
+    shared = eio_gevent._async["websocket"]
+    fanout = websocket_fanout.install(server)
+    assert websocket_fanout.install(server) is fanout
+    assert websocket_fanout.fanout_of(server) is fanout
+    wrapped = server.eio._async["websocket"]
+    assert wrapped is not shared
+    assert issubclass(wrapped, shared)
+    assert eio_gevent._async["websocket"] is shared  # other servers keep the driver's
+    threaded = socketio.Server(async_mode="threading")
+    plain = threaded.eio._async["websocket"]
+    websocket_fanout.install(threaded)
+    assert threaded.eio._async["websocket"] is plain
