@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from flask import g
 
 from extensions import db
 from models.conversation import Conversation, Message
@@ -15,22 +14,9 @@ from models.party import Party
 from models.user import Role, User
 from services import conversations, messages, parties, party_access
 from services.conversation_access import membership_of
-from tests.conftest import csrf_token as page_csrf_token
-from tests.conftest import log_in
+from tests.support.pages import csrf_token, signed_in
 
 VIDEO = "https://media.example/film.mp4"
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, username).status_code == 302
-    return client
-
-
-def csrf_token(client) -> str:
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
 
 
 def fresh(model, row_id: int):

@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-from flask import g
 from markupsafe import Markup
 
 from blueprints.templating import linkify
@@ -16,8 +15,7 @@ from models.conversation import Message
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
 from services import conversations, messages
-from tests.conftest import csrf_token as page_csrf_token
-from tests.conftest import log_in
+from tests.support.pages import HX, csrf_token, hx_post, page, post, signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 XSS = [
@@ -26,47 +24,12 @@ XSS = [
     '<a href="javascript:alert(1)">click</a>',
     '<div hx-get="/logout" hx-trigger="load">x</div>',
 ]
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def ben(user_factory):
-    return user_factory("ben")
-
-
-@pytest.fixture
-def ben_client(app, ben):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, "ben").status_code == 302
-    return client
-
-
-def csrf_token(client) -> str:
-    """This client's token: the tests share one app context, and Flask-WTF keeps the
-    last token it made in `g`, so two clients would otherwise get each other's."""
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
-
-
-def post(client, url, headers=None, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data}, headers=headers)
-
-
-def hx_post(client, url, **data):
-    return client.post(url, data=data, headers={**HX, "X-CSRFToken": csrf_token(client)})
 
 
 def open_dm(client, username="ben") -> int:
     response = post(client, "/conversations/direct", username=username)
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
 
 
 def transcript(html: str) -> str:
@@ -566,9 +529,7 @@ def test_join_with_htmx_and_a_full_room(logged_in_client, ben, ben_client, user_
     assert hx.status_code == 204
     assert hx.headers["HX-Redirect"] == f"/conversations/{room.id}"
     user_factory("cal")
-    cal = logged_in_client.application.test_client()
-    g.pop("csrf_token", None)
-    log_in(cal, "cal")
+    cal = signed_in(logged_in_client.application, "cal")
     full = post(cal, f"/conversations/{room.id}/join", headers=None)
     assert full.status_code == 302
     assert "It is full." in page(cal, "/rooms")
