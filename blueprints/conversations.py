@@ -33,7 +33,18 @@ from extensions import db, limiter
 from models.conversation import CATEGORIES, Conversation, Kind, Message
 from models.user import User
 from route_limits import per_user, user_or_ip
-from services import attachments, conversations, invites, messages, profiles
+from services import (
+    attachments,
+    conversation_listing,
+    conversation_members,
+    conversation_settings,
+    conversations,
+    invites,
+    message_edits,
+    message_reading,
+    messages,
+    profiles,
+)
 from services.conversation_access import Access, outranks
 
 bp = Blueprint("conversations", __name__)
@@ -122,7 +133,7 @@ def seen_by_for(viewer: User, conversation: Conversation, last: Message | None) 
         or last.deleted_at is not None
     ):
         return []
-    return messages.seen_by(viewer, conversation.id, last.id)
+    return message_reading.seen_by(viewer, conversation.id, last.id)
 
 
 def _new_client_id() -> str:
@@ -224,7 +235,7 @@ def _presence_of(summary: dict | None) -> tuple[User | None, dict | None]:
 
 # -- lists, search, directory, creating -------------------------------------------------
 def _render_index(status: int = 200, errors: dict | None = None, values: dict | None = None):
-    listing = conversations.overview(current_user)
+    listing = conversation_listing.overview(current_user)
     presences = {}
     for item in listing:
         if item["kind"] == Kind.DIRECT and item.get("other"):
@@ -291,10 +302,12 @@ def search():
     error = None
     found: list[Message] = []
     try:
-        found = messages.search(current_user, query)
+        found = message_reading.search(current_user, query)
     except ServiceError as failure:
         error = failure.message
-    names = {item["id"]: item for item in conversations.overview(current_user)} if found else {}
+    names = (
+        {item["id"]: item for item in conversation_listing.overview(current_user)} if found else {}
+    )
     results = [
         {"message": messages.to_dict(message), "conversation": names.get(message.conversation_id)}
         for message in found
@@ -310,11 +323,13 @@ def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | 
     error = None
     rooms: list[Conversation] = []
     try:
-        rooms = conversations.directory(query, category)
+        rooms = conversation_listing.directory(query, category)
     except ServiceError as failure:
         error = failure.message
     mine = {
-        item["id"] for item in conversations.overview(current_user) if item["kind"] == Kind.ROOM
+        item["id"]
+        for item in conversation_listing.overview(current_user)
+        if item["kind"] == Kind.ROOM
     }
     return render_template(
         "conversations/rooms.html",
@@ -359,10 +374,10 @@ def create_room():
 def _render_conversation(access: Access, status: int = 200, compose: dict | None = None):
     conversation = access.conversation
     before = _before_arg()
-    page = messages.history(current_user, conversation.id, before=before, limit=PAGE_SIZE)
+    page = message_reading.history(current_user, conversation.id, before=before, limit=PAGE_SIZE)
     newest = page[0] if page else None
     if before is None and newest is not None:
-        messages.mark_read(current_user, conversation.id, newest.id)
+        message_reading.mark_read(current_user, conversation.id, newest.id)
     items = message_views(list(reversed(page)), conversation.id, current_user.id, access.manages)
     info = conversations.to_dict(conversation, current_user.id)
     other, presence = _presence_of(info.get("other"))
@@ -393,7 +408,7 @@ def _render_conversation(access: Access, status: int = 200, compose: dict | None
 def show(conversation_id: int):
     access = conversations.get(current_user, conversation_id)
     if not access.is_member:  # a public room: its recent messages, read-only, and Join
-        recent = messages.history(current_user, conversation_id, limit=PREVIEW_SIZE)
+        recent = message_reading.history(current_user, conversation_id, limit=PREVIEW_SIZE)
         return render_template(
             "conversations/preview.html",
             conversation=conversations.to_dict(access.conversation, current_user.id),
@@ -407,7 +422,7 @@ def show(conversation_id: int):
 @login_required
 def join(conversation_id: int):
     try:
-        conversations.join(current_user, conversation_id)
+        conversation_members.join(current_user, conversation_id)
     except ServiceError as error:
         if isinstance(error, NotFound):
             raise
@@ -422,7 +437,7 @@ def join(conversation_id: int):
 def leave(conversation_id: int):
     access = conversations.get(current_user, conversation_id)
     name = access.conversation.name
-    conversations.leave(current_user, conversation_id)
+    conversation_members.leave(current_user, conversation_id)
     flash(f"You left “{name}”.", "success")
     return _go(url_for("conversations.index"))
 
@@ -479,7 +494,9 @@ def send_message(conversation_id: int):
         return render_template("partials/compose.html", compose=compose_context(conversation_id))
     return redirect(
         url_for(
-            "conversations.show", conversation_id=conversation_id, _anchor=f"message-{message.id}"
+            "conversations.show",
+            conversation_id=conversation_id,
+            _anchor=f"message-{message['id']}",
         )
     )
 
@@ -545,7 +562,7 @@ def edit_message(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
     body = request.form.get("body", "")
     try:
-        messages.edit(current_user, message_id, body)
+        message_edits.edit(current_user, message_id, body)
     except ValidationError as error:
         return _render_edit(access, found, body, error.message, 400)
     if _htmx():
@@ -562,7 +579,7 @@ def delete_message(conversation_id: int, message_id: int):
         back = _shown_at(conversation_id, message_id)
         if page := not_yet_sure("Delete this message?", "Delete the message", back, _GONE_FOR_GOOD):
             return page
-    messages.delete(current_user, message_id)
+    message_edits.delete(current_user, message_id)
     if _htmx():
         return _one_message(access, found)
     flash("Message deleted.", "success")
@@ -574,7 +591,7 @@ def delete_message(conversation_id: int, message_id: int):
 @login_required
 def react(conversation_id: int, message_id: int):
     access, found = _message_here(conversation_id, message_id)
-    messages.react(current_user, message_id, request.form.get("emoji", ""))
+    message_edits.react(current_user, message_id, request.form.get("emoji", ""))
     if _htmx():
         return _one_message(access, found)
     return redirect(_shown_at(conversation_id, message_id))
@@ -584,7 +601,9 @@ def react(conversation_id: int, message_id: int):
 @per_user(budgets.MESSAGE_READ)
 @login_required
 def mark_read(conversation_id: int):
-    messages.mark_read(current_user, conversation_id, _int_or_raw(request.form.get("message_id")))
+    message_reading.mark_read(
+        current_user, conversation_id, _int_or_raw(request.form.get("message_id"))
+    )
     if _htmx():
         return "", 204
     return redirect(url_for("conversations.show", conversation_id=conversation_id))
@@ -629,7 +648,7 @@ def _group_or_room(conversation_id: int) -> Access:
 
 
 def _render_members(access: Access, status: int = 200, errors: dict | None = None, values=None):
-    people = conversations.members(current_user, access.conversation.id)
+    people = conversation_listing.members(current_user, access.conversation.id)
     query = request.args.get("q", "").strip()[:100] if access.manages else ""
     candidates, search_error = [], None
     if query:
@@ -654,7 +673,7 @@ def _render_members(access: Access, status: int = 200, errors: dict | None = Non
         categories=CATEGORIES,
         errors=errors or {},
         values=values or info,
-        mute_max=conversations.MUTE_MAX_MINUTES,
+        mute_max=conversation_members.MUTE_MAX_MINUTES,
         query=query,
         candidates=candidates,
         search_error=search_error,
@@ -691,7 +710,7 @@ def add_member(conversation_id: int):
     username = request.form.get("username", "").strip().lstrip("@")
     return _manage(
         conversation_id,
-        lambda: conversations.add_member(current_user, conversation_id, username),
+        lambda: conversation_members.add_member(current_user, conversation_id, username),
         f"{username} is a member now.",
         request.form.get("q", "").strip()[:100],
     )
@@ -707,7 +726,7 @@ def remove_member(conversation_id: int, username: str):
             return page
     return _manage(
         conversation_id,
-        lambda: conversations.remove_member(current_user, conversation_id, username),
+        lambda: conversation_members.remove_member(current_user, conversation_id, username),
         f"{username} was removed.",
     )
 
@@ -719,7 +738,7 @@ def set_role(conversation_id: int, username: str):
     role = request.form.get("role", "")
     return _manage(
         conversation_id,
-        lambda: conversations.set_role(current_user, conversation_id, username, role),
+        lambda: conversation_members.set_role(current_user, conversation_id, username, role),
         f"{username} is {'an admin' if role == 'admin' else 'a member'} now.",
     )
 
@@ -736,7 +755,7 @@ def mute(conversation_id: int, username: str):
     )
     return _manage(
         conversation_id,
-        lambda: conversations.mute(current_user, conversation_id, username, minutes),
+        lambda: conversation_members.mute(current_user, conversation_id, username, minutes),
         done,
     )
 
@@ -749,7 +768,7 @@ def update(conversation_id: int):
     form = request.form
     changes = {key: form[key] for key in ("name", "description", "category") if key in form}
     try:
-        conversations.update(current_user, conversation_id, changes)
+        conversation_settings.update(current_user, conversation_id, changes)
     except ValidationError as error:
         return _render_members(access, 400, _failure("settings", error), form)
     flash("Saved.", "success")
@@ -766,7 +785,7 @@ def set_picture(conversation_id: int):
         flash("Choose a picture to upload.", "error")
     else:
         try:
-            conversations.set_image(current_user, conversation_id, upload.stream)
+            conversation_settings.set_image(current_user, conversation_id, upload.stream)
         except ValidationError as error:
             flash(error.message, "error")
         else:
@@ -786,7 +805,7 @@ def delete(conversation_id: int):
         question = f"Delete “{name}” for everyone?"
         if page := not_yet_sure(question, "Delete for everyone", back, detail):
             return page
-    conversations.delete(current_user, conversation_id)
+    conversation_settings.delete(current_user, conversation_id)
     flash(f"“{name}” is deleted.", "success")
     return _go(url_for("conversations.index"))
 
@@ -797,7 +816,7 @@ def _unread_messages() -> dict:
 
     def count() -> int:
         if current_user and current_user.is_authenticated:
-            return messages.unread_total(current_user)
+            return message_reading.unread_total(current_user)
         return 0
 
     return {"unread_messages": count}

@@ -9,7 +9,15 @@ from models.conversation import Conversation, Kind, Message
 from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, home, messages, moderation, notifications
+from services import (
+    conversation_listing,
+    conversations,
+    home,
+    message_reading,
+    messages,
+    moderation,
+    notifications,
+)
 from services.conversation_access import Access
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
@@ -107,7 +115,7 @@ def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> lis
     row already there rises with it) or to change in place; and the home page's unread
     row of it, there while it has unread messages."""
     viewer = db.session.get(User, viewer_id)
-    rows = conversations.overview(viewer, only=conversation_id) if viewer else []
+    rows = conversation_listing.overview(viewer, only=conversation_id) if viewer else []
     if not rows:
         return []
     row = rows[0]
@@ -212,7 +220,7 @@ def _account_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
     person = int(envelope.data["user"]["id"])
     changed = [
         _message_html(messages.to_dict(message), viewer_id, live=False, oob=True) or ""
-        for message in messages.recent_by(conversation_id, person, OPEN_PAGE_MESSAGES)
+        for message in message_reading.recent_by(conversation_id, person, OPEN_PAGE_MESSAGES)
     ]
     if access.conversation.kind == Kind.DIRECT:
         changed.append(render_fragment("partials/deleted_partner.html"))
@@ -256,7 +264,7 @@ def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 def _messages_badge(viewer_id: int) -> tuple[str, str]:
     """The navigation's Messages badge, recounted for this viewer."""
-    return ("messages-count", _badge(messages.unread_total(viewer_id)))
+    return ("messages-count", _badge(message_reading.unread_total(viewer_id)))
 
 
 @fragment(messages.MESSAGE_UPDATED)

@@ -15,8 +15,9 @@ from models.party import Party
 from models.user import Role, User
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import conversations, messages, moderation, notifications, parties, profiles
+from services import conversations, moderation, notifications, parties, profiles
 from tests.conftest import PASSWORD, log_in, make_app
+from tests.support.messages import sent_message
 from tests.support.pages import csrf_token, post, signed_in
 
 XSS = '<img src=x onerror=alert(1)><script>alert(2)</script><div hx-get="/logout">'
@@ -58,7 +59,7 @@ def people(user_factory):
 def reported(people):
     """A direct message from the troll to uli, reported by uli."""
     conversation = conversations.open_direct(people["troll"], "uli")
-    message = messages.send(people["troll"], conversation.id, "bad words")
+    message = sent_message(people["troll"], conversation.id, "bad words")
     report = moderation.report(people["user"], "message", message.id, "abusive")
     return report, message
 

@@ -12,8 +12,9 @@ from extensions import db
 from models.conversation import Conversation, Message
 from models.party import Party
 from models.user import Role, User
-from services import conversations, messages, parties, party_access
+from services import conversation_members, conversations, parties, party_access
 from services.conversation_access import membership_of
+from tests.support.messages import sent_message
 from tests.support.pages import csrf_token, signed_in
 
 VIDEO = "https://media.example/film.mp4"
@@ -61,7 +62,7 @@ def alice_client(app, alice):
 
 def test_deleting_your_own_message(alice, ben, alice_client):
     dm = conversations.open_direct(alice, "ben").id
-    mine = messages.send(alice, dm, "regrettable words")
+    mine = sent_message(alice, dm, "regrettable words")
     page = asks_then_acts(
         alice_client,
         f"/conversations/{dm}/messages/{mine.id}/delete",
@@ -72,7 +73,7 @@ def test_deleting_your_own_message(alice, ben, alice_client):
 
 def test_a_manager_deleting_someone_elses_message(alice, ben, alice_client):
     group = conversations.create_group(alice, "Mods", ["ben"])
-    theirs = messages.send(ben, group.id, "spam spam")
+    theirs = sent_message(ben, group.id, "spam spam")
     asks_then_acts(
         alice_client,
         f"/conversations/{group.id}/messages/{theirs.id}/delete",
@@ -92,7 +93,7 @@ def test_removing_a_group_member(alice, ben, alice_client):
 
 def test_removing_a_room_member(alice, ben, alice_client):
     room = conversations.create_room(alice, "Open room")
-    conversations.join(ben, room.id)
+    conversation_members.join(ben, room.id)
     asks_then_acts(
         alice_client,
         f"/conversations/{room.id}/members/ben/remove",
