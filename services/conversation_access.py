@@ -53,6 +53,26 @@ class Access:
     def is_owner(self) -> bool:
         return self.role == MemberRole.OWNER.value
 
+    @property
+    def has_member_list(self) -> bool:
+        """Groups and rooms show their members to their members."""
+        return self.is_member and self.conversation.kind != Kind.DIRECT
+
+    def is_author(self, sender_id: int | None) -> bool:
+        return self.is_member and sender_id is not None and sender_id == self.membership.user_id
+
+    def can_remove(self, sender_id: int | None) -> bool:
+        """A message is deleted by its author, or by an owner or admin of a group or room."""
+        return self.is_author(sender_id) or self.manages
+
+    def can_edit(self, sender_id: int | None, kind: str, deleted: bool) -> bool:
+        """Only one's own text messages, while they stand."""
+        return kind == "text" and not deleted and self.is_author(sender_id)
+
+    def can_delete(self, sender_id: int | None, kind: str, deleted: bool) -> bool:
+        """What a page offers to delete: a standing text message one may remove."""
+        return kind == "text" and not deleted and self.can_remove(sender_id)
+
 
 def membership_of(conversation_id: int, user_id: int) -> Membership | None:
     return db.session.scalar(
@@ -109,6 +129,23 @@ def reader(actor: User, conversation_id: object) -> Access:
     """Reading the transcript: members, and anyone for a public room (to read it before
     joining). A private room, group or direct conversation stays unknown (404) to others."""
     return visible(actor, conversation_id)
+
+
+def joined(actor: User, conversation_id: object) -> Access:
+    """A page of a conversation one is in: anyone else is told it does not exist (404),
+    even of a public room they could join."""
+    access = visible(actor, conversation_id)
+    if not access.is_member:
+        raise NotFound("No such conversation.")
+    return access
+
+
+def with_member_list(actor: User, conversation_id: object) -> Access:
+    """A group or room one is in (its member list and settings), else 404."""
+    access = visible(actor, conversation_id)
+    if not access.has_member_list:
+        raise NotFound("There is no member list here.")
+    return access
 
 
 def member(actor: User, conversation_id: object) -> Access:

@@ -11,9 +11,8 @@ from extensions import db
 from models.conversation import CATEGORIES, Conversation, Kind, Membership, Message
 from models.user import User
 from services import conversation_access, messages
-from services.conversations import (
-    shape_many,
-)
+from services.conversation_access import Access, outranks
+from services.conversations import member_dict, shape_many
 from services.validation import contains_pattern
 
 
@@ -123,3 +122,16 @@ def directory(query: str = "", category: str | None = None, limit: int = 50) -> 
     if category:
         statement = statement.where(Conversation.category == category)
     return list(db.session.scalars(statement))
+
+
+def member_rows(actor: User, access: Access) -> list[dict]:
+    """The member list as its page shows it to the actor: each member, whether it is the
+    actor, and whether the actor outranks them (may remove or mute them)."""
+    return [
+        {
+            **member_dict(membership),
+            "me": membership.user_id == actor.id,
+            "outranked": outranks(access.membership, membership),
+        }
+        for membership in members(actor, access.conversation.id)
+    ]

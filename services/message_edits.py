@@ -12,8 +12,8 @@ from models.clock import utcnow
 from models.conversation import Message, Reaction
 from models.user import User
 from realtime.bus import bus
-from services import attachments, conversation_access, notifications, trust
-from services.conversation_access import can_write, channel
+from services import attachments, conversation_access, message_reading, notifications, trust
+from services.conversation_access import Access, can_write, channel
 from services.messages import (
     MESSAGE_DELETED,
     MESSAGE_NEW,
@@ -62,7 +62,7 @@ def delete(actor: User, message_id: object) -> Message:
     """Soft delete by the author, or by an owner or admin of a group or room. The event
     carries no content."""
     message, access = _find(actor, message_id)
-    if message.sender_id != actor.id and not access.manages:
+    if not access.can_remove(message.sender_id):
         raise Forbidden("You can only delete your own messages.")
     retract(message)
     attachments.discard_with(message)
@@ -121,3 +121,11 @@ def react(actor: User, message_id: object, emoji: object) -> Message:
     bus.publish(channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
     db.session.commit()
     return message
+
+
+def editable(actor: User, conversation_id: object, message_id: object) -> tuple[Access, Message]:
+    """A message of this conversation the actor may edit now (its edit form)."""
+    access, message = message_reading.find_in(actor, conversation_id, message_id)
+    if not access.can_edit(message.sender_id, message.kind, message.deleted_at is not None):
+        raise Forbidden("You can only edit your own messages.")
+    return access, message

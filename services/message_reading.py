@@ -5,21 +5,23 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from errors import ValidationError
+from errors import NotFound, ValidationError
 from extensions import db
 from models.conversation import Conversation, Kind, Membership, Message
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
 from services import conversation_access
-from services.conversation_access import channel
+from services.conversation_access import Access, channel
 from services.messages import (
     MESSAGE_READ,
+    to_dict,
 )
 from services.validation import contains_pattern, is_id
 
 PAGE_MAX = 100
 SMALL_GROUP = 10
+QUOTE_MAX = 140  # characters of a replied-to message shown above its reply
 
 
 def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
@@ -158,3 +160,67 @@ def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]
         for m in people
         if m.last_read_message_id >= message.id and m.user_id not in (message.sender_id, actor.id)
     ]
+
+
+def find_in(actor: User, conversation_id: object, message_id: object) -> tuple[Access, Message]:
+    """A message of a conversation the actor is in, else 404."""
+    access = conversation_access.visible(actor, conversation_id)
+    message = message_in(access.conversation.id, message_id)
+    if not access.is_member or message is None:
+        raise NotFound("No such message.")
+    return access, message
+
+
+def message_in(conversation_id: int, message_id: object) -> Message | None:
+    """The message, if it is one of this conversation's; for a caller that has checked
+    who may see it."""
+    message = db.session.get(Message, message_id) if is_id(message_id) else None
+    return message if message is not None and message.conversation_id == conversation_id else None
+
+
+def quotes(conversation_id: int, ids: set[int | None]) -> dict[int, dict]:
+    """The messages replied to, in short form, keyed by id (only from this conversation)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(Message).where(Message.id.in_(ids), Message.conversation_id == conversation_id)
+    )
+    shown = {}
+    for message in found:
+        data = to_dict(message)
+        body = data["body"]
+        if len(body) > QUOTE_MAX:
+            body = body[: QUOTE_MAX - 1] + "…"
+        shown[message.id] = {
+            "id": message.id,
+            "sender": data["sender"],
+            "body": body,
+            "deleted": data["deleted"],
+            "attachment": data["attachment"],
+        }
+    return shown
+
+
+def seen_by_newest(viewer: User, conversation: Conversation, last: Message | None) -> list[dict]:
+    """Who has read the newest message, shown to its sender in DMs and small groups."""
+    if (
+        last is None
+        or conversation.kind == Kind.ROOM
+        or last.sender_id != viewer.id
+        or last.deleted_at is not None
+    ):
+        return []
+    return seen_by(viewer, conversation.id, last.id)
+
+
+def seen_line(viewer: User, conversation_id: int) -> list[dict] | None:
+    """After a read: the "Seen by" line of the conversation's newest message when the
+    viewer sent it, or None when there is no such line to change."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.kind == Kind.ROOM or not conversation.last_message_id:
+        return None
+    last = db.session.get(Message, conversation.last_message_id)
+    if last is None or last.sender_id != viewer.id:
+        return None
+    return seen_by_newest(viewer, conversation, last)
