@@ -157,6 +157,16 @@ def following(username: str, page: int = 1, per_page: int = 20) -> Page:
     return _page_of(query, page, per_page)
 
 
+def relation(viewer_id: int, user_id: int) -> dict[str, bool]:
+    """How the viewer and another person stand: follows either way, blocks either way."""
+    return {
+        "following": is_following(viewer_id, user_id),
+        "follows_you": is_following(user_id, viewer_id),
+        "blocked": has_blocked(viewer_id, user_id),
+        "blocked_you": has_blocked(user_id, viewer_id),
+    }
+
+
 def counts(user_id: int) -> dict[str, int]:
     followers_count = db.session.scalar(
         select(func.count()).select_from(Follow).where(Follow.followee_id == user_id)
