@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from errors import Forbidden, NotFound
+from errors import Forbidden, NotFound, ServiceError
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
@@ -131,44 +131,41 @@ def reader(actor: User, conversation_id: object) -> Access:
     return visible(actor, conversation_id)
 
 
+def _unless(access: Access, allowed: bool, refusal: ServiceError) -> Access:
+    if not allowed:
+        raise refusal
+    return access
+
+
 def joined(actor: User, conversation_id: object) -> Access:
     """A page of a conversation one is in: anyone else is told it does not exist (404),
     even of a public room they could join."""
     access = visible(actor, conversation_id)
-    if not access.is_member:
-        raise NotFound("No such conversation.")
-    return access
+    return _unless(access, access.is_member, NotFound("No such conversation."))
 
 
 def with_member_list(actor: User, conversation_id: object) -> Access:
     """A group or room one is in (its member list and settings), else 404."""
     access = visible(actor, conversation_id)
-    if not access.has_member_list:
-        raise NotFound("There is no member list here.")
-    return access
+    return _unless(access, access.has_member_list, NotFound("There is no member list here."))
 
 
 def member(actor: User, conversation_id: object) -> Access:
     """Reading, writing, reacting, typing: members only."""
     access = visible(actor, conversation_id)
-    if not access.is_member:
-        raise Forbidden("Join the room first.", code="not_member")
-    return access
+    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
 
 
 def manager(actor: User, conversation_id: object) -> Access:
     """Owners and admins of groups and rooms manage members and settings."""
     access = member(actor, conversation_id)
-    if not access.manages:
-        raise Forbidden("Only the owner and admins can do that.")
-    return access
+    return _unless(access, access.manages, Forbidden("Only the owner and admins can do that."))
 
 
 def owner(actor: User, conversation_id: object) -> Access:
     access = member(actor, conversation_id)
-    if not access.is_owner or access.conversation.kind == Kind.DIRECT:
-        raise Forbidden("Only the owner can do that.")
-    return access
+    owns = access.is_owner and access.conversation.kind != Kind.DIRECT
+    return _unless(access, owns, Forbidden("Only the owner can do that."))
 
 
 def outranks(actor: Membership, target: Membership) -> bool:

@@ -3,6 +3,8 @@ conversation, a group or a room."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -11,7 +13,7 @@ from blueprints.conversations import bp
 from blueprints.conversations.views import failure, presence_of
 from blueprints.htmx_responses import go, int_or_raw
 from errors import ServiceError
-from models.conversation import CATEGORIES, Kind
+from models.conversation import CATEGORIES, Conversation, Kind
 from route_limits import per_user
 from services import conversation_listing, conversations, message_reading, messages
 
@@ -57,23 +59,32 @@ def open_direct():
     return go(url_for("conversations.show", conversation_id=conversation.id))
 
 
+def _create(what: str, make: Callable[[], Conversation], refused: Callable[[ServiceError], object]):
+    """Create a group or room from its form: its page next, or the form again with why not."""
+    try:
+        conversation = make()
+    except ServiceError as error:
+        return refused(error)
+    flash(f"{what} “{conversation.name}” created.", "success")
+    return go(url_for("conversations.show", conversation_id=conversation.id))
+
+
 @bp.post("/conversations/groups")
 @per_user(budgets.CONVERSATION_CREATE)
 @login_required
 def create_group():
     form = request.form
-    try:
-        conversation = conversations.create_group(
+    return _create(
+        "Group",
+        lambda: conversations.create_group(
             current_user,
             form.get("name", ""),
             _usernames(form.get("members", "")),
             description=form.get("description", ""),
             category=form.get("category", "general"),
-        )
-    except ServiceError as error:
-        return _render_index(400, failure("group", error), form)
-    flash(f"Group “{conversation.name}” created.", "success")
-    return go(url_for("conversations.show", conversation_id=conversation.id))
+        ),
+        lambda error: _render_index(400, failure("group", error), form),
+    )
 
 
 @bp.get("/conversations/search")
@@ -135,16 +146,15 @@ def rooms():
 @login_required
 def create_room():
     form = request.form
-    try:
-        conversation = conversations.create_room(
+    return _create(
+        "Room",
+        lambda: conversations.create_room(
             current_user,
             form.get("name", ""),
             visibility=form.get("visibility", "public"),
             description=form.get("description", ""),
             category=form.get("category", "general"),
             member_limit=int_or_raw(form.get("member_limit")) or 1000,
-        )
-    except ServiceError as error:
-        return _render_rooms(400, failure("room", error), form)
-    flash(f"Room “{conversation.name}” created.", "success")
-    return go(url_for("conversations.show", conversation_id=conversation.id))
+        ),
+        lambda error: _render_rooms(400, failure("room", error), form),
+    )
