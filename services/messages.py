@@ -85,6 +85,7 @@ def _clean_client_id(client_id: object) -> str | None:
     return client_id
 
 
+# -- sending ----------------------------------------------------------------------------
 # The statements of a send, built once (they keep their compiled form and cache key).
 _INSERT_MESSAGE = insert(Message.__table__).returning(Message.id)
 _LAST_MESSAGE = (
