@@ -25,8 +25,8 @@ from blueprints import (
     announcements,
     auth,
     conversations,
-    fragments,  # noqa: F401  (registers the live HTML fragments)
     health,
+    live_fragments,  # noqa: F401  (registers the live HTML fragments)
     main,
     notifications,
     parties,

@@ -10,7 +10,7 @@ settings) and redis-server (tests/support/processes.py), seeds users and groups 
 bench/seed.py, then runs 1 and then 2 writer processes (this script with --writer). Each
 writer patches with gevent as wsgi.py does, creates the app with the production profile,
 REDIS_URL set and every rate limit raised, and for a fixed time calls
-`services.messages.send_described` in a loop: one message per application context, as a
+`services.messages.send` in a loop: one message per application context, as a
 request would, then `db.session.remove()`. Prints a Markdown table and writes
 bench/results/<timestamp>-writes-<database>[-quick].json. docs/performance.md says how to
 read it.
@@ -113,7 +113,7 @@ def writer(spec_path: Path) -> int:
     from app import create_app
     from extensions import db
     from models.user import User
-    from services.messages import send_described
+    from services.messages import send
 
     waits = watch_lock_waits()
     app = create_app()
@@ -127,7 +127,7 @@ def writer(spec_path: Path) -> int:
         with app.app_context():
             actor = db.session.get(User, actor_id)
             started = time.perf_counter()
-            send_described(actor, conversation, f"bench write {spec['index']}-{counter}")
+            send(actor, conversation, f"bench write {spec['index']}-{counter}")
             took = time.perf_counter() - started
             db.session.remove()
         counter += 1

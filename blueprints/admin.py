@@ -24,7 +24,15 @@ from models.party import Party
 from models.user import Role, User
 from realtime.bus import bus
 from route_limits import per_user
-from services import accounts, announcements, conversations, moderation, parties, profiles
+from services import (
+    accounts,
+    announcements,
+    conversation_listing,
+    conversations,
+    moderation,
+    parties,
+    profiles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +418,7 @@ def content():
     page = request.args.get("page", "1")
     number = int(page) if page.isdecimal() and 1 <= int(page) <= 10_000 else 1
     live, more = parties.listing("live", number)
-    rooms = conversations.directory(limit=100)
+    rooms = conversation_listing.directory(limit=100)
     shaped = conversations.shape_many(rooms, current_user.id)
     return render_template(
         "admin/content.html",

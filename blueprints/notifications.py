@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
+from blueprints.htmx_responses import is_htmx
 from route_limits import per_user
 from services import notifications
 from services.validation import is_id
@@ -43,7 +44,7 @@ def mark_read():
         seen = [notifications.to_dict(n) for n in notifications.owned(current_user.id, ids)]
     else:  # the "mark all read" button
         unread = notifications.mark_read(current_user.id, None)
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         # This page's badge at once (its stream may not be open yet); other tabs hear
         # of it on theirs.
         return render_template("notifications/_badge_update.html", count=unread, seen=seen)

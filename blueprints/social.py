@@ -10,9 +10,9 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 import budgets
+from blueprints.htmx_responses import is_htmx
 from route_limits import per_user
 from services import accounts, home, parties, profiles, social
-from services.relations import has_blocked, is_following
 
 bp = Blueprint("social", __name__)
 
@@ -20,15 +20,6 @@ bp = Blueprint("social", __name__)
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdecimal() and 0 < int(raw) < 100_000 else 1
-
-
-def relation(viewer_id: int, user_id: int) -> dict:
-    return {
-        "following": is_following(viewer_id, user_id),
-        "follows_you": is_following(user_id, viewer_id),
-        "blocked": has_blocked(viewer_id, user_id),
-        "blocked_you": has_blocked(user_id, viewer_id),
-    }
 
 
 @bp.get("/u/<username>")
@@ -40,7 +31,7 @@ def profile(username: str):
         user=user,
         counts=social.counts(user.id),
         presence=profiles.visible_presence(current_user.id, user),
-        relation=relation(current_user.id, user.id),
+        relation=social.relation(current_user.id, user.id),
         hosted_parties=[parties.to_dict(party, current_user) for party in parties.hosted_by(user)],
     )
 
@@ -96,11 +87,11 @@ ACTIONS = {
 @login_required
 def act(username: str, action: str):
     user = ACTIONS[action](current_user, username)
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return render_template(
             "partials/relation_buttons.html",
             user=user,
-            relation=relation(current_user.id, user.id),
+            relation=social.relation(current_user.id, user.id),
             counts=social.counts(user.id),
         )
     return redirect(url_for("social.profile", username=user.username))

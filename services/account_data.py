@@ -18,7 +18,7 @@ from models.social import Block, Follow, Notification, NotificationMute
 from models.user import ApiToken, LoginSession, User
 from realtime.bus import bus
 from realtime.events import presence_channel
-from services import conversations, parties, profiles, uploads
+from services import conversation_members, parties, profiles, uploads
 
 
 def export(user: User) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def delete_account(user: User, password: str) -> None:
     db.session.flush()
 
     parties.withdraw(user)
-    conversations.withdraw(user)
+    conversation_members.withdraw(user)
     db.session.execute(
         delete(Follow).where(or_(Follow.follower_id == user.id, Follow.followee_id == user.id))
     )

@@ -94,13 +94,21 @@ def get_by_username(username: str) -> User:
     return user
 
 
+def find_by_id(user_id: object) -> User | None:
+    return db.session.get(User, user_id) if is_id(user_id) else None
+
+
 def get_by_id(user_id: object) -> User:
-    user = None
-    if is_id(user_id):
-        user = db.session.get(User, user_id)
+    user = find_by_id(user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+def is_staff(user_id: int) -> bool:
+    """A moderator or admin, as the account reads now."""
+    user = find_by_id(user_id)
+    return user is not None and user.is_moderator
 
 
 def load_session_user(session_id: str) -> User | None:

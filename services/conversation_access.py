@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from errors import Forbidden, NotFound
+from errors import Forbidden, NotFound, ServiceError
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
@@ -52,6 +52,26 @@ class Access:
     @property
     def is_owner(self) -> bool:
         return self.role == MemberRole.OWNER.value
+
+    @property
+    def has_member_list(self) -> bool:
+        """Groups and rooms show their members to their members."""
+        return self.is_member and self.conversation.kind != Kind.DIRECT
+
+    def is_author(self, sender_id: int | None) -> bool:
+        return self.is_member and sender_id is not None and sender_id == self.membership.user_id
+
+    def can_remove(self, sender_id: int | None) -> bool:
+        """A message is deleted by its author, or by an owner or admin of a group or room."""
+        return self.is_author(sender_id) or self.manages
+
+    def can_edit(self, sender_id: int | None, kind: str, deleted: bool) -> bool:
+        """Only one's own text messages, while they stand."""
+        return kind == "text" and not deleted and self.is_author(sender_id)
+
+    def can_delete(self, sender_id: int | None, kind: str, deleted: bool) -> bool:
+        """What a page offers to delete: a standing text message one may remove."""
+        return kind == "text" and not deleted and self.can_remove(sender_id)
 
 
 def membership_of(conversation_id: int, user_id: int) -> Membership | None:
@@ -111,27 +131,41 @@ def reader(actor: User, conversation_id: object) -> Access:
     return visible(actor, conversation_id)
 
 
+def _unless(access: Access, allowed: bool, refusal: ServiceError) -> Access:
+    if not allowed:
+        raise refusal
+    return access
+
+
+def joined(actor: User, conversation_id: object) -> Access:
+    """A page of a conversation one is in: anyone else is told it does not exist (404),
+    even of a public room they could join."""
+    access = visible(actor, conversation_id)
+    return _unless(access, access.is_member, NotFound("No such conversation."))
+
+
+def with_member_list(actor: User, conversation_id: object) -> Access:
+    """A group or room one is in (its member list and settings), else 404."""
+    access = visible(actor, conversation_id)
+    return _unless(access, access.has_member_list, NotFound("There is no member list here."))
+
+
 def member(actor: User, conversation_id: object) -> Access:
     """Reading, writing, reacting, typing: members only."""
     access = visible(actor, conversation_id)
-    if not access.is_member:
-        raise Forbidden("Join the room first.", code="not_member")
-    return access
+    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
 
 
 def manager(actor: User, conversation_id: object) -> Access:
     """Owners and admins of groups and rooms manage members and settings."""
     access = member(actor, conversation_id)
-    if not access.manages:
-        raise Forbidden("Only the owner and admins can do that.")
-    return access
+    return _unless(access, access.manages, Forbidden("Only the owner and admins can do that."))
 
 
 def owner(actor: User, conversation_id: object) -> Access:
     access = member(actor, conversation_id)
-    if not access.is_owner or access.conversation.kind == Kind.DIRECT:
-        raise Forbidden("Only the owner can do that.")
-    return access
+    owns = access.is_owner and access.conversation.kind != Kind.DIRECT
+    return _unless(access, owns, Forbidden("Only the owner can do that."))
 
 
 def outranks(actor: Membership, target: Membership) -> bool:

@@ -14,7 +14,7 @@ from models.conversation import Conversation, Kind, Membership, Message
 from models.party import Participant, Party
 from models.social import Block, Follow
 from models.user import LoginSession, User
-from services import conversations, notifications, parties, profiles
+from services import conversation_listing, notifications, parties, profiles
 from services.relations import are_friends
 
 SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
@@ -97,12 +97,12 @@ def party_on_home(viewer: User, party_id: int) -> dict | None:
 # -- conversations and notifications --------------------------------------------------
 def unread_conversations(viewer: User, limit: int = UNREAD_SHOWN) -> list[dict]:
     """The viewer's conversations with unread messages, latest activity first."""
-    return [row for row in conversations.overview(viewer) if row["unread_count"]][:limit]
+    return [row for row in conversation_listing.overview(viewer) if row["unread_count"]][:limit]
 
 
 def unread_row(viewer: User, conversation_id: int) -> dict | None:
     """One conversation's row while it has unread messages, else None."""
-    rows = conversations.overview(viewer, only=conversation_id)
+    rows = conversation_listing.overview(viewer, only=conversation_id)
     return rows[0] if rows and rows[0]["unread_count"] else None
 
 

@@ -1,8 +1,6 @@
-"""Messages: one pipeline for direct, group and room conversations.
-
-Every write is committed before it is announced; a retried send with the same
-`client_id` returns the stored message instead of storing another.
-"""
+"""Messages: one pipeline for direct, group and room conversations; sending (a retried
+send with the same `client_id` returns the stored message instead of storing another),
+system lines and typing. Changes are in message_edits, reading in message_reading."""
 
 from __future__ import annotations
 
@@ -11,28 +9,23 @@ from collections import defaultdict
 
 import gevent
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from errors import Forbidden, NotFound, ValidationError
+from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
-from models.conversation import Conversation, Kind, Membership, Message, Reaction
+from models.conversation import Conversation, Kind, Membership, Message
 from models.user import User
 from realtime.bus import bus
-from realtime.events import user_channel
 from services import attachments, conversation_access, notifications, trust
 from services import typing as typing_indicator
 from services.conversation_access import can_write, channel
-from services.validation import clean_text, contains_pattern, is_id
+from services.validation import clean_text, is_id
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
-PAGE_MAX = 100
-EMOJI_MAX = 16
-SMALL_GROUP = 10
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,32})\b", re.IGNORECASE)
-
 MESSAGE_NEW = "message:new"
 MESSAGE_UPDATED = "message:updated"
 MESSAGE_DELETED = "message:deleted"
@@ -67,7 +60,7 @@ def reaction_summary(message: Message) -> list[dict]:
     return [{"emoji": emoji, "count": len(ids), "user_ids": ids} for emoji, ids in users.items()]
 
 
-def _clean_body(body: object, *, allow_empty: bool) -> str:
+def clean_body(body: object, *, allow_empty: bool) -> str:
     if body is None and allow_empty:
         return ""
     if not isinstance(body, str):
@@ -92,33 +85,7 @@ def _clean_client_id(client_id: object) -> str | None:
     return client_id
 
 
-def _find(actor: User, message_id: object) -> tuple[Message, conversation_access.Access]:
-    if not is_id(message_id):
-        raise NotFound("No such message.")
-    message = db.session.get(Message, message_id)
-    if message is None:
-        raise NotFound("No such message.")
-    try:
-        access = conversation_access.member(actor, message.conversation_id)
-    except (Forbidden, NotFound):
-        raise NotFound("No such message.") from None
-    return message, access
-
-
 # -- sending ----------------------------------------------------------------------------
-def send(
-    actor: User,
-    conversation_id: object,
-    body: object,
-    client_id: object = None,
-    reply_to: object = None,
-    attachment_id: object = None,
-) -> Message:
-    """Send, for callers that go on with the stored message (pages)."""
-    payload = send_described(actor, conversation_id, body, client_id, reply_to, attachment_id)
-    return db.session.get(Message, payload["id"])
-
-
 # The statements of a send, built once (they keep their compiled form and cache key).
 _INSERT_MESSAGE = insert(Message.__table__).returning(Message.id)
 _LAST_MESSAGE = (
@@ -126,6 +93,8 @@ _LAST_MESSAGE = (
     .where(Conversation.id == bindparam("conversation_id"))
     .values(last_message_id=bindparam("message_id"))
 )
+
+
 _READ_UP_TO = (
     update(Membership.__table__)
     .where(Membership.id == bindparam("membership_id"))
@@ -133,7 +102,7 @@ _READ_UP_TO = (
 )
 
 
-def send_described(
+def send(
     actor: User,
     conversation_id: object,
     body: object,
@@ -154,7 +123,7 @@ def send_described(
         if earlier is not None:
             return to_dict(_same_send(earlier, access))
     attachment = attachments.claim(actor, access.conversation.id, attachment_id)
-    text = _clean_body(body, allow_empty=attachment is not None)
+    text = clean_body(body, allow_empty=attachment is not None)
     trust.check_links(actor, text, "body")
     reply = _reply_target(access.conversation.id, reply_to)
     conversation_id = access.conversation.id
@@ -266,7 +235,7 @@ def _notify_about(message: dict, kind: str, actor: User) -> None:
                     "type": "message",
                     "id": message["id"],
                     "conversation_id": conversation_id,
-                    "text": _mention_text(message["body"]),
+                    "text": mention_text(message["body"]),
                 },
             )
     if kind == Kind.DIRECT:
@@ -308,229 +277,8 @@ def message_conversation_members(message: Message) -> list[Membership]:
     )
 
 
-# -- changing ---------------------------------------------------------------------------
-def edit(actor: User, message_id: object, body: object) -> Message:
-    message, access = _find(actor, message_id)
-    if message.sender_id != actor.id or message.kind != "text":
-        raise Forbidden("You can only edit your own messages.")
-    if message.deleted_at is not None:
-        raise NotFound("No such message.")
-    can_write(actor, access)
-    text = _clean_body(body, allow_empty=message.attachment_id is not None)
-    trust.check_links(actor, text, "body")
-    message.body = text
-    message.edited_at = utcnow()
-    _redact(message)
-    bus.publish(channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
-    db.session.commit()
-    return message
-
-
-def delete(actor: User, message_id: object) -> Message:
-    """Soft delete by the author, or by an owner or admin of a group or room. The event
-    carries no content."""
-    message, access = _find(actor, message_id)
-    if message.sender_id != actor.id and not access.manages:
-        raise Forbidden("You can only delete your own messages.")
-    retract(message)
-    attachments.discard_with(message)
-    db.session.commit()
-    return message
-
-
-def retract(message: Message) -> Message:
-    """Soft-delete a message (the caller checked who may), in the caller's unit of work;
-    the event carries no content. The caller discards the message's file with it
-    (`attachments.discard_with`)."""
-    if message.deleted_at is None:
-        message.deleted_at = utcnow()
-        message.body = ""
-        _redact(message)
-        bus.publish(
-            channel(message.conversation_id),
-            MESSAGE_DELETED,
-            {"conversation_id": message.conversation_id, "message_id": message.id},
-        )
-    return message
-
-
-def _redact(message: Message) -> None:
-    """In the transaction that edits or deletes a message: its stored events and the
-    notifications about it now say only what is true (the new text, or a tombstone)."""
-    current = to_dict(message)
-    subject = f"message:{message.id}"
-    bus.redact(subject, (MESSAGE_NEW, MESSAGE_UPDATED), lambda _stored: current)
-    notifications.retext(subject, None if message.deleted_at else _mention_text(message.body))
-
-
-def _mention_text(body: str) -> str:
+def mention_text(body: str) -> str:
     return body[:140]
-
-
-def react(actor: User, message_id: object, emoji: object) -> Message:
-    """Add the reaction, or take it back when it is already there."""
-    message, access = _find(actor, message_id)
-    can_write(actor, access)
-    if message.deleted_at is not None:
-        raise NotFound("No such message.")
-    if not isinstance(emoji, str) or not 1 <= len(emoji) <= EMOJI_MAX or emoji.isascii():
-        raise ValidationError("'emoji' must be one emoji.", field="emoji")
-    clean_text(emoji, "emoji")
-    existing = db.session.scalar(
-        select(Reaction).where(
-            Reaction.message_id == message.id, Reaction.user_id == actor.id, Reaction.emoji == emoji
-        )
-    )
-    if existing is None:
-        db.session.add(Reaction(message_id=message.id, user_id=actor.id, emoji=emoji))
-    else:
-        db.session.delete(existing)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same reaction raced in from another request
-        db.session.rollback()
-    db.session.refresh(message)
-    bus.publish(channel(message.conversation_id), MESSAGE_UPDATED, to_dict(message))
-    db.session.commit()
-    return message
-
-
-def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
-    """Move the reader's position forward (never back, even when two reads race);
-    returns the new position. Read on every message an open page shows, so it is two
-    single statements."""
-    access = conversation_access.member(actor, conversation_id)
-    if not is_id(message_id):
-        raise ValidationError("'message_id' must be a message id.", field="message_id")
-    conversation_id = access.conversation.id
-    found = db.session.scalar(
-        select(Message.id).where(
-            Message.id == message_id, Message.conversation_id == conversation_id
-        )
-    )
-    if found is None:
-        raise ValidationError("That message is not in this conversation.", field="message_id")
-    moved = db.session.execute(
-        update(Membership.__table__)
-        .where(Membership.id == access.membership.id, Membership.last_read_message_id < found)
-        .values(last_read_message_id=found)
-    ).rowcount
-    if not moved:
-        db.session.commit()
-        return max(found, access.membership.last_read_message_id)
-    # Receipts are shown in direct chats and groups; in a room only the reader's own
-    # devices need to know, so a room does not hear of every member's every read.
-    audience = (
-        user_channel(actor.id)
-        if access.conversation.kind == Kind.ROOM
-        else channel(conversation_id)
-    )
-    bus.publish(
-        audience,
-        MESSAGE_READ,
-        {"conversation_id": conversation_id, "message_id": found, "user_id": actor.id},
-    )
-    db.session.commit()
-    return found
-
-
-# -- reading ----------------------------------------------------------------------------
-def history(
-    actor: User, conversation_id: object, before: int | None = None, limit: int = 50
-) -> list[Message]:
-    """Newest first, keyset-paged by id (`before` = the oldest id already shown). Members
-    read; so may anyone a public room, before joining it."""
-    access = conversation_access.reader(actor, conversation_id)
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
-    query = select(Message).where(Message.conversation_id == access.conversation.id)
-    if before is not None:
-        query = query.where(Message.id < before)
-    return list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
-
-
-def recent_by(conversation_id: int, sender_id: int, limit: int) -> list[Message]:
-    """The sender's messages among the conversation's newest `limit`, oldest first: what
-    an open page shows of them. For a caller that has checked who may see them."""
-    newest = (
-        select(Message.id)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())
-        .limit(limit)
-        .scalar_subquery()
-    )
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.id.in_(newest), Message.sender_id == sender_id)
-            .order_by(Message.id)
-        )
-    )
-
-
-def search(actor: User, query: str, limit: int = 50) -> list[Message]:
-    """Messages containing `query` in the conversations the actor belongs to."""
-    text = query.strip()
-    if not text:
-        return []
-    if len(text) > 100:
-        raise ValidationError("Search for at most 100 characters.", code="too_long", field="q")
-    pattern = contains_pattern(text.lower())
-    mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
-    statement = (
-        select(Message)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Message.conversation_id.in_(mine),
-            Conversation.deleted_at.is_(None),
-            Message.deleted_at.is_(None),
-            Message.kind == "text",
-            func.lower(Message.body).like(pattern, escape="\\"),
-        )
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(statement))
-
-
-def unread_total(actor_or_id: User | int) -> int:
-    """Unread messages across all of one's conversations, in one query."""
-    user_id = actor_or_id if isinstance(actor_or_id, int) else actor_or_id.id
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .join(Membership, Membership.conversation_id == Message.conversation_id)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Membership.user_id == user_id,
-            Conversation.deleted_at.is_(None),
-            Message.id > Membership.last_read_message_id,
-            Message.deleted_at.is_(None),
-            (Message.sender_id != user_id) | Message.sender_id.is_(None),
-        )
-    )
-
-
-def seen_by(actor: User, conversation_id: object, message_id: int) -> list[dict]:
-    """Who (other than the sender) has read up to a message: shown in DMs and small groups."""
-    access = conversation_access.member(actor, conversation_id)
-    message = db.session.get(Message, message_id) if is_id(message_id) else None
-    if message is None or message.conversation_id != access.conversation.id:
-        raise ValidationError("That message is not in this conversation.", field="message_id")
-    if access.conversation.kind == Kind.ROOM:
-        return []
-    people = list(
-        db.session.scalars(
-            select(Membership).where(Membership.conversation_id == access.conversation.id)
-        )
-    )
-    if len(people) > SMALL_GROUP:
-        return []
-    return [
-        m.user.to_summary()
-        for m in people
-        if m.last_read_message_id >= message.id and m.user_id not in (message.sender_id, actor.id)
-    ]
 
 
 # -- typing -----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from services import (
     accounts,
     attachments,
     conversation_access,
-    conversations,
-    messages,
+    conversation_members,
+    conversation_settings,
+    message_edits,
     notifications,
     parties,
     party_access,
@@ -417,7 +418,9 @@ def mute(actor: User, username: str, minutes: object, conversation_id: object = 
     ):
         raise ValidationError(f"'minutes' must be from 0 to {MUTE_MAX_MINUTES}.", field="minutes")
     if conversation_id is not None:
-        membership = conversations.moderate_mute(actor, conversation_id, target.username, minutes)
+        membership = conversation_members.moderate_mute(
+            actor, conversation_id, target.username, minutes
+        )
         audit(actor, "mute", "user", target.id, minutes=minutes, conversation_id=conversation_id)
         return {"muted_until": iso(membership.muted_until)}
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
@@ -447,7 +450,7 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
     if message is None:
         raise NotFound("No such message.")
     text = _reason(reason, required=False)
-    messages.retract(message)
+    message_edits.retract(message)
     attachments.discard_with(message)
     audit(
         actor,
@@ -472,7 +475,7 @@ def close_room(actor: User, conversation_id: object, reason: object = "") -> Non
     require_staff(actor)
     if conversation_access.live(conversation_id).kind != Kind.ROOM:
         raise NotFound("No such room.")
-    conversation = conversations.close(actor, conversation_id)
+    conversation = conversation_settings.close(actor, conversation_id)
     audit(actor, "close_room", "room", conversation.id, _reason(reason, required=False))
 
 
@@ -482,7 +485,7 @@ def close_group(actor: User, conversation_id: object, reason: object = "") -> No
     require_staff(actor)
     if conversation_access.live(conversation_id).kind != Kind.GROUP:
         raise NotFound("No such group.")
-    conversation = conversations.close(actor, conversation_id)
+    conversation = conversation_settings.close(actor, conversation_id)
     audit(actor, "close_group", "group", conversation.id, _reason(reason, required=False))
 
 

@@ -135,26 +135,34 @@ def _page_of(query, page: int, per_page: int) -> Page:
     return Page(users=users, page=page, per_page=per_page, total=total)
 
 
-def followers(username: str, page: int = 1, per_page: int = 20) -> Page:
+def _follow_list(username: str, page: int, per_page: int, listed, of) -> Page:
+    """A page of the people on one side (`listed`) of the follows of `username` (`of`)."""
     user = accounts.get_by_username(username)
     query = (
         select(User)
-        .join(Follow, Follow.follower_id == User.id)
-        .where(Follow.followee_id == user.id)
+        .join(Follow, listed == User.id)
+        .where(of == user.id)
         .order_by(Follow.created_at.desc(), User.id)
     )
     return _page_of(query, page, per_page)
+
+
+def followers(username: str, page: int = 1, per_page: int = 20) -> Page:
+    return _follow_list(username, page, per_page, Follow.follower_id, Follow.followee_id)
 
 
 def following(username: str, page: int = 1, per_page: int = 20) -> Page:
-    user = accounts.get_by_username(username)
-    query = (
-        select(User)
-        .join(Follow, Follow.followee_id == User.id)
-        .where(Follow.follower_id == user.id)
-        .order_by(Follow.created_at.desc(), User.id)
-    )
-    return _page_of(query, page, per_page)
+    return _follow_list(username, page, per_page, Follow.followee_id, Follow.follower_id)
+
+
+def relation(viewer_id: int, user_id: int) -> dict[str, bool]:
+    """How the viewer and another person stand: follows either way, blocks either way."""
+    return {
+        "following": is_following(viewer_id, user_id),
+        "follows_you": is_following(user_id, viewer_id),
+        "blocked": has_blocked(viewer_id, user_id),
+        "blocked_you": has_blocked(user_id, viewer_id),
+    }
 
 
 def counts(user_id: int) -> dict[str, int]:

@@ -7,13 +7,13 @@ from typing import Any
 
 import budgets
 from realtime.connections import SocketConnection
-from services import messages
+from services import message_edits, message_reading, messages
 from sockets.connection import Ack, handler, socket_actor
 
 
 @handler("message:send", budgets.SEND_MESSAGE)
 def message_send(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    described = messages.send_described(
+    described = messages.send(
         socket_actor(socket),
         payload.get("conversation_id"),
         payload.get("body"),
@@ -26,25 +26,29 @@ def message_send(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
 
 @handler("message:edit", budgets.MESSAGE_EDIT)
 def message_edit(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = messages.edit(socket_actor(socket), payload.get("message_id"), payload.get("body"))
+    message = message_edits.edit(
+        socket_actor(socket), payload.get("message_id"), payload.get("body")
+    )
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:delete", budgets.MESSAGE_DELETE)
 def message_delete(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = messages.delete(socket_actor(socket), payload.get("message_id"))
+    message = message_edits.delete(socket_actor(socket), payload.get("message_id"))
     return {"message_id": message.id}
 
 
 @handler("message:react", budgets.MESSAGE_REACT)
 def message_react(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = messages.react(socket_actor(socket), payload.get("message_id"), payload.get("emoji"))
+    message = message_edits.react(
+        socket_actor(socket), payload.get("message_id"), payload.get("emoji")
+    )
     return {"message": messages.to_dict(message)}
 
 
 @handler("message:read", budgets.MESSAGE_READ)
 def message_read(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    position = messages.mark_read(
+    position = message_reading.mark_read(
         socket_actor(socket), payload.get("conversation_id"), payload.get("message_id")
     )
     return {"last_read_message_id": position}

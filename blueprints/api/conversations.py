@@ -10,7 +10,16 @@ from blueprints.api import api
 from errors import ValidationError
 from request_body import json_body, query_int
 from route_limits import per_user
-from services import attachments, conversations, messages
+from services import (
+    attachments,
+    conversation_listing,
+    conversation_members,
+    conversation_settings,
+    conversations,
+    message_edits,
+    message_reading,
+    messages,
+)
 from services.validation import integer, string
 
 
@@ -61,13 +70,13 @@ def conversation_create():
 @api.get("/conversations")
 @login_required
 def conversation_list():
-    return jsonify({"conversations": conversations.overview(current_user)})
+    return jsonify({"conversations": conversation_listing.overview(current_user)})
 
 
 @api.get("/rooms")
 @login_required
 def room_directory():
-    rooms = conversations.directory(
+    rooms = conversation_listing.directory(
         request.args.get("q", ""),
         request.args.get("category") or None,
         limit=query_int("limit", 100, 50),
@@ -87,7 +96,7 @@ def conversation_show(conversation_id: int):
 def conversation_update(conversation_id: int):
     body = json_body()
     changes = {key: body[key] for key in ("name", "description", "category") if key in body}
-    conversations.update(current_user, conversation_id, changes)
+    conversation_settings.update(current_user, conversation_id, changes)
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
@@ -95,7 +104,7 @@ def conversation_update(conversation_id: int):
 @per_user(budgets.CONVERSATION_SETTINGS)
 @login_required
 def conversation_delete(conversation_id: int):
-    conversations.delete(current_user, conversation_id)
+    conversation_settings.delete(current_user, conversation_id)
     return "", 204
 
 
@@ -103,7 +112,7 @@ def conversation_delete(conversation_id: int):
 @per_user(budgets.CONVERSATION_JOIN)
 @login_required
 def conversation_join(conversation_id: int):
-    conversations.join(current_user, conversation_id)
+    conversation_members.join(current_user, conversation_id)
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
@@ -111,14 +120,14 @@ def conversation_join(conversation_id: int):
 @per_user(budgets.CONVERSATION_LEAVE)
 @login_required
 def conversation_leave(conversation_id: int):
-    conversations.leave(current_user, conversation_id)
+    conversation_members.leave(current_user, conversation_id)
     return "", 204
 
 
 @api.get("/conversations/<int:conversation_id>/members")
 @login_required
 def member_list(conversation_id: int):
-    people = conversations.members(current_user, conversation_id)
+    people = conversation_listing.members(current_user, conversation_id)
     return jsonify({"members": [conversations.member_dict(m) for m in people]})
 
 
@@ -127,7 +136,7 @@ def member_list(conversation_id: int):
 @login_required
 def member_add(conversation_id: int):
     username = string(json_body(), "username", max_length=64)
-    membership = conversations.add_member(current_user, conversation_id, username)
+    membership = conversation_members.add_member(current_user, conversation_id, username)
     return jsonify({"member": conversations.member_dict(membership)}), 201
 
 
@@ -135,7 +144,7 @@ def member_add(conversation_id: int):
 @per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_remove(conversation_id: int, username: str):
-    conversations.remove_member(current_user, conversation_id, username)
+    conversation_members.remove_member(current_user, conversation_id, username)
     return "", 204
 
 
@@ -144,7 +153,7 @@ def member_remove(conversation_id: int, username: str):
 @login_required
 def member_role(conversation_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
-    membership = conversations.set_role(current_user, conversation_id, username, role)
+    membership = conversation_members.set_role(current_user, conversation_id, username, role)
     return jsonify({"member": conversations.member_dict(membership)})
 
 
@@ -152,19 +161,21 @@ def member_role(conversation_id: int, username: str):
 @per_user(budgets.CONVERSATION_MEMBERS)
 @login_required
 def member_mute(conversation_id: int, username: str):
-    minutes = integer(json_body(), "minutes", minimum=0, maximum=conversations.MUTE_MAX_MINUTES)
-    membership = conversations.mute(current_user, conversation_id, username, minutes)
+    minutes = integer(
+        json_body(), "minutes", minimum=0, maximum=conversation_members.MUTE_MAX_MINUTES
+    )
+    membership = conversation_members.mute(current_user, conversation_id, username, minutes)
     return jsonify({"member": conversations.member_dict(membership)})
 
 
 @api.get("/conversations/<int:conversation_id>/messages")
 @login_required
 def message_history(conversation_id: int):
-    page = messages.history(
+    page = message_reading.history(
         current_user,
         conversation_id,
         before=query_int("before", 2**62),
-        limit=query_int("limit", messages.PAGE_MAX, 50),
+        limit=query_int("limit", message_reading.PAGE_MAX, 50),
     )
     return jsonify({"messages": [messages.to_dict(m) for m in page]})
 
@@ -174,7 +185,7 @@ def message_history(conversation_id: int):
 @login_required
 def message_send(conversation_id: int):
     body = json_body()
-    described = messages.send_described(
+    described = messages.send(
         current_user,
         conversation_id,
         body.get("body"),
@@ -203,14 +214,14 @@ def conversation_image_upload(conversation_id: int):
     upload = request.files.get("image")
     if upload is None:
         raise ValidationError("Send the picture as multipart field 'image'.", field="image")
-    conversations.set_image(current_user, conversation_id, upload.stream)
+    conversation_settings.set_image(current_user, conversation_id, upload.stream)
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
 @api.get("/conversations/<int:conversation_id>/image")
 @login_required
 def conversation_image(conversation_id: int):
-    return send_file(conversations.image_path(current_user, conversation_id), max_age=3600)
+    return send_file(conversation_settings.image_path(current_user, conversation_id), max_age=3600)
 
 
 @api.post("/conversations/<int:conversation_id>/read")
@@ -218,7 +229,7 @@ def conversation_image(conversation_id: int):
 @login_required
 def conversation_read(conversation_id: int):
     body = json_body()
-    position = messages.mark_read(current_user, conversation_id, body.get("message_id"))
+    position = message_reading.mark_read(current_user, conversation_id, body.get("message_id"))
     return jsonify({"last_read_message_id": position})
 
 
@@ -226,7 +237,7 @@ def conversation_read(conversation_id: int):
 @per_user(budgets.MESSAGE_EDIT)
 @login_required
 def message_edit(message_id: int):
-    message = messages.edit(current_user, message_id, json_body().get("body"))
+    message = message_edits.edit(current_user, message_id, json_body().get("body"))
     return jsonify({"message": messages.to_dict(message)})
 
 
@@ -234,7 +245,7 @@ def message_edit(message_id: int):
 @per_user(budgets.MESSAGE_DELETE)
 @login_required
 def message_delete(message_id: int):
-    messages.delete(current_user, message_id)
+    message_edits.delete(current_user, message_id)
     return "", 204
 
 
@@ -242,12 +253,12 @@ def message_delete(message_id: int):
 @per_user(budgets.MESSAGE_REACT)
 @login_required
 def message_react(message_id: int):
-    message = messages.react(current_user, message_id, json_body().get("emoji"))
+    message = message_edits.react(current_user, message_id, json_body().get("emoji"))
     return jsonify({"message": messages.to_dict(message)})
 
 
 @api.get("/messages/search")
 @login_required
 def message_search():
-    found = messages.search(current_user, request.args.get("q", ""))
+    found = message_reading.search(current_user, request.args.get("q", ""))
     return jsonify({"messages": [messages.to_dict(m) for m in found]})

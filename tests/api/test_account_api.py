@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from extensions import db, socketio
 from models.user import ApiToken, User
-from services import accounts, conversations, messages
+from services import accounts, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
+from tests.support.messages import sent_message
 
 
 def error_of(response) -> dict:
@@ -63,7 +64,7 @@ def test_delete_me_needs_the_password(client, user_factory):
 def test_delete_me_ends_every_credential_and_keeps_messages_for_others(client, user_factory):
     ann, bob = user_factory("ann"), user_factory("bob")
     direct = conversations.open_direct(ann, "bob")
-    sent = messages.send(ann, direct.id, "keep this for bob")
+    sent = sent_message(ann, direct.id, "keep this for bob")
     token = token_for(client, "ann")
     other = token_for(client, "ann")
 

@@ -343,7 +343,7 @@ def test_uploads_over_the_general_body_limit_are_accepted_up_to_theirs(client, p
 
 
 def test_room_reads_go_to_the_reader_only(client, people):
-    from services import messages as message_service
+    from services import message_reading
 
     room = client.post(
         "/api/v1/conversations", json={"kind": "room", "name": "Big room"}, headers=people["ann"][1]
@@ -365,7 +365,7 @@ def test_room_reads_go_to_the_reader_only(client, people):
     )
     [event] = db.session.query(StreamEvent).filter_by(name="message:read").all()[before:]
     assert event.channel == f"user:{people['ben'][0].id}"
-    assert message_service.seen_by(people["ann"][0], room["id"], sent["id"]) == []
+    assert message_reading.seen_by(people["ann"][0], room["id"], sent["id"]) == []
 
 
 def test_a_public_room_is_read_before_joining_a_private_one_never(client, people):

@@ -8,8 +8,9 @@ import re
 from flask import g
 
 from models.user import LoginSession
-from services import accounts, conversations, messages
+from services import accounts, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in
+from tests.support.messages import sent_message
 
 
 def browser_of(app, username: str):
@@ -45,7 +46,7 @@ def test_settings_lists_browsers_and_tokens(app, user_factory):
 def test_export_downloads_a_json_file(app, user_factory):
     ann, _bob = user_factory("ann"), user_factory("bob")
     direct = conversations.open_direct(ann, "bob")
-    messages.send(ann, direct.id, "my words")
+    sent_message(ann, direct.id, "my words")
     response = browser_of(app, "ann").get("/settings/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -109,7 +110,7 @@ def test_delete_with_a_wrong_password_says_so(app, user_factory):
 def test_delete_signs_out_everywhere_and_others_see_a_deleted_account(app, user_factory):
     ann, _bob = user_factory("ann"), user_factory("bob")
     direct = conversations.open_direct(ann, "bob")
-    messages.send(ann, direct.id, "remember the film")
+    sent_message(ann, direct.id, "remember the film")
     browser = browser_of(app, "ann")
     elsewhere = browser_of(app, "ann")
     friend = browser_of(app, "bob")

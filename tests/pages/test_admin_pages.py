@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
 from markupsafe import escape
 
 from extensions import db
@@ -16,9 +15,10 @@ from models.party import Party
 from models.user import Role, User
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import conversations, messages, moderation, notifications, parties, profiles
+from services import conversations, moderation, notifications, parties, profiles
 from tests.conftest import PASSWORD, log_in, make_app
-from tests.conftest import csrf_token as page_csrf_token
+from tests.support.messages import sent_message
+from tests.support.pages import csrf_token, post, signed_in
 
 XSS = '<img src=x onerror=alert(1)><script>alert(2)</script><div hx-get="/logout">'
 
@@ -59,22 +59,9 @@ def people(user_factory):
 def reported(people):
     """A direct message from the troll to uli, reported by uli."""
     conversation = conversations.open_direct(people["troll"], "uli")
-    message = messages.send(people["troll"], conversation.id, "bad words")
+    message = sent_message(people["troll"], conversation.id, "bad words")
     report = moderation.report(people["user"], "message", message.id, "abusive")
     return report, message
-
-
-def csrf_token(client) -> str:
-    """This client's token (Flask-WTF keeps the last one it made in `g`)."""
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, username).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -85,10 +72,6 @@ def mod(app, people):
 @pytest.fixture
 def admin(app, people):
     return signed_in(app, "ada")
-
-
-def post(client, url, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data})
 
 
 def flashed(client, url, **data) -> str:

@@ -11,7 +11,14 @@ from flask import g
 from models.user import Role
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import announcements, conversations, notifications, parties, social
+from services import (
+    announcements,
+    conversation_listing,
+    conversations,
+    notifications,
+    parties,
+    social,
+)
 from tests.conftest import log_in
 
 VIDEO = "https://media.example/film.mp4"
@@ -216,7 +223,7 @@ def test_the_members_page_finds_people_to_add(app, people):
     added = post(ann, f"/conversations/{group.id}/members", username="cid", q="c")
     assert added.status_code == 302
     assert added.headers["Location"].endswith(f"/conversations/{group.id}/members?q=c")
-    assert [m.user.username for m in conversations.members(people["ann"], group.id)] == [
+    assert [m.user.username for m in conversation_listing.members(people["ann"], group.id)] == [
         "ann",
         "ben",
         "cid",

@@ -7,30 +7,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from flask import g
 
 from extensions import db
 from models.conversation import Conversation, Message
 from models.party import Party
 from models.user import Role, User
-from services import conversations, messages, parties, party_access
+from services import conversation_members, conversations, parties, party_access
 from services.conversation_access import membership_of
-from tests.conftest import csrf_token as page_csrf_token
-from tests.conftest import log_in
+from tests.support.messages import sent_message
+from tests.support.pages import csrf_token, signed_in
 
 VIDEO = "https://media.example/film.mp4"
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, username).status_code == 302
-    return client
-
-
-def csrf_token(client) -> str:
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
 
 
 def fresh(model, row_id: int):
@@ -75,7 +62,7 @@ def alice_client(app, alice):
 
 def test_deleting_your_own_message(alice, ben, alice_client):
     dm = conversations.open_direct(alice, "ben").id
-    mine = messages.send(alice, dm, "regrettable words")
+    mine = sent_message(alice, dm, "regrettable words")
     page = asks_then_acts(
         alice_client,
         f"/conversations/{dm}/messages/{mine.id}/delete",
@@ -86,7 +73,7 @@ def test_deleting_your_own_message(alice, ben, alice_client):
 
 def test_a_manager_deleting_someone_elses_message(alice, ben, alice_client):
     group = conversations.create_group(alice, "Mods", ["ben"])
-    theirs = messages.send(ben, group.id, "spam spam")
+    theirs = sent_message(ben, group.id, "spam spam")
     asks_then_acts(
         alice_client,
         f"/conversations/{group.id}/messages/{theirs.id}/delete",
@@ -106,7 +93,7 @@ def test_removing_a_group_member(alice, ben, alice_client):
 
 def test_removing_a_room_member(alice, ben, alice_client):
     room = conversations.create_room(alice, "Open room")
-    conversations.join(ben, room.id)
+    conversation_members.join(ben, room.id)
     asks_then_acts(
         alice_client,
         f"/conversations/{room.id}/members/ben/remove",

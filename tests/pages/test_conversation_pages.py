@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-from flask import g
 from markupsafe import Markup
 
 from blueprints.templating import linkify
@@ -15,9 +14,16 @@ from extensions import db
 from models.conversation import Message
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import conversations, messages
-from tests.conftest import csrf_token as page_csrf_token
-from tests.conftest import log_in
+from services import (
+    conversation_listing,
+    conversation_members,
+    conversations,
+    message_edits,
+    message_reading,
+    messages,
+)
+from tests.support.messages import sent_message
+from tests.support.pages import HX, csrf_token, hx_post, page, post, signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 XSS = [
@@ -26,47 +32,12 @@ XSS = [
     '<a href="javascript:alert(1)">click</a>',
     '<div hx-get="/logout" hx-trigger="load">x</div>',
 ]
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def ben(user_factory):
-    return user_factory("ben")
-
-
-@pytest.fixture
-def ben_client(app, ben):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, "ben").status_code == 302
-    return client
-
-
-def csrf_token(client) -> str:
-    """This client's token: the tests share one app context, and Flask-WTF keeps the
-    last token it made in `g`, so two clients would otherwise get each other's."""
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
-
-
-def post(client, url, headers=None, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data}, headers=headers)
-
-
-def hx_post(client, url, **data):
-    return client.post(url, data=data, headers={**HX, "X-CSRFToken": csrf_token(client)})
 
 
 def open_dm(client, username="ben") -> int:
     response = post(client, "/conversations/direct", username=username)
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
 
 
 def transcript(html: str) -> str:
@@ -116,7 +87,7 @@ def test_every_page_renders(logged_in_client, ben, ben_client):
     dm = open_dm(client)
     group = conversations.create_group(client.user, "Walkers", ["ben"], "Sunday walks")
     room = conversations.create_room(ben, "Open kitchen", description="Recipes welcome")
-    message = messages.send(client.user, dm, "hello")
+    message = sent_message(client.user, dm, "hello")
     for path in (
         "/conversations",
         "/rooms",
@@ -144,7 +115,7 @@ def test_a_public_room_is_read_before_joining(logged_in_client, ben):
     and a Join button that works without JavaScript; after joining, the room itself."""
     client = logged_in_client
     room = conversations.create_room(ben, "Open kitchen")
-    messages.send(ben, room.id, "<b>soup</b> tonight")
+    sent_message(ben, room.id, "<b>soup</b> tonight")
     html = page(client, f"/conversations/{room.id}")
     assert "&lt;b&gt;soup&lt;/b&gt; tonight" in html
     assert 'name="body"' not in html
@@ -162,7 +133,7 @@ def test_private_rooms_and_groups_are_not_read_by_others(logged_in_client, ben, 
     hidden = conversations.create_room(ben, "Back room", visibility="private")
     group = conversations.create_group(ben, "Pair", [user_factory("cat").username])
     for conversation in (hidden, group):
-        messages.send(ben, conversation.id, "secret plans")
+        sent_message(ben, conversation.id, "secret plans")
         response = logged_in_client.get(f"/conversations/{conversation.id}")
         assert response.status_code == 404
         assert "secret plans" not in response.get_data(as_text=True)
@@ -171,8 +142,8 @@ def test_private_rooms_and_groups_are_not_read_by_others(logged_in_client, ben, 
 def test_list_shows_names_presence_previews_and_unread(logged_in_client, ben, ben_client):
     dm = open_dm(logged_in_client)
     group = conversations.create_group(ben, "Book club", ["alice"])
-    messages.send(ben, dm, "are you there?")
-    messages.send(ben, group.id, "first chapter")
+    sent_message(ben, dm, "are you there?")
+    sent_message(ben, group.id, "first chapter")
     html = page(logged_in_client, "/conversations")
     assert ">ben</a>" in html
     assert f'sse-swap="presence-{ben.id}"' in html
@@ -186,7 +157,7 @@ def test_list_shows_names_presence_previews_and_unread(logged_in_client, ben, be
     assert '<span class="badge">2<span class="visually-hidden"> unread</span>' in nav
     # Opening the conversation reads it.
     page(logged_in_client, f"/conversations/{dm}")
-    assert messages.unread_total(logged_in_client.user) == 1
+    assert message_reading.unread_total(logged_in_client.user) == 1
 
 
 # -- direct messages and groups ---------------------------------------------------------
@@ -256,7 +227,7 @@ def test_send_without_js_redirects_to_the_new_message(logged_in_client, ben):
         logged_in_client, f"/conversations/{dm}/messages", body="Hi Ben!", client_id=client_id
     )
     assert response.status_code == 302
-    [stored] = messages.history(logged_in_client.user, dm)
+    [stored] = message_reading.history(logged_in_client.user, dm)
     assert response.headers["Location"] == f"/conversations/{dm}#message-{stored.id}"
     html = page(logged_in_client, f"/conversations/{dm}")
     assert f'id="message-{stored.id}"' in transcript(html)
@@ -272,7 +243,7 @@ def test_double_submit_stores_one_message(logged_in_client, ben):
             logged_in_client, f"/conversations/{dm}/messages", body="once", client_id="same-id"
         )
         assert response.status_code == 302
-    assert len(messages.history(logged_in_client.user, dm)) == 1
+    assert len(message_reading.history(logged_in_client.user, dm)) == 1
 
 
 def test_send_with_htmx_returns_a_fresh_empty_form(logged_in_client, ben):
@@ -288,7 +259,7 @@ def test_send_with_htmx_returns_a_fresh_empty_form(logged_in_client, ben):
     assert "autofocus" in form
     assert 'value="x1"' not in form
     assert re.search(r'name="body"[^>]*value=""', form, re.S)
-    assert [m.body for m in messages.history(logged_in_client.user, dm)] == ["hey"]
+    assert [m.body for m in message_reading.history(logged_in_client.user, dm)] == ["hey"]
 
 
 def test_send_errors_are_shown_in_the_form(logged_in_client, ben):
@@ -301,12 +272,12 @@ def test_send_errors_are_shown_in_the_form(logged_in_client, ben):
     text = too_long.get_data(as_text=True)
     assert "Messages are at most 4000 characters." in text
     assert 'aria-invalid="true"' in text
-    assert messages.history(logged_in_client.user, dm) == []
+    assert message_reading.history(logged_in_client.user, dm) == []
 
 
 def test_muted_member_sees_why(logged_in_client, ben, ben_client):
     group = conversations.create_group(logged_in_client.user, "Quiet", ["ben"])
-    conversations.mute(logged_in_client.user, group.id, "ben", 10)
+    conversation_members.mute(logged_in_client.user, group.id, "ben", 10)
     response = post(ben_client, f"/conversations/{group.id}/messages", body="let me talk")
     assert response.status_code == 400
     assert "You are muted here for now." in response.get_data(as_text=True)
@@ -314,7 +285,7 @@ def test_muted_member_sees_why(logged_in_client, ben, ben_client):
 
 def test_csrf_is_required(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    message = messages.send(logged_in_client.user, dm, "keep me")
+    message = sent_message(logged_in_client.user, dm, "keep me")
     for url, data in (
         (f"/conversations/{dm}/messages", {"body": "forged"}),
         (f"/conversations/{dm}/messages/{message.id}/delete", {}),
@@ -327,14 +298,14 @@ def test_csrf_is_required(logged_in_client, ben):
         assert response.status_code == 400, url
         hx = logged_in_client.post(url, data=data, headers=HX)
         assert hx.status_code == 400, url
-    [only] = messages.history(logged_in_client.user, dm)
+    [only] = message_reading.history(logged_in_client.user, dm)
     assert (only.body, only.deleted_at, only.reactions) == ("keep me", None, [])
-    assert conversations.directory() == []
+    assert conversation_listing.directory() == []
 
 
 def test_reply_to_a_message(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    first = messages.send(ben, dm, "Lunch on Friday?")
+    first = sent_message(ben, dm, "Lunch on Friday?")
     html = page(logged_in_client, f"/conversations/{dm}?reply_to={first.id}")
     assert f'name="reply_to" value="{first.id}"' in html
     assert "Replying to" in html
@@ -349,7 +320,7 @@ def test_reply_to_a_message(logged_in_client, ben):
 # -- pagination -------------------------------------------------------------------------
 def test_older_messages_page_by_keyset(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    sent = [messages.send(ben, dm, f"note {n:02d}") for n in range(60)]
+    sent = [sent_message(ben, dm, f"note {n:02d}") for n in range(60)]
     html = page(logged_in_client, f"/conversations/{dm}")
     log = transcript(html)
     assert "note 59" in log
@@ -373,7 +344,7 @@ def test_older_messages_page_by_keyset(logged_in_client, ben):
 # -- editing, deleting, reacting --------------------------------------------------------
 def test_edit_own_message_with_and_without_htmx(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    mine = messages.send(logged_in_client.user, dm, "teh typo")
+    mine = sent_message(logged_in_client.user, dm, "teh typo")
     url = f"/conversations/{dm}/messages/{mine.id}/edit"
     form = page(logged_in_client, url)
     assert "teh typo</textarea>" in form
@@ -396,7 +367,7 @@ def test_edit_own_message_with_and_without_htmx(logged_in_client, ben):
 
 def test_cannot_edit_or_delete_someone_elses_message_in_a_dm(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    theirs = messages.send(ben, dm, "ben's words")
+    theirs = sent_message(ben, dm, "ben's words")
     assert logged_in_client.get(f"/conversations/{dm}/messages/{theirs.id}/edit").status_code == 403
     edit = post(logged_in_client, f"/conversations/{dm}/messages/{theirs.id}/edit", body="mine")
     assert edit.status_code == 403
@@ -409,7 +380,7 @@ def test_cannot_edit_or_delete_someone_elses_message_in_a_dm(logged_in_client, b
 
 def test_delete_shows_a_placeholder_without_content(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    mine = messages.send(logged_in_client.user, dm, "regrettable words")
+    mine = sent_message(logged_in_client.user, dm, "regrettable words")
     response = post(
         logged_in_client, f"/conversations/{dm}/messages/{mine.id}/delete", confirm="yes"
     )
@@ -417,7 +388,7 @@ def test_delete_shows_a_placeholder_without_content(logged_in_client, ben):
     html = transcript(page(logged_in_client, f"/conversations/{dm}"))
     assert "Message deleted" in html
     assert "regrettable" not in html
-    other = messages.send(logged_in_client.user, dm, "also gone")
+    other = sent_message(logged_in_client.user, dm, "also gone")
     swapped = hx_post(
         logged_in_client, f"/conversations/{dm}/messages/{other.id}/delete", confirm="yes"
     )
@@ -427,7 +398,7 @@ def test_delete_shows_a_placeholder_without_content(logged_in_client, ben):
 
 def test_managers_delete_others_messages_in_groups(logged_in_client, ben):
     group = conversations.create_group(logged_in_client.user, "Mods", ["ben"])
-    theirs = messages.send(ben, group.id, "spam spam")
+    theirs = sent_message(ben, group.id, "spam spam")
     html = transcript(page(logged_in_client, f"/conversations/{group.id}"))
     assert 'Delete<span class="visually-hidden"> the message from ben' in html
     post(logged_in_client, f"/conversations/{group.id}/messages/{theirs.id}/delete", confirm="yes")
@@ -436,7 +407,7 @@ def test_managers_delete_others_messages_in_groups(logged_in_client, ben):
 
 def test_reactions_toggle(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    theirs = messages.send(ben, dm, "Good news!")
+    theirs = sent_message(ben, dm, "Good news!")
     url = f"/conversations/{dm}/messages/{theirs.id}/react"
     assert post(logged_in_client, url, emoji="🎉").status_code == 302
     html = transcript(page(logged_in_client, f"/conversations/{dm}"))
@@ -452,10 +423,10 @@ def test_reactions_toggle(logged_in_client, ben):
 # -- read state and typing --------------------------------------------------------------
 def test_read_and_typing_endpoints(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    theirs = messages.send(ben, dm, "read me")
+    theirs = sent_message(ben, dm, "read me")
     read = hx_post(logged_in_client, f"/conversations/{dm}/read", message_id=str(theirs.id))
     assert read.status_code == 204
-    assert messages.unread_total(logged_in_client.user) == 0
+    assert message_reading.unread_total(logged_in_client.user) == 0
     plain = post(logged_in_client, f"/conversations/{dm}/read", message_id=str(theirs.id))
     assert plain.status_code == 302
     assert hx_post(logged_in_client, f"/conversations/{dm}/typing").status_code == 204
@@ -475,7 +446,7 @@ def test_seen_by_is_shown_to_the_sender(logged_in_client, ben, ben_client):
 def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
     dm = open_dm(logged_in_client)
     alice = logged_in_client.user
-    message = messages.send(ben, dm, "<b>live</b> https://example.org")
+    message = sent_message(ben, dm, "<b>live</b> https://example.org")
     data = messages.to_dict(message)
     with app.test_request_context("/events/html"):
         to_alice = dict(render_fragments(Envelope("c", "message:new", data), frozenset(), alice.id))
@@ -487,14 +458,14 @@ def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
     assert f'hx-post="/conversations/{dm}/read"' not in to_ben[f"message-new-{dm}"]
     assert to_alice[f"typing-{dm}"] == ""
 
-    messages.edit(ben, message.id, "changed")
+    message_edits.edit(ben, message.id, "changed")
     changed = messages.to_dict(db.session.get(Message, message.id))
     with app.test_request_context("/events/html"):
         update = dict(
             render_fragments(Envelope("c", "message:updated", changed), frozenset(), alice.id)
         )
         gone = {"conversation_id": dm, "message_id": message.id}
-        messages.delete(ben, message.id)
+        message_edits.delete(ben, message.id)
         deleted = dict(
             render_fragments(Envelope("c", "message:deleted", gone), frozenset(), alice.id)
         )
@@ -511,8 +482,8 @@ def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
 def test_read_fragment_tells_the_sender(app, logged_in_client, ben):
     dm = open_dm(logged_in_client)
     alice = logged_in_client.user
-    message = messages.send(alice, dm, "seen?")
-    messages.mark_read(ben, dm, message.id)
+    message = sent_message(alice, dm, "seen?")
+    message_reading.mark_read(ben, dm, message.id)
     read = {"conversation_id": dm, "message_id": message.id, "user_id": ben.id}
     with app.test_request_context("/events/html"):
         to_alice = dict(
@@ -566,9 +537,7 @@ def test_join_with_htmx_and_a_full_room(logged_in_client, ben, ben_client, user_
     assert hx.status_code == 204
     assert hx.headers["HX-Redirect"] == f"/conversations/{room.id}"
     user_factory("cal")
-    cal = logged_in_client.application.test_client()
-    g.pop("csrf_token", None)
-    log_in(cal, "cal")
+    cal = signed_in(logged_in_client.application, "cal")
     full = post(cal, f"/conversations/{room.id}/join", headers=None)
     assert full.status_code == 302
     assert "It is full." in page(cal, "/rooms")
@@ -596,7 +565,7 @@ def test_non_members_get_404_for_private_conversations_and_files(
         file=(io.BytesIO(PNG), "plan.png"),
     )
     assert upload.status_code == 302
-    [message] = messages.history(ben, group.id)
+    [message] = message_reading.history(ben, group.id)
     file_url = messages.to_dict(message)["attachment"]["url"]
     assert ben_client.get(file_url).status_code == 200
     for path in (
@@ -618,8 +587,8 @@ def test_non_members_get_404_for_private_conversations_and_files(
         response = post(logged_in_client, path, body="hi", emoji="👍", message_id=str(message.id))
         assert response.status_code == 404, path
     room = conversations.create_room(ben, "Public", members=[])
-    messages.send(ben, room.id, "", attachment_id=_upload(ben, room.id).id)
-    [room_message] = messages.history(ben, room.id)
+    sent_message(ben, room.id, "", attachment_id=_upload(ben, room.id).id)
+    [room_message] = message_reading.history(ben, room.id)
     room_file = messages.to_dict(room_message)["attachment"]["url"]
     assert logged_in_client.get(room_file).status_code == 404
 
@@ -645,7 +614,7 @@ def test_files_images_inline_others_as_downloads(logged_in_client, ben, ben_clie
         body="",
         file=(io.BytesIO(b"plain notes\n" * 200_000), "notes <1>.txt"),  # 2.4 MB
     )
-    image_message, text_message = reversed(messages.history(logged_in_client.user, dm))
+    image_message, text_message = reversed(message_reading.history(logged_in_client.user, dm))
     image_url = messages.to_dict(image_message)["attachment"]["url"]
     text_url = messages.to_dict(text_message)["attachment"]["url"]
     html = transcript(page(ben_client, f"/conversations/{dm}"))
@@ -734,7 +703,7 @@ def test_direct_conversations_have_no_member_page(logged_in_client, ben):
 # -- search -----------------------------------------------------------------------------
 def test_message_search_links_to_the_message(logged_in_client, ben):
     dm = open_dm(logged_in_client)
-    found = messages.send(ben, dm, "the picnic is at noon")
+    found = sent_message(ben, dm, "the picnic is at noon")
     html = page(logged_in_client, "/conversations/search?q=picnic")
     assert f'href="/conversations/{dm}?before={found.id + 1}#message-{found.id}"' in html
     assert "the picnic is at noon" in html
@@ -749,8 +718,8 @@ def test_user_text_comes_out_escaped(logged_in_client, ben, payload):
     alice = logged_in_client.user
     group = conversations.create_group(alice, payload[:80], ["ben"], description=payload)
     room = conversations.create_room(alice, payload[:80], description=payload)
-    messages.send(alice, group.id, payload)
-    messages.send(alice, room.id, payload)
+    sent_message(alice, group.id, payload)
+    sent_message(alice, room.id, payload)
     for path in (
         f"/conversations/{group.id}",
         f"/conversations/{group.id}/members",
@@ -768,7 +737,7 @@ def test_user_text_comes_out_escaped(logged_in_client, ben, payload):
 def test_new_message_recounts_the_recipients_messages_badge(app, logged_in_client, ben):
     dm = open_dm(logged_in_client)
     alice = logged_in_client.user
-    message = messages.send(ben, dm, "ping")
+    message = sent_message(ben, dm, "ping")
     event = Envelope("c", "message:new", messages.to_dict(message))
     with app.test_request_context("/events/html"):
         to_alice = dict(render_fragments(event, frozenset(), alice.id))

@@ -7,8 +7,9 @@ import pytest
 
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import conversations, messages, notifications, parties, social
+from services import conversations, message_reading, messages, notifications, parties, social
 from tests.conftest import csrf_token
+from tests.support.messages import sent_message
 
 VIDEO = "https://example.com/film.mp4"
 
@@ -51,8 +52,8 @@ def test_signed_in_home_shows_parties_unread_notifications_and_people(
     social.follow(ben, "cat")
     party = parties.create(ben, {"title": "Ben's film night", "media_url": VIDEO})
     dm = conversations.open_direct(ben, "alice")
-    messages.send(ben, dm.id, "are you coming?")
-    messages.send(ben, dm.id, "starting now")
+    sent_message(ben, dm.id, "are you coming?")
+    sent_message(ben, dm.id, "starting now")
     page = logged_in_client.get("/").get_data(as_text=True)
     assert "Welcome back" not in page
     assert "What Tandem is" not in page  # not a first visit any more
@@ -73,7 +74,7 @@ def test_home_fragments_follow_parties_and_unread_counts(app, logged_in_client, 
     [started] = notifications.listing(alice.id, limit=1)
     note = notifications.to_dict(started, 1)
     dm = conversations.open_direct(ben, "alice")
-    sent = messages.send(ben, dm.id, "hello")
+    sent = sent_message(ben, dm.id, "hello")
     data = messages.to_dict(sent)
     with app.test_request_context("/events/html"):
         on_note = dict(
@@ -91,7 +92,7 @@ def test_home_fragments_follow_parties_and_unread_counts(app, logged_in_client, 
     assert ">1<span" in to_alice["home-unread"]
     assert "home-unread" not in to_ben  # ben wrote it: nothing unread for him
     assert f'id="home-unread-{dm.id}" hx-swap-oob="delete"' in to_ben["home-unread-gone"]
-    messages.mark_read(alice, dm.id, sent.id)
+    message_reading.mark_read(alice, dm.id, sent.id)
     read = Envelope(
         "c", "message:read", {"conversation_id": dm.id, "message_id": sent.id, "user_id": alice.id}
     )

@@ -9,18 +9,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
 
 from extensions import db
 from realtime import cursor as cursors
 from realtime import store
 from services import parties, party_chat, party_queue, playback
-from tests.conftest import csrf_token as page_csrf_token
-from tests.conftest import log_in, make_app
+from tests.conftest import make_app
+from tests.support.pages import HX, csrf_token, hx_post, page, post, signed_in
 
 VIDEO = "https://media.example/film.mp4"
 YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -36,40 +34,6 @@ def app(tmp_path):
         yield application
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def ben(user_factory):
-    return user_factory("ben")
-
-
-@pytest.fixture
-def ben_client(app, ben):
-    client = app.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, "ben").status_code == 302
-    client.user = ben  # type: ignore[attr-defined]
-    return client
-
-
-def csrf_token(client) -> str:
-    """This client's token (Flask-WTF keeps the last one it made in `g`)."""
-    g.pop("csrf_token", None)
-    return page_csrf_token(client)
-
-
-def post(client, url, headers=None, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data}, headers=headers)
-
-
-def hx_post(client, url, **data):
-    return client.post(url, data=data, headers={**HX, "X-CSRFToken": csrf_token(client)})
-
-
-def page(client, url, status=200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def new_party(user, **fields):
@@ -619,15 +583,8 @@ def test_roles_and_removal(logged_in_client, ben, user_factory):
     assert response.status_code == 302
     assert parties.get(cal, party.id).participant.status == "removed"
     assert "You were removed from this party." in page(
-        _client_for(host, "cal"), f"/parties/{party.id}"
+        signed_in(host.application, "cal"), f"/parties/{party.id}"
     )
-
-
-def _client_for(any_client, username):
-    client = any_client.application.test_client()
-    g.pop("csrf_token", None)
-    assert log_in(client, username).status_code == 302
-    return client
 
 
 def test_queue_forms(logged_in_client, ben, ben_client):

@@ -8,8 +8,9 @@ import pytest
 from extensions import db
 from models.moderation import Report
 from models.user import Role
-from services import conversations, messages, moderation
+from services import conversations, moderation
 from tests.conftest import csrf_token
+from tests.support.messages import sent_message
 
 
 def post(client, url, **data):
@@ -20,7 +21,7 @@ def post(client, url, **data):
 def bens_message(logged_in_client, user_factory):
     ben = user_factory("ben")
     group = conversations.create_group(ben, "Chat", [logged_in_client.user.username])
-    return group, messages.send(ben, group.id, "buy cheap watches")
+    return group, sent_message(ben, group.id, "buy cheap watches")
 
 
 def test_a_message_has_a_report_link_and_a_form_that_says_what_is_reported(
@@ -69,7 +70,7 @@ def test_a_report_form_needs_a_reason_and_says_so(logged_in_client, bens_message
 def test_what_one_cannot_see_cannot_be_reported(logged_in_client, user_factory):
     ben, carl = user_factory("ben"), user_factory("carl")
     private = conversations.create_group(ben, "Private", [carl.username])
-    secret = messages.send(ben, private.id, "between us")
+    secret = sent_message(ben, private.id, "between us")
     assert logged_in_client.get(f"/report/message/{secret.id}").status_code == 404
     assert post(logged_in_client, f"/report/message/{secret.id}", reason="spam").status_code == 404
     assert logged_in_client.get("/report/nonsense/1").status_code == 404

@@ -34,8 +34,9 @@ from services import (
     accounts,
     announcements,
     attachments,
+    conversation_settings,
     conversations,
-    messages,
+    message_edits,
     moderation,
     parties,
     party_chat,
@@ -44,6 +45,7 @@ from services import (
     social,
 )
 from tests.conftest import CSRF_IN_PAGE, PASSWORD, settings_for
+from tests.support.messages import sent_message
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_ROUTED = frozenset({"HEAD", "OPTIONS"})  # answered by Flask itself for every rule
@@ -258,7 +260,7 @@ def _build(app: Flask) -> World:
     group = conversations.create_group(vera, "Vera and Mia", ["mia"])
     private_room = conversations.create_room(vera, "Quiet room", "private", members=["mia"])
     public_room = conversations.create_room(vera, "Open room", "public", members=["mia"])
-    conversations.set_image(vera, group.id, io.BytesIO(PNG))
+    conversation_settings.set_image(vera, group.id, io.BytesIO(PNG))
     for key, conversation in (
         ("direct", direct),
         ("group", group),
@@ -266,13 +268,13 @@ def _build(app: Flask) -> World:
         ("public_room", public_room),
     ):
         ids[key] = conversation.id
-        sent = messages.send(vera, conversation.id, f"vera in {key}")
+        sent = sent_message(vera, conversation.id, f"vera in {key}")
         ids[f"{key}_message"] = sent.id
-        messages.react(mia, sent.id, "👍")
-        ids[f"{key}_reply"] = messages.send(mia, conversation.id, f"mia in {key}").id
+        message_edits.react(mia, sent.id, "👍")
+        ids[f"{key}_reply"] = sent_message(mia, conversation.id, f"mia in {key}").id
     for key in ("group", "public_room"):
         upload = attachments.upload(vera, ids[key], io.BytesIO(b"notes\n"), "notes.txt")
-        messages.send(vera, ids[key], "a file", attachment_id=upload.id)
+        sent_message(vera, ids[key], "a file", attachment_id=upload.id)
         ids[f"{key}_file"] = upload.id
 
     # Parties: private (mia inside), friends-only, public; each with a queue item.
@@ -311,7 +313,7 @@ def _build(app: Flask) -> World:
     # The stranger's own things, for attacks that pair his ids with hers.
     mine_group = conversations.create_group(sam, "Sam alone", [])
     ids["mine_group"] = mine_group.id
-    ids["mine_message"] = messages.send(sam, mine_group.id, "sam talks to himself").id
+    ids["mine_message"] = sent_message(sam, mine_group.id, "sam talks to himself").id
     mine_party = parties.create(
         sam, {"title": "sam's party", "media_url": VIDEO, "visibility": "public"}
     )

@@ -15,8 +15,9 @@ from flask import Flask, g
 
 from extensions import db, socketio
 from models.user import User
-from services import accounts, conversations, messages, parties
+from services import accounts, conversations, parties
 from tests.conftest import csrf_token, log_in, make_app
+from tests.support.messages import sent_message
 
 LIMIT = 3
 VIDEO = "https://media.example/film.mp4"
@@ -249,7 +250,7 @@ def test_typing_is_one_allowance_on_every_door_and_in_parties_too(app, people):
 def test_message_edits_are_one_allowance(app, people, spent_over):
     writer, friend = people(), people()
     group = conversations.create_group(writer.user, "Notes", [friend.username])
-    message = messages.send(writer.user, group.id, "draft")
+    message = sent_message(writer.user, group.id, "draft")
 
     def edit(door: str, body: str):
         if door == "api":

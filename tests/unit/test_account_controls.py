@@ -32,6 +32,7 @@ from services import (
     uploads,
 )
 from tests.conftest import PASSWORD, make_app
+from tests.support.messages import sent_message
 
 VIDEO = "https://media.example/film.mp4"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -86,7 +87,7 @@ def test_delete_removes_everything_personal_and_frees_the_name(people, closes):
     session_id = f"{ann.id}.{ann.session_epoch}.{sign_in.key}"
     assert accounts.load_session_user(session_id) is not None
     direct = conversations.open_direct(ann, "bob")
-    kept = messages.send(ann, direct.id, "see you at the film")
+    kept = sent_message(ann, direct.id, "see you at the film")
     assert count(Notification, Notification.user_id == ann_id) >= 1  # bob followed her
 
     account_data.delete_account(ann, PASSWORD)
@@ -129,7 +130,7 @@ def test_delete_removes_everything_personal_and_frees_the_name(people, closes):
 def test_delete_rewrites_stored_events_that_showed_her(people):
     ann, bob, _cat = people
     direct = conversations.open_direct(bob, "ann")
-    messages.send(ann, direct.id, "hello bob")
+    sent_message(ann, direct.id, "hello bob")
     assert count(StreamEvent, StreamEvent.payload.contains('"username":"ann"')) > 0
 
     account_data.delete_account(ann, PASSWORD)
@@ -166,8 +167,8 @@ def test_delete_hands_over_what_others_share(people):
 def test_export_holds_her_data_and_only_names_of_others(people):
     ann, bob, cat = people
     direct = conversations.open_direct(ann, "bob")
-    sent = messages.send(ann, direct.id, "mine")
-    messages.send(bob, direct.id, "bob's secret")
+    sent = sent_message(ann, direct.id, "mine")
+    sent_message(bob, direct.id, "bob's secret")
     party = parties.create(ann, {"title": "Mine", "media_url": VIDEO, "visibility": "private"})
     report = moderation.report(ann, "user", cat.id, "spam")
 

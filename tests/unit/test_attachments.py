@@ -16,8 +16,9 @@ from extensions import db
 from jobs import housekeeping
 from models.clock import utcnow
 from models.conversation import Attachment, Message
-from services import accounts, attachments, conversations, messages, uploads
+from services import accounts, attachments, conversations, message_edits, uploads
 from tests.conftest import PASSWORD, make_app
+from tests.support.messages import sent_message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 DAY = 24 * 3600.0
@@ -51,11 +52,11 @@ def on_disk() -> set[str]:
 
 
 def test_deleting_a_message_removes_its_file_at_once(app, pair, group):
-    kept = messages.send(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
-    doomed = messages.send(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
+    kept = sent_message(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
+    doomed = sent_message(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
     kept_name, doomed_name = stored(kept.attachment_id), stored(doomed.attachment_id)
     doomed_id = doomed.attachment_id
-    messages.delete(pair[0], doomed.id)
+    message_edits.delete(pair[0], doomed.id)
     assert db.session.get(Attachment, doomed_id) is None
     assert db.session.get(Message, doomed.id).attachment_id is None
     assert on_disk() == {kept_name}
@@ -67,7 +68,7 @@ def test_sweep_removes_old_unsent_uploads_and_keeps_fresh_and_sent_ones(app, pai
     old_orphans = [new_upload(ann, group.id, age=DAY + 60), new_upload(ben, group.id, age=3 * DAY)]
     fresh = new_upload(ann, group.id, age=DAY - 60)
     old_sent = new_upload(ben, group.id, age=2 * DAY)
-    messages.send(ben, group.id, "", attachment_id=old_sent)
+    sent_message(ben, group.id, "", attachment_id=old_sent)
     keep = {fresh, old_sent}
     names = {attachment_id: stored(attachment_id) for attachment_id in [*old_orphans, *keep]}
 
@@ -80,7 +81,7 @@ def test_sweep_removes_old_unsent_uploads_and_keeps_fresh_and_sent_ones(app, pai
 def test_sweep_removes_files_of_messages_deleted_without_them(app, pair, group):
     """A deletion whose file removal never ran (a crash, or data from before files
     followed their message) is caught by the next sweep."""
-    message = messages.send(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
+    message = sent_message(pair[0], group.id, "", attachment_id=new_upload(pair[0], group.id))
     attachment_id, name = message.attachment_id, stored(message.attachment_id)
     db.session.execute(update(Message).where(Message.id == message.id).values(deleted_at=utcnow()))
     db.session.commit()
@@ -94,7 +95,7 @@ def test_sweep_removes_files_of_messages_deleted_without_them(app, pair, group):
 def test_sweep_spares_an_old_upload_a_send_claims_meanwhile(app, pair, group):
     attachment_id = new_upload(pair[0], group.id, age=2 * DAY)
     name = stored(attachment_id)
-    messages.send(pair[0], group.id, "", attachment_id=attachment_id)
+    sent_message(pair[0], group.id, "", attachment_id=attachment_id)
     assert attachments._remove([attachment_id]) == 0  # picked as an orphan a moment before
     assert db.session.get(Attachment, attachment_id) is not None
     assert name in on_disk()

@@ -11,8 +11,19 @@ from models.conversation import Conversation, Membership
 from models.user import User
 from realtime.channels import channels_for
 from realtime.events import presence_channel
-from services import conversation_access, conversations, messages, social
+from services import (
+    conversation_access,
+    conversation_listing,
+    conversation_members,
+    conversation_settings,
+    conversations,
+    message_edits,
+    message_reading,
+    messages,
+    social,
+)
 from tests.support.concurrency import race
+from tests.support.messages import sent_message
 
 
 @pytest.fixture
@@ -27,7 +38,7 @@ def cast(user_factory):
 @pytest.fixture
 def group(cast):
     conversation = conversations.create_group(cast["owner"], "Film club", ["adam", "mia"])
-    conversations.set_role(cast["owner"], conversation.id, "adam", "admin")
+    conversation_members.set_role(cast["owner"], conversation.id, "adam", "admin")
     return conversation
 
 
@@ -58,25 +69,25 @@ def test_no_direct_conversation_with_someone_who_blocked_you(app, cast):
 
 def test_blocking_stops_sending_in_an_existing_direct_conversation(app, cast):
     dm = conversations.open_direct(cast["owner"], "mia")
-    messages.send(cast["owner"], dm.id, "hello")
+    sent_message(cast["owner"], dm.id, "hello")
     social.block(cast["member"], "olive")
     with pytest.raises(Forbidden):
-        messages.send(cast["owner"], dm.id, "still there?")
+        sent_message(cast["owner"], dm.id, "still there?")
 
 
 # The matrix: each action by each role, in a private group.
 ACTIONS = {
-    "read": lambda actor, c, people: messages.history(actor, c.id),
-    "send": lambda actor, c, people: messages.send(actor, c.id, "hi"),
+    "read": lambda actor, c, people: message_reading.history(actor, c.id),
+    "send": lambda actor, c, people: sent_message(actor, c.id, "hi"),
     "typing": lambda actor, c, people: messages.typing(actor, c.id, True),
-    "members": lambda actor, c, people: conversations.members(actor, c.id),
-    "add": lambda actor, c, people: conversations.add_member(actor, c.id, "newbie"),
-    "kick member": lambda actor, c, people: conversations.remove_member(actor, c.id, "mia"),
-    "kick admin": lambda actor, c, people: conversations.remove_member(actor, c.id, "adam"),
-    "mute member": lambda actor, c, people: conversations.mute(actor, c.id, "mia", 5),
-    "promote": lambda actor, c, people: conversations.set_role(actor, c.id, "mia", "admin"),
-    "rename": lambda actor, c, people: conversations.update(actor, c.id, {"name": "New"}),
-    "delete": lambda actor, c, people: conversations.delete(actor, c.id),
+    "members": lambda actor, c, people: conversation_listing.members(actor, c.id),
+    "add": lambda actor, c, people: conversation_members.add_member(actor, c.id, "newbie"),
+    "kick member": lambda actor, c, people: conversation_members.remove_member(actor, c.id, "mia"),
+    "kick admin": lambda actor, c, people: conversation_members.remove_member(actor, c.id, "adam"),
+    "mute member": lambda actor, c, people: conversation_members.mute(actor, c.id, "mia", 5),
+    "promote": lambda actor, c, people: conversation_members.set_role(actor, c.id, "mia", "admin"),
+    "rename": lambda actor, c, people: conversation_settings.update(actor, c.id, {"name": "New"}),
+    "delete": lambda actor, c, people: conversation_settings.delete(actor, c.id),
 }
 ALLOWED = {
     "owner": set(ACTIONS),
@@ -100,20 +111,20 @@ def test_permission_matrix(app, cast, group, user_factory, role, action):
 
 
 def test_private_conversations_do_not_exist_for_outsiders(app, cast, group):
-    message = messages.send(cast["member"], group.id, "secret")
+    message = sent_message(cast["member"], group.id, "secret")
     for attempt in (
         lambda: conversations.get(cast["outsider"], group.id),
-        lambda: conversations.join(cast["outsider"], group.id),
-        lambda: messages.edit(cast["outsider"], message.id, "x"),
-        lambda: messages.delete(cast["outsider"], message.id),
-        lambda: messages.react(cast["outsider"], message.id, "👍"),
-        lambda: messages.mark_read(cast["outsider"], group.id, message.id),
+        lambda: conversation_members.join(cast["outsider"], group.id),
+        lambda: message_edits.edit(cast["outsider"], message.id, "x"),
+        lambda: message_edits.delete(cast["outsider"], message.id),
+        lambda: message_edits.react(cast["outsider"], message.id, "👍"),
+        lambda: message_reading.mark_read(cast["outsider"], group.id, message.id),
         lambda: conversations.get(cast["outsider"], 999_999),
         lambda: conversations.get(cast["outsider"], "1"),
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert messages.search(cast["outsider"], "secret") == []
+    assert message_reading.search(cast["outsider"], "secret") == []
 
 
 def test_public_rooms_are_listed_joinable_and_limited(app, cast, user_factory):
@@ -121,51 +132,53 @@ def test_public_rooms_are_listed_joinable_and_limited(app, cast, user_factory):
         cast["owner"], "Cooking", "public", category="recipes", member_limit=3
     )
     conversations.create_room(cast["owner"], "Hidden", "private")
-    assert [r.name for r in conversations.directory()] == ["Cooking"]
-    assert [r.name for r in conversations.directory("cook")] == ["Cooking"]
-    assert conversations.directory(category="news") == []
+    assert [r.name for r in conversation_listing.directory()] == ["Cooking"]
+    assert [r.name for r in conversation_listing.directory("cook")] == ["Cooking"]
+    assert conversation_listing.directory(category="news") == []
     with pytest.raises(Forbidden):
-        messages.send(cast["outsider"], room.id, "let me in")
-    conversations.join(cast["outsider"], room.id)
-    conversations.join(cast["outsider"], room.id)  # joining twice changes nothing
-    conversations.join(cast["member"], room.id)
+        sent_message(cast["outsider"], room.id, "let me in")
+    conversation_members.join(cast["outsider"], room.id)
+    conversation_members.join(cast["outsider"], room.id)  # joining twice changes nothing
+    conversation_members.join(cast["member"], room.id)
     with pytest.raises(Conflict):
-        conversations.join(cast["admin"], room.id)
+        conversation_members.join(cast["admin"], room.id)
     assert conversations.member_count(room.id) == 3
 
 
 def test_private_rooms_are_invite_only(app, cast):
     room = conversations.create_room(cast["owner"], "Inner circle", "private")
     with pytest.raises(NotFound):
-        conversations.join(cast["outsider"], room.id)
-    conversations.add_member(cast["owner"], room.id, "otto")
+        conversation_members.join(cast["outsider"], room.id)
+    conversation_members.add_member(cast["owner"], room.id, "otto")
     assert conversations.get(cast["outsider"], room.id).is_member
 
 
 def test_muted_member_cannot_send_until_unmuted(app, cast, group):
-    conversations.mute(cast["admin"], group.id, "mia", 10)
+    conversation_members.mute(cast["admin"], group.id, "mia", 10)
     with pytest.raises(Forbidden) as caught:
-        messages.send(cast["member"], group.id, "hello?")
+        sent_message(cast["member"], group.id, "hello?")
     assert caught.value.code == "muted"
-    conversations.mute(cast["admin"], group.id, "mia", 0)
-    messages.send(cast["member"], group.id, "hello!")
+    conversation_members.mute(cast["admin"], group.id, "mia", 0)
+    sent_message(cast["member"], group.id, "hello!")
 
 
 def test_owner_leaving_hands_over_and_the_last_one_out_closes(app, cast, group):
-    conversations.leave(cast["owner"], group.id)
+    conversation_members.leave(cast["owner"], group.id)
     assert conversations.get(cast["admin"], group.id).is_owner
-    conversations.leave(cast["admin"], group.id)
-    conversations.leave(cast["member"], group.id)
+    conversation_members.leave(cast["admin"], group.id)
+    conversation_members.leave(cast["member"], group.id)
     with pytest.raises(NotFound):
         conversations.get(cast["member"], group.id)
 
 
 def test_system_messages_record_joins_leaves_and_renames(app, cast, group):
-    conversations.add_member(cast["owner"], group.id, "otto")
-    conversations.update(cast["owner"], group.id, {"name": "Cinema club"})
-    conversations.leave(cast["outsider"], group.id)
+    conversation_members.add_member(cast["owner"], group.id, "otto")
+    conversation_settings.update(cast["owner"], group.id, {"name": "Cinema club"})
+    conversation_members.leave(cast["outsider"], group.id)
     texts = [
-        m.body for m in reversed(messages.history(cast["owner"], group.id)) if m.kind == "system"
+        m.body
+        for m in reversed(message_reading.history(cast["owner"], group.id))
+        if m.kind == "system"
     ]
     assert texts == ["otto joined.", "olive renamed this to “Cinema club”.", "otto left."]
 
@@ -173,7 +186,7 @@ def test_system_messages_record_joins_leaves_and_renames(app, cast, group):
 def test_membership_decides_the_channels_of_a_stream(app, cast, group):
     assert conversation_access.channel(group.id) in channels_for(cast["member"].id)
     assert conversation_access.channel(group.id) not in channels_for(cast["outsider"].id)
-    conversations.remove_member(cast["owner"], group.id, "mia")
+    conversation_members.remove_member(cast["owner"], group.id, "mia")
     assert conversation_access.channel(group.id) not in channels_for(cast["member"].id)
     dm = conversations.open_direct(cast["owner"], "otto")
     assert presence_channel(cast["outsider"].id) in channels_for(cast["owner"].id)
@@ -202,7 +215,7 @@ def test_bad_input_names_the_field(app, cast, call, field):
 
 
 def test_memberships_are_unique(app, cast, group):
-    conversations.add_member(cast["owner"], group.id, "mia")
+    conversation_members.add_member(cast["owner"], group.id, "mia")
     count = db.session.scalar(
         select(func.count()).select_from(Membership).where(Membership.conversation_id == group.id)
     )

@@ -16,7 +16,7 @@ from models.conversation import Membership
 from models.party import Participant
 from models.user import User
 from realtime.bus import bus
-from services import conversation_access, conversations, parties
+from services import conversation_access, conversation_members, conversations, parties
 from tests.support.concurrency import race
 
 ROUNDS = 20
@@ -162,11 +162,11 @@ def test_a_role_change_after_a_removal_is_404(app, user_factory, subscriptions):
 
 # -- a conversation's members -------------------------------------------------------------
 def _set_admin(owner: User, conversation_id: int, name: str) -> object:
-    return conversations.set_role(owner, conversation_id, name, "admin")
+    return conversation_members.set_role(owner, conversation_id, name, "admin")
 
 
 def _mute(owner: User, conversation_id: int, name: str) -> object:
-    return conversations.mute(owner, conversation_id, name, 5)
+    return conversation_members.mute(owner, conversation_id, name, 5)
 
 
 @pytest.mark.parametrize("change", [_set_admin, _mute], ids=["role", "mute"])
@@ -185,7 +185,7 @@ def test_a_member_changed_and_removed_at_once_is_404_never_500(
 
     def removing(name: str) -> Callable[[], str]:
         return outcome(
-            lambda: conversations.remove_member(as_user(owner_id), conversation_id, name)
+            lambda: conversation_members.remove_member(as_user(owner_id), conversation_id, name)
         )
 
     for member_id, name in members:
@@ -210,10 +210,10 @@ def test_changing_or_removing_a_member_who_was_removed_is_404(app, user_factory)
     owner = user_factory("olga")
     user_factory("mia")
     conversation_id = conversations.create_group(owner, "Crew", ["mia"]).id
-    conversations.remove_member(owner, conversation_id, "mia")
+    conversation_members.remove_member(owner, conversation_id, "mia")
     with pytest.raises(NotFound):
-        conversations.set_role(owner, conversation_id, "mia", "admin")
+        conversation_members.set_role(owner, conversation_id, "mia", "admin")
     with pytest.raises(NotFound):
-        conversations.mute(owner, conversation_id, "mia", 5)
+        conversation_members.mute(owner, conversation_id, "mia", 5)
     with pytest.raises(NotFound):
-        conversations.remove_member(owner, conversation_id, "mia")
+        conversation_members.remove_member(owner, conversation_id, "mia")

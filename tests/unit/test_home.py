@@ -8,7 +8,16 @@ from datetime import timedelta
 import pytest
 
 from models.clock import iso, utcnow
-from services import accounts, conversations, home, messages, parties, social
+from services import (
+    accounts,
+    conversation_members,
+    conversations,
+    home,
+    message_reading,
+    parties,
+    social,
+)
+from tests.support.messages import sent_message
 
 VIDEO = "https://example.com/film.mp4"
 
@@ -62,14 +71,14 @@ def test_unread_conversations_only_with_counts(app, crew):
     ann, ben, cat = crew["ann"], crew["ben"], crew["cat"]
     direct = conversations.open_direct(ben, "ann")
     quiet = conversations.open_direct(cat, "ann")
-    messages.send(ben, direct.id, "one")
-    last = messages.send(ben, direct.id, "two")
-    messages.send(cat, quiet.id, "hello")
-    messages.mark_read(ann, quiet.id, quiet.last_message_id)
+    sent_message(ben, direct.id, "one")
+    last = sent_message(ben, direct.id, "two")
+    sent_message(cat, quiet.id, "hello")
+    message_reading.mark_read(ann, quiet.id, quiet.last_message_id)
     [row] = home.unread_conversations(ann)
     assert (row["id"], row["unread_count"]) == (direct.id, 2)
     assert home.unread_row(ann, quiet.id) is None
-    messages.mark_read(ann, direct.id, last.id)
+    message_reading.mark_read(ann, direct.id, last.id)
     assert home.unread_conversations(ann) == []
 
 
@@ -77,8 +86,8 @@ def test_recent_notifications_newest_first(app, crew):
     ann = crew["ann"]
     social.follow(crew["ben"], "ann")
     room = conversations.create_room(crew["dan"], "Films")
-    conversations.join(ann, room.id)
-    messages.send(crew["dan"], room.id, "hello @ann")
+    conversation_members.join(ann, room.id)
+    sent_message(crew["dan"], room.id, "hello @ann")
     shown = home.recent_notifications(ann.id)
     assert [(n["kind"], n["actor"]["username"]) for n in shown] == [
         ("mention", "dan"),
@@ -92,9 +101,9 @@ def test_suggestions_are_friends_of_friends_then_room_neighbours(app, crew):
     social.follow(ben, "cat")
     social.follow(ben, "ann")  # ann herself is never suggested
     room = conversations.create_room(ann, "Films")
-    conversations.join(dan, room.id)
-    conversations.join(eve, room.id)
-    messages.send(dan, room.id, "hi all")
+    conversation_members.join(dan, room.id)
+    conversation_members.join(eve, room.id)
+    sent_message(dan, room.id, "hi all")
     assert [u.username for u in home.suggestions(ann)] == ["cat", "dan"]
     social.follow(ann, "cat")
     social.block(ann, "dan")

@@ -14,8 +14,17 @@ from extensions import db
 from models.conversation import Message
 from models.user import User
 from realtime.bus import bus
-from services import attachments, conversations, messages, notifications
+from services import (
+    attachments,
+    conversation_listing,
+    conversations,
+    message_edits,
+    message_reading,
+    messages,
+    notifications,
+)
 from tests.support.concurrency import race
+from tests.support.messages import sent_message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -39,7 +48,7 @@ def count_messages(conversation_id: int) -> int:
 
 
 def test_send_shape(app, trio, group):
-    message = messages.send(trio[0], group.id, "  hello  ", client_id="c-1")
+    message = sent_message(trio[0], group.id, "  hello  ", client_id="c-1")
     data = messages.to_dict(message)
     assert data["body"] == "hello"
     assert data["sender"] == {"id": trio[0].id, "username": "ann", "display_name": ""}
@@ -51,25 +60,25 @@ def test_send_shape(app, trio, group):
 
 def test_the_announced_payload_is_the_stored_message(app, trio, group):
     """The payload is built before the commit; read back afterwards it is the same."""
-    first = messages.send(trio[1], group.id, "first")
+    first = sent_message(trio[1], group.id, "first")
     picture = attachments.upload(trio[0], group.id, io.BytesIO(PNG), "cat.png")
-    described = messages.send_described(
+    described = messages.send(
         trio[0], group.id, "hi @ben", client_id="c-9", reply_to=first.id, attachment_id=picture.id
     )
     db.session.expire_all()
     assert described == messages.to_dict(db.session.get(Message, described["id"]))
     assert described["attachment"]["id"] == picture.id
     # A retry with the same client_id describes the stored message the same way.
-    retried = messages.send_described(trio[0], group.id, "hi @ben", client_id="c-9")
+    retried = messages.send(trio[0], group.id, "hi @ben", client_id="c-9")
     assert retried == described
 
 
 def test_same_client_id_stores_one_message(app, trio, group):
-    first = messages.send(trio[0], group.id, "once", client_id="retry-me")
-    second = messages.send(trio[0], group.id, "once", client_id="retry-me")
+    first = sent_message(trio[0], group.id, "once", client_id="retry-me")
+    second = sent_message(trio[0], group.id, "once", client_id="retry-me")
     assert first.id == second.id
     assert count_messages(group.id) == 1
-    other = messages.send(trio[1], group.id, "mine", client_id="retry-me")
+    other = sent_message(trio[1], group.id, "mine", client_id="retry-me")
     assert other.id != first.id
 
 
@@ -80,7 +89,7 @@ def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
 
     def send():
         actor = db.session.get(User, sender_id)
-        return messages.send(actor, group_id, "race", client_id="same").id
+        return sent_message(actor, group_id, "race", client_id="same").id
 
     ids = race(app, *[send] * 4)
     assert len(set(ids)) == 1
@@ -105,117 +114,119 @@ def test_concurrent_sends_with_one_client_id_store_one_row(app, trio, group):
 )
 def test_send_bad_input(app, trio, group, body, extra, field):
     with pytest.raises(ValidationError) as caught:
-        messages.send(trio[0], group.id, body, **extra)
+        sent_message(trio[0], group.id, body, **extra)
     assert caught.value.field == field
 
 
 def test_4000_characters_is_fine(app, trio, group):
-    assert len(messages.send(trio[0], group.id, "x" * 4000).body) == 4000
+    assert len(sent_message(trio[0], group.id, "x" * 4000).body) == 4000
 
 
 def test_reply_must_be_in_the_same_conversation(app, trio, group):
     elsewhere = conversations.open_direct(trio[0], "ben")
-    outside = messages.send(trio[0], elsewhere.id, "dm")
+    outside = sent_message(trio[0], elsewhere.id, "dm")
     with pytest.raises(ValidationError):
-        messages.send(trio[0], group.id, "reply", reply_to=outside.id)
-    original = messages.send(trio[1], group.id, "question?")
+        sent_message(trio[0], group.id, "reply", reply_to=outside.id)
+    original = sent_message(trio[1], group.id, "question?")
     assert (
-        messages.send(trio[0], group.id, "answer", reply_to=original.id).reply_to_id == original.id
+        sent_message(trio[0], group.id, "answer", reply_to=original.id).reply_to_id == original.id
     )
 
 
 def test_edit_own_only(app, trio, group):
-    message = messages.send(trio[0], group.id, "draft")
+    message = sent_message(trio[0], group.id, "draft")
     with pytest.raises(Forbidden):
-        messages.edit(trio[1], message.id, "hijack")
-    edited = messages.edit(trio[0], message.id, "final")
+        message_edits.edit(trio[1], message.id, "hijack")
+    edited = message_edits.edit(trio[0], message.id, "final")
     assert edited.body == "final"
     assert messages.to_dict(edited)["edited_at"] is not None
 
 
 def test_delete_own_or_by_managers_and_content_is_gone(app, trio, group):
-    mine = messages.send(trio[1], group.id, "oops")
-    theirs = messages.send(trio[2], group.id, "rude")
+    mine = sent_message(trio[1], group.id, "oops")
+    theirs = sent_message(trio[2], group.id, "rude")
     with pytest.raises(Forbidden):
-        messages.delete(trio[1], theirs.id)
-    messages.delete(trio[1], mine.id)
-    messages.delete(trio[0], theirs.id)  # ann owns the group
+        message_edits.delete(trio[1], theirs.id)
+    message_edits.delete(trio[1], mine.id)
+    message_edits.delete(trio[0], theirs.id)  # ann owns the group
     for message in (mine, theirs):
         data = messages.to_dict(message)
         assert data["deleted"] is True
         assert data["body"] == ""
     with pytest.raises(NotFound):
-        messages.edit(trio[1], mine.id, "undo")
+        message_edits.edit(trio[1], mine.id, "undo")
 
 
 def test_nobody_deletes_the_other_persons_direct_messages(app, trio):
     dm = conversations.open_direct(trio[0], "ben")
-    message = messages.send(trio[1], dm.id, "mine")
+    message = sent_message(trio[1], dm.id, "mine")
     with pytest.raises(Forbidden):
-        messages.delete(trio[0], message.id)
+        message_edits.delete(trio[0], message.id)
 
 
 def test_reactions_toggle(app, trio, group):
-    message = messages.send(trio[0], group.id, "nice")
-    messages.react(trio[1], message.id, "👍")
-    messages.react(trio[2], message.id, "👍")
-    messages.react(trio[2], message.id, "🎉")
+    message = sent_message(trio[0], group.id, "nice")
+    message_edits.react(trio[1], message.id, "👍")
+    message_edits.react(trio[2], message.id, "👍")
+    message_edits.react(trio[2], message.id, "🎉")
     summary = {r["emoji"]: r["count"] for r in messages.to_dict(message)["reactions"]}
     assert summary == {"👍": 2, "🎉": 1}
-    messages.react(trio[2], message.id, "👍")
+    message_edits.react(trio[2], message.id, "👍")
     summary = {r["emoji"]: r["count"] for r in messages.to_dict(message)["reactions"]}
     assert summary == {"👍": 1, "🎉": 1}
     for bad in ("", "x", ":)", "🎉" * 20, 5):
         with pytest.raises(ValidationError):
-            messages.react(trio[1], message.id, bad)
+            message_edits.react(trio[1], message.id, bad)
 
 
 def test_unread_counts_and_read_receipts(app, trio, group):
     ann, ben, _cal = trio
-    first = messages.send(ann, group.id, "one")
-    second = messages.send(ann, group.id, "two")
-    by_id = {c["id"]: c for c in conversations.overview(ben)}
+    first = sent_message(ann, group.id, "one")
+    second = sent_message(ann, group.id, "two")
+    by_id = {c["id"]: c for c in conversation_listing.overview(ben)}
     assert by_id[group.id]["unread_count"] == 2
     assert by_id[group.id]["last_message"]["body"] == "two"
-    assert messages.unread_total(ann) == 0  # one's own messages are read
-    messages.mark_read(ben, group.id, first.id)
-    assert messages.unread_total(ben) == 1
-    messages.mark_read(ben, group.id, second.id)
-    messages.mark_read(ben, group.id, first.id)  # never moves back
-    assert messages.unread_total(ben) == 0
-    assert [p["username"] for p in messages.seen_by(ann, group.id, second.id)] == ["ben"]
+    assert message_reading.unread_total(ann) == 0  # one's own messages are read
+    message_reading.mark_read(ben, group.id, first.id)
+    assert message_reading.unread_total(ben) == 1
+    message_reading.mark_read(ben, group.id, second.id)
+    message_reading.mark_read(ben, group.id, first.id)  # never moves back
+    assert message_reading.unread_total(ben) == 0
+    assert [p["username"] for p in message_reading.seen_by(ann, group.id, second.id)] == ["ben"]
     with pytest.raises(ValidationError):
-        messages.mark_read(ben, group.id, 424242)
+        message_reading.mark_read(ben, group.id, 424242)
     elsewhere = conversations.create_group(ann, "Elsewhere", ["ben"])
-    other = messages.send(ann, elsewhere.id, "not here")
+    other = sent_message(ann, elsewhere.id, "not here")
     with pytest.raises(ValidationError):  # receipts only for the conversation's own messages
-        messages.seen_by(ann, group.id, other.id)
+        message_reading.seen_by(ann, group.id, other.id)
 
 
 def test_history_pages_back_by_id(app, trio, group):
-    sent = [messages.send(trio[0], group.id, f"m{n}") for n in range(7)]
-    page = messages.history(trio[1], group.id, limit=3)
+    sent = [sent_message(trio[0], group.id, f"m{n}") for n in range(7)]
+    page = message_reading.history(trio[1], group.id, limit=3)
     assert [m.body for m in page] == ["m6", "m5", "m4"]
-    older = messages.history(trio[1], group.id, before=page[-1].id, limit=3)
+    older = message_reading.history(trio[1], group.id, before=page[-1].id, limit=3)
     assert [m.body for m in older] == ["m3", "m2", "m1"]
-    assert messages.history(trio[1], group.id, before=sent[0].id) == []
+    assert message_reading.history(trio[1], group.id, before=sent[0].id) == []
     with pytest.raises(ValidationError):
-        messages.history(trio[1], group.id, limit=101)
+        message_reading.history(trio[1], group.id, limit=101)
 
 
 def test_search_only_in_my_conversations(app, trio, group, user_factory):
     outsider = user_factory("dora")
-    messages.send(trio[0], group.id, "The Big Lebowski tonight?")
-    messages.send(trio[0], group.id, "100% sure_thing")
-    assert [m.body for m in messages.search(trio[1], "lebowski")] == ["The Big Lebowski tonight?"]
-    assert [m.body for m in messages.search(trio[1], "100%")] == ["100% sure_thing"]
-    assert messages.search(trio[1], "_t") != []
-    assert messages.search(outsider, "lebowski") == []
+    sent_message(trio[0], group.id, "The Big Lebowski tonight?")
+    sent_message(trio[0], group.id, "100% sure_thing")
+    assert [m.body for m in message_reading.search(trio[1], "lebowski")] == [
+        "The Big Lebowski tonight?"
+    ]
+    assert [m.body for m in message_reading.search(trio[1], "100%")] == ["100% sure_thing"]
+    assert message_reading.search(trio[1], "_t") != []
+    assert message_reading.search(outsider, "lebowski") == []
 
 
 def test_mentions_notify_members_only(app, trio, group, user_factory):
     user_factory("dora")
-    messages.send(trio[0], group.id, "hey @ben and @dora and @ann, look")
+    sent_message(trio[0], group.id, "hey @ben and @dora and @ann, look")
     assert [n.kind for n in notifications.listing(trio[1].id) if n.kind == "mention"] == ["mention"]
     assert notifications.listing(user_factory("eve").id) == []
     dora_kinds = [n.kind for n in notifications.listing(trio[2].id)]
@@ -225,11 +236,11 @@ def test_mentions_notify_members_only(app, trio, group, user_factory):
 def test_unread_direct_message_becomes_a_notification(app, trio):
     app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
     dm = conversations.open_direct(trio[0], "ben")
-    messages.send(trio[0], dm.id, "are you there?")
+    sent_message(trio[0], dm.id, "are you there?")
     gevent.sleep(0.2)  # ben does not read it
     assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
-    read_quickly = messages.send(trio[1], dm.id, "yes")
-    messages.mark_read(trio[0], dm.id, read_quickly.id)  # ann is looking
+    read_quickly = sent_message(trio[1], dm.id, "yes")
+    message_reading.mark_read(trio[0], dm.id, read_quickly.id)  # ann is looking
     gevent.sleep(0.2)
     assert notifications.listing(trio[0].id) == []
 
@@ -240,11 +251,11 @@ def test_no_away_notification_while_the_conversation_is_open(app, trio):
     app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
     dm = conversations.open_direct(trio[0], "ben")
     bus.viewing.started(dm.id, trio[1].id)  # ben's page of the conversation is open
-    messages.send(trio[0], dm.id, "see this?")
+    sent_message(trio[0], dm.id, "see this?")
     gevent.sleep(0.2)
     assert notifications.listing(trio[1].id) == []
     assert bus.viewing.store.release(dm.id, trio[1].id)  # ben closed the page
-    messages.send(trio[0], dm.id, "and this?")
+    sent_message(trio[0], dm.id, "and this?")
     gevent.sleep(0.2)
     assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
 
@@ -253,14 +264,14 @@ def test_attachments_are_checked_and_for_members(app, trio, group, user_factory)
     picture = attachments.upload(trio[0], group.id, io.BytesIO(PNG), "../../cat.png")
     assert picture.content_type == "image/png"
     assert picture.original_name == "cat.png"
-    message = messages.send(trio[0], group.id, "", attachment_id=picture.id)
+    message = sent_message(trio[0], group.id, "", attachment_id=picture.id)
     assert messages.to_dict(message)["attachment"]["url"].endswith(f"/files/{picture.id}")
     with pytest.raises(ValidationError):  # one attachment, one message
-        messages.send(trio[0], group.id, "again", attachment_id=picture.id)
+        sent_message(trio[0], group.id, "again", attachment_id=picture.id)
     other = attachments.upload(trio[0], group.id, io.BytesIO(b"plain notes\n"), "notes.exe")
     assert other.content_type == "text/plain"
     with pytest.raises(ValidationError):  # only the uploader may send it
-        messages.send(trio[1], group.id, "mine now", attachment_id=other.id)
+        sent_message(trio[1], group.id, "mine now", attachment_id=other.id)
     attachments.for_download(trio[1], group.id, picture.id)
     with pytest.raises(NotFound):
         attachments.for_download(user_factory("dora"), group.id, picture.id)
@@ -300,16 +311,16 @@ def test_overview_costs_the_same_few_queries_for_many_conversations(app, trio, u
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            conversations.overview(ann)
+            conversation_listing.overview(ann)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     first = conversations.open_direct(ann, "ben")
-    messages.send(trio[1], first.id, "hello")
+    sent_message(trio[1], first.id, "hello")
     few = queries_for_overview()
     for n in range(8):
         partner = user_factory(f"pal{n}")
         dm = conversations.open_direct(ann, partner.username)
-        messages.send(partner, dm.id, "hi")
+        sent_message(partner, dm.id, "hi")
     assert queries_for_overview() == few

@@ -10,7 +10,7 @@ from errors import NotFound, ValidationError
 from extensions import db
 from models.moderation import AuditEntry, Report
 from models.user import Role
-from services import accounts, conversations, moderation
+from services import accounts, conversation_settings, conversations, moderation
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def audit_count(action: str) -> int:
 def test_a_report_about_a_room_that_was_closed_can_still_be_decided(people):
     room = conversations.create_room(people["ann"], "Loud room")
     report = moderation.report(people["ben"], "room", room.id, "spam")
-    conversations.delete(people["ann"], room.id)
+    conversation_settings.delete(people["ann"], room.id)
 
     decided = moderation.resolve(people["mod"], report.id, "warn", "keep it civil")
 
@@ -42,7 +42,7 @@ def test_a_report_about_a_room_that_was_closed_can_still_be_decided(people):
 def test_a_failed_action_leaves_the_report_open(people):
     room = conversations.create_room(people["ann"], "Gone soon")
     report = moderation.report(people["ben"], "room", room.id, "spam")
-    conversations.delete(people["ann"], room.id)
+    conversation_settings.delete(people["ann"], room.id)
 
     with pytest.raises(NotFound):
         moderation.resolve(people["mod"], report.id, "remove")

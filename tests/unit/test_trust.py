@@ -10,7 +10,8 @@ from errors import ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.user import Role
-from services import conversations, messages, parties, party_chat, profiles
+from services import conversations, message_edits, parties, party_chat, profiles
+from tests.support.messages import sent_message
 
 
 @pytest.fixture
@@ -28,19 +29,19 @@ def test_a_new_accounts_links_are_refused_in_words(held, user_factory, text):
     user_factory("friend")
     chat = conversations.open_direct(fresh, "friend")
     with pytest.raises(ValidationError) as caught:
-        messages.send(fresh, chat.id, text)
+        sent_message(fresh, chat.id, text)
     assert caught.value.code == "links_held"
     assert "about 1 hour" in caught.value.message
-    assert messages.send(fresh, chat.id, "plain words are fine").body == "plain words are fine"
+    assert sent_message(fresh, chat.id, "plain words are fine").body == "plain words are fine"
 
 
 def test_links_are_held_in_edits_bios_and_party_chat(held, user_factory):
     fresh = user_factory("fresh")
     user_factory("friend")
     chat = conversations.open_direct(fresh, "friend")
-    sent = messages.send(fresh, chat.id, "hello")
+    sent = sent_message(fresh, chat.id, "hello")
     with pytest.raises(ValidationError):
-        messages.edit(fresh, sent.id, "now https://spam.example")
+        message_edits.edit(fresh, sent.id, "now https://spam.example")
     with pytest.raises(ValidationError) as caught:
         profiles.update_profile(fresh, "Fresh", "my site: https://spam.example", 0)
     assert caught.value.field == "bio"
@@ -57,7 +58,7 @@ def test_the_hold_ends_and_staff_are_trusted(held, user_factory):
     user_factory("friend")
     for person in (seasoned, moderator):
         chat = conversations.open_direct(person, "friend")
-        assert messages.send(person, chat.id, "https://ok.example").body == "https://ok.example"
+        assert sent_message(person, chat.id, "https://ok.example").body == "https://ok.example"
 
 
 def test_the_hold_can_be_turned_off(app, user_factory):
@@ -65,4 +66,4 @@ def test_the_hold_can_be_turned_off(app, user_factory):
     fresh = user_factory("fresh")
     user_factory("friend")
     chat = conversations.open_direct(fresh, "friend")
-    assert messages.send(fresh, chat.id, "https://ok.example").body == "https://ok.example"
+    assert sent_message(fresh, chat.id, "https://ok.example").body == "https://ok.example"

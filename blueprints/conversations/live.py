@@ -1,95 +1,50 @@
-"""The HTML that htmx pages swap in live, per event (see realtime/fragments.py)."""
+"""The live HTML of conversations (see realtime/fragments.py): an open transcript's new,
+changed and deleted messages, typing and "Seen by"; the viewer's rows in the conversation
+list and on the home page; member counts; the public room directory."""
 
 from __future__ import annotations
 
-from blueprints.conversations import message_view, reply_quotes, seen_by_for
+from blueprints.conversations.views import message_view
+from blueprints.live_fragments import badge
 from errors import ServiceError
-from extensions import db
-from models.conversation import Conversation, Kind, Message
-from models.user import User
-from realtime.events import PRESENCE, Envelope
+from models.conversation import Kind
+from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, home, messages, moderation, notifications
+from services import (
+    accounts,
+    conversation_access,
+    conversation_listing,
+    conversations,
+    home,
+    message_reading,
+    messages,
+)
 from services.conversation_access import Access
-from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
-ITEM = "partials/notification_item.html"
 # An open transcript holds at most this many of the newest messages (its first page).
 OPEN_PAGE_MESSAGES = 50
 MESSAGE = "partials/message.html"
 
 
-@fragment(NOTIFICATION_NEW)
-def _new_notification(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
-    data = envelope.data
-    return [
-        ("notification-count", _badge(data["unread_count"])),
-        (
-            "notification-item",
-            render_fragment("partials/notification_item.html", n=data, live=True),
-        ),
-    ]
-
-
-@fragment(NOTIFICATION_NEW)
-def _home_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    """A followed person's party that started appears on the home page."""
-    data = envelope.data
-    party_id = data["subject"].get("id")
-    if data["kind"] != notifications.PARTY_STARTED or not isinstance(party_id, int):
-        return []
-    viewer = db.session.get(User, viewer_id)
-    card = home.party_on_home(viewer, party_id) if viewer else None
-    return [("home-party", render_fragment("main/_party.html", p=card))] if card else []
-
-
-@fragment(NOTIFICATION_READ)
-def _read_notifications(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
-    return [("notification-count", _badge(envelope.data["unread_count"]))]
-
-
-@fragment(PRESENCE)
-def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
-    data = envelope.data
-    html = render_fragment("partials/presence_badge.html", presence=data)
-    return [(f"presence-{data['user_id']}", html)]
-
-
-def _badge(count: int) -> str:
-    return render_fragment("partials/notification_badge.html", count=count)
-
-
-@fragment(moderation.REPORTS_CHANGED)
-def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    """Staff see the open-reports count in their navigation and on the overview."""
-    viewer = db.session.get(User, viewer_id)
-    if viewer is None or not viewer.is_moderator:
-        return []
-    count = int(envelope.data["open_count"])
-    badge = render_fragment("admin/_reports_badge.html", count=count)
-    return [("reports-count", badge), ("reports-open", str(count))]
-
-
 # -- conversations: the open conversation page listens for its own names ----------------
 def _member_access(viewer_id: int, conversation_id: int) -> Access | None:
-    viewer = db.session.get(User, viewer_id)
+    viewer = accounts.find_by_id(viewer_id)
     if viewer is None:
         return None
     try:
-        access = conversations.get(viewer, conversation_id)
+        return conversation_access.joined(viewer, conversation_id)
     except ServiceError:
         return None
-    return access if access.is_member else None
 
 
 def _message_html(data: dict, viewer_id: int, *, live: bool, oob: bool) -> str | None:
     access = _member_access(viewer_id, data["conversation_id"])
     if access is None:
         return None
-    quotes = reply_quotes(data["conversation_id"], {data["reply_to"]})
+    quotes = message_reading.quotes(data["conversation_id"], {data["reply_to"]})
     return render_fragment(
         MESSAGE,
-        m=message_view(data, viewer_id, access.manages, quotes),
+        m=message_view(data, access, quotes),
         conversation_id=data["conversation_id"],
         live=live,
         oob=oob,
@@ -106,8 +61,8 @@ def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> lis
     """The viewer's row of a conversation, to add at the top of their list (`move`: a
     row already there rises with it) or to change in place; and the home page's unread
     row of it, there while it has unread messages."""
-    viewer = db.session.get(User, viewer_id)
-    rows = conversations.overview(viewer, only=conversation_id) if viewer else []
+    viewer = accounts.find_by_id(viewer_id)
+    rows = conversation_listing.overview(viewer, only=conversation_id) if viewer else []
     if not rows:
         return []
     row = rows[0]
@@ -212,7 +167,7 @@ def _account_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
     person = int(envelope.data["user"]["id"])
     changed = [
         _message_html(messages.to_dict(message), viewer_id, live=False, oob=True) or ""
-        for message in messages.recent_by(conversation_id, person, OPEN_PAGE_MESSAGES)
+        for message in message_reading.recent_by(conversation_id, person, OPEN_PAGE_MESSAGES)
     ]
     if access.conversation.kind == Kind.DIRECT:
         changed.append(render_fragment("partials/deleted_partner.html"))
@@ -256,7 +211,7 @@ def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 def _messages_badge(viewer_id: int) -> tuple[str, str]:
     """The navigation's Messages badge, recounted for this viewer."""
-    return ("messages-count", _badge(messages.unread_total(viewer_id)))
+    return ("messages-count", badge(message_reading.unread_total(viewer_id)))
 
 
 @fragment(messages.MESSAGE_UPDATED)
@@ -270,8 +225,8 @@ def _message_updated(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
 @fragment(messages.MESSAGE_DELETED)
 def _message_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     data = envelope.data
-    message = db.session.get(Message, data["message_id"])
-    if message is None or message.conversation_id != data["conversation_id"]:
+    message = message_reading.message_in(data["conversation_id"], data["message_id"])
+    if message is None:
         return []
     html = _message_html(messages.to_dict(message), viewer_id, live=False, oob=True)
     return [(f"message-change-{data['conversation_id']}", html)] if html else []
@@ -292,13 +247,9 @@ def _message_read(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     data = envelope.data
     if data["user_id"] == viewer_id:  # read here or on another device
         return [_messages_badge(viewer_id)]
-    conversation = db.session.get(Conversation, data["conversation_id"])
-    if conversation is None or conversation.kind == Kind.ROOM or not conversation.last_message_id:
+    viewer = accounts.find_by_id(viewer_id)
+    seen = message_reading.seen_line(viewer, data["conversation_id"]) if viewer else None
+    if seen is None:
         return []
-    last = db.session.get(Message, conversation.last_message_id)
-    if last is None or last.sender_id != viewer_id:
-        return []
-    viewer = db.session.get(User, viewer_id)
-    seen = seen_by_for(viewer, conversation, last) if viewer else []
     html = render_fragment("partials/seen_line.html", seen=seen)
-    return [(f"seen-{conversation.id}", html)]
+    return [(f"seen-{data['conversation_id']}", html)]

@@ -1,0 +1,160 @@
+"""One's conversations, message search, the public room directory, and creating a direct
+conversation, a group or a room."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, render_template, request, url_for
+from flask_login import current_user, login_required
+
+import budgets
+from blueprints.conversations import bp
+from blueprints.conversations.views import failure, presence_of
+from blueprints.htmx_responses import go, int_or_raw
+from errors import ServiceError
+from models.conversation import CATEGORIES, Conversation, Kind
+from route_limits import per_user
+from services import conversation_listing, conversations, message_reading, messages
+
+
+def _usernames(raw: str) -> list[str]:
+    return [part.strip().lstrip("@") for part in raw.replace("\n", ",").split(",") if part.strip()]
+
+
+def _render_index(status: int = 200, errors: dict | None = None, values: dict | None = None):
+    listing = conversation_listing.overview(current_user)
+    presences = {}
+    for item in listing:
+        if item["kind"] == Kind.DIRECT and item.get("other"):
+            _person, presences[item["id"]] = presence_of(item["other"])
+    return render_template(
+        "conversations/index.html",
+        listing=listing,
+        presences=presences,
+        viewer_id=current_user.id,
+        categories=CATEGORIES,
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/conversations")
+@login_required
+def index():
+    return _render_index()
+
+
+@bp.post("/conversations/direct")
+@per_user(budgets.CONVERSATION_CREATE)
+@login_required
+def open_direct():
+    username = request.form.get("username", "").strip().lstrip("@")
+    try:
+        if not username:
+            raise ServiceError("Who do you want to write to?", field="username")
+        conversation = conversations.open_direct(current_user, username)
+    except ServiceError as error:
+        return _render_index(400, failure("direct", error), {"username": username})
+    return go(url_for("conversations.show", conversation_id=conversation.id))
+
+
+def _create(what: str, make: Callable[[], Conversation], refused: Callable[[ServiceError], object]):
+    """Create a group or room from its form: its page next, or the form again with why not."""
+    try:
+        conversation = make()
+    except ServiceError as error:
+        return refused(error)
+    flash(f"{what} “{conversation.name}” created.", "success")
+    return go(url_for("conversations.show", conversation_id=conversation.id))
+
+
+@bp.post("/conversations/groups")
+@per_user(budgets.CONVERSATION_CREATE)
+@login_required
+def create_group():
+    form = request.form
+    return _create(
+        "Group",
+        lambda: conversations.create_group(
+            current_user,
+            form.get("name", ""),
+            _usernames(form.get("members", "")),
+            description=form.get("description", ""),
+            category=form.get("category", "general"),
+        ),
+        lambda error: _render_index(400, failure("group", error), form),
+    )
+
+
+@bp.get("/conversations/search")
+@login_required
+def search():
+    query = request.args.get("q", "")[:200]
+    error = None
+    found = []
+    try:
+        found = message_reading.search(current_user, query)
+    except ServiceError as problem:
+        error = problem.message
+    overview = conversation_listing.overview(current_user) if found else []
+    names = {item["id"]: item for item in overview}
+    results = [
+        {"message": messages.to_dict(message), "conversation": names.get(message.conversation_id)}
+        for message in found
+    ]
+    return render_template(
+        "conversations/search.html", query=query, results=results, error=error
+    ), (400 if error else 200)
+
+
+def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | None = None):
+    query = request.args.get("q", "")[:64]
+    category = request.args.get("category") or None
+    error = None
+    rooms = []
+    try:
+        rooms = conversation_listing.directory(query, category)
+    except ServiceError as problem:
+        error = problem.message
+    mine = {
+        item["id"]
+        for item in conversation_listing.overview(current_user)
+        if item["kind"] == Kind.ROOM
+    }
+    return render_template(
+        "conversations/rooms.html",
+        rooms=[conversations.to_dict(room) for room in rooms],
+        mine=mine,
+        query=query,
+        category=category,
+        categories=CATEGORIES,
+        error=error,
+        errors=errors or {},
+        values=values or {},
+    ), (400 if error else status)
+
+
+@bp.get("/rooms")
+@login_required
+def rooms():
+    return _render_rooms()
+
+
+@bp.post("/rooms")
+@per_user(budgets.CONVERSATION_CREATE)
+@login_required
+def create_room():
+    form = request.form
+    return _create(
+        "Room",
+        lambda: conversations.create_room(
+            current_user,
+            form.get("name", ""),
+            visibility=form.get("visibility", "public"),
+            description=form.get("description", ""),
+            category=form.get("category", "general"),
+            member_limit=int_or_raw(form.get("member_limit")) or 1000,
+        ),
+        lambda error: _render_rooms(400, failure("room", error), form),
+    )

@@ -1,0 +1,55 @@
+"""Answering a page's form or link as a whole page or, for htmx, as the piece to swap.
+
+Every form is a plain POST that comes back to a page (Post/Redirect/Get), so pages work
+without JavaScript; htmx requests (the `HX-Request` header) get a fragment, or are told
+where to go with `HX-Redirect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, make_response, redirect, request
+from werkzeug.wrappers import Response
+
+from errors import ServiceError
+
+
+def is_htmx() -> bool:
+    """The request comes from htmx (it swaps a fragment instead of loading a page)."""
+    return bool(request.headers.get("HX-Request"))
+
+
+def id_value(raw: str | None) -> int | None:
+    """A positive id from a form or query value, else None."""
+    return int(raw) if raw and raw.isdecimal() and len(raw) < 12 and int(raw) > 0 else None
+
+
+def int_or_raw(raw: str | None) -> int | str | None:
+    """A form number as int; empty as None; anything else as given, for the service to
+    refuse with its own message."""
+    if raw is None or not raw.strip():
+        return None
+    raw = raw.strip()
+    return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
+
+
+def go(url: str) -> Response:
+    """Redirect; htmx requests are told to load the page themselves."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def manage(action: Callable[[], object], done: str, back: str) -> Response:
+    """Run one action; its outcome (the service's refusal, or `done`) is flashed on the
+    page at `back`, where the browser goes next."""
+    try:
+        action()
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return go(back)

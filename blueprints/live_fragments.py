@@ -1,0 +1,61 @@
+"""The HTML that htmx pages swap in live, per event (see realtime/fragments.py): the
+notification badge and list, presence badges, the home page's parties and the staff's
+open reports. A conversation's live fragments are in blueprints/conversations/live.py."""
+
+from __future__ import annotations
+
+from realtime.events import PRESENCE, Envelope
+from realtime.fragments import fragment, render_fragment
+from services import accounts, home, moderation, notifications
+from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
+
+
+def badge(count: int) -> str:
+    """A navigation badge (notifications, messages) showing `count`."""
+    return render_fragment("partials/notification_badge.html", count=count)
+
+
+@fragment(NOTIFICATION_NEW)
+def _new_notification(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    data = envelope.data
+    return [
+        ("notification-count", badge(data["unread_count"])),
+        (
+            "notification-item",
+            render_fragment("partials/notification_item.html", n=data, live=True),
+        ),
+    ]
+
+
+@fragment(NOTIFICATION_NEW)
+def _home_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A followed person's party that started appears on the home page."""
+    data = envelope.data
+    party_id = data["subject"].get("id")
+    if data["kind"] != notifications.PARTY_STARTED or not isinstance(party_id, int):
+        return []
+    viewer = accounts.find_by_id(viewer_id)
+    card = home.party_on_home(viewer, party_id) if viewer else None
+    return [("home-party", render_fragment("main/_party.html", p=card))] if card else []
+
+
+@fragment(NOTIFICATION_READ)
+def _read_notifications(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    return [("notification-count", badge(envelope.data["unread_count"]))]
+
+
+@fragment(PRESENCE)
+def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    data = envelope.data
+    html = render_fragment("partials/presence_badge.html", presence=data)
+    return [(f"presence-{data['user_id']}", html)]
+
+
+@fragment(moderation.REPORTS_CHANGED)
+def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Staff see the open-reports count in their navigation and on the overview."""
+    if not accounts.is_staff(viewer_id):
+        return []
+    count = int(envelope.data["open_count"])
+    report_badge = render_fragment("admin/_reports_badge.html", count=count)
+    return [("reports-count", report_badge), ("reports-open", str(count))]
