@@ -148,9 +148,11 @@ def test_metrics_are_off_unless_an_operator_configured_access(tmp_path):
     base = {"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path)}
     assert not metrics_enabled(load_config(base, environ={}))
     token = load_config(base, environ={"METRICS_TOKEN": "t" * 32})
-    assert metrics_enabled(token) and token["METRICS_TOKEN"] == "t" * 32
+    assert metrics_enabled(token)
+    assert token["METRICS_TOKEN"] == "t" * 32
     loopback = load_config(base, environ={"METRICS_LOOPBACK_ONLY": "on"})
-    assert metrics_enabled(loopback) and loopback["METRICS_TOKEN"] is None
+    assert metrics_enabled(loopback)
+    assert loopback["METRICS_TOKEN"] is None
     shared = load_config(base, environ={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
     assert shared["METRICS_MULTIPROCESS_DIR"] == str(tmp_path)
     with pytest.raises(ConfigError, match="METRICS_TOKEN"):
