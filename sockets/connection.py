@@ -156,9 +156,10 @@ def handler(event: str, budget: budgets.Budget) -> Callable:
             socket = bus.hub.sockets.get(sid)
             environ = socketio.server.get_environ(sid) if socket is not None else None
             if socket is None or environ is None:
-                return error_ack("unauthenticated", "This connection is not signed in.")
-            with environ["flask.app"].app_context():
-                ack = _run(fn, event, budget, socket, data)
+                ack = error_ack("unauthenticated", "This connection is not signed in.")
+            else:
+                with environ["flask.app"].app_context():
+                    ack = _run(fn, event, budget, socket, data)
             metrics.socket_event(event, _outcome(ack))
             return ack
 
@@ -169,7 +170,8 @@ def handler(event: str, budget: budgets.Budget) -> Callable:
 
 
 def _outcome(ack: Ack) -> str:
-    """ "ok", or the error's code (a code of errors.py or of the frame, never the client's)."""
+    """The metrics' label of an answer: ok, or its error code (errors.py's or the
+    frame's, never one a client chose)."""
     return "ok" if ack.get("ok") else ack["error"]["code"]
 
 
