@@ -28,6 +28,7 @@ from blueprints import (
     health,
     live_fragments,  # noqa: F401  (registers the live HTML fragments)
     main,
+    metrics,
     notifications,
     parties,
     reports,
@@ -38,13 +39,15 @@ from blueprints.api import api
 from blueprints.errors import register_error_handlers
 from blueprints.security import register_security
 from blueprints.templating import register_template_filters
-from config import load_config, redacted_url
+from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
 from realtime import draining, garbage, websocket_fanout
+from realtime import metrics as operator_metrics
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
+from services import operator_metrics as metrics_access
 from services.validation import ID_MAX
 from sockets import connection
 from sockets import conversations as conversation_events  # noqa: F401  (registers its handlers)
@@ -115,6 +118,7 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
     socket_limiter.init_app(app)
     bus.init_app(app)
+    operator_metrics.configure(metrics_enabled(app.config))
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -143,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(api)
     app.register_blueprint(stream_routes.bp)
     app.register_blueprint(social.bp)
@@ -161,8 +166,9 @@ def register_cli(app: Flask) -> None:
 
 def start_background(app: Flask) -> None:
     """The serving process's own greenlets: the stream listener, presence, housekeeping,
-    and the garbage collector's compaction."""
+    the garbage collector's compaction and the metrics' sampler."""
     bus.start()
+    operator_metrics.start_sampling(metrics_access.sampler(app))
     housekeeping.start(app)
     garbage.start(app.config["GC_COMPACT_INTERVAL_SECONDS"])
 
@@ -211,6 +217,7 @@ def _stop_gracefully(app: Flask, server) -> None:
         log.warning("Stopping with writes still in hand after the grace period")
     bus.hub.close_all()
     bus.stop()
+    operator_metrics.process_stopped(app.config["METRICS_MULTIPROCESS_DIR"])
     # The connections are closed: their handlers end as soon as their last bytes are out.
     server.stop(timeout=CLOSING_HANDLERS_SECONDS)
 

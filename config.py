@@ -139,6 +139,14 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Hold every published event to its declaration in realtime/events.py, and refuse
         # it (ContractError) when it differs: on for the test suite, off in service.
         "EVENT_CONTRACT_CHECK": False,
+        # Operator metrics at /metrics (realtime/metrics.py): served, and recorded, only
+        # when a bearer token is set or loopback-only access is switched on (both: both
+        # are required).
+        "METRICS_TOKEN": None,
+        "METRICS_LOOPBACK_ONLY": False,
+        # prometheus-client's own PROMETHEUS_MULTIPROC_DIR: set, a scrape sums every
+        # process that shares the directory.
+        "METRICS_MULTIPROCESS_DIR": None,
         "FORCE_HTTPS_COOKIES": False,
         "DEBUG": False,
         "TESTING": False,
@@ -199,6 +207,14 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         )
     if env.get("EVENT_CONTRACT_CHECK"):
         out["EVENT_CONTRACT_CHECK"] = _switch("EVENT_CONTRACT_CHECK", env["EVENT_CONTRACT_CHECK"])
+    if env.get("METRICS_TOKEN"):
+        out["METRICS_TOKEN"] = env["METRICS_TOKEN"]
+    if env.get("METRICS_LOOPBACK_ONLY"):
+        out["METRICS_LOOPBACK_ONLY"] = _switch(
+            "METRICS_LOOPBACK_ONLY", env["METRICS_LOOPBACK_ONLY"]
+        )
+    if env.get("PROMETHEUS_MULTIPROC_DIR"):
+        out["METRICS_MULTIPROCESS_DIR"] = env["PROMETHEUS_MULTIPROC_DIR"]
     if env.get("SOCKETIO_CORS_ORIGINS"):
         out["SOCKETIO_CORS_ORIGINS"] = [
             origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
@@ -299,6 +315,11 @@ def _port(value: str) -> int:
     return port
 
 
+def metrics_enabled(settings: Mapping[str, Any]) -> bool:
+    """/metrics is served (and metrics recorded) once an operator said who may read it."""
+    return bool(settings.get("METRICS_TOKEN")) or bool(settings.get("METRICS_LOOPBACK_ONLY"))
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Read the development secret key from the instance folder, creating it once."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -341,6 +362,8 @@ def load_config(
                 'print(secrets.token_hex(32))").'
             )
         settings["SECRET_KEY"] = instance_secret_key(instance_path)
+    if settings.get("METRICS_TOKEN") is not None and len(settings["METRICS_TOKEN"]) < 16:
+        raise ConfigError("METRICS_TOKEN must be at least 16 characters long.")
     if name == "production" and settings.get("DEBUG"):
         raise ConfigError("DEBUG must be off in production.")
     return settings

@@ -3,6 +3,7 @@
     python bench/run.py            # every scenario, 5 runs each (about half an hour)
     python bench/run.py --quick    # a reduced version of every scenario (a few minutes)
     python bench/run.py --only a,f # some scenarios
+    python bench/run.py --metrics-overhead   # (a) for Tandem alone, metrics off and on
 
 Scenario (g), durable writes through the service layer without sockets, is
 bench/writes.py (PostgreSQL and Redis of its own, no peer): its rows join the table.
@@ -12,6 +13,10 @@ temporary instance folder, rate limits raised) and the peer (bench/peer), and dr
 with one Node.js load generator (bench/loadgen) pinned to the other core. Prints a
 Markdown table and writes bench/results/<timestamp>.json. docs/performance.md says how
 to read each figure.
+
+`--metrics-overhead` runs the fan-out scenario (a) against Tandem only, with the operator
+metrics off and on (METRICS_TOKEN set, so every event is counted and timed), alternating
+which goes first from run to run, and prints both side by side with the change.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ SERVER_CORE = 1
 # A second worker can only go on the load generator's core: the machine has two.
 WORKER_CORES = (SERVER_CORE, LOADGEN_CORE)
 UNTHROTTLED = "1000000 per second"
+# Turns the operator metrics on (realtime/metrics.py); the bench scrapes with it.
+METRICS_TOKEN = secrets.token_hex(16)
 SCENARIOS = "abcdefg"
 
 
@@ -237,7 +244,9 @@ class Bench:
                 time.sleep(0.05)
         return Child(process, log, f"redis://127.0.0.1:{port}/0")
 
-    def start_tandem(self, workers: int = 1, redis: bool = False) -> Stack:
+    def start_tandem(
+        self, workers: int = 1, redis: bool = False, env_extra: dict[str, str] | None = None
+    ) -> Stack:
         stack = Stack("tandem")
         database = self.fresh_database("tandem")
         if redis:
@@ -264,6 +273,7 @@ class Bench:
             )
             if stack.redis is not None:
                 env["REDIS_URL"] = stack.redis.url
+            env.update(env_extra or {})
             log = database.parent / f"tandem-{port}.log"
             process = subprocess.Popen(  # noqa: S603
                 pinned(WORKER_CORES[index], [PYTHON, "app.py"]),
@@ -319,10 +329,16 @@ class Bench:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     @contextlib.contextmanager
-    def stacks(self, workers: int = 1, redis: bool = False, peer: bool = True):
+    def stacks(
+        self,
+        workers: int = 1,
+        redis: bool = False,
+        peer: bool = True,
+        env_extra: dict[str, str] | None = None,
+    ):
         started: list[Stack] = []
         try:
-            started.append(self.start_tandem(workers, redis))
+            started.append(self.start_tandem(workers, redis, env_extra))
             if peer:
                 started.append(self.start_peer(workers, redis))
             yield started
@@ -367,18 +383,49 @@ class Bench:
             saturate = ("fixed", {"rate": self.plan.longpoll_offered, "as": "saturate"})
         else:
             saturate = ("saturate", {"window": window})
-        with self.stacks(how.get("workers", 1), how.get("redis", False), how.get("peer", True)) as (
-            stacks
-        ):
+        with self.stacks(
+            how.get("workers", 1),
+            how.get("redis", False),
+            how.get("peer", True),
+            how.get("env_extra"),
+        ) as stacks:
             spec = {
                 "scenario": "fanout",
                 "label": label,
-                "runs": self.plan.runs,
+                "runs": how.get("runs", self.plan.runs),
                 "transport": transport,
                 "targets": [stack.target(**self.party(size, viewers)) for stack in stacks],
                 "phases": self.phases(saturate, ("fixed", {"rate": rate})),
             }
-            return self.loadgen(spec)
+            result = self.loadgen(spec)
+            if how.get("scrape"):
+                result["metrics"] = scrape_metrics(stacks[0].urls[0])
+            return result
+
+    def metrics_overhead(self, size: int) -> dict[str, dict]:
+        """(a) at `size` for Tandem alone, metrics off and on: one server start and one
+        run each per round, alternating which goes first, so drift of the machine falls
+        on both alike."""
+        merged: dict[str, dict] = {}
+        on = {"METRICS_TOKEN": METRICS_TOKEN}
+        for run in range(self.plan.runs):
+            order = ("off", "on") if run % 2 == 0 else ("on", "off")
+            for side in order:
+                result = self.fanout(
+                    f"a-metrics-{side}-{size}-{run + 1}",
+                    size,
+                    size,
+                    self.plan.fanout_rate,
+                    peer=False,
+                    runs=1,
+                    env_extra=on if side == "on" else {},
+                    scrape=side == "on",
+                )
+                entry = merged.setdefault(side, {"targets": {"tandem": {"runs": []}}})
+                entry["targets"]["tandem"]["runs"] += result["targets"]["tandem"]["runs"]
+                if "metrics" in result:
+                    entry.setdefault("metrics", []).append(result["metrics"])
+        return merged
 
     def chat(self) -> dict:
         groups = self.layout["groups"][: self.plan.chat_groups]
@@ -450,6 +497,26 @@ class Bench:
                 ],
             }
             return self.loadgen(spec)
+
+
+def scrape_metrics(url: str) -> dict[str, float]:
+    """What a metrics-on server counted: its deliveries and published events, to show
+    that the run was measured with the metrics recording."""
+    request = urllib.request.Request(  # noqa: S310
+        url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        text = response.read().decode()
+    totals = {"delivered": 0.0, "published": 0.0, "latencies": 0.0}
+    for line in text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name.startswith("tandem_events_delivered_total"):
+            totals["delivered"] += float(value)
+        elif name.startswith("tandem_events_published_total"):
+            totals["published"] += float(value)
+        elif name == "tandem_event_delivery_seconds_count":
+            totals["latencies"] += float(value)
+    return totals
 
 
 def rate_limit_settings() -> tuple[str, ...]:
@@ -680,6 +747,32 @@ def markdown(figures: list[dict], runs: int) -> str:
     return text
 
 
+def overhead_markdown(results: dict[str, dict[str, dict]], plan: Plan) -> str:
+    """Metrics off and on side by side, per size, with the change in percent."""
+    lines = [
+        "| scenario | figure | metrics off | metrics on | change |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for size, sides in results.items():
+        title = f"(a) fan-out N={size:,}"
+        off = fanout_figures(title, sides["off"], plan.fanout_rate)
+        on = fanout_figures(title, sides["on"], plan.fanout_rate)
+        for before, after in zip(off, on, strict=True):
+            a = median_of(before.tandem)
+            b = median_of(after.tandem)
+            change = "-" if not a or b is None else f"{(b - a) / a * 100:+.1f} %"
+            arrow = "↑" if before.better == "higher" else "↓"
+            lines.append(
+                f"| {title} | {before.name} {arrow} | {number(a)} | {number(b)} | {change} |"
+            )
+        counted = sides["on"].get("metrics", [])
+        if counted:
+            delivered = sum(entry["delivered"] for entry in counted)
+            lines.append(f"| {title} | deliveries counted (metrics on) | | {delivered:,.0f} | |")
+    runs = "one run" if plan.runs == 1 else f"median of {plan.runs} runs"
+    return "\n".join(lines) + f"\n\nTandem alone, {runs} per side, alternating the order."
+
+
 # -- the machine --------------------------------------------------------------------------------
 def cpu_share(core: int) -> float | None:
     """The share of wall time a busy process pinned to `core` really gets (a VM's host may
@@ -809,11 +902,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, help="runs per scenario (default 5, 1 with --quick)")
     parser.add_argument("--output", type=Path, help="where to write the results JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--metrics-overhead",
+        action="store_true",
+        help="only (a), Tandem alone, with its metrics off and on side by side",
+    )
+    parser.add_argument("--sizes", help="fan-out sizes of (a), e.g. 100 (default 100,1000)")
     args = parser.parse_args()
     chosen = [letter for letter in SCENARIOS if letter in args.only.lower()]
     plan = QUICK if args.quick else FULL
     if args.runs:
         plan = Plan(**{**plan.__dict__, "runs": args.runs})
+    if args.sizes:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+        plan = Plan(**{**plan.__dict__, "fanout_sizes": sizes})
+    if args.metrics_overhead:
+        return metrics_overhead(plan, args)
 
     require_programs()
     raise_file_limit()
@@ -924,6 +1028,41 @@ def main() -> int:
     print(markdown(table, plan.runs))
     shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
     print(f"\n{len(table)} figures in {elapsed:.0f} s; written to {shown}")
+    return 0
+
+
+def metrics_overhead(plan: Plan, args: argparse.Namespace) -> int:
+    """`--metrics-overhead`: (a) with the metrics off and on, side by side."""
+    require_programs()
+    raise_file_limit()
+    npm_install(BENCH / "loadgen")
+    started = time.monotonic()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    workdir = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
+    bench = Bench(plan, workdir)
+    results: dict[str, dict[str, dict]] = {}
+    try:
+        bench.seed()
+        for size in plan.fanout_sizes:
+            results[str(size)] = bench.metrics_overhead(size)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    table = overhead_markdown({int(size): sides for size, sides in results.items()}, plan)
+    output = args.output or RESULTS / f"{stamp}-metrics-overhead.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(
+        json.dumps(
+            {"started_at": stamp, "plan": plan.__dict__, "machine": machine(), "raw": results},
+            indent=1,
+        )
+        + "\n"
+    )
+    print()
+    print(table)
+    print(f"\nin {time.monotonic() - started:.0f} s; written to {output}")
     return 0
 
 

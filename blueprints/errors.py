@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from errors import ServiceError
+from realtime import metrics
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ TITLES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.path == "/metrics"
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
@@ -91,8 +92,10 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     message = MESSAGES.get(status, error.description or "Error")
-    if status == 429 and error.description:
-        message = f"Too many requests (limit: {error.description}). Try again shortly."
+    if status == 429:
+        metrics.rate_limited("http")
+        if error.description:
+            message = f"Too many requests (limit: {error.description}). Try again shortly."
     response, status = error_response(status, CODES.get(status, "error"), message)
     return response, status, _kept_headers(error)
 

@@ -10,6 +10,7 @@ rooms, SSE streams and long-poll waiters.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
@@ -20,7 +21,7 @@ import orjson
 from flask import Flask
 
 from extensions import db, socketio
-from realtime import faults, store
+from realtime import faults, metrics, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub
 from realtime.outbox import Outbox, Queued
@@ -129,7 +130,10 @@ class Bus:
         if is_durable(name):
             raise ValueError(f"{name} is durable: publish it in a unit of work")
         self._check([(channel, name, data)])
-        self.transport.send(Envelope(channel=channel, name=name, data=data))
+        metrics.published(name)
+        self.transport.send(
+            Envelope(channel=channel, name=name, data=data, published_at=time.time())
+        )
 
     def _check(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Every event against its declaration (realtime/events.py), where configured."""
@@ -139,6 +143,7 @@ class Bus:
     def announce(self, envelopes: Sequence[Envelope]) -> None:
         """Hand committed events to the transport, in the order they were published."""
         for envelope in envelopes:
+            metrics.published(envelope.name)
             self.transport.send(envelope)
 
     def horizon(self) -> int:

@@ -11,7 +11,7 @@ published event to them (the test suite runs it on every event the bus publishes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -426,12 +426,15 @@ def conversation_channel(conversation_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """One event on one channel; `id` is set for durable events once they are stored."""
+    """One event on one channel; `id` is set for durable events once they are stored.
+    `published_at` (time.time()) is when it was handed to the transport, for the
+    metrics' latencies; None for what is read from the log."""
 
     channel: str
     name: str
     data: dict[str, Any]
     id: int | None = None
+    published_at: float | None = field(default=None, compare=False)
 
     @property
     def cursor(self) -> str | None:
@@ -444,4 +447,12 @@ class Envelope:
         return {**self.data, "cursor": self.cursor}
 
     def to_wire(self) -> bytes:
-        return orjson.dumps({"c": self.channel, "n": self.name, "d": self.data, "i": self.id})
+        return orjson.dumps(
+            {
+                "c": self.channel,
+                "n": self.name,
+                "d": self.data,
+                "i": self.id,
+                "t": self.published_at,
+            }
+        )

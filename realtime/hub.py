@@ -12,6 +12,7 @@ import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 
+from realtime import metrics
 from realtime.connections import Connection, SocketConnection, StreamConnection
 from realtime.events import Envelope, conversation_channel, party_channel
 from realtime.meter import RateMeter
@@ -56,12 +57,14 @@ class Hub:
             if envelope.channel in socket.channels:
                 skip.append(sid)
                 socket.pending.append(envelope)
-        self._emit(envelope, to=envelope.channel, skip_sid=skip or None)
+        recipients = self._emit(envelope, to=envelope.channel, skip_sid=skip or None)
         for stream in tuple(self._streams_by_channel.get(envelope.channel, ())):
             if stream.replaying:
                 stream.pending.append(envelope)
             elif stream.is_new(envelope):
                 stream.deliver(envelope)
+                recipients += 1
+        metrics.delivered(envelope.name, recipients, envelope.published_at)
 
     def _remember(self, event_id: int) -> None:
         self._seen[event_id] = None
@@ -69,14 +72,15 @@ class Hub:
             self._seen.popitem(last=False)
         self.max_seen_id = max(self.max_seen_id, event_id)
 
-    def _emit(self, envelope: Envelope, to: str, skip_sid=None) -> None:
+    def _emit(self, envelope: Envelope, to: str, skip_sid=None) -> int:
+        """Emit to a room or a socket; returns how many sockets it went to (0 when that
+        is not known: a server without the fan-out)."""
         server = self._socket_server()
         if server is None:
-            return
+            return 0
         fanout = fanout_of(server)
         if fanout is not None:
-            fanout.emit(envelope.name, envelope.payload(), to, NAMESPACE, skip_sid)
-            return
+            return fanout.emit(envelope.name, envelope.payload(), to, NAMESPACE, skip_sid)
         server.emit(
             envelope.name,
             envelope.payload(),
@@ -85,6 +89,7 @@ class Hub:
             skip_sid=skip_sid,
             ignore_queue=True,
         )
+        return 0
 
     def send_to_socket(self, socket: SocketConnection, envelope: Envelope) -> None:
         if envelope.id is not None:
@@ -216,6 +221,17 @@ class Hub:
     def local_users(self) -> list[int]:
         return list(self._by_user)
 
+    def connections_by_transport(self) -> dict[str, int]:
+        """Live connections: Socket.IO ones as websocket or polling, streams by their
+        transport (sse, sse-html, longpoll)."""
+        counts: dict[str, int] = defaultdict(int)
+        server = self._socket_server()
+        for sid in tuple(self.sockets):
+            counts["websocket" if _upgraded(server, sid) else "polling"] += 1
+        for stream in tuple(self.streams):
+            counts[stream.transport] += 1
+        return dict(counts)
+
     def transport_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for connections in self._by_user.values():
@@ -291,3 +307,12 @@ class Hub:
         for user_id in tuple(self._by_user):
             closed += self.close(user_id)
         return closed
+
+
+def _upgraded(server: object, sid: str) -> bool:
+    """Whether the Engine.IO connection under a Socket.IO socket runs on WebSocket."""
+    if server is None:
+        return False
+    eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+    eio_socket = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    return bool(getattr(eio_socket, "upgraded", False))

@@ -10,6 +10,7 @@ service called by another only adds to its caller's unit of work: whoever commit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,13 @@ class Queued:
     id: int | None = None
 
     def envelope(self) -> Envelope:
-        return Envelope(channel=self.channel, name=self.name, data=self.data, id=self.id)
+        return Envelope(
+            channel=self.channel,
+            name=self.name,
+            data=self.data,
+            id=self.id,
+            published_at=time.time(),
+        )
 
 
 Announce = Callable[[list[Envelope]], None]

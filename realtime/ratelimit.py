@@ -19,6 +19,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from budgets import Budget
 from extensions import limiter
+from realtime import metrics
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class SocketRateLimiter:
             # events through rather than stopping the site.
             log.warning("Rate-limit storage unreachable; allowing %s", event)
             return None
+        metrics.rate_limited("socket")
         return max(reset_at - time.time(), 1.0)
 
 

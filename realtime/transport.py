@@ -19,6 +19,7 @@ import orjson
 import redis
 
 from config import redacted_url
+from realtime import metrics
 from realtime.events import Envelope
 from realtime.store import GAP
 
@@ -271,6 +272,14 @@ class RedisTransport:
 
     def _handle(self, raw: bytes) -> None:
         body = orjson.loads(raw)
+        published_at = body.get("t")
+        metrics.redis_received(published_at)
         self._delivery.deliver(
-            Envelope(channel=body["c"], name=body["n"], data=body["d"], id=body["i"])
+            Envelope(
+                channel=body["c"],
+                name=body["n"],
+                data=body["d"],
+                id=body["i"],
+                published_at=published_at,
+            )
         )

@@ -178,13 +178,13 @@ class Fanout:
 
         return run
 
-    def emit(self, event: str, data: Any, to: str, namespace: str, skip_sid=None) -> None:
+    def emit(self, event: str, data: Any, to: str, namespace: str, skip_sid=None) -> int:
         """As `server.emit(event, data, to=to, namespace=namespace, skip_sid=skip_sid,
-        ignore_queue=True)`: this worker's recipients only."""
+        ignore_queue=True)`: this worker's recipients only. Returns how many there were."""
         server = self.server
         manager = server.manager
         if namespace not in manager.rooms:
-            return
+            return 0
         if isinstance(data, tuple):
             args = list(data)
         elif data is not None:
@@ -198,14 +198,16 @@ class Fanout:
             server.emit(
                 event, data, to=to, namespace=namespace, skip_sid=skip_sid, ignore_queue=True
             )
-            return
+            return 0
         message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
         text = message.encode()  # kept by the packet: not encoded again for the queue
         skip = skip_sid or ()
         frame = None
+        recipients = 0
         for sid, eio_sid in manager.get_participants(namespace, to):
             if sid in skip:
                 continue
+            recipients += 1
             writer = self.writers.get(eio_sid)
             if writer is not None:
                 if frame is None:
@@ -213,6 +215,7 @@ class Fanout:
                 if writer.write(frame):
                     continue
             server._send_eio_packet(eio_sid, message)
+        return recipients
 
 
 _installed: weakref.WeakKeyDictionary[Any, Fanout] = weakref.WeakKeyDictionary()

@@ -26,7 +26,7 @@ from errors import Forbidden, ServiceError, Unauthenticated, ValidationError
 from extensions import db, socketio
 from models.user import User
 from realtime import cursor as cursors
-from realtime import resume
+from realtime import metrics, resume
 from realtime.bus import bus
 from realtime.connections import Identity, SocketConnection
 from realtime.draining import drain
@@ -156,14 +156,23 @@ def handler(event: str, budget: budgets.Budget) -> Callable:
             socket = bus.hub.sockets.get(sid)
             environ = socketio.server.get_environ(sid) if socket is not None else None
             if socket is None or environ is None:
-                return error_ack("unauthenticated", "This connection is not signed in.")
-            with environ["flask.app"].app_context():
-                return _run(fn, event, budget, socket, data)
+                ack = error_ack("unauthenticated", "This connection is not signed in.")
+            else:
+                with environ["flask.app"].app_context():
+                    ack = _run(fn, event, budget, socket, data)
+            metrics.socket_event(event, _outcome(ack))
+            return ack
 
         _register(event, frame)
         return frame
 
     return decorate
+
+
+def _outcome(ack: Ack) -> str:
+    """The metrics' label of an answer: ok, or its error code (errors.py's or the
+    frame's, never one a client chose)."""
+    return "ok" if ack.get("ok") else ack["error"]["code"]
 
 
 def _run(
@@ -216,6 +225,7 @@ RESERVED_EVENT_NAMES = frozenset({"connect", "disconnect", "*"})
 # names no handler has, so the catch-all answers them with an error ack.
 UNNAMED_EVENT = "\x00unnamed"
 UNREADABLE_EVENT = "\x00unreadable"
+UNKNOWN_EVENT_LABEL = "(unknown)"
 
 
 class PacketJSON:
@@ -257,8 +267,11 @@ class ClientPacket(socketio_packet.Packet):
 
 @socketio.on("*")
 def on_unknown_event(event: str, *_args: object) -> Ack:
+    # Counted under one name: the names are the client's.
     if event == UNREADABLE_EVENT:
+        metrics.socket_event(UNKNOWN_EVENT_LABEL, "invalid")
         return error_ack("invalid", "That packet is not valid Socket.IO JSON.")
+    metrics.socket_event(UNKNOWN_EVENT_LABEL, "unknown_event")
     if event == UNNAMED_EVENT:
         return error_ack("unknown_event", "Events are named by a string that is not reserved.")
     return error_ack("unknown_event", f"There is no event called {event[:64]!r}.")

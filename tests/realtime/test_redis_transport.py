@@ -47,6 +47,7 @@ def test_published_events_reach_every_subscriber(redis_server):
         "n": "stream:echo",
         "d": {"text": "hi"},
         "i": 42,
+        "t": None,  # when it was published, for the metrics: not stamped here
     }
     assert delivered == []  # the listener brings it back, not the publisher
     assert transport.healthy

@@ -50,6 +50,11 @@ PUBLIC_ENDPOINTS = {
     "auth.signed_out": "tells a browser whose sign-in ended why, from its own session only",
     "static": "stylesheets, scripts and icons of the public pages",
 }
+# Read by the operator's scraper with credentials of its own (a bearer token of the
+# settings, or loopback), never a sign-in: tested in test_operator_metrics.py.
+OPERATOR_ENDPOINTS = {
+    "metrics.metrics": "Prometheus scrapes it with METRICS_TOKEN and/or from loopback only",
+}
 # Pages that answer 404 to everyone but staff, signed in or not: they do not exist for
 # others, so they do not even ask them to sign in.
 STAFF_ONLY_BLUEPRINTS = {"admin"}
@@ -61,7 +66,11 @@ FRAMELESS_SOCKET_HANDLERS = {
     "*": "answers unknown_event to any name nobody registered, and does nothing else",
 }
 
-PROTECTED = [route for route in ROUTES if route.endpoint not in PUBLIC_ENDPOINTS]
+PROTECTED = [
+    route
+    for route in ROUTES
+    if route.endpoint not in PUBLIC_ENDPOINTS and route.endpoint not in OPERATOR_ENDPOINTS
+]
 PROTECTED_API = [route for route in PROTECTED if route.is_api]
 WRITES = [route for route in ROUTES if route.is_write]
 EVENTS = [event for event in collected_socket_events() if event not in FRAMELESS_SOCKET_HANDLERS]
@@ -117,6 +126,7 @@ def test_the_tables_are_the_app_under_test(site):
 def test_public_allow_list_names_only_real_endpoints():
     endpoints = {route.endpoint for route in ROUTES}
     assert set(PUBLIC_ENDPOINTS) <= endpoints
+    assert set(OPERATOR_ENDPOINTS) <= endpoints
     assert set(FRAMELESS_SOCKET_HANDLERS) <= set(collected_socket_events())
 
 
