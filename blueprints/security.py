@@ -8,7 +8,7 @@ from flask_login import AnonymousUserMixin, current_user
 from errors import Unauthenticated
 from extensions import csrf, login_manager
 from models.user import User
-from services import accounts
+from services import accounts, api_tokens
 
 # Endpoints that exchange credentials for a token: they set no cookie and read no
 # session, so a forged cross-site request gains nothing. They take JSON only.
@@ -82,7 +82,7 @@ def _resolve_bearer() -> None:
         g.auth_via = "session"
         return
     g.auth_via = "token"
-    token = accounts.token_record(raw) if raw else None
+    token = api_tokens.token_record(raw) if raw else None
     g.api_token = token
     # Flask-Login reads the current user from g._login_user once it is set.
     g._login_user = token.user if token is not None else AnonymousUserMixin()

@@ -24,7 +24,7 @@ import budgets
 from blueprints.auth import safe_next
 from errors import ServiceError
 from route_limits import per_user, token_write_limit
-from services import account_data, accounts, notifications, presence, profiles
+from services import account_data, accounts, api_tokens, notifications, presence, profiles
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -83,7 +83,7 @@ def _render(status: int = 200, profile_form=None, password_form=None, delete_for
                 ),
                 key=lambda shown: not shown["current"],
             ),
-            tokens=[accounts.token_dict(token) for token in accounts.tokens_of(user)],
+            tokens=[api_tokens.token_dict(token) for token in api_tokens.tokens_of(user)],
         ),
         status,
     )
@@ -231,7 +231,7 @@ def end_session(session_id: str):
 @token_write_limit
 @login_required
 def revoke_token(token_id: int):
-    accounts.revoke_token_of(current_user, token_id)  # someone else's: 404
+    api_tokens.revoke_token_of(current_user, token_id)  # someone else's: 404
     flash("The token is revoked.", "success")
     return redirect(url_for("settings.index") + "#tokens-title")
 

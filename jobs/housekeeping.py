@@ -13,7 +13,7 @@ from flask import Flask
 
 from extensions import db
 from realtime.bus import bus
-from services import accounts, attachments, parties
+from services import api_tokens, attachments, parties
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,6 @@ def _sweep_uploads(app: Flask) -> None:
 
 
 def _expire_tokens(_app: Flask) -> None:
-    expired = accounts.expire_tokens()
+    expired = api_tokens.expire_tokens()
     if expired:
         log.info("Closed %d expired API token(s)", expired)

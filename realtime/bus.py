@@ -25,7 +25,7 @@ from realtime import faults, metrics, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub
 from realtime.outbox import Outbox, Queued
-from realtime.presence import Presence
+from realtime.presence_leases import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
 from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching

@@ -17,7 +17,7 @@ import gevent
 import redis
 
 from realtime.events import MEMBER_COUNT, party_channel
-from realtime.presence import LeaseHeartbeat
+from realtime.presence_leases import LeaseHeartbeat
 
 log = logging.getLogger(__name__)
 

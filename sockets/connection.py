@@ -22,7 +22,7 @@ from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.orm import make_transient_to_detached
 
 import budgets
-from errors import Forbidden, ServiceError, Unauthenticated, ValidationError
+from errors import Forbidden, ServiceError, ValidationError
 from extensions import db, socketio
 from models.user import User
 from realtime import cursor as cursors
@@ -31,7 +31,7 @@ from realtime.bus import bus
 from realtime.connections import Identity, SocketConnection
 from realtime.draining import drain
 from realtime.ratelimit import socket_limiter
-from services import accounts, presence
+from services import accounts, api_tokens, presence
 from services.validation import require_object
 
 log = logging.getLogger(__name__)
@@ -46,14 +46,14 @@ def socket_actor(socket: SocketConnection) -> User:
     is refused here too, so a connection the ban has not closed yet can do nothing; its
     connections on this worker are closed once the answer is out."""
     if socket.account is not None:
-        return db.session.merge(socket.account, load=False)
+        return accounts.in_session(socket.account)
     epoch = socket.account_epoch
-    user = db.session.get(User, socket.user_id)
-    if user is None:
-        raise Unauthenticated("This account no longer exists.")
-    if user.is_banned:
-        gevent.spawn(bus.hub.close, user.id)
-        raise Forbidden("This account is banned.", code="banned")
+    try:
+        user = accounts.connected_account(socket.user_id)
+    except Forbidden as refusal:
+        if refusal.code == "banned":
+            gevent.spawn(bus.hub.close, socket.user_id)
+        raise
     if socket.account_epoch == epoch:
         socket.account = _detached_copy(user)
     return user
@@ -86,7 +86,7 @@ def _handshake_identity(auth: object) -> Identity:
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
     if token is not None:
-        record = accounts.token_record(token) if isinstance(token, str) else None
+        record = api_tokens.token_record(token) if isinstance(token, str) else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id)

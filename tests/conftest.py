@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 from app import create_app
 from extensions import db
 from models.user import Role, User
-from services import accounts
+from services import accounts, api_tokens
 from tests.support.postgres import PostgresServer
 from tests.support.processes import PROJECT_ROOT, RedisServer, ServerProcess
 from tests.support.programs import require_program
@@ -121,7 +121,7 @@ def logged_in_client(client: FlaskClient, user_factory) -> FlaskClient:
 @pytest.fixture
 def bearer(app: Flask, user_factory) -> Callable[[User], dict[str, str]]:
     def headers_for(user: User) -> dict[str, str]:
-        return {"Authorization": f"Bearer {accounts.issue_token(user)}"}
+        return {"Authorization": f"Bearer {api_tokens.issue_token(user)}"}
 
     return headers_for
 

@@ -14,7 +14,7 @@ from route_limits import (
     registration_limit,
     token_write_limit,
 )
-from services import accounts
+from services import accounts, api_tokens
 from services.validation import string
 
 
@@ -23,7 +23,7 @@ def _credentials() -> tuple[str, str, int | None]:
     body = json_body()
     username = string(body, "username", max_length=64)
     password = string(body, "password", max_length=accounts.PASSWORD_MAX, strip=False)
-    return username, password, accounts.token_lifetime(body.get("expires_in"))
+    return username, password, api_tokens.token_lifetime(body.get("expires_in"))
 
 
 @api.post("/auth/register")
@@ -31,7 +31,7 @@ def _credentials() -> tuple[str, str, int | None]:
 def auth_register():
     username, password, expires_in = _credentials()
     user = accounts.register(username, password)
-    token = accounts.issue_token(user, expires_in)
+    token = api_tokens.issue_token(user, expires_in)
     return jsonify({"token": token, "user": user.to_public()}), 201
 
 
@@ -43,7 +43,7 @@ def auth_token():
     user = accounts.authenticate(username, password)
     if user is None:
         raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
-    token = accounts.issue_token(user, expires_in)
+    token = api_tokens.issue_token(user, expires_in)
     return jsonify({"token": token, "user": user.to_public()})
 
 
@@ -54,5 +54,5 @@ def auth_token_revoke():
     token = g.get("api_token")
     if token is None:
         raise Unauthenticated("Revoking needs the bearer token itself in the Authorization header.")
-    accounts.revoke_token(token)
+    api_tokens.revoke_token(token)
     return "", 204

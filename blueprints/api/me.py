@@ -7,7 +7,7 @@ import budgets
 from blueprints.api import api
 from request_body import json_body
 from route_limits import per_user, token_write_limit
-from services import account_data, accounts, presence, profiles
+from services import account_data, accounts, api_tokens, presence, profiles
 from services.validation import string
 
 
@@ -91,8 +91,11 @@ def my_tokens():
     return jsonify(
         {
             "tokens": [
-                {**accounts.token_dict(token), "current": this is not None and token.id == this.id}
-                for token in accounts.tokens_of(current_user)
+                {
+                    **api_tokens.token_dict(token),
+                    "current": this is not None and token.id == this.id,
+                }
+                for token in api_tokens.tokens_of(current_user)
             ]
         }
     )
@@ -102,5 +105,5 @@ def my_tokens():
 @token_write_limit
 @login_required
 def revoke_my_token(token_id: int):
-    accounts.revoke_token_of(current_user, token_id)
+    api_tokens.revoke_token_of(current_user, token_id)
     return "", 204

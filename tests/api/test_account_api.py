@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from extensions import db, socketio
 from models.user import ApiToken, User
-from services import accounts, conversations
+from services import accounts, api_tokens, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
 from tests.support.messages import sent_message
 
@@ -44,7 +44,7 @@ def bearer(token: str) -> dict[str, str]:
 
 def expire(raw: str) -> None:
     """Move a token's expiry into the past, as if its time had passed."""
-    token = accounts.token_record(raw)
+    token = api_tokens.token_record(raw)
     token.expires_at = token.created_at - timedelta(seconds=1)
     db.session.commit()
 
@@ -231,7 +231,7 @@ def test_the_sweep_closes_a_socket_whose_token_expired(app, client, user_factory
     assert kept.is_connected()
     try:
         expire(raw)
-        assert accounts.expire_tokens() == 1
+        assert api_tokens.expire_tokens() == 1
         assert not doomed.is_connected()
         assert kept.is_connected()
     finally:

@@ -145,7 +145,7 @@ def test_notifications_read_bad_input(client, pair, body):
 
 
 def test_social_writes_are_rate_limited_per_user(tmp_path):
-    from services import accounts
+    from services import accounts, api_tokens
     from tests.conftest import make_app
 
     app = make_app(tmp_path, SOCIAL_WRITE_RATE_LIMIT="3 per minute")
@@ -153,6 +153,6 @@ def test_social_writes_are_rate_limited_per_user(tmp_path):
     with app.app_context():
         ann = accounts.register("ann", "long password")
         accounts.register("ben", "long password")
-        headers = {"Authorization": f"Bearer {accounts.issue_token(ann)}"}
+        headers = {"Authorization": f"Bearer {api_tokens.issue_token(ann)}"}
     codes = [client.post("/api/v1/users/ben/follow", headers=headers).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

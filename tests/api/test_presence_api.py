@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from realtime.bus import bus
-from services import accounts
+from services import accounts, api_tokens
 from tests.conftest import csrf_token, log_in, make_app
 
 
@@ -96,7 +96,7 @@ def test_a_session_cookie_needs_the_csrf_token(client, user_factory):
 
 
 def token(name: str) -> str:
-    return accounts.issue_token(accounts.register(name, "long password"))
+    return api_tokens.issue_token(accounts.register(name, "long password"))
 
 
 def test_status_changes_are_rate_limited_per_user(tmp_path):

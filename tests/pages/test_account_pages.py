@@ -8,7 +8,7 @@ import re
 from flask import g
 
 from models.user import LoginSession
-from services import accounts, conversations
+from services import accounts, api_tokens, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in
 from tests.support.messages import sent_message
 
@@ -29,7 +29,7 @@ def test_settings_lists_browsers_and_tokens(app, user_factory):
     ann = user_factory("ann")
     browser = browser_of(app, "ann")
     browser_of(app, "ann")
-    accounts.issue_token(ann, 3600)
+    api_tokens.issue_token(ann, 3600)
     page = browser.get("/settings", headers={"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/130"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -86,8 +86,8 @@ def test_ending_this_browser_signs_out_here(app, user_factory):
 
 def test_revoking_a_token_from_the_page(app, client, user_factory):
     ann = user_factory("ann")
-    raw = accounts.issue_token(ann)
-    (token,) = accounts.tokens_of(ann)
+    raw = api_tokens.issue_token(ann)
+    (token,) = api_tokens.tokens_of(ann)
     browser = browser_of(app, "ann")
     response = browser.post(
         f"/settings/tokens/{token.id}/revoke", data={"csrf_token": token_of(browser)}

@@ -33,6 +33,7 @@ from models.user import Role, User
 from services import (
     accounts,
     announcements,
+    api_tokens,
     attachments,
     conversation_settings,
     conversations,
@@ -219,7 +220,7 @@ class World:
 
     def token(self, name: str) -> str:
         with self.app.app_context():
-            return accounts.issue_token(db.session.get(User, self.user_ids[name]))
+            return api_tokens.issue_token(db.session.get(User, self.user_ids[name]))
 
     def bearer(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(name)}"}
@@ -323,8 +324,8 @@ def _build(app: Flask) -> World:
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):
         ids[f"{key}sign_in"] = accounts.start_sign_in(person, "Surface/1.0").id
-        accounts.issue_token(person)
-        ids[f"{key}token"] = accounts.tokens_of(person)[0].id
+        api_tokens.issue_token(person)
+        ids[f"{key}token"] = api_tokens.tokens_of(person)[0].id
     return World(
         app=app,
         user_ids={name: user.id for name, user in users.items()},

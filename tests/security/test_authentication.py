@@ -19,7 +19,7 @@ from socketio.exceptions import ConnectionRefusedError
 from app import create_app
 from extensions import db, limiter, socketio
 from models.user import Role
-from services import accounts, moderation
+from services import accounts, api_tokens, moderation
 from sockets import connection
 from tests.conftest import PASSWORD, make_app, settings_for
 from tests.security.surface import (
@@ -172,19 +172,19 @@ def dead_credentials(site) -> dict[str, str]:
     app, world = site
     with app.app_context():
         revoked = world.token("mia")
-        accounts.revoke_token(accounts.token_record(revoked))
+        api_tokens.revoke_token(api_tokens.token_record(revoked))
 
         stale = accounts.register("pat", PASSWORD)
-        before_password_change = accounts.issue_token(stale)
+        before_password_change = api_tokens.issue_token(stale)
         accounts.change_password(stale, PASSWORD, "a brand new password")
 
         banned = accounts.register("bob", PASSWORD)
         moderation.ban(accounts.get_by_username("mod"), "bob", "spam")
-        after_ban = accounts.issue_token(accounts.get_by_username("bob"))
+        after_ban = api_tokens.issue_token(accounts.get_by_username("bob"))
         assert banned.is_banned
 
-        expired = accounts.issue_token(accounts.get_by_username("sam"), expires_in=60)
-        record = accounts.token_record(expired)
+        expired = api_tokens.issue_token(accounts.get_by_username("sam"), expires_in=60)
+        record = api_tokens.token_record(expired)
         record.expires_at = record.created_at - timedelta(seconds=1)
         db.session.commit()
         db.session.remove()
@@ -334,7 +334,7 @@ def tight(tmp_path_factory) -> Iterator[tuple[Flask, dict[str, str]]]:
     with app.app_context():
         # A moderator: staff pages check the role before their limit can count.
         staff = accounts.register("moderator", PASSWORD, Role.MODERATOR)
-        headers = {"Authorization": f"Bearer {accounts.issue_token(staff)}"}
+        headers = {"Authorization": f"Bearer {api_tokens.issue_token(staff)}"}
         db.session.remove()
     yield app, headers
     with app.app_context():

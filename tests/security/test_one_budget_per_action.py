@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from extensions import db, socketio
 from models.user import User
-from services import accounts, conversations, parties
+from services import accounts, api_tokens, conversations, parties
 from tests.conftest import csrf_token, log_in, make_app
 from tests.support.messages import sent_message
 
@@ -50,7 +50,7 @@ class Person:
         self.user: User = accounts.register(f"door{next(_names)}", "correct horse battery")
         self.username = self.user.username
         self.user_id = self.user.id
-        token = accounts.issue_token(self.user)
+        token = api_tokens.issue_token(self.user)
         self.api = app.test_client()
         self.headers = {"Authorization": f"Bearer {token}"}
         self.browser = app.test_client()

@@ -23,6 +23,7 @@ from realtime.bus import bus
 from services import (
     account_data,
     accounts,
+    api_tokens,
     conversations,
     messages,
     moderation,
@@ -82,7 +83,7 @@ def test_delete_removes_everything_personal_and_frees_the_name(people, closes):
     ann_id = ann.id
     avatar = uploads.folder(profiles.AVATARS) / ann.avatar_file
     assert avatar.is_file()
-    raw = accounts.issue_token(ann)
+    raw = api_tokens.issue_token(ann)
     sign_in = accounts.start_sign_in(ann, "Firefox")
     session_id = f"{ann.id}.{ann.session_epoch}.{sign_in.key}"
     assert accounts.load_session_user(session_id) is not None
@@ -108,7 +109,7 @@ def test_delete_removes_everything_personal_and_frees_the_name(people, closes):
         assert count(model, where) == 0, model
     # Signing in with the old credentials, the token or the cookie fails.
     assert accounts.authenticate("ann", PASSWORD) is None
-    assert accounts.token_record(raw) is None
+    assert api_tokens.token_record(raw) is None
     assert accounts.load_session_user(session_id) is None
     assert accounts.why_signed_out(session_id) == {"reason": "deleted"}
     # Her live connections close everywhere, all of them at once.
@@ -216,55 +217,55 @@ def test_sign_ins_are_listed_and_only_ones_own_end(people, closes):
 
 def test_tokens_are_listed_and_only_ones_own_revoked(people, closes):
     ann, bob, _cat = people
-    accounts.issue_token(ann)
-    accounts.issue_token(bob)
-    (mine,) = accounts.tokens_of(ann)
-    (bobs,) = accounts.tokens_of(bob)
+    api_tokens.issue_token(ann)
+    api_tokens.issue_token(bob)
+    (mine,) = api_tokens.tokens_of(ann)
+    (bobs,) = api_tokens.tokens_of(bob)
     with pytest.raises(NotFound):
-        accounts.revoke_token_of(ann, bobs.id)
+        api_tokens.revoke_token_of(ann, bobs.id)
     with pytest.raises(NotFound):
-        accounts.revoke_token_of(ann, "1")
-    accounts.revoke_token_of(ann, mine.id)
-    assert accounts.tokens_of(ann) == []
+        api_tokens.revoke_token_of(ann, "1")
+    api_tokens.revoke_token_of(ann, mine.id)
+    assert api_tokens.tokens_of(ann) == []
     assert {"user": ann.id, "login_id": None, "token_id": mine.id} in closes
 
 
 def test_token_use_is_recorded_at_most_once_a_minute(people):
     ann, _bob, _cat = people
-    raw = accounts.issue_token(ann)
-    token = accounts.token_record(raw)
+    raw = api_tokens.issue_token(ann)
+    token = api_tokens.token_record(raw)
     first = token.last_used_at
     assert first is not None
-    assert accounts.token_record(raw).last_used_at == first
+    assert api_tokens.token_record(raw).last_used_at == first
     token.last_used_at = first - timedelta(minutes=2)
     db.session.commit()
-    assert accounts.token_record(raw).last_used_at > first - timedelta(minutes=2)
+    assert api_tokens.token_record(raw).last_used_at > first - timedelta(minutes=2)
 
 
 @pytest.mark.parametrize("value", [0, 59, -5, 366 * 24 * 3600, "3600", 3600.5, True])
 def test_token_lifetime_is_checked(app, value):
     with pytest.raises(ValidationError) as caught:
-        accounts.token_lifetime(value)
+        api_tokens.token_lifetime(value)
     assert caught.value.field == "expires_in"
 
 
 def test_expired_tokens_are_refused_and_closed_by_the_sweep(people, closes):
     ann, _bob, _cat = people
-    assert accounts.token_lifetime(None) is None
-    raw = accounts.issue_token(ann, accounts.token_lifetime(60))
-    lasting = accounts.issue_token(ann)
+    assert api_tokens.token_lifetime(None) is None
+    raw = api_tokens.issue_token(ann, api_tokens.token_lifetime(60))
+    lasting = api_tokens.issue_token(ann)
     token = db.session.scalars(select(ApiToken).where(ApiToken.expires_at.is_not(None))).one()
-    assert accounts.token_record(raw) is not None
+    assert api_tokens.token_record(raw) is not None
 
     token.expires_at = token.expires_at - timedelta(seconds=61)
     db.session.commit()
-    assert accounts.token_record(raw) is None
-    assert accounts.token_record(lasting) is not None
-    assert token.id not in [t.id for t in accounts.tokens_of(ann)]
+    assert api_tokens.token_record(raw) is None
+    assert api_tokens.token_record(lasting) is not None
+    assert token.id not in [t.id for t in api_tokens.tokens_of(ann)]
 
-    assert accounts.expire_tokens() == 1
+    assert api_tokens.expire_tokens() == 1
     assert {"user": ann.id, "login_id": None, "token_id": token.id} in closes
-    assert accounts.expire_tokens() == 0  # once, whoever sweeps again
+    assert api_tokens.expire_tokens() == 0  # once, whoever sweeps again
 
 
 def test_housekeeping_runs_the_token_sweep(tmp_path):
@@ -276,7 +277,7 @@ def test_housekeeping_runs_the_token_sweep(tmp_path):
     )
     with app.app_context():
         ann = accounts.register("ann", PASSWORD)
-        accounts.issue_token(ann, 60)
+        api_tokens.issue_token(ann, 60)
         token = db.session.scalars(select(ApiToken)).one()
         token.expires_at = token.created_at - timedelta(seconds=1)
         db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from errors import Conflict, NotFound, ValidationError
 from extensions import db
 from models.user import ApiToken, Role
-from services import accounts
+from services import accounts, api_tokens
 from tests.conftest import PASSWORD
 
 
@@ -54,19 +54,19 @@ def test_authenticate_checks_the_password(app, user_factory):
 
 def test_tokens_are_stored_hashed_and_revocable(app, user_factory):
     user = user_factory("erin")
-    raw = accounts.issue_token(user)
+    raw = api_tokens.issue_token(user)
     stored = db.session.scalars(select(ApiToken)).one()
     assert raw.startswith("tdm_")
     assert len(raw) > 40
     assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in stored.token_hash
-    assert accounts.token_record(raw).user == user
+    assert api_tokens.token_record(raw).user == user
     assert stored.last_used_at is not None
 
-    accounts.revoke_token(stored)
-    assert accounts.token_record(raw) is None
-    assert accounts.token_record("tdm_" + "x" * 43) is None
-    assert accounts.token_record("not-a-token") is None
+    api_tokens.revoke_token(stored)
+    assert api_tokens.token_record(raw) is None
+    assert api_tokens.token_record("tdm_" + "x" * 43) is None
+    assert api_tokens.token_record("not-a-token") is None
 
 
 def test_session_ids_carry_the_epoch_and_a_live_sign_in(app, user_factory):
@@ -94,14 +94,14 @@ def test_password_change_ends_sessions_and_tokens(app, user_factory):
     kept = accounts.start_sign_in(user)
     other = accounts.start_sign_in(user)
     old_session = user.get_id()
-    raw = accounts.issue_token(user)
+    raw = api_tokens.issue_token(user)
     accounts.change_password(user, PASSWORD, "a brand new password", keep_login_id=kept.id)
     assert accounts.load_session_user(old_session) is None
     assert other.revoked_at is not None
     assert kept.revoked_at is None
     user.sign_in = kept
     assert accounts.load_session_user(user.get_id()) == user
-    assert accounts.token_record(raw) is None
+    assert api_tokens.token_record(raw) is None
     assert accounts.authenticate("grace", "a brand new password") == user
 
 

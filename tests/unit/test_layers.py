@@ -9,6 +9,7 @@ or inside a function, since a late import is a dependency all the same.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,28 @@ def test_services_import_one_another_without_a_cycle():
 def test_the_cycle_finder_finds_cycles():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+# A query or a write: anything on the session but ending it (`remove`, `rollback`,
+# which the entry points' frames do around each request and event).
+ORM_USE = re.compile(r"db\.session\.(?!remove\(|rollback\()|\bselect\(|\.query\b")
+
+
+def test_entry_points_run_no_queries():
+    """Blueprints, socket handlers, stream routes and jobs ask services; the queries
+    live there (docs/architecture.md, "One way for each recurring thing")."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _project_files()
+        if path.relative_to(ROOT).parts[0] in ENTRY_POINTS
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ORM_USE.search(line)
+    ]
+    assert found == []
+
+
+def test_the_query_finder_finds_queries():
+    assert ORM_USE.search("rows = db.session.scalars(select(User))")
+    assert ORM_USE.search("User.query.get(1)")
+    assert not ORM_USE.search("db.session.remove()")
+    assert not ORM_USE.search("db.session.rollback()")

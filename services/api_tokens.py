@@ -1,0 +1,130 @@
+"""API tokens: bearer tokens for scripts and low-JS clients, stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from errors import NotFound, ValidationError
+from extensions import db
+from models.clock import as_utc, iso, utcnow
+from models.user import ApiToken, User
+from realtime.bus import bus
+from services.validation import is_id
+
+TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+TOKEN_LIFETIME_MAX = 365 * 24 * 3600  # seconds: the longest `expires_in` a new token takes
+
+
+def secret_hash(raw: str) -> str:
+    """How a random secret is stored: API tokens here, sign-in keys in accounts."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_lifetime(value: object) -> int | None:
+    """A new token's `expires_in`: whole seconds, 60 up to a year, or None (no expiry)."""
+    if value is None:
+        return None
+    if not is_id(value) or not 60 <= value <= TOKEN_LIFETIME_MAX:
+        raise ValidationError(
+            f"'expires_in' must be a whole number of seconds from 60 to {TOKEN_LIFETIME_MAX}.",
+            field="expires_in",
+        )
+    return value
+
+
+def issue_token(user: User, expires_in: int | None = None) -> str:
+    """A new bearer token for `user`, lasting `expires_in` seconds (None: until revoked;
+    checked with `token_lifetime`). The raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=expires_in) if expires_in is not None else None
+    db.session.add(ApiToken(user_id=user.id, token_hash=secret_hash(raw), expires_at=expires_at))
+    db.session.commit()
+    return raw
+
+
+def token_record(raw: str) -> ApiToken | None:
+    """The live token record for a raw bearer token, or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == secret_hash(raw), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
+        return None
+    now = utcnow()
+    last = token.last_used_at
+    if last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < now:
+        token.last_used_at = now
+        db.session.commit()
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Revoke a token; its open sockets and streams close on every worker."""
+    token.revoked_at = utcnow()
+    bus.close_connections(token.user_id, token_id=token.id)
+    db.session.commit()
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens still in force (not revoked, not expired), newest first."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+            .order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token_of(user: User, token_id: object) -> None:
+    """Revoke one of the user's own tokens; anyone else's, or a spent one, is not found."""
+    token = db.session.get(ApiToken, token_id) if is_id(token_id) else None
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("No such token.")
+    revoke_token(token)
+
+
+def token_dict(token: ApiToken) -> dict[str, object]:
+    return {
+        "id": token.id,
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at),
+        "expires_at": iso(token.expires_at),
+    }
+
+
+def expire_tokens() -> int:
+    """Mark tokens whose time is up as revoked and close their live connections on every
+    worker (housekeeping). Each is claimed with a conditional update, so workers
+    sweeping at once close it once."""
+    now = utcnow()
+    due = db.session.execute(
+        select(ApiToken.id, ApiToken.user_id).where(
+            ApiToken.revoked_at.is_(None), ApiToken.expires_at <= now
+        )
+    ).all()
+    expired = 0
+    for token_id, user_id in due:
+        claimed = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        if claimed:
+            bus.close_connections(user_id, token_id=token_id)
+            expired += 1
+    db.session.commit()
+    return expired
