@@ -13,8 +13,7 @@ from models.clock import iso
 from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access, trust, voice
-from services import typing as typing_indicator
+from services import parties, party_access, trust, typing_indicators, voice
 from services.validation import clean_text
 
 BODY_MAX = 1000
@@ -153,4 +152,4 @@ def typing(actor: User, party_id: object, is_typing: object) -> None:
             {"party_id": party_id, "user": who, "typing": now_typing},
         )
 
-    typing_indicator.set_typing(parties.channel(party_id), actor.to_summary(), is_typing, announce)
+    typing_indicators.set_typing(parties.channel(party_id), actor.to_summary(), is_typing, announce)
