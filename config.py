@@ -125,6 +125,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_HEARTBEAT_RATE_LIMIT": "60 per minute",
         "PARTY_CHAT_RATE_LIMIT": "20 per 10 seconds",
         "PARTY_REACTION_RATE_LIMIT": "10 per 10 seconds",
+        "PARTY_WRITE_RATE_LIMIT": "30 per minute",
         "REPORT_RATE_LIMIT": "20 per hour",
         "MODERATION_RATE_LIMIT": "120 per minute",
         # Socket.IO
@@ -233,6 +234,7 @@ RATE_LIMIT_SETTINGS = (
     "PARTY_HEARTBEAT_RATE_LIMIT",
     "PARTY_CHAT_RATE_LIMIT",
     "PARTY_REACTION_RATE_LIMIT",
+    "PARTY_WRITE_RATE_LIMIT",
     "REPORT_RATE_LIMIT",
     "MODERATION_RATE_LIMIT",
 )

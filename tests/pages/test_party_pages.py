@@ -31,6 +31,7 @@ def app(tmp_path):
         PARTY_CREATE_RATE_LIMIT="1000 per hour",
         PARTY_JOIN_RATE_LIMIT="1000 per hour",
         CONVERSATION_WRITE_RATE_LIMIT="1000 per minute",
+        PARTY_WRITE_RATE_LIMIT="1000 per minute",
     )
     with application.app_context():
         yield application

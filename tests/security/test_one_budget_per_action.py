@@ -26,6 +26,7 @@ SMALL_LIMITS = {
     "SOCIAL_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
     "TYPING_RATE_LIMIT": f"{LIMIT} per minute",
     "CONVERSATION_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
+    "PARTY_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
     "PARTY_CODE_LOOKUP_RATE_LIMIT": f"{LIMIT} per minute",
     "SOCKET_EVENT_RATE_LIMIT": f"{LIMIT} per minute",
 }
