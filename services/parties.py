@@ -348,16 +348,7 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     participant = party_access.participant_of(party.id, actor.id)
     if participant is not None and participant.status == "active":
         return participant
-    if participant is not None and participant.status == "removed":
-        raise Forbidden("You were removed from this party.", code="removed")
-    if is_blocked_between(actor.id, party.host_id):
-        raise Forbidden("You cannot join this party.")
-    if party.visibility == "private" and not with_code and participant is None:
-        raise NotFound("No such party.")
-    if party.visibility == "friends" and not are_friends(actor.id, party.host_id):
-        raise Forbidden("This party is for the host's friends.", code="friends_only")
-    if participant_count(party.id) >= party.max_participants:
-        raise Conflict("The party is full.", code="full")
+    _check_may_enter(actor, party, participant, with_code)
     pending = party.requires_approval and actor.id != party.host_id
     now = utcnow()
     if participant is None:
@@ -380,6 +371,22 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     else:
         _arrived(party, participant)
     return participant
+
+
+def _check_may_enter(
+    actor: User, party: Party, participant: Participant | None, with_code: bool
+) -> None:
+    """Refuse someone not yet in who may not come in (or ask to)."""
+    if participant is not None and participant.status == "removed":
+        raise Forbidden("You were removed from this party.", code="removed")
+    if is_blocked_between(actor.id, party.host_id):
+        raise Forbidden("You cannot join this party.")
+    if party.visibility == "private" and not with_code and participant is None:
+        raise NotFound("No such party.")
+    if party.visibility == "friends" and not are_friends(actor.id, party.host_id):
+        raise Forbidden("This party is for the host's friends.", code="friends_only")
+    if participant_count(party.id) >= party.max_participants:
+        raise Conflict("The party is full.", code="full")
 
 
 def _arrived(party: Party, participant: Participant) -> None:
