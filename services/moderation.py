@@ -28,7 +28,7 @@ from services import (
     party_access,
 )
 from services.unit_of_work import unit_of_work
-from services.validation import clean_text, is_id
+from services.validation import clean_text, is_id, iso_time
 
 SUBJECTS = ("message", "user", "party", "room", "group")
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
@@ -358,16 +358,9 @@ def _target(actor: User, username: str) -> User:
 
 
 def _until(value: object) -> datetime | None:
-    if value is None:
+    moment = iso_time(value, "expires_at")
+    if moment is None:
         return None
-    if not isinstance(value, str):
-        raise ValidationError("'expires_at' must be an ISO 8601 time.", field="expires_at")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            "'expires_at' must be an ISO 8601 time.", field="expires_at"
-        ) from None
     if moment.tzinfo is None or moment <= utcnow():
         raise ValidationError("'expires_at' must be a future time with a zone.", field="expires_at")
     return moment

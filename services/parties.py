@@ -24,7 +24,7 @@ from realtime.events import Envelope, party_channel, user_channel
 from services import accounts, notifications, party_access, voice
 from services.party_access import PartyAccess
 from services.relations import are_friends, follower_ids, is_blocked_between
-from services.validation import clean_text, is_id
+from services.validation import flag, is_id, iso_time, text
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -192,40 +192,10 @@ def participant_dict(participant: Participant) -> dict:
 
 
 # -- creating ---------------------------------------------------------------------------
-def _text(value: object, field: str, maximum: int, required: bool, multiline: bool = False) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(f"'{field}' must be text.", field=field)
-    value = clean_text(value.strip(), field, multiline=multiline)
-    if required and not value:
-        raise ValidationError(f"'{field}' is required.", field=field)
-    if len(value) > maximum:
-        raise ValidationError(
-            f"'{field}' is at most {maximum} characters.", code="too_long", field=field
-        )
-    return value
-
-
-def _flag(value: object, field: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ValidationError(f"'{field}' must be true or false.", field=field)
-    return value
-
-
 def _schedule(value: object) -> datetime | None:
-    if value is None or value == "":
+    moment = iso_time(value, "scheduled_at", blank_is_none=True)
+    if moment is None:
         return None
-    if not isinstance(value, str):
-        raise ValidationError("'scheduled_at' must be an ISO 8601 time.", field="scheduled_at")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            "'scheduled_at' must be an ISO 8601 time.", field="scheduled_at"
-        ) from None
     if moment.tzinfo is None:
         raise ValidationError("'scheduled_at' needs a time zone (e.g. Z).", field="scheduled_at")
     now = utcnow()
@@ -248,19 +218,15 @@ def create(actor: User, fields: dict) -> Party:
     scheduled = _schedule(fields.get("scheduled_at"))
     now = utcnow()
     party = Party(
-        title=_text(fields.get("title"), "title", TITLE_MAX, required=True),
-        description=_text(
-            fields.get("description"),
-            "description",
-            DESCRIPTION_MAX,
-            required=False,
-            multiline=True,
+        title=text(fields.get("title"), "title", max_length=TITLE_MAX, required=True),
+        description=text(
+            fields.get("description"), "description", max_length=DESCRIPTION_MAX, multiline=True
         ),
         media_url=clean_media(fields.get("media_url")),
         visibility=visibility,
         max_participants=limit,
-        requires_approval=_flag(fields.get("requires_approval"), "requires_approval"),
-        allow_suggestions=_flag(fields.get("allow_suggestions"), "allow_suggestions"),
+        requires_approval=flag(fields.get("requires_approval"), "requires_approval"),
+        allow_suggestions=flag(fields.get("allow_suggestions"), "allow_suggestions"),
         host_id=actor.id,
         created_by=actor.id,
         status="upcoming" if scheduled else "live",

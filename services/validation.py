@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from errors import ValidationError
@@ -122,6 +123,67 @@ def clean_text(value: str, field: str, *, multiline: bool = False, strip: bool =
             )
         index += 1
     return "".join(kept)
+
+
+def text(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+    too_long: str | None = None,
+) -> str:
+    """A stripped text without hidden characters (`clean_text`); absent and optional, "".
+    `too_long` words the refusal of a long one in the field's own terms."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be text.", field=field)
+    value = clean_text(value.strip(), field, multiline=multiline)
+    if required and not value:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    if len(value) > max_length:
+        raise ValidationError(
+            too_long or f"'{field}' is at most {max_length} characters.",
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def length_between(value: str, field: str, *, min_length: int, max_length: int, what: str) -> str:
+    """`value` unchanged when its length is in bounds; else refused in words about `what`
+    ("Passwords must be at least 8 characters.")."""
+    if len(value) < min_length:
+        raise ValidationError(f"{what} must be at least {min_length} characters.", field=field)
+    if len(value) > max_length:
+        raise ValidationError(
+            f"{what} must be at most {max_length} characters.", code="too_long", field=field
+        )
+    return value
+
+
+def flag(value: object, field: str) -> bool:
+    """A true or false of a payload already read; absent is false."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError(f"'{field}' must be true or false.", field=field)
+    return value
+
+
+def iso_time(value: object, field: str, *, blank_is_none: bool = False) -> datetime | None:
+    """An ISO 8601 time ("Z" as UTC), as given: with its zone or without one (the caller
+    decides whether a zone is needed). None is None; so is "" with `blank_is_none`."""
+    if value is None or (blank_is_none and value == ""):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be an ISO 8601 time.", field=field)
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"'{field}' must be an ISO 8601 time.", field=field) from None
 
 
 def boolean(payload: Mapping[str, Any], field: str, *, default: bool | None = None) -> bool | None:
