@@ -37,7 +37,18 @@ from models.party import Party
 from realtime import cursor as cursors
 from realtime.bus import bus
 from route_limits import per_user
-from services import invites, parties, party_access, party_chat, party_queue, playback, profiles
+from services import (
+    invites,
+    parties,
+    party_access,
+    party_chat,
+    party_media,
+    party_membership,
+    party_queue,
+    party_shapes,
+    playback,
+    profiles,
+)
 from services.party_access import PartyAccess
 
 bp = Blueprint("parties", __name__)
@@ -160,7 +171,7 @@ def index():
         mine = party_access.participant_of(party.id, current_user.id)
         cards.append(
             {
-                **parties.to_dict(party, current_user),
+                **party_shapes.to_dict(party, current_user),
                 "joined": mine is not None and mine.status == "active",
             }
         )
@@ -213,7 +224,7 @@ def create():
     if not fields["title"].strip():
         errors["title"] = "Give the party a title."
     try:
-        parties.media_kind(fields["media_url"])
+        party_media.media_kind(fields["media_url"])
     except ValidationError as error:
         errors["media_url"] = error.message
     party = None
@@ -238,7 +249,7 @@ def _render_invite(party: Party, status: int = 200, join_action: str | None = No
     return render_template(
         "parties/join.html",
         party=party,
-        info=parties.to_dict(party, current_user),
+        info=party_shapes.to_dict(party, current_user),
         participant_status=participant.status if participant else None,
         join_action=join_action or url_for("parties.join_by_id", party_id=party.id),
     ), status
@@ -256,7 +267,7 @@ def invite(code: str):
 @per_user(budgets.PARTY_JOIN)
 @login_required
 def join(code: str):
-    party, participant = parties.join_by_code(current_user, code)
+    party, participant = party_membership.join_by_code(current_user, code)
     if participant.status == "pending":
         return _render_invite(party, 202, url_for("parties.join", code=party.code))
     flash(f"You joined “{party.title}”.", "success")
@@ -268,7 +279,7 @@ def join(code: str):
 @login_required
 def join_by_id(party_id: int):
     try:
-        access = parties.enter(current_user, party_id)
+        access = party_membership.enter(current_user, party_id)
     except Forbidden as error:
         if error.code != "pending":
             raise
@@ -281,16 +292,16 @@ def join_by_id(party_id: int):
 def _people_context(access: PartyAccess) -> dict:
     party = access.party
     try:
-        people = parties.participants(current_user, party.id)
+        people = party_membership.participants(current_user, party.id)
     except Forbidden:
         people = []
     live = access.active and party.status != "ended"
     # Whoever is being shown this page has it open, even before its live connection does.
-    watching = set(parties.watchers(party.id)) | ({current_user.id} if live else set())
+    watching = set(party_membership.watchers(party.id)) | ({current_user.id} if live else set())
     watching.intersection_update(person.user_id for person in people)
     rows = [
         {
-            **parties.participant_dict(person),
+            **party_shapes.participant_dict(person),
             "person": person.user,
             "presence": profiles.visible_presence(current_user.id, person.user),
             "me": person.user_id == current_user.id,
@@ -299,7 +310,9 @@ def _people_context(access: PartyAccess) -> dict:
         }
         for person in people[:PEOPLE_SHOWN]
     ]
-    waiting = parties.pending_requests(current_user, party.id) if live and access.drives else []
+    waiting = (
+        party_membership.pending_requests(current_user, party.id) if live and access.drives else []
+    )
     return {
         "party": party,
         "access": access,
@@ -308,7 +321,7 @@ def _people_context(access: PartyAccess) -> dict:
         "count": len(people),
         "watching": len(watching),
         "more": max(0, len(people) - PEOPLE_SHOWN),
-        "waiting": [parties.participant_dict(person) for person in waiting],
+        "waiting": [party_shapes.participant_dict(person) for person in waiting],
     }
 
 
@@ -329,7 +342,7 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
     # Taken before anything is read, so the stream that starts here misses nothing shown
     # after it; what it replays twice the page recognises.
     stream_cursor = cursors.encode(bus.horizon())
-    info = parties.to_dict(party, current_user)
+    info = party_shapes.to_dict(party, current_user)
     ended = party.status == "ended"
     before = _id_value(request.args.get("before"))
     page = party_chat.history(current_user, party.id, before=before, limit=CHAT_PAGE)
@@ -376,7 +389,7 @@ def _render_party(access: PartyAccess, status: int = 200, **forms):
         invite_link=request.host_url.rstrip("/") + info["invite_url"] if "code" in info else None,
         data=data,
         stream_args={"party": party.id},
-        watched=parties.watched(party) if ended else [],
+        watched=party_shapes.watched(party) if ended else [],
         chat_error=forms.get("chat_error"),
         chat_body=forms.get("chat_body", ""),
         queue_error=forms.get("queue_error"),
@@ -462,7 +475,7 @@ def react(party_id: int):
 @login_required
 def leave(party_id: int):
     title = parties.get(current_user, party_id).party.title
-    parties.leave(current_user, party_id)
+    party_membership.leave(current_user, party_id)
     flash(f"You left “{title}”.", "success")
     return redirect(url_for("parties.index"))
 
@@ -526,7 +539,7 @@ def decide(party_id: int, username: str, decision: str):
     return _manage(
         party_id,
         "people",
-        lambda: parties.decide(current_user, party_id, username, approve),
+        lambda: party_membership.decide(current_user, party_id, username, approve),
         f"{username} is in." if approve else f"{username} was turned away.",
     )
 
@@ -539,7 +552,7 @@ def set_role(party_id: int, username: str):
     return _manage(
         party_id,
         "people",
-        lambda: parties.set_role(current_user, party_id, username, role),
+        lambda: party_membership.set_role(current_user, party_id, username, role),
         f"{username} is a {role} now.",
     )
 
@@ -558,7 +571,7 @@ def remove(party_id: int, username: str):
     return _manage(
         party_id,
         "people",
-        lambda: parties.remove(current_user, party_id, username),
+        lambda: party_membership.remove(current_user, party_id, username),
         f"{username} was removed from the party.",
     )
 

@@ -11,7 +11,7 @@ from flask import g
 from models.user import Role
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import announcements, conversations, notifications, parties, social
+from services import announcements, conversations, notifications, parties, party_membership, social
 from tests.conftest import log_in
 
 VIDEO = "https://media.example/film.mp4"
@@ -191,7 +191,7 @@ def test_the_invitation_joins_in_one_click(app, people):
     joined = post(ben, f"/join/{party.code}")
     assert joined.status_code == 302
     assert joined.headers["Location"].endswith(f"/parties/{party.id}")
-    assert parties.is_participant(people["ben"], party.id)
+    assert party_membership.is_participant(people["ben"], party.id)
 
 
 def test_strangers_cannot_open_the_invite_search(app, people):

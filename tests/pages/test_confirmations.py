@@ -13,7 +13,7 @@ from extensions import db
 from models.conversation import Conversation, Message
 from models.party import Party
 from models.user import Role, User
-from services import conversations, messages, parties, party_access
+from services import conversations, messages, parties, party_access, party_membership
 from services.conversation_access import membership_of
 from tests.conftest import csrf_token as page_csrf_token
 from tests.conftest import log_in
@@ -136,7 +136,7 @@ def test_ending_a_party(alice, alice_client):
 
 def test_removing_someone_from_a_party(alice, ben, alice_client):
     party = parties.create(alice, {"title": "Film night", "media_url": VIDEO})
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     asks_then_acts(
         alice_client,
         f"/parties/{party.id}/participants/ben/remove",
@@ -146,7 +146,7 @@ def test_removing_someone_from_a_party(alice, ben, alice_client):
 
 def test_a_refusal_is_not_hidden_behind_a_confirmation(alice, ben, app):
     party = parties.create(alice, {"title": "Film night", "media_url": VIDEO})
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     ben_client = signed_in(app, "ben")
     response = ben_client.post(
         f"/parties/{party.id}/end", data={"csrf_token": csrf_token(ben_client)}

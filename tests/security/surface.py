@@ -39,6 +39,7 @@ from services import (
     moderation,
     parties,
     party_chat,
+    party_membership,
     party_queue,
     profiles,
     social,
@@ -291,7 +292,7 @@ def _build(app: Flask) -> World:
             },
         )
         ids[key] = party.id
-        parties.join_by_code(mia, party.code)
+        party_membership.join_by_code(mia, party.code)
         ids[f"{key}_item"] = party_queue.add(vera, party.id, VIDEO + "?next", "Next").id
         ids[f"{key}_message"] = party_chat.send(vera, party.id, "hello party").id
     codes = {

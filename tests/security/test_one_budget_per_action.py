@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from extensions import db, socketio
 from models.user import User
-from services import accounts, conversations, messages, parties
+from services import accounts, conversations, messages, parties, party_membership
 from tests.conftest import csrf_token, log_in, make_app
 
 LIMIT = 3
@@ -154,7 +154,7 @@ def test_party_joins_spent_through_one_door_are_spent_for_all(app, people, spent
 
     for door in JOIN_DOORS:
         refused_over(guest, door, rooms[LIMIT])
-    assert not parties.is_participant(db.session.get(User, guest.user_id), rooms[LIMIT].id)
+    assert not party_membership.is_participant(db.session.get(User, guest.user_id), rooms[LIMIT].id)
     # Someone else's allowance is their own.
     join_over(people(), "socket", rooms[LIMIT])
 

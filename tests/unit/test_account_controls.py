@@ -27,6 +27,7 @@ from services import (
     messages,
     moderation,
     parties,
+    party_membership,
     profiles,
     social,
     uploads,
@@ -148,7 +149,7 @@ def test_delete_hands_over_what_others_share(people):
     ann, bob, _cat = people
     group = conversations.create_group(ann, "Film club", ["bob"])
     shared = parties.create(ann, {"title": "Shared", "media_url": VIDEO, "visibility": "public"})
-    parties.join_by_code(bob, shared.code)
+    party_membership.join_by_code(bob, shared.code)
     alone = parties.create(ann, {"title": "Alone", "media_url": VIDEO, "visibility": "public"})
 
     account_data.delete_account(ann, PASSWORD)
