@@ -9,7 +9,7 @@ from models.conversation import Conversation, Kind, Message
 from models.user import User
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import conversations, home, messages, moderation, notifications
+from services import conversations, home, messages, moderation_reports, notifications
 from services.conversation_access import Access
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
@@ -59,7 +59,7 @@ def _badge(count: int) -> str:
     return render_fragment("partials/notification_badge.html", count=count)
 
 
-@fragment(moderation.REPORTS_CHANGED)
+@fragment(moderation_reports.REPORTS_CHANGED)
 def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """Staff see the open-reports count in their navigation and on the overview."""
     viewer = db.session.get(User, viewer_id)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from errors import Conflict, ValidationError
 from extensions import db
@@ -194,6 +194,11 @@ def begin(party: Party) -> Party:
 
 def get(actor: User, party_id: object) -> PartyAccess:
     return party_access.visible(actor, party_id)
+
+
+def live_count() -> int:
+    """How many parties are live now, public or not."""
+    return db.session.scalar(select(func.count()).select_from(Party).where(Party.status == "live"))
 
 
 def listing(status: object, page: int = 1) -> tuple[list[Party], bool]:

@@ -36,7 +36,7 @@ from services import (
     attachments,
     conversations,
     messages,
-    moderation,
+    moderation_reports,
     parties,
     party_chat,
     party_membership,
@@ -305,7 +305,7 @@ def _build(app: Flask) -> World:
         select(Notification.id).where(Notification.user_id == vera.id).limit(1)
     )
     assert ids["notification"] is not None
-    ids["report"] = moderation.report(vera, "message", ids["group_reply"], "rude").id
+    ids["report"] = moderation_reports.report(vera, "message", ids["group_reply"], "rude").id
     # An announcement from the admin, showing on every page.
     ids["announcement"] = announcements.post(users["boss"], "Welcome to Tandem").id
 

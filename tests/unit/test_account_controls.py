@@ -25,7 +25,7 @@ from services import (
     accounts,
     conversations,
     messages,
-    moderation,
+    moderation_reports,
     parties,
     party_membership,
     profiles,
@@ -170,7 +170,7 @@ def test_export_holds_her_data_and_only_names_of_others(people):
     sent = messages.send(ann, direct.id, "mine")
     messages.send(bob, direct.id, "bob's secret")
     party = parties.create(ann, {"title": "Mine", "media_url": VIDEO, "visibility": "private"})
-    report = moderation.report(ann, "user", cat.id, "spam")
+    report = moderation_reports.report(ann, "user", cat.id, "spam")
 
     data = account_data.export(ann)
 

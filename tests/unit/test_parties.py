@@ -10,6 +10,7 @@ import pytest
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from realtime.channels import channels_for, state_after_resume
 from services import (
+    moderation_reports,
     parties,
     party_chat,
     party_hosts,
@@ -576,9 +577,8 @@ def test_the_host_stays_while_watching_and_hands_over_to_who_watches(app, crew, 
 
 
 def test_the_creator_who_comes_back_is_host_again(app, crew, party):
-    from services import moderation
 
-    report = moderation.report(crew["otto"], "party", party.id, "spoilers in the title")
+    report = moderation_reports.report(crew["otto"], "party", party.id, "spoilers in the title")
     assert party_hosts.hand_over(party.id, crew["hana"].id) == crew["cole"].id  # hana was away
     version = party.version
     access = party_membership.enter(crew["hana"], party.id)  # back on the party's page
@@ -595,7 +595,7 @@ def test_the_creator_who_comes_back_is_host_again(app, crew, party):
     assert party_membership.enter(crew["hana"], party.id).role == "host"  # nothing more happens
     assert party.version == version + 1
     # The report names who hosted the party when it was reported.
-    assert moderation.report_dict(report)["responsible"]["username"] == "hana"
+    assert moderation_reports.report_dict(report)["responsible"]["username"] == "hana"
 
 
 def test_someone_else_coming_back_does_not_take_the_host_role(app, crew, party):
