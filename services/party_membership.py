@@ -35,9 +35,7 @@ from services.validation import is_id
 def join_by_code(actor: User, code: object) -> tuple[Party, Participant]:
     if not isinstance(code, str) or len(code) > 16:
         raise ValidationError("'code' must be a 6-character invite code.", field="code")
-    party = db.session.scalar(select(Party).where(Party.code == code.strip().upper()))
-    if party is None:
-        raise NotFound("No party has that code.")
+    party = party_access.by_code(code)
     participant = _admit(actor, party, with_code=True)
     db.session.commit()
     return party, participant

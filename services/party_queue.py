@@ -130,3 +130,15 @@ def reorder(actor: User, party_id: object, item_ids: object) -> list[QueueItem]:
     announce(access.party.id)
     db.session.commit()
     return items(access.party.id)
+
+
+def move(actor: User, party_id: object, item_id: int, direction: str) -> list[QueueItem]:
+    """Move one waiting item a place "up" or "down" (at either end it stays)."""
+    order = [item.id for item in listing(actor, party_id)]
+    if item_id not in order:
+        raise NotFound("No such queue item.")
+    here = order.index(item_id)
+    there = here - 1 if direction == "up" else here + 1
+    if 0 <= there < len(order):
+        order[here], order[there] = order[there], order[here]
+    return reorder(actor, party_id, order)
