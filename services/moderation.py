@@ -225,21 +225,24 @@ def end_party(actor: User, party_id: object, reason: object = "") -> None:
 
 @unit_of_work
 def close_room(actor: User, conversation_id: object, reason: object = "") -> None:
-    require_staff(actor)
-    if conversation_access.live(conversation_id).kind != Kind.ROOM:
-        raise NotFound("No such room.")
-    conversation = conversations.close(actor, conversation_id)
-    audit(actor, "close_room", "room", conversation.id, reason_text(reason, required=False))
+    _close(actor, conversation_id, Kind.ROOM, reason)
 
 
 @unit_of_work
 def close_group(actor: User, conversation_id: object, reason: object = "") -> None:
     """A reported group removed by the moderators, as a room is closed."""
+    _close(actor, conversation_id, Kind.GROUP, reason)
+
+
+def _close(actor: User, conversation_id: object, kind: Kind, reason: object) -> None:
+    """Close a room or a group (`kind`; anything else is not found), logged as
+    close_room or close_group."""
     require_staff(actor)
-    if conversation_access.live(conversation_id).kind != Kind.GROUP:
-        raise NotFound("No such group.")
+    name = "room" if kind == Kind.ROOM else "group"
+    if conversation_access.live(conversation_id).kind != kind:
+        raise NotFound(f"No such {name}.")
     conversation = conversations.close(actor, conversation_id)
-    audit(actor, "close_group", "group", conversation.id, reason_text(reason, required=False))
+    audit(actor, f"close_{name}", name, conversation.id, reason_text(reason, required=False))
 
 
 @unit_of_work

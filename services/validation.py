@@ -186,12 +186,17 @@ def iso_time(value: object, field: str, *, blank_is_none: bool = False) -> datet
         raise ValidationError(f"'{field}' must be an ISO 8601 time.", field=field) from None
 
 
+def _default(field: str, default: Any) -> Any:
+    """What an absent field stands for: its default, or a refusal when it has none."""
+    if default is None:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    return default
+
+
 def boolean(payload: Mapping[str, Any], field: str, *, default: bool | None = None) -> bool | None:
     value = payload.get(field, _MISSING)
     if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
+        return _default(field, default)
     if not isinstance(value, bool):
         raise ValidationError(f"'{field}' must be true or false.", field=field)
     return value
@@ -205,16 +210,7 @@ def integer(
     maximum: int,
     default: int | None = None,
 ) -> int:
-    value = payload.get(field, _MISSING)
-    if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"'{field}' must be a whole number.", field=field)
-    if not minimum <= value <= maximum:
-        raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
-    return value
+    return _in_range(payload, field, minimum, maximum, default, whole=True)
 
 
 def number(
@@ -225,15 +221,28 @@ def number(
     maximum: float,
     default: float | None = None,
 ) -> float:
+    return _in_range(payload, field, minimum, maximum, default, whole=False)
+
+
+def _in_range(
+    payload: Mapping[str, Any],
+    field: str,
+    minimum: float,
+    maximum: float,
+    default: float | None,
+    *,
+    whole: bool,
+) -> Any:
+    """A whole number as given, or (not `whole`) any finite number as a float."""
     value = payload.get(field, _MISSING)
     if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(f"'{field}' must be a number.", field=field)
-    value = float(value)
-    if not math.isfinite(value) or not minimum <= value <= maximum:
+        return _default(field, default)
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+        kind = "a whole number" if whole else "a number"
+        raise ValidationError(f"'{field}' must be {kind}.", field=field)
+    if not whole:
+        value = float(value)
+    if not (whole or math.isfinite(value)) or not minimum <= value <= maximum:
         raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return value
 
