@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -125,6 +125,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_HEARTBEAT_RATE_LIMIT": "60 per minute",
         "PARTY_CHAT_RATE_LIMIT": "20 per 10 seconds",
         "PARTY_REACTION_RATE_LIMIT": "10 per 10 seconds",
+        "PARTY_WRITE_RATE_LIMIT": "30 per minute",
         "REPORT_RATE_LIMIT": "20 per hour",
         "MODERATION_RATE_LIMIT": "120 per minute",
         # Socket.IO
@@ -175,51 +176,43 @@ def _profile(name: str) -> dict[str, Any]:
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     """Single settings the operator may set; absent variables leave the profile's value."""
+    # (variable, setting, how its text is read)
+    readers: list[tuple[str, str, Callable[[str], Any]]] = [
+        ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", _normalise_database_url),
+        ("REDIS_URL", "REDIS_URL", str),
+        ("SECRET_KEY", "SECRET_KEY", str),
+        ("UPLOAD_FOLDER", "UPLOAD_FOLDER", str),
+        ("HOST", "HOST", str),
+        ("PORT", "PORT", _port),
+        ("TANDEM_PORT_FILE", "PORT_FILE", str),
+        ("TANDEM_FAULT_KILL_AFTER_COMMIT", "FAULT_KILL_AFTER_COMMIT", str),
+        ("WEBSOCKET_COMPRESSION", "WEBSOCKET_COMPRESSION", _switch_of("WEBSOCKET_COMPRESSION")),
+        ("EVENT_CONTRACT_CHECK", "EVENT_CONTRACT_CHECK", _switch_of("EVENT_CONTRACT_CHECK")),
+        ("SOCKETIO_CORS_ORIGINS", "SOCKETIO_CORS_ORIGINS", _origins),
+        ("METRICS_TOKEN", "METRICS_TOKEN", str),
+        ("METRICS_LOOPBACK_ONLY", "METRICS_LOOPBACK_ONLY", _switch_of("METRICS_LOOPBACK_ONLY")),
+        ("PROMETHEUS_MULTIPROC_DIR", "METRICS_MULTIPROCESS_DIR", str),
+    ]
+    readers += [(name, name, str) for name in RATE_LIMIT_SETTINGS]
+    readers += [(name, name, _seconds_of(name)) for name in SECONDS_SETTINGS]
+    readers += [(name, name, _seconds_of(name, True)) for name in OPTIONAL_SECONDS_SETTINGS]
     out: dict[str, Any] = {}
-    if env.get("DATABASE_URL"):
-        out["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(env["DATABASE_URL"])
-    if env.get("REDIS_URL"):
-        out["REDIS_URL"] = env["REDIS_URL"]
-    if env.get("SECRET_KEY"):
-        out["SECRET_KEY"] = env["SECRET_KEY"]
-    if env.get("UPLOAD_FOLDER"):
-        out["UPLOAD_FOLDER"] = env["UPLOAD_FOLDER"]
-    if env.get("HOST"):
-        out["HOST"] = env["HOST"]
-    if env.get("PORT"):
-        out["PORT"] = _port(env["PORT"])
-    if env.get("TANDEM_PORT_FILE"):
-        out["PORT_FILE"] = env["TANDEM_PORT_FILE"]
-    for name in RATE_LIMIT_SETTINGS:
-        if env.get(name):
-            out[name] = env[name]
-    for name in SECONDS_SETTINGS:
-        if env.get(name):
-            out[name] = _seconds(name, env[name])
-    for name in OPTIONAL_SECONDS_SETTINGS:
-        if env.get(name):
-            out[name] = _seconds(name, env[name], allow_zero=True)
-    if env.get("TANDEM_FAULT_KILL_AFTER_COMMIT"):
-        out["FAULT_KILL_AFTER_COMMIT"] = env["TANDEM_FAULT_KILL_AFTER_COMMIT"]
-    if env.get("WEBSOCKET_COMPRESSION"):
-        out["WEBSOCKET_COMPRESSION"] = _switch(
-            "WEBSOCKET_COMPRESSION", env["WEBSOCKET_COMPRESSION"]
-        )
-    if env.get("EVENT_CONTRACT_CHECK"):
-        out["EVENT_CONTRACT_CHECK"] = _switch("EVENT_CONTRACT_CHECK", env["EVENT_CONTRACT_CHECK"])
-    if env.get("METRICS_TOKEN"):
-        out["METRICS_TOKEN"] = env["METRICS_TOKEN"]
-    if env.get("METRICS_LOOPBACK_ONLY"):
-        out["METRICS_LOOPBACK_ONLY"] = _switch(
-            "METRICS_LOOPBACK_ONLY", env["METRICS_LOOPBACK_ONLY"]
-        )
-    if env.get("PROMETHEUS_MULTIPROC_DIR"):
-        out["METRICS_MULTIPROCESS_DIR"] = env["PROMETHEUS_MULTIPROC_DIR"]
-    if env.get("SOCKETIO_CORS_ORIGINS"):
-        out["SOCKETIO_CORS_ORIGINS"] = [
-            origin.strip() for origin in env["SOCKETIO_CORS_ORIGINS"].split(",") if origin.strip()
-        ]
+    for variable, setting, read in readers:
+        if env.get(variable):
+            out[setting] = read(env[variable])
     return out
+
+
+def _switch_of(name: str) -> Callable[[str], bool]:
+    return lambda value: _switch(name, value)
+
+
+def _seconds_of(name: str, allow_zero: bool = False) -> Callable[[str], float]:
+    return lambda value: _seconds(name, value, allow_zero=allow_zero)
+
+
+def _origins(value: str) -> list[str]:
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
 RATE_LIMIT_SETTINGS = (
@@ -249,6 +242,7 @@ RATE_LIMIT_SETTINGS = (
     "PARTY_HEARTBEAT_RATE_LIMIT",
     "PARTY_CHAT_RATE_LIMIT",
     "PARTY_REACTION_RATE_LIMIT",
+    "PARTY_WRITE_RATE_LIMIT",
     "REPORT_RATE_LIMIT",
     "MODERATION_RATE_LIMIT",
 )

@@ -70,7 +70,7 @@ def seed(instance: Path, layout: dict, database_url: str | None = None) -> dict:
     from models.party import Participant, Party
     from models.social import Follow
     from models.user import ApiToken, User
-    from services.accounts import TOKEN_PREFIX
+    from services.api_tokens import TOKEN_PREFIX
 
     app = create_app()
     with app.app_context():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from realtime.events import PRESENCE, Envelope
 from realtime.fragments import fragment, render_fragment
-from services import accounts, home, moderation, notifications
+from services import accounts, home, moderation_reports, notifications
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 
@@ -51,7 +51,7 @@ def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
     return [(f"presence-{data['user_id']}", html)]
 
 
-@fragment(moderation.REPORTS_CHANGED)
+@fragment(moderation_reports.REPORTS_CHANGED)
 def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """Staff see the open-reports count in their navigation and on the overview."""
     if not accounts.is_staff(viewer_id):

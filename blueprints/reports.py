@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 import budgets
 from errors import NotFound, ServiceError
 from route_limits import per_user
-from services import moderation
+from services import moderation_reports
 
 bp = Blueprint("reports", __name__)
 
@@ -18,13 +18,13 @@ SUBJECT = "<any(message, user, party, room, group):subject_type>"
 
 
 def _form(subject_type: str, subject_id: int, status: int = 200, **extra):
-    about = moderation.describe_subject(current_user, subject_type, subject_id)
+    about = moderation_reports.describe_subject(current_user, subject_type, subject_id)
     return render_template(
         "reports/new.html",
         subject_type=subject_type,
         subject_id=subject_id,
         about=about,
-        reasons=moderation.REASONS,
+        reasons=moderation_reports.REASONS,
         **extra,
     ), status
 
@@ -41,9 +41,9 @@ def new(subject_type: str, subject_id: int):
 def create(subject_type: str, subject_id: int):
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
     try:
-        if reason not in moderation.REASONS:
+        if reason not in moderation_reports.REASONS:
             raise ServiceError("Pick what is wrong.", field="reason")
-        moderation.report(current_user, subject_type, subject_id, reason, note)
+        moderation_reports.report(current_user, subject_type, subject_id, reason, note)
     except NotFound:
         raise
     except ServiceError as error:
@@ -55,4 +55,4 @@ def create(subject_type: str, subject_id: int):
 @bp.get("/reports")
 @login_required
 def mine():
-    return render_template("reports/mine.html", reports=moderation.my_reports(current_user))
+    return render_template("reports/mine.html", reports=moderation_reports.my_reports(current_user))

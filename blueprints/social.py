@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.htmx_responses import is_htmx
 from route_limits import per_user
-from services import accounts, home, parties, profiles, social
+from services import accounts, home, parties, party_shapes, profiles, social
 
 bp = Blueprint("social", __name__)
 
@@ -32,7 +32,9 @@ def profile(username: str):
         counts=social.counts(user.id),
         presence=profiles.visible_presence(current_user.id, user),
         relation=social.relation(current_user.id, user.id),
-        hosted_parties=[parties.to_dict(party, current_user) for party in parties.hosted_by(user)],
+        hosted_parties=[
+            party_shapes.to_dict(party, current_user) for party in parties.hosted_by(user)
+        ],
     )
 
 

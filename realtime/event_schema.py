@@ -137,13 +137,7 @@ def problem(spec: Any, value: Any, path: str) -> str | None:
             return None
         return f"{path} must be {_type_name(spec)}, got {_describe(value)}"
     if isinstance(spec, ListOf):
-        if not isinstance(value, list):
-            return f"{path} must be a list, got {_describe(value)}"
-        for index, item in enumerate(value):
-            found = problem(spec.of, item, f"{path}[{index}]")
-            if found:
-                return found
-        return None
+        return _list_problem(spec, value, path)
     if isinstance(spec, Shape):
         return _shape_problem(spec, value, path)
     if spec is NUMBER:
@@ -155,6 +149,16 @@ def problem(spec: Any, value: Any, path: str) -> str | None:
     else:
         raise TypeError(f"not a type of the event contract: {spec!r}")
     return None if ok else f"{path} must be {_type_name(spec)}, got {_describe(value)}"
+
+
+def _list_problem(spec: ListOf, value: Any, path: str) -> str | None:
+    if not isinstance(value, list):
+        return f"{path} must be a list, got {_describe(value)}"
+    for index, item in enumerate(value):
+        found = problem(spec.of, item, f"{path}[{index}]")
+        if found:
+            return found
+    return None
 
 
 def _shape_problem(shape: Shape, value: Any, path: str) -> str | None:

@@ -17,7 +17,7 @@ from models.clock import as_utc, iso, utcnow
 from models.user import LoginSession, Role, User
 from realtime.bus import bus
 from services import api_tokens
-from services.validation import is_id
+from services.validation import is_id, length_between
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
 USERNAME_MAX = 32
@@ -44,17 +44,9 @@ def validate_username(username: str) -> str:
 
 
 def validate_password(password: str) -> str:
-    if len(password) < PASSWORD_MIN:
-        raise ValidationError(
-            f"Passwords must be at least {PASSWORD_MIN} characters.", field="password"
-        )
-    if len(password) > PASSWORD_MAX:
-        raise ValidationError(
-            f"Passwords must be at most {PASSWORD_MAX} characters.",
-            code="too_long",
-            field="password",
-        )
-    return password
+    return length_between(
+        password, "password", min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, what="Passwords"
+    )
 
 
 def hash_password(password: str) -> str:

@@ -14,7 +14,7 @@ from models.conversation import Conversation, Kind, Membership, Message
 from models.party import Participant, Party
 from models.social import Block, Follow
 from models.user import LoginSession, User
-from services import conversation_listing, notifications, parties, profiles
+from services import conversation_listing, notifications, party_shapes, profiles
 from services.relations import are_friends
 
 SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
@@ -55,7 +55,7 @@ def _participant(party_id: int, user_id: int) -> bool:
 
 
 def party_card(viewer: User, party: Party) -> dict:
-    return {**parties.to_dict(party, viewer), "joined": _participant(party.id, viewer.id)}
+    return {**party_shapes.to_dict(party, viewer), "joined": _participant(party.id, viewer.id)}
 
 
 def parties_for(viewer: User) -> list[dict]:

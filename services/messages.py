@@ -18,8 +18,7 @@ from models.clock import iso, utcnow
 from models.conversation import Conversation, Kind, Membership, Message
 from models.user import User
 from realtime.bus import bus
-from services import attachments, conversation_access, notifications, trust
-from services import typing as typing_indicator
+from services import attachments, conversation_access, notifications, trust, typing_indicators
 from services.conversation_access import can_write, channel
 from services.validation import clean_text, is_id
 
@@ -297,4 +296,4 @@ def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
             {"conversation_id": conversation_id, "user": who, "typing": now_typing},
         )
 
-    typing_indicator.set_typing(channel(conversation_id), actor.to_summary(), is_typing, announce)
+    typing_indicators.set_typing(channel(conversation_id), actor.to_summary(), is_typing, announce)

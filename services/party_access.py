@@ -51,6 +51,14 @@ def participant_of(party_id: int, user_id: int) -> Participant | None:
     )
 
 
+def by_code(code: str) -> Party:
+    """The party an invite code names (any case, spaces around it ignored)."""
+    party = db.session.scalar(select(Party).where(Party.code == code.strip().upper()))
+    if party is None:
+        raise NotFound("No party has that code.")
+    return party
+
+
 def find(party_id: object) -> Party:
     if not is_id(party_id):
         raise NotFound("No such party.")

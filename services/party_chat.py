@@ -13,8 +13,7 @@ from models.clock import iso
 from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access, trust, voice
-from services import typing as typing_indicator
+from services import party_access, party_shapes, trust, typing_indicators, voice
 from services.validation import clean_text
 
 BODY_MAX = 1000
@@ -86,7 +85,7 @@ def send(
     except IntegrityError:  # the same client_id raced in from another request
         db.session.rollback()
         return _by_client_id(actor.id, client_id)
-    bus.publish(parties.channel(access.party.id), MESSAGE, to_dict(message))
+    bus.publish(party_shapes.channel(access.party.id), MESSAGE, to_dict(message))
     db.session.commit()
     return message
 
@@ -131,7 +130,7 @@ def react(actor: User, party_id: object, emoji: object, video_time: object = Non
         "emoji": emoji,
         "video_time": _video_time(video_time),
     }
-    bus.publish(parties.channel(access.party.id), REACTION, data)
+    bus.publish(party_shapes.channel(access.party.id), REACTION, data)
     db.session.commit()
     return data
 
@@ -148,9 +147,11 @@ def typing(actor: User, party_id: object, is_typing: object) -> None:
 
     def announce(who: dict, now_typing: bool) -> None:
         bus.send_now(
-            parties.channel(party_id),
+            party_shapes.channel(party_id),
             TYPING,
             {"party_id": party_id, "user": who, "typing": now_typing},
         )
 
-    typing_indicator.set_typing(parties.channel(party_id), actor.to_summary(), is_typing, announce)
+    typing_indicators.set_typing(
+        party_shapes.channel(party_id), actor.to_summary(), is_typing, announce
+    )

@@ -11,7 +11,7 @@ from models.clock import iso
 from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access
+from services import parties, party_access, party_media, party_shapes
 from services.validation import clean_text, is_id
 
 QUEUE_MAX = 200
@@ -46,8 +46,8 @@ def listing(actor: User, party_id: object) -> list[QueueItem]:
 def announce(party_id: int) -> None:
     """The queue as it is in this unit of work, sent when it commits."""
     bus.publish(
-        parties.channel(party_id),
-        parties.QUEUE,
+        party_shapes.channel(party_id),
+        party_shapes.QUEUE,
         {"party_id": party_id, "items": [to_dict(item) for item in items(party_id)]},
     )
 
@@ -72,7 +72,7 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
     )
     item = QueueItem(
         party_id=access.party.id,
-        media_url=parties.clean_media(media_url),
+        media_url=party_media.clean_media(media_url),
         title=title,
         position=(last or 0) + 1,
         status=status,
@@ -130,3 +130,15 @@ def reorder(actor: User, party_id: object, item_ids: object) -> list[QueueItem]:
     announce(access.party.id)
     db.session.commit()
     return items(access.party.id)
+
+
+def move(actor: User, party_id: object, item_id: int, direction: str) -> list[QueueItem]:
+    """Move one waiting item a place "up" or "down" (at either end it stays)."""
+    order = [item.id for item in listing(actor, party_id)]
+    if item_id not in order:
+        raise NotFound("No such queue item.")
+    here = order.index(item_id)
+    there = here - 1 if direction == "up" else here + 1
+    if 0 <= there < len(order):
+        order[here], order[there] = order[there], order[here]
+    return reorder(actor, party_id, order)

@@ -13,7 +13,7 @@ from extensions import db
 from models.party import Party, QueueItem
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access, party_queue
+from services import parties, party_access, party_queue, party_shapes
 from services.party_access import PartyAccess
 
 POSITION_MAX = 7 * 24 * 3600.0  # a week of video is more than anyone queues
@@ -80,13 +80,13 @@ def _write(
 
 
 def _announce(party: Party) -> dict:
-    data = parties.state(party)
-    bus.publish(parties.channel(party.id), parties.PARTY_STATE, data)
+    data = party_shapes.state(party)
+    bus.publish(party_shapes.channel(party.id), party_shapes.PARTY_STATE, data)
     return data
 
 
 def _now_position(party: Party) -> float:
-    return expected_position(parties.state(party), time.time())
+    return expected_position(party_shapes.state(party), time.time())
 
 
 def play(actor: User, party_id: object, position: object = None) -> dict:
@@ -129,7 +129,7 @@ def next_item(actor: User, party_id: object, version: object = None) -> dict:
     party = access.party
     expected = party.version if version is None else _version(version)
     if expected != party.version:
-        return parties.state(party)
+        return party_shapes.state(party)
     item = _next_queued(party)
     if item is None:
         raise Conflict("The queue is empty.", code="queue_empty")
@@ -158,7 +158,7 @@ def _advance(party: Party, item: QueueItem, expected: int) -> dict:
     In the caller's unit of work."""
     changes = {"media_url": item.media_url, "position": 0.0, "playing": True, "duration": None}
     if not _write(party, expected, {**changes, "queue_item_id": item.id}):
-        return parties.state(party)
+        return party_shapes.state(party)
     item.status = "played"
     data = _announce(party)
     party_queue.announce(party.id)
@@ -181,10 +181,10 @@ def report_duration(actor: User, party_id: object, media_url: object, duration: 
     party = access.party
     known = party.duration
     if media_url != party.media_url or known == value or (known is not None and not access.drives):
-        return parties.state(party)
+        return party_shapes.state(party)
     changes = {"duration": value, "position": _now_position(party)}
     if not _write(party, party.version, changes, begin=False):
-        return parties.state(party)
+        return party_shapes.state(party)
     data = _announce(party)
     db.session.commit()
     return data
@@ -203,7 +203,7 @@ def media_ended(actor: User, party_id: object, version: object) -> dict:
 
 def _finish_media(party: Party, version: int, now: float) -> dict:
     """In the caller's unit of work."""
-    current = parties.state(party)
+    current = party_shapes.state(party)
     duration = party.duration
     if (
         version != party.version
@@ -217,7 +217,7 @@ def _finish_media(party: Party, version: int, now: float) -> dict:
     if item is not None:
         return _advance(party, item, version)
     if not _write(party, version, {"playing": False, "position": duration}, begin=False):
-        return parties.state(party)
+        return party_shapes.state(party)
     return _announce(party)
 
 
@@ -233,14 +233,14 @@ def heartbeat(
     if not isinstance(buffering, bool):
         raise ValidationError("'buffering' must be true or false.", field="buffering")
     now = time.time()
-    current = parties.state(access.party)
+    current = party_shapes.state(access.party)
     if access.party.duration and expected_position(current, now) >= access.party.duration:
         # Nobody's player said the media ended (hidden tabs, a lost report): the server's
         # own clock says so.
         current = _finish_media(access.party, access.party.version, now)
     off = drift(reported, current, now)
     bus.publish(
-        parties.drivers_channel(access.party.id),
+        party_shapes.drivers_channel(access.party.id),
         DRIFT,
         {
             "party_id": access.party.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from errors import ValidationError
@@ -124,12 +125,78 @@ def clean_text(value: str, field: str, *, multiline: bool = False, strip: bool =
     return "".join(kept)
 
 
+def text(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+    too_long: str | None = None,
+) -> str:
+    """A stripped text without hidden characters (`clean_text`); absent and optional, "".
+    `too_long` words the refusal of a long one in the field's own terms."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be text.", field=field)
+    value = clean_text(value.strip(), field, multiline=multiline)
+    if required and not value:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    if len(value) > max_length:
+        raise ValidationError(
+            too_long or f"'{field}' is at most {max_length} characters.",
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def length_between(value: str, field: str, *, min_length: int, max_length: int, what: str) -> str:
+    """`value` unchanged when its length is in bounds; else refused in words about `what`
+    ("Passwords must be at least 8 characters.")."""
+    if len(value) < min_length:
+        raise ValidationError(f"{what} must be at least {min_length} characters.", field=field)
+    if len(value) > max_length:
+        raise ValidationError(
+            f"{what} must be at most {max_length} characters.", code="too_long", field=field
+        )
+    return value
+
+
+def flag(value: object, field: str) -> bool:
+    """A true or false of a payload already read; absent is false."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError(f"'{field}' must be true or false.", field=field)
+    return value
+
+
+def iso_time(value: object, field: str, *, blank_is_none: bool = False) -> datetime | None:
+    """An ISO 8601 time ("Z" as UTC), as given: with its zone or without one (the caller
+    decides whether a zone is needed). None is None; so is "" with `blank_is_none`."""
+    if value is None or (blank_is_none and value == ""):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be an ISO 8601 time.", field=field)
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"'{field}' must be an ISO 8601 time.", field=field) from None
+
+
+def _default(field: str, default: Any) -> Any:
+    """What an absent field stands for: its default, or a refusal when it has none."""
+    if default is None:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    return default
+
+
 def boolean(payload: Mapping[str, Any], field: str, *, default: bool | None = None) -> bool | None:
     value = payload.get(field, _MISSING)
     if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
+        return _default(field, default)
     if not isinstance(value, bool):
         raise ValidationError(f"'{field}' must be true or false.", field=field)
     return value
@@ -143,16 +210,7 @@ def integer(
     maximum: int,
     default: int | None = None,
 ) -> int:
-    value = payload.get(field, _MISSING)
-    if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"'{field}' must be a whole number.", field=field)
-    if not minimum <= value <= maximum:
-        raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
-    return value
+    return _in_range(payload, field, minimum, maximum, default, whole=True)
 
 
 def number(
@@ -163,15 +221,28 @@ def number(
     maximum: float,
     default: float | None = None,
 ) -> float:
+    return _in_range(payload, field, minimum, maximum, default, whole=False)
+
+
+def _in_range(
+    payload: Mapping[str, Any],
+    field: str,
+    minimum: float,
+    maximum: float,
+    default: float | None,
+    *,
+    whole: bool,
+) -> Any:
+    """A whole number as given, or (not `whole`) any finite number as a float."""
     value = payload.get(field, _MISSING)
     if value is _MISSING or value is None:
-        if default is None:
-            raise ValidationError(f"'{field}' is required.", field=field)
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(f"'{field}' must be a number.", field=field)
-    value = float(value)
-    if not math.isfinite(value) or not minimum <= value <= maximum:
+        return _default(field, default)
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+        kind = "a whole number" if whole else "a number"
+        raise ValidationError(f"'{field}' must be {kind}.", field=field)
+    if not whole:
+        value = float(value)
+    if not (whole or math.isfinite(value)) or not minimum <= value <= maximum:
         raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return value
 

@@ -8,7 +8,7 @@ from typing import Any
 import budgets
 from realtime.bus import bus
 from realtime.connections import SocketConnection
-from services import accounts, parties, party_chat, playback
+from services import accounts, party_chat, party_membership, party_shapes, playback
 from sockets.connection import Ack, draw, handler, socket_actor
 
 
@@ -18,23 +18,25 @@ def party_join(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     coming back to a party one is in (a reconnect) only on this event's own. The socket
     that joined is the party's page: its person watches the party while it is open."""
     actor = socket_actor(socket)
-    if not parties.is_participant(actor, payload.get("party_id")):
+    if not party_membership.is_participant(actor, payload.get("party_id")):
         draw(actor.id, budgets.PARTY_JOIN, "party:join")
-    access = parties.enter(actor, payload.get("party_id"))
+    access = party_membership.enter(actor, payload.get("party_id"))
     party = access.party
     bus.hub.watch(socket, party.id)
     return {
-        "party": parties.to_dict(party, actor),
-        "state": parties.state(party),
-        "members": [parties.participant_dict(p) for p in parties.participants(actor, party.id)],
-        "watching": parties.watchers(party.id),
+        "party": party_shapes.to_dict(party, actor),
+        "state": party_shapes.state(party),
+        "members": [
+            party_shapes.participant_dict(p) for p in party_membership.participants(actor, party.id)
+        ],
+        "watching": party_membership.watchers(party.id),
         "role": access.role,
     }
 
 
 @handler("party:leave", budgets.PARTY_LEAVE)
 def party_leave(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    parties.leave(socket_actor(socket), payload.get("party_id"))
+    party_membership.leave(socket_actor(socket), payload.get("party_id"))
     return {}
 
 
@@ -147,7 +149,7 @@ def party_typing(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
 @handler("party:role", budgets.PARTY_PEOPLE)
 def party_role(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     person = accounts.get_by_id(payload.get("user_id"))
-    participant = parties.set_role(
+    participant = party_membership.set_role(
         socket_actor(socket), payload.get("party_id"), person.username, payload.get("role")
     )
-    return {"participant": parties.participant_dict(participant)}
+    return {"participant": party_shapes.participant_dict(participant)}

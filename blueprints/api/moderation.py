@@ -10,7 +10,7 @@ import budgets
 from blueprints.api import api
 from request_body import json_body, query_int
 from route_limits import per_user
-from services import moderation
+from services import moderation, moderation_reports
 
 
 @api.post("/reports")
@@ -18,20 +18,20 @@ from services import moderation
 @login_required
 def report_create():
     body = json_body()
-    entry = moderation.report(
+    entry = moderation_reports.report(
         current_user, body.get("subject_type"), body.get("subject_id"), body.get("reason")
     )
-    return jsonify({"report": moderation.report_dict(entry)}), 201
+    return jsonify({"report": moderation_reports.report_dict(entry)}), 201
 
 
 @api.get("/admin/reports")
 @login_required
 def admin_reports():
-    found = moderation.reports(current_user, request.args.get("status", "open"))
+    found = moderation_reports.reports(current_user, request.args.get("status", "open"))
     return jsonify(
         {
-            "reports": [moderation.report_dict(r) for r in found],
-            "open_count": moderation.open_count(),
+            "reports": [moderation_reports.report_dict(r) for r in found],
+            "open_count": moderation_reports.open_count(),
         }
     )
 
@@ -41,8 +41,10 @@ def admin_reports():
 @login_required
 def admin_resolve(report_id: int):
     body = json_body()
-    entry = moderation.resolve(current_user, report_id, body.get("action"), body.get("note", ""))
-    return jsonify({"report": moderation.report_dict(entry)})
+    entry = moderation_reports.resolve(
+        current_user, report_id, body.get("action"), body.get("note", "")
+    )
+    return jsonify({"report": moderation_reports.report_dict(entry)})
 
 
 @api.post("/admin/users/<username>/ban")

@@ -9,13 +9,13 @@ import budgets
 from blueprints.api import api
 from request_body import json_body, query_int
 from route_limits import per_user
-from services import parties, party_chat, party_queue
+from services import parties, party_chat, party_membership, party_queue, party_shapes
 from services.validation import string
 
 
 def _party_json(party_id: int) -> dict:
     access = parties.get(current_user, party_id)
-    return {**parties.to_dict(access.party, current_user), "role": access.role}
+    return {**party_shapes.to_dict(access.party, current_user), "role": access.role}
 
 
 @api.post("/parties")
@@ -32,7 +32,7 @@ def party_list():
     found, more = parties.listing(request.args.get("status", "live"), query_int("page", 10_000, 1))
     return jsonify(
         {
-            "parties": [parties.to_dict(party, current_user) for party in found],
+            "parties": [party_shapes.to_dict(party, current_user) for party in found],
             "page": query_int("page", 10_000, 1),
             "next_page": query_int("page", 10_000, 1) + 1 if more else None,
         }
@@ -44,7 +44,7 @@ def party_list():
 @login_required
 def party_join():
     code = string(json_body(), "code", max_length=16)
-    party, participant = parties.join_by_code(current_user, code)
+    party, participant = party_membership.join_by_code(current_user, code)
     if participant.status == "pending":
         return jsonify({"status": "pending", "party_id": party.id}), 202
     return jsonify({"party": _party_json(party.id), "role": participant.role})
@@ -59,15 +59,15 @@ def party_show(party_id: int):
 @api.get("/parties/<int:party_id>/participants")
 @login_required
 def party_participants(party_id: int):
-    people = parties.participants(current_user, party_id)
-    return jsonify({"participants": [parties.participant_dict(p) for p in people]})
+    people = party_membership.participants(current_user, party_id)
+    return jsonify({"participants": [party_shapes.participant_dict(p) for p in people]})
 
 
 @api.post("/parties/<int:party_id>/leave")
 @per_user(budgets.PARTY_LEAVE)
 @login_required
 def party_leave(party_id: int):
-    parties.leave(current_user, party_id)
+    party_membership.leave(current_user, party_id)
     return "", 204
 
 
@@ -90,16 +90,16 @@ def party_start(party_id: int):
 @api.get("/parties/<int:party_id>/requests")
 @login_required
 def party_requests(party_id: int):
-    waiting = parties.pending_requests(current_user, party_id)
-    return jsonify({"requests": [parties.participant_dict(p) for p in waiting]})
+    waiting = party_membership.pending_requests(current_user, party_id)
+    return jsonify({"requests": [party_shapes.participant_dict(p) for p in waiting]})
 
 
 @api.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
 @per_user(budgets.PARTY_PEOPLE)
 @login_required
 def party_decide(party_id: int, username: str, decision: str):
-    participant = parties.decide(current_user, party_id, username, decision == "approve")
-    return jsonify({"participant": parties.participant_dict(participant)})
+    participant = party_membership.decide(current_user, party_id, username, decision == "approve")
+    return jsonify({"participant": party_shapes.participant_dict(participant)})
 
 
 @api.post("/parties/<int:party_id>/participants/<username>/role")
@@ -107,15 +107,15 @@ def party_decide(party_id: int, username: str, decision: str):
 @login_required
 def party_role(party_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
-    participant = parties.set_role(current_user, party_id, username, role)
-    return jsonify({"participant": parties.participant_dict(participant)})
+    participant = party_membership.set_role(current_user, party_id, username, role)
+    return jsonify({"participant": party_shapes.participant_dict(participant)})
 
 
 @api.delete("/parties/<int:party_id>/participants/<username>")
 @per_user(budgets.PARTY_PEOPLE)
 @login_required
 def party_remove(party_id: int, username: str):
-    parties.remove(current_user, party_id, username)
+    party_membership.remove(current_user, party_id, username)
     return "", 204
 
 

@@ -15,7 +15,15 @@ from models.party import Party
 from models.user import Role, User
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import conversations, moderation, notifications, parties, profiles
+from services import (
+    conversations,
+    moderation,
+    moderation_reports,
+    moderation_views,
+    notifications,
+    parties,
+    profiles,
+)
 from tests.conftest import PASSWORD, log_in, make_app
 from tests.support.messages import sent_message
 from tests.support.pages import csrf_token, post, signed_in
@@ -60,7 +68,7 @@ def reported(people):
     """A direct message from the troll to uli, reported by uli."""
     conversation = conversations.open_direct(people["troll"], "uli")
     message = sent_message(people["troll"], conversation.id, "bad words")
-    report = moderation.report(people["user"], "message", message.id, "abusive")
+    report = moderation_reports.report(people["user"], "message", message.id, "abusive")
     return report, message
 
 
@@ -121,7 +129,7 @@ def test_the_admin_link_is_for_staff_only(app, people, mod):
 def test_the_badge_counts_open_reports_and_updates_live(app, people, reported, mod):
     page = mod.get("/").get_data(as_text=True)
     assert '<span class="badge">1<span class="visually-hidden"> open report</span>' in page
-    event = Envelope("staff", moderation.REPORTS_CHANGED, {"open_count": 3})
+    event = Envelope("staff", moderation_reports.REPORTS_CHANGED, {"open_count": 3})
     with app.test_request_context("/events/html"):
         staff = dict(render_fragments(event, frozenset(), people["mod"].id))
         plain = dict(render_fragments(event, frozenset(), people["user"].id))
@@ -155,6 +163,22 @@ def test_every_page_renders_for_a_moderator(people, reported, mod):
     assert mod.get("/admin/users/nobody").status_code == 404
 
 
+def test_the_newest_accounts_leave_out_deleted_ones(people, mod):
+    from services import account_data
+
+    gone = people["user"]
+    account_data.delete_account(gone, PASSWORD)
+    assert gone.deleted_at is not None
+    assert gone.username == f"deleted:{gone.id}"
+    page = mod.get("/admin/users").get_data(as_text=True)
+    assert "Newest accounts" in page
+    assert "@trol" in page
+    assert "deleted:" not in page
+    found = moderation_views.newest_accounts(people["mod"])
+    assert gone.id not in [person.id for person in found]
+    assert people["troll"].id in [person.id for person in found]
+
+
 def test_moderators_find_people_who_blocked_them(people, mod):
     from services import social
 
@@ -184,7 +208,7 @@ def test_resolving_a_report_through_the_page(people, reported, mod):
 
 
 def test_a_bad_decision_is_refused_in_words(people, mod):
-    report = moderation.report(people["user"], "user", people["troll"].id, "rude name")
+    report = moderation_reports.report(people["user"], "user", people["troll"].id, "rude name")
     page = mod.get("/admin/reports").get_data(as_text=True)
     assert 'value="remove"' not in page  # people are banned or warned, not removed
     refused = flashed(mod, f"/admin/reports/{report.id}/resolve", action="remove")
@@ -332,7 +356,7 @@ def test_forms_need_csrf(people, reported, mod):
 
 def test_hostile_text_is_shown_escaped(people, mod):
     profiles.update_profile(people["troll"], XSS[:64], "", 0)
-    moderation.report(people["user"], "user", people["troll"].id, XSS)
+    moderation_reports.report(people["user"], "user", people["troll"].id, XSS)
     moderation.warn(people["mod"], "trol", XSS)
     for url in (
         "/admin/reports",

@@ -17,6 +17,7 @@ from services import (
     conversations,
     notifications,
     parties,
+    party_membership,
     social,
 )
 from tests.conftest import log_in
@@ -198,7 +199,7 @@ def test_the_invitation_joins_in_one_click(app, people):
     joined = post(ben, f"/join/{party.code}")
     assert joined.status_code == 302
     assert joined.headers["Location"].endswith(f"/parties/{party.id}")
-    assert parties.is_participant(people["ben"], party.id)
+    assert party_membership.is_participant(people["ben"], party.id)
 
 
 def test_strangers_cannot_open_the_invite_search(app, people):

@@ -12,7 +12,13 @@ from extensions import db
 from models.conversation import Conversation, Message
 from models.party import Party
 from models.user import Role, User
-from services import conversation_members, conversations, parties, party_access
+from services import (
+    conversation_members,
+    conversations,
+    parties,
+    party_access,
+    party_membership,
+)
 from services.conversation_access import membership_of
 from tests.support.messages import sent_message
 from tests.support.pages import csrf_token, signed_in
@@ -123,7 +129,7 @@ def test_ending_a_party(alice, alice_client):
 
 def test_removing_someone_from_a_party(alice, ben, alice_client):
     party = parties.create(alice, {"title": "Film night", "media_url": VIDEO})
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     asks_then_acts(
         alice_client,
         f"/parties/{party.id}/participants/ben/remove",
@@ -133,7 +139,7 @@ def test_removing_someone_from_a_party(alice, ben, alice_client):
 
 def test_a_refusal_is_not_hidden_behind_a_confirmation(alice, ben, app):
     party = parties.create(alice, {"title": "Film night", "media_url": VIDEO})
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     ben_client = signed_in(app, "ben")
     response = ben_client.post(
         f"/parties/{party.id}/end", data={"csrf_token": csrf_token(ben_client)}

@@ -13,7 +13,7 @@ import pytest
 from extensions import db
 from realtime import cursor as cursors
 from realtime import store
-from services import parties, party_chat, party_queue, playback
+from services import parties, party_chat, party_membership, party_queue, party_shapes, playback
 from tests.conftest import make_app
 from tests.support.pages import HX, csrf_token, hx_post, page, post, signed_in
 
@@ -29,6 +29,7 @@ def app(tmp_path):
         PARTY_CREATE_RATE_LIMIT="1000 per hour",
         PARTY_JOIN_RATE_LIMIT="1000 per hour",
         CONVERSATION_WRITE_RATE_LIMIT="1000 per minute",
+        PARTY_WRITE_RATE_LIMIT="1000 per minute",
     )
     with application.app_context():
         yield application
@@ -100,7 +101,7 @@ def test_every_page_renders(logged_in_client, ben):
 
 def test_listing_shows_host_count_and_a_join_link_and_pages(logged_in_client, ben, user_factory):
     party = new_party(ben)
-    parties.join_by_code(user_factory("cal"), party.code)
+    party_membership.join_by_code(user_factory("cal"), party.code)
     hidden = new_party(ben, title="Secret screening", visibility="private")
     html = page(logged_in_client, "/parties")
     card = re.search(r'<li class="party-card">.*?Film night.*?</li>', html, re.S).group(0)
@@ -117,7 +118,7 @@ def test_listing_shows_host_count_and_a_join_link_and_pages(logged_in_client, be
     assert 'rel="prev"' in second
     assert "Film night" in second  # the oldest, pushed to the second page
     # Joined parties say Open instead of Join.
-    parties.join_by_code(logged_in_client.user, party.code)
+    party_membership.join_by_code(logged_in_client.user, party.code)
     assert f'href="/parties/{party.id}">Open' in page(logged_in_client, "/parties?page=2")
 
 
@@ -282,7 +283,7 @@ def test_refusing_with_htmx_answers_the_people_panel(logged_in_client, ben, ben_
     assert panel.lstrip().startswith('<section class="card party-panel" id="party-people"')
     assert "ben was turned away." in panel
     assert "<html" not in panel
-    assert parties.pending_requests(logged_in_client.user, party.id) == []
+    assert party_membership.pending_requests(logged_in_client.user, party.id) == []
 
 
 def test_join_from_the_party_page_of_a_public_party(logged_in_client, ben):
@@ -353,7 +354,7 @@ def test_party_page_policy_allows_youtube_only_there(logged_in_client):
 
 def test_party_page_has_no_inline_script_or_style(logged_in_client, ben):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     party_chat.send(ben, party.id, "</script><script>alert(1)</script>", video_time=3)
     html = page(logged_in_client, f"/parties/{party.id}")
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
@@ -371,7 +372,7 @@ def test_party_page_has_no_inline_script_or_style(logged_in_client, ben):
 
 def test_party_page_data_and_controls_by_role(logged_in_client, ben, ben_client):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     host_html = page(logged_in_client, f"/parties/{party.id}")
     viewer_html = page(ben_client, f"/parties/{party.id}")
     host_video = re.search(r'<video id="party-video"[^>]*>', host_html).group(0)
@@ -411,7 +412,7 @@ def test_party_page_renders_the_cursor_its_stream_starts_from(logged_in_client, 
     was rendered: the newest event then, so what happens after it is replayed, and what
     the page already shows is not."""
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     party_chat.send(ben, party.id, "before the page")
     data = party_data(page(logged_in_client, f"/parties/{party.id}"))
     assert cursors.decode(data["stream_cursor"]) == store.latest_id()
@@ -450,7 +451,7 @@ def test_chat_history_pages_back(logged_in_client):
 # -- chat and reactions without JavaScript -----------------------------------------------
 def test_chat_form_without_javascript(logged_in_client, ben, ben_client):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     response = post(
         ben_client,
         f"/parties/{party.id}/messages",
@@ -515,9 +516,9 @@ def test_host_forms_refuse_everyone_else(logged_in_client, ben, ben_client, user
     host = logged_in_client
     cal = user_factory("cal")
     party = new_party(host.user, requires_approval=True)
-    _ben_party, _ = parties.join_by_code(ben, party.code)
-    parties.decide(host.user, party.id, "ben", True)
-    parties.join_by_code(cal, party.code)  # waits
+    _ben_party, _ = party_membership.join_by_code(ben, party.code)
+    party_membership.decide(host.user, party.id, "ben", True)
+    party_membership.join_by_code(cal, party.code)  # waits
     item = party_queue.add(host.user, party.id, VIDEO, "Second film")
     pid = party.id
     for path, data in (
@@ -539,13 +540,13 @@ def test_host_forms_refuse_everyone_else(logged_in_client, ben, ben_client, user
         assert "Not allowed" in html, path
         assert "<h1" in html
     assert parties.get(host.user, pid).party.status == "live"
-    assert [p.user.username for p in parties.pending_requests(host.user, pid)] == ["cal"]
+    assert [p.user.username for p in party_membership.pending_requests(host.user, pid)] == ["cal"]
     assert len(party_queue.listing(host.user, pid)) == 1
 
 
 def test_forms_need_the_csrf_token(logged_in_client, ben):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     pid = party.id
     for path, data in (
         ("/parties/new", {"title": "x", "media_url": VIDEO}),
@@ -562,7 +563,7 @@ def test_forms_need_the_csrf_token(logged_in_client, ben):
         assert "Reload the page and try again." in response.get_data(as_text=True)
     assert parties.get(logged_in_client.user, pid).party.status == "live"
     assert party_chat.history(logged_in_client.user, pid) == []
-    assert len(parties.participants(logged_in_client.user, pid)) == 2
+    assert len(party_membership.participants(logged_in_client.user, pid)) == 2
 
 
 def test_roles_and_removal(logged_in_client, ben, user_factory):
@@ -570,7 +571,7 @@ def test_roles_and_removal(logged_in_client, ben, user_factory):
     cal = user_factory("cal")
     party = new_party(host.user)
     for person in (ben, cal):
-        parties.join_by_code(person, party.code)
+        party_membership.join_by_code(person, party.code)
     response = post(host, f"/parties/{party.id}/participants/ben/role", role="co-host")
     assert response.status_code == 302
     assert parties.get(ben, party.id).role == "co-host"
@@ -590,7 +591,7 @@ def test_roles_and_removal(logged_in_client, ben, user_factory):
 def test_queue_forms(logged_in_client, ben, ben_client):
     host = logged_in_client
     party = new_party(host.user, allow_suggestions=True)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     pid = party.id
     assert post(host, f"/parties/{pid}/queue", media_url=VIDEO, title="One").status_code == 302
     panel = hx_post(host, f"/parties/{pid}/queue", media_url=YOUTUBE, title="Two")
@@ -616,13 +617,13 @@ def test_queue_forms(logged_in_client, ben, ben_client):
     assert "Use a YouTube link" in field_error(hx_bad.get_data(as_text=True), "queue-media")
     # Playing the next one takes it off the queue.
     assert post(host, f"/parties/{pid}/next").status_code == 302
-    assert parties.state(parties.get(host.user, pid).party)["media_url"] == YOUTUBE
+    assert party_shapes.state(parties.get(host.user, pid).party)["media_url"] == YOUTUBE
     assert [i.id for i in party_queue.listing(host.user, pid)] == [mine.id]
 
 
 def test_leave_end_and_start(logged_in_client, ben, ben_client):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     response = post(ben_client, f"/parties/{party.id}/leave")
     assert response.status_code == 302
     assert response.headers["Location"] == "/parties"
@@ -640,7 +641,7 @@ def test_leave_end_and_start(logged_in_client, ben, ben_client):
 
 def test_people_panel_refreshes_for_people_in_the_party(logged_in_client, ben, ben_client):
     party = new_party(logged_in_client.user)
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     playback.heartbeat(ben, party.id, 0.0, False)
     panel = ben_client.get(f"/parties/{party.id}/people", headers=HX)
     assert panel.status_code == 200
@@ -661,7 +662,7 @@ def test_the_party_page_counts_who_watches_and_shows_me_online(ben_client, ben, 
 
     party = new_party(ben)
     cole = user_factory("cole")
-    parties.enter(cole, party.id)
+    party_membership.enter(cole, party.id)
     resume.open_stream(Identity(user_id=cole.id), "sse")  # cole is on another page
     html = page(ben_client, f"/parties/{party.id}")
     assert re.search(r'id="party-count">1</span> watching', html)
@@ -677,7 +678,7 @@ def test_the_party_page_counts_who_watches_and_shows_me_online(ben_client, ben, 
 
 def test_an_ended_party_says_so_once_and_what_was_watched(logged_in_client, ben, ben_client):
     party = new_party(logged_in_client.user, title="Film night")
-    parties.join_by_code(ben, party.code)
+    party_membership.join_by_code(ben, party.code)
     party_queue.add(logged_in_client.user, party.id, VIDEO + "?2", "The sequel")
     assert 'Now playing: <strong id="now-playing">Film night</strong>' in page(
         ben_client, f"/parties/{party.id}"

@@ -8,7 +8,7 @@ import pytest
 from extensions import db
 from models.moderation import Report
 from models.user import Role
-from services import conversations, moderation
+from services import conversations, moderation_reports
 from tests.conftest import csrf_token
 from tests.support.messages import sent_message
 
@@ -43,7 +43,7 @@ def test_reporting_without_javascript_lands_on_ones_reports(logged_in_client, be
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/reports"
-    [entry] = moderation.my_reports(logged_in_client.user)
+    [entry] = moderation_reports.my_reports(logged_in_client.user)
     assert (entry.subject_type, entry.subject_id) == ("message", message.id)
     assert entry.reason == "Spam: all day long"
     mine = logged_in_client.get("/reports").get_data(as_text=True)
@@ -55,8 +55,8 @@ def test_the_reporter_sees_what_became_of_the_report(logged_in_client, bens_mess
     _group, message = bens_message
     post(logged_in_client, f"/report/message/{message.id}", reason="spam")
     moderator = user_factory("mod", role=Role.MODERATOR)
-    [entry] = moderation.my_reports(logged_in_client.user)
-    moderation.resolve(moderator, entry.id, "remove", "gone")
+    [entry] = moderation_reports.my_reports(logged_in_client.user)
+    moderation_reports.resolve(moderator, entry.id, "remove", "gone")
     assert "Handled: it was removed" in logged_in_client.get("/reports").get_data(as_text=True)
 
 

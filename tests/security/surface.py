@@ -38,9 +38,10 @@ from services import (
     conversation_settings,
     conversations,
     message_edits,
-    moderation,
+    moderation_reports,
     parties,
     party_chat,
+    party_membership,
     party_queue,
     profiles,
     social,
@@ -294,7 +295,7 @@ def _build(app: Flask) -> World:
             },
         )
         ids[key] = party.id
-        parties.join_by_code(mia, party.code)
+        party_membership.join_by_code(mia, party.code)
         ids[f"{key}_item"] = party_queue.add(vera, party.id, VIDEO + "?next", "Next").id
         ids[f"{key}_message"] = party_chat.send(vera, party.id, "hello party").id
     codes = {
@@ -307,7 +308,7 @@ def _build(app: Flask) -> World:
         select(Notification.id).where(Notification.user_id == vera.id).limit(1)
     )
     assert ids["notification"] is not None
-    ids["report"] = moderation.report(vera, "message", ids["group_reply"], "rude").id
+    ids["report"] = moderation_reports.report(vera, "message", ids["group_reply"], "rude").id
     # An announcement from the admin, showing on every page.
     ids["announcement"] = announcements.post(users["boss"], "Welcome to Tandem").id
 

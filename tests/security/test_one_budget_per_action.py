@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from extensions import db, socketio
 from models.user import User
-from services import accounts, api_tokens, conversations, parties
+from services import accounts, api_tokens, conversations, parties, party_membership
 from tests.conftest import csrf_token, log_in, make_app
 from tests.support.messages import sent_message
 
@@ -27,6 +27,7 @@ SMALL_LIMITS = {
     "SOCIAL_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
     "TYPING_RATE_LIMIT": f"{LIMIT} per minute",
     "CONVERSATION_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
+    "PARTY_WRITE_RATE_LIMIT": f"{LIMIT} per minute",
     "PARTY_CODE_LOOKUP_RATE_LIMIT": f"{LIMIT} per minute",
     "SOCKET_EVENT_RATE_LIMIT": f"{LIMIT} per minute",
 }
@@ -154,7 +155,7 @@ def test_party_joins_spent_through_one_door_are_spent_for_all(app, people, spent
 
     for door in JOIN_DOORS:
         refused_over(guest, door, rooms[LIMIT])
-    assert not parties.is_participant(db.session.get(User, guest.user_id), rooms[LIMIT].id)
+    assert not party_membership.is_participant(db.session.get(User, guest.user_id), rooms[LIMIT].id)
     # Someone else's allowance is their own.
     join_over(people(), "socket", rooms[LIMIT])
 

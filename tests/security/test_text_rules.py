@@ -54,6 +54,7 @@ def app(tmp_path):
     application = make_app(
         tmp_path,
         CONVERSATION_WRITE_RATE_LIMIT="1000 per minute",
+        PARTY_WRITE_RATE_LIMIT="1000 per minute",
         PARTY_CREATE_RATE_LIMIT="1000 per hour",
     )
     with application.app_context():

@@ -26,8 +26,9 @@ from services import (
     api_tokens,
     conversations,
     messages,
-    moderation,
+    moderation_reports,
     parties,
+    party_membership,
     profiles,
     social,
     uploads,
@@ -150,7 +151,7 @@ def test_delete_hands_over_what_others_share(people):
     ann, bob, _cat = people
     group = conversations.create_group(ann, "Film club", ["bob"])
     shared = parties.create(ann, {"title": "Shared", "media_url": VIDEO, "visibility": "public"})
-    parties.join_by_code(bob, shared.code)
+    party_membership.join_by_code(bob, shared.code)
     alone = parties.create(ann, {"title": "Alone", "media_url": VIDEO, "visibility": "public"})
 
     account_data.delete_account(ann, PASSWORD)
@@ -171,7 +172,7 @@ def test_export_holds_her_data_and_only_names_of_others(people):
     sent = sent_message(ann, direct.id, "mine")
     sent_message(bob, direct.id, "bob's secret")
     party = parties.create(ann, {"title": "Mine", "media_url": VIDEO, "visibility": "private"})
-    report = moderation.report(ann, "user", cat.id, "spam")
+    report = moderation_reports.report(ann, "user", cat.id, "spam")
 
     data = account_data.export(ann)
 

@@ -16,7 +16,14 @@ from models.conversation import Membership
 from models.party import Participant
 from models.user import User
 from realtime.bus import bus
-from services import conversation_access, conversation_members, conversations, parties
+from services import (
+    conversation_access,
+    conversation_members,
+    conversations,
+    parties,
+    party_membership,
+    party_shapes,
+)
 from tests.support.concurrency import race
 
 ROUNDS = 20
@@ -70,24 +77,24 @@ def subscriptions(monkeypatch):
 def gated(user_factory):
     host, co_host = user_factory("hana"), user_factory("cole")
     party = parties.create(host, {"title": "Gated", "media_url": VIDEO, "requires_approval": True})
-    parties.join_by_code(co_host, party.code)
-    parties.decide(host, party.id, "cole", approve=True)
-    parties.set_role(host, party.id, "cole", "co-host")
+    party_membership.join_by_code(co_host, party.code)
+    party_membership.decide(host, party.id, "cole", approve=True)
+    party_membership.set_role(host, party.id, "cole", "co-host")
     return {"party_id": party.id, "code": party.code, "host": host.id, "co_host": co_host.id}
 
 
 def test_a_request_approved_and_refused_at_once_is_decided_once(
     app, user_factory, gated, subscriptions
 ):
-    party_id, channel = gated["party_id"], parties.channel(gated["party_id"])
+    party_id, channel = gated["party_id"], party_shapes.channel(gated["party_id"])
 
     def decide(by: int, name: str, approve: bool) -> Callable[[], str]:
-        return outcome(lambda: parties.decide(as_user(by), party_id, name, approve))
+        return outcome(lambda: party_membership.decide(as_user(by), party_id, name, approve))
 
     for n in range(ROUNDS):
         asker = user_factory(f"asker{n}")
         asker_id = asker.id
-        parties.join_by_code(asker, gated["code"])
+        party_membership.join_by_code(asker, gated["code"])
 
         approved, refused = race(
             app,
@@ -111,11 +118,11 @@ def _status(party_id: int, user_id: int) -> str:
 
 def test_refusing_after_approving_is_refused(app, user_factory, gated, subscriptions):
     asker = user_factory("late")
-    parties.join_by_code(asker, gated["code"])
-    parties.decide(as_user(gated["host"]), gated["party_id"], "late", approve=True)
+    party_membership.join_by_code(asker, gated["code"])
+    party_membership.decide(as_user(gated["host"]), gated["party_id"], "late", approve=True)
     with pytest.raises((Conflict, NotFound)):
-        parties.decide(as_user(gated["co_host"]), gated["party_id"], "late", approve=False)
-    assert subscriptions.holds(asker.id, parties.channel(gated["party_id"]))
+        party_membership.decide(as_user(gated["co_host"]), gated["party_id"], "late", approve=False)
+    assert subscriptions.holds(asker.id, party_shapes.channel(gated["party_id"]))
     assert _status(gated["party_id"], asker.id) == "active"
 
 
@@ -125,18 +132,20 @@ def test_a_party_role_change_racing_a_removal_never_fails_or_leaves_them_in(
 ):
     host_id = user_factory("hana").id
     party_id = parties.create(as_user(host_id), {"title": "Night", "media_url": VIDEO}).id
-    channels = (parties.channel(party_id), parties.drivers_channel(party_id))
+    channels = (party_shapes.channel(party_id), party_shapes.drivers_channel(party_id))
 
     def promote(name: str) -> Callable[[], str]:
-        return outcome(lambda: parties.set_role(as_user(host_id), party_id, name, "co-host"))
+        return outcome(
+            lambda: party_membership.set_role(as_user(host_id), party_id, name, "co-host")
+        )
 
     def remove(name: str) -> Callable[[], str]:
-        return outcome(lambda: parties.remove(as_user(host_id), party_id, name))
+        return outcome(lambda: party_membership.remove(as_user(host_id), party_id, name))
 
     for n in range(ROUNDS):
         viewer = user_factory(f"viewer{n}")
         viewer_id = viewer.id
-        parties.enter(viewer, party_id)
+        party_membership.enter(viewer, party_id)
 
         promoted, removed = race(app, promote(f"viewer{n}"), remove(f"viewer{n}"))
 
@@ -151,13 +160,13 @@ def test_a_party_role_change_racing_a_removal_never_fails_or_leaves_them_in(
 def test_a_role_change_after_a_removal_is_404(app, user_factory, subscriptions):
     host, viewer = user_factory("hana"), user_factory("vic")
     party_id = parties.create(host, {"title": "Night", "media_url": VIDEO}).id
-    parties.enter(viewer, party_id)
-    parties.remove(host, party_id, "vic")
+    party_membership.enter(viewer, party_id)
+    party_membership.remove(host, party_id, "vic")
     with pytest.raises(NotFound):
-        parties.set_role(host, party_id, "vic", "co-host")
+        party_membership.set_role(host, party_id, "vic", "co-host")
     with pytest.raises(NotFound):
-        parties.remove(host, party_id, "vic")
-    assert not subscriptions.holds(viewer.id, parties.drivers_channel(party_id))
+        party_membership.remove(host, party_id, "vic")
+    assert not subscriptions.holds(viewer.id, party_shapes.drivers_channel(party_id))
 
 
 # -- a conversation's members -------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.social import Notification
-from services import conversations, invites, notifications, parties, social
+from services import conversations, invites, notifications, parties, party_membership, social
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -50,13 +50,13 @@ def test_a_participant_invites_and_the_notification_carries_the_way_in(cast):
         "code": party.code,
     }
     # The code lets them in although the party is private.
-    _party, participant = parties.join_by_code(cast["vic"], shown["subject"]["code"])
+    _party, participant = party_membership.join_by_code(cast["vic"], shown["subject"]["code"])
     assert participant.status == "active"
 
 
 def test_invitations_to_one_party_collapse_into_one_unread(cast):
     party = party_of(cast["hana"])
-    parties.enter(cast["cole"], party.id)
+    party_membership.enter(cast["cole"], party.id)
     invites.invite_to_party(cast["hana"], party.id, "vic")
     invites.invite_to_party(cast["cole"], party.id, "vic")
     [item] = invitations(cast["vic"])
@@ -86,7 +86,7 @@ def test_only_people_in_the_party_invite(cast):
 
 def test_who_cannot_be_invited(cast):
     party = party_of(cast["hana"])
-    parties.enter(cast["cole"], party.id)
+    party_membership.enter(cast["cole"], party.id)
     social.block(cast["bram"], "hana")
     social.block(cast["cole"], "ivy")
     with pytest.raises(Conflict):  # already there
@@ -101,7 +101,7 @@ def test_who_cannot_be_invited(cast):
         invites.invite_to_party(cast["hana"], party.id, {"username": "vic"})
     with pytest.raises(NotFound):
         invites.invite_to_party(cast["hana"], party.id, "nobody_at_all")
-    parties.remove(cast["hana"], party.id, "cole")
+    party_membership.remove(cast["hana"], party.id, "cole")
     with pytest.raises(Conflict):  # removed people cannot come back
         invites.invite_to_party(cast["hana"], party.id, "cole")
     total = db.session.scalar(
@@ -122,7 +122,7 @@ def test_a_friends_only_party_invites_only_the_hosts_friends(cast):
 
 def test_the_search_offers_only_whom_one_may_invite(cast):
     party = party_of(cast["hana"])
-    parties.enter(cast["cole"], party.id)
+    party_membership.enter(cast["cole"], party.id)
     social.block(cast["vic"], "hana")  # vic blocked the host
     social.block(cast["hana"], "otto")  # the host blocked otto
     # "o": cole is there already, otto is blocked; "i": vic blocked the host, ivy may come.

@@ -10,7 +10,7 @@ from errors import NotFound, ValidationError
 from extensions import db
 from models.moderation import AuditEntry, Report
 from models.user import Role
-from services import accounts, conversation_settings, conversations, moderation
+from services import accounts, conversation_settings, conversations, moderation, moderation_reports
 
 
 @pytest.fixture
@@ -30,10 +30,10 @@ def audit_count(action: str) -> int:
 
 def test_a_report_about_a_room_that_was_closed_can_still_be_decided(people):
     room = conversations.create_room(people["ann"], "Loud room")
-    report = moderation.report(people["ben"], "room", room.id, "spam")
+    report = moderation_reports.report(people["ben"], "room", room.id, "spam")
     conversation_settings.delete(people["ann"], room.id)
 
-    decided = moderation.resolve(people["mod"], report.id, "warn", "keep it civil")
+    decided = moderation_reports.resolve(people["mod"], report.id, "warn", "keep it civil")
 
     assert decided.status == "resolved"
     assert decided.action == "warn"
@@ -41,11 +41,11 @@ def test_a_report_about_a_room_that_was_closed_can_still_be_decided(people):
 
 def test_a_failed_action_leaves_the_report_open(people):
     room = conversations.create_room(people["ann"], "Gone soon")
-    report = moderation.report(people["ben"], "room", room.id, "spam")
+    report = moderation_reports.report(people["ben"], "room", room.id, "spam")
     conversation_settings.delete(people["ann"], room.id)
 
     with pytest.raises(NotFound):
-        moderation.resolve(people["mod"], report.id, "remove")
+        moderation_reports.resolve(people["mod"], report.id, "remove")
 
     db.session.expire_all()
     assert db.session.get(Report, report.id).status == "open"
@@ -53,29 +53,29 @@ def test_a_failed_action_leaves_the_report_open(people):
 
 
 def test_warning_or_banning_nobody_is_refused(people):
-    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
+    report = moderation_reports.report(people["ben"], "user", people["ann"].id, "rude")
     db.session.delete(people["ann"])
     db.session.commit()
 
     for action in ("warn", "ban"):
         with pytest.raises(ValidationError):
-            moderation.resolve(people["mod"], report.id, action)
+            moderation_reports.resolve(people["mod"], report.id, action)
     assert db.session.get(Report, report.id).status == "open"
 
 
 def test_removing_a_user_is_refused_before_anything_happens(people):
-    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
+    report = moderation_reports.report(people["ben"], "user", people["ann"].id, "rude")
     with pytest.raises(ValidationError):
-        moderation.resolve(people["mod"], report.id, "remove")
+        moderation_reports.resolve(people["mod"], report.id, "remove")
     assert db.session.get(Report, report.id).status == "open"
 
 
 def test_a_report_is_decided_once(people, user_factory):
     other_mod = user_factory("mia", role=Role.MODERATOR)
-    report = moderation.report(people["ben"], "user", people["ann"].id, "rude")
-    moderation.resolve(people["mod"], report.id, "dismiss")
+    report = moderation_reports.report(people["ben"], "user", people["ann"].id, "rude")
+    moderation_reports.resolve(people["mod"], report.id, "dismiss")
     with pytest.raises(ValidationError):
-        moderation.resolve(other_mod, report.id, "ban")
+        moderation_reports.resolve(other_mod, report.id, "ban")
     assert accounts.get_by_username("ann").banned_at is None
     assert audit_count("resolve_report") == 1
 
@@ -102,16 +102,19 @@ def test_a_group_is_reported_by_its_members_only_and_removed_by_closing_it(peopl
     room = conversations.create_room(people["ann"], "A room")
     outsider = user_factory("cat")
     with pytest.raises(NotFound):
-        moderation.report(outsider, "group", group.id, "spam")
+        moderation_reports.report(outsider, "group", group.id, "spam")
     with pytest.raises(NotFound):
-        moderation.describe_subject(outsider, "group", group.id)
+        moderation_reports.describe_subject(outsider, "group", group.id)
     with pytest.raises(NotFound):  # a room is not a group
-        moderation.report(people["ben"], "group", room.id, "spam")
-    assert moderation.describe_subject(people["ben"], "group", group.id) == "the group “Loud group”"
-    report = moderation.report(people["ben"], "group", group.id, "spam")
+        moderation_reports.report(people["ben"], "group", room.id, "spam")
+    assert (
+        moderation_reports.describe_subject(people["ben"], "group", group.id)
+        == "the group “Loud group”"
+    )
+    report = moderation_reports.report(people["ben"], "group", group.id, "spam")
     assert report.responsible_id == people["ann"].id  # who made it answers for it
 
-    moderation.resolve(people["mod"], report.id, "remove", "spam ring")
+    moderation_reports.resolve(people["mod"], report.id, "remove", "spam ring")
 
     with pytest.raises(NotFound):
         conversations.get(people["ben"], group.id)

@@ -9,7 +9,18 @@ import pytest
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from realtime.channels import channels_for, state_after_resume
-from services import parties, party_chat, party_queue, playback, social
+from services import (
+    moderation_reports,
+    parties,
+    party_chat,
+    party_hosts,
+    party_media,
+    party_membership,
+    party_queue,
+    party_shapes,
+    playback,
+    social,
+)
 from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"
@@ -23,9 +34,9 @@ def crew(user_factory):
 @pytest.fixture
 def party(crew):
     created = parties.create(crew["hana"], {"title": "Movie night", "media_url": VIDEO})
-    parties.enter(crew["cole"], created.id)
-    parties.enter(crew["vic"], created.id)
-    parties.set_role(crew["hana"], created.id, "cole", "co-host")
+    party_membership.enter(crew["cole"], created.id)
+    party_membership.enter(crew["vic"], created.id)
+    party_membership.set_role(crew["hana"], created.id, "cole", "co-host")
     return created
 
 
@@ -41,7 +52,7 @@ def party(crew):
     ],
 )
 def test_media_links(url, kind, value):
-    assert parties.media_kind(url) == (kind, value)
+    assert party_media.media_kind(url) == (kind, value)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +73,7 @@ def test_media_links(url, kind, value):
 )
 def test_bad_media_links_are_400(url):
     with pytest.raises(ValidationError) as caught:
-        parties.media_kind(url)
+        party_media.media_kind(url)
     assert caught.value.field == "media_url"
 
 
@@ -73,7 +84,7 @@ def test_create_gives_a_code_and_a_live_state(app, crew):
     )
     assert len(created.code) == 6
     assert set(created.code) <= set(parties.CODE_ALPHABET)
-    data = parties.to_dict(created, crew["hana"])
+    data = party_shapes.to_dict(created, crew["hana"])
     assert data["title"] == "Night"
     assert data["status"] == "live"
     assert data["host"]["username"] == "hana"
@@ -121,14 +132,14 @@ def test_private_parties_need_the_code(app, crew):
         crew["hana"], {"title": "Secret", "media_url": VIDEO, "visibility": "private"}
     )
     with pytest.raises(NotFound):
-        parties.enter(crew["otto"], private.id)
+        party_membership.enter(crew["otto"], private.id)
     with pytest.raises(NotFound):
         parties.get(crew["otto"], private.id)
-    assert "code" not in parties.to_dict(private, crew["otto"])
-    joined, participant = parties.join_by_code(crew["otto"], private.code.lower())
+    assert "code" not in party_shapes.to_dict(private, crew["otto"])
+    joined, participant = party_membership.join_by_code(crew["otto"], private.code.lower())
     assert (joined.id, participant.status) == (private.id, "active")
     with pytest.raises(NotFound):
-        parties.join_by_code(crew["otto"], "ZZZZZZ")
+        party_membership.join_by_code(crew["otto"], "ZZZZZZ")
 
 
 def test_friends_only_parties_and_blocks(app, crew):
@@ -136,27 +147,27 @@ def test_friends_only_parties_and_blocks(app, crew):
         crew["hana"], {"title": "Friends", "media_url": VIDEO, "visibility": "friends"}
     )
     with pytest.raises(Forbidden):
-        parties.enter(crew["otto"], friends.id)
+        party_membership.enter(crew["otto"], friends.id)
     social.follow(crew["otto"], "hana")
     with pytest.raises(Forbidden):  # following is not enough: friends follow each other
-        parties.enter(crew["otto"], friends.id)
+        party_membership.enter(crew["otto"], friends.id)
     social.follow(crew["hana"], "otto")
-    parties.enter(crew["otto"], friends.id)
+    party_membership.enter(crew["otto"], friends.id)
     public = parties.create(crew["hana"], {"title": "Open", "media_url": VIDEO})
     social.block(crew["hana"], "vic")
     with pytest.raises(Forbidden):
-        parties.enter(crew["vic"], public.id)
+        party_membership.enter(crew["vic"], public.id)
     with pytest.raises(Forbidden):
-        parties.join_by_code(crew["vic"], public.code)
+        party_membership.join_by_code(crew["vic"], public.code)
 
 
 def test_full_party_is_409(app, crew):
     small = parties.create(
         crew["hana"], {"title": "Two", "media_url": VIDEO, "max_participants": 2}
     )
-    parties.enter(crew["cole"], small.id)
+    party_membership.enter(crew["cole"], small.id)
     with pytest.raises(Conflict) as caught:
-        parties.enter(crew["vic"], small.id)
+        party_membership.enter(crew["vic"], small.id)
     assert caught.value.code == "full"
 
 
@@ -164,29 +175,31 @@ def test_approval_flow(app, crew):
     gated = parties.create(
         crew["hana"], {"title": "Gated", "media_url": VIDEO, "requires_approval": True}
     )
-    _, waiting = parties.join_by_code(crew["otto"], gated.code)
+    _, waiting = party_membership.join_by_code(crew["otto"], gated.code)
     assert waiting.status == "pending"
     with pytest.raises(Forbidden):
         party_chat.send(crew["otto"], gated.id, "let me in")
-    assert [p.user.username for p in parties.pending_requests(crew["hana"], gated.id)] == ["otto"]
+    assert [p.user.username for p in party_membership.pending_requests(crew["hana"], gated.id)] == [
+        "otto"
+    ]
     with pytest.raises(Forbidden):
-        parties.decide(crew["otto"], gated.id, "otto", True)
-    parties.decide(crew["hana"], gated.id, "otto", True)
+        party_membership.decide(crew["otto"], gated.id, "otto", True)
+    party_membership.decide(crew["hana"], gated.id, "otto", True)
     party_chat.send(crew["otto"], gated.id, "thanks")
-    _, refused = parties.join_by_code(crew["vic"], gated.code)
-    parties.decide(crew["hana"], gated.id, "vic", False)
+    _, refused = party_membership.join_by_code(crew["vic"], gated.code)
+    party_membership.decide(crew["hana"], gated.id, "vic", False)
     assert refused.status == "refused"
     with pytest.raises(NotFound):
-        parties.decide(crew["hana"], gated.id, "vic", True)
+        party_membership.decide(crew["hana"], gated.id, "vic", True)
 
 
 def test_removed_participant_cannot_come_back(app, crew, party):
-    parties.remove(crew["hana"], party.id, "vic")
+    party_membership.remove(crew["hana"], party.id, "vic")
     with pytest.raises(Forbidden) as caught:
-        parties.enter(crew["vic"], party.id)
+        party_membership.enter(crew["vic"], party.id)
     assert caught.value.code == "removed"
     with pytest.raises(Forbidden):
-        parties.join_by_code(crew["vic"], party.code)
+        party_membership.join_by_code(crew["vic"], party.code)
 
 
 # -- every command by every role ----------------------------------------------------------
@@ -200,8 +213,8 @@ COMMANDS = {
     "reaction": lambda u, p: party_chat.react(u, p.id, "🎉"),
     "typing": lambda u, p: party_chat.typing(u, p.id, True),
     "heartbeat": lambda u, p: playback.heartbeat(u, p.id, 0.0, False),
-    "role": lambda u, p: parties.set_role(u, p.id, "vic", "co-host"),
-    "remove": lambda u, p: parties.remove(u, p.id, "vic"),
+    "role": lambda u, p: party_membership.set_role(u, p.id, "vic", "co-host"),
+    "remove": lambda u, p: party_membership.remove(u, p.id, "vic"),
     "end": lambda u, p: parties.end(u, p.id),
 }
 ALLOWED = {
@@ -227,14 +240,14 @@ WHO = {"host": "hana", "co-host": "cole", "viewer": "vic", "outsider": "otto"}
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_by_every_role(app, crew, party, role, command):
     actor = crew[WHO[role]]
-    before = parties.state(party)
+    before = party_shapes.state(party)
     if command in ALLOWED[role]:
         COMMANDS[command](actor, party)
     else:
         with pytest.raises(Forbidden):
             COMMANDS[command](actor, party)
         if command in ("play", "pause", "seek", "rate"):
-            assert parties.state(party)["version"] == before["version"]
+            assert party_shapes.state(party)["version"] == before["version"]
 
 
 def test_state_changes_bump_the_version_and_set_at(app, crew, party):
@@ -276,22 +289,22 @@ def test_heartbeat_answers_drift(app, crew, party):
 
 # -- handover and ending -------------------------------------------------------------
 def test_host_leaving_hands_over_to_the_longest_present_co_host(app, crew, party):
-    parties.set_role(crew["hana"], party.id, "vic", "co-host")
-    parties.leave(crew["hana"], party.id)
+    party_membership.set_role(crew["hana"], party.id, "vic", "co-host")
+    party_membership.leave(crew["hana"], party.id)
     assert party.host_id == crew["cole"].id  # co-host since before vic
-    assert parties.state(party)["host_id"] == crew["cole"].id
+    assert party_shapes.state(party)["host_id"] == crew["cole"].id
     playback.play(crew["cole"], party.id)
-    parties.leave(crew["cole"], party.id)
+    party_membership.leave(crew["cole"], party.id)
     assert party.host_id == crew["vic"].id
 
 
 def test_without_co_hosts_the_longest_present_viewer_inherits(app, crew):
     created = parties.create(crew["hana"], {"title": "t", "media_url": VIDEO})
-    parties.enter(crew["vic"], created.id)
-    parties.enter(crew["otto"], created.id)
-    parties.leave(crew["hana"], created.id)
+    party_membership.enter(crew["vic"], created.id)
+    party_membership.enter(crew["otto"], created.id)
+    party_membership.leave(crew["hana"], created.id)
     assert created.host_id == crew["vic"].id
-    assert parties.hand_over(created.id, crew["hana"].id) is None  # already handed over
+    assert party_hosts.hand_over(created.id, crew["hana"].id) is None  # already handed over
 
 
 def test_absent_host_is_replaced_and_empty_parties_end(app, crew, party):
@@ -387,14 +400,14 @@ def test_chat_messages_keep_video_time_and_are_idempotent(app, crew, party):
 
 
 def test_stream_carries_joined_parties_and_their_state(app, crew, party):
-    assert parties.channel(party.id) in channels_for(crew["vic"].id)
-    assert parties.drivers_channel(party.id) in channels_for(crew["cole"].id)
-    assert parties.drivers_channel(party.id) not in channels_for(crew["vic"].id)
-    assert parties.channel(party.id) not in channels_for(crew["otto"].id)
+    assert party_shapes.channel(party.id) in channels_for(crew["vic"].id)
+    assert party_shapes.drivers_channel(party.id) in channels_for(crew["cole"].id)
+    assert party_shapes.drivers_channel(party.id) not in channels_for(crew["vic"].id)
+    assert party_shapes.channel(party.id) not in channels_for(crew["otto"].id)
     [state] = state_after_resume(crew["vic"].id)
     assert (state.name, state.data["party_id"]) == ("party:state", party.id)
-    parties.leave(crew["vic"], party.id)
-    assert parties.channel(party.id) not in channels_for(crew["vic"].id)
+    party_membership.leave(crew["vic"], party.id)
+    assert party_shapes.channel(party.id) not in channels_for(crew["vic"].id)
 
 
 def test_state_after_resume_can_be_limited_to_what_changed_since(app, crew, party):
@@ -421,7 +434,7 @@ def test_scheduled_time_with_an_offset_is_kept_as_the_same_moment(app, crew):
     db.session.expire_all()
     stored = db.session.get(Party, later.id).scheduled_at
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == moment
-    assert parties.to_dict(db.session.get(Party, later.id))["scheduled_at"].startswith(
+    assert party_shapes.to_dict(db.session.get(Party, later.id))["scheduled_at"].startswith(
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     )
 
@@ -432,10 +445,10 @@ def test_an_ended_partys_chat_is_for_those_who_were_there(app, crew):
     friends = parties.create(
         crew["hana"], {"title": "Friends", "media_url": VIDEO, "visibility": "friends"}
     )
-    parties.enter(crew["cole"], friends.id)
+    party_membership.enter(crew["cole"], friends.id)
     party_chat.send(crew["cole"], friends.id, "just us")
     public = parties.create(crew["hana"], {"title": "Open", "media_url": VIDEO})
-    parties.enter(crew["cole"], public.id)
+    party_membership.enter(crew["cole"], public.id)
     party_chat.send(crew["cole"], public.id, "hello all")
     parties.end(crew["hana"], friends.id)
     parties.end(crew["hana"], public.id)
@@ -451,7 +464,7 @@ def test_someone_waiting_for_approval_can_see_the_private_party_they_asked_for(a
         crew["hana"],
         {"title": "Gated", "media_url": VIDEO, "visibility": "private", "requires_approval": True},
     )
-    parties.join_by_code(crew["otto"], gated.code)
+    party_membership.join_by_code(crew["otto"], gated.code)
     access = parties.get(crew["otto"], gated.id)
     assert access.participant.status == "pending"
     assert not access.active
@@ -464,7 +477,7 @@ def test_someone_waiting_for_approval_can_see_the_private_party_they_asked_for(a
 def test_next_advances_once_for_the_end_of_one_item(app, crew, party):
     first = party_queue.add(crew["hana"], party.id, VIDEO + "?a", "A")
     party_queue.add(crew["hana"], party.id, VIDEO + "?b", "B")
-    seen = parties.state(party)["version"]
+    seen = party_shapes.state(party)["version"]
 
     by_host = playback.next_item(crew["hana"], party.id, seen)
     by_co_host = playback.next_item(crew["cole"], party.id, seen)
@@ -535,13 +548,13 @@ def test_a_participant_on_another_page_is_not_watching(app, crew, party):
 
     _connection(crew["vic"])  # online, on their messages page, say
     assert bus.presence.store.is_online(crew["vic"].id)
-    assert parties.watchers(party.id) == []
+    assert party_membership.watchers(party.id) == []
     page = _connection(crew["vic"], party.id)
-    assert parties.watchers(party.id) == [crew["vic"].id]
+    assert party_membership.watchers(party.id) == [crew["vic"].id]
     bus.hub.remove_stream(page)
-    assert parties.watchers(party.id) == [crew["vic"].id]  # for the grace of a reload
+    assert party_membership.watchers(party.id) == [crew["vic"].id]  # for the grace of a reload
     bus.watching._release_if_still_idle(party.id, crew["vic"].id)  # the grace is over
-    assert parties.watchers(party.id) == []
+    assert party_membership.watchers(party.id) == []
     assert bus.presence.store.is_online(crew["vic"].id)  # still on the site
 
 
@@ -564,27 +577,28 @@ def test_the_host_stays_while_watching_and_hands_over_to_who_watches(app, crew, 
 
 
 def test_the_creator_who_comes_back_is_host_again(app, crew, party):
-    from services import moderation
 
-    report = moderation.report(crew["otto"], "party", party.id, "spoilers in the title")
-    assert parties.hand_over(party.id, crew["hana"].id) == crew["cole"].id  # hana was away
+    report = moderation_reports.report(crew["otto"], "party", party.id, "spoilers in the title")
+    assert party_hosts.hand_over(party.id, crew["hana"].id) == crew["cole"].id  # hana was away
     version = party.version
-    access = parties.enter(crew["hana"], party.id)  # back on the party's page
+    access = party_membership.enter(crew["hana"], party.id)  # back on the party's page
     assert access.role == "host"
     assert party.host_id == crew["hana"].id
     assert party.version == version + 1
     roles = {
         p["user"]["username"]: p["role"]
-        for p in map(parties.participant_dict, parties.participants(crew["hana"], party.id))
+        for p in map(
+            party_shapes.participant_dict, party_membership.participants(crew["hana"], party.id)
+        )
     }
     assert roles["cole"] == "co-host"  # the stand-in keeps driving beside her
-    assert parties.enter(crew["hana"], party.id).role == "host"  # nothing more happens
+    assert party_membership.enter(crew["hana"], party.id).role == "host"  # nothing more happens
     assert party.version == version + 1
     # The report names who hosted the party when it was reported.
-    assert moderation.report_dict(report)["responsible"]["username"] == "hana"
+    assert moderation_reports.report_dict(report)["responsible"]["username"] == "hana"
 
 
 def test_someone_else_coming_back_does_not_take_the_host_role(app, crew, party):
-    parties.hand_over(party.id, crew["hana"].id)
-    assert parties.enter(crew["vic"], party.id).role == "viewer"
+    party_hosts.hand_over(party.id, crew["hana"].id)
+    assert party_membership.enter(crew["vic"], party.id).role == "viewer"
     assert party.host_id == crew["cole"].id

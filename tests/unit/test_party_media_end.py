@@ -12,7 +12,7 @@ from errors import ValidationError
 from extensions import db
 from models.party import Party
 from models.user import User
-from services import parties, party_queue, playback
+from services import parties, party_membership, party_queue, party_shapes, playback
 from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"
@@ -26,9 +26,9 @@ def crew(user_factory):
 @pytest.fixture
 def party(crew):
     created = parties.create(crew["hana"], {"title": "Movie night", "media_url": VIDEO})
-    parties.enter(crew["cole"], created.id)
-    parties.enter(crew["vic"], created.id)
-    parties.set_role(crew["hana"], created.id, "cole", "co-host")
+    party_membership.enter(crew["cole"], created.id)
+    party_membership.enter(crew["vic"], created.id)
+    party_membership.set_role(crew["hana"], created.id, "cole", "co-host")
     return created
 
 
@@ -46,7 +46,7 @@ def test_the_first_report_or_a_drivers_sets_the_duration(crew, party):
     assert playback.report_duration(crew["cole"], party.id, VIDEO, 62.5)["duration"] == 62.5
     same = playback.report_duration(crew["hana"], party.id, VIDEO + "?old", 10)
     assert same["duration"] == 62.5
-    assert parties.state(party)["duration"] == 62.5
+    assert party_shapes.state(party)["duration"] == 62.5
 
 
 def test_the_position_never_runs_past_the_duration(crew, party):

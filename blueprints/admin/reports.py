@@ -1,0 +1,56 @@
+"""The report queue and deciding a report."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import budgets
+from blueprints.admin.base import act, bp
+from route_limits import per_user
+from services import moderation_reports, moderation_views
+
+DECISIONS = {
+    "dismiss": "Dismiss",
+    "warn": "Warn who is responsible",
+    "remove": "Remove it",
+    "ban": "Ban who is responsible",
+}
+DECIDED = {
+    "dismiss": "dismissed",
+    "warn": "warned who is responsible",
+    "remove": "removed",
+    "ban": "banned who is responsible",
+}
+
+
+@bp.get("/reports")
+def reports():
+    status = request.args.get("status", "open")
+    if status not in ("open", "resolved"):
+        status = "open"
+    views = moderation_views.report_views(moderation_reports.reports(current_user, status))
+    for view in views:
+        # A person cannot be removed, only warned or banned.
+        view["decisions"] = {
+            name: label
+            for name, label in DECISIONS.items()
+            if not (name == "remove" and view["subject_type"] == "user")
+        }
+    return render_template(
+        "admin/reports.html",
+        status=status,
+        reports=views,
+        open_count=moderation_reports.open_count(),
+        decisions=DECISIONS,
+    )
+
+
+@bp.post("/reports/<int:report_id>/resolve")
+@per_user(budgets.MODERATION)
+def resolve(report_id: int):
+    action = request.form.get("action", "")
+    note = request.form.get("note", "")
+    if act(lambda: moderation_reports.resolve(current_user, report_id, action, note)):
+        flash(f"Report #{report_id} is resolved: {DECIDED.get(action, action)}.", "success")
+    return redirect(url_for("admin.reports"))

@@ -1,0 +1,227 @@
+"""Leaving, and what the host and co-hosts do: starting and ending, deciding requests,
+roles, removals, the queue, and inviting people."""
+
+from __future__ import annotations
+
+from flask import (
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+import budgets
+from blueprints.confirm import not_yet_sure
+from blueprints.parties.base import bp, party_url
+from blueprints.parties.page import _htmx, _manage, _panel, queue_context, render_party
+from errors import ServiceError, ValidationError
+from models.party import Party
+from route_limits import per_user
+from services import (
+    invites,
+    parties,
+    party_access,
+    party_membership,
+    party_queue,
+    playback,
+)
+
+
+@bp.post("/parties/<int:party_id>/leave")
+@per_user(budgets.PARTY_LEAVE)
+@login_required
+def leave(party_id: int):
+    title = parties.get(current_user, party_id).party.title
+    party_membership.leave(current_user, party_id)
+    flash(f"You left “{title}”.", "success")
+    return redirect(url_for("parties.index"))
+
+
+@bp.post("/parties/<int:party_id>/end")
+@per_user(budgets.PARTY_LIFECYCLE)
+@login_required
+def end(party_id: int):
+    title = party_access.host(current_user, party_id).party.title
+    question = f"End “{title}” for everyone?"
+    detail = "Everyone in it stops watching together. This cannot be undone."
+    if page := not_yet_sure(question, "End the party", party_url(party_id), detail):
+        return page
+    parties.end(current_user, party_id)
+    # The page itself says it has ended, once.
+    return redirect(party_url(party_id))
+
+
+@bp.post("/parties/<int:party_id>/start")
+@per_user(budgets.PARTY_LIFECYCLE)
+@login_required
+def start(party_id: int):
+    party = parties.start(current_user, party_id)
+    flash(f"“{party.title}” is live.", "success")
+    return redirect(party_url(party_id))
+
+
+@bp.post("/parties/<int:party_id>/next")
+@per_user(budgets.PARTY_CONTROL)
+@login_required
+def play_next(party_id: int):
+    return _manage(
+        party_id,
+        "queue",
+        lambda: playback.next_item(current_user, party_id),
+        "Playing the next one.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
+@per_user(budgets.PARTY_PEOPLE)
+@login_required
+def decide(party_id: int, username: str, decision: str):
+    approve = decision == "approve"
+    return _manage(
+        party_id,
+        "people",
+        lambda: party_membership.decide(current_user, party_id, username, approve),
+        f"{username} is in." if approve else f"{username} was turned away.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/participants/<username>/role")
+@per_user(budgets.PARTY_PEOPLE)
+@login_required
+def set_role(party_id: int, username: str):
+    role = request.form.get("role", "")
+    return _manage(
+        party_id,
+        "people",
+        lambda: party_membership.set_role(current_user, party_id, username, role),
+        f"{username} is a {role} now.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/participants/<username>/remove")
+@per_user(budgets.PARTY_PEOPLE)
+@login_required
+def remove(party_id: int, username: str):
+    party_access.host(current_user, party_id)
+    back = party_url(party_id, "party-people")
+    detail = "They cannot come back to this party."
+    if page := not_yet_sure(
+        f"Remove {username} from the party?", f"Remove {username}", back, detail
+    ):
+        return page
+    return _manage(
+        party_id,
+        "people",
+        lambda: party_membership.remove(current_user, party_id, username),
+        f"{username} was removed from the party.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/queue")
+@per_user(budgets.PARTY_QUEUE)
+@login_required
+def queue_add(party_id: int):
+    form = request.form
+    try:
+        item = party_queue.add(
+            current_user, party_id, form.get("media_url", ""), form.get("title", "")
+        )
+    except ValidationError as error:
+        access = party_access.present(current_user, party_id)
+        if _htmx():
+            context = queue_context(access)
+            return render_template(
+                "parties/_queue.html",
+                queue=context,
+                note=None,
+                queue_error=(error.field, error.message),
+                queue_values=form,
+            )
+        return render_party(
+            access, 400, queue_error=(error.field, error.message), queue_values=form
+        )
+    done = "Added to the queue." if item.status == "queued" else "Suggested to the host."
+    if _htmx():
+        return _panel("queue", party_access.present(current_user, party_id), (done, True))
+    flash(done, "success")
+    return redirect(party_url(party_id, "party-queue"))
+
+
+@bp.post("/parties/<int:party_id>/queue/<int:item_id>/remove")
+@per_user(budgets.PARTY_QUEUE)
+@login_required
+def queue_remove(party_id: int, item_id: int):
+    return _manage(
+        party_id,
+        "queue",
+        lambda: party_queue.remove(current_user, party_id, item_id),
+        "Taken off the queue.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
+@per_user(budgets.PARTY_QUEUE)
+@login_required
+def queue_accept(party_id: int, item_id: int):
+    return _manage(
+        party_id,
+        "queue",
+        lambda: party_queue.accept(current_user, party_id, item_id),
+        "Suggestion accepted.",
+    )
+
+
+@bp.post("/parties/<int:party_id>/queue/<int:item_id>/<any(up, down):direction>")
+@per_user(budgets.PARTY_QUEUE)
+@login_required
+def queue_move(party_id: int, item_id: int, direction: str):
+    return _manage(
+        party_id,
+        "queue",
+        lambda: party_queue.move(current_user, party_id, item_id, direction),
+        "Queue reordered.",
+    )
+
+
+def _render_invites(party: Party, query: str, note: tuple[str, bool] | None, status: int = 200):
+    """The search and its results: the party page's invite panel swaps the results in
+    place; without JavaScript they are a page of their own."""
+    error = None
+    found = []
+    if query:
+        try:
+            found = invites.party_candidates(current_user, party.id, query)
+        except ValidationError as problem:
+            error = problem.message
+    context = {"party": party, "query": query, "found": found, "error": error, "note": note}
+    if _htmx():
+        return render_template("parties/_invite_results.html", **context), status
+    return render_template("parties/invite.html", **context), status
+
+
+@bp.get("/parties/<int:party_id>/invite")
+@login_required
+def invite_search(party_id: int):
+    party = invites.party_for_invites(current_user, party_id)
+    return _render_invites(party, request.args.get("q", "").strip()[:100], None)
+
+
+@bp.post("/parties/<int:party_id>/invite")
+@per_user(budgets.PARTY_INVITE)
+@login_required
+def invite_person(party_id: int):
+    party = invites.party_for_invites(current_user, party_id)
+    username = request.form.get("username", "")
+    query = request.form.get("q", "").strip()[:100]
+    try:
+        person = invites.invite_to_party(current_user, party_id, username)
+    except ServiceError as error:  # the party was found above: this is about the person
+        note = (error.message, False)
+    else:
+        note = (f"{person.username} is invited; they can join from their notifications.", True)
+    if _htmx():
+        return _render_invites(party, query, note)
+    flash(note[0], "success" if note[1] else "error")
+    return redirect(url_for("parties.invite_search", party_id=party_id, q=query or None))

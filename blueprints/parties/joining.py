@@ -1,0 +1,168 @@
+"""Finding a party and getting in: the listing, creating one, invite links and joining."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+import budgets
+from blueprints.parties.base import bp, int_or_raw, page_number, party_url, scheduled
+from errors import Forbidden, NotFound, ServiceError, ValidationError
+from models.party import Party
+from route_limits import per_user
+from services import (
+    parties,
+    party_access,
+    party_media,
+    party_membership,
+    party_shapes,
+)
+
+TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended", "mine": "Mine"}
+INVITE_CODE = re.compile(r"[A-Za-z0-9]{6}")
+
+
+def _party_by_code(code: str) -> Party:
+    if not INVITE_CODE.fullmatch(code):
+        raise NotFound("No party has that code.")
+    return party_access.by_code(code)
+
+
+@bp.get("/parties")
+@login_required
+def index():
+    tab = request.args.get("tab", "live")
+    if tab not in TABS:
+        tab = "live"
+    page = page_number()
+    if tab == "mine":
+        found, has_next = parties.mine(current_user, page)
+    else:
+        found, has_next = parties.listing(tab, page)
+    cards = []
+    for party in found:
+        mine = party_access.participant_of(party.id, current_user.id)
+        cards.append(
+            {
+                **party_shapes.to_dict(party, current_user),
+                "joined": mine is not None and mine.status == "active",
+            }
+        )
+    return render_template(
+        "parties/index.html", tab=tab, tabs=TABS, cards=cards, page=page, has_next=has_next
+    )
+
+
+@bp.get("/join")
+@login_required
+def find_by_code():
+    """The "join with a code" box of the listing."""
+    code = request.args.get("code", "").strip().upper()
+    if not code:
+        return redirect(url_for("parties.index"))
+    return redirect(url_for("parties.invite", code=code))
+
+
+def _render_new(status: int = 200, errors: dict | None = None, values=None):
+    return render_template(
+        "parties/new.html", errors=errors or {}, values=values or {"max_participants": 100}
+    ), status
+
+
+@bp.get("/parties/new")
+@login_required
+def new():
+    return _render_new()
+
+
+@bp.post("/parties/new")
+@per_user(budgets.PARTY_CREATE)
+@login_required
+def create():
+    form = request.form
+    limit = int_or_raw(form.get("max_participants"))
+    fields = {
+        "title": form.get("title", ""),
+        "description": form.get("description", ""),
+        "media_url": form.get("media_url", ""),
+        "visibility": form.get("visibility", "public"),
+        "max_participants": 100 if limit is None else limit,
+        "requires_approval": "requires_approval" in form,
+        "allow_suggestions": "allow_suggestions" in form,
+        "scheduled_at": scheduled(form),
+    }
+    errors: dict[str, str] = {}
+    # The service stops at the first fault; the two fields people most often get wrong
+    # are checked up front too, so both errors show at once.
+    if not fields["title"].strip():
+        errors["title"] = "Give the party a title."
+    try:
+        party_media.media_kind(fields["media_url"])
+    except ValidationError as error:
+        errors["media_url"] = error.message
+    party = None
+    if not errors:
+        try:
+            party = parties.create(current_user, fields)
+        except ServiceError as error:
+            errors[error.field or "form"] = error.message
+    if party is None:
+        return _render_new(400, errors, form)
+    if party.status == "upcoming":
+        flash(f"“{party.title}” is scheduled. Share the invite link.", "success")
+    else:
+        flash(f"“{party.title}” is live. Share the invite link.", "success")
+    return redirect(party_url(party.id))
+
+
+def render_invite(party: Party, status: int = 200, join_action: str | None = None):
+    """A party seen from outside: what it is, and a way in (or why there is none)."""
+    participant = party_access.participant_of(party.id, current_user.id)
+    return render_template(
+        "parties/join.html",
+        party=party,
+        info=party_shapes.to_dict(party, current_user),
+        participant_status=participant.status if participant else None,
+        join_action=join_action or url_for("parties.join_by_id", party_id=party.id),
+    ), status
+
+
+@bp.get("/join/<code>")
+@per_user(budgets.PARTY_CODE_LOOKUP)  # each visit is a guess at a private party's code
+@login_required
+def invite(code: str):
+    party = _party_by_code(code)
+    return render_invite(party, join_action=url_for("parties.join", code=party.code))
+
+
+@bp.post("/join/<code>")
+@per_user(budgets.PARTY_JOIN)
+@login_required
+def join(code: str):
+    party, participant = party_membership.join_by_code(current_user, code)
+    if participant.status == "pending":
+        return render_invite(party, 202, url_for("parties.join", code=party.code))
+    flash(f"You joined “{party.title}”.", "success")
+    return redirect(party_url(party.id))
+
+
+@bp.post("/parties/<int:party_id>/join")
+@per_user(budgets.PARTY_JOIN)
+@login_required
+def join_by_id(party_id: int):
+    try:
+        access = party_membership.enter(current_user, party_id)
+    except Forbidden as error:
+        if error.code != "pending":
+            raise
+        return render_invite(parties.get(current_user, party_id).party, 202)
+    flash(f"You joined “{access.party.title}”.", "success")
+    return redirect(party_url(party_id))

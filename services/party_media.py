@@ -1,0 +1,58 @@
+"""Which links a party can play: YouTube videos and direct video links."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from errors import ValidationError
+
+MEDIA_URL_MAX = 500
+YOUTUBE_HOSTS = {
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "music.youtube.com",
+    "youtu.be",
+    "www.youtube-nocookie.com",
+}
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+
+
+def media_kind(url: object) -> tuple[str, str]:
+    """('youtube', video id) or ('direct', url) for an acceptable link; 400 otherwise."""
+    if not isinstance(url, str):
+        raise ValidationError("'media_url' must be a link.", field="media_url")
+    url = url.strip()
+    if len(url) > MEDIA_URL_MAX:
+        raise ValidationError("That link is too long.", code="too_long", field="media_url")
+    if any(ord(c) < 33 for c in url):
+        raise ValidationError("Links have no spaces or control characters.", field="media_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "Use a YouTube link or a direct video link starting with http:// or https://.",
+            field="media_url",
+        )
+    host = parts.hostname.lower()
+    if host in YOUTUBE_HOSTS:
+        video = _youtube_id(host, parts)
+        if video is None:
+            raise ValidationError("That YouTube link names no video.", field="media_url")
+        return "youtube", video
+    return "direct", url
+
+
+def _youtube_id(host: str, parts) -> str | None:
+    if host == "youtu.be":
+        candidate = parts.path.lstrip("/").split("/")[0]
+    elif parts.path.startswith(("/embed/", "/shorts/", "/live/")):
+        candidate = parts.path.split("/")[2]
+    else:
+        candidate = parse_qs(parts.query).get("v", [""])[0]
+    return candidate if YOUTUBE_ID.fullmatch(candidate or "") else None
+
+
+def clean_media(url: object) -> str:
+    media_kind(url)
+    return url.strip()

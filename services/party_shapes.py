@@ -1,0 +1,144 @@
+"""What a party looks like to others: its channels and event names, the dicts that
+pages, the API and events carry, and the announcements of who comes and goes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models.clock import iso
+from models.party import Participant, Party, QueueItem
+from models.user import User
+from realtime.bus import bus
+from realtime.events import party_channel
+from services import party_access
+from services.party_media import media_kind
+
+LARGE_PARTY = 100
+PARTY_STATE = "party:state"
+MEMBER_JOINED = "party:member_joined"
+MEMBER_LEFT = "party:member_left"
+MEMBER_UPDATED = "party:member_updated"
+HOST_CHANGED = "party:host_changed"
+ENDED = "party:ended"
+REQUEST = "party:member_requested"
+QUEUE = "party:queue"
+
+
+def channel(party_id: int) -> str:
+    return party_channel(party_id)
+
+
+def drivers_channel(party_id: int) -> str:
+    """Heartbeat reports (drift, buffering) go to the host and co-hosts only."""
+    return f"party:{party_id}:drivers"
+
+
+def state(party: Party) -> dict:
+    return {
+        "party_id": party.id,
+        "media_url": party.media_url,
+        "playing": party.playing,
+        "position": party.position,
+        "rate": party.rate,
+        "at": party.at,
+        "version": party.version,
+        "host_id": party.host_id,
+        "duration": party.duration,
+        "media_title": media_title(party),
+    }
+
+
+def media_title(party: Party) -> str:
+    """What is playing, in words: the queue item's title, else the party's own."""
+    if party.queue_item_id is not None:
+        item = db.session.get(QueueItem, party.queue_item_id)
+        if item is not None:
+            return item.title or item.media_url
+    return party.title
+
+
+def watched(party: Party) -> list[str]:
+    """What a party played, in order: its first media, then each queue item it reached."""
+    played = db.session.scalars(
+        select(QueueItem)
+        .where(QueueItem.party_id == party.id, QueueItem.status == "played")
+        .order_by(QueueItem.id)
+    )
+    return [party.title] + [item.title or item.media_url for item in played]
+
+
+def participant_count(party_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.party_id == party_id, Participant.status == "active")
+    )
+
+
+def to_dict(party: Party, viewer: User | None = None) -> dict:
+    kind, video = media_kind(party.media_url)
+    data = {
+        "id": party.id,
+        "title": party.title,
+        "description": party.description,
+        "host": party.host.to_summary(),
+        "visibility": party.visibility,
+        "max_participants": party.max_participants,
+        "requires_approval": party.requires_approval,
+        "allow_suggestions": party.allow_suggestions,
+        "status": party.status,
+        "scheduled_at": iso(party.scheduled_at),
+        "started_at": iso(party.started_at),
+        "ended_at": iso(party.ended_at),
+        "participant_count": participant_count(party.id),
+        "media": {
+            "kind": kind,
+            "url": party.media_url,
+            "youtube_id": video if kind == "youtube" else None,
+        },
+        "state": state(party),
+    }
+    # The code is the key to a private party: only its people see it.
+    if party.visibility != "private" or (viewer and _is_in(party, viewer)):
+        data["code"] = party.code
+        data["invite_url"] = f"/join/{party.code}"
+    return data
+
+
+def _is_in(party: Party, user: User) -> bool:
+    if party.host_id == user.id:
+        return True
+    participant = party_access.participant_of(party.id, user.id)
+    return participant is not None and participant.status == "active"
+
+
+def participant_dict(participant: Participant) -> dict:
+    return {
+        "user": participant.user.to_summary(),
+        "role": participant.role,
+        "status": participant.status,
+        "joined_at": iso(participant.joined_at),
+    }
+
+
+def announce_membership(party: Party, name: str, participant: Participant, **extra) -> None:
+    """Everyone hears of each arrival and departure, until a party is large: then only
+    of people starting and stopping to watch (`party:member_count`, from the bus), so
+    a thousand people joining is not a million events."""
+    count = participant_count(party.id)
+    if count > LARGE_PARTY:
+        return
+    bus.publish(
+        channel(party.id),
+        name,
+        {"party_id": party.id, **participant_dict(participant), "count": count, **extra},
+    )
+
+
+def reread(row: Party | Participant) -> None:
+    """Read a row again after a conditional UPDATE in this transaction, for the events
+    that describe it: what the database holds (another request may have moved a version
+    on since the row was read), not what the session guessed."""
+    db.session.flush()
+    db.session.refresh(row)
