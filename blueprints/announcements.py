@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.auth import safe_next
+from blueprints.htmx_responses import is_htmx
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
@@ -37,7 +38,7 @@ def _shown() -> dict:
 @login_required
 def dismiss(announcement_id: int):
     announcements.dismiss(current_user, announcement_id)
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return "", 200  # the banner swaps itself out
     return redirect(safe_next(request.form.get("next")))
 

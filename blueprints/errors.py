@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from blueprints.htmx_responses import is_htmx
 from errors import ServiceError
 from realtime import metrics
 
@@ -58,7 +59,7 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         # An htmx request swaps nothing on an error: the page shows these words instead.
         return Response(message, mimetype="text/plain"), status
     if wants_json():
@@ -80,7 +81,7 @@ def _service_error(error: ServiceError):
 
 
 def _csrf_error(error: CSRFError):
-    if request.headers.get("HX-Request") and not current_user.is_authenticated:
+    if is_htmx() and not current_user.is_authenticated:
         # The page's sign-in is gone (and its CSRF token with it): say so, on a whole page.
         response = Response("Signed out.", status=401, mimetype="text/plain")
         response.headers["HX-Redirect"] = url_for("auth.signed_out")

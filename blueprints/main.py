@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
+from blueprints.htmx_responses import is_htmx
 from realtime.events import KNOWN_EVENTS
 from route_limits import per_user
 from services import diagnostics, profiles
@@ -63,6 +64,6 @@ def live():
 @login_required
 def live_echo():
     diagnostics.echo(current_user.id, {"text": request.form.get("text", "")})
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return "", 204
     return redirect(url_for("main.live", transport=request.args.get("transport", "websocket")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 
+from blueprints.htmx_responses import is_htmx
 from errors import Unauthenticated
 from extensions import csrf, login_manager
 from models.user import User
@@ -53,7 +54,7 @@ def _load_session_user(session_id: str) -> User | None:
 def _unauthorized():
     if request.path.startswith("/api/"):
         raise Unauthenticated("Sign in or send a valid bearer token.")
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         # An htmx request of a page whose sign-in ended: the whole page leaves for one that
         # says why, instead of a login page swapped into a fragment.
         response = Response("Signed out.", status=401, mimetype="text/plain")

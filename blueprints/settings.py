@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 import budgets
 from blueprints.auth import safe_next
+from blueprints.htmx_responses import is_htmx
 from errors import ServiceError
 from route_limits import per_user, token_write_limit
 from services import account_data, accounts, api_tokens, notifications, presence, profiles
@@ -178,7 +179,7 @@ def status():
     payload: dict = {"status": request.form.get("status"), "auto": request.form.get("auto") == "1"}
     if "text" in request.form:
         payload["text"] = request.form["text"]
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         mine = presence.set_status(current_user.id, payload)
         return render_template("partials/status_control.html", mine=mine, back=back)
     try:

@@ -14,8 +14,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.confirm import not_yet_sure
+from blueprints.htmx_responses import is_htmx
 from blueprints.parties.base import bp, party_url
-from blueprints.parties.page import _htmx, _manage, _panel, queue_context, render_party
+from blueprints.parties.page import _manage, _panel, queue_context, render_party
 from errors import ServiceError, ValidationError
 from models.party import Party
 from route_limits import per_user
@@ -130,7 +131,7 @@ def queue_add(party_id: int):
         )
     except ValidationError as error:
         access = party_access.present(current_user, party_id)
-        if _htmx():
+        if is_htmx():
             context = queue_context(access)
             return render_template(
                 "parties/_queue.html",
@@ -143,7 +144,7 @@ def queue_add(party_id: int):
             access, 400, queue_error=(error.field, error.message), queue_values=form
         )
     done = "Added to the queue." if item.status == "queued" else "Suggested to the host."
-    if _htmx():
+    if is_htmx():
         return _panel("queue", party_access.present(current_user, party_id), (done, True))
     flash(done, "success")
     return redirect(party_url(party_id, "party-queue"))
@@ -196,7 +197,7 @@ def _render_invites(party: Party, query: str, note: tuple[str, bool] | None, sta
         except ValidationError as problem:
             error = problem.message
     context = {"party": party, "query": query, "found": found, "error": error, "note": note}
-    if _htmx():
+    if is_htmx():
         return render_template("parties/_invite_results.html", **context), status
     return render_template("parties/invite.html", **context), status
 
@@ -221,7 +222,7 @@ def invite_person(party_id: int):
         note = (error.message, False)
     else:
         note = (f"{person.username} is invited; they can join from their notifications.", True)
-    if _htmx():
+    if is_htmx():
         return _render_invites(party, query, note)
     flash(note[0], "success" if note[1] else "error")
     return redirect(url_for("parties.invite_search", party_id=party_id, q=query or None))

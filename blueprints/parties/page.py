@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 import budgets
+from blueprints.htmx_responses import id_value, is_htmx
 from blueprints.parties.base import bp, number_or_raw, party_url
 from blueprints.parties.joining import render_invite
 from blueprints.security import CONTENT_SECURITY_POLICY
@@ -54,14 +55,6 @@ def party_page_policy() -> str:
         directives[name] = value
     directives.update(PARTY_PAGE_SOURCES)
     return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
-
-
-def _htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
-def _id_value(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdecimal() and len(raw) < 12 and int(raw) > 0 else None
 
 
 def people_context(access: PartyAccess) -> dict:
@@ -119,7 +112,7 @@ def render_party(access: PartyAccess, status: int = 200, **forms):
     stream_cursor = cursors.encode(bus.horizon())
     info = party_shapes.to_dict(party, current_user)
     ended = party.status == "ended"
-    before = _id_value(request.args.get("before"))
+    before = id_value(request.args.get("before"))
     page = party_chat.history(current_user, party.id, before=before, limit=CHAT_PAGE)
     chat = [party_chat.to_dict(message) for message in reversed(page)]
     people = people_context(access)
@@ -199,7 +192,7 @@ def _panel(name: str, access: PartyAccess, note: tuple[str, bool] | None = None)
 def people(party_id: int):
     """The participants panel, for the party page to refresh when people come and go."""
     access = party_access.present(current_user, party_id)
-    if not _htmx():
+    if not is_htmx():
         return redirect(party_url(party_id, "party-people"))
     return _panel("people", access)
 
@@ -208,7 +201,7 @@ def people(party_id: int):
 @login_required
 def queue(party_id: int):
     access = party_access.present(current_user, party_id)
-    if not _htmx():
+    if not is_htmx():
         return redirect(party_url(party_id, "party-queue"))
     return _panel("queue", access)
 
@@ -238,7 +231,7 @@ def send_message(party_id: int):
 @login_required
 def react(party_id: int):
     party_chat.react(current_user, party_id, request.form.get("emoji", ""))
-    if _htmx():
+    if is_htmx():
         return "", 204
     return redirect(party_url(party_id))
 
@@ -252,7 +245,7 @@ def _manage(party_id: int, panel: str, action: Callable[[], object], done: str):
         note = (error.message, False)
     else:
         note = (done, True)
-    if _htmx():
+    if is_htmx():
         return _panel(panel, party_access.present(current_user, party_id), note)
     flash(note[0], "success" if note[1] else "error")
     return redirect(party_url(party_id, f"party-{panel}"))
