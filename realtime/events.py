@@ -31,6 +31,20 @@ from realtime.event_schema import (
 from realtime.event_schema import (
     ContractError as ContractError,  # raised by check(), importable from here
 )
+from realtime.event_shapes import (
+    ANNOUNCEMENT,
+    CONVERSATION_SHAPE,
+    MEMBER,
+    MESSAGE,
+    NOTIFICATION,
+    PARTICIPANT,
+    PARTY_MESSAGE,
+    PARTY_ONLY,
+    PARTY_STATE,
+    QUEUE_ITEM,
+    TIME,
+    USER_SUMMARY,
+)
 
 # -- kinds of channel -------------------------------------------------------------------
 USER = ChannelKind("user:<id>", r"user:\d+")
@@ -70,133 +84,6 @@ PRESENCE = "presence"
 # How many people have a party's page open, and whose watching changed.
 MEMBER_COUNT = "party:member_count"
 CONTROL = "control"
-
-# -- shapes that recur ------------------------------------------------------------------
-TIME = str  # ISO 8601 in UTC with a Z
-# A deleted account's summary adds "deleted": true (its display name "Deleted account").
-USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str}, {"deleted": bool})
-ATTACHMENT = Shape({"id": int, "name": str, "content_type": str, "size": int, "url": str})
-MESSAGE = Shape(
-    {
-        "id": int,
-        "conversation_id": int,
-        "sender": Nullable(USER_SUMMARY),
-        "kind": OneOf("text", "system"),
-        "body": str,
-        "created_at": TIME,
-        "edited_at": Nullable(TIME),
-        "deleted": bool,
-        "reply_to": Nullable(int),
-        "client_id": Nullable(str),
-        "attachment": Nullable(ATTACHMENT),
-        "reactions": ListOf(Shape({"emoji": str, "count": int, "user_ids": ListOf(int)})),
-    }
-)
-CONVERSATION_SHAPE = Shape(
-    {
-        "id": int,
-        "kind": OneOf("direct", "group", "room"),
-        "name": str,
-        "description": str,
-        "category": str,
-        "visibility": OneOf("public", "private"),
-        "member_limit": int,
-        "member_count": int,
-        "image_url": Nullable(str),
-        "created_at": TIME,
-    },
-    # The other person, in a direct conversation shaped for one of its two people.
-    {"other": Nullable(USER_SUMMARY)},
-)
-MEMBER = Shape(
-    {
-        "conversation_id": int,
-        "user": USER_SUMMARY,
-        "role": OneOf("owner", "admin", "member"),
-        "joined_at": TIME,
-        "muted_until": Nullable(TIME),
-        "by": Nullable(USER_SUMMARY),
-    }
-)
-NOTIFICATION = Shape(
-    {
-        "id": int,
-        "kind": OneOf(
-            "follow",
-            "message",
-            "mention",
-            "party_invite",
-            "party_started",
-            "moderation",
-            "conversation_invite",
-        ),
-        "actor": Nullable(USER_SUMMARY),
-        "subject": Shape(
-            {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
-            # `code`: a party invitation's way in (a private party's key, given by its people).
-            {"id": int, "conversation_id": int, "text": str, "code": str},
-        ),
-        "count": int,
-        "created_at": TIME,
-        "read": bool,
-        "unread_count": int,
-    }
-)
-PARTY_STATE = Shape(
-    {
-        "party_id": int,
-        "media_url": str,
-        "media_title": str,
-        "playing": bool,
-        "position": NUMBER,
-        "rate": NUMBER,
-        "at": NUMBER,
-        "version": int,
-        "host_id": int,
-        "duration": Nullable(NUMBER),
-    }
-)
-PARTICIPANT = Shape(
-    {
-        "party_id": int,
-        "user": USER_SUMMARY,
-        "role": OneOf("host", "co-host", "viewer"),
-        "status": OneOf("active", "pending", "left", "removed", "refused"),
-        "joined_at": TIME,
-    }
-)
-PARTY_MESSAGE = Shape(
-    {
-        "id": int,
-        "party_id": int,
-        "sender": Nullable(USER_SUMMARY),
-        "body": str,
-        "video_time": Nullable(NUMBER),
-        "client_id": Nullable(str),
-        "created_at": TIME,
-    }
-)
-QUEUE_ITEM = Shape(
-    {
-        "id": int,
-        "media_url": str,
-        "title": str,
-        "position": int,
-        "status": OneOf("queued", "suggested", "played"),
-        "added_by": Nullable(int),
-        "created_at": TIME,
-    }
-)
-PARTY_ONLY = Shape({"party_id": int})
-ANNOUNCEMENT = Shape(
-    {
-        "id": int,
-        "body": str,
-        "author": Nullable(USER_SUMMARY),
-        "created_at": TIME,
-        "expires_at": TIME,
-    }
-)
 
 
 def durable(name: str, *payloads: dict[ChannelKind, Shape], **flags: bool) -> Event:

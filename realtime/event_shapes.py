@@ -1,0 +1,133 @@
+"""The payload shapes that recur across the event contract (realtime/events.py): a
+message, a conversation, a member, a notification, a party's state and its people, a
+queue item, an announcement. Their vocabulary is realtime/event_schema.py."""
+
+from __future__ import annotations
+
+from realtime.event_schema import NUMBER, ListOf, Nullable, OneOf, Shape
+
+TIME = str  # ISO 8601 in UTC with a Z
+# A deleted account's summary adds "deleted": true (its display name "Deleted account").
+USER_SUMMARY = Shape({"id": int, "username": str, "display_name": str}, {"deleted": bool})
+ATTACHMENT = Shape({"id": int, "name": str, "content_type": str, "size": int, "url": str})
+MESSAGE = Shape(
+    {
+        "id": int,
+        "conversation_id": int,
+        "sender": Nullable(USER_SUMMARY),
+        "kind": OneOf("text", "system"),
+        "body": str,
+        "created_at": TIME,
+        "edited_at": Nullable(TIME),
+        "deleted": bool,
+        "reply_to": Nullable(int),
+        "client_id": Nullable(str),
+        "attachment": Nullable(ATTACHMENT),
+        "reactions": ListOf(Shape({"emoji": str, "count": int, "user_ids": ListOf(int)})),
+    }
+)
+CONVERSATION_SHAPE = Shape(
+    {
+        "id": int,
+        "kind": OneOf("direct", "group", "room"),
+        "name": str,
+        "description": str,
+        "category": str,
+        "visibility": OneOf("public", "private"),
+        "member_limit": int,
+        "member_count": int,
+        "image_url": Nullable(str),
+        "created_at": TIME,
+    },
+    # The other person, in a direct conversation shaped for one of its two people.
+    {"other": Nullable(USER_SUMMARY)},
+)
+MEMBER = Shape(
+    {
+        "conversation_id": int,
+        "user": USER_SUMMARY,
+        "role": OneOf("owner", "admin", "member"),
+        "joined_at": TIME,
+        "muted_until": Nullable(TIME),
+        "by": Nullable(USER_SUMMARY),
+    }
+)
+NOTIFICATION = Shape(
+    {
+        "id": int,
+        "kind": OneOf(
+            "follow",
+            "message",
+            "mention",
+            "party_invite",
+            "party_started",
+            "moderation",
+            "conversation_invite",
+        ),
+        "actor": Nullable(USER_SUMMARY),
+        "subject": Shape(
+            {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
+            # `code`: a party invitation's way in (a private party's key, given by its people).
+            {"id": int, "conversation_id": int, "text": str, "code": str},
+        ),
+        "count": int,
+        "created_at": TIME,
+        "read": bool,
+        "unread_count": int,
+    }
+)
+PARTY_STATE = Shape(
+    {
+        "party_id": int,
+        "media_url": str,
+        "media_title": str,
+        "playing": bool,
+        "position": NUMBER,
+        "rate": NUMBER,
+        "at": NUMBER,
+        "version": int,
+        "host_id": int,
+        "duration": Nullable(NUMBER),
+    }
+)
+PARTICIPANT = Shape(
+    {
+        "party_id": int,
+        "user": USER_SUMMARY,
+        "role": OneOf("host", "co-host", "viewer"),
+        "status": OneOf("active", "pending", "left", "removed", "refused"),
+        "joined_at": TIME,
+    }
+)
+PARTY_MESSAGE = Shape(
+    {
+        "id": int,
+        "party_id": int,
+        "sender": Nullable(USER_SUMMARY),
+        "body": str,
+        "video_time": Nullable(NUMBER),
+        "client_id": Nullable(str),
+        "created_at": TIME,
+    }
+)
+QUEUE_ITEM = Shape(
+    {
+        "id": int,
+        "media_url": str,
+        "title": str,
+        "position": int,
+        "status": OneOf("queued", "suggested", "played"),
+        "added_by": Nullable(int),
+        "created_at": TIME,
+    }
+)
+PARTY_ONLY = Shape({"party_id": int})
+ANNOUNCEMENT = Shape(
+    {
+        "id": int,
+        "body": str,
+        "author": Nullable(USER_SUMMARY),
+        "created_at": TIME,
+        "expires_at": TIME,
+    }
+)
