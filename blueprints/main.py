@@ -6,9 +6,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
-from realtime.events import KNOWN_EVENTS
+from realtime.events import KNOWN_EVENTS, Envelope
+from realtime.fragments import fragment
 from route_limits import per_user
-from services import diagnostics, profiles
+from services import diagnostics, parties, profiles
 from services import home as home_service
 
 bp = Blueprint("main", __name__)
@@ -41,6 +42,14 @@ def home():
         people_presences={p.id: profiles.visible_presence(viewer.id, p) for p in people},
         first_visit=home_service.is_new(viewer),
     )
+
+
+@fragment(parties.ENDED)
+def _party_ended(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    """A party that ends leaves the home page's parties (its followers and its people hear
+    of the end; see services/parties.py `finish`)."""
+    party_id = int(envelope.data["party_id"])
+    return [("home-party-gone", f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>')]
 
 
 @bp.get("/live")
