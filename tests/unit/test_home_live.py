@@ -7,8 +7,8 @@ import pytest
 
 from realtime import store
 from realtime.events import Envelope, user_channel
-from realtime.fragments import render_fragments
-from services import parties, social
+from realtime.fragments import render_fragment, render_fragments
+from services import invites, notifications, parties, social
 
 VIDEO = "https://example.com/film.mp4"
 
@@ -62,3 +62,26 @@ def test_the_home_page_drops_the_ended_party(app, crew):
     with app.test_request_context("/events/html"):
         rendered = dict(render_fragments(envelope, frozenset(), ann.id))
     assert rendered["home-party-gone"] == '<li id="home-party-41" hx-swap-oob="delete"></li>'
+
+
+def test_an_invitation_to_a_party_that_ended_offers_no_way_in(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    social.follow(ann, "ben")
+    party = parties.create(ben, {"title": "Soon over", "media_url": VIDEO})
+    invites.invite_to_party(ben, party.id, "ann")
+    shown = {n.kind: notifications.to_dict(n) for n in notifications.listing(ann.id)}
+    assert shown["party_invite"]["subject"]["code"] == party.code
+    assert "ended" not in shown["party_started"]["subject"]
+
+    parties.end(ben, party.id)
+
+    shown = {n.kind: notifications.to_dict(n) for n in notifications.listing(ann.id)}
+    invite = shown["party_invite"]["subject"]
+    assert "code" not in invite
+    assert invite["ended"] is True
+    assert shown["party_started"]["subject"]["ended"] is True
+    with app.test_request_context("/"):
+        html = render_fragment("partials/notification_item.html", n=shown["party_invite"])
+    assert "It has ended." in html
+    assert "/join/" not in html
+    assert ">Join<" not in html
