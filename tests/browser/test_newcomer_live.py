@@ -125,3 +125,24 @@ def test_a_host_who_deletes_their_account_hands_the_open_party_over(
     expect(page.locator("#party-host")).to_have_text(guest.username)
     context.close()
     assert errors == []
+
+
+def test_an_invitation_to_a_party_that_ended_says_so(browser: Browser, shared_server):
+    base, n = shared_server.url, next(_n)
+    host, friend = register(base, f"nw_inviter_{n}"), register(base, f"nw_invited_{n}")
+    party = create_party(base, host, title=f"Over soon {n}")
+    call(host, "POST", f"/parties/{party['id']}/invites", json={"username": friend.username})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors = watch_for_errors(page)
+    log_in(page, base, friend.username, "/notifications")
+    item = page.locator(".notification", has_text=f"Over soon {n}")
+    expect(item.get_by_role("button", name=f"Join Over soon {n}")).to_be_visible()
+
+    call(host, "POST", f"/parties/{party['id']}/end")
+    page.goto(base + "/")
+    item = page.locator("#home-notifications .notification", has_text=f"Over soon {n}")
+    expect(item).to_contain_text("It has ended.")
+    expect(item.get_by_role("button", name=f"Join Over soon {n}")).to_have_count(0)
+    context.close()
+    assert errors == []
