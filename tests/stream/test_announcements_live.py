@@ -58,3 +58,42 @@ def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server)
             )
         socket.close()
         stream.close()
+
+
+def test_a_dismissal_reaches_the_persons_other_connections_only(shared_server):
+    admin, reader, other = (register(shared_server.url) for _ in range(3))
+    shared_server.set_role(admin.username, "admin")
+    socket = SocketClient(shared_server.url).connect(auth={"token": reader.token})
+    stream = SSEReader(shared_server.url + "/api/v1/events/stream", other.headers)
+    posted = requests.post(
+        shared_server.url + "/api/v1/admin/announcements",
+        json={"body": "Read once", "hours": 1},
+        headers=admin.headers,
+        timeout=10,
+    ).json()["announcement"]
+    try:
+        start = long_poll(reader, None).json()["cursor"]
+        socket.received.wait_count("announcement:posted", 1)
+        dismissed = requests.post(
+            f"{shared_server.url}/api/v1/announcements/{posted['id']}/dismiss",
+            headers=reader.headers,
+            timeout=10,
+        )
+        assert dismissed.status_code == 204
+        [live] = socket.received.wait_count("announcement:dismissed", 1)
+        assert live["id"] == posted["id"]
+        assert live["cursor"]
+        polled = long_poll(reader, start, timeout=5).json()["events"]
+        assert [(e["event"], e["data"]["id"]) for e in polled] == [
+            ("announcement:dismissed", posted["id"])
+        ]
+        stream.received.wait_count("announcement:posted", 1)
+        assert stream.received.named("announcement:dismissed") == []
+    finally:
+        requests.delete(
+            f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
+            headers=admin.headers,
+            timeout=10,
+        )
+        socket.close()
+        stream.close()
