@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 
 import budgets
 from realtime.events import KNOWN_EVENTS, Envelope
-from realtime.fragments import fragment
+from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
-from services import diagnostics, parties, profiles
+from services import diagnostics, notifications, parties, profiles
 from services import home as home_service
 
 bp = Blueprint("main", __name__)
 
+NOTIFICATION = "partials/notification_item.html"
 LIVE_TRANSPORTS = {
     "websocket": "WebSocket",
     "polling": "Engine.IO polling",
@@ -45,11 +46,17 @@ def home():
 
 
 @fragment(parties.ENDED)
-def _party_ended(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
-    """A party that ends leaves the home page's parties (its followers and its people hear
-    of the end; see services/parties.py `finish`)."""
+def _party_ended(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A party that ends leaves the home page's parties, and the viewer's notifications
+    about it (an invitation, its start) say so in place, without a Join button. Its
+    followers and its people hear of the end (services/parties.py `finish`)."""
     party_id = int(envelope.data["party_id"])
-    return [("home-party-gone", f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>')]
+    notes = "".join(
+        render_fragment(NOTIFICATION, n=n, replace=True)
+        for n in notifications.about(viewer_id, f"party:{party_id}")
+    )
+    gone = f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>'
+    return [("home-party-gone", gone + notes), ("notification-changed", notes)]
 
 
 @bp.get("/live")

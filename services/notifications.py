@@ -163,6 +163,16 @@ def _as_it_is_now(kind: str, subject: dict) -> dict:
     return subject
 
 
+def about(user_id: int, key: str) -> list[dict]:
+    """The user's notifications about `key` ("party:3"), as they read now."""
+    found = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user_id, Notification.subject_key == key)
+        .order_by(Notification.id)
+    )
+    return [to_dict(notification) for notification in found]
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         select(func.count())
