@@ -29,6 +29,15 @@ def log_in(page: Page, base: str, username: str, next_path: str = "/") -> None:
     page.get_by_label(f"Signed in as {username}").wait_for(state="attached")
 
 
+def phone_signed_in(browser: Browser, base: str, account: Account, next_path: str = "/"):
+    """A phone-sized page signed in as `account` on `next_path`, and its script errors."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors = watch_for_errors(page)
+    log_in(page, base, account.username, next_path)
+    return context, page, errors
+
+
 def call(account: Account, method: str, path: str, **kwargs) -> requests.Response:
     response = requests.request(
         method, account.base + "/api/v1" + path, headers=account.headers, timeout=10, **kwargs
@@ -42,10 +51,7 @@ def test_a_party_that_ends_leaves_an_open_home_page(browser: Browser, shared_ser
     me, host = register(base, f"nw_fan_{n}"), register(base, f"nw_host_{n}")
     call(me, "POST", f"/users/{host.username}/follow")
     party = create_party(base, host, title=f"Short film {n}")
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors = watch_for_errors(page)
-    log_in(page, base, me.username)
+    context, page, errors = phone_signed_in(browser, base, me)
     live(page)
     card = page.locator(f"#home-party-{party['id']}")
     expect(card).to_contain_text(f"Short film {n}")
@@ -109,10 +115,7 @@ def test_a_host_who_deletes_their_account_hands_the_open_party_over(
     host, guest = register(base, f"nw_leaver_{n}"), register(base, f"nw_stayer_{n}")
     party = create_party(base, host, title=f"Handed over {n}")
     call(guest, "POST", "/parties/join", json={"code": party["code"]})
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors = watch_for_errors(page)
-    log_in(page, base, guest.username, f"/parties/{party['id']}")
+    context, page, errors = phone_signed_in(browser, base, guest, f"/parties/{party['id']}")
     page.wait_for_function(JOINED)
     expect(page.locator("#party-host")).to_contain_text(host.username)
 
@@ -133,10 +136,7 @@ def test_an_invitation_to_a_party_that_ended_says_so(browser: Browser, shared_se
     call(friend, "POST", f"/users/{host.username}/follow")
     party = create_party(base, host, title=f"Over soon {n}")
     call(host, "POST", f"/parties/{party['id']}/invites", json={"username": friend.username})
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors = watch_for_errors(page)
-    log_in(page, base, friend.username)
+    context, page, errors = phone_signed_in(browser, base, friend)
     live(page)
     item = page.locator("#home-notifications .notification", has_text="invited you to")
     join = item.get_by_role("button", name=f"Join Over soon {n}")

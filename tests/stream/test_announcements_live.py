@@ -6,9 +6,18 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.clients import SocketClient, SSEReader, long_poll, register
+from tests.support.clients import Account, SocketClient, SSEReader, long_poll, register
 
 pytestmark = pytest.mark.server
+
+
+def withdraw(admin: Account, announcement_id: int) -> None:
+    """Other tests share the server: leave no banner behind."""
+    requests.delete(
+        f"{admin.base}/api/v1/admin/announcements/{announcement_id}",
+        headers=admin.headers,
+        timeout=10,
+    )
 
 
 def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server):
@@ -50,12 +59,8 @@ def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server)
         assert withdrawn["id"] == live["id"]
         stream.received.wait_count("announcement:withdrawn", 1)
     finally:
-        if posted is not None:  # other tests share this server: leave no banner behind
-            requests.delete(
-                f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
-                headers=admin.headers,
-                timeout=10,
-            )
+        if posted is not None:
+            withdraw(admin, posted["id"])
         socket.close()
         stream.close()
 
@@ -90,10 +95,6 @@ def test_a_dismissal_reaches_the_persons_other_connections_only(shared_server):
         stream.received.wait_count("announcement:posted", 1)
         assert stream.received.named("announcement:dismissed") == []
     finally:
-        requests.delete(
-            f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
-            headers=admin.headers,
-            timeout=10,
-        )
+        withdraw(admin, posted["id"])
         socket.close()
         stream.close()
