@@ -24,6 +24,14 @@ def json_body() -> Mapping[str, Any]:
     return data
 
 
+def json_fields(*names: str) -> tuple[Any, ...]:
+    """The named members of the request's JSON object, in order (None for each missing),
+    for a service that takes them as arguments; a 400 as `json_body` when the body is not
+    a JSON object."""
+    body = json_body()
+    return tuple(body.get(name) for name in names)
+
+
 def query_int(name: str, maximum: int, default: int | None = None) -> int | None:
     """A whole-number query parameter from 1 to `maximum`, or a 400 naming it."""
     raw = request.args.get(name)

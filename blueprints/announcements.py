@@ -53,6 +53,8 @@ def _posted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 
 @fragment(announcements.WITHDRAWN)
-def _withdrawn(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+@fragment(announcements.DISMISSED)
+def _gone(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    """Withdrawn for everyone, or dismissed by this person on another page."""
     html = f'<div id="announcement-{int(envelope.data["id"])}" hx-swap-oob="delete"></div>'
     return [(SWAP + "-gone", html)]

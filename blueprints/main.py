@@ -7,13 +7,15 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import is_htmx
-from realtime.events import KNOWN_EVENTS
+from realtime.events import KNOWN_EVENTS, Envelope
+from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
-from services import diagnostics, profiles
+from services import diagnostics, notifications, parties, profiles
 from services import home as home_service
 
 bp = Blueprint("main", __name__)
 
+NOTIFICATION = "partials/notification_item.html"
 LIVE_TRANSPORTS = {
     "websocket": "WebSocket",
     "polling": "Engine.IO polling",
@@ -42,6 +44,20 @@ def home():
         people_presences={p.id: profiles.visible_presence(viewer.id, p) for p in people},
         first_visit=home_service.is_new(viewer),
     )
+
+
+@fragment(parties.ENDED)
+def _party_ended(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A party that ends leaves the home page's parties, and the viewer's notifications
+    about it (an invitation, its start) say so in place, without a Join button. Its
+    followers and its people hear of the end (services/parties.py `finish`)."""
+    party_id = int(envelope.data["party_id"])
+    notes = "".join(
+        render_fragment(NOTIFICATION, n=n, replace=True)
+        for n in notifications.about(viewer_id, f"party:{party_id}")
+    )
+    gone = f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>'
+    return [("home-party-gone", gone + notes), ("notification-changed", notes)]
 
 
 @bp.get("/live")

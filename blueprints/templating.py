@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -43,6 +44,16 @@ def when(moment: str | datetime | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     return as_utc(moment).strftime("%d %b %Y, %H:%M UTC")
+
+
+def seconds_until(moment: str | datetime | None) -> int:
+    """Whole seconds from now until `moment` (0 once it has passed), for a page's script to
+    act on at that time whatever the browser's clock says (static/js/expiry.js)."""
+    if not moment:
+        return 0
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return max(0, math.ceil((as_utc(moment) - utcnow()).total_seconds()))
 
 
 _BROWSERS = (
@@ -120,3 +131,4 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(device)
     app.add_template_filter(linkify)
+    app.add_template_filter(seconds_until)

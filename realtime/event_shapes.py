@@ -67,8 +67,9 @@ NOTIFICATION = Shape(
         "actor": Nullable(USER_SUMMARY),
         "subject": Shape(
             {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
-            # `code`: a party invitation's way in (a private party's key, given by its people).
-            {"id": int, "conversation_id": int, "text": str, "code": str},
+            # `code`: a party invitation's way in (a private party's key, given by its people);
+            # `ended`: the party of an invitation or a start is over (and `code` is gone).
+            {"id": int, "conversation_id": int, "text": str, "code": str, "ended": bool},
         ),
         "count": int,
         "created_at": TIME,

@@ -167,6 +167,8 @@ EVENTS = (
     # Announcements from the admins, to everyone signed in
     durable("announcement:posted", on(SITE, ANNOUNCEMENT)),
     durable("announcement:withdrawn", on(SITE, Shape({"id": int}))),
+    # The person dismissed it: their other pages and devices drop it too.
+    durable("announcement:dismissed", on(USER, Shape({"id": int}))),
     # Watch parties
     ephemeral("party:state", on(PARTY, PARTY_STATE), state=True),
     durable("party:message", on(PARTY, PARTY_MESSAGE)),
@@ -203,7 +205,8 @@ EVENTS = (
     ),
     durable("party:member_decided", on(USER, Shape({"party_id": int, "approved": bool}))),
     durable("party:host_changed", on(PARTY, Shape({"party_id": int, "host_id": int}))),
-    durable("party:ended", on(PARTY, PARTY_ONLY)),
+    # The host's followers who were told it started hear of its end on their own channel.
+    durable("party:ended", on((PARTY, USER), PARTY_ONLY)),
     ephemeral(
         MEMBER_COUNT,
         on(

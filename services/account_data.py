@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select
@@ -15,10 +16,10 @@ from models.conversation import Message
 from models.moderation import Report
 from models.party import Party
 from models.social import Block, Follow, Notification, NotificationMute
-from models.user import ApiToken, LoginSession, User
+from models.user import DELETED_NAME, ApiToken, LoginSession, User
 from realtime.bus import bus
 from realtime.events import presence_channel
-from services import conversation_members, parties, profiles, uploads
+from services import conversation_members, conversations, messages, parties, profiles, uploads
 
 
 def export(user: User) -> dict[str, Any]:
@@ -151,9 +152,53 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    _scrub_system_lines(old_username)
     # Replays show the tombstone too, never the old name.
     bus.redact_person(user.to_summary(), old_username=old_username)
     bus.account_changed(user.id)
     bus.close_connections(user.id)
     db.session.commit()
     uploads.discard(profiles.AVATARS, avatar_file)
+
+
+def _system_line_rewrites(name: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Where a name stands in the transcript lines services/conversations.py writes about
+    people ("ann joined.", "ann left.", "ann was removed by bob.", "bob was removed by
+    ann.", "ann renamed this to “…”."), with what replaces it."""
+    who = re.escape(name)
+    about = r"(?:joined|left|was removed by .+|renamed this to “.*”)"
+    return (
+        (re.compile(rf"^{who}( {about}\.)$", re.S), rf"{DELETED_NAME}\1"),
+        (re.compile(rf"^(.+ was removed by ){who}\.$", re.S), rf"\1{DELETED_NAME}."),
+    )
+
+
+def _scrub_system_lines(old_username: str) -> None:
+    """The transcript lines naming the deleted person say "Deleted account" instead, in
+    the deletion's unit of work: their stored events are rewritten (replays never carry
+    the old name, which anyone may take now) and open transcripts redraw them."""
+    escaped = re.sub(r"([\\%_])", r"\\\1", old_username)
+    candidates = db.session.scalars(
+        select(Message).where(
+            Message.kind == "system",
+            or_(
+                Message.body.like(f"{escaped} %", escape="\\"),
+                Message.body.like(f"% by {escaped}.", escape="\\"),
+            ),
+        )
+    ).all()
+    rewrites = _system_line_rewrites(old_username)
+    for line in candidates:
+        body = line.body
+        for pattern, replacement in rewrites:
+            body = pattern.sub(replacement, body)
+        if body == line.body:
+            continue
+        line.body = body
+        current = messages.to_dict(line)
+        bus.redact(
+            f"message:{line.id}",
+            (messages.MESSAGE_NEW, messages.MESSAGE_UPDATED),
+            lambda _stored, current=current: current,
+        )
+        bus.publish(conversations.channel(line.conversation_id), messages.MESSAGE_UPDATED, current)

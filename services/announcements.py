@@ -19,6 +19,7 @@ from models.clock import as_utc, iso, utcnow
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
+from realtime.events import user_channel
 from services import moderation
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id
@@ -26,6 +27,7 @@ from services.validation import clean_text, is_id
 SITE_CHANNEL = "site"
 POSTED = "announcement:posted"
 WITHDRAWN = "announcement:withdrawn"
+DISMISSED = "announcement:dismissed"
 BODY_MAX = 500
 DEFAULT_HOURS = 24
 MAX_HOURS = 24 * 30
@@ -158,11 +160,13 @@ def showing(announcement_id: int, viewer_id: int) -> bool:
 
 @unit_of_work
 def dismiss(actor: User, announcement_id: object) -> None:
-    """The actor closes the banner, on every device of theirs. Dismissing one that is gone
-    or already dismissed is fine (a page may be older than the withdrawal)."""
+    """The actor closes the banner, on every device of theirs: their open pages drop it at
+    once, later ones never show it. Dismissing one that is gone or already dismissed is
+    fine (a page may be older than the withdrawal)."""
     announcement = db.session.get(Announcement, announcement_id) if is_id(announcement_id) else None
     if announcement is None:
         raise NotFound("No such announcement.")
     if db.session.get(AnnouncementDismissal, (announcement.id, actor.id)) is None:
         db.session.add(AnnouncementDismissal(announcement_id=announcement.id, user_id=actor.id))
         db.session.flush()
+        bus.publish(user_channel(actor.id), DISMISSED, {"id": announcement.id})

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, tuple_, update
 from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
+from models.party import Party
 from models.social import Notification, NotificationMute
 from models.user import User
 from realtime.bus import bus
@@ -141,7 +142,7 @@ def to_dict(notification: Notification, unread: int | None = None) -> dict:
         "id": notification.id,
         "kind": notification.kind,
         "actor": notification.actor.to_summary() if notification.actor else None,
-        "subject": orjson.loads(notification.subject),
+        "subject": _as_it_is_now(notification.kind, orjson.loads(notification.subject)),
         "count": notification.count,
         "created_at": iso(notification.updated_at or notification.created_at),
         "read": notification.read_at is not None,
@@ -149,6 +150,27 @@ def to_dict(notification: Notification, unread: int | None = None) -> dict:
     if unread is not None:
         data["unread_count"] = unread
     return data
+
+
+def _as_it_is_now(kind: str, subject: dict) -> dict:
+    """A party's invitation or start, once the party is over, says so and offers no way in
+    (its code is dropped): read when shown, so it is never stale."""
+    if kind in (PARTY_INVITE, PARTY_STARTED) and isinstance(subject.get("id"), int):
+        status = db.session.scalar(select(Party.status).where(Party.id == subject["id"]))
+        if status in (None, "ended"):
+            subject = {key: value for key, value in subject.items() if key != "code"}
+            subject["ended"] = True
+    return subject
+
+
+def about(user_id: int, key: str) -> list[dict]:
+    """The user's notifications about `key` ("party:3"), as they read now."""
+    found = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user_id, Notification.subject_key == key)
+        .order_by(Notification.id)
+    )
+    return [to_dict(notification) for notification in found]
 
 
 def unread_count(user_id: int) -> int:

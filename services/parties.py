@@ -18,7 +18,7 @@ from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
-from realtime.events import Envelope
+from realtime.events import Envelope, user_channel
 from services import notifications, party_access, voice
 from services.party_access import PartyAccess
 from services.party_hosts import hand_over
@@ -100,12 +100,20 @@ def _new_code() -> str:
     raise Conflict("Could not find a free invite code; try again.")
 
 
-def _tell_followers_it_started(party: Party) -> None:
+def _followers_told(party: Party) -> list[int]:
+    """The host's followers who hear of the party's start and end on their own channel
+    (their home pages show it): none for a private party, friends for a friends-only one."""
     if party.visibility == "private":
-        return
-    for follower in follower_ids(party.host_id):
-        if party.visibility == "friends" and not are_friends(follower, party.host_id):
-            continue
+        return []
+    return [
+        follower
+        for follower in follower_ids(party.host_id)
+        if party.visibility != "friends" or are_friends(follower, party.host_id)
+    ]
+
+
+def _tell_followers_it_started(party: Party) -> None:
+    for follower in _followers_told(party):
         notifications.notify(
             follower,
             notifications.PARTY_STARTED,
@@ -162,6 +170,8 @@ def finish(party: Party) -> Party:
     if not ended:
         return party
     bus.publish(channel(party.id), ENDED, {"party_id": party.id})
+    for user_id in sorted(set(_followers_told(party)) - set(people)):  # the others' home pages
+        bus.publish(user_channel(user_id), ENDED, {"party_id": party.id})
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(party.id))
         bus.unsubscribe_user(user_id, drivers_channel(party.id))

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from request_body import json_body
+from request_body import json_fields
 from route_limits import per_user
 from services import announcements
 
@@ -32,10 +32,7 @@ def announcement_dismiss(announcement_id: int):
 @per_user(budgets.ANNOUNCEMENT)
 @login_required
 def admin_announcement_post():
-    body = json_body()
-    posted = announcements.post(
-        current_user, body.get("body"), body.get("expires_at"), body.get("hours")
-    )
+    posted = announcements.post(current_user, *json_fields("body", "expires_at", "hours"))
     return jsonify({"announcement": announcements.to_dict(posted)}), 201
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from request_body import json_body, query_int
+from request_body import json_body, json_fields, query_int
 from route_limits import per_user
 from services import moderation, moderation_reports
 
@@ -17,9 +17,8 @@ from services import moderation, moderation_reports
 @per_user(budgets.REPORT)
 @login_required
 def report_create():
-    body = json_body()
     entry = moderation_reports.report(
-        current_user, body.get("subject_type"), body.get("subject_id"), body.get("reason")
+        current_user, *json_fields("subject_type", "subject_id", "reason")
     )
     return jsonify({"report": moderation_reports.report_dict(entry)}), 201
 
@@ -40,10 +39,8 @@ def admin_reports():
 @per_user(budgets.MODERATION)
 @login_required
 def admin_resolve(report_id: int):
-    body = json_body()
-    entry = moderation_reports.resolve(
-        current_user, report_id, body.get("action"), body.get("note", "")
-    )
+    action, note = json_fields("action", "note")
+    entry = moderation_reports.resolve(current_user, report_id, action, note)
     return jsonify({"report": moderation_reports.report_dict(entry)})
 
 
@@ -67,11 +64,8 @@ def admin_unban(username: str):
 @per_user(budgets.MODERATION)
 @login_required
 def admin_mute(username: str):
-    body = json_body()
-    result = moderation.mute(
-        current_user, username, body.get("minutes"), body.get("conversation_id")
-    )
-    return jsonify(result)
+    minutes, conversation_id = json_fields("minutes", "conversation_id")
+    return jsonify(moderation.mute(current_user, username, minutes, conversation_id))
 
 
 @api.post("/admin/users/<username>/warn")

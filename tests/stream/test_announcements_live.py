@@ -6,9 +6,18 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.clients import SocketClient, SSEReader, long_poll, register
+from tests.support.clients import Account, SocketClient, SSEReader, long_poll, register
 
 pytestmark = pytest.mark.server
+
+
+def withdraw(admin: Account, announcement_id: int) -> None:
+    """Other tests share the server: leave no banner behind."""
+    requests.delete(
+        f"{admin.base}/api/v1/admin/announcements/{announcement_id}",
+        headers=admin.headers,
+        timeout=10,
+    )
 
 
 def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server):
@@ -50,11 +59,42 @@ def test_everyone_online_hears_an_announcement_and_its_withdrawal(shared_server)
         assert withdrawn["id"] == live["id"]
         stream.received.wait_count("announcement:withdrawn", 1)
     finally:
-        if posted is not None:  # other tests share this server: leave no banner behind
-            requests.delete(
-                f"{shared_server.url}/api/v1/admin/announcements/{posted['id']}",
-                headers=admin.headers,
-                timeout=10,
-            )
+        if posted is not None:
+            withdraw(admin, posted["id"])
+        socket.close()
+        stream.close()
+
+
+def test_a_dismissal_reaches_the_persons_other_connections_only(shared_server):
+    admin, reader, other = (register(shared_server.url) for _ in range(3))
+    shared_server.set_role(admin.username, "admin")
+    socket = SocketClient(shared_server.url).connect(auth={"token": reader.token})
+    stream = SSEReader(shared_server.url + "/api/v1/events/stream", other.headers)
+    posted = requests.post(
+        shared_server.url + "/api/v1/admin/announcements",
+        json={"body": "Read once", "hours": 1},
+        headers=admin.headers,
+        timeout=10,
+    ).json()["announcement"]
+    try:
+        start = long_poll(reader, None).json()["cursor"]
+        socket.received.wait_count("announcement:posted", 1)
+        dismissed = requests.post(
+            f"{shared_server.url}/api/v1/announcements/{posted['id']}/dismiss",
+            headers=reader.headers,
+            timeout=10,
+        )
+        assert dismissed.status_code == 204
+        [live] = socket.received.wait_count("announcement:dismissed", 1)
+        assert live["id"] == posted["id"]
+        assert live["cursor"]
+        polled = long_poll(reader, start, timeout=5).json()["events"]
+        assert [(e["event"], e["data"]["id"]) for e in polled] == [
+            ("announcement:dismissed", posted["id"])
+        ]
+        stream.received.wait_count("announcement:posted", 1)
+        assert stream.received.named("announcement:dismissed") == []
+    finally:
+        withdraw(admin, posted["id"])
         socket.close()
         stream.close()

@@ -24,6 +24,8 @@ from services import (
     account_data,
     accounts,
     api_tokens,
+    conversation_members,
+    conversation_settings,
     conversations,
     messages,
     moderation_reports,
@@ -33,7 +35,7 @@ from services import (
     social,
     uploads,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, log_in, make_app
 from tests.support.messages import sent_message
 
 VIDEO = "https://media.example/film.mp4"
@@ -297,3 +299,50 @@ def test_housekeeping_runs_the_token_sweep(tmp_path):
             gevent.killall(workers)
         assert db.session.get(ApiToken, token_id).revoked_at is not None
         db.session.remove()
+
+
+def test_delete_takes_her_old_name_out_of_system_lines_and_notifications(people, user_factory, app):
+    ann, bob, _cat = people
+    user_factory("anna")  # a name that starts like hers stays as it is
+    social.unblock(ann, "cat")
+    club = conversations.create_group(ann, "Club", ["bob", "cat"])
+    conversation_settings.update(ann, club.id, {"name": "Ann's club"})
+    conversation_members.remove_member(ann, club.id, "cat")
+    conversation_members.add_member(ann, club.id, "anna")
+    kicked = conversations.create_group(bob, "Kicked", ["ann"])
+    conversation_members.remove_member(bob, kicked.id, "ann")
+    left = conversations.create_group(bob, "Left", [])
+    conversation_members.add_member(bob, left.id, "ann")
+    conversation_members.leave(ann, left.id)
+    lines = lambda: db.session.scalars(  # noqa: E731
+        select(Message.body).where(Message.kind == "system").order_by(Message.id)
+    ).all()
+    assert "ann renamed this to “Ann's club”." in lines()
+    assert "cat was removed by ann." in lines()
+
+    account_data.delete_account(ann, PASSWORD)
+    db.session.expire_all()
+
+    assert lines() == [
+        f"{DELETED_NAME} renamed this to “Ann's club”.",
+        f"cat was removed by {DELETED_NAME}.",
+        "anna joined.",
+        f"{DELETED_NAME} was removed by bob.",
+        f"{DELETED_NAME} joined.",
+        f"{DELETED_NAME} left.",
+        "A member deleted their account.",
+    ]
+    # Replays carry the new lines only, and open transcripts redraw them.
+    for old in ("ann joined", "ann left", "by ann.", "ann renamed", "ann was removed"):
+        assert count(StreamEvent, StreamEvent.payload.contains(old)) == 0, old
+    redrawn = db.session.scalars(
+        select(StreamEvent).where(StreamEvent.name == messages.MESSAGE_UPDATED)
+    ).all()
+    assert len(redrawn) == 5
+    # Bob's notifications name her as she is now.
+    client = app.test_client()
+    log_in(client, "bob")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f"{DELETED_NAME} added you to" in " ".join(page.split())
+    assert "Ann A" not in page
+    assert "/u/ann" not in page

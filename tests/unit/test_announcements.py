@@ -15,6 +15,7 @@ from models.moderation import AuditEntry
 from models.user import Role
 from realtime import store
 from realtime.channels import channels_for
+from realtime.events import user_channel
 from services import announcements
 
 
@@ -132,3 +133,13 @@ def test_dismissal_is_per_person(cast):
     assert announcements.showing(posted.id, cast["mod"].id)
     with pytest.raises(NotFound):
         announcements.dismiss(cast["ann"], 999_999)
+
+
+def test_a_dismissal_tells_the_persons_other_pages_once(cast):
+    posted = announcements.post(cast["admin"], "Read me once")
+    announcements.dismiss(cast["ann"], posted.id)
+    announcements.dismiss(cast["ann"], posted.id)
+
+    mine = store.read_after(0, [user_channel(cast["ann"].id)])
+    assert [(e.name, e.data) for e in mine] == [(announcements.DISMISSED, {"id": posted.id})]
+    assert store.read_after(0, [user_channel(cast["mod"].id)]) == []
