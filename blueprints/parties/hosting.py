@@ -186,9 +186,12 @@ def queue_move(party_id: int, item_id: int, direction: str):
     )
 
 
-def _render_invites(party: Party, query: str, note: tuple[str, bool] | None, status: int = 200):
+def _render_invites(
+    party: Party, query: str, note: tuple[str, bool] | None, invited: str | None = None
+):
     """The search and its results: the party page's invite panel swaps the results in
-    place; without JavaScript they are a page of their own."""
+    place; without JavaScript they are a page of their own. Whoever was just `invited`
+    shows as invited instead of with a button."""
     error = None
     found = []
     if query:
@@ -196,17 +199,25 @@ def _render_invites(party: Party, query: str, note: tuple[str, bool] | None, sta
             found = invites.party_candidates(current_user, party.id, query)
         except ValidationError as problem:
             error = problem.message
-    context = {"party": party, "query": query, "found": found, "error": error, "note": note}
+    context = {
+        "party": party,
+        "query": query,
+        "found": found,
+        "error": error,
+        "note": note,
+        "invited": invited,
+    }
     if is_htmx():
-        return render_template("parties/_invite_results.html", **context), status
-    return render_template("parties/invite.html", **context), status
+        return render_template("parties/_invite_results.html", **context)
+    return render_template("parties/invite.html", **context)
 
 
 @bp.get("/parties/<int:party_id>/invite")
 @login_required
 def invite_search(party_id: int):
     party = invites.party_for_invites(current_user, party_id)
-    return _render_invites(party, request.args.get("q", "").strip()[:100], None)
+    query = request.args.get("q", "").strip()[:100]
+    return _render_invites(party, query, None, request.args.get("invited", "")[:32] or None)
 
 
 @bp.post("/parties/<int:party_id>/invite")
@@ -216,13 +227,16 @@ def invite_person(party_id: int):
     party = invites.party_for_invites(current_user, party_id)
     username = request.form.get("username", "")
     query = request.form.get("q", "").strip()[:100]
+    invited = None
     try:
-        person = invites.invite_to_party(current_user, party_id, username)
+        invited = invites.invite_to_party(current_user, party_id, username).username
     except ServiceError as error:  # the party was found above: this is about the person
         note = (error.message, False)
     else:
-        note = (f"{person.username} is invited; they can join from their notifications.", True)
+        note = (f"{invited} is invited; they can join from their notifications.", True)
     if is_htmx():
-        return _render_invites(party, query, note)
+        return _render_invites(party, query, note, invited)
     flash(note[0], "success" if note[1] else "error")
-    return redirect(url_for("parties.invite_search", party_id=party_id, q=query or None))
+    return redirect(
+        url_for("parties.invite_search", party_id=party_id, q=query or None, invited=invited)
+    )

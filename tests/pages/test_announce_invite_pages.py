@@ -171,13 +171,22 @@ def test_the_party_page_searches_and_invites(app, people):
 
     sent = post(ann, f"/parties/{party.id}/invite", username="ben", q="b")
     assert sent.status_code == 302
-    assert sent.headers["Location"].endswith(f"/parties/{party.id}/invite?q=b")
+    assert sent.headers["Location"].endswith(f"/parties/{party.id}/invite?q=b&invited=ben")
     [item] = notifications.listing(people["ben"].id)
     assert item.kind == "party_invite"
+    # Back on the results, whoever was just invited shows as invited, without a button.
+    after = ann.get(sent.headers["Location"]).get_data(as_text=True)
+    assert '<span class="picked-done">Invited</span>' in after
+    assert '<input type="hidden" name="username" value="ben">' not in after
 
     again = post(ann, f"/parties/{party.id}/invite", headers={"HX-Request": "true"}, username="ben")
     assert "is already" not in again.get_data(as_text=True)  # invited, not in: may repeat
     assert "ben is invited" in again.get_data(as_text=True)
+    with_query = post(
+        ann, f"/parties/{party.id}/invite", headers={"HX-Request": "true"}, username="ben", q="b"
+    ).get_data(as_text=True)
+    assert '<span class="picked-done">Invited</span>' in with_query
+    assert '<input type="hidden" name="username" value="ben">' not in with_query
     social.block(people["cid"], "ann")
     refused = post(
         ann, f"/parties/{party.id}/invite", headers={"HX-Request": "true"}, username="cid"
