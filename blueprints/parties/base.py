@@ -31,15 +31,6 @@ def page_number() -> int:
     return int(raw) if raw.isdecimal() and 0 < int(raw) <= 10_000 else 1
 
 
-def int_or_raw(raw: str | None) -> int | str | None:
-    """A form number as int; empty as None; anything else as given, for the service to
-    refuse with its own message."""
-    if raw is None or not raw.strip():
-        return None
-    raw = raw.strip()
-    return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
-
-
 def number_or_raw(raw: str | None) -> float | str | None:
     if raw is None or not raw.strip():
         return None

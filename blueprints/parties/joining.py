@@ -14,7 +14,8 @@ from flask import (
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.parties.base import bp, int_or_raw, page_number, party_url, scheduled
+from blueprints.htmx_responses import int_or_raw
+from blueprints.parties.base import bp, page_number, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
 from route_limits import per_user
