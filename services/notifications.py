@@ -173,6 +173,18 @@ def about(user_id: int, key: str) -> list[dict]:
     return [to_dict(notification) for notification in found]
 
 
+def holders(key: str, kind: str) -> set[int]:
+    """Who holds a notification of `kind` about `key` ("party:3"): whom a change to that
+    subject concerns (an invitation to a party that has ended)."""
+    return set(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.subject_key == key, Notification.kind == kind
+            )
+        )
+    )
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         select(func.count())

@@ -170,7 +170,9 @@ def finish(party: Party) -> Party:
     if not ended:
         return party
     bus.publish(channel(party.id), ENDED, {"party_id": party.id})
-    for user_id in sorted(set(_followers_told(party)) - set(people)):  # the others' home pages
+    # The others whose pages show it: followers told of its start, people invited to it.
+    invited = notifications.holders(f"party:{party.id}", notifications.PARTY_INVITE)
+    for user_id in sorted((set(_followers_told(party)) | invited) - set(people)):
         bus.publish(user_channel(user_id), ENDED, {"party_id": party.id})
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(party.id))

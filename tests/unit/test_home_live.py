@@ -49,6 +49,17 @@ def test_the_end_reaches_the_followers_told_of_the_start(app, crew):
     assert [e.name for e in ended_on_party].count(parties.ENDED) == 1
 
 
+def test_the_end_reaches_people_invited_who_do_not_follow_the_host(app, crew):
+    ann, ben, cat = crew["ann"], crew["ben"], crew["cat"]
+    private = parties.create(ben, {"title": "Secret", "media_url": VIDEO, "visibility": "private"})
+    invites.invite_to_party(ben, private.id, "ann")  # ann follows nobody
+
+    parties.end(ben, private.id)
+
+    assert ended_on(ann.id) == [{"party_id": private.id}]
+    assert ended_on(cat.id) == []  # neither invited nor following: not told
+
+
 def test_ending_twice_tells_once(app, crew):
     ann, ben = crew["ann"], crew["ben"]
     social.follow(ann, "ben")
