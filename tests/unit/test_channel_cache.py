@@ -67,9 +67,7 @@ def test_a_kept_set_is_read_without_a_query_and_is_the_callers_own(app, people):
     assert "party:999" not in channels_for(ann)
 
 
-def test_a_read_during_which_something_was_forgotten_is_read_again_and_not_kept_stale(
-    app, people
-):
+def test_a_read_during_which_something_was_forgotten_is_read_again_and_not_kept_stale(app, people):
     ann, ben = people["ann"].id, people["ben"].id
     reads = []
 
