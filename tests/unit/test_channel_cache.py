@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from errors import Forbidden
 from extensions import db
 from models.user import Role
 from realtime import channels
@@ -21,6 +22,7 @@ from services import (
     conversations,
     moderation,
     parties,
+    party_hosts,
     party_membership,
     party_shapes,
     social,
@@ -192,3 +194,37 @@ def test_account_deletion_takes_its_presence_from_followers_and_its_groups(app, 
     account_data.delete_account(ann, PASSWORD)
     assert presence_channel(ann.id) not in channels_for(ben.id)
     assert conversation_channel(group.id) not in channels_for(ann.id)
+
+
+def test_a_direct_conversation_opened(app, people):
+    ann, ben = people["ann"], people["ben"]
+    assert presence_channel(ben.id) not in cached(ann.id)
+    assert presence_channel(ann.id) not in cached(ben.id)
+    direct = conversations.open_direct(ann, "ben")
+    assert {conversation_channel(direct.id), presence_channel(ben.id)} <= channels_for(ann.id)
+    assert {conversation_channel(direct.id), presence_channel(ann.id)} <= channels_for(ben.id)
+
+
+def test_a_request_to_join_approved(app, people):
+    ann, ben = people["ann"], people["ben"]
+    party = parties.create(
+        ann, {"title": "Movie night", "media_url": VIDEO, "requires_approval": True}
+    )
+    with pytest.raises(Forbidden):  # the request waits for the host
+        party_membership.enter(ben, party.id)
+    assert party_shapes.channel(party.id) not in cached(ben.id)
+    party_membership.decide(ann, party.id, "ben", approve=True)
+    assert party_shapes.channel(party.id) in channels_for(ben.id)
+
+
+def test_the_host_handed_over(app, people):
+    ann, ben = people["ann"], people["ben"]
+    party = parties.create(ann, {"title": "Movie night", "media_url": VIDEO})
+    party_membership.enter(ben, party.id)
+    drivers = party_shapes.drivers_channel(party.id)
+    assert drivers in cached(ann.id)
+    assert drivers not in cached(ben.id)
+    assert party_hosts.hand_over(party.id, ann.id) == ben.id
+    db.session.commit()
+    assert drivers not in channels_for(ann.id)
+    assert drivers in channels_for(ben.id)
