@@ -21,7 +21,7 @@ import orjson
 from flask import Flask
 
 from extensions import db, socketio
-from realtime import faults, metrics, store
+from realtime import channels, faults, metrics, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub
 from realtime.outbox import Outbox, Queued
@@ -53,6 +53,7 @@ class Bus:
         """Bind to an app. The last app bound is the one this process serves."""
         self.stop()
         self.app = app
+        channels.forget_all()
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
         # SQLite serializes writers, so an id below a visible one is final at once: a gap
@@ -226,6 +227,9 @@ class Bus:
 
     def apply_control(self, message: dict) -> None:
         op = message.get("op")
+        if isinstance(message.get("user"), int):
+            # Before the connections: one opening meanwhile reads the new set.
+            channels.forget(message["user"])
         if op == "join":
             self.hub.join(message["user"], message["channel"])
         elif op == "leave":

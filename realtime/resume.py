@@ -57,14 +57,20 @@ def backlog(
         return []
     if after_id > horizon and after_id > store.latest_id():
         return [_resync(connection, horizon, RESYNC_UNKNOWN)]
-    if after_id < store.pruned_through():
-        return [_resync(connection, horizon, RESYNC_EXPIRED)]
-    limit = current_app.config["STREAM_BACKLOG_MAX"]
-    # Only up to the horizon: what lies beyond comes live, in order, once every earlier
-    # transaction is known to have committed or not.
-    missed = store.read_after(after_id, connection.channels, limit=limit + 1, before_id=horizon + 1)
-    if len(missed) > limit:
-        return [_resync(connection, horizon, RESYNC_TOO_FAR)]
+    missed: list[Envelope] = []
+    # A cursor at the horizon (a poller that is up to date) has missed nothing the log
+    # could give: no read, and nothing it needs can have been pruned.
+    if after_id < horizon:
+        if after_id < store.pruned_through():
+            return [_resync(connection, horizon, RESYNC_EXPIRED)]
+        limit = current_app.config["STREAM_BACKLOG_MAX"]
+        # Only up to the horizon: what lies beyond comes live, in order, once every
+        # earlier transaction is known to have committed or not.
+        missed = store.read_after(
+            after_id, connection.channels, limit=limit + 1, before_id=horizon + 1
+        )
+        if len(missed) > limit:
+            return [_resync(connection, horizon, RESYNC_TOO_FAR)]
     connection.last_id = max(after_id, horizon)
     return missed + state_after_resume(connection.user_id, states_known_at)
 

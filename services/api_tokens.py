@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from errors import NotFound, ValidationError
 from extensions import db
@@ -52,9 +53,9 @@ def token_record(raw: str) -> ApiToken | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == secret_hash(raw), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query for the token and its account
+        .where(ApiToken.token_hash == secret_hash(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None

@@ -22,7 +22,7 @@ from services.conversation_access import (
     is_muted,
     other_in_pair,
 )
-from services.relations import is_blocked_between
+from services.relations import blocked_among, is_blocked_between
 from services.validation import clean_text
 
 NAME_MAX = 80
@@ -68,12 +68,13 @@ def _conversation_channels(user_id: int) -> list[str]:
         .where(Membership.user_id == user_id, Conversation.deleted_at.is_(None))
     )
     channels = []
+    partners = set()
     for conversation_id, kind, direct_key in rows:
         channels.append(channel(conversation_id))
         if kind == Kind.DIRECT and direct_key:
-            other = other_in_pair(direct_key, user_id)
-            if not is_blocked_between(user_id, other):
-                channels.append(presence_channel(other))
+            partners.add(other_in_pair(direct_key, user_id))
+    blocked = blocked_among(user_id, partners)
+    channels.extend(presence_channel(other) for other in partners - blocked)
     return channels
 
 

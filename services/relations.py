@@ -8,6 +8,21 @@ from extensions import db
 from models.social import Block, Follow
 
 
+def blocked_among(user_id: int, others: set[int]) -> set[int]:
+    """Those of `others` who blocked `user_id` or whom `user_id` blocked, in one query."""
+    if not others:
+        return set()
+    rows = db.session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(
+                and_(Block.blocker_id == user_id, Block.blocked_id.in_(others)),
+                and_(Block.blocked_id == user_id, Block.blocker_id.in_(others)),
+            )
+        )
+    )
+    return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
+
+
 def is_blocked_between(a: int, b: int) -> bool:
     """True when either of the two has blocked the other."""
     return bool(

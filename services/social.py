@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from errors import Conflict, Forbidden, ValidationError
 from extensions import db
+from models.conversation import Conversation, Membership
 from models.social import Block, Follow
 from models.user import User
 from realtime.bus import bus
@@ -108,11 +109,31 @@ def block(actor: User, username: str) -> User:
 
 def unblock(actor: User, username: str) -> User:
     target = _other(actor, username, "unblock")
-    db.session.execute(
+    removed = db.session.execute(
         delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id)
-    )
+    ).rowcount
+    if removed and not has_blocked(target.id, actor.id) and _share_direct(actor.id, target.id):
+        # A direct conversation's stream carries the other's presence again.
+        bus.subscribe_user(actor.id, presence_channel(target.id))
+        bus.subscribe_user(target.id, presence_channel(actor.id))
     db.session.commit()
     return target
+
+
+def _share_direct(a: int, b: int) -> bool:
+    """Whether both are members of their live direct conversation."""
+    key = f"{min(a, b)}:{max(a, b)}"
+    members = db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(Conversation, Conversation.id == Membership.conversation_id)
+        .where(
+            Conversation.direct_key == key,
+            Conversation.deleted_at.is_(None),
+            Membership.user_id.in_((a, b)),
+        )
+    )
+    return members == 2
 
 
 def blocked_users(actor: User) -> list[User]:
