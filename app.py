@@ -42,7 +42,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
-from realtime import draining, garbage, websocket_fanout
+from realtime import draining, garbage, memory_probe, websocket_fanout
 from realtime import metrics as operator_metrics
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
@@ -171,6 +171,7 @@ def start_background(app: Flask) -> None:
     operator_metrics.start_sampling(metrics_access.sampler(app))
     housekeeping.start(app)
     garbage.start(app.config["GC_COMPACT_INTERVAL_SECONDS"])
+    memory_probe.start(app.config["MEMORY_PROBE_PATH"])
 
 
 def serve() -> None:

@@ -137,6 +137,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Survivors of full collections are frozen; every this many seconds everything is
         # collected once (realtime/garbage.py). Zero: Python's own collector settings.
         "GC_COMPACT_INTERVAL_SECONDS": 600.0,
+        # Debug only: trace allocations and dump them on SIGUSR1 (realtime/memory_probe.py).
+        "MEMORY_PROBE_PATH": None,
         # Hold every published event to its declaration in realtime/events.py, and refuse
         # it (ContractError) when it differs: on for the test suite, off in service.
         "EVENT_CONTRACT_CHECK": False,
@@ -186,6 +188,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         ("PORT", "PORT", _port),
         ("TANDEM_PORT_FILE", "PORT_FILE", str),
         ("TANDEM_FAULT_KILL_AFTER_COMMIT", "FAULT_KILL_AFTER_COMMIT", str),
+        ("TANDEM_MEMORY_PROBE", "MEMORY_PROBE_PATH", str),
         ("WEBSOCKET_COMPRESSION", "WEBSOCKET_COMPRESSION", _switch_of("WEBSOCKET_COMPRESSION")),
         ("EVENT_CONTRACT_CHECK", "EVENT_CONTRACT_CHECK", _switch_of("EVENT_CONTRACT_CHECK")),
         ("SOCKETIO_CORS_ORIGINS", "SOCKETIO_CORS_ORIGINS", _origins),
