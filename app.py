@@ -108,6 +108,8 @@ def register_extensions(app: Flask) -> None:
         **({} if app.config.get("REDIS_URL") else {"client_manager": None}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL_SECONDS"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT_SECONDS"],
         serializer=connection.ClientPacket,
         logger=False,
         engineio_logger=False,

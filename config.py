@@ -131,6 +131,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        # Engine.IO: a ping every interval; no pong within the timeout closes the socket.
+        "SOCKETIO_PING_INTERVAL_SECONDS": 25.0,
+        "SOCKETIO_PING_TIMEOUT_SECONDS": 20.0,
         # permessage-deflate: fewer bytes on the wire for much more CPU and memory per
         # connection (docs/performance.md); off unless the operator turns it on.
         "WEBSOCKET_COMPRESSION": False,
@@ -258,6 +261,8 @@ SECONDS_SETTINGS = (
     "STREAM_LOG_CHECK_SECONDS",
     "STREAM_GAP_WAIT_SECONDS",
     "SHUTDOWN_GRACE_SECONDS",
+    "SOCKETIO_PING_INTERVAL_SECONDS",
+    "SOCKETIO_PING_TIMEOUT_SECONDS",
     "DM_NOTIFY_DELAY_SECONDS",
     "PARTY_HOST_ABSENT_SECONDS",
     "PARTY_EMPTY_GRACE_SECONDS",
