@@ -89,6 +89,8 @@ def text_frame(data: bytes) -> bytes:
 class SerialSocket:
     """A connection's socket as simple-websocket sees it: each write whole, one at a time."""
 
+    __slots__ = ("busy", "lock", "sock")
+
     def __init__(self, sock: Any) -> None:
         self.sock = sock
         self.lock = gevent.lock.Semaphore()
@@ -109,6 +111,8 @@ class SerialSocket:
 
 class DirectWriter:
     """Writes frames on one Engine.IO socket's WebSocket when it is idle."""
+
+    __slots__ = ("eio_socket", "sock", "ws")
 
     def __init__(self, eio_socket: Any, ws: Any, sock: SerialSocket) -> None:
         self.eio_socket = eio_socket
