@@ -25,6 +25,9 @@ kernel takes nothing the packet goes to the queue; if it takes part of the frame
 greenlet writes the rest while still holding the lock, so the next packets (queued, as
 the connection is busy) follow it.
 
+Once a WebSocket is open, wsproto's handshake object (an h11 connection with its buffers,
+the request) is no longer used: `drop_handshake` lets it go.
+
 Pings: python-engineio starts a greenlet per connection for each ping (it sleeps
 `ping_interval`, then sends). With thousands of idle connections that is thousands of
 sleeping greenlets, each with its saved stack and timer. `PingScheduler` sends the pings
@@ -47,7 +50,7 @@ import struct
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -57,7 +60,9 @@ from engineio import packet as eio_packet
 from engineio import socket as eio_socket_module
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from socketio import packet as sio_packet
+from wsproto import WSConnection
 from wsproto.connection import ConnectionState
+from wsproto.handshake import H11Handshake
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +112,30 @@ class SerialSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sock, name)
+
+
+class HandshakeDone:
+    """Stands for wsproto's `H11Handshake` once the connection is open: `WSConnection`
+    then only asks it for its events, and it has none left."""
+
+    __slots__ = ()
+
+    def events(self) -> Iterator[Any]:
+        return iter(())
+
+
+HANDSHAKE_DONE = HandshakeDone()
+
+
+def drop_handshake(connection: WSConnection) -> None:
+    """Let an open connection's handshake state (its h11 connection, the request) go."""
+    handshake = connection.handshake
+    if (
+        connection.connection is not None
+        and isinstance(handshake, H11Handshake)
+        and not handshake._events
+    ):
+        connection.handshake = HANDSHAKE_DONE
 
 
 class DirectWriter:
@@ -183,6 +212,7 @@ class Fanout:
         def run(wrapper: Any) -> Any:
             ws = wrapper.ws
             ws.sock = SerialSocket(ws.sock)
+            drop_handshake(ws.ws)
             direct = not ws.ws.connection._proto.extensions and not os.get_blocking(
                 ws.sock.fileno()
             )

@@ -314,3 +314,38 @@ def test_install_pings_through_the_scheduler_of_its_own_server_only():
     assert theirs.last_ping is None
     assert all(entry[1] is not theirs for entry in scheduler.due)
     mine.closed = theirs.closed = True
+
+
+def test_an_open_wsproto_connection_asks_its_handshake_only_for_events():
+    """So `drop_handshake` may put `HANDSHAKE_DONE` in its place once it is open."""
+    from wsproto import WSConnection
+
+    for name in ("state", "send", "receive_data"):
+        member = getattr(WSConnection, name)
+        source = inspect.getsource(member.fget if isinstance(member, property) else member)
+        assert "if self.connection is None:" in source, name
+    events = inspect.getsource(WSConnection.events)
+    assert "yield from self.handshake.events()" in events
+    assert "yield from self.connection.events()" in events
+    assert "self.ws.handshake" not in inspect.getsource(simple_websocket.ws)
+
+
+def test_the_handshake_is_dropped_only_once_open_and_with_no_events_left():
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, Request, TextMessage
+
+    server = WSConnection(ConnectionType.SERVER)
+    websocket_fanout.drop_handshake(server)
+    assert server.handshake is not websocket_fanout.HANDSHAKE_DONE  # not open yet
+    server.receive_data(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert isinstance(next(server.events()), Request)
+    server.send(AcceptConnection())
+    websocket_fanout.drop_handshake(server)
+    assert server.handshake is websocket_fanout.HANDSHAKE_DONE
+    assert server.state is ConnectionState.OPEN
+    server.receive_data(b"\x81\x82abcd" + bytes(a ^ b for a, b in zip(b"hi", b"ab", strict=True)))
+    assert [event.data for event in server.events()] == ["hi"]
+    assert server.send(TextMessage(data="ok")) == text_frame(b"ok")
