@@ -42,7 +42,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
-from realtime import draining, garbage, websocket_fanout
+from realtime import draining, garbage, memory_probe, websocket_fanout
 from realtime import metrics as operator_metrics
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
@@ -108,6 +108,8 @@ def register_extensions(app: Flask) -> None:
         **({} if app.config.get("REDIS_URL") else {"client_manager": None}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL_SECONDS"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT_SECONDS"],
         serializer=connection.ClientPacket,
         logger=False,
         engineio_logger=False,
@@ -171,6 +173,7 @@ def start_background(app: Flask) -> None:
     operator_metrics.start_sampling(metrics_access.sampler(app))
     housekeeping.start(app)
     garbage.start(app.config["GC_COMPACT_INTERVAL_SECONDS"])
+    memory_probe.start(app.config["MEMORY_PROBE_PATH"])
 
 
 def serve() -> None:

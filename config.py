@@ -131,12 +131,17 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        # Engine.IO: a ping every interval; no pong within the timeout closes the socket.
+        "SOCKETIO_PING_INTERVAL_SECONDS": 25.0,
+        "SOCKETIO_PING_TIMEOUT_SECONDS": 20.0,
         # permessage-deflate: fewer bytes on the wire for much more CPU and memory per
         # connection (docs/performance.md); off unless the operator turns it on.
         "WEBSOCKET_COMPRESSION": False,
         # Survivors of full collections are frozen; every this many seconds everything is
         # collected once (realtime/garbage.py). Zero: Python's own collector settings.
         "GC_COMPACT_INTERVAL_SECONDS": 600.0,
+        # Debug only: trace allocations and dump them on SIGUSR1 (realtime/memory_probe.py).
+        "MEMORY_PROBE_PATH": None,
         # Hold every published event to its declaration in realtime/events.py, and refuse
         # it (ContractError) when it differs: on for the test suite, off in service.
         "EVENT_CONTRACT_CHECK": False,
@@ -186,6 +191,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         ("PORT", "PORT", _port),
         ("TANDEM_PORT_FILE", "PORT_FILE", str),
         ("TANDEM_FAULT_KILL_AFTER_COMMIT", "FAULT_KILL_AFTER_COMMIT", str),
+        ("TANDEM_MEMORY_PROBE", "MEMORY_PROBE_PATH", str),
         ("WEBSOCKET_COMPRESSION", "WEBSOCKET_COMPRESSION", _switch_of("WEBSOCKET_COMPRESSION")),
         ("EVENT_CONTRACT_CHECK", "EVENT_CONTRACT_CHECK", _switch_of("EVENT_CONTRACT_CHECK")),
         ("SOCKETIO_CORS_ORIGINS", "SOCKETIO_CORS_ORIGINS", _origins),
@@ -255,6 +261,8 @@ SECONDS_SETTINGS = (
     "STREAM_LOG_CHECK_SECONDS",
     "STREAM_GAP_WAIT_SECONDS",
     "SHUTDOWN_GRACE_SECONDS",
+    "SOCKETIO_PING_INTERVAL_SECONDS",
+    "SOCKETIO_PING_TIMEOUT_SECONDS",
     "DM_NOTIFY_DELAY_SECONDS",
     "PARTY_HOST_ABSENT_SECONDS",
     "PARTY_EMPTY_GRACE_SECONDS",

@@ -32,7 +32,7 @@ class Identity:
         return True
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     identity: Identity
     channels: set[str]
@@ -59,7 +59,7 @@ class Connection:
         return [event for event in pending if self.is_new(event)]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SocketConnection(Connection):
     sid: str = ""
     # The account behind the socket, kept between events (detached from any session) and
@@ -73,7 +73,7 @@ class SocketConnection(Connection):
         self.account_epoch += 1
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class StreamConnection(Connection):
     """An SSE stream or a long-poll request: events wait in a queue for the writer."""
 

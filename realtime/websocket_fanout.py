@@ -25,6 +25,17 @@ kernel takes nothing the packet goes to the queue; if it takes part of the frame
 greenlet writes the rest while still holding the lock, so the next packets (queued, as
 the connection is busy) follow it.
 
+Once a WebSocket is open, wsproto's handshake object (an h11 connection with its buffers,
+the request) is no longer used: `drop_handshake` lets it go.
+
+Pings: python-engineio starts a greenlet per connection for each ping (it sleeps
+`ping_interval`, then sends). With thousands of idle connections that is thousands of
+sleeping greenlets, each with its saved stack and timer. `PingScheduler` sends the pings
+of one server from one greenlet instead: every ping waits the same interval, so the
+sockets are due in the order they were scheduled, and a FIFO queue of (due time, socket)
+is enough. What a ping does is unchanged: Engine.IO's own `last_ping` bookkeeping and
+`send`, and its service task still closes sockets whose pong is late.
+
 The adapter leans on internals of the pinned versions (`PINNED`); tests check both the
 versions and the behaviours it relies on.
 """
@@ -32,20 +43,28 @@ versions and the behaviours it relies on.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import struct
+import time
 import weakref
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from typing import Any
 
 import gevent
 import gevent.lock
 from engineio import packet as eio_packet
+from engineio import socket as eio_socket_module
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from socketio import packet as sio_packet
+from wsproto import WSConnection
 from wsproto.connection import ConnectionState
+from wsproto.handshake import H11Handshake
+
+log = logging.getLogger(__name__)
 
 PINNED = {
     "python-engineio": "4.15.1",
@@ -75,6 +94,8 @@ def text_frame(data: bytes) -> bytes:
 class SerialSocket:
     """A connection's socket as simple-websocket sees it: each write whole, one at a time."""
 
+    __slots__ = ("busy", "lock", "sock")
+
     def __init__(self, sock: Any) -> None:
         self.sock = sock
         self.lock = gevent.lock.Semaphore()
@@ -93,8 +114,34 @@ class SerialSocket:
         return getattr(self.sock, name)
 
 
+class HandshakeDone:
+    """Stands for wsproto's `H11Handshake` once the connection is open: `WSConnection`
+    then only asks it for its events, and it has none left."""
+
+    __slots__ = ()
+
+    def events(self) -> Iterator[Any]:
+        return iter(())
+
+
+HANDSHAKE_DONE = HandshakeDone()
+
+
+def drop_handshake(connection: WSConnection) -> None:
+    """Let an open connection's handshake state (its h11 connection, the request) go."""
+    handshake = connection.handshake
+    if (
+        connection.connection is not None
+        and isinstance(handshake, H11Handshake)
+        and not handshake._events
+    ):
+        connection.handshake = HANDSHAKE_DONE
+
+
 class DirectWriter:
     """Writes frames on one Engine.IO socket's WebSocket when it is idle."""
+
+    __slots__ = ("eio_socket", "sock", "ws")
 
     def __init__(self, eio_socket: Any, ws: Any, sock: SerialSocket) -> None:
         self.eio_socket = eio_socket
@@ -165,6 +212,7 @@ class Fanout:
         def run(wrapper: Any) -> Any:
             ws = wrapper.ws
             ws.sock = SerialSocket(ws.sock)
+            drop_handshake(ws.ws)
             direct = not ws.ws.connection._proto.extensions and not os.get_blocking(
                 ws.sock.fileno()
             )
@@ -218,13 +266,62 @@ class Fanout:
         return recipients
 
 
+class PingScheduler:
+    """The Engine.IO pings of one server, sent from one greenlet (see the module's doc)."""
+
+    def __init__(self, eio_server: Any) -> None:
+        self.eio_server = eio_server
+        self.due: deque[tuple[float, Any]] = deque()
+        self.runner: gevent.Greenlet | None = None
+
+    def schedule(self, eio_socket: Any) -> None:
+        """As `Socket.schedule_ping`: a ping `ping_interval` from now, unless one is
+        already waiting (`last_ping` is None until it is sent)."""
+        if not eio_socket.last_ping:
+            return
+        eio_socket.last_ping = None
+        self.due.append((time.monotonic() + self.eio_server.ping_interval, eio_socket))
+        if self.runner is None or self.runner.dead:
+            self.runner = gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        due = self.due
+        while due:
+            delay = due[0][0] - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+                continue
+            eio_socket = due.popleft()[1]
+            if eio_socket.closing or eio_socket.closed:
+                continue
+            # As `Socket._send_ping` after its sleep.
+            eio_socket.last_ping = time.time()
+            try:
+                eio_socket.send(eio_packet.Packet(eio_packet.PING))
+            except Exception:  # one socket's failure must not stop the others' pings
+                log.exception("ping to %s failed", eio_socket.sid)
+
+
+_pings: weakref.WeakKeyDictionary[Any, PingScheduler] = weakref.WeakKeyDictionary()
+_engineio_schedule_ping = eio_socket_module.Socket.schedule_ping
+
+
+def _schedule_ping(eio_socket: Any) -> None:
+    scheduler = _pings.get(eio_socket.server)
+    if scheduler is None:
+        _engineio_schedule_ping(eio_socket)
+    else:
+        scheduler.schedule(eio_socket)
+
+
 _installed: weakref.WeakKeyDictionary[Any, Fanout] = weakref.WeakKeyDictionary()
 
 
 def install(server: Any) -> Fanout:
-    """Give `server` a `Fanout`. Its WebSocket connections can be written to directly
-    when it runs on gevent with simple-websocket; otherwise every recipient's packet goes
-    through its queue, still encoded once."""
+    """Give `server` a `Fanout`. Its WebSocket connections can be written to directly,
+    and its pings are sent by one `PingScheduler`, when it runs on gevent with
+    simple-websocket; otherwise every recipient's packet goes through its queue, still
+    encoded once, and Engine.IO pings as it does."""
     if server in _installed:
         return _installed[server]
     fanout = Fanout(server)
@@ -242,9 +339,15 @@ def install(server: Any) -> Fanout:
 
         # A copy: the driver's table is shared by every server of the process.
         eio._async = {**eio._async, "websocket": WebSocket}
+        _pings[eio] = PingScheduler(eio)
+        eio_socket_module.Socket.schedule_ping = _schedule_ping
     _installed[server] = fanout
     return fanout
 
 
 def fanout_of(server: Any) -> Fanout | None:
     return _installed.get(server)
+
+
+def pings_of(server: Any) -> PingScheduler | None:
+    return _pings.get(server.eio)

@@ -853,6 +853,7 @@ async function idle(target) {
   const url = target.servers[0];
   const pid = target.server_pids[0];
   const warm = await inPool(target.warm_tokens, 10, (token) => connectSocket(url, token));
+  log(`${target.name}: ${warm.length} warm connections`);
   await sleep(2000);
   const rssBefore = rssBytes(pid);
   const t0 = now();

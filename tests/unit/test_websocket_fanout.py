@@ -244,3 +244,108 @@ def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
     plain = threaded.eio._async["websocket"]
     websocket_fanout.install(threaded)
     assert threaded.eio._async["websocket"] is plain
+
+
+def test_engineio_pings_are_what_the_scheduler_does_in_their_place():
+    """`PingScheduler` replaces `Socket.schedule_ping` and `_send_ping`: the same
+    bookkeeping of `last_ping`, one interval's wait, then a PING through `send`."""
+    schedule = inspect.getsource(websocket_fanout._engineio_schedule_ping)
+    assert "if self.last_ping:" in schedule
+    assert "self.last_ping = None" in schedule
+    assert "self.server.start_background_task(self._send_ping)" in schedule
+    send = inspect.getsource(eio_socket_module.Socket._send_ping)
+    assert "self.server.sleep(self.server.ping_interval)" in send
+    assert "if not self.closing and not self.closed:" in send
+    assert "self.last_ping = time.time()" in send
+    assert "self.send(packet.Packet(packet.PING))" in send
+    receive = inspect.getsource(eio_socket_module.Socket.receive)
+    assert "self.schedule_ping()" in receive
+    connect = inspect.getsource(engineio.Server._handle_connect)
+    assert "s.schedule_ping()" in connect
+
+
+class FakeEioSocket:
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.last_ping = 1.0
+        self.closing = self.closed = False
+        self.sent: list[tuple[str, float]] = []
+
+    def send(self, pkt) -> None:
+        self.sent.append((pkt.encode(), gevent.get_hub().loop.now()))
+
+
+def test_one_greenlet_pings_every_socket_once_an_interval_in_order():
+    scheduler = websocket_fanout.PingScheduler(SimpleNamespace(ping_interval=0.05))
+    sockets = [FakeEioSocket(f"s{i}") for i in range(50)]
+    for socket_ in sockets:
+        scheduler.schedule(socket_)
+        scheduler.schedule(socket_)  # a second call while one waits adds nothing
+    runner = scheduler.runner
+    assert all(socket_.last_ping is None for socket_ in sockets)
+    sockets[3].closed = True
+    runner.join(timeout=5)
+    assert runner.dead
+    assert scheduler.runner is runner  # one greenlet for all of them
+    for index, socket_ in enumerate(sockets):
+        if index == 3:
+            assert socket_.sent == []
+            continue
+        assert [data for data, _ in socket_.sent] == ["2"]
+        assert socket_.last_ping is not None
+    # A pong schedules the next one: a new runner once the queue had emptied.
+    scheduler.schedule(sockets[0])
+    assert scheduler.runner is not runner
+    scheduler.runner.join(timeout=5)
+    assert len(sockets[0].sent) == 2
+
+
+def test_install_pings_through_the_scheduler_of_its_own_server_only():
+    server = socketio.Server(async_mode="gevent")
+    websocket_fanout.install(server)
+    scheduler = websocket_fanout.pings_of(server)
+    assert scheduler is not None
+    mine = eio_socket_module.Socket(server.eio, "mine")
+    mine.schedule_ping()
+    assert scheduler.due[-1][1] is mine
+    other = engineio.Server(async_mode="gevent")
+    theirs = eio_socket_module.Socket(other, "theirs")
+    theirs.schedule_ping()  # Engine.IO's own: a greenlet of its own
+    assert theirs.last_ping is None
+    assert all(entry[1] is not theirs for entry in scheduler.due)
+    mine.closed = theirs.closed = True
+
+
+def test_an_open_wsproto_connection_asks_its_handshake_only_for_events():
+    """So `drop_handshake` may put `HANDSHAKE_DONE` in its place once it is open."""
+    from wsproto import WSConnection
+
+    for name in ("state", "send", "receive_data"):
+        member = getattr(WSConnection, name)
+        source = inspect.getsource(member.fget if isinstance(member, property) else member)
+        assert "if self.connection is None:" in source, name
+    events = inspect.getsource(WSConnection.events)
+    assert "yield from self.handshake.events()" in events
+    assert "yield from self.connection.events()" in events
+    assert "self.ws.handshake" not in inspect.getsource(simple_websocket.ws)
+
+
+def test_the_handshake_is_dropped_only_once_open_and_with_no_events_left():
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, Request, TextMessage
+
+    server = WSConnection(ConnectionType.SERVER)
+    websocket_fanout.drop_handshake(server)
+    assert server.handshake is not websocket_fanout.HANDSHAKE_DONE  # not open yet
+    server.receive_data(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert isinstance(next(server.events()), Request)
+    server.send(AcceptConnection())
+    websocket_fanout.drop_handshake(server)
+    assert server.handshake is websocket_fanout.HANDSHAKE_DONE
+    assert server.state is ConnectionState.OPEN
+    server.receive_data(b"\x81\x82abcd" + bytes(a ^ b for a, b in zip(b"hi", b"ab", strict=True)))
+    assert [event.data for event in server.events()] == ["hi"]
+    assert server.send(TextMessage(data="ok")) == text_frame(b"ok")
