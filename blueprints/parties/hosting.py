@@ -16,7 +16,7 @@ import budgets
 from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import is_htmx
 from blueprints.parties.base import bp, party_url
-from blueprints.parties.page import _manage, _panel, queue_context, render_party
+from blueprints.parties.page import manage_in_panel, queue_context, render_panel, render_party
 from errors import ServiceError, ValidationError
 from models.party import Party
 from route_limits import per_user
@@ -67,7 +67,7 @@ def start(party_id: int):
 @per_user(budgets.PARTY_CONTROL)
 @login_required
 def play_next(party_id: int):
-    return _manage(
+    return manage_in_panel(
         party_id,
         "queue",
         lambda: playback.next_item(current_user, party_id),
@@ -80,7 +80,7 @@ def play_next(party_id: int):
 @login_required
 def decide(party_id: int, username: str, decision: str):
     approve = decision == "approve"
-    return _manage(
+    return manage_in_panel(
         party_id,
         "people",
         lambda: party_membership.decide(current_user, party_id, username, approve),
@@ -93,7 +93,7 @@ def decide(party_id: int, username: str, decision: str):
 @login_required
 def set_role(party_id: int, username: str):
     role = request.form.get("role", "")
-    return _manage(
+    return manage_in_panel(
         party_id,
         "people",
         lambda: party_membership.set_role(current_user, party_id, username, role),
@@ -112,7 +112,7 @@ def remove(party_id: int, username: str):
         f"Remove {username} from the party?", f"Remove {username}", back, detail
     ):
         return page
-    return _manage(
+    return manage_in_panel(
         party_id,
         "people",
         lambda: party_membership.remove(current_user, party_id, username),
@@ -145,7 +145,7 @@ def queue_add(party_id: int):
         )
     done = "Added to the queue." if item.status == "queued" else "Suggested to the host."
     if is_htmx():
-        return _panel("queue", party_access.present(current_user, party_id), (done, True))
+        return render_panel("queue", party_access.present(current_user, party_id), (done, True))
     flash(done, "success")
     return redirect(party_url(party_id, "party-queue"))
 
@@ -154,7 +154,7 @@ def queue_add(party_id: int):
 @per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_remove(party_id: int, item_id: int):
-    return _manage(
+    return manage_in_panel(
         party_id,
         "queue",
         lambda: party_queue.remove(current_user, party_id, item_id),
@@ -166,7 +166,7 @@ def queue_remove(party_id: int, item_id: int):
 @per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_accept(party_id: int, item_id: int):
-    return _manage(
+    return manage_in_panel(
         party_id,
         "queue",
         lambda: party_queue.accept(current_user, party_id, item_id),
@@ -178,7 +178,7 @@ def queue_accept(party_id: int, item_id: int):
 @per_user(budgets.PARTY_QUEUE)
 @login_required
 def queue_move(party_id: int, item_id: int, direction: str):
-    return _manage(
+    return manage_in_panel(
         party_id,
         "queue",
         lambda: party_queue.move(current_user, party_id, item_id, direction),

@@ -177,7 +177,7 @@ def show(party_id: int):
     return render_invite(access.party)
 
 
-def _panel(name: str, access: PartyAccess, note: tuple[str, bool] | None = None):
+def render_panel(name: str, access: PartyAccess, note: tuple[str, bool] | None = None):
     if name == "people":
         context = people_context(access)
         template = "parties/_people.html"
@@ -194,7 +194,7 @@ def people(party_id: int):
     access = party_access.present(current_user, party_id)
     if not is_htmx():
         return redirect(party_url(party_id, "party-people"))
-    return _panel("people", access)
+    return render_panel("people", access)
 
 
 @bp.get("/parties/<int:party_id>/queue")
@@ -203,7 +203,7 @@ def queue(party_id: int):
     access = party_access.present(current_user, party_id)
     if not is_htmx():
         return redirect(party_url(party_id, "party-queue"))
-    return _panel("queue", access)
+    return render_panel("queue", access)
 
 
 @bp.post("/parties/<int:party_id>/messages")
@@ -236,7 +236,7 @@ def react(party_id: int):
     return redirect(party_url(party_id))
 
 
-def _manage(party_id: int, panel: str, action: Callable[[], object], done: str):
+def manage_in_panel(party_id: int, panel: str, action: Callable[[], object], done: str):
     """Run one action; its outcome shows in its panel (htmx) or on the page. Refusals of
     who may do it (403) and unknown people or items (404) are error pages."""
     try:
@@ -246,6 +246,6 @@ def _manage(party_id: int, panel: str, action: Callable[[], object], done: str):
     else:
         note = (done, True)
     if is_htmx():
-        return _panel(panel, party_access.present(current_user, party_id), note)
+        return render_panel(panel, party_access.present(current_user, party_id), note)
     flash(note[0], "success" if note[1] else "error")
     return redirect(party_url(party_id, f"party-{panel}"))
