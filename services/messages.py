@@ -112,7 +112,7 @@ def send(
     """Send, and return the message as clients see it: the payload announced to the
     conversation, built from what was written, so nothing has to be read back for it.
     The hottest write of the site, so its rows are written with single statements."""
-    access = conversation_access.member(actor, conversation_id)
+    access = conversation_access.writer(actor, conversation_id)
     can_write(actor, access)
     client_id = _clean_client_id(client_id)
     # A retry is found by the unique (sender, client_id) when the insert fails; only a
@@ -284,7 +284,7 @@ def mention_text(body: str) -> str:
 def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
     """Tell the other members; a start stops by itself after a few seconds. Stopping is
     always allowed: it says nothing, and clears an indicator shown before a mute or block."""
-    access = conversation_access.member(actor, conversation_id)
+    access = conversation_access.writer(actor, conversation_id)
     if is_typing:
         can_write(actor, access)
     conversation_id = access.conversation.id
