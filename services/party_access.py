@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from errors import Forbidden, NotFound
 from extensions import db
@@ -78,11 +78,28 @@ def belongs(party: Party, participant: Participant | None, actor: User) -> bool:
     )
 
 
+# Built once: this check precedes every playback command and chat line of a party.
+_PARTY_AND_PARTICIPANT = (
+    select(Party, Participant)
+    .outerjoin(
+        Participant,
+        (Participant.party_id == Party.id) & (Participant.user_id == bindparam("user_id")),
+    )
+    .where(Party.id == bindparam("party_id"))
+)
+
+
 def visible(actor: User, party_id: object) -> PartyAccess:
     """Public and friends-only parties can be looked at; private ones by their people
-    and by those whose request to join waits for the host."""
-    party = find(party_id)
-    participant = participant_of(party.id, actor.id)
+    and by those whose request to join waits for the host. One query for both rows."""
+    if not is_id(party_id):
+        raise NotFound("No such party.")
+    found = db.session.execute(
+        _PARTY_AND_PARTICIPANT, {"user_id": actor.id, "party_id": party_id}
+    ).first()
+    if found is None:
+        raise NotFound("No such party.")
+    party, participant = found
     waiting = participant is not None and participant.status == ParticipantStatus.PENDING.value
     if party.visibility == "private" and not (belongs(party, participant, actor) or waiting):
         raise NotFound("No such party.")

@@ -3,10 +3,13 @@ change it. Clients compute where they should be from the state and correct their
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import Update
 
 from errors import Conflict, ValidationError
 from extensions import db
@@ -62,21 +65,41 @@ def _write(
 ) -> bool:
     """With `expected_version`, nothing is written unless the state is still that one.
     A position is never written past the end of the media. In the caller's unit of work;
-    `party` is read again either way, so it shows the state as it is now."""
+    `party` shows the row as it is now either way: written, from what the update returns;
+    refused, read again."""
     if begin and party.status == "upcoming":
         parties.begin(party)
     duration = changes.get("duration", party.duration)
     if duration and "position" in changes:
         changes = {**changes, "position": min(changes["position"], duration)}
-    statement = update(Party).where(Party.id == party.id)
+    db.session.flush()  # what the unit of work changed before (a party begun) goes first
+    statement = _state_update(frozenset(changes), expected_version is not None)
+    params = {f"new_{key}": value for key, value in changes.items()}
+    params |= {"party_id": party.id, "new_at": time.time()}
     if expected_version is not None:
-        statement = statement.where(Party.version == expected_version)
-    written = db.session.execute(
-        statement.values(**changes, at=time.time(), version=Party.version + 1)
-    ).rowcount
-    db.session.flush()
-    db.session.refresh(party)
-    return bool(written)
+        params["expected"] = expected_version
+    row = db.session.connection().execute(statement, params).first()
+    if row is None:
+        db.session.refresh(party)
+        return False
+    for column, value in zip(_PARTIES.c, row, strict=True):
+        set_committed_value(party, column.key, value)
+    return True
+
+
+_PARTIES = Party.__table__
+
+
+@functools.cache
+def _state_update(keys: frozenset[str], checked: bool) -> Update:
+    """One statement per kind of change, built once: it writes the next version and
+    returns the whole row, so nothing is read back."""
+    statement = update(_PARTIES).where(_PARTIES.c.id == bindparam("party_id"))
+    if checked:
+        statement = statement.where(_PARTIES.c.version == bindparam("expected"))
+    values = {key: bindparam(f"new_{key}") for key in keys | {"at"}}
+    values["version"] = _PARTIES.c.version + 1
+    return statement.values(values).returning(*_PARTIES.c)
 
 
 def _announce(party: Party) -> dict:
