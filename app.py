@@ -42,7 +42,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
-from realtime import draining, garbage, memory_probe, websocket_fanout
+from realtime import draining, garbage, memory_probe, socket_rooms, websocket_fanout
 from realtime import metrics as operator_metrics
 from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
@@ -102,10 +102,9 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
-        message_queue=app.config.get("REDIS_URL"),
-        # The extension keeps its options from one app to the next: an app without
-        # Redis must not inherit the queue of an app made before it in this process.
-        **({} if app.config.get("REDIS_URL") else {"client_manager": None}),
+        # A manager of each app's own: the extension keeps its options from one app to
+        # the next, and an app without Redis must not inherit another app's queue.
+        client_manager=socket_rooms.manager_for(app.config.get("REDIS_URL")),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         ping_interval=app.config["SOCKETIO_PING_INTERVAL_SECONDS"],
