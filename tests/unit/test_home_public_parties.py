@@ -12,7 +12,8 @@ from models.clock import iso, utcnow
 from realtime import store
 from realtime.events import SITE_CHANNEL, Envelope
 from realtime.fragments import render_fragments
-from services import home, parties, party_shapes, social
+from services import account_data, home, parties, party_shapes, social
+from tests.conftest import PASSWORD
 
 VIDEO = "https://example.com/film.mp4"
 
@@ -132,3 +133,11 @@ def test_a_private_party_never_shows_to_someone_outside_it(app, crew):
         assert "Secret" not in "".join(rendered.values())
     parties.start(ben, secret.id)
     assert "home-party" not in home_fragments(app, secret.id, "live", ann.id)
+
+
+def test_a_host_who_deletes_their_account_takes_their_upcoming_party_off_every_home(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    party = parties.create(ben, {"title": "Tonight", "media_url": VIDEO, "scheduled_at": soon()})
+    account_data.delete_account(ben, PASSWORD)
+    assert told_to_everyone() == [(party.id, "upcoming"), (party.id, "ended")]
+    assert home.parties_for(ann) == []
