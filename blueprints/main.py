@@ -10,7 +10,7 @@ from blueprints.htmx_responses import is_htmx
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
-from services import diagnostics, notifications, parties, profiles
+from services import accounts, diagnostics, notifications, parties, party_shapes, profiles
 from services import home as home_service
 
 bp = Blueprint("main", __name__)
@@ -49,7 +49,8 @@ def home():
 @fragment(parties.ENDED)
 def _party_ended(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """A party that ends leaves the home page's parties, and the viewer's notifications
-    about it (an invitation, its start) say so in place, without a Join button. Its
+    about it (an invitation, its start) say so in place, without a Join button (on the
+    home page and the notifications page alike). Its
     followers and its people hear of the end (services/parties.py `finish`)."""
     party_id = int(envelope.data["party_id"])
     notes = "".join(
@@ -57,7 +58,20 @@ def _party_ended(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         for n in notifications.about(viewer_id, f"party:{party_id}")
     )
     gone = f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>'
-    return [("home-party-gone", gone + notes), ("notification-changed", notes)]
+    return [("home-party-gone", gone), ("notification-changed", notes)]
+
+
+@fragment(party_shapes.LISTING)
+def _public_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A public party scheduled, started or ended, told to everyone: the home page shows
+    its card as it is now (added, or replaced in place: "starts ..." becomes "Live"), or
+    drops it once it no longer belongs there."""
+    party_id = int(envelope.data["party_id"])
+    viewer = accounts.find_by_id(viewer_id) if envelope.data["status"] != "ended" else None
+    card = home_service.party_on_home(viewer, party_id) if viewer else None
+    if card is None:
+        return [("home-party-gone", f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>')]
+    return [("home-party", render_fragment("main/_party.html", p=card))]
 
 
 @bp.get("/live")

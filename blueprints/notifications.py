@@ -7,6 +7,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import is_htmx
+from blueprints.live_fragments import badge
+from realtime.events import Envelope
+from realtime.fragments import fragment, render_fragment
 from route_limits import per_user
 from services import notifications
 from services.validation import is_id
@@ -49,6 +52,21 @@ def mark_read():
         # of it on theirs.
         return render_template("notifications/_badge_update.html", count=unread, seen=seen)
     return redirect(url_for("notifications.index"))
+
+
+@fragment(notifications.NOTIFICATION_UPDATED)
+def _updated(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    """Redrawn where it is (the list and the home page), not brought to the top."""
+    data = envelope.data
+    item = render_fragment("partials/notification_item.html", n=data, replace=True)
+    return [("notification-count", badge(data["unread_count"])), ("notification-changed", item)]
+
+
+@fragment(notifications.NOTIFICATION_REMOVED)
+def _removed(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    data = envelope.data
+    gone = f'<li id="notification-{int(data["id"])}" hx-swap-oob="delete"></li>'
+    return [("notification-count", badge(data["unread_count"])), ("notification-changed", gone)]
 
 
 @bp.app_context_processor

@@ -4,7 +4,7 @@ from models.announcement import Announcement, AnnouncementDismissal
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
-from models.social import Block, Follow, Notification, NotificationMute
+from models.social import Block, Follow, Notification, NotificationActor, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, LoginSession, Role, User
 
@@ -21,6 +21,7 @@ __all__ = [
     "Membership",
     "Message",
     "Notification",
+    "NotificationActor",
     "NotificationMute",
     "Participant",
     "Party",

@@ -83,6 +83,23 @@ class Notification(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
+class NotificationActor(db.Model):
+    """One of the people a notification collapsed ("ann and 2 others followed you"), so
+    that an account deleted later can be taken out of it."""
+
+    __tablename__ = "notification_actors"
+    __table_args__ = (Index("ix_notification_actors_user_id", "user_id"),)
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Their latest part in it: the notification shows the latest of those left.
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class NotificationMute(db.Model):
     """A kind of notification the user does not want."""
 

@@ -60,6 +60,7 @@ DIRECTORY = ChannelKind("directory:rooms", r"directory:rooms")
 STAFF = ChannelKind("staff", r"staff")
 # The whole site: in every signed-in person's stream (announcements from the admins).
 SITE = ChannelKind("site", r"site")
+SITE_CHANNEL = "site"
 # Internal: membership and sign-out changes every worker applies to its connections. They
 # are stored in the log like durable events, so they reach every worker in the same order
 # as the events around them, even through a Redis outage; no client's stream includes them.
@@ -158,6 +159,10 @@ EVENTS = (
     durable("directory:room_removed", on(DIRECTORY, Shape({"room_id": int}))),
     # Notifications
     durable("notification:new", on(USER, NOTIFICATION)),
+    # One changed in place (a deleted account taken out of "ann and 2 others followed
+    # you"), or gone: open pages redraw or drop it where it is.
+    durable("notification:updated", on(USER, NOTIFICATION)),
+    durable("notification:removed", on(USER, Shape({"id": int, "unread_count": int}))),
     ephemeral(
         "notification:read",
         on(USER, Shape({"ids": Nullable(ListOf(int)), "all": bool, "unread_count": int})),
@@ -169,6 +174,12 @@ EVENTS = (
     durable("announcement:withdrawn", on(SITE, Shape({"id": int}))),
     # The person dismissed it: their other pages and devices drop it too.
     durable("announcement:dismissed", on(USER, Shape({"id": int}))),
+    # A public party was scheduled, started or ended, told to everyone signed in (home
+    # pages show public parties starting soon). Never sent for a private or friends party.
+    durable(
+        "party:listing",
+        on(SITE, Shape({"party_id": int, "status": OneOf("upcoming", "live", "ended")})),
+    ),
     # Watch parties
     ephemeral("party:state", on(PARTY, PARTY_STATE), state=True),
     durable("party:message", on(PARTY, PARTY_MESSAGE)),
@@ -286,7 +297,7 @@ def subject_of(name: str, data: dict[str, Any]) -> str | None:
     removing that thing can rewrite every stored event that carried its old content."""
     if name in ("message:new", "message:updated"):
         return f"message:{data.get('id')}"
-    if name == "notification:new":
+    if name in ("notification:new", "notification:updated"):
         subject = data.get("subject")
         if isinstance(subject, dict) and subject.get("type") and subject.get("id"):
             return f"{subject['type']}:{subject['id']}"

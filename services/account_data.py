@@ -19,7 +19,15 @@ from models.social import Block, Follow, Notification, NotificationMute
 from models.user import DELETED_NAME, ApiToken, LoginSession, User
 from realtime.bus import bus
 from realtime.events import presence_channel
-from services import conversation_members, conversations, messages, parties, profiles, uploads
+from services import (
+    conversation_members,
+    conversations,
+    messages,
+    notifications,
+    parties,
+    profiles,
+    uploads,
+)
 
 
 def export(user: User) -> dict[str, Any]:
@@ -120,8 +128,9 @@ def delete_account(user: User, password: str) -> None:
     The row stays as a tombstone, so the messages others need keep their place and show
     "Deleted account"; everything personal goes: the name (free for anyone again), the
     profile and picture, follows and blocks both ways, tokens, browser sign-ins,
-    notifications and preferences. Groups and rooms are left, parties left or handed
-    over (or ended), and every live connection closes, its pages going to /signed-out."""
+    notifications and preferences, and their place in others' collapsed notifications.
+    Groups and rooms are left, parties left or handed over (or ended), and every live
+    connection closes, its pages going to /signed-out."""
     if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
         raise ValidationError("The password is wrong.", code="wrong_password", field="password")
     old_username, avatar_file = user.username, user.avatar_file
@@ -148,6 +157,7 @@ def delete_account(user: User, password: str) -> None:
     )
     for follower_id in follower_ids:
         bus.unsubscribe_user(follower_id, presence_channel(user.id))
+    notifications.forget_person(user.id)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

@@ -1,15 +1,16 @@
 """What a person's home page and the people page show them: parties of people they
-follow and public ones starting soon, their unread conversations, recent notifications,
-and people they might follow. Read-only: nothing here writes or publishes."""
+follow and public ones starting soon (or started on schedule), their unread
+conversations, recent notifications, and people they might follow. Read-only: nothing
+here writes or publishes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from extensions import db
-from models.clock import utcnow
+from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, Membership, Message
 from models.party import Participant, Party
 from models.social import Block, Follow
@@ -54,16 +55,47 @@ def _participant(party_id: int, user_id: int) -> bool:
     )
 
 
+def _follows(viewer_id: int, host_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Follow.followee_id).where(
+                Follow.follower_id == viewer_id, Follow.followee_id == host_id
+            )
+        )
+        is not None
+    )
+
+
+def _announced(party: Party) -> bool:
+    """A public party that was scheduled: everyone saw it coming, so everyone sees it
+    go live too."""
+    return party.visibility == "public" and party.scheduled_at is not None
+
+
+def belongs_on_home(viewer: User, party: Party) -> bool:
+    """The rule `parties_for` lists by, for one party: a public party starting within a
+    day, a scheduled public one that is live, or a live party of someone the viewer
+    follows that they may see."""
+    if party.status == "upcoming":
+        return _announced(party) and as_utc(party.scheduled_at) <= utcnow() + SOON
+    if party.status != "live":
+        return False
+    if _announced(party):
+        return True
+    return _follows(viewer.id, party.host_id) and _may_see_on_home(viewer, party)
+
+
 def party_card(viewer: User, party: Party) -> dict:
     return {**party_shapes.to_dict(party, viewer), "joined": _participant(party.id, viewer.id)}
 
 
 def parties_for(viewer: User) -> list[dict]:
-    """Live parties hosted by people the viewer follows, then public parties starting
-    within a day (soonest first)."""
+    """Live parties hosted by people the viewer follows or scheduled in public (newest
+    first), then public parties starting within a day (soonest first)."""
+    announced = and_(Party.visibility == "public", Party.scheduled_at.is_not(None))
     live = db.session.scalars(
         select(Party)
-        .where(Party.status == "live", Party.host_id.in_(_followed(viewer.id)))
+        .where(Party.status == "live", or_(Party.host_id.in_(_followed(viewer.id)), announced))
         .order_by(Party.started_at.desc(), Party.id.desc())
         .limit(PARTIES_SHOWN * 2)
     )
@@ -86,10 +118,10 @@ def parties_for(viewer: User) -> list[dict]:
 
 
 def party_on_home(viewer: User, party_id: int) -> dict | None:
-    """One party's card for the viewer's home, if it belongs there (it is live and they
-    may see it), for the live region."""
+    """One party's card for the viewer's home as it is now, if it belongs there, for the
+    live region (None: the region drops it)."""
     party = db.session.get(Party, party_id)
-    if party is None or party.status != "live" or not _may_see_on_home(viewer, party):
+    if party is None or not belongs_on_home(viewer, party):
         return None
     return party_card(viewer, party)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 import orjson
 from sqlalchemy import delete, func, select, tuple_, update
@@ -12,7 +13,7 @@ from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.party import Party
-from models.social import Notification, NotificationMute
+from models.social import Notification, NotificationActor, NotificationMute
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
@@ -42,8 +43,14 @@ COLLAPSING = {
     PARTY_INVITE: lambda s: f"party_invite:{s.get('id')}",
 }
 
+# Kinds whose count is of people: a repeat by someone already counted ("ann followed you"
+# twice) brings it back to the top without counting them again.
+COUNTING_PEOPLE = (FOLLOW, PARTY_INVITE)
+
 NOTIFICATION_NEW = "notification:new"
 NOTIFICATION_READ = "notification:read"
+NOTIFICATION_UPDATED = "notification:updated"
+NOTIFICATION_REMOVED = "notification:removed"
 LIST_MAX = 100
 
 
@@ -85,7 +92,11 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
             count=0,
         )
         db.session.add(notification)
-    notification.count += 1
+        db.session.flush()
+    if not (kind in COUNTING_PEOPLE and actor and _counted(notification.id, actor.id)):
+        notification.count += 1
+    if actor is not None:
+        _record_actor(notification.id, actor.id, now)
     notification.actor_id = actor.id if actor else None
     notification.subject = orjson.dumps(subject).decode()
     notification.subject_key = subject_key(subject)
@@ -95,6 +106,20 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
         user_channel(user_id), NOTIFICATION_NEW, to_dict(notification, unread_count(user_id))
     )
     return notification
+
+
+def _counted(notification_id: int, person_id: int) -> bool:
+    return db.session.get(NotificationActor, (notification_id, person_id)) is not None
+
+
+def _record_actor(notification_id: int, person_id: int, now: datetime) -> None:
+    row = db.session.get(NotificationActor, (notification_id, person_id))
+    if row is None:
+        db.session.add(
+            NotificationActor(notification_id=notification_id, user_id=person_id, at=now)
+        )
+    else:
+        row.at = now
 
 
 def subject_key(subject: dict) -> str | None:
@@ -121,7 +146,9 @@ def retext(key: str, text: str | None) -> None:
     ):
         notification.subject = orjson.dumps(rewrite(orjson.loads(notification.subject))).decode()
     bus.redact(
-        key, (NOTIFICATION_NEW,), lambda stored: {**stored, "subject": rewrite(stored["subject"])}
+        key,
+        (NOTIFICATION_NEW, NOTIFICATION_UPDATED),
+        lambda stored: {**stored, "subject": rewrite(stored["subject"])},
     )
 
 
@@ -244,3 +271,57 @@ def mark_read(user_id: int, ids: list[int] | None) -> int:
     )
     db.session.commit()
     return unread
+
+
+def forget_person(person_id: int) -> None:
+    """A deleted account leaves the notifications it was collapsed into, in the caller's
+    unit of work: "Deleted account and 2 others followed you" becomes "ann and 1 other
+    followed you", and a follow notification nobody else is left in goes. An invitation
+    only they gave stays (it is still a way into the party), as do their messages,
+    mentions and the rest, which still stand where they were written. The owner's open
+    pages hear of each change."""
+    rows = db.session.scalars(
+        select(Notification)
+        .join(NotificationActor, NotificationActor.notification_id == Notification.id)
+        .where(NotificationActor.user_id == person_id, Notification.kind.in_(COUNTING_PEOPLE))
+        .order_by(Notification.id)
+    ).all()
+    for notification in rows:
+        if notification.kind == PARTY_INVITE and notification.count <= 1:
+            continue
+        _take_out(notification, person_id)
+
+
+def _take_out(notification: Notification, person_id: int) -> None:
+    db.session.execute(
+        delete(NotificationActor).where(
+            NotificationActor.notification_id == notification.id,
+            NotificationActor.user_id == person_id,
+        )
+    )
+    notification.count -= 1
+    owner = notification.user_id
+    if notification.count <= 0:
+        db.session.delete(notification)
+        db.session.flush()
+        bus.publish(
+            user_channel(owner),
+            NOTIFICATION_REMOVED,
+            {"id": notification.id, "unread_count": unread_count(owner)},
+        )
+        return
+    latest = db.session.scalar(
+        select(NotificationActor.user_id)
+        .where(NotificationActor.notification_id == notification.id)
+        .order_by(NotificationActor.at.desc(), NotificationActor.user_id.desc())
+        .limit(1)
+    )
+    notification.actor_id = latest  # None: the others are not known (counted before)
+    if notification.kind == FOLLOW and latest is not None:
+        notification.subject = orjson.dumps({"type": "user", "id": latest}).decode()
+        notification.subject_key = f"user:{latest}"
+    db.session.flush()
+    db.session.refresh(notification)  # the actor relationship, for the event
+    bus.publish(
+        user_channel(owner), NOTIFICATION_UPDATED, to_dict(notification, unread_count(owner))
+    )

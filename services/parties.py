@@ -24,7 +24,15 @@ from services.party_access import PartyAccess
 from services.party_hosts import hand_over
 from services.party_media import clean_media
 from services.party_membership import depart, watchers
-from services.party_shapes import ENDED, PARTY_STATE, channel, drivers_channel, reread, state
+from services.party_shapes import (
+    ENDED,
+    PARTY_STATE,
+    announce_listing,
+    channel,
+    drivers_channel,
+    reread,
+    state,
+)
 from services.relations import are_friends, follower_ids
 from services.validation import flag, iso_time, text
 
@@ -88,6 +96,7 @@ def create(actor: User, fields: dict) -> Party:
     bus.subscribe_user(actor.id, drivers_channel(party.id))
     if not scheduled:
         _tell_followers_it_started(party)
+    announce_listing(party)
     db.session.commit()
     return party
 
@@ -170,6 +179,7 @@ def finish(party: Party) -> Party:
     if not ended:
         return party
     bus.publish(channel(party.id), ENDED, {"party_id": party.id})
+    announce_listing(party)
     # The others whose pages show it: followers told of its start, people invited to it.
     invited = notifications.holders(f"party:{party.id}", notifications.PARTY_INVITE)
     for user_id in sorted((set(_followers_told(party)) | invited) - set(people)):
@@ -201,6 +211,7 @@ def begin(party: Party) -> Party:
         return party
     bus.publish(channel(party.id), PARTY_STATE, state(party))
     _tell_followers_it_started(party)
+    announce_listing(party)
     return party
 
 

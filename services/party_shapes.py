@@ -10,7 +10,7 @@ from models.clock import iso
 from models.party import Participant, Party, QueueItem
 from models.user import User
 from realtime.bus import bus
-from realtime.events import party_channel
+from realtime.events import SITE_CHANNEL, party_channel
 from services import party_access
 from services.party_media import media_kind
 
@@ -23,6 +23,7 @@ HOST_CHANGED = "party:host_changed"
 ENDED = "party:ended"
 REQUEST = "party:member_requested"
 QUEUE = "party:queue"
+LISTING = "party:listing"
 
 
 def channel(party_id: int) -> str:
@@ -134,6 +135,14 @@ def announce_membership(party: Party, name: str, participant: Participant, **ext
         name,
         {"party_id": party.id, **participant_dict(participant), "count": count, **extra},
     )
+
+
+def announce_listing(party: Party) -> None:
+    """A public party was scheduled, started or ended: everyone signed in hears of it on
+    the site channel, so open home pages add, flip or drop its card. Parties that are not
+    public are never told there."""
+    if party.visibility == "public":
+        bus.publish(SITE_CHANNEL, LISTING, {"party_id": party.id, "status": party.status})
 
 
 def reread(row: Party | Participant) -> None:
