@@ -17,6 +17,7 @@ from services.messages import (
     MESSAGE_READ,
     to_dict,
 )
+from services.paging import newest_first
 from services.validation import contains_pattern, is_id
 
 PAGE_MAX = 100
@@ -70,12 +71,8 @@ def history(
     """Newest first, keyset-paged by id (`before` = the oldest id already shown). Members
     read; so may anyone a public room, before joining it."""
     access = conversation_access.reader(actor, conversation_id)
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(Message).where(Message.conversation_id == access.conversation.id)
-    if before is not None:
-        query = query.where(Message.id < before)
-    return list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return newest_first(query, Message.id, before, limit, PAGE_MAX)
 
 
 def recent_by(conversation_id: int, sender_id: int, limit: int) -> list[Message]:

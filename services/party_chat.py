@@ -14,6 +14,7 @@ from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
 from services import party_access, party_shapes, trust, typing_indicators, voice
+from services.paging import newest_first
 from services.validation import clean_text
 
 BODY_MAX = 1000
@@ -111,12 +112,8 @@ def history(
         party, access.participant, actor
     ):
         raise NotFound("No such party.")
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(PartyMessage).where(PartyMessage.party_id == access.party.id)
-    if before is not None:
-        query = query.where(PartyMessage.id < before)
-    return list(db.session.scalars(query.order_by(PartyMessage.id.desc()).limit(limit)))
+    return newest_first(query, PartyMessage.id, before, limit, PAGE_MAX)
 
 
 def react(actor: User, party_id: object, emoji: object, video_time: object = None) -> dict:
