@@ -18,7 +18,7 @@ from services.messages import (
     to_dict,
 )
 from services.paging import newest_first
-from services.validation import contains_pattern, is_id
+from services.validation import contains_pattern, is_id, refuse_longer
 
 PAGE_MAX = 100
 SMALL_GROUP = 10
@@ -99,8 +99,7 @@ def search(actor: User, query: str, limit: int = 50) -> list[Message]:
     text = query.strip()
     if not text:
         return []
-    if len(text) > 100:
-        raise ValidationError("Search for at most 100 characters.", code="too_long", field="q")
+    refuse_longer(text, 100, "q", "Search for at most 100 characters.")
     pattern = contains_pattern(text.lower())
     mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
     statement = (

@@ -15,7 +15,7 @@ from models.user import User
 from realtime.bus import bus
 from services import party_access, party_shapes, trust, typing_indicators, voice
 from services.paging import newest_first
-from services.validation import clean_text
+from services.validation import clean_text, refuse_longer
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -61,10 +61,7 @@ def send(
         body = clean_text(body, "body", multiline=True, strip=True).strip()
     if not isinstance(body, str) or not body:
         raise ValidationError("Write something first.", field="body")
-    if len(body) > BODY_MAX:
-        raise ValidationError(
-            f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
-        )
+    refuse_longer(body, BODY_MAX, "body", f"Messages are at most {BODY_MAX} characters.")
     trust.check_links(actor, body, "body")
     if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 64):
         raise ValidationError("'client_id' must be text of 1 to 64 characters.", field="client_id")
