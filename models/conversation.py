@@ -5,18 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.chat import ChatMessageColumns
 from models.clock import utcnow
 from models.user import User
 
@@ -96,7 +89,7 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Message(db.Model):
+class Message(ChatMessageColumns, db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         # One message per client_id per sender: a retried send stores nothing new.
@@ -104,17 +97,13 @@ class Message(db.Model):
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(8), default="text")  # text | system
     body: Mapped[str] = mapped_column(Text, default="")
-    client_id: Mapped[str | None] = mapped_column(String(64))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     attachment_id: Mapped[int | None] = mapped_column(
         ForeignKey("attachments.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.chat import ChatMessageColumns
 from models.clock import utcnow
 from models.user import User
 
@@ -105,19 +106,15 @@ class QueueItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class PartyMessage(db.Model):
+class PartyMessage(ChatMessageColumns, db.Model):
     __tablename__ = "party_messages"
     __table_args__ = (
         UniqueConstraint("sender_id", "client_id"),
         Index("ix_party_messages_party_id_id", "party_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
-    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     video_time: Mapped[float | None] = mapped_column(Float)
-    client_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sender: Mapped[User | None] = relationship()

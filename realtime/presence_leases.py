@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import gevent
 import redis
@@ -21,8 +22,15 @@ class LeaseHeartbeat:
     """Renews a worker's leases every third of their time to live (`beat`), in one
     greenlet, for presence and for watching parties alike."""
 
-    ttl: float
     _heartbeat: gevent.Greenlet | None = None
+
+    def __init__(self, store: Any, publish: Publish | None, ttl: float, linger: float) -> None:
+        """`store` keeps the leases; a lease lives `ttl` seconds unless renewed, and one
+        this worker gives up waits `linger` seconds first (a reload, a long-poll's gap)."""
+        self.store = store
+        self._publish = publish
+        self.ttl = ttl
+        self.linger = linger
 
     def beat(self) -> None:
         raise NotImplementedError
@@ -56,12 +64,9 @@ class Presence(LeaseHeartbeat):
         ttl: float,
         linger: float,
     ) -> None:
-        self.store = store
-        self._publish = publish
+        super().__init__(store, publish, ttl, linger)
         self._has_local_user = has_local_user
         self._local_users = local_users
-        self.ttl = ttl
-        self.linger = linger
 
     def connected(self, user_id: int, _transport: str) -> None:
         """A connection of `user_id` opened on this worker."""

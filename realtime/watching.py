@@ -185,12 +185,9 @@ class Watching(LeaseHeartbeat):
         ttl: float,
         linger: float,
     ) -> None:
-        self.store = store
-        self._publish = publish
+        super().__init__(store, publish, ttl, linger)
         self._watches_here = watches_here
         self._local_pairs = local_pairs
-        self.ttl = ttl
-        self.linger = linger
 
     def started(self, party_id: int, user_id: int) -> None:
         """A connection of `user_id` on this worker watches the party now."""

@@ -22,7 +22,7 @@ from realtime.channels import provider
 from realtime.events import user_channel
 from services import moderation
 from services.unit_of_work import unit_of_work
-from services.validation import clean_text, is_id
+from services.validation import clean_text, is_id, refuse_longer
 
 SITE_CHANNEL = "site"
 POSTED = "announcement:posted"
@@ -50,10 +50,7 @@ def _body(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("Write the announcement.", field="body")
     text = clean_text(value.strip(), "body", multiline=True)
-    if len(text) > BODY_MAX:
-        raise ValidationError(
-            f"Keep an announcement under {BODY_MAX} characters.", code="too_long", field="body"
-        )
+    refuse_longer(text, BODY_MAX, "body", f"Keep an announcement under {BODY_MAX} characters.")
     return text
 
 

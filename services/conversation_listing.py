@@ -13,7 +13,7 @@ from models.user import User
 from services import conversation_access, messages
 from services.conversation_access import Access, outranks
 from services.conversations import member_dict, shape_many
-from services.validation import contains_pattern
+from services.validation import contains_pattern, refuse_longer
 
 
 def members(actor: User, conversation_id: object) -> list[Membership]:
@@ -93,8 +93,7 @@ def overview(actor: User, only: int | None = None) -> list[dict]:
 def directory(query: str = "", category: str | None = None, limit: int = 50) -> list[Conversation]:
     """Public rooms, largest first, optionally filtered by a search and a category."""
     text = query.strip().lower()
-    if len(text) > 64:
-        raise ValidationError("Search for at most 64 characters.", code="too_long", field="q")
+    refuse_longer(text, 64, "q", "Search for at most 64 characters.")
     if category is not None and category not in CATEGORIES:
         raise ValidationError("Unknown category.", field="category")
     members_count = (

@@ -23,7 +23,7 @@ from services.conversation_access import (
     other_in_pair,
 )
 from services.relations import blocked_among, is_blocked_between
-from services.validation import clean_text
+from services.validation import clean_text, refuse_longer
 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
@@ -183,10 +183,7 @@ def clean_name(name: object, *, required: bool) -> str:
     name = " ".join(clean_text(name.strip(), "name").split())
     if required and not name:
         raise ValidationError("Give it a name.", field="name")
-    if len(name) > NAME_MAX:
-        raise ValidationError(
-            f"Names are at most {NAME_MAX} characters.", code="too_long", field="name"
-        )
+    refuse_longer(name, NAME_MAX, "name", f"Names are at most {NAME_MAX} characters.")
     return name
 
 
@@ -194,12 +191,12 @@ def clean_description(description: object) -> str:
     if not isinstance(description, str):
         raise ValidationError("'description' must be text.", field="description")
     description = clean_text(description.strip(), "description", multiline=True)
-    if len(description) > DESCRIPTION_MAX:
-        raise ValidationError(
-            f"Descriptions are at most {DESCRIPTION_MAX} characters.",
-            code="too_long",
-            field="description",
-        )
+    refuse_longer(
+        description,
+        DESCRIPTION_MAX,
+        "description",
+        f"Descriptions are at most {DESCRIPTION_MAX} characters.",
+    )
     return description
 
 

@@ -17,7 +17,8 @@ from services.messages import (
     MESSAGE_READ,
     to_dict,
 )
-from services.validation import contains_pattern, is_id
+from services.paging import newest_first
+from services.validation import contains_pattern, is_id, refuse_longer
 
 PAGE_MAX = 100
 SMALL_GROUP = 10
@@ -70,12 +71,8 @@ def history(
     """Newest first, keyset-paged by id (`before` = the oldest id already shown). Members
     read; so may anyone a public room, before joining it."""
     access = conversation_access.reader(actor, conversation_id)
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(Message).where(Message.conversation_id == access.conversation.id)
-    if before is not None:
-        query = query.where(Message.id < before)
-    return list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return newest_first(query, Message.id, before, limit, PAGE_MAX)
 
 
 def recent_by(conversation_id: int, sender_id: int, limit: int) -> list[Message]:
@@ -102,8 +99,7 @@ def search(actor: User, query: str, limit: int = 50) -> list[Message]:
     text = query.strip()
     if not text:
         return []
-    if len(text) > 100:
-        raise ValidationError("Search for at most 100 characters.", code="too_long", field="q")
+    refuse_longer(text, 100, "q", "Search for at most 100 characters.")
     pattern = contains_pattern(text.lower())
     mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
     statement = (

@@ -29,7 +29,7 @@ from services import (
     party_access,
 )
 from services.unit_of_work import unit_of_work
-from services.validation import clean_text, is_id, iso_time
+from services.validation import clean_text, is_id, iso_time, refuse_longer
 
 REASON_MAX = 1000
 MUTE_MAX_MINUTES = 60 * 24 * 365
@@ -53,8 +53,7 @@ def reason_text(value: object, field: str = "reason", required: bool = True) -> 
     if not isinstance(value, str) or (required and not value.strip()):
         raise ValidationError(f"Give a {field}.", field=field)
     value = clean_text(value.strip(), field, multiline=True)
-    if len(value) > REASON_MAX:
-        raise ValidationError(f"'{field}' is too long.", code="too_long", field=field)
+    refuse_longer(value, REASON_MAX, field, f"'{field}' is too long.")
     return value
 
 

@@ -153,11 +153,15 @@ def withdraw(person: User) -> None:
             finish(party)
 
 
-def end(actor: User, party_id: object) -> Party:
-    access = party_access.host(actor, party_id)
-    party = finish(access.party)
+def _as_host(actor: User, party_id: object, change: Callable[[Party], Party]) -> Party:
+    """The host's own `change` of their party, as one unit of work."""
+    party = change(party_access.host(actor, party_id).party)
     db.session.commit()
     return party
+
+
+def end(actor: User, party_id: object) -> Party:
+    return _as_host(actor, party_id, finish)
 
 
 def finish(party: Party) -> Party:
@@ -192,10 +196,7 @@ def finish(party: Party) -> Party:
 
 def start(actor: User, party_id: object) -> Party:
     """The host starts a scheduled party early."""
-    access = party_access.host(actor, party_id)
-    party = begin(access.party)
-    db.session.commit()
-    return party
+    return _as_host(actor, party_id, begin)
 
 
 def begin(party: Party) -> Party:

@@ -14,7 +14,8 @@ from models.party import PartyMessage
 from models.user import User
 from realtime.bus import bus
 from services import party_access, party_shapes, trust, typing_indicators, voice
-from services.validation import clean_text
+from services.paging import newest_first
+from services.validation import clean_text, refuse_longer
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -60,10 +61,7 @@ def send(
         body = clean_text(body, "body", multiline=True, strip=True).strip()
     if not isinstance(body, str) or not body:
         raise ValidationError("Write something first.", field="body")
-    if len(body) > BODY_MAX:
-        raise ValidationError(
-            f"Messages are at most {BODY_MAX} characters.", code="too_long", field="body"
-        )
+    refuse_longer(body, BODY_MAX, "body", f"Messages are at most {BODY_MAX} characters.")
     trust.check_links(actor, body, "body")
     if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 64):
         raise ValidationError("'client_id' must be text of 1 to 64 characters.", field="client_id")
@@ -111,12 +109,8 @@ def history(
         party, access.participant, actor
     ):
         raise NotFound("No such party.")
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"'limit' must be between 1 and {PAGE_MAX}.", field="limit")
     query = select(PartyMessage).where(PartyMessage.party_id == access.party.id)
-    if before is not None:
-        query = query.where(PartyMessage.id < before)
-    return list(db.session.scalars(query.order_by(PartyMessage.id.desc()).limit(limit)))
+    return newest_first(query, PartyMessage.id, before, limit, PAGE_MAX)
 
 
 def react(actor: User, party_id: object, emoji: object, video_time: object = None) -> dict:

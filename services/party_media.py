@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from errors import ValidationError
+from services.validation import refuse_longer
 
 MEDIA_URL_MAX = 500
 YOUTUBE_HOSTS = {
@@ -24,8 +25,7 @@ def media_kind(url: object) -> tuple[str, str]:
     if not isinstance(url, str):
         raise ValidationError("'media_url' must be a link.", field="media_url")
     url = url.strip()
-    if len(url) > MEDIA_URL_MAX:
-        raise ValidationError("That link is too long.", code="too_long", field="media_url")
+    refuse_longer(url, MEDIA_URL_MAX, "media_url", "That link is too long.")
     if any(ord(c) < 33 for c in url):
         raise ValidationError("Links have no spaces or control characters.", field="media_url")
     parts = urlsplit(url)

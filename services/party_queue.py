@@ -12,7 +12,7 @@ from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, party_media, party_shapes
-from services.validation import clean_text, is_id
+from services.validation import clean_text, is_id, refuse_longer
 
 QUEUE_MAX = 200
 
@@ -63,8 +63,7 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
     if title is not None and not isinstance(title, str):
         raise ValidationError("'title' must be text.", field="title")
     title = clean_text((title or "").strip(), "title")
-    if len(title) > parties.TITLE_MAX:
-        raise ValidationError("'title' is too long.", code="too_long", field="title")
+    refuse_longer(title, parties.TITLE_MAX, "title", "'title' is too long.")
     if len(items(access.party.id)) >= QUEUE_MAX:
         raise ValidationError("The queue is full.", field="media_url")
     last = db.session.scalar(

@@ -16,7 +16,7 @@ from realtime.bus import bus
 from realtime.events import presence_channel
 from services import accounts, presence, trust, uploads
 from services.relations import is_blocked_between
-from services.validation import clean_text, contains_pattern
+from services.validation import clean_text, contains_pattern, refuse_longer
 
 DISPLAY_NAME_MAX = 64
 BIO_MAX = 280
@@ -31,17 +31,14 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
             raise ValidationError(f"'{field}' must be text.", field=field)
     display_name = clean_text(display_name.strip(), "display_name")
     bio = clean_text(bio.strip(), "bio", multiline=True)
-    if len(display_name) > DISPLAY_NAME_MAX:
-        raise ValidationError(
-            f"Display names are at most {DISPLAY_NAME_MAX} characters.",
-            code="too_long",
-            field="display_name",
-        )
+    refuse_longer(
+        display_name,
+        DISPLAY_NAME_MAX,
+        "display_name",
+        f"Display names are at most {DISPLAY_NAME_MAX} characters.",
+    )
     _check_not_someone_else(user, display_name)
-    if len(bio) > BIO_MAX:
-        raise ValidationError(
-            f"The bio is at most {BIO_MAX} characters.", code="too_long", field="bio"
-        )
+    refuse_longer(bio, BIO_MAX, "bio", f"The bio is at most {BIO_MAX} characters.")
     trust.check_links(user, bio, "bio")
     if (
         isinstance(avatar_color, bool)
@@ -110,8 +107,7 @@ def search(viewer: User, query: str, limit: int = 20) -> list[User]:
     text = query.strip().lower()
     if not text:
         return []
-    if len(text) > 64:
-        raise ValidationError("Search for at most 64 characters.", code="too_long", field="q")
+    refuse_longer(text, 64, "q", "Search for at most 64 characters.")
     if not 1 <= limit <= SEARCH_MAX:
         raise ValidationError(f"'limit' must be between 1 and {SEARCH_MAX}.", field="limit")
     pattern = contains_pattern(text)

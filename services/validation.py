@@ -251,3 +251,10 @@ def contains_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with its wildcards escaped (use '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def refuse_longer(value: str, max_length: int, field: str, message: str) -> None:
+    """Refuse `value` (400, code `too_long`, in the words of `message`) when it has more
+    than `max_length` characters."""
+    if len(value) > max_length:
+        raise ValidationError(message, code="too_long", field=field)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import budgets
+from models.conversation import Message
 from realtime.connections import SocketConnection
 from services import message_edits, message_reading, messages
 from sockets.connection import Ack, handler, socket_actor
+
+
+def _changed(
+    socket: SocketConnection,
+    payload: Mapping[str, Any],
+    change: Callable[..., Message],
+    field: str,
+) -> Ack:
+    """An edit or a reaction: `change(actor, message_id, payload[field])`, answered with
+    the message as it is now."""
+    message = change(socket_actor(socket), payload.get("message_id"), payload.get(field))
+    return {"message": messages.to_dict(message)}
 
 
 @handler("message:send", budgets.SEND_MESSAGE)
@@ -26,10 +39,7 @@ def message_send(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
 
 @handler("message:edit", budgets.MESSAGE_EDIT)
 def message_edit(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = message_edits.edit(
-        socket_actor(socket), payload.get("message_id"), payload.get("body")
-    )
-    return {"message": messages.to_dict(message)}
+    return _changed(socket, payload, message_edits.edit, "body")
 
 
 @handler("message:delete", budgets.MESSAGE_DELETE)
@@ -40,10 +50,7 @@ def message_delete(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
 
 @handler("message:react", budgets.MESSAGE_REACT)
 def message_react(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = message_edits.react(
-        socket_actor(socket), payload.get("message_id"), payload.get("emoji")
-    )
-    return {"message": messages.to_dict(message)}
+    return _changed(socket, payload, message_edits.react, "emoji")
 
 
 @handler("message:read", budgets.MESSAGE_READ)

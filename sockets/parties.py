@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import budgets
@@ -40,49 +40,28 @@ def party_leave(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {}
 
 
-@handler("party:play", budgets.PARTY_CONTROL)
-def party_play(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.play(
-            socket_actor(socket), payload.get("party_id"), payload.get("position")
-        )
-    }
+def _playback_control(
+    event: str, budget: budgets.Budget, action: Callable[..., dict], field: str
+) -> None:
+    """Register a playback control: `action(actor, party_id, payload[field])`, answered
+    with the party's new state."""
+
+    @handler(event, budget)
+    def control(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
+        return {"state": action(socket_actor(socket), payload.get("party_id"), payload.get(field))}
 
 
-@handler("party:pause", budgets.PARTY_CONTROL)
-def party_pause(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.pause(
-            socket_actor(socket), payload.get("party_id"), payload.get("position")
-        )
-    }
-
-
-@handler("party:seek", budgets.PARTY_CONTROL)
-def party_seek(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.seek(
-            socket_actor(socket), payload.get("party_id"), payload.get("position")
-        )
-    }
-
-
-@handler("party:rate", budgets.PARTY_CONTROL)
-def party_rate(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.set_rate(
-            socket_actor(socket), payload.get("party_id"), payload.get("rate")
-        )
-    }
-
-
-@handler("party:next", budgets.PARTY_CONTROL)
-def party_next(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.next_item(
-            socket_actor(socket), payload.get("party_id"), payload.get("version")
-        )
-    }
+# The controls that change playback by one value: event, budget, service call, field.
+PLAYBACK_CONTROLS = (
+    ("party:play", budgets.PARTY_CONTROL, playback.play, "position"),
+    ("party:pause", budgets.PARTY_CONTROL, playback.pause, "position"),
+    ("party:seek", budgets.PARTY_CONTROL, playback.seek, "position"),
+    ("party:rate", budgets.PARTY_CONTROL, playback.set_rate, "rate"),
+    ("party:next", budgets.PARTY_CONTROL, playback.next_item, "version"),
+    ("party:media_end", budgets.PARTY_HEARTBEAT, playback.media_ended, "version"),
+)
+for control in PLAYBACK_CONTROLS:
+    _playback_control(*control)
 
 
 @handler("party:duration", budgets.PARTY_HEARTBEAT)
@@ -93,15 +72,6 @@ def party_duration(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
             payload.get("party_id"),
             payload.get("media_url"),
             payload.get("duration"),
-        )
-    }
-
-
-@handler("party:media_end", budgets.PARTY_HEARTBEAT)
-def party_media_end(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.media_ended(
-            socket_actor(socket), payload.get("party_id"), payload.get("version")
         )
     }
 

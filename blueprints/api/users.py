@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from collections.abc import Callable
+
+from flask import Response, jsonify, request
 from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from models.user import User
 from request_body import query_int
 from route_limits import per_user
 from services import accounts, profiles, social
@@ -39,32 +42,25 @@ def user_profile(username: str):
     return jsonify({"user": _profile(accounts.get_by_username(username))})
 
 
-@api.post("/users/<username>/follow")
-@per_user(budgets.SOCIAL_WRITE)
-@login_required
-def follow(username: str):
-    return jsonify({"user": _profile(social.follow(current_user, username))})
+def _relation_view(change: Callable[[User, str], User]) -> Callable[[str], Response]:
+    """A view that makes `change` (its endpoint's name) and answers the profile as the
+    caller sees it now."""
+
+    def view(username: str) -> Response:
+        return jsonify({"user": _profile(change(current_user, username))})
+
+    view.__name__ = view.__qualname__ = change.__name__
+    return per_user(budgets.SOCIAL_WRITE)(login_required(view))
 
 
-@api.delete("/users/<username>/follow")
-@per_user(budgets.SOCIAL_WRITE)
-@login_required
-def unfollow(username: str):
-    return jsonify({"user": _profile(social.unfollow(current_user, username))})
-
-
-@api.post("/users/<username>/block")
-@per_user(budgets.SOCIAL_WRITE)
-@login_required
-def block(username: str):
-    return jsonify({"user": _profile(social.block(current_user, username))})
-
-
-@api.delete("/users/<username>/block")
-@per_user(budgets.SOCIAL_WRITE)
-@login_required
-def unblock(username: str):
-    return jsonify({"user": _profile(social.unblock(current_user, username))})
+# Follow, unfollow, block, unblock: endpoints api.follow, api.unfollow, api.block, api.unblock.
+for rule, method, change in (
+    ("/users/<username>/follow", "POST", social.follow),
+    ("/users/<username>/follow", "DELETE", social.unfollow),
+    ("/users/<username>/block", "POST", social.block),
+    ("/users/<username>/block", "DELETE", social.unblock),
+):
+    api.add_url_rule(rule, view_func=_relation_view(change), methods=[method])
 
 
 @api.get("/users/<username>/<any(followers, following):which>")

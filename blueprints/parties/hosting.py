@@ -3,13 +3,7 @@ roles, removals, the queue, and inviting people."""
 
 from __future__ import annotations
 
-from flask import (
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
@@ -20,14 +14,7 @@ from blueprints.parties.page import manage_in_panel, queue_context, render_panel
 from errors import ServiceError, ValidationError
 from models.party import Party
 from route_limits import per_user
-from services import (
-    invites,
-    parties,
-    party_access,
-    party_membership,
-    party_queue,
-    playback,
-)
+from services import invites, parties, party_access, party_membership, party_queue, playback
 
 
 @bp.post("/parties/<int:party_id>/leave")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import (
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
@@ -19,13 +13,7 @@ from blueprints.parties.base import bp, page_number, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
 from route_limits import per_user
-from services import (
-    parties,
-    party_access,
-    party_media,
-    party_membership,
-    party_shapes,
-)
+from services import parties, party_access, party_media, party_membership, party_shapes
 
 TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended", "mine": "Mine"}
 INVITE_CODE = re.compile(r"[A-Za-z0-9]{6}")

@@ -6,14 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import (
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
@@ -187,23 +180,25 @@ def render_panel(name: str, access: PartyAccess, note: tuple[str, bool] | None =
     return render_template(template, people=context, queue=context, note=note)
 
 
+def _panel_page(party_id: int, name: str):
+    """A panel alone, for the party page to refresh; without htmx, the page at the panel."""
+    access = party_access.present(current_user, party_id)
+    if not is_htmx():
+        return redirect(party_url(party_id, f"party-{name}"))
+    return render_panel(name, access)
+
+
 @bp.get("/parties/<int:party_id>/people")
 @login_required
 def people(party_id: int):
     """The participants panel, for the party page to refresh when people come and go."""
-    access = party_access.present(current_user, party_id)
-    if not is_htmx():
-        return redirect(party_url(party_id, "party-people"))
-    return render_panel("people", access)
+    return _panel_page(party_id, "people")
 
 
 @bp.get("/parties/<int:party_id>/queue")
 @login_required
 def queue(party_id: int):
-    access = party_access.present(current_user, party_id)
-    if not is_htmx():
-        return redirect(party_url(party_id, "party-queue"))
-    return render_panel("queue", access)
+    return _panel_page(party_id, "queue")
 
 
 @bp.post("/parties/<int:party_id>/messages")
