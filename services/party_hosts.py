@@ -16,6 +16,7 @@ from services.party_shapes import (
     HOST_CHANGED,
     MEMBER_UPDATED,
     PARTY_STATE,
+    announce_listing,
     announce_membership,
     channel,
     drivers_channel,
@@ -64,6 +65,7 @@ def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> 
     bus.unsubscribe_user(from_host, drivers_channel(party_id))
     bus.publish(channel(party_id), HOST_CHANGED, {"party_id": party_id, "host_id": heir.user_id})
     bus.publish(channel(party_id), PARTY_STATE, state(party))
+    announce_listing(party)  # home cards name the host
     return heir.user_id
 
 
@@ -98,4 +100,5 @@ def creator_returns(access: PartyAccess) -> PartyAccess:
     if previous is not None:
         announce_membership(party, MEMBER_UPDATED, previous)
     bus.publish(channel(party.id), PARTY_STATE, state(party))
+    announce_listing(party)
     return PartyAccess(party, participant)

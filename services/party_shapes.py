@@ -138,9 +138,9 @@ def announce_membership(party: Party, name: str, participant: Participant, **ext
 
 
 def announce_listing(party: Party) -> None:
-    """A public party was scheduled, started or ended: everyone signed in hears of it on
-    the site channel, so open home pages add, flip or drop its card. Parties that are not
-    public are never told there."""
+    """A public party was scheduled, started, ended or changed host: everyone signed in
+    hears of it on the site channel, so open home pages add, redraw or drop its card.
+    Parties that are not public are never told there."""
     if party.visibility == "public":
         bus.publish(SITE_CHANNEL, LISTING, {"party_id": party.id, "status": party.status})
 

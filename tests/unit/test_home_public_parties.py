@@ -12,7 +12,7 @@ from models.clock import iso, utcnow
 from realtime import store
 from realtime.events import SITE_CHANNEL, Envelope
 from realtime.fragments import render_fragments
-from services import account_data, home, parties, party_shapes, social
+from services import account_data, home, parties, party_membership, party_shapes, social
 from tests.conftest import PASSWORD
 
 VIDEO = "https://example.com/film.mp4"
@@ -141,3 +141,17 @@ def test_a_host_who_deletes_their_account_takes_their_upcoming_party_off_every_h
     account_data.delete_account(ben, PASSWORD)
     assert told_to_everyone() == [(party.id, "upcoming"), (party.id, "ended")]
     assert home.parties_for(ann) == []
+
+
+def test_a_new_host_redraws_the_card_on_every_home(app, crew):
+    ann, ben, cat = crew["ann"], crew["ben"], crew["cat"]
+    party = parties.create(ben, {"title": "Tonight", "media_url": VIDEO, "scheduled_at": soon()})
+    parties.start(ben, party.id)
+    party_membership.enter(cat, party.id)
+    since = store.latest_id()
+
+    party_membership.leave(ben, party.id)  # the host leaves: cat takes over
+
+    assert told_to_everyone(since) == [(party.id, "live")]
+    card = home_fragments(app, party.id, "live", ann.id)["home-party"]
+    assert "cat" in card
