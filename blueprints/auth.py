@@ -6,9 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from errors import ServiceError
 from route_limits import (
@@ -20,38 +17,6 @@ from route_limits import (
 from services import accounts
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=accounts.PASSWORD_MAX)]
-    )
-    remember = BooleanField("Keep me signed in on this device")
-
-
-class RegisterForm(FlaskForm):
-    username = StringField(
-        "Username",
-        validators=[DataRequired(), Length(min=3, max=accounts.USERNAME_MAX)],
-        description="3 to 32 characters: letters, digits and underscores.",
-    )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired(),
-            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX),
-        ],
-        description=f"At least {accounts.PASSWORD_MIN} characters.",
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
-    )
-
-
-class LogoutForm(FlaskForm):
-    """Logging out changes state, so it is a POST with a CSRF token."""
 
 
 def safe_next(target: str | None) -> str:
@@ -69,24 +34,30 @@ def _sign_in(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _form_page(template: str, error: ServiceError | None = None):
+    """A sign-in or sign-up page: blank, or again with why not (the service's error beside
+    its field, or above the form) and what the person typed, but the passwords."""
+    errors = {error.field or "form": error.message} if error else {}
+    return render_template(template, errors=errors, values=request.form), 400 if error else 200
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @registration_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.register(form.username.data, form.password.data)
-        except ServiceError as error:
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
-            _sign_in(user)
-            flash(f"Welcome to Tandem, {user.username}!", "success")
-            return redirect(url_for("main.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    if request.method == "GET":
+        return _form_page("auth/register.html")
+    form = request.form
+    try:
+        user = accounts.register(
+            form.get("username", ""), form.get("password", ""), confirm=form.get("confirm", "")
+        )
+    except ServiceError as error:
+        return _form_page("auth/register.html", error)
+    _sign_in(user)
+    flash(f"Welcome to Tandem, {user.username}!", "success")
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,21 +66,16 @@ def register():
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
-    form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.username.data, form.password.data)
-        except ServiceError as refusal:  # a banned account
-            form.form_errors.append(refusal.message)
-        else:
-            if user is None:
-                form.form_errors.append("Wrong username or password.")
-            else:
-                _sign_in(user, remember=form.remember.data)
-                flash(f"Signed in as {user.username}.", "success")
-                return redirect(safe_next(request.args.get("next")))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    if request.method == "GET":
+        return _form_page("auth/login.html")
+    form = request.form
+    try:
+        user = accounts.sign_in_with(form.get("username", ""), form.get("password", ""))
+    except ServiceError as error:
+        return _form_page("auth/login.html", error)
+    _sign_in(user, remember=form.get("remember", "") not in ("", "false"))
+    flash(f"Signed in as {user.username}.", "success")
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.get("/signed-out")
@@ -134,10 +100,11 @@ def signed_out():
 @token_write_limit  # ending a sign-in draws on the allowance of revoking a token
 @login_required
 def logout():
-    form = LogoutForm()
-    if request.method == "POST" and form.validate_on_submit():
+    """Logging out changes state, so it is a POST (with the CSRF token every cookie form
+    carries); a GET asks first."""
+    if request.method == "POST":
         accounts.sign_out(current_user.sign_in)
         logout_user()
         flash("You are signed out.", "info")
         return redirect(url_for("main.home"))
-    return render_template("auth/logout.html", form=form)
+    return render_template("auth/logout.html")

@@ -3,6 +3,8 @@ one's account: its data, its devices and tokens, its deletion."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import orjson
 from flask import (
     Blueprint,
@@ -15,14 +17,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
 
 import budgets
 from blueprints.auth import safe_next
-from blueprints.htmx_responses import is_htmx
+from blueprints.htmx_responses import int_or_raw, is_htmx
 from errors import ServiceError
 from route_limits import per_user, token_write_limit
 from services import account_data, accounts, api_tokens, notifications, presence, profiles
@@ -30,50 +28,21 @@ from services import account_data, accounts, api_tokens, notifications, presence
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", validators=[Length(max=profiles.DISPLAY_NAME_MAX)])
-    bio = TextAreaField("Bio", validators=[Length(max=profiles.BIO_MAX)])
-    avatar_color = RadioField(
-        "Avatar colour",
-        choices=[SelectChoice(str(n), f"Colour {n + 1}") for n in range(profiles.AVATAR_COLORS)],
-        default="0",
-    )
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired(),
-            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX),
-        ],
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
-    )
-
-
-class DeleteAccountForm(FlaskForm):
-    password = PasswordField(
-        "Your password",
-        validators=[DataRequired(), Length(max=accounts.PASSWORD_MAX)],
-        description="Type it to confirm: this cannot be undone.",
-    )
-
-
-def _render(status: int = 200, profile_form=None, password_form=None, delete_form=None):
+def _render(status: int = 200, errors: dict | None = None, profile: Mapping | None = None):
+    """The settings page; after a refused form, `errors` has that form's errors (by form,
+    then field, as `_refused` words them) and `profile` what was typed in the profile."""
     user = current_user
-    profile_form = profile_form or ProfileForm(
-        display_name=user.display_name, bio=user.bio, avatar_color=str(user.avatar_color)
-    )
     return (
         render_template(
             "settings/settings.html",
-            profile_form=profile_form,
-            password_form=password_form or PasswordForm(),
-            delete_form=delete_form or DeleteAccountForm(),
+            errors=errors or {},
+            profile=profile
+            or {
+                "display_name": user.display_name,
+                "bio": user.bio,
+                "avatar_color": user.avatar_color,
+            },
+            colors=range(profiles.AVATAR_COLORS),
             kinds=notifications.LABELS,
             muted=notifications.muted_kinds(user.id),
             # This browser first, then the others by when they were last used.
@@ -90,6 +59,11 @@ def _render(status: int = 200, profile_form=None, password_form=None, delete_for
     )
 
 
+def _refused(form: str, error: ServiceError) -> dict:
+    """One form's error, beside the field the service named (or above the form)."""
+    return {form: {error.field or "form": error.message}}
+
+
 @bp.get("")
 @login_required
 def index():
@@ -100,18 +74,18 @@ def index():
 @per_user(budgets.SETTINGS_WRITE)
 @login_required
 def profile():
-    form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            profiles.update_profile(
-                current_user, form.display_name.data, form.bio.data, int(form.avatar_color.data)
-            )
-        except ServiceError as error:
-            getattr(form, error.field or "display_name").errors.append(error.message)
-        else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("settings.index"))
-    return _render(400, profile_form=form)
+    form = request.form
+    try:
+        profiles.update_profile(
+            current_user,
+            form.get("display_name", ""),
+            form.get("bio", ""),
+            int_or_raw(form.get("avatar_color", "0")),
+        )
+    except ServiceError as error:
+        return _render(400, _refused("profile", error), form)
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("settings.index"))
 
 
 @bp.post("/avatar")
@@ -148,25 +122,23 @@ def notification_preferences():
 @per_user(budgets.SETTINGS_WRITE)
 @login_required
 def password():
-    form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(
-                current_user,
-                form.current_password.data,
-                form.new_password.data,
-                keep_login_id=current_user.login_id,
-            )
-        except ServiceError as error:
-            getattr(form, error.field or "new_password").errors.append(error.message)
-        else:
-            # Every other session and token has ended; this one signs in afresh, as the
-            # same sign-in (a cookie with the new epoch and the same sign-in key), so its
-            # open pages stay connected and logging out closes them.
-            login_user(current_user._get_current_object())
-            flash("Password changed. Other sessions and tokens are signed out.", "success")
-            return redirect(url_for("settings.index"))
-    return _render(400, password_form=form)
+    form = request.form
+    try:
+        accounts.change_password(
+            current_user,
+            form.get("current_password", ""),
+            form.get("new_password", ""),
+            keep_login_id=current_user.login_id,
+            confirm=form.get("confirm", ""),
+        )
+    except ServiceError as error:
+        return _render(400, _refused("password", error))
+    # Every other session and token has ended; this one signs in afresh, as the same
+    # sign-in (a cookie with the new epoch and the same sign-in key), so its open pages
+    # stay connected and logging out closes them.
+    login_user(current_user._get_current_object())
+    flash("Password changed. Other sessions and tokens are signed out.", "success")
+    return redirect(url_for("settings.index"))
 
 
 @bp.post("/status")
@@ -241,13 +213,11 @@ def revoke_token(token_id: int):
 @per_user(budgets.ACCOUNT_DELETE)
 @login_required
 def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            account_data.delete_account(current_user._get_current_object(), form.password.data)
-        except ServiceError as error:
-            form.password.errors.append(error.message)
-        else:
-            # The sign-in is gone with the account: /signed-out says so and forgets it.
-            return redirect(url_for("auth.signed_out"))
-    return _render(400, delete_form=form)
+    try:
+        account_data.delete_account(
+            current_user._get_current_object(), request.form.get("password", "")
+        )
+    except ServiceError as error:
+        return _render(400, _refused("delete", error))
+    # The sign-in is gone with the account: /signed-out says so and forgets it.
+    return redirect(url_for("auth.signed_out"))

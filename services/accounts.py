@@ -17,7 +17,7 @@ from models.clock import as_utc, iso, utcnow
 from models.user import LoginSession, Role, User
 from realtime.bus import bus
 from services import api_tokens
-from services.validation import is_id, length_between
+from services.validation import filled, is_id, length_between
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_]{3,32}")
 USERNAME_MAX = 32
@@ -43,20 +43,30 @@ def validate_username(username: str) -> str:
     return name
 
 
-def validate_password(password: str) -> str:
+def validate_password(password: str, field: str = "password") -> str:
     return length_between(
-        password, "password", min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, what="Passwords"
+        password, field, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, what="Passwords"
     )
+
+
+def _check_repeated(password: str, confirm: str | None) -> None:
+    """A form's "repeat the password" field, when there is one, says the same."""
+    if confirm is not None and confirm != password:
+        raise ValidationError("The passwords differ.", field="confirm")
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def register(username: str, password: str, role: Role = Role.USER) -> User:
-    """Create an account; a taken name (in any letter case) is a conflict."""
+def register(
+    username: str, password: str, role: Role = Role.USER, *, confirm: str | None = None
+) -> User:
+    """Create an account; a taken name (in any letter case) is a conflict. The sign-up
+    page passes the repeated password as `confirm`."""
     name = validate_username(username)
     validate_password(password)
+    _check_repeated(password, confirm)
     if find_by_username(name) is not None:
         raise Conflict("That username is taken.", code="username_taken", field="username")
     user = User(username=name, password_hash=hash_password(password), role=role.value)
@@ -171,6 +181,18 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def sign_in_with(username: str, password: str) -> User:
+    """The account a sign-in form names, or why not in words: a field left empty, wrong
+    credentials (`Unauthenticated`, no field: which one is wrong is not said), a ban."""
+    filled(username, "username")
+    filled(password, "password")
+    length_between(password, "password", min_length=0, max_length=PASSWORD_MAX, what="Passwords")
+    user = authenticate(username, password)
+    if user is None:
+        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    return user
+
+
 def _ban_message(user: User) -> str:
     until = f" until {iso(user.banned_until)}" if user.banned_until else ""
     return f"This account is banned{until}."
@@ -184,13 +206,23 @@ def _dummy_hash() -> str:
     return cache[method]
 
 
-def change_password(user: User, current: str, new: str, keep_login_id: str | None = None) -> None:
-    """Set a new password; every session and every token stops working, and their live
-    connections close everywhere, except those of the sign-in `keep_login_id` (the one
-    that made the change, which the caller signs in afresh)."""
+def change_password(
+    user: User,
+    current: str,
+    new: str,
+    keep_login_id: str | None = None,
+    *,
+    confirm: str | None = None,
+) -> None:
+    """Set a new password, once the current one is typed again (and the new one repeated
+    as `confirm`, from the settings page); every session and every token stops working,
+    and their live connections close everywhere, except those of the sign-in
+    `keep_login_id` (the one that made the change, which the caller signs in afresh)."""
+    filled(current, "current_password")
+    validate_password(new, "new_password")
+    _check_repeated(new, confirm)
     if not check_password_hash(user.password_hash, current):
         raise ValidationError("The current password is wrong.", field="current_password")
-    validate_password(new)
     user.password_hash = hash_password(new)
     _end_all_sessions(user, keep_login_id)
     bus.close_connections(user.id, keep_login_id=keep_login_id)

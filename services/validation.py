@@ -152,6 +152,14 @@ def text(
     return value
 
 
+def filled(value: object, field: str) -> str:
+    """A page form's field that must not be left empty, as typed (a password keeps its
+    spaces); empty or missing is refused in words, beside the field."""
+    if not isinstance(value, str) or not value:
+        raise ValidationError("This field is required.", field=field)
+    return value
+
+
 def length_between(value: str, field: str, *, min_length: int, max_length: int, what: str) -> str:
     """`value` unchanged when its length is in bounds; else refused in words about `what`
     ("Passwords must be at least 8 characters.")."""

@@ -59,7 +59,7 @@ def test_register_logs_in_and_flashes_welcome(client):
     ("username", "password", "confirm", "message"),
     [
         ("no spaces", PASSWORD, PASSWORD, "letters a-z, digits and underscores"),
-        ("ok_name", "short", "short", "Field must be between 8 and 128 characters long."),
+        ("ok_name", "short", "short", "Passwords must be at least 8 characters."),
         ("ok_name", PASSWORD, "different password", "The passwords differ."),
     ],
 )

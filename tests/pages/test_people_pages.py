@@ -121,9 +121,10 @@ def test_settings_profile_and_errors(logged_in_client):
         logged_in_client, "/settings/profile", display_name="x" * 100, bio="", avatar_color="1"
     )
     assert bad.status_code == 400
-    assert "Field cannot be longer than 64 characters." in bad.get_data(as_text=True)
+    assert "Display names are at most 64 characters." in bad.get_data(as_text=True)
     bad = post(logged_in_client, "/settings/profile", display_name="", bio="", avatar_color="42")
     assert bad.status_code == 400
+    assert "Pick one of the avatar colours." in bad.get_data(as_text=True)
 
 
 def test_avatar_upload_checks_content(logged_in_client):

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from errors import Conflict, NotFound, ValidationError
+from errors import Conflict, NotFound, Unauthenticated, ValidationError
 from extensions import db
 from models.user import ApiToken, Role
 from services import accounts, api_tokens
@@ -124,3 +124,24 @@ def test_set_role(app, user_factory):
 
 def test_roles_are_user_moderator_admin():
     assert [role.value for role in Role] == ["user", "moderator", "admin"]
+
+
+def test_the_forms_rules_live_in_the_service(app):
+    user = accounts.register("hana", PASSWORD)
+    with pytest.raises(ValidationError) as differ:
+        accounts.register("hana_2", PASSWORD, confirm="not the same")
+    assert differ.value.field == "confirm"
+    with pytest.raises(ValidationError) as blank:
+        accounts.sign_in_with("hana", "")
+    assert (blank.value.field, blank.value.message) == ("password", "This field is required.")
+    with pytest.raises(Unauthenticated) as wrong:
+        accounts.sign_in_with("hana", "not the password")
+    assert wrong.value.field is None
+    assert accounts.sign_in_with("HANA", PASSWORD) == user
+    with pytest.raises(ValidationError) as short:
+        accounts.change_password(user, PASSWORD, "short", confirm="short")
+    assert short.value.field == "new_password"
+    with pytest.raises(ValidationError) as repeated:
+        accounts.change_password(user, PASSWORD, "a long new one", confirm="a long new two")
+    assert repeated.value.field == "confirm"
+    assert accounts.authenticate("hana", PASSWORD) == user

@@ -303,6 +303,21 @@
     }
   };
 
+  /* The element `selector` finds in `box`; else, the box emptied, a new <tag> with that id
+     and class, given to `setUp` before it goes in. */
+  function child(box, selector, tag, id, className, setUp) {
+    var element = box.querySelector(selector);
+    if (!element) {
+      box.textContent = "";
+      element = document.createElement(tag);
+      element.id = id;
+      element.className = className;
+      if (setUp) { setUp(element); }
+      box.appendChild(element);
+    }
+    return element;
+  }
+
   /* A player for `url` inside `box` (emptied first): YouTube links through the IFrame API
      (without its own controls), anything else in a <video>. An existing
      <video> or slot is reused. */
@@ -310,26 +325,13 @@
     options = options || {};
     var id = youtubeId(url);
     if (id) {
-      var slot = box.querySelector("#party-youtube");
-      if (!slot) {
-        box.textContent = "";
-        slot = document.createElement("div");
-        slot.id = "party-youtube";
-        slot.className = "youtube-slot";
-        box.appendChild(slot);
-      }
+      var slot = child(box, "#party-youtube", "div", "party-youtube", "youtube-slot");
       return new YouTubeAdapter(slot, id, options);
     }
-    var video = box.querySelector("video");
-    if (!video) {
-      box.textContent = "";
-      video = document.createElement("video");
-      video.id = "party-video";
-      video.className = "party-video";
-      video.setAttribute("playsinline", "");
-      video.preload = "auto";
-      box.appendChild(video);
-    }
+    var video = child(box, "video", "video", "party-video", "party-video", function (made) {
+      made.setAttribute("playsinline", "");
+      made.preload = "auto";
+    });
     if (video.getAttribute("src") !== url) { video.src = url; }
     // Never the browser's own controls: a drag along them is many seeks, and the page's
     // controls make one seek of one drag.

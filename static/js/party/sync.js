@@ -190,24 +190,12 @@
     },
     /* The viewer pressed the overlay's button: a user gesture, so playback may start. */
     unblock: function () {
-      var self = this;
       var player = this.player;
       if (!player || !player.isReady()) { return; }
       this.blocked = false;
       if (this.state && this.state.playing) {
         this._seek(this.expected());
-        this.playPending = true;
-        this.lastOwnPlayMs = nowMs();
-        player.play().then(function () {
-          self.playPending = false;
-          if (self.options.onUnblocked) { self.options.onUnblocked(); }
-        }, function (error) {
-          self.playPending = false;
-          if (error && error.name === "NotAllowedError") {
-            self.blocked = true;
-            if (self.options.onBlocked) { self.options.onBlocked(); }
-          }
-        });
+        this._startPlaying();
       } else if (this.options.onUnblocked) {
         this.options.onUnblocked();
       }
@@ -218,12 +206,16 @@
       this.last = { ms: nowMs(), local: position, playing: !this.player.paused(), rate: this.player.rate ? this.player.rate() : 1 };
     },
     _play: function () {
-      var self = this;
-      var player = this.player;
       if (this.blocked || this.playPending) { return; }
+      this._startPlaying();
+    },
+    /* Ask the player to play; a refusal for want of a user gesture marks the viewer
+       blocked (the overlay's button asks again). */
+    _startPlaying: function () {
+      var self = this;
       this.playPending = true;
       this.lastOwnPlayMs = nowMs();
-      player.play().then(function () {
+      this.player.play().then(function () {
         self.playPending = false;
         if (self.options.onUnblocked) { self.options.onUnblocked(); }
       }, function (error) {
