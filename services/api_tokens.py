@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from errors import NotFound, ValidationError
 from extensions import db
@@ -48,8 +49,10 @@ def issue_token(user: User, expires_in: int | None = None) -> str:
     return raw
 
 
-def token_record(raw: str) -> ApiToken | None:
-    """The live token record for a raw bearer token, or None."""
+def token_record(raw: str, touch: bool = True) -> ApiToken | None:
+    """The live token record for a raw bearer token, or None. Its use is recorded
+    (`touch`) unless the caller does that itself once it has read what it needs: the
+    commit expires what the session holds, the token and its account included."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     token = db.session.scalar(
@@ -59,12 +62,21 @@ def token_record(raw: str) -> ApiToken | None:
     )
     if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None
+    if touch:
+        record_use(token)
+    return token
+
+
+def record_use(token: ApiToken) -> None:
+    """Note the token's use in `last_used_at`, at most once a `TOKEN_TOUCH_INTERVAL`, and
+    commit. One UPDATE statement, not the unit of work's flush."""
     now = utcnow()
     last = token.last_used_at
-    if last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < now:
-        token.last_used_at = now
-        db.session.commit()
-    return token
+    if last is not None and as_utc(last) + TOKEN_TOUCH_INTERVAL >= now:
+        return
+    db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    set_committed_value(token, "last_used_at", now)
+    db.session.commit()
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import make_transient_to_detached
 import budgets
 from errors import Forbidden, ServiceError, ValidationError
 from extensions import db, socketio
-from models.user import User
+from models.user import ApiToken, User
 from realtime import cursor as cursors
 from realtime import metrics, resume
 from realtime.bus import bus
@@ -78,20 +78,22 @@ def _refusal(code: str, message: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(message, {"code": code})
 
 
-def _handshake_identity(auth: object) -> Identity:
-    """Token in the auth payload, else a bearer header, else the session cookie."""
+def _handshake_identity(auth: object) -> tuple[Identity, ApiToken | None]:
+    """Token in the auth payload, else a bearer header, else the session cookie. The
+    token's use is for the caller to record (`api_tokens.record_use`), after its reads:
+    that commit would expire the account the channel providers read."""
     token = auth.get("token") if isinstance(auth, Mapping) else None
     if token is None:
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
     if token is not None:
-        record = api_tokens.token_record(token) if isinstance(token, str) else None
+        record = api_tokens.token_record(token, touch=False) if isinstance(token, str) else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
-        return Identity(user_id=record.user_id, token_id=record.id)
+        return Identity(user_id=record.user_id, token_id=record.id), record
     if current_user.is_authenticated:
-        return Identity(user_id=current_user.id, login_id=current_user.login_id)
+        return Identity(user_id=current_user.id, login_id=current_user.login_id), None
     raise _refusal("unauthenticated", "Sign in or send a token in the connect auth payload.")
 
 
@@ -107,10 +109,12 @@ def _handshake_cursor(auth: object) -> int | None:
 
 @socketio.on("connect")
 def on_connect(auth: object = None) -> None:
-    identity = _handshake_identity(auth)
+    identity, token = _handshake_identity(auth)
     after_id = _handshake_cursor(auth)
     socket = resume.open_socket(identity, request.sid)
     events = resume.backlog(socket, after_id)
+    if token is not None:
+        api_tokens.record_use(token)
     db.session.remove()
     # The backlog goes out once the connect handshake is answered, so the client is
     # in the namespace when it arrives; live events wait in the socket's pending list.
