@@ -90,15 +90,20 @@ def connect_run(bench: run.Bench, count: int) -> dict:
 
 
 class Poller(threading.Thread):
-    def __init__(self, url: str, token: str, stop: threading.Event) -> None:
+    def __init__(self, url: str, token: str | None, stop: threading.Event) -> None:
         super().__init__(daemon=True)
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.stop = stop
         self.polls = 0
         self.failures = 0
-        self.cursor = self.get("/api/v1/events")["cursor"]
+        self.cursor = self.get("/api/v1/events")["cursor"] if token else None
+
+    def path(self) -> str:
+        if self.cursor is None:  # the floor: the cheapest request there is
+            return "/healthz"
+        return f"/api/v1/events?cursor={self.cursor}&timeout=0"
 
     def get(self, path: str) -> dict:
         self.connection.request("GET", path, headers=self.headers)
@@ -111,25 +116,31 @@ class Poller(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                self.cursor = self.get(f"/api/v1/events?cursor={self.cursor}&timeout=0")["cursor"]
+                answer = self.get(self.path())
+                if self.cursor is not None:
+                    self.cursor = answer["cursor"]
                 self.polls += 1
             except (OSError, RuntimeError, http.client.HTTPException):
                 self.failures += 1
 
 
-def poll_run(bench: run.Bench, pollers: int, seconds: float) -> dict:
-    viewers = bench.party(1000, pollers)["viewers"]
+def poll_run(bench: run.Bench, pollers: int, seconds: float, floor: bool = False) -> dict:
+    """Polls that find nothing; with `floor`, `GET /healthz` instead, signed out: what
+    any request costs (pywsgi, the Engine.IO middleware, Flask and its hooks)."""
+    tokens = [
+        None if floor else viewer["token"] for viewer in bench.party(1000, pollers)["viewers"]
+    ]
     stack = bench.start_tandem()
     try:
         stop = threading.Event()
-        threads = [Poller(stack.urls[0], viewer["token"], stop) for viewer in viewers]
+        threads = [Poller(stack.urls[0], token, stop) for token in tokens]
         for thread in threads:
             thread.start()
         time.sleep(2)  # warm-up
         pid = stack.workers[0].pid
         before = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
         if PROFILE_TO is not None:
-            sample(pid, seconds, PROFILE_TO / "poll.txt")
+            sample(pid, seconds, PROFILE_TO / ("floor.txt" if floor else "poll.txt"))
         else:
             time.sleep(seconds)
         after = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
@@ -149,7 +160,7 @@ def poll_run(bench: run.Bench, pollers: int, seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roots", default=str(run.ROOT), help="checkouts, comma-separated")
-    parser.add_argument("--only", choices=("connect", "poll"))
+    parser.add_argument("--only", choices=("connect", "poll", "floor"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--pollers", type=int, default=20)
@@ -177,7 +188,7 @@ def main() -> int:
                 if kind == "connect":
                     figure = connect_run(bench, args.connections)
                 else:
-                    figure = poll_run(bench, args.pollers, args.seconds)
+                    figure = poll_run(bench, args.pollers, args.seconds, kind == "floor")
                 results[kind][str(root)].append(figure)
                 print(f"{kind} {root} run {index + 1}: {figure}", file=sys.stderr, flush=True)
     for kind, by_root in results.items():

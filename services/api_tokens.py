@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -67,15 +68,32 @@ def token_record(raw: str, touch: bool = True) -> ApiToken | None:
     return token
 
 
-def record_use(token: ApiToken) -> None:
-    """Note the token's use in `last_used_at`, at most once a `TOKEN_TOUCH_INTERVAL`, and
-    commit. One UPDATE statement, not the unit of work's flush."""
-    now = utcnow()
+def use_is_due(token: ApiToken) -> bool:
+    """Whether the token's use is to be noted: `last_used_at` moves at most once a
+    `TOKEN_TOUCH_INTERVAL`."""
     last = token.last_used_at
-    if last is not None and as_utc(last) + TOKEN_TOUCH_INTERVAL >= now:
-        return
-    db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    set_committed_value(token, "last_used_at", now)
+    return last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < utcnow()
+
+
+def record_use(token: ApiToken) -> None:
+    """Note the token's use in `last_used_at`, if due, and commit."""
+    if use_is_due(token):
+        now = utcnow()
+        record_uses([token.id], now)
+        set_committed_value(token, "last_used_at", now)
+
+
+def record_uses(token_ids: Collection[int], when: datetime) -> None:
+    """Note that these tokens were used at `when` (never moving `last_used_at` back), in
+    one UPDATE statement rather than the unit of work's flush, and commit."""
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id.in_(token_ids),
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < when),
+        )
+        .values(last_used_at=when)
+    )
     db.session.commit()
 
 
