@@ -3,6 +3,7 @@
     python bench/handshake_cost.py                       # both, this checkout, 3 runs
     python bench/handshake_cost.py --roots ../main,.     # A/B, runs alternating
     python bench/handshake_cost.py --only poll --runs 5
+    python bench/handshake_cost.py --only connect --roots peer,.   # beside the peer
 
 *connect*: a fresh server per run, 50 warm connections, then `--connections` Socket.IO
 WebSocket handshakes, 50 at a time, each a different user's first (scenario (c)'s
@@ -47,6 +48,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PEER = "peer"  # in --roots: the Node.js peer (connect only)
 PROFILE_TO: Path | None = None  # --profile: py-spy samples the measured window here
 
 
@@ -58,11 +60,11 @@ def sample(pid: int, seconds: float, raw: Path) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
-def connect_run(bench: run.Bench, count: int) -> dict:
+def connect_run(bench: run.Bench, count: int, peer: bool = False) -> dict:
     users = list(range(1, bench.layout["users"] + 1))
     tokens = [bench.token(user) for user in users[:count]]
     warm = [bench.token(user) for user in users[count : count + 50]]
-    stack = bench.start_tandem()
+    stack = bench.start_peer() if peer else bench.start_tandem()
     sampler = None
     if PROFILE_TO is not None:  # the whole run: py-spy leaves idle time out
         seconds = 4 + count / 300
@@ -78,7 +80,7 @@ def connect_run(bench: run.Bench, count: int) -> dict:
             "idle_ms": 200,
             "targets": [stack.target(tokens=tokens, warm_tokens=warm)],
         }
-        result = bench.loadgen(spec)["targets"]["tandem"]["runs"][0]
+        result = bench.loadgen(spec)["targets"][stack.name]["runs"][0]
         if sampler is not None:
             sampler.join()
     finally:
@@ -171,10 +173,11 @@ def main() -> int:
         global PROFILE_TO
         PROFILE_TO = args.profile
         args.profile.mkdir(parents=True, exist_ok=True)
-    roots = [Path(root).resolve() for root in args.roots.split(",")]
+    roots = [root if root == PEER else Path(root).resolve() for root in args.roots.split(",")]
     run.require_programs()
     run.raise_file_limit()
-    run.npm_install(BENCH / "loadgen")
+    for folder in ("peer", "loadgen") if PEER in roots else ("loadgen",):
+        run.npm_install(BENCH / folder)
     os.sched_setaffinity(0, {run.LOADGEN_CORE})
     bench = run.Bench(run.QUICK, Path(tempfile.mkdtemp(prefix="tandem-handshake-")))
     bench.seed()
@@ -183,16 +186,21 @@ def main() -> int:
     for index in range(args.runs):
         order = roots if index % 2 == 0 else roots[::-1]
         for root in order:
-            run.ROOT = root  # the server's checkout (start_tandem runs app.py there)
+            if root != PEER:
+                run.ROOT = root  # the server's checkout (start_tandem runs app.py there)
             for kind in kinds:
                 if kind == "connect":
-                    figure = connect_run(bench, args.connections)
+                    figure = connect_run(bench, args.connections, peer=root == PEER)
+                elif root == PEER:
+                    continue  # the peer has no long-polling
                 else:
                     figure = poll_run(bench, args.pollers, args.seconds, kind == "floor")
                 results[kind][str(root)].append(figure)
                 print(f"{kind} {root} run {index + 1}: {figure}", file=sys.stderr, flush=True)
     for kind, by_root in results.items():
         for root, figures in by_root.items():
+            if not figures:
+                continue
             cpu = statistics.median(f["cpu_us"] for f in figures)
             rate = statistics.median(f["per_s"] for f in figures)
             runs = ", ".join(f"{f['cpu_us']:.0f}" for f in figures)
