@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from errors import NotFound, ValidationError
 from extensions import db
@@ -78,9 +77,7 @@ def use_is_due(token: ApiToken) -> bool:
 def record_use(token: ApiToken) -> None:
     """Note the token's use in `last_used_at`, if due, and commit."""
     if use_is_due(token):
-        now = utcnow()
-        record_uses([token.id], now)
-        set_committed_value(token, "last_used_at", now)
+        record_uses([token.id], utcnow())
 
 
 def record_uses(token_ids: Collection[int], when: datetime) -> None:
@@ -93,6 +90,8 @@ def record_uses(token_ids: Collection[int], when: datetime) -> None:
             or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < when),
         )
         .values(last_used_at=when)
+        # The commit below expires what the session holds: nothing to bring up to date.
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
