@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -48,8 +49,10 @@ def issue_token(user: User, expires_in: int | None = None) -> str:
     return raw
 
 
-def token_record(raw: str) -> ApiToken | None:
-    """The live token record for a raw bearer token, or None."""
+def token_record(raw: str, touch: bool = True) -> ApiToken | None:
+    """The live token record for a raw bearer token, or None. Its use is recorded
+    (`touch`) unless the caller does that itself once it has read what it needs: the
+    commit expires what the session holds, the token and its account included."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     token = db.session.scalar(
@@ -59,12 +62,38 @@ def token_record(raw: str) -> ApiToken | None:
     )
     if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None
-    now = utcnow()
-    last = token.last_used_at
-    if last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < now:
-        token.last_used_at = now
-        db.session.commit()
+    if touch:
+        record_use(token)
     return token
+
+
+def use_is_due(token: ApiToken) -> bool:
+    """Whether the token's use is to be noted: `last_used_at` moves at most once a
+    `TOKEN_TOUCH_INTERVAL`."""
+    last = token.last_used_at
+    return last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < utcnow()
+
+
+def record_use(token: ApiToken) -> None:
+    """Note the token's use in `last_used_at`, if due, and commit."""
+    if use_is_due(token):
+        record_uses([token.id], utcnow())
+
+
+def record_uses(token_ids: Collection[int], when: datetime) -> None:
+    """Note that these tokens were used at `when` (never moving `last_used_at` back), in
+    one UPDATE statement rather than the unit of work's flush, and commit."""
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id.in_(token_ids),
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < when),
+        )
+        .values(last_used_at=when)
+        # The commit below expires what the session holds: nothing to bring up to date.
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import gevent
 import orjson
-from flask import request
+from flask import Flask, current_app
 from flask_login import current_user
 from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
@@ -24,7 +24,8 @@ from sqlalchemy.orm import make_transient_to_detached
 import budgets
 from errors import Forbidden, ServiceError, ValidationError
 from extensions import db, socketio
-from models.user import User
+from models.clock import utcnow
+from models.user import ApiToken, User
 from realtime import cursor as cursors
 from realtime import metrics, resume
 from realtime.bus import bus
@@ -78,20 +79,26 @@ def _refusal(code: str, message: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(message, {"code": code})
 
 
-def _handshake_identity(auth: object) -> Identity:
-    """Token in the auth payload, else a bearer header, else the session cookie."""
+def _handshake_token(environ: Mapping[str, Any], auth: object) -> object | None:
+    """The token in the auth payload, else in a bearer header, else None (the cookie's)."""
     token = auth.get("token") if isinstance(auth, Mapping) else None
     if token is None:
-        header = request.headers.get("Authorization", "")
+        header = environ.get("HTTP_AUTHORIZATION", "")
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
+    return token
+
+
+def _handshake_identity(token: object | None) -> tuple[Identity, ApiToken | None]:
+    """Who connects: the token's owner, or the session cookie's. The token's use is for
+    the caller to note."""
     if token is not None:
-        record = api_tokens.token_record(token) if isinstance(token, str) else None
+        record = api_tokens.token_record(token, touch=False) if isinstance(token, str) else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
-        return Identity(user_id=record.user_id, token_id=record.id)
+        return Identity(user_id=record.user_id, token_id=record.id), record
     if current_user.is_authenticated:
-        return Identity(user_id=current_user.id, login_id=current_user.login_id)
+        return Identity(user_id=current_user.id, login_id=current_user.login_id), None
     raise _refusal("unauthenticated", "Sign in or send a token in the connect auth payload.")
 
 
@@ -105,16 +112,50 @@ def _handshake_cursor(auth: object) -> int | None:
         raise _refusal(error.code, error.message) from None
 
 
-@socketio.on("connect")
-def on_connect(auth: object = None) -> None:
-    identity = _handshake_identity(auth)
-    after_id = _handshake_cursor(auth)
-    socket = resume.open_socket(identity, request.sid)
-    events = resume.backlog(socket, after_id)
-    db.session.remove()
+def on_connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
+    """The handshake, called by python-socketio itself (see `_register`): a token's runs
+    in an application context, a cookie's in a request context built from the
+    handshake's environ, for its session. Flask-SocketIO's own wrapper built the request
+    context and opened the session for every handshake."""
+    app = environ["flask.app"]
+    token = _handshake_token(environ, auth)
+    with app.app_context() if token is not None else app.request_context(environ):
+        identity, record = _handshake_identity(token)
+        after_id = _handshake_cursor(auth)
+        socket = resume.open_socket(identity, sid)
+        events = resume.backlog(socket, after_id)
+        if record is not None and api_tokens.use_is_due(record):
+            _note_token_use(record.id)
+        db.session.remove()
     # The backlog goes out once the connect handshake is answered, so the client is
     # in the namespace when it arrives; live events wait in the socket's pending list.
     gevent.spawn(_send_backlog, socket, events)
+
+
+# Tokens whose use handshakes noted, written together `TOKEN_USES_DELAY` seconds after
+# the first of them: a burst of connections pays one UPDATE and one commit, not one each
+# (a third of a handshake's CPU on SQLite). `last_used_at` is informational, and moves at
+# most once a minute anyway.
+TOKEN_USES_DELAY = 1.0
+_token_uses: set[int] = set()
+
+
+def _note_token_use(token_id: int) -> None:
+    if not _token_uses:
+        gevent.spawn_later(TOKEN_USES_DELAY, _write_token_uses, current_app._get_current_object())
+    _token_uses.add(token_id)
+
+
+def _write_token_uses(app: Flask) -> None:
+    token_ids = list(_token_uses)
+    _token_uses.clear()
+    with app.app_context():
+        try:
+            api_tokens.record_uses(token_ids, utcnow())
+        except Exception:
+            log.exception("Recording the use of %d tokens failed", len(token_ids))
+        finally:
+            db.session.remove()
 
 
 def _send_backlog(socket, events) -> None:
@@ -125,9 +166,12 @@ def _send_backlog(socket, events) -> None:
     bus.hub.finish_socket_replay(socket)
 
 
-@socketio.on("disconnect")
-def on_disconnect(*_reason: object) -> None:
-    bus.hub.remove_socket(request.sid)
+def on_disconnect(sid: str, *_reason: object) -> None:
+    environ = socketio.server.get_environ(sid)
+    if environ is None:
+        return
+    with environ["flask.app"].app_context():
+        bus.hub.remove_socket(sid)
 
 
 class RateLimited(Exception):
@@ -285,3 +329,7 @@ def time_ping(_socket: SocketConnection, _payload: Mapping[str, Any]) -> Ack:
 @handler("presence:set", budgets.PRESENCE)
 def presence_set(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
     return {"presence": presence.set_status(socket.user_id, payload)}
+
+
+_register("connect", on_connect)
+_register("disconnect", on_disconnect)

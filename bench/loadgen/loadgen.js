@@ -857,7 +857,9 @@ async function idle(target) {
   await sleep(2000);
   const rssBefore = rssBytes(pid);
   const t0 = now();
+  const connectMeter = new Meter(target).start();
   const sockets = await inPool(target.tokens, spec.connect_concurrency || 50, (token) => connectSocket(url, token));
+  const connecting = connectMeter.stop();
   const connectSeconds = (now() - t0) / 1000;
   log(`${target.name}: ${sockets.length} idle connections in ${fmt(connectSeconds)} s`);
   await sleep(spec.settle_ms);
@@ -872,6 +874,8 @@ async function idle(target) {
     still_connected: stillConnected,
     connect_s: connectSeconds,
     connections_per_s: sockets.length / connectSeconds,
+    // The server's CPU per handshake while connecting: steadier than the rate on a shared machine.
+    connect_cpu_us: (connecting.server_cpu_s * 1e6) / sockets.length,
     rss_before_mb: rssBefore / 2 ** 20,
     rss_after_mb: rssAfter / 2 ** 20,
     kb_per_connection: (rssAfter - rssBefore) / 1024 / sockets.length,

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 from socketio.exceptions import ConnectionRefusedError
+from werkzeug.test import create_environ
 
 from app import create_app
 from extensions import db, limiter, socketio
@@ -272,9 +273,10 @@ def test_anonymous_socket_connect_is_refused(site, auth):
 
 def test_socket_connect_refusal_names_the_reason(site):
     app, _world = site
-    connect = socketio.server.handlers["/"]["connect"].__wrapped__
-    with app.test_request_context("/socket.io/"), pytest.raises(ConnectionRefusedError) as refused:
-        connect({"cursor": None})
+    connect = socketio.server.handlers["/"]["connect"]
+    environ = {**create_environ("/socket.io/"), "flask.app": app}
+    with pytest.raises(ConnectionRefusedError) as refused:
+        connect("a-sid", environ, {"cursor": None})
     assert refused.value.error_args["data"] == {"code": "unauthenticated"}
 
 

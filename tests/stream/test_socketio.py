@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import orjson
 import pytest
@@ -54,6 +55,28 @@ def test_token_connect_ping_and_live_event(shared_server, transport):
     sent = account.echo("hello")
     [event] = client.received.wait_count("stream:echo", 1)
     assert event == {**sent["data"], "cursor": sent["cursor"]}
+    client.close()
+
+
+def test_a_handshake_records_its_tokens_use_soon_after(shared_server):
+    url = shared_server.url + "/api/v1"
+    account = register(shared_server.url)
+    credentials = {"username": account.username, "password": PASSWORD}
+    lister = requests.post(url + "/auth/token", json=credentials, timeout=10).json()["token"]
+
+    def last_used() -> str | None:
+        response = requests.get(
+            url + "/me/tokens", headers={"Authorization": f"Bearer {lister}"}, timeout=10
+        )
+        [socket_token] = [row for row in response.json()["tokens"] if not row["current"]]
+        return socket_token["last_used_at"]
+
+    assert last_used() is None
+    client = SocketClient(shared_server.url).connect(auth={"token": account.token})
+    deadline = time.monotonic() + 10
+    while last_used() is None:
+        assert time.monotonic() < deadline, "the handshake's use of its token was not recorded"
+        time.sleep(0.05)
     client.close()
 
 

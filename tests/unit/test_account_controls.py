@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from errors import NotFound, ValidationError
 from extensions import db
 from jobs import housekeeping
+from models.clock import as_utc, utcnow
 from models.conversation import Membership, Message
 from models.party import Party
 from models.social import Block, Follow, Notification
@@ -243,6 +244,18 @@ def test_token_use_is_recorded_at_most_once_a_minute(people):
     token.last_used_at = first - timedelta(minutes=2)
     db.session.commit()
     assert api_tokens.token_record(raw).last_used_at > first - timedelta(minutes=2)
+
+
+def test_token_uses_noted_together_never_move_last_use_back(people):
+    ann, bob, _cat = people
+    first, second = api_tokens.issue_token(ann), api_tokens.issue_token(bob)
+    newer = api_tokens.token_record(first)
+    older_id = api_tokens.token_record(second, touch=False).id
+    assert db.session.get(ApiToken, older_id).last_used_at is None
+    when = utcnow() - timedelta(seconds=30)
+    api_tokens.record_uses([newer.id, older_id], when)
+    assert as_utc(db.session.get(ApiToken, older_id).last_used_at) == when
+    assert as_utc(db.session.get(ApiToken, newer.id).last_used_at) > when
 
 
 @pytest.mark.parametrize("value", [0, 59, -5, 366 * 24 * 3600, "3600", 3600.5, True])
