@@ -55,6 +55,9 @@ class Party(db.Model):
     allow_suggestions: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(9), default="live")  # upcoming | live | ended
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When everyone was told it starts soon: at creation when it is that close already,
+    # else by the sweep once it comes within the window (once, whichever worker wins).
+    soon_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

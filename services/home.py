@@ -18,7 +18,6 @@ from models.user import LoginSession, User
 from services import conversation_listing, notifications, party_shapes, profiles
 from services.relations import are_friends
 
-SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
 ACTIVE_WINDOW = timedelta(days=14)  # someone who wrote in one's rooms lately
 PARTIES_SHOWN = 8
 UNREAD_SHOWN = 6
@@ -77,7 +76,9 @@ def belongs_on_home(viewer: User, party: Party) -> bool:
     day, a scheduled public one that is live, or a live party of someone the viewer
     follows that they may see."""
     if party.status == "upcoming":
-        return _announced(party) and as_utc(party.scheduled_at) <= utcnow() + SOON
+        return (
+            _announced(party) and as_utc(party.scheduled_at) <= utcnow() + party_shapes.STARTS_SOON
+        )
     if party.status != "live":
         return False
     if _announced(party):
@@ -107,7 +108,7 @@ def parties_for(viewer: User) -> list[dict]:
             Party.status == "upcoming",
             Party.visibility == "public",
             Party.scheduled_at.is_not(None),
-            Party.scheduled_at <= now + SOON,
+            Party.scheduled_at <= now + party_shapes.STARTS_SOON,
         )
         .order_by(Party.scheduled_at, Party.id)
         .limit(PARTIES_SHOWN)

@@ -27,11 +27,13 @@ from services.party_membership import depart, watchers
 from services.party_shapes import (
     ENDED,
     PARTY_STATE,
+    STARTS_SOON,
     announce_listing,
     channel,
     drivers_channel,
     reread,
     state,
+    tell_starting_soon,
 )
 from services.relations import are_friends, follower_ids
 from services.validation import flag, iso_time, text
@@ -83,6 +85,8 @@ def create(actor: User, fields: dict) -> Party:
         status="upcoming" if scheduled else "live",
         scheduled_at=scheduled,
         started_at=None if scheduled else now,
+        # Its listing below tells everyone of a party that starts soon already.
+        soon_told_at=now if scheduled and scheduled <= now + STARTS_SOON else None,
         at=time.time(),
     )
     party.code = _new_code()
@@ -320,12 +324,15 @@ def sweep(
 ) -> None:
     """Run by each worker now and then: hand over from hosts who have not had the party's
     page open for `host_absent_after` seconds (to someone who has it open), end parties
-    nobody has watched for `empty_grace`, and start scheduled parties whose time has come.
+    nobody has watched for `empty_grace`, start scheduled parties whose time has come, and
+    tell everyone of public ones that now start soon.
     `watching(party_id)` gives who watches now, `last_watched(party_id, user_id)` when.
 
     Each party's change is its own unit of work, committed (and announced) before the
     next party's: one party's conflict holds back no other, nor its locks."""
     now = utcnow()
+    tell_starting_soon(now)
+    db.session.commit()
     for party in list(
         db.session.scalars(
             select(Party).where(Party.status == "upcoming", Party.scheduled_at <= now)

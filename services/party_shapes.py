@@ -3,7 +3,9 @@ pages, the API and events carry, and the announcements of who comes and goes."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models.clock import iso
@@ -24,6 +26,7 @@ ENDED = "party:ended"
 REQUEST = "party:member_requested"
 QUEUE = "party:queue"
 LISTING = "party:listing"
+STARTS_SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
 
 
 def channel(party_id: int) -> str:
@@ -142,7 +145,33 @@ def announce_listing(party: Party) -> None:
     hears of it on the site channel, so open home pages add, redraw or drop its card.
     Parties that are not public are never told there."""
     if party.visibility == "public":
-        bus.publish(SITE_CHANNEL, LISTING, {"party_id": party.id, "status": party.status})
+        _listing(party.id, party.status)
+
+
+def tell_starting_soon(now: datetime) -> int:
+    """Public parties that came within `STARTS_SOON` of their start since they were made:
+    everyone is told once, so open home pages add their cards. A conditional update marks
+    each, so of several workers sweeping at once only one tells. In the caller's unit of
+    work; returns how many."""
+    told = db.session.scalars(
+        update(Party)
+        .where(
+            Party.status == "upcoming",
+            Party.visibility == "public",
+            Party.soon_told_at.is_(None),
+            Party.scheduled_at <= now + STARTS_SOON,
+        )
+        .values(soon_told_at=now)
+        .returning(Party.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for party_id in told:
+        _listing(party_id, "upcoming")
+    return len(told)
+
+
+def _listing(party_id: int, status: str) -> None:
+    bus.publish(SITE_CHANNEL, LISTING, {"party_id": party_id, "status": status})
 
 
 def reread(row: Party | Participant) -> None:

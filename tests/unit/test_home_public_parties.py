@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from extensions import db
 from models.clock import iso, utcnow
 from realtime import store
 from realtime.events import SITE_CHANNEL, Envelope
@@ -155,3 +156,39 @@ def test_a_new_host_redraws_the_card_on_every_home(app, crew):
     assert told_to_everyone(since) == [(party.id, "live")]
     card = home_fragments(app, party.id, "live", ann.id)["home-party"]
     assert "cat" in card
+
+
+def test_a_far_off_public_party_is_told_to_everyone_once_when_it_comes_within_a_day(app, crew):
+    ben = crew["ben"]
+    far = parties.create(ben, {"title": "Far", "media_url": VIDEO, "scheduled_at": soon(72)})
+    parties.create(ben, {"title": "Near", "media_url": VIDEO, "scheduled_at": soon()})
+    parties.create(
+        ben,
+        {"title": "Secret", "media_url": VIDEO, "visibility": "private", "scheduled_at": soon(72)},
+    )
+    since = store.latest_id()
+
+    assert party_shapes.tell_starting_soon(utcnow()) == 0  # "Near" was told when made
+    two_days_on = utcnow() + timedelta(hours=49)
+    assert party_shapes.tell_starting_soon(two_days_on) == 1
+    db.session.commit()
+    assert party_shapes.tell_starting_soon(two_days_on) == 0  # once, whichever worker sweeps
+    db.session.commit()
+
+    assert told_to_everyone(since) == [(far.id, "upcoming")]
+
+
+def test_the_sweep_puts_a_party_that_now_starts_soon_on_a_strangers_open_home(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    party = parties.create(ben, {"title": "Later", "media_url": VIDEO, "scheduled_at": soon(30)})
+    assert "home-party" not in home_fragments(app, party.id, "upcoming", ann.id)
+    party.scheduled_at = utcnow() + timedelta(hours=23)  # the hours pass
+    db.session.commit()
+    since = store.latest_id()
+
+    parties.sweep(60, 60, lambda _party: (), lambda _party, _user: None)
+
+    assert told_to_everyone(since) == [(party.id, "upcoming")]
+    card = home_fragments(app, party.id, "upcoming", ann.id)["home-party"]
+    assert "Later" in card
+    assert [p["id"] for p in home.parties_for(ann)] == [party.id]
