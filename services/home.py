@@ -104,12 +104,7 @@ def parties_for(viewer: User) -> list[dict]:
     now = utcnow()
     soon = db.session.scalars(
         select(Party)
-        .where(
-            Party.status == "upcoming",
-            Party.visibility == "public",
-            Party.scheduled_at.is_not(None),
-            Party.scheduled_at <= now + party_shapes.STARTS_SOON,
-        )
+        .where(*party_shapes.starting_soon(now))
         .order_by(Party.scheduled_at, Party.id)
         .limit(PARTIES_SHOWN)
     )

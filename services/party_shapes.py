@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from extensions import db
 from models.clock import iso
@@ -148,6 +148,16 @@ def announce_listing(party: Party) -> None:
         _listing(party.id, party.status)
 
 
+def starting_soon(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A public party that starts soon, as the criteria of a query: its home cards and
+    the sweep that tells everyone of it go by the same rule."""
+    return (
+        Party.status == "upcoming",
+        Party.visibility == "public",
+        Party.scheduled_at <= now + STARTS_SOON,
+    )
+
+
 def tell_starting_soon(now: datetime) -> int:
     """Public parties that came within `STARTS_SOON` of their start since they were made:
     everyone is told once, so open home pages add their cards. A conditional update marks
@@ -155,12 +165,7 @@ def tell_starting_soon(now: datetime) -> int:
     work; returns how many."""
     told = db.session.scalars(
         update(Party)
-        .where(
-            Party.status == "upcoming",
-            Party.visibility == "public",
-            Party.soon_told_at.is_(None),
-            Party.scheduled_at <= now + STARTS_SOON,
-        )
+        .where(*starting_soon(now), Party.soon_told_at.is_(None))
         .values(soon_told_at=now)
         .returning(Party.id)
         .execution_options(synchronize_session=False)
