@@ -36,6 +36,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # takes any free port: test harnesses and scripts start servers without racing).
         "PORT_FILE": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'tandem.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "REDIS_URL": None,
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -353,11 +354,6 @@ def load_config(
     settings.update(_from_environment(env))
     settings.update(overrides)
 
-    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
-        # A database server can drop a pooled connection, so each checkout pings it first;
-        # a SQLite file cannot, and the ping was a query on every checkout.
-        server = not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": server}
     if settings.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in overrides:
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
     if not settings.get("SECRET_KEY"):

@@ -149,13 +149,3 @@ def test_garbage_compaction_interval_may_be_zero(tmp_path):
         load_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)["GC_COMPACT_INTERVAL_SECONDS"]
         == 0
     )
-
-
-def test_pooled_connections_are_pinged_before_use_on_a_database_server_only(tmp_path):
-    embedded = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
-    assert embedded["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
-    served = load_config(
-        {"INSTANCE_PATH": str(tmp_path)},
-        environ={"DATABASE_URL": "postgresql://tandem:pw@db.local/tandem"},
-    )
-    assert served["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
