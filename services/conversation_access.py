@@ -6,11 +6,12 @@ A conversation that is not public is invisible to non-members: every lookup answ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Result, Row, Select, bindparam, select
 
 from errors import Forbidden, NotFound, ServiceError
 from extensions import db
@@ -113,71 +114,72 @@ def is_public_room(conversation: Conversation | ConversationFacts) -> bool:
     return conversation.kind == Kind.ROOM and conversation.visibility == "public"
 
 
-# Built once: this check precedes every message sent, and a statement kept keeps its
-# compiled form and cache key.
-_CONVERSATION_AND_MEMBERSHIP = (
-    select(Conversation, Membership)
-    .outerjoin(
-        Membership,
-        (Membership.conversation_id == Conversation.id)
-        & (Membership.user_id == bindparam("user_id")),
+def _with_membership(statement: Select) -> Select:
+    """`statement` over a standing conversation, with the asker's membership beside it
+    (none when they are not in it)."""
+    return (
+        statement.select_from(Conversation)
+        .outerjoin(
+            Membership,
+            (Membership.conversation_id == Conversation.id)
+            & (Membership.user_id == bindparam("user_id")),
+        )
+        .where(Conversation.id == bindparam("conversation_id"), Conversation.deleted_at.is_(None))
     )
-    .where(Conversation.id == bindparam("conversation_id"), Conversation.deleted_at.is_(None))
+
+
+# Built once: these checks precede every message sent, and a statement kept keeps its
+# compiled form and cache key.
+_CONVERSATION_AND_MEMBERSHIP = _with_membership(select(Conversation, Membership))
+_WRITER_FACTS = _with_membership(
+    select(
+        *(getattr(Conversation, name) for name in ConversationFacts._fields),
+        *(getattr(Membership, name).label(f"m_{name}") for name in MembershipFacts._fields),
+    )
 )
+_CONVERSATION_COLUMNS = len(ConversationFacts._fields)
+
+
+def _found(
+    execute: Callable[..., Result], statement: Select, actor: User, conversation_id: object
+) -> Row:
+    """The row of the conversation and the asker's membership, or 404."""
+    if not is_id(conversation_id):
+        raise NotFound("No such conversation.")
+    found = execute(statement, {"user_id": actor.id, "conversation_id": conversation_id}).first()
+    if found is None:
+        raise NotFound("No such conversation.")
+    return found
+
+
+def _seen(access: Access) -> Access:
+    """Members see a conversation; others see only public rooms (to join them)."""
+    if access.membership is None and not is_public_room(access.conversation):
+        raise NotFound("No such conversation.")
+    return access
+
+
+def _members_only(access: Access) -> Access:
+    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
 
 
 def visible(actor: User, conversation_id: object) -> Access:
     """Members see a conversation; others see only public rooms (to join them). One
     query for both rows."""
-    if not is_id(conversation_id):
-        raise NotFound("No such conversation.")
-    found = db.session.execute(
-        _CONVERSATION_AND_MEMBERSHIP,
-        {"user_id": actor.id, "conversation_id": conversation_id},
-    ).first()
-    if found is None:
-        raise NotFound("No such conversation.")
-    conversation, membership = found
-    if membership is None and not is_public_room(conversation):
-        raise NotFound("No such conversation.")
-    return Access(conversation, membership)
-
-
-_WRITER_FACTS = (
-    select(
-        *(getattr(Conversation, name) for name in ConversationFacts._fields),
-        *(getattr(Membership, name).label(f"m_{name}") for name in MembershipFacts._fields),
+    conversation, membership = _found(
+        db.session.execute, _CONVERSATION_AND_MEMBERSHIP, actor, conversation_id
     )
-    .select_from(Conversation)
-    .outerjoin(
-        Membership,
-        (Membership.conversation_id == Conversation.id)
-        & (Membership.user_id == bindparam("user_id")),
-    )
-    .where(Conversation.id == bindparam("conversation_id"), Conversation.deleted_at.is_(None))
-)
-_CONVERSATION_COLUMNS = len(ConversationFacts._fields)
+    return _seen(Access(conversation, membership))
 
 
 def writer(actor: User, conversation_id: object) -> Access:
     """`member` for sending and typing, the hottest checks of the site: the same rule,
     answered with plain read-only facts from one Core statement, since the ORM's entities
     cost more than the check itself and these callers change neither row."""
-    if not is_id(conversation_id):
-        raise NotFound("No such conversation.")
-    found = (
-        db.session.connection()
-        .execute(_WRITER_FACTS, {"user_id": actor.id, "conversation_id": conversation_id})
-        .first()
-    )
-    if found is None:
-        raise NotFound("No such conversation.")
+    found = _found(db.session.connection().execute, _WRITER_FACTS, actor, conversation_id)
     conversation = ConversationFacts(*found[:_CONVERSATION_COLUMNS])
     membership = None if found.m_id is None else MembershipFacts(*found[_CONVERSATION_COLUMNS:])
-    access = Access(conversation, membership)
-    if membership is None and not is_public_room(conversation):
-        raise NotFound("No such conversation.")
-    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
+    return _members_only(_seen(Access(conversation, membership)))
 
 
 def reader(actor: User, conversation_id: object) -> Access:
@@ -207,8 +209,7 @@ def with_member_list(actor: User, conversation_id: object) -> Access:
 
 def member(actor: User, conversation_id: object) -> Access:
     """Reading, writing, reacting, typing: members only."""
-    access = visible(actor, conversation_id)
-    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
+    return _members_only(visible(actor, conversation_id))
 
 
 def manager(actor: User, conversation_id: object) -> Access:

@@ -93,10 +93,9 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
         )
         db.session.add(notification)
         db.session.flush()
-    if not (kind in COUNTING_PEOPLE and actor and _counted(notification.id, actor.id)):
+    known = actor is not None and _record_actor(notification.id, actor.id, now)
+    if not (kind in COUNTING_PEOPLE and known):
         notification.count += 1
-    if actor is not None:
-        _record_actor(notification.id, actor.id, now)
     notification.actor_id = actor.id if actor else None
     notification.subject = orjson.dumps(subject).decode()
     notification.subject_key = subject_key(subject)
@@ -108,18 +107,16 @@ def notify(user_id: int, kind: str, *, actor: User | None, subject: dict) -> Not
     return notification
 
 
-def _counted(notification_id: int, person_id: int) -> bool:
-    return db.session.get(NotificationActor, (notification_id, person_id)) is not None
-
-
-def _record_actor(notification_id: int, person_id: int, now: datetime) -> None:
+def _record_actor(notification_id: int, person_id: int, now: datetime) -> bool:
+    """Note that `person_id` acted now; True if they already had."""
     row = db.session.get(NotificationActor, (notification_id, person_id))
     if row is None:
         db.session.add(
             NotificationActor(notification_id=notification_id, user_id=person_id, at=now)
         )
-    else:
-        row.at = now
+        return False
+    row.at = now
+    return True
 
 
 def subject_key(subject: dict) -> str | None:
