@@ -110,6 +110,10 @@ def register_extensions(app: Flask) -> None:
         ping_interval=app.config["SOCKETIO_PING_INTERVAL_SECONDS"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT_SECONDS"],
         serializer=connection.ClientPacket,
+        # A client's events run one after another in its connection's own greenlet, in
+        # the order they came: no greenlet started per event, and a client's sends are
+        # stored in the order it made them.
+        async_handlers=False,
         logger=False,
         engineio_logger=False,
     )

@@ -10,7 +10,8 @@ Here the Engine.IO text ("4" + the Socket.IO packet) and its WebSocket frame (RF
 per emit. The frame is written straight to each connection that is idle: upgraded to
 WebSocket, open, nothing in its Engine.IO queue and nobody writing on it. Every other
 recipient (polling, busy, compressed, closing) gets the Engine.IO packet, already
-encoded, through its queue, as before.
+encoded, through its queue, as before. A packet for one client (the acknowledgement of
+its event) takes the same way.
 
 Why bytes never interleave and packets keep their order: every write on a connection's
 socket goes through `SerialSocket.send`, which writes the whole buffer under the
@@ -265,6 +266,19 @@ class Fanout:
             server._send_eio_packet(eio_sid, message)
         return recipients
 
+    def send_packet(self, eio_sid: str, pkt: Any) -> None:
+        """As `server._send_packet`: one client's packet (an acknowledgement, a connect's
+        answer), written straight to its WebSocket when it is idle, else queued."""
+        encoded = pkt.encode()
+        writer = self.writers.get(eio_sid)
+        if writer is not None and not isinstance(encoded, list):
+            message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+            if not writer.write(text_frame(message.encode().encode())):
+                self.server._send_eio_packet(eio_sid, message)
+            return
+        for part in encoded if isinstance(encoded, list) else [encoded]:
+            self.server.eio.send(eio_sid, part)
+
 
 class PingScheduler:
     """The Engine.IO pings of one server, sent from one greenlet (see the module's doc)."""
@@ -339,6 +353,7 @@ def install(server: Any) -> Fanout:
 
         # A copy: the driver's table is shared by every server of the process.
         eio._async = {**eio._async, "websocket": WebSocket}
+        server._send_packet = fanout.send_packet
         _pings[eio] = PingScheduler(eio)
         eio_socket_module.Socket.schedule_ping = _schedule_ping
     _installed[server] = fanout

@@ -11,7 +11,7 @@ import requests
 import socketio
 import websocket
 
-from tests.support.clients import PASSWORD, SocketClient, raw_connect, register
+from tests.support.clients import PASSWORD, SocketClient, create_group, raw_connect, register
 
 pytestmark = pytest.mark.server
 
@@ -255,3 +255,46 @@ def test_a_socket_keeps_its_account_at_hand_until_the_account_changes(shared_ser
     assert renamed.status_code == 200, renamed.text
     assert send("as someone new")["message"]["sender"]["display_name"] == "Renamed"
     socket.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_burst_of_sends_is_answered_and_stored_in_the_order_it_was_sent(
+    request, server_factory, database
+):
+    """A client's events run one after another: the acknowledgements come back in the
+    order of the sends, and the stored messages keep that order (on PostgreSQL a
+    handler waits on the database's socket, where another one could overtake it)."""
+    if database == "postgresql":
+        server = server_factory(request.getfixturevalue("postgres").create_database())
+    else:
+        server = server_factory()
+    owner, member = register(server.url), register(server.url)
+    group = create_group(server.url, owner, member)
+    ws = websocket.create_connection(
+        server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+        timeout=10,
+    )
+    try:
+        ws.recv()  # the Engine.IO open packet
+        ws.send("40" + orjson.dumps({"token": owner.token}).decode())
+        assert ws.recv().startswith("40")
+        count = 20
+        for number in range(1, count + 1):
+            payload = {"conversation_id": group, "body": f"burst {number}"}
+            ws.send(f"42{number}" + orjson.dumps(["message:send", payload]).decode())
+        acks = []
+        while len(acks) < count:
+            packet = ws.recv()
+            if packet == "2":  # an Engine.IO ping
+                ws.send("3")
+            elif packet.startswith("43"):
+                number, body = re.match(r"43(\d+)(.*)", packet).groups()
+                acks.append((int(number), orjson.loads(body)[0]))
+    finally:
+        ws.close(timeout=0)
+    assert [number for number, _ in acks] == list(range(1, count + 1))
+    stored = [ack["message"] for _, ack in acks]
+    assert [message["body"] for message in stored] == [f"burst {n}" for n in range(1, count + 1)]
+    ids = [message["id"] for message in stored]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == count

@@ -230,6 +230,60 @@ def test_a_connection_that_breaks_mid_frame_is_shut():
         peer.ours.close()
 
 
+class RecordingServer:
+    """What `Fanout.send_packet` asks of python-socketio's server: the queued ways."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, object]] = []
+        self.eio = SimpleNamespace(send=lambda sid, data: self.queued.append((sid, data)))
+
+    def _send_eio_packet(self, sid: str, eio_pkt) -> None:
+        self.queued.append((sid, eio_pkt.encode()))
+
+
+def ack(data) -> socketio.packet.Packet:
+    return socketio.packet.Packet(socketio.packet.ACK, namespace="/", data=[data], id=7)
+
+
+def test_an_acknowledgement_to_an_idle_websocket_is_written_at_once(peer):
+    server = RecordingServer()
+    fanout = websocket_fanout.Fanout(server)
+    fanout.writers["eio-1"] = peer.writer
+    fanout.send_packet("eio-1", ack({"ok": True}))
+    frame = text_frame(b'437[{"ok":true}]')
+    assert peer.read(len(frame)) == frame
+    assert server.queued == []
+
+
+def test_an_acknowledgement_waits_in_the_queue_behind_what_is_queued(peer):
+    server = RecordingServer()
+    fanout = websocket_fanout.Fanout(server)
+    fanout.writers["eio-1"] = peer.writer
+    peer.eio_socket.queue.put("queued")
+    fanout.send_packet("eio-1", ack({"ok": True}))
+    assert server.queued == [("eio-1", '437[{"ok":true}]')]
+
+
+def test_acknowledgements_to_polling_or_with_binary_data_go_through_engineio(peer):
+    server = RecordingServer()
+    fanout = websocket_fanout.Fanout(server)
+    fanout.send_packet("polling", ack({"ok": True}))
+    fanout.writers["eio-1"] = peer.writer
+    fanout.send_packet("eio-1", ack(b"\x01\x02"))
+    assert server.queued[0] == ("polling", '37[{"ok":true}]')
+    assert [sid for sid, _ in server.queued[1:]] == ["eio-1", "eio-1"]
+    assert server.queued[2][1] == b"\x01\x02"  # the attachment, as its own packet
+
+
+def test_install_sends_a_servers_single_packets_through_its_fanout():
+    server = socketio.Server(async_mode="gevent")
+    fanout = websocket_fanout.install(server)
+    assert server._send_packet == fanout.send_packet
+    source = inspect.getsource(socketio.Server._send_packet)
+    assert "pkt.encode()" in source
+    assert "self.eio.send(eio_sid" in source
+
+
 def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
     server = socketio.Server(async_mode="gevent")
     shared = eio_gevent._async["websocket"]
