@@ -1,8 +1,8 @@
-"""Reading JSON request bodies into the contract's error shape."""
+"""Reading JSON request bodies and query parameters, refusing in the contract's error shape."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import request
@@ -40,3 +40,10 @@ def query_int(name: str, maximum: int, default: int | None = None) -> int | None
     if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
         raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
     return int(raw)
+
+
+def query_choice(name: str, choices: Collection[str]) -> str:
+    """A query parameter that picks one of `choices` (a tab, a filter); the first choice
+    when it is absent or none of them."""
+    raw = request.args.get(name)
+    return raw if raw in choices else next(iter(choices))

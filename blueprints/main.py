@@ -9,6 +9,7 @@ import budgets
 from blueprints.htmx_responses import is_htmx
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment
+from request_body import query_choice
 from route_limits import per_user
 from services import accounts, diagnostics, notifications, parties, party_shapes, profiles
 from services import home as home_service
@@ -78,9 +79,7 @@ def _public_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 @login_required
 def live():
     """Your own stream, live, over the transport you pick."""
-    transport = request.args.get("transport", "websocket")
-    if transport not in LIVE_TRANSPORTS:
-        transport = "websocket"
+    transport = query_choice("transport", LIVE_TRANSPORTS)
     return render_template(
         "main/live.html",
         transport=transport,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, or_, select
 from werkzeug.security import check_password_hash
 
 from errors import ValidationError
@@ -37,40 +38,22 @@ def export(user: User) -> dict[str, Any]:
     return {
         "exported_at": iso(utcnow()),
         "profile": {**user.to_public(), "bio": user.bio, "avatar_color": user.avatar_color},
-        "messages": [
-            {
-                "id": message.id,
-                "conversation_id": message.conversation_id,
-                "body": message.body,
-                "created_at": iso(message.created_at),
-            }
-            for message in db.session.scalars(
-                select(Message)
-                .where(
-                    Message.sender_id == user.id,
-                    Message.kind == "text",
-                    Message.deleted_at.is_(None),
-                )
-                .order_by(Message.id)
+        "messages": _records(
+            select(Message)
+            .where(
+                Message.sender_id == user.id,
+                Message.kind == "text",
+                Message.deleted_at.is_(None),
             )
-        ],
+            .order_by(Message.id),
+            "id conversation_id body created_at",
+        ),
         "following": _usernames(Follow.followee_id, Follow.follower_id == user.id),
         "followers": _usernames(Follow.follower_id, Follow.followee_id == user.id),
-        "parties": [
-            {
-                "id": party.id,
-                "title": party.title,
-                "description": party.description,
-                "media_url": party.media_url,
-                "visibility": party.visibility,
-                "status": party.status,
-                "created_at": iso(party.created_at),
-                "ended_at": iso(party.ended_at),
-            }
-            for party in db.session.scalars(
-                select(Party).where(Party.created_by == user.id).order_by(Party.id)
-            )
-        ],
+        "parties": _records(
+            select(Party).where(Party.created_by == user.id).order_by(Party.id),
+            "id title description media_url visibility status created_at ended_at",
+        ),
         "notifications": [
             {
                 "id": note.id,
@@ -91,22 +74,25 @@ def export(user: User) -> dict[str, Any]:
                 .order_by(Notification.id)
             )
         ],
-        "reports": [
-            {
-                "id": report.id,
-                "subject_type": report.subject_type,
-                "subject_id": report.subject_id,
-                "reason": report.reason,
-                "status": report.status,
-                "action": report.action,
-                "created_at": iso(report.created_at),
-                "resolved_at": iso(report.resolved_at),
-            }
-            for report in db.session.scalars(
-                select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
-            )
-        ],
+        "reports": _records(
+            select(Report).where(Report.reporter_id == user.id).order_by(Report.id),
+            "id subject_type subject_id reason status action created_at resolved_at",
+        ),
     }
+
+
+def _records(statement: Select, fields: str) -> list[dict[str, Any]]:
+    """Each row `statement` selects, as its `fields` (named in order, separated by
+    spaces), times as ISO text."""
+    names = fields.split()
+    return [
+        {name: _plain(getattr(row, name)) for name in names}
+        for row in db.session.scalars(statement)
+    ]
+
+
+def _plain(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else value
 
 
 def _usernames(person_column: ColumnElement[int], condition: ColumnElement[bool]) -> list[str]:

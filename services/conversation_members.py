@@ -34,6 +34,7 @@ from services.conversations import (
     tell_directory,
 )
 from services.relations import is_blocked_between
+from services.validation import one_of
 
 MUTE_MAX_MINUTES = 60 * 24 * 30
 
@@ -203,8 +204,7 @@ def _announce_member(
 # -- managing ---------------------------------------------------------------------------
 def set_role(actor: User, conversation_id: object, username: str, role: object) -> Membership:
     access = conversation_access.owner(actor, conversation_id)
-    if role not in (MemberRole.ADMIN.value, MemberRole.MEMBER.value):
-        raise ValidationError("'role' is admin or member.", field="role")
+    one_of(role, "role", (MemberRole.ADMIN.value, MemberRole.MEMBER.value))
     person = accounts.get_by_username(username)
     target = conversation_access.membership_of(access.conversation.id, person.id)
     if target is None:

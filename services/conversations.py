@@ -23,7 +23,7 @@ from services.conversation_access import (
     other_in_pair,
 )
 from services.relations import blocked_among, is_blocked_between
-from services.validation import clean_text, refuse_longer
+from services.validation import clean_text, one_of, refuse_longer
 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
@@ -240,8 +240,7 @@ def create_room(
     members: list[str] | None = None,
 ) -> Conversation:
     voice.can_speak(actor)
-    if visibility not in ("public", "private"):
-        raise ValidationError("'visibility' is public or private.", field="visibility")
+    one_of(visibility, "visibility", ("public", "private"))
     if isinstance(member_limit, bool) or not isinstance(member_limit, int):
         raise ValidationError("'member_limit' must be a whole number.", field="member_limit")
     if not 2 <= member_limit <= ROOM_LIMIT_MAX:

@@ -29,7 +29,7 @@ from services import (
     party_access,
 )
 from services.unit_of_work import unit_of_work
-from services.validation import clean_text, is_id, iso_time, refuse_longer
+from services.validation import clean_text, is_id, iso_time, one_of, refuse_longer
 
 REASON_MAX = 1000
 MUTE_MAX_MINUTES = 60 * 24 * 365
@@ -253,8 +253,7 @@ def set_role(actor: User, username: str, role: object) -> User:
     require_staff(actor)
     if not actor.is_admin:
         raise Forbidden("Only admins change roles.")
-    if role not in [r.value for r in Role]:
-        raise ValidationError("'role' is user, moderator or admin.", field="role")
+    one_of(role, "role", [r.value for r in Role])
     target = _target(actor, username)
     target.role = role
     bus.account_changed(target.id)

@@ -32,7 +32,7 @@ from services.moderation import (
     warn,
 )
 from services.unit_of_work import unit_of_work
-from services.validation import clean_text, is_id
+from services.validation import clean_text, is_id, one_of
 
 SUBJECTS = ("message", "user", "party", "room", "group")
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
@@ -157,8 +157,7 @@ def _announce_queue() -> None:
 
 def reports(actor: User, status: str = "open", limit: int = 100) -> list[Report]:
     require_staff(actor)
-    if status not in ("open", "resolved"):
-        raise ValidationError("'status' is open or resolved.", field="status")
+    one_of(status, "status", ("open", "resolved"))
     order = Report.id if status == "open" else Report.id.desc()
     return list(
         db.session.scalars(

@@ -36,7 +36,7 @@ from services.party_shapes import (
     tell_starting_soon,
 )
 from services.relations import are_friends, follower_ids
-from services.validation import flag, iso_time, text
+from services.validation import flag, iso_time, one_of, text
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -61,8 +61,7 @@ def _schedule(value: object) -> datetime | None:
 def create(actor: User, fields: dict) -> Party:
     voice.can_speak(actor)
     visibility = fields.get("visibility", "public")
-    if visibility not in ("public", "private", "friends"):
-        raise ValidationError("'visibility' is public, private or friends.", field="visibility")
+    one_of(visibility, "visibility", ("public", "private", "friends"))
     limit = fields.get("max_participants", 100)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 2 <= limit <= 1000:
         raise ValidationError(
@@ -232,8 +231,7 @@ def live_count() -> int:
 def listing(status: object, page: int = 1) -> tuple[list[Party], bool]:
     """Public parties: live (newest first), upcoming (soonest first), or ended in the last
     week (latest first). Returns the page and whether there is a next one."""
-    if status not in ("live", "upcoming", "ended"):
-        raise ValidationError("'status' is live, upcoming or ended.", field="status")
+    one_of(status, "status", ("live", "upcoming", "ended"))
     if not 1 <= page <= 10_000:
         raise ValidationError("'page' must be from 1 to 10000.", field="page")
     query = select(Party).where(Party.visibility == "public", Party.status == status)

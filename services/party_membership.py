@@ -29,7 +29,7 @@ from services.party_shapes import (
     reread,
 )
 from services.relations import are_friends, is_blocked_between
-from services.validation import is_id
+from services.validation import is_id, one_of
 
 
 def join_by_code(actor: User, code: object) -> tuple[Party, Participant]:
@@ -188,8 +188,7 @@ def _change(
 
 def set_role(actor: User, party_id: object, username: str, role: object) -> Participant:
     access = party_access.host(actor, party_id)
-    if role not in (PartyRole.CO_HOST.value, PartyRole.VIEWER.value):
-        raise ValidationError("'role' is co-host or viewer.", field="role")
+    one_of(role, "role", (PartyRole.CO_HOST.value, PartyRole.VIEWER.value))
     person = accounts.get_by_username(username)
     participant = party_access.participant_of(access.party.id, person.id)
     if participant is None or participant.status != ParticipantStatus.ACTIVE.value:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -179,6 +179,14 @@ def flag(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(f"'{field}' must be true or false.", field=field)
     return value
+
+
+def one_of(value: object, field: str, choices: Sequence[str]) -> str:
+    """`value` when it is one of `choices`; else refused, naming them in order."""
+    if value not in choices:
+        named = ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+        raise ValidationError(f"'{field}' is {named}.", field=field)
+    return str(value)
 
 
 def iso_time(value: object, field: str, *, blank_is_none: bool = False) -> datetime | None:

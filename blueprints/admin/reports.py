@@ -7,6 +7,7 @@ from flask_login import current_user
 
 import budgets
 from blueprints.admin.base import act, bp
+from request_body import query_choice
 from route_limits import per_user
 from services import moderation_reports, moderation_views
 
@@ -26,9 +27,7 @@ DECIDED = {
 
 @bp.get("/reports")
 def reports():
-    status = request.args.get("status", "open")
-    if status not in ("open", "resolved"):
-        status = "open"
+    status = query_choice("status", ("open", "resolved"))
     views = moderation_views.report_views(moderation_reports.reports(current_user, status))
     for view in views:
         # A person cannot be removed, only warned or banned.

@@ -12,6 +12,7 @@ from blueprints.htmx_responses import int_or_raw
 from blueprints.parties.base import bp, page_number, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
+from request_body import query_choice
 from route_limits import per_user
 from services import parties, party_access, party_media, party_membership, party_shapes
 
@@ -28,9 +29,7 @@ def _party_by_code(code: str) -> Party:
 @bp.get("/parties")
 @login_required
 def index():
-    tab = request.args.get("tab", "live")
-    if tab not in TABS:
-        tab = "live"
+    tab = query_choice("tab", TABS)
     page = page_number()
     if tab == "mine":
         found, has_next = parties.mine(current_user, page)
