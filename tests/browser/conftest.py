@@ -6,11 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.processes import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+# An assertion waits up to this long for the page to come to the state it names (a
+# navigation, a live event). A passing test waits no longer than the page takes; the
+# library's 5 s is too short for a page served by a busy machine.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture

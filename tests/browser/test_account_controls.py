@@ -84,7 +84,7 @@ def test_ending_the_other_browser_from_the_list_signs_it_out(browser: Browser, s
     other = devices.filter(has_not_text="This browser")
     other.get_by_role("button", name=re.compile("^Sign out")).click()
 
-    there.wait_for_url(re.compile(r"/signed-out$"), timeout=5_000)
+    there.wait_for_url(re.compile(r"/signed-out$"), timeout=15_000)
     expect(there.get_by_role("heading", level=1)).to_have_text("You are signed out")
     expect(here.locator(".flash")).to_have_text("That browser is signed out.")
     expect(here.locator("#device-list > li")).to_have_count(1)
