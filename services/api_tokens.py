@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from errors import NotFound, ValidationError
@@ -20,6 +20,13 @@ from services.validation import is_id
 TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 TOKEN_LIFETIME_MAX = 365 * 24 * 3600  # seconds: the longest `expires_in` a new token takes
+# Built once: every handshake and every long-poll with a token asks it. One query for the
+# token and its account.
+_LIVE_TOKEN = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
 
 
 def secret_hash(raw: str) -> str:
@@ -55,11 +62,7 @@ def token_record(raw: str, touch: bool = True) -> ApiToken | None:
     commit expires what the session holds, the token and its account included."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))  # one query for the token and its account
-        .where(ApiToken.token_hash == secret_hash(raw), ApiToken.revoked_at.is_(None))
-    )
+    token = db.session.scalar(_LIVE_TOKEN, {"token_hash": secret_hash(raw)})
     if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None
     if touch:

@@ -4,7 +4,7 @@ conversation_settings, lists in conversation_listing."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from errors import Forbidden, ValidationError
@@ -58,15 +58,19 @@ def tell_directory(conversation: Conversation) -> None:
         bus.publish(DIRECTORY, ROOM_LISTED, to_dict(conversation))
 
 
+# Built once: every first handshake of a user asks it.
+_MEMBER_OF = (
+    select(Conversation.id, Conversation.kind, Conversation.direct_key)
+    .join(Membership, Membership.conversation_id == Conversation.id)
+    .where(Membership.user_id == bindparam("user_id"), Conversation.deleted_at.is_(None))
+)
+
+
 @provider
 def _conversation_channels(user_id: int) -> list[str]:
     """A member's stream carries each live conversation, and in direct ones the other
     person's presence."""
-    rows = db.session.execute(
-        select(Conversation.id, Conversation.kind, Conversation.direct_key)
-        .join(Membership, Membership.conversation_id == Conversation.id)
-        .where(Membership.user_id == user_id, Conversation.deleted_at.is_(None))
-    )
+    rows = db.session.execute(_MEMBER_OF, {"user_id": user_id})
     channels = []
     partners = set()
     for conversation_id, kind, direct_key in rows:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from errors import Conflict, ValidationError
 from extensions import db
@@ -273,17 +273,21 @@ def hosted_by(user: User) -> list[Party]:
     )
 
 
+# Built once: every first handshake of a user asks it.
+_TAKING_PART = (
+    select(Participant.party_id, Participant.role)
+    .join(Party, Party.id == Participant.party_id)
+    .where(
+        Participant.user_id == bindparam("user_id"),
+        Participant.status == "active",
+        Party.status != "ended",
+    )
+)
+
+
 @provider
 def _party_channels(user_id: int) -> list[str]:
-    rows = db.session.execute(
-        select(Participant.party_id, Participant.role)
-        .join(Party, Party.id == Participant.party_id)
-        .where(
-            Participant.user_id == user_id,
-            Participant.status == "active",
-            Party.status != "ended",
-        )
-    )
+    rows = db.session.execute(_TAKING_PART, {"user_id": user_id})
     channels = []
     for party_id, role in rows:
         channels.append(channel(party_id))
@@ -292,22 +296,29 @@ def _party_channels(user_id: int) -> list[str]:
     return channels
 
 
+# Built once: every resume and every long-poll asks one of them.
+_TAKEN_PART_IN = (
+    select(Party)
+    .join(Participant, Participant.party_id == Party.id)
+    .where(
+        Participant.user_id == bindparam("user_id"),
+        Participant.status == "active",
+        Party.status != "ended",
+    )
+)
+_CHANGED_AFTER = _TAKEN_PART_IN.where(Party.at > bindparam("changed_after"))
+
+
 @resume_hook
 def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
     """After a resume, the current playback state of every party the user is in (that
     changed after `changed_after`, when given)."""
-    query = (
-        select(Party)
-        .join(Participant, Participant.party_id == Party.id)
-        .where(
-            Participant.user_id == user_id,
-            Participant.status == "active",
-            Party.status != "ended",
+    if changed_after is None:
+        parties = db.session.scalars(_TAKEN_PART_IN, {"user_id": user_id})
+    else:
+        parties = db.session.scalars(
+            _CHANGED_AFTER, {"user_id": user_id, "changed_after": changed_after}
         )
-    )
-    if changed_after is not None:
-        query = query.where(Party.at > changed_after)
-    parties = db.session.scalars(query)
     return [
         Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
         for party in parties

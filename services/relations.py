@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 
 from extensions import db
 from models.social import Block, Follow
+
+# Built once: a handshake asks it for every direct conversation's partner.
+_BLOCKS_AMONG = select(Block.blocker_id, Block.blocked_id).where(
+    or_(
+        and_(
+            Block.blocker_id == bindparam("user_id"),
+            Block.blocked_id.in_(bindparam("others", expanding=True)),
+        ),
+        and_(
+            Block.blocked_id == bindparam("user_id"),
+            Block.blocker_id.in_(bindparam("others", expanding=True)),
+        ),
+    )
+)
 
 
 def blocked_among(user_id: int, others: set[int]) -> set[int]:
     """Those of `others` who blocked `user_id` or whom `user_id` blocked, in one query."""
     if not others:
         return set()
-    rows = db.session.execute(
-        select(Block.blocker_id, Block.blocked_id).where(
-            or_(
-                and_(Block.blocker_id == user_id, Block.blocked_id.in_(others)),
-                and_(Block.blocked_id == user_id, Block.blocker_id.in_(others)),
-            )
-        )
-    )
+    rows = db.session.execute(_BLOCKS_AMONG, {"user_id": user_id, "others": list(others)})
     return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from errors import Conflict, Forbidden, ValidationError
@@ -196,8 +196,12 @@ def counts(user_id: int) -> dict[str, int]:
     return {"followers": followers_count, "following": following_count}
 
 
+# Built once: every first handshake of a user asks it.
+_FOLLOWED = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
+
+
 @provider
 def _presence_of_followed(user_id: int) -> list[str]:
     """A follower's stream carries the presence of the people they follow."""
-    followed = db.session.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id))
+    followed = db.session.scalars(_FOLLOWED, {"user_id": user_id})
     return [presence_channel(other) for other in followed]
