@@ -58,7 +58,8 @@ def tell_directory(conversation: Conversation) -> None:
         bus.publish(DIRECTORY, ROOM_LISTED, to_dict(conversation))
 
 
-# Built once: every first handshake of a user asks it.
+# Built once, run as Core on the session's connection: every first handshake of a user
+# asks it.
 _MEMBER_OF = (
     select(Conversation.id, Conversation.kind, Conversation.direct_key)
     .join(Membership, Membership.conversation_id == Conversation.id)
@@ -70,7 +71,7 @@ _MEMBER_OF = (
 def _conversation_channels(user_id: int) -> list[str]:
     """A member's stream carries each live conversation, and in direct ones the other
     person's presence."""
-    rows = db.session.execute(_MEMBER_OF, {"user_id": user_id})
+    rows = db.session.connection().execute(_MEMBER_OF, {"user_id": user_id})
     channels = []
     partners = set()
     for conversation_id, kind, direct_key in rows:

@@ -273,7 +273,8 @@ def hosted_by(user: User) -> list[Party]:
     )
 
 
-# Built once: every first handshake of a user asks it.
+# Built once, run as Core on the session's connection: every first handshake of a user
+# asks it.
 _TAKING_PART = (
     select(Participant.party_id, Participant.role)
     .join(Party, Party.id == Participant.party_id)
@@ -287,7 +288,7 @@ _TAKING_PART = (
 
 @provider
 def _party_channels(user_id: int) -> list[str]:
-    rows = db.session.execute(_TAKING_PART, {"user_id": user_id})
+    rows = db.session.connection().execute(_TAKING_PART, {"user_id": user_id})
     channels = []
     for party_id, role in rows:
         channels.append(channel(party_id))

@@ -7,7 +7,8 @@ from sqlalchemy import and_, bindparam, exists, or_, select
 from extensions import db
 from models.social import Block, Follow
 
-# Built once: a handshake asks it for every direct conversation's partner.
+# Built once, run as Core on the session's connection: a handshake asks it for every
+# direct conversation's partner.
 _BLOCKS_AMONG = select(Block.blocker_id, Block.blocked_id).where(
     or_(
         and_(
@@ -26,7 +27,9 @@ def blocked_among(user_id: int, others: set[int]) -> set[int]:
     """Those of `others` who blocked `user_id` or whom `user_id` blocked, in one query."""
     if not others:
         return set()
-    rows = db.session.execute(_BLOCKS_AMONG, {"user_id": user_id, "others": list(others)})
+    rows = db.session.connection().execute(
+        _BLOCKS_AMONG, {"user_id": user_id, "others": list(others)}
+    )
     return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
 
 

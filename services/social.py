@@ -196,12 +196,13 @@ def counts(user_id: int) -> dict[str, int]:
     return {"followers": followers_count, "following": following_count}
 
 
-# Built once: every first handshake of a user asks it.
+# Built once, run as Core on the session's connection: every first handshake of a user
+# asks it.
 _FOLLOWED = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
 
 
 @provider
 def _presence_of_followed(user_id: int) -> list[str]:
     """A follower's stream carries the presence of the people they follow."""
-    followed = db.session.scalars(_FOLLOWED, {"user_id": user_id})
+    followed = db.session.connection().scalars(_FOLLOWED, {"user_id": user_id})
     return [presence_channel(other) for other in followed]
