@@ -23,12 +23,12 @@ from flask import Flask
 from extensions import db, socketio
 from realtime import channels, faults, metrics, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
-from realtime.hub import Hub
+from realtime.hub import Hub, OpenPages
 from realtime.outbox import Outbox, Queued
 from realtime.presence_leases import Presence
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
-from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching
+from realtime.watching import MemoryWatchingStore, Publish, RedisWatchingStore, Watching
 
 VIEWING_PREFIX = "tandem:viewing:"  # the Redis keys of who has a conversation open
 
@@ -80,33 +80,36 @@ class Bus:
             ttl=app.config["PRESENCE_TTL_SECONDS"],
             linger=app.config["PRESENCE_LINGER_SECONDS"],
         )
-        self.watching = Watching(
-            watching_store,
-            self.send_now,
-            self.hub.watches,
-            self.hub.local_watchers,
-            ttl=app.config["PRESENCE_TTL_SECONDS"],
-            linger=app.config["PRESENCE_LINGER_SECONDS"],
-        )
+        self.watching = self._page_leases(watching_store, self.send_now, self.hub.watchers)
         # Who has a conversation's page open: leases like watching, never announced.
-        self.viewing = Watching(
-            viewing_store,
-            None,
-            self.hub.views,
-            self.hub.local_viewers,
-            ttl=app.config["PRESENCE_TTL_SECONDS"],
-            linger=app.config["PRESENCE_LINGER_SECONDS"],
-        )
+        self.viewing = self._page_leases(viewing_store, None, self.hub.viewers)
         self.hub.on_user_connected = self.presence.connected
         self.hub.on_user_idle = self.presence.idle
-        self.hub.on_watch_started = self.watching.started
-        self.hub.on_watch_idle = self.watching.idle
-        self.hub.on_view_started = self.viewing.started
-        self.hub.on_view_idle = self.viewing.idle
         faults.arm(app.config["FAULT_KILL_AFTER_COMMIT"])
         self._check_contract = app.config["EVENT_CONTRACT_CHECK"]
         self._outbox.install()
         app.extensions["tandem_bus"] = self
+
+    def _page_leases(
+        self,
+        store: MemoryWatchingStore | RedisWatchingStore,
+        publish: Publish | None,
+        pages: OpenPages,
+    ) -> Watching:
+        """Leases, shared by every worker, on who has which pages open; this worker's
+        `pages` take and give up its own."""
+        config = self.app.config
+        leases = Watching(
+            store,
+            publish,
+            pages.holds,
+            pages.pairs,
+            ttl=config["PRESENCE_TTL_SECONDS"],
+            linger=config["PRESENCE_LINGER_SECONDS"],
+        )
+        pages.started = leases.started
+        pages.idle = leases.idle
+        return leases
 
     # -- publishing -------------------------------------------------------------------
     def publish(self, channel: str, name: str, data: dict[str, Any]) -> Queued:

@@ -24,6 +24,59 @@ SEEN_WINDOW = 50_000
 NAMESPACE = "/"
 
 
+class OpenPages:
+    """This worker's connections that are the page of one kind of subject (a party, a
+    conversation), by subject and person: `started` when a person's first such page
+    opens here, `idle` when their last one here closes."""
+
+    def __init__(
+        self, opened: Callable[[Connection], set[int]], channel_of: Callable[[int], str]
+    ) -> None:
+        self._opened = opened  # the subjects whose page a connection is
+        self._channel_of = channel_of
+        self._connections: dict[tuple[int, int], set[Connection]] = defaultdict(set)
+        self.started: Callable[[int, int], None] = lambda _subject, _user: None
+        self.idle: Callable[[int, int], None] = lambda _subject, _user: None
+
+    def open(self, connection: Connection, subject_id: int) -> None:
+        self._opened(connection).add(subject_id)
+        self._connections[(subject_id, connection.user_id)].add(connection)
+        self.started(subject_id, connection.user_id)
+
+    def close(self, connection: Connection, subject_id: int) -> None:
+        opened = self._opened(connection)
+        if subject_id not in opened:
+            return
+        opened.discard(subject_id)
+        key = (subject_id, connection.user_id)
+        connections = self._connections.get(key)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._connections[key]
+            self.idle(subject_id, connection.user_id)
+
+    def close_all(self, connection: Connection) -> None:
+        """Every page the connection is (it closed)."""
+        for subject_id in tuple(self._opened(connection)):
+            self.close(connection, subject_id)
+
+    def close_channel(self, connection: Connection, channel: str) -> None:
+        """The connection's pages of the subject of `channel` (its person left it)."""
+        for subject_id in tuple(self._opened(connection)):
+            if self._channel_of(subject_id) == channel:
+                self.close(connection, subject_id)
+
+    def holds(self, subject_id: int, user_id: int) -> bool:
+        """Whether the person has the subject's page open on this worker."""
+        return (subject_id, user_id) in self._connections
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every (subject, person) with a page open on this worker."""
+        return list(self._connections)
+
+
 class Hub:
     def __init__(self, socket_server: Callable[[], object]) -> None:
         self._socket_server = socket_server
@@ -31,18 +84,15 @@ class Hub:
         self.streams: set[StreamConnection] = set()
         self._streams_by_channel: dict[str, set[StreamConnection]] = defaultdict(set)
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
-        self._watchers: dict[tuple[int, int], set[Connection]] = defaultdict(set)
-        self._viewers: dict[tuple[int, int], set[Connection]] = defaultdict(set)
+        # The connections that are a party's page, and those that are a conversation's.
+        self.watchers = OpenPages(lambda connection: connection.watching, party_channel)
+        self.viewers = OpenPages(lambda connection: connection.viewing, conversation_channel)
         self._replaying_sockets: dict[str, SocketConnection] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.max_seen_id = 0
         self.event_rate = RateMeter()
         self.on_user_connected: Callable[[int, str], None] = lambda _user, _transport: None
         self.on_user_idle: Callable[[int], None] = lambda _user: None
-        self.on_watch_started: Callable[[int, int], None] = lambda _party, _user: None
-        self.on_watch_idle: Callable[[int, int], None] = lambda _party, _user: None
-        self.on_view_started: Callable[[int, int], None] = lambda _conversation, _user: None
-        self.on_view_idle: Callable[[int, int], None] = lambda _conversation, _user: None
 
     # -- events -------------------------------------------------------------------
     def dispatch(self, envelope: Envelope) -> None:
@@ -146,10 +196,8 @@ class Hub:
         self.on_user_connected(connection.user_id, connection.transport)
 
     def _untrack(self, connection: Connection) -> None:
-        for party_id in tuple(connection.watching):
-            self.unwatch(connection, party_id)
-        for conversation_id in tuple(connection.viewing):
-            self.unview(connection, conversation_id)
+        self.watchers.close_all(connection)
+        self.viewers.close_all(connection)
         connections = self._by_user.get(connection.user_id)
         if connections is None:
             return
@@ -158,62 +206,17 @@ class Hub:
             del self._by_user[connection.user_id]
             self.on_user_idle(connection.user_id)
 
-    # -- watching: connections that are a party's page -------------------------------
+    # -- pages: connections that are a party's or a conversation's page ---------------
     def watch(self, connection: Connection, party_id: int) -> None:
         """`connection` is the page of a party its person may be in (the caller checked)."""
-        if connection not in self._by_user.get(connection.user_id, ()):
-            return  # closed meanwhile
-        connection.watching.add(party_id)
-        self._watchers[(party_id, connection.user_id)].add(connection)
-        self.on_watch_started(party_id, connection.user_id)
+        if connection in self._by_user.get(connection.user_id, ()):  # not closed meanwhile
+            self.watchers.open(connection, party_id)
 
-    def unwatch(self, connection: Connection, party_id: int) -> None:
-        if party_id not in connection.watching:
-            return
-        connection.watching.discard(party_id)
-        key = (party_id, connection.user_id)
-        connections = self._watchers.get(key)
-        if connections is None:
-            return
-        connections.discard(connection)
-        if not connections:
-            del self._watchers[key]
-            self.on_watch_idle(party_id, connection.user_id)
-
-    def watches(self, party_id: int, user_id: int) -> bool:
-        return (party_id, user_id) in self._watchers
-
-    def local_watchers(self) -> list[tuple[int, int]]:
-        return list(self._watchers)
-
-    # -- viewing: connections that are a conversation's page ---------------------------
     def view(self, connection: Connection, conversation_id: int) -> None:
         """`connection` is the page of a conversation its person belongs to (the caller
         checked)."""
-        if connection not in self._by_user.get(connection.user_id, ()):
-            return  # closed meanwhile
-        connection.viewing.add(conversation_id)
-        self._viewers[(conversation_id, connection.user_id)].add(connection)
-        self.on_view_started(conversation_id, connection.user_id)
-
-    def unview(self, connection: Connection, conversation_id: int) -> None:
-        if conversation_id not in connection.viewing:
-            return
-        connection.viewing.discard(conversation_id)
-        key = (conversation_id, connection.user_id)
-        connections = self._viewers.get(key)
-        if connections is None:
-            return
-        connections.discard(connection)
-        if not connections:
-            del self._viewers[key]
-            self.on_view_idle(conversation_id, connection.user_id)
-
-    def views(self, conversation_id: int, user_id: int) -> bool:
-        return (conversation_id, user_id) in self._viewers
-
-    def local_viewers(self) -> list[tuple[int, int]]:
-        return list(self._viewers)
+        if connection in self._by_user.get(connection.user_id, ()):  # not closed meanwhile
+            self.viewers.open(connection, conversation_id)
 
     def has_user(self, user_id: int) -> bool:
         return user_id in self._by_user
@@ -254,12 +257,8 @@ class Hub:
     def leave(self, user_id: int, channel: str) -> None:
         server = self._socket_server()
         for connection in tuple(self._by_user.get(user_id, ())):
-            for party_id in tuple(connection.watching):
-                if party_channel(party_id) == channel:
-                    self.unwatch(connection, party_id)
-            for conversation_id in tuple(connection.viewing):
-                if conversation_channel(conversation_id) == channel:
-                    self.unview(connection, conversation_id)
+            self.watchers.close_channel(connection, channel)
+            self.viewers.close_channel(connection, channel)
             if channel not in connection.channels:
                 continue
             connection.channels.discard(channel)

@@ -20,10 +20,9 @@ from models.user import User
 from realtime.bus import bus
 from services import attachments, conversation_access, notifications, trust, typing_indicators
 from services.conversation_access import can_write, channel
-from services.validation import clean_text, is_id
+from services.validation import clean_client_id, clean_text, is_id
 
 BODY_MAX = 4000
-CLIENT_ID_MAX = 64
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,32})\b", re.IGNORECASE)
 MESSAGE_NEW = "message:new"
 MESSAGE_UPDATED = "message:updated"
@@ -74,16 +73,6 @@ def clean_body(body: object, *, allow_empty: bool) -> str:
     return body
 
 
-def _clean_client_id(client_id: object) -> str | None:
-    if client_id is None:
-        return None
-    if not isinstance(client_id, str) or not 1 <= len(client_id) <= CLIENT_ID_MAX:
-        raise ValidationError(
-            f"'client_id' must be text of 1 to {CLIENT_ID_MAX} characters.", field="client_id"
-        )
-    return client_id
-
-
 # -- sending ----------------------------------------------------------------------------
 # The statements of a send, built once (they keep their compiled form and cache key).
 _INSERT_MESSAGE = insert(Message.__table__).returning(Message.id)
@@ -114,7 +103,7 @@ def send(
     The hottest write of the site, so its rows are written with single statements."""
     access = conversation_access.writer(actor, conversation_id)
     can_write(actor, access)
-    client_id = _clean_client_id(client_id)
+    client_id = clean_client_id(client_id)
     # A retry is found by the unique (sender, client_id) when the insert fails; only a
     # retry with a file is looked for first, since its file is no longer free to claim.
     if client_id is not None and attachment_id is not None:

@@ -15,7 +15,7 @@ from models.user import User
 from realtime.bus import bus
 from services import party_access, party_shapes, trust, typing_indicators, voice
 from services.paging import newest_first
-from services.validation import clean_text, refuse_longer
+from services.validation import clean_client_id, clean_text, refuse_longer
 
 BODY_MAX = 1000
 PAGE_MAX = 100
@@ -63,8 +63,7 @@ def send(
         raise ValidationError("Write something first.", field="body")
     refuse_longer(body, BODY_MAX, "body", f"Messages are at most {BODY_MAX} characters.")
     trust.check_links(actor, body, "body")
-    if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 64):
-        raise ValidationError("'client_id' must be text of 1 to 64 characters.", field="client_id")
+    client_id = clean_client_id(client_id)
     moment = _video_time(video_time)
     if client_id is not None:
         earlier = _by_client_id(actor.id, client_id)

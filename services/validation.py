@@ -18,6 +18,7 @@ _MISSING = object()
 
 # The range of a database integer column (BIGINT in PostgreSQL, INTEGER in SQLite).
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+CLIENT_ID_MAX = 64
 
 
 def is_id(value: object) -> bool:
@@ -25,6 +26,18 @@ def is_id(value: object) -> bool:
     column can hold. Anything else names nothing, and must not reach a query, where SQLite
     and PostgreSQL refuse it with an error instead of finding no row."""
     return isinstance(value, int) and not isinstance(value, bool) and ID_MIN <= value <= ID_MAX
+
+
+def clean_client_id(value: object) -> str | None:
+    """The id a client gives a send, so that a retry stores nothing new (at most as long
+    as the chat tables' `client_id` column, models/chat.py); absent is None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_ID_MAX:
+        raise ValidationError(
+            f"'client_id' must be text of 1 to {CLIENT_ID_MAX} characters.", field="client_id"
+        )
+    return value
 
 
 def require_object(payload: object, what: str = "body") -> Mapping[str, Any]:
