@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 import cli
+import route_limits
 from blueprints import (
     admin,
     announcements,
@@ -99,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
+    route_limits.check_in_routes_only(app)
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
