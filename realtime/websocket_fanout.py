@@ -27,7 +27,11 @@ greenlet writes the rest while still holding the lock, so the next packets (queu
 the connection is busy) follow it.
 
 Once a WebSocket is open, wsproto's handshake object (an h11 connection with its buffers,
-the request) is no longer used: `drop_handshake` lets it go.
+the request) is no longer used: `drop_handshake` lets it go. Neither is the buffered
+reader gevent's WSGI server read the upgrade request through (8 KB a connection):
+simple-websocket reads its own copy of the socket, so `close_request_reader` closes it,
+and the server's handler, finding it closed, reads no further request once the
+WebSocket ends.
 
 Pings: python-engineio starts a greenlet per connection for each ping (it sleeps
 `ping_interval`, then sends). With thousands of idle connections that is thousands of
@@ -197,6 +201,19 @@ class DirectWriter:
         self.sock.busy -= 1
 
 
+def close_request_reader(ws: Any) -> None:
+    """Close the buffered reader of gevent's WSGI server under a simple-websocket
+    connection that reads its own duplicate of the socket (its mode "gevent"). The reader
+    is found as simple-websocket found the socket under it."""
+    if getattr(ws, "mode", None) != "gevent":
+        return
+    reader = ws.environ.get("wsgi.input")
+    if not hasattr(reader, "raw"):
+        reader = getattr(reader, "rfile", None)
+    if reader is not None and getattr(reader, "raw", None) is not None:
+        reader.close()
+
+
 class Fanout:
     """Emits of one python-socketio server (gevent, simple-websocket)."""
 
@@ -214,6 +231,7 @@ class Fanout:
             ws = wrapper.ws
             ws.sock = SerialSocket(ws.sock)
             drop_handshake(ws.ws)
+            close_request_reader(ws)
             direct = not ws.ws.connection._proto.extensions and not os.get_blocking(
                 ws.sock.fileno()
             )

@@ -284,6 +284,41 @@ def test_install_sends_a_servers_single_packets_through_its_fanout():
     assert "self.eio.send(eio_sid" in source
 
 
+def test_the_request_reader_under_a_gevent_websocket_is_closed_and_its_socket_kept():
+    ours, theirs = socket.socketpair()
+    try:
+        for wsgi_input in (ours.makefile("rb", -1), SimpleNamespace(rfile=ours.makefile("rb"))):
+            ws = SimpleNamespace(mode="gevent", environ={"wsgi.input": wsgi_input})
+            websocket_fanout.close_request_reader(ws)
+            reader = getattr(wsgi_input, "rfile", wsgi_input)
+            assert reader.closed
+        theirs.sendall(b"still open")
+        assert ours.recv(10) == b"still open"
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_request_reader_simple_websocket_does_not_read_past_is_left_alone():
+    ours, theirs = socket.socketpair()
+    try:
+        reader = ours.makefile("rb", -1)
+        for mode in ("werkzeug", "gunicorn", "unknown"):
+            ws = SimpleNamespace(mode=mode, environ={"wsgi.input": reader})
+            websocket_fanout.close_request_reader(ws)
+        assert not reader.closed
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_simple_websocket_reads_a_duplicate_of_gevents_socket_under_the_reader():
+    source = inspect.getsource(simple_websocket.Server.__init__)
+    assert "wsgi_input.raw._sock" in source
+    assert "sock.dup()" in source
+    assert "self.mode = 'gevent'" in source
+
+
 def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
     server = socketio.Server(async_mode="gevent")
     shared = eio_gevent._async["websocket"]
