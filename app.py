@@ -2,8 +2,12 @@
 
 if __name__ == "__main__":
     # Serving directly: cooperative sockets must be in place before anything imports them.
+    import gevent
     from gevent import monkey
 
+    # No greenlet keeps the stack it was spawned from (a debugging aid): a connection's
+    # greenlets are lighter and quicker to start.
+    gevent.config.track_greenlet_tree = False
     monkey.patch_all()
 
 import logging
