@@ -190,11 +190,15 @@ def serve() -> None:
     Flask-SocketIO's `run` would, but binding first so that the port is known."""
     from gevent import pywsgi
 
+    from realtime.request_headers import Handler
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app()
-    server = pywsgi.WSGIServer((app.config["HOST"], app.config["PORT"]), app, log=None)
+    server = pywsgi.WSGIServer(
+        (app.config["HOST"], app.config["PORT"]), app, log=None, handler_class=Handler
+    )
     server.init_socket()
     host, port = server.server_host, server.server_port
     log.info(
