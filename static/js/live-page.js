@@ -13,6 +13,7 @@
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
  * - While the stream is down a status says so; if it is down because this sign-in
  *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
+ *   A form sent while the connection is down says it was not sent (its text stays).
  */
 (function () {
   "use strict";
@@ -138,18 +139,32 @@
 
   /* An htmx request that failed swaps nothing: say what went wrong, in the server's words. */
   var alertTimer = null;
-  document.addEventListener("htmx:responseError", function (event) {
-    var xhr = event.detail.xhr;
-    if (xhr.status === 401) { check(); return; }
+  function showAlert(text) {
     var element = document.getElementById("page-alert");
     if (!element) { return; }
-    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
-    element.textContent = plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.";
+    element.textContent = text;
     element.hidden = false;
     if (alertTimer !== null) { window.clearTimeout(alertTimer); }
     alertTimer = window.setTimeout(function () { element.hidden = true; alertTimer = null; }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 401) { check(); return; }
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    showAlert(plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.");
   });
-  document.addEventListener("htmx:sendError", function () { showReconnecting(); check(); });
+  /* No answer at all: the connection is down. Something the person sent (a form, a
+     button) says it did not go through; background requests (typing, read marks) only
+     show the reconnecting status. */
+  document.addEventListener("htmx:sendError", function (event) {
+    showReconnecting();
+    check();
+    var config = event.detail.requestConfig || {};
+    var trigger = config.triggeringEvent;
+    if (trigger && (trigger.type === "submit" || trigger.type === "click")) {
+      showAlert("Not sent: there is no connection. Try again when you are back online.");
+    }
+  });
 
   document.addEventListener("htmx:sseOpen", showConnected);
   document.addEventListener("htmx:sseError", function () {

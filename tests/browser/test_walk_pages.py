@@ -1,0 +1,103 @@
+"""Everyday pages as people use them, in Chromium: what a page says when something sent
+does not go through, and live updates that leave the browser's console clean."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import live, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+_n = itertools.count(1)
+
+
+def console_errors(page: Page) -> list[str]:
+    """Script errors and what htmx or the Content-Security-Policy log as errors; a failed
+    request (offline, a 4xx answer) is logged too and is not counted here."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    return errors
+
+
+def people(browser: Browser, base: str, count: int) -> list[tuple[Page, str]]:
+    found = []
+    for _ in range(count):
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.set_default_timeout(10_000)
+        name = f"wk_{next(_n)}_{id(page) % 10_000}"
+        sign_up(page, base, name)
+        found.append((page, name))
+    return found
+
+
+def test_a_message_sent_offline_says_it_was_not_sent(browser: Browser, shared_server):
+    base = shared_server.url
+    (ann, _), (_, bob_name) = people(browser, base, 2)
+    ann.goto(f"{base}/u/{bob_name}")
+    ann.get_by_role("button", name="Message").click()
+    ann.wait_for_url(re.compile(r"/conversations/\d+$"))
+    live(ann)
+    box = ann.get_by_role("textbox", name="Message")
+
+    ann.context.set_offline(True)
+    box.fill("are you there?")
+    ann.get_by_role("button", name="Send").click()
+    expect(ann.get_by_role("alert")).to_contain_text("Not sent: there is no connection")
+    expect(box).to_have_value("are you there?")  # nothing typed is lost
+    expect(ann.locator("#transcript")).not_to_contain_text("are you there?")
+
+    ann.context.set_offline(False)
+    ann.get_by_role("button", name="Send").click()
+    expect(ann.locator("#transcript .message-body")).to_have_text(["are you there?"])
+    ann.context.close()
+
+
+def test_live_updates_leave_no_errors_in_the_console(browser: Browser, shared_server):
+    """A group one is added to reaches the home page, a message edited in an open chat
+    settles in place: neither logs an error (a row taken off that the page never showed,
+    nothing the Content-Security-Policy refuses)."""
+    base = shared_server.url
+    (ann, _), (bob, bob_name) = people(browser, base, 2)
+    ann_errors, bob_errors = console_errors(ann), console_errors(bob)
+    bob.goto(base + "/")
+    live(bob)
+
+    ann.goto(base + "/conversations")
+    ann.get_by_label("Group name").fill("Walk group")
+    ann.get_by_label("Members").fill(bob_name)
+    ann.get_by_role("button", name="Create group").click()
+    ann.wait_for_url(re.compile(r"/conversations/\d+$"))
+    live(ann)
+    ann.get_by_role("textbox", name="Message").fill("first")
+    ann.get_by_role("button", name="Send").click()
+    expect(bob.locator("#home-unread")).to_contain_text("Walk group")
+
+    bob.get_by_role("link", name="Walk group").first.click()
+    live(bob)
+    mine = ann.locator("#transcript > li", has_text="first")
+    mine.get_by_role("link", name="Edit").click()
+    ann.locator(".message-editing").get_by_role("textbox").fill("first, edited")
+    ann.locator(".message-editing").get_by_role("button", name="Save").click()
+    expect(bob.locator("#transcript")).to_contain_text("first, edited")
+    expect(ann.locator("#transcript")).to_contain_text("first, edited")
+    ann.get_by_role("textbox", name="Message").fill("second")
+    ann.get_by_role("button", name="Send").click()
+    expect(bob.locator("#transcript")).to_contain_text("second")
+
+    assert ann_errors == []
+    assert bob_errors == []
+    ann.context.close()
+    bob.context.close()
