@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import live, sign_up
+from tests.support.clients import VIDEO
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -101,3 +102,39 @@ def test_live_updates_leave_no_errors_in_the_console(browser: Browser, shared_se
     assert bob_errors == []
     ann.context.close()
     bob.context.close()
+
+
+JOINED = """() => !["Connecting…", "Joining…", "Reconnecting…"].includes(
+  document.getElementById("sync-status").textContent)"""
+
+
+def test_party_chat_and_reactions_sent_offline_stay_on_the_party(browser: Browser, shared_server):
+    """Without its live connection the party page posts its forms the plain way; with no
+    network at all that would leave the party for the browser's error page."""
+    base = shared_server.url
+    ((host, _),) = people(browser, base, 1)
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill("Walk party")
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    expect(host.get_by_role("heading", level=1)).to_have_text("Walk party")
+    party_url = host.url
+    host.wait_for_function(JOINED)
+
+    host.context.set_offline(True)
+    host.get_by_role("textbox", name="Message").fill("still here?")
+    host.get_by_role("button", name="Send").click()
+    expect(host.locator("#chat-error")).to_have_text(
+        "Not sent: there is no connection. Try again when you are back online."
+    )
+    host.get_by_role("button", name="👍").click()
+    expect(host.locator("#sync-status")).to_contain_text("Not sent")
+    assert host.url == party_url
+    expect(host.get_by_role("textbox", name="Message")).to_have_value("still here?")
+
+    host.context.set_offline(False)
+    host.wait_for_function(JOINED, timeout=20_000)
+    host.get_by_role("button", name="Send").click()
+    expect(host.locator("#chat-list")).to_contain_text("still here?")
+    expect(host.locator("#chat-error")).to_be_hidden()
+    host.context.close()
