@@ -138,3 +138,24 @@ def test_party_chat_and_reactions_sent_offline_stay_on_the_party(browser: Browse
     expect(host.locator("#chat-list")).to_contain_text("still here?")
     expect(host.locator("#chat-error")).to_be_hidden()
     host.context.close()
+
+
+def test_a_room_preview_lines_up_its_buttons_on_a_phone(browser: Browser, shared_server):
+    base = shared_server.url
+    (owner, _), (reader, _) = people(browser, base, 2)
+    owner.goto(base + "/rooms")
+    owner.get_by_label("Room name").fill("Walk room")
+    owner.get_by_role("button", name="Create room").click()
+    owner.wait_for_url(re.compile(r"/conversations/\d+$"))
+
+    reader.goto(owner.url)
+    join = reader.get_by_role("button", name="Join Walk room").bounding_box()
+    rooms = reader.get_by_role("link", name="All rooms").bounding_box()
+    assert join
+    assert rooms
+    # Both are small buttons: neither is stretched to a big one's height (which leaves
+    # the link's words at its top).
+    assert join["height"] == rooms["height"] < 44
+    assert abs((join["y"] + join["height"] / 2) - (rooms["y"] + rooms["height"] / 2)) < 1
+    owner.context.close()
+    reader.context.close()
