@@ -159,3 +159,25 @@ def test_a_room_preview_lines_up_its_buttons_on_a_phone(browser: Browser, shared
     assert abs((join["y"] + join["height"] / 2) - (rooms["y"] + rooms["height"] / 2)) < 1
     owner.context.close()
     reader.context.close()
+
+
+def test_an_ended_party_on_a_phone_keeps_its_title_readable(browser: Browser, shared_server):
+    base = shared_server.url
+    ((host, _),) = people(browser, base, 1)
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill("Short film")
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    expect(host.get_by_role("heading", level=1)).to_have_text("Short film")
+    host.wait_for_function(JOINED)
+    host.once("dialog", lambda dialog: dialog.accept())
+    host.get_by_role("button", name="End the party").click()
+    expect(host.locator(".party-over")).to_contain_text("This party has ended.")
+
+    title = host.get_by_role("heading", level=1).bounding_box()
+    over = host.locator(".party-over").bounding_box()
+    assert title
+    assert over
+    assert title["height"] < 60  # one or two lines, not a letter a line
+    assert over["y"] >= title["y"] + title["height"]  # under the title, not beside it
+    host.context.close()
