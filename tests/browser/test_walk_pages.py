@@ -181,3 +181,21 @@ def test_an_ended_party_on_a_phone_keeps_its_title_readable(browser: Browser, sh
     assert title["height"] < 60  # one or two lines, not a letter a line
     assert over["y"] >= title["y"] + title["height"]  # under the title, not beside it
     host.context.close()
+
+
+def test_people_found_on_a_phone_keep_their_names_on_one_line(browser: Browser, shared_server):
+    base = shared_server.url
+    (gone, gone_name), (looking, _) = people(browser, base, 2)
+    gone.context.close()  # offline from now on, with a "last seen" time
+    looking.goto(f"{base}/people?q={gone_name}")
+    live(looking)
+    row = looking.locator(".person", has_text=gone_name)
+    # Their presence changes live once the grace for a reload is over.
+    expect(row.locator(".presence")).to_contain_text("last seen", timeout=30_000)
+    name = row.locator(".person-name").bounding_box()
+    presence = row.locator(".presence").bounding_box()
+    assert name
+    assert presence
+    assert name["height"] < 30  # one line
+    assert presence["y"] >= name["y"] + name["height"]  # under it
+    looking.context.close()
