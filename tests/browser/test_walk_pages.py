@@ -199,3 +199,26 @@ def test_people_found_on_a_phone_keep_their_names_on_one_line(browser: Browser, 
     assert name["height"] < 30  # one line
     assert presence["y"] >= name["y"] + name["height"]  # under it
     looking.context.close()
+
+
+def test_a_guest_who_becomes_host_gets_the_hosts_buttons(browser: Browser, shared_server):
+    base = shared_server.url
+    (host, _), (guest, _) = people(browser, base, 2)
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill("Hand over")
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    invite = host.locator("#invite-link").input_value()
+    guest.goto(invite)
+    guest.get_by_role("button", name="Join the party").click()
+    expect(guest.get_by_role("heading", level=1)).to_have_text("Hand over")
+    guest.wait_for_function(JOINED)
+    expect(guest.get_by_role("link", name="Report this party")).to_be_visible()
+    expect(guest.get_by_role("button", name="End the party")).to_be_hidden()
+
+    host.get_by_role("button", name="Leave").click()
+    expect(guest.locator("#party-host")).to_have_text(guest.locator(".nav-user").inner_text()[1:])
+    expect(guest.get_by_role("button", name="End the party")).to_be_visible()
+    expect(guest.get_by_role("link", name="Report this party")).to_be_hidden()
+    host.context.close()
+    guest.context.close()

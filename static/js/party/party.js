@@ -276,6 +276,9 @@
     document.querySelectorAll("[data-host-only]").forEach(function (node) {
       node.hidden = over || role !== "host";
     });
+    document.querySelectorAll("[data-guest-only]").forEach(function (node) {
+      node.hidden = role === "host";  // one does not report one's own party
+    });
   }
 
   function setRole(next) {
