@@ -8,8 +8,8 @@
  *   root marked data-live-move is moved to where the new one goes (a conversation row
  *   rising to the top of the list). A new root marked data-live-order goes before the
  *   first sibling with a greater order (two messages sent at one moment can be announced
- *   in the other order than their ids). One that takes off (hx-swap-oob="delete") an
- *   element this page does not show is dropped: htmx would log it as an error.
+ *   in the other order than their ids). An out-of-band one (hx-swap-oob) is htmx's to
+ *   swap; one for an element this page does not show is dropped (htmx would log an error).
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
  * - While the stream is down a status says so; if it is down because this sign-in
  *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
@@ -115,8 +115,9 @@
     var message = event.detail;
     if (message && message.lastEventId) { lastCursor = message.lastEventId; }
     var root = fragmentRoot(message.data);
-    if (root && root.id && root.getAttribute("hx-swap-oob") === "delete" && !document.getElementById(root.id)) {
-      event.preventDefault();  // taking off what this page does not show: nothing to do
+    if (root && root.id && root.hasAttribute("hx-swap-oob")) {
+      // htmx swaps it out of band; changing what this page does not show is nothing to do.
+      if (!document.getElementById(root.id)) { event.preventDefault(); }
       return;
     }
     var target = event.target;

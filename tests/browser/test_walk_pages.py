@@ -222,3 +222,31 @@ def test_a_guest_who_becomes_host_gets_the_hosts_buttons(browser: Browser, share
     expect(guest.get_by_role("link", name="Report this party")).to_be_hidden()
     host.context.close()
     guest.context.close()
+
+
+def test_a_group_shows_everyone_typing_and_a_message_ends_only_its_senders(
+    browser: Browser, shared_server
+):
+    base = shared_server.url
+    (ann, _), (bob, bob_name), (cat, cat_name) = people(browser, base, 3)
+    ann.goto(base + "/conversations")
+    ann.get_by_label("Group name").fill("Typing group")
+    ann.get_by_label("Members").fill(f"{bob_name}, {cat_name}")
+    ann.get_by_role("button", name="Create group").click()
+    ann.wait_for_url(re.compile(r"/conversations/\d+$"))
+    group = ann.url
+    for page in (ann, bob, cat):
+        if page is not ann:
+            page.goto(group)
+        live(page)
+
+    bob.get_by_role("textbox", name="Message").press_sequentially("hi all", delay=20)
+    expect(ann.locator(".typer")).to_have_text([f"{bob_name} is typing…"])
+    cat.get_by_role("textbox", name="Message").press_sequentially("hey", delay=20)
+    expect(ann.locator(".typer")).to_have_text([f"{bob_name} is typing…", f"{cat_name} is typing…"])
+
+    bob.get_by_role("button", name="Send").click()
+    expect(ann.locator("#transcript")).to_contain_text("hi all")
+    expect(ann.locator(".typer")).to_have_text([f"{cat_name} is typing…"])
+    for page in (ann, bob, cat):
+        page.context.close()
