@@ -250,3 +250,27 @@ def test_a_group_shows_everyone_typing_and_a_message_ends_only_its_senders(
     expect(ann.locator(".typer")).to_have_text([f"{cat_name} is typing…"])
     for page in (ann, bob, cat):
         page.context.close()
+
+
+def test_a_long_party_title_on_a_phone_leaves_the_video_high(browser: Browser, shared_server):
+    base = shared_server.url
+    ((host, _),) = people(browser, base, 1)
+    title = "Friday film club: a title long enough to wrap on a phone, and then some more words"
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill(title)
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    heading = host.get_by_role("heading", level=1)
+    expect(heading).to_have_text(title)  # all of it, for screen readers; two lines shown
+
+    shown = heading.bounding_box()
+    leave = host.get_by_role("button", name="Leave").bounding_box()
+    player = host.locator("#player-frame").bounding_box()
+    assert shown
+    assert leave
+    assert player
+    assert shown["width"] > 300  # the width of the screen, not a column beside the buttons
+    assert shown["height"] < 60  # two lines at most
+    assert leave["y"] >= shown["y"] + shown["height"]
+    assert player["y"] < 844 / 2
+    host.context.close()
