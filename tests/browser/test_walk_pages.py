@@ -274,3 +274,41 @@ def test_a_long_party_title_on_a_phone_leaves_the_video_high(browser: Browser, s
     assert leave["y"] >= shown["y"] + shown["height"]
     assert player["y"] < 844 / 2
     host.context.close()
+
+
+CONTRAST = """(element) => {
+  const channels = (color) => color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (color) => {
+    const [r, g, b] = channels(color).map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const style = getComputedStyle(element);
+  const [a, b] = [luminance(style.color), luminance(style.backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_filled_buttons_tabs_and_badges_are_readable(browser: Browser, shared_server, scheme):
+    base = shared_server.url
+    (reader, reader_name), (fan, _) = people(browser, base, 2)
+    fan.goto(f"{base}/u/{reader_name}")
+    fan.get_by_role("button", name="Follow").click()
+    expect(fan.get_by_role("button", name="Unfollow")).to_be_visible()
+    reader.emulate_media(color_scheme=scheme)
+
+    reader.goto(base + "/parties")
+    badge = reader.locator("#notification-count .badge")
+    expect(badge).to_have_text(re.compile("1"))
+    filled = [
+        badge,
+        reader.get_by_role("link", name="Start a party"),
+        reader.locator(".tabs a[aria-current=page]"),
+    ]
+    for element in filled:
+        assert element.evaluate(CONTRAST) >= 4.5, element
+    for page in (reader, fan):
+        page.context.close()
