@@ -312,3 +312,24 @@ def test_filled_buttons_tabs_and_badges_are_readable(browser: Browser, shared_se
         assert element.evaluate(CONTRAST) >= 4.5, element
     for page in (reader, fan):
         page.context.close()
+
+
+def test_empty_lists_say_so_and_full_ones_do_not(browser: Browser, shared_server):
+    base = shared_server.url
+    (newcomer, _), (other, other_name) = people(browser, base, 2)
+    newcomer.goto(base + "/conversations")
+    note = newcomer.get_by_text("No conversations yet.")
+    expect(note).to_be_visible()
+    newcomer.goto(base + "/rooms?q=nothing-matches-this")
+    expect(newcomer.get_by_text("No room matches.")).to_be_visible()
+
+    newcomer.goto(f"{base}/u/{other_name}")
+    newcomer.get_by_role("button", name="Message").click()
+    newcomer.get_by_role("textbox", name="Message").fill("hello")
+    newcomer.get_by_role("button", name="Send").click()
+    expect(newcomer.locator("#transcript")).to_contain_text("hello")
+    newcomer.goto(base + "/conversations")
+    expect(newcomer.locator(".conversation-row")).to_have_count(1)
+    expect(note).to_be_hidden()
+    for page in (newcomer, other):
+        page.context.close()
