@@ -333,3 +333,36 @@ def test_empty_lists_say_so_and_full_ones_do_not(browser: Browser, shared_server
     expect(note).to_be_hidden()
     for page in (newcomer, other):
         page.context.close()
+
+
+LINE_STARTS_WITH_A_DOT = """(paragraph) => {
+  const left = paragraph.getBoundingClientRect().left;
+  const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = node.data.indexOf("·"); i !== -1; i = node.data.indexOf("·", i + 1)) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      if (range.getBoundingClientRect().left - left < 2) { return true; }
+    }
+  }
+  return false;
+}"""
+
+
+def test_a_party_invitation_wraps_its_line_as_text(browser: Browser, shared_server):
+    base = shared_server.url
+    (host, _), (guest, _) = people(browser, base, 2)
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill("Wrapping")
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    invite = host.locator("#invite-link").input_value()
+    guest.goto(invite)
+    about = guest.locator(".party-about")
+    box = about.bounding_box()
+    assert box
+    assert box["height"] > 30  # it does wrap on a phone ...
+    assert about.evaluate(LINE_STARTS_WITH_A_DOT) is False  # ... but not before a " · "
+    for page in (host, guest):
+        page.context.close()
