@@ -366,3 +366,24 @@ def test_a_party_invitation_wraps_its_line_as_text(browser: Browser, shared_serv
     assert about.evaluate(LINE_STARTS_WITH_A_DOT) is False  # ... but not before a " · "
     for page in (host, guest):
         page.context.close()
+
+
+def test_a_party_page_without_scripts_shows_no_stale_sync_status(browser: Browser, shared_server):
+    base = shared_server.url
+    ((host, _),) = people(browser, base, 1)
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill("No scripts here")
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
+    invite = host.locator("#invite-link").input_value()
+    expect(host.locator("#sync-status")).to_be_visible()  # the script keeps it true
+
+    context = browser.new_context(java_script_enabled=False)
+    guest = context.new_page()
+    sign_up(guest, base, f"wk_nojs_{next(_n)}")
+    guest.goto(invite)
+    guest.get_by_role("button", name="Join the party").click()
+    expect(guest.get_by_role("heading", level=1)).to_have_text("No scripts here")
+    expect(guest.locator("#sync-status")).to_be_hidden()  # not "Connecting…" for ever
+    context.close()
+    host.context.close()

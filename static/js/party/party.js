@@ -913,8 +913,10 @@
   }, 500);
 
   // -- start ----------------------------------------------------------------------------------
-  var bar = $("player-bar");
-  if (bar) { bar.hidden = false; }
+  ["player-bar", "player-status"].forEach(function (id) {
+    var shown = $(id);
+    if (shown) { shown.hidden = false; }
+  });
   if (window.io) { useSocket(); } else { useEventStream(); }
   makePlayer(mediaUrl, false);
   engine.setDriver(drives());
