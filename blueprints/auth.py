@@ -30,6 +30,7 @@ def safe_next(target: str | None) -> str:
 
 def _sign_in(user, remember: bool = False) -> None:
     session.pop("account_deleted", None)
+    session.pop("banned_sign_in", None)
     accounts.start_sign_in(user, request.user_agent.string)
     login_user(user, remember=remember)
 
@@ -81,17 +82,24 @@ def login():
 @bp.get("/signed-out")
 def signed_out():
     """Where an open page goes when its sign-in ended elsewhere (a sign-out on another
-    tab or device, a ban): says what happened, then forgets the dead sign-in."""
+    tab or device, a ban): says what happened, then forgets the dead sign-in (but for
+    a deletion or a ban, which this browser's other tabs are told too)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    why = accounts.why_signed_out(session.get("_user_id"))
+    dead = session.get("_user_id") or session.get("banned_sign_in")
+    why = accounts.why_signed_out(dead)
     if session.get("account_deleted"):
         why = {"reason": "deleted"}
     logout_user()  # drops the session's id and the remember-me cookie
+    session.pop("banned_sign_in", None)
     if why["reason"] == "deleted":
         # A deletion is for good: this browser's next look (another tab, or the page that
         # asked at the same moment) still says so, until someone signs in here again.
         session["account_deleted"] = True
+    elif why["reason"] == "banned":
+        # Every open tab comes here when the ban lands: the ones after the first are told
+        # the same, for as long as the ban holds.
+        session["banned_sign_in"] = dead
     status = 403 if why["reason"] == "banned" else 200
     return render_template("auth/signed_out.html", why=why), status
 

@@ -39,10 +39,12 @@ def mark_read():
     raw = request.form.get("id", "")
     shown = request.form.get("ids", "")
     seen: list[dict] = []
-    if raw.isdecimal():  # one notification (an id that cannot exist marks nothing)
-        unread = notifications.mark_read(current_user.id, [number] if (number := _id(raw)) else [])
-    elif shown:  # the ones a page showed, seen there (ids not one's own are ignored)
-        ids = [number for part in shown.split(",")[:LIST_PAGE] if (number := _id(part))]
+    if raw.isdecimal() or shown:
+        # One notification (its "Mark read"), or the ones a page showed, seen there: each
+        # is redrawn as read where it is. An id that cannot exist, or is not one's own,
+        # marks nothing.
+        parts = [raw] if raw.isdecimal() else shown.split(",")[:LIST_PAGE]
+        ids = [number for part in parts if (number := _id(part))]
         unread = notifications.mark_read(current_user.id, ids)
         seen = [notifications.to_dict(n) for n in notifications.owned(current_user.id, ids)]
     else:  # the "mark all read" button

@@ -203,7 +203,7 @@ def _message_new(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     rendered = [(f"message-new-{conversation_id}", html), (f"seen-{conversation_id}", "")]
     sender = data["sender"]
     if data["kind"] == "text" and sender and sender["id"] != viewer_id:
-        rendered.append((f"typing-{conversation_id}", ""))
+        rendered.append((f"typing-{conversation_id}", _not_typing(conversation_id, sender["id"])))
     if not sender or sender["id"] != viewer_id:
         rendered.append(_messages_badge(viewer_id))
     return rendered
@@ -232,13 +232,21 @@ def _message_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
     return [(f"message-change-{data['conversation_id']}", html)] if html else []
 
 
+def _not_typing(conversation_id: int, user_id: int) -> str:
+    """Takes one person off the typing line (the others typing stay)."""
+    return f'<span id="typing-{int(conversation_id)}-{int(user_id)}" hx-swap-oob="delete"></span>'
+
+
 @fragment(messages.TYPING)
 def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     data = envelope.data
-    if data["user"]["id"] == viewer_id:
+    conversation_id, user = data["conversation_id"], data["user"]
+    if user["id"] == viewer_id:
         return []
-    html = render_fragment("partials/typing.html", user=data["user"]) if data["typing"] else ""
-    return [(f"typing-{data['conversation_id']}", html)]
+    if not data["typing"]:
+        return [(f"typing-{conversation_id}", _not_typing(conversation_id, user["id"]))]
+    html = render_fragment("partials/typing.html", user=user, conversation_id=conversation_id)
+    return [(f"typing-{conversation_id}", html)]
 
 
 @fragment(messages.MESSAGE_READ)

@@ -8,10 +8,12 @@
  *   root marked data-live-move is moved to where the new one goes (a conversation row
  *   rising to the top of the list). A new root marked data-live-order goes before the
  *   first sibling with a greater order (two messages sent at one moment can be announced
- *   in the other order than their ids).
+ *   in the other order than their ids). An out-of-band one (hx-swap-oob) is htmx's to
+ *   swap; one for an element this page does not show is dropped (htmx would log an error).
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
  * - While the stream is down a status says so; if it is down because this sign-in
  *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
+ *   A form sent while the connection is down says it was not sent (its text stays).
  */
 (function () {
   "use strict";
@@ -112,10 +114,15 @@
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
     var message = event.detail;
     if (message && message.lastEventId) { lastCursor = message.lastEventId; }
+    var root = fragmentRoot(message.data);
+    if (root && root.id && root.hasAttribute("hx-swap-oob")) {
+      // htmx swaps it out of band; changing what this page does not show is nothing to do.
+      if (!document.getElementById(root.id)) { event.preventDefault(); }
+      return;
+    }
     var target = event.target;
     var style = (target.getAttribute("hx-swap") || "innerHTML").split(" ")[0];
     if (!ADDING[style]) { return; }
-    var root = fragmentRoot(message.data);
     if (!root || !root.id) { return; }
     var existing = document.getElementById(root.id);
     if (!existing) {
@@ -133,18 +140,32 @@
 
   /* An htmx request that failed swaps nothing: say what went wrong, in the server's words. */
   var alertTimer = null;
-  document.addEventListener("htmx:responseError", function (event) {
-    var xhr = event.detail.xhr;
-    if (xhr.status === 401) { check(); return; }
+  function showAlert(text) {
     var element = document.getElementById("page-alert");
     if (!element) { return; }
-    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
-    element.textContent = plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.";
+    element.textContent = text;
     element.hidden = false;
     if (alertTimer !== null) { window.clearTimeout(alertTimer); }
     alertTimer = window.setTimeout(function () { element.hidden = true; alertTimer = null; }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 401) { check(); return; }
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    showAlert(plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.");
   });
-  document.addEventListener("htmx:sendError", function () { showReconnecting(); check(); });
+  /* No answer at all: the connection is down. Something the person sent (a form, a
+     button) says it did not go through; background requests (typing, read marks) only
+     show the reconnecting status. */
+  document.addEventListener("htmx:sendError", function (event) {
+    showReconnecting();
+    check();
+    var config = event.detail.requestConfig || {};
+    var trigger = config.triggeringEvent;
+    if (trigger && (trigger.type === "submit" || trigger.type === "click")) {
+      showAlert("Not sent: there is no connection. Try again when you are back online.");
+    }
+  });
 
   document.addEventListener("htmx:sseOpen", showConnected);
   document.addEventListener("htmx:sseError", function () {

@@ -168,7 +168,12 @@ def test_a_banned_persons_page_is_told_why_and_until_when(logged_in_client, user
     assert "Your account is banned" in text
     assert "Posting other people&#39;s addresses" in text
     assert "01 Jun 2099, 12:00 UTC" in text
-    # The dead sign-in is forgotten: the next visit is an ordinary signed-out one.
+    # Another tab of this browser that looks next (they all come when the ban lands) is
+    # told the same; once the ban is lifted, the next look is an ordinary signed-out one.
+    other_tab = logged_in_client.get("/signed-out")
+    assert other_tab.status_code == 403
+    assert "Posting other people&#39;s addresses" in other_tab.get_data(as_text=True)
+    moderation.unban(admin, "alice")
     again = logged_in_client.get("/signed-out")
     assert again.status_code == 200
     assert "You are signed out" in again.get_data(as_text=True)

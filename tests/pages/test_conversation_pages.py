@@ -456,7 +456,10 @@ def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
     assert "&lt;b&gt;live&lt;/b&gt;" in item
     assert f'hx-post="/conversations/{dm}/read"' in item  # marks itself read for alice
     assert f'hx-post="/conversations/{dm}/read"' not in to_ben[f"message-new-{dm}"]
-    assert to_alice[f"typing-{dm}"] == ""
+    # ... and takes its sender, only, off the typing line.
+    assert to_alice[f"typing-{dm}"] == (
+        f'<span id="typing-{dm}-{ben.id}" hx-swap-oob="delete"></span>'
+    )
 
     message_edits.edit(ben, message.id, "changed")
     changed = messages.to_dict(db.session.get(Message, message.id))
@@ -472,10 +475,17 @@ def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
         typing = {"conversation_id": dm, "user": ben.to_summary(), "typing": True}
         typed = dict(render_fragments(Envelope("c", "typing", typing), frozenset(), alice.id))
         own = dict(render_fragments(Envelope("c", "typing", typing), frozenset(), ben.id))
+        stopped = {**typing, "typing": False}
+        untyped = dict(render_fragments(Envelope("c", "typing", stopped), frozenset(), alice.id))
     assert 'hx-swap-oob="outerHTML"' in update[f"message-change-{dm}"]
     assert "changed" in update[f"message-change-{dm}"]
     assert "Message deleted" in deleted[f"message-change-{dm}"]
-    assert typed[f"typing-{dm}"].strip() == "ben is typing…"
+    assert typed[f"typing-{dm}"].strip() == (
+        f'<span class="typer" id="typing-{dm}-{ben.id}">ben is typing…</span>'
+    )
+    assert (
+        untyped[f"typing-{dm}"] == f'<span id="typing-{dm}-{ben.id}" hx-swap-oob="delete"></span>'
+    )
     assert own == {}
 
 

@@ -698,6 +698,7 @@ def test_an_ended_party_says_so_once_and_what_was_watched(logged_in_client, ben,
         assert "party-status-live" not in html
         assert "party-status-ended" not in html
         assert 'id="party-count"' not in html
+        assert "watching-tag" not in html  # nobody watches an ended party
         assert "/leave" not in html
         assert "Now playing" not in html
         assert 'Film night</span>, <span class="watched-item">The sequel' in html

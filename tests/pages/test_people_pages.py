@@ -10,6 +10,7 @@ import pytest
 
 from services import accounts, notifications, social
 from tests.conftest import PASSWORD, csrf_token
+from tests.support.pages import hx_post
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -198,6 +199,27 @@ def test_notifications_page_and_badge(logged_in_client, ben):
     post(logged_in_client, "/notifications/read")
     home = logged_in_client.get("/").get_data(as_text=True)
     assert "badge-empty" in home
+
+
+def test_mark_read_redraws_the_notification_as_read_where_it_is(logged_in_client, ben):
+    """Not taken off the page: the notifications page and the home page list read ones
+    too, so a reload would bring it back."""
+    social.follow(ben, "alice")
+    [item] = notifications.listing(logged_in_client.user.id)
+    answer = hx_post(logged_in_client, "/notifications/read", id=str(item.id)).get_data(
+        as_text=True
+    )
+    drawn = re.search(
+        rf'<li class="notification" id="notification-{item.id}"(.*?)</li>', answer, re.S
+    )
+    assert drawn
+    assert 'hx-swap-oob="outerHTML"' in drawn.group(1)
+    assert "followed you." in drawn.group(1)
+    assert "Mark read" not in drawn.group(1)
+    assert "badge-empty" in answer  # the navigation's count, out of band
+    page = logged_in_client.get("/notifications").get_data(as_text=True)
+    assert f'id="notification-{item.id}"' in page
+    assert 'hx-swap="delete"' not in page
 
 
 def test_message_on_a_profile_opens_the_direct_conversation(logged_in_client, ben):

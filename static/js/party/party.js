@@ -82,6 +82,11 @@
 
   function live() { return !!transport && transport.connected() && joined; }
 
+  /* Without the live connection a form is posted the plain way, which leaves the page:
+     with no network at all that would be to the browser's error page, party lost. */
+  function offline() { return navigator.onLine === false; }
+  var NOT_SENT = "Not sent: there is no connection. Try again when you are back online.";
+
   /* A client event with its acknowledgement, over whichever transport is in use. */
   function call(name, payload, done) {
     if (transport) { transport.call(name, payload, done); return; }
@@ -271,6 +276,9 @@
     document.querySelectorAll("[data-host-only]").forEach(function (node) {
       node.hidden = over || role !== "host";
     });
+    document.querySelectorAll("[data-guest-only]").forEach(function (node) {
+      node.hidden = role === "host";  // one does not report one's own party
+    });
   }
 
   function setRole(next) {
@@ -447,8 +455,9 @@
     chatForm.addEventListener("submit", function (event) {
       var t = videoTime();
       if (chatVideoTime) { chatVideoTime.value = t === null ? "" : String(t); }
-      if (!live()) { return; } // the plain form post carries it
+      if (!live() && !offline()) { return; } // the plain form post carries it
       event.preventDefault();
+      if (!live()) { showChatError(NOT_SENT); return; }
       var body = chatInput.value;
       if (!body.trim()) { showChatError("Write something first."); return; }
       var payload = { party_id: partyId, body: body, client_id: newClientId() };
@@ -583,8 +592,9 @@
   if (reactionForm) {
     reactionForm.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("button[name=emoji]") : null;
-      if (!button || !live()) { return; } // the plain form post
+      if (!button || (!live() && !offline())) { return; } // the plain form post
       event.preventDefault();
+      if (!live()) { say(NOT_SENT); return; }
       var payload = { party_id: partyId, emoji: button.value };
       var t = videoTime();
       if (t !== null) { payload.video_time = t; }
@@ -903,8 +913,10 @@
   }, 500);
 
   // -- start ----------------------------------------------------------------------------------
-  var bar = $("player-bar");
-  if (bar) { bar.hidden = false; }
+  ["player-bar", "player-status"].forEach(function (id) {
+    var shown = $(id);
+    if (shown) { shown.hidden = false; }
+  });
   if (window.io) { useSocket(); } else { useEventStream(); }
   makePlayer(mediaUrl, false);
   engine.setDriver(drives());
