@@ -132,7 +132,9 @@ def _until(value: object) -> datetime | None:
 @unit_of_work
 def ban(actor: User, username: str, reason: object, expires_at: object = None) -> User:
     """Sign the user out everywhere, revoke their tokens, close every live connection of
-    theirs on every worker, and refuse them until the ban ends."""
+    theirs on every worker, and refuse them until the ban ends. They leave every party
+    they are in, as a deleted account does: a party they host is handed over at once (or
+    ends when nobody is left to take it), so it is not left with a host who cannot come."""
     target = _target(actor, username)
     text = reason_text(reason)
     until = _until(expires_at)
@@ -145,6 +147,7 @@ def ban(actor: User, username: str, reason: object, expires_at: object = None) -
         .values(revoked_at=now)
     )
     accounts.revoke_sign_ins(target.id, now)
+    parties.withdraw(target)
     bus.close_connections(target.id)
     audit(actor, "ban", "user", target.id, text, expires_at=iso(until))
     return target

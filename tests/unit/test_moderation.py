@@ -119,3 +119,34 @@ def test_a_group_is_reported_by_its_members_only_and_removed_by_closing_it(peopl
     with pytest.raises(NotFound):
         conversations.get(people["ben"], group.id)
     assert audit_count("close_group") == 1
+
+
+def test_a_banned_host_hands_their_party_over_and_leaves_it_at_once(people):
+    from models.party import Participant
+    from services import parties, party_membership
+
+    party = parties.create(
+        people["ann"], {"title": "Film", "media_url": "https://media.example/f.mp4"}
+    )
+    party_membership.join_by_code(people["ben"], party.code)
+    moderation.ban(people["mod"], "ann", "spam")
+    db.session.refresh(party)
+    assert party.host_id == people["ben"].id
+    assert party.status == "live"
+    ann = db.session.scalar(
+        select(Participant).where(
+            Participant.party_id == party.id, Participant.user_id == people["ann"].id
+        )
+    )
+    assert ann.status == "left"
+
+
+def test_a_banned_host_alone_in_their_party_ends_it(people):
+    from services import parties
+
+    party = parties.create(
+        people["ann"], {"title": "Film", "media_url": "https://media.example/f.mp4"}
+    )
+    moderation.ban(people["mod"], "ann", "spam")
+    db.session.refresh(party)
+    assert party.status == "ended"
