@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,17 +52,16 @@ def live(page: Page) -> None:
     page.locator("html[data-stream=open]").wait_for(state="attached")
 
 
-def watch_for_errors(page: Page) -> list[str]:
-    """Collect uncaught script errors and Content-Security-Policy refusals. (Dropped
-    streams and 4xx answers are logged by the browser too; those are expected.)"""
+def watch_for_errors(
+    page: Page, counts: Callable[[str], bool] = lambda text: "Content Security Policy" in text
+) -> list[str]:
+    """Collect uncaught script errors and the console errors `counts` keeps: by default
+    Content-Security-Policy refusals. (Dropped streams and 4xx answers are logged by the
+    browser too; those are expected.)"""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None
-        ),
+        lambda msg: errors.append(msg.text) if msg.type == "error" and counts(msg.text) else None,
     )
     return errors

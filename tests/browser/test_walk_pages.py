@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import live, sign_up
+from tests.browser.conftest import live, sign_up, watch_for_errors
 from tests.support.clients import VIDEO
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -20,17 +20,15 @@ _n = itertools.count(1)
 def console_errors(page: Page) -> list[str]:
     """Script errors and what htmx or the Content-Security-Policy log as errors; a failed
     request (offline, a 4xx answer) is logged too and is not counted here."""
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    return errors
+    return watch_for_errors(page, lambda text: not text.startswith("Failed to load resource"))
+
+
+def start_party(host: Page, base: str, title: str) -> None:
+    """Start a party on the local test video from the new-party form."""
+    host.goto(base + "/parties/new")
+    host.get_by_label("Title").fill(title)
+    host.get_by_label("Video link").fill(VIDEO)
+    host.get_by_role("button", name="Start the party").click()
 
 
 def people(browser: Browser, base: str, count: int) -> list[tuple[Page, str]]:
@@ -113,10 +111,7 @@ def test_party_chat_and_reactions_sent_offline_stay_on_the_party(browser: Browse
     network at all that would leave the party for the browser's error page."""
     base = shared_server.url
     ((host, _),) = people(browser, base, 1)
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill("Walk party")
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, "Walk party")
     expect(host.get_by_role("heading", level=1)).to_have_text("Walk party")
     party_url = host.url
     host.wait_for_function(JOINED)
@@ -165,10 +160,7 @@ def test_a_room_preview_lines_up_its_buttons_on_a_phone(browser: Browser, shared
 def test_an_ended_party_on_a_phone_keeps_its_title_readable(browser: Browser, shared_server):
     base = shared_server.url
     ((host, _),) = people(browser, base, 1)
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill("Short film")
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, "Short film")
     expect(host.get_by_role("heading", level=1)).to_have_text("Short film")
     host.wait_for_function(JOINED)
     host.once("dialog", lambda dialog: dialog.accept())
@@ -207,10 +199,7 @@ def test_people_found_on_a_phone_keep_their_names_on_one_line(browser: Browser, 
 def test_a_guest_who_becomes_host_gets_the_hosts_buttons(browser: Browser, shared_server):
     base = shared_server.url
     (host, _), (guest, _) = people(browser, base, 2)
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill("Hand over")
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, "Hand over")
     invite = host.locator("#invite-link").input_value()
     guest.goto(invite)
     guest.get_by_role("button", name="Join the party").click()
@@ -259,10 +248,7 @@ def test_a_long_party_title_on_a_phone_leaves_the_video_high(browser: Browser, s
     base = shared_server.url
     ((host, _),) = people(browser, base, 1)
     title = "Friday film club: a title long enough to wrap on a phone, and then some more words"
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill(title)
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, title)
     heading = host.get_by_role("heading", level=1)
     expect(heading).to_have_text(title)  # all of it, for screen readers; two lines shown
 
@@ -357,10 +343,7 @@ LINE_STARTS_WITH_A_DOT = """(paragraph) => {
 def test_a_party_invitation_wraps_its_line_as_text(browser: Browser, shared_server):
     base = shared_server.url
     (host, _), (guest, _) = people(browser, base, 2)
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill("Wrapping")
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, "Wrapping")
     invite = host.locator("#invite-link").input_value()
     guest.goto(invite)
     about = guest.locator(".party-about")
@@ -376,10 +359,7 @@ def test_a_party_invitation_wraps_its_line_as_text(browser: Browser, shared_serv
 def test_a_party_page_without_scripts_shows_no_stale_sync_status(browser: Browser, shared_server):
     base = shared_server.url
     ((host, _),) = people(browser, base, 1)
-    host.goto(base + "/parties/new")
-    host.get_by_label("Title").fill("No scripts here")
-    host.get_by_label("Video link").fill(VIDEO)
-    host.get_by_role("button", name="Start the party").click()
+    start_party(host, base, "No scripts here")
     invite = host.locator("#invite-link").input_value()
     expect(host.locator("#sync-status")).to_be_visible()  # the script keeps it true
 
