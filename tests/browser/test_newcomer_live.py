@@ -8,11 +8,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import live, watch_for_errors
-from tests.support.clients import PASSWORD, Account, create_party, register
+from tests.support.clients import PASSWORD, Account, call_api, create_party, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -38,25 +37,17 @@ def phone_signed_in(browser: Browser, base: str, account: Account, next_path: st
     return context, page, errors
 
 
-def call(account: Account, method: str, path: str, **kwargs) -> requests.Response:
-    response = requests.request(
-        method, account.base + "/api/v1" + path, headers=account.headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 400, response.text
-    return response
-
-
 def test_a_party_that_ends_leaves_an_open_home_page(browser: Browser, shared_server):
     base, n = shared_server.url, next(_n)
     me, host = register(base, f"nw_fan_{n}"), register(base, f"nw_host_{n}")
-    call(me, "POST", f"/users/{host.username}/follow")
+    call_api(me, "POST", f"/users/{host.username}/follow")
     party = create_party(base, host, title=f"Short film {n}")
     context, page, errors = phone_signed_in(browser, base, me)
     live(page)
     card = page.locator(f"#home-party-{party['id']}")
     expect(card).to_contain_text(f"Short film {n}")
 
-    call(host, "POST", f"/parties/{party['id']}/end")
+    call_api(host, "POST", f"/parties/{party['id']}/end")
     expect(card).to_have_count(0)
     expect(page.locator("#home-parties .empty")).to_be_visible()
     page.reload()
@@ -81,10 +72,10 @@ def test_a_banner_leaves_at_expiry_and_when_dismissed_in_another_tab(
         live(tab)
 
     soon = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
-    brief = call(
+    brief = call_api(
         admin, "POST", "/admin/announcements", json={"body": f"Brief {n}", "expires_at": soon}
     ).json()["announcement"]
-    lasting = call(
+    lasting = call_api(
         admin, "POST", "/admin/announcements", json={"body": f"Lasting {n}", "hours": 1}
     ).json()["announcement"]
     try:
@@ -103,7 +94,7 @@ def test_a_banner_leaves_at_expiry_and_when_dismissed_in_another_tab(
         expect(second.locator(f"#announcement-{brief['id']}")).to_have_count(0)
         expect(second.locator(f"#announcement-{lasting['id']}")).to_have_count(0)
     finally:  # other tests share this server: leave no banner behind
-        call(admin, "DELETE", f"/admin/announcements/{lasting['id']}")
+        call_api(admin, "DELETE", f"/admin/announcements/{lasting['id']}")
         context.close()
     assert errors == []
 
@@ -114,12 +105,12 @@ def test_a_host_who_deletes_their_account_hands_the_open_party_over(
     base, n = shared_server.url, next(_n)
     host, guest = register(base, f"nw_leaver_{n}"), register(base, f"nw_stayer_{n}")
     party = create_party(base, host, title=f"Handed over {n}")
-    call(guest, "POST", "/parties/join", json={"code": party["code"]})
+    call_api(guest, "POST", "/parties/join", json={"code": party["code"]})
     context, page, errors = phone_signed_in(browser, base, guest, f"/parties/{party['id']}")
     page.wait_for_function(JOINED)
     expect(page.locator("#party-host")).to_contain_text(host.username)
 
-    call(host, "DELETE", "/me", json={"password": PASSWORD})
+    call_api(host, "DELETE", "/me", json={"password": PASSWORD})
     expect(page.locator("#party-host")).to_have_text(guest.username)
     expect(page.locator("#party-page")).to_contain_text("You are the host now")
     expect(page.get_by_role("button", name="End the party")).to_be_visible()
@@ -133,16 +124,16 @@ def test_a_host_who_deletes_their_account_hands_the_open_party_over(
 def test_an_invitation_to_a_party_that_ended_says_so(browser: Browser, shared_server):
     base, n = shared_server.url, next(_n)
     host, friend = register(base, f"nw_inviter_{n}"), register(base, f"nw_invited_{n}")
-    call(friend, "POST", f"/users/{host.username}/follow")
+    call_api(friend, "POST", f"/users/{host.username}/follow")
     party = create_party(base, host, title=f"Over soon {n}")
-    call(host, "POST", f"/parties/{party['id']}/invites", json={"username": friend.username})
+    call_api(host, "POST", f"/parties/{party['id']}/invites", json={"username": friend.username})
     context, page, errors = phone_signed_in(browser, base, friend)
     live(page)
     item = page.locator("#home-notifications .notification", has_text="invited you to")
     join = item.get_by_role("button", name=f"Join Over soon {n}")
     expect(join).to_be_visible()
 
-    call(host, "POST", f"/parties/{party['id']}/end")
+    call_api(host, "POST", f"/parties/{party['id']}/end")
     expect(item).to_contain_text("It has ended.")  # the open page, live
     expect(join).to_have_count(0)
     expect(page.locator(f"#home-party-{party['id']}")).to_have_count(0)

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, live, watch_for_errors
-from tests.support.clients import PASSWORD, Account, create_party, register
+from tests.support.clients import PASSWORD, Account, call_api, create_party, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -42,14 +41,6 @@ def home_open(browser: Browser, base: str, account: Account, viewport: dict):
     return context, page, errors
 
 
-def call(account: Account, method: str, path: str, **kwargs) -> requests.Response:
-    response = requests.request(
-        method, account.base + "/api/v1" + path, headers=account.headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 400, response.text
-    return response
-
-
 def shot(page: Page, name: str, region: str | None = None) -> None:
     """The viewport, scrolled to `region` (a selector) when given."""
     if region:
@@ -64,7 +55,7 @@ def test_a_strangers_public_party_comes_goes_live_and_leaves_open_home_pages(
     base, n = shared_server.url, next(_n)
     host = register(base, f"pl_host_{n}")
     stranger, fan = register(base, f"pl_stranger_{n}"), register(base, f"pl_fan_{n}")
-    call(fan, "POST", f"/users/{host.username}/follow")  # one follows, one does not
+    call_api(fan, "POST", f"/users/{host.username}/follow")  # one follows, one does not
     opened: list[tuple[BrowserContext, Page, list[str]]] = [
         home_open(browser, base, stranger, DESKTOP),
         home_open(browser, base, fan, PHONE),
@@ -81,14 +72,14 @@ def test_a_strangers_public_party_comes_goes_live_and_leaves_open_home_pages(
     shot(opened[0][1], "public-party-soon-1280", "#home-parties")
     shot(opened[1][1], "public-party-soon-390", "#home-parties")
 
-    call(host, "POST", f"/parties/{party['id']}/start")
+    call_api(host, "POST", f"/parties/{party['id']}/start")
     for card in cards:
         expect(card).to_contain_text("Live")
         expect(card).not_to_contain_text("starts")
     shot(opened[0][1], "public-party-live-1280", "#home-parties")
     shot(opened[1][1], "public-party-live-390", "#home-parties")
 
-    call(host, "POST", f"/parties/{party['id']}/end")
+    call_api(host, "POST", f"/parties/{party['id']}/end")
     for card in cards:
         expect(card).to_have_count(0)
     for context, page, errors in opened:
@@ -99,7 +90,7 @@ def test_a_strangers_public_party_comes_goes_live_and_leaves_open_home_pages(
         expect(page.get_by_text(f"Secret {n}")).to_have_count(0)
         context.close()
         assert errors == []
-    call(host, "POST", f"/parties/{secret['id']}/end")
+    call_api(host, "POST", f"/parties/{secret['id']}/end")
 
 
 def test_a_follow_notification_forgets_a_follower_who_deleted_their_account(
@@ -112,8 +103,8 @@ def test_a_follow_notification_forgets_a_follower_who_deleted_their_account(
     listing = home_open(browser, base, owner, DESKTOP)
     listing[1].goto(base + "/notifications")
     live(listing[1])
-    call(first, "POST", f"/users/{owner.username}/follow")
-    call(second, "POST", f"/users/{owner.username}/follow")
+    call_api(first, "POST", f"/users/{owner.username}/follow")
+    call_api(second, "POST", f"/users/{owner.username}/follow")
     items = [
         home[1].locator("#home-notifications .notification", has_text="followed you"),
         listing[1].locator("#notification-list .notification", has_text="followed you"),
@@ -123,7 +114,7 @@ def test_a_follow_notification_forgets_a_follower_who_deleted_their_account(
     expect(home[1].locator("#notification-count")).to_contain_text("1")
     expect(listing[1].locator("#no-notifications")).to_be_hidden()
 
-    call(second, "DELETE", "/me", json={"password": PASSWORD})
+    call_api(second, "DELETE", "/me", json={"password": PASSWORD})
     for item in items:
         expect(item).to_contain_text(f"{first.username} followed you.")
         expect(item).not_to_contain_text("other")
@@ -131,7 +122,7 @@ def test_a_follow_notification_forgets_a_follower_who_deleted_their_account(
     shot(home[1], "follow-forgets-deleted-390", "#home-notifications")
     shot(listing[1], "follow-forgets-deleted-1280")
 
-    call(first, "DELETE", "/me", json={"password": PASSWORD})
+    call_api(first, "DELETE", "/me", json={"password": PASSWORD})
     for item in items:
         expect(item).to_have_count(0)
     expect(home[1].locator("#notification-count .badge")).to_have_class("badge badge-empty")

@@ -42,6 +42,15 @@ class Account:
         return response.json()
 
 
+def call_api(account: Account, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """`method` on `/api/v1` + `path` with `account`'s token; the answer must be a success."""
+    response = requests.request(
+        method, account.base + "/api/v1" + path, headers=account.headers, timeout=10, **kwargs
+    )
+    assert response.status_code < 400, response.text
+    return response
+
+
 def register(base: str, username: str | None = None) -> Account:
     name = username or f"client{next(_names)}_{int(time.time() * 1000) % 100000}"
     response = requests.post(
