@@ -39,15 +39,27 @@ class SweptMemoryStorage(MemoryStorage):
     """
 
     STORAGE_SCHEME = ["memory"]
+    # Whether a sweep is waiting to run: limits' own constructor has started one.
+    _sweep_pending = True
 
-    # limits (5.x) schedules its sweep through these two private hooks.
+    # limits (5.x) schedules its sweep through these two private hooks. It is scheduled
+    # on every count, so the check is a flag: asking the timer `is_alive()` tries its
+    # lock, and under gevent a failed try yields to the hub, a switch on every event.
     def _MemoryStorage__schedule_expiry(self) -> None:
-        if not self.timer.is_alive():
-            self.timer = threading.Timer(SWEEP_INTERVAL_SECONDS, self._MemoryStorage__expire_events)
-            self.timer.daemon = True
-            self.timer.start()
+        if self._sweep_pending:
+            return
+        self._sweep_pending = True
+        self.timer = threading.Timer(SWEEP_INTERVAL_SECONDS, self._MemoryStorage__expire_events)
+        self.timer.daemon = True
+        self.timer.start()
 
     def _MemoryStorage__expire_events(self) -> None:
+        try:
+            self._sweep()
+        finally:
+            self._sweep_pending = False
+
+    def _sweep(self) -> None:
         now = time.time()
         for key, events in list(self.events.items()):
             if events and events[-1].expiry > now:
