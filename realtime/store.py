@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models.clock import utcnow
+from models.driver_statements import DriverStatement
 from models.stream import StreamEvent, StreamMark
 from realtime.events import Envelope, subject_of
 
@@ -25,8 +26,8 @@ PRUNED_THROUGH = "pruned_through"
 GAP = "_gap"
 
 
-# Built once: every durable event passes here.
-_INSERT_ONE = insert_into(StreamEvent.__table__).returning(StreamEvent.id)
+# Built once: every durable event passes here, most of them one at a time.
+_INSERT_ONE = DriverStatement(insert_into(StreamEvent.__table__).returning(StreamEvent.id))
 _INSERT_MANY = insert_into(StreamEvent.__table__).returning(
     StreamEvent.id, sort_by_parameter_order=True
 )
@@ -46,7 +47,7 @@ def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -
         for channel, name, data in items
     ]
     if len(rows) == 1:
-        return [session.connection().execute(_INSERT_ONE, rows[0]).scalar_one()]
+        return [_INSERT_ONE.scalar(session.connection(), rows[0])]
     return list(session.connection().scalars(_INSERT_MANY, rows))
 
 

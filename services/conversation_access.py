@@ -6,17 +6,18 @@ A conversation that is not public is invisible to non-members: every lookup answ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Result, Row, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from errors import Forbidden, NotFound, ServiceError
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
+from models.driver_statements import DriverStatement
 from models.user import User
 from services import voice
 from services.relations import is_blocked_between
@@ -131,22 +132,24 @@ def _with_membership(statement: Select) -> Select:
 # Built once: these checks precede every message sent, and a statement kept keeps its
 # compiled form and cache key.
 _CONVERSATION_AND_MEMBERSHIP = _with_membership(select(Conversation, Membership))
-_WRITER_FACTS = _with_membership(
-    select(
-        *(getattr(Conversation, name) for name in ConversationFacts._fields),
-        *(getattr(Membership, name).label(f"m_{name}") for name in MembershipFacts._fields),
+_WRITER_FACTS = DriverStatement(
+    _with_membership(
+        select(
+            *(getattr(Conversation, name) for name in ConversationFacts._fields),
+            *(getattr(Membership, name).label(f"m_{name}") for name in MembershipFacts._fields),
+        )
     )
 )
 _CONVERSATION_COLUMNS = len(ConversationFacts._fields)
 
 
 def _found(
-    execute: Callable[..., Result], statement: Select, actor: User, conversation_id: object
-) -> Row:
-    """The row of the conversation and the asker's membership, or 404."""
+    first: Callable[[dict], Sequence | None], actor: User, conversation_id: object
+) -> Sequence:
+    """The row of the conversation and the asker's membership (`first(parameters)`), or 404."""
     if not is_id(conversation_id):
         raise NotFound("No such conversation.")
-    found = execute(statement, {"user_id": actor.id, "conversation_id": conversation_id}).first()
+    found = first({"user_id": actor.id, "conversation_id": conversation_id})
     if found is None:
         raise NotFound("No such conversation.")
     return found
@@ -167,18 +170,25 @@ def visible(actor: User, conversation_id: object) -> Access:
     """Members see a conversation; others see only public rooms (to join them). One
     query for both rows."""
     conversation, membership = _found(
-        db.session.execute, _CONVERSATION_AND_MEMBERSHIP, actor, conversation_id
+        lambda parameters: db.session.execute(_CONVERSATION_AND_MEMBERSHIP, parameters).first(),
+        actor,
+        conversation_id,
     )
     return _seen(Access(conversation, membership))
 
 
 def writer(actor: User, conversation_id: object) -> Access:
     """`member` for sending and typing, the hottest checks of the site: the same rule,
-    answered with plain read-only facts from one Core statement, since the ORM's entities
-    cost more than the check itself and these callers change neither row."""
-    found = _found(db.session.connection().execute, _WRITER_FACTS, actor, conversation_id)
+    answered with plain read-only facts from one statement on the driver's cursor, since
+    the ORM's entities and Core's execution cost more than the check itself and these
+    callers change neither row."""
+    connection = db.session.connection()
+    found = _found(
+        lambda parameters: _WRITER_FACTS.first(connection, parameters), actor, conversation_id
+    )
     conversation = ConversationFacts(*found[:_CONVERSATION_COLUMNS])
-    membership = None if found.m_id is None else MembershipFacts(*found[_CONVERSATION_COLUMNS:])
+    member = found[_CONVERSATION_COLUMNS:]
+    membership = None if member[0] is None else MembershipFacts(*member)
     return _members_only(_seen(Access(conversation, membership)))
 
 

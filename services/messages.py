@@ -16,6 +16,7 @@ from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import Conversation, Kind, Membership, Message
+from models.driver_statements import DriverStatement
 from models.user import User
 from realtime.bus import bus
 from services import attachments, conversation_access, notifications, trust, typing_indicators
@@ -74,16 +75,14 @@ def clean_body(body: object, *, allow_empty: bool) -> str:
 
 
 # -- sending ----------------------------------------------------------------------------
-# The statements of a send, built once (they keep their compiled form and cache key).
-_INSERT_MESSAGE = insert(Message.__table__).returning(Message.id)
-_LAST_MESSAGE = (
+# The statements of a send, built once and run on the driver's cursor.
+_INSERT_MESSAGE = DriverStatement(insert(Message.__table__).returning(Message.id))
+_LAST_MESSAGE = DriverStatement(
     update(Conversation.__table__)
     .where(Conversation.id == bindparam("conversation_id"))
     .values(last_message_id=bindparam("message_id"))
 )
-
-
-_READ_UP_TO = (
+_READ_UP_TO = DriverStatement(
     update(Membership.__table__)
     .where(Membership.id == bindparam("membership_id"))
     .values(last_read_message_id=bindparam("message_id"))
@@ -116,12 +115,12 @@ def send(
     reply = _reply_target(access.conversation.id, reply_to)
     conversation_id = access.conversation.id
     now = utcnow()
-    # The rows are written on the transaction's connection: Core statements there skip
-    # the session's ORM execution path, which costs more than the statements themselves.
+    # The rows are written on the transaction's connection, past the ORM and Core's
+    # execution path, which cost more than the statements themselves.
     connection = db.session.connection()
     try:
-        message_id = connection.execute(
-            _INSERT_MESSAGE,
+        message_id = _INSERT_MESSAGE.scalar(
+            connection,
             {
                 "conversation_id": conversation_id,
                 "sender_id": actor.id,
@@ -132,19 +131,15 @@ def send(
                 "attachment_id": attachment.id if attachment else None,
                 "created_at": now,
             },
-        ).scalar_one()
+        )
     except IntegrityError:  # a retry, or the same client_id raced in from another request
         db.session.rollback()
         earlier = _by_client_id(actor.id, client_id) if client_id is not None else None
         if earlier is None:
             raise
         return to_dict(_same_send(earlier, access))
-    connection.execute(
-        _LAST_MESSAGE, {"conversation_id": conversation_id, "message_id": message_id}
-    )
-    connection.execute(
-        _READ_UP_TO, {"membership_id": access.membership.id, "message_id": message_id}
-    )
+    _LAST_MESSAGE.rows(connection, {"conversation_id": conversation_id, "message_id": message_id})
+    _READ_UP_TO.rows(connection, {"membership_id": access.membership.id, "message_id": message_id})
     payload = {
         "id": message_id,
         "conversation_id": conversation_id,
