@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from extensions import db
 from models.clock import as_utc, utcnow
@@ -186,24 +186,49 @@ def _users(ids: list[int]) -> list[User]:
 
 
 def suggestions(viewer: User, limit: int = SUGGESTIONS_SHOWN) -> list[User]:
-    """People to follow: friends of friends (followed by people the viewer follows, the
+    """People to follow: those who follow the viewer and are not followed back (the
+    latest first), then friends of friends (followed by people the viewer follows, the
     most shared first), then people who wrote lately in the viewer's groups and rooms."""
     excluded = _not_to_suggest(viewer.id)
+    ids: list[int] = []
+    for tier in (_followers_not_followed_back, _friends_of_friends, _room_neighbours):
+        if len(ids) >= limit:
+            break
+        ids += [found for found in tier(viewer.id, excluded, limit) if found not in ids]
+    return _users(ids[:limit])
+
+
+def _followers_not_followed_back(viewer_id: int, excluded: Select, limit: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Follow.follower_id)
+            .where(Follow.followee_id == viewer_id, Follow.follower_id.not_in(excluded))
+            .order_by(Follow.created_at.desc(), Follow.follower_id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _friends_of_friends(viewer_id: int, excluded: Select, limit: int) -> list[int]:
     second = Follow.__table__.alias("second")
-    friends_of_friends = db.session.execute(
-        select(second.c.followee_id, func.count().label("shared"))
-        .select_from(Follow)
-        .join(second, second.c.follower_id == Follow.followee_id)
-        .where(Follow.follower_id == viewer.id, second.c.followee_id.not_in(excluded))
-        .group_by(second.c.followee_id)
-        .order_by(func.count().desc(), second.c.followee_id)
-        .limit(limit)
-    ).all()
-    ids = [row[0] for row in friends_of_friends]
-    if len(ids) < limit:
-        mine = select(Membership.conversation_id).where(Membership.user_id == viewer.id)
-        neighbours = db.session.execute(
-            select(Message.sender_id, func.max(Message.id).label("latest"))
+    return list(
+        db.session.scalars(
+            select(second.c.followee_id)
+            .select_from(Follow)
+            .join(second, second.c.follower_id == Follow.followee_id)
+            .where(Follow.follower_id == viewer_id, second.c.followee_id.not_in(excluded))
+            .group_by(second.c.followee_id)
+            .order_by(func.count().desc(), second.c.followee_id)
+            .limit(limit)
+        )
+    )
+
+
+def _room_neighbours(viewer_id: int, excluded: Select, limit: int) -> list[int]:
+    mine = select(Membership.conversation_id).where(Membership.user_id == viewer_id)
+    return list(
+        db.session.scalars(
+            select(Message.sender_id)
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(
                 Message.conversation_id.in_(mine),
@@ -216,9 +241,8 @@ def suggestions(viewer: User, limit: int = SUGGESTIONS_SHOWN) -> list[User]:
             .group_by(Message.sender_id)
             .order_by(func.max(Message.id).desc())
             .limit(limit)
-        ).all()
-        ids += [row[0] for row in neighbours if row[0] not in ids]
-    return _users(ids[:limit])
+        )
+    )
 
 
 def recently_active(viewer: User, limit: int = RECENT_SHOWN) -> list[User]:

@@ -110,6 +110,21 @@ def test_suggestions_are_friends_of_friends_then_room_neighbours(app, crew):
     assert [u.username for u in home.suggestions(ann)] == []
 
 
+def test_someone_who_follows_you_is_suggested_first_until_followed_back(app, crew):
+    ann, ben, cat, dan = (crew[n] for n in ("ann", "ben", "cat", "dan"))
+    social.follow(ann, "ben")
+    social.follow(ben, "cat")  # a friend of a friend
+    social.follow(dan, "ann")
+    social.follow(ben, "ann")  # followed back already: not suggested
+    assert [u.username for u in home.suggestions(ann)] == ["dan", "cat"]
+    social.block(ann, "dan")
+    assert [u.username for u in home.suggestions(ann)] == ["cat"]
+    social.unblock(ann, "dan")
+    social.follow(ann, "dan")
+    assert [u.username for u in home.suggestions(ann)] == ["cat"]
+    assert [u.username for u in home.suggestions(cat)] == ["ben"]  # ben follows cat
+
+
 def test_a_first_visit_until_one_follows_or_joins(app, crew):
     ann = crew["ann"]
     assert home.is_new(ann)
