@@ -1,4 +1,5 @@
-"""Request headers for gevent's WSGI server, read without the email package.
+"""gevent's WSGI handler, ours: request headers read without the email package, and a
+response's head sent with its first part.
 
 gevent's `WSGIHandler` reads a request's header lines through `http.client.parse_headers`,
 which hands them to the email package's parser: a fifth of the CPU of a polling
@@ -26,6 +27,7 @@ from gevent import pywsgi
 
 MAX_LINE = 65536  # as http.client
 MAX_HEADERS = 100  # as http.client
+ONE_WRITE_MAX = 64 * 1024  # the largest first body part sent in one write with the head
 
 
 class RequestHeaders:
@@ -94,7 +96,8 @@ def read_headers(rfile: BinaryIO) -> RequestHeaders:
 
 
 class Handler(pywsgi.WSGIHandler):
-    """gevent's WSGI handler with `read_headers` for its headers and no access log."""
+    """gevent's WSGI handler with `read_headers` for its headers, one write for a
+    response's head and first part, and no access log."""
 
     def MessageClass(self, rfile: BinaryIO, _seekable: int = 0) -> RequestHeaders:  # gevent's name
         return read_headers(rfile)
@@ -109,6 +112,33 @@ class Handler(pywsgi.WSGIHandler):
             key = name.replace("-", "_").upper()
             if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 yield "HTTP_" + key, value
+
+    def _write_with_headers(self, data: bytes) -> None:
+        """As gevent's, but the response's head and its first part go out in one write
+        (one system call, one TCP segment where they fit) instead of two: a poll's
+        answer is a few hundred bytes. A first part over `ONE_WRITE_MAX` is sent as
+        gevent sends it, rather than copied."""
+        if len(data) > ONE_WRITE_MAX:
+            super()._write_with_headers(data)
+            return
+        self.headers_sent = True
+        self.finalize_headers()
+        towrite = bytearray(b"HTTP/1.1 ")
+        towrite += self.status
+        towrite += b"\r\n"
+        for header, value in self.response_headers:
+            towrite += header
+            towrite += b": "
+            towrite += value
+            towrite += b"\r\n"
+        towrite += b"\r\n"
+        if data and self.response_use_chunked:
+            towrite += b"%x\r\n" % len(data)
+            towrite += data
+            towrite += b"\r\n"
+        else:
+            towrite += data
+        self._sendall(towrite)
 
     def log_request(self) -> None:
         return
