@@ -13,7 +13,7 @@ from blueprints.parties.base import bp, page_number, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
 from request_body import query_choice
-from route_limits import per_user, user_action
+from route_limits import user_action
 from services import parties, party_access, party_media, party_membership, party_shapes
 
 TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended", "mine": "Mine"}
@@ -121,9 +121,8 @@ def render_invite(party: Party, status: int = 200, join_action: str | None = Non
     ), status
 
 
-@bp.get("/join/<code>")
-@per_user(budgets.PARTY_CODE_LOOKUP)  # each visit is a guess at a private party's code
-@login_required
+# Each visit is a guess at a private party's code.
+@user_action(bp, "GET", "/join/<code>", budgets.PARTY_CODE_LOOKUP)
 def invite(code: str):
     party = _party_by_code(code)
     return render_invite(party, join_action=url_for("parties.join", code=party.code))
