@@ -36,6 +36,8 @@ from services.conversation_access import Access
 GONE_FOR_GOOD = "This cannot be undone."
 PAGE_SIZE = 50
 PREVIEW_SIZE = 30  # a public room's messages shown before one joins
+# The address of one message, under which its page and its actions are.
+MESSAGE = "/conversations/<int:conversation_id>/messages/<int:message_id>"
 
 
 def _render_conversation(access: Access, status: int = 200, compose: dict | None = None):
@@ -197,7 +199,7 @@ def _message_answer(access: Access, message: Message):
     return redirect(shown_at(access.conversation.id, message.id))
 
 
-@bp.get("/conversations/<int:conversation_id>/messages/<int:message_id>")
+@bp.get(MESSAGE)
 @login_required
 def message(conversation_id: int, message_id: int):
     return _message_answer(*message_reading.find_in(current_user, conversation_id, message_id))
@@ -216,19 +218,14 @@ def _render_edit(access: Access, found: Message, body: str, error: str | None, s
     return render_template("conversations/edit.html", **context), status
 
 
-@bp.get("/conversations/<int:conversation_id>/messages/<int:message_id>/edit")
+@bp.get(f"{MESSAGE}/edit")
 @login_required
 def edit_message_form(conversation_id: int, message_id: int):
     access, found = message_edits.editable(current_user, conversation_id, message_id)
     return _render_edit(access, found, found.body, None, 200)
 
 
-@user_action(
-    bp,
-    "POST",
-    "/conversations/<int:conversation_id>/messages/<int:message_id>/edit",
-    budgets.MESSAGE_EDIT,
-)
+@user_action(bp, "POST", f"{MESSAGE}/edit", budgets.MESSAGE_EDIT)
 def edit_message(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     body = request.form.get("body", "")
@@ -239,12 +236,7 @@ def edit_message(conversation_id: int, message_id: int):
     return _message_answer(access, found)
 
 
-@user_action(
-    bp,
-    "POST",
-    "/conversations/<int:conversation_id>/messages/<int:message_id>/delete",
-    budgets.MESSAGE_DELETE,
-)
+@user_action(bp, "POST", f"{MESSAGE}/delete", budgets.MESSAGE_DELETE)
 def delete_message(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     back = shown_at(conversation_id, message_id)
@@ -260,12 +252,7 @@ def delete_message(conversation_id: int, message_id: int):
     return redirect(back)
 
 
-@user_action(
-    bp,
-    "POST",
-    "/conversations/<int:conversation_id>/messages/<int:message_id>/react",
-    budgets.MESSAGE_REACT,
-)
+@user_action(bp, "POST", f"{MESSAGE}/react", budgets.MESSAGE_REACT)
 def react(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     message_edits.react(current_user, message_id, request.form.get("emoji", ""))
