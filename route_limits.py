@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from budgets import Budget
@@ -58,6 +59,18 @@ def per_user(budget: Budget):
     every route and socket event (realtime.ratelimit) that names the same budget, so the
     same action through another door draws on the same allowance."""
     return limiter.shared_limit(_setting(budget.setting), scope=budget.scope, key_func=user_or_ip)
+
+
+def user_action(
+    blueprint: Blueprint, method: str, rule: str, budget: Budget
+) -> Callable[[Callable], Any]:
+    """Register a route of `blueprint` that only a signed-in user may take and that draws
+    on `budget` (`per_user`); the limit is counted before the sign-in is checked."""
+
+    def register(view: Callable) -> Any:
+        return blueprint.route(rule, methods=[method])(per_user(budget)(login_required(view)))
+
+    return register
 
 
 def check_in_routes_only(app: Flask) -> None:

@@ -5,14 +5,14 @@ JavaScript (the dismissal is kept for the person, on every device)."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 import budgets
 from blueprints.auth import safe_next
 from blueprints.htmx_responses import is_htmx
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
-from route_limits import per_user
+from route_limits import user_action
 from services import announcements
 
 bp = Blueprint("announcements", __name__)
@@ -33,9 +33,9 @@ def _shown() -> dict:
     return {"site_announcements": shown}
 
 
-@bp.post("/announcements/<int:announcement_id>/dismiss")
-@per_user(budgets.ANNOUNCEMENT_DISMISS)
-@login_required
+@user_action(
+    bp, "POST", "/announcements/<int:announcement_id>/dismiss", budgets.ANNOUNCEMENT_DISMISS
+)
 def dismiss(announcement_id: int):
     announcements.dismiss(current_user, announcement_id)
     if is_htmx():

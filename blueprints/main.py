@@ -10,7 +10,7 @@ from blueprints.htmx_responses import is_htmx
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment
 from request_body import query_choice
-from route_limits import per_user
+from route_limits import user_action
 from services import accounts, diagnostics, notifications, parties, party_shapes, profiles
 from services import home as home_service
 
@@ -88,9 +88,7 @@ def live():
     )
 
 
-@bp.post("/live/echo")
-@per_user(budgets.ECHO)
-@login_required
+@user_action(bp, "POST", "/live/echo", budgets.ECHO)
 def live_echo():
     diagnostics.echo(current_user.id, {"text": request.form.get("text", "")})
     if is_htmx():

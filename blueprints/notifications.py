@@ -10,7 +10,7 @@ from blueprints.htmx_responses import is_htmx
 from blueprints.live_fragments import badge
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
-from route_limits import per_user
+from route_limits import user_action
 from services import notifications
 from services.validation import is_id
 
@@ -32,9 +32,7 @@ def index():
     )
 
 
-@bp.post("/notifications/read")
-@per_user(budgets.NOTIFICATION_READ)
-@login_required
+@user_action(bp, "POST", "/notifications/read", budgets.NOTIFICATION_READ)
 def mark_read():
     raw = request.form.get("id", "")
     shown = request.form.get("ids", "")

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from errors import NotFound, ServiceError
-from route_limits import per_user
+from route_limits import user_action
 from services import moderation_reports
 
 bp = Blueprint("reports", __name__)
@@ -35,9 +35,7 @@ def new(subject_type: str, subject_id: int):
     return _form(subject_type, subject_id)
 
 
-@bp.post(f"/report/{SUBJECT}/<int:subject_id>")
-@per_user(budgets.REPORT)
-@login_required
+@user_action(bp, "POST", f"/report/{SUBJECT}/<int:subject_id>", budgets.REPORT)
 def create(subject_type: str, subject_id: int):
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
     try:

@@ -22,7 +22,7 @@ import budgets
 from blueprints.auth import safe_next
 from blueprints.htmx_responses import int_or_raw, is_htmx
 from errors import ServiceError
-from route_limits import per_user, token_write_limit
+from route_limits import token_write_limit, user_action
 from services import account_data, accounts, api_tokens, notifications, presence, profiles
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -70,9 +70,7 @@ def index():
     return _render()
 
 
-@bp.post("/profile")
-@per_user(budgets.SETTINGS_WRITE)
-@login_required
+@user_action(bp, "POST", "/profile", budgets.SETTINGS_WRITE)
 def profile():
     form = request.form
     try:
@@ -88,9 +86,7 @@ def profile():
     return redirect(url_for("settings.index"))
 
 
-@bp.post("/avatar")
-@per_user(budgets.AVATAR_UPLOAD)
-@login_required
+@user_action(bp, "POST", "/avatar", budgets.AVATAR_UPLOAD)
 def avatar():
     upload = request.files.get("avatar")
     if request.form.get("remove"):
@@ -108,9 +104,7 @@ def avatar():
     return redirect(url_for("settings.index"))
 
 
-@bp.post("/notifications")
-@per_user(budgets.SETTINGS_WRITE)
-@login_required
+@user_action(bp, "POST", "/notifications", budgets.SETTINGS_WRITE)
 def notification_preferences():
     wanted = set(notifications.KINDS) - set(request.form.getlist("enabled"))
     notifications.set_muted_kinds(current_user.id, wanted)
@@ -118,9 +112,7 @@ def notification_preferences():
     return redirect(url_for("settings.index"))
 
 
-@bp.post("/password")
-@per_user(budgets.SETTINGS_WRITE)
-@login_required
+@user_action(bp, "POST", "/password", budgets.SETTINGS_WRITE)
 def password():
     form = request.form
     try:
@@ -141,9 +133,7 @@ def password():
     return redirect(url_for("settings.index"))
 
 
-@bp.post("/status")
-@per_user(budgets.PRESENCE)
-@login_required
+@user_action(bp, "POST", "/status", budgets.PRESENCE)
 def status():
     """The navigation's status control: with htmx it swaps itself in place, without JS
     the browser posts and comes back to the page it was on."""
@@ -173,9 +163,7 @@ def _my_status() -> dict:
     return {"my_status": mine, "idle_seconds": current_app.config["PRESENCE_IDLE_SECONDS"]}
 
 
-@bp.get("/export")
-@per_user(budgets.ACCOUNT_EXPORT)
-@login_required
+@user_action(bp, "GET", "/export", budgets.ACCOUNT_EXPORT)
 def export():
     """Everything the account holds, as a JSON file to keep."""
     data = orjson.dumps(account_data.export(current_user), option=orjson.OPT_INDENT_2)
@@ -209,9 +197,7 @@ def revoke_token(token_id: int):
     return redirect(url_for("settings.index") + "#tokens-title")
 
 
-@bp.post("/delete")
-@per_user(budgets.ACCOUNT_DELETE)
-@login_required
+@user_action(bp, "POST", "/delete", budgets.ACCOUNT_DELETE)
 def delete_account():
     try:
         account_data.delete_account(

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import is_htmx
-from route_limits import per_user
+from route_limits import user_action
 from services import accounts, home, parties, party_shapes, profiles, social
 
 bp = Blueprint("social", __name__)
@@ -84,9 +84,9 @@ ACTIONS = {
 }
 
 
-@bp.post("/u/<username>/<any(follow, unfollow, block, unblock):action>")
-@per_user(budgets.SOCIAL_WRITE)
-@login_required
+@user_action(
+    bp, "POST", "/u/<username>/<any(follow, unfollow, block, unblock):action>", budgets.SOCIAL_WRITE
+)
 def act(username: str, action: str):
     user = ACTIONS[action](current_user, username)
     if is_htmx():

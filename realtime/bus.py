@@ -25,10 +25,10 @@ from realtime import channels, faults, metrics, store
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub, OpenPages
 from realtime.outbox import Outbox, Queued
-from realtime.presence_leases import Presence
+from realtime.presence_leases import Presence, Publish
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
-from realtime.watching import MemoryWatchingStore, Publish, RedisWatchingStore, Watching
+from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching
 
 VIEWING_PREFIX = "tandem:viewing:"  # the Redis keys of who has a conversation open
 

@@ -24,11 +24,23 @@ class LeaseHeartbeat:
 
     _heartbeat: gevent.Greenlet | None = None
 
-    def __init__(self, store: Any, publish: Publish | None, ttl: float, linger: float) -> None:
+    def __init__(
+        self,
+        store: Any,
+        publish: Publish | None,
+        held_here: Callable[..., bool],
+        held: Callable[[], list],
+        ttl: float,
+        linger: float,
+    ) -> None:
         """`store` keeps the leases; a lease lives `ttl` seconds unless renewed, and one
-        this worker gives up waits `linger` seconds first (a reload, a long-poll's gap)."""
+        this worker gives up waits `linger` seconds first (a reload, a long-poll's gap).
+        `held_here(*lease)` says whether a connection on this worker still needs a lease,
+        `held()` lists the leases this worker renews on each beat."""
         self.store = store
         self._publish = publish
+        self._held_here = held_here
+        self._held = held
         self.ttl = ttl
         self.linger = linger
 
@@ -55,18 +67,9 @@ class LeaseHeartbeat:
 
 
 class Presence(LeaseHeartbeat):
-    def __init__(
-        self,
-        store: MemoryPresenceStore | RedisPresenceStore,
-        publish: Publish,
-        has_local_user: Callable[[int], bool],
-        local_users: Callable[[], list[int]],
-        ttl: float,
-        linger: float,
-    ) -> None:
-        super().__init__(store, publish, ttl, linger)
-        self._has_local_user = has_local_user
-        self._local_users = local_users
+    """A lease per user with a connection on this worker (`held_here(user_id)`)."""
+
+    store: MemoryPresenceStore | RedisPresenceStore
 
     def connected(self, user_id: int, _transport: str) -> None:
         """A connection of `user_id` opened on this worker."""
@@ -82,7 +85,7 @@ class Presence(LeaseHeartbeat):
         gevent.spawn_later(self.linger, self._release_if_still_idle, user_id)
 
     def _release_if_still_idle(self, user_id: int) -> None:
-        if self._has_local_user(user_id):
+        if self._held_here(user_id):
             return
         try:
             if self.store.release(user_id):
@@ -124,7 +127,7 @@ class Presence(LeaseHeartbeat):
     def beat(self) -> None:
         """Renew this worker's leases and report users whose leases all ran out."""
         try:
-            self.store.renew(self._local_users(), self.ttl)
+            self.store.renew(self._held(), self.ttl)
             for user_id in self.store.expire():
                 self._announce(user_id)
         except redis.RedisError:

@@ -8,13 +8,42 @@ so a worker that dies without cleaning up lets its users go offline when the lea
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import redis
+from redis.client import Pipeline
 
 STATUSES = ("online", "away", "busy")
 # How long Redis keeps a chosen status that nobody touches.
 CHOICE_TTL = 7 * 24 * 3600
+
+Lease = TypeVar("Lease")
+
+
+def renew_leases(
+    client: redis.Redis,
+    leases: list[Lease],
+    read_end: Callable[[Pipeline, Lease], object],
+    write: Callable[[Pipeline, Lease, float], object],
+) -> list[Lease]:
+    """Renew this worker's `leases` in two round trips: one reads the latest end of each
+    lease, any worker's (`read_end`), the next writes them (`write(pipe, lease, now)`).
+    Returns the leases whose every holder's had ended, or that nobody held: those that
+    begin now."""
+    if not leases:
+        return []
+    now = time.time()
+    pipe = client.pipeline()
+    for lease in leases:
+        read_end(pipe, lease)
+    before = pipe.execute()
+    pipe = client.pipeline()
+    for lease in leases:
+        write(pipe, lease, now)
+    pipe.execute()
+    return [lease for lease, end in zip(leases, before, strict=True) if end is None or end < now]
 
 
 @dataclass(frozen=True)
@@ -109,26 +138,16 @@ class RedisPresenceStore:
         return f"{self.PREFIX}{user_id}"
 
     def renew(self, user_ids: list[int], ttl: float) -> list[int]:
-        if not user_ids:
-            return []
-        now = time.time()
-        until = now + ttl
-        pipe = self._redis.pipeline()
-        for user_id in user_ids:
-            pipe.zscore(self._index, user_id)
-        before = pipe.execute()
-        pipe = self._redis.pipeline()
-        for user_id in user_ids:
+        def write(pipe: Pipeline, user_id: int, now: float) -> None:
+            until = now + ttl
             pipe.zadd(self._key(user_id), {self._worker: until})
             pipe.expire(self._key(user_id), int(ttl) + 60)
             pipe.zadd(self._index, {str(user_id): until}, gt=True)
             pipe.set(f"{self.PREFIX}seen:{user_id}", now)
-        pipe.execute()
-        return [
-            user_id
-            for user_id, score in zip(user_ids, before, strict=True)
-            if score is None or score < now
-        ]
+
+        return renew_leases(
+            self._redis, user_ids, lambda pipe, user_id: pipe.zscore(self._index, user_id), write
+        )
 
     def release(self, user_id: int) -> bool:
         now = time.time()

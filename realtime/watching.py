@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import gevent
 import redis
+from redis.client import Pipeline
 
 from realtime.events import MEMBER_COUNT, party_channel
 from realtime.presence_leases import LeaseHeartbeat
+from realtime.presence_store import renew_leases
 
 log = logging.getLogger(__name__)
 
 Pair = tuple[int, int]  # (party id, user id)
-Publish = Callable[[str, str, dict], object]
 # How long a party remembers when someone last watched it.
 SEEN_KEPT_SECONDS = 24 * 3600
 
@@ -113,16 +113,13 @@ class RedisWatchingStore:
         return f"{self._prefix}{party_id}:seen"
 
     def renew(self, pairs: list[Pair], ttl: float) -> list[Pair]:
-        if not pairs:
-            return []
-        now = time.time()
-        until = now + ttl
-        pipe = self._redis.pipeline()
-        for party_id, user_id in pairs:
+        def read_end(pipe: Pipeline, pair: Pair) -> None:
+            party_id, user_id = pair
             pipe.zscore(f"{self._prefix}{party_id}", user_id)
-        before = pipe.execute()
-        pipe = self._redis.pipeline()
-        for party_id, user_id in pairs:
+
+        def write(pipe: Pipeline, pair: Pair, now: float) -> None:
+            party_id, user_id = pair
+            until = now + ttl
             leases, watchers, index = self._keys(party_id, user_id)
             pipe.zadd(leases, {self._worker: until})
             pipe.expire(leases, int(ttl) + 60)
@@ -131,10 +128,8 @@ class RedisWatchingStore:
             pipe.zadd(index, {f"{party_id}:{user_id}": until}, gt=True)
             pipe.hset(self._seen_key(party_id), str(user_id), now)
             pipe.expire(self._seen_key(party_id), SEEN_KEPT_SECONDS)
-        pipe.execute()
-        return [
-            pair for pair, score in zip(pairs, before, strict=True) if score is None or score < now
-        ]
+
+        return renew_leases(self._redis, pairs, read_end, write)
 
     def release(self, party_id: int, user_id: int) -> bool:
         now = time.time()
@@ -174,20 +169,10 @@ class RedisWatchingStore:
 
 class Watching(LeaseHeartbeat):
     """This worker's side: leases for its watching connections, and the announcements
-    (none when `publish` is None: who has a conversation open is asked, never announced)."""
+    (none when `publish` is None: who has a conversation open is asked, never announced).
+    A lease per (party, user) pair watched on this worker (`held_here(party_id, user_id)`)."""
 
-    def __init__(
-        self,
-        store: MemoryWatchingStore | RedisWatchingStore,
-        publish: Publish | None,
-        watches_here: Callable[[int, int], bool],
-        local_pairs: Callable[[], list[Pair]],
-        ttl: float,
-        linger: float,
-    ) -> None:
-        super().__init__(store, publish, ttl, linger)
-        self._watches_here = watches_here
-        self._local_pairs = local_pairs
+    store: MemoryWatchingStore | RedisWatchingStore
 
     def started(self, party_id: int, user_id: int) -> None:
         """A connection of `user_id` on this worker watches the party now."""
@@ -203,7 +188,7 @@ class Watching(LeaseHeartbeat):
         gevent.spawn_later(self.linger, self._release_if_still_idle, party_id, user_id)
 
     def _release_if_still_idle(self, party_id: int, user_id: int) -> None:
-        if self._watches_here(party_id, user_id):
+        if self._held_here(party_id, user_id):
             return
         try:
             if self.store.release(party_id, user_id):
@@ -245,7 +230,7 @@ class Watching(LeaseHeartbeat):
     def beat(self) -> None:
         """Renew this worker's leases and report pairs whose leases all ran out."""
         try:
-            self.store.renew(self._local_pairs(), self.ttl)
+            self.store.renew(self._held(), self.ttl)
             for party_id, user_id in self.store.expire():
                 self._announce(party_id, user_id, False)
         except redis.RedisError:

@@ -24,7 +24,7 @@ from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
 from realtime.fragments import render_fragments
 from request_body import json_body
-from route_limits import per_user
+from route_limits import user_action
 from services import diagnostics, profiles
 from services.validation import integer
 
@@ -291,9 +291,7 @@ def _drain(stream: StreamConnection) -> list[Envelope]:
         events.append(envelope)
 
 
-@bp.post("/api/v1/events/echo")
-@per_user(budgets.ECHO)
-@login_required
+@user_action(bp, "POST", "/api/v1/events/echo", budgets.ECHO)
 def echo():
     """Publish a durable test event to your own stream."""
     envelope = diagnostics.echo(current_user.id, json_body())

@@ -9,7 +9,7 @@ import budgets
 from blueprints.api import api
 from errors import ValidationError
 from request_body import json_body, query_int
-from route_limits import per_user
+from route_limits import user_action
 from services import (
     attachments,
     conversation_listing,
@@ -32,9 +32,7 @@ def _conversation_json(conversation_id: int) -> dict:
     }
 
 
-@api.post("/conversations")
-@per_user(budgets.CONVERSATION_CREATE)
-@login_required
+@user_action(api, "POST", "/conversations", budgets.CONVERSATION_CREATE)
 def conversation_create():
     body = json_body()
     kind = string(body, "kind", max_length=8)
@@ -90,9 +88,7 @@ def conversation_show(conversation_id: int):
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
-@api.patch("/conversations/<int:conversation_id>")
-@per_user(budgets.CONVERSATION_SETTINGS)
-@login_required
+@user_action(api, "PATCH", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
 def conversation_update(conversation_id: int):
     body = json_body()
     changes = {key: body[key] for key in ("name", "description", "category") if key in body}
@@ -100,25 +96,19 @@ def conversation_update(conversation_id: int):
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
-@api.delete("/conversations/<int:conversation_id>")
-@per_user(budgets.CONVERSATION_SETTINGS)
-@login_required
+@user_action(api, "DELETE", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
 def conversation_delete(conversation_id: int):
     conversation_settings.delete(current_user, conversation_id)
     return "", 204
 
 
-@api.post("/conversations/<int:conversation_id>/join")
-@per_user(budgets.CONVERSATION_JOIN)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/join", budgets.CONVERSATION_JOIN)
 def conversation_join(conversation_id: int):
     conversation_members.join(current_user, conversation_id)
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
-@api.post("/conversations/<int:conversation_id>/leave")
-@per_user(budgets.CONVERSATION_LEAVE)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
 def conversation_leave(conversation_id: int):
     conversation_members.leave(current_user, conversation_id)
     return "", 204
@@ -131,35 +121,44 @@ def member_list(conversation_id: int):
     return jsonify({"members": [conversations.member_dict(m) for m in people]})
 
 
-@api.post("/conversations/<int:conversation_id>/members")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    api, "POST", "/conversations/<int:conversation_id>/members", budgets.CONVERSATION_MEMBERS
+)
 def member_add(conversation_id: int):
     username = string(json_body(), "username", max_length=64)
     membership = conversation_members.add_member(current_user, conversation_id, username)
     return jsonify({"member": conversations.member_dict(membership)}), 201
 
 
-@api.delete("/conversations/<int:conversation_id>/members/<username>")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    api,
+    "DELETE",
+    "/conversations/<int:conversation_id>/members/<username>",
+    budgets.CONVERSATION_MEMBERS,
+)
 def member_remove(conversation_id: int, username: str):
     conversation_members.remove_member(current_user, conversation_id, username)
     return "", 204
 
 
-@api.post("/conversations/<int:conversation_id>/members/<username>/role")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    api,
+    "POST",
+    "/conversations/<int:conversation_id>/members/<username>/role",
+    budgets.CONVERSATION_MEMBERS,
+)
 def member_role(conversation_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
     membership = conversation_members.set_role(current_user, conversation_id, username, role)
     return jsonify({"member": conversations.member_dict(membership)})
 
 
-@api.post("/conversations/<int:conversation_id>/members/<username>/mute")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    api,
+    "POST",
+    "/conversations/<int:conversation_id>/members/<username>/mute",
+    budgets.CONVERSATION_MEMBERS,
+)
 def member_mute(conversation_id: int, username: str):
     minutes = integer(
         json_body(), "minutes", minimum=0, maximum=conversation_members.MUTE_MAX_MINUTES
@@ -180,9 +179,7 @@ def message_history(conversation_id: int):
     return jsonify({"messages": [messages.to_dict(m) for m in page]})
 
 
-@api.post("/conversations/<int:conversation_id>/messages")
-@per_user(budgets.SEND_MESSAGE)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/messages", budgets.SEND_MESSAGE)
 def message_send(conversation_id: int):
     body = json_body()
     described = messages.send(
@@ -196,9 +193,7 @@ def message_send(conversation_id: int):
     return jsonify({"message": described}), 201
 
 
-@api.post("/conversations/<int:conversation_id>/attachments")
-@per_user(budgets.UPLOAD)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/attachments", budgets.UPLOAD)
 def attachment_upload(conversation_id: int):
     upload = request.files.get("file")
     if upload is None:
@@ -207,9 +202,7 @@ def attachment_upload(conversation_id: int):
     return jsonify({"attachment": attachments.to_dict(attachment)}), 201
 
 
-@api.post("/conversations/<int:conversation_id>/image")
-@per_user(budgets.UPLOAD)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/image", budgets.UPLOAD)
 def conversation_image_upload(conversation_id: int):
     upload = request.files.get("image")
     if upload is None:
@@ -224,34 +217,26 @@ def conversation_image(conversation_id: int):
     return send_file(conversation_settings.image_path(current_user, conversation_id), max_age=3600)
 
 
-@api.post("/conversations/<int:conversation_id>/read")
-@per_user(budgets.MESSAGE_READ)
-@login_required
+@user_action(api, "POST", "/conversations/<int:conversation_id>/read", budgets.MESSAGE_READ)
 def conversation_read(conversation_id: int):
     body = json_body()
     position = message_reading.mark_read(current_user, conversation_id, body.get("message_id"))
     return jsonify({"last_read_message_id": position})
 
 
-@api.patch("/messages/<int:message_id>")
-@per_user(budgets.MESSAGE_EDIT)
-@login_required
+@user_action(api, "PATCH", "/messages/<int:message_id>", budgets.MESSAGE_EDIT)
 def message_edit(message_id: int):
     message = message_edits.edit(current_user, message_id, json_body().get("body"))
     return jsonify({"message": messages.to_dict(message)})
 
 
-@api.delete("/messages/<int:message_id>")
-@per_user(budgets.MESSAGE_DELETE)
-@login_required
+@user_action(api, "DELETE", "/messages/<int:message_id>", budgets.MESSAGE_DELETE)
 def message_delete(message_id: int):
     message_edits.delete(current_user, message_id)
     return "", 204
 
 
-@api.post("/messages/<int:message_id>/reactions")
-@per_user(budgets.MESSAGE_REACT)
-@login_required
+@user_action(api, "POST", "/messages/<int:message_id>/reactions", budgets.MESSAGE_REACT)
 def message_react(message_id: int):
     message = message_edits.react(current_user, message_id, json_body().get("emoji"))
     return jsonify({"message": messages.to_dict(message)})

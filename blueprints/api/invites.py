@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.api import api
 from request_body import json_body
-from route_limits import per_user
+from route_limits import user_action
 from services import invites
 
 
@@ -19,9 +19,7 @@ def party_invitable(party_id: int):
     return jsonify({"people": [person.to_summary() for person in found]})
 
 
-@api.post("/parties/<int:party_id>/invites")
-@per_user(budgets.PARTY_INVITE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/invites", budgets.PARTY_INVITE)
 def party_invite(party_id: int):
     person = invites.invite_to_party(current_user, party_id, json_body().get("username"))
     return jsonify({"invited": person.to_summary()}), 201

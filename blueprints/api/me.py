@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.api import api
 from request_body import json_body
-from route_limits import per_user, token_write_limit
+from route_limits import token_write_limit, user_action
 from services import account_data, accounts, api_tokens, presence, profiles
 from services.validation import string
 
@@ -17,9 +17,7 @@ def me():
     return jsonify({"user": current_user.to_public()})
 
 
-@api.patch("/me")
-@per_user(budgets.SETTINGS_WRITE)
-@login_required
+@user_action(api, "PATCH", "/me", budgets.SETTINGS_WRITE)
 def update_me():
     """The profile fields sent are changed; the others keep their value."""
     body = json_body()
@@ -38,17 +36,13 @@ def my_presence():
     return jsonify({"presence": presence.snapshot(current_user.id)})
 
 
-@api.post("/me/presence")
-@per_user(budgets.PRESENCE)
-@login_required
+@user_action(api, "POST", "/me/presence", budgets.PRESENCE)
 def set_my_presence():
     """`presence:set` for clients without a socket: the same rule, the same budget."""
     return jsonify({"presence": presence.set_status(current_user.id, json_body())})
 
 
-@api.delete("/me")
-@per_user(budgets.ACCOUNT_DELETE)
-@login_required
+@user_action(api, "DELETE", "/me", budgets.ACCOUNT_DELETE)
 def delete_me():
     """Delete the account; the body confirms it with the password."""
     password = string(json_body(), "password", max_length=accounts.PASSWORD_MAX, strip=False)
@@ -56,9 +50,7 @@ def delete_me():
     return "", 204
 
 
-@api.get("/me/export")
-@per_user(budgets.ACCOUNT_EXPORT)
-@login_required
+@user_action(api, "GET", "/me/export", budgets.ACCOUNT_EXPORT)
 def export_me():
     return jsonify(account_data.export(current_user))
 

@@ -9,7 +9,7 @@ import budgets
 from blueprints.api import api
 from errors import ValidationError
 from request_body import json_body
-from route_limits import per_user
+from route_limits import user_action
 from services import notifications
 from services.validation import is_id
 
@@ -34,9 +34,7 @@ def notifications_list():
     )
 
 
-@api.post("/notifications/read")
-@per_user(budgets.NOTIFICATION_READ)
-@login_required
+@user_action(api, "POST", "/notifications/read", budgets.NOTIFICATION_READ)
 def notifications_read():
     """`{"ids": [...]}` marks those read; `{"all": true}` marks every one."""
     body = json_body()

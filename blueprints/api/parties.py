@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.api import api
 from request_body import json_body, query_int
-from route_limits import per_user
+from route_limits import user_action
 from services import parties, party_chat, party_membership, party_queue, party_shapes
 from services.validation import string
 
@@ -18,9 +18,7 @@ def _party_json(party_id: int) -> dict:
     return {**party_shapes.to_dict(access.party, current_user), "role": access.role}
 
 
-@api.post("/parties")
-@per_user(budgets.PARTY_CREATE)
-@login_required
+@user_action(api, "POST", "/parties", budgets.PARTY_CREATE)
 def party_create():
     party = parties.create(current_user, dict(json_body()))
     return jsonify({"party": _party_json(party.id)}), 201
@@ -39,9 +37,7 @@ def party_list():
     )
 
 
-@api.post("/parties/join")
-@per_user(budgets.PARTY_JOIN)
-@login_required
+@user_action(api, "POST", "/parties/join", budgets.PARTY_JOIN)
 def party_join():
     code = string(json_body(), "code", max_length=16)
     party, participant = party_membership.join_by_code(current_user, code)
@@ -63,25 +59,19 @@ def party_participants(party_id: int):
     return jsonify({"participants": [party_shapes.participant_dict(p) for p in people]})
 
 
-@api.post("/parties/<int:party_id>/leave")
-@per_user(budgets.PARTY_LEAVE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
 def party_leave(party_id: int):
     party_membership.leave(current_user, party_id)
     return "", 204
 
 
-@api.post("/parties/<int:party_id>/end")
-@per_user(budgets.PARTY_LIFECYCLE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/end", budgets.PARTY_LIFECYCLE)
 def party_end(party_id: int):
     parties.end(current_user, party_id)
     return jsonify({"party": _party_json(party_id)})
 
 
-@api.post("/parties/<int:party_id>/start")
-@per_user(budgets.PARTY_LIFECYCLE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/start", budgets.PARTY_LIFECYCLE)
 def party_start(party_id: int):
     parties.start(current_user, party_id)
     return jsonify({"party": _party_json(party_id)})
@@ -94,26 +84,27 @@ def party_requests(party_id: int):
     return jsonify({"requests": [party_shapes.participant_dict(p) for p in waiting]})
 
 
-@api.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(
+    api,
+    "POST",
+    "/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>",
+    budgets.PARTY_PEOPLE,
+)
 def party_decide(party_id: int, username: str, decision: str):
     participant = party_membership.decide(current_user, party_id, username, decision == "approve")
     return jsonify({"participant": party_shapes.participant_dict(participant)})
 
 
-@api.post("/parties/<int:party_id>/participants/<username>/role")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(
+    api, "POST", "/parties/<int:party_id>/participants/<username>/role", budgets.PARTY_PEOPLE
+)
 def party_role(party_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
     participant = party_membership.set_role(current_user, party_id, username, role)
     return jsonify({"participant": party_shapes.participant_dict(participant)})
 
 
-@api.delete("/parties/<int:party_id>/participants/<username>")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(api, "DELETE", "/parties/<int:party_id>/participants/<username>", budgets.PARTY_PEOPLE)
 def party_remove(party_id: int, username: str):
     party_membership.remove(current_user, party_id, username)
     return "", 204
@@ -131,9 +122,7 @@ def party_messages(party_id: int):
     return jsonify({"messages": [party_chat.to_dict(m) for m in found]})
 
 
-@api.post("/parties/<int:party_id>/messages")
-@per_user(budgets.PARTY_CHAT)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/messages", budgets.PARTY_CHAT)
 def party_message_send(party_id: int):
     body = json_body()
     message = party_chat.send(
@@ -154,34 +143,26 @@ def party_queue_list(party_id: int):
     )
 
 
-@api.post("/parties/<int:party_id>/queue")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/queue", budgets.PARTY_QUEUE)
 def party_queue_add(party_id: int):
     body = json_body()
     item = party_queue.add(current_user, party_id, body.get("media_url"), body.get("title", ""))
     return jsonify({"item": party_queue.to_dict(item)}), 201
 
 
-@api.post("/parties/<int:party_id>/queue/order")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/queue/order", budgets.PARTY_QUEUE)
 def party_queue_order(party_id: int):
     found = party_queue.reorder(current_user, party_id, json_body().get("item_ids"))
     return jsonify({"items": [party_queue.to_dict(i) for i in found]})
 
 
-@api.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(api, "POST", "/parties/<int:party_id>/queue/<int:item_id>/accept", budgets.PARTY_QUEUE)
 def party_queue_accept(party_id: int, item_id: int):
     item = party_queue.accept(current_user, party_id, item_id)
     return jsonify({"item": party_queue.to_dict(item)})
 
 
-@api.delete("/parties/<int:party_id>/queue/<int:item_id>")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(api, "DELETE", "/parties/<int:party_id>/queue/<int:item_id>", budgets.PARTY_QUEUE)
 def party_queue_remove(party_id: int, item_id: int):
     party_queue.remove(current_user, party_id, item_id)
     return "", 204

@@ -14,7 +14,7 @@ from blueprints.conversations.views import failure, presence_of
 from blueprints.htmx_responses import go, int_or_raw
 from errors import ServiceError
 from models.conversation import CATEGORIES, Conversation, Kind
-from route_limits import per_user
+from route_limits import user_action
 from services import conversation_listing, conversations, message_reading, messages
 
 
@@ -45,9 +45,7 @@ def index():
     return _render_index()
 
 
-@bp.post("/conversations/direct")
-@per_user(budgets.CONVERSATION_CREATE)
-@login_required
+@user_action(bp, "POST", "/conversations/direct", budgets.CONVERSATION_CREATE)
 def open_direct():
     username = request.form.get("username", "").strip().lstrip("@")
     try:
@@ -69,9 +67,7 @@ def _create(what: str, make: Callable[[], Conversation], refused: Callable[[Serv
     return go(url_for("conversations.show", conversation_id=conversation.id))
 
 
-@bp.post("/conversations/groups")
-@per_user(budgets.CONVERSATION_CREATE)
-@login_required
+@user_action(bp, "POST", "/conversations/groups", budgets.CONVERSATION_CREATE)
 def create_group():
     form = request.form
     return _create(
@@ -141,9 +137,7 @@ def rooms():
     return _render_rooms()
 
 
-@bp.post("/rooms")
-@per_user(budgets.CONVERSATION_CREATE)
-@login_required
+@user_action(bp, "POST", "/rooms", budgets.CONVERSATION_CREATE)
 def create_room():
     form = request.form
     return _create(

@@ -16,7 +16,7 @@ from blueprints.conversations.views import failure
 from blueprints.htmx_responses import go, int_or_raw, manage
 from errors import ValidationError
 from models.conversation import CATEGORIES
-from route_limits import per_user
+from route_limits import user_action
 from services import (
     conversation_access,
     conversation_listing,
@@ -72,9 +72,9 @@ def _manage(conversation_id: int, action: Callable[[], object], done: str, query
     return manage(action, done, _members_page(conversation_id, query))
 
 
-@bp.post("/conversations/<int:conversation_id>/members")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    bp, "POST", "/conversations/<int:conversation_id>/members", budgets.CONVERSATION_MEMBERS
+)
 def add_member(conversation_id: int):
     username = request.form.get("username", "").strip().lstrip("@")
     return _manage(
@@ -85,9 +85,12 @@ def add_member(conversation_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/members/<username>/remove")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    bp,
+    "POST",
+    "/conversations/<int:conversation_id>/members/<username>/remove",
+    budgets.CONVERSATION_MEMBERS,
+)
 def remove_member(conversation_id: int, username: str):
     if conversation_access.with_member_list(current_user, conversation_id).manages:
         back = _members_page(conversation_id)
@@ -100,9 +103,12 @@ def remove_member(conversation_id: int, username: str):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/members/<username>/role")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    bp,
+    "POST",
+    "/conversations/<int:conversation_id>/members/<username>/role",
+    budgets.CONVERSATION_MEMBERS,
+)
 def set_role(conversation_id: int, username: str):
     role = request.form.get("role", "")
     return _manage(
@@ -112,9 +118,12 @@ def set_role(conversation_id: int, username: str):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/members/<username>/mute")
-@per_user(budgets.CONVERSATION_MEMBERS)
-@login_required
+@user_action(
+    bp,
+    "POST",
+    "/conversations/<int:conversation_id>/members/<username>/mute",
+    budgets.CONVERSATION_MEMBERS,
+)
 def mute(conversation_id: int, username: str):
     minutes = int_or_raw(request.form.get("minutes"))
     done = (
@@ -129,9 +138,9 @@ def mute(conversation_id: int, username: str):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/settings")
-@per_user(budgets.CONVERSATION_SETTINGS)
-@login_required
+@user_action(
+    bp, "POST", "/conversations/<int:conversation_id>/settings", budgets.CONVERSATION_SETTINGS
+)
 def update(conversation_id: int):
     access = conversation_access.with_member_list(current_user, conversation_id)
     form = request.form
@@ -144,9 +153,7 @@ def update(conversation_id: int):
     return go(_members_page(conversation_id))
 
 
-@bp.post("/conversations/<int:conversation_id>/picture")
-@per_user(budgets.UPLOAD)
-@login_required
+@user_action(bp, "POST", "/conversations/<int:conversation_id>/picture", budgets.UPLOAD)
 def set_picture(conversation_id: int):
     conversation_access.with_member_list(current_user, conversation_id)
     upload = request.files.get("image")
@@ -162,9 +169,9 @@ def set_picture(conversation_id: int):
     return go(_members_page(conversation_id))
 
 
-@bp.post("/conversations/<int:conversation_id>/delete")
-@per_user(budgets.CONVERSATION_SETTINGS)
-@login_required
+@user_action(
+    bp, "POST", "/conversations/<int:conversation_id>/delete", budgets.CONVERSATION_SETTINGS
+)
 def delete(conversation_id: int):
     access = conversation_access.with_member_list(current_user, conversation_id)
     name = access.conversation.name

@@ -21,7 +21,7 @@ from blueprints.htmx_responses import go, id_value, int_or_raw, is_htmx
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import limiter
 from models.conversation import Message
-from route_limits import per_user, user_or_ip
+from route_limits import per_user, user_action, user_or_ip
 from services import (
     attachments,
     conversation_access,
@@ -36,6 +36,8 @@ from services.conversation_access import Access
 GONE_FOR_GOOD = "This cannot be undone."
 PAGE_SIZE = 50
 PREVIEW_SIZE = 30  # a public room's messages shown before one joins
+# The address of one message, under which its page and its actions are.
+MESSAGE = "/conversations/<int:conversation_id>/messages/<int:message_id>"
 
 
 def _render_conversation(access: Access, status: int = 200, compose: dict | None = None):
@@ -85,9 +87,7 @@ def show(conversation_id: int):
     return _render_conversation(access)
 
 
-@bp.post("/conversations/<int:conversation_id>/join")
-@per_user(budgets.CONVERSATION_JOIN)
-@login_required
+@user_action(bp, "POST", "/conversations/<int:conversation_id>/join", budgets.CONVERSATION_JOIN)
 def join(conversation_id: int):
     try:
         conversation_members.join(current_user, conversation_id)
@@ -99,9 +99,7 @@ def join(conversation_id: int):
     return go(url_for("conversations.show", conversation_id=conversation_id))
 
 
-@bp.post("/conversations/<int:conversation_id>/leave")
-@per_user(budgets.CONVERSATION_LEAVE)
-@login_required
+@user_action(bp, "POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
 def leave(conversation_id: int):
     name = conversations.get(current_user, conversation_id).conversation.name
     conversation_members.leave(current_user, conversation_id)
@@ -201,7 +199,7 @@ def _message_answer(access: Access, message: Message):
     return redirect(shown_at(access.conversation.id, message.id))
 
 
-@bp.get("/conversations/<int:conversation_id>/messages/<int:message_id>")
+@bp.get(MESSAGE)
 @login_required
 def message(conversation_id: int, message_id: int):
     return _message_answer(*message_reading.find_in(current_user, conversation_id, message_id))
@@ -220,16 +218,14 @@ def _render_edit(access: Access, found: Message, body: str, error: str | None, s
     return render_template("conversations/edit.html", **context), status
 
 
-@bp.get("/conversations/<int:conversation_id>/messages/<int:message_id>/edit")
+@bp.get(f"{MESSAGE}/edit")
 @login_required
 def edit_message_form(conversation_id: int, message_id: int):
     access, found = message_edits.editable(current_user, conversation_id, message_id)
     return _render_edit(access, found, found.body, None, 200)
 
 
-@bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/edit")
-@per_user(budgets.MESSAGE_EDIT)
-@login_required
+@user_action(bp, "POST", f"{MESSAGE}/edit", budgets.MESSAGE_EDIT)
 def edit_message(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     body = request.form.get("body", "")
@@ -240,9 +236,7 @@ def edit_message(conversation_id: int, message_id: int):
     return _message_answer(access, found)
 
 
-@bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/delete")
-@per_user(budgets.MESSAGE_DELETE)
-@login_required
+@user_action(bp, "POST", f"{MESSAGE}/delete", budgets.MESSAGE_DELETE)
 def delete_message(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     back = shown_at(conversation_id, message_id)
@@ -258,9 +252,7 @@ def delete_message(conversation_id: int, message_id: int):
     return redirect(back)
 
 
-@bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/react")
-@per_user(budgets.MESSAGE_REACT)
-@login_required
+@user_action(bp, "POST", f"{MESSAGE}/react", budgets.MESSAGE_REACT)
 def react(conversation_id: int, message_id: int):
     access, found = message_reading.find_in(current_user, conversation_id, message_id)
     message_edits.react(current_user, message_id, request.form.get("emoji", ""))
@@ -274,18 +266,14 @@ def _done_here(conversation_id: int):
     return redirect(url_for("conversations.show", conversation_id=conversation_id))
 
 
-@bp.post("/conversations/<int:conversation_id>/read")
-@per_user(budgets.MESSAGE_READ)
-@login_required
+@user_action(bp, "POST", "/conversations/<int:conversation_id>/read", budgets.MESSAGE_READ)
 def mark_read(conversation_id: int):
     message_id = int_or_raw(request.form.get("message_id"))
     message_reading.mark_read(current_user, conversation_id, message_id)
     return _done_here(conversation_id)
 
 
-@bp.post("/conversations/<int:conversation_id>/typing")
-@per_user(budgets.TYPING)
-@login_required
+@user_action(bp, "POST", "/conversations/<int:conversation_id>/typing", budgets.TYPING)
 def typing(conversation_id: int):
     messages.typing(current_user, conversation_id, True)
     return _done_here(conversation_id)

@@ -13,13 +13,11 @@ from blueprints.parties.base import bp, party_url
 from blueprints.parties.page import manage_in_panel, queue_context, render_panel, render_party
 from errors import ServiceError, ValidationError
 from models.party import Party
-from route_limits import per_user
+from route_limits import user_action
 from services import invites, parties, party_access, party_membership, party_queue, playback
 
 
-@bp.post("/parties/<int:party_id>/leave")
-@per_user(budgets.PARTY_LEAVE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
 def leave(party_id: int):
     title = parties.get(current_user, party_id).party.title
     party_membership.leave(current_user, party_id)
@@ -27,9 +25,7 @@ def leave(party_id: int):
     return redirect(url_for("parties.index"))
 
 
-@bp.post("/parties/<int:party_id>/end")
-@per_user(budgets.PARTY_LIFECYCLE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/end", budgets.PARTY_LIFECYCLE)
 def end(party_id: int):
     title = party_access.host(current_user, party_id).party.title
     question = f"End “{title}” for everyone?"
@@ -41,18 +37,14 @@ def end(party_id: int):
     return redirect(party_url(party_id))
 
 
-@bp.post("/parties/<int:party_id>/start")
-@per_user(budgets.PARTY_LIFECYCLE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/start", budgets.PARTY_LIFECYCLE)
 def start(party_id: int):
     party = parties.start(current_user, party_id)
     flash(f"“{party.title}” is live.", "success")
     return redirect(party_url(party_id))
 
 
-@bp.post("/parties/<int:party_id>/next")
-@per_user(budgets.PARTY_CONTROL)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/next", budgets.PARTY_CONTROL)
 def play_next(party_id: int):
     return manage_in_panel(
         party_id,
@@ -62,9 +54,12 @@ def play_next(party_id: int):
     )
 
 
-@bp.post("/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(
+    bp,
+    "POST",
+    "/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>",
+    budgets.PARTY_PEOPLE,
+)
 def decide(party_id: int, username: str, decision: str):
     approve = decision == "approve"
     return manage_in_panel(
@@ -75,9 +70,9 @@ def decide(party_id: int, username: str, decision: str):
     )
 
 
-@bp.post("/parties/<int:party_id>/participants/<username>/role")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(
+    bp, "POST", "/parties/<int:party_id>/participants/<username>/role", budgets.PARTY_PEOPLE
+)
 def set_role(party_id: int, username: str):
     role = request.form.get("role", "")
     return manage_in_panel(
@@ -88,9 +83,9 @@ def set_role(party_id: int, username: str):
     )
 
 
-@bp.post("/parties/<int:party_id>/participants/<username>/remove")
-@per_user(budgets.PARTY_PEOPLE)
-@login_required
+@user_action(
+    bp, "POST", "/parties/<int:party_id>/participants/<username>/remove", budgets.PARTY_PEOPLE
+)
 def remove(party_id: int, username: str):
     party_access.host(current_user, party_id)
     back = party_url(party_id, "party-people")
@@ -107,9 +102,7 @@ def remove(party_id: int, username: str):
     )
 
 
-@bp.post("/parties/<int:party_id>/queue")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/queue", budgets.PARTY_QUEUE)
 def queue_add(party_id: int):
     form = request.form
     try:
@@ -137,9 +130,7 @@ def queue_add(party_id: int):
     return redirect(party_url(party_id, "party-queue"))
 
 
-@bp.post("/parties/<int:party_id>/queue/<int:item_id>/remove")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/queue/<int:item_id>/remove", budgets.PARTY_QUEUE)
 def queue_remove(party_id: int, item_id: int):
     return manage_in_panel(
         party_id,
@@ -149,9 +140,7 @@ def queue_remove(party_id: int, item_id: int):
     )
 
 
-@bp.post("/parties/<int:party_id>/queue/<int:item_id>/accept")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/queue/<int:item_id>/accept", budgets.PARTY_QUEUE)
 def queue_accept(party_id: int, item_id: int):
     return manage_in_panel(
         party_id,
@@ -161,9 +150,12 @@ def queue_accept(party_id: int, item_id: int):
     )
 
 
-@bp.post("/parties/<int:party_id>/queue/<int:item_id>/<any(up, down):direction>")
-@per_user(budgets.PARTY_QUEUE)
-@login_required
+@user_action(
+    bp,
+    "POST",
+    "/parties/<int:party_id>/queue/<int:item_id>/<any(up, down):direction>",
+    budgets.PARTY_QUEUE,
+)
 def queue_move(party_id: int, item_id: int, direction: str):
     return manage_in_panel(
         party_id,
@@ -207,9 +199,7 @@ def invite_search(party_id: int):
     return _render_invites(party, query, None, request.args.get("invited", "")[:32] or None)
 
 
-@bp.post("/parties/<int:party_id>/invite")
-@per_user(budgets.PARTY_INVITE)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/invite", budgets.PARTY_INVITE)
 def invite_person(party_id: int):
     party = invites.party_for_invites(current_user, party_id)
     username = request.form.get("username", "")

@@ -13,7 +13,7 @@ from blueprints.parties.base import bp, page_number, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
 from request_body import query_choice
-from route_limits import per_user
+from route_limits import user_action
 from services import parties, party_access, party_media, party_membership, party_shapes
 
 TABS = {"live": "Live", "upcoming": "Upcoming", "ended": "Recently ended", "mine": "Mine"}
@@ -71,9 +71,7 @@ def new():
     return _render_new()
 
 
-@bp.post("/parties/new")
-@per_user(budgets.PARTY_CREATE)
-@login_required
+@user_action(bp, "POST", "/parties/new", budgets.PARTY_CREATE)
 def create():
     form = request.form
     limit = int_or_raw(form.get("max_participants"))
@@ -123,17 +121,14 @@ def render_invite(party: Party, status: int = 200, join_action: str | None = Non
     ), status
 
 
-@bp.get("/join/<code>")
-@per_user(budgets.PARTY_CODE_LOOKUP)  # each visit is a guess at a private party's code
-@login_required
+# Each visit is a guess at a private party's code.
+@user_action(bp, "GET", "/join/<code>", budgets.PARTY_CODE_LOOKUP)
 def invite(code: str):
     party = _party_by_code(code)
     return render_invite(party, join_action=url_for("parties.join", code=party.code))
 
 
-@bp.post("/join/<code>")
-@per_user(budgets.PARTY_JOIN)
-@login_required
+@user_action(bp, "POST", "/join/<code>", budgets.PARTY_JOIN)
 def join(code: str):
     party, participant = party_membership.join_by_code(current_user, code)
     if participant.status == "pending":
@@ -142,9 +137,7 @@ def join(code: str):
     return redirect(party_url(party.id))
 
 
-@bp.post("/parties/<int:party_id>/join")
-@per_user(budgets.PARTY_JOIN)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/join", budgets.PARTY_JOIN)
 def join_by_id(party_id: int):
     try:
         access = party_membership.enter(current_user, party_id)

@@ -17,7 +17,7 @@ from blueprints.security import CONTENT_SECURITY_POLICY
 from errors import Conflict, Forbidden, ValidationError
 from realtime import cursor as cursors
 from realtime.bus import bus
-from route_limits import per_user
+from route_limits import user_action
 from services import (
     parties,
     party_access,
@@ -201,9 +201,7 @@ def queue(party_id: int):
     return _panel_page(party_id, "queue")
 
 
-@bp.post("/parties/<int:party_id>/messages")
-@per_user(budgets.PARTY_CHAT)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/messages", budgets.PARTY_CHAT)
 def send_message(party_id: int):
     form = request.form
     body = form.get("body", "")
@@ -221,9 +219,7 @@ def send_message(party_id: int):
     return redirect(party_url(party_id, f"chat-message-{message.id}"))
 
 
-@bp.post("/parties/<int:party_id>/reactions")
-@per_user(budgets.PARTY_REACTION)
-@login_required
+@user_action(bp, "POST", "/parties/<int:party_id>/reactions", budgets.PARTY_REACTION)
 def react(party_id: int):
     party_chat.react(current_user, party_id, request.form.get("emoji", ""))
     if is_htmx():
