@@ -100,6 +100,9 @@ def _compiled(statement: Select | UpdateBase, dialect: Dialect, keys: list[str])
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise ValueError("A DriverStatement computes no column defaults: pass every value.")
     names = tuple(compiled.positiontup) if compiled.positional else tuple(by_name)
+    missing = [name for name in names if name not in keys and by_name[name].required]
+    if missing:
+        raise ValueError(f"A value is required for {', '.join(missing)}.")
     return _Compiled(
         sql=str(compiled),
         names=names,

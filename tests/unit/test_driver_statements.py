@@ -117,3 +117,5 @@ def test_statements_it_cannot_run_faithfully_are_refused(tmp_path: Path):
             by_names.rows(connection, {"names": ["a", "b"]})
         with pytest.raises(ValueError, match="no column defaults"):
             defaulted.rows(connection, {"id": 1})
+        with pytest.raises(ValueError, match="required for probe_id"):
+            COUNT_UP.rows(connection, {})  # Core refuses a missing value; so does this
