@@ -63,13 +63,26 @@
 
   var checking = false;
 
+  /* A form this page sent itself (not through htmx) is taking the person elsewhere: the
+     page it leads to says what happened. Logging out here ends this page's stream too,
+     and the check below must not send the person to another page over that answer (its
+     message would be lost with it). */
+  var leaving = false;
+  document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) { return; }
+    leaving = true;
+    // Still here after a while: the answer was not a page (a download, say).
+    window.setTimeout(function () { leaving = false; }, 10000);
+  });
+  window.addEventListener("pageshow", function () { leaving = false; });
+
   /* Is this sign-in still alive? If the server says no, go to the page that says why. */
   function check() {
     if (checking) { return; }
     checking = true;
     window.fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (response.status === 401) { window.location.assign("/signed-out"); }
+        if (response.status === 401 && !leaving) { window.location.assign("/signed-out"); }
       })
       .catch(function () { /* offline: the status already says reconnecting */ })
       .then(function () { checking = false; });
