@@ -36,7 +36,6 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # takes any free port: test harnesses and scripts start servers without racing).
         "PORT_FILE": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'tandem.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "REDIS_URL": None,
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -280,6 +279,13 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _engine_options(url: str) -> dict[str, Any]:
+    """A database server's connections can drop (a restart, a failover), so each is pinged
+    as it leaves the pool. A SQLite file's cannot: there a ping would only cost a statement
+    at every checkout."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -327,6 +333,8 @@ def load_config(
     settings.update(_from_environment(env))
     settings.update(overrides)
 
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(settings["SQLALCHEMY_DATABASE_URI"])
     if settings.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in overrides:
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
     if not settings.get("SECRET_KEY"):

@@ -149,3 +149,12 @@ def test_garbage_compaction_interval_may_be_zero(tmp_path):
         load_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)["GC_COMPACT_INTERVAL_SECONDS"]
         == 0
     )
+
+
+def test_connections_are_pinged_on_checkout_only_where_they_can_drop(tmp_path):
+    embedded = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
+    server = load_config(
+        {"INSTANCE_PATH": str(tmp_path)}, environ={"DATABASE_URL": "postgres://db/tandem"}
+    )
+    assert not embedded["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    assert server["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
