@@ -11,9 +11,12 @@
  *   in the other order than their ids). An out-of-band one (hx-swap-oob) is htmx's to
  *   swap; one for an element this page does not show is dropped (htmx would log an error).
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
- * - While the stream is down a status says so; if it is down because this sign-in
- *   ended (signed out elsewhere, banned), the page leaves for one that says what happened.
- *   A form sent while the connection is down says it was not sent (its text stays).
+ * - While the stream is down, or a request got no answer, a status says so; if it is
+ *   down because this sign-in ended (signed out elsewhere, banned), the page leaves for
+ *   one that says what happened. A form sent while the connection is down says it was not
+ *   sent (its text stays). After a request got no answer the site is asked again, with a
+ *   growing pause, until it answers: then the status goes, and the background requests
+ *   that must not be lost (marked data-live-retry: read marks) are sent again.
  */
 (function () {
   "use strict";
@@ -44,8 +47,16 @@
   /* Also said on the root element (data-stream="open" or "down"), for scripts and tests. */
   function markStream(state) { document.documentElement.setAttribute("data-stream", state); }
 
-  function showReconnecting() {
-    markStream("down");
+  var streamDown = false;
+  var requestsDown = false;
+
+  function showStatus() {
+    if (!streamDown && !requestsDown) {
+      if (statusTimer !== null) { window.clearTimeout(statusTimer); statusTimer = null; }
+      var shown = statusElement();
+      if (shown) { shown.hidden = true; }
+      return;
+    }
     if (statusTimer !== null) { return; }
     // A blip shorter than a second is not worth a flicker.
     statusTimer = window.setTimeout(function () {
@@ -54,11 +65,10 @@
     }, 1000);
   }
 
-  function showConnected() {
-    markStream("open");
-    if (statusTimer !== null) { window.clearTimeout(statusTimer); statusTimer = null; }
-    var element = statusElement();
-    if (element) { element.hidden = true; }
+  function streamIs(down) {
+    streamDown = down;
+    markStream(down ? "down" : "open");
+    showStatus();
   }
 
   var checking = false;
@@ -76,16 +86,56 @@
   });
   window.addEventListener("pageshow", function () { leaving = false; });
 
-  /* Is this sign-in still alive? If the server says no, go to the page that says why. */
+  /* Is this sign-in still alive? If the server says no, go to the page that says why.
+     Any answer also says the site can be reached again. */
+  var checkAgain = false;
   function check() {
-    if (checking) { return; }
+    if (checking) { checkAgain = true; return; }
     checking = true;
     window.fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (response.status === 401 && !leaving) { window.location.assign("/signed-out"); }
+        if (response.status === 401 && !leaving) { window.location.assign("/signed-out"); return; }
+        requestsAnswered();
       })
-      .catch(function () { /* offline: the status already says reconnecting */ })
-      .then(function () { checking = false; });
+      .catch(function () { if (requestsDown) { askAgain(); } })
+      .then(function () {
+        checking = false;
+        // Asked for while this one was out: its answer may predate what asked.
+        if (checkAgain) { checkAgain = false; check(); }
+      });
+  }
+
+  var askTimer = null;
+  var askDelay = 1000;
+  var retries = [];
+
+  function askAgain() {
+    if (askTimer !== null) { return; }
+    askTimer = window.setTimeout(function () { askTimer = null; check(); }, askDelay);
+    askDelay = Math.min(askDelay * 2, 10000);
+  }
+
+  function requestFailed(element) {
+    requestsDown = true;
+    if (element && element.hasAttribute("data-live-retry") && retries.indexOf(element) < 0) {
+      retries.push(element);
+    }
+    showStatus();
+    check();
+  }
+
+  function requestsAnswered() {
+    if (askTimer !== null) { window.clearTimeout(askTimer); askTimer = null; }
+    askDelay = 1000;
+    if (!requestsDown) { return; }
+    requestsDown = false;
+    showStatus();
+    var pending = retries;
+    retries = [];
+    pending.forEach(function (element) {
+      if (!element.isConnected) { return; }
+      window.htmx.ajax("POST", element.getAttribute("hx-post"), { source: element, swap: "none" });
+    });
   }
 
   window.TandemSession = { check: check };
@@ -171,8 +221,7 @@
      button) says it did not go through; background requests (typing, read marks) only
      show the reconnecting status. */
   document.addEventListener("htmx:sendError", function (event) {
-    showReconnecting();
-    check();
+    requestFailed(event.detail.elt);
     var config = event.detail.requestConfig || {};
     var trigger = config.triggeringEvent;
     if (trigger && (trigger.type === "submit" || trigger.type === "click")) {
@@ -180,9 +229,14 @@
     }
   });
 
-  document.addEventListener("htmx:sseOpen", showConnected);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status > 0) { requestsAnswered(); }
+  });
+  window.addEventListener("online", check);
+
+  document.addEventListener("htmx:sseOpen", function () { streamIs(false); });
   document.addEventListener("htmx:sseError", function () {
-    showReconnecting();
+    streamIs(true);
     check();
   });
 

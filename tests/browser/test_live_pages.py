@@ -121,6 +121,37 @@ def test_three_seconds_offline_then_back_shows_each_message_once(browser: Browse
     network.close()
 
 
+def test_a_request_without_an_answer_is_said_and_its_read_mark_sent_again(
+    browser: Browser, shared_server
+):
+    """The stream stays up while the page's own requests get no answer (a flaky network
+    in front of them): the status says so, and once the site answers again the status
+    goes and the read mark that was lost is sent again, so nothing stays unread."""
+    base = shared_server.url
+    bob, bob_name = person(browser, base)
+    ann = register(base)
+    cid = direct_with(base, ann, bob_name)
+    bob.goto(f"{base}/conversations/{cid}")
+    live(bob)
+    badge = bob.locator("#message-count .badge")
+    expect(badge).to_have_class("badge badge-empty")
+
+    def requests_only(url: str) -> bool:
+        return "/events/html" not in url
+
+    bob.route(requests_only, lambda route: route.abort())
+    say(base, ann, cid, "while requests fail")
+    expect(transcript(bob, "while requests fail")).to_have_count(1)  # over the stream
+    expect(bob.locator("#connection-status")).to_be_visible(timeout=10_000)
+    expect(badge).not_to_have_class("badge badge-empty")  # its read mark got no answer
+
+    bob.unroute(requests_only)
+    expect(bob.locator("#connection-status")).to_be_hidden(timeout=30_000)
+    expect(badge).to_have_class("badge badge-empty", timeout=10_000)
+    screenshot(bob, "requests-answered-again")
+    bob.context.close()
+
+
 def test_the_page_recovers_by_itself_after_a_server_restart(browser: Browser, server_factory):
     server = server_factory()
     base = server.url
