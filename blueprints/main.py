@@ -42,7 +42,9 @@ def home():
         presences=presences,
         notifications=home_service.recent_notifications(viewer.id),
         people=people,
-        people_presences={p.id: profiles.visible_presence(viewer.id, p) for p in people},
+        people_presences={
+            s.person.id: profiles.visible_presence(viewer.id, s.person) for s in people
+        },
         first_visit=home_service.is_new(viewer),
     )
 

@@ -65,7 +65,7 @@ def search():
     if not query.strip():
         suggested = home.suggestions(current_user)
         recent = home.recently_active(current_user)
-    shown = {p.id: p for p in (*found, *suggested, *recent)}
+    shown = {p.id: p for p in (*found, *(s.person for s in suggested), *recent)}
     return render_template(
         "social/search.html",
         query=query,
@@ -89,6 +89,8 @@ ACTIONS = {
 )
 def act(username: str, action: str):
     user = ACTIONS[action](current_user, username)
+    if is_htmx() and request.form.get("shown") == "suggestion":
+        return render_template("partials/suggestion_followed.html", user=user)
     if is_htmx():
         return render_template(
             "partials/relation_buttons.html",

@@ -6,6 +6,7 @@ here writes or publishes."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -185,17 +186,24 @@ def _users(ids: list[int]) -> list[User]:
     return [found[i] for i in ids if i in found]
 
 
-def suggestions(viewer: User, limit: int = SUGGESTIONS_SHOWN) -> list[User]:
+class Suggestion(NamedTuple):
+    person: User
+    reason: str  # why they are suggested, in words shown beside them
+
+
+def suggestions(viewer: User, limit: int = SUGGESTIONS_SHOWN) -> list[Suggestion]:
     """People to follow: those who follow the viewer and are not followed back (the
     latest first), then friends of friends (followed by people the viewer follows, the
     most shared first), then people who wrote lately in the viewer's groups and rooms."""
     excluded = _not_to_suggest(viewer.id)
-    ids: list[int] = []
-    for tier in (_followers_not_followed_back, _friends_of_friends, _room_neighbours):
-        if len(ids) >= limit:
+    reasons: dict[int, str] = {}  # in the order found
+    for tier, reason in _TIERS:
+        if len(reasons) >= limit:
             break
-        ids += [found for found in tier(viewer.id, excluded, limit) if found not in ids]
-    return _users(ids[:limit])
+        for found in tier(viewer.id, excluded, limit):
+            reasons.setdefault(found, reason)
+    people = _users(list(reasons)[:limit])
+    return [Suggestion(person, reasons[person.id]) for person in people]
 
 
 def _followers_not_followed_back(viewer_id: int, excluded: Select, limit: int) -> list[int]:
@@ -243,6 +251,13 @@ def _room_neighbours(viewer_id: int, excluded: Select, limit: int) -> list[int]:
             .limit(limit)
         )
     )
+
+
+_TIERS = (
+    (_followers_not_followed_back, "Follows you"),
+    (_friends_of_friends, "Followed by people you follow"),
+    (_room_neighbours, "Writes in your groups and rooms"),
+)
 
 
 def recently_active(viewer: User, limit: int = RECENT_SHOWN) -> list[User]:

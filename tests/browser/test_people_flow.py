@@ -124,3 +124,29 @@ def test_message_from_a_profile_opens_the_conversation(browser: Browser, shared_
     expect(writer.get_by_role("heading", level=1)).to_have_text(reader_name)
     writer_context.close()
     other.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_a_follower_is_suggested_and_followed_back_from_the_home_page(
+    browser: Browser, shared_server, size
+):
+    base = shared_server.url
+    contexts = [browser.new_context(viewport={"width": size[0], "height": size[1]}) for _ in "ab"]
+    me, fan = (context.new_page() for context in contexts)
+    my_name, fan_name = f"back_{next(_n)}", f"fan_{next(_n)}"
+    sign_up(me, base, my_name)
+    sign_up(fan, base, fan_name)
+    fan.goto(f"{base}/u/{my_name}")
+    fan.get_by_role("button", name=f"Follow {my_name}").click()
+    expect(fan.get_by_role("button", name=f"Unfollow {my_name}")).to_be_visible()
+
+    me.goto(base + "/")
+    suggestion = me.locator(".person").filter(has_text=f"@{fan_name}")
+    expect(suggestion).to_contain_text("Follows you")
+    suggestion.get_by_role("button", name=f"Follow {fan_name}").click()
+    expect(suggestion.get_by_role("status")).to_have_text(re.compile("Following"))
+    screenshot(me, f"home-followed-back-{size[0]}")
+    me.goto(f"{base}/u/{fan_name}")
+    expect(me.get_by_role("button", name=f"Unfollow {fan_name}")).to_be_visible()
+    for context in contexts:
+        context.close()

@@ -105,6 +105,25 @@ def test_people_page_suggests_before_anyone_types(logged_in_client, ben, user_fa
     assert "People you may know" not in searched
 
 
+def test_a_suggestion_says_why_and_is_followed_in_place(logged_in_client, ben):
+    """Someone who follows you is suggested as such, with a Follow button; with htmx the
+    button turns into "Following" where it stood, and the suggestion is gone next time."""
+    social.follow(ben, "alice")
+    home = logged_in_client.get("/").get_data(as_text=True)
+    people = home.split("People to follow")[1]
+    assert 'href="/u/ben"' in people
+    assert '<span class="person-note">Follows you</span>' in people
+    assert 'action="/u/ben/follow"' in people
+    answer = hx_post(logged_in_client, "/u/ben/follow", shown="suggestion")
+    assert answer.status_code == 200
+    assert "Following" in answer.get_data(as_text=True)
+    assert social.relation(logged_in_client.user.id, ben.id)["following"]
+    assert (
+        'href="/u/ben"'
+        not in logged_in_client.get("/").get_data(as_text=True).split("People to follow")[1]
+    )
+
+
 def test_pages_need_sign_in(client, ben):
     for path in ("/u/ben", "/u/ben/followers", "/people", "/settings", "/notifications"):
         response = client.get(path)

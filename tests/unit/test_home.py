@@ -104,10 +104,11 @@ def test_suggestions_are_friends_of_friends_then_room_neighbours(app, crew):
     conversation_members.join(dan, room.id)
     conversation_members.join(eve, room.id)
     sent_message(dan, room.id, "hi all")
-    assert [u.username for u in home.suggestions(ann)] == ["cat", "dan"]
+    assert [s.person.username for s in home.suggestions(ann)] == ["cat", "dan"]
+    assert home.suggestions(ann)[1].reason == "Writes in your groups and rooms"
     social.follow(ann, "cat")
     social.block(ann, "dan")
-    assert [u.username for u in home.suggestions(ann)] == []
+    assert [s.person.username for s in home.suggestions(ann)] == []
 
 
 def test_someone_who_follows_you_is_suggested_first_until_followed_back(app, crew):
@@ -116,13 +117,17 @@ def test_someone_who_follows_you_is_suggested_first_until_followed_back(app, cre
     social.follow(ben, "cat")  # a friend of a friend
     social.follow(dan, "ann")
     social.follow(ben, "ann")  # followed back already: not suggested
-    assert [u.username for u in home.suggestions(ann)] == ["dan", "cat"]
+    assert [s.person.username for s in home.suggestions(ann)] == ["dan", "cat"]
+    assert [s.reason for s in home.suggestions(ann)] == [
+        "Follows you",
+        "Followed by people you follow",
+    ]
     social.block(ann, "dan")
-    assert [u.username for u in home.suggestions(ann)] == ["cat"]
+    assert [s.person.username for s in home.suggestions(ann)] == ["cat"]
     social.unblock(ann, "dan")
     social.follow(ann, "dan")
-    assert [u.username for u in home.suggestions(ann)] == ["cat"]
-    assert [u.username for u in home.suggestions(cat)] == ["ben"]  # ben follows cat
+    assert [s.person.username for s in home.suggestions(ann)] == ["cat"]
+    assert [s.person.username for s in home.suggestions(cat)] == ["ben"]  # ben follows cat
 
 
 def test_a_first_visit_until_one_follows_or_joins(app, crew):
