@@ -109,6 +109,7 @@ class Bus:
         )
         pages.started = leases.started
         pages.idle = leases.idle
+        pages.left = leases.left
         return leases
 
     # -- publishing -------------------------------------------------------------------

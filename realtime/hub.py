@@ -27,7 +27,8 @@ NAMESPACE = "/"
 class OpenPages:
     """This worker's connections that are the page of one kind of subject (a party, a
     conversation), by subject and person: `started` when a person's first such page
-    opens here, `idle` when their last one here closes."""
+    opens here, `idle` when their last one here closes (it may be a reload), `left` when
+    it closes because they left the subject (no page of it is coming back)."""
 
     def __init__(
         self, opened: Callable[[Connection], set[int]], channel_of: Callable[[int], str]
@@ -37,13 +38,14 @@ class OpenPages:
         self._connections: dict[tuple[int, int], set[Connection]] = defaultdict(set)
         self.started: Callable[[int, int], None] = lambda _subject, _user: None
         self.idle: Callable[[int, int], None] = lambda _subject, _user: None
+        self.left: Callable[[int, int], None] = lambda _subject, _user: None
 
     def open(self, connection: Connection, subject_id: int) -> None:
         self._opened(connection).add(subject_id)
         self._connections[(subject_id, connection.user_id)].add(connection)
         self.started(subject_id, connection.user_id)
 
-    def close(self, connection: Connection, subject_id: int) -> None:
+    def close(self, connection: Connection, subject_id: int, *, left: bool = False) -> None:
         opened = self._opened(connection)
         if subject_id not in opened:
             return
@@ -55,7 +57,7 @@ class OpenPages:
         connections.discard(connection)
         if not connections:
             del self._connections[key]
-            self.idle(subject_id, connection.user_id)
+            (self.left if left else self.idle)(subject_id, connection.user_id)
 
     def close_all(self, connection: Connection) -> None:
         """Every page the connection is (it closed)."""
@@ -66,7 +68,7 @@ class OpenPages:
         """The connection's pages of the subject of `channel` (its person left it)."""
         for subject_id in tuple(self._opened(connection)):
             if self._channel_of(subject_id) == channel:
-                self.close(connection, subject_id)
+                self.close(connection, subject_id, left=True)
 
     def holds(self, subject_id: int, user_id: int) -> bool:
         """Whether the person has the subject's page open on this worker."""

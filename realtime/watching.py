@@ -187,6 +187,11 @@ class Watching(LeaseHeartbeat):
         the same grace as presence (a reload), they watch no more."""
         gevent.spawn_later(self.linger, self._release_if_still_idle, party_id, user_id)
 
+    def left(self, party_id: int, user_id: int) -> None:
+        """They left the party (or were removed): they watch no more at once, with no
+        grace for a reload (counts and tags would say they watch for that long)."""
+        self._release_if_still_idle(party_id, user_id)
+
     def _release_if_still_idle(self, party_id: int, user_id: int) -> None:
         if self._held_here(party_id, user_id):
             return
