@@ -1,6 +1,7 @@
 """The site on a phone (390x844) and on a laptop (1280x800): one compact navigation bar
-with a working menu, a party's video and chat input on screen together, a conversation's
-composer on screen after a long transcript; and every destructive action asks first."""
+with a working menu, a party's video and chat input on screen together (its newest chat
+line uncovered, nothing past the screen's edge), a conversation's composer on screen after
+a long transcript; and every destructive action asks first."""
 
 from __future__ import annotations
 
@@ -57,6 +58,45 @@ def on_screen(page: Page, selector: str) -> None:
     assert box["y"] + box["height"] <= view["height"], (selector, box)
     assert box["x"] >= 0, (selector, box)
     assert box["x"] + box["width"] <= view["width"], (selector, box)
+
+
+def fits_the_width(page: Page) -> None:
+    """Nothing shown sticks out past the right edge of the screen, so the page does not
+    scroll sideways and no control is cut off (a strip that scrolls on its own included)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    past = page.evaluate(
+        """() => [...document.body.querySelectorAll('*')]
+            .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map((e) => `${e.tagName}.${e.className} right=${e.getBoundingClientRect().right}`)"""
+    )
+    assert past == [], past
+
+
+def newest_chat_line_shows(page: Page, selector: str) -> None:
+    """With the chat log scrolled to its end (the page where it stands), its last line is
+    wholly inside the log's box, on screen, and not covered by anything (the message box)."""
+    seen = page.evaluate(
+        """(selector) => {
+            const scroller = document.querySelector('#chat .chat-scroll');
+            scroller.scrollTop = scroller.scrollHeight;  // the end (for a reversed column too)
+            const line = document.querySelector(selector);
+            const box = line.getBoundingClientRect(), frame = scroller.getBoundingClientRect();
+            const inside = box.top >= frame.top - 0.5 && box.bottom <= frame.bottom + 0.5
+                && box.left >= frame.left - 0.5 && box.right <= frame.right + 0.5;
+            const onScreen = box.top >= 0 && box.bottom <= window.innerHeight;
+            const x = (box.left + box.right) / 2;
+            const uncovered = [box.top + 2, box.bottom - 2].every(
+                (y) => line.contains(document.elementFromPoint(x, y)));
+            return {inside, onScreen, uncovered, line: [box.top, box.bottom],
+                    log: [frame.top, frame.bottom]};
+        }""",
+        selector,
+    )
+    assert seen["inside"], (selector, seen)
+    assert seen["onScreen"], (selector, seen)
+    assert seen["uncovered"], (selector, seen)
 
 
 def direct(base: str, writer: Account, reader: Account) -> int:
@@ -177,6 +217,10 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     sign_up(phone, base, f"ph_guest_{next(_n)}")
     join_by_invite(phone, invite)
     wait_ready(phone)
+    phone.evaluate("window.scrollTo(0, 0)")
+    shot(phone, "party-390-empty")
+    fits_the_width(phone)
+    newest_chat_line_shows(phone, "#chat-empty")
     for n in range(12):
         host.get_by_label("Message").fill(f"Chat line {n} 😀")
         host.get_by_label("Message").press("Enter")
@@ -186,6 +230,11 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     shot(phone, "party-390")
     on_screen(phone, "#party-video")
     on_screen(phone, "#chat-body")
+    newest_chat_line_shows(phone, "#chat-list > li:last-child")
+    for button in phone.locator(".reaction-button").all():
+        box = button.bounding_box()
+        assert box["width"] >= 40, box
+        assert box["height"] >= 40, box
 
     # Scrolled down to the people and the queue, the video stays at the top.
     phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
@@ -195,8 +244,7 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     phone.get_by_label("Message").fill("from the phone")
     phone.get_by_label("Message").press("Enter")
     expect(host.locator("#chat-list")).to_contain_text("from the phone")
-    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the party page scrolls sideways by {overflow}px"
+    fits_the_width(phone)
 
     # The chat laid over the video: both in the same place, the box still usable.
     phone.evaluate("window.scrollTo(0, 0)")
@@ -227,6 +275,8 @@ def test_a_party_on_a_phone_shows_the_video_and_the_chat_box(
     shot(host, "party-390-host")
     on_screen(host, "#party-video")
     on_screen(host, "#chat-body")
+    fits_the_width(host)
+    newest_chat_line_shows(host, "#chat-list > li:last-child")
     host_context.close()
 
 
