@@ -111,6 +111,18 @@ def test_login_then_logout(client, user_factory):
     assert "@sam" not in page
 
 
+def test_the_signed_out_page_leaves_a_logouts_message_to_the_logouts_own_page(client, user_factory):
+    """Another tab of the browser that signed out comes to /signed-out, which says so
+    itself: the logout's flashed message is not shown twice there, nor taken from the
+    page the logout leads to."""
+    user_factory("sam")
+    assert log_in(client, "sam").status_code == 302
+    assert client.post("/logout", data={"csrf_token": csrf_token(client)}).status_code == 302
+    other_tab = client.get("/signed-out").get_data(as_text=True)
+    assert other_tab.count("You are signed out") == 1  # the heading
+    assert "You are signed out." in client.get("/").get_data(as_text=True)
+
+
 def test_logout_needs_csrf(logged_in_client):
     assert logged_in_client.post("/logout").status_code == 400
     assert "@alice" in logged_in_client.get("/").get_data(as_text=True)
