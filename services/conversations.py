@@ -142,6 +142,11 @@ def member_count(conversation_id: int) -> int:
     )
 
 
+def kind_of(conversation_id: int) -> str | None:
+    """A conversation's kind, deleted or not: what a page of it, left behind, calls it."""
+    return db.session.scalar(select(Conversation.kind).where(Conversation.id == conversation_id))
+
+
 def member_dict(membership: Membership) -> dict:
     return {
         "user": membership.user.to_summary(),

@@ -133,6 +133,34 @@ def _row_on_removed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]
     return _gone_row(envelope.data["conversation_id"])
 
 
+def _ended(conversation_id: int, reason: str) -> list[tuple[str, str]]:
+    """The open page of a conversation its viewer is no longer in says why, in place of
+    its message box (out of band, as edits are)."""
+    html = render_fragment(
+        "partials/conversation_ended.html", conversation_id=conversation_id, reason=reason
+    )
+    return [(f"message-change-{conversation_id}", html)]
+
+
+@fragment(conversations.MEMBER_REMOVED)
+def _viewer_gone(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """The viewer left (here or in another tab) or was removed."""
+    data = envelope.data
+    if (data.get("user") or {}).get("id") != viewer_id:
+        return []
+    conversation_id = data["conversation_id"]
+    kind = conversations.kind_of(conversation_id) or "conversation"
+    by = data.get("by")
+    if by is None or by.get("id") == viewer_id:
+        return _ended(conversation_id, f"You left this {kind}.")
+    return _ended(conversation_id, f"You were removed from this {kind} by {by['username']}.")
+
+
+@fragment(conversations.CONVERSATION_DELETED)
+def _conversation_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    return _ended(envelope.data["conversation_id"], "This conversation was deleted.")
+
+
 @fragment(conversations.CONVERSATION_UPDATED)
 def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     return conversation_row(viewer_id, envelope.data["id"], move=False)

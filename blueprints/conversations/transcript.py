@@ -76,7 +76,12 @@ def _render_conversation(access: Access, status: int = 200, compose: dict | None
 @bp.get("/conversations/<int:conversation_id>")
 @login_required
 def show(conversation_id: int):
-    access = conversations.get(current_user, conversation_id)
+    try:
+        access = conversations.get(current_user, conversation_id)
+    except NotFound:
+        if is_htmx():  # a part of the page (older messages) gets the reason in words
+            raise
+        return render_template("conversations/gone.html"), 404
     if not access.is_member:  # a public room: its recent messages, read-only, and Join
         recent = message_reading.history(current_user, conversation_id, limit=PREVIEW_SIZE)
         return render_template(

@@ -703,6 +703,52 @@ def test_leave_and_delete(logged_in_client, ben, ben_client):
     assert "Short lived" not in page(logged_in_client, "/conversations")
 
 
+def _card(html: str) -> str:
+    match = re.search(r"<section.*?</section>", html, re.S)
+    assert match, "no card on the page"
+    return match.group(0)
+
+
+def test_an_open_page_its_viewer_left_says_why(app, logged_in_client, ben, ben_client):
+    alice = logged_in_client.user
+    room = conversations.create_room(alice, "Quiet talk", "private", members=["ben"])
+    removed = {"conversation_id": room.id, "user": ben.to_summary(), "by": alice.to_summary()}
+    left = {**removed, "by": None}
+    with app.test_request_context("/events/html"):
+        to_ben = dict(
+            render_fragments(Envelope("u", "membership:removed", removed), frozenset(), ben.id)
+        )
+        to_alice = dict(
+            render_fragments(Envelope("c", "membership:removed", removed), frozenset(), alice.id)
+        )
+        on_leaving = dict(
+            render_fragments(Envelope("u", "membership:removed", left), frozenset(), ben.id)
+        )
+        deleted = Envelope("c", "membership:conversation_deleted", {"conversation_id": room.id})
+        on_deleting = dict(render_fragments(deleted, frozenset(), ben.id))
+    ended = to_ben[f"message-change-{room.id}"]
+    assert (
+        '<div id="compose" class="compose compose-ended" role="alert" hx-swap-oob="outerHTML">'
+        in ended
+    )
+    assert f"You were removed from this room by {alice.username}." in ended
+    assert 'href="/conversations"' in ended
+    assert f"message-change-{room.id}" not in to_alice  # the others' pages go on
+    assert "You left this room." in on_leaving[f"message-change-{room.id}"]
+    assert "This conversation was deleted." in on_deleting[f"message-change-{room.id}"]
+    # Reloaded, the page explains (the same words for any conversation one cannot see).
+    conversation_members.remove_member(alice, room.id, "ben")
+    reloaded = ben_client.get(f"/conversations/{room.id}")
+    assert reloaded.status_code == 404
+    assert "you are not a member of it" in reloaded.get_data(as_text=True)
+    assert 'href="/conversations"' in reloaded.get_data(as_text=True)
+    missing = ben_client.get("/conversations/999999")
+    assert missing.status_code == 404
+    assert _card(missing.get_data(as_text=True)) == _card(reloaded.get_data(as_text=True))
+    assert ben_client.get(f"/conversations/{room.id}", headers=HX).status_code == 404
+    assert ben_client.get(f"/api/v1/conversations/{room.id}").status_code == 404
+
+
 def test_direct_conversations_have_no_member_page(logged_in_client, ben):
     dm = open_dm(logged_in_client)
     response = logged_in_client.get(f"/conversations/{dm}/members")
