@@ -1,8 +1,9 @@
 """Conversation pages: direct messages, groups and rooms (the Blueprint "conversations").
 
 Every form is a plain POST that comes back to a page (Post/Redirect/Get), so the pages work
-without JavaScript. With htmx the busy ones answer with the piece to swap instead: the
-compose form resets itself, a message swaps in place after a reaction, an edit or a delete.
+without JavaScript. With htmx the busy ones answer with the piece to swap instead: a message
+swaps in place after a reaction, an edit or a delete; the compose form's own script sends
+it and keeps it (the answer is empty, or the refusal's words).
 New messages, edits, typing and read receipts arrive through the layout's SSE stream of
 HTML fragments (live.py). The routes are in lists (lists, search, the room directory,
 creating), transcript (one conversation and its messages) and members (members and

@@ -154,15 +154,13 @@ def send_message(conversation_id: int):
     try:
         sent = _send(conversation_id, body, reply_to)
     except ServiceError as error:
-        if isinstance(error, NotFound):
-            raise
+        if isinstance(error, NotFound) or is_htmx():
+            raise  # a page script's send gets the words alone; its box still holds the text
         reply = reply_quote(conversation_id, reply_to)
         compose = compose_context(conversation_id, body=body, reply=reply, error=error.message)
-        if is_htmx():
-            return render_template("partials/compose.html", compose=compose)
         return _render_conversation(conversations.get(current_user, conversation_id), 400, compose)
     if is_htmx():
-        return render_template("partials/compose.html", compose=compose_context(conversation_id))
+        return "", 204  # the form stays as it is; the message arrives by the live stream
     anchor = f"message-{sent['id']}"
     return redirect(url_for("conversations.show", conversation_id=conversation_id, _anchor=anchor))
 

@@ -346,3 +346,76 @@ def test_a_message_announced_late_takes_its_place_by_id(browser: Browser, shared
     assert errors == []
     context.close()
     bob.context.close()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=str
+)
+def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, viewport):
+    """The box keeps what is typed while a message is on its way: only the sent text leaves
+    it, and the form stays put under the typist (focus and caret)."""
+    base = shared_server.url
+    ann_context = browser.new_context(viewport=viewport)
+    bob_context = browser.new_context(viewport=viewport)
+    ann, bob = ann_context.new_page(), bob_context.new_page()
+    errors = watch_for_errors(ann) + watch_for_errors(bob)
+    ann_name, bob_name = f"cv_fast_{next(_n)}", f"cv_reader_{next(_n)}"
+    sign_up(ann, base, ann_name)
+    sign_up(bob, base, bob_name)
+    cid = open_direct(ann, base, bob_name)
+    bob.goto(f"{base}/conversations/{cid}")
+    live(ann)
+    live(bob)
+
+    box = ann.locator("[name=body]")
+    box.fill("first quick message")
+    box.press("Enter")
+    ann.keyboard.type("second quick message")  # no pause after Enter
+    expect(box).to_have_value("second quick message")
+    expect(box).to_be_focused()
+    ann.keyboard.press("Enter")
+
+    log = bob.get_by_role("log")
+    expect(log.locator(".message-body")).to_have_text(
+        ["first quick message", "second quick message"]
+    )
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+    expect(ann.get_by_role("log").locator(".message-body")).to_have_text(
+        ["first quick message", "second quick message"]
+    )
+
+    # An empty send is refused in words; the next message clears the alert.
+    ann.keyboard.press("Enter")
+    expect(ann.get_by_role("alert").filter(has_text="Write something first.")).to_be_visible()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    screenshot(ann, f"conversation-fast-typing-{viewport['width']}")
+
+    # Starting a reply keeps the text being typed; the reply is sent, then the form ends it.
+    ann.keyboard.type("a reply")
+    first = ann.get_by_role("listitem").filter(has_text="first quick message")
+    first.get_by_role("link", name=re.compile("^Reply")).click()
+    expect(ann.locator(".compose-reply")).to_contain_text("first quick message")
+    expect(box).to_have_value("a reply")
+    box.press("Enter")
+    expect(log.locator(".message-body")).to_have_text(
+        ["first quick message", "second quick message", "a reply"]
+    )
+    expect(ann.locator(".compose-reply")).to_have_count(0)
+    expect(ann.locator("#compose-error")).to_be_hidden()
+
+    # A send that cannot go out says so and gives the text back, to send again.
+    ann_context.set_offline(True)
+    box.fill("while offline")
+    box.press("Enter")
+    expect(ann.locator("#compose-error")).to_contain_text("Not sent")
+    expect(box).to_have_value("while offline")
+    ann_context.set_offline(False)
+    box.press("Enter")
+    expect(log.locator(".message-body")).to_have_text(
+        ["first quick message", "second quick message", "a reply", "while offline"]
+    )
+    expect(box).to_have_value("")
+    assert errors == []
+    ann_context.close()
+    bob_context.close()

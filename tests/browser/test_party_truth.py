@@ -236,3 +236,24 @@ def test_a_name_in_the_chat_opens_a_card_and_the_party_stays(
     expect(card).to_have_count(0)
     assert host.url == party_url
     close(contexts)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_chat_typed_right_after_a_send_is_kept(browser: Browser, shared_server, media, screen):
+    """Only the sent text leaves the chat box: a line typed at once after Enter stays whole
+    and goes next, in order."""
+    contexts, host, guest = pair(
+        browser, shared_server.url, media + "long.webm", "Quick talk", screen
+    )
+    box = guest.get_by_label("Message")
+    box.fill("first quick line")
+    box.press("Enter")
+    guest.keyboard.type("second quick line")  # no pause after Enter
+    expect(box).to_have_value("second quick line")
+    guest.keyboard.press("Enter")
+    expect(host.locator(".chat-message .chat-body")).to_have_text(
+        ["first quick line", "second quick line"]
+    )
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+    close(contexts)

@@ -300,7 +300,7 @@ def test_a_long_chat_keeps_the_composer_on_screen(browser: Browser, shared_serve
     page.locator("#message-body").fill("Typed on a small screen")
     page.locator("#message-body").press("Enter")
     expect(page.get_by_role("log")).to_contain_text("Typed on a small screen")
-    # The form comes back empty (it is swapped for a fresh one), and on screen.
+    # The box is emptied of what was sent, and stays on screen.
     expect(page.locator("#message-body")).to_have_value("")
     on_screen(page, "#message-body")
     context.close()

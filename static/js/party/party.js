@@ -451,6 +451,28 @@
     call("party:typing", { party_id: partyId, typing: typing }, null);
   }
 
+  /* Chat messages go one after another, in the order they were sent; a refused one comes
+     back into the box, before anything typed since. */
+  var chatSending = Promise.resolve();
+  var chatSent = 0;
+  var chatFailedAt = 0; // the latest message whose refusal the alert shows
+  function sendChat(payload) {
+    var number = ++chatSent;
+    return new Promise(function (resolve) {
+      call("party:message", payload, function (ack) {
+        resolve();
+        if (ack.ok) {
+          if (number > chatFailedAt) { showChatError(""); }
+          addMessage(ack.message);
+          return;
+        }
+        chatInput.value = chatInput.value ? payload.body + " " + chatInput.value : payload.body;
+        chatFailedAt = number;
+        showChatError(ack.error.message);
+      });
+    });
+  }
+
   if (chatForm) {
     chatForm.addEventListener("submit", function (event) {
       var t = videoTime();
@@ -462,18 +484,8 @@
       if (!body.trim()) { showChatError("Write something first."); return; }
       var payload = { party_id: partyId, body: body, client_id: newClientId() };
       if (t !== null) { payload.video_time = t; }
-      var button = chatForm.querySelector("button[type=submit]");
-      if (button) { button.disabled = true; }
-      call("party:message", payload, function (ack) {
-        if (button) { button.disabled = false; }
-        if (ack.ok) {
-          if (chatInput.value === body) { chatInput.value = ""; }
-          showChatError("");
-          addMessage(ack.message);
-        } else {
-          showChatError(ack.error.message);
-        }
-      });
+      chatInput.value = ""; // the payload has the text: what is typed next stays
+      chatSending = chatSending.then(function () { return sendChat(payload); });
       if (typingSentAt) { sendTyping(false); }
     });
   }

@@ -1,0 +1,144 @@
+/* A conversation's message box sends itself in place, and is never replaced under the
+ * person typing in it.
+ *
+ * - At the moment of sending, the request takes its own copy of the form (text, file, the
+ *   message it replies to, its client_id) and the box is emptied of just that: whatever is
+ *   typed next stays, with the focus and caret. The next message gets a fresh client_id.
+ * - Messages go one after another, in the order they were sent. The message itself
+ *   arrives through the live stream, like everyone else's.
+ * - A refused send puts its text (and file, and reply) back and says why in the form's
+ *   alert; text typed meanwhile is kept after it. Without scripts the form is a plain POST.
+ * - Starting or cancelling a reply swaps the form (htmx): the text being typed moves over.
+ */
+(function () {
+  "use strict";
+
+  var NOT_SENT = "Not sent: there is no connection. Try again when you are back online.";
+  var FAILED = "Not sent: that did not work. Please try again.";
+  var queue = Promise.resolve();
+  var sends = 0;
+  var failedAt = 0; // the latest send whose refusal the alert shows
+
+  function form() { return document.getElementById("compose"); }
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function showError(text) {
+    var current = form();
+    var alert = document.getElementById("compose-error");
+    if (!current || !alert) { return; }
+    alert.textContent = text;
+    alert.hidden = !text;
+    if (text) { current.elements.body.setAttribute("aria-invalid", "true"); }
+    else { current.elements.body.removeAttribute("aria-invalid"); }
+  }
+
+  /* The form's values as they are now, taken out of the form. */
+  function takeSent(current) {
+    var box = current.elements.body;
+    var picker = current.elements.file;
+    var sent = {
+      number: ++sends,
+      data: new FormData(current),
+      body: box.value,
+      clientId: current.elements.client_id.value,
+      file: picker && picker.files.length ? picker.files[0] : null,
+      reply: current.querySelector(".compose-reply"),
+      replyTo: current.elements.reply_to || null
+    };
+    box.value = "";
+    if (picker) { picker.value = ""; }
+    current.elements.client_id.value = newClientId();
+    if (sent.reply) { sent.reply.remove(); }
+    if (sent.replyTo) { sent.replyTo.remove(); }
+    return sent;
+  }
+
+  /* A refused message back in the form, before anything typed since. */
+  function giveBack(sent) {
+    var current = form();
+    if (!current || !current.elements.body) { return; }
+    var box = current.elements.body;
+    if (box.value) {
+      box.value = sent.body + " " + box.value;
+    } else {
+      box.value = sent.body;
+      // The same message again: a retry of one that did arrive is not stored twice.
+      current.elements.client_id.value = sent.clientId;
+    }
+    var picker = current.elements.file;
+    if (sent.file && picker && !picker.files.length && window.DataTransfer) {
+      var files = new window.DataTransfer();
+      files.items.add(sent.file);
+      picker.files = files.files;
+    }
+    if (sent.replyTo && !current.elements.reply_to) {
+      var alert = document.getElementById("compose-error");
+      current.insertBefore(sent.replyTo, alert);
+      if (sent.reply) { current.insertBefore(sent.reply, alert); }
+    }
+  }
+
+  function refused(sent, text) {
+    giveBack(sent);
+    failedAt = sent.number;
+    showError(text);
+  }
+
+  function answered(sent, response) {
+    var redirect = response.headers.get("HX-Redirect");
+    if (redirect) { window.location.assign(redirect); return null; }
+    if (response.ok) {
+      if (sent.number > failedAt) { showError(""); }
+      return null;
+    }
+    var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+    return (plain ? response.text() : Promise.resolve("")).then(function (text) {
+      refused(sent, text || FAILED);
+    });
+  }
+
+  function send(url, sent) {
+    return window.fetch(url, {
+      method: "POST",
+      body: sent.data,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" }
+    }).then(function (response) {
+      return answered(sent, response);
+    }, function () {
+      refused(sent, NOT_SENT);
+    });
+  }
+
+  // Capture: before the page's other submit listeners, which must see it handled here.
+  document.addEventListener("submit", function (event) {
+    var current = event.target;
+    if (current !== form() || !current.elements.body || !window.fetch) { return; }
+    event.preventDefault();
+    var sent = takeSent(current);
+    if (document.activeElement !== current.elements.body) { current.elements.body.focus(); }
+    var url = current.action;
+    queue = queue.then(function () { return send(url, sent); });
+  }, true);
+
+  /* A reply started or cancelled swaps in a new form: the text being typed goes with it. */
+  var draft = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var current = form();
+    if (current && event.detail.target === current && current.elements.body) {
+      draft = current.elements.body.value;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var current = form();
+    if (draft === null || !current || !current.elements.body) { return; }
+    if (!current.elements.body.value) { current.elements.body.value = draft; }
+    draft = null;
+  });
+}());
