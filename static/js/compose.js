@@ -9,6 +9,8 @@
  * - A refused send puts its text (and file, and reply) back and says why in the form's
  *   alert; text typed meanwhile is kept after it. Without scripts the form is a plain POST.
  * - Starting or cancelling a reply swaps the form (htmx): the text being typed moves over.
+ * - What is typed and not yet sent is kept for this tab (sessionStorage, by the form's
+ *   address): a reload, or coming back to the conversation, finds it in the box.
  */
 (function () {
   "use strict";
@@ -38,6 +40,25 @@
     else { current.elements.body.removeAttribute("aria-invalid"); }
   }
 
+  function draftKey(current) { return "tandem-draft:" + current.getAttribute("action"); }
+
+  function keepDraft(current) {
+    try {
+      var text = current.elements.body.value;
+      if (text) { window.sessionStorage.setItem(draftKey(current), text); }
+      else { window.sessionStorage.removeItem(draftKey(current)); }
+    } catch (error) { /* storage refused (private mode, full): the draft is not kept */ }
+  }
+
+  function restoreDraft() {
+    var current = form();
+    if (!current || !current.elements.body || current.elements.body.value) { return; }
+    try {
+      var saved = window.sessionStorage.getItem(draftKey(current));
+      if (saved) { current.elements.body.value = saved; }
+    } catch (error) { /* as above */ }
+  }
+
   /* The form's values as they are now, taken out of the form. */
   function takeSent(current) {
     var box = current.elements.body;
@@ -52,6 +73,7 @@
       replyTo: current.elements.reply_to || null
     };
     box.value = "";
+    keepDraft(current);
     if (picker) { picker.value = ""; }
     current.elements.client_id.value = newClientId();
     if (sent.reply) { sent.reply.remove(); }
@@ -71,6 +93,7 @@
       // The same message again: a retry of one that did arrive is not stored twice.
       current.elements.client_id.value = sent.clientId;
     }
+    keepDraft(current);
     var picker = current.elements.file;
     if (sent.file && picker && !picker.files.length && window.DataTransfer) {
       var files = new window.DataTransfer();
@@ -126,6 +149,12 @@
     var url = current.action;
     queue = queue.then(function () { return send(url, sent); });
   }, true);
+
+  document.addEventListener("input", function (event) {
+    var current = form();
+    if (current && event.target === current.elements.body) { keepDraft(current); }
+  });
+  restoreDraft();  // deferred: the page is parsed
 
   /* A reply started or cancelled swaps in a new form: the text being typed goes with it. */
   var draft = null;

@@ -416,6 +416,18 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
         ["first quick message", "second quick message", "a reply", "while offline"]
     )
     expect(box).to_have_value("")
+
+    # What is typed and not sent is still in the box after a reload; once sent, it is not.
+    ann.keyboard.type("half a thought")
+    ann.reload()
+    live(ann)
+    expect(box).to_have_value("half a thought")
+    box.press("Enter")
+    expect(log.locator(".message-body").last).to_have_text("half a thought")
+    ann.reload()
+    live(ann)
+    expect(ann.get_by_role("log").locator(".message-body").last).to_have_text("half a thought")
+    expect(box).to_have_value("")
     assert errors == []
     ann_context.close()
     bob_context.close()
