@@ -161,7 +161,8 @@ def _drop(
         {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
     )
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
-    system_message(conversation, line or f"{person.username} {verb}.")
+    seen_by = (removed_by.id,) if removed_by else ()
+    system_message(conversation, line or f"{person.username} {verb}.", seen_by)
     tell_directory(conversation)
 
 
@@ -196,7 +197,8 @@ def _announce_member(
         {"conversation_id": conversation.id, **member_dict(membership), "by": _who(actor)},
     )
     if name == MEMBER_ADDED and conversation.kind == Kind.GROUP:
-        system_message(conversation, f"{membership.user.username} joined.")
+        seen_by = (membership.user_id, actor.id) if actor else (membership.user_id,)
+        system_message(conversation, f"{membership.user.username} joined.", seen_by)
     if name == MEMBER_ADDED:
         tell_directory(conversation)
 

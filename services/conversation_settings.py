@@ -48,7 +48,9 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
     bus.publish(channel(conversation.id), CONVERSATION_UPDATED, to_dict(conversation))
     tell_directory(conversation)
     if conversation.name != old_name:
-        system_message(conversation, f"{actor.username} renamed this to “{conversation.name}”.")
+        system_message(
+            conversation, f"{actor.username} renamed this to “{conversation.name}”.", (actor.id,)
+        )
     db.session.commit()
     return conversation
 

@@ -323,7 +323,7 @@ def get(actor: User, conversation_id: object) -> Access:
     return conversation_access.visible(actor, conversation_id)
 
 
-def system_message(conversation: Conversation, text: str) -> Message:
+def system_message(conversation: Conversation, text: str, seen_by: tuple[int, ...] = ()) -> Message:
     """A line in the transcript recording a join, a leave or a rename, in the caller's
-    unit of work."""
-    return messages.post_system(conversation, text)
+    unit of work; read already by `seen_by`, whose doing it is."""
+    return messages.post_system(conversation, text, seen_by)

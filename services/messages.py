@@ -187,12 +187,23 @@ def _reply_target(conversation_id: int, reply_to: object) -> int | None:
     return target.id
 
 
-def post_system(conversation: Conversation, text: str) -> Message:
-    """In the caller's unit of work."""
+def post_system(conversation: Conversation, text: str, seen_by: tuple[int, ...] = ()) -> Message:
+    """In the caller's unit of work. The line is read already for `seen_by`, the people
+    whose own doing it records (who removed someone, who renamed): it is no news to them."""
     message = Message(conversation_id=conversation.id, sender_id=None, kind="system", body=text)
     db.session.add(message)
     db.session.flush()
     conversation.last_message_id = message.id
+    if seen_by:
+        db.session.execute(
+            update(Membership)
+            .where(
+                Membership.conversation_id == conversation.id,
+                Membership.user_id.in_(seen_by),
+                Membership.last_read_message_id < message.id,
+            )
+            .values(last_read_message_id=message.id)
+        )
     bus.publish(channel(conversation.id), MESSAGE_NEW, to_dict(message))
     return message
 

@@ -183,6 +183,26 @@ def test_system_messages_record_joins_leaves_and_renames(app, cast, group):
     assert texts == ["otto joined.", "olive renamed this to “Cinema club”.", "otto left."]
 
 
+def test_a_system_line_is_no_news_to_whoever_caused_it(app, cast, group):
+    """Who added, removed or renamed has read the line recording it; the others have not."""
+    owner, admin, member = cast["owner"], cast["admin"], cast["member"]
+
+    def unread(person) -> int:
+        [row] = [r for r in conversation_listing.overview(person) if r["id"] == group.id]
+        return row["unread_count"]
+
+    hello = sent_message(owner, group.id, "hello")
+    for person in (admin, member):
+        message_reading.mark_read(person, group.id, hello.id)
+    conversation_settings.update(admin, group.id, {"name": "Cinema club"})
+    assert (unread(owner), unread(admin), unread(member)) == (1, 0, 1)
+    conversation_members.add_member(owner, group.id, "otto")
+    assert unread(cast["outsider"]) == 0  # the one who joined
+    conversation_members.remove_member(owner, group.id, "otto")
+    # The owner's own doings are read up to the last (a read position, as ever).
+    assert (unread(owner), unread(admin), unread(member)) == (0, 2, 3)
+
+
 def test_membership_decides_the_channels_of_a_stream(app, cast, group):
     assert conversation_access.channel(group.id) in channels_for(cast["member"].id)
     assert conversation_access.channel(group.id) not in channels_for(cast["outsider"].id)
