@@ -201,7 +201,8 @@
     window.htmx.process(root);
   });
 
-  /* An htmx request that failed swaps nothing: say what went wrong, in the server's words. */
+  /* An htmx request the person made that was refused swaps nothing: say what went wrong,
+     in the server's words. */
   var alertTimer = null;
   function showAlert(text) {
     var element = document.getElementById("page-alert");
@@ -211,9 +212,17 @@
     if (alertTimer !== null) { window.clearTimeout(alertTimer); }
     alertTimer = window.setTimeout(function () { element.hidden = true; alertTimer = null; }, 8000);
   }
+  /* Something the person sent (a form, a button), not a request of the page's own (a
+     typing signal, a read mark, a refresh): only theirs are answered with an alert. */
+  function personAsked(detail) {
+    var trigger = (detail.requestConfig || {}).triggeringEvent;
+    return Boolean(trigger && (trigger.type === "submit" || trigger.type === "click"));
+  }
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     if (xhr.status === 401) { check(); return; }
+    // A refused typing signal (a mute, a block) would repeat what the form says.
+    if (!personAsked(event.detail)) { return; }
     var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
     showAlert(plain && xhr.responseText ? xhr.responseText : "That did not work. Please try again.");
   });
@@ -222,9 +231,7 @@
      show the reconnecting status. */
   document.addEventListener("htmx:sendError", function (event) {
     requestFailed(event.detail.elt);
-    var config = event.detail.requestConfig || {};
-    var trigger = config.triggeringEvent;
-    if (trigger && (trigger.type === "submit" || trigger.type === "click")) {
+    if (personAsked(event.detail)) {
       showAlert("Not sent: there is no connection. Try again when you are back online.");
     }
   });

@@ -285,14 +285,25 @@ def test_a_refused_htmx_request_says_why_in_words(browser: Browser, shared_serve
     bob.goto(f"{base}/conversations/{cid}")
     live(bob)
     # The server's answer to a refused htmx request is its message as plain text; here
-    # the typing signal is refused as the rate limiter would refuse it.
+    # a reaction is refused as the rate limiter would refuse it.
     words = "Too many requests (limit: 60 per 1 minute). Try again shortly."
-    bob.route(
-        re.compile(r"/typing$"),
-        lambda route: route.fulfill(status=429, body=words, content_type="text/plain"),
+    too_many = lambda route: route.fulfill(status=429, body=words, content_type="text/plain")  # noqa: E731
+    bob.route(re.compile(r"/(react|typing)$"), too_many)
+    # A refused signal of the page's own (typing) is no news to the person: no alert.
+    # htmx has dealt with a refusal (and the page said it, if it would) by `afterRequest`.
+    bob.evaluate(
+        """() => { window.typingAnswered = 0;
+        document.addEventListener("htmx:afterRequest", (event) => {
+          if (event.detail.pathInfo.requestPath.endsWith("/typing")) window.typingAnswered++;
+        }); }"""
     )
     bob.locator("[name=body]").press_sequentially("typing…", delay=30)
+    bob.wait_for_function("() => window.typingAnswered > 0")
     alert = bob.locator("#page-alert")
+    assert alert.is_hidden()  # now, not once an alert had gone by itself
+    message = bob.get_by_role("listitem").filter(has_text="hi")
+    message.locator("summary").click()
+    message.get_by_role("button", name=re.compile("^React with")).first.click()
     expect(alert).to_be_visible()
     expect(alert).to_have_text(words)
     bob.context.close()
