@@ -21,7 +21,12 @@
   var sends = 0;
   var failedAt = 0; // the latest send whose refusal the alert shows
 
-  function form() { return document.getElementById("compose"); }
+  /* The message form; null once the page has none (its place may hold why: the viewer
+     left the conversation, or the other person's account is gone). */
+  function form() {
+    var element = document.getElementById("compose");
+    return element && element.tagName === "FORM" ? element : null;
+  }
 
   function newClientId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
