@@ -155,6 +155,15 @@
     queue = queue.then(function () { return send(url, sent); });
   }, true);
 
+  /* Back online: "there is no connection" is no longer true (the text is still in the
+     box, to send again). A refusal in the server's words stays. */
+  function connectionBack() {
+    var alert = document.getElementById("compose-error");
+    if (alert && alert.textContent === NOT_SENT) { showError(""); }
+  }
+  window.addEventListener("online", connectionBack);
+  document.addEventListener("htmx:sseOpen", connectionBack);
+
   document.addEventListener("input", function (event) {
     var current = form();
     if (current && event.target === current.elements.body) { keepDraft(current); }

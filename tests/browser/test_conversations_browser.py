@@ -411,6 +411,8 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
     expect(ann.locator("#compose-error")).to_contain_text("Not sent")
     expect(box).to_have_value("while offline")
     ann_context.set_offline(False)
+    expect(ann.locator("#compose-error")).to_be_hidden()  # back online: no longer true
+    expect(box).to_have_value("while offline")
     box.press("Enter")
     expect(log.locator(".message-body")).to_have_text(
         ["first quick message", "second quick message", "a reply", "while offline"]
