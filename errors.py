@@ -10,6 +10,12 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
+    def __init_subclass__(cls, *, status: int, code: str, **kwargs: object) -> None:
+        """Each kind of error names its HTTP status and default code where it is declared."""
+        super().__init_subclass__(**kwargs)
+        cls.status = status
+        cls.code = code
+
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
@@ -24,33 +30,25 @@ class ServiceError(Exception):
         return error
 
 
-class ValidationError(ServiceError):
-    status = 400
-    code = "invalid"
+class ValidationError(ServiceError, status=400, code="invalid"):
+    """The input breaks a rule: a field missing, too long, out of range."""
 
 
-class Unauthenticated(ServiceError):
-    status = 401
-    code = "unauthenticated"
+class Unauthenticated(ServiceError, status=401, code="unauthenticated"):
+    """Nobody is signed in, or the credentials are no longer good."""
 
 
-class Forbidden(ServiceError):
-    status = 403
-    code = "forbidden"
+class Forbidden(ServiceError, status=403, code="forbidden"):
+    """The person is known but may not do this."""
 
 
-class NotFound(ServiceError):
-    status = 404
-    code = "not_found"
+class NotFound(ServiceError, status=404, code="not_found"):
+    """It does not exist, or the person may not know that it does."""
 
 
-class Conflict(ServiceError):
-    status = 409
-    code = "conflict"
+class Conflict(ServiceError, status=409, code="conflict"):
+    """It clashes with the current state (taken, already done, changed meanwhile)."""
 
 
-class Unavailable(ServiceError):
+class Unavailable(ServiceError, status=503, code="unavailable"):
     """This worker is stopping: the client should reconnect (to another) and retry."""
-
-    status = 503
-    code = "unavailable"

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.clock import utcnow
+from models.columns import moment_column, person_key
 from models.user import User
 
 
@@ -20,7 +20,7 @@ class Announcement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -35,7 +35,5 @@ class AnnouncementDismissal(db.Model):
     announcement_id: Mapped[int] = mapped_column(
         ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    dismissed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int] = person_key()
+    dismissed_at: Mapped[datetime] = moment_column()

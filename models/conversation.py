@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.chat import ChatMessageColumns
-from models.clock import utcnow
+from models.columns import moment_column
 from models.user import User
 
 
@@ -44,7 +44,7 @@ class Conversation(db.Model):
     # "<lower id>:<higher id>" for direct conversations: the database keeps one per pair.
     direct_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_message_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -64,7 +64,7 @@ class Membership(db.Model):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(8), default=MemberRole.MEMBER.value)
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_at: Mapped[datetime] = moment_column()
     last_read_message_id: Mapped[int] = mapped_column(Integer, default=0)
     muted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -86,7 +86,7 @@ class Attachment(db.Model):
     original_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
 
 
 class Message(ChatMessageColumns, db.Model):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.clock import utcnow
+from models.columns import moment_column
 from models.user import User
 
 
@@ -27,7 +28,7 @@ class Report(db.Model):
     action: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(1000), default="")
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.chat import ChatMessageColumns
-from models.clock import utcnow
+from models.columns import moment_column
 from models.user import User
 
 
@@ -58,7 +58,7 @@ class Party(db.Model):
     # When everyone was told it starts soon: at creation when it is that close already,
     # else by the sweep once it comes within the window (once, whichever worker wins).
     soon_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The one truth of playback (see the protocol): position was `position` at `at`.
@@ -88,8 +88,8 @@ class Participant(db.Model):
     role: Mapped[str] = mapped_column(String(8), default=PartyRole.VIEWER.value)
     status: Mapped[str] = mapped_column(String(8), default=ParticipantStatus.ACTIVE.value)
     # Since when this person is present: the longest-present inherit the host role.
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_at: Mapped[datetime] = moment_column()
+    requested_at: Mapped[datetime] = moment_column()
 
     user: Mapped[User] = relationship()
 
@@ -106,7 +106,7 @@ class QueueItem(db.Model):
     # queued | suggested | played
     status: Mapped[str] = mapped_column(String(9), default="queued")
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
 
 
 class PartyMessage(ChatMessageColumns, db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.clock import utcnow
+from models.columns import moment_column, person_key
 from models.user import User
 
 
@@ -28,13 +28,9 @@ class Follow(db.Model):
         Index("ix_follows_followee_id", "followee_id", "follower_id"),
     )
 
-    follower_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    followee_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    follower_id: Mapped[int] = person_key()
+    followee_id: Mapped[int] = person_key()
+    created_at: Mapped[datetime] = moment_column()
 
 
 class Block(db.Model):
@@ -44,13 +40,9 @@ class Block(db.Model):
         Index("ix_blocks_blocked_id", "blocked_id", "blocker_id"),
     )
 
-    blocker_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    blocked_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocker_id: Mapped[int] = person_key()
+    blocked_id: Mapped[int] = person_key()
+    created_at: Mapped[datetime] = moment_column()
 
     blocked: Mapped[User] = relationship(foreign_keys=[blocked_id])
 
@@ -76,8 +68,8 @@ class Notification(db.Model):
     subject_key: Mapped[str | None] = mapped_column(String(64), index=True)
     group_key: Mapped[str] = mapped_column(String(96))
     count: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
+    updated_at: Mapped[datetime] = moment_column()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
@@ -93,11 +85,9 @@ class NotificationActor(db.Model):
     notification_id: Mapped[int] = mapped_column(
         ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = person_key()
     # Their latest part in it: the notification shows the latest of those left.
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = moment_column()
 
 
 class NotificationMute(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.clock import as_utc, iso, utcnow
+from models.columns import moment_column
 
 DELETED_NAME = "Deleted account"
 
@@ -31,7 +32,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
     # Bumped to sign the user out of every session at once (password change, ban).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     # Profile
     display_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
     bio: Mapped[str] = mapped_column(String(280), default="", server_default="")
@@ -137,7 +138,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # None: the token lasts until revoked.
@@ -159,8 +160,8 @@ class LoginSession(db.Model):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
+    last_seen_at: Mapped[datetime] = moment_column()
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,0 +1,21 @@
+"""Column shapes that many tables share, declared once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy.orm import MappedColumn, mapped_column
+
+from models.clock import utcnow
+
+
+def moment_column() -> MappedColumn[datetime]:
+    """When something happened, in UTC, set to now when the row is written."""
+    return mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def person_key() -> MappedColumn[int]:
+    """One of the people a row ties together (a follow, a block): part of the key, and
+    gone with the account."""
+    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
