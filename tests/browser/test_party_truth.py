@@ -257,3 +257,42 @@ def test_chat_typed_right_after_a_send_is_kept(browser: Browser, shared_server, 
     expect(box).to_have_value("")
     expect(box).to_be_focused()
     close(contexts)
+
+
+# Loses the server's answer to the next `party:message` this page sends (the message itself
+# goes through), as a dropped connection can between the server's write and the browser.
+LOSE_NEXT_CHAT_ANSWER = """() => {
+  const proto = window.io.Socket.prototype;
+  const emit = proto.emit;
+  const onack = proto.onack;
+  let lost = null;
+  let armed = true;
+  proto.emit = function (name, ...rest) {
+    if (armed && name === "party:message") { armed = false; lost = this.ids; }
+    return emit.call(this, name, ...rest);
+  };
+  proto.onack = function (packet) {
+    if (packet.id === lost) { lost = null; return; }
+    return onack.call(this, packet);
+  };
+}"""
+
+
+def test_a_chat_line_whose_answer_was_lost_is_stored_once(browser: Browser, shared_server, media):
+    """The answer to a chat line never comes: the line comes back into the box, and sending
+    it again as it is finds the stored line instead of storing it twice."""
+    contexts, host, guest = pair(browser, shared_server.url, media + "long.webm", "Lost", DESKTOP)
+    guest.evaluate(LOSE_NEXT_CHAT_ANSWER)
+    box = guest.get_by_label("Message")
+    box.fill("only once")
+    box.press("Enter")
+    expect(host.locator(".chat-message .chat-body")).to_have_text(["only once"])
+    expect(guest.get_by_text("No answer from the server; try again.")).to_be_visible()
+    expect(box).to_have_value("only once")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    box.fill("after it")
+    box.press("Enter")
+    for page in (host, guest):
+        expect(page.locator(".chat-message .chat-body")).to_have_text(["only once", "after it"])
+    close(contexts)

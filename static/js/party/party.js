@@ -452,10 +452,19 @@
   }
 
   /* Chat messages go one after another, in the order they were sent; a refused one comes
-     back into the box, before anything typed since. */
+     back into the box, before anything typed since. A text given back keeps its client_id
+     while it stays as it was: if its answer was lost after all (a timeout), sending it again
+     finds the stored message instead of storing it twice. */
   var chatSending = Promise.resolve();
   var chatSent = 0;
   var chatFailedAt = 0; // the latest message whose refusal the alert shows
+  var givenBack = null; // {body, clientId} of the text the box holds after a failure
+
+  function clientIdFor(body) {
+    var kept = givenBack && givenBack.body === body ? givenBack.clientId : null;
+    givenBack = null;
+    return kept || newClientId();
+  }
   function sendChat(payload) {
     var number = ++chatSent;
     return new Promise(function (resolve) {
@@ -466,7 +475,12 @@
           addMessage(ack.message);
           return;
         }
-        chatInput.value = chatInput.value ? payload.body + " " + chatInput.value : payload.body;
+        if (chatInput.value) {
+          chatInput.value = payload.body + " " + chatInput.value;
+        } else {
+          chatInput.value = payload.body;
+          givenBack = { body: payload.body, clientId: payload.client_id };
+        }
         chatFailedAt = number;
         showChatError(ack.error.message);
       });
@@ -482,7 +496,7 @@
       if (!live()) { showChatError(NOT_SENT); return; }
       var body = chatInput.value;
       if (!body.trim()) { showChatError("Write something first."); return; }
-      var payload = { party_id: partyId, body: body, client_id: newClientId() };
+      var payload = { party_id: partyId, body: body, client_id: clientIdFor(body) };
       if (t !== null) { payload.video_time = t; }
       chatInput.value = ""; // the payload has the text: what is typed next stays
       chatSending = chatSending.then(function () { return sendChat(payload); });
