@@ -149,7 +149,10 @@ EVENTS = (
     ),
     durable("membership:updated", on(CONVERSATION, MEMBER)),
     durable("membership:conversation_updated", on(CONVERSATION, CONVERSATION_SHAPE)),
-    durable("membership:conversation_deleted", on(CONVERSATION, Shape({"conversation_id": int}))),
+    durable(
+        "membership:conversation_deleted",
+        on(CONVERSATION, Shape({"conversation_id": int, "closed": bool})),
+    ),
     durable(
         "membership:account_deleted",
         on(CONVERSATION, Shape({"conversation_id": int, "user": USER_SUMMARY})),

@@ -103,7 +103,7 @@ def image_path(actor: User, conversation_id: object) -> Path:
 
 
 def delete(actor: User, conversation_id: object) -> None:
-    _close(conversation_access.owner(actor, conversation_id).conversation)
+    _close(conversation_access.owner(actor, conversation_id).conversation, closed=False)
     db.session.commit()
 
 
@@ -111,15 +111,18 @@ def close(actor: User, conversation_id: object) -> Conversation:
     """A site moderator closes a group or room: like its owner deleting it, in the
     caller's unit of work."""
     conversation = conversation_access.live(conversation_id)
-    _close(conversation)
+    _close(conversation, closed=True)
     return conversation
 
 
-def _close(conversation: Conversation) -> None:
+def _close(conversation: Conversation, *, closed: bool) -> None:
+    """Delete it for everyone; `closed` says the site's moderators did, not its owner."""
     conversation.deleted_at = utcnow()
     people = [m.user_id for m in conversation.members]
     bus.publish(
-        channel(conversation.id), CONVERSATION_DELETED, {"conversation_id": conversation.id}
+        channel(conversation.id),
+        CONVERSATION_DELETED,
+        {"conversation_id": conversation.id, "closed": closed},
     )
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(conversation.id))

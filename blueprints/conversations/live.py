@@ -158,7 +158,11 @@ def _viewer_gone(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 @fragment(conversations.CONVERSATION_DELETED)
 def _conversation_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
-    return _ended(envelope.data["conversation_id"], "This conversation was deleted.")
+    conversation_id = envelope.data["conversation_id"]
+    kind = conversations.kind_of(conversation_id) or "conversation"
+    if envelope.data.get("closed"):
+        return _ended(conversation_id, f"This {kind} was closed by the site's moderators.")
+    return _ended(conversation_id, f"This {kind} was deleted.")
 
 
 @fragment(conversations.CONVERSATION_UPDATED)

@@ -52,6 +52,7 @@ def expect_ended(page: Page, group: int, reason: str) -> None:
     expect(page.get_by_role("button", name="Send")).to_have_count(0)
     expect(page.get_by_role("link", name="Back to all messages")).to_be_visible()
     expect(page.locator(f"#members-link-{group}")).to_have_count(0)
+    expect(page.locator(f"#member-count-{group}")).to_have_count(0)  # it would stay still
     assert page.evaluate("window.stillTheSamePage === true"), "the page was reloaded"
 
 
@@ -115,6 +116,6 @@ def test_a_deleted_conversation_ends_its_open_pages(browser: Browser, shared_ser
     owner.get_by_role("button", name=re.compile(r"^Delete.*for everyone$")).click()
     owner.wait_for_url(re.compile(r"/conversations$"))
 
-    expect_ended(other, group, "This conversation was deleted.")
+    expect_ended(other, group, "This group was deleted.")
     expect_explained_after_reload(other)
     close(owner_context, other_context)

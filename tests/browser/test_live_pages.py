@@ -332,9 +332,9 @@ def test_the_room_directory_and_a_rooms_member_count_are_live(browser: Browser, 
     bob.wait_for_url(re.compile(rf"/conversations/{room['id']}$"))
     live(bob)
     count = bob.locator(f"#member-count-{room['id']}")
-    expect(count).to_have_text("3 members")
+    expect(count).to_have_text("· 3 members")
     api(base, cat, "POST", f"/conversations/{room['id']}/leave")
-    expect(count).to_have_text("2 members")
+    expect(count).to_have_text("· 2 members")
     bob.context.close()
 
 

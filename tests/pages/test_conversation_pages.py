@@ -725,8 +725,14 @@ def test_an_open_page_its_viewer_left_says_why(app, logged_in_client, ben, ben_c
         on_leaving = dict(
             render_fragments(Envelope("u", "membership:removed", left), frozenset(), ben.id)
         )
-        deleted = Envelope("c", "membership:conversation_deleted", {"conversation_id": room.id})
-        on_deleting = dict(render_fragments(deleted, frozenset(), ben.id))
+        deleted = {"conversation_id": room.id, "closed": False}
+        on_deleting = dict(
+            render_fragments(
+                Envelope("c", "membership:conversation_deleted", deleted), frozenset(), ben.id
+            )
+        )
+        closed = Envelope("c", "membership:conversation_deleted", {**deleted, "closed": True})
+        on_closing = dict(render_fragments(closed, frozenset(), ben.id))
     ended = to_ben[f"message-change-{room.id}"]
     assert (
         '<div id="compose" class="compose compose-ended" role="alert" hx-swap-oob="outerHTML">'
@@ -736,7 +742,13 @@ def test_an_open_page_its_viewer_left_says_why(app, logged_in_client, ben, ben_c
     assert 'href="/conversations"' in ended
     assert f"message-change-{room.id}" not in to_alice  # the others' pages go on
     assert "You left this room." in on_leaving[f"message-change-{room.id}"]
-    assert "This conversation was deleted." in on_deleting[f"message-change-{room.id}"]
+    assert "This room was deleted." in on_deleting[f"message-change-{room.id}"]
+    assert (
+        "This room was closed by the site&#39;s moderators."
+        in on_closing[f"message-change-{room.id}"]
+    )
+    # The member count goes with the message box: it would stay still from now on.
+    assert f'<span id="member-count-{room.id}" hx-swap-oob="delete">' in ended
     # Reloaded, the page explains (the same words for any conversation one cannot see).
     conversation_members.remove_member(alice, room.id, "ben")
     reloaded = ben_client.get(f"/conversations/{room.id}")
