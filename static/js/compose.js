@@ -7,7 +7,10 @@
  * - Messages go one after another, in the order they were sent. The message itself
  *   arrives through the live stream, like everyone else's.
  * - A refused send puts its text (and file, and reply) back and says why in the form's
- *   alert; text typed meanwhile is kept after it. Without scripts the form is a plain POST.
+ *   alert; texts given back line up in the order they were sent, and text typed meanwhile
+ *   is kept after them. A text given back keeps its client_id only while it is unchanged:
+ *   sent again as it is, a message that did arrive after all is not stored twice; changed,
+ *   it is a new message. Without scripts the form is a plain POST.
  * - Starting or cancelling a reply swaps the form (htmx): the text being typed moves over.
  * - What is typed and not yet sent is kept for this tab (sessionStorage, by the form's
  *   address): a reload, or coming back to the conversation, finds it in the box.
@@ -20,6 +23,9 @@
   var queue = Promise.resolve();
   var sends = 0;
   var failedAt = 0; // the latest send whose refusal the alert shows
+  // What refusals gave back at the start of the box: {text, clientId}; clientId is the
+  // one that goes with exactly that text (null once two texts were joined).
+  var returned = null;
 
   /* The message form; null once the page has none (its place may hold why: the viewer
      left the conversation, or the other person's account is gone). */
@@ -67,6 +73,10 @@
   /* The form's values as they are now, taken out of the form. */
   function takeSent(current) {
     var box = current.elements.body;
+    if (returned && !(returned.clientId && box.value === returned.text)) {
+      current.elements.client_id.value = newClientId();
+    }
+    returned = null;
     var picker = current.elements.file;
     var sent = {
       number: ++sends,
@@ -91,12 +101,17 @@
     var current = form();
     if (!current || !current.elements.body) { return; }
     var box = current.elements.body;
-    if (box.value) {
-      box.value = sent.body + " " + box.value;
+    if (returned && box.value.indexOf(returned.text) === 0) {
+      var typed = box.value.slice(returned.text.length);
+      returned = { text: returned.text + " " + sent.body, clientId: null };
+      box.value = returned.text + typed;
     } else {
-      box.value = sent.body;
+      returned = { text: sent.body, clientId: box.value ? null : sent.clientId };
+      box.value = box.value ? sent.body + " " + box.value : sent.body;
+    }
+    if (returned.clientId) {
       // The same message again: a retry of one that did arrive is not stored twice.
-      current.elements.client_id.value = sent.clientId;
+      current.elements.client_id.value = returned.clientId;
     }
     keepDraft(current);
     var picker = current.elements.file;

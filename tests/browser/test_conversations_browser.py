@@ -433,3 +433,66 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
     assert errors == []
     ann_context.close()
     bob_context.close()
+
+
+def test_sends_that_fail_come_back_in_order_and_change_makes_a_new_message(
+    browser: Browser, shared_server
+):
+    """Two sends fail: both texts come back in the order they were written. A send whose
+    answer was lost (it was stored) comes back too: sent again as it is, it is not stored
+    twice; changed, it goes as a new message rather than being swallowed by the first."""
+    base = shared_server.url
+    ann_context, bob_context = browser.new_context(), browser.new_context()
+    ann, bob = ann_context.new_page(), bob_context.new_page()
+    ann_name, bob_name = f"cv_order_{next(_n)}", f"cv_order_reader_{next(_n)}"
+    sign_up(ann, base, ann_name)
+    sign_up(bob, base, bob_name)
+    cid = open_direct(ann, base, bob_name)
+    bob.goto(f"{base}/conversations/{cid}")
+    live(ann)
+    live(bob)
+    box = ann.locator("[name=body]")
+    bodies = bob.get_by_role("log").locator(".message-body")
+    sends = f"**/conversations/{cid}/messages"
+
+    held = []
+
+    def hold_then_fail(route) -> None:
+        """The first send hangs until it is failed; the ones after it fail at once."""
+        if held:
+            route.abort()
+        held.append(route)
+
+    ann.route(sends, hold_then_fail)
+    box.fill("first")
+    box.press("Enter")
+    box.fill("second")
+    box.press("Enter")  # waits behind the first
+    while not held:
+        ann.wait_for_timeout(20)
+    held[0].abort()
+    expect(box).to_have_value("first second")
+    expect(ann.get_by_role("alert").filter(has_text="Not sent")).to_be_visible()
+    ann.unroute(sends)
+    box.press("Enter")
+    expect(bodies).to_have_text(["first second"])
+
+    def lose_the_answer(route) -> None:
+        route.fetch()  # the server stores it; the browser never hears back
+        route.abort()
+
+    for text, sent_again in (("lost one", "lost one, edited"), ("again", "again")):
+        ann.route(sends, lose_the_answer)
+        box.fill(text)
+        box.press("Enter")
+        expect(box).to_have_value(text)
+        ann.unroute(sends)
+        box.fill(sent_again)
+        box.press("Enter")
+        expect(box).to_have_value("")
+    box.fill("done")
+    box.press("Enter")
+    expect(bodies).to_have_text(["first second", "lost one", "lost one, edited", "again", "done"])
+    close = [ann_context, bob_context]
+    for context in close:
+        context.close()

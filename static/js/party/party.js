@@ -451,20 +451,36 @@
     call("party:typing", { party_id: partyId, typing: typing }, null);
   }
 
-  /* Chat messages go one after another, in the order they were sent; a refused one comes
-     back into the box, before anything typed since. A text given back keeps its client_id
-     while it stays as it was: if its answer was lost after all (a timeout), sending it again
-     finds the stored message instead of storing it twice. */
+  /* Chat messages go one after another, in the order they were sent; refused ones come
+     back into the box in that order, before anything typed since. A text given back keeps
+     its client_id while it stays as it was: if its answer was lost after all (a timeout),
+     sending it again finds the stored message instead of storing it twice; changed, it is
+     a new message. */
   var chatSending = Promise.resolve();
   var chatSent = 0;
   var chatFailedAt = 0; // the latest message whose refusal the alert shows
-  var givenBack = null; // {body, clientId} of the text the box holds after a failure
+  // What refusals gave back at the start of the box: {text, clientId}; clientId is the
+  // one that goes with exactly that text (null once two texts were joined).
+  var returned = null;
 
   function clientIdFor(body) {
-    var kept = givenBack && givenBack.body === body ? givenBack.clientId : null;
-    givenBack = null;
+    var kept = returned && returned.text === body ? returned.clientId : null;
+    returned = null;
     return kept || newClientId();
   }
+
+  function giveBack(payload) {
+    var box = chatInput.value;
+    if (returned && box.indexOf(returned.text) === 0) {
+      var typed = box.slice(returned.text.length);
+      returned = { text: returned.text + " " + payload.body, clientId: null };
+      chatInput.value = returned.text + typed;
+    } else {
+      returned = { text: payload.body, clientId: box ? null : payload.client_id };
+      chatInput.value = box ? payload.body + " " + box : payload.body;
+    }
+  }
+
   function sendChat(payload) {
     var number = ++chatSent;
     return new Promise(function (resolve) {
@@ -475,12 +491,7 @@
           addMessage(ack.message);
           return;
         }
-        if (chatInput.value) {
-          chatInput.value = payload.body + " " + chatInput.value;
-        } else {
-          chatInput.value = payload.body;
-          givenBack = { body: payload.body, clientId: payload.client_id };
-        }
+        giveBack(payload);
         chatFailedAt = number;
         showChatError(ack.error.message);
       });
