@@ -7,6 +7,7 @@ import itertools
 import re
 import struct
 import zlib
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -54,17 +55,39 @@ def open_direct(page: Page, base: str, username: str) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
-def test_two_people_talk_live(browser: Browser, shared_server):
-    base = shared_server.url
-    ann_context, bob_context = browser.new_context(), browser.new_context()
-    ann, bob = ann_context.new_page(), bob_context.new_page()
-    errors = watch_for_errors(ann) + watch_for_errors(bob)
-    ann_name, bob_name = f"cv_ann_{next(_n)}", f"cv_bob_{next(_n)}"
+class DirectChat(NamedTuple):
+    """Ann and Bob, each in a browser of their own, with their direct conversation open."""
+
+    ann: Page
+    bob: Page
+    ann_name: str
+    bob_name: str
+    cid: int
+
+    def close(self) -> None:
+        for page in (self.ann, self.bob):
+            page.context.close()
+
+
+def direct_chat(
+    browser: Browser, base: str, label: str, viewport: dict | None = None
+) -> DirectChat:
+    """Ann opens a direct conversation with Bob; Bob opens it too. Not yet live: a test
+    that watches for script errors starts watching before it waits."""
+    ann, bob = (browser.new_context(viewport=viewport).new_page() for _ in range(2))
+    ann_name, bob_name = f"cv_{label}_{next(_n)}", f"cv_{label}_reader_{next(_n)}"
     sign_up(ann, base, ann_name)
     sign_up(bob, base, bob_name)
-
     cid = open_direct(ann, base, bob_name)
     bob.goto(f"{base}/conversations/{cid}")
+    return DirectChat(ann, bob, ann_name, bob_name, cid)
+
+
+def test_two_people_talk_live(browser: Browser, shared_server):
+    base = shared_server.url
+    chat = direct_chat(browser, base, "ann")
+    ann, bob, ann_name, bob_name, cid = chat
+    errors = watch_for_errors(ann) + watch_for_errors(bob)
     expect(bob.get_by_role("heading", level=1)).to_have_text(ann_name)
     live(ann)
     live(bob)
@@ -132,8 +155,7 @@ def test_two_people_talk_live(browser: Browser, shared_server):
 
     screenshot(bob, "conversation-live")
     assert errors == []
-    ann_context.close()
-    bob_context.close()
+    chat.close()
 
 
 def test_sending_works_without_javascript(browser: Browser, shared_server):
@@ -355,15 +377,9 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
     """The box keeps what is typed while a message is on its way: only the sent text leaves
     it, and the form stays put under the typist (focus and caret)."""
     base = shared_server.url
-    ann_context = browser.new_context(viewport=viewport)
-    bob_context = browser.new_context(viewport=viewport)
-    ann, bob = ann_context.new_page(), bob_context.new_page()
+    chat = direct_chat(browser, base, "fast", viewport)
+    ann, bob = chat.ann, chat.bob
     errors = watch_for_errors(ann) + watch_for_errors(bob)
-    ann_name, bob_name = f"cv_fast_{next(_n)}", f"cv_reader_{next(_n)}"
-    sign_up(ann, base, ann_name)
-    sign_up(bob, base, bob_name)
-    cid = open_direct(ann, base, bob_name)
-    bob.goto(f"{base}/conversations/{cid}")
     live(ann)
     live(bob)
 
@@ -405,12 +421,12 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
     expect(ann.locator("#compose-error")).to_be_hidden()
 
     # A send that cannot go out says so and gives the text back, to send again.
-    ann_context.set_offline(True)
+    ann.context.set_offline(True)
     box.fill("while offline")
     box.press("Enter")
     expect(ann.locator("#compose-error")).to_contain_text("Not sent")
     expect(box).to_have_value("while offline")
-    ann_context.set_offline(False)
+    ann.context.set_offline(False)
     expect(ann.locator("#compose-error")).to_be_hidden()  # back online: no longer true
     expect(box).to_have_value("while offline")
     box.press("Enter")
@@ -431,8 +447,7 @@ def test_typing_right_after_a_send_is_kept(browser: Browser, shared_server, view
     expect(ann.get_by_role("log").locator(".message-body").last).to_have_text("half a thought")
     expect(box).to_have_value("")
     assert errors == []
-    ann_context.close()
-    bob_context.close()
+    chat.close()
 
 
 def test_sends_that_fail_come_back_in_order_and_change_makes_a_new_message(
@@ -441,14 +456,8 @@ def test_sends_that_fail_come_back_in_order_and_change_makes_a_new_message(
     """Two sends fail: both texts come back in the order they were written. A send whose
     answer was lost (it was stored) comes back too: sent again as it is, it is not stored
     twice; changed, it goes as a new message rather than being swallowed by the first."""
-    base = shared_server.url
-    ann_context, bob_context = browser.new_context(), browser.new_context()
-    ann, bob = ann_context.new_page(), bob_context.new_page()
-    ann_name, bob_name = f"cv_order_{next(_n)}", f"cv_order_reader_{next(_n)}"
-    sign_up(ann, base, ann_name)
-    sign_up(bob, base, bob_name)
-    cid = open_direct(ann, base, bob_name)
-    bob.goto(f"{base}/conversations/{cid}")
+    chat = direct_chat(browser, shared_server.url, "order")
+    ann, bob, cid = chat.ann, chat.bob, chat.cid
     live(ann)
     live(bob)
     box = ann.locator("[name=body]")
@@ -493,6 +502,4 @@ def test_sends_that_fail_come_back_in_order_and_change_makes_a_new_message(
     box.fill("done")
     box.press("Enter")
     expect(bodies).to_have_text(["first second", "lost one", "lost one, edited", "again", "done"])
-    close = [ann_context, bob_context]
-    for context in close:
-        context.close()
+    chat.close()
