@@ -296,3 +296,31 @@ def test_a_chat_line_whose_answer_was_lost_is_stored_once(browser: Browser, shar
     for page in (host, guest):
         expect(page.locator(".chat-message .chat-body")).to_have_text(["only once", "after it"])
     close(contexts)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_host_keeps_the_controls_through_a_network_drop(
+    browser: Browser, shared_server, media, screen
+):
+    """A few seconds without network: the host's socket reconnects, rather than the page
+    settling for the event stream (which cannot drive playback)."""
+    contexts, host, guest = pair(
+        browser, shared_server.url, media + "long.webm", "Drop party", screen
+    )
+    play(host)
+    host.evaluate(
+        """() => {
+      window.__failedTries = 0;
+      window.TandemParty.transport.socket.on("connect_error", () => window.__failedTries++);
+    }"""
+    )
+    host.context.set_offline(True)
+    expect(host.locator("#sync-status")).to_have_text("Reconnecting…")
+    host.wait_for_function("() => window.__failedTries >= 3", timeout=30_000)
+    host.context.set_offline(False)
+    host.wait_for_function(READY, timeout=30_000)
+    assert host.evaluate("window.TandemParty.transport.kind") == "socket"
+    host.get_by_role("button", name="Pause", exact=True).click()
+    expect(guest.locator("#sync-status")).to_have_text("Paused")
+    screenshot(host, f"party-after-drop-{screen['width']}")
+    close(contexts)

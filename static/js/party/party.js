@@ -912,10 +912,18 @@
     renderStatus();
   }
 
+  /* The socket gives way to the event stream only when it cannot be had at all (a proxy
+     that lets neither WebSocket nor polling through): after SOCKET_TRIES failed attempts
+     without it ever opening. One that has opened on this page rides out a network drop
+     by reconnecting (Socket.IO's own backoff), so a host keeps the controls. */
+  var SOCKET_TRIES = 3;
   function useSocket() {
     var link = window.TandemPartyTransports.socket(data.stream_cursor);
+    var opened = false;
+    var failures = 0;
     transport = link;
     wire(link);
+    link.onOpen(function () { opened = true; });
     link.onRefused(function (code) {
       if (link !== transport || over) { return; }
       if (code === "unauthenticated" || code === "banned") {
@@ -925,6 +933,8 @@
         checkSession();
         return;
       }
+      failures += 1;
+      if (opened || failures < SOCKET_TRIES) { renderStatus(); return; }
       useEventStream();
     });
     link.start();
