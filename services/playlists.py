@@ -17,7 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, union, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -28,7 +28,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import playlist_channel
-from services import accounts, notifications, voice
+from services import notifications, voice
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of, text
@@ -326,49 +326,3 @@ def delete(actor: User, playlist_id: object) -> None:
     for user_id in sorted(holders):
         bus.unsubscribe_user(user_id, channel(playlist.id))
     db.session.delete(playlist)
-
-
-# -- reading ----------------------------------------------------------------------------
-def mine(actor: User) -> list[Playlist]:
-    """The actor's own playlists and those they help build, the latest changed first."""
-    collaborating = select(PlaylistCollaborator.playlist_id).where(
-        PlaylistCollaborator.user_id == actor.id
-    )
-    return list(
-        db.session.scalars(
-            select(Playlist)
-            .where(or_(Playlist.owner_id == actor.id, Playlist.id.in_(collaborating)))
-            .order_by(Playlist.updated_at.desc(), Playlist.id.desc())
-            .limit(LIST_MAX)
-        )
-    )
-
-
-def of_user(viewer: User, username: str) -> list[Playlist]:
-    """Someone's public playlists; all of them for the person themselves."""
-    owner = accounts.get_by_username(username)
-    if is_blocked_between(viewer.id, owner.id):
-        raise NotFound("No such user.")
-    query = select(Playlist).where(Playlist.owner_id == owner.id)
-    if owner.id != viewer.id:
-        query = query.where(Playlist.visibility == "public")
-    return list(
-        db.session.scalars(
-            query.order_by(Playlist.updated_at.desc(), Playlist.id.desc()).limit(LIST_MAX)
-        )
-    )
-
-
-def access_dicts(viewer: User, found: list[Playlist]) -> list[dict]:
-    """Each playlist of a list as `view_dict` shows it to the viewer."""
-    return [
-        view_dict(
-            Access(
-                playlist,
-                viewer.id,
-                playlist.owner_id == viewer.id,
-                playlist.owner_id != viewer.id and is_collaborator(playlist.id, viewer.id),
-            )
-        )
-        for playlist in found
-    ]

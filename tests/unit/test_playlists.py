@@ -16,7 +16,7 @@ from models.user import User
 from realtime import store
 from realtime.channels import channels_for
 from realtime.events import CONTROL_CHANNEL
-from services import playlist_items, playlist_people, playlists, social
+from services import playlist_items, playlist_people, playlist_views, playlists, social
 from tests.support.concurrency import race
 
 VIDEO = "https://media.example/film.mp4"
@@ -103,13 +103,13 @@ def test_a_block_either_way_hides_even_a_public_playlist(cast):
     with pytest.raises(NotFound):
         playlists.visible_playlist(cast["stan"], playlist.id)
     with pytest.raises(NotFound):
-        playlists.of_user(cast["stan"], "owen")
+        playlist_views.of_user(cast["stan"], "owen")
 
 
 def test_a_persons_list_shows_others_their_public_playlists_only(cast):
     public, _unlisted, _private = (make(cast["owen"], v) for v in playlists.VISIBILITIES)
-    assert [p.id for p in playlists.of_user(cast["stan"], "owen")] == [public.id]
-    assert len(playlists.of_user(cast["owen"], "owen")) == 3
+    assert [p["id"] for p in playlist_views.of_user(cast["stan"], "owen")] == [public.id]
+    assert len(playlist_views.of_user(cast["owen"], "owen")) == 3
 
 
 # -- who changes what -------------------------------------------------------------------
