@@ -63,3 +63,10 @@ PARTY_LIFECYCLE = Budget("PARTY_WRITE_RATE_LIMIT", "party-lifecycle")  # start, 
 PARTY_PEOPLE = Budget("PARTY_WRITE_RATE_LIMIT", "party-people")  # decide, role, remove
 PARTY_QUEUE = Budget("PARTY_WRITE_RATE_LIMIT", "party-queue")
 PARTY_INVITE = Budget("SOCIAL_WRITE_RATE_LIMIT", "party-invite")
+
+# Playlists
+PLAYLIST_CREATE = Budget("PLAYLIST_WRITE_RATE_LIMIT", "playlist-create")
+PLAYLIST_EDIT = Budget("PLAYLIST_WRITE_RATE_LIMIT", "playlist-edit")  # change, delete
+PLAYLIST_PEOPLE = Budget("PLAYLIST_WRITE_RATE_LIMIT", "playlist-people")  # collaborators
+PLAYLIST_ITEMS = Budget("PLAYLIST_ITEM_RATE_LIMIT", "playlist-items")  # add, remove, move
+PLAYLIST_FOLLOW = Budget("SOCIAL_WRITE_RATE_LIMIT", "playlist-follow")

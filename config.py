@@ -127,6 +127,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PARTY_WRITE_RATE_LIMIT": "30 per minute",
         "REPORT_RATE_LIMIT": "20 per hour",
         "MODERATION_RATE_LIMIT": "120 per minute",
+        # Playlists
+        "PLAYLIST_WRITE_RATE_LIMIT": "30 per minute",
+        "PLAYLIST_ITEM_RATE_LIMIT": "60 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,

@@ -16,10 +16,19 @@ class ServiceError(Exception):
         cls.status = status
         cls.code = code
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: dict[str, object] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        # What the client needs to recover (a stale write's current state).
+        self.details = details
         if code:
             self.code = code
 
@@ -27,6 +36,8 @@ class ServiceError(Exception):
         error: dict[str, object] = {"code": self.code, "message": self.message}
         if self.field:
             error["field"] = self.field
+        if self.details:
+            error.update(self.details)
         return error
 
 

@@ -58,7 +58,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/metrics"
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: dict[str, object] | None = None,
+):
     if is_htmx():
         # An htmx request swaps nothing on an error: the page shows these words instead.
         return Response(message, mimetype="text/plain"), status
@@ -66,6 +72,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
         error = {"code": code, "message": message}
         if field:
             error["field"] = field
+        error.update(details or {})
         return jsonify({"error": error}), status
     page = render_template(
         "errors/error.html",
@@ -77,7 +84,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def _service_error(error: ServiceError):
-    return error_response(error.status, error.code, error.message, error.field)
+    return error_response(error.status, error.code, error.message, error.field, error.details)
 
 
 def _csrf_error(error: CSRFError):

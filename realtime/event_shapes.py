@@ -63,10 +63,16 @@ NOTIFICATION = Shape(
             "party_started",
             "moderation",
             "conversation_invite",
+            "playlist_invite",
+            "playlist_item",
         ),
         "actor": Nullable(USER_SUMMARY),
         "subject": Shape(
-            {"type": OneOf("user", "message", "conversation", "party", "report", "warning")},
+            {
+                "type": OneOf(
+                    "user", "message", "conversation", "party", "report", "warning", "playlist"
+                )
+            },
             # `code`: a party invitation's way in (a private party's key, given by its people);
             # `ended`: the party of an invitation or a start is over (and `code` is gone).
             {"id": int, "conversation_id": int, "text": str, "code": str, "ended": bool},
@@ -131,4 +137,42 @@ ANNOUNCEMENT = Shape(
         "created_at": TIME,
         "expires_at": TIME,
     }
+)
+
+
+# -- playlists --------------------------------------------------------------------------
+PLAYLIST = Shape(
+    {
+        "id": int,
+        "title": str,
+        "description": str,
+        "visibility": OneOf("public", "unlisted", "private"),
+        "owner": USER_SUMMARY,
+        "version": int,
+        "item_count": int,
+        "created_at": TIME,
+        "updated_at": TIME,
+    }
+)
+PLAYLIST_ITEM = Shape(
+    {
+        "id": int,
+        "playlist_id": int,
+        "video_url": str,
+        "title": str,
+        "start_seconds": Nullable(int),
+        "added_by": Nullable(USER_SUMMARY),
+        "position": int,
+        "created_at": TIME,
+    }
+)
+# `playlist` null: the playlist was deleted.
+PLAYLIST_UPDATED = Shape({"playlist_id": int, "version": int, "playlist": Nullable(PLAYLIST)})
+PLAYLIST_ITEM_ADDED = Shape({"playlist_id": int, "version": int, "item": PLAYLIST_ITEM})
+# `order`: every item id in the playlist's new order.
+PLAYLIST_ITEM_MOVED = Shape(
+    {"playlist_id": int, "version": int, "item_id": int, "position": int, "order": ListOf(int)}
+)
+PLAYLIST_ITEM_REMOVED = Shape(
+    {"playlist_id": int, "version": int, "item_id": int, "order": ListOf(int)}
 )

@@ -41,6 +41,10 @@ from realtime.event_shapes import (
     PARTY_MESSAGE,
     PARTY_ONLY,
     PARTY_STATE,
+    PLAYLIST_ITEM_ADDED,
+    PLAYLIST_ITEM_MOVED,
+    PLAYLIST_ITEM_REMOVED,
+    PLAYLIST_UPDATED,
     QUEUE_ITEM,
     TIME,
     USER_SUMMARY,
@@ -263,6 +267,19 @@ EVENTS = (
     ),
 )
 
+# -- playlists --------------------------------------------------------------------------
+# One playlist's changes, in the streams of its owner, its collaborators and, while it is
+# public, its followers. Every payload carries the playlist's new `version`.
+PLAYLIST = ChannelKind("playlist:<id>", r"playlist:\d+")
+CHANNEL_KINDS = (*CHANNEL_KINDS, PLAYLIST)
+EVENTS = (
+    *EVENTS,
+    durable("playlist:updated", on(PLAYLIST, PLAYLIST_UPDATED)),
+    durable("playlist:item_added", on(PLAYLIST, PLAYLIST_ITEM_ADDED)),
+    durable("playlist:item_moved", on(PLAYLIST, PLAYLIST_ITEM_MOVED)),
+    durable("playlist:item_removed", on(PLAYLIST, PLAYLIST_ITEM_REMOVED)),
+)
+
 CONTRACT = Contract(CHANNEL_KINDS, EVENTS)
 
 # -- derived from the declarations ------------------------------------------------------
@@ -326,6 +343,10 @@ def party_channel(party_id: int) -> str:
 
 def conversation_channel(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
+
+
+def playlist_channel(playlist_id: int) -> str:
+    return f"playlist:{playlist_id}"
 
 
 @dataclass(frozen=True, slots=True)

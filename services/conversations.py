@@ -157,13 +157,19 @@ def member_dict(membership: Membership) -> dict:
 
 
 # -- creating ---------------------------------------------------------------------------
+def may_message(actor_id: int, other_id: int) -> bool:
+    """Who may message whom (and ask them into anything of theirs): anyone else, unless
+    either has blocked the other."""
+    return actor_id != other_id and not is_blocked_between(actor_id, other_id)
+
+
 def open_direct(actor: User, username: str) -> Conversation:
     """The one direct conversation of a pair, created on first use (race-safe: the
     pair's key is unique, so a concurrent create finds the other's row)."""
     other = accounts.get_by_username(username)
     if other.id == actor.id:
         raise ValidationError("You cannot message yourself.", field="username")
-    if is_blocked_between(actor.id, other.id):
+    if not may_message(actor.id, other.id):
         raise Forbidden("You cannot message this person.")
     key = f"{min(actor.id, other.id)}:{max(actor.id, other.id)}"
     existing = db.session.scalar(select(Conversation).where(Conversation.direct_key == key))

@@ -26,7 +26,19 @@ PARTY_INVITE = "party_invite"
 PARTY_STARTED = "party_started"
 MODERATION = "moderation"
 CONVERSATION_INVITE = "conversation_invite"
-KINDS = (FOLLOW, MESSAGE, MENTION, PARTY_INVITE, PARTY_STARTED, MODERATION, CONVERSATION_INVITE)
+PLAYLIST_INVITE = "playlist_invite"
+PLAYLIST_ITEM = "playlist_item"
+KINDS = (
+    FOLLOW,
+    MESSAGE,
+    MENTION,
+    PARTY_INVITE,
+    PARTY_STARTED,
+    MODERATION,
+    CONVERSATION_INVITE,
+    PLAYLIST_INVITE,
+    PLAYLIST_ITEM,
+)
 LABELS = {
     FOLLOW: "New followers",
     MESSAGE: "Direct messages while you are away",
@@ -35,12 +47,15 @@ LABELS = {
     PARTY_STARTED: "Watch parties starting",
     MODERATION: "Moderation notices",
     CONVERSATION_INVITE: "Being added to groups and rooms",
+    PLAYLIST_INVITE: "Being invited to build a playlist",
+    PLAYLIST_ITEM: "Videos added to your playlists",
 }
 # Kinds that collapse into one unread notification per subject ("3 new followers").
 COLLAPSING = {
     FOLLOW: lambda subject: "follow",
     MESSAGE: lambda s: f"message:{s.get('id')}",
     PARTY_INVITE: lambda s: f"party_invite:{s.get('id')}",
+    PLAYLIST_ITEM: lambda s: f"playlist_item:{s.get('id')}",
 }
 
 # Kinds whose count is of people: a repeat by someone already counted ("ann followed you"

@@ -20,25 +20,26 @@ YOUTUBE_HOSTS = {
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
-def media_kind(url: object) -> tuple[str, str]:
-    """('youtube', video id) or ('direct', url) for an acceptable link; 400 otherwise."""
+def media_kind(url: object, field: str = "media_url") -> tuple[str, str]:
+    """('youtube', video id) or ('direct', url) for an acceptable link; 400 otherwise,
+    naming `field` (the input the link came in)."""
     if not isinstance(url, str):
-        raise ValidationError("'media_url' must be a link.", field="media_url")
+        raise ValidationError(f"'{field}' must be a link.", field=field)
     url = url.strip()
-    refuse_longer(url, MEDIA_URL_MAX, "media_url", "That link is too long.")
+    refuse_longer(url, MEDIA_URL_MAX, field, "That link is too long.")
     if any(ord(c) < 33 for c in url):
-        raise ValidationError("Links have no spaces or control characters.", field="media_url")
+        raise ValidationError("Links have no spaces or control characters.", field=field)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(
             "Use a YouTube link or a direct video link starting with http:// or https://.",
-            field="media_url",
+            field=field,
         )
     host = parts.hostname.lower()
     if host in YOUTUBE_HOSTS:
         video = _youtube_id(host, parts)
         if video is None:
-            raise ValidationError("That YouTube link names no video.", field="media_url")
+            raise ValidationError("That YouTube link names no video.", field=field)
         return "youtube", video
     return "direct", url
 
@@ -53,6 +54,6 @@ def _youtube_id(host: str, parts) -> str | None:
     return candidate if YOUTUBE_ID.fullmatch(candidate or "") else None
 
 
-def clean_media(url: object) -> str:
-    media_kind(url)
+def clean_media(url: object, field: str = "media_url") -> str:
+    media_kind(url, field)
     return url.strip()

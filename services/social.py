@@ -1,4 +1,5 @@
-"""Follows and blocks. Friends are mutual follows; a block cuts every tie both ways."""
+"""Follows and blocks. Friends are mutual follows; a block cuts every tie both ways
+(playlists too: playlist_people.cut_ties)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel
-from services import accounts, notifications
+from services import accounts, notifications, playlist_people
 from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100
@@ -101,6 +102,7 @@ def block(actor: User, username: str) -> User:
     except IntegrityError:  # blocked a moment ago from another request
         db.session.rollback()
         return target
+    playlist_people.cut_ties(actor.id, target.id)
     bus.unsubscribe_user(actor.id, presence_channel(target.id))
     bus.unsubscribe_user(target.id, presence_channel(actor.id))
     db.session.commit()

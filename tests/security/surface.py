@@ -28,6 +28,7 @@ from app import create_app
 from config import RATE_LIMIT_SETTINGS
 from extensions import db, socketio
 from models.party import Party
+from models.playlist import Playlist
 from models.social import Notification
 from models.user import Role, User
 from services import (
@@ -43,6 +44,9 @@ from services import (
     party_chat,
     party_membership,
     party_queue,
+    playlist_items,
+    playlist_people,
+    playlists,
     profiles,
     social,
 )
@@ -303,6 +307,19 @@ def _build(app: Flask) -> World:
         for key in ("private_party", "friends_party", "public_party")
     }
 
+    # Playlists: private, unlisted and public ones of vera's, mia collaborating, one item each.
+    for key, visibility in (
+        ("private_playlist", "private"),
+        ("unlisted_playlist", "unlisted"),
+        ("public_playlist", "public"),
+    ):
+        playlist = playlists.create(vera, f"vera's {visibility} list", "", visibility)
+        ids[key] = playlist.id
+        playlist_people.invite(vera, playlist.id, "mia")
+        added = playlist_items.add(vera, playlist.id, VIDEO, "First")
+        ids[f"{key}_item"] = added["item"]["id"]
+    codes["unlisted_playlist"] = db.session.get(Playlist, ids["unlisted_playlist"]).share_token
+
     # vera's notifications (mia's follow, invitations) and a report only staff may see.
     ids["notification"] = db.session.scalar(
         select(Notification.id).where(Notification.user_id == vera.id).limit(1)
@@ -321,6 +338,9 @@ def _build(app: Flask) -> World:
     )
     ids["mine_party"] = mine_party.id
     ids["mine_item"] = party_queue.add(sam, mine_party.id, VIDEO + "?mine").id
+    mine_playlist = playlists.create(sam, "sam's list", "", "public")
+    ids["mine_playlist"] = mine_playlist.id
+    ids["mine_playlist_item"] = playlist_items.add(sam, mine_playlist.id, VIDEO)["item"]["id"]
 
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):

@@ -328,6 +328,49 @@ NOTIFICATIONS_AND_REPORTS = [
     http("POST", "/report/group/{group}", 404, {"reason": "spam"}),
 ]
 
+PL, UL, PUBL = "{private_playlist}", "{unlisted_playlist}", "{public_playlist}"
+PLAYLIST_API = [
+    # A private or unlisted playlist (without its token): not there for him.
+    http("GET", f"/api/v1/playlists/{PL}", 404),
+    http("GET", f"/api/v1/playlists/{UL}", 404),
+    http("PATCH", f"/api/v1/playlists/{PL}", 404, {"title": "sam's now"}),
+    http("DELETE", f"/api/v1/playlists/{PL}", 404),
+    http("POST", f"/api/v1/playlists/{PL}/items", 404, {"video_url": SAMS_VIDEO}),
+    http("DELETE", f"/api/v1/playlists/{PL}/items/{{private_playlist_item}}", 404),
+    http(
+        "POST",
+        f"/api/v1/playlists/{PL}/items/{{private_playlist_item}}/move",
+        404,
+        {"position": 0, "version": 0},
+    ),
+    http("POST", f"/api/v1/playlists/{PL}/collaborators/sam", 404),
+    http("DELETE", f"/api/v1/playlists/{PL}/collaborators/mia", 404),
+    http("POST", f"/api/v1/playlists/{PL}/follow", 404),
+    http("POST", f"/api/v1/playlists/{UL}/follow", 404),
+    http("DELETE", f"/api/v1/playlists/{PL}/follow", 404),
+    # A public one he may see but not change.
+    http("PATCH", f"/api/v1/playlists/{PUBL}", 403, {"title": "sam's now"}),
+    http("DELETE", f"/api/v1/playlists/{PUBL}", 403),
+    http("POST", f"/api/v1/playlists/{PUBL}/items", 403, {"video_url": SAMS_VIDEO}),
+    http("DELETE", f"/api/v1/playlists/{PUBL}/items/{{public_playlist_item}}", 403),
+    http(
+        "POST",
+        f"/api/v1/playlists/{PUBL}/items/{{public_playlist_item}}/move",
+        403,
+        {"position": 0, "version": 1},
+    ),
+    http("POST", f"/api/v1/playlists/{PUBL}/collaborators/sam", 403),
+    http("DELETE", f"/api/v1/playlists/{PUBL}/collaborators/mia", 403),
+    # Her items through his own playlist.
+    http("DELETE", "/api/v1/playlists/{mine_playlist}/items/{private_playlist_item}", 404),
+    http(
+        "POST",
+        "/api/v1/playlists/{mine_playlist}/items/{private_playlist_item}/move",
+        404,
+        {"position": 0, "version": 1},
+    ),
+]
+
 ADMIN = [
     # Moderation does not exist for someone who is not staff.
     http("GET", "/api/v1/admin/reports", 404),
@@ -368,7 +411,7 @@ ACCOUNT = [
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN + ACCOUNT
+HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {
@@ -387,6 +430,7 @@ NOT_OBJECT_SCOPED = {
     "parties.join": "the invite code is the key: holding it is what lets one in",
     "announcements.dismiss": "announcements are for everyone; it closes the caller's banner",
     "api.announcement_dismiss": "announcements are for everyone; it closes the caller's banner",
+    "api.user_playlists": "lists only what the caller may see (tested below)",
 }
 
 
@@ -642,6 +686,10 @@ def test_stranger_lists_and_searches_show_nothing_private(site, sam):
     assert world["private_party"] not in [p["id"] for p in live]
     notes = client.get("/api/v1/notifications", headers=api).get_json()["notifications"]
     assert all(n["id"] != world["notification"] for n in notes)
+    lists = client.get("/api/v1/users/vera/playlists", headers=api).get_json()["playlists"]
+    assert [p["id"] for p in lists] == [world["public_playlist"]]
+    own = client.get("/api/v1/playlists", headers=api).get_json()["playlists"]
+    assert [p["id"] for p in own] == [world["mine_playlist"]]
 
     page = sam["browser"].get("/conversations/search?q=vera").get_data(as_text=True)
     assert "vera in group" not in page

@@ -1,0 +1,199 @@
+"""A playlist's items: its owner and collaborators add, remove and move them.
+
+Positions run from 0 without gaps. Every change first takes the playlist's next version
+(`playlists.take_version`), which locks its row until the commit, and only then reads the
+order it changes: two changes of one playlist happen one after the other, never
+interleaved. A move names the version its client saw; if the playlist has changed since,
+it is refused (409 `stale_version`) with the order as it is now, to try again from.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from errors import NotFound, ValidationError
+from extensions import db
+from models.clock import iso
+from models.playlist import Playlist, PlaylistItem
+from models.user import User
+from realtime.bus import bus
+from services import notifications, party_media, playlists, voice
+from services.unit_of_work import unit_of_work
+from services.validation import is_id, text
+
+ITEM_ADDED = "playlist:item_added"
+ITEM_MOVED = "playlist:item_moved"
+ITEM_REMOVED = "playlist:item_removed"
+ITEMS_MAX = 500
+ITEM_TITLE_MAX = 200
+# A start further in than a day is a mistake.
+START_MAX = 24 * 60 * 60
+
+
+def to_dict(item: PlaylistItem) -> dict:
+    return {
+        "id": item.id,
+        "playlist_id": item.playlist_id,
+        "video_url": item.video_url,
+        "title": item.title,
+        "start_seconds": item.start_seconds,
+        "added_by": item.adder.to_summary() if item.adder else None,
+        "position": item.position,
+        "created_at": iso(item.created_at),
+    }
+
+
+def items(playlist_id: int) -> list[PlaylistItem]:
+    """The playlist's items in their order."""
+    return list(
+        db.session.scalars(
+            select(PlaylistItem)
+            .where(PlaylistItem.playlist_id == playlist_id)
+            .order_by(PlaylistItem.position, PlaylistItem.id)
+        )
+    )
+
+
+def listing(viewer: User, playlist_id: object, token: object = None) -> list[PlaylistItem]:
+    return items(playlists.visible_playlist(viewer, playlist_id, token).playlist.id)
+
+
+def _renumber(ordered: list[PlaylistItem]) -> list[int]:
+    """Positions 0, 1, 2... in this order; the ids in it."""
+    for index, item in enumerate(ordered):
+        if item.position != index:
+            item.position = index
+    return [item.id for item in ordered]
+
+
+def _start(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= START_MAX:
+        raise ValidationError(
+            f"'start_seconds' must be a whole number from 0 to {START_MAX}.",
+            field="start_seconds",
+        )
+    return value
+
+
+@unit_of_work
+def add(
+    actor: User,
+    playlist_id: object,
+    video_url: object,
+    title: object = None,
+    start_seconds: object = None,
+) -> dict:
+    """A video at the end of the playlist. The owner hears of what others add. Gives
+    the item and the playlist's new version."""
+    playlist = playlists.editor(actor, playlist_id).playlist
+    voice.can_speak(actor)
+    item = PlaylistItem(
+        playlist_id=playlist.id,
+        video_url=party_media.clean_media(video_url, "video_url"),
+        title=text(title, "title", max_length=ITEM_TITLE_MAX),
+        start_seconds=_start(start_seconds),
+        added_by=actor.id,
+    )
+    playlists.take_version(playlist)
+    count = len(items(playlist.id))
+    if count >= ITEMS_MAX:
+        raise ValidationError(
+            f"A playlist holds at most {ITEMS_MAX} videos.", field="video_url", code="full"
+        )
+    item.position = count
+    db.session.add(item)
+    db.session.flush()
+    added = {"item": to_dict(item), "version": playlist.version}
+    bus.publish(playlists.channel(playlist.id), ITEM_ADDED, {"playlist_id": playlist.id, **added})
+    if actor.id != playlist.owner_id:
+        notifications.notify(
+            playlist.owner_id,
+            notifications.PLAYLIST_ITEM,
+            actor=actor,
+            subject={"type": "playlist", "id": playlist.id, "text": playlist.title},
+        )
+    return added
+
+
+def _find(ordered: list[PlaylistItem], item_id: object) -> PlaylistItem:
+    found = next((item for item in ordered if is_id(item_id) and item.id == item_id), None)
+    if found is None:
+        raise NotFound("No such item in this playlist.")
+    return found
+
+
+def _version_seen(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            "'version' must be the playlist's version you saw (a whole number).",
+            field="version",
+        )
+    return value
+
+
+def state(playlist: Playlist, ordered: list[PlaylistItem]) -> dict:
+    """The playlist's version and items, as a change leaves them."""
+    return {"version": playlist.version, "items": [to_dict(item) for item in ordered]}
+
+
+@unit_of_work
+def move(
+    actor: User, playlist_id: object, item_id: object, position: object, version: object
+) -> dict:
+    """Put one item at `position` (from 0; the others shift), if the playlist is still at
+    `version`; else 409 `stale_version` with the current order. Gives the new `state`."""
+    playlist = playlists.editor(actor, playlist_id).playlist
+    seen = _version_seen(version)
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        raise ValidationError("'position' must be a whole number from 0.", field="position")
+    if not playlists.take_version(playlist, seen):
+        raise playlists.stale(playlist, [to_dict(item) for item in items(playlist.id)])
+    ordered = items(playlist.id)
+    item = _find(ordered, item_id)
+    if position >= len(ordered):
+        raise ValidationError(f"'position' must be from 0 to {len(ordered) - 1}.", field="position")
+    ordered.remove(item)
+    ordered.insert(position, item)
+    order = _renumber(ordered)
+    db.session.flush()
+    bus.publish(
+        playlists.channel(playlist.id),
+        ITEM_MOVED,
+        {
+            "playlist_id": playlist.id,
+            "version": playlist.version,
+            "item_id": item.id,
+            "position": position,
+            "order": order,
+        },
+    )
+    result = state(playlist, ordered)
+    return result
+
+
+@unit_of_work
+def remove(actor: User, playlist_id: object, item_id: object) -> dict:
+    """Take an item out; those after it move up one. Gives the new `state`."""
+    playlist = playlists.editor(actor, playlist_id).playlist
+    playlists.take_version(playlist)
+    ordered = items(playlist.id)
+    item = _find(ordered, item_id)
+    removed_id = item.id
+    ordered.remove(item)
+    db.session.delete(item)
+    order = _renumber(ordered)
+    db.session.flush()
+    bus.publish(
+        playlists.channel(playlist.id),
+        ITEM_REMOVED,
+        {
+            "playlist_id": playlist.id,
+            "version": playlist.version,
+            "item_id": removed_id,
+            "order": order,
+        },
+    )
+    result = state(playlist, ordered)
+    return result
