@@ -63,3 +63,7 @@ PARTY_LIFECYCLE = Budget("PARTY_WRITE_RATE_LIMIT", "party-lifecycle")  # start, 
 PARTY_PEOPLE = Budget("PARTY_WRITE_RATE_LIMIT", "party-people")  # decide, role, remove
 PARTY_QUEUE = Budget("PARTY_WRITE_RATE_LIMIT", "party-queue")
 PARTY_INVITE = Budget("SOCIAL_WRITE_RATE_LIMIT", "party-invite")
+
+# Posts
+POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, delete
+POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike

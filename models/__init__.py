@@ -4,6 +4,7 @@ from models.announcement import Announcement, AnnouncementDismissal
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
+from models.post import Post, PostLike
 from models.social import Block, Follow, Notification, NotificationActor, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, LoginSession, Role, User
@@ -26,6 +27,8 @@ __all__ = [
     "Participant",
     "Party",
     "PartyMessage",
+    "Post",
+    "PostLike",
     "QueueItem",
     "Reaction",
     "Report",

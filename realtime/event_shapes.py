@@ -132,3 +132,17 @@ ANNOUNCEMENT = Shape(
         "expires_at": TIME,
     }
 )
+# A post as every reader of it sees it (a deleted or removed one: no text, no video).
+POST = Shape(
+    {
+        "id": int,
+        "author": USER_SUMMARY,
+        "text": str,
+        "video_url": Nullable(str),
+        "audience": OneOf("public", "followers", "friends"),
+        "created_at": TIME,
+        "edited_at": Nullable(TIME),
+        "deleted": bool,
+        "likes": int,
+    }
+)

@@ -14,5 +14,6 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     moderation,
     notifications,
     parties,
+    posts,
     users,
 )
