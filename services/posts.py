@@ -115,11 +115,13 @@ def _video(actor: User, value: object) -> str | None:
     """A YouTube link or a direct http(s) video link, as a party plays them; none: None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if not isinstance(value, str):
+        raise ValidationError("'video_url' must be a link.", field="video_url")
     try:
         party_media.media_kind(value)
     except ValidationError as refusal:
         raise ValidationError(refusal.message, code=refusal.code, field="video_url") from None
-    url = value.strip()  # media_kind accepted a string
+    url = value.strip()
     trust.check_links(actor, url, "video_url")
     return url
 

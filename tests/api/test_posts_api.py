@@ -156,6 +156,10 @@ def test_refusals_name_the_field(client, people, app):
     assert_error(
         client.post("/api/v1/posts", json=bad_video, headers=ann), 400, "invalid", "video_url"
     )
+    not_a_link = {"text": "hi", "video_url": 42}
+    assert_error(
+        client.post("/api/v1/posts", json=not_a_link, headers=ann), 400, "invalid", "video_url"
+    )
     bad_audience = {"text": "hi", "audience": "world"}
     assert_error(
         client.post("/api/v1/posts", json=bad_audience, headers=ann), 400, "invalid", "audience"
