@@ -70,3 +70,6 @@ PLAYLIST_EDIT = Budget("PLAYLIST_WRITE_RATE_LIMIT", "playlist-edit")  # change, 
 PLAYLIST_PEOPLE = Budget("PLAYLIST_WRITE_RATE_LIMIT", "playlist-people")  # collaborators
 PLAYLIST_ITEMS = Budget("PLAYLIST_ITEM_RATE_LIMIT", "playlist-items")  # add, remove, move
 PLAYLIST_FOLLOW = Budget("SOCIAL_WRITE_RATE_LIMIT", "playlist-follow")
+# Posts
+POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, delete
+POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike

@@ -54,6 +54,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "TOKEN_SWEEP_INTERVAL_SECONDS": 30.0,
         # Links from accounts younger than this are refused (0 turns the hold off).
         "NEW_ACCOUNT_LINK_HOLD_SECONDS": 24 * 3600.0,
+        # The longest post, in characters.
+        "POST_MAX_CHARS": 5000,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -130,6 +132,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Playlists
         "PLAYLIST_WRITE_RATE_LIMIT": "30 per minute",
         "PLAYLIST_ITEM_RATE_LIMIT": "60 per minute",
+        "POST_WRITE_RATE_LIMIT": "30 per minute",
+        "POST_LIKE_RATE_LIMIT": "120 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,

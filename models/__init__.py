@@ -5,6 +5,7 @@ from models.conversation import Attachment, Conversation, Membership, Message, R
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
 from models.playlist import Playlist, PlaylistCollaborator, PlaylistFollow, PlaylistItem
+from models.post import Post, PostLike
 from models.social import Block, Follow, Notification, NotificationActor, NotificationMute
 from models.stream import StreamEvent, StreamMark
 from models.user import ApiToken, LoginSession, Role, User
@@ -31,6 +32,8 @@ __all__ = [
     "PlaylistCollaborator",
     "PlaylistFollow",
     "PlaylistItem",
+    "Post",
+    "PostLike",
     "QueueItem",
     "Reaction",
     "Report",

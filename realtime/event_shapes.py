@@ -176,3 +176,19 @@ PLAYLIST_ITEM_MOVED = Shape(
 PLAYLIST_ITEM_REMOVED = Shape(
     {"playlist_id": int, "version": int, "item_id": int, "order": ListOf(int)}
 )
+
+
+# A post as every reader of it sees it (a deleted or removed one: no text, no video).
+POST = Shape(
+    {
+        "id": int,
+        "author": USER_SUMMARY,
+        "text": str,
+        "video_url": Nullable(str),
+        "audience": OneOf("public", "followers", "friends"),
+        "created_at": TIME,
+        "edited_at": Nullable(TIME),
+        "deleted": bool,
+        "likes": int,
+    }
+)

@@ -45,6 +45,7 @@ from realtime.event_shapes import (
     PLAYLIST_ITEM_MOVED,
     PLAYLIST_ITEM_REMOVED,
     PLAYLIST_UPDATED,
+    POST,
     QUEUE_ITEM,
     TIME,
     USER_SUMMARY,
@@ -65,6 +66,9 @@ STAFF = ChannelKind("staff", r"staff")
 # The whole site: in every signed-in person's stream (announcements from the admins).
 SITE = ChannelKind("site", r"site")
 SITE_CHANNEL = "site"
+# One author's posts for one audience: the author's stream holds all three, a follower's
+# the public and followers ones, a friend's (mutual follow) the friends one too.
+POSTS = ChannelKind("posts:<id>:<audience>", r"posts:\d+:(?:public|followers|friends)")
 # Internal: membership and sign-out changes every worker applies to its connections. They
 # are stored in the log like durable events, so they reach every worker in the same order
 # as the events around them, even through a Redis outage; no client's stream includes them.
@@ -79,6 +83,7 @@ CHANNEL_KINDS = (
     DIRECTORY,
     STAFF,
     SITE,
+    POSTS,
     CONTROL_KIND,
 )
 
@@ -187,6 +192,11 @@ EVENTS = (
         "party:listing",
         on(SITE, Shape({"party_id": int, "status": OneOf("upcoming", "live", "ended")})),
     ),
+    # Posts, on the channel of their author and audience; `likes` is the count now.
+    durable("post:created", on(POSTS, POST)),
+    durable("post:updated", on(POSTS, POST)),
+    durable("post:deleted", on(POSTS, Shape({"post_id": int}))),
+    durable("post:liked", on(POSTS, Shape({"post_id": int, "likes": int}))),
     # Watch parties
     ephemeral("party:state", on(PARTY, PARTY_STATE), state=True),
     durable("party:message", on(PARTY, PARTY_MESSAGE)),
@@ -322,6 +332,8 @@ def subject_of(name: str, data: dict[str, Any]) -> str | None:
         if isinstance(subject, dict) and subject.get("type") and subject.get("id"):
             return f"{subject['type']}:{subject['id']}"
         return None
+    if name in ("post:created", "post:updated"):
+        return f"post:{data.get('id')}"
     if name == "membership:conversation_updated":
         return f"conversation:{data.get('id')}"
     if name == "membership:added" and isinstance(data.get("conversation"), dict):
@@ -335,6 +347,10 @@ def user_channel(user_id: int) -> str:
 
 def presence_channel(user_id: int) -> str:
     return f"presence:{user_id}"
+
+
+def posts_channel(author_id: int, audience: str) -> str:
+    return f"posts:{author_id}:{audience}"
 
 
 def party_channel(party_id: int) -> str:

@@ -16,7 +16,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel
-from services import accounts, notifications, playlist_people
+from services import accounts, notifications, playlist_people, post_channels
 from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100
@@ -66,6 +66,7 @@ def follow(actor: User, username: str) -> User:
         db.session.rollback()
         return target
     bus.subscribe_user(actor.id, presence_channel(target.id))
+    post_channels.followed(actor.id, target.id)
     notifications.notify(
         target.id, notifications.FOLLOW, actor=actor, subject={"type": "user", "id": actor.id}
     )
@@ -79,6 +80,7 @@ def unfollow(actor: User, username: str) -> User:
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == target.id)
     )
     bus.unsubscribe_user(actor.id, presence_channel(target.id))
+    post_channels.unfollowed(actor.id, target.id)
     db.session.commit()
     return target
 
@@ -105,6 +107,7 @@ def block(actor: User, username: str) -> User:
     playlist_people.cut_ties(actor.id, target.id)
     bus.unsubscribe_user(actor.id, presence_channel(target.id))
     bus.unsubscribe_user(target.id, presence_channel(actor.id))
+    post_channels.blocked(actor.id, target.id)
     db.session.commit()
     return target
 

@@ -15,5 +15,6 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     notifications,
     parties,
     playlists,
+    posts,
     users,
 )

@@ -47,6 +47,7 @@ from services import (
     playlist_items,
     playlist_people,
     playlists,
+    posts,
     profiles,
     social,
 )
@@ -328,6 +329,10 @@ def _build(app: Flask) -> World:
     ids["report"] = moderation_reports.report(vera, "message", ids["group_reply"], "rude").id
     # An announcement from the admin, showing on every page.
     ids["announcement"] = announcements.post(users["boss"], "Welcome to Tandem").id
+    # Posts: vera's to everyone and to her friends (mia), each liked by mia.
+    for key, audience in (("public_post", "public"), ("friends_post", "friends")):
+        ids[key] = posts.create(vera, f"vera's {audience} post", audience=audience)["id"]
+        posts.like(mia, ids[key])
 
     # The stranger's own things, for attacks that pair his ids with hers.
     mine_group = conversations.create_group(sam, "Sam alone", [])
@@ -341,6 +346,7 @@ def _build(app: Flask) -> World:
     mine_playlist = playlists.create(sam, "sam's list", "", "public")
     ids["mine_playlist"] = mine_playlist.id
     ids["mine_playlist_item"] = playlist_items.add(sam, mine_playlist.id, VIDEO)["item"]["id"]
+    ids["mine_post"] = posts.create(sam, "sam's post", audience="public")["id"]
 
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):

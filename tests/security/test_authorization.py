@@ -400,6 +400,20 @@ ADMIN = [
     http("POST", "/admin/rooms/{private_room}/close", 404, {"reason": "x"}),
 ]
 
+POSTS = [
+    # vera's friends-only post does not exist for him; her public one he may not change.
+    http("GET", "/api/v1/posts/{friends_post}", 404),
+    http("PATCH", "/api/v1/posts/{friends_post}", 404, {"text": "mine now"}),
+    http("DELETE", "/api/v1/posts/{friends_post}", 404),
+    http("POST", "/api/v1/posts/{friends_post}/like", 404),
+    http("DELETE", "/api/v1/posts/{friends_post}/like", 404),
+    http("GET", "/api/v1/posts/{friends_post}/likes", 404),
+    http("PATCH", "/api/v1/posts/{public_post}", 403, {"text": "mine now"}),
+    http("DELETE", "/api/v1/posts/{public_post}", 403),
+    # Taking a post down is a moderation action: not there for him.
+    http("DELETE", "/api/v1/admin/posts/{public_post}", 404),
+]
+
 ACCOUNT = [
     # Someone else's browser sign-in or API token: not there for him.
     http("DELETE", "/api/v1/me/sessions/{sign_in}", 404),
@@ -411,7 +425,7 @@ ACCOUNT = [
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API
+HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {
@@ -431,6 +445,7 @@ NOT_OBJECT_SCOPED = {
     "announcements.dismiss": "announcements are for everyone; it closes the caller's banner",
     "api.announcement_dismiss": "announcements are for everyone; it closes the caller's banner",
     "api.user_playlists": "lists only what the caller may see (tested below)",
+    "api.user_posts": "lists only the posts of that person the caller may see",
 }
 
 

@@ -1,0 +1,79 @@
+"""Posts over JSON: writing, reading, likes, and the lists (feed, discover, a person's)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+import budgets
+from blueprints.api import api
+from request_body import json_body, json_fields, query_int
+from route_limits import user_action
+from services import feed, posts
+
+
+@user_action(api, "POST", "/posts", budgets.POST_WRITE)
+def post_create():
+    created = posts.create(current_user, *json_fields("text", "video_url", "audience"))
+    return jsonify({"post": created}), 201
+
+
+@api.get("/posts/<int:post_id>")
+@login_required
+def post_get(post_id: int):
+    return jsonify({"post": posts.shown_to(current_user, post_id)})
+
+
+@user_action(api, "PATCH", "/posts/<int:post_id>", budgets.POST_WRITE)
+def post_edit(post_id: int):
+    edited = posts.edit(current_user, post_id, json_body())
+    return jsonify({"post": edited})
+
+
+@user_action(api, "DELETE", "/posts/<int:post_id>", budgets.POST_WRITE)
+def post_delete(post_id: int):
+    posts.delete_post(current_user, post_id)
+    return "", 204
+
+
+@user_action(api, "POST", "/posts/<int:post_id>/like", budgets.POST_LIKE)
+def post_like(post_id: int):
+    return jsonify(posts.like(current_user, post_id))
+
+
+@user_action(api, "DELETE", "/posts/<int:post_id>/like", budgets.POST_LIKE)
+def post_unlike(post_id: int):
+    return jsonify(posts.unlike(current_user, post_id))
+
+
+@api.get("/posts/<int:post_id>/likes")
+@login_required
+def post_likers(post_id: int):
+    return jsonify(feed.likers(current_user, post_id, query_int("limit", feed.LIKERS_MAX)))
+
+
+@api.get("/feed")
+@login_required
+def post_feed():
+    page = feed.feed(current_user, request.args.get("cursor"), query_int("limit", feed.PAGE_MAX))
+    return jsonify(page)
+
+
+@api.get("/feed/discover")
+@login_required
+def post_discover():
+    cursor, limit = request.args.get("cursor"), query_int("limit", feed.PAGE_MAX)
+    return jsonify(feed.discover(current_user, cursor, limit))
+
+
+@api.get("/users/<username>/posts")
+@login_required
+def user_posts(username: str):
+    cursor, limit = request.args.get("cursor"), query_int("limit", feed.PAGE_MAX)
+    return jsonify(feed.posts_by(current_user, username, cursor, limit))
+
+
+@user_action(api, "DELETE", "/admin/posts/<int:post_id>", budgets.MODERATION)
+def admin_remove_post(post_id: int):
+    posts.remove(current_user, post_id, request.args.get("reason", ""))
+    return "", 204

@@ -1,0 +1,170 @@
+"""Lists of posts, newest first, a page at a time: one's feed (the people one follows, and
+oneself), discover (recent public posts) and one person's posts; and who likes a post.
+
+Every list applies the rule of services/posts.py (`may_see`) as a query
+(`visible_filter`), leaves out posts deleted or taken down and everyone blocked either
+way. Pages go by post id with an opaque cursor: the next page holds the posts older than
+the last one shown, so paging never repeats or skips a post, whatever is posted meanwhile.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+
+from errors import ValidationError
+from extensions import db
+from models.post import Post, PostLike
+from models.social import Block, Follow
+from models.user import User
+from services import accounts, posts
+
+PAGE_DEFAULT = 20
+PAGE_MAX = 100
+LIKERS_MAX = 100
+_CURSOR = re.compile(r"p([0-9a-z]{1,13})")
+
+
+def encode_cursor(post_id: int) -> str:
+    return "p" + _base36(post_id)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def decode_cursor(cursor: object) -> int | None:
+    """The id below which the page starts; None for the first page."""
+    if cursor is None or cursor == "":
+        return None
+    match = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    if match is None:
+        raise ValidationError("That cursor is not one this list gave.", field="cursor")
+    return int(match.group(1), 36)
+
+
+def _limit(limit: object) -> int:
+    if limit is None:
+        return PAGE_DEFAULT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PAGE_MAX:
+        raise ValidationError(f"'limit' must be from 1 to {PAGE_MAX}.", field="limit")
+    return limit
+
+
+def _blocked_either_way(viewer_id: int) -> ColumnElement[bool]:
+    blocked = select(Block.blocked_id).where(Block.blocker_id == viewer_id)
+    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer_id)
+    return or_(Post.author_id.in_(blocked), Post.author_id.in_(blockers))
+
+
+def visible_filter(viewer_id: int) -> ColumnElement[bool]:
+    """`posts.may_see` as a condition on Post, for lists."""
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id)
+    followers = select(Follow.follower_id).where(Follow.followee_id == viewer_id)
+    others = or_(
+        Post.audience == "public",
+        and_(Post.audience == "followers", Post.author_id.in_(followed)),
+        and_(
+            Post.audience == "friends",
+            Post.author_id.in_(followed),
+            Post.author_id.in_(followers),
+        ),
+    )
+    return or_(
+        Post.author_id == viewer_id,
+        and_(others, ~_blocked_either_way(viewer_id), User.deleted_at.is_(None)),
+    )
+
+
+def _listed(viewer: User, *conditions: ColumnElement[bool]) -> Select:
+    return (
+        select(Post)
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.deleted_at.is_(None),
+            Post.removed_at.is_(None),
+            visible_filter(viewer.id),
+            *conditions,
+        )
+    )
+
+
+def _page(viewer: User, query: Select, cursor: object, limit: object) -> dict:
+    size, before = _limit(limit), decode_cursor(cursor)
+    if before is not None:
+        query = query.where(Post.id < before)
+    found = list(db.session.scalars(query.order_by(Post.id.desc()).limit(size + 1)))
+    shown = found[:size]
+    ids = [post.id for post in shown]
+    counts = dict(
+        db.session.execute(
+            select(PostLike.post_id, func.count())
+            .where(PostLike.post_id.in_(ids))
+            .group_by(PostLike.post_id)
+        ).all()
+    )
+    mine = set(
+        db.session.scalars(
+            select(PostLike.post_id).where(PostLike.post_id.in_(ids), PostLike.user_id == viewer.id)
+        )
+    )
+    return {
+        "posts": [
+            posts.for_viewer(viewer, post, counts.get(post.id, 0), post.id in mine)
+            for post in shown
+        ],
+        "next_cursor": encode_cursor(shown[-1].id) if len(found) > size else None,
+    }
+
+
+def feed(viewer: User, cursor: object = None, limit: object = None) -> dict:
+    """The posts of the people the viewer follows, and their own, that they may see."""
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+    mine_or_followed = or_(Post.author_id == viewer.id, Post.author_id.in_(followed))
+    return _page(viewer, _listed(viewer, mine_or_followed), cursor, limit)
+
+
+def discover(viewer: User, cursor: object = None, limit: object = None) -> dict:
+    """Recent public posts of anyone (but people blocked either way)."""
+    return _page(viewer, _listed(viewer, Post.audience == "public"), cursor, limit)
+
+
+def posts_by(viewer: User, username: str, cursor: object = None, limit: object = None) -> dict:
+    """One person's posts that the viewer may see; nobody at all when blocked either way."""
+    author = accounts.get_by_username(username)
+    return _page(viewer, _listed(viewer, Post.author_id == author.id), cursor, limit)
+
+
+def likers(viewer: User, post_id: object, limit: object = None) -> dict:
+    """Who likes a post the viewer may see, newest like first: people blocked either way
+    with the viewer and deleted accounts are left out."""
+    post = posts.visible_post(viewer, post_id)
+    size = LIKERS_MAX if limit is None else _limit(limit)
+    blocked = select(Block.blocked_id).where(Block.blocker_id == viewer.id)
+    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
+    query = (
+        select(User)
+        .join(PostLike, PostLike.user_id == User.id)
+        .where(
+            PostLike.post_id == post.id,
+            User.deleted_at.is_(None),
+            User.id.not_in(blocked),
+            User.id.not_in(blockers),
+        )
+        .order_by(PostLike.created_at.desc(), User.id)
+        .limit(size)
+    )
+    people = list(db.session.scalars(query))
+    return {
+        "post_id": post.id,
+        "likes": posts.like_count(post.id),
+        "users": [u.to_summary() for u in people],
+    }

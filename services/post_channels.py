@@ -1,0 +1,62 @@
+"""Whose stream holds whose posts.
+
+Each author has one channel per audience (`posts:<author>:public`, `:followers`,
+`:friends`), and a post is announced on the one of its audience only. The author's
+stream holds all three; a follower's the public and followers channels of everyone they
+follow; a friend's (a mutual follow) the friends channel too. A block ends follows both
+ways, so a blocked person holds none of the other's channels. Follows, unfollows and
+blocks change the sets of live connections through the bus's control messages, in the
+unit of work of the change (services/social.py calls the functions below).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from extensions import db
+from models.post import AUDIENCES
+from models.social import Follow
+from realtime.bus import bus
+from realtime.channels import provider
+from realtime.events import posts_channel
+from services.relations import is_following
+
+FOLLOWER_AUDIENCES = ("public", "followers")
+
+
+@provider
+def _posts_in_stream(user_id: int) -> list[str]:
+    followed = select(Follow.followee_id).where(Follow.follower_id == user_id)
+    followers = select(Follow.follower_id).where(Follow.followee_id == user_id)
+    followed_ids = set(db.session.scalars(followed))
+    friend_ids = followed_ids & set(db.session.scalars(followers))
+    channels = [posts_channel(user_id, audience) for audience in AUDIENCES]
+    channels += [
+        posts_channel(a, audience) for a in followed_ids for audience in FOLLOWER_AUDIENCES
+    ]
+    channels += [posts_channel(friend, "friends") for friend in friend_ids]
+    return channels
+
+
+def followed(follower_id: int, followee_id: int) -> None:
+    """A new follow: the follower hears the followee's posts for followers; if the
+    follow is mutual now, each hears the other's posts for friends."""
+    for audience in FOLLOWER_AUDIENCES:
+        bus.subscribe_user(follower_id, posts_channel(followee_id, audience))
+    if is_following(followee_id, follower_id):
+        bus.subscribe_user(follower_id, posts_channel(followee_id, "friends"))
+        bus.subscribe_user(followee_id, posts_channel(follower_id, "friends"))
+
+
+def unfollowed(follower_id: int, followee_id: int) -> None:
+    """The follow ended: the former follower hears none of the other's posts, and
+    neither is the other's friend any more."""
+    for audience in AUDIENCES:
+        bus.unsubscribe_user(follower_id, posts_channel(followee_id, audience))
+    bus.unsubscribe_user(followee_id, posts_channel(follower_id, "friends"))
+
+
+def blocked(a: int, b: int) -> None:
+    """A block ends the follows both ways: neither hears the other's posts."""
+    unfollowed(a, b)
+    unfollowed(b, a)

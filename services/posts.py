@@ -1,0 +1,238 @@
+"""Posts: writing, editing, deleting and taking down, who may see one, and likes.
+
+Who may see a post is one rule (`may_see`, and `visible_filter` for lists, in
+services/feed.py): its author always; nobody blocked either way; anyone signed in for a
+public post, the author's followers for a followers post, their friends (mutual follows)
+for a friends post. To everyone else a post does not exist: 404, never 403. Every change
+is announced on the channel of the post's author and audience (services/post_channels.py)
+in the unit of work of the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from errors import Forbidden, NotFound, ValidationError
+from extensions import db
+from models.clock import iso, utcnow
+from models.post import AUDIENCES, Post, PostLike
+from models.user import User
+from realtime.bus import bus
+from realtime.events import posts_channel
+from services import moderation, party_media, trust, voice
+from services.relations import is_blocked_between, is_following
+from services.unit_of_work import unit_of_work
+from services.validation import is_id, one_of, text
+
+CREATED = "post:created"
+UPDATED = "post:updated"
+DELETED = "post:deleted"
+LIKED = "post:liked"
+
+
+# -- shapes -----------------------------------------------------------------------------
+def like_count(post_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(PostLike).where(PostLike.post_id == post_id)
+    )
+
+
+def to_dict(post: Post, likes: int | None = None) -> dict:
+    """The post as every reader sees it (the events' shape)."""
+    gone = post.gone
+    return {
+        "id": post.id,
+        "author": post.author.to_summary(),
+        "text": "" if gone else post.text,
+        "video_url": None if gone else post.video_url,
+        "audience": post.audience,
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at) if post.edited_at else None,
+        "deleted": gone,
+        "likes": like_count(post.id) if likes is None else likes,
+    }
+
+
+def for_viewer(viewer: User, post: Post, likes: int | None = None, liked: bool | None = None):
+    """The post for one reader: adds whether they like it."""
+    if liked is None:
+        liked = db.session.get(PostLike, (post.id, viewer.id)) is not None
+    return {**to_dict(post, likes), "liked": liked}
+
+
+def _channel(post: Post) -> str:
+    return posts_channel(post.author_id, post.audience)
+
+
+# -- who may see ------------------------------------------------------------------------
+def may_see(viewer: User, post: Post) -> bool:
+    if post.gone:
+        return False
+    if post.author_id == viewer.id:
+        return True
+    if is_blocked_between(viewer.id, post.author_id) or post.author.is_deleted:
+        return False
+    if post.audience == "public":
+        return True
+    if not is_following(viewer.id, post.author_id):
+        return False
+    return post.audience == "followers" or is_following(post.author_id, viewer.id)
+
+
+def visible_post(viewer: User, post_id: object) -> Post:
+    """The post if the viewer may see it; NotFound, as for an id nobody has, otherwise."""
+    post = db.session.get(Post, post_id) if is_id(post_id) else None
+    if post is None or not may_see(viewer, post):
+        raise NotFound("No such post.")
+    return post
+
+
+def shown_to(viewer: User, post_id: object) -> dict:
+    """One post, as the viewer sees it."""
+    return for_viewer(viewer, visible_post(viewer, post_id))
+
+
+# -- input ------------------------------------------------------------------------------
+def _text(actor: User, value: object) -> str:
+    limit = current_app.config["POST_MAX_CHARS"]
+    cleaned = text(
+        value,
+        "text",
+        max_length=limit,
+        multiline=True,
+        too_long=f"Posts are at most {limit} characters.",
+    )
+    trust.check_links(actor, cleaned, "text")
+    return cleaned
+
+
+def _video(actor: User, value: object) -> str | None:
+    """A YouTube link or a direct http(s) video link, as a party plays them; none: None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("'video_url' must be a link.", field="video_url")
+    try:
+        party_media.media_kind(value)
+    except ValidationError as refusal:
+        raise ValidationError(refusal.message, code=refusal.code, field="video_url") from None
+    url = value.strip()
+    trust.check_links(actor, url, "video_url")
+    return url
+
+
+def _content(actor: User, body: object, video_url: object) -> tuple[str, str | None]:
+    words, video = _text(actor, body), _video(actor, video_url)
+    if not words and video is None:
+        raise ValidationError("Write something or add a video.", field="text")
+    return words, video
+
+
+# -- writing ----------------------------------------------------------------------------
+def create(actor: User, body: object, video_url: object = None, audience: object = None) -> dict:
+    """Post; the author's followers (or friends) who are online see it at once."""
+    voice.can_speak(actor)
+    chosen = "followers" if audience is None else one_of(audience, "audience", AUDIENCES)
+    words, video = _content(actor, body, video_url)
+    post = Post(author_id=actor.id, text=words, video_url=video, audience=chosen)
+    db.session.add(post)
+    db.session.flush()
+    shown = to_dict(post, likes=0)
+    bus.publish(_channel(post), CREATED, shown)
+    db.session.commit()
+    return {**shown, "liked": False}
+
+
+def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
+    """The author changes the text or the video link (`changes` names those that
+    change; the audience stays)."""
+    post = visible_post(actor, post_id)
+    if post.author_id != actor.id:
+        raise Forbidden("You can only edit your own posts.")
+    voice.can_speak(actor)
+    post.text, post.video_url = _content(
+        actor, changes.get("text", post.text), changes.get("video_url", post.video_url)
+    )
+    post.edited_at = utcnow()
+    shown = to_dict(post)
+    _redact(post, shown)
+    bus.publish(_channel(post), UPDATED, shown)
+    db.session.commit()
+    return for_viewer(actor, post, likes=shown["likes"])
+
+
+def delete_post(actor: User, post_id: object) -> None:
+    post = visible_post(actor, post_id)
+    if post.author_id != actor.id:
+        raise Forbidden("You can only delete your own posts.")
+    post.deleted_at = utcnow()
+    _retract(post)
+    db.session.commit()
+
+
+@unit_of_work
+def remove(actor: User, post_id: object, reason: object = "") -> None:
+    """Moderators take any post down; it is gone for everyone, its author included."""
+    moderation.require_staff(actor)
+    post = db.session.get(Post, post_id) if is_id(post_id) else None
+    if post is None:
+        raise NotFound("No such post.")
+    why = moderation.reason_text(reason, required=False)
+    if post.removed_at is None:
+        post.removed_at = utcnow()
+        _retract(post)
+        moderation.audit(actor, "remove_post", "post", post.id, why, author_id=post.author_id)
+
+
+def _retract(post: Post) -> None:
+    post.text, post.video_url = "", None
+    _redact(post, to_dict(post))
+    bus.publish(_channel(post), DELETED, {"post_id": post.id})
+
+
+def _redact(post: Post, shown: dict) -> None:
+    """Stored events about the post say only what is true now: a replay never shows an
+    old text or a deleted post's."""
+    bus.redact(f"post:{post.id}", (CREATED, UPDATED), lambda _stored: shown)
+
+
+# -- likes ------------------------------------------------------------------------------
+def like(actor: User, post_id: object) -> dict:
+    """Like it; liking again changes nothing."""
+    post = visible_post(actor, post_id)
+    voice.can_speak(actor)
+    if db.session.get(PostLike, (post.id, actor.id)) is None:
+        db.session.add(PostLike(post_id=post.id, user_id=actor.id))
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same like from another request won
+            db.session.rollback()
+            return _likes(post.id, True)
+        _announce_likes(post)
+    db.session.commit()
+    return _likes(post.id, True)
+
+
+def unlike(actor: User, post_id: object) -> dict:
+    """Take the like back; unliking what one does not like changes nothing."""
+    post = visible_post(actor, post_id)
+    taken = db.session.execute(
+        delete(PostLike).where(PostLike.post_id == post.id, PostLike.user_id == actor.id)
+    ).rowcount
+    if taken:
+        _announce_likes(post)
+    db.session.commit()
+    return _likes(post.id, False)
+
+
+def _announce_likes(post: Post) -> None:
+    bus.publish(_channel(post), LIKED, {"post_id": post.id, "likes": like_count(post.id)})
+
+
+def _likes(post_id: int, liked: bool) -> dict:
+    return {"post_id": post_id, "likes": like_count(post_id), "liked": liked}
