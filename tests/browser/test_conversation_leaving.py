@@ -40,6 +40,9 @@ def two_in_a_group(browser: Browser, base: str, other_options: dict) -> tuple:
     other.goto(f"{base}/conversations/{group}")
     expect(other.locator("[name=body]")).to_be_visible()
     live(other)
+    owner.locator("[name=body]").fill("Welcome to the group")
+    owner.locator("[name=body]").press("Enter")
+    expect(other.get_by_role("link", name=re.compile("^Reply"))).to_have_count(1)
     # Marks this very document: a reload or a navigation would lose it.
     other.evaluate("window.stillTheSamePage = true")
     return group, (owner_context, owner, owner_name), (other_context, other, other_name)
@@ -53,6 +56,8 @@ def expect_ended(page: Page, group: int, reason: str) -> None:
     expect(page.get_by_role("link", name="Back to all messages")).to_be_visible()
     expect(page.locator(f"#members-link-{group}")).to_have_count(0)
     expect(page.locator(f"#member-count-{group}")).to_have_count(0)  # it would stay still
+    expect(page.get_by_role("link", name=re.compile("^Reply"))).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("^Report"))).to_have_count(0)
     assert page.evaluate("window.stillTheSamePage === true"), "the page was reloaded"
 
 
