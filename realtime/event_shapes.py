@@ -70,12 +70,27 @@ NOTIFICATION = Shape(
         "subject": Shape(
             {
                 "type": OneOf(
-                    "user", "message", "conversation", "party", "report", "warning", "playlist"
+                    "user",
+                    "message",
+                    "conversation",
+                    "party",
+                    "report",
+                    "warning",
+                    "removal",
+                    "playlist",
                 )
             },
             # `code`: a party invitation's way in (a private party's key, given by its people);
             # `ended`: the party of an invitation or a start is over (and `code` is gone).
-            {"id": int, "conversation_id": int, "text": str, "code": str, "ended": bool},
+            # `what`: the kind of thing of theirs a moderator removed (a removal).
+            {
+                "id": int,
+                "conversation_id": int,
+                "text": str,
+                "code": str,
+                "ended": bool,
+                "what": str,
+            },
         ),
         "count": int,
         "created_at": TIME,

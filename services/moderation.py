@@ -210,6 +210,7 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
     text = reason_text(reason, required=False)
     message_edits.retract(message)
     attachments.discard_with(message)
+    _tell_owner(message.sender_id, "message", text)
     audit(
         actor,
         "remove_message",
@@ -225,7 +226,9 @@ def end_party(actor: User, party_id: object, reason: object = "") -> None:
     require_staff(actor)
     party = party_access.find(party_id)
     parties.finish(party)
-    audit(actor, "end_party", "party", party.id, reason_text(reason, required=False))
+    text = reason_text(reason, required=False)
+    _tell_owner(party.host_id, "party", text)
+    audit(actor, "end_party", "party", party.id, text)
 
 
 @unit_of_work
@@ -247,7 +250,20 @@ def _close(actor: User, conversation_id: object, kind: Kind, reason: object) -> 
     if conversation_access.live(conversation_id).kind != kind:
         raise NotFound(f"No such {name}.")
     conversation = conversation_settings.close(actor, conversation_id)
-    audit(actor, f"close_{name}", name, conversation.id, reason_text(reason, required=False))
+    text = reason_text(reason, required=False)
+    _tell_owner(conversation.created_by, name, text)
+    audit(actor, f"close_{name}", name, conversation.id, text)
+
+
+def _tell_owner(user_id: int | None, what: str, reason: str) -> None:
+    """Whose message, party, room or group the moderators took away hears it, and why."""
+    if user_id is not None:
+        notifications.notify(
+            user_id,
+            notifications.MODERATION,
+            actor=None,
+            subject={"type": "removal", "what": what, "text": reason},
+        )
 
 
 @unit_of_work

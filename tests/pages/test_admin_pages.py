@@ -3,6 +3,7 @@ service's refusals in words, CSRF, and hostile text shown inert."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -92,6 +93,12 @@ def flashed(client, url, **data) -> str:
     )
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
+
+
+def page_text(client, url: str) -> str:
+    """A page's text as a person reads it: tags out, spaces as the browser shows them."""
+    html = client.get(url).get_data(as_text=True)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def fresh(model, row_id):
@@ -199,6 +206,9 @@ def test_resolving_a_report_through_the_page(people, reported, mod):
     told = notifications.listing(people["user"].id)
     assert len(told) == 1
     assert "your report was handled" in told[0].subject
+    # Who wrote it is told too, in words, on their notifications page.
+    troll = signed_in(mod.application, "trol")
+    assert "A moderator removed your message: “gone”" in page_text(troll, "/notifications")
     done = mod.get("/admin/reports?status=resolved").get_data(as_text=True)
     assert "Remove by" in done
     assert "Removed" in done
@@ -299,6 +309,8 @@ def test_warn_and_mute_through_the_pages(people, mod):
     warning = notifications.listing(people["troll"].id)[0]
     assert warning.kind == "moderation"
     assert "Calm down, please." in warning.subject
+    troll = signed_in(mod.application, "trol")
+    assert "A moderator warned you: “Calm down, please.”" in page_text(troll, "/notifications")
 
     page = flashed(mod, "/admin/users/trol/mute", minutes="90")
     assert "muted site-wide for 90 minutes" in page
@@ -341,6 +353,9 @@ def test_end_a_party_and_close_a_room(people, mod):
     assert "Ended party #" in audit
     assert "Closed room #" in audit
     assert "off topic" in audit
+    told = page_text(signed_in(mod.application, "trol"), "/notifications")
+    assert "A moderator ended your party: “off topic”" in told
+    assert "A moderator closed your room: “spam”" in told
 
 
 # -- defences ---------------------------------------------------------------------------
