@@ -53,9 +53,15 @@ def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
 
 @fragment(moderation_reports.REPORTS_CHANGED)
 def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    """Staff see the open-reports count in their navigation and on the overview."""
+    """Staff see the open-reports count in their navigation, on the overview and in the
+    queue, which also says it changed."""
     if not accounts.is_staff(viewer_id):
         return []
     count = int(envelope.data["open_count"])
     report_badge = render_fragment("admin/_reports_badge.html", count=count)
-    return [("reports-count", report_badge), ("reports-open", str(count))]
+    changed = render_fragment("admin/_reports_changed.html", count=count)
+    return [
+        ("reports-count", report_badge),
+        ("reports-open", str(count)),
+        ("reports-changed", changed),
+    ]

@@ -89,7 +89,22 @@ def test_report_resolve_and_ban_reach_open_pages(browser: Browser, shared_server
     expect(mod.locator("[sse-swap=reports-open]")).to_have_text(str(before + 1))
     screenshot(mod, "moderation-badge-live")
 
+    # The queue, open before the next report: it says so, and shows it when asked.
     mod.get_by_role("navigation", name="Moderation").get_by_role("link", name="Reports").click()
+    live(mod)
+    again = requests.post(
+        base + "/api/v1/reports",
+        json={"subject_type": "user", "subject_id": f"@{troll_name}", "reason": "spam"},
+        headers=reporter_auth,
+        timeout=10,
+    )
+    assert again.status_code == 201, again.text
+    open_tab = mod.get_by_role("navigation", name="Report status").get_by_role("link", name="Open")
+    expect(open_tab).to_have_text(f"Open ({before + 2})")
+    expect(mod.locator("#reports-changed")).to_contain_text(f"{before + 2} open now")
+    screenshot(mod, "moderation-queue-changed")
+    mod.get_by_role("link", name="Show the latest").click()
+    expect(mod.locator(f"#report-{again.json()['report']['id']}")).to_contain_text(troll_name)
     card = mod.locator(f"#report-{report_id}")
     expect(card).to_contain_text("insults")
     expect(card).to_contain_text(f"nasty words {n}")
