@@ -77,12 +77,14 @@ NOTIFICATION = Shape(
                     "report",
                     "warning",
                     "removal",
+                    "mute",
                     "playlist",
                 )
             },
             # `code`: a party invitation's way in (a private party's key, given by its people);
             # `ended`: the party of an invitation or a start is over (and `code` is gone).
-            # `what`: the kind of thing of theirs a moderator removed (a removal).
+            # `what`: the kind of thing of theirs a moderator removed (a removal);
+            # `until`: when a site-wide mute ends (none: it was lifted).
             {
                 "id": int,
                 "conversation_id": int,
@@ -90,6 +92,7 @@ NOTIFICATION = Shape(
                 "code": str,
                 "ended": bool,
                 "what": str,
+                "until": str,
             },
         ),
         "count": int,

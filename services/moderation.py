@@ -183,6 +183,12 @@ def mute(actor: User, username: str, minutes: object, conversation_id: object = 
         return {"muted_until": iso(membership.muted_until)}
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
     bus.account_changed(target.id)
+    notifications.notify(
+        target.id,
+        notifications.MODERATION,
+        actor=None,
+        subject={"type": "mute", "until": iso(target.muted_until)} if minutes else {"type": "mute"},
+    )
     audit(actor, "mute", "user", target.id, minutes=minutes)
     return {"muted_until": iso(target.muted_until)}
 

@@ -10,6 +10,7 @@ indicator stay allowed.
 from __future__ import annotations
 
 from errors import Forbidden
+from models.clock import as_utc
 from models.user import User
 
 
@@ -18,4 +19,5 @@ def can_speak(actor: User) -> None:
     `actor` must be loaded for the request or event at hand, so a mute set a moment
     ago counts (socket handlers load the account per event)."""
     if actor.is_muted:
-        raise Forbidden("You are muted on this site for now.", code="muted")
+        until = as_utc(actor.muted_until).strftime("%d %b %Y, %H:%M UTC")
+        raise Forbidden(f"You are muted on this site until {until}.", code="muted")

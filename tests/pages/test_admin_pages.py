@@ -315,10 +315,14 @@ def test_warn_and_mute_through_the_pages(people, mod):
     page = flashed(mod, "/admin/users/trol/mute", minutes="90")
     assert "muted site-wide for 90 minutes" in page
     assert fresh(User, people["troll"].id).is_muted
+    told = page_text(troll, "/notifications")
+    assert "A moderator muted you until " in told
+    assert "until then you can read, but not write" in told
     assert "Muted</span> until" in page
     page = flashed(mod, "/admin/users/trol/mute", minutes="0")
     assert "trol may post again." in page
     assert not fresh(User, people["troll"].id).is_muted
+    assert "Your mute is lifted: you can write again." in page_text(troll, "/notifications")
     page = flashed(mod, "/admin/users/trol/mute", minutes="soon")
     assert "Give the mute in whole minutes" in page
     page = flashed(mod, "/admin/users/trol/mute", minutes="99999999")
