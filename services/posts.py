@@ -206,6 +206,7 @@ def like(actor: User, post_id: object) -> dict:
     """Like it; liking again changes nothing."""
     post = visible_post(actor, post_id)
     voice.can_speak(actor)
+    _one_like_at_a_time(post)
     if db.session.get(PostLike, (post.id, actor.id)) is None:
         db.session.add(PostLike(post_id=post.id, user_id=actor.id))
         try:
@@ -221,6 +222,7 @@ def like(actor: User, post_id: object) -> dict:
 def unlike(actor: User, post_id: object) -> dict:
     """Take the like back; unliking what one does not like changes nothing."""
     post = visible_post(actor, post_id)
+    _one_like_at_a_time(post)
     taken = db.session.execute(
         delete(PostLike).where(PostLike.post_id == post.id, PostLike.user_id == actor.id)
     ).rowcount
@@ -228,6 +230,13 @@ def unlike(actor: User, post_id: object) -> dict:
         _announce_likes(post)
     db.session.commit()
     return _likes(post.id, False)
+
+
+def _one_like_at_a_time(post: Post) -> None:
+    """Likes of one post change one after another (the post's row is locked until the
+    commit; SQLite has one writer anyway), so the count each announces counts every like
+    committed before it: two at once cannot both announce the same number."""
+    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
 
 
 def _announce_likes(post: Post) -> None:
