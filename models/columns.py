@@ -15,7 +15,7 @@ def moment_column() -> MappedColumn[datetime]:
     return mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-def person_key() -> MappedColumn[int]:
-    """One of the people a row ties together (a follow, a block): part of the key, and
-    gone with the account."""
-    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+def person_key(*, index: bool = False) -> MappedColumn[int]:
+    """One of the people a row ties together (a follow, a block, a like): part of the key,
+    and gone with the account. `index` where rows are looked up by the person alone."""
+    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=index)

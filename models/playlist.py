@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.clock import utcnow
+from models.columns import moment_column, person_key
 from models.user import User
 
 
@@ -27,8 +27,8 @@ class Playlist(db.Model):
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     share_token: Mapped[str] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
+    updated_at: Mapped[datetime] = moment_column()
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
 
@@ -49,7 +49,7 @@ class PlaylistItem(db.Model):
     start_seconds: Mapped[int | None] = mapped_column(Integer)
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
 
     adder: Mapped[User | None] = relationship(foreign_keys=[added_by])
 
@@ -62,10 +62,8 @@ class PlaylistCollaborator(db.Model):
     playlist_id: Mapped[int] = mapped_column(
         ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int] = person_key(index=True)
+    created_at: Mapped[datetime] = moment_column()
 
 
 class PlaylistFollow(db.Model):
@@ -77,7 +75,5 @@ class PlaylistFollow(db.Model):
     playlist_id: Mapped[int] = mapped_column(
         ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int] = person_key(index=True)
+    created_at: Mapped[datetime] = moment_column()

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.clock import utcnow
+from models.columns import moment_column, person_key
 from models.user import User
 
 AUDIENCES = ("public", "followers", "friends")
@@ -31,7 +31,7 @@ class Post(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     video_url: Mapped[str | None] = mapped_column(String(2048))
     audience: Mapped[str] = mapped_column(String(16), default="followers")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = moment_column()
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Taken down by a moderator (the audit log says who and why).
@@ -52,7 +52,5 @@ class PostLike(db.Model):
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int] = person_key(index=True)
+    created_at: Mapped[datetime] = moment_column()
