@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
@@ -134,6 +133,7 @@ def _content(actor: User, body: object, video_url: object) -> tuple[str, str | N
 
 
 # -- writing ----------------------------------------------------------------------------
+@unit_of_work
 def create(actor: User, body: object, video_url: object = None, audience: object = None) -> dict:
     """Post; the author's followers (or friends) who are online see it at once."""
     voice.can_speak(actor)
@@ -144,10 +144,10 @@ def create(actor: User, body: object, video_url: object = None, audience: object
     db.session.flush()
     shown = to_dict(post, likes=0)
     bus.publish(_channel(post), CREATED, shown)
-    db.session.commit()
     return {**shown, "liked": False}
 
 
+@unit_of_work
 def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
     """The author changes the text or the video link (`changes` names those that
     change; the audience stays)."""
@@ -162,17 +162,16 @@ def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
     shown = to_dict(post)
     _redact(post, shown)
     bus.publish(_channel(post), UPDATED, shown)
-    db.session.commit()
     return for_viewer(actor, post, likes=shown["likes"])
 
 
+@unit_of_work
 def delete_post(actor: User, post_id: object) -> None:
     post = visible_post(actor, post_id)
     if post.author_id != actor.id:
         raise Forbidden("You can only delete your own posts.")
     post.deleted_at = utcnow()
     _retract(post)
-    db.session.commit()
 
 
 @unit_of_work
@@ -202,6 +201,7 @@ def _redact(post: Post, shown: dict) -> None:
 
 
 # -- likes ------------------------------------------------------------------------------
+@unit_of_work
 def like(actor: User, post_id: object) -> dict:
     """Like it; liking again changes nothing."""
     post = visible_post(actor, post_id)
@@ -209,16 +209,11 @@ def like(actor: User, post_id: object) -> dict:
     _one_like_at_a_time(post)
     if db.session.get(PostLike, (post.id, actor.id)) is None:
         db.session.add(PostLike(post_id=post.id, user_id=actor.id))
-        try:
-            db.session.flush()
-        except IntegrityError:  # the same like from another request won
-            db.session.rollback()
-            return _likes(post.id, True)
         _announce_likes(post)
-    db.session.commit()
     return _likes(post.id, True)
 
 
+@unit_of_work
 def unlike(actor: User, post_id: object) -> dict:
     """Take the like back; unliking what one does not like changes nothing."""
     post = visible_post(actor, post_id)
@@ -228,7 +223,6 @@ def unlike(actor: User, post_id: object) -> dict:
     ).rowcount
     if taken:
         _announce_likes(post)
-    db.session.commit()
     return _likes(post.id, False)
 
 
