@@ -29,6 +29,7 @@ from blueprints import (
     admin,
     announcements,
     auth,
+    clips,
     conversations,
     health,
     live_fragments,  # noqa: F401  (registers the live HTML fragments)
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(announcements.bp)
+    app.register_blueprint(clips.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -73,3 +73,5 @@ PLAYLIST_FOLLOW = Budget("SOCIAL_WRITE_RATE_LIMIT", "playlist-follow")
 # Posts
 POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, delete
 POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike
+# Clips
+CLIP_WRITE = Budget("CLIP_WRITE_RATE_LIMIT", "clip-write")  # make, change, delete

@@ -42,6 +42,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# Pages with a video player (a party, a clip) may also load the YouTube IFrame API and
+# play direct video links served over plain http; the rest of the policy stays.
+PLAYER_PAGE_SOURCES = {
+    "script-src": "'self' https://www.youtube.com https://s.ytimg.com",
+    "frame-src": "https://www.youtube.com https://www.youtube-nocookie.com",
+    "media-src": "'self' http: https: blob:",
+}
+
+
+def player_page_policy() -> str:
+    directives: dict[str, str] = {}
+    for directive in CONTENT_SECURITY_POLICY.split(";"):
+        name, _, value = directive.strip().partition(" ")
+        directives[name] = value
+    directives.update(PLAYER_PAGE_SOURCES)
+    return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
+
+
+def with_player_policy(response: Response) -> Response:
+    """`response`, a page with a video player, under the player pages' policy."""
+    response.headers["Content-Security-Policy"] = player_page_policy()
+    return response
 
 
 @login_manager.user_loader

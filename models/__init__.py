@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from models.announcement import Announcement, AnnouncementDismissal
+from models.clip import Clip, ClipView
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
@@ -17,6 +18,8 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Block",
+    "Clip",
+    "ClipView",
     "Conversation",
     "Follow",
     "LoginSession",

@@ -287,3 +287,31 @@ def refuse_longer(value: str, max_length: int, field: str, message: str) -> None
     than `max_length` characters."""
     if len(value) > max_length:
         raise ValidationError(message, code="too_long", field=field)
+
+
+def clock_seconds(value: object, field: str, *, maximum: float) -> float:
+    """A moment of a video in seconds, to a tenth: a number, or text as people write it
+    ("75", "1:15", "1:02:03.5"); from 0 to `maximum`."""
+    seconds = _clock_text(value) if isinstance(value, str) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ValidationError(f"'{field}' must be a time such as 1:15 or 75.", field=field)
+    if not math.isfinite(seconds) or not 0 <= seconds <= maximum:
+        raise ValidationError(f"'{field}' must be from 0 to {maximum:.0f} seconds.", field=field)
+    return round(float(seconds), 1)
+
+
+def _clock_text(value: str) -> float | None:
+    """Seconds from "[[h:]m:]s", or None when it is not written so."""
+    parts = value.strip().split(":")
+    if len(value) > 16 or len(parts) > 3:
+        return None
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        return None
+    if any(n < 0 or not math.isfinite(n) for n in numbers) or any(n >= 60 for n in numbers[1:]):
+        return None
+    total = 0.0
+    for number in numbers:
+        total = total * 60 + number
+    return total

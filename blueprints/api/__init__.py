@@ -7,6 +7,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     announcements,
     auth,
+    clips,
     clock,
     conversations,
     invites,

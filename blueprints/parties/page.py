@@ -13,7 +13,7 @@ import budgets
 from blueprints.htmx_responses import id_value, is_htmx
 from blueprints.parties.base import bp, number_or_raw, party_url
 from blueprints.parties.joining import render_invite
-from blueprints.security import CONTENT_SECURITY_POLICY
+from blueprints.security import with_player_policy
 from errors import Conflict, Forbidden, ValidationError
 from realtime import cursor as cursors
 from realtime.bus import bus
@@ -32,22 +32,6 @@ from services.party_access import PartyAccess
 CHAT_PAGE = 50
 PEOPLE_SHOWN = 200
 RATES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-# The party page alone may load the YouTube IFrame API, and play direct video links that
-# are served over plain http; everything else of the site-wide policy stays as it is.
-PARTY_PAGE_SOURCES = {
-    "script-src": "'self' https://www.youtube.com https://s.ytimg.com",
-    "frame-src": "https://www.youtube.com https://www.youtube-nocookie.com",
-    "media-src": "'self' http: https: blob:",
-}
-
-
-def party_page_policy() -> str:
-    directives: dict[str, str] = {}
-    for directive in CONTENT_SECURITY_POLICY.split(";"):
-        name, _, value = directive.strip().partition(" ")
-        directives[name] = value
-    directives.update(PARTY_PAGE_SOURCES)
-    return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
 
 def people_context(access: PartyAccess) -> dict:
@@ -156,9 +140,7 @@ def render_party(access: PartyAccess, status: int = 200, **forms):
         queue_error=forms.get("queue_error"),
         queue_values=forms.get("queue_values", {}),
     )
-    response = make_response(html, status)
-    response.headers["Content-Security-Policy"] = party_page_policy()
-    return response
+    return with_player_policy(make_response(html, status))
 
 
 @bp.get("/parties/<int:party_id>")

@@ -36,6 +36,7 @@ from services import (
     announcements,
     api_tokens,
     attachments,
+    clips,
     conversation_settings,
     conversations,
     message_edits,
@@ -333,6 +334,11 @@ def _build(app: Flask) -> World:
     for key, audience in (("public_post", "public"), ("friends_post", "friends")):
         ids[key] = posts.create(vera, f"vera's {audience} post", audience=audience)["id"]
         posts.like(mia, ids[key])
+    # A clip of vera's, which anyone signed in may watch by its code, and sam's own.
+    vera_clip = clips.create(
+        vera, {"title": "vera's clip", "video_url": VIDEO, "start": 0, "end": 5}
+    )
+    ids["clip"], codes["clip"] = vera_clip.id, vera_clip.code
 
     # The stranger's own things, for attacks that pair his ids with hers.
     mine_group = conversations.create_group(sam, "Sam alone", [])
@@ -347,6 +353,8 @@ def _build(app: Flask) -> World:
     ids["mine_playlist"] = mine_playlist.id
     ids["mine_playlist_item"] = playlist_items.add(sam, mine_playlist.id, VIDEO)["item"]["id"]
     ids["mine_post"] = posts.create(sam, "sam's post", audience="public")["id"]
+    sams_clip = clips.create(sam, {"title": "sam's clip", "video_url": VIDEO, "start": 0, "end": 5})
+    ids["mine_clip"], codes["mine_clip"] = sams_clip.id, sams_clip.code
 
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):

@@ -414,6 +414,18 @@ POSTS = [
     http("DELETE", "/api/v1/admin/posts/{public_post}", 404),
 ]
 
+CLIPS = [
+    # vera's clip he may watch (its code is its link) but not change or take down.
+    http("PATCH", "/api/v1/clips/{clip_code}", 403, {"title": "sam's now"}),
+    http("DELETE", "/api/v1/clips/{clip_code}", 403),
+    http("POST", "/c/{clip_code}", 403, {"title": "sam's now", "start": "0", "end": "5"}),
+    http("POST", "/c/{clip_code}/delete", 403),
+    http("DELETE", "/api/v1/admin/clips/{clip}", 404),
+    # Clipping a party he is not in: a private one does not exist for him.
+    http("POST", "/api/v1/parties/{private_party}/clip", 404),
+    http("POST", "/parties/{private_party}/clip", 404),
+]
+
 ACCOUNT = [
     # Someone else's browser sign-in or API token: not there for him.
     http("DELETE", "/api/v1/me/sessions/{sign_in}", 404),
@@ -425,7 +437,7 @@ ACCOUNT = [
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS
+HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {
@@ -446,6 +458,9 @@ NOT_OBJECT_SCOPED = {
     "api.announcement_dismiss": "announcements are for everyone; it closes the caller's banner",
     "api.user_playlists": "lists only what the caller may see (tested below)",
     "api.user_posts": "lists only the posts of that person the caller may see",
+    "clips.show": "a clip's code is its link: anyone signed in who has it may watch",
+    "api.clip_get": "a clip's code is its link: anyone signed in who has it may watch",
+    "api.clips_of_user": "lists only that person's clips, none across a block",
 }
 
 

@@ -1,0 +1,52 @@
+"""Clips over JSON: making one (from a link or from a party), reading, changing, lists."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+import budgets
+from blueprints.api import api
+from request_body import json_body
+from route_limits import user_action
+from services import clips
+
+
+@user_action(api, "POST", "/clips", budgets.CLIP_WRITE)
+def clip_create():
+    return jsonify({"clip": clips.to_dict(clips.create(current_user, json_body()))}), 201
+
+
+@user_action(api, "POST", "/parties/<int:party_id>/clip", budgets.CLIP_WRITE)
+def clip_from_party(party_id: int):
+    return jsonify({"clip": clips.to_dict(clips.from_party(current_user, party_id))}), 201
+
+
+@api.get("/clips/<clip_code>")
+@login_required
+def clip_get(clip_code: str):
+    return jsonify({"clip": clips.to_dict(clips.visible_clip(current_user, clip_code))})
+
+
+@user_action(api, "PATCH", "/clips/<clip_code>", budgets.CLIP_WRITE)
+def clip_edit(clip_code: str):
+    return jsonify({"clip": clips.to_dict(clips.edit(current_user, clip_code, json_body()))})
+
+
+@user_action(api, "DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE)
+def clip_delete(clip_code: str):
+    clips.delete(current_user, clip_code)
+    return "", 204
+
+
+@api.get("/users/<username>/clips")
+@login_required
+def clips_of_user(username: str):
+    made = clips.made_by(current_user, username)
+    return jsonify({"clips": [clips.to_dict(c) for c in made]})
+
+
+@user_action(api, "DELETE", "/admin/clips/<int:clip_id>", budgets.MODERATION)
+def clip_remove(clip_id: int):
+    clips.remove(current_user, clip_id, request.args.get("reason", ""))
+    return "", 204
