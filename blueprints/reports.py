@@ -14,7 +14,7 @@ from services import moderation_reports
 bp = Blueprint("reports", __name__)
 
 # What can be reported, in the address: anything else is not found.
-SUBJECT = "<any(message, user, party, room, group):subject_type>"
+SUBJECT = f"<any({', '.join(moderation_reports.SUBJECTS)}):subject_type>"
 
 
 def _form(subject_type: str, subject_id: int, status: int = 200, **extra):
@@ -53,4 +53,8 @@ def create(subject_type: str, subject_id: int):
 @bp.get("/reports")
 @login_required
 def mine():
-    return render_template("reports/mine.html", reports=moderation_reports.my_reports(current_user))
+    return render_template(
+        "reports/mine.html",
+        reports=moderation_reports.my_reports(current_user),
+        labels=moderation_reports.LABELS,
+    )

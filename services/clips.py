@@ -26,7 +26,7 @@ from services import accounts, moderation, party_access, party_media, party_shap
 from services.playback import expected_position
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
-from services.validation import clock_seconds, text
+from services.validation import clock_seconds, is_id, text
 
 TITLE_MAX = 120
 POSITION_MAX = 7 * 24 * 3600.0
@@ -61,7 +61,15 @@ def _found(code: object) -> Clip | None:
 
 def visible_clip(viewer: User, code: object) -> Clip:
     """The clip if the viewer may open it; NotFound, as for a code nobody has, otherwise."""
-    clip = _found(code)
+    return _seen(viewer, _found(code))
+
+
+def visible_clip_id(viewer: User, clip_id: object) -> Clip:
+    """The same, by the clip's id (a report names it so)."""
+    return _seen(viewer, db.session.get(Clip, clip_id) if is_id(clip_id) else None)
+
+
+def _seen(viewer: User, clip: Clip | None) -> Clip:
     if (
         clip is None
         or clip.gone
@@ -190,7 +198,7 @@ def delete(actor: User, code: object) -> None:
 def remove(actor: User, clip_id: object, reason: object = "") -> None:
     """Moderators take any clip down; it is gone for everyone, its maker included."""
     moderation.require_staff(actor)
-    clip = db.session.get(Clip, clip_id) if isinstance(clip_id, int) else None
+    clip = db.session.get(Clip, clip_id) if is_id(clip_id) else None
     if clip is None:
         raise NotFound("No such clip.")
     why = moderation.reason_text(reason, required=False)

@@ -31,10 +31,18 @@ from services.moderation import (
     require_staff,
     warn,
 )
+from services.reportables import REPORTABLE
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id, one_of
 
-SUBJECTS = ("message", "user", "party", "room", "group")
+LABELS = {
+    "message": "a message",
+    "user": "a person",
+    "party": "a watch party",
+    "room": "a room",
+    "group": "a group",
+} | {kind: reportable.label for kind, reportable in REPORTABLE.items()}
+SUBJECTS = tuple(LABELS)
 RESOLUTIONS = ("dismiss", "warn", "remove", "ban")
 REPORTS_CHANGED = "moderation:reports"
 # The reasons a report form offers; a report may also give its own words.
@@ -107,6 +115,8 @@ def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
     if subject_type not in SUBJECTS:
         raise NotFound("Nothing to report there.")
     _check_reportable(actor, subject_type, subject_id)
+    if subject_type in REPORTABLE:
+        return REPORTABLE[subject_type].describe(subject_id)
     if subject_type == "message":
         message = db.session.get(Message, subject_id)
         who = f"@{message.sender.username}" if message.sender else "the system"
@@ -120,29 +130,40 @@ def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
 
 def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
     """The subject must exist and be visible to the reporter (else 404, as always)."""
-    if subject_type == "message":
-        message = db.session.get(Message, subject_id)
-        if message is None:
-            raise NotFound("No such message.")
-        try:
-            conversation_access.member(actor, message.conversation_id)
-        except (Forbidden, NotFound):  # worded as for an id nobody ever had
-            raise NotFound("No such message.") from None
+    if subject_type in REPORTABLE:
+        REPORTABLE[subject_type].see(actor, subject_id)
+    elif subject_type == "message":
+        _see_message(actor, subject_id)
     elif subject_type == "user":
         accounts.get_by_id(subject_id)
     elif subject_type == "party":
         party_access.visible(actor, subject_id)
-    elif subject_type == "group":  # only its members know it
-        try:
-            access = conversation_access.member(actor, subject_id)
-        except (Forbidden, NotFound):
-            raise NotFound("No such group.") from None
-        if access.conversation.kind != Kind.GROUP:
-            raise NotFound("No such group.")
+    elif subject_type == "group":
+        _see_group(actor, subject_id)
     else:
         access = conversation_access.visible(actor, subject_id)
         if access.conversation.kind != Kind.ROOM:
             raise NotFound("No such room.")
+
+
+def _see_message(actor: User, message_id: int) -> None:
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("No such message.")
+    try:
+        conversation_access.member(actor, message.conversation_id)
+    except (Forbidden, NotFound):  # worded as for an id nobody ever had
+        raise NotFound("No such message.") from None
+
+
+def _see_group(actor: User, group_id: int) -> None:
+    """Only its members know a group."""
+    try:
+        access = conversation_access.member(actor, group_id)
+    except (Forbidden, NotFound):
+        raise NotFound("No such group.") from None
+    if access.conversation.kind != Kind.GROUP:
+        raise NotFound("No such group.")
 
 
 def open_count() -> int:
@@ -172,6 +193,7 @@ def report_dict(entry: Report) -> dict:
         "reporter": entry.reporter.to_summary() if entry.reporter else None,
         "responsible": entry.responsible.to_summary() if entry.responsible else None,
         "subject_type": entry.subject_type,
+        "subject_label": LABELS.get(entry.subject_type, entry.subject_type),
         "subject_id": entry.subject_id,
         "reason": entry.reason,
         "status": entry.status,
@@ -201,7 +223,7 @@ def resolve(actor: User, report_id: object, action: object, note: object = "") -
     if action in ("warn", "ban") and culprit is None:
         raise ValidationError(f"There is nobody left to {action}.", field="action")
     if action == "remove" and entry.subject_type == "user":
-        raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
+        raise ValidationError("A person is warned or banned, not removed.", field="action")
     _claim(entry, actor, action, text)
     _act(actor, entry, action, culprit, text)
     audit(actor, "resolve_report", "report", entry.id, text, decision=action)
@@ -254,6 +276,8 @@ def _responsible(entry: Report) -> User | None:
 
 
 def _answerable_for(subject_type: str, subject_id: int) -> User | None:
+    if subject_type in REPORTABLE:
+        return REPORTABLE[subject_type].answerable(subject_id)
     if subject_type == "user":
         return db.session.get(User, subject_id)
     if subject_type == "message":
@@ -269,7 +293,9 @@ def _answerable_for(subject_type: str, subject_id: int) -> User | None:
 
 
 def _remove_subject(actor: User, entry: Report, reason: str) -> None:
-    if entry.subject_type == "message":
+    if entry.subject_type in REPORTABLE:
+        REPORTABLE[entry.subject_type].take_down(actor, entry.subject_id, reason)
+    elif entry.subject_type == "message":
         remove_message(actor, entry.subject_id, reason)
     elif entry.subject_type == "party":
         end_party(actor, entry.subject_id, reason)
@@ -278,4 +304,4 @@ def _remove_subject(actor: User, entry: Report, reason: str) -> None:
     elif entry.subject_type == "group":
         close_group(actor, entry.subject_id, reason)
     else:
-        raise ValidationError("Remove a message, a party or a room; ban a user.", field="action")
+        raise ValidationError("A person is warned or banned, not removed.", field="action")

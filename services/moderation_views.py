@@ -19,6 +19,7 @@ from models.party import Party
 from models.user import User
 from realtime.bus import bus
 from services import moderation, moderation_reports, parties
+from services.reportables import REPORTABLE
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ def _by_id(model, ids: Iterable[int], *options) -> dict:
 
 def _subject(entry: Report, found_messages, rooms, found_parties, people) -> dict:
     kind, subject_id = entry.subject_type, entry.subject_id
+    if kind in REPORTABLE:
+        return REPORTABLE[kind].staff_view(kind, subject_id)
     if kind == "message":
         return _message_subject(found_messages.get(subject_id), rooms)
     if kind == "user":

@@ -28,7 +28,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import playlist_channel
-from services import notifications, voice
+from services import moderation, notifications, voice
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of, text
@@ -300,9 +300,27 @@ def _followers_hear(playlist: Playlist, hear: bool) -> None:
 
 @unit_of_work
 def delete(actor: User, playlist_id: object) -> None:
-    """The owner deletes it: everyone holding it hears so (`playlist` null), then loses
-    its channel."""
-    playlist = owned(actor, playlist_id).playlist
+    """The owner deletes it."""
+    _erase(owned(actor, playlist_id).playlist)
+
+
+@unit_of_work
+def remove(actor: User, playlist_id: object, reason: object = "") -> None:
+    """Moderators take any playlist down, logged; it is deleted for everyone."""
+    moderation.require_staff(actor)
+    playlist = db.session.get(Playlist, playlist_id) if is_id(playlist_id) else None
+    if playlist is None:
+        raise NotFound("No such playlist.")
+    why = moderation.reason_text(reason, required=False)
+    moderation.audit(
+        actor, "remove_playlist", "playlist", playlist.id, why, author_id=playlist.owner_id
+    )
+    _erase(playlist)
+
+
+def _erase(playlist: Playlist) -> None:
+    """Delete it: everyone holding it hears so (`playlist` null), then loses its
+    channel."""
     take_version(playlist)
     holders = set(
         db.session.scalars(

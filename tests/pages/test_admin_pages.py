@@ -222,7 +222,7 @@ def test_a_bad_decision_is_refused_in_words(people, mod):
     page = mod.get("/admin/reports").get_data(as_text=True)
     assert 'value="remove"' not in page  # people are banned or warned, not removed
     refused = flashed(mod, f"/admin/reports/{report.id}/resolve", action="remove")
-    assert "Remove a message, a party or a room; ban a user." in refused
+    assert "A person is warned or banned, not removed." in refused
     unknown = flashed(mod, f"/admin/reports/{report.id}/resolve", action="explode")
     assert "is one of dismiss, warn, remove, ban" in unknown
     assert fresh(Report, report.id).status == "open"

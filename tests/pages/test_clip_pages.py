@@ -9,8 +9,9 @@ import re
 
 from markupsafe import escape
 
+from models.user import Role
 from services import clips, parties, party_membership, playback
-from tests.support.pages import HX, csrf_token, page, post
+from tests.support.pages import HX, csrf_token, page, post, signed_in
 
 VIDEO = "https://media.example/film.mp4"
 XSS = "<img src=x onerror=alert(1)><script>alert(2)</script>"
@@ -127,3 +128,25 @@ def test_a_party_clip_answers_htmx_in_place_and_a_form_with_the_clip(app, logged
     plain = post(logged_in_client, f"/parties/{party.id}/clip")
     assert plain.status_code == 302
     assert plain.headers["Location"].startswith("/c/")
+
+
+def test_a_reported_clip_reaches_the_queue_and_is_taken_down_there(
+    app, logged_in_client, ben, user_factory
+):
+    clip = made_clip(ben, "Spam clip")
+    shown = page(logged_in_client, f"/c/{clip.code}")
+    assert f'href="/report/clip/{clip.id}"' in shown
+    assert "a clip by @ben: “Spam clip”" in page(logged_in_client, f"/report/clip/{clip.id}")
+    assert post(logged_in_client, f"/report/clip/{clip.id}", reason="spam").status_code == 302
+    assert "A clip" in page(logged_in_client, "/reports")
+
+    user_factory("moe", role=Role.MODERATOR)
+    moderator = signed_in(app, "moe")
+    queue = page(moderator, "/admin/reports")
+    assert "a clip" in queue
+    assert f'href="/c/{clip.code}"' in queue
+    report_id = re.search(r'id="report-(\d+)"', queue).group(1)
+    assert (
+        post(moderator, f"/admin/reports/{report_id}/resolve", action="remove").status_code == 302
+    )
+    page(logged_in_client, f"/c/{clip.code}", status=404)

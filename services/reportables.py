@@ -1,0 +1,89 @@
+"""What people can report besides messages, people, parties, rooms and groups: posts,
+playlists and clips. Each kind says, once, how a report of it is checked (the reporter
+must be able to see it: NotFound otherwise, as for an id nobody has), described, traced
+to whoever answers for it, shown to the staff, and taken down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from extensions import db
+from models.clip import Clip
+from models.playlist import Playlist
+from models.post import Post
+from models.user import User
+from services import clips, playlists, posts
+
+
+@dataclass(frozen=True)
+class Reportable:
+    label: str  # "a post": what the queue and the reporter's list call it
+    model: type
+    see: Callable[[User, int], object]  # raises NotFound unless the reporter sees it
+    take_down: Callable[[User, int, str], None]
+    owner_of: Callable[[object], int]  # the row's person who answers for it
+    title_of: Callable[[object], str]  # a few words the staff and the reporter see
+    url_of: Callable[[object], str | None] = lambda _row: None  # its page, if it has one
+
+    def row(self, subject_id: int):
+        return db.session.get(self.model, subject_id)
+
+    def answerable(self, subject_id: int) -> User | None:
+        found = self.row(subject_id)
+        return db.session.get(User, self.owner_of(found)) if found is not None else None
+
+    def describe(self, subject_id: int) -> str:
+        """What the report form says is reported (the reporter can see it)."""
+        who = self.answerable(subject_id)
+        title = self.title_of(self.row(subject_id))
+        return f"{self.label} by @{who.username}: “{title}”"
+
+    def staff_view(self, kind: str, subject_id: int) -> dict:
+        """The subject as the report queue shows it."""
+        found = self.row(subject_id)
+        if found is None:
+            return {"kind": kind, "missing": True}
+        owner = db.session.get(User, self.owner_of(found))
+        return {
+            "kind": kind,
+            "id": subject_id,
+            "title": self.title_of(found),
+            "url": self.url_of(found),
+            "content": True,
+            "removed": getattr(found, "gone", False),
+            "author": owner.to_summary() if owner else None,
+        }
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= 140 else text[:139] + "…"
+
+
+REPORTABLE: dict[str, Reportable] = {
+    "post": Reportable(
+        label="a post",
+        model=Post,
+        see=posts.visible_post,
+        take_down=posts.remove,
+        owner_of=lambda post: post.author_id,
+        title_of=lambda post: _excerpt(post.text or post.video_url or ""),
+    ),
+    "playlist": Reportable(
+        label="a playlist",
+        model=Playlist,
+        see=playlists.visible_playlist,
+        take_down=playlists.remove,
+        owner_of=lambda playlist: playlist.owner_id,
+        title_of=lambda playlist: playlist.title,
+    ),
+    "clip": Reportable(
+        label="a clip",
+        model=Clip,
+        see=clips.visible_clip_id,
+        take_down=clips.remove,
+        owner_of=lambda clip: clip.owner_id,
+        title_of=lambda clip: clip.title,
+        url_of=lambda clip: f"/c/{clip.code}",
+    ),
+}
