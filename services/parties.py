@@ -36,6 +36,7 @@ from services.party_shapes import (
     tell_starting_soon,
 )
 from services.relations import are_friends, follower_ids
+from services.unit_of_work import unit_of_work
 from services.validation import flag, iso_time, one_of, text
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -58,6 +59,7 @@ def _schedule(value: object) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+@unit_of_work
 def create(actor: User, fields: dict) -> Party:
     voice.can_speak(actor)
     visibility = fields.get("visibility", "public")
@@ -100,7 +102,6 @@ def create(actor: User, fields: dict) -> Party:
     if not scheduled:
         _tell_followers_it_started(party)
     announce_listing(party)
-    db.session.commit()
     return party
 
 

@@ -12,6 +12,7 @@ from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, party_media, party_shapes
+from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id, refuse_longer
 
 QUEUE_MAX = 200
@@ -52,6 +53,7 @@ def announce(party_id: int) -> None:
     )
 
 
+@unit_of_work
 def add(actor: User, party_id: object, media_url: object, title: object = "") -> QueueItem:
     access = party_access.present(actor, party_id)
     if access.drives:
@@ -80,7 +82,6 @@ def add(actor: User, party_id: object, media_url: object, title: object = "") ->
     db.session.add(item)
     db.session.flush()
     announce(access.party.id)
-    db.session.commit()
     return item
 
 

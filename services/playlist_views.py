@@ -30,7 +30,7 @@ def detail(viewer: User, playlist_id: object, token: object = None) -> dict:
 
 def mine(viewer: User) -> list[dict]:
     """The viewer's playlists and those they collaborate on."""
-    return _dicts(viewer, _mine(viewer))
+    return _dicts(viewer, editable(viewer))
 
 
 def of_user(viewer: User, username: str) -> list[dict]:
@@ -51,7 +51,7 @@ def edited(viewer: User, playlist_id: object, changes: object) -> dict:
 
 
 # -- reading ----------------------------------------------------------------------------
-def _mine(actor: User) -> list[Playlist]:
+def editable(actor: User) -> list[Playlist]:
     """The actor's own playlists and those they help build, the latest changed first."""
     collaborating = select(PlaylistCollaborator.playlist_id).where(
         PlaylistCollaborator.user_id == actor.id

@@ -15,6 +15,7 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     moderation,
     notifications,
     parties,
+    playlist_parties,
     playlists,
     posts,
     users,

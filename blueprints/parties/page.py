@@ -25,6 +25,7 @@ from services import (
     party_membership,
     party_queue,
     party_shapes,
+    playlist_views,
     profiles,
 )
 from services.party_access import PartyAccess
@@ -79,6 +80,7 @@ def queue_context(access: PartyAccess) -> dict:
         "live": live,
         "entries": [party_queue.to_dict(item) for item in found],
         "queued": sum(1 for item in found if item.status == "queued"),
+        "playlists": playlist_views.editable(current_user) if live else [],
     }
 
 

@@ -426,6 +426,28 @@ CLIPS = [
     http("POST", "/parties/{private_party}/clip", 404),
 ]
 
+PLAYLIST_PARTIES = [
+    # A party from her private playlist, or her private party's queue kept: not there.
+    http("POST", "/api/v1/playlists/{private_playlist}/party", 404, {"title": "sam's"}),
+    http("POST", "/playlists/{private_playlist}/party", 404, {"title": "sam's"}),
+    http("POST", "/api/v1/parties/{private_party}/queue/save", 404, {}),
+    http("POST", "/parties/{private_party}/queue/save", 404),
+    http(
+        "POST",
+        "/api/v1/parties/{private_party}/queue/keep",
+        404,
+        {"playlist_id": "{mine_playlist}"},
+    ),
+    http("POST", "/parties/{private_party}/queue/keep", 404, {"playlist_id": "{mine_playlist}"}),
+    # His own party's video into her private playlist: that playlist is not there for him.
+    http(
+        "POST",
+        "/api/v1/parties/{mine_party}/queue/keep",
+        404,
+        {"playlist_id": "{private_playlist}"},
+    ),
+]
+
 ACCOUNT = [
     # Someone else's browser sign-in or API token: not there for him.
     http("DELETE", "/api/v1/me/sessions/{sign_in}", 404),
@@ -437,7 +459,7 @@ ACCOUNT = [
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS
+HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS + PLAYLIST_PARTIES
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {

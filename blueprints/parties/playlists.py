@@ -1,0 +1,49 @@
+"""Party pages and playlists: keep what a party plays (the video now, or it and the
+queue) in one's playlists, and start a party from a playlist. Plain forms; with htmx the
+queue panel answers in place."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from flask_login import current_user
+
+import budgets
+from blueprints.htmx_responses import go, id_value
+from blueprints.parties.base import bp, party_url
+from blueprints.parties.page import manage_in_panel
+from errors import ValidationError
+from route_limits import user_action
+from services import playlist_parties
+
+
+@user_action(bp, "POST", "/parties/<int:party_id>/queue/save", budgets.PLAYLIST_CREATE)
+def save_queue(party_id: int):
+    return manage_in_panel(
+        party_id,
+        "queue",
+        lambda: playlist_parties.save_queue(current_user, party_id),
+        "Saved as a new private playlist, under Playlists.",
+    )
+
+
+@user_action(bp, "POST", "/parties/<int:party_id>/queue/keep", budgets.PLAYLIST_ITEMS)
+def keep_playing(party_id: int):
+    playlist_id = id_value(request.form.get("playlist_id"))
+    return manage_in_panel(
+        party_id,
+        "queue",
+        lambda: playlist_parties.add_playing(current_user, party_id, playlist_id),
+        "Added to the playlist.",
+    )
+
+
+@user_action(bp, "POST", "/playlists/<int:playlist_id>/party", budgets.PARTY_CREATE)
+def from_playlist(playlist_id: int):
+    fields = {name: request.form.get(name, "") for name in ("title", "visibility", "token")}
+    try:
+        party = playlist_parties.start_party(current_user, playlist_id, fields)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return go(f"/playlists/{playlist_id}")
+    flash(f"“{party.title}” is live with the playlist queued. Share the invite link.", "success")
+    return go(party_url(party.id))
