@@ -37,6 +37,8 @@ from blueprints import (
     metrics,
     notifications,
     parties,
+    post_live,  # noqa: F401  (registers the live HTML fragments of posts)
+    posts,
     reports,
     settings,
     social,
@@ -170,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(announcements.bp)
+    app.register_blueprint(posts.bp)
     app.register_blueprint(clips.bp)
 
 

@@ -6,17 +6,30 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
-from blueprints.htmx_responses import is_htmx
+from blueprints.htmx_responses import go, is_htmx
+from blueprints.post_live import FEED_AFTER
+from blueprints.posts import cards
+from errors import ServiceError
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment
 from request_body import query_choice
 from route_limits import user_action
-from services import accounts, diagnostics, notifications, parties, party_shapes, profiles
+from services import (
+    accounts,
+    diagnostics,
+    feed,
+    notifications,
+    parties,
+    party_shapes,
+    posts,
+    profiles,
+)
 from services import home as home_service
 
 bp = Blueprint("main", __name__)
 
 NOTIFICATION = "partials/notification_item.html"
+FEED_TABS = {"following": "Following", "discover": "Discover"}
 LIVE_TRANSPORTS = {
     "websocket": "WebSocket",
     "polling": "Engine.IO polling",
@@ -28,15 +41,58 @@ LIVE_TRANSPORTS = {
 
 @bp.get("/")
 def home():
-    """Signed out: what the site is. Signed in: one's own page, each region live."""
+    """Signed out: what the site is. Signed in: one's feed and composer beside one's
+    parties, unread conversations and notifications, each region live."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    if is_htmx() and request.args.get("cursor"):  # "Older posts", loaded in place
+        tab, page = _feed_page()
+        return render_template("posts/_page.html", page=page, more_url=_older(tab, page))
+    return _home_page()
+
+
+@user_action(bp, "POST", "/posts", budgets.POST_WRITE)
+def create_post():
+    """The composer: a post, then the feed that shows it; a refusal comes back beside
+    its field, with what was typed."""
+    values = {name: request.form.get(name, "") for name in ("text", "video_url", "audience")}
+    try:
+        audience = values["audience"] or None  # the service's default
+        posts.create(current_user, values["text"], values["video_url"], audience)
+    except ServiceError as error:
+        return _home_page({error.field or "form": error.message}, values), 400
+    return go(url_for("main.home"))
+
+
+def _feed_page() -> tuple[str, dict]:
+    tab = query_choice("tab", FEED_TABS)
+    lister = feed.discover if tab == "discover" else feed.feed
+    page = lister(current_user, request.args.get("cursor"))
+    return tab, {**page, "posts": cards(current_user.id, page["posts"])}
+
+
+def _older(tab: str, page: dict) -> str | None:
+    cursor = page["next_cursor"]
+    return url_for("main.home", tab=tab, cursor=cursor) if cursor else None
+
+
+def _home_page(errors: dict | None = None, values: dict | None = None) -> str:
     viewer = current_user._get_current_object()
+    tab, page = _feed_page()
     unread = home_service.unread_conversations(viewer)
     people = home_service.suggestions(viewer)
     presences = home_service.partner_presences(viewer.id, unread)
+    newest = page["posts"][0]["id"] if page["posts"] else 0
+    live_feed = tab == "following" and not request.args.get("cursor")
     return render_template(
         "main/home.html",
+        tab=tab,
+        tabs=FEED_TABS,
+        page=page,
+        more_url=_older(tab, page),
+        errors=errors or {},
+        values=values or {},
+        stream_args={FEED_AFTER: newest} if live_feed else {},
         parties=home_service.parties_for(viewer),
         unread=unread,
         presences=presences,

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import is_htmx
+from blueprints.posts import cards
 from route_limits import user_action
-from services import accounts, home, parties, party_shapes, profiles, social
+from services import accounts, feed, home, parties, party_shapes, profiles, social
 
 bp = Blueprint("social", __name__)
 
@@ -26,12 +27,20 @@ def _page_number() -> int:
 @login_required
 def profile(username: str):
     user = accounts.get_by_username(username)
+    listed = feed.posts_by(current_user, username, request.args.get("cursor"))
+    page = {**listed, "posts": cards(current_user.id, listed["posts"])}
+    cursor = page["next_cursor"]
+    more_url = url_for("social.profile", username=user.username, cursor=cursor) if cursor else None
+    if is_htmx() and request.args.get("cursor"):  # "Older posts", loaded in place
+        return render_template("posts/_page.html", page=page, more_url=more_url)
     return render_template(
         "social/profile.html",
         user=user,
         counts=social.counts(user.id),
         presence=profiles.visible_presence(current_user.id, user),
         relation=social.relation(current_user.id, user.id),
+        page=page,
+        more_url=more_url,
         hosted_parties=[
             party_shapes.to_dict(party, current_user) for party in parties.hosted_by(user)
         ],

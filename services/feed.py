@@ -132,6 +132,14 @@ def feed(viewer: User, cursor: object = None, limit: object = None) -> dict:
     return _page(viewer, _listed(viewer, mine_or_followed), cursor, limit)
 
 
+def newer_count(viewer: User, after_id: int, most: int = 100) -> int:
+    """How many posts of others in the viewer's feed came after `after_id` (at most
+    `most`): what a feed shown up to that post has not shown yet."""
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+    query = _listed(viewer, Post.author_id.in_(followed), Post.id > after_id)
+    return len(db.session.scalars(query.with_only_columns(Post.id).limit(most)).all())
+
+
 def discover(viewer: User, cursor: object = None, limit: object = None) -> dict:
     """Recent public posts of anyone (but people blocked either way)."""
     return _page(viewer, _listed(viewer, Post.audience == "public"), cursor, limit)

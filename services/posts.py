@@ -96,6 +96,20 @@ def shown_to(viewer: User, post_id: object) -> dict:
     return for_viewer(viewer, visible_post(viewer, post_id))
 
 
+def can_change(viewer_id: int, shown: Mapping[str, Any]) -> bool:
+    """Only its author edits or deletes a post (moderators take posts down instead)."""
+    return shown["author"]["id"] == viewer_id and not shown["deleted"]
+
+
+def own_post(actor: User, post_id: object) -> dict:
+    """A post its author may change, as they see it: NotFound for one they may not see,
+    Forbidden for someone else's."""
+    post = visible_post(actor, post_id)
+    if post.author_id != actor.id:
+        raise Forbidden("You can only change your own posts.")
+    return for_viewer(actor, post)
+
+
 # -- input ------------------------------------------------------------------------------
 def _text(actor: User, value: object) -> str:
     limit = current_app.config["POST_MAX_CHARS"]

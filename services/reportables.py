@@ -68,6 +68,7 @@ REPORTABLE: dict[str, Reportable] = {
         take_down=posts.remove,
         owner_of=lambda post: post.author_id,
         title_of=lambda post: _excerpt(post.text or post.video_url or ""),
+        url_of=lambda post: f"/posts/{post.id}",
     ),
     "playlist": Reportable(
         label="a playlist",

@@ -412,6 +412,17 @@ POSTS = [
     http("DELETE", "/api/v1/posts/{public_post}", 403),
     # Taking a post down is a moderation action: not there for him.
     http("DELETE", "/api/v1/admin/posts/{public_post}", 404),
+    # The same through the pages.
+    http("GET", "/posts/{friends_post}", 404),
+    http("GET", "/posts/{friends_post}/likes", 404),
+    http("GET", "/posts/{friends_post}/edit", 404),
+    http("POST", "/posts/{friends_post}/edit", 404, {"text": "mine now"}),
+    http("POST", "/posts/{friends_post}/delete", 404, {"confirm": "yes"}),
+    http("POST", "/posts/{friends_post}/like", 404),
+    http("POST", "/posts/{friends_post}/unlike", 404),
+    http("GET", "/posts/{public_post}/edit", 403),
+    http("POST", "/posts/{public_post}/edit", 403, {"text": "mine now"}),
+    http("POST", "/posts/{public_post}/delete", 403, {"confirm": "yes"}),
 ]
 
 CLIPS = [
