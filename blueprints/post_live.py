@@ -13,7 +13,7 @@ from flask import request
 
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
-from services import accounts, feed, posts
+from services import accounts, clips, feed, posts
 
 # A feed page's stream carries the newest post it shows (`feed_after`): the bar counts
 # the posts of others after it.
@@ -49,8 +49,9 @@ def _liked(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
 
 
 @fragment(posts.UPDATED)
-def _updated(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
-    return [(CHANGE, render_fragment("posts/_content.html", p=envelope.data, oob=True))]
+def _updated(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    shown = {**envelope.data, "clips": clips.linked(viewer_id, envelope.data["text"])}
+    return [(CHANGE, render_fragment("posts/_content.html", p=shown, oob=True))]
 
 
 @fragment(posts.DELETED)

@@ -19,7 +19,7 @@ from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import go, is_htmx
 from errors import ServiceError
 from route_limits import user_action
-from services import feed, posts
+from services import clips, feed, posts
 
 bp = Blueprint("posts", __name__)
 
@@ -32,8 +32,16 @@ bp.add_app_template_global(AUDIENCE_WORDS, "audience_words")
 
 
 def cards(viewer_id: int, shown: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """Posts as the card draws them: each with whether the viewer may change it."""
-    return [{**p, "can_change": posts.can_change(viewer_id, p)} for p in shown]
+    """Posts as the card draws them: each with whether the viewer may change it and the
+    clips it links to."""
+    return [
+        {
+            **p,
+            "can_change": posts.can_change(viewer_id, p),
+            "clips": clips.linked(viewer_id, p["text"]),
+        }
+        for p in shown
+    ]
 
 
 def _back(post_id: int) -> str:

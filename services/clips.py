@@ -8,6 +8,8 @@ party plays, where the server says playback is now (`from_party`).
 
 from __future__ import annotations
 
+import math
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -224,6 +226,42 @@ def opened(viewer: User, code: object) -> Clip:
     )
     db.session.refresh(clip, ["view_count"])
     return clip
+
+
+# -- clips in what people write ---------------------------------------------------------
+LINKED = re.compile(r"(?<![\w/])(?:https?://[^\s/]+)?/c/([A-Za-z0-9_-]{8})(?![\w-])")
+LINKED_MAX = 3
+
+
+def linked(viewer_id: int, text: str | None) -> list[dict]:
+    """The clips a message or post links to (`/c/<code>`), that its reader may open,
+    to show each as a player beside the words; at most LINKED_MAX."""
+    codes = list(dict.fromkeys(LINKED.findall(text or "")))[:LINKED_MAX]
+    if not codes:
+        return []
+    found = {c.code: c for c in db.session.scalars(select(Clip).where(Clip.code.in_(codes)))}
+    shown = []
+    for code in codes:
+        clip = found.get(code)
+        if clip is None or clip.gone or clip.owner.is_deleted:
+            continue
+        if clip.owner_id != viewer_id and is_blocked_between(viewer_id, clip.owner_id):
+            continue
+        shown.append({**to_dict(clip), "embed": _embed(clip)})
+    return shown
+
+
+def _embed(clip: Clip) -> str | None:
+    """Where an inline player loads the range: YouTube's embed with start and end, or an
+    https file with a media fragment (the browser plays just the range). None for a
+    plain-http file, which only the clip's own page may play."""
+    kind, ref = party_media.media_kind(clip.video_url)
+    start, end = int(clip.start_seconds), math.ceil(clip.end_seconds)
+    if kind == "youtube":
+        return f"https://www.youtube-nocookie.com/embed/{ref}?start={start}&end={end}"
+    if clip.video_url.startswith("https://"):
+        return f"{clip.video_url}#t={clip.start_seconds},{clip.end_seconds}"
+    return None
 
 
 # -- lists ------------------------------------------------------------------------------

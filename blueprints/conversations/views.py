@@ -13,7 +13,7 @@ from blueprints.htmx_responses import id_value
 from errors import ServiceError
 from models.conversation import Message
 from models.user import User
-from services import accounts, message_reading, messages, profiles
+from services import accounts, clips, message_reading, messages, profiles
 from services.conversation_access import Access
 
 QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮")
@@ -37,6 +37,7 @@ def message_view(data: dict, access: Access, quotes: dict[int, dict]) -> dict:
         "can_delete": access.can_delete(*rights),
         "can_react": data["kind"] == "text" and not data["deleted"],
         "quote": quotes.get(data["reply_to"]) if data["reply_to"] else None,
+        "clips": clips.linked(viewer_id, data["body"]) if not data["deleted"] else [],
         "reactions": [
             {
                 "emoji": reaction["emoji"],

@@ -10,7 +10,8 @@ import re
 from markupsafe import escape
 
 from models.user import Role
-from services import clips, parties, party_membership, playback
+from services import clips, conversations, parties, party_membership, playback, posts, social
+from tests.support.messages import sent_message
 from tests.support.pages import HX, csrf_token, page, post, signed_in
 
 VIDEO = "https://media.example/film.mp4"
@@ -150,3 +151,18 @@ def test_a_reported_clip_reaches_the_queue_and_is_taken_down_there(
         post(moderator, f"/admin/reports/{report_id}/resolve", action="remove").status_code == 302
     )
     page(logged_in_client, f"/c/{clip.code}", status=404)
+
+
+def test_a_clip_linked_in_a_message_or_a_post_plays_inline(app, logged_in_client, ben):
+    youtube = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    clip = clips.create(ben, {"title": "The save", "video_url": youtube, "start": 5, "end": 9})
+    group = conversations.create_group(ben, "Match chat", ["alice"])
+    sent_message(ben, group.id, f"watch this /c/{clip.code}")
+    shown = page(logged_in_client, f"/conversations/{group.id}")
+    embed = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=5&amp;end=9"
+    assert f'<iframe src="{embed}"' in shown
+    assert f'href="/c/{clip.code}"' in shown
+
+    social.follow(logged_in_client.user, "ben")
+    posts.create(ben, f"my clip https://tandem.example/c/{clip.code}", audience="followers")
+    assert f'<iframe src="{embed}"' in page(logged_in_client, "/")

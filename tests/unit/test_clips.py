@@ -147,3 +147,29 @@ def test_the_last_thirty_seconds_of_a_party_end_where_it_is_now(people):
     playback.pause(ann, party.id)
     early = clips.from_party(ann, party.id)
     assert (early.start_seconds, early.end_seconds) == (0.0, 12.0)
+
+
+def test_clips_linked_from_words_are_found_for_their_reader(people):
+    youtube = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    first = made(people["ann"], 12.5, 20, video_url=youtube)
+    second = made(people["ann"], video_url="https://media.example/film.mp4")
+    plain_http = made(people["ann"], video_url="http://media.example/film.mp4")
+    words = (
+        f"look https://tandem.example/c/{first.code} and /c/{second.code}, "
+        f"again /c/{first.code}, /c/{plain_http.code} and /c/nothere1 or x/c/{second.code}"
+    )
+    found = clips.linked(people["ben"].id, words)
+    assert [c["code"] for c in found] == [first.code, second.code, plain_http.code]
+    assert found[0]["embed"] == (
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=12&end=20"
+    )
+    assert found[1]["embed"] == "https://media.example/film.mp4#t=10.0,40.0"
+    assert found[2]["embed"] is None  # plain http plays on the clip's own page only
+    social.block(people["ann"], "ben")
+    assert clips.linked(people["ben"].id, words) == []
+    clips.delete(people["ann"], first.code)
+    assert [c["code"] for c in clips.linked(people["cat"].id, words)] == [
+        second.code,
+        plain_http.code,
+    ]
+    assert clips.linked(people["cat"].id, None) == []
