@@ -12,20 +12,26 @@ from werkzeug.security import check_password_hash
 
 from errors import ValidationError
 from extensions import db
+from models.clip import Clip
 from models.clock import iso, utcnow
 from models.conversation import Message
 from models.moderation import Report
 from models.party import Party
+from models.playlist import Playlist, PlaylistItem
+from models.post import Post
 from models.social import Block, Follow, Notification, NotificationMute
 from models.user import DELETED_NAME, ApiToken, LoginSession, User
 from realtime.bus import bus
 from realtime.events import presence_channel
 from services import (
+    clips,
     conversation_members,
     conversations,
     messages,
     notifications,
     parties,
+    playlist_people,
+    posts,
     profiles,
     uploads,
 )
@@ -33,8 +39,9 @@ from services import (
 
 def export(user: User) -> dict[str, Any]:
     """Everything the account holds, as one JSON-ready object: the profile, the messages
-    it sent, its follows both ways (usernames only), the parties it created, its
-    notifications and its reports. Nothing of anyone else's beyond their username."""
+    it sent, its follows both ways (usernames only), the parties it created, its posts,
+    playlists (with their items) and clips, its notifications and its reports. Nothing
+    of anyone else's beyond their username."""
     return {
         "exported_at": iso(utcnow()),
         "profile": {**user.to_public(), "bio": user.bio, "avatar_color": user.avatar_color},
@@ -53,6 +60,29 @@ def export(user: User) -> dict[str, Any]:
         "parties": _records(
             select(Party).where(Party.created_by == user.id).order_by(Party.id),
             "id title description media_url visibility status created_at ended_at",
+        ),
+        "posts": _records(
+            select(Post)
+            .where(Post.author_id == user.id, Post.deleted_at.is_(None))
+            .order_by(Post.id),
+            "id text video_url audience created_at edited_at",
+        ),
+        "playlists": _records(
+            select(Playlist).where(Playlist.owner_id == user.id).order_by(Playlist.id),
+            "id title description visibility created_at updated_at",
+        ),
+        "playlist_items": _records(
+            select(PlaylistItem)
+            .join(Playlist, Playlist.id == PlaylistItem.playlist_id)
+            .where(Playlist.owner_id == user.id)
+            .order_by(PlaylistItem.playlist_id, PlaylistItem.position),
+            "playlist_id position video_url title start_seconds",
+        ),
+        "clips": _records(
+            select(Clip)
+            .where(Clip.owner_id == user.id, Clip.deleted_at.is_(None))
+            .order_by(Clip.id),
+            "code title video_url start_seconds end_seconds view_count created_at",
         ),
         "notifications": [
             {
@@ -114,9 +144,10 @@ def delete_account(user: User, password: str) -> None:
     The row stays as a tombstone, so the messages others need keep their place and show
     "Deleted account"; everything personal goes: the name (free for anyone again), the
     profile and picture, follows and blocks both ways, tokens, browser sign-ins,
-    notifications and preferences, and their place in others' collapsed notifications.
-    Groups and rooms are left, parties left or handed over (or ended), and every live
-    connection closes, its pages going to /signed-out."""
+    notifications and preferences, and their place in others' collapsed notifications,
+    its posts and likes, playlists and clips. Groups and rooms are left, parties left or
+    handed over (or ended), and every live connection closes, its pages going to
+    /signed-out."""
     if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
         raise ValidationError("The password is wrong.", code="wrong_password", field="password")
     old_username, avatar_file = user.username, user.avatar_file
@@ -135,6 +166,9 @@ def delete_account(user: User, password: str) -> None:
 
     parties.withdraw(user)
     conversation_members.withdraw(user)
+    posts.withdraw(user)
+    playlist_people.withdraw(user)
+    clips.withdraw(user)
     db.session.execute(
         delete(Follow).where(or_(Follow.follower_id == user.id, Follow.followee_id == user.id))
     )

@@ -210,6 +210,16 @@ def remove(actor: User, clip_id: object, reason: object = "") -> None:
         moderation.audit(actor, "remove_clip", "clip", clip.id, why, author_id=clip.owner_id)
 
 
+def withdraw(person: User) -> None:
+    """A deleted account's clips go with it. Part of the caller's unit of work."""
+    db.session.execute(
+        update(Clip)
+        .where(Clip.owner_id == person.id, Clip.deleted_at.is_(None))
+        .values(deleted_at=utcnow(), video_url="")
+        .execution_options(synchronize_session=False)
+    )
+
+
 @unit_of_work
 def opened(viewer: User, code: object) -> Clip:
     """The clip, opened: a person other than its maker counts as a view, once."""

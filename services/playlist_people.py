@@ -153,3 +153,16 @@ def cut_ties(a: int, b: int) -> None:
                 delete(table).where(table.playlist_id == playlist_id, table.user_id == user_id)
             )
             _lose_unless_held(user_id, db.session.get(Playlist, playlist_id))
+
+
+def withdraw(person: User) -> None:
+    """A deleted account's playlists go, and it leaves those it helped with or followed.
+    Part of the caller's unit of work."""
+    owned = db.session.scalars(select(Playlist).where(Playlist.owner_id == person.id)).all()
+    for playlist in owned:
+        playlists.erase(playlist)
+    for table in (PlaylistCollaborator, PlaylistFollow):
+        held = list(db.session.scalars(select(table.playlist_id).where(table.user_id == person.id)))
+        db.session.execute(delete(table).where(table.user_id == person.id))
+        for playlist_id in held:
+            _lose_unless_held(person.id, db.session.get(Playlist, playlist_id))

@@ -301,7 +301,7 @@ def _followers_hear(playlist: Playlist, hear: bool) -> None:
 @unit_of_work
 def delete(actor: User, playlist_id: object) -> None:
     """The owner deletes it."""
-    _erase(owned(actor, playlist_id).playlist)
+    erase(owned(actor, playlist_id).playlist)
 
 
 @unit_of_work
@@ -315,12 +315,12 @@ def remove(actor: User, playlist_id: object, reason: object = "") -> None:
     moderation.audit(
         actor, "remove_playlist", "playlist", playlist.id, why, author_id=playlist.owner_id
     )
-    _erase(playlist)
+    erase(playlist)
 
 
-def _erase(playlist: Playlist) -> None:
-    """Delete it: everyone holding it hears so (`playlist` null), then loses its
-    channel."""
+def erase(playlist: Playlist) -> None:
+    """Delete it, in the caller's unit of work: everyone holding it hears so (`playlist`
+    null), then loses its channel."""
     take_version(playlist)
     holders = set(
         db.session.scalars(

@@ -214,6 +214,24 @@ def _redact(post: Post, shown: dict) -> None:
     bus.redact(f"post:{post.id}", (CREATED, UPDATED), lambda _stored: shown)
 
 
+def withdraw(person: User) -> None:
+    """A deleted account's posts go, as if it deleted each, and its likes with them.
+    Part of the caller's unit of work."""
+    mine = select(Post).where(
+        Post.author_id == person.id, Post.deleted_at.is_(None), Post.removed_at.is_(None)
+    )
+    for post in db.session.scalars(mine).all():
+        post.deleted_at = utcnow()
+        _retract(post)
+    liked = db.session.scalars(select(PostLike.post_id).where(PostLike.user_id == person.id))
+    liked_ids = list(liked)
+    db.session.execute(delete(PostLike).where(PostLike.user_id == person.id))
+    for post_id in liked_ids:
+        post = db.session.get(Post, post_id)
+        if not post.gone:
+            _announce_likes(post)
+
+
 # -- likes ------------------------------------------------------------------------------
 @unit_of_work
 def like(actor: User, post_id: object) -> dict:
