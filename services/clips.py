@@ -199,15 +199,9 @@ def delete(actor: User, code: object) -> None:
 @unit_of_work
 def remove(actor: User, clip_id: object, reason: object = "") -> None:
     """Moderators take any clip down; it is gone for everyone, its maker included."""
-    moderation.require_staff(actor)
-    clip = db.session.get(Clip, clip_id) if is_id(clip_id) else None
-    if clip is None:
-        raise NotFound("No such clip.")
-    why = moderation.reason_text(reason, required=False)
-    if clip.removed_at is None:
-        clip.removed_at = utcnow()
-        clip.video_url = ""
-        moderation.audit(actor, "remove_clip", "clip", clip.id, why, author_id=clip.owner_id)
+    clip = moderation.takedown(actor, Clip, clip_id, "clip", reason, owner="owner_id")
+    if clip is not None:
+        clip.removed_at, clip.video_url = utcnow(), ""
 
 
 def withdraw(person: User) -> None:

@@ -307,15 +307,7 @@ def delete(actor: User, playlist_id: object) -> None:
 @unit_of_work
 def remove(actor: User, playlist_id: object, reason: object = "") -> None:
     """Moderators take any playlist down, logged; it is deleted for everyone."""
-    moderation.require_staff(actor)
-    playlist = db.session.get(Playlist, playlist_id) if is_id(playlist_id) else None
-    if playlist is None:
-        raise NotFound("No such playlist.")
-    why = moderation.reason_text(reason, required=False)
-    moderation.audit(
-        actor, "remove_playlist", "playlist", playlist.id, why, author_id=playlist.owner_id
-    )
-    erase(playlist)
+    erase(moderation.takedown(actor, Playlist, playlist_id, "playlist", reason, owner="owner_id"))
 
 
 def erase(playlist: Playlist) -> None:

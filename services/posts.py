@@ -191,15 +191,10 @@ def delete_post(actor: User, post_id: object) -> None:
 @unit_of_work
 def remove(actor: User, post_id: object, reason: object = "") -> None:
     """Moderators take any post down; it is gone for everyone, its author included."""
-    moderation.require_staff(actor)
-    post = db.session.get(Post, post_id) if is_id(post_id) else None
-    if post is None:
-        raise NotFound("No such post.")
-    why = moderation.reason_text(reason, required=False)
-    if post.removed_at is None:
+    post = moderation.takedown(actor, Post, post_id, "post", reason, owner="author_id")
+    if post is not None:
         post.removed_at = utcnow()
         _retract(post)
-        moderation.audit(actor, "remove_post", "post", post.id, why, author_id=post.author_id)
 
 
 def _retract(post: Post) -> None:
