@@ -36,6 +36,7 @@ from blueprints import (
     metrics,
     notifications,
     parties,
+    playlists,
     reports,
     settings,
     social,
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(announcements.bp)
+    app.register_blueprint(playlists.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.htmx_responses import is_htmx
 from route_limits import user_action
-from services import accounts, home, parties, party_shapes, profiles, social
+from services import accounts, home, parties, party_shapes, playlist_views, profiles, social
 
 bp = Blueprint("social", __name__)
 
@@ -35,6 +35,7 @@ def profile(username: str):
         hosted_parties=[
             party_shapes.to_dict(party, current_user) for party in parties.hosted_by(user)
         ],
+        playlists=playlist_views.on_profile(current_user, user),
     )
 
 
