@@ -15,7 +15,7 @@ from extensions import db
 from models.playlist import Playlist
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
-from services import playlist_items, playlist_people, playlists, social
+from services import playlist_items, playlist_people, playlist_views, playlists, social
 from tests.conftest import make_app
 from tests.support.pages import HX, csrf_token, page, post
 
@@ -328,3 +328,23 @@ def test_live_list_reaches_only_the_playlists_page_of_people_who_may_see_it(app,
     assert (
         "was deleted" in _fragments(app, deleted, owner.id, query)[f"playlist-gone-{playlist.id}"]
     )
+
+
+def test_the_pages_stream_hears_the_playlist_while_its_person_may_see_it(
+    logged_in_client, user_factory
+):
+    ben = user_factory("ben")
+    public = three_videos(ben, "public")
+    unlisted = three_videos(ben, "unlisted")
+    html = page(logged_in_client, f"/playlists/{unlisted.id}?token={unlisted.share_token}")
+    connect = unescape(re.search(r'sse-connect="([^"]+)"', html).group(1))
+    assert f"playlist={unlisted.id}" in connect
+    assert f"playlist_token={unlisted.share_token}" in connect
+    viewer = logged_in_client.user
+    channel = playlists.channel
+    assert playlist_views.stream_channels(viewer, public.id) == {channel(public.id)}
+    assert playlist_views.stream_channels(viewer, unlisted.id) == set()
+    opened = playlist_views.stream_channels(viewer, unlisted.id, unlisted.share_token)
+    assert opened == {channel(unlisted.id)}
+    playlists.edit(ben, public.id, {"visibility": "private"})
+    assert playlist_views.stream_channels(viewer, public.id) == set()
