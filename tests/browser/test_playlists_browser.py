@@ -141,6 +141,10 @@ def test_owner_drags_while_collaborator_moves_with_buttons(browser: Browser, sha
             "The list changed while you were moving; here is the current order."
         )
         expect(shown_titles(theirs)).to_have_text(final)
+        # The owner's list of playlists names it, with its count and who may see it.
+        mine.goto(f"{base}/playlists")
+        expect(mine.locator(".playlist-card")).to_contain_text("5 videos · Private · yours")
+        screenshot(mine, f"playlists-mine-{SIZE_IDS[SIZES.index(size)]}")
         assert errors_mine == []
         assert errors_theirs == []
     finally:
