@@ -37,6 +37,7 @@ from blueprints import (
     metrics,
     notifications,
     parties,
+    playlists,
     post_live,  # noqa: F401  (registers the live HTML fragments of posts)
     posts,
     reports,
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(announcements.bp)
     app.register_blueprint(posts.bp)
     app.register_blueprint(clips.bp)
+    app.register_blueprint(playlists.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -13,7 +13,7 @@ import budgets
 from blueprints.htmx_responses import is_htmx
 from blueprints.posts import cards
 from route_limits import user_action
-from services import accounts, feed, home, parties, party_shapes, profiles, social
+from services import accounts, feed, home, parties, party_shapes, playlist_views, profiles, social
 
 bp = Blueprint("social", __name__)
 
@@ -44,6 +44,7 @@ def profile(username: str):
         hosted_parties=[
             party_shapes.to_dict(party, current_user) for party in parties.hosted_by(user)
         ],
+        playlists=playlist_views.on_profile(current_user, user),
     )
 
 

@@ -28,6 +28,16 @@ def detail(viewer: User, playlist_id: object, token: object = None) -> dict:
     }
 
 
+def stream_channels(viewer: User, playlist_id: object, token: object = None) -> set[str]:
+    """The playlist's channel for the stream of its open page, if the viewer may see it:
+    one who neither builds nor follows it hears its changes while the page is open."""
+    try:
+        access = playlists.visible_playlist(viewer, playlist_id, token)
+    except NotFound:
+        return set()
+    return {playlists.channel(access.playlist.id)}
+
+
 def mine(viewer: User) -> list[dict]:
     """The viewer's playlists and those they collaborate on."""
     return _dicts(viewer, editable(viewer))
@@ -48,6 +58,14 @@ def edited(viewer: User, playlist_id: object, changes: object) -> dict:
     """Change a playlist; it as its owner sees it."""
     playlist = playlists.edit(viewer, playlist_id, changes)
     return playlists.view_dict(playlists.Access(playlist, viewer.id, True, False))
+
+
+def on_profile(viewer: User, owner: User) -> list[dict]:
+    """What a profile lists: as `of_user`, and nothing between people blocked either way
+    (the profile itself stays)."""
+    if is_blocked_between(viewer.id, owner.id):
+        return []
+    return _dicts(viewer, _of_user(viewer, owner.username))
 
 
 # -- reading ----------------------------------------------------------------------------

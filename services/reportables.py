@@ -77,6 +77,7 @@ REPORTABLE: dict[str, Reportable] = {
         take_down=playlists.remove,
         owner_of=lambda playlist: playlist.owner_id,
         title_of=lambda playlist: playlist.title,
+        url_of=lambda playlist: f"/playlists/{playlist.id}",
     ),
     "clip": Reportable(
         label="a clip",

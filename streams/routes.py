@@ -25,7 +25,7 @@ from realtime.events import RESYNC, Envelope, conversation_channel, party_channe
 from realtime.fragments import render_fragments
 from request_body import json_body
 from route_limits import user_action
-from services import diagnostics, profiles
+from services import diagnostics, playlist_views, profiles
 from services.validation import integer
 
 bp = Blueprint("events", __name__)
@@ -181,7 +181,8 @@ def html_stream() -> Response:
     views = frozenset(request.args.getlist("view"))
     # The people whose presence the page shows (a profile, a list of people).
     shown = [int(raw) for raw in request.args.getlist("presence")[:PRESENCE_MAX] if is_id_text(raw)]
-    stream, first = _open_resumed("sse-html", profiles.presence_channels(current_user.id, shown))
+    extra = profiles.presence_channels(current_user.id, shown) | _open_playlist()
+    stream, first = _open_resumed("sse-html", extra)
     app = current_app._get_current_object()
     user_id = current_user.id
     # Fragments are rendered as if for this request: links resolve and forms carry the
@@ -199,6 +200,17 @@ def html_stream() -> Response:
 
 
 PRESENCE_MAX = 100
+
+
+def _open_playlist() -> set[str]:
+    """A stream opened with `?playlist=<id>` (and `playlist_token`, an unlisted one's
+    link) is that playlist's page: it hears the playlist's changes if its person may
+    see it."""
+    raw = request.args.get("playlist", "")
+    if not is_id_text(raw):
+        return set()
+    token = request.args.get("playlist_token")
+    return playlist_views.stream_channels(current_user, int(raw), token)
 
 
 def is_id_text(raw: str) -> bool:

@@ -371,6 +371,45 @@ PLAYLIST_API = [
     ),
 ]
 
+PLAYLIST_PAGES = [
+    # The same through the playlist pages: not there for him, or not his to change.
+    http("GET", f"/playlists/{PL}", 404),
+    http("GET", f"/playlists/{UL}", 404),
+    http("POST", f"/playlists/{PL}/edit", 404, {"title": "sam's now", "visibility": "public"}),
+    http("POST", f"/playlists/{PL}/delete", 404, {"confirm": "yes"}),
+    http("POST", f"/playlists/{PL}/follow", 404),
+    http("POST", f"/playlists/{UL}/follow", 404),
+    http("POST", f"/playlists/{PL}/items", 404, {"video_url": SAMS_VIDEO}),
+    http("POST", f"/playlists/{PL}/items/{{private_playlist_item}}/remove", 404),
+    http(
+        "POST",
+        f"/playlists/{PL}/items/{{private_playlist_item}}/move",
+        404,
+        {"position": 0, "version": 1},
+    ),
+    http("POST", f"/playlists/{PL}/collaborators", 404, {"username": "sam"}),
+    http("POST", f"/playlists/{PL}/collaborators/mia/remove", 404),
+    http("POST", f"/playlists/{PUBL}/edit", 403, {"title": "sam's now", "visibility": "public"}),
+    http("POST", f"/playlists/{PUBL}/delete", 403, {"confirm": "yes"}),
+    http("POST", f"/playlists/{PUBL}/items", 403, {"video_url": SAMS_VIDEO}),
+    http("POST", f"/playlists/{PUBL}/items/{{public_playlist_item}}/remove", 403),
+    http(
+        "POST",
+        f"/playlists/{PUBL}/items/{{public_playlist_item}}/move",
+        403,
+        {"position": 0, "version": 1},
+    ),
+    http("POST", f"/playlists/{PUBL}/collaborators", 403, {"username": "sam"}),
+    http("POST", f"/playlists/{PUBL}/collaborators/mia/remove", 403),
+    http("POST", "/playlists/{mine_playlist}/items/{private_playlist_item}/remove", 404),
+    http(
+        "POST",
+        "/playlists/{mine_playlist}/items/{private_playlist_item}/move",
+        404,
+        {"position": 0, "version": 1},
+    ),
+]
+
 ADMIN = [
     # Moderation does not exist for someone who is not staff.
     http("GET", "/api/v1/admin/reports", 404),
@@ -471,6 +510,7 @@ HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
 HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS + PLAYLIST_PARTIES
+HTTP_ATTACKS += PLAYLIST_PAGES
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
 NOT_OBJECT_SCOPED = {

@@ -91,6 +91,7 @@ class Site:
     rooms: list[int]
     parties: list[int]
     messages: list[int] = field(default_factory=list)
+    playlist: int = 0
 
 
 def form_session(server: ServerProcess, account: Account) -> tuple[requests.Session, str]:
@@ -245,7 +246,23 @@ def site(server) -> Site:
         "/api/v1/reports",
         {"subject_type": "message", "subject_id": messages[0], "reason": f"{LINKS} {ALL[:500]}"},
     )
-    return Site(server, victim, attackers, group, rooms, parties, messages)
+    playlist = public_playlist(server, attackers[1])
+    return Site(server, victim, attackers, group, rooms, parties, messages, playlist)
+
+
+def public_playlist(server: ServerProcess, owner: Account) -> int:
+    """A public playlist whose title, description and videos' titles are the payloads."""
+    made = api(
+        server,
+        owner,
+        "/api/v1/playlists",
+        {"title": PAYLOADS[1], "description": ALL[:500], "visibility": "public"},
+    )
+    playlist_id = made["playlist"]["id"]
+    for n, payload in enumerate(PAYLOADS):
+        body = {"video_url": f"https://{MEDIA_HOST}/{n}.mp4", "title": payload}
+        api(server, owner, f"/api/v1/playlists/{playlist_id}/items", body)
+    return playlist_id
 
 
 class Watched:
@@ -345,6 +362,7 @@ def test_stored_payloads_are_inert_text_on_every_page_that_shows_them(watched, s
         "message search": (f"{base}/conversations/search?q=alert", PAYLOADS[:3]),
         "party list": (f"{base}/parties", PAYLOADS[:4]),
         "party page": (f"{base}/parties/{site.parties[0]}", PAYLOADS),
+        "playlist page": (f"{base}/playlists/{site.playlist}", PAYLOADS),
         "notifications": (f"{base}/notifications", [PAYLOADS[-1]]),
         "report queue": (f"{base}/admin/reports", PAYLOADS[:3]),
         "moderation user page": (f"{base}/admin/users/{first.username}", [PAYLOADS[0]]),
