@@ -73,3 +73,6 @@ PLAYLIST_FOLLOW = Budget("SOCIAL_WRITE_RATE_LIMIT", "playlist-follow")
 # Posts
 POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, delete
 POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike
+
+# Search
+SEARCH = Budget("SEARCH_RATE_LIMIT", "search")  # the page (each debounced keystroke) and the API

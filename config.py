@@ -134,6 +134,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PLAYLIST_ITEM_RATE_LIMIT": "60 per minute",
         "POST_WRITE_RATE_LIMIT": "30 per minute",
         "POST_LIKE_RATE_LIMIT": "120 per minute",
+        # Search
+        "SEARCH_RATE_LIMIT": "60 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,

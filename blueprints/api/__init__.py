@@ -16,5 +16,6 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     parties,
     playlists,
     posts,
+    search,
     users,
 )
