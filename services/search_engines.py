@@ -19,7 +19,7 @@ from models.search_schema import PG_CONFIG, Indexed, postgres_document, postgres
 
 OPEN, CLOSE = "\x02", "\x03"
 LESS_THAN = "\x04"  # how PostgreSQL's index reads "<" (`search_schema.postgres_text`)
-SNIPPET_WORDS = 24
+SNIPPET_WORDS = 32
 
 
 @dataclass(frozen=True)
