@@ -46,4 +46,5 @@ search = AppGroup("search", help="Look after the full-text search index.")
 def reindex() -> None:
     """Build the search index again from the people, rooms and messages stored."""
     counts = search_index.rebuild()
-    click.echo("Indexed " + ", ".join(f"{count} {kind}" for kind, count in counts.items()) + ".")
+    entries = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    click.echo(f"Search index rebuilt: {entries}.")

@@ -230,3 +230,12 @@ def test_reindex_rebuilds_what_the_database_holds(people):
     message = sent_message(ann, group.id, "persimmon season")
     search_index.rebuild()
     assert ids(bob, "persimmon") == [message.id]
+
+
+def test_the_reindex_command_says_what_it_indexed(engine_app, people):
+    ann, bob = people
+    sent_message(ann, group_of(ann, bob).id, "medlar jelly")
+    result = engine_app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Search index rebuilt: person 2, room 1, message 1."
+    assert ids(bob, "medlar") != []
