@@ -41,6 +41,7 @@ from blueprints import (
     post_live,  # noqa: F401  (registers the live HTML fragments of posts)
     posts,
     reports,
+    search,
     settings,
     social,
 )
@@ -51,6 +52,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
+from models import search_schema
 from realtime import draining, garbage, memory_probe, socket_rooms, websocket_fanout
 from realtime import metrics as operator_metrics
 from realtime.bus import bus
@@ -102,7 +104,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db)
+    migrate.init_app(app, db, include_name=search_schema.include_name)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -176,10 +178,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(posts.bp)
     app.register_blueprint(clips.bp)
     app.register_blueprint(playlists.bp)
+    app.register_blueprint(search.bp)
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli.search)
 
 
 def start_background(app: Flask) -> None:

@@ -75,3 +75,6 @@ POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, dele
 POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike
 # Clips
 CLIP_WRITE = Budget("CLIP_WRITE_RATE_LIMIT", "clip-write")  # make, change, delete
+
+# Search
+SEARCH = Budget("SEARCH_RATE_LIMIT", "search")  # the page (each debounced keystroke) and the API

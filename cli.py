@@ -1,4 +1,4 @@
-"""Command-line administration: `flask --app app users ...`."""
+"""Command-line administration: `flask --app app users ...` and `... search reindex`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from errors import ServiceError
 from models.user import Role
-from services import accounts
+from services import accounts, search_index
 
 users = AppGroup("users", help="Create accounts and change roles.")
 
@@ -37,3 +37,14 @@ def set_role(name: str, role: str) -> None:
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"{user.username} is now {user.role}.")
+
+
+search = AppGroup("search", help="Look after the full-text search index.")
+
+
+@search.command("reindex")
+def reindex() -> None:
+    """Build the search index again from the people, rooms and messages stored."""
+    counts = search_index.rebuild()
+    entries = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    click.echo(f"Search index rebuilt: {entries}.")

@@ -137,6 +137,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "POST_WRITE_RATE_LIMIT": "30 per minute",
         "POST_LIKE_RATE_LIMIT": "120 per minute",
         "CLIP_WRITE_RATE_LIMIT": "30 per minute",
+        # Search
+        "SEARCH_RATE_LIMIT": "60 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,

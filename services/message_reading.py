@@ -1,4 +1,4 @@
-"""Reading messages: a transcript's pages, search, unread counts, read positions and
+"""Reading messages: a transcript's pages, unread counts, read positions and
 who has seen a message."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from services.messages import (
     to_dict,
 )
 from services.paging import newest_first
-from services.validation import contains_pattern, is_id, refuse_longer
+from services.validation import is_id
 
 PAGE_MAX = 100
 SMALL_GROUP = 10
@@ -92,30 +92,6 @@ def recent_by(conversation_id: int, sender_id: int, limit: int) -> list[Message]
             .order_by(Message.id)
         )
     )
-
-
-def search(actor: User, query: str, limit: int = 50) -> list[Message]:
-    """Messages containing `query` in the conversations the actor belongs to."""
-    text = query.strip()
-    if not text:
-        return []
-    refuse_longer(text, 100, "q", "Search for at most 100 characters.")
-    pattern = contains_pattern(text.lower())
-    mine = select(Membership.conversation_id).where(Membership.user_id == actor.id)
-    statement = (
-        select(Message)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Message.conversation_id.in_(mine),
-            Conversation.deleted_at.is_(None),
-            Message.deleted_at.is_(None),
-            Message.kind == "text",
-            func.lower(Message.body).like(pattern, escape="\\"),
-        )
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(statement))
 
 
 def unread_total(actor_or_id: User | int) -> int:

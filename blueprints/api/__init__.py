@@ -18,5 +18,6 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     playlist_parties,
     playlists,
     posts,
+    search,
     users,
 )

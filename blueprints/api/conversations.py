@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, send_file
+from flask import jsonify, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
 import budgets
@@ -245,5 +245,6 @@ def message_react(message_id: int):
 @api.get("/messages/search")
 @login_required
 def message_search():
-    found = message_reading.search(current_user, request.args.get("q", ""))
-    return jsonify({"messages": [messages.to_dict(m) for m in found]})
+    """The old address of message search: the one search, messages only."""
+    target = url_for("api.search_all", q=request.args.get("q", ""), kind="messages")
+    return redirect(target, code=308)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import budgets
@@ -15,7 +15,7 @@ from blueprints.htmx_responses import go, int_or_raw
 from errors import ServiceError
 from models.conversation import CATEGORIES, Conversation, Kind
 from route_limits import user_action
-from services import conversation_listing, conversations, message_reading, messages
+from services import conversation_listing, conversations
 
 
 def _usernames(raw: str) -> list[str]:
@@ -86,22 +86,8 @@ def create_group():
 @bp.get("/conversations/search")
 @login_required
 def search():
-    query = request.args.get("q", "")[:200]
-    error = None
-    found = []
-    try:
-        found = message_reading.search(current_user, query)
-    except ServiceError as problem:
-        error = problem.message
-    overview = conversation_listing.overview(current_user) if found else []
-    names = {item["id"]: item for item in overview}
-    results = [
-        {"message": messages.to_dict(message), "conversation": names.get(message.conversation_id)}
-        for message in found
-    ]
-    return render_template(
-        "conversations/search.html", query=query, results=results, error=error
-    ), (400 if error else 200)
+    """The old address of message search: the one search, messages only."""
+    return redirect(url_for("search.index", q=request.args.get("q", ""), kind="messages"))
 
 
 def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | None = None):

@@ -177,10 +177,8 @@ def test_outsiders_cannot_learn_a_private_conversation_exists(client, people):
         missing = getattr(client, method)(nowhere, json=body or {}, headers=outsider)
         assert missing.status_code == 404
         assert response.get_json() == missing.get_json()
-    assert (
-        client.get("/api/v1/messages/search?q=secret", headers=outsider).get_json()["messages"]
-        == []
-    )
+    found = client.get("/api/v1/search?q=secret", headers=outsider).get_json()
+    assert found["results"] == []
 
 
 def test_member_management(client, people):

@@ -237,7 +237,7 @@ def test_hostile_text_is_shown_inert(browser: Browser, shared_server):
     for path in (
         "/conversations",
         f"/conversations/{group}/members",
-        "/conversations/search?q=boom",
+        "/search?q=boom",
     ):
         reader.goto(base + path)
         expect(reader.get_by_role("main")).to_contain_text("<img src=x onerror=alert(1)>")
@@ -282,7 +282,7 @@ def test_conversation_pages_fit_a_phone(browser: Browser, shared_server):
         f"/conversations/{cid}",
         f"/conversations/{group}",
         f"/conversations/{group}/members",
-        "/conversations/search?q=hello",
+        "/search?q=hello",
     ):
         page.goto(base + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

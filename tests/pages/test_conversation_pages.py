@@ -76,7 +76,7 @@ def test_linkify_never_lets_html_through(app):
 
 # -- pages need sign-in and render ------------------------------------------------------
 def test_pages_need_sign_in(client, ben):
-    for path in ("/conversations", "/rooms", "/conversations/search?q=x", "/conversations/1"):
+    for path in ("/conversations", "/rooms", "/search?q=x", "/conversations/1"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login")
@@ -92,7 +92,7 @@ def test_every_page_renders(logged_in_client, ben, ben_client):
         "/conversations",
         "/rooms",
         "/rooms?category=films&q=kit",
-        "/conversations/search?q=hel",
+        "/search?q=hello",
         f"/conversations/{dm}",
         f"/conversations/{group.id}",
         f"/conversations/{group.id}/members",
@@ -770,15 +770,10 @@ def test_direct_conversations_have_no_member_page(logged_in_client, ben):
 
 
 # -- search -----------------------------------------------------------------------------
-def test_message_search_links_to_the_message(logged_in_client, ben):
-    dm = open_dm(logged_in_client)
-    found = sent_message(ben, dm, "the picnic is at noon")
-    html = page(logged_in_client, "/conversations/search?q=picnic")
-    assert f'href="/conversations/{dm}?before={found.id + 1}#message-{found.id}"' in html
-    assert "the picnic is at noon" in html
-    assert "No message matches" in page(logged_in_client, "/conversations/search?q=zebra")
-    too_long = logged_in_client.get("/conversations/search?q=" + "x" * 150)
-    assert too_long.status_code == 400
+def test_the_old_message_search_leads_to_the_one_search(logged_in_client):
+    response = logged_in_client.get("/conversations/search?q=picnic")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/search?q=picnic&kind=messages"
 
 
 # -- nothing users write becomes markup -------------------------------------------------
@@ -795,7 +790,7 @@ def test_user_text_comes_out_escaped(logged_in_client, ben, payload):
         f"/conversations/{room.id}",
         "/conversations",
         "/rooms",
-        "/conversations/search?q=%3C",
+        "/search?q=" + re.findall(r"[a-z]+", payload)[1],
     ):
         html = page(logged_in_client, path)
         for raw in ("<img src=x", "<script>alert", 'href="javascript:', '<div hx-get="/logout"'):

@@ -781,8 +781,14 @@ def test_stranger_lists_and_searches_show_nothing_private(site, sam):
 
     mine = client.get("/api/v1/conversations", headers=api).get_json()["conversations"]
     assert [c["id"] for c in mine] == [world["mine_group"]]
-    found = client.get("/api/v1/messages/search?q=vera", headers=api).get_json()["messages"]
-    assert found == []
+    found = client.get("/api/v1/search?q=vera", headers=api).get_json()["results"]
+    private = ("direct", "group", "private_room")
+    hidden = {
+        ("message", world[f"{key}_{which}"]) for key in private for which in ("message", "reply")
+    }
+    hidden |= {("room", world["group"]), ("room", world["private_room"])}
+    assert found
+    assert not {(r["kind"], r["id"]) for r in found} & hidden
     rooms = client.get("/api/v1/rooms", headers=api).get_json()["rooms"]
     assert [r["id"] for r in rooms] == [world["public_room"]]
     live = client.get("/api/v1/parties?status=live", headers=api).get_json()["parties"]
@@ -794,7 +800,7 @@ def test_stranger_lists_and_searches_show_nothing_private(site, sam):
     own = client.get("/api/v1/playlists", headers=api).get_json()["playlists"]
     assert [p["id"] for p in own] == [world["mine_playlist"]]
 
-    page = sam["browser"].get("/conversations/search?q=vera").get_data(as_text=True)
+    page = sam["browser"].get("/search?q=vera").get_data(as_text=True)
     assert "vera in group" not in page
     assert "vera in direct" not in page
 

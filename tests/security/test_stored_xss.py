@@ -359,7 +359,7 @@ def test_stored_payloads_are_inert_text_on_every_page_that_shows_them(watched, s
         "group members": (f"{base}/conversations/{site.group}/members", PAYLOADS[:3]),
         "room directory": (f"{base}/rooms", PAYLOADS),
         "a room": (f"{base}/conversations/{site.rooms[5]}", [PAYLOADS[5]]),
-        "message search": (f"{base}/conversations/search?q=alert", PAYLOADS[:3]),
+        "search": (f"{base}/search?q=alert&kind=messages", PAYLOADS[:3]),
         "party list": (f"{base}/parties", PAYLOADS[:4]),
         "party page": (f"{base}/parties/{site.parties[0]}", PAYLOADS),
         "playlist page": (f"{base}/playlists/{site.playlist}", PAYLOADS),

@@ -20,6 +20,7 @@ from services import (
     message_edits,
     message_reading,
     messages,
+    search,
     social,
 )
 from tests.support.concurrency import race
@@ -124,7 +125,7 @@ def test_private_conversations_do_not_exist_for_outsiders(app, cast, group):
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert message_reading.search(cast["outsider"], "secret") == []
+    assert search.search(cast["outsider"], "secret").hits == []
 
 
 def test_public_rooms_are_listed_joinable_and_limited(app, cast, user_factory):

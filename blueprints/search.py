@@ -1,0 +1,70 @@
+"""The search page: one box for people, rooms and groups, and messages.
+
+Without JavaScript it is a GET form and a "More results" link; with htmx the results
+region is redrawn as one types (the address follows) and "More results" puts the next
+page in its own place.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+
+import budgets
+from errors import ServiceError
+from models.clock import iso
+from route_limits import user_action
+from services import search
+from services.search import Hit, Results
+
+bp = Blueprint("search", __name__)
+
+KIND_LABELS = {"person": "People", "room": "Rooms and groups", "message": "Messages"}
+
+
+def hit_url(hit: Hit) -> str:
+    """Where a hit leads: a profile, a conversation, a message in its place."""
+    if hit.kind == "person":
+        return url_for("social.profile", username=hit.username)
+    if hit.kind == "room":
+        return url_for("conversations.show", conversation_id=hit.id)
+    return url_for(
+        "conversations.show",
+        conversation_id=hit.conversation_id,
+        before=hit.id + 1,
+        _anchor=f"message-{hit.id}",
+    )
+
+
+def hit_dict(hit: Hit) -> dict:
+    return {
+        "kind": hit.kind,
+        "id": hit.id,
+        "title": hit.title,
+        "snippet_html": str(hit.snippet_html),
+        "url": hit_url(hit),
+        "created_at": iso(hit.created_at),
+    }
+
+
+@user_action(bp, "GET", "/search", budgets.SEARCH)
+def index():
+    query = request.args.get("q", "")
+    kind = request.args.get("kind") or None
+    results, error = None, None
+    if query.strip():
+        try:
+            results = search.search(current_user, query, kind, request.args.get("cursor"))
+        except ServiceError as problem:
+            error = problem.message
+    return render_template(
+        "search/index.html",
+        query=query,
+        kind=kind,
+        results=results or Results(),
+        searched=results is not None,
+        error=error,
+        labels=KIND_LABELS,
+        hit_url=hit_url,
+        paged=bool(request.args.get("cursor")),
+    ), (400 if error else 200)

@@ -1,0 +1,156 @@
+"""The full-text index, kept by the database itself.
+
+Messages are written on the driver's cursor (`models/driver_statements.py`) and changed by
+Core `UPDATE`s, past the ORM and its session events, so the index is not kept by Python:
+each engine keeps it in the transaction of the change, whatever wrote it.
+
+- SQLite: one FTS5 table per kind (`search_people`, `search_rooms`, `search_messages`),
+  its rowid the indexed row's id, filled by triggers on insert, on an update of an indexed
+  column and on delete. A row that stops qualifying (deleted, emptied) leaves the index.
+- PostgreSQL: a GIN index on the `tsvector` of each table's indexed text under the text
+  search configuration `tandem` (English stemming, accents folded by `unaccent`); the
+  index is the table's own, so it can never lag.
+
+A SQLite batch migration that recreates one of the indexed tables drops its triggers:
+`flask --app app search reindex` (`install_sqlite`) puts them back and refills the index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+PG_CONFIG = "tandem"
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """One kind's index: its base table, its FTS columns with the SQL (over `{row}`) that
+    fills each, and which rows qualify."""
+
+    kind: str
+    table: str
+    index: str
+    columns: tuple[tuple[str, str], ...]
+    qualifies: str
+    watched: tuple[str, ...]
+
+    def values(self, row: str) -> str:
+        return ", ".join(expression.format(row=row) for _name, expression in self.columns)
+
+    def where(self, row: str) -> str:
+        return self.qualifies.format(row=row)
+
+    def document(self, row: str) -> str:
+        """The whole indexed text of a row, as PostgreSQL's index and headlines read it."""
+        return " || ' ' || ".join(expression.format(row=row) for _n, expression in self.columns)
+
+
+PEOPLE = Indexed(
+    kind="person",
+    table="users",
+    index="search_people",
+    columns=(("name", "{row}.display_name || ' ' || {row}.username"), ("bio", "{row}.bio")),
+    qualifies="{row}.deleted_at IS NULL",
+    watched=("username", "display_name", "bio", "deleted_at"),
+)
+ROOMS = Indexed(
+    kind="room",
+    table="conversations",
+    index="search_rooms",
+    columns=(("name", "{row}.name"), ("description", "{row}.description")),
+    qualifies="{row}.kind IN ('group', 'room') AND {row}.deleted_at IS NULL",
+    watched=("name", "description", "kind", "deleted_at"),
+)
+MESSAGES = Indexed(
+    kind="message",
+    table="messages",
+    index="search_messages",
+    columns=(("body", "{row}.body"),),
+    qualifies="{row}.kind = 'text' AND {row}.deleted_at IS NULL AND {row}.body != ''",
+    watched=("body", "kind", "deleted_at"),
+)
+INDEXED = (PEOPLE, ROOMS, MESSAGES)
+FTS_TABLES = frozenset(part.index for part in INDEXED)
+
+
+def is_index_table(name: str) -> bool:
+    """An FTS5 table or one of its shadow tables: the database's, not the models'."""
+    return any(name == table or name.startswith(f"{table}_") for table in FTS_TABLES)
+
+
+def _fill(part: Indexed, row: str) -> str:
+    names = ", ".join(name for name, _expression in part.columns)
+    return f"INSERT INTO {part.index}(rowid, {names}) SELECT {row}.id, {part.values(row)}"
+
+
+def sqlite_drop(part: Indexed) -> list[str]:
+    return [
+        *(f"DROP TRIGGER IF EXISTS {part.index}_{when}" for when in ("insert", "update", "delete")),
+        f"DROP TABLE IF EXISTS {part.index}",
+    ]
+
+
+def sqlite_create(part: Indexed) -> list[str]:
+    """The FTS5 table and its three triggers, then the rows that qualify today."""
+    names = ", ".join(name for name, _expression in part.columns)
+    watched = ", ".join(part.watched)
+    return [
+        f"CREATE VIRTUAL TABLE {part.index} USING fts5({names}, tokenize='{TOKENIZER}')",
+        f"CREATE TRIGGER {part.index}_insert AFTER INSERT ON {part.table} "
+        f"WHEN {part.where('new')} BEGIN {_fill(part, 'new')}; END",
+        # Every name and condition here is this module's own constant.
+        f"CREATE TRIGGER {part.index}_update AFTER UPDATE OF {watched} ON {part.table} BEGIN "  # noqa: S608
+        f"DELETE FROM {part.index} WHERE rowid = old.id; "
+        f"{_fill(part, 'new')} WHERE {part.where('new')}; END",
+        f"CREATE TRIGGER {part.index}_delete AFTER DELETE ON {part.table} BEGIN "  # noqa: S608
+        f"DELETE FROM {part.index} WHERE rowid = old.id; END",
+        f"{_fill(part, part.table)} FROM {part.table} WHERE {part.where(part.table)}",
+    ]
+
+
+def install_sqlite() -> list[str]:
+    """Every statement that (re)builds the SQLite index from nothing."""
+    return [statement for part in INDEXED for statement in sqlite_drop(part) + sqlite_create(part)]
+
+
+def postgres_text(part: Indexed, row: str) -> str:
+    """The text PostgreSQL indexes and quotes: its parser reads `<...>` as markup and
+    skips it (a message about `<script>` would not be found by that word), so `<` is
+    read as chr(4), a control character no stored text holds, turned back when quoting."""
+    return f"replace({part.document(row)}, '<', chr(4))"
+
+
+def postgres_document(part: Indexed, row: str) -> str:
+    return f"to_tsvector('{PG_CONFIG}', {postgres_text(part, row)})"
+
+
+def install_postgres() -> list[str]:
+    statements = [
+        "CREATE EXTENSION IF NOT EXISTS unaccent",
+        f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG} CASCADE",
+        f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english)",
+        f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} ALTER MAPPING FOR "
+        "hword, hword_part, word WITH unaccent, english_stem",
+    ]
+    for part in INDEXED:
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS ix_{part.index} ON {part.table} "
+            f"USING gin ({postgres_document(part, part.table)})"
+        )
+    return statements
+
+
+def drop_postgres() -> list[str]:
+    return [f"DROP INDEX IF EXISTS ix_{part.index}" for part in INDEXED] + [
+        f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG} CASCADE"
+    ]
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """For Alembic's comparisons: the index is built by hand, not from the models."""
+    if type_ == "table" and name:
+        return not is_index_table(name)
+    if type_ == "index" and name:
+        return not name.startswith("ix_search_")
+    return True

@@ -1,0 +1,237 @@
+"""Search everything one may see: people, rooms and groups by name, messages by text.
+
+One query per kind, its permission rule written in SQL beside the match, so a page or a
+count never holds what the searcher may not see: people who are not deleted and not
+blocked either way; groups and rooms one belongs to, and public rooms; messages of those
+same conversations, from nobody blocked either way. Results are one list, kind after kind
+(people, rooms, messages), each best match first and then newest; a cursor is an offset in
+that list, and the facets count each kind's matches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from errors import ValidationError
+from extensions import db
+from models.conversation import Conversation, Kind, Membership, Message
+from models.search_schema import MESSAGES, PEOPLE, ROOMS
+from models.social import Block
+from models.user import User
+from services import search_engines
+from services.accounts import normalise_username
+from services.search_engines import Match, marked, plain
+from services.search_query import KINDS, Query, kind_of, parse
+
+PAGE_SIZE = 20
+_CURSOR = re.compile(r"s([0-9a-z]{1,8})")
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: int
+    title: str
+    snippet_html: Markup
+    created_at: datetime
+    conversation_id: int | None = None
+    username: str | None = None
+
+
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, int] = field(default_factory=dict)
+    next_cursor: str | None = None
+    # For a page drawn by kind: (kind, whether this page holds its first hit, its hits).
+    groups: list[tuple[str, bool, list[Hit]]] = field(default_factory=list)
+
+
+def offset_of(cursor: object) -> int:
+    if cursor in (None, ""):
+        return 0
+    found = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    if found is None:
+        raise ValidationError("That is not a cursor of this search.", field="cursor")
+    return int(found.group(1), 36)
+
+
+def cursor_at(offset: int) -> str:
+    digits = ""
+    while True:
+        offset, digit = divmod(offset, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not offset:
+            return f"s{digits}"
+
+
+def search(viewer: User, raw_query: object, kind: object = None, cursor: object = None) -> Results:
+    """A page of what `raw_query` finds for `viewer` (`kind`: only that kind)."""
+    query = parse(raw_query)
+    if kind not in (None, ""):
+        wanted = kind_of(str(kind))
+        query.kinds = tuple(k for k in query.kinds if k == wanted)
+    offset = offset_of(cursor)
+    kinds = [k for k in KINDS if k in query.kinds]
+    facets = {k: _count(_statement(k, viewer, query, counting=True)) for k in kinds}
+    results = Results(facets=facets)
+    skip, room = offset, PAGE_SIZE
+    for k in kinds:
+        if skip >= facets[k]:
+            skip -= facets[k]
+            continue
+        if room == 0:
+            break
+        hits = _page(k, viewer, query, skip, room)
+        results.groups.append((k, skip == 0, hits))
+        results.hits.extend(hits)
+        room -= len(hits)
+        skip = 0
+    end = offset + len(results.hits)
+    if end < sum(facets.values()):
+        results.next_cursor = cursor_at(end)
+    return results
+
+
+def _count(statement: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+def _blocked(viewer: User) -> tuple[Select, Select]:
+    return (
+        select(Block.blocked_id).where(Block.blocker_id == viewer.id),
+        select(Block.blocker_id).where(Block.blocked_id == viewer.id),
+    )
+
+
+def _not_blocked(person_id: ColumnElement, viewer: User) -> ColumnElement:
+    they, me = _blocked(viewer)
+    return and_(person_id.not_in(they), person_id.not_in(me))
+
+
+def _visible_conversation(viewer: User) -> ColumnElement:
+    mine = select(Membership.conversation_id).where(Membership.user_id == viewer.id)
+    public_room = and_(Conversation.kind == Kind.ROOM, Conversation.visibility == "public")
+    return and_(Conversation.deleted_at.is_(None), or_(Conversation.id.in_(mine), public_room))
+
+
+def _match(kind: str, query: Query) -> Match | None:
+    if not query.terms:
+        return None
+    part, base = {
+        "person": (PEOPLE, User.id),
+        "room": (ROOMS, Conversation.id),
+        "message": (MESSAGES, Message.id),
+    }[kind]
+    return search_engines.match(part, base, query.terms)
+
+
+def _statement(kind: str, viewer: User, query: Query, counting: bool = False) -> Select:
+    found = _match(kind, query)
+    builder = {"person": _people, "room": _rooms, "message": _messages}[kind]
+    statement = builder(viewer, query, found, counting)
+    return found.apply(statement) if found is not None else statement
+
+
+def _people(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
+    columns = (
+        [User.id]
+        if counting
+        else [User.id, User.username, User.display_name, User.created_at, found.snippet]
+    )
+    return select(*columns).where(User.deleted_at.is_(None), _not_blocked(User.id, viewer))
+
+
+def _rooms(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
+    columns = (
+        [Conversation.id]
+        if counting
+        else [Conversation.id, Conversation.name, Conversation.created_at, found.snippet]
+    )
+    return select(*columns).where(
+        Conversation.kind.in_((Kind.GROUP, Kind.ROOM)), _visible_conversation(viewer)
+    )
+
+
+def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -> Select:
+    quoted = found.snippet if found is not None else Message.body
+    columns = (
+        [Message.id]
+        if counting
+        else [
+            Message.id,
+            Message.created_at,
+            Message.conversation_id,
+            Conversation.name,
+            Conversation.kind,
+            User.username,
+            User.display_name,
+            User.deleted_at,
+            quoted,
+        ]
+    )
+    statement = (
+        select(*columns)
+        .select_from(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(User, User.id == Message.sender_id)
+        .where(
+            Message.kind == "text",
+            Message.deleted_at.is_(None),
+            _visible_conversation(viewer),
+            _not_blocked(Message.sender_id, viewer),
+        )
+    )
+    return statement.where(*_message_filters(query))
+
+
+def _message_filters(query: Query) -> list[ColumnElement]:
+    conditions = []
+    if query.sender is not None:
+        conditions.append(User.username == normalise_username(query.sender))
+    if query.place is not None:
+        place = query.place
+        conditions.append(
+            Conversation.id == int(place)
+            if place.isdigit() and len(place) < 12
+            else func.lower(Conversation.name) == place.lower()
+        )
+    if query.after is not None:
+        conditions.append(Message.created_at >= query.after)
+    if query.before is not None:
+        conditions.append(Message.created_at < query.before)
+    return conditions
+
+
+def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[Hit]:
+    found = _match(kind, query)
+    newest = {"person": User.id, "room": Conversation.id, "message": Message.id}[kind]
+    order = [found.order, newest.desc()] if found is not None else [newest.desc()]
+    statement = _statement(kind, viewer, query).order_by(*order).offset(skip).limit(limit)
+    rows = db.session.execute(statement).all()
+    to_hit = {"person": _person_hit, "room": _room_hit, "message": _message_hit}[kind]
+    return [to_hit(row, found is not None) for row in rows]
+
+
+def _person_hit(row, _matched: bool) -> Hit:
+    user_id, username, display_name, created_at, snippet = row
+    title = f"{display_name} (@{username})" if display_name else f"@{username}"
+    return Hit("person", user_id, title, marked(snippet), created_at, username=username)
+
+
+def _room_hit(row, _matched: bool) -> Hit:
+    room_id, name, created_at, snippet = row
+    return Hit("room", room_id, name, marked(snippet), created_at, conversation_id=room_id)
+
+
+def _message_hit(row, matched: bool) -> Hit:
+    message_id, created_at, conversation_id, name, kind, username, shown, gone, text = row
+    sender = "Deleted account" if gone else shown or f"@{username}"
+    title = f"{sender} in {name}" if kind != Kind.DIRECT else f"{sender}, in a direct message"
+    snippet = marked(text) if matched else plain(text)
+    return Hit("message", message_id, title, snippet, created_at, conversation_id=conversation_id)

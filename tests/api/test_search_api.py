@@ -1,0 +1,81 @@
+"""Search over JSON: the answer's shape, facets, the cursor, the kind, the error shape and
+the old message-search address."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import conversations, search
+from tests.support.messages import sent_message
+
+
+@pytest.fixture
+def pair(client, user_factory, bearer):
+    ann, ben = user_factory("ann"), user_factory("ben")
+    return bearer(ann), bearer(ben), ann, ben
+
+
+def test_results_facets_and_shape(client, pair):
+    ann_auth, _ben_auth, ann, _ben = pair
+    room = conversations.create_room(ann, "Kite flying", description="Windy days")
+    message = sent_message(ann, room.id, "kites <b>up</b> high")
+    answer = client.get("/api/v1/search?q=kite", headers=ann_auth)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["facets"] == {"person": 0, "room": 1, "message": 1}
+    assert body["next_cursor"] is None
+    first, second = body["results"]
+    assert set(first) == {"kind", "id", "title", "snippet_html", "url", "created_at"}
+    assert (first["kind"], first["id"], first["title"]) == ("room", room.id, "Kite flying")
+    assert first["url"] == f"/conversations/{room.id}"
+    assert second["kind"] == "message"
+    assert second["id"] == message.id
+    assert second["snippet_html"] == "<mark>kites</mark> &lt;b&gt;up&lt;/b&gt; high"
+    assert second["url"] == f"/conversations/{room.id}?before={message.id + 1}#message-{message.id}"
+    assert second["created_at"].endswith("Z") or "+" in second["created_at"]
+
+
+def test_kind_and_cursor(client, pair):
+    ann_auth, _ben_auth, ann, ben = pair
+    group = conversations.create_group(ann, "Lemons", [ben.username])
+    for number in range(search.PAGE_SIZE + 1):
+        sent_message(ben, group.id, f"lemon {number}")
+    first = client.get("/api/v1/search?q=lemon&kind=messages", headers=ann_auth).get_json()
+    assert first["facets"] == {"message": search.PAGE_SIZE + 1}
+    assert len(first["results"]) == search.PAGE_SIZE
+    cursor = first["next_cursor"]
+    second = client.get(
+        f"/api/v1/search?q=lemon&kind=messages&cursor={cursor}", headers=ann_auth
+    ).get_json()
+    assert len(second["results"]) == 1
+    assert second["next_cursor"] is None
+    seen = {r["id"] for r in first["results"]}
+    assert second["results"][0]["id"] not in seen
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ("q=", "q", "invalid"),
+        ("q=" + "x" * 201, "q", "too_long"),
+        ("q=lemon&kind=planets", "kind", "invalid"),
+        ("q=lemon&cursor=nope", "cursor", "invalid"),
+        ("q=before:31-12-2026", "q", "invalid"),
+    ],
+)
+def test_bad_input_is_the_contracts_error(client, pair, query, field, code):
+    answer = client.get(f"/api/v1/search?{query}", headers=pair[0])
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert (error["code"], error["field"]) == (code, field)
+    assert error["message"]
+
+
+def test_needs_a_sign_in(client):
+    assert client.get("/api/v1/search?q=x").status_code == 401
+
+
+def test_the_old_message_search_address_leads_here(client, pair):
+    answer = client.get("/api/v1/messages/search?q=lemon", headers=pair[0])
+    assert answer.status_code == 308
+    assert answer.headers["Location"] == "/api/v1/search?q=lemon&kind=messages"

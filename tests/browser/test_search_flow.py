@@ -1,0 +1,90 @@
+"""Search in Chromium: the navigation's box leads to the page, typing redraws the results
+(and the address) without a submit, and "More results" adds the next page in place; at a
+desktop's and a phone's size."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from playwright.sync_api import Browser, expect
+
+from services.search import PAGE_SIZE
+from tests.browser.conftest import screenshot, watch_for_errors
+
+PASSWORD = "a long password"
+SIZES = [(1280, 800), (390, 844)]
+_n = itertools.count(1)
+
+
+def new_name() -> str:
+    return f"srch_{next(_n)}_{int(time.time() * 1000) % 100000}"
+
+
+def register(base: str, username: str) -> str:
+    answer = requests.post(
+        base + "/api/v1/auth/register",
+        json={"username": username, "password": PASSWORD},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["token"]
+
+
+def call(base: str, token: str, path: str, body: dict) -> dict:
+    answer = requests.post(
+        base + "/api/v1" + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_typing_searches_and_more_results_pages(browser: Browser, shared_server, size):
+    base = shared_server.url
+    name = new_name()
+    token = register(base, name)
+    word = f"zq{name.replace('_', '')}"  # a word only this test's messages hold
+    room = call(
+        base,
+        token,
+        "/conversations",
+        {"kind": "room", "name": f"Room {word}", "visibility": "private"},
+    )["conversation"]
+    for number in range(PAGE_SIZE + 2):
+        call(
+            base,
+            token,
+            f"/conversations/{room['id']}/messages",
+            {"body": f"{word} <b>{number}</b>"},
+        )
+
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = watch_for_errors(page)
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label(f"Signed in as {name}").wait_for(state="attached")
+
+    page.goto(base + "/search")
+    box = page.get_by_label("People, rooms, groups and messages")
+    box.press_sequentially(word, delay=20)
+    results = page.locator("#search-results")
+    expect(results.locator(".search-result")).to_have_count(PAGE_SIZE)
+    expect(results.locator(".search-facets")).to_contain_text(f"Messages {PAGE_SIZE + 2}")
+    expect(results.locator("mark").first).to_have_text(word)
+    assert parse_qs(urlparse(page.url).query)["q"] == [word]
+    expect(results.locator(".search-message .search-snippet").first).to_contain_text("<b>")
+
+    results.get_by_role("link", name="More results").click()
+    expect(results.locator(".search-result")).to_have_count(PAGE_SIZE + 3)
+    expect(results.get_by_role("link", name="More results")).to_have_count(0)
+    screenshot(page, f"search-{size[0]}x{size[1]}")
+    assert errors == []
+    context.close()

@@ -1,0 +1,84 @@
+"""Search never spills: a stranger finds nothing of a private group (its name, its
+messages) by any words or filter, on the page or over the API; someone blocked finds
+nothing of the blocker, nor the blocker of them."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import escape
+
+from services import conversation_members, conversations, social
+from tests.support.messages import sent_message
+from tests.support.pages import signed_in
+
+QUERIES = [
+    "quince",
+    '"quince tart"',
+    "quince kind:rooms",
+    "quince kind:messages",
+    "orchard",
+    "kind:people orchard",
+    "from:vera",
+    "from:mia quince",
+    "in:{group}",
+    'in:"Quince orchard"',
+    "quince in:{group}",
+    "quince after:2000-01-01",
+    "quince before:2999-01-01",
+]
+
+
+@pytest.fixture
+def scene(app, user_factory, bearer):
+    vera, mia, sam = user_factory("vera"), user_factory("mia"), user_factory("sam")
+    group = conversations.create_group(vera, "Quince orchard", ["mia"], description="quince")
+    private_room = conversations.create_room(vera, "Quince cellar", "private", members=["mia"])
+    secrets = {
+        sent_message(vera, group.id, "quince tart at the orchard").id,
+        sent_message(mia, group.id, "quince jam in the orchard").id,
+        sent_message(vera, private_room.id, "quince tart in the cellar").id,
+    }
+    hidden = {("message", id_) for id_ in secrets} | {("room", group.id), ("room", private_room.id)}
+    return {"group": group, "sam": sam, "vera": vera, "mia": mia, "hidden": hidden, "api": bearer}
+
+
+def _api_hits(app, auth, query):
+    answer = app.test_client().get("/api/v1/search", query_string={"q": query}, headers=auth)
+    assert answer.status_code == 200, (query, answer.get_json())
+    return {(r["kind"], r["id"]) for r in answer.get_json()["results"]}
+
+
+@pytest.mark.parametrize("template", QUERIES)
+def test_a_stranger_finds_nothing_of_a_private_group(app, scene, template):
+    query = template.format(group=scene["group"].id)
+    auth = scene["api"](scene["sam"])
+    assert not _api_hits(app, auth, query) & scene["hidden"]
+    html = signed_in(app, "sam").get("/search", query_string={"q": query}).get_data(as_text=True)
+    # What the page says back is the query itself; the rest is what was found.
+    results = html[html.index('id="search-results"') :].replace(str(escape(query)), "")
+    for word in ("Quince orchard", "Quince cellar", "quince tart", "quince jam"):
+        assert word.lower() not in results.lower().replace("<mark>", "").replace("</mark>", "")
+
+
+def test_the_members_do_find_it(app, scene):
+    """The same searches are not empty for the members: the stranger's are empty by rule."""
+    auth = scene["api"](scene["mia"])
+    assert _api_hits(app, auth, "quince") == scene["hidden"]
+
+
+def test_a_blocked_person_finds_nothing_of_the_blocker_and_back(app, scene, user_factory):
+    vera, mia = scene["vera"], scene["mia"]
+    room = conversations.create_room(vera, "Open quince room", "public")
+    open_message = sent_message(vera, room.id, "quince for everyone")
+    sam_auth = scene["api"](scene["sam"])
+    assert ("message", open_message.id) in _api_hits(app, sam_auth, "quince")
+    assert ("person", vera.id) in _api_hits(app, sam_auth, "vera")
+    social.block(vera, "sam")
+    assert ("message", open_message.id) not in _api_hits(app, sam_auth, "quince")
+    assert ("message", open_message.id) not in _api_hits(app, sam_auth, "from:vera")
+    assert ("person", vera.id) not in _api_hits(app, sam_auth, "vera")
+    assert ("person", scene["sam"].id) not in _api_hits(app, scene["api"](vera), "sam")
+    # Mia's own messages in the same room are still found by Sam: only Vera's are hidden.
+    conversation_members.join(mia, room.id)
+    mia_message = sent_message(mia, room.id, "quince from mia")
+    assert ("message", mia_message.id) in _api_hits(app, sam_auth, "quince")

@@ -1,0 +1,241 @@
+"""Full-text search on both engines: stemming, accents, phrases, filters, ranking, an
+index that follows edits and deletions, and snippets that are escaped HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from errors import ValidationError
+from extensions import db
+from models.clock import utcnow
+from models.conversation import Message
+from models.user import Role
+from services import (
+    account_data,
+    accounts,
+    conversation_members,
+    conversations,
+    message_edits,
+    moderation,
+    profiles,
+    search,
+    search_index,
+    social,
+)
+from tests.conftest import PASSWORD, make_app
+from tests.support.messages import sent_message
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_app(request, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a migrated SQLite file, then on a migrated PostgreSQL database."""
+    overrides = {}
+    if request.param == "postgresql":
+        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres").create_database()
+    application = make_app(tmp_path, **overrides)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def people(engine_app):
+    ann = accounts.register("ann", PASSWORD)
+    bob = accounts.register("bob", PASSWORD)
+    return ann, bob
+
+
+def found(viewer, query, kind=None, cursor=None):
+    return search.search(viewer, query, kind=kind, cursor=cursor)
+
+
+def ids(viewer, query, kind="message"):
+    return [hit.id for hit in found(viewer, query, kind).hits]
+
+
+def group_of(ann, bob, name="Film club", description=""):
+    return conversations.create_group(ann, name, [bob.username], description=description)
+
+
+def test_stemming_and_accents(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    watched = sent_message(ann, group.id, "We watched it at the Café de Flore")
+    assert ids(bob, "watching") == [watched.id]
+    assert ids(bob, "cafe") == [watched.id]
+    assert ids(bob, "CAFÉ flore") == [watched.id]
+    assert ids(bob, "tea") == []
+
+
+def test_a_phrase_matches_only_its_words_in_order(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    in_order = sent_message(ann, group.id, "the red balloon floats")
+    sent_message(ann, group.id, "a balloon, red and round")
+    assert ids(bob, '"red balloon"') == [in_order.id]
+    assert len(ids(bob, "red balloon")) == 2
+
+
+def test_filters_by_sender_place_kind_and_date(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    room = conversations.create_room(ann, "Picnic planning")
+    conversation_members.join(bob, room.id)
+    by_ann = sent_message(ann, group.id, "picnic on sunday")
+    by_bob = sent_message(bob, group.id, "picnic on saturday")
+    in_room = sent_message(bob, room.id, "picnic in the room")
+    assert set(ids(ann, "picnic from:bob")) == {by_bob.id, in_room.id}
+    assert ids(ann, "picnic from:@ann") == [by_ann.id]
+    assert set(ids(ann, f"picnic in:{group.id}")) == {by_ann.id, by_bob.id}
+    assert ids(ann, 'picnic in:"picnic planning"') == [in_room.id]
+    assert ids(ann, "from:bob in:picnic planning") == []  # `planning` is a word: no message has it
+    rooms = found(ann, "picnic kind:rooms")
+    assert [(h.kind, h.id) for h in rooms.hits] == [("room", room.id)]
+    assert set(rooms.facets) == {"room"}
+    today = utcnow().date()
+    assert len(ids(ann, f"picnic after:{today - timedelta(days=1)}")) == 3
+    assert ids(ann, f"picnic after:{today}") == []
+    assert ids(ann, f"picnic before:{today}") == []
+    assert len(ids(ann, f"picnic before:{today + timedelta(days=1)}")) == 3
+
+
+def test_ranking_puts_the_better_match_first_then_the_newest(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    once = sent_message(ann, group.id, "a long note about many things and one mango somewhere")
+    many = sent_message(ann, group.id, "mango mango mango")
+    newer_once = sent_message(
+        ann, group.id, "a long note about many things and one mango somewhere"
+    )
+    assert ids(bob, "mango") == [many.id, newer_once.id, once.id]
+
+
+def test_an_edited_message_is_not_found_by_its_old_text(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    message = sent_message(ann, group.id, "meet at the lighthouse")
+    assert ids(bob, "lighthouse") == [message.id]
+    message_edits.edit(ann, message.id, "meet at the harbour")
+    assert ids(bob, "lighthouse") == []
+    assert ids(bob, "harbour") == [message.id]
+
+
+def test_deleted_and_removed_messages_are_not_found(people):
+    ann, bob = people
+    staff = accounts.register("mod", PASSWORD, Role.MODERATOR)
+    group = group_of(ann, bob)
+    room = conversations.create_room(ann, "Open room")
+    deleted = sent_message(ann, group.id, "secret plan one")
+    removed = sent_message(ann, room.id, "secret plan two")
+    message_edits.delete(ann, deleted.id)
+    moderation.remove_message(staff, removed.id, "spam")
+    assert ids(bob, "secret") == []
+    # Even a row changed past every service leaves the index in the same transaction.
+    kept = sent_message(ann, group.id, "secret plan three")
+    db.session.execute(update(Message).where(Message.id == kept.id).values(body="nothing"))
+    db.session.commit()
+    assert ids(bob, "secret") == []
+
+
+def test_a_deleted_account_is_not_found_and_its_old_name_neither(people):
+    ann, bob = people
+    profiles.update_profile(bob, "Bobby Tables", "", 0)
+    assert [h.id for h in found(ann, "tables", "people").hits] == [bob.id]
+    account_data.delete_account(bob, PASSWORD)
+    assert found(ann, "tables", "people").hits == []
+    assert found(ann, "bob", "people").hits == []
+
+
+def test_people_and_rooms_by_name_and_description(people):
+    ann, bob = people
+    room = conversations.create_room(ann, "Gardening", description="Tomatoes and roses")
+    result = found(bob, "tomatoes")
+    assert [(h.kind, h.id) for h in result.hits] == [("room", room.id)]
+    assert result.facets == {"person": 0, "room": 1, "message": 0}
+    assert [h.id for h in found(bob, "ann", "people").hits] == [ann.id]
+
+
+def test_snippets_mark_matches_and_escape_everything_else(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    sent_message(ann, group.id, 'look & see <script>alert("x")</script>')
+    (hit,) = found(bob, "alert").hits
+    assert "<script>" not in hit.snippet_html
+    assert "&lt;script&gt;" in hit.snippet_html
+    assert "<mark>alert</mark>" in hit.snippet_html
+    assert "&amp;" in hit.snippet_html
+
+
+def test_pages_follow_the_cursor_across_kinds(people):
+    ann, bob = people
+    group = group_of(ann, bob, name="Kiwi fans")
+    for number in range(search.PAGE_SIZE + 3):
+        sent_message(ann, group.id, f"kiwi number {number}")
+    first = found(bob, "kiwi")
+    assert first.facets == {"person": 0, "room": 1, "message": search.PAGE_SIZE + 3}
+    assert [h.kind for h in first.hits][:2] == ["room", "message"]
+    assert len(first.hits) == search.PAGE_SIZE
+    second = found(bob, "kiwi", cursor=first.next_cursor)
+    assert len(second.hits) == 4
+    assert second.next_cursor is None
+    assert not {h.id for h in second.hits} & {h.id for h in first.hits if h.kind == "message"}
+    assert second.groups[0][1] is False  # the messages went on from the first page
+
+
+def test_permissions_strangers_blocks_and_private_groups(people):
+    ann, bob = people
+    eve = accounts.register("eve", PASSWORD)
+    group = group_of(ann, bob, name="Quiet circle", description="walnut")
+    sent_message(ann, group.id, "walnut cake recipe")
+    public = conversations.create_room(bob, "Walnut lovers")
+    in_public = sent_message(bob, public.id, "walnut bread")
+    assert found(eve, "walnut").facets == {"person": 0, "room": 1, "message": 1}
+    assert ids(eve, f"walnut in:{group.id}") == []
+    assert ids(eve, "from:ann") == []
+    social.block(bob, "eve")
+    assert found(eve, "walnut").facets == {"person": 0, "room": 1, "message": 0}
+    assert found(eve, "bob", "people").hits == []
+    assert found(bob, "eve", "people").hits == []
+    assert ids(bob, "walnut") != []
+    assert in_public.id in ids(ann, "walnut")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "x" * 201, "after:yesterday", "kind:planets", "from:", "kind:people"],
+)
+def test_bad_queries_are_refused_in_words(people, query):
+    ann, _bob = people
+    with pytest.raises(ValidationError) as refused:
+        found(ann, query)
+    assert refused.value.field in ("q", "kind")
+
+
+def test_a_bad_cursor_is_refused(people):
+    ann, _bob = people
+    with pytest.raises(ValidationError):
+        found(ann, "anything", cursor="page-two")
+
+
+def test_reindex_rebuilds_what_the_database_holds(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    message = sent_message(ann, group.id, "persimmon season")
+    search_index.rebuild()
+    assert ids(bob, "persimmon") == [message.id]
+
+
+def test_the_reindex_command_says_what_it_indexed(engine_app, people):
+    ann, bob = people
+    sent_message(ann, group_of(ann, bob).id, "medlar jelly")
+    result = engine_app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Search index rebuilt: person 2, room 1, message 1."
+    assert ids(bob, "medlar") != []
