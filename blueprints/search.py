@@ -1,4 +1,5 @@
-"""The search page: one box for people, rooms and groups, and messages.
+"""The search page: one box for people, rooms and groups, messages, posts, playlists and
+clips.
 
 Without JavaScript it is a GET form and a "More results" link; with htmx the results
 region is redrawn as one types (the address follows) and "More results" puts the next
@@ -19,11 +20,25 @@ from services.search import Hit, Results
 
 bp = Blueprint("search", __name__)
 
-KIND_LABELS = {"person": "People", "room": "Rooms and groups", "message": "Messages"}
+KIND_LABELS = {
+    "person": "People",
+    "room": "Rooms and groups",
+    "message": "Messages",
+    "post": "Posts",
+    "playlist": "Playlists",
+    "clip": "Clips",
+}
 
 
 def hit_url(hit: Hit) -> str:
-    """Where a hit leads: a profile, a conversation, a message in its place."""
+    """Where a hit leads: a profile, a conversation, a message in its place, a post, a
+    playlist, a clip."""
+    if hit.kind == "post":
+        return url_for("posts.show", post_id=hit.id)
+    if hit.kind == "playlist":
+        return url_for("playlists.show", playlist_id=hit.id)
+    if hit.kind == "clip":
+        return url_for("clips.show", clip_code=hit.code)
     if hit.kind == "person":
         return url_for("social.profile", username=hit.username)
     if hit.kind == "room":

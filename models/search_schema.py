@@ -4,7 +4,8 @@ Messages are written on the driver's cursor (`models/driver_statements.py`) and 
 Core `UPDATE`s, past the ORM and its session events, so the index is not kept by Python:
 each engine keeps it in the transaction of the change, whatever wrote it.
 
-- SQLite: one FTS5 table per kind (`search_people`, `search_rooms`, `search_messages`),
+- SQLite: one FTS5 table per kind (`search_people`, `search_rooms`, `search_messages`,
+  `search_posts`, `search_playlists`, `search_clips`),
   its rowid the indexed row's id, filled by triggers on insert, on an update of an indexed
   column and on delete. A row that stops qualifying (deleted, emptied) leaves the index.
 - PostgreSQL: a GIN index on the `tsvector` of each table's indexed text under the text
@@ -70,7 +71,31 @@ MESSAGES = Indexed(
     qualifies="{row}.kind = 'text' AND {row}.deleted_at IS NULL AND {row}.body != ''",
     watched=("body", "kind", "deleted_at"),
 )
-INDEXED = (PEOPLE, ROOMS, MESSAGES)
+POSTS = Indexed(
+    kind="post",
+    table="posts",
+    index="search_posts",
+    columns=(("body", "{row}.text"),),
+    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL AND {row}.text != ''",
+    watched=("text", "deleted_at", "removed_at"),
+)
+PLAYLISTS = Indexed(
+    kind="playlist",
+    table="playlists",
+    index="search_playlists",
+    columns=(("title", "{row}.title"), ("description", "{row}.description")),
+    qualifies="{row}.id IS NOT NULL",  # every playlist; a deleted one is a deleted row
+    watched=("title", "description"),
+)
+CLIPS = Indexed(
+    kind="clip",
+    table="clips",
+    index="search_clips",
+    columns=(("title", "{row}.title"),),
+    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL",
+    watched=("title", "deleted_at", "removed_at"),
+)
+INDEXED = (PEOPLE, ROOMS, MESSAGES, POSTS, PLAYLISTS, CLIPS)
 FTS_TABLES = frozenset(part.index for part in INDEXED)
 
 

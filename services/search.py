@@ -1,46 +1,44 @@
-"""Search everything one may see: people, rooms and groups by name, messages by text.
+"""Search everything one may see: people, rooms and groups by name, messages by text,
+posts, playlists and clips (services/search_content.py).
 
 One query per kind, its permission rule written in SQL beside the match, so a page or a
 count never holds what the searcher may not see: people who are not deleted and not
 blocked either way; groups and rooms one belongs to, and public rooms; messages of those
-same conversations, from nobody blocked either way. Results are one list, kind after kind
-(people, rooms, messages), each best match first and then newest; a cursor is an offset in
-that list, and the facets count each kind's matches.
+same conversations, from nobody blocked either way; posts by their audience; public
+playlists and one's own; clips. Results are one list, kind after kind, each best match
+first and then newest; a cursor is an offset in that list, and the facets count each
+kind's matches.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from errors import ValidationError
 from extensions import db
+from models.clip import Clip
 from models.conversation import Conversation, Kind, Membership, Message
-from models.search_schema import MESSAGES, PEOPLE, ROOMS
-from models.social import Block
+from models.playlist import Playlist
+from models.post import Post
+from models.search_schema import CLIPS, MESSAGES, PEOPLE, PLAYLISTS, POSTS, ROOMS
 from models.user import User
-from services import search_engines
+from services import search_content, search_engines
 from services.accounts import normalise_username
+from services.search_content import Hit, not_blocked
 from services.search_engines import Match, marked, plain
 from services.search_query import KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
+# The kinds whose query is written in services/search_content.py.
+CONTENT = {
+    "post": search_content.posts,
+    "playlist": search_content.playlists,
+    "clip": search_content.clips,
+}
 _CURSOR = re.compile(r"s([0-9a-z]{1,8})")
-
-
-@dataclass(frozen=True)
-class Hit:
-    kind: str
-    id: int
-    title: str
-    snippet_html: Markup
-    created_at: datetime
-    conversation_id: int | None = None
-    username: str | None = None
 
 
 @dataclass
@@ -102,18 +100,6 @@ def _count(statement: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
 
-def _blocked(viewer: User) -> tuple[Select, Select]:
-    return (
-        select(Block.blocked_id).where(Block.blocker_id == viewer.id),
-        select(Block.blocker_id).where(Block.blocked_id == viewer.id),
-    )
-
-
-def _not_blocked(person_id: ColumnElement, viewer: User) -> ColumnElement:
-    they, me = _blocked(viewer)
-    return and_(person_id.not_in(they), person_id.not_in(me))
-
-
 def _visible_conversation(viewer: User) -> ColumnElement:
     mine = select(Membership.conversation_id).where(Membership.user_id == viewer.id)
     public_room = and_(Conversation.kind == Kind.ROOM, Conversation.visibility == "public")
@@ -127,14 +113,20 @@ def _match(kind: str, query: Query) -> Match | None:
         "person": (PEOPLE, User.id),
         "room": (ROOMS, Conversation.id),
         "message": (MESSAGES, Message.id),
+        "post": (POSTS, Post.id),
+        "playlist": (PLAYLISTS, Playlist.id),
+        "clip": (CLIPS, Clip.id),
     }[kind]
     return search_engines.match(part, base, query.terms)
 
 
 def _statement(kind: str, viewer: User, query: Query, counting: bool = False) -> Select:
     found = _match(kind, query)
-    builder = {"person": _people, "room": _rooms, "message": _messages}[kind]
-    statement = builder(viewer, query, found, counting)
+    if kind in CONTENT:
+        statement = CONTENT[kind](viewer, found, counting)
+    else:
+        builder = {"person": _people, "room": _rooms, "message": _messages}[kind]
+        statement = builder(viewer, query, found, counting)
     return found.apply(statement) if found is not None else statement
 
 
@@ -144,7 +136,7 @@ def _people(viewer: User, _query: Query, found: Match | None, counting: bool) ->
         if counting
         else [User.id, User.username, User.display_name, User.created_at, found.snippet]
     )
-    return select(*columns).where(User.deleted_at.is_(None), _not_blocked(User.id, viewer))
+    return select(*columns).where(User.deleted_at.is_(None), not_blocked(User.id, viewer))
 
 
 def _rooms(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
@@ -184,7 +176,7 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
             Message.kind == "text",
             Message.deleted_at.is_(None),
             _visible_conversation(viewer),
-            _not_blocked(Message.sender_id, viewer),
+            not_blocked(Message.sender_id, viewer),
         )
     )
     return statement.where(*_message_filters(query))
@@ -210,11 +202,25 @@ def _message_filters(query: Query) -> list[ColumnElement]:
 
 def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[Hit]:
     found = _match(kind, query)
-    newest = {"person": User.id, "room": Conversation.id, "message": Message.id}[kind]
+    newest = {
+        "person": User.id,
+        "room": Conversation.id,
+        "message": Message.id,
+        "post": Post.id,
+        "playlist": Playlist.id,
+        "clip": Clip.id,
+    }[kind]
     order = [found.order, newest.desc()] if found is not None else [newest.desc()]
     statement = _statement(kind, viewer, query).order_by(*order).offset(skip).limit(limit)
     rows = db.session.execute(statement).all()
-    to_hit = {"person": _person_hit, "room": _room_hit, "message": _message_hit}[kind]
+    to_hit = {
+        "person": _person_hit,
+        "room": _room_hit,
+        "message": _message_hit,
+        "post": search_content.post_hit,
+        "playlist": search_content.playlist_hit,
+        "clip": search_content.clip_hit,
+    }[kind]
     return [to_hit(row, found is not None) for row in rows]
 
 

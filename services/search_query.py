@@ -17,7 +17,7 @@ from services.validation import clean_text, refuse_longer
 
 QUERY_MAX = 200
 TERMS_MAX = 12
-KINDS = ("person", "room", "message")
+KINDS = ("person", "room", "message", "post", "playlist", "clip")
 KIND_NAMES = {
     "person": "person",
     "people": "person",
@@ -29,6 +29,12 @@ KIND_NAMES = {
     "groups": "room",
     "message": "message",
     "messages": "message",
+    "post": "post",
+    "posts": "post",
+    "playlist": "playlist",
+    "playlists": "playlist",
+    "clip": "clip",
+    "clips": "clip",
 }
 MESSAGE_FILTERS = ("from", "in", "after", "before")
 
@@ -71,7 +77,9 @@ def kind_of(value: str) -> str:
     kind = KIND_NAMES.get(value.lower())
     if kind is None:
         raise ValidationError(
-            "Search kinds are people, rooms and messages.", field="kind", code="invalid"
+            "Search kinds are people, rooms, messages, posts, playlists and clips.",
+            field="kind",
+            code="invalid",
         )
     return kind
 

@@ -73,7 +73,7 @@ def test_typing_searches_and_more_results_pages(browser: Browser, shared_server,
     page.get_by_label(f"Signed in as {name}").wait_for(state="attached")
 
     page.goto(base + "/search")
-    box = page.get_by_label("People, rooms, groups and messages")
+    box = page.get_by_label("People, rooms, messages, posts, playlists and clips")
     box.press_sequentially(word, delay=20)
     results = page.locator("#search-results")
     expect(results.locator(".search-result")).to_have_count(PAGE_SIZE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from services import conversation_members, conversations, social
+from services import conversation_members, conversations, playlists, posts, social
 from tests.support.messages import sent_message
 from tests.support.pages import signed_in
 
@@ -82,3 +82,19 @@ def test_a_blocked_person_finds_nothing_of_the_blocker_and_back(app, scene, user
     conversation_members.join(mia, room.id)
     mia_message = sent_message(mia, room.id, "quince from mia")
     assert ("message", mia_message.id) in _api_hits(app, sam_auth, "quince")
+
+
+CONTENT_QUERIES = ["quince", '"quince pie"', "quince kind:posts", "kind:playlists quince", "pie"]
+
+
+@pytest.mark.parametrize("query", CONTENT_QUERIES)
+def test_a_stranger_finds_no_friends_post_or_private_playlist(app, scene, query):
+    vera, mia = scene["vera"], scene["mia"]
+    social.follow(vera, "mia")
+    social.follow(mia, "vera")
+    secret_post = posts.create(vera, "quince pie for friends", audience="friends")["id"]
+    secret_list = playlists.create(vera, "Quince pie films", "quince", "private").id
+    hidden = {("post", secret_post), ("playlist", secret_list)}
+    assert _api_hits(app, scene["api"](scene["sam"]), query) & hidden == set()
+    if "playlist" not in query:
+        assert ("post", secret_post) in _api_hits(app, scene["api"](mia), query)

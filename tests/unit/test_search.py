@@ -3,12 +3,9 @@ index that follows edits and deletions, and snippets that are escaped HTML."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import update
 
 from errors import ValidationError
@@ -28,21 +25,8 @@ from services import (
     search_index,
     social,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 from tests.support.messages import sent_message
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_app(request, tmp_path: Path) -> Iterator[Flask]:
-    """The app on a migrated SQLite file, then on a migrated PostgreSQL database."""
-    overrides = {}
-    if request.param == "postgresql":
-        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres").create_database()
-    application = make_app(tmp_path, **overrides)
-    with application.app_context():
-        yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -158,7 +142,14 @@ def test_people_and_rooms_by_name_and_description(people):
     room = conversations.create_room(ann, "Gardening", description="Tomatoes and roses")
     result = found(bob, "tomatoes")
     assert [(h.kind, h.id) for h in result.hits] == [("room", room.id)]
-    assert result.facets == {"person": 0, "room": 1, "message": 0}
+    assert result.facets == {
+        "person": 0,
+        "room": 1,
+        "message": 0,
+        "post": 0,
+        "playlist": 0,
+        "clip": 0,
+    }
     assert [h.id for h in found(bob, "ann", "people").hits] == [ann.id]
 
 
@@ -179,7 +170,14 @@ def test_pages_follow_the_cursor_across_kinds(people):
     for number in range(search.PAGE_SIZE + 3):
         sent_message(ann, group.id, f"kiwi number {number}")
     first = found(bob, "kiwi")
-    assert first.facets == {"person": 0, "room": 1, "message": search.PAGE_SIZE + 3}
+    assert first.facets == {
+        "person": 0,
+        "room": 1,
+        "message": search.PAGE_SIZE + 3,
+        "post": 0,
+        "playlist": 0,
+        "clip": 0,
+    }
     assert [h.kind for h in first.hits][:2] == ["room", "message"]
     assert len(first.hits) == search.PAGE_SIZE
     second = found(bob, "kiwi", cursor=first.next_cursor)
@@ -196,11 +194,25 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     sent_message(ann, group.id, "walnut cake recipe")
     public = conversations.create_room(bob, "Walnut lovers")
     in_public = sent_message(bob, public.id, "walnut bread")
-    assert found(eve, "walnut").facets == {"person": 0, "room": 1, "message": 1}
+    assert found(eve, "walnut").facets == {
+        "person": 0,
+        "room": 1,
+        "message": 1,
+        "post": 0,
+        "playlist": 0,
+        "clip": 0,
+    }
     assert ids(eve, f"walnut in:{group.id}") == []
     assert ids(eve, "from:ann") == []
     social.block(bob, "eve")
-    assert found(eve, "walnut").facets == {"person": 0, "room": 1, "message": 0}
+    assert found(eve, "walnut").facets == {
+        "person": 0,
+        "room": 1,
+        "message": 0,
+        "post": 0,
+        "playlist": 0,
+        "clip": 0,
+    }
     assert found(eve, "bob", "people").hits == []
     assert found(bob, "eve", "people").hits == []
     assert ids(bob, "walnut") != []
@@ -237,5 +249,8 @@ def test_the_reindex_command_says_what_it_indexed(engine_app, people):
     sent_message(ann, group_of(ann, bob).id, "medlar jelly")
     result = engine_app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Search index rebuilt: person 2, room 1, message 1."
+    assert (
+        result.output.strip()
+        == "Search index rebuilt: person 2, room 1, message 1, post 0, playlist 0, clip 0."
+    )
     assert ids(bob, "medlar") != []

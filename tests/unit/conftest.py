@@ -1,0 +1,25 @@
+"""Fixtures shared by the unit tests of services that behave by database engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from extensions import db
+from tests.conftest import make_app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_app(request, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a migrated SQLite file, then on a migrated PostgreSQL database."""
+    overrides = {}
+    if request.param == "postgresql":
+        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres").create_database()
+    application = make_app(tmp_path, **overrides)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
