@@ -73,3 +73,6 @@ PLAYLIST_FOLLOW = Budget("SOCIAL_WRITE_RATE_LIMIT", "playlist-follow")
 # Posts
 POST_WRITE = Budget("POST_WRITE_RATE_LIMIT", "post-write")  # create, edit, delete
 POST_LIKE = Budget("POST_LIKE_RATE_LIMIT", "post-like")  # like, unlike
+# Comments on posts (typing under a post draws on TYPING)
+COMMENT_WRITE = Budget("COMMENT_WRITE_RATE_LIMIT", "comment-write")  # create, edit, delete
+COMMENT_LIKE = Budget("COMMENT_LIKE_RATE_LIMIT", "comment-like")  # like, unlike

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from models.announcement import Announcement, AnnouncementDismissal
+from models.comment import CommentLike, PostComment
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
@@ -17,6 +18,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Block",
+    "CommentLike",
     "Conversation",
     "Follow",
     "LoginSession",
@@ -33,6 +35,7 @@ __all__ = [
     "PlaylistFollow",
     "PlaylistItem",
     "Post",
+    "PostComment",
     "PostLike",
     "QueueItem",
     "Reaction",

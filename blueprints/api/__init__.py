@@ -8,6 +8,7 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     announcements,
     auth,
     clock,
+    comments,
     conversations,
     invites,
     me,

@@ -36,6 +36,8 @@ from services import (
     announcements,
     api_tokens,
     attachments,
+    comment_likes,
+    comments,
     conversation_settings,
     conversations,
     message_edits,
@@ -333,6 +335,10 @@ def _build(app: Flask) -> World:
     for key, audience in (("public_post", "public"), ("friends_post", "friends")):
         ids[key] = posts.create(vera, f"vera's {audience} post", audience=audience)["id"]
         posts.like(mia, ids[key])
+        # Comments on them: mia's, liked by vera.
+        comment_key = key.replace("post", "comment")
+        ids[comment_key] = comments.create(mia, ids[key], f"mia on {audience}")["id"]
+        comment_likes.like(vera, ids[comment_key])
 
     # The stranger's own things, for attacks that pair his ids with hers.
     mine_group = conversations.create_group(sam, "Sam alone", [])
@@ -347,6 +353,7 @@ def _build(app: Flask) -> World:
     ids["mine_playlist"] = mine_playlist.id
     ids["mine_playlist_item"] = playlist_items.add(sam, mine_playlist.id, VIDEO)["item"]["id"]
     ids["mine_post"] = posts.create(sam, "sam's post", audience="public")["id"]
+    ids["mine_comment"] = comments.create(sam, ids["mine_post"], "sam's comment")["id"]
 
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):
