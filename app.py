@@ -60,6 +60,7 @@ from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
 from services import operator_metrics as metrics_access
 from services.validation import ID_MAX
+from sockets import comments as comment_events  # noqa: F401  (registers its handlers)
 from sockets import connection
 from sockets import conversations as conversation_events  # noqa: F401  (registers its handlers)
 from sockets import parties as party_events  # noqa: F401  (registers its handlers)

@@ -78,3 +78,7 @@ CLIP_WRITE = Budget("CLIP_WRITE_RATE_LIMIT", "clip-write")  # make, change, dele
 
 # Search
 SEARCH = Budget("SEARCH_RATE_LIMIT", "search")  # the page (each debounced keystroke) and the API
+
+# Comments on posts (typing under a post draws on TYPING)
+COMMENT_WRITE = Budget("COMMENT_WRITE_RATE_LIMIT", "comment-write")  # create, edit, delete
+COMMENT_LIKE = Budget("COMMENT_LIKE_RATE_LIMIT", "comment-like")  # like, unlike

@@ -58,6 +58,8 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "POST_MAX_CHARS": 5000,
         # The longest clip, in seconds.
         "CLIP_MAX_SECONDS": 300.0,
+        # The longest comment on a post, in characters.
+        "COMMENT_MAX_CHARS": 2000,
         # Request bodies: JSON and forms are small; uploads raise this per route later.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -139,6 +141,9 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "CLIP_WRITE_RATE_LIMIT": "30 per minute",
         # Search
         "SEARCH_RATE_LIMIT": "60 per minute",
+        # Comments on posts
+        "COMMENT_WRITE_RATE_LIMIT": "30 per minute",
+        "COMMENT_LIKE_RATE_LIMIT": "120 per minute",
         # Socket.IO
         "SOCKETIO_CORS_ORIGINS": [],
         "SOCKETIO_MAX_HTTP_BUFFER_SIZE": 64 * 1024,

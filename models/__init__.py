@@ -2,6 +2,7 @@
 
 from models.announcement import Announcement, AnnouncementDismissal
 from models.clip import Clip, ClipView
+from models.comment import CommentLike, PostComment
 from models.conversation import Attachment, Conversation, Membership, Message, Reaction
 from models.moderation import AuditEntry, Report
 from models.party import Participant, Party, PartyMessage, QueueItem
@@ -20,6 +21,7 @@ __all__ = [
     "Block",
     "Clip",
     "ClipView",
+    "CommentLike",
     "Conversation",
     "Follow",
     "LoginSession",
@@ -36,6 +38,7 @@ __all__ = [
     "PlaylistFollow",
     "PlaylistItem",
     "Post",
+    "PostComment",
     "PostLike",
     "QueueItem",
     "Reaction",

@@ -65,6 +65,9 @@ NOTIFICATION = Shape(
             "conversation_invite",
             "playlist_invite",
             "playlist_item",
+            "post_liked",
+            "post_commented",
+            "comment_replied",
         ),
         "actor": Nullable(USER_SUMMARY),
         "subject": Shape(
@@ -79,12 +82,15 @@ NOTIFICATION = Shape(
                     "removal",
                     "mute",
                     "playlist",
+                    "post",
+                    "comment",
                 )
             },
             # `code`: a party invitation's way in (a private party's key, given by its people);
             # `ended`: the party of an invitation or a start is over (and `code` is gone).
             # `what`: the kind of thing of theirs a moderator removed (a removal);
             # `until`: when a site-wide mute ends (none: it was lifted).
+            # `post_id`, `parent_id`: a comment's post, and the comment it answers (or none).
             {
                 "id": int,
                 "conversation_id": int,
@@ -93,6 +99,8 @@ NOTIFICATION = Shape(
                 "ended": bool,
                 "what": str,
                 "until": str,
+                "post_id": int,
+                "parent_id": Nullable(int),
             },
         ),
         "count": int,
@@ -204,6 +212,24 @@ POST = Shape(
         "text": str,
         "video_url": Nullable(str),
         "audience": OneOf("public", "followers", "friends"),
+        "created_at": TIME,
+        "edited_at": Nullable(TIME),
+        "deleted": bool,
+        "likes": int,
+    }
+)
+
+
+# A comment on a post as every reader of it sees it (a deleted or removed one: no text).
+# `parent_id`: the top-level comment it replies to; `video_time`: seconds into the video.
+COMMENT = Shape(
+    {
+        "id": int,
+        "post_id": int,
+        "parent_id": Nullable(int),
+        "author": USER_SUMMARY,
+        "text": str,
+        "video_time": Nullable(NUMBER),
         "created_at": TIME,
         "edited_at": Nullable(TIME),
         "deleted": bool,

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from realtime import cursor as cursors
+from realtime.comment_events import comment_events, comment_subject
 from realtime.event_schema import (
     NUMBER,
     ChannelKind,
@@ -28,9 +29,7 @@ from realtime.event_schema import (
     Shape,
     on,
 )
-from realtime.event_schema import (
-    ContractError as ContractError,  # raised by check(), importable from here
-)
+from realtime.event_schema import ContractError as ContractError  # check() raises it
 from realtime.event_shapes import (
     ANNOUNCEMENT,
     CONVERSATION_SHAPE,
@@ -289,7 +288,7 @@ EVENTS = (
     durable("playlist:item_moved", on(PLAYLIST, PLAYLIST_ITEM_MOVED)),
     durable("playlist:item_removed", on(PLAYLIST, PLAYLIST_ITEM_REMOVED)),
 )
-
+EVENTS = (*EVENTS, *comment_events(POSTS))  # comments, on their post's channel
 CONTRACT = Contract(CHANNEL_KINDS, EVENTS)
 
 # -- derived from the declarations ------------------------------------------------------
@@ -338,7 +337,7 @@ def subject_of(name: str, data: dict[str, Any]) -> str | None:
         return f"conversation:{data.get('id')}"
     if name == "membership:added" and isinstance(data.get("conversation"), dict):
         return f"conversation:{data['conversation'].get('id')}"
-    return None
+    return comment_subject(name, data)
 
 
 def user_channel(user_id: int) -> str:

@@ -72,10 +72,19 @@ def audit(
     return entry
 
 
-def takedown(actor: User, model: type, subject_id: object, kind: str, reason: object, owner: str):
+def takedown(
+    actor: User,
+    model: type,
+    subject_id: object,
+    kind: str,
+    reason: object,
+    owner: str,
+    noted: tuple[str, ...] = (),
+):
     """What a moderator takes down: the `model` row (NotFound for anyone not staff, as for
     an id nobody has), its takedown logged as `remove_<kind>` with its `owner` column's
-    person. None when it was taken down already (nothing more is done or logged)."""
+    person and the `noted` columns. None when it was taken down already (nothing more is
+    done or logged)."""
     require_staff(actor)
     found = db.session.get(model, subject_id) if is_id(subject_id) else None
     if found is None:
@@ -83,7 +92,8 @@ def takedown(actor: User, model: type, subject_id: object, kind: str, reason: ob
     why = reason_text(reason, required=False)
     if getattr(found, "removed_at", None) is not None:
         return None
-    audit(actor, f"remove_{kind}", kind, found.id, why, author_id=getattr(found, owner))
+    details = {"author_id": getattr(found, owner)} | {name: getattr(found, name) for name in noted}
+    audit(actor, f"remove_{kind}", kind, found.id, why, **details)
     return found
 
 

@@ -62,6 +62,25 @@ COLLAPSING = {
 # twice) brings it back to the top without counting them again.
 COUNTING_PEOPLE = (FOLLOW, PARTY_INVITE)
 
+# Posts and comments (services/notifications_posts.py; mentions in them are MENTION).
+# A post's likes collapse per post and count people; its comments per post, and the
+# replies to one comment per comment, counting comments.
+POST_LIKED = "post_liked"
+POST_COMMENTED = "post_commented"
+COMMENT_REPLIED = "comment_replied"
+KINDS = (*KINDS, POST_LIKED, POST_COMMENTED, COMMENT_REPLIED)
+LABELS |= {
+    POST_LIKED: "Likes of your posts",
+    POST_COMMENTED: "Comments on your posts",
+    COMMENT_REPLIED: "Replies to your comments",
+}
+COLLAPSING |= {
+    POST_LIKED: lambda s: f"post_liked:{s.get('id')}",
+    POST_COMMENTED: lambda s: f"post_commented:{s.get('post_id')}",
+    COMMENT_REPLIED: lambda s: f"comment_replied:{s.get('parent_id')}",
+}
+COUNTING_PEOPLE = (*COUNTING_PEOPLE, POST_LIKED)
+
 NOTIFICATION_NEW = "notification:new"
 NOTIFICATION_READ = "notification:read"
 NOTIFICATION_UPDATED = "notification:updated"

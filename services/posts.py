@@ -23,7 +23,7 @@ from models.post import AUDIENCES, Post, PostLike
 from models.user import User
 from realtime.bus import bus
 from realtime.events import posts_channel
-from services import moderation, party_media, trust, voice
+from services import comment_redaction, moderation, notifications_posts, party_media, trust, voice
 from services.relations import is_blocked_between, is_following
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of, text
@@ -158,6 +158,7 @@ def create(actor: User, body: object, video_url: object = None, audience: object
     db.session.flush()
     shown = to_dict(post, likes=0)
     bus.publish(_channel(post), CREATED, shown)
+    notifications_posts.post_written(actor, post, may_see)
     return {**shown, "liked": False}
 
 
@@ -169,6 +170,7 @@ def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
     if post.author_id != actor.id:
         raise Forbidden("You can only edit your own posts.")
     voice.can_speak(actor)
+    before = post.text
     post.text, post.video_url = _content(
         actor, changes.get("text", post.text), changes.get("video_url", post.video_url)
     )
@@ -176,6 +178,7 @@ def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
     shown = to_dict(post)
     _redact(post, shown)
     bus.publish(_channel(post), UPDATED, shown)
+    notifications_posts.post_written(actor, post, may_see, before)
     return for_viewer(actor, post, likes=shown["likes"])
 
 
@@ -200,6 +203,7 @@ def remove(actor: User, post_id: object, reason: object = "") -> None:
 def _retract(post: Post) -> None:
     post.text, post.video_url = "", None
     _redact(post, to_dict(post))
+    comment_redaction.post_gone(post)
     bus.publish(_channel(post), DELETED, {"post_id": post.id})
 
 
@@ -237,6 +241,7 @@ def like(actor: User, post_id: object) -> dict:
     if db.session.get(PostLike, (post.id, actor.id)) is None:
         db.session.add(PostLike(post_id=post.id, user_id=actor.id))
         _announce_likes(post)
+        notifications_posts.post_liked(actor, post)
     return _likes(post.id, True)
 
 

@@ -1,7 +1,7 @@
 """What people can report besides messages, people, parties, rooms and groups: posts,
-playlists and clips. Each kind says, once, how a report of it is checked (the reporter
-must be able to see it: NotFound otherwise, as for an id nobody has), described, traced
-to whoever answers for it, shown to the staff, and taken down."""
+their comments, playlists and clips. Each kind says, once, how a report of it is checked
+(the reporter must be able to see it: NotFound otherwise, as for an id nobody has),
+described, traced to whoever answers for it, shown to the staff, and taken down."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from extensions import db
 from models.clip import Clip
+from models.comment import PostComment
 from models.playlist import Playlist
 from models.post import Post
 from models.user import User
-from services import clips, playlists, posts
+from services import clips, comments, playlists, posts
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,15 @@ REPORTABLE: dict[str, Reportable] = {
         owner_of=lambda post: post.author_id,
         title_of=lambda post: _excerpt(post.text or post.video_url or ""),
         url_of=lambda post: f"/posts/{post.id}",
+    ),
+    "comment": Reportable(
+        label="a comment",
+        model=PostComment,
+        see=comments.visible_comment,
+        take_down=comments.remove,
+        owner_of=lambda comment: comment.author_id,
+        title_of=lambda comment: _excerpt(comment.text),
+        url_of=lambda comment: f"/posts/{comment.post_id}#comment-{comment.id}",
     ),
     "playlist": Reportable(
         label="a playlist",

@@ -9,6 +9,7 @@ from blueprints.api import (  # noqa: E402,F401  (routes register on import)
     auth,
     clips,
     clock,
+    comments,
     conversations,
     invites,
     me,

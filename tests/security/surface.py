@@ -37,6 +37,8 @@ from services import (
     api_tokens,
     attachments,
     clips,
+    comment_likes,
+    comments,
     conversation_settings,
     conversations,
     message_edits,
@@ -334,6 +336,10 @@ def _build(app: Flask) -> World:
     for key, audience in (("public_post", "public"), ("friends_post", "friends")):
         ids[key] = posts.create(vera, f"vera's {audience} post", audience=audience)["id"]
         posts.like(mia, ids[key])
+        # Comments on them: mia's, liked by vera.
+        comment_key = key.replace("post", "comment")
+        ids[comment_key] = comments.create(mia, ids[key], f"mia on {audience}")["id"]
+        comment_likes.like(vera, ids[comment_key])
     # A clip of vera's, which anyone signed in may watch by its code, and sam's own.
     vera_clip = clips.create(
         vera, {"title": "vera's clip", "video_url": VIDEO, "start": 0, "end": 5}
@@ -355,6 +361,7 @@ def _build(app: Flask) -> World:
     ids["mine_post"] = posts.create(sam, "sam's post", audience="public")["id"]
     sams_clip = clips.create(sam, {"title": "sam's clip", "video_url": VIDEO, "start": 0, "end": 5})
     ids["mine_clip"], codes["mine_clip"] = sams_clip.id, sams_clip.code
+    ids["mine_comment"] = comments.create(sam, ids["mine_post"], "sam's comment")["id"]
 
     # A browser sign-in and an API token each, hers and his (ids only: not signed in here).
     for key, person in (("", vera), ("mine_", sam)):

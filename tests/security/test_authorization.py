@@ -498,6 +498,22 @@ PLAYLIST_PARTIES = [
     ),
 ]
 
+COMMENTS = [
+    # The comments under vera's friends-only post do not exist for him; mia's comment
+    # under her public post he may not change (only its author, or the post's, may).
+    http("GET", "/api/v1/posts/{friends_post}/comments", 404),
+    http("POST", "/api/v1/posts/{friends_post}/comments", 404, {"text": "sam was here"}),
+    http("PATCH", "/api/v1/comments/{friends_comment}", 404, {"text": "mine now"}),
+    http("DELETE", "/api/v1/comments/{friends_comment}", 404),
+    http("POST", "/api/v1/comments/{friends_comment}/like", 404),
+    http("DELETE", "/api/v1/comments/{friends_comment}/like", 404),
+    http("GET", "/api/v1/comments/{friends_comment}/likes", 404),
+    http("PATCH", "/api/v1/comments/{public_comment}", 403, {"text": "mine now"}),
+    http("DELETE", "/api/v1/comments/{public_comment}", 403),
+    # Taking a comment down is a moderation action: not there for him.
+    http("DELETE", "/api/v1/admin/comments/{public_comment}", 404),
+]
+
 ACCOUNT = [
     # Someone else's browser sign-in or API token: not there for him.
     http("DELETE", "/api/v1/me/sessions/{sign_in}", 404),
@@ -509,7 +525,7 @@ ACCOUNT = [
 HTTP_ATTACKS = (
     CONVERSATION_API + CONVERSATION_PAGES + PARTY_API + PARTY_PAGES + NOTIFICATIONS_AND_REPORTS
 )
-HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS + PLAYLIST_PARTIES
+HTTP_ATTACKS += ADMIN + ACCOUNT + PLAYLIST_API + POSTS + CLIPS + PLAYLIST_PARTIES + COMMENTS
 HTTP_ATTACKS += PLAYLIST_PAGES
 
 # Routes that take a name or id but guard no one's private object, each for a reason.
@@ -609,8 +625,9 @@ SOCKET_ATTACKS = [
     emit("party:role", "not_found", party_id=PRIV, user_id=Id("user:mia"), role="viewer"),
     emit("party:role", "not_participant", party_id=PUB, user_id=Id("user:mia"), role="viewer"),
     emit("party:role", "not_participant", party_id=PUB, user_id=Id("user:sam"), role="co-host"),
+    emit("comment:typing", "not_found", post_id=Id("friends_post")),
 ]
-OBJECT_EVENT_PREFIXES = ("conversation:", "message:", "typing:", "party:")
+OBJECT_EVENT_PREFIXES = ("conversation:", "message:", "typing:", "party:", "comment:")
 
 
 # -- the machinery ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from models.moderation import AuditEntry
 from models.user import Role
 from services import (
     clips,
+    comments,
     moderation_reports,
     moderation_views,
     playlist_views,
@@ -40,6 +41,9 @@ def made(kind: str, ann, visibility: str = "public") -> int:
         return posts.create(ann, "buy my pills", audience=visibility)["id"]
     if kind == "playlist":
         return playlists.create(ann, "Pills playlist", "", visibility).id
+    if kind == "comment":
+        post_id = posts.create(ann, "a post", audience=visibility)["id"]
+        return comments.create(ann, post_id, "buy my pills")["id"]
     return clips.create(ann, {"title": "Pills clip", "video_url": VIDEO, "start": 0, "end": 9}).id
 
 
@@ -47,6 +51,8 @@ def gone(kind: str, viewer, subject_id: int) -> bool:
     try:
         if kind == "post":
             posts.visible_post(viewer, subject_id)
+        elif kind == "comment":
+            comments.visible_comment(viewer, subject_id)
         elif kind == "playlist":
             playlist_views.detail(viewer, subject_id)
         else:
@@ -56,7 +62,7 @@ def gone(kind: str, viewer, subject_id: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("kind", ["post", "playlist", "clip"])
+@pytest.mark.parametrize("kind", ["post", "comment", "playlist", "clip"])
 def test_a_report_of_content_is_decided_by_taking_it_down(people, kind):
     ann, ben, mod = people["ann"], people["ben"], people["mod"]
     subject_id = made(kind, ann)
@@ -79,7 +85,8 @@ def test_a_report_of_content_is_decided_by_taking_it_down(people, kind):
 
 
 @pytest.mark.parametrize(
-    ("kind", "visibility"), [("post", "friends"), ("playlist", "private"), ("clip", None)]
+    ("kind", "visibility"),
+    [("post", "friends"), ("comment", "friends"), ("playlist", "private"), ("clip", None)],
 )
 def test_what_the_reporter_cannot_see_cannot_be_reported(people, kind, visibility):
     ann, cat = people["ann"], people["cat"]

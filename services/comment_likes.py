@@ -1,0 +1,97 @@
+"""Likes of comments: one per person and comment, counted, and who likes one.
+
+Like a post's (services/posts.py), the likes of one comment change one after another, so
+each `comment:liked` announces a count that includes every like committed before it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.comment import CommentLike, PostComment
+from models.social import Block
+from models.user import User
+from realtime.bus import bus
+from realtime.comment_events import LIKED
+from services import comment_listing, comments, voice
+from services.unit_of_work import unit_of_work
+
+
+@unit_of_work
+def like(actor: User, comment_id: object) -> dict:
+    """Like it; liking again changes nothing."""
+    comment, post = comments.visible_comment(actor, comment_id)
+    voice.can_speak(actor)
+    _one_like_at_a_time(comment)
+    if db.session.get(CommentLike, (comment.id, actor.id)) is None:
+        db.session.add(CommentLike(comment_id=comment.id, user_id=actor.id))
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same like from another request won
+            db.session.rollback()
+            return _likes(comment, True)
+        _announce(comment, comments.channel_of(post))
+    return _likes(comment, True)
+
+
+@unit_of_work
+def unlike(actor: User, comment_id: object) -> dict:
+    """Take the like back; unliking what one does not like changes nothing."""
+    comment, post = comments.visible_comment(actor, comment_id)
+    _one_like_at_a_time(comment)
+    taken = db.session.execute(
+        delete(CommentLike).where(
+            CommentLike.comment_id == comment.id, CommentLike.user_id == actor.id
+        )
+    ).rowcount
+    if taken:
+        _announce(comment, comments.channel_of(post))
+    return _likes(comment, False)
+
+
+def _one_like_at_a_time(comment: PostComment) -> None:
+    """The comment's row stays locked until the commit (SQLite has one writer anyway)."""
+    db.session.execute(select(PostComment.id).where(PostComment.id == comment.id).with_for_update())
+
+
+def _announce(comment: PostComment, channel: str) -> None:
+    data = {"post_id": comment.post_id, "comment_id": comment.id}
+    bus.publish(channel, LIKED, {**data, "likes": comments.like_count(comment.id)})
+
+
+def _likes(comment: PostComment, liked: bool) -> dict:
+    return {
+        "post_id": comment.post_id,
+        "comment_id": comment.id,
+        "likes": comments.like_count(comment.id),
+        "liked": liked,
+    }
+
+
+def likers(viewer: User, comment_id: object, limit: object = None) -> dict:
+    """Who likes a comment the viewer may see, newest like first; people blocked either
+    way with the viewer and deleted accounts are left out."""
+    comment, _post = comments.visible_comment(viewer, comment_id)
+    size = comment_listing.page_size(limit, comment_listing.LIKERS_MAX)
+    blocked = select(Block.blocked_id).where(Block.blocker_id == viewer.id)
+    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
+    query = (
+        select(User)
+        .join(CommentLike, CommentLike.user_id == User.id)
+        .where(
+            CommentLike.comment_id == comment.id,
+            User.deleted_at.is_(None),
+            User.id.not_in(blocked),
+            User.id.not_in(blockers),
+        )
+        .order_by(CommentLike.created_at.desc(), User.id)
+        .limit(size)
+    )
+    return {
+        "post_id": comment.post_id,
+        "comment_id": comment.id,
+        "likes": comments.like_count(comment.id),
+        "users": [person.to_summary() for person in db.session.scalars(query)],
+    }

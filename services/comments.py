@@ -1,0 +1,215 @@
+"""Comments on posts: writing, editing, deleting and taking down, and typing under a post.
+
+Whoever may see a post (`posts.visible_post`: 404 to everyone else, including whoever is
+blocked either way with its author) may comment on it and read its comments. Replies are
+one level deep: a reply names the comment it answers, and a reply to a reply is attached
+to the top-level comment above it; nobody may answer a person blocked either way with
+them. A comment's author edits it; its author or the post's author deletes it; moderators
+take it down. Every change is announced on the post's channel (the post's author and
+audience, services/post_channels.py) in the unit of work of the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from errors import Forbidden, NotFound, ValidationError
+from extensions import db
+from models.clock import iso, utcnow
+from models.comment import CommentLike, PostComment
+from models.post import Post
+from models.user import User
+from realtime.bus import bus
+from realtime.comment_events import CREATED, DELETED, TYPING, UPDATED
+from realtime.events import posts_channel
+from services import comment_redaction, moderation, notifications_posts, posts, trust, voice
+from services.relations import is_blocked_between
+from services.unit_of_work import unit_of_work
+from services.validation import is_id, number, text
+
+# The latest moment a comment may name, in seconds (a week of video).
+VIDEO_TIME_MAX = 7 * 24 * 3600.0
+
+
+# -- shapes -----------------------------------------------------------------------------
+def like_count(comment_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(CommentLike).where(CommentLike.comment_id == comment_id)
+    )
+
+
+def to_dict(comment: PostComment, likes: int | None = None) -> dict:
+    """The comment as every reader sees it (the events' shape)."""
+    gone = comment.gone
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "author": comment.author.to_summary(),
+        "text": "" if gone else comment.text,
+        "video_time": None if gone else comment.video_time,
+        "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at) if comment.edited_at else None,
+        "deleted": gone,
+        "likes": like_count(comment.id) if likes is None else likes,
+    }
+
+
+def for_viewer(
+    viewer: User, comment: PostComment, likes: int | None = None, liked: bool | None = None
+) -> dict:
+    """The comment for one reader: adds whether they like it."""
+    if liked is None:
+        liked = db.session.get(CommentLike, (comment.id, viewer.id)) is not None
+    return {**to_dict(comment, likes), "liked": liked}
+
+
+def channel_of(post: Post) -> str:
+    return posts_channel(post.author_id, post.audience)
+
+
+# -- who may see ------------------------------------------------------------------------
+def visible_comment(viewer: User, comment_id: object) -> tuple[PostComment, Post]:
+    """The comment and its post if the viewer may see both (not gone, not by someone
+    blocked either way with them); NotFound otherwise."""
+    comment = db.session.get(PostComment, comment_id) if is_id(comment_id) else None
+    if comment is None or comment.gone or not _may_see_author(viewer, comment):
+        raise NotFound("No such comment.")
+    try:
+        post = posts.visible_post(viewer, comment.post_id)
+    except NotFound:
+        raise NotFound("No such comment.") from None
+    return comment, post
+
+
+def _may_see_author(viewer: User, comment: PostComment) -> bool:
+    return comment.author_id == viewer.id or not is_blocked_between(viewer.id, comment.author_id)
+
+
+# -- input ------------------------------------------------------------------------------
+def _text(actor: User, value: object) -> str:
+    limit = current_app.config["COMMENT_MAX_CHARS"]
+    cleaned = text(
+        value,
+        "text",
+        max_length=limit,
+        required=True,
+        multiline=True,
+        too_long=f"Comments are at most {limit} characters.",
+    )
+    trust.check_links(actor, cleaned, "text")
+    return cleaned
+
+
+def _video_time(post: Post, value: object) -> float | None:
+    """Seconds into the post's video, or None; only a post with a video has moments."""
+    if value is None:
+        return None
+    if post.video_url is None:
+        raise ValidationError(
+            "Only a comment on a post with a video can name a moment of it.", field="video_time"
+        )
+    return number({"video_time": value}, "video_time", minimum=0, maximum=VIDEO_TIME_MAX)
+
+
+def _parent(actor: User, post: Post, parent_id: object) -> PostComment | None:
+    """The top-level comment a reply goes under (a reply to a reply goes under the
+    comment above it); None for a comment of its own."""
+    if parent_id is None:
+        return None
+    answered = db.session.get(PostComment, parent_id) if is_id(parent_id) else None
+    if answered is None or answered.post_id != post.id or answered.gone:
+        raise NotFound("No such comment to reply to.")
+    if answered.author_id != actor.id and is_blocked_between(actor.id, answered.author_id):
+        raise Forbidden("You can't reply to this person.", code="blocked")
+    if answered.parent_id is None:
+        return answered
+    return db.session.get(PostComment, answered.parent_id)
+
+
+# -- writing ----------------------------------------------------------------------------
+@unit_of_work
+def create(
+    actor: User,
+    post_id: object,
+    body: object,
+    parent_id: object = None,
+    video_time: object = None,
+) -> dict:
+    """Comment on a post (or reply to a comment); everyone who hears of the post hears of
+    it at once."""
+    post = posts.visible_post(actor, post_id)
+    voice.can_speak(actor)
+    parent = _parent(actor, post, parent_id)
+    comment = PostComment(
+        post_id=post.id,
+        author_id=actor.id,
+        parent_id=parent.id if parent else None,
+        text=_text(actor, body),
+        video_time=_video_time(post, video_time),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    shown = to_dict(comment, likes=0)
+    bus.publish(channel_of(post), CREATED, shown)
+    notifications_posts.commented(actor, post, comment, parent, posts.may_see)
+    return {**shown, "liked": False}
+
+
+@unit_of_work
+def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
+    """The author changes the text or the moment (`changes` names those that change)."""
+    comment, post = visible_comment(actor, comment_id)
+    if comment.author_id != actor.id:
+        raise Forbidden("You can only edit your own comments.")
+    voice.can_speak(actor)
+    before = comment.text
+    comment.text = _text(actor, changes.get("text", comment.text))
+    if "video_time" in changes:
+        comment.video_time = _video_time(post, changes["video_time"])
+    comment.edited_at = utcnow()
+    shown = to_dict(comment)
+    comment_redaction.redact(comment.id, shown)
+    bus.publish(channel_of(post), UPDATED, shown)
+    notifications_posts.comment_edited(actor, post, comment, before, posts.may_see)
+    return for_viewer(actor, comment, likes=shown["likes"])
+
+
+@unit_of_work
+def delete(actor: User, comment_id: object) -> None:
+    """Its author, or the author of the post it is under, deletes it."""
+    comment, post = visible_comment(actor, comment_id)
+    if actor.id not in (comment.author_id, post.author_id):
+        raise Forbidden("You can only delete your own comments, or comments on your posts.")
+    comment.deleted_at = utcnow()
+    _retract(post, comment)
+
+
+@unit_of_work
+def remove(actor: User, comment_id: object, reason: object = "") -> None:
+    """Moderators take any comment down; it is gone for everyone, its author included."""
+    comment = moderation.takedown(
+        actor, PostComment, comment_id, "comment", reason, owner="author_id", noted=("post_id",)
+    )
+    if comment is not None:
+        comment.removed_at = utcnow()
+        _retract(db.session.get(Post, comment.post_id), comment)
+
+
+def _retract(post: Post, comment: PostComment) -> None:
+    comment.text, comment.video_time = "", None
+    comment_redaction.forget(comment.id, to_dict(comment))
+    bus.publish(channel_of(post), DELETED, {"post_id": post.id, "comment_id": comment.id})
+
+
+# -- typing -----------------------------------------------------------------------------
+def typing(actor: User, post_id: object) -> None:
+    """Tell whoever hears of the post that the actor is writing a comment under it now;
+    readers stop showing it by themselves after a few seconds without another."""
+    post = posts.visible_post(actor, post_id)
+    voice.can_speak(actor)
+    bus.send_now(channel_of(post), TYPING, {"post_id": post.id, "user": actor.to_summary()})

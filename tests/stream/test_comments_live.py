@@ -1,0 +1,154 @@
+"""Comments reach the people who may see their post, live, on every transport
+(Socket.IO, SSE, long-polling), and nobody else: not a follower who is not a friend for a
+friends-only post, nothing for someone the post's author blocked. A resume from a cursor
+replays them once; someone typing a comment is heard over Socket.IO."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.clients import (
+    Account,
+    SocketClient,
+    SSEReader,
+    call_api,
+    long_poll,
+    register,
+)
+
+pytestmark = pytest.mark.server
+
+
+def post(author: Account, text: str, audience: str) -> dict:
+    body = {"text": text, "audience": audience}
+    return call_api(author, "POST", "/posts", json=body).json()["post"]
+
+
+def comment(person: Account, post_id: int, text: str) -> dict:
+    response = call_api(person, "POST", f"/posts/{post_id}/comments", json={"text": text})
+    assert response.status_code == 201, response.text
+    return response.json()["comment"]
+
+
+def follow(follower: Account, followee: Account) -> None:
+    call_api(follower, "POST", f"/users/{followee.username}/follow")
+
+
+def polled(account: Account, cursor: str, name: str) -> list[dict]:
+    events = long_poll(account, cursor, timeout=5).json()["events"]
+    return [event["data"] for event in events if event["event"] == name]
+
+
+def test_a_follower_hears_comments_and_likes_on_every_transport(shared_server):
+    author, follower, fan = (register(shared_server.url) for _ in range(3))
+    follow(follower, author)
+    follow(fan, author)
+    posted = post(author, "Talk to me", "followers")
+    start = long_poll(follower, None).json()["cursor"]
+    socket = SocketClient(shared_server.url).connect(auth={"token": follower.token})
+    stream = SSEReader(shared_server.url + "/api/v1/events/stream", follower.headers)
+    try:
+        said = comment(fan, posted["id"], "First!")
+        call_api(author, "POST", f"/comments/{said['id']}/like")
+        for received in (socket.received, stream.received):
+            [created] = received.wait_count("comment:created", 1)
+            assert (created["id"], created["post_id"]) == (said["id"], posted["id"])
+            assert created["text"] == "First!"
+            assert created["author"]["username"] == fan.username
+            assert created["cursor"]
+            [liked] = received.wait_count("comment:liked", 1)
+            assert liked["post_id"] == posted["id"]
+            assert (liked["comment_id"], liked["likes"]) == (said["id"], 1)
+        assert [c["id"] for c in polled(follower, start, "comment:created")] == [said["id"]]
+        assert [
+            (c["comment_id"], c["likes"]) for c in polled(follower, start, "comment:liked")
+        ] == [(said["id"], 1)]
+    finally:
+        socket.close()
+        stream.close()
+
+
+def test_comments_on_a_friends_only_post_skip_other_followers_and_the_blocked(shared_server):
+    author, friend, follower, blocked = (register(shared_server.url) for _ in range(4))
+    follow(friend, author)
+    follow(author, friend)
+    follow(follower, author)
+    follow(blocked, author)
+    call_api(author, "POST", f"/users/{blocked.username}/block")
+    secret = post(author, "Only friends", "friends")
+    shown = post(author, "All followers", "followers")
+    listeners = {
+        name: SocketClient(shared_server.url).connect(auth={"token": person.token})
+        for name, person in (("friend", friend), ("follower", follower), ("blocked", blocked))
+    }
+    streams = {
+        name: SSEReader(shared_server.url + "/api/v1/events/stream", person.headers)
+        for name, person in (("follower", follower), ("blocked", blocked))
+    }
+    starts = {
+        name: long_poll(person, None).json()["cursor"]
+        for name, person in (("follower", follower), ("blocked", blocked))
+    }
+    try:
+        hidden = comment(friend, secret["id"], "Just between us")
+        public = comment(author, shown["id"], "For all my followers")
+        both = listeners["friend"].received.wait_count("comment:created", 2)
+        assert [c["id"] for c in both] == [hidden["id"], public["id"]]
+        # Events come in id order: once the later comment is here, the earlier would be.
+        for received in (listeners["follower"].received, streams["follower"].received):
+            assert [c["id"] for c in received.wait_count("comment:created", 1)] == [public["id"]]
+        assert [c["id"] for c in polled(follower, starts["follower"], "comment:created")] == [
+            public["id"]
+        ]
+        blocked.echo("after")  # on the blocked person's own channel, after the comments
+        for received in (listeners["blocked"].received, streams["blocked"].received):
+            received.wait_count("stream:echo", 1)
+            assert received.named("comment:created") == []
+        assert polled(blocked, starts["blocked"], "comment:created") == []
+    finally:
+        for client in (*listeners.values(), *streams.values()):
+            client.close()
+
+
+def test_a_resume_from_a_cursor_replays_comments_once(shared_server):
+    author, follower = register(shared_server.url), register(shared_server.url)
+    follow(follower, author)
+    posted = post(author, "Comment away", "followers")
+    cursor = long_poll(follower, None).json()["cursor"]
+    made = [comment(author, posted["id"], f"missed {i}")["id"] for i in range(3)]
+    socket = SocketClient(shared_server.url).connect(
+        auth={"token": follower.token, "cursor": cursor}
+    )
+    stream = SSEReader(
+        shared_server.url + "/api/v1/events/stream",
+        {**follower.headers, "Last-Event-ID": cursor},
+    )
+    try:
+        for received in (socket.received, stream.received):
+            assert [c["id"] for c in received.wait_count("comment:created", 3)] == made
+        assert [c["id"] for c in polled(follower, cursor, "comment:created")] == made
+        made.append(comment(author, posted["id"], "live")["id"])
+        for received in (socket.received, stream.received):
+            assert [c["id"] for c in received.wait_count("comment:created", 4)] == made
+    finally:
+        socket.close()
+        stream.close()
+
+
+def test_someone_typing_a_comment_is_heard_over_the_socket(shared_server):
+    author, follower = register(shared_server.url), register(shared_server.url)
+    follow(follower, author)
+    posted = post(author, "Type something", "followers")
+    typist = SocketClient(shared_server.url).connect(auth={"token": follower.token})
+    reader = SocketClient(shared_server.url).connect(auth={"token": author.token})
+    try:
+        assert typist.call("comment:typing", {"post_id": posted["id"]})["ok"] is True
+        [typing] = reader.received.wait_count("comment:typing", 1)
+        assert typing["post_id"] == posted["id"]
+        assert typing["user"]["username"] == follower.username
+        assert "cursor" not in typing  # ephemeral
+        refused = typist.call("comment:typing", {"post_id": 987654})
+        assert (refused["ok"], refused["error"]["code"]) == (False, "not_found")
+    finally:
+        typist.close()
+        reader.close()
