@@ -30,6 +30,8 @@ from blueprints import (
     announcements,
     auth,
     clips,
+    comment_live,  # noqa: F401  (registers the live HTML fragments of comments)
+    comments,
     conversations,
     health,
     live_fragments,  # noqa: F401  (registers the live HTML fragments)
@@ -178,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(announcements.bp)
     app.register_blueprint(posts.bp)
     app.register_blueprint(clips.bp)
+    app.register_blueprint(comments.bp)
     app.register_blueprint(playlists.bp)
     app.register_blueprint(search.bp)
 

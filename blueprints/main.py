@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.htmx_responses import go, is_htmx
 from blueprints.post_live import FEED_AFTER
-from blueprints.posts import cards
+from blueprints.post_views import cards
 from errors import ServiceError
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment

@@ -7,9 +7,6 @@ JavaScript; with htmx the like button and the delete button redraw the card in p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -17,9 +14,10 @@ import budgets
 from blueprints.auth import safe_next
 from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import go, is_htmx
+from blueprints.post_views import post_page
 from errors import ServiceError
 from route_limits import user_action
-from services import clips, feed, posts
+from services import feed, posts
 
 bp = Blueprint("posts", __name__)
 
@@ -29,19 +27,6 @@ AUDIENCE_WORDS = {
     "friends": "Friends only",
 }
 bp.add_app_template_global(AUDIENCE_WORDS, "audience_words")
-
-
-def cards(viewer_id: int, shown: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """Posts as the card draws them: each with whether the viewer may change it and the
-    clips it links to."""
-    return [
-        {
-            **p,
-            "can_change": posts.can_change(viewer_id, p),
-            "clips": clips.linked(viewer_id, p["text"]),
-        }
-        for p in shown
-    ]
 
 
 def _back(post_id: int) -> str:
@@ -54,8 +39,7 @@ def _back(post_id: int) -> str:
 @bp.get("/posts/<int:post_id>")
 @login_required
 def show(post_id: int):
-    [card] = cards(current_user.id, [posts.shown_to(current_user, post_id)])
-    return render_template("posts/show.html", p=card)
+    return post_page(post_id)
 
 
 @bp.get("/posts/<int:post_id>/edit")

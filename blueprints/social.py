@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import is_htmx
-from blueprints.posts import cards
+from blueprints.post_views import cards
 from route_limits import user_action
 from services import accounts, feed, home, parties, party_shapes, playlist_views, profiles, social
 

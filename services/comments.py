@@ -29,7 +29,7 @@ from realtime.events import posts_channel
 from services import comment_redaction, moderation, notifications_posts, posts, trust, voice
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
-from services.validation import is_id, number, text
+from services.validation import clock_seconds, is_id, text
 
 # The latest moment a comment may name, in seconds (a week of video).
 VIDEO_TIME_MAX = 7 * 24 * 3600.0
@@ -90,6 +90,11 @@ def _may_see_author(viewer: User, comment: PostComment) -> bool:
     return comment.author_id == viewer.id or not is_blocked_between(viewer.id, comment.author_id)
 
 
+def may_delete(viewer_id: int, author_id: int, post_author_id: int) -> bool:
+    """A comment's author deletes it, and so does the author of the post it is under."""
+    return viewer_id in (author_id, post_author_id)
+
+
 # -- input ------------------------------------------------------------------------------
 def _text(actor: User, value: object) -> str:
     limit = current_app.config["COMMENT_MAX_CHARS"]
@@ -113,7 +118,7 @@ def _video_time(post: Post, value: object) -> float | None:
         raise ValidationError(
             "Only a comment on a post with a video can name a moment of it.", field="video_time"
         )
-    return number({"video_time": value}, "video_time", minimum=0, maximum=VIDEO_TIME_MAX)
+    return clock_seconds(value, "video_time", maximum=VIDEO_TIME_MAX)
 
 
 def _parent(actor: User, post: Post, parent_id: object) -> PostComment | None:
@@ -183,7 +188,7 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
 def delete(actor: User, comment_id: object) -> None:
     """Its author, or the author of the post it is under, deletes it."""
     comment, post = visible_comment(actor, comment_id)
-    if actor.id not in (comment.author_id, post.author_id):
+    if not may_delete(actor.id, comment.author_id, post.author_id):
         raise Forbidden("You can only delete your own comments, or comments on your posts.")
     comment.deleted_at = utcnow()
     _retract(post, comment)

@@ -57,3 +57,14 @@ def _youtube_id(host: str, parts) -> str | None:
 def clean_media(url: object, field: str = "media_url") -> str:
     media_kind(url, field)
     return url.strip()
+
+
+def player(url: str | None) -> dict | None:
+    """How a page plays a link with its own controls: YouTube's embed (its script
+    interface on, so the page may seek it) or the file itself; None without a link."""
+    if not url:
+        return None
+    kind, ref = media_kind(url)
+    if kind == "youtube":
+        return {"kind": kind, "src": f"https://www.youtube-nocookie.com/embed/{ref}?enablejsapi=1"}
+    return {"kind": kind, "src": url}
