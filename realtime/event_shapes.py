@@ -91,6 +91,7 @@ NOTIFICATION = Shape(
             # `what`: the kind of thing of theirs a moderator removed (a removal);
             # `until`: when a site-wide mute ends (none: it was lifted).
             # `post_id`, `parent_id`: a comment's post, and the comment it answers (or none).
+            # `following`: the playlist added to is one the person follows, not theirs.
             {
                 "id": int,
                 "conversation_id": int,
@@ -101,6 +102,7 @@ NOTIFICATION = Shape(
                 "until": str,
                 "post_id": int,
                 "parent_id": Nullable(int),
+                "following": bool,
             },
         ),
         "count": int,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from errors import NotFound, ValidationError
 from extensions import db
 from models.clock import iso
-from models.playlist import Playlist, PlaylistItem
+from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
 from realtime.bus import bus
 from services import notifications, party_media, playlists, voice
@@ -107,14 +107,26 @@ def add(
     db.session.flush()
     added = {"item": to_dict(item), "version": playlist.version}
     bus.publish(playlists.channel(playlist.id), ITEM_ADDED, {"playlist_id": playlist.id, **added})
+    _tell_of_addition(actor, playlist)
+    return added
+
+
+def _tell_of_addition(actor: User, playlist: Playlist) -> None:
+    """Its owner and its followers hear that someone else added to it."""
+    subject = {"type": "playlist", "id": playlist.id, "text": playlist.title}
     if actor.id != playlist.owner_id:
         notifications.notify(
-            playlist.owner_id,
-            notifications.PLAYLIST_ITEM,
-            actor=actor,
-            subject={"type": "playlist", "id": playlist.id, "text": playlist.title},
+            playlist.owner_id, notifications.PLAYLIST_ITEM, actor=actor, subject=subject
         )
-    return added
+    followers = select(PlaylistFollow.user_id).where(PlaylistFollow.playlist_id == playlist.id)
+    for follower_id in db.session.scalars(followers).all():
+        if follower_id not in (actor.id, playlist.owner_id):
+            notifications.notify(
+                follower_id,
+                notifications.PLAYLIST_ITEM,
+                actor=actor,
+                subject={**subject, "following": True},
+            )
 
 
 def _find(ordered: list[PlaylistItem], item_id: object) -> PlaylistItem:

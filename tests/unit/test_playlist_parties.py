@@ -12,7 +12,9 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.party import Party
 from models.playlist import Playlist
+from models.social import Notification
 from services import (
+    notifications,
     party_membership,
     party_queue,
     party_shapes,
@@ -110,3 +112,26 @@ def test_the_playing_video_goes_to_a_playlist_one_may_add_to(people):
     playlist_people.invite(people["ann"], anns.id, "ben")
     playlist_parties.add_playing(people["ben"], party.id, anns.id)
     assert [item.video_url for item in playlist_items.items(anns.id)] == [VIDEOS[0]]
+
+
+def test_followers_of_a_playlist_hear_what_others_add(people):
+    ann, ben, cat = people["ann"], people["ben"], people["cat"]
+    public = playlists.create(ann, "Open list", "", "public")
+    playlist_people.follow(cat, public.id)
+    playlist_people.invite(ann, public.id, "ben")
+    playlist_items.add(ben, public.id, VIDEOS[0], "One")
+
+    def told(person) -> list[dict]:
+        rows = db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == person.id, Notification.kind == "playlist_item"
+            )
+        )
+        return [notifications.to_dict(row) for row in rows]
+
+    [for_cat] = told(cat)
+    assert for_cat["subject"]["following"] is True
+    assert for_cat["actor"]["username"] == "ben"
+    [for_ann] = told(ann)
+    assert "following" not in for_ann["subject"]
+    assert told(ben) == []  # nobody hears of their own addition
