@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import Retractable, moment_column, person_key
 from models.user import User
 
 
-class Clip(db.Model):
+class Clip(Retractable, db.Model):
     """`[start_seconds, end_seconds]` of a video link, with a title. Its `code` is the
     short address (`/c/<code>`) people share. Deleted by its maker or removed by a
     moderator, the row stays without its content, as a post does."""
@@ -33,15 +33,8 @@ class Clip(db.Model):
     # People who opened it, each counted once (a view is a ClipView row).
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = moment_column()
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Taken down by a moderator (the audit log says who and why).
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
-
-    @property
-    def gone(self) -> bool:
-        return self.deleted_at is not None or self.removed_at is not None
 
 
 class ClipView(db.Model):

@@ -8,11 +8,11 @@ from sqlalchemy import DateTime, Float, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import Retractable, moment_column, person_key
 from models.user import User
 
 
-class PostComment(db.Model):
+class PostComment(Retractable, db.Model):
     """A comment on a post, or a reply to one (`parent_id`: always a top-level comment),
     optionally about a moment of the post's video. Deleted by its author or the post's,
     or removed by a moderator, it stays as a row without content, as a post does."""
@@ -34,15 +34,8 @@ class PostComment(db.Model):
     video_time: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = moment_column()
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Taken down by a moderator (the audit log says who and why).
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-
-    @property
-    def gone(self) -> bool:
-        return self.deleted_at is not None or self.removed_at is not None
 
 
 class CommentLike(db.Model):

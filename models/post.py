@@ -8,13 +8,13 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import Retractable, moment_column, person_key
 from models.user import User
 
 AUDIENCES = ("public", "followers", "friends")
 
 
-class Post(db.Model):
+class Post(Retractable, db.Model):
     """A post: its text, an optional video link, and who may see it. Deleted by its
     author or removed by a moderator, it stays as a row without content, as a message
     does."""
@@ -33,15 +33,8 @@ class Post(db.Model):
     audience: Mapped[str] = mapped_column(String(16), default="followers")
     created_at: Mapped[datetime] = moment_column()
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Taken down by a moderator (the audit log says who and why).
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-
-    @property
-    def gone(self) -> bool:
-        return self.deleted_at is not None or self.removed_at is not None
 
 
 class PostLike(db.Model):

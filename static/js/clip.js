@@ -26,20 +26,12 @@
 
   function say(text) { if (statusLine.textContent !== text) { statusLine.textContent = text; } }
 
-  /* 1:05, or 1:05.5 when the moment has a tenth. */
-  function clockText(seconds) {
-    var tenths = Math.round(Math.max(0, seconds) * 10);
-    var whole = Math.floor(tenths / 10);
-    var m = Math.floor(whole / 60);
-    var s = whole % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s + (tenths % 10 ? "." + (tenths % 10) : "");
-  }
-
   function render() {
     var at = Math.min(Math.max(player.currentTime(), clip.start), clip.end);
     progress.value = at - clip.start;
     // Whole seconds while it plays (tenths would flicker), the exact moment when stopped.
-    clockLine.textContent = clockText(player.paused() ? at : Math.floor(at)) + " / " + clockText(clip.end);
+    var clock = window.TandemClock.text;
+    clockLine.textContent = clock(player.paused() ? at : Math.floor(at)) + " / " + clock(clip.end);
     playButton.textContent = player.paused() ? "Play" : "Pause";
   }
 

@@ -40,14 +40,6 @@
     player.scrollIntoView({ block: "nearest" });
   }
 
-  function clockText(seconds) {
-    var tenths = Math.round(Math.max(0, seconds) * 10);
-    var whole = Math.floor(tenths / 10);
-    var m = Math.floor(whole / 60);
-    var s = whole % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s + (tenths % 10 ? "." + (tenths % 10) : "");
-  }
-
   document.addEventListener("click", function (event) {
     var moment = event.target.closest("[data-seek]");
     if (moment) {
@@ -59,7 +51,7 @@
     if (button) {
       var field = document.getElementById(button.getAttribute("data-moment-for"));
       if (field) {
-        field.value = clockText(youtube ? youtubeNow : player.currentTime);
+        field.value = window.TandemClock.text(youtube ? youtubeNow : player.currentTime);
         field.focus();
       }
     }
