@@ -11,11 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.comment import CommentLike, PostComment
-from models.social import Block
 from models.user import User
 from realtime.bus import bus
 from realtime.comment_events import LIKED
-from services import comment_listing, comments, voice
+from services import comment_listing, comments, relations, voice
 from services.unit_of_work import unit_of_work
 
 
@@ -75,23 +74,10 @@ def likers(viewer: User, comment_id: object, limit: object = None) -> dict:
     way with the viewer and deleted accounts are left out."""
     comment, _post = comments.visible_comment(viewer, comment_id)
     size = comment_listing.page_size(limit, comment_listing.LIKERS_MAX)
-    blocked = select(Block.blocked_id).where(Block.blocker_id == viewer.id)
-    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
-    query = (
-        select(User)
-        .join(CommentLike, CommentLike.user_id == User.id)
-        .where(
-            CommentLike.comment_id == comment.id,
-            User.deleted_at.is_(None),
-            User.id.not_in(blocked),
-            User.id.not_in(blockers),
-        )
-        .order_by(CommentLike.created_at.desc(), User.id)
-        .limit(size)
-    )
+    people = relations.likers(viewer.id, CommentLike, CommentLike.comment_id == comment.id, size)
     return {
         "post_id": comment.post_id,
         "comment_id": comment.id,
         "likes": comments.like_count(comment.id),
-        "users": [person.to_summary() for person in db.session.scalars(query)],
+        "users": [person.to_summary() for person in people],
     }

@@ -19,7 +19,7 @@ from extensions import db
 from models.post import Post, PostLike
 from models.social import Block, Follow
 from models.user import User
-from services import accounts, posts
+from services import accounts, posts, relations
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
@@ -156,21 +156,7 @@ def likers(viewer: User, post_id: object, limit: object = None) -> dict:
     with the viewer and deleted accounts are left out."""
     post = posts.visible_post(viewer, post_id)
     size = LIKERS_MAX if limit is None else _limit(limit)
-    blocked = select(Block.blocked_id).where(Block.blocker_id == viewer.id)
-    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
-    query = (
-        select(User)
-        .join(PostLike, PostLike.user_id == User.id)
-        .where(
-            PostLike.post_id == post.id,
-            User.deleted_at.is_(None),
-            User.id.not_in(blocked),
-            User.id.not_in(blockers),
-        )
-        .order_by(PostLike.created_at.desc(), User.id)
-        .limit(size)
-    )
-    people = list(db.session.scalars(query))
+    people = relations.likers(viewer.id, PostLike, PostLike.post_id == post.id, size)
     return {
         "post_id": post.id,
         "likes": posts.like_count(post.id),

@@ -1,11 +1,13 @@
-"""Read-only questions about two people: does one follow or block the other?"""
+"""Read-only questions about two people: does one follow or block the other? And the
+same as query conditions, for lists of people one reader may see."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 
 from extensions import db
 from models.social import Block, Follow
+from models.user import User
 
 # Built once, run as Core on the session's connection: a handshake asks it for every
 # direct conversation's partner.
@@ -70,3 +72,23 @@ def friend_ids(user_id: int) -> set[int]:
 
 def follower_ids(user_id: int) -> list[int]:
     return list(db.session.scalars(select(Follow.follower_id).where(Follow.followee_id == user_id)))
+
+
+def unblocked(person_id: ColumnElement[int], viewer_id: int) -> ColumnElement[bool]:
+    """`person_id` is nobody the viewer blocked, nor anyone who blocked the viewer."""
+    they = select(Block.blocked_id).where(Block.blocker_id == viewer_id)
+    me = select(Block.blocker_id).where(Block.blocked_id == viewer_id)
+    return and_(person_id.not_in(they), person_id.not_in(me))
+
+
+def likers(viewer_id: int, like: type, liked: ColumnElement[bool], limit: int) -> list[User]:
+    """Who likes something (the `like` rows meeting `liked`), newest like first, as the
+    viewer may see them: no deleted accounts, nobody blocked either way."""
+    query = (
+        select(User)
+        .join(like, like.user_id == User.id)
+        .where(liked, User.deleted_at.is_(None), unblocked(User.id, viewer_id))
+        .order_by(like.created_at.desc(), User.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

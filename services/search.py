@@ -27,7 +27,8 @@ from models.search_schema import CLIPS, MESSAGES, PEOPLE, PLAYLISTS, POSTS, ROOM
 from models.user import User
 from services import search_content, search_engines
 from services.accounts import normalise_username
-from services.search_content import Hit, not_blocked
+from services.relations import unblocked
+from services.search_content import Hit
 from services.search_engines import Match, marked, plain
 from services.search_query import KINDS, Query, kind_of, parse
 
@@ -136,7 +137,7 @@ def _people(viewer: User, _query: Query, found: Match | None, counting: bool) ->
         if counting
         else [User.id, User.username, User.display_name, User.created_at, found.snippet]
     )
-    return select(*columns).where(User.deleted_at.is_(None), not_blocked(User.id, viewer))
+    return select(*columns).where(User.deleted_at.is_(None), unblocked(User.id, viewer.id))
 
 
 def _rooms(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
@@ -176,7 +177,7 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
             Message.kind == "text",
             Message.deleted_at.is_(None),
             _visible_conversation(viewer),
-            not_blocked(Message.sender_id, viewer),
+            unblocked(Message.sender_id, viewer.id),
         )
     )
     return statement.where(*_message_filters(query))

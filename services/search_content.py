@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from models.clip import Clip
 from models.playlist import Playlist, PlaylistCollaborator
 from models.post import Post
-from models.social import Block
 from models.user import User
 from services import feed
+from services.relations import unblocked
 from services.search_engines import Match, marked, plain
 
 
@@ -29,13 +29,6 @@ class Hit:
     conversation_id: int | None = None
     username: str | None = None
     code: str | None = None
-
-
-def not_blocked(person_id: ColumnElement, viewer: User) -> ColumnElement:
-    """Nobody blocked by the viewer, nor anyone who blocked the viewer."""
-    they = select(Block.blocked_id).where(Block.blocker_id == viewer.id)
-    me = select(Block.blocker_id).where(Block.blocked_id == viewer.id)
-    return and_(person_id.not_in(they), person_id.not_in(me))
 
 
 def posts(viewer: User, found: Match | None, counting: bool) -> Select:
@@ -70,7 +63,7 @@ def playlists(viewer: User, found: Match | None, counting: bool) -> Select:
             or_(
                 Playlist.owner_id == viewer.id,
                 Playlist.id.in_(helping),
-                and_(Playlist.visibility == "public", not_blocked(Playlist.owner_id, viewer)),
+                and_(Playlist.visibility == "public", unblocked(Playlist.owner_id, viewer.id)),
             ),
             User.deleted_at.is_(None),
         )
@@ -91,7 +84,7 @@ def clips(viewer: User, found: Match | None, counting: bool) -> Select:
             Clip.deleted_at.is_(None),
             Clip.removed_at.is_(None),
             User.deleted_at.is_(None),
-            or_(Clip.owner_id == viewer.id, not_blocked(Clip.owner_id, viewer)),
+            or_(Clip.owner_id == viewer.id, unblocked(Clip.owner_id, viewer.id)),
         )
     )
 
