@@ -156,6 +156,8 @@ def test_the_nav_is_one_bar_with_a_menu_on_a_phone(browser: Browser, shared_serv
     page.keyboard.press("Enter")
     expect(menu).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Tab")
+    expect(nav.get_by_label("Search Tandem")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(nav.get_by_role("link", name="Rooms")).to_be_focused()
     page.keyboard.press("Escape")
     expect(menu).to_have_attribute("aria-expanded", "false")
