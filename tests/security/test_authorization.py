@@ -512,6 +512,12 @@ COMMENTS = [
     http("DELETE", "/api/v1/comments/{public_comment}", 403),
     # Taking a comment down is a moderation action: not there for him.
     http("DELETE", "/api/v1/admin/comments/{public_comment}", 404),
+    # The same on the post's page: its thread and forms.
+    http("GET", "/posts/{friends_post}/comments", 404),
+    http("POST", "/posts/{friends_post}/comments", 404, {"text": "sam was here"}),
+    http("POST", "/comments/{friends_comment}/delete", 404),
+    http("POST", "/comments/{friends_comment}/like", 404),
+    http("POST", "/comments/{public_comment}/delete", 403),
 ]
 
 ACCOUNT = [
