@@ -14,8 +14,10 @@ from realtime import comment_events
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
 from services import accounts, comments, posts
+from services.relations import is_blocked_between
 
 CHANGE = "post-change"  # the post page's out-of-band region (blueprints/post_live.py)
+TYPING_SHOWN = 6  # seconds a "typing" shows without a newer signal; writers send every 2
 
 
 def _on_this_page(post_id: int) -> bool:
@@ -54,7 +56,32 @@ def _created(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     else:
         target = f"comment-list-{card['id']}"
         html = render_fragment("posts/_comment_live.html", top=shown, p=card, target=target)
-    return [(CHANGE, html)]
+    return [(CHANGE, html), _not_typing(card["id"], shown["author"]["id"])]
+
+
+def _typing_line(post_id: int) -> str:
+    return f"comment-typing-{int(post_id)}"
+
+
+def _not_typing(post_id: int, user_id: int) -> tuple[str, str]:
+    """Takes the writer of a comment that arrived off the post's typing line."""
+    line = _typing_line(post_id)
+    return line, f'<span id="{line}-{int(user_id)}" hx-swap-oob="delete"></span>'
+
+
+@fragment(comment_events.TYPING)
+def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Someone writing under the open post, unless it is the viewer or someone blocked
+    either way with them (their comments are not shown to the viewer either)."""
+    data = envelope.data
+    user = data["user"]
+    if not _on_this_page(data["post_id"]) or user["id"] == viewer_id:
+        return []
+    if is_blocked_between(viewer_id, user["id"]):
+        return []
+    line = _typing_line(data["post_id"])
+    html = render_fragment("partials/typing.html", user=user, line=line, expires_in=TYPING_SHOWN)
+    return [(line, html)]
 
 
 @fragment(comment_events.UPDATED)

@@ -59,6 +59,13 @@ def like(comment_id: int, action: str):
     return go(_to_thread(comment.post_id, comment_id))
 
 
+@user_action(bp, "POST", "/posts/<int:post_id>/typing", budgets.TYPING)
+def typing(post_id: int):
+    """Someone is writing a comment under the post: nothing to swap for htmx."""
+    comments.typing(current_user, post_id)
+    return ("", 204) if is_htmx() else go(_to_thread(post_id))
+
+
 @bp.get("/posts/<int:post_id>/comments")
 @login_required
 def more(post_id: int):

@@ -91,6 +91,15 @@ def visible_post(viewer: User, post_id: object) -> Post:
     return post
 
 
+def page_channels(viewer: User, post_id: object) -> set[str]:
+    """The post's channel for the stream of its open page, if the viewer may see it: one
+    who does not follow its author hears its comments, likes and typing while it is open."""
+    try:
+        return {_channel(visible_post(viewer, post_id))}
+    except NotFound:
+        return set()
+
+
 def shown_to(viewer: User, post_id: object) -> dict:
     """One post, as the viewer sees it."""
     return for_viewer(viewer, visible_post(viewer, post_id))

@@ -25,7 +25,7 @@ from realtime.events import RESYNC, Envelope, conversation_channel, party_channe
 from realtime.fragments import render_fragments
 from request_body import json_body
 from route_limits import user_action
-from services import diagnostics, playlist_views, profiles
+from services import diagnostics, playlist_views, posts, profiles
 from services.validation import integer
 
 bp = Blueprint("events", __name__)
@@ -168,7 +168,7 @@ def _open_resumed(
 @bp.get("/api/v1/events/stream")
 @login_required
 def sse_stream() -> Response:
-    stream, first = _open_resumed("sse")
+    stream, first = _open_resumed("sse", _open_page())
     return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
 
 
@@ -181,7 +181,7 @@ def html_stream() -> Response:
     views = frozenset(request.args.getlist("view"))
     # The people whose presence the page shows (a profile, a list of people).
     shown = [int(raw) for raw in request.args.getlist("presence")[:PRESENCE_MAX] if is_id_text(raw)]
-    extra = profiles.presence_channels(current_user.id, shown) | _open_playlist()
+    extra = profiles.presence_channels(current_user.id, shown) | _open_page()
     stream, first = _open_resumed("sse-html", extra)
     app = current_app._get_current_object()
     user_id = current_user.id
@@ -202,15 +202,19 @@ def html_stream() -> Response:
 PRESENCE_MAX = 100
 
 
-def _open_playlist() -> set[str]:
-    """A stream opened with `?playlist=<id>` (and `playlist_token`, an unlisted one's
-    link) is that playlist's page: it hears the playlist's changes if its person may
-    see it."""
-    raw = request.args.get("playlist", "")
-    if not is_id_text(raw):
-        return set()
-    token = request.args.get("playlist_token")
-    return playlist_views.stream_channels(current_user, int(raw), token)
+def _open_page() -> set[str]:
+    """The channels of the page a stream belongs to, beyond its person's own: opened with
+    `?playlist=<id>` (and `playlist_token`, an unlisted one's link) it hears that
+    playlist's changes, with `?post=<id>` that post's comments, likes and typing, each
+    only if its person may see it."""
+    channels: set[str] = set()
+    playlist, post = request.args.get("playlist", ""), request.args.get("post", "")
+    if is_id_text(playlist):
+        token = request.args.get("playlist_token")
+        channels |= playlist_views.stream_channels(current_user, int(playlist), token)
+    if is_id_text(post):
+        channels |= posts.page_channels(current_user, int(post))
+    return channels
 
 
 def is_id_text(raw: str) -> bool:
@@ -249,7 +253,7 @@ def long_poll():
         return jsonify({"events": [], "cursor": cursors.encode(bus.horizon())})
     after_id = position.event_id
     opened_at = time.time()
-    stream = resume.open_stream(current_identity(), "longpoll")
+    stream = resume.open_stream(current_identity(), "longpoll", _open_page())
     # A poller that gave up is gone at once, not when its timeout runs out (presence).
     stop_watching = _on_hangup(request.environ, stream.close)
     try:

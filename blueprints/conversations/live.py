@@ -277,7 +277,7 @@ def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         return []
     if not data["typing"]:
         return [(f"typing-{conversation_id}", _not_typing(conversation_id, user["id"]))]
-    html = render_fragment("partials/typing.html", user=user, conversation_id=conversation_id)
+    html = render_fragment("partials/typing.html", user=user, line=f"typing-{conversation_id}")
     return [(f"typing-{conversation_id}", html)]
 
 

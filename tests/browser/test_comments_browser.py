@@ -1,6 +1,7 @@
-"""A post's thread between two people in Chromium: a comment and a reply reach the
-author's open post page without a reload, a comment's moment plays the post's video from
-there, and "Comment at this moment" fills the moment in. On a laptop and a phone."""
+"""A post's thread between two people in Chromium: a comment and a reply reach the open
+post page of its author, and of a reader who follows nobody, without a reload; the
+author sees the reader typing; a comment's moment plays the post's video from there, and
+"Comment at this moment" fills the moment in. On a laptop and a phone."""
 
 from __future__ import annotations
 
@@ -52,19 +53,15 @@ def test_comments_arrive_live_and_their_moments_play_the_video(
     base = shared_server.url
     n = next(_n)
     alice, bob = register(base, f"pc_alice_{n}"), register(base, f"pc_bob_{n}")
-    for who, whom in ((bob, alice), (alice, bob)):
-        followed = requests.post(
-            f"{base}/api/v1/users/{whom.username}/follow", headers=who.headers, timeout=10
-        )
-        assert followed.status_code < 400, followed.text
     made = requests.post(
         f"{base}/api/v1/posts",
-        json={"text": f"The match {n}", "video_url": video, "audience": "friends"},
+        json={"text": f"The match {n}", "video_url": video, "audience": "public"},
         headers=alice.headers,
         timeout=10,
     )
     assert made.status_code == 201, made.text
-    post_url = f"{base}/posts/{made.json()['post']['id']}"
+    post_id = made.json()["post"]["id"]
+    post_url = f"{base}/posts/{post_id}"
 
     alice_page = person(browser, base, alice.username, size)
     errors = watch_for_errors(alice_page)
@@ -85,6 +82,8 @@ def test_comments_arrive_live_and_their_moments_play_the_video(
     bob_page.get_by_role("button", name="Comment at this moment").click()
     expect(bob_page.get_by_label("At a moment of the video")).to_have_value("0:12")
     bob_page.get_by_label("Write a comment").fill("That header at twelve seconds!")
+    typing_line = alice_page.locator(f"#comment-typing-{post_id}")
+    expect(typing_line).to_have_text(f"{bob.username} is typing…")
     bob_page.get_by_role("button", name="Comment", exact=True).click()
     expect(bob_page.get_by_text("That header at twelve seconds!")).to_be_visible()
 
@@ -92,6 +91,7 @@ def test_comments_arrive_live_and_their_moments_play_the_video(
     comment = alice_page.locator("article.comment").filter(has_text="That header")
     expect(comment).to_be_visible()
     expect(alice_page.get_by_text("No comments yet.")).to_be_hidden()
+    expect(typing_line).to_be_empty()  # the comment came: bob is no longer typing
     alice_page.wait_for_function(
         "() => document.getElementById('post-video').readyState >= 1", timeout=15_000
     )

@@ -9,7 +9,7 @@ from markupsafe import escape
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
 from services import comment_likes, comment_listing, comments, posts, social
-from tests.support.pages import page, post, signed_in
+from tests.support.pages import hx_post, page, post, signed_in
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -94,9 +94,12 @@ def test_live_fragments_only_on_the_post_page_and_only_for_who_may_see(
     made = comments.create(ben, post_id, "first!")
     envelope = Envelope(channel="c", name="comment:created", data=made, id=1)
     with app.test_request_context(f"/events/html?post={post_id}"):
-        [(name, html)] = render_fragments(envelope, frozenset(), alice.id)
+        [(name, html), (line, stopped)] = render_fragments(envelope, frozenset(), alice.id)
     assert name == "post-change"
     assert f'hx-swap-oob="beforeend:#comment-list-{post_id}"' in html
+    # The comment is here: its writer is no longer "typing".
+    assert line == f"comment-typing-{post_id}"
+    assert f'id="comment-typing-{post_id}-{ben.id}" hx-swap-oob="delete"' in stopped
     assert "first!" in html
     with app.test_request_context("/events/html?post=999"):
         assert render_fragments(envelope, frozenset(), alice.id) == []
@@ -113,6 +116,33 @@ def test_a_live_reply_is_drawn_for_someone_who_may_only_report_it(app, logged_in
     reply = comments.create(alice, post_id, "second", top["id"])
     envelope = Envelope(channel="c", name="comment:created", data=reply, id=2)
     with app.test_request_context(f"/events/html?post={post_id}"):
-        [(_name, html)] = render_fragments(envelope, frozenset(), ben.id)
+        [(_name, html), _stopped] = render_fragments(envelope, frozenset(), ben.id)
     assert f'hx-swap-oob="beforeend:#comment-{top["id"]}-replies"' in html
     assert f"/report/comment/{reply['id']}" in html
+
+
+def test_someone_typing_a_comment_is_shown_on_the_page_of_others(
+    app, logged_in_client, ben, user_factory
+):
+    """The comment box signals typing (htmx, no swap); the open post's page of someone
+    else shows it for a few seconds, not the typist's own and not to someone blocked."""
+    alice = logged_in_client.user
+    post_id = posts.create(alice, "Type away", audience="public")["id"]
+    html = page(logged_in_client, f"/posts/{post_id}")
+    assert f'hx-post="/posts/{post_id}/typing"' in html
+    assert f'sse-swap="comment-typing-{post_id}"' in html
+    assert hx_post(logged_in_client, f"/posts/{post_id}/typing").status_code == 204
+    typing = {"post_id": post_id, "user": ben.to_summary()}
+    envelope = Envelope(channel="c", name="comment:typing", data=typing)
+    carol = user_factory("carol")
+    with app.test_request_context(f"/events/html?post={post_id}"):
+        [(line, typer)] = render_fragments(envelope, frozenset(), alice.id)
+        assert render_fragments(envelope, frozenset(), ben.id) == []
+        social.block(carol, "ben")
+        assert render_fragments(envelope, frozenset(), carol.id) == []
+    assert line == f"comment-typing-{post_id}"
+    assert f'id="comment-typing-{post_id}-{ben.id}"' in typer
+    assert 'data-expires-in="6"' in typer
+    assert "is typing" in typer
+    with app.test_request_context("/events/html?post=999"):
+        assert render_fragments(envelope, frozenset(), alice.id) == []

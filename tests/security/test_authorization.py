@@ -515,6 +515,7 @@ COMMENTS = [
     # The same on the post's page: its thread and forms.
     http("GET", "/posts/{friends_post}/comments", 404),
     http("POST", "/posts/{friends_post}/comments", 404, {"text": "sam was here"}),
+    http("POST", "/posts/{friends_post}/typing", 404),
     http("POST", "/comments/{friends_comment}/delete", 404),
     http("POST", "/comments/{friends_comment}/like", 404),
     http("POST", "/comments/{public_comment}/delete", 403),

@@ -34,8 +34,8 @@ def follow(follower: Account, followee: Account) -> None:
     call_api(follower, "POST", f"/users/{followee.username}/follow")
 
 
-def polled(account: Account, cursor: str, name: str) -> list[dict]:
-    events = long_poll(account, cursor, timeout=5).json()["events"]
+def polled(account: Account, cursor: str, name: str, params: dict | None = None) -> list[dict]:
+    events = long_poll(account, cursor, timeout=5, params=params).json()["events"]
     return [event["data"] for event in events if event["event"] == name]
 
 
@@ -107,6 +107,39 @@ def test_comments_on_a_friends_only_post_skip_other_followers_and_the_blocked(sh
         assert polled(blocked, starts["blocked"], "comment:created") == []
     finally:
         for client in (*listeners.values(), *streams.values()):
+            client.close()
+
+
+def test_a_posts_open_page_hears_it_without_following_its_author(shared_server):
+    """A stream opened with `?post=<id>` (the post's page) hears that post's comments and
+    typing when its person may see the post, though they follow nobody; a post they may
+    not see adds nothing."""
+    author, stranger, fan = (register(shared_server.url) for _ in range(3))
+    follow(fan, author)
+    public = post(author, "Anyone may talk", "public")
+    private = post(author, "Followers only", "followers")
+    opened = {"post": public["id"]}
+    start = long_poll(stranger, None).json()["cursor"]
+    stream = SSEReader(shared_server.url + "/api/v1/events/stream", stranger.headers, opened)
+    refused = {"post": private["id"]}
+    shut = SSEReader(shared_server.url + "/api/v1/events/stream", stranger.headers, refused)
+    typist = SocketClient(shared_server.url).connect(auth={"token": fan.token})
+    try:
+        hidden = comment(fan, private["id"], "Not for strangers")
+        said = comment(fan, public["id"], "Hello, passer-by")
+        assert typist.call("comment:typing", {"post_id": public["id"]})["ok"] is True
+        [typing] = stream.received.wait_count("comment:typing", 1)
+        assert (typing["post_id"], typing["user"]["username"]) == (public["id"], fan.username)
+        assert [c["id"] for c in stream.received.named("comment:created")] == [said["id"]]
+        assert [c["id"] for c in polled(stranger, start, "comment:created", opened)] == [said["id"]]
+        assert polled(stranger, start, "comment:created") == []
+        assert polled(stranger, start, "comment:created", refused) == []
+        stranger.echo("after")  # on the stranger's own channel, after the comments
+        shut.received.wait_count("stream:echo", 1)
+        assert shut.received.named("comment:created") == []
+        assert hidden["id"] not in [c["id"] for c in stream.received.named("comment:created")]
+    finally:
+        for client in (stream, shut, typist):
             client.close()
 
 

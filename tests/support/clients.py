@@ -193,8 +193,14 @@ class SSEReader:
         self._connection.close()
 
 
-def long_poll(account: Account, cursor: str | None, timeout: float = 0, base: str | None = None):
-    params: dict[str, Any] = {"timeout": int(timeout)}
+def long_poll(
+    account: Account,
+    cursor: str | None,
+    timeout: float = 0,
+    base: str | None = None,
+    params: dict[str, Any] | None = None,
+):
+    params = {**(params or {}), "timeout": int(timeout)}
     if cursor is not None:
         params["cursor"] = cursor
     response = requests.get(
