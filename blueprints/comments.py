@@ -42,9 +42,7 @@ def create(post_id: int):
 
 @user_action(bp, "POST", "/comments/<int:comment_id>/delete", budgets.COMMENT_WRITE)
 def delete(comment_id: int):
-    _comment, post = comments.visible_comment(current_user, comment_id)
-    comments.delete(current_user, comment_id)
-    return go(_to_thread(post.id))
+    return go(_to_thread(comments.delete(current_user, comment_id)))
 
 
 @user_action(

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from errors import Forbidden, NotFound, ValidationError
@@ -29,7 +28,7 @@ from realtime.events import posts_channel
 from services import comment_redaction, moderation, notifications_posts, posts, trust, voice
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
-from services.validation import clock_seconds, is_id, text
+from services.validation import clock_seconds, is_id
 
 # The latest moment a comment may name, in seconds (a week of video).
 VIDEO_TIME_MAX = 7 * 24 * 3600.0
@@ -96,20 +95,6 @@ def may_delete(viewer_id: int, author_id: int, post_author_id: int) -> bool:
 
 
 # -- input ------------------------------------------------------------------------------
-def _text(actor: User, value: object) -> str:
-    limit = current_app.config["COMMENT_MAX_CHARS"]
-    cleaned = text(
-        value,
-        "text",
-        max_length=limit,
-        required=True,
-        multiline=True,
-        too_long=f"Comments are at most {limit} characters.",
-    )
-    trust.check_links(actor, cleaned, "text")
-    return cleaned
-
-
 def _video_time(post: Post, value: object) -> float | None:
     """Seconds into the post's video, or None; only a post with a video has moments."""
     if value is None:
@@ -154,7 +139,7 @@ def create(
         post_id=post.id,
         author_id=actor.id,
         parent_id=parent.id if parent else None,
-        text=_text(actor, body),
+        text=trust.written_text(actor, body, "COMMENT_MAX_CHARS", "Comments", required=True),
         video_time=_video_time(post, video_time),
     )
     db.session.add(comment)
@@ -173,7 +158,9 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
         raise Forbidden("You can only edit your own comments.")
     voice.can_speak(actor)
     before = comment.text
-    comment.text = _text(actor, changes.get("text", comment.text))
+    comment.text = trust.written_text(
+        actor, changes.get("text", comment.text), "COMMENT_MAX_CHARS", "Comments", required=True
+    )
     if "video_time" in changes:
         comment.video_time = _video_time(post, changes["video_time"])
     comment.edited_at = utcnow()
@@ -185,13 +172,14 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
 
 
 @unit_of_work
-def delete(actor: User, comment_id: object) -> None:
-    """Its author, or the author of the post it is under, deletes it."""
+def delete(actor: User, comment_id: object) -> int:
+    """Its author, or the author of the post it is under, deletes it; the post's id."""
     comment, post = visible_comment(actor, comment_id)
     if not may_delete(actor.id, comment.author_id, post.author_id):
         raise Forbidden("You can only delete your own comments, or comments on your posts.")
     comment.deleted_at = utcnow()
     _retract(post, comment)
+    return post.id
 
 
 @unit_of_work

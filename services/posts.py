@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 
 from errors import Forbidden, NotFound, ValidationError
@@ -26,7 +25,7 @@ from realtime.events import posts_channel
 from services import comment_redaction, moderation, notifications_posts, party_media, trust, voice
 from services.relations import is_blocked_between, is_following
 from services.unit_of_work import unit_of_work
-from services.validation import is_id, one_of, text
+from services.validation import is_id, one_of
 
 CREATED = "post:created"
 UPDATED = "post:updated"
@@ -120,19 +119,6 @@ def own_post(actor: User, post_id: object) -> dict:
 
 
 # -- input ------------------------------------------------------------------------------
-def _text(actor: User, value: object) -> str:
-    limit = current_app.config["POST_MAX_CHARS"]
-    cleaned = text(
-        value,
-        "text",
-        max_length=limit,
-        multiline=True,
-        too_long=f"Posts are at most {limit} characters.",
-    )
-    trust.check_links(actor, cleaned, "text")
-    return cleaned
-
-
 def _video(actor: User, value: object) -> str | None:
     """A YouTube link or a direct http(s) video link, as a party plays them; none: None."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -149,7 +135,8 @@ def _video(actor: User, value: object) -> str | None:
 
 
 def _content(actor: User, body: object, video_url: object) -> tuple[str, str | None]:
-    words, video = _text(actor, body), _video(actor, video_url)
+    words = trust.written_text(actor, body, "POST_MAX_CHARS", "Posts")
+    video = _video(actor, video_url)
     if not words and video is None:
         raise ValidationError("Write something or add a video.", field="text")
     return words, video

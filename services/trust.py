@@ -12,9 +12,28 @@ from flask import current_app
 from errors import ValidationError
 from models.clock import as_utc, utcnow
 from models.user import User
+from services import validation
 
 # What a reader would follow: a scheme, or a bare www. address.
 LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S")
+
+
+def written_text(
+    actor: User, value: object, setting: str, plural: str, required: bool = False
+) -> str:
+    """The `text` of something written for others to read (a post, a comment): cleaned,
+    at most the `setting` number of characters, links held for new accounts."""
+    limit = current_app.config[setting]
+    cleaned = validation.text(
+        value,
+        "text",
+        max_length=limit,
+        required=required,
+        multiline=True,
+        too_long=f"{plural} are at most {limit} characters.",
+    )
+    check_links(actor, cleaned, "text")
+    return cleaned
 
 
 def check_links(actor: User, text: str, field: str) -> None:

@@ -4,7 +4,7 @@ queue panel answers in place."""
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash, request, url_for
 from flask_login import current_user
 
 import budgets
@@ -44,6 +44,7 @@ def from_playlist(playlist_id: int):
         party = playlist_parties.start_party(current_user, playlist_id, fields)
     except ValidationError as error:
         flash(error.message, "error")
-        return go(f"/playlists/{playlist_id}")
+        back = url_for("playlists.show", playlist_id=playlist_id, token=fields["token"] or None)
+        return go(back)
     flash(f"“{party.title}” is live with the playlist queued. Share the invite link.", "success")
     return go(party_url(party.id))

@@ -5,16 +5,13 @@ desktop and on a phone-sized screen."""
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
-from tests.browser.test_party_sync import RangeRequestHandler, encode_clip
+from tests.support.media import encode_clip, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -33,6 +30,11 @@ RECORD_TIMES = """() => {
   });
 }"""
 VIDEO_AT = "() => document.querySelector('#clip-player video').currentTime"
+STARTED = """() => {
+  const clip = window.TandemClip;
+  const said = document.getElementById("clip-status").textContent;
+  return !!clip && (!clip.player.paused() || said.includes("Press Play") || said.includes("over"));
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +42,8 @@ def video(tmp_path_factory) -> Iterator[str]:
     """A ten-second local video served with byte ranges; yields its URL."""
     folder = tmp_path_factory.mktemp("clip-media")
     encode_clip(folder / "ten.webm", 10, key_frame_every=25)
-    RangeRequestHandler.extensions_map = {
-        **RangeRequestHandler.extensions_map,
-        ".webm": "video/webm",
-    }
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(RangeRequestHandler, directory=str(folder))
-    )
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/ten.webm"
-    server.shutdown()
-    server.server_close()
+    with served(folder) as base:
+        yield base + "ten.webm"
 
 
 def make_clip(page: Page, base: str, video: str) -> None:
@@ -68,9 +60,11 @@ def play_through(page: Page) -> list[float]:
     """Start the clip (a click if the browser waits for one) and wait for its end; the
     moments the video played at."""
     page.evaluate(RECORD_TIMES)
-    play = page.get_by_role("button", name="Play", exact=True)
-    if play.is_visible():
-        play.click()
+    # The page starts the clip itself once its player is ready; wait until it has, or
+    # has asked for a click (a click while it plays would pause it).
+    page.wait_for_function(STARTED)
+    if "Press Play" in page.locator("#clip-status").text_content():
+        page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="The clip is over")).to_be_visible(
         timeout=20_000
     )

@@ -6,19 +6,16 @@ author sees the reader typing; a comment's moment plays the post's video from th
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import live, screenshot, watch_for_errors
-from tests.browser.test_party_sync import RangeRequestHandler, encode_clip
 from tests.browser.test_posts_browser import person
 from tests.support.clients import register
+from tests.support.media import encode_clip, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -32,18 +29,8 @@ def video(tmp_path_factory) -> Iterator[str]:
     """A twenty-second local video served with byte ranges; yields its URL."""
     folder = tmp_path_factory.mktemp("post-media")
     encode_clip(folder / "twenty.webm", 20, key_frame_every=25)
-    RangeRequestHandler.extensions_map = {
-        **RangeRequestHandler.extensions_map,
-        ".webm": "video/webm",
-    }
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(RangeRequestHandler, directory=str(folder))
-    )
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/twenty.webm"
-    server.shutdown()
-    server.server_close()
+    with served(folder) as base:
+        yield base + "twenty.webm"
 
 
 @SIZES

@@ -6,21 +6,14 @@ and a name in the chat opening a card. On a desktop and on a phone-sized screen.
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
-from tests.browser.test_party_sync import (
-    RangeRequestHandler,
-    encode_clip,
-    join_by_invite,
-    start_party,
-)
+from tests.browser.test_party_sync import join_by_invite, start_party
+from tests.support.media import encode_clip, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -49,18 +42,8 @@ def media(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("truth-media")
     for name, seconds in CLIPS.items():
         encode_clip(folder / name, seconds, key_frame_every=25)
-    RangeRequestHandler.extensions_map = {
-        **RangeRequestHandler.extensions_map,
-        ".webm": "video/webm",
-    }
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(RangeRequestHandler, directory=str(folder))
-    )
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served(folder) as base:
+        yield base
 
 
 def pair(browser: Browser, base: str, media_url: str, title: str, screen: dict):

@@ -53,3 +53,20 @@ def test_the_queue_panel_keeps_the_video_and_the_queue(app, logged_in_client, be
     ]
     assert len(kept) == 1
     assert [i.video_url for i in playlist_items.items(kept[0].id)] == VIDEOS
+
+
+def test_a_refused_start_goes_back_to_the_playlist_it_came_from(app, logged_in_client, ben):
+    """An unlisted playlist's page is found again by its link, with the reason shown."""
+    unlisted = films(ben, "unlisted")
+    refused = post(
+        logged_in_client,
+        f"/playlists/{unlisted.id}/party",
+        title="x" * 500,
+        token=unlisted.share_token,
+    )
+    assert refused.status_code == 302
+    back = refused.headers["Location"]
+    assert back == f"/playlists/{unlisted.id}?token={unlisted.share_token}"
+    shown = page(logged_in_client, back)
+    assert "Film club" in shown
+    assert "at most" in shown
