@@ -17,12 +17,13 @@ bp = Blueprint("reports", __name__)
 SUBJECT = f"<any({', '.join(moderation_reports.SUBJECTS)}):subject_type>"
 
 
-def _form(subject_type: str, subject_id: int, status: int = 200, **extra):
-    about = moderation_reports.describe_subject(current_user, subject_type, subject_id)
+def _form(subject_type: str, subject_id: int, token: str | None, status: int = 200, **extra):
+    about = moderation_reports.describe_subject(current_user, subject_type, subject_id, token)
     return render_template(
         "reports/new.html",
         subject_type=subject_type,
         subject_id=subject_id,
+        token=token,
         about=about,
         reasons=moderation_reports.REASONS,
         **extra,
@@ -32,20 +33,22 @@ def _form(subject_type: str, subject_id: int, status: int = 200, **extra):
 @bp.get(f"/report/{SUBJECT}/<int:subject_id>")
 @login_required
 def new(subject_type: str, subject_id: int):
-    return _form(subject_type, subject_id)
+    """`?token=`: the link that let the reporter see it (an unlisted playlist's)."""
+    return _form(subject_type, subject_id, request.args.get("token"))
 
 
 @user_action(bp, "POST", f"/report/{SUBJECT}/<int:subject_id>", budgets.REPORT)
 def create(subject_type: str, subject_id: int):
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
+    token = request.form.get("token") or None
     try:
         if reason not in moderation_reports.REASONS:
             raise ServiceError("Pick what is wrong.", field="reason")
-        moderation_reports.report(current_user, subject_type, subject_id, reason, note)
+        moderation_reports.report(current_user, subject_type, subject_id, reason, note, token)
     except NotFound:
         raise
     except ServiceError as error:
-        return _form(subject_type, subject_id, 400, error=error, chosen=reason, note=note)
+        return _form(subject_type, subject_id, token, 400, error=error, chosen=reason, note=note)
     flash("Thank you. The moderators will look at it; you can follow it here.", "success")
     return redirect(url_for("reports.mine"))
 

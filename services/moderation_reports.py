@@ -59,11 +59,17 @@ NOTE_MAX = 500
 
 @unit_of_work
 def report(
-    actor: User, subject_type: object, subject_id: object, reason: object, note: object = ""
+    actor: User,
+    subject_type: object,
+    subject_id: object,
+    reason: object,
+    note: object = "",
+    token: object = None,
 ) -> Report:
     """Anyone reports what they can see; moderators see the queue grow live. A person
     may be named by their username as well as their id. `reason` is one of REASONS (with
-    an optional `note`) or the reporter's own words."""
+    an optional `note`) or the reporter's own words. `token`: the link that let the
+    reporter see it (an unlisted playlist's)."""
     if subject_type not in SUBJECTS:
         raise ValidationError(
             f"'subject_type' is one of {', '.join(SUBJECTS)}.", field="subject_type"
@@ -72,7 +78,7 @@ def report(
         subject_id = accounts.get_by_username(subject_id.strip().lstrip("@")).id
     if not is_id(subject_id):
         raise ValidationError("'subject_id' must be an id.", field="subject_id")
-    _check_reportable(actor, subject_type, subject_id)
+    _check_reportable(actor, subject_type, subject_id, token)
     answerable = _answerable_for(subject_type, subject_id)
     entry = Report(
         reporter_id=actor.id,
@@ -109,12 +115,14 @@ def my_reports(actor: User, limit: int = 50) -> list[Report]:
     )
 
 
-def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
+def describe_subject(
+    actor: User, subject_type: object, subject_id: int, token: object = None
+) -> str:
     """What a report form says is being reported; NotFound for what the reporter cannot
     see (as for what does not exist)."""
     if subject_type not in SUBJECTS:
         raise NotFound("Nothing to report there.")
-    _check_reportable(actor, subject_type, subject_id)
+    _check_reportable(actor, subject_type, subject_id, token)
     if subject_type in REPORTABLE:
         return REPORTABLE[subject_type].describe(subject_id)
     if subject_type == "message":
@@ -128,10 +136,12 @@ def describe_subject(actor: User, subject_type: object, subject_id: int) -> str:
     return f"the {subject_type} “{db.session.get(Conversation, subject_id).name}”"
 
 
-def _check_reportable(actor: User, subject_type: str, subject_id: int) -> None:
+def _check_reportable(
+    actor: User, subject_type: str, subject_id: int, token: object = None
+) -> None:
     """The subject must exist and be visible to the reporter (else 404, as always)."""
     if subject_type in REPORTABLE:
-        REPORTABLE[subject_type].see(actor, subject_id)
+        REPORTABLE[subject_type].see(actor, subject_id, token)
     elif subject_type == "message":
         _see_message(actor, subject_id)
     elif subject_type == "user":

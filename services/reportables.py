@@ -21,7 +21,8 @@ from services import clips, comments, playlists, posts
 class Reportable:
     label: str  # "a post": what the queue and the reporter's list call it
     model: type
-    see: Callable[[User, int], object]  # raises NotFound unless the reporter sees it
+    # Raises NotFound unless the reporter sees it (with the link's token, if it has one).
+    see: Callable[[User, int, object], object]
     take_down: Callable[[User, int, str], None]
     owner_of: Callable[[object], int]  # the row's person who answers for it
     title_of: Callable[[object], str]  # a few words the staff and the reporter see
@@ -57,6 +58,17 @@ class Reportable:
         }
 
 
+def _seen_by_id(see: Callable[[User, int], object]) -> Callable[[User, int, object], object]:
+    """For what is shown by its id alone: a link's token opens nothing more."""
+    return lambda viewer, subject_id, _token: see(viewer, subject_id)
+
+
+def _playlist_url(playlist: Playlist) -> str:
+    """Its page, by the link that opens it when it is unlisted."""
+    unlisted = playlist.visibility == "unlisted" and playlist.share_token
+    return f"/playlists/{playlist.id}" + (f"?token={playlist.share_token}" if unlisted else "")
+
+
 def _excerpt(text: str) -> str:
     return text if len(text) <= 140 else text[:139] + "…"
 
@@ -65,7 +77,7 @@ REPORTABLE: dict[str, Reportable] = {
     "post": Reportable(
         label="a post",
         model=Post,
-        see=posts.visible_post,
+        see=_seen_by_id(posts.visible_post),
         take_down=posts.remove,
         owner_of=lambda post: post.author_id,
         title_of=lambda post: _excerpt(post.text or post.video_url or ""),
@@ -74,7 +86,7 @@ REPORTABLE: dict[str, Reportable] = {
     "comment": Reportable(
         label="a comment",
         model=PostComment,
-        see=comments.visible_comment,
+        see=_seen_by_id(comments.visible_comment),
         take_down=comments.remove,
         owner_of=lambda comment: comment.author_id,
         title_of=lambda comment: _excerpt(comment.text),
@@ -87,12 +99,12 @@ REPORTABLE: dict[str, Reportable] = {
         take_down=playlists.remove,
         owner_of=lambda playlist: playlist.owner_id,
         title_of=lambda playlist: playlist.title,
-        url_of=lambda playlist: f"/playlists/{playlist.id}",
+        url_of=_playlist_url,
     ),
     "clip": Reportable(
         label="a clip",
         model=Clip,
-        see=clips.visible_clip_id,
+        see=_seen_by_id(clips.visible_clip_id),
         take_down=clips.remove,
         owner_of=lambda clip: clip.owner_id,
         title_of=lambda clip: clip.title,

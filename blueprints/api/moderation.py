@@ -15,8 +15,11 @@ from services import moderation, moderation_reports
 
 @user_action(api, "POST", "/reports", budgets.REPORT)
 def report_create():
+    subject_type, subject_id, reason, note, token = json_fields(
+        "subject_type", "subject_id", "reason", "note", "token"
+    )
     entry = moderation_reports.report(
-        current_user, *json_fields("subject_type", "subject_id", "reason")
+        current_user, subject_type, subject_id, reason, note or "", token
     )
     return jsonify({"report": moderation_reports.report_dict(entry)}), 201
 

@@ -8,7 +8,7 @@ import pytest
 from extensions import db
 from models.moderation import Report
 from models.user import Role
-from services import conversations, moderation_reports
+from services import conversations, moderation_reports, playlists
 from tests.conftest import csrf_token
 from tests.support.messages import sent_message
 
@@ -118,3 +118,36 @@ def test_the_api_takes_a_username_for_a_person(app, client, user_factory, bearer
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["report"]["subject_id"] == ben.id
     assert db.session.query(Report).count() == 1
+
+
+def test_an_unlisted_playlist_is_reported_from_its_link(
+    app, client, logged_in_client, user_factory, bearer
+):
+    """Its page's Report link and form carry the link's token; without it, not found."""
+    ben = user_factory("ben")
+    playlist = playlists.create(ben, "Watch ads", "", "unlisted")
+    token = playlist.share_token
+    shown = logged_in_client.get(f"/playlists/{playlist.id}?token={token}").get_data(as_text=True)
+    assert f'href="/report/playlist/{playlist.id}?token={token}"' in shown
+    form = logged_in_client.get(f"/report/playlist/{playlist.id}?token={token}")
+    assert f'name="token" value="{token}"' in form.get_data(as_text=True)
+    assert logged_in_client.get(f"/report/playlist/{playlist.id}").status_code == 404
+    assert (
+        post(logged_in_client, f"/report/playlist/{playlist.id}", reason="spam").status_code == 404
+    )
+    sent = post(logged_in_client, f"/report/playlist/{playlist.id}", reason="spam", token=token)
+    assert sent.status_code == 302
+    body = {"subject_type": "playlist", "subject_id": playlist.id, "reason": "spam"}
+    cat = bearer(user_factory("cat"))
+    assert client.post("/api/v1/reports", json=body, headers=cat).status_code == 404
+    by_link = client.post("/api/v1/reports", json={**body, "token": token}, headers=cat)
+    assert by_link.status_code == 201, by_link.get_json()
+    assert db.session.query(Report).count() == 2
+
+
+def test_the_api_keeps_the_reporters_note(app, client, user_factory, bearer):
+    ann, _ben = user_factory("ann"), user_factory("ben")
+    body = {"subject_type": "user", "subject_id": "ben", "reason": "spam", "note": "all day"}
+    response = client.post("/api/v1/reports", json=body, headers=bearer(ann))
+    assert response.status_code == 201, response.get_json()
+    assert db.session.query(Report).one().reason == "Spam: all day"

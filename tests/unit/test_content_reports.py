@@ -108,3 +108,22 @@ def test_a_warning_about_a_clip_reaches_its_maker(people):
     moderation_reports.resolve(mod, report.id, "warn", "No ads, please.")
     assert not gone("clip", ben, report.subject_id)  # a warning leaves it up
     assert moderation_reports.reports(mod, "resolved")[0].action == "warn"
+
+
+def test_an_unlisted_playlist_is_reported_by_its_link(people):
+    """Whoever has an unlisted playlist's link sees it, so may report it; the link goes
+    with the report to the moderators, who open it the same way."""
+    ann, ben, mod = people["ann"], people["ben"], people["mod"]
+    playlist = playlists.create(ann, "Pills playlist", "", "unlisted")
+    token = playlist.share_token
+    for wrong in (None, "not-the-link", token + "x"):
+        with pytest.raises(NotFound):
+            moderation_reports.report(ben, "playlist", playlist.id, "spam", token=wrong)
+    about = moderation_reports.describe_subject(ben, "playlist", playlist.id, token)
+    assert about == "a playlist by @ann: “Pills playlist”"
+    moderation_reports.report(ben, "playlist", playlist.id, "spam", token=token)
+    [view] = moderation_views.report_views(moderation_reports.reports(mod))
+    assert view["subject"]["url"] == f"/playlists/{playlist.id}?token={token}"
+    playlists.edit(ann, playlist.id, {"visibility": "private"})  # the link opens nothing now
+    with pytest.raises(NotFound):
+        moderation_reports.report(ben, "playlist", playlist.id, "spam", token=token)
