@@ -1,6 +1,6 @@
 """The feed at scale: 100,000 posts by 2,000 authors, one viewer who follows 500 of them.
 
-    .venv/bin/python bench/feed_scale.py               # full size: about two minutes
+    .venv/bin/python bench/feed_scale.py               # full size: a few minutes
     .venv/bin/python bench/feed_scale.py --scale 0.01  # 1,000 posts by 20 authors: seconds
 
 The embedded default: the application from `create_app()` with the default profile, its

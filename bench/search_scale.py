@@ -11,7 +11,7 @@ the rows inserted in bulk with the messages' index off, then the index built by 
 `search reindex` path (`services.search_index.rebuild`), timed. The searcher is a member
 of 50 of the conversations (each holds 10 people and 100 messages; 100 others are public
 rooms). Message bodies draw 6 to 16 words from a vocabulary of 20,000 made-up words with
-Zipf's law, so word 5 is in about one message in six and word 19,000 in a handful.
+Zipf's law, so word 5 is in about one message in five and word 19,000 in a handful.
 
 Then:
 - the latency of `services.search.search(searcher, query)` for a mix of queries (a common
