@@ -230,3 +230,25 @@ def test_a_cursor_must_be_one_the_list_gave(people):
     with pytest.raises(ValidationError) as bad:
         feed.feed(people["ann"], "nonsense")
     assert bad.value.field == "cursor"
+
+
+@pytest.mark.parametrize("window", [2, 5, 100])
+def test_the_feed_reaches_posts_older_than_the_latest_ones_it_looks_through_first(
+    people, monkeypatch, window
+):
+    ann, ben, cat, dan = people["ann"], people["ben"], people["cat"], people["dan"]
+    monkeypatch.setattr(feed, "RECENT_WINDOW", window)
+    made = [posts.create(ann, f"ann {i}", audience="friends")["id"] for i in range(3)]
+    made.append(posts.create(ben, "ben's own", audience="followers")["id"])
+    for i in range(6):  # the latest posts are by people ben does not follow
+        posts.create(cat if i % 2 else dan, f"not followed {i}", audience="public")
+    made.append(posts.create(ann, "ann again", audience="followers")["id"])
+    seen, cursor = [], None
+    while True:
+        page = feed.feed(ben, cursor, 2)
+        seen += [p["id"] for p in page["posts"]]
+        assert all(p["author"]["username"] in ("ann", "ben") for p in page["posts"])
+        if page["next_cursor"] is None:
+            break
+        cursor = page["next_cursor"]
+    assert seen == sorted(made, reverse=True)
