@@ -44,7 +44,8 @@ search = AppGroup("search", help="Look after the full-text search index.")
 
 @search.command("reindex")
 def reindex() -> None:
-    """Build the search index again from the people, rooms and messages stored."""
+    """Build the search index again from every kind stored (people, rooms, messages,
+    posts, comments, playlists, clips, parties)."""
     counts = search_index.rebuild()
     entries = ", ".join(f"{kind} {count}" for kind, count in counts.items())
     click.echo(f"Search index rebuilt: {entries}.")

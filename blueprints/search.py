@@ -1,5 +1,6 @@
-"""The search page: one box for people, rooms and groups, messages, posts, playlists and
-clips.
+"""The search page: one box for people, rooms and groups, parties, messages, posts,
+comments, playlists and clips, and a room category to narrow it to rooms and their
+messages.
 
 Without JavaScript it is a GET form and a "More results" link; with htmx the results
 region is redrawn as one types (the address follows) and "More results" puts the next
@@ -14,6 +15,7 @@ from flask_login import current_user
 import budgets
 from errors import ServiceError
 from models.clock import iso
+from models.conversation import CATEGORIES
 from route_limits import user_action
 from services import search
 from services.search import Hit, Results
@@ -23,8 +25,10 @@ bp = Blueprint("search", __name__)
 KIND_LABELS = {
     "person": "People",
     "room": "Rooms and groups",
+    "party": "Parties",
     "message": "Messages",
     "post": "Posts",
+    "comment": "Comments",
     "playlist": "Playlists",
     "clip": "Clips",
 }
@@ -32,9 +36,13 @@ KIND_LABELS = {
 
 def hit_url(hit: Hit) -> str:
     """Where a hit leads: a profile, a conversation, a message in its place, a post, a
-    playlist, a clip."""
+    comment under its post, a playlist, a clip, a party."""
     if hit.kind == "post":
         return url_for("posts.show", post_id=hit.id)
+    if hit.kind == "comment":
+        return url_for("posts.show", post_id=hit.post_id, _anchor=f"comment-{hit.id}")
+    if hit.kind == "party":
+        return url_for("parties.show", party_id=hit.id)
     if hit.kind == "playlist":
         return url_for("playlists.show", playlist_id=hit.id)
     if hit.kind == "clip":
@@ -66,16 +74,20 @@ def hit_dict(hit: Hit) -> dict:
 def index():
     query = request.args.get("q", "")
     kind = request.args.get("kind") or None
+    category = request.args.get("category") or None
     results, error = None, None
     if query.strip():
         try:
-            results = search.search(current_user, query, kind, request.args.get("cursor"))
+            cursor = request.args.get("cursor")
+            results = search.search(current_user, query, kind, cursor, category)
         except ServiceError as problem:
             error = problem.message
     return render_template(
         "search/index.html",
         query=query,
         kind=kind,
+        category=category,
+        categories=CATEGORIES,
         results=results or Results(),
         searched=results is not None,
         error=error,

@@ -5,7 +5,7 @@ Core `UPDATE`s, past the ORM and its session events, so the index is not kept by
 each engine keeps it in the transaction of the change, whatever wrote it.
 
 - SQLite: one FTS5 table per kind (`search_people`, `search_rooms`, `search_messages`,
-  `search_posts`, `search_playlists`, `search_clips`),
+  `search_posts`, `search_playlists`, `search_clips`, `search_parties`, `search_comments`),
   its rowid the indexed row's id, filled by triggers on insert, on an update of an indexed
   column and on delete. A row that stops qualifying (deleted, emptied) leaves the index.
 - PostgreSQL: a GIN index on the `tsvector` of each table's indexed text under the text
@@ -95,7 +95,23 @@ CLIPS = Indexed(
     qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL",
     watched=("title", "deleted_at", "removed_at"),
 )
-INDEXED = (PEOPLE, ROOMS, MESSAGES, POSTS, PLAYLISTS, CLIPS)
+PARTIES = Indexed(
+    kind="party",
+    table="parties",
+    index="search_parties",
+    columns=(("title", "{row}.title"), ("description", "{row}.description")),
+    qualifies="{row}.id IS NOT NULL",  # every party, ended ones too
+    watched=("title", "description"),
+)
+COMMENTS = Indexed(
+    kind="comment",
+    table="post_comments",
+    index="search_comments",
+    columns=(("body", "{row}.text"),),
+    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL AND {row}.text != ''",
+    watched=("text", "deleted_at", "removed_at"),
+)
+INDEXED = (PEOPLE, ROOMS, MESSAGES, POSTS, PLAYLISTS, CLIPS, PARTIES, COMMENTS)
 FTS_TABLES = frozenset(part.index for part in INDEXED)
 
 
@@ -134,9 +150,9 @@ def sqlite_create(part: Indexed) -> list[str]:
     ]
 
 
-def install_sqlite() -> list[str]:
-    """Every statement that (re)builds the SQLite index from nothing."""
-    return [statement for part in INDEXED for statement in sqlite_drop(part) + sqlite_create(part)]
+def install_sqlite(parts: tuple[Indexed, ...] = INDEXED) -> list[str]:
+    """Every statement that (re)builds the SQLite index of `parts` from nothing."""
+    return [statement for part in parts for statement in sqlite_drop(part) + sqlite_create(part)]
 
 
 def postgres_text(part: Indexed, row: str) -> str:
@@ -150,7 +166,8 @@ def postgres_document(part: Indexed, row: str) -> str:
     return f"to_tsvector('{PG_CONFIG}', {postgres_text(part, row)})"
 
 
-def install_postgres() -> list[str]:
+def install_postgres(parts: tuple[Indexed, ...] = INDEXED) -> list[str]:
+    """The text search configuration, then the GIN index of each of `parts`."""
     statements = [
         "CREATE EXTENSION IF NOT EXISTS unaccent",
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG} CASCADE",
@@ -158,18 +175,25 @@ def install_postgres() -> list[str]:
         f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} ALTER MAPPING FOR "
         "hword, hword_part, word WITH unaccent, english_stem",
     ]
-    for part in INDEXED:
-        statements.append(
-            f"CREATE INDEX IF NOT EXISTS ix_{part.index} ON {part.table} "
-            f"USING gin ({postgres_document(part, part.table)})"
-        )
-    return statements
+    return statements + postgres_indexes(parts)
+
+
+def postgres_indexes(parts: tuple[Indexed, ...]) -> list[str]:
+    """The GIN index of each of `parts`, under the configuration already there."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS ix_{part.index} ON {part.table} "
+        f"USING gin ({postgres_document(part, part.table)})"
+        for part in parts
+    ]
+
+
+def drop_postgres_indexes(parts: tuple[Indexed, ...]) -> list[str]:
+    return [f"DROP INDEX IF EXISTS ix_{part.index}" for part in parts]
 
 
 def drop_postgres() -> list[str]:
-    return [f"DROP INDEX IF EXISTS ix_{part.index}" for part in INDEXED] + [
-        f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG} CASCADE"
-    ]
+    configuration = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG} CASCADE"
+    return [*drop_postgres_indexes(INDEXED), configuration]
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

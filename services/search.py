@@ -1,13 +1,14 @@
 """Search everything one may see: people, rooms and groups by name, messages by text,
-posts, playlists and clips (services/search_content.py).
+posts, comments, playlists, clips and parties (services/search_content.py).
 
 One query per kind, its permission rule written in SQL beside the match, so a page or a
 count never holds what the searcher may not see: people who are not deleted and not
 blocked either way; groups and rooms one belongs to, and public rooms; messages of those
-same conversations, from nobody blocked either way; posts by their audience; public
-playlists and one's own; clips. Results are one list, kind after kind, each best match
-first and then newest; a cursor is an offset in that list, and the facets count each
-kind's matches.
+same conversations, from nobody blocked either way; posts and their comments by the
+post's audience; public playlists and one's own; clips; parties by their visibility.
+Results are one list, kind after kind, each best match first and then newest; a cursor
+is an offset in that list, and the facets count each kind's matches. A room category
+narrows the search to rooms and groups of that category and their messages.
 """
 
 from __future__ import annotations
@@ -20,24 +21,49 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from errors import ValidationError
 from extensions import db
 from models.clip import Clip
-from models.conversation import Conversation, Kind, Membership, Message
+from models.comment import PostComment
+from models.conversation import CATEGORIES, Conversation, Kind, Membership, Message
+from models.party import Party
 from models.playlist import Playlist
 from models.post import Post
-from models.search_schema import CLIPS, MESSAGES, PEOPLE, PLAYLISTS, POSTS, ROOMS
+from models.search_schema import (
+    CLIPS,
+    COMMENTS,
+    MESSAGES,
+    PARTIES,
+    PEOPLE,
+    PLAYLISTS,
+    POSTS,
+    ROOMS,
+    Indexed,
+)
 from models.user import User
 from services import search_content, search_engines
 from services.accounts import normalise_username
 from services.relations import unblocked
 from services.search_content import Hit
 from services.search_engines import Match, marked, plain
-from services.search_query import KINDS, Query, kind_of, parse
+from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
 # The kinds whose query is written in services/search_content.py.
 CONTENT = {
     "post": search_content.posts,
+    "comment": search_content.comments,
     "playlist": search_content.playlists,
     "clip": search_content.clips,
+    "party": search_content.parties,
+}
+# Each kind's index, and its id: newest first among equally good matches.
+PARTS: dict[str, tuple[Indexed, ColumnElement]] = {
+    "person": (PEOPLE, User.id),
+    "room": (ROOMS, Conversation.id),
+    "message": (MESSAGES, Message.id),
+    "post": (POSTS, Post.id),
+    "comment": (COMMENTS, PostComment.id),
+    "playlist": (PLAYLISTS, Playlist.id),
+    "clip": (CLIPS, Clip.id),
+    "party": (PARTIES, Party.id),
 }
 _CURSOR = re.compile(r"s([0-9a-z]{1,8})")
 
@@ -69,12 +95,22 @@ def cursor_at(offset: int) -> str:
             return f"s{digits}"
 
 
-def search(viewer: User, raw_query: object, kind: object = None, cursor: object = None) -> Results:
-    """A page of what `raw_query` finds for `viewer` (`kind`: only that kind)."""
+def search(
+    viewer: User,
+    raw_query: object,
+    kind: object = None,
+    cursor: object = None,
+    category: object = None,
+) -> Results:
+    """A page of what `raw_query` finds for `viewer` (`kind`: only that kind; `category`:
+    only rooms and groups of that category, and their messages)."""
     query = parse(raw_query)
     if kind not in (None, ""):
         wanted = kind_of(str(kind))
         query.kinds = tuple(k for k in query.kinds if k == wanted)
+    if category not in (None, ""):
+        query.category = _category_of(category)
+        query.kinds = tuple(k for k in query.kinds if k in CATEGORISED)
     offset = offset_of(cursor)
     kinds = [k for k in KINDS if k in query.kinds]
     facets = {k: _count(_statement(k, viewer, query, counting=True)) for k in kinds}
@@ -97,6 +133,14 @@ def search(viewer: User, raw_query: object, kind: object = None, cursor: object 
     return results
 
 
+def _category_of(value: object) -> str:
+    if value not in CATEGORIES:
+        raise ValidationError(
+            f"Pick a category: {', '.join(CATEGORIES)}.", field="category", code="invalid"
+        )
+    return value
+
+
 def _count(statement: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
@@ -110,14 +154,7 @@ def _visible_conversation(viewer: User) -> ColumnElement:
 def _match(kind: str, query: Query) -> Match | None:
     if not query.terms:
         return None
-    part, base = {
-        "person": (PEOPLE, User.id),
-        "room": (ROOMS, Conversation.id),
-        "message": (MESSAGES, Message.id),
-        "post": (POSTS, Post.id),
-        "playlist": (PLAYLISTS, Playlist.id),
-        "clip": (CLIPS, Clip.id),
-    }[kind]
+    part, base = PARTS[kind]
     return search_engines.match(part, base, query.terms)
 
 
@@ -140,14 +177,23 @@ def _people(viewer: User, _query: Query, found: Match | None, counting: bool) ->
     return select(*columns).where(User.deleted_at.is_(None), unblocked(User.id, viewer.id))
 
 
-def _rooms(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
+def _in_category(query: Query) -> list[ColumnElement]:
+    if query.category is None:
+        return []
+    grouped = Conversation.kind.in_((Kind.GROUP, Kind.ROOM))
+    return [grouped, Conversation.category == query.category]
+
+
+def _rooms(viewer: User, query: Query, found: Match | None, counting: bool) -> Select:
     columns = (
         [Conversation.id]
         if counting
         else [Conversation.id, Conversation.name, Conversation.created_at, found.snippet]
     )
     return select(*columns).where(
-        Conversation.kind.in_((Kind.GROUP, Kind.ROOM)), _visible_conversation(viewer)
+        Conversation.kind.in_((Kind.GROUP, Kind.ROOM)),
+        _visible_conversation(viewer),
+        *_in_category(query),
     )
 
 
@@ -184,7 +230,7 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
 
 
 def _message_filters(query: Query) -> list[ColumnElement]:
-    conditions = []
+    conditions = _in_category(query)
     if query.sender is not None:
         conditions.append(User.username == normalise_username(query.sender))
     if query.place is not None:
@@ -203,14 +249,7 @@ def _message_filters(query: Query) -> list[ColumnElement]:
 
 def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[Hit]:
     found = _match(kind, query)
-    newest = {
-        "person": User.id,
-        "room": Conversation.id,
-        "message": Message.id,
-        "post": Post.id,
-        "playlist": Playlist.id,
-        "clip": Clip.id,
-    }[kind]
+    newest = PARTS[kind][1]
     order = [found.order, newest.desc()] if found is not None else [newest.desc()]
     statement = _statement(kind, viewer, query).order_by(*order).offset(skip).limit(limit)
     rows = db.session.execute(statement).all()
@@ -219,6 +258,8 @@ def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[
         "room": _room_hit,
         "message": _message_hit,
         "post": search_content.post_hit,
+        "comment": search_content.comment_hit,
+        "party": search_content.party_hit,
         "playlist": search_content.playlist_hit,
         "clip": search_content.clip_hit,
     }[kind]

@@ -1,6 +1,7 @@
-"""What search finds besides people, rooms and messages: posts, playlists and clips, each
-with its permission rule in SQL beside the match (the rules of `posts.may_see`,
-`playlists.visible_playlist` and `clips.visible_clip`, written as conditions)."""
+"""What search finds besides people, rooms and messages: posts, comments, playlists, clips
+and parties, each with its permission rule in SQL beside the match (the rules of
+`posts.may_see`, `comment_listing`, `playlists.visible_playlist`, `clips.visible_clip` and
+the party lists of `home`, written as conditions)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import aliased
 
 from models.clip import Clip
+from models.comment import PostComment
+from models.party import Participant, ParticipantStatus, Party
 from models.playlist import Playlist, PlaylistCollaborator
 from models.post import Post
+from models.social import Follow
 from models.user import User
 from services import feed
 from services.relations import unblocked
@@ -29,6 +34,7 @@ class Hit:
     conversation_id: int | None = None
     username: str | None = None
     code: str | None = None
+    post_id: int | None = None
 
 
 def posts(viewer: User, found: Match | None, counting: bool) -> Select:
@@ -42,6 +48,78 @@ def posts(viewer: User, found: Match | None, counting: bool) -> Select:
             Post.deleted_at.is_(None),
             Post.removed_at.is_(None),
             feed.visible_filter(viewer.id),
+        )
+    )
+
+
+def comments(viewer: User, found: Match, counting: bool) -> Select:
+    """Standing comments on posts the viewer may see, by nobody blocked either way, and
+    no reply under a comment by someone blocked (the post page leaves both out)."""
+    author, parent = aliased(User), aliased(PostComment)
+    columns = (
+        [PostComment.id]
+        if counting
+        else [
+            PostComment.id,
+            PostComment.created_at,
+            PostComment.post_id,
+            author.username,
+            User.username,
+            found.snippet,
+        ]
+    )
+    return (
+        select(*columns)
+        .select_from(PostComment)
+        .join(Post, Post.id == PostComment.post_id)
+        .join(User, User.id == Post.author_id)
+        .join(author, author.id == PostComment.author_id)
+        .outerjoin(parent, parent.id == PostComment.parent_id)
+        .where(
+            PostComment.deleted_at.is_(None),
+            PostComment.removed_at.is_(None),
+            Post.deleted_at.is_(None),
+            Post.removed_at.is_(None),
+            feed.visible_filter(viewer.id),
+            author.deleted_at.is_(None),
+            unblocked(PostComment.author_id, viewer.id),
+            or_(parent.id.is_(None), unblocked(parent.author_id, viewer.id)),
+        )
+    )
+
+
+def parties(viewer: User, found: Match, counting: bool) -> Select:
+    """One's own parties and those one is or was in (or asked to join); public ones and a
+    friend's friends-only ones; none of a host blocked either way."""
+    columns = (
+        [Party.id]
+        if counting
+        else [Party.id, Party.created_at, Party.title, Party.status, User.username, found.snippet]
+    )
+    mine = select(Participant.party_id).where(
+        Participant.user_id == viewer.id,
+        Participant.status.in_(
+            (ParticipantStatus.ACTIVE, ParticipantStatus.LEFT, ParticipantStatus.PENDING)
+        ),
+    )
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+    followers = select(Follow.follower_id).where(Follow.followee_id == viewer.id)
+    seen = or_(
+        Party.visibility == "public",
+        and_(
+            Party.visibility == "friends",
+            Party.host_id.in_(followed),
+            Party.host_id.in_(followers),
+        ),
+        Party.id.in_(mine),
+    )
+    return (
+        select(*columns)
+        .select_from(Party)
+        .join(User, User.id == Party.host_id)
+        .where(
+            User.deleted_at.is_(None),
+            or_(Party.host_id == viewer.id, and_(seen, unblocked(Party.host_id, viewer.id))),
         )
     )
 
@@ -105,3 +183,16 @@ def clip_hit(row, _matched: bool) -> Hit:
     clip_id, created_at, title, code, username, snippet = row
     shown = f"{title}, a clip by @{username}"
     return Hit("clip", clip_id, shown, marked(snippet), created_at, username=username, code=code)
+
+
+def comment_hit(row, _matched: bool) -> Hit:
+    comment_id, created_at, post_id, author, post_author, snippet = row
+    shown = f"@{author} on a post by @{post_author}"
+    return Hit("comment", comment_id, shown, marked(snippet), created_at, post_id=post_id)
+
+
+def party_hit(row, _matched: bool) -> Hit:
+    party_id, created_at, title, status, host, snippet = row
+    when = {"ended": ", ended", "upcoming": ", upcoming"}.get(status, "")
+    shown = f"{title}, a party by @{host}{when}"
+    return Hit("party", party_id, shown, marked(snippet), created_at, username=host)

@@ -1,6 +1,6 @@
 """The search box's language: words, "quoted phrases" and filters.
 
-`from:username`, `in:<conversation id or name>`, `kind:people|rooms|messages`,
+`from:username`, `in:<conversation id or name>`, `kind:people|rooms|messages|...`,
 `after:YYYY-MM-DD`, `before:YYYY-MM-DD`. A filter's value may be quoted (`in:"film club"`).
 Any filter but `kind:` narrows the search to messages. Everything else is words, matched
 whole after stemming ("watched" finds "watching"), accents aside.
@@ -17,7 +17,7 @@ from services.validation import clean_text, refuse_longer
 
 QUERY_MAX = 200
 TERMS_MAX = 12
-KINDS = ("person", "room", "message", "post", "playlist", "clip")
+KINDS = ("person", "room", "party", "message", "post", "comment", "playlist", "clip")
 KIND_NAMES = {
     "person": "person",
     "people": "person",
@@ -35,7 +35,13 @@ KIND_NAMES = {
     "playlists": "playlist",
     "clip": "clip",
     "clips": "clip",
+    "comment": "comment",
+    "comments": "comment",
+    "party": "party",
+    "parties": "party",
 }
+# The kinds a room's category narrows: rooms and groups, and the messages in them.
+CATEGORISED = ("room", "message")
 MESSAGE_FILTERS = ("from", "in", "after", "before")
 
 # A filter (key:value or key:"value"), a quoted phrase, or a word.
@@ -53,6 +59,7 @@ class Query:
     place: str | None = None
     after: datetime | None = None
     before: datetime | None = None
+    category: str | None = None  # rooms and groups of that category, and their messages
 
     @property
     def has_filters(self) -> bool:
@@ -77,7 +84,8 @@ def kind_of(value: str) -> str:
     kind = KIND_NAMES.get(value.lower())
     if kind is None:
         raise ValidationError(
-            "Search kinds are people, rooms, messages, posts, playlists and clips.",
+            "Search kinds are people, rooms, parties, messages, posts, comments, playlists "
+            "and clips.",
             field="kind",
             code="invalid",
         )

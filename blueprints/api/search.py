@@ -15,7 +15,9 @@ from services import search
 @user_action(api, "GET", "/search", budgets.SEARCH)
 def search_all():
     args = request.args
-    found = search.search(current_user, args.get("q", ""), args.get("kind"), args.get("cursor"))
+    found = search.search(
+        current_user, args.get("q", ""), args.get("kind"), args.get("cursor"), args.get("category")
+    )
     return jsonify(
         {
             "results": [hit_dict(hit) for hit in found.hits],

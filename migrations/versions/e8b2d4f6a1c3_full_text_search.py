@@ -15,6 +15,16 @@ down_revision = 'c4d9e2f7a1b3'
 branch_labels = None
 depends_on = None
 
+# The kinds indexed then; later revisions index theirs.
+PARTS = (
+    search_schema.PEOPLE,
+    search_schema.ROOMS,
+    search_schema.MESSAGES,
+    search_schema.POSTS,
+    search_schema.PLAYLISTS,
+    search_schema.CLIPS,
+)
+
 
 def _run(statements):
     for statement in statements:
@@ -23,13 +33,13 @@ def _run(statements):
 
 def upgrade():
     if op.get_bind().dialect.name == "sqlite":
-        _run(search_schema.install_sqlite())
+        _run(search_schema.install_sqlite(PARTS))
     else:
-        _run(search_schema.install_postgres())
+        _run(search_schema.install_postgres(PARTS))
 
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
-        _run(s for part in search_schema.INDEXED for s in search_schema.sqlite_drop(part))
+        _run(s for part in PARTS for s in search_schema.sqlite_drop(part))
     else:
         _run(search_schema.drop_postgres())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services import conversations, search
+from services import comments, conversations, parties, posts, search
 from tests.support.messages import sent_message
 
 
@@ -25,8 +25,10 @@ def test_results_facets_and_shape(client, pair):
     assert body["facets"] == {
         "person": 0,
         "room": 1,
+        "party": 0,
         "message": 1,
         "post": 0,
+        "comment": 0,
         "playlist": 0,
         "clip": 0,
     }
@@ -60,6 +62,29 @@ def test_kind_and_cursor(client, pair):
     assert second["results"][0]["id"] not in seen
 
 
+def test_parties_and_comments_lead_to_their_pages(client, pair):
+    ann_auth, _ben_auth, _ann, ben = pair
+    fields = {"title": "Kite festival", "media_url": "https://media.example/kite.mp4"}
+    party = parties.create(ben, fields)
+    post_id = posts.create(ben, "Windy", audience="public")["id"]
+    comment_id = comments.create(ben, post_id, "My kite flew away")["id"]
+    body = client.get("/api/v1/search?q=kite", headers=ann_auth).get_json()
+    assert (body["facets"]["party"], body["facets"]["comment"]) == (1, 1)
+    urls = {r["kind"]: r["url"] for r in body["results"]}
+    assert urls["party"] == f"/parties/{party.id}"
+    assert urls["comment"] == f"/posts/{post_id}#comment-{comment_id}"
+
+
+def test_a_category_narrows_rooms_and_their_messages(client, pair):
+    ann_auth, _ben_auth, ann, _ben = pair
+    films = conversations.create_room(ann, "Kite films", category="films")
+    conversations.create_room(ann, "Kite tunes", category="music")
+    sent_message(ann, films.id, "kite footage")
+    answer = client.get("/api/v1/search?q=kite&category=films", headers=ann_auth).get_json()
+    assert answer["facets"] == {"room": 1, "message": 1}
+    assert {r["title"] for r in answer["results"] if r["kind"] == "room"} == {"Kite films"}
+
+
 @pytest.mark.parametrize(
     ("query", "field", "code"),
     [
@@ -67,6 +92,7 @@ def test_kind_and_cursor(client, pair):
         ("q=" + "x" * 201, "q", "too_long"),
         ("q=lemon&kind=planets", "kind", "invalid"),
         ("q=lemon&cursor=nope", "cursor", "invalid"),
+        ("q=lemon&category=planets", "category", "invalid"),
         ("q=before:31-12-2026", "q", "invalid"),
     ],
 )

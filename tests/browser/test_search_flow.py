@@ -1,6 +1,7 @@
 """Search in Chromium: the navigation's box leads to the page, typing redraws the results
-(and the address) without a submit, and "More results" adds the next page in place; at a
-desktop's and a phone's size."""
+(and the address) without a submit, "More results" adds the next page in place, parties
+and comments are found and lead to their pages, and the room category narrows the
+results; at a desktop's and a phone's size."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from services.search import PAGE_SIZE
 from tests.browser.conftest import screenshot, watch_for_errors
 
 PASSWORD = "a long password"
+VIDEO = "https://media.example/film.mp4"
 SIZES = [(1280, 800), (390, 844)]
+SEARCH_LABEL = "People, rooms, parties, messages, posts, comments, playlists and clips"
 _n = itertools.count(1)
 
 
@@ -73,7 +76,7 @@ def test_typing_searches_and_more_results_pages(browser: Browser, shared_server,
     page.get_by_label(f"Signed in as {name}").wait_for(state="attached")
 
     page.goto(base + "/search")
-    box = page.get_by_label("People, rooms, messages, posts, playlists and clips")
+    box = page.get_by_label(SEARCH_LABEL)
     box.press_sequentially(word, delay=20)
     results = page.locator("#search-results")
     expect(results.locator(".search-result")).to_have_count(PAGE_SIZE)
@@ -86,5 +89,65 @@ def test_typing_searches_and_more_results_pages(browser: Browser, shared_server,
     expect(results.locator(".search-result")).to_have_count(PAGE_SIZE + 3)
     expect(results.get_by_role("link", name="More results")).to_have_count(0)
     screenshot(page, f"search-{size[0]}x{size[1]}")
+    assert errors == []
+    context.close()
+
+
+def sign_in(browser: Browser, base: str, name: str, size: tuple[int, int]):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label(f"Signed in as {name}").wait_for(state="attached")
+    return context, page
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_parties_comments_and_the_room_category(browser: Browser, shared_server, size):
+    base = shared_server.url
+    name = new_name()
+    token = register(base, name)
+    word = f"zq{name.replace('_', '')}"
+    party = call(
+        base,
+        token,
+        "/parties",
+        {"title": f"Movie night {word}", "description": "Bring snacks", "media_url": VIDEO},
+    )["party"]
+    post = call(base, token, "/posts", {"text": "Tonight's film", "audience": "public"})["post"]
+    comment = call(base, token, f"/posts/{post['id']}/comments", {"text": f"{word} was great"})
+    room = {"kind": "room", "visibility": "public", "category": "films"}
+    call(base, token, "/conversations", {**room, "name": f"Films {word}"})
+    call(base, token, "/conversations", {**room, "name": f"Tunes {word}", "category": "music"})
+
+    context, page = sign_in(browser, base, name, size)
+    errors = watch_for_errors(page)
+    page.goto(base + "/search")
+    page.get_by_label(SEARCH_LABEL).press_sequentially(word, delay=20)
+    results = page.locator("#search-results")
+    facets = results.locator(".search-facets")
+    expect(facets).to_contain_text("Parties 1")
+    expect(facets).to_contain_text("Comments 1")
+    expect(facets).to_contain_text("Rooms and groups 2")
+    expect(results.locator(".search-comment mark")).to_have_text(word)
+    screenshot(page, f"search-parties-comments-{size[0]}x{size[1]}")
+    party_link = results.locator(".search-party a").first
+    expect(party_link).to_have_attribute("href", f"/parties/{party['id']}")
+    comment_link = results.locator(".search-comment a").first
+    expected = f"/posts/{post['id']}#comment-{comment['comment']['id']}"
+    expect(comment_link).to_have_attribute("href", expected)
+
+    page.get_by_label("Room category").select_option("films")
+    expect(facets).not_to_contain_text("Parties")
+    expect(facets).to_contain_text("Rooms and groups 1")
+    expect(results.locator(".search-room")).to_have_count(1)
+    expect(results.locator(".search-room")).to_contain_text(f"Films {word}")
+    assert parse_qs(urlparse(page.url).query)["category"] == ["films"]
+    screenshot(page, f"search-category-{size[0]}x{size[1]}")
+    page.goto(base + expected)
+    expect(page.locator(f"#comment-{comment['comment']['id']}")).to_contain_text(word)
     assert errors == []
     context.close()

@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from services import conversation_members, conversations, playlists, posts, social
+from services import (
+    comments,
+    conversation_members,
+    conversations,
+    parties,
+    playlists,
+    posts,
+    social,
+)
 from tests.support.messages import sent_message
 from tests.support.pages import signed_in
 
@@ -98,3 +106,86 @@ def test_a_stranger_finds_no_friends_post_or_private_playlist(app, scene, query)
     assert _api_hits(app, scene["api"](scene["sam"]), query) & hidden == set()
     if "playlist" not in query:
         assert ("post", secret_post) in _api_hits(app, scene["api"](mia), query)
+
+
+SOCIAL_QUERIES = [
+    ("quince", None),
+    ('"quince pie"', None),
+    ("quince kind:parties", None),
+    ("kind:comments quince", None),
+    ("pie", None),
+    ("orchard", None),
+    ("quince", "films"),
+    ("from:vera quince", None),
+]
+VIDEO = "https://media.example/film.mp4"
+
+
+def _hits(app, auth, query, category):
+    params = {"q": query, "category": category} if category else {"q": query}
+    answer = app.test_client().get("/api/v1/search", query_string=params, headers=auth)
+    assert answer.status_code == 200, (query, answer.get_json())
+    return {(r["kind"], r["id"]) for r in answer.get_json()["results"]}
+
+
+def _page_text(app, name, query, category):
+    params = {"q": query, "category": category} if category else {"q": query}
+    html = signed_in(app, name).get("/search", query_string=params).get_data(as_text=True)
+    results = html[html.index('id="search-results"') :].replace(str(escape(query)), "")
+    return results.lower().replace("<mark>", "").replace("</mark>", "")
+
+
+@pytest.fixture
+def social_scene(app, scene):
+    """Vera and Mia are friends, Sam a stranger to both: Vera's friends-only party, and
+    Mia's comment on Vera's followers-only post."""
+    vera, mia = scene["vera"], scene["mia"]
+    social.follow(vera, "mia")
+    social.follow(mia, "vera")
+    fields = {"title": "Quince pie party", "description": "orchard", "media_url": VIDEO}
+    secret_party = parties.create(vera, {**fields, "visibility": "friends"}).id
+    post_id = posts.create(vera, "for my followers", audience="followers")["id"]
+    secret_comment = comments.create(mia, post_id, "quince pie in the orchard")["id"]
+    return {**scene, "hidden": {("party", secret_party), ("comment", secret_comment)}}
+
+
+def _kinds_asked(query, category):
+    if category:
+        return set()
+    if "kind:parties" in query:
+        return {"party"}
+    if "kind:comments" in query:
+        return {"comment"}
+    return set() if "from:" in query else {"party", "comment"}
+
+
+@pytest.mark.parametrize(("query", "category"), SOCIAL_QUERIES)
+def test_a_stranger_finds_no_friends_party_nor_comment_on_a_followers_post(
+    app, social_scene, query, category
+):
+    hidden = social_scene["hidden"]
+    assert _hits(app, social_scene["api"](social_scene["sam"]), query, category) & hidden == set()
+    for words in ("quince pie party", "quince pie in the orchard"):
+        assert words not in _page_text(app, "sam", query, category)
+    # The friend finds them by the same words: the stranger's answer is empty by rule.
+    wanted = {hit for hit in hidden if hit[0] in _kinds_asked(query, category)}
+    assert _hits(app, social_scene["api"](social_scene["mia"]), query, category) & hidden == wanted
+
+
+@pytest.mark.parametrize(("query", "category"), SOCIAL_QUERIES)
+@pytest.mark.parametrize("blocker", ["vera", "sam"])
+def test_a_blocked_person_finds_no_party_nor_comment_of_the_blocker(
+    app, scene, query, category, blocker
+):
+    vera, mia, sam = scene["vera"], scene["mia"], scene["sam"]
+    fields = {"title": "Quince pie party", "description": "orchard", "media_url": VIDEO}
+    open_party = parties.create(vera, {**fields, "visibility": "public"}).id
+    post_id = posts.create(mia, "open to all", audience="public")["id"]
+    open_comment = comments.create(vera, post_id, "quince pie in the orchard")["id"]
+    hidden = {("party", open_party), ("comment", open_comment)}
+    wanted = {hit for hit in hidden if hit[0] in _kinds_asked(query, category)}
+    assert _hits(app, scene["api"](sam), query, category) & hidden == wanted
+    social.block(vera if blocker == "vera" else sam, "sam" if blocker == "vera" else "vera")
+    assert _hits(app, scene["api"](sam), query, category) & hidden == set()
+    for words in ("quince pie party", "quince pie in the orchard"):
+        assert words not in _page_text(app, "sam", query, category)

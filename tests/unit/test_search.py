@@ -145,8 +145,10 @@ def test_people_and_rooms_by_name_and_description(people):
     assert result.facets == {
         "person": 0,
         "room": 1,
+        "party": 0,
         "message": 0,
         "post": 0,
+        "comment": 0,
         "playlist": 0,
         "clip": 0,
     }
@@ -173,8 +175,10 @@ def test_pages_follow_the_cursor_across_kinds(people):
     assert first.facets == {
         "person": 0,
         "room": 1,
+        "party": 0,
         "message": search.PAGE_SIZE + 3,
         "post": 0,
+        "comment": 0,
         "playlist": 0,
         "clip": 0,
     }
@@ -197,8 +201,10 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     assert found(eve, "walnut").facets == {
         "person": 0,
         "room": 1,
+        "party": 0,
         "message": 1,
         "post": 0,
+        "comment": 0,
         "playlist": 0,
         "clip": 0,
     }
@@ -208,8 +214,10 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     assert found(eve, "walnut").facets == {
         "person": 0,
         "room": 1,
+        "party": 0,
         "message": 0,
         "post": 0,
+        "comment": 0,
         "playlist": 0,
         "clip": 0,
     }
@@ -251,6 +259,7 @@ def test_the_reindex_command_says_what_it_indexed(engine_app, people):
     assert result.exit_code == 0, result.output
     assert (
         result.output.strip()
-        == "Search index rebuilt: person 2, room 1, message 1, post 0, playlist 0, clip 0."
+        == "Search index rebuilt: person 2, room 1, message 1, post 0, playlist 0, clip 0, "
+        "party 0, comment 0."
     )
     assert ids(bob, "medlar") != []
