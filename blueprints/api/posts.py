@@ -7,15 +7,23 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.post_forms import form_changes, is_multipart, uploaded_image
 from request_body import json_body, json_fields, query_int
 from route_limits import user_action
 from services import feed, posts
 
+POST_FIELDS = ("text", "video_url", "audience", "image", "image_alt")
+
 
 @user_action(api, "POST", "/posts", budgets.POST_WRITE)
 def post_create():
-    created = posts.create(current_user, *json_fields("text", "video_url", "audience"))
-    return jsonify({"post": created}), 201
+    """A JSON post, or a multipart one with an `image` file."""
+    if is_multipart():
+        text, video_url, audience, _, image_alt = (request.form.get(n) for n in POST_FIELDS)
+        fields = (text, video_url, audience or None, uploaded_image(), image_alt)
+    else:
+        fields = json_fields(*POST_FIELDS)
+    return jsonify({"post": posts.create(current_user, *fields)}), 201
 
 
 @api.get("/posts/<int:post_id>")
@@ -26,7 +34,8 @@ def post_get(post_id: int):
 
 @user_action(api, "PATCH", "/posts/<int:post_id>", budgets.POST_WRITE)
 def post_edit(post_id: int):
-    edited = posts.edit(current_user, post_id, json_body())
+    changes = form_changes(("text", "video_url", "image_alt")) if is_multipart() else json_body()
+    edited = posts.edit(current_user, post_id, changes)
     return jsonify({"post": edited})
 
 
