@@ -15,9 +15,9 @@ from services import accounts, api_tokens
 # session, so a forged cross-site request gains nothing. They take JSON only.
 CSRF_EXEMPT_ENDPOINTS = frozenset({"api.auth_register", "api.auth_token"})
 
-# Routes that take files may receive more than MAX_CONTENT_LENGTH in a multipart body: the
-# setting named is their limit (plus room for the form around the file). Raised before anything, the
-# CSRF check included, reads the body.
+# Routes that take files may receive more than MAX_CONTENT_LENGTH in a multipart body:
+# the setting named is their limit (plus room for the form around the file). Raised
+# before anything, the CSRF check included, reads the body.
 UPLOAD_ENDPOINTS = {
     "conversations.send_message": "ATTACHMENT_MAX_BYTES",
     "api.attachment_upload": "ATTACHMENT_MAX_BYTES",

@@ -12,17 +12,16 @@ from request_body import json_body, json_fields, query_int
 from route_limits import user_action
 from services import feed, posts
 
-POST_FIELDS = ("text", "video_url", "audience", "image", "image_alt")
-
 
 @user_action(api, "POST", "/posts", budgets.POST_WRITE)
 def post_create():
     """A JSON post, or a multipart one with an `image` file."""
     if is_multipart():
-        text, video_url, audience, _, image_alt = (request.form.get(n) for n in POST_FIELDS)
-        fields = (text, video_url, audience or None, uploaded_image(), image_alt)
+        form = request.form
+        text, video_url, audience = form.get("text"), form.get("video_url"), form.get("audience")
+        fields = (text, video_url, audience or None, uploaded_image(), form.get("image_alt"))
     else:
-        fields = json_fields(*POST_FIELDS)
+        fields = json_fields("text", "video_url", "audience", "image", "image_alt")
     return jsonify({"post": posts.create(current_user, *fields)}), 201
 
 
