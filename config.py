@@ -41,6 +41,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
         "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
+        "POST_IMAGE_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
         # Uploads never sent in a message are removed after this (jobs/housekeeping.py).
         "UPLOAD_ORPHAN_MAX_AGE_SECONDS": 24 * 3600.0,

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import go, is_htmx
+from blueprints.post_forms import uploaded_image
 from blueprints.post_live import FEED_AFTER
 from blueprints.post_views import cards
 from errors import ServiceError
@@ -55,10 +56,18 @@ def home():
 def create_post():
     """The composer: a post, then the feed that shows it; a refusal comes back beside
     its field, with what was typed."""
-    values = {name: request.form.get(name, "") for name in ("text", "video_url", "audience")}
+    names = ("text", "video_url", "audience", "image_alt")
+    values = {name: request.form.get(name, "") for name in names}
     try:
         audience = values["audience"] or None  # the service's default
-        posts.create(current_user, values["text"], values["video_url"], audience)
+        posts.create(
+            current_user,
+            values["text"],
+            values["video_url"],
+            audience,
+            uploaded_image(),
+            values["image_alt"],
+        )
     except ServiceError as error:
         return _home_page({error.field or "form": error.message}, values), 400
     return go(url_for("main.home"))

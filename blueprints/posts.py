@@ -7,13 +7,14 @@ JavaScript; with htmx the like button and the delete button redraw the card in p
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 import budgets
 from blueprints.auth import safe_next
 from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import go, is_htmx
+from blueprints.post_forms import form_changes
 from blueprints.post_views import post_page
 from errors import ServiceError
 from route_limits import user_action
@@ -52,14 +53,26 @@ def edit_form(post_id: int):
 @user_action(bp, "POST", "/posts/<int:post_id>/edit", budgets.POST_WRITE)
 def edit(post_id: int):
     shown = posts.own_post(current_user, post_id)
-    values = {"text": request.form.get("text", ""), "video_url": request.form.get("video_url", "")}
+    values = {name: request.form.get(name, "") for name in ("text", "video_url", "image_alt")}
     try:
-        posts.edit(current_user, post_id, values)
+        posts.edit(current_user, post_id, form_changes(values))
     except ServiceError as error:
         errors = {error.field or "form": error.message}
         return render_template("posts/edit.html", p=shown, values=values, errors=errors), 400
     flash("Post saved.", "success")
     return go(url_for("posts.show", post_id=post_id))
+
+
+@bp.get("/posts/<int:post_id>/image")
+@login_required
+def image(post_id: int):
+    """A post's image, for those who may see the post (404 for everyone else). Checked
+    again on each use (a 304 while unchanged), so a deleted post's image stops showing."""
+    path, content_type = posts.image_file(current_user, post_id)
+    response = send_file(path, mimetype=content_type, conditional=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @user_action(bp, "POST", "/posts/<int:post_id>/delete", budgets.POST_WRITE)

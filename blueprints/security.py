@@ -15,15 +15,19 @@ from services import accounts, api_tokens
 # session, so a forged cross-site request gains nothing. They take JSON only.
 CSRF_EXEMPT_ENDPOINTS = frozenset({"api.auth_register", "api.auth_token"})
 
-# Routes that take files may receive more than MAX_CONTENT_LENGTH: the setting named is
-# their limit (plus room for the form around the file). Raised before anything, the
-# CSRF check included, reads the body.
+# Routes that take files may receive more than MAX_CONTENT_LENGTH in a multipart body:
+# the setting named is their limit (plus room for the form around the file). Raised
+# before anything, the CSRF check included, reads the body.
 UPLOAD_ENDPOINTS = {
     "conversations.send_message": "ATTACHMENT_MAX_BYTES",
     "api.attachment_upload": "ATTACHMENT_MAX_BYTES",
     "api.conversation_image_upload": "AVATAR_MAX_BYTES",
     "settings.avatar": "AVATAR_MAX_BYTES",
     "conversations.set_picture": "AVATAR_MAX_BYTES",
+    "main.create_post": "POST_IMAGE_MAX_BYTES",
+    "posts.edit": "POST_IMAGE_MAX_BYTES",
+    "api.post_create": "POST_IMAGE_MAX_BYTES",
+    "api.post_edit": "POST_IMAGE_MAX_BYTES",
 }
 FORM_ROOM = 64 * 1024
 
@@ -137,8 +141,9 @@ def _security_headers(response: Response) -> Response:
 
 
 def _room_for_uploads() -> None:
+    """Only a multipart body carries a file: JSON to the same route keeps the small limit."""
     setting = UPLOAD_ENDPOINTS.get(request.endpoint or "")
-    if setting is not None:
+    if setting is not None and request.mimetype == "multipart/form-data":
         request.max_content_length = current_app.config[setting] + FORM_ROOM
 
 

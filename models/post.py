@@ -12,10 +12,11 @@ from models.columns import Retractable, moment_column, person_key
 from models.user import User
 
 AUDIENCES = ("public", "followers", "friends")
+IMAGE_ALT_MAX = 300
 
 
 class Post(Retractable, db.Model):
-    """A post: its text, an optional video link, and who may see it. Deleted by its
+    """A post: its text, an optional video link and image, and who may see it. Deleted by its
     author or removed by a moderator, it stays as a row without content, as a message
     does."""
 
@@ -30,6 +31,9 @@ class Post(Retractable, db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text, default="")
     video_url: Mapped[str | None] = mapped_column(String(2048))
+    # The stored image's random name (services/post_images.py) and its description.
+    image_file: Mapped[str | None] = mapped_column(String(64))
+    image_alt: Mapped[str | None] = mapped_column(String(IMAGE_ALT_MAX))
     audience: Mapped[str] = mapped_column(String(16), default="followers")
     created_at: Mapped[datetime] = moment_column()
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -206,13 +206,16 @@ PLAYLIST_ITEM_REMOVED = Shape(
 )
 
 
-# A post as every reader of it sees it (a deleted or removed one: no text, no video).
+# A post as every reader of it sees it (a deleted or removed one: no text, no video, no
+# image). `image_url`: where a reader who may see the post fetches its image.
 POST = Shape(
     {
         "id": int,
         "author": USER_SUMMARY,
         "text": str,
         "video_url": Nullable(str),
+        "image_url": Nullable(str),
+        "image_alt": Nullable(str),
         "audience": OneOf("public", "followers", "friends"),
         "created_at": TIME,
         "edited_at": Nullable(TIME),

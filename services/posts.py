@@ -11,7 +11,8 @@ in the unit of work of the change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import delete, func, select
 
@@ -22,7 +23,15 @@ from models.post import AUDIENCES, Post, PostLike
 from models.user import User
 from realtime.bus import bus
 from realtime.events import posts_channel
-from services import comment_redaction, moderation, notifications_posts, party_media, trust, voice
+from services import (
+    comment_redaction,
+    moderation,
+    notifications_posts,
+    party_media,
+    post_images,
+    trust,
+    voice,
+)
 from services.relations import is_blocked_between, is_following
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of
@@ -48,6 +57,8 @@ def to_dict(post: Post, likes: int | None = None) -> dict:
         "author": post.author.to_summary(),
         "text": "" if gone else post.text,
         "video_url": None if gone else post.video_url,
+        "image_url": post_images.url(post),
+        "image_alt": None if gone else post.image_alt,
         "audience": post.audience,
         "created_at": iso(post.created_at),
         "edited_at": iso(post.edited_at) if post.edited_at else None,
@@ -99,6 +110,11 @@ def page_channels(viewer: User, post_id: object) -> set[str]:
         return set()
 
 
+def image_file(viewer: User, post_id: object) -> tuple[Path, str]:
+    """A post's image file and content type, for whoever may see the post."""
+    return post_images.stored(visible_post(viewer, post_id))
+
+
 def shown_to(viewer: User, post_id: object) -> dict:
     """One post, as the viewer sees it."""
     return for_viewer(viewer, visible_post(viewer, post_id))
@@ -134,22 +150,35 @@ def _video(actor: User, value: object) -> str | None:
     return url
 
 
-def _content(actor: User, body: object, video_url: object) -> tuple[str, str | None]:
+def _content(
+    actor: User, body: object, video_url: object, has_image: bool
+) -> tuple[str, str | None]:
     words = trust.written_text(actor, body, "POST_MAX_CHARS", "Posts")
     video = _video(actor, video_url)
-    if not words and video is None:
-        raise ValidationError("Write something or add a video.", field="text")
+    if not words and video is None and not has_image:
+        raise ValidationError("Write something, add a video or an image.", field="text")
     return words, video
 
 
 # -- writing ----------------------------------------------------------------------------
 @unit_of_work
-def create(actor: User, body: object, video_url: object = None, audience: object = None) -> dict:
+def create(
+    actor: User,
+    body: object,
+    video_url: object = None,
+    audience: object = None,
+    image: IO[bytes] | None = None,
+    image_alt: object = None,
+) -> dict:
     """Post; the author's followers (or friends) who are online see it at once."""
     voice.can_speak(actor)
     chosen = "followers" if audience is None else one_of(audience, "audience", AUDIENCES)
-    words, video = _content(actor, body, video_url)
+    upload = post_images.upload_of(image)
+    words, video = _content(actor, body, video_url, upload is not None)
+    described = post_images.alt(image_alt)
     post = Post(author_id=actor.id, text=words, video_url=video, audience=chosen)
+    post_images.replace(post, upload)
+    post.image_alt = described if upload else None
     db.session.add(post)
     db.session.flush()
     shown = to_dict(post, likes=0)
@@ -160,16 +189,26 @@ def create(actor: User, body: object, video_url: object = None, audience: object
 
 @unit_of_work
 def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
-    """The author changes the text or the video link (`changes` names those that
-    change; the audience stays)."""
+    """The author changes the text, the video link, the image or its description
+    (`changes` names those that change: an `image` file replaces the image, None takes
+    it off; the audience stays)."""
     post = visible_post(actor, post_id)
     if post.author_id != actor.id:
         raise Forbidden("You can only edit your own posts.")
     voice.can_speak(actor)
-    before = post.text
+    before, new_image = post.text, "image" in changes
+    upload = post_images.upload_of(changes["image"]) if new_image else None
+    has_image = upload is not None if new_image else post.image_file is not None
     post.text, post.video_url = _content(
-        actor, changes.get("text", post.text), changes.get("video_url", post.video_url)
+        actor,
+        changes.get("text", post.text),
+        changes.get("video_url", post.video_url),
+        has_image,
     )
+    described = post_images.alt(changes.get("image_alt", post.image_alt))
+    if new_image:
+        post_images.replace(post, upload)
+    post.image_alt = described if has_image else None
     post.edited_at = utcnow()
     shown = to_dict(post)
     _redact(post, shown)
@@ -197,7 +236,8 @@ def remove(actor: User, post_id: object, reason: object = "") -> None:
 
 
 def _retract(post: Post) -> None:
-    post.text, post.video_url = "", None
+    post.text, post.video_url, post.image_alt = "", None, None
+    post_images.replace(post, None)
     _redact(post, to_dict(post))
     comment_redaction.post_gone(post)
     bus.publish(_channel(post), DELETED, {"post_id": post.id})

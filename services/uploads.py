@@ -19,6 +19,9 @@ _SIGNATURES = (
 )
 
 
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+
+
 def image_type(head: bytes) -> str | None:
     """The extension of a supported image, judged by its content; None otherwise."""
     for signature, extension in _SIGNATURES:
@@ -49,9 +52,12 @@ def read_capped(stream: IO[bytes], limit: int, field: str, allow_empty: bool = F
     return data
 
 
-def read_image(stream: IO[bytes], field: str) -> tuple[bytes, str]:
-    """An uploaded picture (avatar, group image): its bytes and extension."""
-    data = read_capped(stream, current_app.config["AVATAR_MAX_BYTES"], field, allow_empty=True)
+def read_image(
+    stream: IO[bytes], field: str, limit_setting: str = "AVATAR_MAX_BYTES"
+) -> tuple[bytes, str]:
+    """An uploaded picture (avatar, group image, a post's image): its bytes and extension.
+    `limit_setting` names the configured size limit."""
+    data = read_capped(stream, current_app.config[limit_setting], field, allow_empty=True)
     extension = image_type(data[:16])
     if extension is None:
         raise ValidationError(

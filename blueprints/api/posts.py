@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.post_forms import form_changes, is_multipart, uploaded_image
 from request_body import json_body, json_fields, query_int
 from route_limits import user_action
 from services import feed, posts
@@ -14,8 +15,14 @@ from services import feed, posts
 
 @user_action(api, "POST", "/posts", budgets.POST_WRITE)
 def post_create():
-    created = posts.create(current_user, *json_fields("text", "video_url", "audience"))
-    return jsonify({"post": created}), 201
+    """A JSON post, or a multipart one with an `image` file."""
+    if is_multipart():
+        form = request.form
+        text, video_url, audience = form.get("text"), form.get("video_url"), form.get("audience")
+        fields = (text, video_url, audience or None, uploaded_image(), form.get("image_alt"))
+    else:
+        fields = json_fields("text", "video_url", "audience", "image", "image_alt")
+    return jsonify({"post": posts.create(current_user, *fields)}), 201
 
 
 @api.get("/posts/<int:post_id>")
@@ -26,7 +33,8 @@ def post_get(post_id: int):
 
 @user_action(api, "PATCH", "/posts/<int:post_id>", budgets.POST_WRITE)
 def post_edit(post_id: int):
-    edited = posts.edit(current_user, post_id, json_body())
+    changes = form_changes(("text", "video_url", "image_alt")) if is_multipart() else json_body()
+    edited = posts.edit(current_user, post_id, changes)
     return jsonify({"post": edited})
 
 

@@ -14,6 +14,8 @@ POST_KEYS = {
     "author",
     "text",
     "video_url",
+    "image_url",
+    "image_alt",
     "audience",
     "created_at",
     "edited_at",

@@ -1,10 +1,12 @@
 """Posts between two people in Chromium: a follower's open feed says a new post waits and
-shows it when asked, a like changes the count on the author's open post page, and a
-deletion replaces the follower's card."""
+shows it when asked (with its image, described, fitting the card), a like changes the
+count on the author's open post page, and a deletion replaces the follower's card."""
 
 from __future__ import annotations
 
 import itertools
+import struct
+import zlib
 
 import pytest
 import requests
@@ -17,6 +19,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 SIZES = pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
 _n = itertools.count(1)
+
+
+def gradient_png(width: int = 480, height: int = 270) -> bytes:
+    """A real PNG (teal fading to orange) for the browser to draw."""
+    row = b"".join(
+        bytes((40 + 200 * x // width, 150 - 50 * x // width, 160 - 120 * x // width))
+        for x in range(width)
+    )
+    pixels = b"".join(b"\x00" + row for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
 
 
 def log_in(page: Page, base: str, username: str) -> None:
@@ -56,6 +79,9 @@ def test_a_post_reaches_a_followers_open_feed_and_changes_live(
     alice_page.goto(base + "/")
     alice_page.get_by_label("What's on your mind?").fill(f"Hello from alice {n}\nsecond line")
     alice_page.get_by_label("Who can see it").select_option("followers")
+    image = {"name": "dusk.png", "mimeType": "image/png", "buffer": gradient_png()}
+    alice_page.get_by_label("Add an image").set_input_files(image)
+    alice_page.get_by_label("Describe the image").fill("Teal sky fading to orange")
     alice_page.get_by_role("button", name="Post", exact=True).click()
     card = alice_page.locator("article.post").first
     expect(card).to_contain_text(f"Hello from alice {n}")
@@ -69,8 +95,16 @@ def test_a_post_reaches_a_followers_open_feed_and_changes_live(
     bob_card = bob_page.locator(f"#post-{post_id}")
     expect(bob_card).to_contain_text("second line")
     expect(bob_card).to_contain_text("Followers only")
+    picture = bob_card.get_by_role("img", name="Teal sky fading to orange")
+    expect(picture).to_be_visible()
+    picture.evaluate("img => img.decode()")  # loaded and drawable, not a broken image
+    assert picture.bounding_box()["width"] <= bob_card.bounding_box()["width"]
     live(bob_page)
 
+    alice_page.goto(f"{base}/posts/{post_id}/edit")
+    expect(alice_page.get_by_label("Remove the image")).not_to_be_checked()
+    expect(alice_page.get_by_label("Describe the image")).to_have_value("Teal sky fading to orange")
+    screenshot(alice_page, f"posts-edit-{size[0]}")
     alice_page.goto(f"{base}/posts/{post_id}")
     live(alice_page)
     likes = alice_page.locator(f"#post-{post_id}-likes")

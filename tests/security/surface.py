@@ -332,9 +332,10 @@ def _build(app: Flask) -> World:
     ids["report"] = moderation_reports.report(vera, "message", ids["group_reply"], "rude").id
     # An announcement from the admin, showing on every page.
     ids["announcement"] = announcements.post(users["boss"], "Welcome to Tandem").id
-    # Posts: vera's to everyone and to her friends (mia), each liked by mia.
+    # Posts: vera's to everyone and to her friends (mia), each with an image and liked by mia.
     for key, audience in (("public_post", "public"), ("friends_post", "friends")):
-        ids[key] = posts.create(vera, f"vera's {audience} post", audience=audience)["id"]
+        text, image = f"vera's {audience} post", io.BytesIO(PNG)
+        ids[key] = posts.create(vera, text, audience=audience, image=image)["id"]
         posts.like(mia, ids[key])
         # Comments on them: mia's, liked by vera.
         comment_key = key.replace("post", "comment")

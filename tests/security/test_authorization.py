@@ -454,6 +454,7 @@ POSTS = [
     # The same through the pages.
     http("GET", "/posts/{friends_post}", 404),
     http("GET", "/posts/{friends_post}/likes", 404),
+    http("GET", "/posts/{friends_post}/image", 404),
     http("GET", "/posts/{friends_post}/edit", 404),
     http("POST", "/posts/{friends_post}/edit", 404, {"text": "mine now"}),
     http("POST", "/posts/{friends_post}/delete", 404, {"confirm": "yes"}),
