@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from blueprints.htmx_responses import is_htmx
 from errors import Unauthenticated
@@ -140,15 +141,19 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _room_for_uploads() -> None:
-    """Only a multipart body carries a file: JSON to the same route keeps the small limit."""
+def _body_limit() -> None:
+    """Only a multipart body carries a file: JSON to the same route keeps the small limit.
+    A body that says it is larger is refused here, whether or not the route reads one."""
     setting = UPLOAD_ENDPOINTS.get(request.endpoint or "")
     if setting is not None and request.mimetype == "multipart/form-data":
         request.max_content_length = current_app.config[setting] + FORM_ROOM
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
 
 
 def register_security(app: Flask) -> None:
-    app.before_request(_room_for_uploads)
+    app.before_request(_body_limit)
     app.before_request(_resolve_bearer)
     app.before_request(_protect_cookie_requests)
     app.before_request(_check_the_sign_in)
