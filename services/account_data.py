@@ -31,6 +31,7 @@ from services import (
     notifications,
     parties,
     playlist_people,
+    post_images,
     posts,
     profiles,
     uploads,
@@ -61,12 +62,7 @@ def export(user: User) -> dict[str, Any]:
             select(Party).where(Party.created_by == user.id).order_by(Party.id),
             "id title description media_url visibility status created_at ended_at",
         ),
-        "posts": _records(
-            select(Post)
-            .where(Post.author_id == user.id, Post.deleted_at.is_(None))
-            .order_by(Post.id),
-            "id text video_url audience created_at edited_at",
-        ),
+        "posts": _posts(user),
         "playlists": _records(
             select(Playlist).where(Playlist.owner_id == user.id).order_by(Playlist.id),
             "id title description visibility created_at updated_at",
@@ -115,9 +111,20 @@ def _records(statement: Select, fields: str) -> list[dict[str, Any]]:
     """Each row `statement` selects, as its `fields` (named in order, separated by
     spaces), times as ISO text."""
     names = fields.split()
+    return [_record(row, names) for row in db.session.scalars(statement)]
+
+
+def _record(row: object, names: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(row, name)) for name in names}
+
+
+def _posts(user: User) -> list[dict[str, Any]]:
+    """Its posts, each with where its image is fetched (while the account stands)."""
+    names = ["id", "text", "video_url", "image_alt", "audience", "created_at", "edited_at"]
+    mine = select(Post).where(Post.author_id == user.id, Post.deleted_at.is_(None))
     return [
-        {name: _plain(getattr(row, name)) for name in names}
-        for row in db.session.scalars(statement)
+        {**_record(post, names), "image_url": post_images.url(post)}
+        for post in db.session.scalars(mine.order_by(Post.id))
     ]
 
 

@@ -133,3 +133,12 @@ def test_deleting_taking_down_or_leaving_discards_the_files(people):
     assert [p["image_url"] for p in replays] == [None, None]  # a replay shows no image
     account_data.delete_account(ann, PASSWORD)
     assert stored_files() == set()
+
+
+def test_the_download_tells_where_each_posts_image_is(people):
+    pictured = with_image(people, image_alt="A red kite")
+    posts.create(people["ann"], "Words only")
+    exported = {post["id"]: post for post in account_data.export(people["ann"])["posts"]}
+    assert exported[pictured["id"]]["image_url"] == pictured["image_url"]
+    assert exported[pictured["id"]]["image_alt"] == "A red kite"
+    assert [p["image_url"] for p in exported.values() if p["id"] != pictured["id"]] == [None]
