@@ -14,9 +14,10 @@ narrows the search to rooms and groups of that category and their messages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 
 from errors import ValidationError
 from extensions import db
@@ -46,25 +47,6 @@ from services.search_engines import Match, marked, plain
 from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
-# The kinds whose query is written in services/search_content.py.
-CONTENT = {
-    "post": search_content.posts,
-    "comment": search_content.comments,
-    "playlist": search_content.playlists,
-    "clip": search_content.clips,
-    "party": search_content.parties,
-}
-# Each kind's index, and its id: newest first among equally good matches.
-PARTS: dict[str, tuple[Indexed, ColumnElement]] = {
-    "person": (PEOPLE, User.id),
-    "room": (ROOMS, Conversation.id),
-    "message": (MESSAGES, Message.id),
-    "post": (POSTS, Post.id),
-    "comment": (COMMENTS, PostComment.id),
-    "playlist": (PLAYLISTS, Playlist.id),
-    "clip": (CLIPS, Clip.id),
-    "party": (PARTIES, Party.id),
-}
 _CURSOR = re.compile(r"s([0-9a-z]{1,8})")
 
 
@@ -154,17 +136,13 @@ def _visible_conversation(viewer: User) -> ColumnElement:
 def _match(kind: str, query: Query) -> Match | None:
     if not query.terms:
         return None
-    part, base = PARTS[kind]
-    return search_engines.match(part, base, query.terms)
+    searched = SEARCHED[kind]
+    return search_engines.match(searched.part, searched.newest, query.terms)
 
 
 def _statement(kind: str, viewer: User, query: Query, counting: bool = False) -> Select:
     found = _match(kind, query)
-    if kind in CONTENT:
-        statement = CONTENT[kind](viewer, found, counting)
-    else:
-        builder = {"person": _people, "room": _rooms, "message": _messages}[kind]
-        statement = builder(viewer, query, found, counting)
+    statement = SEARCHED[kind].rows(viewer, query, found, counting)
     return found.apply(statement) if found is not None else statement
 
 
@@ -248,22 +226,12 @@ def _message_filters(query: Query) -> list[ColumnElement]:
 
 
 def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[Hit]:
-    found = _match(kind, query)
-    newest = PARTS[kind][1]
-    order = [found.order, newest.desc()] if found is not None else [newest.desc()]
+    found, searched = _match(kind, query), SEARCHED[kind]
+    newest = searched.newest.desc()
+    order = [found.order, newest] if found is not None else [newest]
     statement = _statement(kind, viewer, query).order_by(*order).offset(skip).limit(limit)
     rows = db.session.execute(statement).all()
-    to_hit = {
-        "person": _person_hit,
-        "room": _room_hit,
-        "message": _message_hit,
-        "post": search_content.post_hit,
-        "comment": search_content.comment_hit,
-        "party": search_content.party_hit,
-        "playlist": search_content.playlist_hit,
-        "clip": search_content.clip_hit,
-    }[kind]
-    return [to_hit(row, found is not None) for row in rows]
+    return [searched.hit(row, found is not None) for row in rows]
 
 
 def _person_hit(row, _matched: bool) -> Hit:
@@ -283,3 +251,37 @@ def _message_hit(row, matched: bool) -> Hit:
     title = f"{sender} in {name}" if kind != Kind.DIRECT else f"{sender}, in a direct message"
     snippet = marked(text) if matched else plain(text)
     return Hit("message", message_id, title, snippet, created_at, conversation_id=conversation_id)
+
+
+@dataclass(frozen=True)
+class Searched:
+    """One kind: its index, its id (newest first among equally good matches), the query of
+    what the searcher may see of it, and how a row of that query reads as a hit."""
+
+    part: Indexed
+    newest: ColumnElement
+    rows: Callable[[User, Query, Match | None, bool], Select]
+    hit: Callable[[Row, bool], Hit]
+
+
+def _content(rows: Callable[[User, Match | None, bool], Select]):
+    """A kind of services/search_content.py: its query takes no filter of the search's."""
+    return lambda viewer, _query, found, counting: rows(viewer, found, counting)
+
+
+SEARCHED: dict[str, Searched] = {
+    "person": Searched(PEOPLE, User.id, _people, _person_hit),
+    "room": Searched(ROOMS, Conversation.id, _rooms, _room_hit),
+    "message": Searched(MESSAGES, Message.id, _messages, _message_hit),
+    "post": Searched(POSTS, Post.id, _content(search_content.posts), search_content.post_hit),
+    "comment": Searched(
+        COMMENTS, PostComment.id, _content(search_content.comments), search_content.comment_hit
+    ),
+    "playlist": Searched(
+        PLAYLISTS, Playlist.id, _content(search_content.playlists), search_content.playlist_hit
+    ),
+    "clip": Searched(CLIPS, Clip.id, _content(search_content.clips), search_content.clip_hit),
+    "party": Searched(
+        PARTIES, Party.id, _content(search_content.parties), search_content.party_hit
+    ),
+}
