@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
-from tests.support.media import encode_clip, served
+from tests.support.media import served_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -40,10 +40,8 @@ STARTED = """() => {
 @pytest.fixture(scope="module")
 def video(tmp_path_factory) -> Iterator[str]:
     """A ten-second local video served with byte ranges; yields its URL."""
-    folder = tmp_path_factory.mktemp("clip-media")
-    encode_clip(folder / "ten.webm", 10, key_frame_every=25)
-    with served(folder) as base:
-        yield base + "ten.webm"
+    with served_video(tmp_path_factory.mktemp("clip-media"), "ten.webm", 10) as url:
+        yield url
 
 
 def make_clip(page: Page, base: str, video: str) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from tests.browser.conftest import live, screenshot, watch_for_errors
 from tests.browser.test_posts_browser import person
 from tests.support.clients import register
-from tests.support.media import encode_clip, served
+from tests.support.media import served_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -27,10 +27,8 @@ VIDEO_AT = "() => document.getElementById('post-video').currentTime"
 @pytest.fixture(scope="module")
 def video(tmp_path_factory) -> Iterator[str]:
     """A twenty-second local video served with byte ranges; yields its URL."""
-    folder = tmp_path_factory.mktemp("post-media")
-    encode_clip(folder / "twenty.webm", 20, key_frame_every=25)
-    with served(folder) as base:
-        yield base + "twenty.webm"
+    with served_video(tmp_path_factory.mktemp("post-media"), "twenty.webm", 20) as url:
+        yield url
 
 
 @SIZES

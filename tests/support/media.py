@@ -106,3 +106,11 @@ def served(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def served_video(folder: Path, name: str, seconds: float) -> Iterator[str]:
+    """A test video of `seconds` made in `folder` and served; yields its URL."""
+    encode_clip(folder / name, seconds, key_frame_every=25)
+    with served(folder) as base:
+        yield base + name

@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from tests.conftest import make_app
+from services import accounts, social
+from tests.conftest import PASSWORD, make_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,3 +24,13 @@ def engine_app(request, tmp_path: Path) -> Iterator[Flask]:
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def search_cast(engine_app) -> dict:
+    """Ann and Bob are friends; Cat follows Ann; Dan is a stranger."""
+    cast = {name: accounts.register(name, PASSWORD) for name in ("ann", "bob", "cat", "dan")}
+    social.follow(cast["bob"], "ann")
+    social.follow(cast["ann"], "bob")
+    social.follow(cast["cat"], "ann")
+    return cast

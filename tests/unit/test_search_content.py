@@ -3,21 +3,9 @@ see them, and never by text that was edited away or deleted."""
 
 from __future__ import annotations
 
-import pytest
-
-from services import accounts, clips, playlist_people, playlists, posts, search, social
-from tests.conftest import PASSWORD
+from services import clips, playlist_people, playlists, posts, search, social
 
 VIDEO = "https://media.example/film.mp4"
-
-
-@pytest.fixture
-def people(engine_app):
-    cast = {name: accounts.register(name, PASSWORD) for name in ("ann", "bob", "cat", "dan")}
-    social.follow(cast["bob"], "ann")
-    social.follow(cast["ann"], "bob")
-    social.follow(cast["cat"], "ann")
-    return cast
 
 
 def titles(viewer, words: str, kind: str) -> list[str]:
@@ -28,8 +16,8 @@ def post_ids(viewer, words: str) -> list[int]:
     return [hit.id for hit in search.search(viewer, words, kind="post").hits]
 
 
-def test_posts_are_found_by_their_audience(people):
-    ann, bob, cat, dan = (people[n] for n in ("ann", "bob", "cat", "dan"))
+def test_posts_are_found_by_their_audience(search_cast):
+    ann, bob, cat, dan = (search_cast[n] for n in ("ann", "bob", "cat", "dan"))
     public = posts.create(ann, "Watching westerns tonight", audience="public")["id"]
     friends = posts.create(ann, "Westerns with friends only", audience="friends")["id"]
     followers = posts.create(ann, "Western marathon for followers", audience="followers")["id"]
@@ -43,8 +31,8 @@ def test_posts_are_found_by_their_audience(people):
     assert hit.title == "A post by @ann"
 
 
-def test_an_edited_or_deleted_post_is_not_found_by_its_old_words(people):
-    ann, bob = people["ann"], people["bob"]
+def test_an_edited_or_deleted_post_is_not_found_by_its_old_words(search_cast):
+    ann, bob = search_cast["ann"], search_cast["bob"]
     post_id = posts.create(ann, "A secret picnic spot", audience="public")["id"]
     posts.edit(ann, post_id, {"text": "A quiet evening"})
     assert post_ids(bob, "picnic") == []
@@ -53,8 +41,8 @@ def test_an_edited_or_deleted_post_is_not_found_by_its_old_words(people):
     assert post_ids(bob, "quiet") == []
 
 
-def test_playlists_are_found_when_public_or_ones_own(people):
-    ann, bob, cat = people["ann"], people["bob"], people["cat"]
+def test_playlists_are_found_when_public_or_ones_own(search_cast):
+    ann, bob, cat = search_cast["ann"], search_cast["bob"], search_cast["cat"]
     playlists.create(ann, "Noir classics", "Shadows and rain", "public")
     hidden = playlists.create(ann, "Noir in private", "", "private")
     assert titles(cat, "noir", "playlist") == ["Noir classics, a playlist by @ann"]
@@ -66,8 +54,8 @@ def test_playlists_are_found_when_public_or_ones_own(people):
     assert titles(bob, "private", "playlist") == []
 
 
-def test_clips_are_found_by_title_but_not_across_a_block(people):
-    ann, dan = people["ann"], people["dan"]
+def test_clips_are_found_by_title_but_not_across_a_block(search_cast):
+    ann, dan = search_cast["ann"], search_cast["dan"]
     clip = clips.create(
         ann, {"title": "The great escape", "video_url": VIDEO, "start": 0, "end": 9}
     )
@@ -79,8 +67,8 @@ def test_clips_are_found_by_title_but_not_across_a_block(people):
     assert search.search(ann, "escape", kind="clip").hits == []
 
 
-def test_the_facets_count_every_kind(people):
-    ann, bob = people["ann"], people["bob"]
+def test_the_facets_count_every_kind(search_cast):
+    ann, bob = search_cast["ann"], search_cast["bob"]
     posts.create(ann, "Sunset over the harbour", audience="public")
     playlists.create(ann, "Harbour films", "", "public")
     clips.create(ann, {"title": "Harbour at dusk", "video_url": VIDEO, "start": 0, "end": 9})

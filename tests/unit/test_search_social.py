@@ -25,16 +25,6 @@ from tests.support.messages import sent_message
 VIDEO = "https://media.example/film.mp4"
 
 
-@pytest.fixture
-def people(engine_app):
-    """Ann and Bob are friends; Cat follows Ann; Dan is a stranger."""
-    cast = {name: accounts.register(name, PASSWORD) for name in ("ann", "bob", "cat", "dan")}
-    social.follow(cast["bob"], "ann")
-    social.follow(cast["ann"], "bob")
-    social.follow(cast["cat"], "ann")
-    return cast
-
-
 def ids(viewer, words: str, kind: str, category: str | None = None) -> set[int]:
     return {hit.id for hit in search.search(viewer, words, kind=kind, category=category).hits}
 
@@ -44,8 +34,8 @@ def party(host, title: str, visibility: str, description: str = "") -> int:
     return parties.create(host, {**fields, "visibility": visibility}).id
 
 
-def test_parties_are_found_by_their_visibility(people):
-    ann, bob, cat, dan = (people[n] for n in ("ann", "bob", "cat", "dan"))
+def test_parties_are_found_by_their_visibility(search_cast):
+    ann, bob, cat, dan = (search_cast[n] for n in ("ann", "bob", "cat", "dan"))
     public = party(ann, "Western night", "public", "Spaghetti westerns")
     friends = party(ann, "Westerns for friends", "friends")
     private = party(ann, "Private western", "private")
@@ -60,8 +50,8 @@ def test_parties_are_found_by_their_visibility(people):
     assert ids(dan, "western", "party") == set()
 
 
-def test_a_private_party_is_found_by_the_people_in_it(people):
-    ann, dan = people["ann"], people["dan"]
+def test_a_private_party_is_found_by_the_people_in_it(search_cast):
+    ann, dan = search_cast["ann"], search_cast["dan"]
     private = party(ann, "Secret screening", "private")
     code = parties.get(ann, private).party.code
     assert ids(dan, "screening", "party") == set()
@@ -71,8 +61,8 @@ def test_a_private_party_is_found_by_the_people_in_it(people):
     assert ids(dan, "screening", "party") == set()
 
 
-def test_comments_are_found_by_their_posts_audience(people):
-    ann, bob, cat, dan = (people[n] for n in ("ann", "bob", "cat", "dan"))
+def test_comments_are_found_by_their_posts_audience(search_cast):
+    ann, bob, cat, dan = (search_cast[n] for n in ("ann", "bob", "cat", "dan"))
     public = posts.create(ann, "Tonight", audience="public")["id"]
     friends = posts.create(ann, "Among friends", audience="friends")["id"]
     on_public = comments.create(bob, public, "Bring popcorn please")["id"]
@@ -87,8 +77,8 @@ def test_comments_are_found_by_their_posts_audience(people):
     assert ids(dan, "popcorn", "comment") == set()
 
 
-def test_a_reply_under_a_blocked_persons_comment_is_not_found(people):
-    ann, bob, dan = people["ann"], people["bob"], people["dan"]
+def test_a_reply_under_a_blocked_persons_comment_is_not_found(search_cast):
+    ann, bob, dan = search_cast["ann"], search_cast["bob"], search_cast["dan"]
     post_id = posts.create(ann, "Tonight", audience="public")["id"]
     top = comments.create(bob, post_id, "Popcorn?")["id"]
     reply = comments.create(ann, post_id, "Sweet popcorn", parent_id=top)["id"]
@@ -97,8 +87,8 @@ def test_a_reply_under_a_blocked_persons_comment_is_not_found(people):
     assert ids(dan, "sweet", "comment") == set()
 
 
-def test_an_edited_deleted_or_removed_comment_is_not_found_by_its_old_words(people):
-    ann, bob = people["ann"], people["bob"]
+def test_an_edited_deleted_or_removed_comment_is_not_found_by_its_old_words(search_cast):
+    ann, bob = search_cast["ann"], search_cast["bob"]
     staff = accounts.register("mod", PASSWORD, Role.MODERATOR)
     post_id = posts.create(ann, "Tonight", audience="public")["id"]
     edited = comments.create(bob, post_id, "A secret picnic")["id"]
@@ -116,8 +106,8 @@ def test_an_edited_deleted_or_removed_comment_is_not_found_by_its_old_words(peop
     assert ids(bob, "quiet", "comment") == set()
 
 
-def test_the_category_narrows_rooms_and_their_messages(people):
-    ann, bob = people["ann"], people["bob"]
+def test_the_category_narrows_rooms_and_their_messages(search_cast):
+    ann, bob = search_cast["ann"], search_cast["bob"]
     films = conversations.create_room(ann, "Cinema club", "public", category="films")
     music = conversations.create_room(ann, "Cinema songs", "public", category="music")
     group = conversations.create_group(ann, "Cinema friends", ["bob"], category="films")
@@ -136,8 +126,8 @@ def test_the_category_narrows_rooms_and_their_messages(people):
     assert refused.value.field == "category"
 
 
-def test_the_facets_count_parties_and_comments_and_reindex_keeps_them(people):
-    ann, bob = people["ann"], people["bob"]
+def test_the_facets_count_parties_and_comments_and_reindex_keeps_them(search_cast):
+    ann, bob = search_cast["ann"], search_cast["bob"]
     party(ann, "Harbour lights", "public")
     post_id = posts.create(ann, "Tonight", audience="public")["id"]
     comments.create(bob, post_id, "The harbour at night")
