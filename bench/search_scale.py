@@ -18,10 +18,11 @@ Then:
   word, a rare word, two words, `from:`, `in:` with a word), each 30 times after 3 of
   warm-up: p50, p95, max; target p95 < 50 ms;
 - the CPU time of one `services.messages.send` with the messages' index on and off (the
-  SQLite triggers dropped, or the PostgreSQL GIN index dropped), in blocks on, off, on of
-  `--sends` each: this process's CPU, plus on PostgreSQL the CPU of every server process,
-  and the GIN index's pending list merged (`gin_clean_pending_list`) inside the window so
-  its deferred cost counts; target under 20% added.
+  SQLite triggers dropped, or the PostgreSQL GIN index and stored `tsvector` dropped),
+  in blocks on, off, on of `--sends` each: this process's CPU, plus on PostgreSQL the CPU
+  of every server process, and the GIN index's pending list merged
+  (`gin_clean_pending_list`) inside the window so its deferred cost counts; target under
+  20% added.
 """
 
 from __future__ import annotations
@@ -131,12 +132,12 @@ def _without_message_index() -> None:
     from sqlalchemy import text
 
     from extensions import db
-    from models.search_schema import MESSAGES, sqlite_drop
+    from models.search_schema import MESSAGES, drop_postgres_indexes, sqlite_drop
 
     if db.engine.dialect.name == "sqlite":
         statements = sqlite_drop(MESSAGES)
     else:
-        statements = [f"DROP INDEX IF EXISTS ix_{MESSAGES.index}"]
+        statements = drop_postgres_indexes((MESSAGES,))
     for statement in statements:
         db.session.execute(text(statement))
 
@@ -223,7 +224,12 @@ def _index_switch(app, on: bool) -> None:
     from sqlalchemy import text
 
     from extensions import db
-    from models.search_schema import MESSAGES, postgres_document, sqlite_create
+    from models.search_schema import (
+        MESSAGES,
+        drop_postgres_indexes,
+        postgres_indexes,
+        sqlite_create,
+    )
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -231,10 +237,9 @@ def _index_switch(app, on: bool) -> None:
             names = [f"{MESSAGES.index}_{when}" for when in ("insert", "update", "delete")]
             statements = triggers if on else [f"DROP TRIGGER {name}" for name in names]
         elif on:
-            document = postgres_document(MESSAGES, MESSAGES.table)
-            statements = [f"CREATE INDEX ix_{MESSAGES.index} ON messages USING gin ({document})"]
+            statements = postgres_indexes((MESSAGES,))
         else:
-            statements = [f"DROP INDEX ix_{MESSAGES.index}"]
+            statements = drop_postgres_indexes((MESSAGES,))
         for statement in statements:
             db.session.execute(text(statement))
         db.session.commit()

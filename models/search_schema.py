@@ -12,6 +12,13 @@ each engine keeps it in the transaction of the change, whatever wrote it.
   search configuration `tandem` (English stemming, accents folded by `unaccent`); the
   index is the table's own, so it can never lag.
 
+Messages are also indexed by their conversation (`Indexed.key`): on SQLite a column of
+tokens in the FTS5 row, so a search reads only the entries of the conversations its
+searcher may see, however common the word is on the rest of the site; on PostgreSQL
+the planner combines the GIN index with the conversation's own index. There, a message's
+`tsvector` is also kept in a stored column (`Indexed.stored`), so ranking thousands of
+matches reads it rather than parsing each body again.
+
 A SQLite batch migration that recreates one of the indexed tables drops its triggers:
 `flask --app app search reindex` (`install_sqlite`) puts them back and refills the index.
 """
@@ -27,7 +34,8 @@ PG_CONFIG = "tandem"
 @dataclass(frozen=True)
 class Indexed:
     """One kind's index: its base table, its FTS columns with the SQL (over `{row}`) that
-    fills each, and which rows qualify."""
+    fills each, which rows qualify, the column (if any) a search narrows it by before it
+    reads a word's entries, and the column (if any) PostgreSQL keeps its `tsvector` in."""
 
     kind: str
     table: str
@@ -35,9 +43,16 @@ class Indexed:
     columns: tuple[tuple[str, str], ...]
     qualifies: str
     watched: tuple[str, ...]
+    key: tuple[str, str] | None = None
+    stored: str | None = None
+
+    @property
+    def fts_columns(self) -> tuple[tuple[str, str], ...]:
+        """The FTS5 row's columns: the text, then the key as a column of tokens."""
+        return self.columns + ((self.key,) if self.key is not None else ())
 
     def values(self, row: str) -> str:
-        return ", ".join(expression.format(row=row) for _name, expression in self.columns)
+        return ", ".join(expression.format(row=row) for _name, expression in self.fts_columns)
 
     def where(self, row: str) -> str:
         return self.qualifies.format(row=row)
@@ -70,6 +85,8 @@ MESSAGES = Indexed(
     columns=(("body", "{row}.body"),),
     qualifies="{row}.kind = 'text' AND {row}.deleted_at IS NULL AND {row}.body != ''",
     watched=("body", "kind", "deleted_at"),
+    key=("conversation", "{row}.conversation_id"),
+    stored="search_document",
 )
 POSTS = Indexed(
     kind="post",
@@ -113,6 +130,7 @@ COMMENTS = Indexed(
 )
 INDEXED = (PEOPLE, ROOMS, MESSAGES, POSTS, PLAYLISTS, CLIPS, PARTIES, COMMENTS)
 FTS_TABLES = frozenset(part.index for part in INDEXED)
+STORED_COLUMNS = frozenset(part.stored for part in INDEXED if part.stored is not None)
 
 
 def is_index_table(name: str) -> bool:
@@ -120,8 +138,12 @@ def is_index_table(name: str) -> bool:
     return any(name == table or name.startswith(f"{table}_") for table in FTS_TABLES)
 
 
+def _names(part: Indexed) -> str:
+    return ", ".join(name for name, _expression in part.fts_columns)
+
+
 def _fill(part: Indexed, row: str) -> str:
-    names = ", ".join(name for name, _expression in part.columns)
+    names = _names(part)
     return f"INSERT INTO {part.index}(rowid, {names}) SELECT {row}.id, {part.values(row)}"
 
 
@@ -134,7 +156,7 @@ def sqlite_drop(part: Indexed) -> list[str]:
 
 def sqlite_create(part: Indexed) -> list[str]:
     """The FTS5 table and its three triggers, then the rows that qualify today."""
-    names = ", ".join(name for name, _expression in part.columns)
+    names = _names(part)
     watched = ", ".join(part.watched)
     return [
         f"CREATE VIRTUAL TABLE {part.index} USING fts5({names}, tokenize='{TOKENIZER}')",
@@ -163,6 +185,12 @@ def postgres_text(part: Indexed, row: str) -> str:
 
 
 def postgres_document(part: Indexed, row: str) -> str:
+    if part.stored is not None:
+        return f"{row}.{part.stored}"
+    return _parsed(part, row)
+
+
+def _parsed(part: Indexed, row: str) -> str:
     return f"to_tsvector('{PG_CONFIG}', {postgres_text(part, row)})"
 
 
@@ -179,16 +207,29 @@ def install_postgres(parts: tuple[Indexed, ...] = INDEXED) -> list[str]:
 
 
 def postgres_indexes(parts: tuple[Indexed, ...]) -> list[str]:
-    """The GIN index of each of `parts`, under the configuration already there."""
-    return [
-        f"CREATE INDEX IF NOT EXISTS ix_{part.index} ON {part.table} "
-        f"USING gin ({postgres_document(part, part.table)})"
-        for part in parts
-    ]
+    """The stored `tsvector` column (if any) and the GIN index of each of `parts`, under
+    the configuration already there."""
+    statements = []
+    for part in parts:
+        if part.stored is not None:
+            statements.append(
+                f"ALTER TABLE {part.table} ADD COLUMN IF NOT EXISTS {part.stored} tsvector "
+                f"GENERATED ALWAYS AS ({_parsed(part, part.table)}) STORED"
+            )
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS ix_{part.index} ON {part.table} "
+            f"USING gin (({postgres_document(part, part.table)}))"
+        )
+    return statements
 
 
 def drop_postgres_indexes(parts: tuple[Indexed, ...]) -> list[str]:
-    return [f"DROP INDEX IF EXISTS ix_{part.index}" for part in parts]
+    statements = [f"DROP INDEX IF EXISTS ix_{part.index}" for part in parts]
+    return statements + [
+        f"ALTER TABLE {part.table} DROP COLUMN IF EXISTS {part.stored}"
+        for part in parts
+        if part.stored is not None
+    ]
 
 
 def drop_postgres() -> list[str]:
@@ -202,4 +243,6 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
         return not is_index_table(name)
     if type_ == "index" and name:
         return not name.startswith("ix_search_")
+    if type_ == "column" and name:
+        return name not in STORED_COLUMNS
     return True

@@ -47,6 +47,8 @@ from services.search_engines import Match, marked, plain
 from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
+# Past this many conversations a searcher may read, their messages are matched word first.
+KEYED_MOST = 1_000
 _CURSOR = re.compile(r"s([0-9a-z]{1,8})")
 
 
@@ -95,7 +97,8 @@ def search(
         query.kinds = tuple(k for k in query.kinds if k in CATEGORISED)
     offset = offset_of(cursor)
     kinds = [k for k in KINDS if k in query.kinds]
-    facets = {k: _count(_statement(k, viewer, query, counting=True)) for k in kinds}
+    found = {k: _match(k, viewer, query) for k in kinds}
+    facets = _counts(viewer, query, found)
     results = Results(facets=facets)
     skip, room = offset, PAGE_SIZE
     for k in kinds:
@@ -104,7 +107,7 @@ def search(
             continue
         if room == 0:
             break
-        hits = _page(k, viewer, query, skip, room)
+        hits = _page(k, viewer, query, found[k], skip, room)
         results.groups.append((k, skip == 0, hits))
         results.hits.extend(hits)
         room -= len(hits)
@@ -123,8 +126,15 @@ def _category_of(value: object) -> str:
     return value
 
 
-def _count(statement: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+def _counts(viewer: User, query: Query, found: dict[str, Match | None]) -> dict[str, int]:
+    """Each kind's number of matches, all counted by one statement."""
+    counted = [
+        select(func.count())
+        .select_from(_statement(k, viewer, query, match, counting=True).subquery())
+        .scalar_subquery()
+        for k, match in found.items()
+    ]
+    return dict(zip(found, db.session.execute(select(*counted)).one(), strict=True))
 
 
 def _visible_conversation(viewer: User) -> ColumnElement:
@@ -133,15 +143,17 @@ def _visible_conversation(viewer: User) -> ColumnElement:
     return and_(Conversation.deleted_at.is_(None), or_(Conversation.id.in_(mine), public_room))
 
 
-def _match(kind: str, query: Query) -> Match | None:
+def _match(kind: str, viewer: User, query: Query) -> Match | None:
     if not query.terms:
         return None
     searched = SEARCHED[kind]
-    return search_engines.match(searched.part, searched.newest, query.terms)
+    keys = searched.keys(viewer, query) if searched.keys is not None else None
+    return search_engines.match(searched.part, searched.newest, query.terms, keys)
 
 
-def _statement(kind: str, viewer: User, query: Query, counting: bool = False) -> Select:
-    found = _match(kind, query)
+def _statement(
+    kind: str, viewer: User, query: Query, found: Match | None, counting: bool = False
+) -> Select:
     statement = SEARCHED[kind].rows(viewer, query, found, counting)
     return found.apply(statement) if found is not None else statement
 
@@ -176,7 +188,6 @@ def _rooms(viewer: User, query: Query, found: Match | None, counting: bool) -> S
 
 
 def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -> Select:
-    quoted = found.snippet if found is not None else Message.body
     columns = (
         [Message.id]
         if counting
@@ -189,7 +200,7 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
             User.username,
             User.display_name,
             User.deleted_at,
-            quoted,
+            found.snippet if found is not None else Message.body,
         ]
     )
     statement = (
@@ -207,17 +218,38 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
     return statement.where(*_message_filters(query))
 
 
+def _message_places(viewer: User, query: Query) -> list[int] | None:
+    """The conversations whose messages the searcher may find, narrowed by the query's
+    category, `in:` and `from:`: the keys a message's index entries are read under. None
+    when there are too many to list (the match then reads every entry of its words)."""
+    statement = (
+        select(Conversation.id)
+        .where(_visible_conversation(viewer), *_in_category(query), *_in_place(query))
+        .limit(KEYED_MOST + 1)
+    )
+    if query.sender is not None:
+        sender = select(User.id).where(User.username == normalise_username(query.sender))
+        spoken = select(Message.conversation_id).where(
+            Message.sender_id == sender.scalar_subquery()
+        )
+        statement = statement.where(Conversation.id.in_(spoken))
+    places = list(db.session.scalars(statement))
+    return places if len(places) <= KEYED_MOST else None
+
+
+def _in_place(query: Query) -> list[ColumnElement]:
+    place = query.place
+    if place is None:
+        return []
+    if place.isdigit() and len(place) < 12:
+        return [Conversation.id == int(place)]
+    return [func.lower(Conversation.name) == place.lower()]
+
+
 def _message_filters(query: Query) -> list[ColumnElement]:
-    conditions = _in_category(query)
+    conditions = _in_category(query) + _in_place(query)
     if query.sender is not None:
         conditions.append(User.username == normalise_username(query.sender))
-    if query.place is not None:
-        place = query.place
-        conditions.append(
-            Conversation.id == int(place)
-            if place.isdigit() and len(place) < 12
-            else func.lower(Conversation.name) == place.lower()
-        )
     if query.after is not None:
         conditions.append(Message.created_at >= query.after)
     if query.before is not None:
@@ -225,11 +257,14 @@ def _message_filters(query: Query) -> list[ColumnElement]:
     return conditions
 
 
-def _page(kind: str, viewer: User, query: Query, skip: int, limit: int) -> list[Hit]:
-    found, searched = _match(kind, query), SEARCHED[kind]
+def _page(
+    kind: str, viewer: User, query: Query, found: Match | None, skip: int, limit: int
+) -> list[Hit]:
+    searched = SEARCHED[kind]
     newest = searched.newest.desc()
     order = [found.order, newest] if found is not None else [newest]
-    statement = _statement(kind, viewer, query).order_by(*order).offset(skip).limit(limit)
+    statement = _statement(kind, viewer, query, found).order_by(*order)
+    statement = statement.offset(skip).limit(limit)
     rows = db.session.execute(statement).all()
     return [searched.hit(row, found is not None) for row in rows]
 
@@ -256,12 +291,14 @@ def _message_hit(row, matched: bool) -> Hit:
 @dataclass(frozen=True)
 class Searched:
     """One kind: its index, its id (newest first among equally good matches), the query of
-    what the searcher may see of it, and how a row of that query reads as a hit."""
+    what the searcher may see of it, how a row of that query reads as a hit, and (a kind
+    indexed by a key) the keys its searcher's matches are read under."""
 
     part: Indexed
     newest: ColumnElement
     rows: Callable[[User, Query, Match | None, bool], Select]
     hit: Callable[[Row, bool], Hit]
+    keys: Callable[[User, Query], list[int] | None] | None = None
 
 
 def _content(rows: Callable[[User, Match | None, bool], Select]):
@@ -272,7 +309,7 @@ def _content(rows: Callable[[User, Match | None, bool], Select]):
 SEARCHED: dict[str, Searched] = {
     "person": Searched(PEOPLE, User.id, _people, _person_hit),
     "room": Searched(ROOMS, Conversation.id, _rooms, _room_hit),
-    "message": Searched(MESSAGES, Message.id, _messages, _message_hit),
+    "message": Searched(MESSAGES, Message.id, _messages, _message_hit, _message_places),
     "post": Searched(POSTS, Post.id, _content(search_content.posts), search_content.post_hit),
     "comment": Searched(
         COMMENTS, PostComment.id, _content(search_content.comments), search_content.comment_hit

@@ -38,8 +38,11 @@ class Hit:
 
 
 def posts(viewer: User, found: Match | None, counting: bool) -> Select:
-    quoted = found.snippet if found is not None else Post.text
-    columns = [Post.id] if counting else [Post.id, Post.created_at, User.username, quoted]
+    if counting:
+        columns = [Post.id]
+    else:
+        quoted = found.snippet if found is not None else Post.text
+        columns = [Post.id, Post.created_at, User.username, quoted]
     return (
         select(*columns)
         .select_from(Post)

@@ -2,17 +2,29 @@
 
 SQLite reads the FTS5 tables the triggers keep (`models/search_schema.py`), ranked by
 bm25; PostgreSQL reads each table's own GIN index of its `tsvector`, ranked by
-`ts_rank`. Either marks the matched words of a snippet with two control characters that
-no stored text holds (`clean_text` drops them); `marked` escapes the rest as HTML and
-turns the marks into `<mark>`.
+`ts_rank`. A kind indexed by a key (messages, by conversation) is matched within the
+keys it is given, on either engine, so the index yields only the entries of those.
+Either marks the matched words of a snippet with two control characters that no stored
+text holds (`clean_text` drops them); `marked` escapes the rest as HTML and turns the
+marks into `<mark>`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Select, column, func, literal, literal_column, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    table,
+)
 
 from extensions import db
 from models.search_schema import PG_CONFIG, Indexed, postgres_document, postgres_text
@@ -25,12 +37,21 @@ SNIPPET_WORDS = 32
 @dataclass(frozen=True)
 class Match:
     """What a kind's query needs from the engine: a way to join and filter the matching
-    rows, their order (best first) and their snippet."""
+    rows, their order (best first) and their snippet. The last two are built when a page
+    asks for them (a count needs neither)."""
 
     join: object
     condition: ColumnElement | None
-    order: ColumnElement
-    snippet: ColumnElement
+    ranked: Callable[[], ColumnElement]
+    quoted: Callable[[], ColumnElement]
+
+    @property
+    def order(self) -> ColumnElement:
+        return self.ranked()
+
+    @property
+    def snippet(self) -> ColumnElement:
+        return self.quoted()
 
     def apply(self, statement: Select) -> Select:
         if self.join is not None:
@@ -50,38 +71,61 @@ def phrase_query(terms: list[str]) -> str:
     return " ".join('"' + term.replace('"', " ") + '"' for term in terms)
 
 
-def match(part: Indexed, base_id: ColumnElement, terms: list[str]) -> Match:
+def match(
+    part: Indexed, base_id: ColumnElement, terms: list[str], keys: list[int] | None = None
+) -> Match:
+    """The rows of `part` holding every term; with `keys` (a keyed kind), only those
+    under one of them."""
     if is_postgres():
-        return _postgres(part, terms)
-    return _sqlite(part, base_id, terms)
+        return _postgres(part, terms, keys)
+    return _sqlite(part, base_id, terms, keys)
 
 
-def _sqlite(part: Indexed, base_id: ColumnElement, terms: list[str]) -> Match:
+def keyed_query(part: Indexed, terms: list[str], keys: list[int]) -> str:
+    """An FTS5 query for the terms in the text columns and any of the keys in the key
+    column (a number typed in the box is not read as a key)."""
+    texts = " ".join(name for name, _expression in part.columns)
+    wanted = " OR ".join(f'"{int(key)}"' for key in keys)
+    return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key[0]} : ({wanted})"
+
+
+def _sqlite(
+    part: Indexed, base_id: ColumnElement, terms: list[str], keys: list[int] | None
+) -> Match:
     index = table(part.index, column("rowid"))
     name = literal_column(part.index)
-    condition = name.op("MATCH")(phrase_query(terms))
-    # The first column (a name, a body) weighs more than a description or a bio.
+    keyed = part.key is not None and keys is not None
+    wanted = keyed_query(part, terms, keys) if keyed else phrase_query(terms)
+    condition = false() if keyed and not keys else name.op("MATCH")(wanted)
+    # The first column (a name, a body) weighs more than a description or a bio; a key
+    # column weighs nothing.
     weights = [literal(10.0), *[literal(1.0)] * (len(part.columns) - 1)]
+    weights += [literal(0.0)] * (len(part.fts_columns) - len(part.columns))
+    shown = 0 if len(part.columns) == 1 else -1  # -1: the column that matched best
     return Match(
         join=(index, index.c.rowid == base_id),
         condition=condition,
-        order=func.bm25(name, *weights),
-        snippet=func.snippet(name, -1, OPEN, CLOSE, "…", SNIPPET_WORDS),
+        ranked=lambda: func.bm25(name, *weights),
+        quoted=lambda: func.snippet(name, shown, OPEN, CLOSE, "…", SNIPPET_WORDS),
     )
 
 
-def _postgres(part: Indexed, terms: list[str]) -> Match:
+def _postgres(part: Indexed, terms: list[str], keys: list[int] | None) -> Match:
     document = literal_column(postgres_document(part, part.table))
     wanted = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), phrase_query(terms))
     options = (
         f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=8, "
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
+    condition = document.op("@@")(wanted)
+    if part.key is not None and keys is not None:
+        key = literal_column(part.key[1].format(row=part.table))
+        condition = condition & key.in_(keys)
     return Match(
         join=None,
-        condition=document.op("@@")(wanted),
-        order=func.ts_rank(document, wanted).desc(),
-        snippet=func.ts_headline(
+        condition=condition,
+        ranked=lambda: func.ts_rank(document, wanted).desc(),
+        quoted=lambda: func.ts_headline(
             literal_column(f"'{PG_CONFIG}'"),
             literal_column(postgres_text(part, part.table)),
             wanted,

@@ -23,6 +23,7 @@ from services import (
     profiles,
     search,
     search_index,
+    search_query,
     social,
 )
 from tests.conftest import PASSWORD
@@ -225,6 +226,44 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     assert found(bob, "eve", "people").hits == []
     assert ids(bob, "walnut") != []
     assert in_public.id in ids(ann, "walnut")
+
+
+def test_messages_are_read_under_the_searchers_conversations_only(people):
+    ann, bob = people
+    eve = accounts.register("eve", PASSWORD)
+    group = group_of(ann, bob)
+    theirs = conversations.create_group(ann, "Not for bob", [eve.username])
+    public = conversations.create_room(eve, "Open room")
+    conversations.create_room(eve, "Hidden room", visibility="private")
+    places = search._message_places(bob, search_query.parse("kiwi"))
+    assert sorted(places) == sorted([group.id, public.id])
+    assert search._message_places(bob, search_query.parse(f"kiwi in:{group.id}")) == [group.id]
+    assert search._message_places(bob, search_query.parse(f"kiwi in:{theirs.id}")) == []
+    sent_message(ann, group.id, "hello")
+    from_ann = search_query.parse("kiwi from:ann")
+    assert search._message_places(bob, from_ann) == [group.id]
+
+
+def test_a_number_is_searched_as_text_not_as_a_conversation(people):
+    ann, bob = people
+    first = group_of(ann, bob)
+    second = group_of(ann, bob, name="Second")
+    naming = sent_message(ann, first.id, f"meet in room {second.id} at noon")
+    sent_message(ann, second.id, "nothing numbered here")
+    assert ids(bob, str(second.id)) == [naming.id]
+
+
+def test_past_the_listed_conversations_the_words_are_read_first(people, monkeypatch):
+    ann, bob = people
+    first = sent_message(ann, group_of(ann, bob).id, "quince paste")
+    second = sent_message(ann, group_of(ann, bob, name="Second").id, "quince tart")
+    keyed = ids(bob, "quince")
+    monkeypatch.setattr(search, "KEYED_MOST", 1)
+    assert search._message_places(bob, search_query.parse("quince")) is None
+    assert ids(bob, "quince") == keyed
+    assert set(keyed) == {first.id, second.id}
+    eve = accounts.register("eve", PASSWORD)
+    assert ids(eve, "quince") == []
 
 
 @pytest.mark.parametrize(
