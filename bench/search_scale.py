@@ -19,10 +19,10 @@ Then:
   warm-up: p50, p95, max; target p95 < 50 ms;
 - the CPU time of one `services.messages.send` with the messages' index on and off (the
   SQLite triggers dropped, or the PostgreSQL GIN index and stored `tsvector` dropped),
-  in blocks on, off, on of `--sends` each: this process's CPU, plus on PostgreSQL the CPU
-  of every server process, and the GIN index's pending list merged
-  (`gin_clean_pending_list`) inside the window so its deferred cost counts; target under
-  20% added.
+  in blocks of `--sends`, on then off, `--rounds` times, their medians compared: this
+  process's CPU, plus on PostgreSQL the CPU of every server process, and the GIN index's
+  pending list merged (`gin_clean_pending_list`) inside the window so its deferred cost
+  counts; target under 20% added.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -283,27 +284,31 @@ def send_block(app, postgres, words, sends: int, counter: itertools.count) -> fl
     return spent / sends * 1e6
 
 
-def send_cost(app, postgres, words, sends: int) -> list[str]:
+def send_cost(app, postgres, words, sends: int, rounds: int) -> list[str]:
+    """Blocks with the index on and off, alternating `rounds` times (on a shared machine
+    one pair of blocks moves with whatever else runs); the medians compared."""
     counter = itertools.count()
     send_block(app, postgres, words, max(50, sends // 10), counter)  # warm-up
-    first = send_block(app, postgres, words, sends, counter)
-    _index_switch(app, on=False)
-    off = send_block(app, postgres, words, sends, counter)
-    started = time.perf_counter()
-    _index_switch(app, on=True)
-    rebuilt = time.perf_counter() - started
-    second = send_block(app, postgres, words, sends, counter)
-    on = (first + second) / 2
-    added = on / off - 1
+    on, off, rebuilt = [], [], []
+    for _ in range(rounds):
+        on.append(send_block(app, postgres, words, sends, counter))
+        _index_switch(app, on=False)
+        off.append(send_block(app, postgres, words, sends, counter))
+        started = time.perf_counter()
+        _index_switch(app, on=True)
+        rebuilt.append(time.perf_counter() - started)
+    added = statistics.median(on) / statistics.median(off) - 1
     verdict = "yes" if added < ADDED_TARGET else "NO"
     return [
-        f"CPU µs per send, index on: {on:,.0f} ({first:,.0f} and {second:,.0f}); "
-        f"off: {off:,.0f}; added: {added:+.1%} (target < 20%: {verdict}). "
-        f"{sends:,} sends per block; the index put back in {rebuilt:.1f} s.",
+        f"CPU µs per send, index on: {statistics.median(on):,.0f} "
+        f"({', '.join(f'{v:,.0f}' for v in on)}); off: {statistics.median(off):,.0f} "
+        f"({', '.join(f'{v:,.0f}' for v in off)}); added: {added:+.1%} "
+        f"(target < 20%: {verdict}). {sends:,} sends per block, {rounds} rounds; the index "
+        f"put back in {statistics.median(rebuilt):.1f} s.",
     ]
 
 
-def run(engine: str, sizes: Sizes, times: int, sends: int) -> None:
+def run(engine: str, sizes: Sizes, times: int, sends: int, rounds: int) -> None:
     rng = random.Random(20261201)  # noqa: S311  (the same rows every run)
     words = vocabulary(VOCABULARY, rng)
     postgres = None
@@ -332,7 +337,7 @@ def run(engine: str, sizes: Sizes, times: int, sends: int) -> None:
             print("\n".join(lines))
             overall = summary(every)
             print(f"\nAll queries: p50 {overall['p50']:.1f} ms, p95 {overall['p95']:.1f} ms.\n")
-            print("\n".join(send_cost(app, postgres, words, sends)))
+            print("\n".join(send_cost(app, postgres, words, sends, rounds)))
             with app.app_context():
                 from extensions import db
 
@@ -347,12 +352,13 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="of 1,000,000 messages")
     parser.add_argument("--database", choices=("both", "sqlite", "postgresql"), default="both")
     parser.add_argument("--times", type=int, default=30, help="runs of each query")
-    parser.add_argument("--sends", type=int, default=2000, help="sends per block")
+    parser.add_argument("--sends", type=int, default=1000, help="sends per block")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of blocks, on then off")
     args = parser.parse_args()
     sizes = Sizes(args.scale)
     engines = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for engine in engines:
-        run(engine, sizes, args.times, args.sends)
+        run(engine, sizes, args.times, args.sends, args.rounds)
     return 0
 
 

@@ -16,8 +16,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 
 from errors import ValidationError
 from extensions import db
@@ -47,6 +60,8 @@ from services.search_engines import Match, marked, plain
 from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
+# Every statement of a search names its searcher by this parameter, never by value.
+SEARCHER = bindparam("viewer", type_=Integer)
 # Past this many conversations a searcher may read, their messages are matched word first.
 KEYED_MOST = 1_000
 _CURSOR = re.compile(r"s([0-9a-z]{1,8})")
@@ -96,9 +111,10 @@ def search(
         query.category = _category_of(category)
         query.kinds = tuple(k for k in query.kinds if k in CATEGORISED)
     offset = offset_of(cursor)
-    kinds = [k for k in KINDS if k in query.kinds]
-    found = {k: _match(k, viewer, query) for k in kinds}
-    facets = _counts(viewer, query, found)
+    kinds = tuple(k for k in KINDS if k in query.kinds)
+    values = _values(viewer, query, kinds)
+    form = _form(query, kinds, values)
+    facets = dict(zip(kinds, db.session.execute(_counting(form), values).one(), strict=True))
     results = Results(facets=facets)
     skip, room = offset, PAGE_SIZE
     for k in kinds:
@@ -107,7 +123,8 @@ def search(
             continue
         if room == 0:
             break
-        hits = _page(k, viewer, query, found[k], skip, room)
+        rows = db.session.execute(_paging(form, k), {**values, "skip": skip, "room": room})
+        hits = [SEARCHED[k].hit(row, form.words) for row in rows]
         results.groups.append((k, skip == 0, hits))
         results.hits.extend(hits)
         room -= len(hits)
@@ -118,6 +135,84 @@ def search(
     return results
 
 
+class _Form(NamedTuple):
+    """What a search's SQL depends on besides its values: one statement is built for
+    each, once, and run with the values as parameters."""
+
+    dialect: str
+    kinds: tuple[str, ...]
+    words: bool
+    keyed: str | None  # messages: None (not narrowed), "listed" or "none" (no conversation)
+    sender: bool
+    place: str | None  # "id" or "name"
+    after: bool
+    before: bool
+    category: bool
+
+
+def _values(viewer: User, query: Query, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The parameters of a search's statements (the searcher's id, the filters, the
+    conversations a message is looked for in, each kind's words)."""
+    values: dict[str, Any] = {"viewer": viewer.id}
+    if query.sender is not None:
+        values["sender"] = normalise_username(query.sender)
+    if query.place is not None:
+        place = query.place
+        values["place"] = int(place) if _by_id(place) else place.lower()
+    for name in ("after", "before", "category"):
+        if getattr(query, name) is not None:
+            values[name] = getattr(query, name)
+    if not query.terms:
+        return values
+    if "message" in kinds:
+        values["keys"] = _message_places(_form(query, kinds, values), values)
+    postgres = search_engines.is_postgres()
+    for k in kinds:
+        keys = values.get("keys") if SEARCHED[k].part.key is not None else None
+        values[f"words_{k}"] = search_engines.wanted(SEARCHED[k].part, query.terms, keys, postgres)
+    return values
+
+
+def _form(query: Query, kinds: tuple[str, ...], values: dict[str, Any]) -> _Form:
+    keys = values.get("keys")
+    return _Form(
+        dialect=db.session.get_bind().dialect.name,
+        kinds=kinds,
+        words=bool(query.terms),
+        keyed=None if keys is None else ("listed" if keys else "none"),
+        sender=query.sender is not None,
+        place=None if query.place is None else ("id" if _by_id(query.place) else "name"),
+        after=query.after is not None,
+        before=query.before is not None,
+        category=query.category is not None,
+    )
+
+
+def _by_id(place: str) -> bool:
+    return place.isdigit() and len(place) < 12
+
+
+@lru_cache(maxsize=256)
+def _counting(form: _Form) -> Select:
+    """Each kind's number of matches, all counted by one statement."""
+    counted = [
+        select(func.count())
+        .select_from(_statement(k, form, _match(k, form), counting=True).subquery())
+        .scalar_subquery()
+        for k in form.kinds
+    ]
+    return select(*counted)
+
+
+@lru_cache(maxsize=256)
+def _paging(form: _Form, kind: str) -> Select:
+    """A page of one kind's matches: the best first, then the newest."""
+    found, newest = _match(kind, form), SEARCHED[kind].newest.desc()
+    order = [found.order, newest] if found is not None else [newest]
+    statement = _statement(kind, form, found).order_by(*order)
+    return statement.offset(bindparam("skip")).limit(bindparam("room"))
+
+
 def _category_of(value: object) -> str:
     if value not in CATEGORIES:
         raise ValidationError(
@@ -126,55 +221,44 @@ def _category_of(value: object) -> str:
     return value
 
 
-def _counts(viewer: User, query: Query, found: dict[str, Match | None]) -> dict[str, int]:
-    """Each kind's number of matches, all counted by one statement."""
-    counted = [
-        select(func.count())
-        .select_from(_statement(k, viewer, query, match, counting=True).subquery())
-        .scalar_subquery()
-        for k, match in found.items()
-    ]
-    return dict(zip(found, db.session.execute(select(*counted)).one(), strict=True))
-
-
-def _visible_conversation(viewer: User) -> ColumnElement:
-    mine = select(Membership.conversation_id).where(Membership.user_id == viewer.id)
+def _visible_conversation() -> ColumnElement:
+    mine = select(Membership.conversation_id).where(Membership.user_id == SEARCHER)
     public_room = and_(Conversation.kind == Kind.ROOM, Conversation.visibility == "public")
     return and_(Conversation.deleted_at.is_(None), or_(Conversation.id.in_(mine), public_room))
 
 
-def _match(kind: str, viewer: User, query: Query) -> Match | None:
-    if not query.terms:
+def _match(kind: str, form: _Form) -> Match | None:
+    if not form.words:
         return None
     searched = SEARCHED[kind]
-    keys = searched.keys(viewer, query) if searched.keys is not None else None
-    return search_engines.match(searched.part, searched.newest, query.terms, keys)
+    keyed = form.keyed if searched.part.key is not None else None
+    words = bindparam(f"words_{kind}")
+    postgres = form.dialect == "postgresql"
+    return search_engines.match(searched.part, searched.newest, words, keyed, postgres)
 
 
-def _statement(
-    kind: str, viewer: User, query: Query, found: Match | None, counting: bool = False
-) -> Select:
-    statement = SEARCHED[kind].rows(viewer, query, found, counting)
+def _statement(kind: str, form: _Form, found: Match | None, counting: bool = False) -> Select:
+    statement = SEARCHED[kind].rows(form, found, counting)
     return found.apply(statement) if found is not None else statement
 
 
-def _people(viewer: User, _query: Query, found: Match | None, counting: bool) -> Select:
+def _people(_form: _Form, found: Match | None, counting: bool) -> Select:
     columns = (
         [User.id]
         if counting
         else [User.id, User.username, User.display_name, User.created_at, found.snippet]
     )
-    return select(*columns).where(User.deleted_at.is_(None), unblocked(User.id, viewer.id))
+    return select(*columns).where(User.deleted_at.is_(None), unblocked(User.id, SEARCHER))
 
 
-def _in_category(query: Query) -> list[ColumnElement]:
-    if query.category is None:
+def _in_category(form: _Form) -> list[ColumnElement]:
+    if not form.category:
         return []
     grouped = Conversation.kind.in_((Kind.GROUP, Kind.ROOM))
-    return [grouped, Conversation.category == query.category]
+    return [grouped, Conversation.category == bindparam("category")]
 
 
-def _rooms(viewer: User, query: Query, found: Match | None, counting: bool) -> Select:
+def _rooms(form: _Form, found: Match | None, counting: bool) -> Select:
     columns = (
         [Conversation.id]
         if counting
@@ -182,12 +266,12 @@ def _rooms(viewer: User, query: Query, found: Match | None, counting: bool) -> S
     )
     return select(*columns).where(
         Conversation.kind.in_((Kind.GROUP, Kind.ROOM)),
-        _visible_conversation(viewer),
-        *_in_category(query),
+        _visible_conversation(),
+        *_in_category(form),
     )
 
 
-def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -> Select:
+def _messages(form: _Form, found: Match | None, counting: bool) -> Select:
     columns = (
         [Message.id]
         if counting
@@ -211,62 +295,54 @@ def _messages(viewer: User, query: Query, found: Match | None, counting: bool) -
         .where(
             Message.kind == "text",
             Message.deleted_at.is_(None),
-            _visible_conversation(viewer),
-            unblocked(Message.sender_id, viewer.id),
+            _visible_conversation(),
+            unblocked(Message.sender_id, SEARCHER),
         )
     )
-    return statement.where(*_message_filters(query))
+    return statement.where(*_message_filters(form))
 
 
-def _message_places(viewer: User, query: Query) -> list[int] | None:
+def _message_places(form: _Form, values: dict[str, Any]) -> list[int] | None:
     """The conversations whose messages the searcher may find, narrowed by the query's
     category, `in:` and `from:`: the keys a message's index entries are read under. None
     when there are too many to list (the match then reads every entry of its words)."""
+    places = list(db.session.scalars(_places(form), {**values, "most": KEYED_MOST + 1}))
+    return places if len(places) <= KEYED_MOST else None
+
+
+@lru_cache(maxsize=64)
+def _places(form: _Form) -> Select:
     statement = (
         select(Conversation.id)
-        .where(_visible_conversation(viewer), *_in_category(query), *_in_place(query))
-        .limit(KEYED_MOST + 1)
+        .where(_visible_conversation(), *_in_category(form), *_in_place(form))
+        .limit(bindparam("most"))
     )
-    if query.sender is not None:
-        sender = select(User.id).where(User.username == normalise_username(query.sender))
+    if form.sender:
+        sender = select(User.id).where(User.username == bindparam("sender"))
         spoken = select(Message.conversation_id).where(
             Message.sender_id == sender.scalar_subquery()
         )
         statement = statement.where(Conversation.id.in_(spoken))
-    places = list(db.session.scalars(statement))
-    return places if len(places) <= KEYED_MOST else None
+    return statement
 
 
-def _in_place(query: Query) -> list[ColumnElement]:
-    place = query.place
-    if place is None:
-        return []
-    if place.isdigit() and len(place) < 12:
-        return [Conversation.id == int(place)]
-    return [func.lower(Conversation.name) == place.lower()]
+def _in_place(form: _Form) -> list[ColumnElement]:
+    if form.place == "id":
+        return [Conversation.id == bindparam("place", type_=Integer)]
+    if form.place == "name":
+        return [func.lower(Conversation.name) == bindparam("place", type_=String)]
+    return []
 
 
-def _message_filters(query: Query) -> list[ColumnElement]:
-    conditions = _in_category(query) + _in_place(query)
-    if query.sender is not None:
-        conditions.append(User.username == normalise_username(query.sender))
-    if query.after is not None:
-        conditions.append(Message.created_at >= query.after)
-    if query.before is not None:
-        conditions.append(Message.created_at < query.before)
+def _message_filters(form: _Form) -> list[ColumnElement]:
+    conditions = _in_category(form) + _in_place(form)
+    if form.sender:
+        conditions.append(User.username == bindparam("sender"))
+    if form.after:
+        conditions.append(Message.created_at >= bindparam("after", type_=Message.created_at.type))
+    if form.before:
+        conditions.append(Message.created_at < bindparam("before", type_=Message.created_at.type))
     return conditions
-
-
-def _page(
-    kind: str, viewer: User, query: Query, found: Match | None, skip: int, limit: int
-) -> list[Hit]:
-    searched = SEARCHED[kind]
-    newest = searched.newest.desc()
-    order = [found.order, newest] if found is not None else [newest]
-    statement = _statement(kind, viewer, query, found).order_by(*order)
-    statement = statement.offset(skip).limit(limit)
-    rows = db.session.execute(statement).all()
-    return [searched.hit(row, found is not None) for row in rows]
 
 
 def _person_hit(row, _matched: bool) -> Hit:
@@ -291,25 +367,23 @@ def _message_hit(row, matched: bool) -> Hit:
 @dataclass(frozen=True)
 class Searched:
     """One kind: its index, its id (newest first among equally good matches), the query of
-    what the searcher may see of it, how a row of that query reads as a hit, and (a kind
-    indexed by a key) the keys its searcher's matches are read under."""
+    what the searcher may see of it, and how a row of that query reads as a hit."""
 
     part: Indexed
     newest: ColumnElement
-    rows: Callable[[User, Query, Match | None, bool], Select]
+    rows: Callable[[_Form, Match | None, bool], Select]
     hit: Callable[[Row, bool], Hit]
-    keys: Callable[[User, Query], list[int] | None] | None = None
 
 
-def _content(rows: Callable[[User, Match | None, bool], Select]):
+def _content(rows: Callable[[ColumnElement[int], Match | None, bool], Select]):
     """A kind of services/search_content.py: its query takes no filter of the search's."""
-    return lambda viewer, _query, found, counting: rows(viewer, found, counting)
+    return lambda _form, found, counting: rows(SEARCHER, found, counting)
 
 
 SEARCHED: dict[str, Searched] = {
     "person": Searched(PEOPLE, User.id, _people, _person_hit),
     "room": Searched(ROOMS, Conversation.id, _rooms, _room_hit),
-    "message": Searched(MESSAGES, Message.id, _messages, _message_hit, _message_places),
+    "message": Searched(MESSAGES, Message.id, _messages, _message_hit),
     "post": Searched(POSTS, Post.id, _content(search_content.posts), search_content.post_hit),
     "comment": Searched(
         COMMENTS, PostComment.id, _content(search_content.comments), search_content.comment_hit

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from models.clip import Clip
@@ -37,7 +37,7 @@ class Hit:
     post_id: int | None = None
 
 
-def posts(viewer: User, found: Match | None, counting: bool) -> Select:
+def posts(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
     if counting:
         columns = [Post.id]
     else:
@@ -50,12 +50,12 @@ def posts(viewer: User, found: Match | None, counting: bool) -> Select:
         .where(
             Post.deleted_at.is_(None),
             Post.removed_at.is_(None),
-            feed.visible_filter(viewer.id),
+            feed.visible_filter(viewer_id),
         )
     )
 
 
-def comments(viewer: User, found: Match, counting: bool) -> Select:
+def comments(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Select:
     """Standing comments on posts the viewer may see, by nobody blocked either way, and
     no reply under a comment by someone blocked (the post page leaves both out)."""
     author, parent = aliased(User), aliased(PostComment)
@@ -83,15 +83,15 @@ def comments(viewer: User, found: Match, counting: bool) -> Select:
             PostComment.removed_at.is_(None),
             Post.deleted_at.is_(None),
             Post.removed_at.is_(None),
-            feed.visible_filter(viewer.id),
+            feed.visible_filter(viewer_id),
             author.deleted_at.is_(None),
-            unblocked(PostComment.author_id, viewer.id),
-            or_(parent.id.is_(None), unblocked(parent.author_id, viewer.id)),
+            unblocked(PostComment.author_id, viewer_id),
+            or_(parent.id.is_(None), unblocked(parent.author_id, viewer_id)),
         )
     )
 
 
-def parties(viewer: User, found: Match, counting: bool) -> Select:
+def parties(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Select:
     """One's own parties and those one is or was in (or asked to join); public ones and a
     friend's friends-only ones; none of a host blocked either way."""
     columns = (
@@ -100,13 +100,13 @@ def parties(viewer: User, found: Match, counting: bool) -> Select:
         else [Party.id, Party.created_at, Party.title, Party.status, User.username, found.snippet]
     )
     mine = select(Participant.party_id).where(
-        Participant.user_id == viewer.id,
+        Participant.user_id == viewer_id,
         Participant.status.in_(
             (ParticipantStatus.ACTIVE, ParticipantStatus.LEFT, ParticipantStatus.PENDING)
         ),
     )
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
-    followers = select(Follow.follower_id).where(Follow.followee_id == viewer.id)
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id)
+    followers = select(Follow.follower_id).where(Follow.followee_id == viewer_id)
     seen = or_(
         Party.visibility == "public",
         and_(
@@ -122,19 +122,19 @@ def parties(viewer: User, found: Match, counting: bool) -> Select:
         .join(User, User.id == Party.host_id)
         .where(
             User.deleted_at.is_(None),
-            or_(Party.host_id == viewer.id, and_(seen, unblocked(Party.host_id, viewer.id))),
+            or_(Party.host_id == viewer_id, and_(seen, unblocked(Party.host_id, viewer_id))),
         )
     )
 
 
-def playlists(viewer: User, found: Match | None, counting: bool) -> Select:
+def playlists(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
     columns = (
         [Playlist.id]
         if counting
         else [Playlist.id, Playlist.created_at, Playlist.title, User.username, found.snippet]
     )
     helping = select(PlaylistCollaborator.playlist_id).where(
-        PlaylistCollaborator.user_id == viewer.id
+        PlaylistCollaborator.user_id == viewer_id
     )
     return (
         select(*columns)
@@ -142,16 +142,16 @@ def playlists(viewer: User, found: Match | None, counting: bool) -> Select:
         .join(User, User.id == Playlist.owner_id)
         .where(
             or_(
-                Playlist.owner_id == viewer.id,
+                Playlist.owner_id == viewer_id,
                 Playlist.id.in_(helping),
-                and_(Playlist.visibility == "public", unblocked(Playlist.owner_id, viewer.id)),
+                and_(Playlist.visibility == "public", unblocked(Playlist.owner_id, viewer_id)),
             ),
             User.deleted_at.is_(None),
         )
     )
 
 
-def clips(viewer: User, found: Match | None, counting: bool) -> Select:
+def clips(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
     columns = (
         [Clip.id]
         if counting
@@ -165,7 +165,7 @@ def clips(viewer: User, found: Match | None, counting: bool) -> Select:
             Clip.deleted_at.is_(None),
             Clip.removed_at.is_(None),
             User.deleted_at.is_(None),
-            or_(Clip.owner_id == viewer.id, unblocked(Clip.owner_id, viewer.id)),
+            or_(Clip.owner_id == viewer_id, unblocked(Clip.owner_id, viewer_id)),
         )
     )
 

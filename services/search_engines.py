@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
+    bindparam,
     column,
     false,
     func,
@@ -71,32 +73,33 @@ def phrase_query(terms: list[str]) -> str:
     return " ".join('"' + term.replace('"', " ") + '"' for term in terms)
 
 
-def match(
-    part: Indexed, base_id: ColumnElement, terms: list[str], keys: list[int] | None = None
-) -> Match:
-    """The rows of `part` holding every term; with `keys` (a keyed kind), only those
-    under one of them."""
-    if is_postgres():
-        return _postgres(part, terms, keys)
-    return _sqlite(part, base_id, terms, keys)
-
-
-def keyed_query(part: Indexed, terms: list[str], keys: list[int]) -> str:
-    """An FTS5 query for the terms in the text columns and any of the keys in the key
-    column (a number typed in the box is not read as a key)."""
+def wanted(part: Indexed, terms: list[str], keys: list[int] | None, postgres: bool) -> str:
+    """The value of a match's `words`: the terms, and on SQLite a keyed kind's keys."""
+    if postgres or part.key is None or not keys:
+        return phrase_query(terms)
     texts = " ".join(name for name, _expression in part.columns)
-    wanted = " OR ".join(f'"{int(key)}"' for key in keys)
-    return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key[0]} : ({wanted})"
+    listed = " OR ".join(f'"{int(key)}"' for key in keys)
+    # A number typed in the box is matched in the text columns, never as a key.
+    return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key[0]} : ({listed})"
+
+
+def match(
+    part: Indexed, base_id: ColumnElement, words: BindParameter, keyed: str | None, postgres: bool
+) -> Match:
+    """The rows of `part` holding every term of `words` (`wanted`); for a keyed kind,
+    `keyed` says whether only those under the listed keys (`"listed"`: SQLite reads them
+    from `words`, PostgreSQL from the parameter `keys`) or none (`"none"`)."""
+    if postgres:
+        return _postgres(part, words, keyed)
+    return _sqlite(part, base_id, words, keyed)
 
 
 def _sqlite(
-    part: Indexed, base_id: ColumnElement, terms: list[str], keys: list[int] | None
+    part: Indexed, base_id: ColumnElement, words: BindParameter, keyed: str | None
 ) -> Match:
     index = table(part.index, column("rowid"))
     name = literal_column(part.index)
-    keyed = part.key is not None and keys is not None
-    wanted = keyed_query(part, terms, keys) if keyed else phrase_query(terms)
-    condition = false() if keyed and not keys else name.op("MATCH")(wanted)
+    condition = false() if keyed == "none" else name.op("MATCH")(words)
     # The first column (a name, a body) weighs more than a description or a bio; a key
     # column weighs nothing.
     weights = [literal(10.0), *[literal(1.0)] * (len(part.columns) - 1)]
@@ -110,25 +113,27 @@ def _sqlite(
     )
 
 
-def _postgres(part: Indexed, terms: list[str], keys: list[int] | None) -> Match:
+def _postgres(part: Indexed, words: BindParameter, keyed: str | None) -> Match:
     document = literal_column(postgres_document(part, part.table))
-    wanted = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), phrase_query(terms))
+    query = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), words)
     options = (
         f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=8, "
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
-    condition = document.op("@@")(wanted)
-    if part.key is not None and keys is not None:
+    condition = document.op("@@")(query)
+    if keyed == "listed":
         key = literal_column(part.key[1].format(row=part.table))
-        condition = condition & key.in_(keys)
+        condition = condition & key.in_(bindparam("keys", expanding=True))
+    elif keyed == "none":
+        condition = false()
     return Match(
         join=None,
         condition=condition,
-        ranked=lambda: func.ts_rank(document, wanted).desc(),
+        ranked=lambda: func.ts_rank(document, query).desc(),
         quoted=lambda: func.ts_headline(
             literal_column(f"'{PG_CONFIG}'"),
             literal_column(postgres_text(part, part.table)),
-            wanted,
+            query,
             options,
         ),
     )

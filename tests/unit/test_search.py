@@ -4,6 +4,9 @@ index that follows edits and deletions, and snippets that are escaped HTML."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+import flask_migrate as migrate
 
 import pytest
 from sqlalchemy import update
@@ -228,6 +231,11 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     assert in_public.id in ids(ann, "walnut")
 
 
+def places(viewer, text):
+    """The conversations a search by `viewer` reads messages under (None: every one)."""
+    return search._values(viewer, search_query.parse(text), ("message",))["keys"]
+
+
 def test_messages_are_read_under_the_searchers_conversations_only(people):
     ann, bob = people
     eve = accounts.register("eve", PASSWORD)
@@ -235,13 +243,22 @@ def test_messages_are_read_under_the_searchers_conversations_only(people):
     theirs = conversations.create_group(ann, "Not for bob", [eve.username])
     public = conversations.create_room(eve, "Open room")
     conversations.create_room(eve, "Hidden room", visibility="private")
-    places = search._message_places(bob, search_query.parse("kiwi"))
-    assert sorted(places) == sorted([group.id, public.id])
-    assert search._message_places(bob, search_query.parse(f"kiwi in:{group.id}")) == [group.id]
-    assert search._message_places(bob, search_query.parse(f"kiwi in:{theirs.id}")) == []
+    assert sorted(places(bob, "kiwi")) == sorted([group.id, public.id])
+    assert places(bob, f"kiwi in:{group.id}") == [group.id]
+    assert places(bob, f"kiwi in:{theirs.id}") == []
     sent_message(ann, group.id, "hello")
-    from_ann = search_query.parse("kiwi from:ann")
-    assert search._message_places(bob, from_ann) == [group.id]
+    assert places(bob, "kiwi from:ann") == [group.id]
+
+
+def test_one_searchers_statement_serves_the_next_by_their_own_rights(people):
+    ann, bob = people
+    eve = accounts.register("eve", PASSWORD)
+    secret = sent_message(ann, group_of(ann, bob).id, "damson gin")
+    for query in ("damson", "damson from:ann", "damson after:2000-01-01"):
+        assert ids(bob, query) == [secret.id]
+        assert ids(eve, query) == []
+        assert found(eve, query).facets["message"] == 0
+        assert ids(ann, query) == [secret.id]
 
 
 def test_a_number_is_searched_as_text_not_as_a_conversation(people):
@@ -259,7 +276,7 @@ def test_past_the_listed_conversations_the_words_are_read_first(people, monkeypa
     second = sent_message(ann, group_of(ann, bob, name="Second").id, "quince tart")
     keyed = ids(bob, "quince")
     monkeypatch.setattr(search, "KEYED_MOST", 1)
-    assert search._message_places(bob, search_query.parse("quince")) is None
+    assert places(bob, "quince") is None
     assert ids(bob, "quince") == keyed
     assert set(keyed) == {first.id, second.id}
     eve = accounts.register("eve", PASSWORD)
@@ -289,6 +306,20 @@ def test_reindex_rebuilds_what_the_database_holds(people):
     message = sent_message(ann, group.id, "persimmon season")
     search_index.rebuild()
     assert ids(bob, "persimmon") == [message.id]
+
+
+def test_the_conversation_key_migrates_down_and_up_with_the_messages(people):
+    ann, bob = people
+    group = group_of(ann, bob)
+    message = sent_message(ann, group.id, "loquat syrup")
+    folder = str(Path(__file__).resolve().parents[2] / "migrations")
+    db.session.commit()
+    migrate.downgrade(directory=folder, revision="d1f3a5c7e9b2")
+    migrate.upgrade(directory=folder)
+    assert ids(bob, "loquat") == [message.id]
+    assert ids(bob, f"loquat in:{group.id}") == [message.id]
+    eve = accounts.register("eve", PASSWORD)
+    assert ids(eve, "loquat") == []
 
 
 def test_the_reindex_command_says_what_it_indexed(engine_app, people):
