@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import flask_migrate as migrate
-
 import pytest
 from sqlalchemy import update
 
