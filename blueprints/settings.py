@@ -28,7 +28,9 @@ from services import account_data, accounts, api_tokens, notifications, presence
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-def _render(status: int = 200, errors: dict | None = None, profile: Mapping | None = None):
+@bp.get("")
+@login_required
+def index(status: int = 200, errors: dict | None = None, profile: Mapping | None = None):
     """The settings page; after a refused form, `errors` has that form's errors (by form,
     then field, as `_refused` words them) and `profile` what was typed in the profile."""
     user = current_user
@@ -64,12 +66,6 @@ def _refused(form: str, error: ServiceError) -> dict:
     return {form: {error.field or "form": error.message}}
 
 
-@bp.get("")
-@login_required
-def index():
-    return _render()
-
-
 @user_action(bp, "POST", "/profile", budgets.SETTINGS_WRITE)
 def profile():
     form = request.form
@@ -81,7 +77,7 @@ def profile():
             int_or_raw(form.get("avatar_color", "0")),
         )
     except ServiceError as error:
-        return _render(400, _refused("profile", error), form)
+        return index(400, _refused("profile", error), form)
     flash("Your profile is saved.", "success")
     return redirect(url_for("settings.index"))
 
@@ -124,7 +120,7 @@ def password():
             confirm=form.get("confirm", ""),
         )
     except ServiceError as error:
-        return _render(400, _refused("password", error))
+        return index(400, _refused("password", error))
     # Every other session and token has ended; this one signs in afresh, as the same
     # sign-in (a cookie with the new epoch and the same sign-in key), so its open pages
     # stay connected and logging out closes them.
@@ -204,6 +200,6 @@ def delete_account():
             current_user._get_current_object(), request.form.get("password", "")
         )
     except ServiceError as error:
-        return _render(400, _refused("delete", error))
+        return index(400, _refused("delete", error))
     # The sign-in is gone with the account: /signed-out says so and forgets it.
     return redirect(url_for("auth.signed_out"))

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import key_to, moment_column, person_key
 from models.user import User
 
 
@@ -32,8 +32,6 @@ class AnnouncementDismissal(db.Model):
 
     __tablename__ = "announcement_dismissals"
 
-    announcement_id: Mapped[int] = mapped_column(
-        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
-    )
+    announcement_id: Mapped[int] = key_to("announcements")
     user_id: Mapped[int] = person_key()
     dismissed_at: Mapped[datetime] = moment_column()

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import Retractable, moment_column, person_key
+from models.columns import Retractable, key_to, moment_column, person_key
 from models.user import User
 
 
@@ -42,8 +42,6 @@ class ClipView(db.Model):
 
     __tablename__ = "clip_views"
 
-    clip_id: Mapped[int] = mapped_column(
-        ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True
-    )
+    clip_id: Mapped[int] = key_to("clips")
     user_id: Mapped[int] = person_key()
     created_at: Mapped[datetime] = moment_column()

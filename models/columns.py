@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey
-from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Text
+from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column, relationship
 
 from models.clock import utcnow
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 def moment_column() -> MappedColumn[datetime]:
@@ -15,10 +19,18 @@ def moment_column() -> MappedColumn[datetime]:
     return mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+def key_to(table: str, *, index: bool = False) -> MappedColumn[int]:
+    """A row of `table` that a row ties to (a like's post, a view's clip): part of the key,
+    and gone with that row. `index` where rows are looked up by this column alone."""
+    return mapped_column(
+        ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True, index=index
+    )
+
+
 def person_key(*, index: bool = False) -> MappedColumn[int]:
     """One of the people a row ties together (a follow, a block, a like): part of the key,
     and gone with the account. `index` where rows are looked up by the person alone."""
-    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=index)
+    return key_to("users", index=index)
 
 
 class Retractable:
@@ -31,3 +43,18 @@ class Retractable:
     @property
     def gone(self) -> bool:
         return self.deleted_at is not None or self.removed_at is not None
+
+
+class AuthoredText(Retractable):
+    """Text a person writes and may edit (a post, a comment): its author, gone with the
+    account, when it was written and last edited, and `Retractable`'s columns."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = moment_column()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @declared_attr
+    def author(cls) -> Mapped[User]:
+        return relationship("User", foreign_keys=[cls.author_id])

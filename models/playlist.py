@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import key_to, moment_column, person_key
 from models.user import User
 
 
@@ -59,9 +59,7 @@ class PlaylistCollaborator(db.Model):
 
     __tablename__ = "playlist_collaborators"
 
-    playlist_id: Mapped[int] = mapped_column(
-        ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
-    )
+    playlist_id: Mapped[int] = key_to("playlists")
     user_id: Mapped[int] = person_key(index=True)
     created_at: Mapped[datetime] = moment_column()
 
@@ -72,8 +70,6 @@ class PlaylistFollow(db.Model):
 
     __tablename__ = "playlist_follows"
 
-    playlist_id: Mapped[int] = mapped_column(
-        ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
-    )
+    playlist_id: Mapped[int] = key_to("playlists")
     user_id: Mapped[int] = person_key(index=True)
     created_at: Mapped[datetime] = moment_column()

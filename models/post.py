@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.columns import Retractable, moment_column, person_key
-from models.user import User
+from models.columns import AuthoredText, key_to, moment_column, person_key
 
 AUDIENCES = ("public", "followers", "friends")
 IMAGE_ALT_MAX = 300
 
 
-class Post(Retractable, db.Model):
+class Post(AuthoredText, db.Model):
     """A post: its text, an optional video link and image, and who may see it. Deleted by its
     author or removed by a moderator, it stays as a row without content, as a message
     does."""
@@ -27,18 +26,11 @@ class Post(Retractable, db.Model):
         Index("ix_posts_audience_id", "audience", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text, default="")
     video_url: Mapped[str | None] = mapped_column(String(2048))
     # The stored image's random name (services/post_images.py) and its description.
     image_file: Mapped[str | None] = mapped_column(String(64))
     image_alt: Mapped[str | None] = mapped_column(String(IMAGE_ALT_MAX))
     audience: Mapped[str] = mapped_column(String(16), default="followers")
-    created_at: Mapped[datetime] = moment_column()
-    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    author: Mapped[User] = relationship(foreign_keys=[author_id])
 
 
 class PostLike(db.Model):
@@ -46,8 +38,6 @@ class PostLike(db.Model):
 
     __tablename__ = "post_likes"
 
-    post_id: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
-    )
+    post_id: Mapped[int] = key_to("posts")
     user_id: Mapped[int] = person_key(index=True)
     created_at: Mapped[datetime] = moment_column()

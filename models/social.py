@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import moment_column, person_key
+from models.columns import key_to, moment_column, person_key
 from models.user import User
 
 
@@ -82,9 +82,7 @@ class NotificationActor(db.Model):
     __tablename__ = "notification_actors"
     __table_args__ = (Index("ix_notification_actors_user_id", "user_id"),)
 
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
-    )
+    notification_id: Mapped[int] = key_to("notifications")
     user_id: Mapped[int] = person_key()
     # Their latest part in it: the notification shows the latest of those left.
     at: Mapped[datetime] = moment_column()

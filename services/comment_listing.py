@@ -11,7 +11,7 @@ shift a page.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -20,7 +20,7 @@ from extensions import db
 from models.comment import CommentLike, PostComment
 from models.social import Block
 from models.user import User
-from services import comments, feed, posts
+from services import comments, feed, posts, tallies
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
@@ -93,18 +93,4 @@ def _replies(viewer: User, parent_ids: list[int]) -> list[PostComment]:
 
 def _likes(viewer: User, ids: list[int]) -> tuple[dict[int, int], set[int]]:
     """How many like each comment, and which the viewer likes."""
-    counts = dict(
-        db.session.execute(
-            select(CommentLike.comment_id, func.count())
-            .where(CommentLike.comment_id.in_(ids))
-            .group_by(CommentLike.comment_id)
-        ).all()
-    )
-    mine = set(
-        db.session.scalars(
-            select(CommentLike.comment_id).where(
-                CommentLike.comment_id.in_(ids), CommentLike.user_id == viewer.id
-            )
-        )
-    )
-    return counts, mine
+    return tallies.likes_of(CommentLike.comment_id, ids, viewer.id)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
-
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
@@ -25,7 +23,15 @@ from models.user import User
 from realtime.bus import bus
 from realtime.comment_events import CREATED, DELETED, TYPING, UPDATED
 from realtime.events import posts_channel
-from services import comment_redaction, moderation, notifications_posts, posts, trust, voice
+from services import (
+    comment_redaction,
+    moderation,
+    notifications_posts,
+    posts,
+    tallies,
+    trust,
+    voice,
+)
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import clock_seconds, is_id
@@ -36,9 +42,7 @@ VIDEO_TIME_MAX = 7 * 24 * 3600.0
 
 # -- shapes -----------------------------------------------------------------------------
 def like_count(comment_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(CommentLike).where(CommentLike.comment_id == comment_id)
-    )
+    return tallies.count_of(CommentLike.comment_id, comment_id)
 
 
 def to_dict(comment: PostComment, likes: int | None = None) -> dict:

@@ -4,7 +4,7 @@ conversation_settings, lists in conversation_listing."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from errors import Forbidden, ValidationError
@@ -15,7 +15,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel, user_channel
-from services import accounts, conversation_access, messages, notifications, voice
+from services import accounts, conversation_access, messages, notifications, tallies, voice
 from services.conversation_access import (
     Access,
     channel,
@@ -116,13 +116,7 @@ def to_dict(
 def shape_many(conversations: list[Conversation], viewer_id: int) -> dict[int, dict]:
     """Many conversations shaped with two queries in all (member counts, DM partners)."""
     ids = [c.id for c in conversations]
-    counts = dict(
-        db.session.execute(
-            select(Membership.conversation_id, func.count())
-            .where(Membership.conversation_id.in_(ids))
-            .group_by(Membership.conversation_id)
-        ).all()
-    )
+    counts = tallies.counts_per(Membership.conversation_id, ids)
     partner_ids = {
         other_in_pair(c.direct_key, viewer_id)
         for c in conversations
@@ -135,11 +129,7 @@ def shape_many(conversations: list[Conversation], viewer_id: int) -> dict[int, d
 
 
 def member_count(conversation_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.conversation_id == conversation_id)
-    )
+    return tallies.count_of(Membership.conversation_id, conversation_id)
 
 
 def kind_of(conversation_id: int) -> str | None:

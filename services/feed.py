@@ -20,7 +20,7 @@ from extensions import db
 from models.post import Post, PostLike
 from models.social import Block, Follow
 from models.user import User
-from services import accounts, posts, relations
+from services import accounts, posts, relations, tallies
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
@@ -117,18 +117,7 @@ def _page(viewer: User, query: Select, cursor: object, limit: object) -> dict:
 def _shown(viewer: User, found: list[Post], size: int) -> dict:
     shown = found[:size]
     ids = [post.id for post in shown]
-    counts = dict(
-        db.session.execute(
-            select(PostLike.post_id, func.count())
-            .where(PostLike.post_id.in_(ids))
-            .group_by(PostLike.post_id)
-        ).all()
-    )
-    mine = set(
-        db.session.scalars(
-            select(PostLike.post_id).where(PostLike.post_id.in_(ids), PostLike.user_id == viewer.id)
-        )
-    )
+    counts, mine = tallies.likes_of(PostLike.post_id, ids, viewer.id)
     return {
         "posts": [
             posts.for_viewer(viewer, post, counts.get(post.id, 0), post.id in mine)

@@ -168,21 +168,7 @@ def move(
         raise ValidationError(f"'position' must be from 0 to {len(ordered) - 1}.", field="position")
     ordered.remove(item)
     ordered.insert(position, item)
-    order = _renumber(ordered)
-    db.session.flush()
-    bus.publish(
-        playlists.channel(playlist.id),
-        ITEM_MOVED,
-        {
-            "playlist_id": playlist.id,
-            "version": playlist.version,
-            "item_id": item.id,
-            "position": position,
-            "order": order,
-        },
-    )
-    result = state(playlist, ordered)
-    return result
+    return _announce_order(playlist, ordered, ITEM_MOVED, item_id=item.id, position=position)
 
 
 @unit_of_work
@@ -195,17 +181,16 @@ def remove(actor: User, playlist_id: object, item_id: object) -> dict:
     removed_id = item.id
     ordered.remove(item)
     db.session.delete(item)
+    return _announce_order(playlist, ordered, ITEM_REMOVED, item_id=removed_id)
+
+
+def _announce_order(
+    playlist: Playlist, ordered: list[PlaylistItem], event: str, **change: object
+) -> dict:
+    """Number `ordered` afresh, announce `event` with the change and the new order, and
+    give the new `state`."""
     order = _renumber(ordered)
     db.session.flush()
-    bus.publish(
-        playlists.channel(playlist.id),
-        ITEM_REMOVED,
-        {
-            "playlist_id": playlist.id,
-            "version": playlist.version,
-            "item_id": removed_id,
-            "order": order,
-        },
-    )
-    result = state(playlist, ordered)
-    return result
+    payload = {"playlist_id": playlist.id, "version": playlist.version, **change, "order": order}
+    bus.publish(playlists.channel(playlist.id), event, payload)
+    return state(playlist, ordered)

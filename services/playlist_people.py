@@ -10,7 +10,7 @@ between them (`cut_ties`).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from errors import Forbidden, NotFound, ValidationError
@@ -18,7 +18,7 @@ from extensions import db
 from models.playlist import Playlist, PlaylistCollaborator, PlaylistFollow
 from models.user import User
 from realtime.bus import bus
-from services import accounts, conversations, notifications, playlists
+from services import accounts, conversations, notifications, playlists, tallies
 from services.unit_of_work import unit_of_work
 
 COLLABORATORS_MAX = 50
@@ -34,6 +34,23 @@ def collaborators(viewer: User, playlist_id: object, token: object = None) -> li
             .order_by(PlaylistCollaborator.created_at, User.id)
         )
     )
+
+
+def _gain(
+    user_id: int, playlist: Playlist, tie: type[PlaylistCollaborator | PlaylistFollow]
+) -> bool:
+    """Add the person's `tie` to the playlist and give them its channel unless they had it;
+    False, with nothing changed, when another request made the same tie a moment ago."""
+    held = playlists.holds(user_id, playlist)
+    db.session.add(tie(playlist_id=playlist.id, user_id=user_id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    if not held:
+        bus.subscribe_user(user_id, playlists.channel(playlist.id))
+    return True
 
 
 def _lose_unless_held(user_id: int, playlist: Playlist) -> None:
@@ -52,24 +69,12 @@ def invite(actor: User, playlist_id: object, username: str) -> User:
         raise Forbidden("You cannot invite this person.")
     if playlists.is_collaborator(playlist.id, person.id):
         return person
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(PlaylistCollaborator)
-        .where(PlaylistCollaborator.playlist_id == playlist.id)
-    )
-    if count >= COLLABORATORS_MAX:
+    if tallies.count_of(PlaylistCollaborator.playlist_id, playlist.id) >= COLLABORATORS_MAX:
         raise ValidationError(
             f"A playlist has at most {COLLABORATORS_MAX} collaborators.", field="username"
         )
-    held = playlists.holds(person.id, playlist)
-    db.session.add(PlaylistCollaborator(playlist_id=playlist.id, user_id=person.id))
-    try:
-        db.session.flush()
-    except IntegrityError:  # invited a moment ago from another request
-        db.session.rollback()
+    if not _gain(person.id, playlist, PlaylistCollaborator):  # invited a moment ago
         return person
-    if not held:
-        bus.subscribe_user(person.id, playlists.channel(playlist.id))
     notifications.notify(
         person.id,
         notifications.PLAYLIST_INVITE,
@@ -110,15 +115,7 @@ def follow(actor: User, playlist_id: object) -> Playlist:
         raise Forbidden("Only public playlists can be followed.")
     if playlists.follows(playlist.id, actor.id):
         return playlist
-    held = playlists.holds(actor.id, playlist)
-    db.session.add(PlaylistFollow(playlist_id=playlist.id, user_id=actor.id))
-    try:
-        db.session.flush()
-    except IntegrityError:  # followed a moment ago from another request
-        db.session.rollback()
-        return playlist
-    if not held:
-        bus.subscribe_user(actor.id, playlists.channel(playlist.id))
+    _gain(actor.id, playlist, PlaylistFollow)
     return playlist
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
@@ -29,6 +29,7 @@ from services import (
     notifications_posts,
     party_media,
     post_images,
+    tallies,
     trust,
     voice,
 )
@@ -44,9 +45,7 @@ LIKED = "post:liked"
 
 # -- shapes -----------------------------------------------------------------------------
 def like_count(post_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(PostLike).where(PostLike.post_id == post_id)
-    )
+    return tallies.count_of(PostLike.post_id, post_id)
 
 
 def to_dict(post: Post, likes: int | None = None) -> dict:

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_fields
-from route_limits import user_action
 from services import announcements
 
 
@@ -20,21 +20,17 @@ def announcements_current():
     return jsonify({"announcements": [announcements.to_dict(a) for a in found]})
 
 
-@user_action(
-    api, "POST", "/announcements/<int:announcement_id>/dismiss", budgets.ANNOUNCEMENT_DISMISS
-)
+@action("POST", "/announcements/<int:announcement_id>/dismiss", budgets.ANNOUNCEMENT_DISMISS)
 def announcement_dismiss(announcement_id: int):
     announcements.dismiss(current_user, announcement_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/admin/announcements", budgets.ANNOUNCEMENT)
+@action("POST", "/admin/announcements", budgets.ANNOUNCEMENT, status=201)
 def admin_announcement_post():
     posted = announcements.post(current_user, *json_fields("body", "expires_at", "hours"))
-    return jsonify({"announcement": announcements.to_dict(posted)}), 201
+    return {"announcement": announcements.to_dict(posted)}
 
 
-@user_action(api, "DELETE", "/admin/announcements/<int:announcement_id>", budgets.ANNOUNCEMENT)
+@action("DELETE", "/admin/announcements/<int:announcement_id>", budgets.ANNOUNCEMENT)
 def admin_announcement_withdraw(announcement_id: int):
     announcements.withdraw(current_user, announcement_id)
-    return "", 204

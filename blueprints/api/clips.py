@@ -7,19 +7,19 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body
-from route_limits import user_action
 from services import clips
 
 
-@user_action(api, "POST", "/clips", budgets.CLIP_WRITE)
+@action("POST", "/clips", budgets.CLIP_WRITE, status=201)
 def clip_create():
-    return jsonify({"clip": clips.to_dict(clips.create(current_user, json_body()))}), 201
+    return {"clip": clips.to_dict(clips.create(current_user, json_body()))}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/clip", budgets.CLIP_WRITE)
+@action("POST", "/parties/<int:party_id>/clip", budgets.CLIP_WRITE, status=201)
 def clip_from_party(party_id: int):
-    return jsonify({"clip": clips.to_dict(clips.from_party(current_user, party_id))}), 201
+    return {"clip": clips.to_dict(clips.from_party(current_user, party_id))}
 
 
 @api.get("/clips/<clip_code>")
@@ -28,15 +28,14 @@ def clip_get(clip_code: str):
     return jsonify({"clip": clips.to_dict(clips.visible_clip(current_user, clip_code))})
 
 
-@user_action(api, "PATCH", "/clips/<clip_code>", budgets.CLIP_WRITE)
+@action("PATCH", "/clips/<clip_code>", budgets.CLIP_WRITE)
 def clip_edit(clip_code: str):
-    return jsonify({"clip": clips.to_dict(clips.edit(current_user, clip_code, json_body()))})
+    return {"clip": clips.to_dict(clips.edit(current_user, clip_code, json_body()))}
 
 
-@user_action(api, "DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE)
+@action("DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE)
 def clip_delete(clip_code: str):
     clips.delete(current_user, clip_code)
-    return "", 204
 
 
 @api.get("/users/<username>/clips")
@@ -46,7 +45,6 @@ def clips_of_user(username: str):
     return jsonify({"clips": [clips.to_dict(c) for c in made]})
 
 
-@user_action(api, "DELETE", "/admin/clips/<int:clip_id>", budgets.MODERATION)
+@action("DELETE", "/admin/clips/<int:clip_id>", budgets.MODERATION)
 def clip_remove(clip_id: int):
     clips.remove(current_user, clip_id, request.args.get("reason", ""))
-    return "", 204

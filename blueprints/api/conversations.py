@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from errors import ValidationError
 from request_body import json_body, query_int
-from route_limits import user_action
 from services import (
     attachments,
     conversation_listing,
@@ -32,7 +32,7 @@ def _conversation_json(conversation_id: int) -> dict:
     }
 
 
-@user_action(api, "POST", "/conversations", budgets.CONVERSATION_CREATE)
+@action("POST", "/conversations", budgets.CONVERSATION_CREATE, status=201)
 def conversation_create():
     body = json_body()
     kind = string(body, "kind", max_length=8)
@@ -40,7 +40,7 @@ def conversation_create():
         conversation = conversations.open_direct(
             current_user, string(body, "username", max_length=64)
         )
-        return jsonify({"conversation": _conversation_json(conversation.id)}), 200
+        return {"conversation": _conversation_json(conversation.id)}, 200
     members = body.get("members", [])
     if kind == "group":
         conversation = conversations.create_group(
@@ -62,7 +62,7 @@ def conversation_create():
         )
     else:
         raise ValidationError("'kind' is direct, group or room.", field="kind")
-    return jsonify({"conversation": _conversation_json(conversation.id)}), 201
+    return {"conversation": _conversation_json(conversation.id)}
 
 
 @api.get("/conversations")
@@ -88,30 +88,28 @@ def conversation_show(conversation_id: int):
     return jsonify({"conversation": _conversation_json(conversation_id)})
 
 
-@user_action(api, "PATCH", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
+@action("PATCH", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
 def conversation_update(conversation_id: int):
     body = json_body()
     changes = {key: body[key] for key in ("name", "description", "category") if key in body}
     conversation_settings.update(current_user, conversation_id, changes)
-    return jsonify({"conversation": _conversation_json(conversation_id)})
+    return {"conversation": _conversation_json(conversation_id)}
 
 
-@user_action(api, "DELETE", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
+@action("DELETE", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
 def conversation_delete(conversation_id: int):
     conversation_settings.delete(current_user, conversation_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/join", budgets.CONVERSATION_JOIN)
+@action("POST", "/conversations/<int:conversation_id>/join", budgets.CONVERSATION_JOIN)
 def conversation_join(conversation_id: int):
     conversation_members.join(current_user, conversation_id)
-    return jsonify({"conversation": _conversation_json(conversation_id)})
+    return {"conversation": _conversation_json(conversation_id)}
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
+@action("POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
 def conversation_leave(conversation_id: int):
     conversation_members.leave(current_user, conversation_id)
-    return "", 204
 
 
 @api.get("/conversations/<int:conversation_id>/members")
@@ -121,28 +119,25 @@ def member_list(conversation_id: int):
     return jsonify({"members": [conversations.member_dict(m) for m in people]})
 
 
-@user_action(
-    api, "POST", "/conversations/<int:conversation_id>/members", budgets.CONVERSATION_MEMBERS
+@action(
+    "POST", "/conversations/<int:conversation_id>/members", budgets.CONVERSATION_MEMBERS, status=201
 )
 def member_add(conversation_id: int):
     username = string(json_body(), "username", max_length=64)
     membership = conversation_members.add_member(current_user, conversation_id, username)
-    return jsonify({"member": conversations.member_dict(membership)}), 201
+    return {"member": conversations.member_dict(membership)}
 
 
-@user_action(
-    api,
+@action(
     "DELETE",
     "/conversations/<int:conversation_id>/members/<username>",
     budgets.CONVERSATION_MEMBERS,
 )
 def member_remove(conversation_id: int, username: str):
     conversation_members.remove_member(current_user, conversation_id, username)
-    return "", 204
 
 
-@user_action(
-    api,
+@action(
     "POST",
     "/conversations/<int:conversation_id>/members/<username>/role",
     budgets.CONVERSATION_MEMBERS,
@@ -150,11 +145,10 @@ def member_remove(conversation_id: int, username: str):
 def member_role(conversation_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
     membership = conversation_members.set_role(current_user, conversation_id, username, role)
-    return jsonify({"member": conversations.member_dict(membership)})
+    return {"member": conversations.member_dict(membership)}
 
 
-@user_action(
-    api,
+@action(
     "POST",
     "/conversations/<int:conversation_id>/members/<username>/mute",
     budgets.CONVERSATION_MEMBERS,
@@ -164,7 +158,7 @@ def member_mute(conversation_id: int, username: str):
         json_body(), "minutes", minimum=0, maximum=conversation_members.MUTE_MAX_MINUTES
     )
     membership = conversation_members.mute(current_user, conversation_id, username, minutes)
-    return jsonify({"member": conversations.member_dict(membership)})
+    return {"member": conversations.member_dict(membership)}
 
 
 @api.get("/conversations/<int:conversation_id>/messages")
@@ -179,7 +173,7 @@ def message_history(conversation_id: int):
     return jsonify({"messages": [messages.to_dict(m) for m in page]})
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/messages", budgets.SEND_MESSAGE)
+@action("POST", "/conversations/<int:conversation_id>/messages", budgets.SEND_MESSAGE, status=201)
 def message_send(conversation_id: int):
     body = json_body()
     described = messages.send(
@@ -190,25 +184,25 @@ def message_send(conversation_id: int):
         reply_to=body.get("reply_to"),
         attachment_id=body.get("attachment_id"),
     )
-    return jsonify({"message": described}), 201
+    return {"message": described}
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/attachments", budgets.UPLOAD)
+@action("POST", "/conversations/<int:conversation_id>/attachments", budgets.UPLOAD, status=201)
 def attachment_upload(conversation_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError("Send the file as multipart field 'file'.", field="file")
     attachment = attachments.upload(current_user, conversation_id, upload.stream, upload.filename)
-    return jsonify({"attachment": attachments.to_dict(attachment)}), 201
+    return {"attachment": attachments.to_dict(attachment)}
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/image", budgets.UPLOAD)
+@action("POST", "/conversations/<int:conversation_id>/image", budgets.UPLOAD)
 def conversation_image_upload(conversation_id: int):
     upload = request.files.get("image")
     if upload is None:
         raise ValidationError("Send the picture as multipart field 'image'.", field="image")
     conversation_settings.set_image(current_user, conversation_id, upload.stream)
-    return jsonify({"conversation": _conversation_json(conversation_id)})
+    return {"conversation": _conversation_json(conversation_id)}
 
 
 @api.get("/conversations/<int:conversation_id>/image")
@@ -217,29 +211,28 @@ def conversation_image(conversation_id: int):
     return send_file(conversation_settings.image_path(current_user, conversation_id), max_age=3600)
 
 
-@user_action(api, "POST", "/conversations/<int:conversation_id>/read", budgets.MESSAGE_READ)
+@action("POST", "/conversations/<int:conversation_id>/read", budgets.MESSAGE_READ)
 def conversation_read(conversation_id: int):
     body = json_body()
     position = message_reading.mark_read(current_user, conversation_id, body.get("message_id"))
-    return jsonify({"last_read_message_id": position})
+    return {"last_read_message_id": position}
 
 
-@user_action(api, "PATCH", "/messages/<int:message_id>", budgets.MESSAGE_EDIT)
+@action("PATCH", "/messages/<int:message_id>", budgets.MESSAGE_EDIT)
 def message_edit(message_id: int):
     message = message_edits.edit(current_user, message_id, json_body().get("body"))
-    return jsonify({"message": messages.to_dict(message)})
+    return {"message": messages.to_dict(message)}
 
 
-@user_action(api, "DELETE", "/messages/<int:message_id>", budgets.MESSAGE_DELETE)
+@action("DELETE", "/messages/<int:message_id>", budgets.MESSAGE_DELETE)
 def message_delete(message_id: int):
     message_edits.delete(current_user, message_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/messages/<int:message_id>/reactions", budgets.MESSAGE_REACT)
+@action("POST", "/messages/<int:message_id>/reactions", budgets.MESSAGE_REACT)
 def message_react(message_id: int):
     message = message_edits.react(current_user, message_id, json_body().get("emoji"))
-    return jsonify({"message": messages.to_dict(message)})
+    return {"message": messages.to_dict(message)}
 
 
 @api.get("/messages/search")

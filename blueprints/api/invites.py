@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body
-from route_limits import user_action
 from services import invites
 
 
@@ -19,7 +19,7 @@ def party_invitable(party_id: int):
     return jsonify({"people": [person.to_summary() for person in found]})
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/invites", budgets.PARTY_INVITE)
+@action("POST", "/parties/<int:party_id>/invites", budgets.PARTY_INVITE, status=201)
 def party_invite(party_id: int):
     person = invites.invite_to_party(current_user, party_id, json_body().get("username"))
-    return jsonify({"invited": person.to_summary()}), 201
+    return {"invited": person.to_summary()}

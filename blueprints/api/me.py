@@ -5,8 +5,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body
-from route_limits import token_write_limit, user_action
+from route_limits import token_write_limit
 from services import account_data, accounts, api_tokens, presence, profiles
 from services.validation import string
 
@@ -17,7 +18,7 @@ def me():
     return jsonify({"user": current_user.to_public()})
 
 
-@user_action(api, "PATCH", "/me", budgets.SETTINGS_WRITE)
+@action("PATCH", "/me", budgets.SETTINGS_WRITE)
 def update_me():
     """The profile fields sent are changed; the others keep their value."""
     body = json_body()
@@ -27,7 +28,7 @@ def update_me():
         body.get("bio", current_user.bio),
         body.get("avatar_color", current_user.avatar_color),
     )
-    return jsonify({"user": user.to_public()})
+    return {"user": user.to_public()}
 
 
 @api.get("/me/presence")
@@ -36,23 +37,22 @@ def my_presence():
     return jsonify({"presence": presence.snapshot(current_user.id)})
 
 
-@user_action(api, "POST", "/me/presence", budgets.PRESENCE)
+@action("POST", "/me/presence", budgets.PRESENCE)
 def set_my_presence():
     """`presence:set` for clients without a socket: the same rule, the same budget."""
-    return jsonify({"presence": presence.set_status(current_user.id, json_body())})
+    return {"presence": presence.set_status(current_user.id, json_body())}
 
 
-@user_action(api, "DELETE", "/me", budgets.ACCOUNT_DELETE)
+@action("DELETE", "/me", budgets.ACCOUNT_DELETE)
 def delete_me():
     """Delete the account; the body confirms it with the password."""
     password = string(json_body(), "password", max_length=accounts.PASSWORD_MAX, strip=False)
     account_data.delete_account(current_user._get_current_object(), password)
-    return "", 204
 
 
-@user_action(api, "GET", "/me/export", budgets.ACCOUNT_EXPORT)
+@action("GET", "/me/export", budgets.ACCOUNT_EXPORT)
 def export_me():
-    return jsonify(account_data.export(current_user))
+    return account_data.export(current_user)
 
 
 @api.get("/me/sessions")

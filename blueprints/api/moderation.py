@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body, json_fields, query_int
-from route_limits import user_action
 from services import moderation, moderation_reports
 
 
-@user_action(api, "POST", "/reports", budgets.REPORT)
+@action("POST", "/reports", budgets.REPORT, status=201)
 def report_create():
     subject_type, subject_id, reason, note, token = json_fields(
         "subject_type", "subject_id", "reason", "note", "token"
@@ -21,7 +21,7 @@ def report_create():
     entry = moderation_reports.report(
         current_user, subject_type, subject_id, reason, note or "", token
     )
-    return jsonify({"report": moderation_reports.report_dict(entry)}), 201
+    return {"report": moderation_reports.report_dict(entry)}
 
 
 @api.get("/admin/reports")
@@ -36,59 +36,55 @@ def admin_reports():
     )
 
 
-@user_action(api, "POST", "/admin/reports/<int:report_id>/resolve", budgets.MODERATION)
+@action("POST", "/admin/reports/<int:report_id>/resolve", budgets.MODERATION)
 def admin_resolve(report_id: int):
     action, note = json_fields("action", "note")
     entry = moderation_reports.resolve(current_user, report_id, action, note)
-    return jsonify({"report": moderation_reports.report_dict(entry)})
+    return {"report": moderation_reports.report_dict(entry)}
 
 
-@user_action(api, "POST", "/admin/users/<username>/ban", budgets.MODERATION)
+@action("POST", "/admin/users/<username>/ban", budgets.MODERATION)
 def admin_ban(username: str):
     body = json_body()
     user = moderation.ban(current_user, username, body.get("reason"), body.get("expires_at"))
-    return jsonify({"user": user.to_public(), "banned_until": body.get("expires_at")})
+    return {"user": user.to_public(), "banned_until": body.get("expires_at")}
 
 
-@user_action(api, "DELETE", "/admin/users/<username>/ban", budgets.MODERATION)
+@action("DELETE", "/admin/users/<username>/ban", budgets.MODERATION)
 def admin_unban(username: str):
-    return jsonify({"user": moderation.unban(current_user, username).to_public()})
+    return {"user": moderation.unban(current_user, username).to_public()}
 
 
-@user_action(api, "POST", "/admin/users/<username>/mute", budgets.MODERATION)
+@action("POST", "/admin/users/<username>/mute", budgets.MODERATION)
 def admin_mute(username: str):
     minutes, conversation_id = json_fields("minutes", "conversation_id")
-    return jsonify(moderation.mute(current_user, username, minutes, conversation_id))
+    return moderation.mute(current_user, username, minutes, conversation_id)
 
 
-@user_action(api, "POST", "/admin/users/<username>/warn", budgets.MODERATION)
+@action("POST", "/admin/users/<username>/warn", budgets.MODERATION)
 def admin_warn(username: str):
     moderation.warn(current_user, username, json_body().get("text"))
-    return "", 204
 
 
-@user_action(api, "POST", "/admin/users/<username>/role", budgets.MODERATION)
+@action("POST", "/admin/users/<username>/role", budgets.MODERATION)
 def admin_role(username: str):
     user = moderation.set_role(current_user, username, json_body().get("role"))
-    return jsonify({"user": user.to_public()})
+    return {"user": user.to_public()}
 
 
-@user_action(api, "DELETE", "/admin/messages/<int:message_id>", budgets.MODERATION)
+@action("DELETE", "/admin/messages/<int:message_id>", budgets.MODERATION)
 def admin_remove_message(message_id: int):
     moderation.remove_message(current_user, message_id, request.args.get("reason", ""))
-    return "", 204
 
 
-@user_action(api, "POST", "/admin/parties/<int:party_id>/end", budgets.MODERATION)
+@action("POST", "/admin/parties/<int:party_id>/end", budgets.MODERATION)
 def admin_end_party(party_id: int):
     moderation.end_party(current_user, party_id, json_body().get("reason", ""))
-    return "", 204
 
 
-@user_action(api, "POST", "/admin/rooms/<int:conversation_id>/close", budgets.MODERATION)
+@action("POST", "/admin/rooms/<int:conversation_id>/close", budgets.MODERATION)
 def admin_close_room(conversation_id: int):
     moderation.close_room(current_user, conversation_id, json_body().get("reason", ""))
-    return "", 204
 
 
 @api.get("/admin/audit")

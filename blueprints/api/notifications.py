@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from errors import ValidationError
 from request_body import json_body
-from route_limits import user_action
 from services import notifications
 from services.validation import is_id
 
@@ -34,7 +34,7 @@ def notifications_list():
     )
 
 
-@user_action(api, "POST", "/notifications/read", budgets.NOTIFICATION_READ)
+@action("POST", "/notifications/read", budgets.NOTIFICATION_READ)
 def notifications_read():
     """`{"ids": [...]}` marks those read; `{"all": true}` marks every one."""
     body = json_body()
@@ -48,4 +48,4 @@ def notifications_read():
             )
         if not all(is_id(i) and i > 0 for i in ids):
             raise ValidationError("Every id must be a positive whole number.", field="ids")
-    return jsonify({"unread_count": notifications.mark_read(current_user.id, ids)})
+    return {"unread_count": notifications.mark_read(current_user.id, ids)}

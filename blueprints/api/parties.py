@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body, query_int
-from route_limits import user_action
 from services import parties, party_chat, party_membership, party_queue, party_shapes
 from services.validation import string
 
@@ -18,10 +18,10 @@ def _party_json(party_id: int) -> dict:
     return {**party_shapes.to_dict(access.party, current_user), "role": access.role}
 
 
-@user_action(api, "POST", "/parties", budgets.PARTY_CREATE)
+@action("POST", "/parties", budgets.PARTY_CREATE, status=201)
 def party_create():
     party = parties.create(current_user, dict(json_body()))
-    return jsonify({"party": _party_json(party.id)}), 201
+    return {"party": _party_json(party.id)}
 
 
 @api.get("/parties")
@@ -37,13 +37,13 @@ def party_list():
     )
 
 
-@user_action(api, "POST", "/parties/join", budgets.PARTY_JOIN)
+@action("POST", "/parties/join", budgets.PARTY_JOIN)
 def party_join():
     code = string(json_body(), "code", max_length=16)
     party, participant = party_membership.join_by_code(current_user, code)
     if participant.status == "pending":
-        return jsonify({"status": "pending", "party_id": party.id}), 202
-    return jsonify({"party": _party_json(party.id), "role": participant.role})
+        return {"status": "pending", "party_id": party.id}, 202
+    return {"party": _party_json(party.id), "role": participant.role}
 
 
 @api.get("/parties/<int:party_id>")
@@ -59,22 +59,21 @@ def party_participants(party_id: int):
     return jsonify({"participants": [party_shapes.participant_dict(p) for p in people]})
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
+@action("POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
 def party_leave(party_id: int):
     party_membership.leave(current_user, party_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/end", budgets.PARTY_LIFECYCLE)
+@action("POST", "/parties/<int:party_id>/end", budgets.PARTY_LIFECYCLE)
 def party_end(party_id: int):
     parties.end(current_user, party_id)
-    return jsonify({"party": _party_json(party_id)})
+    return {"party": _party_json(party_id)}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/start", budgets.PARTY_LIFECYCLE)
+@action("POST", "/parties/<int:party_id>/start", budgets.PARTY_LIFECYCLE)
 def party_start(party_id: int):
     parties.start(current_user, party_id)
-    return jsonify({"party": _party_json(party_id)})
+    return {"party": _party_json(party_id)}
 
 
 @api.get("/parties/<int:party_id>/requests")
@@ -84,30 +83,26 @@ def party_requests(party_id: int):
     return jsonify({"requests": [party_shapes.participant_dict(p) for p in waiting]})
 
 
-@user_action(
-    api,
+@action(
     "POST",
     "/parties/<int:party_id>/requests/<username>/<any(approve, refuse):decision>",
     budgets.PARTY_PEOPLE,
 )
 def party_decide(party_id: int, username: str, decision: str):
     participant = party_membership.decide(current_user, party_id, username, decision == "approve")
-    return jsonify({"participant": party_shapes.participant_dict(participant)})
+    return {"participant": party_shapes.participant_dict(participant)}
 
 
-@user_action(
-    api, "POST", "/parties/<int:party_id>/participants/<username>/role", budgets.PARTY_PEOPLE
-)
+@action("POST", "/parties/<int:party_id>/participants/<username>/role", budgets.PARTY_PEOPLE)
 def party_role(party_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
     participant = party_membership.set_role(current_user, party_id, username, role)
-    return jsonify({"participant": party_shapes.participant_dict(participant)})
+    return {"participant": party_shapes.participant_dict(participant)}
 
 
-@user_action(api, "DELETE", "/parties/<int:party_id>/participants/<username>", budgets.PARTY_PEOPLE)
+@action("DELETE", "/parties/<int:party_id>/participants/<username>", budgets.PARTY_PEOPLE)
 def party_remove(party_id: int, username: str):
     party_membership.remove(current_user, party_id, username)
-    return "", 204
 
 
 @api.get("/parties/<int:party_id>/messages")
@@ -122,7 +117,7 @@ def party_messages(party_id: int):
     return jsonify({"messages": [party_chat.to_dict(m) for m in found]})
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/messages", budgets.PARTY_CHAT)
+@action("POST", "/parties/<int:party_id>/messages", budgets.PARTY_CHAT, status=201)
 def party_message_send(party_id: int):
     body = json_body()
     message = party_chat.send(
@@ -132,7 +127,7 @@ def party_message_send(party_id: int):
         video_time=body.get("video_time"),
         client_id=body.get("client_id"),
     )
-    return jsonify({"message": party_chat.to_dict(message)}), 201
+    return {"message": party_chat.to_dict(message)}
 
 
 @api.get("/parties/<int:party_id>/queue")
@@ -143,26 +138,25 @@ def party_queue_list(party_id: int):
     )
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/queue", budgets.PARTY_QUEUE)
+@action("POST", "/parties/<int:party_id>/queue", budgets.PARTY_QUEUE, status=201)
 def party_queue_add(party_id: int):
     body = json_body()
     item = party_queue.add(current_user, party_id, body.get("media_url"), body.get("title", ""))
-    return jsonify({"item": party_queue.to_dict(item)}), 201
+    return {"item": party_queue.to_dict(item)}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/queue/order", budgets.PARTY_QUEUE)
+@action("POST", "/parties/<int:party_id>/queue/order", budgets.PARTY_QUEUE)
 def party_queue_order(party_id: int):
     found = party_queue.reorder(current_user, party_id, json_body().get("item_ids"))
-    return jsonify({"items": [party_queue.to_dict(i) for i in found]})
+    return {"items": [party_queue.to_dict(i) for i in found]}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/queue/<int:item_id>/accept", budgets.PARTY_QUEUE)
+@action("POST", "/parties/<int:party_id>/queue/<int:item_id>/accept", budgets.PARTY_QUEUE)
 def party_queue_accept(party_id: int, item_id: int):
     item = party_queue.accept(current_user, party_id, item_id)
-    return jsonify({"item": party_queue.to_dict(item)})
+    return {"item": party_queue.to_dict(item)}
 
 
-@user_action(api, "DELETE", "/parties/<int:party_id>/queue/<int:item_id>", budgets.PARTY_QUEUE)
+@action("DELETE", "/parties/<int:party_id>/queue/<int:item_id>", budgets.PARTY_QUEUE)
 def party_queue_remove(party_id: int, item_id: int):
     party_queue.remove(current_user, party_id, item_id)
-    return "", 204

@@ -3,30 +3,28 @@ playlist, the video a party plays added to a playlist."""
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask_login import current_user
 
 import budgets
-from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body
-from route_limits import user_action
 from services import party_shapes, playlist_parties, playlists
 
 
-@user_action(api, "POST", "/playlists/<int:playlist_id>/party", budgets.PARTY_CREATE)
+@action("POST", "/playlists/<int:playlist_id>/party", budgets.PARTY_CREATE, status=201)
 def playlist_party(playlist_id: int):
     party = playlist_parties.start_party(current_user, playlist_id, json_body())
-    return jsonify({"party": party_shapes.to_dict(party, current_user)}), 201
+    return {"party": party_shapes.to_dict(party, current_user)}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/queue/save", budgets.PLAYLIST_CREATE)
+@action("POST", "/parties/<int:party_id>/queue/save", budgets.PLAYLIST_CREATE, status=201)
 def party_queue_save(party_id: int):
     title = json_body().get("title")
     playlist = playlist_parties.save_queue(current_user, party_id, title)
-    return jsonify({"playlist": playlists.to_dict(playlist)}), 201
+    return {"playlist": playlists.to_dict(playlist)}
 
 
-@user_action(api, "POST", "/parties/<int:party_id>/queue/keep", budgets.PLAYLIST_ITEMS)
+@action("POST", "/parties/<int:party_id>/queue/keep", budgets.PLAYLIST_ITEMS)
 def party_keep_playing(party_id: int):
     playlist_id = json_body().get("playlist_id")
-    return jsonify(playlist_parties.add_playing(current_user, party_id, playlist_id))
+    return playlist_parties.add_playing(current_user, party_id, playlist_id)

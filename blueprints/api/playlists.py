@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from request_body import json_body, json_fields
-from route_limits import user_action
 from services import playlist_items, playlist_people, playlist_views, playlists
 
 
@@ -19,10 +19,10 @@ def playlists_mine():
     return jsonify({"playlists": playlist_views.mine(current_user)})
 
 
-@user_action(api, "POST", "/playlists", budgets.PLAYLIST_CREATE)
+@action("POST", "/playlists", budgets.PLAYLIST_CREATE, status=201)
 def playlist_create():
     made = playlist_views.created(current_user, *json_fields("title", "description", "visibility"))
-    return jsonify({"playlist": made}), 201
+    return {"playlist": made}
 
 
 @api.get("/playlists/<int:playlist_id>")
@@ -32,75 +32,57 @@ def playlist_show(playlist_id: int):
     return jsonify({"playlist": shown})
 
 
-@user_action(api, "PATCH", "/playlists/<int:playlist_id>", budgets.PLAYLIST_EDIT)
+@action("PATCH", "/playlists/<int:playlist_id>", budgets.PLAYLIST_EDIT)
 def playlist_edit(playlist_id: int):
     changed = playlist_views.edited(current_user, playlist_id, dict(json_body()))
-    return jsonify({"playlist": changed})
+    return {"playlist": changed}
 
 
-@user_action(api, "DELETE", "/playlists/<int:playlist_id>", budgets.PLAYLIST_EDIT)
+@action("DELETE", "/playlists/<int:playlist_id>", budgets.PLAYLIST_EDIT)
 def playlist_delete(playlist_id: int):
     playlists.delete(current_user, playlist_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/playlists/<int:playlist_id>/items", budgets.PLAYLIST_ITEMS)
+@action("POST", "/playlists/<int:playlist_id>/items", budgets.PLAYLIST_ITEMS, status=201)
 def playlist_item_add(playlist_id: int):
     fields = json_fields("video_url", "title", "start_seconds")
-    return jsonify(playlist_items.add(current_user, playlist_id, *fields)), 201
+    return playlist_items.add(current_user, playlist_id, *fields)
 
 
-@user_action(
-    api,
-    "DELETE",
-    "/playlists/<int:playlist_id>/items/<int:playlist_item_id>",
-    budgets.PLAYLIST_ITEMS,
+@action(
+    "DELETE", "/playlists/<int:playlist_id>/items/<int:playlist_item_id>", budgets.PLAYLIST_ITEMS
 )
 def playlist_item_remove(playlist_id: int, playlist_item_id: int):
-    return jsonify(playlist_items.remove(current_user, playlist_id, playlist_item_id))
+    return playlist_items.remove(current_user, playlist_id, playlist_item_id)
 
 
-@user_action(
-    api,
-    "POST",
-    "/playlists/<int:playlist_id>/items/<int:playlist_item_id>/move",
-    budgets.PLAYLIST_ITEMS,
+@action(
+    "POST", "/playlists/<int:playlist_id>/items/<int:playlist_item_id>/move", budgets.PLAYLIST_ITEMS
 )
 def playlist_item_move(playlist_id: int, playlist_item_id: int):
     position, version = json_fields("position", "version")
-    moved = playlist_items.move(current_user, playlist_id, playlist_item_id, position, version)
-    return jsonify(moved)
+    return playlist_items.move(current_user, playlist_id, playlist_item_id, position, version)
 
 
-@user_action(
-    api, "POST", "/playlists/<int:playlist_id>/collaborators/<username>", budgets.PLAYLIST_PEOPLE
-)
+@action("POST", "/playlists/<int:playlist_id>/collaborators/<username>", budgets.PLAYLIST_PEOPLE)
 def playlist_collaborator_add(playlist_id: int, username: str):
     person = playlist_people.invite(current_user, playlist_id, username)
-    return jsonify({"collaborator": person.to_summary()})
+    return {"collaborator": person.to_summary()}
 
 
-@user_action(
-    api,
-    "DELETE",
-    "/playlists/<int:playlist_id>/collaborators/<username>",
-    budgets.PLAYLIST_PEOPLE,
-)
+@action("DELETE", "/playlists/<int:playlist_id>/collaborators/<username>", budgets.PLAYLIST_PEOPLE)
 def playlist_collaborator_remove(playlist_id: int, username: str):
     playlist_people.remove(current_user, playlist_id, username)
-    return "", 204
 
 
-@user_action(api, "POST", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
+@action("POST", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
 def playlist_follow(playlist_id: int):
     playlist_people.follow(current_user, playlist_id)
-    return "", 204
 
 
-@user_action(api, "DELETE", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
+@action("DELETE", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
 def playlist_unfollow(playlist_id: int):
     playlist_people.unfollow(current_user, playlist_id)
-    return "", 204
 
 
 @api.get("/users/<username>/playlists")

@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
+from blueprints.api.actions import action
 from blueprints.post_forms import form_changes, is_multipart, uploaded_image
 from request_body import json_body, json_fields, query_int
-from route_limits import user_action
 from services import feed, posts
 
 
-@user_action(api, "POST", "/posts", budgets.POST_WRITE)
+@action("POST", "/posts", budgets.POST_WRITE, status=201)
 def post_create():
     """A JSON post, or a multipart one with an `image` file."""
     if is_multipart():
@@ -22,7 +22,7 @@ def post_create():
         fields = (text, video_url, audience or None, uploaded_image(), form.get("image_alt"))
     else:
         fields = json_fields("text", "video_url", "audience", "image", "image_alt")
-    return jsonify({"post": posts.create(current_user, *fields)}), 201
+    return {"post": posts.create(current_user, *fields)}
 
 
 @api.get("/posts/<int:post_id>")
@@ -31,27 +31,26 @@ def post_get(post_id: int):
     return jsonify({"post": posts.shown_to(current_user, post_id)})
 
 
-@user_action(api, "PATCH", "/posts/<int:post_id>", budgets.POST_WRITE)
+@action("PATCH", "/posts/<int:post_id>", budgets.POST_WRITE)
 def post_edit(post_id: int):
     changes = form_changes(("text", "video_url", "image_alt")) if is_multipart() else json_body()
     edited = posts.edit(current_user, post_id, changes)
-    return jsonify({"post": edited})
+    return {"post": edited}
 
 
-@user_action(api, "DELETE", "/posts/<int:post_id>", budgets.POST_WRITE)
+@action("DELETE", "/posts/<int:post_id>", budgets.POST_WRITE)
 def post_delete(post_id: int):
     posts.delete_post(current_user, post_id)
-    return "", 204
 
 
-@user_action(api, "POST", "/posts/<int:post_id>/like", budgets.POST_LIKE)
+@action("POST", "/posts/<int:post_id>/like", budgets.POST_LIKE)
 def post_like(post_id: int):
-    return jsonify(posts.like(current_user, post_id))
+    return posts.like(current_user, post_id)
 
 
-@user_action(api, "DELETE", "/posts/<int:post_id>/like", budgets.POST_LIKE)
+@action("DELETE", "/posts/<int:post_id>/like", budgets.POST_LIKE)
 def post_unlike(post_id: int):
-    return jsonify(posts.unlike(current_user, post_id))
+    return posts.unlike(current_user, post_id)
 
 
 @api.get("/posts/<int:post_id>/likes")
@@ -81,7 +80,6 @@ def user_posts(username: str):
     return jsonify(feed.posts_by(current_user, username, cursor, limit))
 
 
-@user_action(api, "DELETE", "/admin/posts/<int:post_id>", budgets.MODERATION)
+@action("DELETE", "/admin/posts/<int:post_id>", budgets.MODERATION)
 def admin_remove_post(post_id: int):
     posts.remove(current_user, post_id, request.args.get("reason", ""))
-    return "", 204

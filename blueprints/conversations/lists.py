@@ -22,7 +22,11 @@ def _usernames(raw: str) -> list[str]:
     return [part.strip().lstrip("@") for part in raw.replace("\n", ",").split(",") if part.strip()]
 
 
-def _render_index(status: int = 200, errors: dict | None = None, values: dict | None = None):
+@bp.get("/conversations")
+@login_required
+def index(status: int = 200, errors: dict | None = None, values: dict | None = None):
+    """One's conversations and the forms that start one; a refused form shows here again
+    with `errors` and what was typed (`values`)."""
     listing = conversation_listing.overview(current_user)
     presences = {}
     for item in listing:
@@ -39,12 +43,6 @@ def _render_index(status: int = 200, errors: dict | None = None, values: dict | 
     ), status
 
 
-@bp.get("/conversations")
-@login_required
-def index():
-    return _render_index()
-
-
 @user_action(bp, "POST", "/conversations/direct", budgets.CONVERSATION_CREATE)
 def open_direct():
     username = request.form.get("username", "").strip().lstrip("@")
@@ -53,7 +51,7 @@ def open_direct():
             raise ServiceError("Who do you want to write to?", field="username")
         conversation = conversations.open_direct(current_user, username)
     except ServiceError as error:
-        return _render_index(400, failure("direct", error), {"username": username})
+        return index(400, failure("direct", error), {"username": username})
     return go(url_for("conversations.show", conversation_id=conversation.id))
 
 
@@ -79,7 +77,7 @@ def create_group():
             description=form.get("description", ""),
             category=form.get("category", "general"),
         ),
-        lambda error: _render_index(400, failure("group", error), form),
+        lambda error: index(400, failure("group", error), form),
     )
 
 
@@ -90,13 +88,17 @@ def search():
     return redirect(url_for("search.index", q=request.args.get("q", ""), kind="messages"))
 
 
-def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | None = None):
+@bp.get("/rooms")
+@login_required
+def rooms(status: int = 200, errors: dict | None = None, values: dict | None = None):
+    """The public room directory and the form that creates a room; a refused form shows
+    here again with `errors` and what was typed (`values`)."""
     query = request.args.get("q", "")[:64]
     category = request.args.get("category") or None
     error = None
-    rooms = []
+    found = []
     try:
-        rooms = conversation_listing.directory(query, category)
+        found = conversation_listing.directory(query, category)
     except ServiceError as problem:
         error = problem.message
     mine = {
@@ -106,7 +108,7 @@ def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | 
     }
     return render_template(
         "conversations/rooms.html",
-        rooms=[conversations.to_dict(room) for room in rooms],
+        rooms=[conversations.to_dict(room) for room in found],
         mine=mine,
         query=query,
         category=category,
@@ -115,12 +117,6 @@ def _render_rooms(status: int = 200, errors: dict | None = None, values: dict | 
         errors=errors or {},
         values=values or {},
     ), (400 if error else status)
-
-
-@bp.get("/rooms")
-@login_required
-def rooms():
-    return _render_rooms()
 
 
 @user_action(bp, "POST", "/rooms", budgets.CONVERSATION_CREATE)
@@ -136,5 +132,5 @@ def create_room():
             category=form.get("category", "general"),
             member_limit=int_or_raw(form.get("member_limit")) or 1000,
         ),
-        lambda error: _render_rooms(400, failure("room", error), form),
+        lambda error: rooms(400, failure("room", error), form),
     )

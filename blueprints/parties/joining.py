@@ -59,16 +59,14 @@ def find_by_code():
     return redirect(url_for("parties.invite", code=code))
 
 
-def _render_new(status: int = 200, errors: dict | None = None, values=None):
+@bp.get("/parties/new")
+@login_required
+def new(status: int = 200, errors: dict | None = None, values=None):
+    """The form that creates a party; refused, it shows again with `errors` and what was
+    typed (`values`)."""
     return render_template(
         "parties/new.html", errors=errors or {}, values=values or {"max_participants": 100}
     ), status
-
-
-@bp.get("/parties/new")
-@login_required
-def new():
-    return _render_new()
 
 
 @user_action(bp, "POST", "/parties/new", budgets.PARTY_CREATE)
@@ -101,7 +99,7 @@ def create():
         except ServiceError as error:
             errors[error.field or "form"] = error.message
     if party is None:
-        return _render_new(400, errors, form)
+        return new(400, errors, form)
     if party.status == "upcoming":
         flash(f"“{party.title}” is scheduled. Share the invite link.", "success")
     else:

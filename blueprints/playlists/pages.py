@@ -20,7 +20,11 @@ def _typed() -> dict[str, str]:
     return {name: request.form.get(name, "") for name in FIELDS}
 
 
-def _render_index(status: int = 200, errors: dict | None = None, values: dict | None = None):
+@bp.get("/playlists")
+@login_required
+def index(status: int = 200, errors: dict | None = None, values: dict | None = None):
+    """One's playlists and the form that creates one; a refused form shows here again with
+    `errors` and what was typed (`values`)."""
     return render_template(
         "playlists/index.html",
         mine=playlist_views.mine(current_user),
@@ -30,19 +34,13 @@ def _render_index(status: int = 200, errors: dict | None = None, values: dict | 
     ), status
 
 
-@bp.get("/playlists")
-@login_required
-def index():
-    return _render_index()
-
-
 @user_action(bp, "POST", "/playlists", budgets.PLAYLIST_CREATE)
 def create():
     typed = _typed()
     try:
         made = playlist_views.created(current_user, *typed.values())
     except ServiceError as error:
-        return _render_index(400, {error.field or "form": error.message}, typed)
+        return index(400, {error.field or "form": error.message}, typed)
     flash(f"“{made['title']}” is ready. Add videos to it.", "success")
     return redirect(playlist_url(made["id"]))
 
