@@ -54,6 +54,7 @@ def post_page(post_id: int, status: int = 200, **form):
         "posts/show.html",
         p={**card, "player": party_media.player(card["video_url"])},
         thread=thread(current_user, card, cursor),
+        earlier=cursor is not None and comment_listing.earlier_than(current_user, post_id, cursor),
         stream_args={"post": post_id},
         **form,
     )

@@ -17,7 +17,7 @@ from errors import ServiceError
 from models.clock import iso
 from models.conversation import CATEGORIES
 from route_limits import user_action
-from services import search
+from services import feed, search
 from services.search import Hit, Results
 
 bp = Blueprint("search", __name__)
@@ -36,11 +36,17 @@ KIND_LABELS = {
 
 def hit_url(hit: Hit) -> str:
     """Where a hit leads: a profile, a conversation, a message in its place, a post, a
-    comment under its post, a playlist, a clip, a party."""
+    comment in its place under its post (the thread shown from the comment's own), a
+    playlist, a clip, a party."""
     if hit.kind == "post":
         return url_for("posts.show", post_id=hit.id)
     if hit.kind == "comment":
-        return url_for("posts.show", post_id=hit.post_id, _anchor=f"comment-{hit.id}")
+        return url_for(
+            "posts.show",
+            post_id=hit.post_id,
+            comments_after=feed.encode_cursor(hit.thread_id - 1),
+            _anchor=f"comment-{hit.id}",
+        )
     if hit.kind == "party":
         return url_for("parties.show", party_id=hit.id)
     if hit.kind == "playlist":

@@ -45,18 +45,34 @@ def _not_blocked(viewer_id: int, comment: type[PostComment]) -> ColumnElement[bo
     return and_(comment.author_id.not_in(blocked), comment.author_id.not_in(blockers))
 
 
-def listing(viewer: User, post_id: object, cursor: object = None, limit: object = None) -> dict:
-    """The comments of a post the viewer may see (404 otherwise), a page at a time."""
-    post = posts.visible_post(viewer, post_id)
-    size, after = page_size(limit), feed.decode_cursor(cursor)
+def _shown_tops(viewer: User, post_id: int) -> ColumnElement[bool]:
+    """The post's top-level comments the viewer's thread shows."""
     reply = aliased(PostComment)
     has_replies = exists().where(reply.parent_id == PostComment.id, _standing(reply))
-    query = select(PostComment).where(
-        PostComment.post_id == post.id,
+    return and_(
+        PostComment.post_id == post_id,
         PostComment.parent_id.is_(None),
         _not_blocked(viewer.id, PostComment),
         or_(_standing(PostComment), has_replies),
     )
+
+
+def earlier_than(viewer: User, post_id: object, cursor: object) -> bool:
+    """Whether the thread shows comments before the page that starts after `cursor` (a
+    page opened in the middle of the thread offers a way back to its start)."""
+    post = posts.visible_post(viewer, post_id)
+    after = feed.decode_cursor(cursor)
+    if after is None:
+        return False
+    query = select(PostComment.id).where(_shown_tops(viewer, post.id), PostComment.id <= after)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def listing(viewer: User, post_id: object, cursor: object = None, limit: object = None) -> dict:
+    """The comments of a post the viewer may see (404 otherwise), a page at a time."""
+    post = posts.visible_post(viewer, post_id)
+    size, after = page_size(limit), feed.decode_cursor(cursor)
+    query = select(PostComment).where(_shown_tops(viewer, post.id))
     if after is not None:
         query = query.where(PostComment.id > after)
     found = list(db.session.scalars(query.order_by(PostComment.id).limit(size + 1)))

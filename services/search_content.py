@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from models.clip import Clip
@@ -35,6 +35,7 @@ class Hit:
     username: str | None = None
     code: str | None = None
     post_id: int | None = None
+    thread_id: int | None = None  # a comment's first comment of its thread (itself or its parent)
 
 
 def posts(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
@@ -66,6 +67,7 @@ def comments(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sel
             PostComment.id,
             PostComment.created_at,
             PostComment.post_id,
+            func.coalesce(PostComment.parent_id, PostComment.id),
             author.username,
             User.username,
             found.snippet,
@@ -189,9 +191,12 @@ def clip_hit(row, _matched: bool) -> Hit:
 
 
 def comment_hit(row, _matched: bool) -> Hit:
-    comment_id, created_at, post_id, author, post_author, snippet = row
+    comment_id, created_at, post_id, thread_id, author, post_author, snippet = row
     shown = f"@{author} on a post by @{post_author}"
-    return Hit("comment", comment_id, shown, marked(snippet), created_at, post_id=post_id)
+    quoted = marked(snippet)
+    return Hit(
+        "comment", comment_id, shown, quoted, created_at, post_id=post_id, thread_id=thread_id
+    )
 
 
 def party_hit(row, _matched: bool) -> Hit:

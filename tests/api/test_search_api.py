@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services import comments, conversations, parties, posts, search
+from services import comments, conversations, feed, parties, posts, search
 from tests.support.messages import sent_message
 
 
@@ -72,7 +72,8 @@ def test_parties_and_comments_lead_to_their_pages(client, pair):
     assert (body["facets"]["party"], body["facets"]["comment"]) == (1, 1)
     urls = {r["kind"]: r["url"] for r in body["results"]}
     assert urls["party"] == f"/parties/{party.id}"
-    assert urls["comment"] == f"/posts/{post_id}#comment-{comment_id}"
+    after = feed.encode_cursor(comment_id - 1)
+    assert urls["comment"] == f"/posts/{post_id}?comments_after={after}#comment-{comment_id}"
 
 
 def test_a_category_narrows_rooms_and_their_messages(client, pair):

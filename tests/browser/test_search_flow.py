@@ -13,6 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
+from services.feed import encode_cursor
 from services.search import PAGE_SIZE
 from tests.browser.conftest import screenshot, watch_for_errors
 
@@ -137,7 +138,9 @@ def test_parties_comments_and_the_room_category(browser: Browser, shared_server,
     party_link = results.locator(".search-party a").first
     expect(party_link).to_have_attribute("href", f"/parties/{party['id']}")
     comment_link = results.locator(".search-comment a").first
-    expected = f"/posts/{post['id']}#comment-{comment['comment']['id']}"
+    comment_id = comment["comment"]["id"]
+    expected = f"/posts/{post['id']}?comments_after={encode_cursor(comment_id - 1)}"
+    expected += f"#comment-{comment_id}"
     expect(comment_link).to_have_attribute("href", expected)
 
     page.get_by_label("Room category").select_option("films")
@@ -148,6 +151,9 @@ def test_parties_comments_and_the_room_category(browser: Browser, shared_server,
     assert parse_qs(urlparse(page.url).query)["category"] == ["films"]
     screenshot(page, f"search-category-{size[0]}x{size[1]}")
     page.goto(base + expected)
-    expect(page.locator(f"#comment-{comment['comment']['id']}")).to_contain_text(word)
+    expect(page.locator(f"#comment-{comment_id}")).to_contain_text(word)
+    # The thread's only comment: nothing before it to go back to.
+    expect(page.get_by_role("link", name="Show all comments from the first")).to_have_count(0)
+    screenshot(page, f"search-comment-in-place-{size[0]}x{size[1]}")
     assert errors == []
     context.close()

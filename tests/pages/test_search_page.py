@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from services import conversations, search
+from services import comment_listing, comments, conversations, feed, posts, search
 from tests.support.messages import sent_message
 from tests.support.pages import HX, page
 
@@ -80,3 +80,24 @@ def test_typing_redraws_the_results_region(logged_in_client):
     assert 'hx-target="#search-results"' in box
     assert 'hx-push-url="true"' in box
     assert 'id="search-results" aria-live="polite"' in html
+
+
+def test_a_comment_past_the_first_page_opens_in_its_place(logged_in_client, ben):
+    post_id = posts.create(ben, "A long thread", audience="public")["id"]
+    tops = [
+        comments.create(ben, post_id, f"remark {n}")["id"]
+        for n in range(comment_listing.PAGE_DEFAULT + 2)
+    ]
+    late = comments.create(ben, post_id, "the velvet answer", parent_id=tops[-1])["id"]
+    html = page(logged_in_client, "/search?q=velvet")
+    link = re.search(rf'href="(/posts/[^"]*#comment-{late})"', html)
+    assert link is not None, html
+    thread = page(logged_in_client, link.group(1).replace("&amp;", "&").split("#")[0])
+    assert f'id="comment-{late}"' in thread
+    assert f'id="comment-{tops[0]}"' not in thread
+    assert "Show all comments from the first" in thread
+    first = page(logged_in_client, f"/posts/{post_id}")
+    assert f'id="comment-{late}"' not in first
+    assert "Show all comments from the first" not in first
+    from_the_start = f"/posts/{post_id}?comments_after={feed.encode_cursor(tops[0] - 1)}"
+    assert "Show all comments from the first" not in page(logged_in_client, from_the_start)
