@@ -130,6 +130,10 @@ class Bus:
         """Run `action` once the current unit of work commits; never if it rolls back."""
         self._outbox.after_commit(db.session(), action)
 
+    def after_rollback(self, action: Callable[[], None]) -> None:
+        """Run `action` if the current unit of work rolls back; never once it commits."""
+        self._outbox.after_rollback(db.session(), action)
+
     def send_now(self, channel: str, name: str, data: dict[str, Any]) -> None:
         """An ephemeral event no transaction causes (presence, who watches): out at once."""
         if is_durable(name):

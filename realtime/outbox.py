@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 _KEY = "tandem_outbox"
 _AFTER = "tandem_after_commit"
+_UNDO = "tandem_after_rollback"
 
 
 @dataclass(slots=True)
@@ -66,6 +67,14 @@ class Outbox:
         _in_transaction(session)
         session.info.setdefault(_AFTER, []).append(action)
 
+    @staticmethod
+    def after_rollback(session: Session, action: Callable[[], None]) -> None:
+        """Run `action` if the session's transaction rolls back (never once it commits):
+        to undo what the database cannot, such as a file written for a row that is not
+        kept. It must not use the session."""
+        _in_transaction(session)
+        session.info.setdefault(_UNDO, []).append(action)
+
     def install(self) -> None:
         if not event.contains(Session, "before_commit", self._write):
             event.listen(Session, "before_commit", self._write)
@@ -93,17 +102,14 @@ class Outbox:
     def _send(self, session: Session) -> None:
         queued: list[Queued] | None = session.info.pop(_KEY, None)
         actions: list[Callable[[], None]] = session.info.pop(_AFTER, None) or []
+        session.info.pop(_UNDO, None)
         if queued:
             faults.after_commit(item.name for item in queued)
             try:
                 self._announce([item.envelope() for item in queued])
             except Exception:  # the change is committed; the log check delivers it anyway
                 log.exception("Announcing %d committed event(s) failed", len(queued))
-        for action in actions:
-            try:
-                action()
-            except Exception:
-                log.exception("An action after a commit failed")
+        _run(actions, "commit")
 
 
 def _in_transaction(session: Session) -> None:
@@ -114,7 +120,17 @@ def _in_transaction(session: Session) -> None:
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:
-    """The unit of work ended: what a commit did not send was rolled back."""
+    """The unit of work ended: what a commit did not send was rolled back, and what
+    was to be undone on a rollback is undone."""
     if transaction.parent is None:
         session.info.pop(_KEY, None)
         session.info.pop(_AFTER, None)
+        _run(session.info.pop(_UNDO, None) or [], "rollback")
+
+
+def _run(actions: list[Callable[[], None]], after: str) -> None:
+    for action in actions:
+        try:
+            action()
+        except Exception:
+            log.exception("An action after a %s failed", after)

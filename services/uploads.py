@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from pathlib import Path
 from typing import IO
@@ -9,6 +10,7 @@ from typing import IO
 from flask import current_app
 
 from errors import ValidationError
+from realtime.bus import bus
 
 # Image types accepted, recognised by their first bytes, never by the name.
 _SIGNATURES = (
@@ -67,9 +69,11 @@ def read_image(
 
 
 def store(folder_name: str, data: bytes, extension: str) -> str:
-    """Write the bytes under a fresh random name and return that name."""
+    """Write the bytes under a fresh random name and return that name; the file goes again
+    if the unit of work that wrote it rolls back (no row will name it)."""
     name = f"{secrets.token_hex(16)}.{extension}"
     (folder(folder_name) / name).write_bytes(data)
+    bus.after_rollback(functools.partial(discard, folder_name, name))
     return name
 
 

@@ -14,6 +14,7 @@ from models.user import Role
 from realtime import store
 from realtime.events import posts_channel
 from services import account_data, post_images, posts, social, uploads
+from services.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -109,6 +110,23 @@ def test_a_refused_edit_keeps_the_image_it_had(people):
         posts.edit(people["ann"], post["id"], {"image": io.BytesIO(JPEG), "text": "x" * 6000})
     assert stored_files() == {kept}
     assert posts.image_file(people["ann"], post["id"])[0].name == kept
+
+
+def test_a_change_that_rolls_back_leaves_no_file_behind(people):
+    kept = with_image(people)
+    [first] = stored_files()
+
+    @unit_of_work
+    def posted_then_failed():
+        with_image(people)
+        posts.edit(people["ann"], kept["id"], {"image": io.BytesIO(JPEG)})
+        assert len(stored_files()) == 3
+        raise RuntimeError("the commit never comes")
+
+    with pytest.raises(RuntimeError):
+        posted_then_failed()
+    assert stored_files() == {first}
+    assert posts.image_file(people["ann"], kept["id"])[0].name == first
 
 
 def test_only_those_who_see_the_post_get_its_image(people):

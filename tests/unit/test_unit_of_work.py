@@ -100,3 +100,14 @@ def test_an_action_after_the_commit_runs_only_on_commit(app, user_factory):
     bus.after_commit(lambda: done.append("committed"))
     db.session.commit()
     assert done == ["committed"]
+
+
+def test_an_action_after_a_rollback_runs_only_on_rollback(app, user_factory):
+    user_factory("ann")
+    done = []
+    bus.after_rollback(lambda: done.append("committed"))
+    db.session.commit()
+    bus.after_rollback(lambda: done.append("rolled back"))
+    db.session.rollback()
+    db.session.commit()  # a later transaction does not run it again
+    assert done == ["rolled back"]
