@@ -133,7 +133,13 @@ def unfollow(actor: User, playlist_id: object) -> Playlist:
 
 def cut_ties(a: int, b: int) -> None:
     """A block between `a` and `b`: neither stays a collaborator or a follower of the
-    other's playlists. Part of the caller's unit of work."""
+    other's playlists, nor hears one of them from a page left open. Part of the caller's
+    unit of work."""
+    for owner, other in ((a, b), (b, a)):
+        for playlist_id in db.session.scalars(
+            select(Playlist.id).where(Playlist.owner_id == owner)
+        ):
+            bus.unsubscribe_user(other, playlists.channel(playlist_id))
     for table in (PlaylistCollaborator, PlaylistFollow):
         pairs = db.session.execute(
             select(table.playlist_id, table.user_id)

@@ -180,3 +180,25 @@ def test_a_resume_from_a_cursor_replays_each_change_once(shared_server, transpor
         assert len(set(cursors)) == len(cursors)
     finally:
         client.close()
+
+
+def test_a_block_ends_what_an_open_page_hears_of_the_blockers_playlist(shared_server):
+    owner, reader = register(shared_server.url), register(shared_server.url)
+    made = api(owner, "POST", "/playlists", json={"title": "Open list", "visibility": "public"})
+    playlist_id = made.json()["playlist"]["id"]
+    page = SSEReader(
+        shared_server.url + "/api/v1/events/stream", reader.headers, {"playlist": playlist_id}
+    )
+    try:
+        add_item(owner, playlist_id, 1)
+        page.received.wait_count("playlist:item_added", 1)
+        blocked = api(owner, "POST", f"/users/{reader.username}/block")
+        assert blocked.status_code == 200, blocked.text
+        add_item(owner, playlist_id, 2)
+        api(owner, "PATCH", f"/playlists/{playlist_id}", json={"title": "Renamed"})
+        # A marker on the reader's own channel, published after both changes.
+        reader.echo("marker")
+        page.received.wait_count("stream:echo", 1)
+        assert [name for name, _data in playlist_events(page.received)] == ["playlist:item_added"]
+    finally:
+        page.close()
