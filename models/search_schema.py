@@ -13,9 +13,11 @@ each engine keeps it in the transaction of the change, whatever wrote it.
   index is the table's own, so it can never lag.
 
 Messages are also indexed by their conversation (`Indexed.key`): on SQLite a column of
-tokens in the FTS5 row, so a search reads only the entries of the conversations its
-searcher may see, however common the word is on the rest of the site; on PostgreSQL
-the planner combines the GIN index with the conversation's own index. There, a message's
+tokens in the FTS5 row (the conversation's id, and `public` for a public room's), so a
+search reads only the entries of the conversations its searcher may see, however common
+the word is on the rest of the site; a trigger on `conversations` re-keys a room's
+messages if it stops or starts being public. On PostgreSQL the planner combines the GIN
+index with the conversation's own index. There, a message's
 `tsvector` is also kept in a stored column (`Indexed.stored`), so ranking thousands of
 matches reads it rather than parsing each body again.
 
@@ -32,6 +34,31 @@ PG_CONFIG = "tandem"
 
 
 @dataclass(frozen=True)
+class Key:
+    """What a keyed index is narrowed by: its FTS5 column; the indexed row's column (SQL
+    over `{row}`) that holds the owner's id; and a token every searcher may read, held by
+    the rows whose owner (a row of `owner`) meets `shared_when` (SQL over `{owner}`),
+    kept true by a trigger on the owner's `watched` columns."""
+
+    name: str
+    column: str
+    owner: str
+    shared: str
+    shared_when: str
+    watched: tuple[str, ...]
+
+    def tokens(self, row: str) -> str:
+        """What the FTS5 column holds for a row: the owner's id, and the shared token if
+        its owner meets the condition now."""
+        column, owner = self.column.format(row=row), self.owner
+        shares = self.shared_when.format(owner=owner)
+        return (
+            f"{column} || coalesce((SELECT ' {self.shared}' FROM {owner} "  # noqa: S608
+            f"WHERE {owner}.id = {column} AND {shares}), '')"
+        )
+
+
+@dataclass(frozen=True)
 class Indexed:
     """One kind's index: its base table, its FTS columns with the SQL (over `{row}`) that
     fills each, which rows qualify, the column (if any) a search narrows it by before it
@@ -43,16 +70,20 @@ class Indexed:
     columns: tuple[tuple[str, str], ...]
     qualifies: str
     watched: tuple[str, ...]
-    key: tuple[str, str] | None = None
+    key: Key | None = None
     stored: str | None = None
 
     @property
-    def fts_columns(self) -> tuple[tuple[str, str], ...]:
+    def fts_columns(self) -> tuple[str, ...]:
         """The FTS5 row's columns: the text, then the key as a column of tokens."""
-        return self.columns + ((self.key,) if self.key is not None else ())
+        names = tuple(name for name, _expression in self.columns)
+        return names + ((self.key.name,) if self.key is not None else ())
 
     def values(self, row: str) -> str:
-        return ", ".join(expression.format(row=row) for _name, expression in self.fts_columns)
+        values = [expression.format(row=row) for _name, expression in self.columns]
+        if self.key is not None:
+            values.append(self.key.tokens(row))
+        return ", ".join(values)
 
     def where(self, row: str) -> str:
         return self.qualifies.format(row=row)
@@ -85,7 +116,14 @@ MESSAGES = Indexed(
     columns=(("body", "{row}.body"),),
     qualifies="{row}.kind = 'text' AND {row}.deleted_at IS NULL AND {row}.body != ''",
     watched=("body", "kind", "deleted_at"),
-    key=("conversation", "{row}.conversation_id"),
+    key=Key(
+        name="conversation",
+        column="{row}.conversation_id",
+        owner="conversations",
+        shared="public",
+        shared_when="{owner}.kind = 'room' AND {owner}.visibility = 'public'",
+        watched=("kind", "visibility"),
+    ),
     stored="search_document",
 )
 POSTS = Indexed(
@@ -139,7 +177,7 @@ def is_index_table(name: str) -> bool:
 
 
 def _names(part: Indexed) -> str:
-    return ", ".join(name for name, _expression in part.fts_columns)
+    return ", ".join(part.fts_columns)
 
 
 def _fill(part: Indexed, row: str) -> str:
@@ -148,9 +186,27 @@ def _fill(part: Indexed, row: str) -> str:
 
 
 def sqlite_drop(part: Indexed) -> list[str]:
+    triggers = ("insert", "update", "delete", "rekey")
     return [
-        *(f"DROP TRIGGER IF EXISTS {part.index}_{when}" for when in ("insert", "update", "delete")),
+        *(f"DROP TRIGGER IF EXISTS {part.index}_{when}" for when in triggers),
         f"DROP TABLE IF EXISTS {part.index}",
+    ]
+
+
+def _rekey(part: Indexed) -> list[str]:
+    """A keyed index's trigger on the key's owner: when an owner starts or stops sharing,
+    its rows are indexed again with their new tokens."""
+    key = part.key
+    if key is None:
+        return []
+    was, now = (f"({key.shared_when.format(owner=row)})" for row in ("old", "new"))
+    owned = f"{key.column.format(row=part.table)} = new.id"
+    return [
+        f"CREATE TRIGGER {part.index}_rekey AFTER UPDATE OF {', '.join(key.watched)} "  # noqa: S608
+        f"ON {key.owner} WHEN {was} IS NOT {now} BEGIN "
+        f"DELETE FROM {part.index} WHERE rowid IN (SELECT id FROM {part.table} WHERE {owned}); "
+        f"{_fill(part, part.table)} FROM {part.table} "
+        f"WHERE {owned} AND {part.where(part.table)}; END"
     ]
 
 
@@ -169,6 +225,7 @@ def sqlite_create(part: Indexed) -> list[str]:
         f"{_fill(part, 'new')} WHERE {part.where('new')}; END",
         f"CREATE TRIGGER {part.index}_delete AFTER DELETE ON {part.table} BEGIN "  # noqa: S608
         f"DELETE FROM {part.index} WHERE rowid = old.id; END",
+        *_rekey(part),
         f"{_fill(part, part.table)} FROM {part.table} WHERE {part.where(part.table)}",
         f"INSERT INTO {part.index}({part.index}) VALUES ('optimize')",  # noqa: S608
     ]

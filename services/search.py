@@ -52,11 +52,11 @@ from models.search_schema import (
     Indexed,
 )
 from models.user import User
-from services import search_content, search_engines
+from services import search_content, search_engines, search_hits
 from services.accounts import normalise_username
 from services.relations import unblocked
-from services.search_content import Hit
-from services.search_engines import Match, marked, plain
+from services.search_engines import Match
+from services.search_hits import Hit
 from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
@@ -164,22 +164,26 @@ def _values(viewer: User, query: Query, kinds: tuple[str, ...]) -> dict[str, Any
             values[name] = getattr(query, name)
     if not query.terms:
         return values
-    if "message" in kinds:
-        values["keys"] = _message_places(_form(query, kinds, values), values)
     postgres = search_engines.is_postgres()
+    if "message" in kinds:
+        # On SQLite every public room's messages share one key, unless a filter names rooms.
+        shared = not postgres and query.category is None and query.place is None
+        values["shared"] = shared
+        values["keys"] = _message_places(_form(query, kinds, values), values, shared)
     for k in kinds:
-        keys = values.get("keys") if SEARCHED[k].part.key is not None else None
-        values[f"words_{k}"] = search_engines.wanted(SEARCHED[k].part, query.terms, keys, postgres)
+        part = SEARCHED[k].part
+        keys, shared = (values.get("keys"), values["shared"]) if part.key else (None, False)
+        values[f"words_{k}"] = search_engines.wanted(part, query.terms, keys, shared, postgres)
     return values
 
 
 def _form(query: Query, kinds: tuple[str, ...], values: dict[str, Any]) -> _Form:
-    keys = values.get("keys")
+    keys, shared = values.get("keys"), values.get("shared", False)
     return _Form(
         dialect=db.session.get_bind().dialect.name,
         kinds=kinds,
         words=bool(query.terms),
-        keyed=None if keys is None else ("listed" if keys else "none"),
+        keyed=None if keys is None else ("listed" if keys or shared else "none"),
         sender=query.sender is not None,
         place=None if query.place is None else ("id" if _by_id(query.place) else "name"),
         after=query.after is not None,
@@ -221,10 +225,13 @@ def _category_of(value: object) -> str:
     return value
 
 
+def _public_room() -> ColumnElement[bool]:
+    return and_(Conversation.kind == Kind.ROOM, Conversation.visibility == "public")
+
+
 def _visible_conversation() -> ColumnElement:
     mine = select(Membership.conversation_id).where(Membership.user_id == SEARCHER)
-    public_room = and_(Conversation.kind == Kind.ROOM, Conversation.visibility == "public")
-    return and_(Conversation.deleted_at.is_(None), or_(Conversation.id.in_(mine), public_room))
+    return and_(Conversation.deleted_at.is_(None), or_(Conversation.id.in_(mine), _public_room()))
 
 
 def _match(kind: str, form: _Form) -> Match | None:
@@ -302,21 +309,25 @@ def _messages(form: _Form, found: Match | None, counting: bool) -> Select:
     return statement.where(*_message_filters(form))
 
 
-def _message_places(form: _Form, values: dict[str, Any]) -> list[int] | None:
+def _message_places(form: _Form, values: dict[str, Any], shared: bool) -> list[int] | None:
     """The conversations whose messages the searcher may find, narrowed by the query's
-    category, `in:` and `from:`: the keys a message's index entries are read under. None
-    when there are too many to list (the match then reads every entry of its words)."""
-    places = list(db.session.scalars(_places(form), {**values, "most": KEYED_MOST + 1}))
+    category, `in:` and `from:`: the keys a message's index entries are read under (with
+    `shared`, public rooms are left out: their shared key stands for them all). None when
+    there are too many to list (the match then reads every entry of its words)."""
+    listed = _places(form, shared)
+    places = list(db.session.scalars(listed, {**values, "most": KEYED_MOST + 1}))
     return places if len(places) <= KEYED_MOST else None
 
 
 @lru_cache(maxsize=64)
-def _places(form: _Form) -> Select:
+def _places(form: _Form, shared: bool) -> Select:
     statement = (
         select(Conversation.id)
         .where(_visible_conversation(), *_in_category(form), *_in_place(form))
         .limit(bindparam("most"))
     )
+    if shared:
+        statement = statement.where(~_public_room())
     if form.sender:
         sender = select(User.id).where(User.username == bindparam("sender"))
         spoken = select(Message.conversation_id).where(
@@ -345,25 +356,6 @@ def _message_filters(form: _Form) -> list[ColumnElement]:
     return conditions
 
 
-def _person_hit(row, _matched: bool) -> Hit:
-    user_id, username, display_name, created_at, snippet = row
-    title = f"{display_name} (@{username})" if display_name else f"@{username}"
-    return Hit("person", user_id, title, marked(snippet), created_at, username=username)
-
-
-def _room_hit(row, _matched: bool) -> Hit:
-    room_id, name, created_at, snippet = row
-    return Hit("room", room_id, name, marked(snippet), created_at, conversation_id=room_id)
-
-
-def _message_hit(row, matched: bool) -> Hit:
-    message_id, created_at, conversation_id, name, kind, username, shown, gone, text = row
-    sender = "Deleted account" if gone else shown or f"@{username}"
-    title = f"{sender} in {name}" if kind != Kind.DIRECT else f"{sender}, in a direct message"
-    snippet = marked(text) if matched else plain(text)
-    return Hit("message", message_id, title, snippet, created_at, conversation_id=conversation_id)
-
-
 @dataclass(frozen=True)
 class Searched:
     """One kind: its index, its id (newest first among equally good matches), the query of
@@ -381,18 +373,16 @@ def _content(rows: Callable[[ColumnElement[int], Match | None, bool], Select]):
 
 
 SEARCHED: dict[str, Searched] = {
-    "person": Searched(PEOPLE, User.id, _people, _person_hit),
-    "room": Searched(ROOMS, Conversation.id, _rooms, _room_hit),
-    "message": Searched(MESSAGES, Message.id, _messages, _message_hit),
-    "post": Searched(POSTS, Post.id, _content(search_content.posts), search_content.post_hit),
+    "person": Searched(PEOPLE, User.id, _people, search_hits.person_hit),
+    "room": Searched(ROOMS, Conversation.id, _rooms, search_hits.room_hit),
+    "message": Searched(MESSAGES, Message.id, _messages, search_hits.message_hit),
+    "post": Searched(POSTS, Post.id, _content(search_content.posts), search_hits.post_hit),
     "comment": Searched(
-        COMMENTS, PostComment.id, _content(search_content.comments), search_content.comment_hit
+        COMMENTS, PostComment.id, _content(search_content.comments), search_hits.comment_hit
     ),
     "playlist": Searched(
-        PLAYLISTS, Playlist.id, _content(search_content.playlists), search_content.playlist_hit
+        PLAYLISTS, Playlist.id, _content(search_content.playlists), search_hits.playlist_hit
     ),
-    "clip": Searched(CLIPS, Clip.id, _content(search_content.clips), search_content.clip_hit),
-    "party": Searched(
-        PARTIES, Party.id, _content(search_content.parties), search_content.party_hit
-    ),
+    "clip": Searched(CLIPS, Clip.id, _content(search_content.clips), search_hits.clip_hit),
+    "party": Searched(PARTIES, Party.id, _content(search_content.parties), search_hits.party_hit),
 }

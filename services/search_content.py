@@ -5,10 +5,6 @@ the party lists of `home`, written as conditions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -21,21 +17,7 @@ from models.social import Follow
 from models.user import User
 from services import feed
 from services.relations import unblocked
-from services.search_engines import Match, marked, plain
-
-
-@dataclass(frozen=True)
-class Hit:
-    kind: str
-    id: int
-    title: str
-    snippet_html: Markup
-    created_at: datetime
-    conversation_id: int | None = None
-    username: str | None = None
-    code: str | None = None
-    post_id: int | None = None
-    thread_id: int | None = None  # a comment's first comment of its thread (itself or its parent)
+from services.search_engines import Match
 
 
 def posts(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
@@ -170,37 +152,3 @@ def clips(viewer_id: ColumnElement[int], found: Match | None, counting: bool) ->
             or_(Clip.owner_id == viewer_id, unblocked(Clip.owner_id, viewer_id)),
         )
     )
-
-
-def post_hit(row, matched: bool) -> Hit:
-    post_id, created_at, username, text = row
-    snippet = marked(text) if matched else plain(text or "")
-    return Hit("post", post_id, f"A post by @{username}", snippet, created_at, username=username)
-
-
-def playlist_hit(row, _matched: bool) -> Hit:
-    playlist_id, created_at, title, username, snippet = row
-    shown = f"{title}, a playlist by @{username}"
-    return Hit("playlist", playlist_id, shown, marked(snippet), created_at, username=username)
-
-
-def clip_hit(row, _matched: bool) -> Hit:
-    clip_id, created_at, title, code, username, snippet = row
-    shown = f"{title}, a clip by @{username}"
-    return Hit("clip", clip_id, shown, marked(snippet), created_at, username=username, code=code)
-
-
-def comment_hit(row, _matched: bool) -> Hit:
-    comment_id, created_at, post_id, thread_id, author, post_author, snippet = row
-    shown = f"@{author} on a post by @{post_author}"
-    quoted = marked(snippet)
-    return Hit(
-        "comment", comment_id, shown, quoted, created_at, post_id=post_id, thread_id=thread_id
-    )
-
-
-def party_hit(row, _matched: bool) -> Hit:
-    party_id, created_at, title, status, host, snippet = row
-    when = {"ended": ", ended", "upcoming": ", upcoming"}.get(status, "")
-    shown = f"{title}, a party by @{host}{when}"
-    return Hit("party", party_id, shown, marked(snippet), created_at, username=host)

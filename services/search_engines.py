@@ -73,14 +73,17 @@ def phrase_query(terms: list[str]) -> str:
     return " ".join('"' + term.replace('"', " ") + '"' for term in terms)
 
 
-def wanted(part: Indexed, terms: list[str], keys: list[int] | None, postgres: bool) -> str:
-    """The value of a match's `words`: the terms, and on SQLite a keyed kind's keys."""
-    if postgres or part.key is None or not keys:
+def wanted(
+    part: Indexed, terms: list[str], keys: list[int] | None, shared: bool, postgres: bool
+) -> str:
+    """The value of a match's `words`: the terms, and on SQLite a keyed kind's keys (and
+    its shared token, which stands for every public room)."""
+    if postgres or part.key is None or keys is None or (not keys and not shared):
         return phrase_query(terms)
     texts = " ".join(name for name, _expression in part.columns)
-    listed = " OR ".join(f'"{int(key)}"' for key in keys)
+    tokens = [f'"{int(key)}"' for key in keys] + ([f'"{part.key.shared}"'] if shared else [])
     # A number typed in the box is matched in the text columns, never as a key.
-    return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key[0]} : ({listed})"
+    return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key.name} : ({' OR '.join(tokens)})"
 
 
 def match(
@@ -122,7 +125,7 @@ def _postgres(part: Indexed, words: BindParameter, keyed: str | None) -> Match:
     )
     condition = document.op("@@")(query)
     if keyed == "listed":
-        key = literal_column(part.key[1].format(row=part.table))
+        key = literal_column(part.key.column.format(row=part.table))
         condition = condition & key.in_(bindparam("keys", expanding=True))
     elif keyed == "none":
         condition = false()
