@@ -17,9 +17,9 @@ tokens in the FTS5 row (the conversation's id, and `public` for a public room's)
 search reads only the entries of the conversations its searcher may see, however common
 the word is on the rest of the site; a trigger on `conversations` re-keys a room's
 messages if it stops or starts being public. On PostgreSQL the planner combines the GIN
-index with the conversation's own index. There, a message's
-`tsvector` is also kept in a stored column (`Indexed.stored`), so ranking thousands of
-matches reads it rather than parsing each body again.
+index with the conversation's own index, and a message's `tsvector` is kept in a stored
+column (`Indexed.stored`), so ranking thousands of matches reads it rather than parsing
+each body again.
 
 A SQLite batch migration that recreates one of the indexed tables drops its triggers:
 `flask --app app search reindex` (`install_sqlite`) puts them back and refills the index.
@@ -211,8 +211,9 @@ def _rekey(part: Indexed) -> list[str]:
 
 
 def sqlite_create(part: Indexed) -> list[str]:
-    """The FTS5 table and its three triggers, then the rows that qualify today, merged
-    into one segment (a bulk fill leaves dozens, and every query reads them all)."""
+    """The FTS5 table and its triggers (insert, update, delete, and for a keyed index the
+    owner's re-keying), then the rows that qualify today, merged into one segment (a bulk
+    fill leaves dozens, and every query reads them all)."""
     names = _names(part)
     watched = ", ".join(part.watched)
     return [
