@@ -34,6 +34,9 @@ class StreamEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    # The people the event is not for (their ids, space-separated), such as those blocked
+    # either way with the author of what it carries: a replay leaves it out for them too.
+    hidden_from: Mapped[str | None] = mapped_column(Text)
 
 
 class StreamMark(db.Model):

@@ -113,12 +113,19 @@ class Bus:
         return leases
 
     # -- publishing -------------------------------------------------------------------
-    def publish(self, channel: str, name: str, data: dict[str, Any]) -> Queued:
+    def publish(
+        self,
+        channel: str,
+        name: str,
+        data: dict[str, Any],
+        hidden_from: frozenset[int] = frozenset(),
+    ) -> Queued:
         """Announce one event when the current unit of work commits; never if it rolls
         back. Durable events are written to the event log in the same transaction (the
-        returned entry has its id once the commit is done)."""
+        returned entry has its id once the commit is done). `hidden_from`: people who
+        hold the channel but are not to have this event, live or replayed."""
         self._check([(channel, name, data)])
-        return self._outbox.add(db.session(), channel, name, data)
+        return self._outbox.add(db.session(), channel, name, data, hidden_from)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         self._check(items)
@@ -134,14 +141,26 @@ class Bus:
         """Run `action` if the current unit of work rolls back; never once it commits."""
         self._outbox.after_rollback(db.session(), action)
 
-    def send_now(self, channel: str, name: str, data: dict[str, Any]) -> None:
+    def send_now(
+        self,
+        channel: str,
+        name: str,
+        data: dict[str, Any],
+        hidden_from: frozenset[int] = frozenset(),
+    ) -> None:
         """An ephemeral event no transaction causes (presence, who watches): out at once."""
         if is_durable(name):
             raise ValueError(f"{name} is durable: publish it in a unit of work")
         self._check([(channel, name, data)])
         metrics.published(name)
         self.transport.send(
-            Envelope(channel=channel, name=name, data=data, published_at=time.time())
+            Envelope(
+                channel=channel,
+                name=name,
+                data=data,
+                published_at=time.time(),
+                hidden_from=hidden_from,
+            )
         )
 
     def _check(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:

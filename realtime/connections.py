@@ -53,10 +53,14 @@ class Connection:
     def is_new(self, envelope: Envelope) -> bool:
         return envelope.id is None or envelope.id > self.last_id
 
+    def is_for(self, envelope: Envelope) -> bool:
+        """Not hidden from this connection's person (see `Envelope.hidden_from`)."""
+        return self.identity.user_id not in envelope.hidden_from
+
     def take_pending(self) -> list[Envelope]:
-        """End the replay: the live events that arrived meanwhile and are still new."""
+        """End the replay: the live events that arrived meanwhile, still new and for it."""
         pending, self.pending = self.pending or [], None
-        return [event for event in pending if self.is_new(event)]
+        return [event for event in pending if self.is_new(event) and self.is_for(event)]
 
 
 @dataclass(eq=False, slots=True)

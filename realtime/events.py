@@ -366,15 +366,16 @@ def playlist_channel(playlist_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """One event on one channel; `id` is set for durable events once they are stored.
-    `published_at` (time.time()) is when it was handed to the transport, for the
-    metrics' latencies; None for what is read from the log."""
+    """One event on one channel; `id` is set for durable events once stored. `published_at`
+    (time.time()) is when it went to the transport, for the metrics; None from the log.
+    `hidden_from`: people who hold its channel but are not to have it (see bus.publish)."""
 
     channel: str
     name: str
     data: dict[str, Any]
     id: int | None = None
     published_at: float | None = field(default=None, compare=False)
+    hidden_from: frozenset[int] = frozenset()
 
     @property
     def cursor(self) -> str | None:
@@ -394,5 +395,6 @@ class Envelope:
                 "d": self.data,
                 "i": self.id,
                 "t": self.published_at,
+                "h": sorted(self.hidden_from),
             }
         )

@@ -104,19 +104,30 @@ class Hub:
                 return
             self._remember(envelope.id)
         self.event_rate.tick()
-        skip = []
+        skip = self._hidden_sockets(envelope)
         for sid, socket in self._replaying_sockets.items():
             if envelope.channel in socket.channels:
                 skip.append(sid)
                 socket.pending.append(envelope)
         recipients = self._emit(envelope, to=envelope.channel, skip_sid=skip or None)
         for stream in tuple(self._streams_by_channel.get(envelope.channel, ())):
+            if not stream.is_for(envelope):
+                continue
             if stream.replaying:
                 stream.pending.append(envelope)
             elif stream.is_new(envelope):
                 stream.deliver(envelope)
                 recipients += 1
         metrics.delivered(envelope.name, recipients, envelope.published_at)
+
+    def _hidden_sockets(self, envelope: Envelope) -> list[str]:
+        """The sockets of the people `envelope` is hidden from."""
+        return [
+            connection.sid
+            for user_id in envelope.hidden_from
+            for connection in self._by_user.get(user_id, ())
+            if isinstance(connection, SocketConnection)
+        ]
 
     def _remember(self, event_id: int) -> None:
         self._seen[event_id] = None

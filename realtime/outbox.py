@@ -33,6 +33,7 @@ class Queued:
     channel: str
     name: str
     data: dict[str, Any]
+    hidden_from: frozenset[int] = frozenset()
     id: int | None = None
 
     def envelope(self) -> Envelope:
@@ -42,6 +43,7 @@ class Queued:
             data=self.data,
             id=self.id,
             published_at=time.time(),
+            hidden_from=self.hidden_from,
         )
 
 
@@ -54,9 +56,16 @@ class Outbox:
     def __init__(self, announce: Announce) -> None:
         self._announce = announce
 
-    def add(self, session: Session, channel: str, name: str, data: dict[str, Any]) -> Queued:
+    def add(
+        self,
+        session: Session,
+        channel: str,
+        name: str,
+        data: dict[str, Any],
+        hidden_from: frozenset[int] = frozenset(),
+    ) -> Queued:
         _in_transaction(session)
-        queued = Queued(channel, name, data)
+        queued = Queued(channel, name, data, hidden_from)
         session.info.setdefault(_KEY, []).append(queued)
         return queued
 
@@ -95,7 +104,9 @@ class Outbox:
             return
         # The log's ids are taken as late as possible, just before the commit, so a
         # transaction holds an id that others have passed for as short a time as can be.
-        ids = store.insert(session, [(item.channel, item.name, item.data) for item in durable])
+        ids = store.insert(
+            session, [(item.channel, item.name, item.data, item.hidden_from) for item in durable]
+        )
         for item, event_id in zip(durable, ids, strict=True):
             item.id = event_id
 

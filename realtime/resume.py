@@ -71,6 +71,7 @@ def backlog(
         )
         if len(missed) > limit:
             return [_resync(connection, horizon, RESYNC_TOO_FAR)]
+        missed = [envelope for envelope in missed if connection.is_for(envelope)]
     connection.last_id = max(after_id, horizon)
     return missed + state_after_resume(connection.user_id, states_known_at)
 

@@ -33,9 +33,12 @@ _INSERT_MANY = insert_into(StreamEvent.__table__).returning(
 )
 
 
-def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -> list[int]:
-    """Write durable events into the caller's transaction and return their ids. They
-    become visible, and are announced, when that transaction commits."""
+def insert(
+    session: Session, items: Sequence[tuple[str, str, dict[str, Any], frozenset[int]]]
+) -> list[int]:
+    """Write durable events (channel, name, data, the people each is hidden from) into the
+    caller's transaction and return their ids. They become visible, and are announced,
+    when that transaction commits."""
     rows = [
         {
             "channel": channel,
@@ -43,8 +46,9 @@ def insert(session: Session, items: Sequence[tuple[str, str, dict[str, Any]]]) -
             "payload": orjson.dumps(data).decode(),
             "subject": subject_of(name, data),
             "created_at": utcnow(),
+            "hidden_from": " ".join(map(str, sorted(hidden))) if hidden else None,
         }
-        for channel, name, data in items
+        for channel, name, data, hidden in items
     ]
     if len(rows) == 1:
         return [_INSERT_ONE.scalar(session.connection(), rows[0])]
@@ -121,7 +125,15 @@ def read_after(
         query = query.where(StreamEvent.channel.in_(wanted))
     rows = db.session.scalars(query.order_by(StreamEvent.id).limit(limit))
     return [
-        Envelope(channel=row.channel, name=row.name, data=orjson.loads(row.payload), id=row.id)
+        Envelope(
+            channel=row.channel,
+            name=row.name,
+            data=orjson.loads(row.payload),
+            id=row.id,
+            hidden_from=frozenset(map(int, row.hidden_from.split()))
+            if row.hidden_from
+            else frozenset(),
+        )
         for row in rows
     ]
 

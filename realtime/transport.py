@@ -281,5 +281,6 @@ class RedisTransport:
                 data=body["d"],
                 id=body["i"],
                 published_at=published_at,
+                hidden_from=frozenset(body.get("h", ())),
             )
         )

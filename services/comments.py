@@ -6,7 +6,8 @@ one level deep: a reply names the comment it answers, and a reply to a reply is 
 to the top-level comment above it; nobody may answer a person blocked either way with
 them. A comment's author edits it; its author or the post's author deletes it; moderators
 take it down. Every change is announced on the post's channel (the post's author and
-audience, services/post_channels.py) in the unit of work of the change.
+audience, services/post_channels.py) in the unit of work of the change, hidden from
+anyone blocked either way with the comment's author, live and replayed, as its list is.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from services import (
     trust,
     voice,
 )
-from services.relations import is_blocked_between
+from services.relations import blocked_with, is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import clock_seconds, is_id
 
@@ -149,7 +150,7 @@ def create(
     db.session.add(comment)
     db.session.flush()
     shown = to_dict(comment, likes=0)
-    bus.publish(channel_of(post), CREATED, shown)
+    bus.publish(channel_of(post), CREATED, shown, blocked_with(actor.id))
     notifications_posts.commented(actor, post, comment, parent, posts.may_see)
     return {**shown, "liked": False}
 
@@ -170,7 +171,7 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
     comment.edited_at = utcnow()
     shown = to_dict(comment)
     comment_redaction.redact(comment.id, shown)
-    bus.publish(channel_of(post), UPDATED, shown)
+    bus.publish(channel_of(post), UPDATED, shown, blocked_with(actor.id))
     notifications_posts.comment_edited(actor, post, comment, before, posts.may_see)
     return for_viewer(actor, comment, likes=shown["likes"])
 
@@ -200,7 +201,8 @@ def remove(actor: User, comment_id: object, reason: object = "") -> None:
 def _retract(post: Post, comment: PostComment) -> None:
     comment.text, comment.video_time = "", None
     comment_redaction.forget(comment.id, to_dict(comment))
-    bus.publish(channel_of(post), DELETED, {"post_id": post.id, "comment_id": comment.id})
+    gone = {"post_id": post.id, "comment_id": comment.id}
+    bus.publish(channel_of(post), DELETED, gone, blocked_with(comment.author_id))
 
 
 # -- typing -----------------------------------------------------------------------------
@@ -209,4 +211,5 @@ def typing(actor: User, post_id: object) -> None:
     readers stop showing it by themselves after a few seconds without another."""
     post = posts.visible_post(actor, post_id)
     voice.can_speak(actor)
-    bus.send_now(channel_of(post), TYPING, {"post_id": post.id, "user": actor.to_summary()})
+    writing = {"post_id": post.id, "user": actor.to_summary()}
+    bus.send_now(channel_of(post), TYPING, writing, blocked_with(actor.id))

@@ -35,6 +35,16 @@ def blocked_among(user_id: int, others: set[int]) -> set[int]:
     return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
 
 
+def blocked_with(user_id: int) -> frozenset[int]:
+    """Everyone who blocked `user_id` or whom `user_id` blocked."""
+    rows = db.session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(Block.blocker_id == user_id, Block.blocked_id == user_id)
+        )
+    )
+    return frozenset(blocked if blocker == user_id else blocker for blocker, blocked in rows)
+
+
 def is_blocked_between(a: int, b: int) -> bool:
     """True when either of the two has blocked the other."""
     return bool(

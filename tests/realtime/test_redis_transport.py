@@ -48,6 +48,7 @@ def test_published_events_reach_every_subscriber(redis_server):
         "d": {"text": "hi"},
         "i": 42,
         "t": None,  # when it was published, for the metrics: not stamped here
+        "h": [],  # the people it is hidden from: nobody
     }
     assert delivered == []  # the listener brings it back, not the publisher
     assert transport.healthy
@@ -63,6 +64,17 @@ def test_listener_hands_events_on_in_order(redis_server):
     transport._handle(orjson.dumps({"c": "user:1", "n": "stream:echo", "d": {}, "i": 7}))
     assert [(e.name, e.id) for e in delivered] == [("stream:echo", 7), ("presence", None)]
     assert delivery.last_id == 7  # where a read of the log starts
+
+
+def test_the_people_an_event_is_hidden_from_cross_the_wire(redis_server):
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, Log().read)
+    delivery.start_at(6)
+    transport = RedisTransport(redis_server.url, delivery)
+    sent = Envelope(channel="posts:1:public", name="comment:typing", data={}, hidden_from={3, 9})
+    transport._handle(sent.to_wire())
+    [received] = delivered
+    assert received.hidden_from == frozenset({3, 9})
 
 
 def test_an_entry_after_a_gap_waits_until_the_gap_arrives():

@@ -1,7 +1,8 @@
 """Comments reach the people who may see their post, live, on every transport
 (Socket.IO, SSE, long-polling), and nobody else: not a follower who is not a friend for a
-friends-only post, nothing for someone the post's author blocked. A resume from a cursor
-replays them once; someone typing a comment is heard over Socket.IO."""
+friends-only post, nothing for someone the post's author blocked, and nothing of a
+commenter to anyone blocked either way with them. A resume from a cursor replays them
+once; someone typing a comment is heard over Socket.IO."""
 
 from __future__ import annotations
 
@@ -140,6 +141,64 @@ def test_a_posts_open_page_hears_it_without_following_its_author(shared_server):
         assert hidden["id"] not in [c["id"] for c in stream.received.named("comment:created")]
     finally:
         for client in (stream, shut, typist):
+            client.close()
+
+
+def test_a_commenter_is_not_heard_by_anyone_blocked_either_way_with_them(shared_server):
+    """Their comments, edits, deletions and typing skip both the person they blocked and
+    the person who blocked them, on every transport, live and replayed; others hear all."""
+    author, commenter, shunned, shunning, other = (register(shared_server.url) for _ in range(5))
+    for reader in (shunned, shunning, other):
+        follow(reader, author)
+    call_api(commenter, "POST", f"/users/{shunned.username}/block")
+    call_api(shunning, "POST", f"/users/{commenter.username}/block")
+    posted = post(author, "Open thread", "public")
+    opened = {"post": posted["id"]}
+    readers = {"shunned": shunned, "shunning": shunning, "other": other}
+    start = long_poll(other, None).json()["cursor"]
+    sockets = {
+        name: SocketClient(shared_server.url).connect(auth={"token": person.token})
+        for name, person in readers.items()
+    }
+    streams = {
+        name: SSEReader(shared_server.url + "/api/v1/events/stream", person.headers, opened)
+        for name, person in readers.items()
+    }
+    typist = SocketClient(shared_server.url).connect(auth={"token": commenter.token})
+    try:
+        said = comment(commenter, posted["id"], "Not for everyone")
+        edited = {"text": "Still not for everyone"}
+        call_api(commenter, "PATCH", f"/comments/{said['id']}", json=edited)
+        assert typist.call("comment:typing", {"post_id": posted["id"]})["ok"] is True
+        call_api(commenter, "DELETE", f"/comments/{said['id']}")
+        names = ("comment:created", "comment:updated", "comment:typing", "comment:deleted")
+        for received in (sockets["other"].received, streams["other"].received):
+            for name in names:
+                received.wait_count(name, 1)
+        for who in ("shunned", "shunning"):
+            readers[who].echo("after")  # on their own channel, after everything above
+            for received in (sockets[who].received, streams[who].received):
+                received.wait_count("stream:echo", 1)
+                assert [received.named(name) for name in names] == [[]] * len(names)
+            for stored in ("comment:created", "comment:updated", "comment:deleted"):
+                assert polled(readers[who], start, stored, opened) == []
+        assert [c["id"] for c in polled(other, start, "comment:created", opened)] == [said["id"]]
+        resumed = SocketClient(shared_server.url).connect(
+            auth={"token": shunned.token, "cursor": start}
+        )
+        again = SocketClient(shared_server.url).connect(
+            auth={"token": other.token, "cursor": start}
+        )
+        try:
+            again.received.wait_count("comment:deleted", 1)
+            shunned.echo("resumed")
+            resumed.received.wait_count("stream:echo", 1)
+            assert [resumed.received.named(name) for name in names] == [[]] * len(names)
+        finally:
+            resumed.close()
+            again.close()
+    finally:
+        for client in (*sockets.values(), *streams.values(), typist):
             client.close()
 
 
