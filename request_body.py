@@ -1,4 +1,5 @@
-"""Reading JSON request bodies and query parameters, refusing in the contract's error shape."""
+"""Reading JSON request bodies, page forms and query parameters, refusing in the contract's
+error shape."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def json_fields(*names: str) -> tuple[Any, ...]:
     a JSON object."""
     body = json_body()
     return tuple(body.get(name) for name in names)
+
+
+def form_fields(names: Collection[str]) -> dict[str, str]:
+    """A page form's fields `names` as typed ("" for each missing), which the form shows
+    again when the service refuses them."""
+    return {name: request.form.get(name, "") for name in names}
 
 
 def query_int(name: str, maximum: int, default: int | None = None) -> int | None:

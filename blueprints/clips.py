@@ -11,6 +11,7 @@ import budgets
 from blueprints.htmx_responses import go, is_htmx
 from blueprints.security import with_player_policy
 from errors import ServiceError, ValidationError
+from request_body import form_fields
 from route_limits import user_action
 from services import clips
 
@@ -38,7 +39,7 @@ def new():
 
 @user_action(bp, "POST", "/clips/new", budgets.CLIP_WRITE)
 def create():
-    values = {name: request.form.get(name, "") for name in FIELDS}
+    values = form_fields(FIELDS)
     try:
         clip = clips.create(current_user, values)
     except ValidationError as error:
@@ -56,7 +57,7 @@ def show(clip_code: str):
 
 @user_action(bp, "POST", "/c/<clip_code>", budgets.CLIP_WRITE)
 def edit(clip_code: str):
-    values = {name: request.form.get(name, "") for name in ("title", "start", "end")}
+    values = form_fields(("title", "start", "end"))
     try:
         clip = clips.edit(current_user, clip_code, values)
     except ValidationError as error:

@@ -13,7 +13,7 @@ from blueprints.post_views import cards
 from errors import ServiceError
 from realtime.events import KNOWN_EVENTS, Envelope
 from realtime.fragments import fragment, render_fragment
-from request_body import query_choice
+from request_body import form_fields, query_choice
 from route_limits import user_action
 from services import (
     accounts,
@@ -56,8 +56,7 @@ def home():
 def create_post():
     """The composer: a post, then the feed that shows it; a refusal comes back beside
     its field, with what was typed."""
-    names = ("text", "video_url", "audience", "image_alt")
-    values = {name: request.form.get(name, "") for name in names}
+    values = form_fields(("text", "video_url", "audience", "image_alt"))
     try:
         audience = values["audience"] or None  # the service's default
         posts.create(

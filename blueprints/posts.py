@@ -17,6 +17,7 @@ from blueprints.htmx_responses import go, is_htmx
 from blueprints.post_forms import form_changes
 from blueprints.post_views import post_page
 from errors import ServiceError
+from request_body import form_fields
 from route_limits import user_action
 from services import feed, posts
 
@@ -53,7 +54,7 @@ def edit_form(post_id: int):
 @user_action(bp, "POST", "/posts/<int:post_id>/edit", budgets.POST_WRITE)
 def edit(post_id: int):
     shown = posts.own_post(current_user, post_id)
-    values = {name: request.form.get(name, "") for name in ("text", "video_url", "image_alt")}
+    values = form_fields(("text", "video_url", "image_alt"))
     try:
         posts.edit(current_user, post_id, form_changes(values))
     except ServiceError as error:

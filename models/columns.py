@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column, relationship
 
 from models.clock import utcnow
@@ -31,6 +31,16 @@ def person_key(*, index: bool = False) -> MappedColumn[int]:
     """One of the people a row ties together (a follow, a block, a like): part of the key,
     and gone with the account. `index` where rows are looked up by the person alone."""
     return key_to("users", index=index)
+
+
+def between_people(table: str, person: str, other: str) -> tuple[CheckConstraint, Index]:
+    """The table arguments of a tie from one person to another (a follow, a block): never
+    to oneself, and looked up from the other side as well as from the first, which the
+    key leads with."""
+    return (
+        CheckConstraint(f"{person} <> {other}", name="not_self"),
+        Index(f"ix_{table}_{other}", other, person),
+    )
 
 
 class Retractable:

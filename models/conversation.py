@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.chat import ChatMessageColumns
+from models.chat import ChatMessageColumns, chat_table_args
 from models.columns import moment_column
 from models.user import User
 
@@ -91,11 +91,7 @@ class Attachment(db.Model):
 
 class Message(ChatMessageColumns, db.Model):
     __tablename__ = "messages"
-    __table_args__ = (
-        # One message per client_id per sender: a retried send stores nothing new.
-        UniqueConstraint("sender_id", "client_id"),
-        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
-    )
+    __table_args__ = chat_table_args("messages", "conversation_id")
 
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8), default="text")  # text | system

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.chat import ChatMessageColumns
+from models.chat import ChatMessageColumns, chat_table_args
 from models.columns import moment_column
 from models.user import User
 
@@ -111,10 +111,7 @@ class QueueItem(db.Model):
 
 class PartyMessage(ChatMessageColumns, db.Model):
     __tablename__ = "party_messages"
-    __table_args__ = (
-        UniqueConstraint("sender_id", "client_id"),
-        Index("ix_party_messages_party_id_id", "party_id", "id"),
-    )
+    __table_args__ = chat_table_args("party_messages", "party_id")
 
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)

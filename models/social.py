@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -17,16 +16,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.columns import key_to, moment_column, person_key
+from models.columns import between_people, key_to, moment_column, person_key
 from models.user import User
 
 
 class Follow(db.Model):
     __tablename__ = "follows"
-    __table_args__ = (
-        CheckConstraint("follower_id <> followee_id", name="not_self"),
-        Index("ix_follows_followee_id", "followee_id", "follower_id"),
-    )
+    __table_args__ = between_people("follows", "follower_id", "followee_id")
 
     follower_id: Mapped[int] = person_key()
     followee_id: Mapped[int] = person_key()
@@ -35,10 +31,7 @@ class Follow(db.Model):
 
 class Block(db.Model):
     __tablename__ = "blocks"
-    __table_args__ = (
-        CheckConstraint("blocker_id <> blocked_id", name="not_self"),
-        Index("ix_blocks_blocked_id", "blocked_id", "blocker_id"),
-    )
+    __table_args__ = between_people("blocks", "blocker_id", "blocked_id")
 
     blocker_id: Mapped[int] = person_key()
     blocked_id: Mapped[int] = person_key()

@@ -12,6 +12,7 @@ from blueprints.htmx_responses import go, id_value
 from blueprints.parties.base import bp, party_url
 from blueprints.parties.page import manage_in_panel
 from errors import ValidationError
+from request_body import form_fields
 from route_limits import user_action
 from services import playlist_parties
 
@@ -39,7 +40,7 @@ def keep_playing(party_id: int):
 
 @user_action(bp, "POST", "/playlists/<int:playlist_id>/party", budgets.PARTY_CREATE)
 def from_playlist(playlist_id: int):
-    fields = {name: request.form.get(name, "") for name in ("title", "visibility", "token")}
+    fields = form_fields(("title", "visibility", "token"))
     try:
         party = playlist_parties.start_party(current_user, playlist_id, fields)
     except ValidationError as error:

@@ -12,6 +12,7 @@ import budgets
 from blueprints.htmx_responses import int_or_raw, is_htmx
 from blueprints.playlists.base import STALE, bp, playlist_url, render_items, render_show
 from errors import Conflict, ServiceError
+from request_body import form_fields
 from route_limits import user_action
 from services import playlist_items
 
@@ -37,7 +38,7 @@ def start_seconds(raw: str) -> int | None:
 
 @user_action(bp, "POST", "/playlists/<int:playlist_id>/items", budgets.PLAYLIST_ITEMS)
 def add_item(playlist_id: int):
-    typed = {name: request.form.get(name, "") for name in ("video_url", "title", "start")}
+    typed = form_fields(("video_url", "title", "start"))
     try:
         start = start_seconds(typed["start"])
         added = playlist_items.add(

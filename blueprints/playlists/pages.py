@@ -10,6 +10,7 @@ import budgets
 from blueprints.confirm import not_yet_sure
 from blueprints.playlists.base import VISIBILITY_WORDS, bp, playlist_url, render_show
 from errors import ServiceError
+from request_body import form_fields
 from route_limits import user_action
 from services import playlist_people, playlist_views, playlists
 
@@ -17,7 +18,7 @@ FIELDS = ("title", "description", "visibility")
 
 
 def _typed() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in FIELDS}
+    return form_fields(FIELDS)
 
 
 @bp.get("/playlists")
