@@ -18,7 +18,7 @@ from models.clock import iso
 from models.conversation import CATEGORIES
 from route_limits import user_action
 from services import feed, search
-from services.search import Hit, Results
+from services.search_hits import Hit, Results
 
 bp = Blueprint("search", __name__)
 

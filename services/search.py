@@ -13,9 +13,8 @@ narrows the search to rooms and groups of that category and their messages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -56,7 +55,7 @@ from services import search_content, search_engines, search_hits
 from services.accounts import normalise_username
 from services.relations import unblocked
 from services.search_engines import Match
-from services.search_hits import Hit
+from services.search_hits import Hit, Results, cursor_at, offset_of
 from services.search_query import CATEGORISED, KINDS, Query, kind_of, parse
 
 PAGE_SIZE = 20
@@ -64,34 +63,10 @@ PAGE_SIZE = 20
 SEARCHER = bindparam("viewer", type_=Integer)
 # Past this many conversations a searcher may read, their messages are matched word first.
 KEYED_MOST = 1_000
-_CURSOR = re.compile(r"s([0-9a-z]{1,8})")
-
-
-@dataclass
-class Results:
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, int] = field(default_factory=dict)
-    next_cursor: str | None = None
-    # For a page drawn by kind: (kind, whether this page holds its first hit, its hits).
-    groups: list[tuple[str, bool, list[Hit]]] = field(default_factory=list)
-
-
-def offset_of(cursor: object) -> int:
-    if cursor in (None, ""):
-        return 0
-    found = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
-    if found is None:
-        raise ValidationError("That is not a cursor of this search.", field="cursor")
-    return int(found.group(1), 36)
-
-
-def cursor_at(offset: int) -> str:
-    digits = ""
-    while True:
-        offset, digit = divmod(offset, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
-        if not offset:
-            return f"s{digits}"
+# On PostgreSQL, kinds whose matches are counted by their page's statement, not by a count
+# of their own: the page ranks every match anyway, and matching a common word is most of
+# its cost. (SQLite's bm25 ranks only inside its MATCH, which a window takes it out of.)
+COUNTED_BY_PAGE = frozenset({"message"})
 
 
 def search(
@@ -114,25 +89,49 @@ def search(
     kinds = tuple(k for k in KINDS if k in query.kinds)
     values = _values(viewer, query, kinds)
     form = _form(query, kinds, values)
-    facets = dict(zip(kinds, db.session.execute(_counting(form), values).one(), strict=True))
-    results = Results(facets=facets)
+    by_page = COUNTED_BY_PAGE if form.dialect == "postgresql" else frozenset()
+    facets = _counts(form, values, tuple(k for k in kinds if k not in by_page))
+    results = Results()
     skip, room = offset, PAGE_SIZE
     for k in kinds:
-        if skip >= facets[k]:
-            skip -= facets[k]
+        facets[k], rows = _take(form, {**values, "skip": skip, "room": room}, k, facets.get(k))
+        if not rows:
+            skip -= min(skip, facets[k])
             continue
-        if room == 0:
-            break
-        rows = db.session.execute(_paging(form, k), {**values, "skip": skip, "room": room})
         hits = [SEARCHED[k].hit(row, form.words) for row in rows]
         results.groups.append((k, skip == 0, hits))
         results.hits.extend(hits)
         room -= len(hits)
         skip = 0
+    results.facets = {k: facets[k] for k in kinds}
     end = offset + len(results.hits)
     if end < sum(facets.values()):
         results.next_cursor = cursor_at(end)
     return results
+
+
+def _take(form: _Form, values: dict[str, Any], kind: str, total: int | None) -> tuple[int, list]:
+    """A kind's number of matches and its rows on this page (`values["skip"]` of them
+    passed, at most `values["room"]`). A kind not counted beforehand (`total` None) is
+    counted by its page's own statement, and apart only when that page is empty."""
+    skip, room = values["skip"], values["room"]
+    if total is None and room:
+        rows = list(db.session.execute(_paging(form, kind, counted=True), values))
+        if rows:
+            return rows[0][-1], [row[:-1] for row in rows]
+        if not skip:
+            return 0, []
+    if total is None:
+        total = _counts(form, values, (kind,))[kind]
+    if skip >= total or not room:
+        return total, []
+    return total, list(db.session.execute(_paging(form, kind), values))
+
+
+def _counts(form: _Form, values: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, int]:
+    if not kinds:
+        return {}
+    return dict(zip(kinds, db.session.execute(_counting(form, kinds), values).one(), strict=True))
 
 
 class _Form(NamedTuple):
@@ -142,7 +141,7 @@ class _Form(NamedTuple):
     dialect: str
     kinds: tuple[str, ...]
     words: bool
-    keyed: str | None  # messages: None (not narrowed), "listed" or "none" (no conversation)
+    keyed: str | None  # messages: None (not narrowed), "listed", "rows" or "none" (no place)
     sender: bool
     place: str | None  # "id" or "name"
     after: bool
@@ -169,7 +168,9 @@ def _values(viewer: User, query: Query, kinds: tuple[str, ...]) -> dict[str, Any
         # On SQLite every public room's messages share one key, unless a filter names rooms.
         shared = not postgres and query.category is None and query.place is None
         values["shared"] = shared
-        values["keys"] = _message_places(_form(query, kinds, values), values, shared)
+        values["keys"] = keys = _message_places(_form(query, kinds, values), values, shared)
+        if postgres and keys:
+            values["rows_first"] = search_engines.rows_first(MESSAGES, query.terms, keys)
     for k in kinds:
         part = SEARCHED[k].part
         keys, shared = (values.get("keys"), values["shared"]) if part.key else (None, False)
@@ -183,7 +184,7 @@ def _form(query: Query, kinds: tuple[str, ...], values: dict[str, Any]) -> _Form
         dialect=db.session.get_bind().dialect.name,
         kinds=kinds,
         words=bool(query.terms),
-        keyed=None if keys is None else ("listed" if keys or shared else "none"),
+        keyed=None if keys is None else _keyed(bool(keys or shared), values.get("rows_first")),
         sender=query.sender is not None,
         place=None if query.place is None else ("id" if _by_id(query.place) else "name"),
         after=query.after is not None,
@@ -192,28 +193,35 @@ def _form(query: Query, kinds: tuple[str, ...], values: dict[str, Any]) -> _Form
     )
 
 
+def _keyed(listed: bool, rows_first: bool | None) -> str:
+    return "none" if not listed else ("rows" if rows_first else "listed")
+
+
 def _by_id(place: str) -> bool:
     return place.isdigit() and len(place) < 12
 
 
 @lru_cache(maxsize=256)
-def _counting(form: _Form) -> Select:
-    """Each kind's number of matches, all counted by one statement."""
+def _counting(form: _Form, kinds: tuple[str, ...]) -> Select:
+    """Each of `kinds`' number of matches, all counted by one statement."""
     counted = [
         select(func.count())
         .select_from(_statement(k, form, _match(k, form), counting=True).subquery())
         .scalar_subquery()
-        for k in form.kinds
+        for k in kinds
     ]
     return select(*counted)
 
 
 @lru_cache(maxsize=256)
-def _paging(form: _Form, kind: str) -> Select:
-    """A page of one kind's matches: the best first, then the newest."""
+def _paging(form: _Form, kind: str, counted: bool = False) -> Select:
+    """A page of one kind's matches: the best first, then the newest; `counted`: each row
+    ends with the number of all the matches (a window over them, before the page's cut)."""
     found, newest = _match(kind, form), SEARCHED[kind].newest.desc()
     order = [found.order, newest] if found is not None else [newest]
     statement = _statement(kind, form, found).order_by(*order)
+    if counted:
+        statement = statement.add_columns(func.count().over())
     return statement.offset(bindparam("skip")).limit(bindparam("room"))
 
 

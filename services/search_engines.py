@@ -11,6 +11,7 @@ marks into `<mark>`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,11 +27,27 @@ from sqlalchemy import (
     literal,
     literal_column,
     table,
+    text,
 )
 
 from extensions import db
 from models.search_schema import PG_CONFIG, Indexed, postgres_document, postgres_text
 
+# Past this many of its words' index entries for each row of the listed keys, a keyed kind
+# is matched from those rows on PostgreSQL (`rows_first`).
+ENTRIES_PER_KEYED_ROW = 8
+STATISTICS_TTL = 600.0  # seconds
+_STATISTICS: dict[tuple[str, str], tuple[float, tuple[float, float, dict[str, float]] | None]] = {}
+_READ_STATISTICS = text(
+    "SELECT c.reltuples AS rows, k.n_distinct AS spread, "
+    "d.most_common_elems::text::text[] AS words, d.most_common_elem_freqs AS shares "
+    "FROM pg_class c "
+    "LEFT JOIN pg_stats k ON k.schemaname = current_schema() AND k.tablename = :table "
+    "AND k.attname = :key "
+    "LEFT JOIN pg_stats d ON d.schemaname = current_schema() AND d.tablename = :table "
+    "AND d.attname = :document "
+    "WHERE c.oid = CAST(:table AS regclass)"
+)
 OPEN, CLOSE = "\x02", "\x03"
 LESS_THAN = "\x04"  # how PostgreSQL's index reads "<" (`search_schema.postgres_text`)
 SNIPPET_WORDS = 32
@@ -86,12 +103,53 @@ def wanted(
     return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key.name} : ({' OR '.join(tokens)})"
 
 
+def rows_first(part: Indexed, terms: list[str], keys: list[int]) -> bool:
+    """On PostgreSQL, whether a keyed kind is matched by reading the rows of its listed
+    keys and testing each, rather than from its words' index entries: when even the
+    rarest of the words is in so many rows site-wide (by the planner's own statistics)
+    that its entries outnumber the keys' rows by far. Left to itself, the planner ANDs
+    the word's whole bitmap with the keys' rows, which costs more as the word is commoner
+    however few of its rows the searcher may see."""
+    statistics = _statistics(part)
+    if statistics is None or not keys:
+        return False
+    rows, rows_per_key, frequency = statistics
+    lexemes = db.session.scalar(
+        text("SELECT tsvector_to_array(to_tsvector(CAST(:config AS regconfig), :words))"),
+        {"config": PG_CONFIG, "words": " ".join(terms)},
+    )
+    if not lexemes:
+        return False
+    entries = min(frequency.get(lexeme, 0.0) for lexeme in lexemes) * rows
+    return entries > ENTRIES_PER_KEYED_ROW * rows_per_key * len(keys)
+
+
+def _statistics(part: Indexed) -> tuple[float, float, dict[str, float]] | None:
+    """The table's rows, its rows per key, and the share of its rows that hold each of
+    its commonest words, as ANALYZE last found them: read once in a while per database."""
+    cached = _STATISTICS.get((str(db.engine.url), part.table))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    column = part.key.column.format(row=part.table).rsplit(".", 1)[-1]
+    found = db.session.execute(
+        _READ_STATISTICS, {"table": part.table, "key": column, "document": part.stored}
+    ).one_or_none()
+    statistics = None
+    if found is not None and found.rows > 0 and found.spread and found.words:
+        distinct = found.spread if found.spread > 0 else -found.spread * found.rows
+        frequency = dict(zip(found.words, found.shares, strict=False))
+        statistics = (found.rows, found.rows / distinct, frequency)
+    _STATISTICS[(str(db.engine.url), part.table)] = (time.monotonic() + STATISTICS_TTL, statistics)
+    return statistics
+
+
 def match(
     part: Indexed, base_id: ColumnElement, words: BindParameter, keyed: str | None, postgres: bool
 ) -> Match:
     """The rows of `part` holding every term of `words` (`wanted`); for a keyed kind,
     `keyed` says whether only those under the listed keys (`"listed"`: SQLite reads them
-    from `words`, PostgreSQL from the parameter `keys`) or none (`"none"`)."""
+    from `words`, PostgreSQL from the parameter `keys`; `"rows"`: the same, read from the
+    keys' rows on PostgreSQL, `rows_first`) or none (`"none"`)."""
     if postgres:
         return _postgres(part, words, keyed)
     return _sqlite(part, base_id, words, keyed)
@@ -124,7 +182,11 @@ def _postgres(part: Indexed, words: BindParameter, keyed: str | None) -> Match:
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
     condition = document.op("@@")(query)
-    if keyed == "listed":
+    if keyed in ("listed", "rows"):
+        # "rows": the keys' rows are read and each one tested, by the operator's function,
+        # which the planner does not match with the words' index.
+        if keyed == "rows":
+            condition = func.ts_match_vq(document, query)
         key = literal_column(part.key.column.format(row=part.table))
         condition = condition & key.in_(bindparam("keys", expanding=True))
     elif keyed == "none":

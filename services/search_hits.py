@@ -1,13 +1,16 @@
 """How a row found by search reads as a hit: its kind, id, title, snippet and date, and
-what its link needs (services/search.py runs the queries; blueprints/search.py links)."""
+what its link needs (services/search.py runs the queries; blueprints/search.py links);
+a page of hits with its facets, and the cursor of the next page (an offset)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
 
+from errors import ValidationError
 from models.conversation import Kind
 from services.search_engines import marked, plain
 
@@ -77,3 +80,33 @@ def party_hit(row, _matched: bool) -> Hit:
     when = {"ended": ", ended", "upcoming": ", upcoming"}.get(status, "")
     shown = f"{title}, a party by @{host}{when}"
     return Hit("party", party_id, shown, marked(snippet), created_at, username=host)
+
+
+_CURSOR = re.compile(r"s([0-9a-z]{1,8})")
+
+
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, int] = field(default_factory=dict)
+    next_cursor: str | None = None
+    # For a page drawn by kind: (kind, whether this page holds its first hit, its hits).
+    groups: list[tuple[str, bool, list[Hit]]] = field(default_factory=list)
+
+
+def offset_of(cursor: object) -> int:
+    if cursor in (None, ""):
+        return 0
+    found = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    if found is None:
+        raise ValidationError("That is not a cursor of this search.", field="cursor")
+    return int(found.group(1), 36)
+
+
+def cursor_at(offset: int) -> str:
+    digits = ""
+    while True:
+        offset, digit = divmod(offset, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not offset:
+            return f"s{digits}"

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import flask_migrate as migrate
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, text, update
 
 from errors import ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.conversation import Conversation, Message
+from models.search_schema import MESSAGES
 from models.user import Role
 from services import (
     account_data,
@@ -22,13 +23,16 @@ from services import (
     conversations,
     message_edits,
     moderation,
+    posts,
     profiles,
     search,
+    search_engines,
+    search_hits,
     search_index,
     search_query,
     social,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_app
 from tests.support.messages import sent_message
 
 
@@ -192,6 +196,76 @@ def test_pages_follow_the_cursor_across_kinds(people):
     assert second.next_cursor is None
     assert not {h.id for h in second.hits} & {h.id for h in first.hits if h.kind == "message"}
     assert second.groups[0][1] is False  # the messages went on from the first page
+
+
+def test_counts_hold_on_pages_that_show_none_of_a_kind(people):
+    """Messages are counted by their page's own statement; a page filled before them, or
+    one past all of them, still counts every kind."""
+    ann, bob = people
+    for number in range(search.PAGE_SIZE + 2):
+        conversations.create_room(ann, f"Pear room {number}")
+    group = group_of(ann, bob)
+    for number in range(3):
+        sent_message(ann, group.id, f"pear number {number}")
+    for number in range(search.PAGE_SIZE):
+        posts.create(ann, f"pear post {number}", audience="public")
+    counts = {"room": search.PAGE_SIZE + 2, "message": 3, "post": search.PAGE_SIZE}
+    pages = [found(bob, "pear")]
+    while pages[-1].next_cursor:
+        pages.append(found(bob, "pear", cursor=pages[-1].next_cursor))
+    assert [{k: n for k, n in page.facets.items() if n} for page in pages] == [counts] * 3
+    assert [[h.kind for h in page.hits] for page in pages] == [
+        ["room"] * search.PAGE_SIZE,
+        ["room"] * 2 + ["message"] * 3 + ["post"] * (search.PAGE_SIZE - 5),
+        ["post"] * 5,
+    ]
+    past_messages = found(bob, "pear", cursor=search_hits.cursor_at(search.PAGE_SIZE + 6))
+    assert past_messages.facets["message"] == 3
+    assert [h.kind for h in past_messages.hits] == ["post"] * (search.PAGE_SIZE - 1)
+
+
+@pytest.fixture
+def people_on_postgresql(tmp_path, postgres):
+    application = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=postgres.create_database())
+    with application.app_context():
+        yield accounts.register("ann", PASSWORD), accounts.register("bob", PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_common_word_is_matched_from_the_searchers_conversations(
+    people_on_postgresql, monkeypatch
+):
+    """On PostgreSQL a word in far more of the site's messages than the searcher's
+    conversations hold is matched by reading those conversations' messages (as the
+    planner's statistics tell), and finds just what the word's index finds."""
+    ann, bob = people_on_postgresql
+    eve = accounts.register("eve", PASSWORD)
+    orchard = group_of(ann, bob, name="Orchard")
+    for number in range(5):
+        sent_message(ann, orchard.id, f"apricot jam {number}")
+    sent_message(ann, orchard.id, "quince paste")
+    for number in range(19):
+        elsewhere = conversations.create_group(eve, f"Elsewhere {number}", [ann.username])
+        for _ in range(5):
+            sent_message(eve, elsewhere.id, "apricot tart")
+    db.session.execute(text("ANALYZE messages"))
+    db.session.commit()
+    monkeypatch.setattr(search_engines, "_STATISTICS", {})
+    assert search_engines.rows_first(MESSAGES, ["apricots"], [orchard.id])
+    assert not search_engines.rows_first(MESSAGES, ["quince"], [orchard.id])
+    assert not search_engines.rows_first(MESSAGES, ["apricot"], list(range(1, 21)))
+    statements = []
+    listener = lambda _c, _k, statement, *_rest: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    from_rows = found(bob, "apricot")
+    event.remove(db.engine, "before_cursor_execute", listener)
+    assert any("ts_match_vq" in statement for statement in statements)
+    monkeypatch.setattr(search_engines, "rows_first", lambda *_args: False)
+    from_index = found(bob, "apricot")
+    assert from_rows.facets["message"] == from_index.facets["message"] == 5
+    assert [h.id for h in from_rows.hits] == [h.id for h in from_index.hits]
+    assert {h.conversation_id for h in from_rows.hits} == {orchard.id}
 
 
 def test_permissions_strangers_blocks_and_private_groups(people):
