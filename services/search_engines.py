@@ -37,9 +37,10 @@ from models.search_schema import PG_CONFIG, Indexed, postgres_document, postgres
 # is matched from those rows on PostgreSQL (`rows_first`).
 ENTRIES_PER_KEYED_ROW = 8
 STATISTICS_TTL = 600.0  # seconds
-_STATISTICS: dict[tuple[str, str], tuple[float, tuple[float, float, dict[str, float]] | None]] = {}
+_STATISTICS: dict[tuple[str, str], tuple[float, _Statistics | None]] = {}
 _READ_STATISTICS = text(
     "SELECT c.reltuples AS rows, k.n_distinct AS spread, "
+    "k.most_common_vals::text::text[] AS busy_keys, k.most_common_freqs AS busy_shares, "
     "d.most_common_elems::text::text[] AS words, d.most_common_elem_freqs AS shares "
     "FROM pg_class c "
     "LEFT JOIN pg_stats k ON k.schemaname = current_schema() AND k.tablename = :table "
@@ -103,6 +104,20 @@ def wanted(
     return f"{{{texts}}} : ({phrase_query(terms)}) AND {part.key.name} : ({' OR '.join(tokens)})"
 
 
+@dataclass(frozen=True)
+class _Statistics:
+    """What ANALYZE last found of a keyed table: its rows, the share of them under each of
+    its busiest keys and under any other key, and the share holding each commonest word."""
+
+    rows: float
+    busy: dict[int, float]
+    other_key: float
+    words: dict[str, float]
+
+    def under(self, keys: list[int]) -> float:
+        return self.rows * sum(self.busy.get(key, self.other_key) for key in keys)
+
+
 def rows_first(part: Indexed, terms: list[str], keys: list[int]) -> bool:
     """On PostgreSQL, whether a keyed kind is matched by reading the rows of its listed
     keys and testing each, rather than from its words' index entries: when even the
@@ -113,20 +128,19 @@ def rows_first(part: Indexed, terms: list[str], keys: list[int]) -> bool:
     statistics = _statistics(part)
     if statistics is None or not keys:
         return False
-    rows, rows_per_key, frequency = statistics
     lexemes = db.session.scalar(
         text("SELECT tsvector_to_array(to_tsvector(CAST(:config AS regconfig), :words))"),
         {"config": PG_CONFIG, "words": " ".join(terms)},
     )
     if not lexemes:
         return False
-    entries = min(frequency.get(lexeme, 0.0) for lexeme in lexemes) * rows
-    return entries > ENTRIES_PER_KEYED_ROW * rows_per_key * len(keys)
+    entries = min(statistics.words.get(lexeme, 0.0) for lexeme in lexemes) * statistics.rows
+    return entries > ENTRIES_PER_KEYED_ROW * statistics.under(keys)
 
 
-def _statistics(part: Indexed) -> tuple[float, float, dict[str, float]] | None:
-    """The table's rows, its rows per key, and the share of its rows that hold each of
-    its commonest words, as ANALYZE last found them: read once in a while per database."""
+def _statistics(part: Indexed) -> _Statistics | None:
+    """The keyed table's statistics, read once in a while per database (None before its
+    first ANALYZE)."""
     cached = _STATISTICS.get((str(db.engine.url), part.table))
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -137,8 +151,11 @@ def _statistics(part: Indexed) -> tuple[float, float, dict[str, float]] | None:
     statistics = None
     if found is not None and found.rows > 0 and found.spread and found.words:
         distinct = found.spread if found.spread > 0 else -found.spread * found.rows
-        frequency = dict(zip(found.words, found.shares, strict=False))
-        statistics = (found.rows, found.rows / distinct, frequency)
+        busy = dict(zip(map(int, found.busy_keys or ()), found.busy_shares or (), strict=True))
+        others = max(distinct - len(busy), 1.0)
+        other_key = max(1.0 - sum(busy.values()), 0.0) / others
+        words = dict(zip(found.words, found.shares, strict=False))
+        statistics = _Statistics(found.rows, busy, other_key, words)
     _STATISTICS[(str(db.engine.url), part.table)] = (time.monotonic() + STATISTICS_TTL, statistics)
     return statistics
 
