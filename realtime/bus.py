@@ -219,6 +219,12 @@ class Bus:
         """The user left or was removed: their live connections stop receiving `channel`."""
         self._control({"op": "leave", "user": user_id, "channel": channel})
 
+    def narrow(self, channel: str, keep: Collection[int]) -> None:
+        """Only the people in `keep` hear `channel` from now on: everyone else's live
+        connections that hold it (a page opened while they could see its subject) stop
+        receiving it."""
+        self._control({"op": "narrow", "channel": channel, "keep": sorted(keep)})
+
     def close_connections(
         self,
         user_id: int,
@@ -261,6 +267,8 @@ class Bus:
             self.hub.join(message["user"], message["channel"])
         elif op == "leave":
             self.hub.leave(message["user"], message["channel"])
+        elif op == "narrow":
+            self.hub.narrow(message["channel"], message["keep"])
         elif op == "account":
             self.hub.forget_account(message["user"])
         elif op == "close":

@@ -263,13 +263,9 @@ EVENTS = (
         on(
             CONTROL_KIND,
             Shape(
-                {"op": OneOf("join", "leave", "close", "account"), "user": int},
-                {
-                    "channel": str,
-                    "login_id": Nullable(str),
-                    "token_id": Nullable(int),
-                    "keep_login_id": Nullable(str),
-                },
+                {"op": OneOf("join", "leave", "close", "account", "narrow")},
+                {"user": int, "keep": ListOf(int), "channel": str, "token_id": Nullable(int)}
+                | {"login_id": Nullable(str), "keep_login_id": Nullable(str)},
             ),
         ),
         internal=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from realtime import metrics
 from realtime.connections import Connection, SocketConnection, StreamConnection
@@ -268,19 +268,31 @@ class Hub:
                 self._streams_by_channel[channel].add(connection)
 
     def leave(self, user_id: int, channel: str) -> None:
-        server = self._socket_server()
         for connection in tuple(self._by_user.get(user_id, ())):
             self.watchers.close_channel(connection, channel)
             self.viewers.close_channel(connection, channel)
-            if channel not in connection.channels:
-                continue
-            connection.channels.discard(channel)
-            if isinstance(connection, SocketConnection):
-                server.leave_room(connection.sid, channel, namespace=NAMESPACE)
-            else:
-                members = self._streams_by_channel.get(channel)
-                if members is not None:
-                    members.discard(connection)
+            if channel in connection.channels:
+                self._drop(connection, channel)
+
+    def narrow(self, channel: str, keep: Collection[int]) -> None:
+        """Only the connections of the people in `keep` hold `channel` from now on: those
+        a page added it to for anyone who could see its subject then lose it."""
+        keep = set(keep)
+        holders = [*self._streams_by_channel.get(channel, ()), *self.sockets.values()]
+        for connection in holders:
+            if connection.user_id not in keep and channel in connection.channels:
+                self._drop(connection, channel)
+
+    def _drop(self, connection: Connection, channel: str) -> None:
+        connection.channels.discard(channel)
+        if isinstance(connection, SocketConnection):
+            self._socket_server().leave_room(connection.sid, channel, namespace=NAMESPACE)
+            return
+        members = self._streams_by_channel.get(channel)
+        if members is not None:
+            members.discard(connection)
+            if not members:
+                del self._streams_by_channel[channel]
 
     def close(
         self,

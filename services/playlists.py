@@ -263,7 +263,7 @@ def edit(actor: User, playlist_id: object, changes: object) -> Playlist:
         )
     playlist = owned(actor, playlist_id).playlist
     voice.can_speak(actor)
-    was_public = playlist.visibility == "public"
+    was_public, was = playlist.visibility == "public", playlist.visibility
     if "title" in changes:
         playlist.title = _title(changes["title"])
         notifications.retext(f"playlist:{playlist.id}", playlist.title)
@@ -275,6 +275,8 @@ def edit(actor: User, playlist_id: object, changes: object) -> Playlist:
     take_version(playlist)
     if was_public != (playlist.visibility == "public"):
         _followers_hear(playlist, playlist.visibility == "public")
+    if playlist.visibility != was and playlist.visibility != "public":
+        _only_its_people_hear(playlist)
     announce(playlist)
     return playlist
 
@@ -296,6 +298,15 @@ def _followers_hear(playlist: Playlist, hear: bool) -> None:
             bus.subscribe_user(follower_id, channel(playlist.id))
         else:
             bus.unsubscribe_user(follower_id, channel(playlist.id))
+
+
+def _only_its_people_hear(playlist: Playlist) -> None:
+    """It was shared more widely than now: pages of it left open by anyone but its owner
+    and collaborators hear nothing more of it (not even this change)."""
+    people = db.session.scalars(
+        select(PlaylistCollaborator.user_id).where(PlaylistCollaborator.playlist_id == playlist.id)
+    )
+    bus.narrow(channel(playlist.id), {playlist.owner_id, *people})
 
 
 @unit_of_work

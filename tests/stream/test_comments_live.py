@@ -145,8 +145,9 @@ def test_a_posts_open_page_hears_it_without_following_its_author(shared_server):
 
 
 def test_a_commenter_is_not_heard_by_anyone_blocked_either_way_with_them(shared_server):
-    """Their comments, edits, deletions and typing skip both the person they blocked and
-    the person who blocked them, on every transport, live and replayed; others hear all."""
+    """Their comments, edits, likes, deletions and typing skip both the person they
+    blocked and the person who blocked them, on every transport, live and replayed; others
+    hear all."""
     author, commenter, shunned, shunning, other = (register(shared_server.url) for _ in range(5))
     for reader in (shunned, shunning, other):
         follow(reader, author)
@@ -170,8 +171,15 @@ def test_a_commenter_is_not_heard_by_anyone_blocked_either_way_with_them(shared_
         edited = {"text": "Still not for everyone"}
         call_api(commenter, "PATCH", f"/comments/{said['id']}", json=edited)
         assert typist.call("comment:typing", {"post_id": posted["id"]})["ok"] is True
+        assert call_api(other, "POST", f"/comments/{said['id']}/like").status_code == 200
         call_api(commenter, "DELETE", f"/comments/{said['id']}")
-        names = ("comment:created", "comment:updated", "comment:typing", "comment:deleted")
+        names = (
+            "comment:created",
+            "comment:updated",
+            "comment:typing",
+            "comment:liked",
+            "comment:deleted",
+        )
         for received in (sockets["other"].received, streams["other"].received):
             for name in names:
                 received.wait_count(name, 1)
@@ -180,7 +188,7 @@ def test_a_commenter_is_not_heard_by_anyone_blocked_either_way_with_them(shared_
             for received in (sockets[who].received, streams[who].received):
                 received.wait_count("stream:echo", 1)
                 assert [received.named(name) for name in names] == [[]] * len(names)
-            for stored in ("comment:created", "comment:updated", "comment:deleted"):
+            for stored in (*names[:2], *names[3:]):
                 assert polled(readers[who], start, stored, opened) == []
         assert [c["id"] for c in polled(other, start, "comment:created", opened)] == [said["id"]]
         resumed = SocketClient(shared_server.url).connect(

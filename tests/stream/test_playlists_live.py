@@ -202,3 +202,33 @@ def test_a_block_ends_what_an_open_page_hears_of_the_blockers_playlist(shared_se
         assert [name for name, _data in playlist_events(page.received)] == ["playlist:item_added"]
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("visibility", ["private", "unlisted"])
+def test_a_page_left_open_hears_nothing_once_the_playlist_is_no_longer_public(
+    shared_server, visibility
+):
+    owner, collaborator, reader = (register(shared_server.url) for _ in range(3))
+    playlist_id = shared_playlist(owner, collaborator, "public")
+    page = SSEReader(
+        shared_server.url + "/api/v1/events/stream", reader.headers, {"playlist": playlist_id}
+    )
+    team = SSEReader(
+        shared_server.url + "/api/v1/events/stream", collaborator.headers, {"playlist": playlist_id}
+    )
+    try:
+        add_item(owner, playlist_id, 1)
+        page.received.wait_count("playlist:item_added", 1)
+        hidden = api(owner, "PATCH", f"/playlists/{playlist_id}", json={"visibility": visibility})
+        assert hidden.status_code == 200, hidden.text
+        add_item(owner, playlist_id, 2)
+        api(owner, "PATCH", f"/playlists/{playlist_id}", json={"title": "Secret plans"})
+        # Those who build it still hear every change.
+        team.received.wait_count("playlist:updated", 2)
+        # A marker on the reader's own channel, published after every change.
+        reader.echo("marker")
+        page.received.wait_count("stream:echo", 1)
+        assert [name for name, _data in playlist_events(page.received)] == ["playlist:item_added"]
+    finally:
+        page.close()
+        team.close()
