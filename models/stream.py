@@ -37,6 +37,9 @@ class StreamEvent(db.Model):
     # The people the event is not for (their ids, space-separated), such as those blocked
     # either way with the author of what it carries: a replay leaves it out for them too.
     hidden_from: Mapped[str | None] = mapped_column(Text)
+    # When set, the only people the event is for (ids, space-separated), such as those who
+    # could see a private playlist when it changed: nobody else has it, even once it is public.
+    only_for: Mapped[str | None] = mapped_column(Text)
 
 
 class StreamMark(db.Model):

@@ -119,13 +119,15 @@ class Bus:
         name: str,
         data: dict[str, Any],
         hidden_from: frozenset[int] = frozenset(),
+        only_for: frozenset[int] | None = None,
     ) -> Queued:
         """Announce one event when the current unit of work commits; never if it rolls
         back. Durable events are written to the event log in the same transaction (the
-        returned entry has its id once the commit is done). `hidden_from`: people who
-        hold the channel but are not to have this event, live or replayed."""
+        returned entry has its id once the commit is done). Of the people who hold the
+        channel, those in `hidden_from` are not to have this event, live or replayed, nor
+        (when it is given) anyone not in `only_for`: it is theirs alone, for good."""
         self._check([(channel, name, data)])
-        return self._outbox.add(db.session(), channel, name, data, hidden_from)
+        return self._outbox.add(db.session(), channel, name, data, hidden_from, only_for)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         self._check(items)

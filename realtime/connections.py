@@ -54,8 +54,9 @@ class Connection:
         return envelope.id is None or envelope.id > self.last_id
 
     def is_for(self, envelope: Envelope) -> bool:
-        """Not hidden from this connection's person (see `Envelope.hidden_from`)."""
-        return self.identity.user_id not in envelope.hidden_from
+        """For this connection's person (see `Envelope.hidden_from` and `only_for`)."""
+        user_id, only_for = self.identity.user_id, envelope.only_for
+        return user_id not in envelope.hidden_from and (only_for is None or user_id in only_for)
 
     def take_pending(self) -> list[Envelope]:
         """End the replay: the live events that arrived meanwhile, still new and for it."""

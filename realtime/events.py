@@ -364,7 +364,7 @@ def playlist_channel(playlist_id: int) -> str:
 class Envelope:
     """One event on one channel; `id` is set for durable events once stored. `published_at`
     (time.time()) is when it went to the transport, for the metrics; None from the log.
-    `hidden_from`: people who hold its channel but are not to have it (see bus.publish)."""
+    `hidden_from`, `only_for`: who of those holding its channel may have it (bus.publish)."""
 
     channel: str
     name: str
@@ -372,6 +372,7 @@ class Envelope:
     id: int | None = None
     published_at: float | None = field(default=None, compare=False)
     hidden_from: frozenset[int] = frozenset()
+    only_for: frozenset[int] | None = None
 
     @property
     def cursor(self) -> str | None:
@@ -392,5 +393,6 @@ class Envelope:
                 "i": self.id,
                 "t": self.published_at,
                 "h": sorted(self.hidden_from),
+                "o": None if self.only_for is None else sorted(self.only_for),
             }
         )

@@ -121,7 +121,13 @@ class Hub:
         metrics.delivered(envelope.name, recipients, envelope.published_at)
 
     def _hidden_sockets(self, envelope: Envelope) -> list[str]:
-        """The sockets of the people `envelope` is hidden from."""
+        """The sockets of the people `envelope` is not for (`Connection.is_for`)."""
+        if envelope.only_for is not None:
+            return [
+                sid
+                for sid, socket in self.sockets.items()
+                if envelope.channel in socket.channels and not socket.is_for(envelope)
+            ]
         return [
             connection.sid
             for user_id in envelope.hidden_from

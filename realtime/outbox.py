@@ -34,6 +34,7 @@ class Queued:
     name: str
     data: dict[str, Any]
     hidden_from: frozenset[int] = frozenset()
+    only_for: frozenset[int] | None = None
     id: int | None = None
 
     def envelope(self) -> Envelope:
@@ -44,6 +45,7 @@ class Queued:
             id=self.id,
             published_at=time.time(),
             hidden_from=self.hidden_from,
+            only_for=self.only_for,
         )
 
 
@@ -63,9 +65,10 @@ class Outbox:
         name: str,
         data: dict[str, Any],
         hidden_from: frozenset[int] = frozenset(),
+        only_for: frozenset[int] | None = None,
     ) -> Queued:
         _in_transaction(session)
-        queued = Queued(channel, name, data, hidden_from)
+        queued = Queued(channel, name, data, hidden_from, only_for)
         session.info.setdefault(_KEY, []).append(queued)
         return queued
 
@@ -104,9 +107,7 @@ class Outbox:
             return
         # The log's ids are taken as late as possible, just before the commit, so a
         # transaction holds an id that others have passed for as short a time as can be.
-        ids = store.insert(
-            session, [(item.channel, item.name, item.data, item.hidden_from) for item in durable]
-        )
+        ids = store.insert(session, durable)
         for item, event_id in zip(durable, ids, strict=True):
             item.id = event_id
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import delete, func, select, update
@@ -33,22 +33,28 @@ _INSERT_MANY = insert_into(StreamEvent.__table__).returning(
 )
 
 
-def insert(
-    session: Session, items: Sequence[tuple[str, str, dict[str, Any], frozenset[int]]]
-) -> list[int]:
-    """Write durable events (channel, name, data, the people each is hidden from) into the
-    caller's transaction and return their ids. They become visible, and are announced,
-    when that transaction commits."""
+class Durable(Protocol):
+    channel: str
+    name: str
+    data: dict[str, Any]
+    hidden_from: frozenset[int]
+    only_for: frozenset[int] | None
+
+
+def insert(session: Session, items: Sequence[Durable]) -> list[int]:
+    """Write durable events into the caller's transaction and return their ids. They
+    become visible, and are announced, when that transaction commits."""
     rows = [
         {
-            "channel": channel,
-            "name": name,
-            "payload": orjson.dumps(data).decode(),
-            "subject": subject_of(name, data),
+            "channel": item.channel,
+            "name": item.name,
+            "payload": orjson.dumps(item.data).decode(),
+            "subject": subject_of(item.name, item.data),
             "created_at": utcnow(),
-            "hidden_from": " ".join(map(str, sorted(hidden))) if hidden else None,
+            "hidden_from": _ids_text(item.hidden_from) if item.hidden_from else None,
+            "only_for": None if item.only_for is None else _ids_text(item.only_for),
         }
-        for channel, name, data, hidden in items
+        for item in items
     ]
     if len(rows) == 1:
         return [_INSERT_ONE.scalar(session.connection(), rows[0])]
@@ -130,12 +136,19 @@ def read_after(
             name=row.name,
             data=orjson.loads(row.payload),
             id=row.id,
-            hidden_from=frozenset(map(int, row.hidden_from.split()))
-            if row.hidden_from
-            else frozenset(),
+            hidden_from=_ids(row.hidden_from) if row.hidden_from else frozenset(),
+            only_for=None if row.only_for is None else _ids(row.only_for),
         )
         for row in rows
     ]
+
+
+def _ids_text(ids: frozenset[int]) -> str:
+    return " ".join(map(str, sorted(ids)))
+
+
+def _ids(text: str) -> frozenset[int]:
+    return frozenset(map(int, text.split()))
 
 
 def latest_id() -> int:

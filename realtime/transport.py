@@ -282,5 +282,6 @@ class RedisTransport:
                 id=body["i"],
                 published_at=published_at,
                 hidden_from=frozenset(body.get("h", ())),
+                only_for=None if body.get("o") is None else frozenset(body["o"]),
             )
         )

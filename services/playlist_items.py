@@ -16,7 +16,6 @@ from extensions import db
 from models.clock import iso
 from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
-from realtime.bus import bus
 from services import notifications, party_media, playlists, voice
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, text
@@ -106,7 +105,7 @@ def add(
     db.session.add(item)
     db.session.flush()
     added = {"item": to_dict(item), "version": playlist.version}
-    bus.publish(playlists.channel(playlist.id), ITEM_ADDED, {"playlist_id": playlist.id, **added})
+    playlists.publish(playlist, ITEM_ADDED, {"playlist_id": playlist.id, **added})
     _tell_of_addition(actor, playlist)
     return added
 
@@ -192,5 +191,5 @@ def _announce_order(
     order = _renumber(ordered)
     db.session.flush()
     payload = {"playlist_id": playlist.id, "version": playlist.version, **change, "order": order}
-    bus.publish(playlists.channel(playlist.id), event, payload)
+    playlists.publish(playlist, event, payload)
     return state(playlist, ordered)

@@ -205,11 +205,19 @@ def view_dict(access: Access) -> dict:
 
 
 def announce(playlist: Playlist) -> None:
-    bus.publish(
-        channel(playlist.id),
+    publish(
+        playlist,
         UPDATED,
         {"playlist_id": playlist.id, "version": playlist.version, "playlist": to_dict(playlist)},
     )
+
+
+def publish(playlist: Playlist, name: str, data: dict) -> None:
+    """One of the playlist's events. While it is private, the event is its owner's and
+    collaborators' alone, for good: made public later, the playlist does not replay what
+    it was before to anyone else."""
+    only_for = _people(playlist) if playlist.visibility == "private" else None
+    bus.publish(channel(playlist.id), name, data, only_for=only_for)
 
 
 # -- input ------------------------------------------------------------------------------
@@ -303,10 +311,15 @@ def _followers_hear(playlist: Playlist, hear: bool) -> None:
 def _only_its_people_hear(playlist: Playlist) -> None:
     """It was shared more widely than now: pages of it left open by anyone but its owner
     and collaborators hear nothing more of it (not even this change)."""
+    bus.narrow(channel(playlist.id), _people(playlist))
+
+
+def _people(playlist: Playlist) -> frozenset[int]:
+    """Its owner and collaborators."""
     people = db.session.scalars(
         select(PlaylistCollaborator.user_id).where(PlaylistCollaborator.playlist_id == playlist.id)
     )
-    bus.narrow(channel(playlist.id), {playlist.owner_id, *people})
+    return frozenset({playlist.owner_id, *people})
 
 
 @unit_of_work
@@ -339,8 +352,8 @@ def erase(playlist: Playlist) -> None:
             )
         )
     holders.add(playlist.owner_id)
-    bus.publish(
-        channel(playlist.id),
+    publish(
+        playlist,
         UPDATED,
         {"playlist_id": playlist.id, "version": playlist.version, "playlist": None},
     )

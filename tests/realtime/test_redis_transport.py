@@ -49,6 +49,7 @@ def test_published_events_reach_every_subscriber(redis_server):
         "i": 42,
         "t": None,  # when it was published, for the metrics: not stamped here
         "h": [],  # the people it is hidden from: nobody
+        "o": None,  # the only people it is for: not narrowed
     }
     assert delivered == []  # the listener brings it back, not the publisher
     assert transport.healthy
@@ -66,15 +67,18 @@ def test_listener_hands_events_on_in_order(redis_server):
     assert delivery.last_id == 7  # where a read of the log starts
 
 
-def test_the_people_an_event_is_hidden_from_cross_the_wire(redis_server):
+def test_whom_an_event_is_for_crosses_the_wire(redis_server):
     delivered = []
     delivery = OrderedDelivery(delivered.append, Log().read)
     delivery.start_at(6)
     transport = RedisTransport(redis_server.url, delivery)
     sent = Envelope(channel="posts:1:public", name="comment:typing", data={}, hidden_from={3, 9})
     transport._handle(sent.to_wire())
-    [received] = delivered
-    assert received.hidden_from == frozenset({3, 9})
+    narrowed = Envelope(channel="playlist:4", name="playlist:updated", data={}, only_for={2, 5})
+    transport._handle(narrowed.to_wire())
+    [received, only] = delivered
+    assert (received.hidden_from, received.only_for) == (frozenset({3, 9}), None)
+    assert (only.hidden_from, only.only_for) == (frozenset(), frozenset({2, 5}))
 
 
 def test_an_entry_after_a_gap_waits_until_the_gap_arrives():

@@ -232,3 +232,69 @@ def test_a_page_left_open_hears_nothing_once_the_playlist_is_no_longer_public(
     finally:
         page.close()
         team.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "sse", "longpoll"])
+def test_a_playlist_made_public_replays_nothing_of_its_private_time_to_others(
+    shared_server, transport
+):
+    """A reader holding a cursor from before opens the playlist once it is public (its
+    page over SSE or long-poll, or as a follower over Socket.IO): what was added, named
+    and removed while it was private stays its owner's and collaborators'."""
+    owner, collaborator, reader = (register(shared_server.url) for _ in range(3))
+    playlist_id = shared_playlist(owner, collaborator)
+    before = long_poll(reader, None).json()["cursor"]
+    add_item(owner, playlist_id, 1)
+    api(owner, "PATCH", f"/playlists/{playlist_id}", json={"title": "Secret plans"})
+    shown = api(
+        owner, "PATCH", f"/playlists/{playlist_id}", json={"visibility": "public", "title": "Open"}
+    )
+    assert shown.status_code == 200, shown.text
+    added = add_item(owner, playlist_id, 2)
+    page = {"playlist": playlist_id}
+    if transport == "longpoll":
+        events = poll_until_marker(reader, before, page)
+    else:
+        if transport == "sse":
+            client = SSEReader(
+                shared_server.url + "/api/v1/events/stream",
+                {**reader.headers, "Last-Event-ID": before},
+                page,
+            )
+        else:
+            followed = api(reader, "POST", f"/playlists/{playlist_id}/follow")
+            assert followed.status_code == 204, followed.text
+            client = SocketClient(shared_server.url).connect(
+                auth={"token": reader.token, "cursor": before}
+            )
+        try:
+            client.received.wait_count("playlist:item_added", 1)
+            reader.echo("marker")
+            client.received.wait_count("stream:echo", 1)
+            events = [{"event": name, "data": data} for name, data in client.received.events]
+        finally:
+            client.close()
+    heard = [(e["event"], e["data"]) for e in events if e["event"] in PLAYLIST_EVENTS]
+    assert [name for name, _data in heard] == ["playlist:updated", "playlist:item_added"]
+    assert heard[0][1]["playlist"]["visibility"] == "public"
+    assert heard[1][1]["version"] == added["version"]
+    assert "Secret plans" not in repr(events)
+    assert f"{VIDEO}?1" not in repr(events)
+    # Its collaborator, resuming from the same point, gets all of it.
+    theirs = repr(poll_until_marker(collaborator, before, {}))
+    assert "Secret plans" in theirs
+    assert f"{VIDEO}?1" in theirs
+
+
+def poll_until_marker(account: Account, cursor: str, params: dict) -> list[dict]:
+    """Long-poll from `cursor` with `params` until a marker echoed on the person's own
+    channel came back; every event polled."""
+    account.echo("marker")
+    events: list[dict] = []
+    deadline = time.monotonic() + 30
+    while not any(e["event"] == "stream:echo" for e in events):
+        assert time.monotonic() < deadline, f"no marker polled; got {events!r}"
+        body = long_poll(account, cursor, timeout=5, params=params).json()
+        events += body["events"]
+        cursor = body["cursor"]
+    return events
