@@ -124,11 +124,11 @@ def audit_log(
 
 def _refusal(actor: User, target: User) -> ServiceError | None:
     """Why `actor` may not act on `target` (None when they may): nobody acts on
-    themselves, and only admins act on admins."""
+    themselves, and only admins act on staff (a moderator cannot silence the others)."""
     if target.id == actor.id:
         return ValidationError("Not on yourself.", field="username")
-    if target.is_admin and not actor.is_admin:
-        return Forbidden("Moderators cannot act on admins.")
+    if target.is_moderator and not actor.is_admin:
+        return Forbidden(f"Moderators cannot act on {target.role}s.")
     return None
 
 

@@ -279,13 +279,20 @@ def test_ban_form_errors_are_shown_in_words(people, mod):
     assert not fresh(User, people["troll"].id).is_banned
 
 
-def test_moderators_cannot_ban_admins(people, mod):
+def test_moderators_cannot_ban_admins_nor_each_other(people, mod, user_factory):
     page = mod.get("/admin/users/ada").get_data(as_text=True)
-    assert "Only admins act on admins." in page
+    assert "This person is an admin. Only admins act on moderators and admins." in page
     assert 'action="/admin/users/ada/ban"' not in page
     page = flashed(mod, "/admin/users/ada/ban", reason="coup")
     assert "Moderators cannot act on admins." in page
     assert not fresh(User, people["admin"].id).is_banned
+    other = user_factory("mia", role=Role.MODERATOR)
+    page = mod.get("/admin/users/mia").get_data(as_text=True)
+    assert "This person is a moderator." in page
+    assert 'action="/admin/users/mia/mute"' not in page
+    page = flashed(mod, "/admin/users/mia/mute", minutes="60", reason="rival")
+    assert "Moderators cannot act on moderators." in page
+    assert not fresh(User, other.id).is_muted
 
 
 def test_only_admins_change_roles(people, mod, admin):
