@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 import requests
 
 from realtime import cursor as cursors
+from realtime.presence_store import RedisPresenceStore
 from tests.support.clients import (
     SocketClient,
     SSEReader,
@@ -61,15 +63,22 @@ def test_order_across_workers_is_the_cursor_order(cluster):
     reader.close()
 
 
-def test_presence_spans_workers(cluster):
+def leases_of(redis_server, account) -> int:
+    """How many workers hold a presence lease of `account`."""
+    with redis.Redis.from_url(redis_server.url) as client:
+        return client.zcard(RedisPresenceStore.PREFIX + str(account.id))
+
+
+def test_presence_spans_workers(cluster, redis_server):
     a, b = cluster
     account = register(a.url)
     assert presence_on(b, account) == "offline"
     on_a = SocketClient(a.url).connect(auth={"token": account.token})
     wait_until(lambda: presence_on(b, account) == "online", 5)
     on_b = SocketClient(b.url).connect(auth={"token": account.token})
+    assert leases_of(redis_server, account) == 2
     on_a.drop()
-    time.sleep(1.5)
+    wait_until(lambda: leases_of(redis_server, account) == 1, 10)  # worker a let go
     assert presence_on(a, account) == "online"  # still connected through worker b
     on_b.drop()
     wait_until(lambda: presence_on(a, account) == "offline", 5)

@@ -34,14 +34,20 @@ class Log:
 def test_published_events_reach_every_subscriber(redis_server):
     delivered = []
     transport = RedisTransport(redis_server.url, OrderedDelivery(delivered.append, Log().read))
-    listener = redis.Redis.from_url(redis_server.url).pubsub(ignore_subscribe_messages=True)
+    listener = redis.Redis.from_url(redis_server.url).pubsub()
+
+    def next_message(kind: str) -> dict:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            message = listener.get_message(timeout=0.5)
+            if message is not None and message["type"] == kind:
+                return message
+        raise AssertionError(f"no {kind} message within 10 s")
+
     listener.subscribe(CHANNEL)
-    time.sleep(0.1)
+    next_message("subscribe")  # Redis confirmed the subscription
     transport.send(echo(42, "hi"))
-    message = None
-    deadline = time.monotonic() + 5
-    while message is None and time.monotonic() < deadline:
-        message = listener.get_message(timeout=0.5)
+    message = next_message("message")
     assert orjson.loads(message["data"]) == {
         "c": "user:1",
         "n": "stream:echo",

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from realtime.watching import MemoryWatchingStore, RedisWatchingStore
+from tests.support.waiting import wait_until
 
 
 def test_memory_store_tracks_one_worker():
@@ -53,9 +54,8 @@ def test_a_dead_workers_leases_expire_and_are_reported_once(two_workers):
     a, b = two_workers
     a.renew([(3, 1), (4, 1)], ttl=0.3)
     b.renew([(3, 2)], ttl=20)
-    time.sleep(0.5)  # worker a died: its leases are not renewed
-    assert b.watchers(3) == [2]
-    assert not b.is_watching(4, 1)
+    # Worker a died: its leases are not renewed.
+    wait_until(lambda: b.watchers(3) == [2] and not b.is_watching(4, 1))
     assert sorted(b.expire()) == [(3, 1), (4, 1)]
     assert a.expire() == []  # already reported
     assert b.watchers(3) == [2]
@@ -67,8 +67,8 @@ def test_a_release_keeps_the_lease_of_the_other_worker_only(two_workers):
     a.renew([(9, 1)], ttl=20)
     b.renew([(9, 1)], ttl=0.3)
     assert a.release(9, 1) is False
-    time.sleep(0.5)  # b's shorter lease is the one left, and it runs out
-    assert not a.is_watching(9, 1)
+    # b's shorter lease is the one left, and it runs out.
+    wait_until(lambda: not a.is_watching(9, 1))
     assert b.expire() == [(9, 1)]
 
 

@@ -19,6 +19,7 @@ from app import create_app
 from config import ConfigError, load_config, redacted_url
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
 from tests.support.processes import PROJECT_ROOT, RedisServer, free_port
+from tests.support.waiting import wait_until
 
 SECRET = "k" * 64
 REDIS_PASSWORD = "Tr0ub4dor-and-3-horses"
@@ -339,6 +340,8 @@ def test_redis_password_never_reaches_logs_or_readiness(server_factory, password
     assert down.status_code == 503
     account = register(good.url)
     account.echo("during the outage", base=good.url)
+    wait_until(lambda: all("unreachable" in server.log() for server in (good, wrong)))
+    # Time for the retries to log too (an absence check: the password is in none of it).
     time.sleep(1)
 
     bodies = [ready.text, refused.text, down.text]

@@ -18,7 +18,9 @@ import socketio
 
 from tests.conftest import migrate_database
 from tests.support.clients import PASSWORD, Account, SocketClient, SSEReader, long_poll, register
+from tests.support.metrics import samples, value
 from tests.support.processes import RedisServer, ServerProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.server
 
@@ -45,6 +47,7 @@ def cluster(workdir):
         "DATABASE_URL": database,
         "REDIS_URL": redis.url,
         "REGISTRATION_RATE_LIMIT": "1000 per hour",
+        "METRICS_LOOPBACK_ONLY": "1",  # the tests read how many long-polls wait
     }
     workers = []
     try:
@@ -178,6 +181,12 @@ def echo_reaches(received, text: str, timeout: float = 5) -> bool:
     return True
 
 
+def polls_waiting(server: ServerProcess) -> float:
+    """The long-polls `server` holds open now (its metrics sample them at each scrape)."""
+    scraped = samples(requests.get(server.url + "/metrics", timeout=10).text)
+    return value(scraped, "tandem_connections", transport="longpoll")
+
+
 def token_me(base: str, account: Account) -> int:
     return requests.get(base + "/api/v1/me", headers=account.headers, timeout=10).status_code
 
@@ -218,7 +227,7 @@ def test_a_ban_closes_every_socket_stream_and_poll_on_both_workers_within_two_se
         client.received.wait_count("stream:echo", 1)
     watch.long_poll("long-poll on a", troll, a.url)
     watch.long_poll("long-poll on b", troll, b.url)
-    time.sleep(0.5)  # both polls are waiting on their workers
+    wait_until(lambda: polls_waiting(a) >= 1 and polls_waiting(b) >= 1)  # both polls wait
 
     watch.start()
     response = requests.post(
@@ -343,7 +352,7 @@ def test_a_password_change_ends_other_sign_ins_and_tokens_but_keeps_this_one(clu
         ),
     ]
     watch.long_poll("token long-poll on b", account, b.url)
-    time.sleep(0.5)
+    wait_until(lambda: polls_waiting(b) >= 1)
 
     watch.start()
     response = changer.post_form(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -33,6 +31,8 @@ def test_promoted_people_hear_the_queue_and_demoted_ones_stop(shared_server):
 
     post(shared_server, admin, f"/admin/users/{helper.username}/role", {"role": "user"})
     post(shared_server, reporter, "/reports", report)
-    time.sleep(1.0)
+    # A later event of the helper's own comes after the count, had it been sent to them.
+    helper.echo("after the report")
+    socket.received.wait_count("stream:echo", 1)
     assert len(socket.received.named("moderation:reports")) == 1
     socket.close()

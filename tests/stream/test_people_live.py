@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -44,16 +42,19 @@ def test_followers_see_presence_change_live(server_factory):
     server = server_factory(**QUICK)
     watcher, friend = register(server.url), register(server.url)
     api(server, watcher, "POST", f"/users/{friend.username}/follow")
+    # Both connections are registered once they are open: the socket's once its connect
+    # was accepted, the stream's once its response began.
     socket = SocketClient(server.url).connect(auth={"token": watcher.token})
     reader = SSEReader(server.url + "/api/v1/events/stream", watcher.headers)
-    time.sleep(0.2)
 
     friends_socket = SocketClient(server.url).connect(auth={"token": friend.token})
     for received in (socket.received, reader.received):
-        online = received.wait_for(
-            lambda events: any(e == "presence" and d["status"] == "online" for e, d in events)
+        received.wait_for(
+            lambda events: any(
+                e == "presence" and (d["user_id"], d["status"]) == (friend.id, "online")
+                for e, d in events
+            )
         )
-        assert any(d["user_id"] == friend.id for e, d in online if e == "presence")
     friends_socket.call("presence:set", {"status": "away"})
     socket.received.wait_for(
         lambda events: any(e == "presence" and d["status"] == "away" for e, d in events)
@@ -83,9 +84,12 @@ def test_blocked_people_receive_nothing_of_each_other(server_factory):
     api(server, watcher, "POST", f"/users/{blocker.username}/follow")
     socket = SocketClient(server.url).connect(auth={"token": watcher.token})
     reader = SSEReader(server.url + "/api/v1/events/stream", watcher.headers)
-    time.sleep(0.2)
     api(server, blocker, "POST", f"/users/{watcher.username}/block")
-    time.sleep(0.2)
+    # The block takes the blocker's presence off the connections in the events' order: a
+    # later event of the watcher's own arrives after that.
+    watcher.echo("after the block")
+    for received in (socket.received, reader.received):
+        received.wait_count("stream:echo", 1)
 
     blockers_socket = SocketClient(server.url).connect(auth={"token": blocker.token})
     blockers_socket.call("presence:set", {"status": "busy"})
@@ -96,7 +100,7 @@ def test_blocked_people_receive_nothing_of_each_other(server_factory):
     # A marker event proves the connections were live while nothing else arrived.
     watcher.echo("marker")
     for received in (socket.received, reader.received):
-        received.wait_count("stream:echo", 1)
+        received.wait_count("stream:echo", 2)
         assert received.named("presence") == []
     notes = api(server, blocker, "GET", "/notifications").json()["notifications"]
     assert [n["actor"]["username"] for n in notes] == [watcher.username]  # the follow before

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from tests.support.waiting import wait_until
+
+__all__ = ["FAST_PRESENCE", "wait_until"]
 
 FAST_PRESENCE = {"PRESENCE_TTL_SECONDS": "3", "PRESENCE_LINGER_SECONDS": "0.3"}
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1) -> float:
-    """Poll `predicate` until it holds; how long that took."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")

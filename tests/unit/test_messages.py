@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import gevent
 import pytest
 from sqlalchemy import func, select
 
@@ -26,6 +25,7 @@ from services import (
 )
 from tests.support.concurrency import race
 from tests.support.messages import sent_message
+from tests.support.waiting import wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -236,30 +236,46 @@ def test_mentions_notify_members_only(app, trio, group, user_factory):
     assert "mention" not in dora_kinds
 
 
-def test_unread_direct_message_becomes_a_notification(app, trio):
+@pytest.fixture
+def unread_checks(monkeypatch) -> list[int]:
+    """The ids of the direct messages whose delayed unread check has run."""
+    done: list[int] = []
+    check = messages._notify_if_unread
+
+    def recorded(app, message_id: int) -> None:
+        try:
+            check(app, message_id)
+        finally:
+            done.append(message_id)
+
+    monkeypatch.setattr(messages, "_notify_if_unread", recorded)
+    return done
+
+
+def test_unread_direct_message_becomes_a_notification(app, trio, unread_checks):
     app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
     dm = conversations.open_direct(trio[0], "ben")
-    sent_message(trio[0], dm.id, "are you there?")
-    gevent.sleep(0.2)  # ben does not read it
+    unread = sent_message(trio[0], dm.id, "are you there?")
+    wait_until(lambda: unread.id in unread_checks)  # ben does not read it
     assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
     read_quickly = sent_message(trio[1], dm.id, "yes")
     message_reading.mark_read(trio[0], dm.id, read_quickly.id)  # ann is looking
-    gevent.sleep(0.2)
+    wait_until(lambda: read_quickly.id in unread_checks)
     assert notifications.listing(trio[0].id) == []
 
 
-def test_no_away_notification_while_the_conversation_is_open(app, trio):
+def test_no_away_notification_while_the_conversation_is_open(app, trio, unread_checks):
     """A direct message shown on an open conversation page of its recipient (on any
     worker: the viewing leases) is not turned into a notification, even unread."""
     app.config["DM_NOTIFY_DELAY_SECONDS"] = 0.01
     dm = conversations.open_direct(trio[0], "ben")
     bus.viewing.started(dm.id, trio[1].id)  # ben's page of the conversation is open
-    sent_message(trio[0], dm.id, "see this?")
-    gevent.sleep(0.2)
+    seen = sent_message(trio[0], dm.id, "see this?")
+    wait_until(lambda: seen.id in unread_checks)
     assert notifications.listing(trio[1].id) == []
     assert bus.viewing.store.release(dm.id, trio[1].id)  # ben closed the page
-    sent_message(trio[0], dm.id, "and this?")
-    gevent.sleep(0.2)
+    unseen = sent_message(trio[0], dm.id, "and this?")
+    wait_until(lambda: unseen.id in unread_checks)
     assert [n.kind for n in notifications.listing(trio[1].id)] == ["message"]
 
 

@@ -36,7 +36,7 @@ def test_counting_never_yields_to_other_greenlets():
         from realtime.ratelimit import SweptMemoryStorage
 
         storage = SweptMemoryStorage()
-        gevent.sleep(0.05)  # the constructor's first sweep has run; none is waiting
+        storage.timer.join(10)  # the constructor's first sweep has run; none is waiting
         storage.acquire_entry("first", 10, 60)  # schedules the next sweep
         switched = []
         gevent.spawn(switched.append, True)
@@ -51,20 +51,20 @@ def test_counting_never_yields_to_other_greenlets():
 def test_a_sweep_drops_expired_keys_and_the_next_count_schedules_another():
     output = run_patched(
         """
-        import gevent
         from realtime import ratelimit
         from realtime.ratelimit import SweptMemoryStorage
 
         ratelimit.SWEEP_INTERVAL_SECONDS = 0.2
         storage = SweptMemoryStorage()
-        gevent.sleep(0.05)
+        storage.timer.join(10)  # the constructor's first sweep
         storage.acquire_entry("short", 10, 0.1)  # expires before the sweep
         storage.acquire_entry("long", 10, 60)
-        gevent.sleep(0.4)
+        storage.timer.join(10)  # the sweep it scheduled, 0.2 s later
         first = sorted(storage.events)
         storage.acquire_entry("again", 10, 0.1)
-        gevent.sleep(0.4)
-        print(first, sorted(storage.events), storage.acquire_entry("long", 1, 60))
+        scheduled = storage.timer.is_alive()
+        storage.timer.join(10)
+        print(first, sorted(storage.events), storage.acquire_entry("long", 1, 60), scheduled)
         """
     )
-    assert output == "['long'] ['long'] False"
+    assert output == "['long'] ['long'] False True"

@@ -24,6 +24,7 @@ from wsproto.frame_protocol import FrameProtocol
 
 from realtime import websocket_fanout
 from realtime.websocket_fanout import DirectWriter, SerialSocket, text_frame
+from tests.support.waiting import wait_until
 
 
 def test_the_installed_libraries_are_the_versions_the_adapter_was_written_for():
@@ -81,12 +82,6 @@ def test_simple_websocket_writes_only_through_its_socket_send():
     used = set(re.findall(r"self\.sock\.(\w+)", source))
     assert used == {"send", "recv", "close"}, used
     assert "sendall" not in source
-
-
-def wait_until(predicate, timeout: float = 10.0) -> None:
-    with gevent.Timeout(timeout):
-        while not predicate():
-            gevent.sleep(0.01)
 
 
 class Peer:
