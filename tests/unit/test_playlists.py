@@ -60,9 +60,9 @@ def events_on(playlist_id: int) -> list:
     return store.read_after(0, [playlists.channel(playlist_id)])
 
 
-def controls() -> list[tuple[str, int, str]]:
+def controls() -> list[tuple[str, int | None, str]]:
     return [
-        (e.data["op"], e.data["user"], e.data.get("channel"))
+        (e.data["op"], e.data.get("user"), e.data.get("channel"))
         for e in store.read_after(0, [CONTROL_CHANNEL])
     ]
 
@@ -182,6 +182,7 @@ def test_a_block_ends_collaboration_and_follows_and_their_channels(cast):
     assert channel not in channels_for(cast["fay"].id)
     assert ("leave", cast["cleo"].id, channel) in controls()
     assert ("leave", cast["fay"].id, channel) in controls()
+    assert ("narrow", None, channel) in controls()  # pages of it left open, too
 
 
 # -- validation -------------------------------------------------------------------------
