@@ -182,7 +182,6 @@ def test_a_block_ends_collaboration_and_follows_and_their_channels(cast):
     assert channel not in channels_for(cast["fay"].id)
     assert ("leave", cast["cleo"].id, channel) in controls()
     assert ("leave", cast["fay"].id, channel) in controls()
-    assert ("narrow", None, channel) in controls()  # pages of it left open, too
 
 
 # -- validation -------------------------------------------------------------------------
