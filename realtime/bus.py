@@ -22,6 +22,7 @@ from flask import Flask
 
 from extensions import db, socketio
 from realtime import channels, faults, metrics, store
+from realtime.audience import Audience
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub, OpenPages
 from realtime.outbox import Outbox, Queued
@@ -127,7 +128,8 @@ class Bus:
         channel, those in `hidden_from` are not to have this event, live or replayed, nor
         (when it is given) anyone not in `only_for`: it is theirs alone, for good."""
         self._check([(channel, name, data)])
-        return self._outbox.add(db.session(), channel, name, data, hidden_from, only_for)
+        audience = Audience(hidden_from, only_for)
+        return self._outbox.add(db.session(), channel, name, data, audience)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         self._check(items)
@@ -161,7 +163,7 @@ class Bus:
                 name=name,
                 data=data,
                 published_at=time.time(),
-                hidden_from=hidden_from,
+                audience=Audience(hidden_from),
             )
         )
 

@@ -54,9 +54,8 @@ class Connection:
         return envelope.id is None or envelope.id > self.last_id
 
     def is_for(self, envelope: Envelope) -> bool:
-        """For this connection's person (see `Envelope.hidden_from` and `only_for`)."""
-        user_id, only_for = self.identity.user_id, envelope.only_for
-        return user_id not in envelope.hidden_from and (only_for is None or user_id in only_for)
+        """For this connection's person (`Envelope.audience`)."""
+        return envelope.audience.admits(self.identity.user_id)
 
     def take_pending(self) -> list[Envelope]:
         """End the replay: the live events that arrived meanwhile, still new and for it."""

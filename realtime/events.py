@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from realtime import cursor as cursors
+from realtime.audience import EVERYONE, Audience
 from realtime.comment_events import comment_events, comment_subject
 from realtime.event_schema import (
     NUMBER,
@@ -364,15 +365,14 @@ def playlist_channel(playlist_id: int) -> str:
 class Envelope:
     """One event on one channel; `id` is set for durable events once stored. `published_at`
     (time.time()) is when it went to the transport, for the metrics; None from the log.
-    `hidden_from`, `only_for`: who of those holding its channel may have it (bus.publish)."""
+    `audience`: who of those holding its channel may have it (bus.publish)."""
 
     channel: str
     name: str
     data: dict[str, Any]
     id: int | None = None
     published_at: float | None = field(default=None, compare=False)
-    hidden_from: frozenset[int] = frozenset()
-    only_for: frozenset[int] | None = None
+    audience: Audience = EVERYONE
 
     @property
     def cursor(self) -> str | None:
@@ -392,7 +392,6 @@ class Envelope:
                 "d": self.data,
                 "i": self.id,
                 "t": self.published_at,
-                "h": sorted(self.hidden_from),
-                "o": None if self.only_for is None else sorted(self.only_for),
+                **self.audience.to_wire(),
             }
         )

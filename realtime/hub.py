@@ -122,7 +122,7 @@ class Hub:
 
     def _hidden_sockets(self, envelope: Envelope) -> list[str]:
         """The sockets of the people `envelope` is not for (`Connection.is_for`)."""
-        if envelope.only_for is not None:
+        if envelope.audience.only_for is not None:
             return [
                 sid
                 for sid, socket in self.sockets.items()
@@ -130,7 +130,7 @@ class Hub:
             ]
         return [
             connection.sid
-            for user_id in envelope.hidden_from
+            for user_id in envelope.audience.hidden_from
             for connection in self._by_user.get(user_id, ())
             if isinstance(connection, SocketConnection)
         ]

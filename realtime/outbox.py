@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from realtime import faults, store
+from realtime.audience import EVERYONE, Audience
 from realtime.events import Envelope, is_durable
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,7 @@ class Queued:
     channel: str
     name: str
     data: dict[str, Any]
-    hidden_from: frozenset[int] = frozenset()
-    only_for: frozenset[int] | None = None
+    audience: Audience = EVERYONE
     id: int | None = None
 
     def envelope(self) -> Envelope:
@@ -44,8 +44,7 @@ class Queued:
             data=self.data,
             id=self.id,
             published_at=time.time(),
-            hidden_from=self.hidden_from,
-            only_for=self.only_for,
+            audience=self.audience,
         )
 
 
@@ -64,11 +63,10 @@ class Outbox:
         channel: str,
         name: str,
         data: dict[str, Any],
-        hidden_from: frozenset[int] = frozenset(),
-        only_for: frozenset[int] | None = None,
+        audience: Audience = EVERYONE,
     ) -> Queued:
         _in_transaction(session)
-        queued = Queued(channel, name, data, hidden_from, only_for)
+        queued = Queued(channel, name, data, audience)
         session.info.setdefault(_KEY, []).append(queued)
         return queued
 

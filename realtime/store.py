@@ -19,6 +19,7 @@ from extensions import db
 from models.clock import utcnow
 from models.driver_statements import DriverStatement
 from models.stream import StreamEvent, StreamMark
+from realtime.audience import Audience
 from realtime.events import Envelope, subject_of
 
 PRUNED_THROUGH = "pruned_through"
@@ -37,8 +38,7 @@ class Durable(Protocol):
     channel: str
     name: str
     data: dict[str, Any]
-    hidden_from: frozenset[int]
-    only_for: frozenset[int] | None
+    audience: Audience
 
 
 def insert(session: Session, items: Sequence[Durable]) -> list[int]:
@@ -51,8 +51,7 @@ def insert(session: Session, items: Sequence[Durable]) -> list[int]:
             "payload": orjson.dumps(item.data).decode(),
             "subject": subject_of(item.name, item.data),
             "created_at": utcnow(),
-            "hidden_from": _ids_text(item.hidden_from) if item.hidden_from else None,
-            "only_for": None if item.only_for is None else _ids_text(item.only_for),
+            **item.audience.to_columns(),
         }
         for item in items
     ]
@@ -136,19 +135,10 @@ def read_after(
             name=row.name,
             data=orjson.loads(row.payload),
             id=row.id,
-            hidden_from=_ids(row.hidden_from) if row.hidden_from else frozenset(),
-            only_for=None if row.only_for is None else _ids(row.only_for),
+            audience=Audience.from_columns(row.hidden_from, row.only_for),
         )
         for row in rows
     ]
-
-
-def _ids_text(ids: frozenset[int]) -> str:
-    return " ".join(map(str, sorted(ids)))
-
-
-def _ids(text: str) -> frozenset[int]:
-    return frozenset(map(int, text.split()))
 
 
 def latest_id() -> int:

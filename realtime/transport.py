@@ -20,6 +20,7 @@ import redis
 
 from config import redacted_url
 from realtime import metrics
+from realtime.audience import Audience
 from realtime.events import Envelope
 from realtime.store import GAP
 
@@ -281,7 +282,6 @@ class RedisTransport:
                 data=body["d"],
                 id=body["i"],
                 published_at=published_at,
-                hidden_from=frozenset(body.get("h", ())),
-                only_for=None if body.get("o") is None else frozenset(body["o"]),
+                audience=Audience.from_wire(body),
             )
         )

@@ -9,6 +9,7 @@ import gevent
 import orjson
 import redis
 
+from realtime.audience import Audience
 from realtime.events import Envelope
 from realtime.store import GAP
 from realtime.transport import CHANNEL, OrderedDelivery, RedisTransport
@@ -78,13 +79,13 @@ def test_whom_an_event_is_for_crosses_the_wire(redis_server):
     delivery = OrderedDelivery(delivered.append, Log().read)
     delivery.start_at(6)
     transport = RedisTransport(redis_server.url, delivery)
-    sent = Envelope(channel="posts:1:public", name="comment:typing", data={}, hidden_from={3, 9})
+    hidden, only_for = Audience(hidden_from=frozenset({3, 9})), Audience(only_for=frozenset({2, 5}))
+    sent = Envelope(channel="posts:1:public", name="comment:typing", data={}, audience=hidden)
     transport._handle(sent.to_wire())
-    narrowed = Envelope(channel="playlist:4", name="playlist:updated", data={}, only_for={2, 5})
+    narrowed = Envelope(channel="playlist:4", name="playlist:updated", data={}, audience=only_for)
     transport._handle(narrowed.to_wire())
     [received, only] = delivered
-    assert (received.hidden_from, received.only_for) == (frozenset({3, 9}), None)
-    assert (only.hidden_from, only.only_for) == (frozenset(), frozenset({2, 5}))
+    assert (received.audience, only.audience) == (hidden, only_for)
 
 
 def test_an_entry_after_a_gap_waits_until_the_gap_arrives():
