@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from flask import g, jsonify
-from flask_login import login_required
 
 from blueprints.api import api
+from blueprints.api.actions import token_write_action
 from errors import Unauthenticated
 from request_body import json_body
-from route_limits import (
-    login_ip_limit,
-    login_username_limit,
-    registration_limit,
-    token_write_limit,
-)
+from route_limits import login_ip_limit, login_username_limit, registration_limit
 from services import accounts, api_tokens
 from services.validation import string
 
@@ -47,12 +42,9 @@ def auth_token():
     return jsonify({"token": token, "user": user.to_public()})
 
 
-@api.delete("/auth/token")
-@token_write_limit
-@login_required
+@token_write_action("DELETE", "/auth/token")
 def auth_token_revoke():
     token = g.get("api_token")
     if token is None:
         raise Unauthenticated("Revoking needs the bearer token itself in the Authorization header.")
     api_tokens.revoke_token(token)
-    return "", 204

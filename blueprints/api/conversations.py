@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import jsonify, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -30,6 +33,13 @@ def _conversation_json(conversation_id: int) -> dict:
         "role": access.role,
         "member": access.is_member,
     }
+
+
+def _member_action(method: str, tail: str = "") -> Callable[[Callable], Any]:
+    """An action on one member of a conversation (`tail` after the member's address),
+    under the members budget."""
+    rule = "/conversations/<int:conversation_id>/members/<username>" + tail
+    return action(method, rule, budgets.CONVERSATION_MEMBERS)
 
 
 @action("POST", "/conversations", budgets.CONVERSATION_CREATE, status=201)
@@ -128,31 +138,19 @@ def member_add(conversation_id: int):
     return {"member": conversations.member_dict(membership)}
 
 
-@action(
-    "DELETE",
-    "/conversations/<int:conversation_id>/members/<username>",
-    budgets.CONVERSATION_MEMBERS,
-)
+@_member_action("DELETE")
 def member_remove(conversation_id: int, username: str):
     conversation_members.remove_member(current_user, conversation_id, username)
 
 
-@action(
-    "POST",
-    "/conversations/<int:conversation_id>/members/<username>/role",
-    budgets.CONVERSATION_MEMBERS,
-)
+@_member_action("POST", "/role")
 def member_role(conversation_id: int, username: str):
     role = string(json_body(), "role", max_length=8)
     membership = conversation_members.set_role(current_user, conversation_id, username, role)
     return {"member": conversations.member_dict(membership)}
 
 
-@action(
-    "POST",
-    "/conversations/<int:conversation_id>/members/<username>/mute",
-    budgets.CONVERSATION_MEMBERS,
-)
+@_member_action("POST", "/mute")
 def member_mute(conversation_id: int, username: str):
     minutes = integer(
         json_body(), "minutes", minimum=0, maximum=conversation_members.MUTE_MAX_MINUTES

@@ -5,9 +5,8 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, token_write_action
 from request_body import json_body
-from route_limits import token_write_limit
 from services import account_data, accounts, api_tokens, presence, profiles
 from services.validation import string
 
@@ -68,12 +67,9 @@ def my_sessions():
     )
 
 
-@api.delete("/me/sessions/<session_id>")
-@token_write_limit
-@login_required
+@token_write_action("DELETE", "/me/sessions/<session_id>")
 def end_my_session(session_id: str):
     accounts.end_sign_in_of(current_user, session_id)
-    return "", 204
 
 
 @api.get("/me/tokens")
@@ -93,9 +89,6 @@ def my_tokens():
     )
 
 
-@api.delete("/me/tokens/<int:token_id>")
-@token_write_limit
-@login_required
+@token_write_action("DELETE", "/me/tokens/<int:token_id>")
 def revoke_my_token(token_id: int):
     api_tokens.revoke_token_of(current_user, token_id)
-    return "", 204
