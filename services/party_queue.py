@@ -12,6 +12,7 @@ from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, party_media, party_shapes
+from services.positions import by_position
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id, refuse_longer
 
@@ -31,12 +32,8 @@ def to_dict(item: QueueItem) -> dict:
 
 
 def items(party_id: int) -> list[QueueItem]:
-    return list(
-        db.session.scalars(
-            select(QueueItem)
-            .where(QueueItem.party_id == party_id, QueueItem.status.in_(("queued", "suggested")))
-            .order_by(QueueItem.position, QueueItem.id)
-        )
+    return by_position(
+        QueueItem, QueueItem.party_id == party_id, QueueItem.status.in_(("queued", "suggested"))
     )
 
 

@@ -17,6 +17,7 @@ from models.clock import iso
 from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
 from services import notifications, party_media, playlists, voice
+from services.positions import by_position
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, text
 
@@ -44,13 +45,7 @@ def to_dict(item: PlaylistItem) -> dict:
 
 def items(playlist_id: int) -> list[PlaylistItem]:
     """The playlist's items in their order."""
-    return list(
-        db.session.scalars(
-            select(PlaylistItem)
-            .where(PlaylistItem.playlist_id == playlist_id)
-            .order_by(PlaylistItem.position, PlaylistItem.id)
-        )
-    )
+    return by_position(PlaylistItem, PlaylistItem.playlist_id == playlist_id)
 
 
 def listing(viewer: User, playlist_id: object, token: object = None) -> list[PlaylistItem]:
