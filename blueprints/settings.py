@@ -3,7 +3,7 @@ one's account: its data, its devices and tokens, its deletion."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import orjson
 from flask import (
@@ -66,20 +66,32 @@ def _refused(form: str, error: ServiceError) -> dict:
     return {form: {error.field or "form": error.message}}
 
 
+def _submitted(form: str, change: Callable[[], object], done: str, typed: Mapping | None = None):
+    """One settings form: once `change` is done, back to the page saying `done`; if the
+    service refuses it, the page again with the error beside its field (and `typed`, what
+    was typed in the profile)."""
+    try:
+        change()
+    except ServiceError as error:
+        return index(400, _refused(form, error), typed)
+    flash(done, "success")
+    return redirect(url_for("settings.index"))
+
+
 @user_action(bp, "POST", "/profile", budgets.SETTINGS_WRITE)
 def profile():
     form = request.form
-    try:
-        profiles.update_profile(
+    return _submitted(
+        "profile",
+        lambda: profiles.update_profile(
             current_user,
             form.get("display_name", ""),
             form.get("bio", ""),
             int_or_raw(form.get("avatar_color", "0")),
-        )
-    except ServiceError as error:
-        return index(400, _refused("profile", error), form)
-    flash("Your profile is saved.", "success")
-    return redirect(url_for("settings.index"))
+        ),
+        "Your profile is saved.",
+        form,
+    )
 
 
 @user_action(bp, "POST", "/avatar", budgets.AVATAR_UPLOAD)
@@ -110,23 +122,23 @@ def notification_preferences():
 
 @user_action(bp, "POST", "/password", budgets.SETTINGS_WRITE)
 def password():
+    done = "Password changed. Other sessions and tokens are signed out."
+    return _submitted("password", _change_password, done)
+
+
+def _change_password() -> None:
     form = request.form
-    try:
-        accounts.change_password(
-            current_user,
-            form.get("current_password", ""),
-            form.get("new_password", ""),
-            keep_login_id=current_user.login_id,
-            confirm=form.get("confirm", ""),
-        )
-    except ServiceError as error:
-        return index(400, _refused("password", error))
+    accounts.change_password(
+        current_user,
+        form.get("current_password", ""),
+        form.get("new_password", ""),
+        keep_login_id=current_user.login_id,
+        confirm=form.get("confirm", ""),
+    )
     # Every other session and token has ended; this one signs in afresh, as the same
     # sign-in (a cookie with the new epoch and the same sign-in key), so its open pages
     # stay connected and logging out closes them.
     login_user(current_user._get_current_object())
-    flash("Password changed. Other sessions and tokens are signed out.", "success")
-    return redirect(url_for("settings.index"))
 
 
 @user_action(bp, "POST", "/status", budgets.PRESENCE)

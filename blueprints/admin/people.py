@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
@@ -54,16 +55,24 @@ def user(username: str):
     )
 
 
-@bp.post("/users/<username>/warn")
-@per_user(budgets.MODERATION)
+def _account_action(action: str) -> Callable[[Callable], Callable]:
+    """Register a moderator's `action` on one account: a POST to
+    /admin/users/<username>/<action>, under the moderation budget."""
+
+    def register(view: Callable) -> Callable:
+        return bp.post(f"/users/<username>/{action}")(per_user(budgets.MODERATION)(view))
+
+    return register
+
+
+@_account_action("warn")
 def warn(username: str):
     if act(lambda: moderation.warn(current_user, username, request.form.get("text", ""))):
         flash(f"{username} is warned; they see it in their notifications.", "success")
     return _back_to(username)
 
 
-@bp.post("/users/<username>/mute")
-@per_user(budgets.MODERATION)
+@_account_action("mute")
 def mute(username: str):
     raw = request.form.get("minutes", "").strip()
     if not raw.isdecimal():
@@ -78,8 +87,7 @@ def mute(username: str):
     return _back_to(username)
 
 
-@bp.post("/users/<username>/ban")
-@per_user(budgets.MODERATION)
+@_account_action("ban")
 def ban(username: str):
     raw = request.form.get("expires_at", "").strip()
     expires_at = None
@@ -102,16 +110,14 @@ def ban(username: str):
     return _back_to(username)
 
 
-@bp.post("/users/<username>/unban")
-@per_user(budgets.MODERATION)
+@_account_action("unban")
 def unban(username: str):
     if act(lambda: moderation.unban(current_user, username)):
         flash(f"The ban on {username} is lifted.", "success")
     return _back_to(username)
 
 
-@bp.post("/users/<username>/role")
-@per_user(budgets.MODERATION)
+@_account_action("role")
 def role(username: str):
     wanted = request.form.get("role", "")
     if act(lambda: moderation.set_role(current_user, username, wanted)):

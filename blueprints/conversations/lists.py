@@ -3,7 +3,7 @@ conversation, a group or a room."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -55,30 +55,36 @@ def open_direct():
     return go(url_for("conversations.show", conversation_id=conversation.id))
 
 
-def _create(what: str, make: Callable[[], Conversation], refused: Callable[[ServiceError], object]):
-    """Create a group or room from its form: its page next, or the form again with why not."""
+def _about(form: Mapping[str, str]) -> dict[str, str]:
+    """The name, description and category a new group's and a new room's forms both ask
+    (`about_fields`), as the service's arguments."""
+    return {
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "category": form.get("category", "general"),
+    }
+
+
+def _create(kind: str, make: Callable[[Mapping[str, str]], Conversation], page: Callable):
+    """Create a group or room from its form: its page next, or `page` with the form again
+    and why not."""
+    form = request.form
     try:
-        conversation = make()
+        conversation = make(form)
     except ServiceError as error:
-        return refused(error)
-    flash(f"{what} “{conversation.name}” created.", "success")
+        return page(400, failure(kind, error), form)
+    flash(f"{kind.capitalize()} “{conversation.name}” created.", "success")
     return go(url_for("conversations.show", conversation_id=conversation.id))
+
+
+def _new_group(form: Mapping[str, str]) -> Conversation:
+    members = _usernames(form.get("members", ""))
+    return conversations.create_group(current_user, members=members, **_about(form))
 
 
 @user_action(bp, "POST", "/conversations/groups", budgets.CONVERSATION_CREATE)
 def create_group():
-    form = request.form
-    return _create(
-        "Group",
-        lambda: conversations.create_group(
-            current_user,
-            form.get("name", ""),
-            _usernames(form.get("members", "")),
-            description=form.get("description", ""),
-            category=form.get("category", "general"),
-        ),
-        lambda error: index(400, failure("group", error), form),
-    )
+    return _create("group", _new_group, index)
 
 
 @bp.get("/conversations/search")
@@ -119,18 +125,15 @@ def rooms(status: int = 200, errors: dict | None = None, values: dict | None = N
     ), (400 if error else status)
 
 
+def _new_room(form: Mapping[str, str]) -> Conversation:
+    return conversations.create_room(
+        current_user,
+        visibility=form.get("visibility", "public"),
+        member_limit=int_or_raw(form.get("member_limit")) or 1000,
+        **_about(form),
+    )
+
+
 @user_action(bp, "POST", "/rooms", budgets.CONVERSATION_CREATE)
 def create_room():
-    form = request.form
-    return _create(
-        "Room",
-        lambda: conversations.create_room(
-            current_user,
-            form.get("name", ""),
-            visibility=form.get("visibility", "public"),
-            description=form.get("description", ""),
-            category=form.get("category", "general"),
-            member_limit=int_or_raw(form.get("member_limit")) or 1000,
-        ),
-        lambda error: rooms(400, failure("room", error), form),
-    )
+    return _create("room", _new_room, rooms)

@@ -130,24 +130,22 @@ def queue_add(party_id: int):
     return redirect(party_url(party_id, "party-queue"))
 
 
-@user_action(bp, "POST", "/parties/<int:party_id>/queue/<int:item_id>/remove", budgets.PARTY_QUEUE)
-def queue_remove(party_id: int, item_id: int):
-    return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: party_queue.remove(current_user, party_id, item_id),
-        "Taken off the queue.",
-    )
+# A driver's word on one item of the queue, and what the panel says once it is done.
+QUEUE_ITEM_ACTIONS = {
+    "remove": (party_queue.remove, "Taken off the queue."),
+    "accept": (party_queue.accept, "Suggestion accepted."),
+}
 
 
-@user_action(bp, "POST", "/parties/<int:party_id>/queue/<int:item_id>/accept", budgets.PARTY_QUEUE)
-def queue_accept(party_id: int, item_id: int):
-    return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: party_queue.accept(current_user, party_id, item_id),
-        "Suggestion accepted.",
-    )
+@user_action(
+    bp,
+    "POST",
+    "/parties/<int:party_id>/queue/<int:item_id>/<any(remove, accept):verb>",
+    budgets.PARTY_QUEUE,
+)
+def queue_item(party_id: int, item_id: int, verb: str):
+    action, done = QUEUE_ITEM_ACTIONS[verb]
+    return manage_in_panel(party_id, "queue", lambda: action(current_user, party_id, item_id), done)
 
 
 @user_action(
