@@ -247,11 +247,11 @@ def create_room(
 ) -> Conversation:
     voice.can_speak(actor)
     one_of(visibility, "visibility", ("public", "private"))
-    if isinstance(member_limit, bool) or not isinstance(member_limit, int):
-        raise ValidationError("'member_limit' must be a whole number.", field="member_limit")
-    if not 2 <= member_limit <= ROOM_LIMIT_MAX:
+    whole = isinstance(member_limit, int) and not isinstance(member_limit, bool)
+    if not whole or not 2 <= member_limit <= ROOM_LIMIT_MAX:
         raise ValidationError(
-            f"'member_limit' must be between 2 and {ROOM_LIMIT_MAX}.", field="member_limit"
+            f"A room's member limit is a whole number from 2 to {ROOM_LIMIT_MAX:,}.",
+            field="member_limit",
         )
     conversation = Conversation(
         kind=Kind.ROOM.value,
