@@ -26,6 +26,7 @@ from tests.conftest import PASSWORD, make_app, settings_for
 from tests.security.surface import (
     GENEROUS_LIMITS,
     GHOST_ID,
+    GHOST_PARTS,
     Route,
     World,
     build_world,
@@ -366,27 +367,7 @@ def test_write_route_is_rate_limited(tight, route: Route):
     app, headers = tight
     assert declared_limits(app, route), f"{route} declares no rate limit"
 
-    url = route.url(
-        {
-            "conversation_id": GHOST_ID,
-            "message_id": GHOST_ID,
-            "subject_id": GHOST_ID,
-            "party_id": GHOST_ID,
-            "item_id": GHOST_ID,
-            "playlist_id": GHOST_ID,
-            "playlist_item_id": GHOST_ID,
-            "report_id": GHOST_ID,
-            "announcement_id": GHOST_ID,
-            "post_id": GHOST_ID,
-            "clip_id": GHOST_ID,
-            "clip_code": "ZZZZZZZZ",
-            "comment_id": GHOST_ID,
-            "username": "nobody_here",
-            "code": "ZZZZZZ",
-            "session_id": "0" * 64,
-            "token_id": GHOST_ID,
-        }
-    )
+    url = route.url(GHOST_PARTS)
     client: FlaskClient = app.test_client()
     statuses = [client.open(url, method=route.method, headers=headers) for _ in range(2)]
     limited = [response for response in statuses if response.status_code == 429]
