@@ -174,21 +174,21 @@ def live_server(server_factory) -> ServerProcess:
     return server_factory()
 
 
+def start_migrated_server(workdir: Path, **env: str) -> ServerProcess:
+    """A started Tandem process with its instance folder and a freshly migrated SQLite
+    database in `workdir`, and `env` on top; the caller stops it."""
+    url = f"sqlite:///{workdir / 'instance' / 'test.db'}"
+    migrate_database(workdir, url)
+    settings = {"TANDEM_INSTANCE_PATH": str(workdir / "instance"), "DATABASE_URL": url, **env}
+    return ServerProcess(workdir, settings).start()
+
+
 @pytest.fixture(scope="session")
 def shared_server(tmp_path_factory) -> Iterator[ServerProcess]:
     """One server for the tests that only need a running Tandem with default settings;
     each of them makes its own accounts, so they do not see each other's events."""
     workdir = tmp_path_factory.mktemp("shared-server")
-    url = f"sqlite:///{workdir / 'instance' / 'test.db'}"
-    migrate_database(workdir, url)
-    server = ServerProcess(
-        workdir,
-        {
-            "TANDEM_INSTANCE_PATH": str(workdir / "instance"),
-            "DATABASE_URL": url,
-            "REGISTRATION_RATE_LIMIT": "10000 per hour",
-        },
-    ).start()
+    server = start_migrated_server(workdir, REGISTRATION_RATE_LIMIT="10000 per hour")
     yield server
     server.stop()
 

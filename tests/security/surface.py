@@ -67,6 +67,20 @@ GENEROUS_LIMITS = dict.fromkeys(RATE_LIMIT_SETTINGS, "100000 per minute")
 
 # An id no object ever had: what "does not exist" looks like.
 GHOST_ID = 987_654
+# A value for every part of a URL, none of which names anything: requests that get past
+# their checks find nothing, and change nothing other tests rely on.
+GHOST_PARTS: dict[str, Any] = {
+    **dict.fromkeys(
+        ("conversation_id", "message_id", "subject_id", "party_id", "item_id", "playlist_id"),
+        GHOST_ID,
+    ),
+    **dict.fromkeys(("playlist_item_id", "report_id", "announcement_id", "post_id"), GHOST_ID),
+    **dict.fromkeys(("clip_id", "comment_id", "token_id"), GHOST_ID),
+    "clip_code": "ZZZZZZZZ",
+    "username": "nobody_here",
+    "code": "ZZZZZZ",
+    "session_id": "0" * 64,
+}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 VIDEO = "https://media.example/clip.mp4"
 

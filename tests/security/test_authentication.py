@@ -26,6 +26,7 @@ from tests.conftest import PASSWORD, make_app, settings_for
 from tests.security.surface import (
     GENEROUS_LIMITS,
     GHOST_ID,
+    GHOST_PARTS,
     Route,
     World,
     build_world,
@@ -137,17 +138,22 @@ def test_public_allow_list_names_only_real_endpoints():
     assert set(FRAMELESS_SOCKET_HANDLERS) <= set(collected_socket_events())
 
 
-# -- HTTP -------------------------------------------------------------------------------
-@pytest.mark.parametrize("route", PROTECTED, ids=route_id)
-def test_anonymous_cannot_reach_route(site, route: Route):
+def anonymous_request(site: tuple[Flask, World], route: Route):
+    """`route` aimed at public things by a client that has not signed in, with a valid
+    CSRF token of its anonymous session: the sign-in check is what answers."""
     app, world = site
     client = app.test_client()
-    # A valid CSRF token of the anonymous session: the sign-in check is what answers.
-    response = client.open(
+    return client.open(
         route.url(public_values(world)),
         method=route.method,
         headers={"X-CSRFToken": csrf_token(client)},
     )
+
+
+# -- HTTP -------------------------------------------------------------------------------
+@pytest.mark.parametrize("route", PROTECTED, ids=route_id)
+def test_anonymous_cannot_reach_route(site, route: Route):
+    response = anonymous_request(site, route)
     if route.is_api:
         assert_unauthenticated_json(response, route)
     elif route.endpoint.partition(".")[0] in STAFF_ONLY_BLUEPRINTS:
@@ -161,13 +167,7 @@ def test_anonymous_cannot_reach_route(site, route: Route):
     "route", [r for r in ROUTES if r.endpoint in PUBLIC_ENDPOINTS], ids=route_id
 )
 def test_public_route_serves_anonymous_without_error(site, route: Route):
-    app, world = site
-    client = app.test_client()
-    response = client.open(
-        route.url(public_values(world)),
-        method=route.method,
-        headers={"X-CSRFToken": csrf_token(client)},
-    )
+    response = anonymous_request(site, route)
     assert response.status_code < 500
     if route.method == "GET":
         assert response.status_code == 200
@@ -366,27 +366,7 @@ def test_write_route_is_rate_limited(tight, route: Route):
     app, headers = tight
     assert declared_limits(app, route), f"{route} declares no rate limit"
 
-    url = route.url(
-        {
-            "conversation_id": GHOST_ID,
-            "message_id": GHOST_ID,
-            "subject_id": GHOST_ID,
-            "party_id": GHOST_ID,
-            "item_id": GHOST_ID,
-            "playlist_id": GHOST_ID,
-            "playlist_item_id": GHOST_ID,
-            "report_id": GHOST_ID,
-            "announcement_id": GHOST_ID,
-            "post_id": GHOST_ID,
-            "clip_id": GHOST_ID,
-            "clip_code": "ZZZZZZZZ",
-            "comment_id": GHOST_ID,
-            "username": "nobody_here",
-            "code": "ZZZZZZ",
-            "session_id": "0" * 64,
-            "token_id": GHOST_ID,
-        }
-    )
+    url = route.url(GHOST_PARTS)
     client: FlaskClient = app.test_client()
     statuses = [client.open(url, method=route.method, headers=headers) for _ in range(2)]
     limited = [response for response in statuses if response.status_code == 429]

@@ -23,6 +23,7 @@ from extensions import db
 from tests.conftest import CSRF_IN_PAGE, PASSWORD, make_app
 from tests.security.surface import (
     GHOST_ID,
+    GHOST_PARTS,
     Route,
     World,
     build_world,
@@ -86,27 +87,7 @@ def own_things(world: World, route: Route) -> str:
 def nothing(route: Route) -> str:
     """The URL aimed at ids and names nobody has: requests that pass the CSRF check get
     as far as finding nothing, and change nothing the other tests rely on."""
-    return route.url(
-        {
-            "conversation_id": GHOST_ID,
-            "message_id": GHOST_ID,
-            "subject_id": GHOST_ID,
-            "party_id": GHOST_ID,
-            "item_id": GHOST_ID,
-            "playlist_id": GHOST_ID,
-            "playlist_item_id": GHOST_ID,
-            "report_id": GHOST_ID,
-            "announcement_id": GHOST_ID,
-            "post_id": GHOST_ID,
-            "clip_id": GHOST_ID,
-            "clip_code": "ZZZZZZZZ",
-            "comment_id": GHOST_ID,
-            "username": "nobody_here",
-            "code": "ZZZZZZ",
-            "session_id": "0" * 64,
-            "token_id": GHOST_ID,
-        }
-    )
+    return route.url(GHOST_PARTS)
 
 
 def send(client, route: Route, url: str, token: str | None = None, in_form: bool = False):

@@ -423,41 +423,38 @@ def test_site_muted_page_forms_are_refused(world, trolls_browser, form: Write):
         assert form.stored(world)
 
 
+def assert_cannot_react(world: World, who: str, message_id: int, observer: str, code: str):
+    """`who` reacts to the message through the API and over its socket: both are refused
+    with `code`, and `observer` hears of no change to the message."""
+    with nothing_heard(world, observer, "message:updated"):
+        refused = world.api(who, "POST", f"/messages/{message_id}/reactions", {"emoji": "👍"})
+        ack = world.sockets[who].call("message:react", {"message_id": message_id, "emoji": "👍"})
+    assert_refused(refused, code)
+    assert_refused_ack(ack, code)
+
+
+def assert_cannot_type(world: World, who: str, conversation_id: int, observer: str, code: str):
+    """`who` starts typing over its socket: refused with `code`, and `observer` sees none."""
+    with nothing_heard(world, observer, "typing"):
+        ack = world.sockets[who].call("typing:start", {"conversation_id": conversation_id})
+    assert_refused_ack(ack, code)
+
+
 # -- muted in one conversation ----------------------------------------------------------
 def test_room_muted_member_cannot_react(world):
-    with nothing_heard(world, "watcher", "message:updated"):
-        refused = world.api(
-            "quiet", "POST", f"/messages/{world.owners_message}/reactions", {"emoji": "👍"}
-        )
-        ack = world.sockets["quiet"].call(
-            "message:react", {"message_id": world.owners_message, "emoji": "👍"}
-        )
-    assert_refused(refused, "muted")
-    assert_refused_ack(ack, "muted")
+    assert_cannot_react(world, "quiet", world.owners_message, "watcher", "muted")
     assert no_reactions(world)
 
 
 def test_room_muted_member_cannot_type(world):
-    with nothing_heard(world, "watcher", "typing"):
-        ack = world.sockets["quiet"].call("typing:start", {"conversation_id": world.group})
-    assert_refused_ack(ack, "muted")
+    assert_cannot_type(world, "quiet", world.group, "watcher", "muted")
 
 
 # -- blocked in a direct conversation ---------------------------------------------------
 def test_blocked_person_cannot_react_in_the_blockers_direct_conversation(world):
-    with nothing_heard(world, "blocker", "message:updated"):
-        refused = world.api(
-            "blocked", "POST", f"/messages/{world.blockers_message}/reactions", {"emoji": "👍"}
-        )
-        ack = world.sockets["blocked"].call(
-            "message:react", {"message_id": world.blockers_message, "emoji": "👍"}
-        )
-    assert_refused(refused, "blocked")
-    assert_refused_ack(ack, "blocked")
+    assert_cannot_react(world, "blocked", world.blockers_message, "blocker", "blocked")
     assert world.message(world.direct, world.blockers_message, "blocker")["reactions"] == []
 
 
 def test_blocked_person_cannot_type_in_the_blockers_direct_conversation(world):
-    with nothing_heard(world, "blocker", "typing"):
-        ack = world.sockets["blocked"].call("typing:start", {"conversation_id": world.direct})
-    assert_refused_ack(ack, "blocked")
+    assert_cannot_type(world, "blocked", world.direct, "blocker", "blocked")

@@ -30,9 +30,10 @@ from werkzeug.routing import Rule
 
 from config import RATE_LIMIT_SETTINGS
 from extensions import socketio as flask_socketio
-from tests.conftest import make_app, migrate_database
-from tests.support.clients import PASSWORD, Account, SocketClient, register
+from tests.conftest import make_app, start_migrated_server
+from tests.support.clients import Account, SocketClient, create_group, create_party, register
 from tests.support.processes import ServerProcess
+from tests.support.sign_in import form_signed_in
 
 pytestmark = pytest.mark.server
 
@@ -158,13 +159,7 @@ RELAXED = dict.fromkeys(RATE_LIMIT_SETTINGS, "100000 per minute")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[ServerProcess]:
-    workdir = tmp_path_factory.mktemp("fuzzing")
-    database = f"sqlite:///{workdir / 'instance' / 'test.db'}"
-    migrate_database(workdir, database)
-    process = ServerProcess(
-        workdir,
-        {"TANDEM_INSTANCE_PATH": str(workdir / "instance"), "DATABASE_URL": database, **RELAXED},
-    ).start()
+    process = start_migrated_server(tmp_path_factory.mktemp("fuzzing"), **RELAXED)
     yield process
     process.stop()
 
@@ -178,24 +173,14 @@ def post(server: ServerProcess, account: Account, path: str, body: dict) -> dict
 @pytest.fixture(scope="module")
 def world(server) -> Iterator[World]:
     host, attacker, bystander = (register(server.url) for _ in range(3))
-    conversation = post(
-        server,
-        host,
-        "/api/v1/conversations",
-        {"kind": "group", "name": "Fuzz", "members": [attacker.username, bystander.username]},
-    )["conversation"]["id"]
+    conversation = create_group(server.url, host, attacker, bystander, name="Fuzz")
     host_message = post(
         server, host, f"/api/v1/conversations/{conversation}/messages", {"body": "host"}
     )["message"]["id"]
     attacker_message = post(
         server, attacker, f"/api/v1/conversations/{conversation}/messages", {"body": "mine"}
     )["message"]["id"]
-    party = post(
-        server,
-        host,
-        "/api/v1/parties",
-        {"title": "Fuzz", "media_url": "https://media.example/film.mp4"},
-    )["party"]["id"]
+    party = create_party(server.url, host, title="Fuzz")["id"]
     sockets = []
     for account in (attacker, bystander):
         client = SocketClient(server.url).connect(auth={"token": account.token})
@@ -444,21 +429,11 @@ def http_world(server) -> HttpWorld:
     # An admin reaches the moderation routes too, past their role check.
     with sqlite3.connect(server.workdir / "instance" / "test.db") as connection:
         connection.execute("UPDATE users SET role = 'admin' WHERE id = ?", (owner.id,))
-    conversation = post(
-        server,
-        owner,
-        "/api/v1/conversations",
-        {"kind": "group", "name": "Bodies", "members": [other.username]},
-    )["conversation"]["id"]
+    conversation = create_group(server.url, owner, other, name="Bodies")
     message = post(
         server, owner, f"/api/v1/conversations/{conversation}/messages", {"body": "hello"}
     )["message"]["id"]
-    party = post(
-        server,
-        owner,
-        "/api/v1/parties",
-        {"title": "Bodies", "media_url": "https://media.example/film.mp4"},
-    )["party"]["id"]
+    party = create_party(server.url, owner, title="Bodies")["id"]
     return HttpWorld(
         server,
         owner,
@@ -633,26 +608,11 @@ def query_parameter_names(view: Any) -> list[str]:
     return sorted(set(QUERY_PARAMETER.findall(Path(inspect.getsourcefile(view)).read_text())))
 
 
-def signed_in(server: ServerProcess, account: Account) -> requests.Session:
-    session = requests.Session()
-    page = session.get(server.url + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token
-    response = session.post(
-        server.url + "/login",
-        data={"username": account.username, "password": PASSWORD, "csrf_token": token[1]},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302
-    return session
-
-
 def test_query_parameters_never_crash_a_page_or_the_api(tmp_path_factory, http_world):
     """Numbers that are not numbers to int() ("²"), numbers past a database integer, and
     other odd text in every query parameter of every GET route: never a 500."""
     server = http_world.server
-    browser = signed_in(server, http_world.owner)
+    browser = form_signed_in(server.url, http_world.owner.username)
     app = make_app(tmp_path_factory.mktemp("get-routes"))
     rules = [
         rule

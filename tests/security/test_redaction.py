@@ -25,19 +25,20 @@ def call(server, account, method: str, path: str, body: dict | None = None) -> d
     return response.json() if response.content else {}
 
 
+def open_conversation(server, owner, **fields) -> dict:
+    """A conversation `owner` opens through the API with these fields, as it answers."""
+    return call(server, owner, "POST", "/conversations", fields)["conversation"]
+
+
 def room_with_removed_text(server, *, mention=None):
     """A public room where one message was deleted by a moderator and one was edited;
     returns the room, the two messages and a cursor from before any of it."""
     owner, admin = register(server.url), register(server.url)
     server.set_role(admin.username, "admin")
     early = long_poll(owner, None).json()["cursor"]
-    room = call(
-        server,
-        owner,
-        "POST",
-        "/conversations",
-        {"kind": "room", "name": "Redaction square", "visibility": "public"},
-    )["conversation"]
+    room = open_conversation(
+        server, owner, kind="room", name="Redaction square", visibility="public"
+    )
     if mention is not None:
         call(server, mention, "POST", f"/conversations/{room['id']}/join")
     tag = f"@{mention.username} " if mention is not None else ""
@@ -125,13 +126,9 @@ def test_a_member_replays_tombstones_and_mentions_forget_the_text(shared_server)
 def test_a_renamed_room_is_replayed_under_its_new_name(shared_server):
     owner, guest = register(shared_server.url), register(shared_server.url)
     early = long_poll(guest, None).json()["cursor"]
-    room = call(
-        shared_server,
-        owner,
-        "POST",
-        "/conversations",
-        {"kind": "group", "name": "Old secret name", "members": [guest.username]},
-    )["conversation"]
+    room = open_conversation(
+        shared_server, owner, kind="group", name="Old secret name", members=[guest.username]
+    )
     call(shared_server, owner, "PATCH", f"/conversations/{room['id']}", {"name": "New name"})
     body = long_poll(guest, early, timeout=5, base=shared_server.url).json()
     about_room = [
@@ -149,13 +146,9 @@ def test_an_old_display_name_is_not_replayed(shared_server):
     writer, reader = register(shared_server.url), register(shared_server.url)
     call(shared_server, writer, "PATCH", "/me", {"display_name": "Old Handle"})
     early = long_poll(reader, None).json()["cursor"]
-    conversation = call(
-        shared_server,
-        writer,
-        "POST",
-        "/conversations",
-        {"kind": "group", "name": "Names", "members": [reader.username]},
-    )["conversation"]
+    conversation = open_conversation(
+        shared_server, writer, kind="group", name="Names", members=[reader.username]
+    )
     path = f"/conversations/{conversation['id']}/messages"
     call(shared_server, writer, "POST", path, {"body": "hello"})
     call(shared_server, writer, "PATCH", "/me", {"display_name": "New Handle"})

@@ -151,6 +151,14 @@ class Watch:
             time.sleep(0.02)
         return {name: self.ended.get(name, float("inf")) for name in names}
 
+    def closed_by(self, cause: str, names: list[str]) -> dict[str, float]:
+        """How long after the start each of `names` took to end (given a little more than
+        CLOSE_WITHIN to do so), printed with the `cause` that ended them."""
+        times = self.wait(names, timeout=CLOSE_WITHIN + 3)
+        for name in names:
+            print(f"{cause} closed {name} after {times[name] * 1000:.0f} ms")
+        return times
+
 
 def socket_of(watch: Watch, name: str, client: SocketClient) -> SocketClient:
     watch.event(name, client.disconnected)
@@ -189,6 +197,17 @@ def polls_waiting(server: ServerProcess) -> float:
 
 def token_me(base: str, account: Account) -> int:
     return requests.get(base + "/api/v1/me", headers=account.headers, timeout=10).status_code
+
+
+def signed_in_on_both(cluster) -> tuple[Account, Browser, Browser]:
+    """A new account (by token) with two browser sign-ins: one on each worker."""
+    a, b = cluster
+    account = register(a.url)
+    return (
+        account,
+        Browser(a.url, account.username).sign_in(),
+        Browser(b.url, account.username).sign_in(),
+    )
 
 
 def fresh_token(base: str, username: str, password: str) -> requests.Response:
@@ -247,9 +266,7 @@ def test_a_ban_closes_every_socket_stream_and_poll_on_both_workers_within_two_se
         "long-poll on a",
         "long-poll on b",
     ]
-    times = watch.wait(names, timeout=CLOSE_WITHIN + 3)
-    for name in names:
-        print(f"ban closed {name} after {times[name] * 1000:.0f} ms")
+    times = watch.closed_by("ban", names)
     slowest = max(times.values())
     print(f"ban closed {len(names)} connections on 2 workers within {slowest * 1000:.0f} ms")
     late = {name: took for name, took in times.items() if took > CLOSE_WITHIN}
@@ -266,9 +283,7 @@ def test_a_ban_closes_every_socket_stream_and_poll_on_both_workers_within_two_se
 
 def test_logout_closes_that_sign_in_only(cluster):
     a, b = cluster
-    account = register(a.url)
-    leaving = Browser(a.url, account.username).sign_in()
-    staying = Browser(b.url, account.username).sign_in()
+    account, leaving, staying = signed_in_on_both(cluster)
     watch = Watch()
     leaving_socket = socket_of(watch, "leaving socket", leaving.socket(b.url))
     leaving_stream = stream_of(watch, "leaving stream", leaving.stream(a.url))
@@ -331,9 +346,7 @@ def test_copied_cookies_open_nothing_on_any_worker_after_logout(cluster):
 
 def test_a_password_change_ends_other_sign_ins_and_tokens_but_keeps_this_one(cluster):
     a, b = cluster
-    account = register(a.url)
-    changer = Browser(a.url, account.username).sign_in()
-    other = Browser(b.url, account.username).sign_in()
+    account, changer, other = signed_in_on_both(cluster)
     watch = Watch()
     kept_socket = socket_of(watch, "changer's socket on b", changer.socket(b.url))
     kept_stream = stream_of(watch, "changer's stream on a", changer.stream(a.url))
@@ -370,9 +383,7 @@ def test_a_password_change_ends_other_sign_ins_and_tokens_but_keeps_this_one(clu
         "token stream on a",
         "token long-poll on b",
     ]
-    times = watch.wait(ended, timeout=CLOSE_WITHIN + 3)
-    for name in ended:
-        print(f"password change closed {name} after {times[name] * 1000:.0f} ms")
+    times = watch.closed_by("password change", ended)
     assert max(times.values()) <= CLOSE_WITHIN, times
 
     # Tokens and the other sign-in are revoked on both workers...

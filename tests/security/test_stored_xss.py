@@ -21,9 +21,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page
 
-from tests.conftest import migrate_database
+from tests.conftest import start_migrated_server
 from tests.support.clients import PASSWORD, Account, SocketClient, register
 from tests.support.processes import ServerProcess
+from tests.support.sign_in import form_signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -96,17 +97,7 @@ class Site:
 
 def form_session(server: ServerProcess, account: Account) -> tuple[requests.Session, str]:
     """Signed in through the login form, as a browser would be; gives the CSRF token."""
-    session = requests.Session()
-    page = session.get(server.url + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token
-    response = session.post(
-        server.url + "/login",
-        data={"username": account.username, "password": PASSWORD, "csrf_token": token[1]},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302, response.text[:300]
+    session = form_signed_in(server.url, account.username)
     home = session.get(server.url + "/", timeout=10).text
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', home)
     assert csrf
@@ -122,17 +113,9 @@ def api(server: ServerProcess, account: Account, path: str, body: dict, status=(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[ServerProcess]:
     workdir = tmp_path_factory.mktemp("stored-xss")
-    database = f"sqlite:///{workdir / 'instance' / 'test.db'}"
-    migrate_database(workdir, database)
-    process = ServerProcess(
-        workdir,
-        {
-            "TANDEM_INSTANCE_PATH": str(workdir / "instance"),
-            "DATABASE_URL": database,
-            "REGISTRATION_RATE_LIMIT": "1000 per hour",
-            **RELAXED_LIMITS,
-        },
-    ).start()
+    process = start_migrated_server(
+        workdir, REGISTRATION_RATE_LIMIT="1000 per hour", **RELAXED_LIMITS
+    )
     yield process
     process.stop()
 
