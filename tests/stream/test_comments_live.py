@@ -16,28 +16,15 @@ from tests.support.clients import (
     long_poll,
     register,
 )
+from tests.support.live_posts import follow, polled, post
 
 pytestmark = pytest.mark.server
-
-
-def post(author: Account, text: str, audience: str) -> dict:
-    body = {"text": text, "audience": audience}
-    return call_api(author, "POST", "/posts", json=body).json()["post"]
 
 
 def comment(person: Account, post_id: int, text: str) -> dict:
     response = call_api(person, "POST", f"/posts/{post_id}/comments", json={"text": text})
     assert response.status_code == 201, response.text
     return response.json()["comment"]
-
-
-def follow(follower: Account, followee: Account) -> None:
-    call_api(follower, "POST", f"/users/{followee.username}/follow")
-
-
-def polled(account: Account, cursor: str, name: str, params: dict | None = None) -> list[dict]:
-    events = long_poll(account, cursor, timeout=5, params=params).json()["events"]
-    return [event["data"] for event in events if event["event"] == name]
 
 
 def test_a_follower_hears_comments_and_likes_on_every_transport(shared_server):

@@ -7,29 +7,15 @@ from __future__ import annotations
 import pytest
 
 from tests.support.clients import (
-    Account,
     SocketClient,
     SSEReader,
     call_api,
     long_poll,
     register,
 )
+from tests.support.live_posts import follow, polled, post
 
 pytestmark = pytest.mark.server
-
-
-def post(author: Account, text: str, audience: str) -> dict:
-    body = {"text": text, "audience": audience}
-    return call_api(author, "POST", "/posts", json=body).json()["post"]
-
-
-def follow(follower: Account, followee: Account) -> None:
-    call_api(follower, "POST", f"/users/{followee.username}/follow")
-
-
-def polled(account: Account, cursor: str, name: str) -> list[dict]:
-    events = long_poll(account, cursor, timeout=5).json()["events"]
-    return [event["data"] for event in events if event["event"] == name]
 
 
 def test_a_follower_hears_posts_and_likes_on_every_transport(shared_server):
