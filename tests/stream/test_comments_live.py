@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clients import (
-    Account,
-    SocketClient,
-    SSEReader,
-    call_api,
-    long_poll,
-    register,
-)
-from tests.support.live_posts import follow, polled, post
+from tests.support.clients import Account, SocketClient, SSEReader, call_api, long_poll, register
+from tests.support.live_posts import follow, polled, post, resumed
 
 pytestmark = pytest.mark.server
 
@@ -203,23 +196,13 @@ def test_a_resume_from_a_cursor_replays_comments_once(shared_server):
     posted = post(author, "Comment away", "followers")
     cursor = long_poll(follower, None).json()["cursor"]
     made = [comment(author, posted["id"], f"missed {i}")["id"] for i in range(3)]
-    socket = SocketClient(shared_server.url).connect(
-        auth={"token": follower.token, "cursor": cursor}
-    )
-    stream = SSEReader(
-        shared_server.url + "/api/v1/events/stream",
-        {**follower.headers, "Last-Event-ID": cursor},
-    )
-    try:
+    with resumed(shared_server.url, follower, cursor) as (socket, stream):
         for received in (socket.received, stream.received):
             assert [c["id"] for c in received.wait_count("comment:created", 3)] == made
         assert [c["id"] for c in polled(follower, cursor, "comment:created")] == made
         made.append(comment(author, posted["id"], "live")["id"])
         for received in (socket.received, stream.received):
             assert [c["id"] for c in received.wait_count("comment:created", 4)] == made
-    finally:
-        socket.close()
-        stream.close()
 
 
 def test_someone_typing_a_comment_is_heard_over_the_socket(shared_server):
