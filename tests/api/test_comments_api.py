@@ -3,10 +3,7 @@ contract's error shape, and a post outside one's audience answering 404 on every
 
 from __future__ import annotations
 
-import pytest
-
-from models.user import Role
-from services import social
+from tests.support.api_errors import assert_error
 
 VIDEO = "https://media.example/film.mp4"
 COMMENT_KEYS = {
@@ -24,17 +21,6 @@ COMMENT_KEYS = {
 }
 
 
-@pytest.fixture
-def people(user_factory, bearer):
-    """ann and ben are friends; cat follows ann; dan is a stranger."""
-    made = {name: user_factory(name) for name in ("ann", "ben", "cat", "dan")}
-    made["mod"] = user_factory("moe", role=Role.MODERATOR)
-    social.follow(made["ben"], "ann")
-    social.follow(made["ann"], "ben")
-    social.follow(made["cat"], "ann")
-    return {name: bearer(user) for name, user in made.items()}
-
-
 def post_of(client, headers, **fields) -> int:
     response = client.post("/api/v1/posts", json=fields, headers=headers)
     assert response.status_code == 201, response.get_json()
@@ -45,16 +31,6 @@ def comment_on(client, headers, post_id: int, **fields) -> dict:
     response = client.post(f"/api/v1/posts/{post_id}/comments", json=fields, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["comment"]
-
-
-def assert_error(response, status: int, code: str, field: str | None = None) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    if field:
-        assert error["field"] == field
 
 
 def test_a_comment_is_written_listed_edited_and_deleted(client, people):

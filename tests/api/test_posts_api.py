@@ -3,10 +3,7 @@ and a post outside one's audience answering 404 on every route."""
 
 from __future__ import annotations
 
-import pytest
-
-from models.user import Role
-from services import social
+from tests.support.api_errors import assert_error
 
 VIDEO = "https://media.example/film.mp4"
 POST_KEYS = {
@@ -25,31 +22,10 @@ POST_KEYS = {
 }
 
 
-@pytest.fixture
-def people(user_factory, bearer):
-    """ann and ben are friends; cat follows ann; dan is a stranger."""
-    made = {name: user_factory(name) for name in ("ann", "ben", "cat", "dan")}
-    made["mod"] = user_factory("moe", role=Role.MODERATOR)
-    social.follow(made["ben"], "ann")
-    social.follow(made["ann"], "ben")
-    social.follow(made["cat"], "ann")
-    return {name: bearer(user) for name, user in made.items()}
-
-
 def create(client, headers, **fields):
     response = client.post("/api/v1/posts", json=fields, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["post"]
-
-
-def assert_error(response, status: int, code: str, field: str | None = None) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    if field:
-        assert error["field"] == field
 
 
 def test_a_post_is_created_read_edited_and_deleted(client, people):

@@ -8,36 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clients import (
-    Account,
-    SocketClient,
-    SSEReader,
-    call_api,
-    long_poll,
-    register,
-)
+from tests.support.clients import Account, SocketClient, SSEReader, call_api, long_poll, register
+from tests.support.live_posts import follow, polled, post, resumed
 
 pytestmark = pytest.mark.server
-
-
-def post(author: Account, text: str, audience: str) -> dict:
-    body = {"text": text, "audience": audience}
-    return call_api(author, "POST", "/posts", json=body).json()["post"]
 
 
 def comment(person: Account, post_id: int, text: str) -> dict:
     response = call_api(person, "POST", f"/posts/{post_id}/comments", json={"text": text})
     assert response.status_code == 201, response.text
     return response.json()["comment"]
-
-
-def follow(follower: Account, followee: Account) -> None:
-    call_api(follower, "POST", f"/users/{followee.username}/follow")
-
-
-def polled(account: Account, cursor: str, name: str, params: dict | None = None) -> list[dict]:
-    events = long_poll(account, cursor, timeout=5, params=params).json()["events"]
-    return [event["data"] for event in events if event["event"] == name]
 
 
 def test_a_follower_hears_comments_and_likes_on_every_transport(shared_server):
@@ -216,23 +196,13 @@ def test_a_resume_from_a_cursor_replays_comments_once(shared_server):
     posted = post(author, "Comment away", "followers")
     cursor = long_poll(follower, None).json()["cursor"]
     made = [comment(author, posted["id"], f"missed {i}")["id"] for i in range(3)]
-    socket = SocketClient(shared_server.url).connect(
-        auth={"token": follower.token, "cursor": cursor}
-    )
-    stream = SSEReader(
-        shared_server.url + "/api/v1/events/stream",
-        {**follower.headers, "Last-Event-ID": cursor},
-    )
-    try:
+    with resumed(shared_server.url, follower, cursor) as (socket, stream):
         for received in (socket.received, stream.received):
             assert [c["id"] for c in received.wait_count("comment:created", 3)] == made
         assert [c["id"] for c in polled(follower, cursor, "comment:created")] == made
         made.append(comment(author, posted["id"], "live")["id"])
         for received in (socket.received, stream.received):
             assert [c["id"] for c in received.wait_count("comment:created", 4)] == made
-    finally:
-        socket.close()
-        stream.close()
 
 
 def test_someone_typing_a_comment_is_heard_over_the_socket(shared_server):

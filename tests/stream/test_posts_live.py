@@ -6,30 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clients import (
-    Account,
-    SocketClient,
-    SSEReader,
-    call_api,
-    long_poll,
-    register,
-)
+from tests.support.clients import SocketClient, SSEReader, call_api, long_poll, register
+from tests.support.live_posts import follow, polled, post, resumed
 
 pytestmark = pytest.mark.server
-
-
-def post(author: Account, text: str, audience: str) -> dict:
-    body = {"text": text, "audience": audience}
-    return call_api(author, "POST", "/posts", json=body).json()["post"]
-
-
-def follow(follower: Account, followee: Account) -> None:
-    call_api(follower, "POST", f"/users/{followee.username}/follow")
-
-
-def polled(account: Account, cursor: str, name: str) -> list[dict]:
-    events = long_poll(account, cursor, timeout=5).json()["events"]
-    return [event["data"] for event in events if event["event"] == name]
 
 
 def test_a_follower_hears_posts_and_likes_on_every_transport(shared_server):
@@ -111,14 +91,7 @@ def test_a_resume_from_a_cursor_replays_posts_once(shared_server):
     cursor = long_poll(follower, None).json()["cursor"]
     made = [post(author, f"missed {i}", "followers")["id"] for i in range(3)]
 
-    socket = SocketClient(shared_server.url).connect(
-        auth={"token": follower.token, "cursor": cursor}
-    )
-    stream = SSEReader(
-        shared_server.url + "/api/v1/events/stream",
-        {**follower.headers, "Last-Event-ID": cursor},
-    )
-    try:
+    with resumed(shared_server.url, follower, cursor) as (socket, stream):
         for received in (socket.received, stream.received):
             assert [p["id"] for p in received.wait_count("post:created", 3)] == made
         assert [p["id"] for p in polled(follower, cursor, "post:created")] == made
@@ -126,6 +99,3 @@ def test_a_resume_from_a_cursor_replays_posts_once(shared_server):
         made.append(post(author, "live", "followers")["id"])
         for received in (socket.received, stream.received):
             assert [p["id"] for p in received.wait_count("post:created", 4)] == made
-    finally:
-        socket.close()
-        stream.close()

@@ -11,6 +11,7 @@ from flask import Flask
 from extensions import db
 from services import accounts, social
 from tests.conftest import PASSWORD, make_app
+from tests.support.circle import anns_circle
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,3 +35,10 @@ def search_cast(engine_app) -> dict:
     social.follow(cast["ann"], "bob")
     social.follow(cast["cat"], "ann")
     return cast
+
+
+@pytest.fixture
+def people(user_factory) -> dict:
+    """ann's circle: ann posts; ben is her friend (mutual follow), cat only follows her,
+    dan is a stranger, mod a moderator. A module's own `people` fixture wins."""
+    return anns_circle(user_factory, "mod")

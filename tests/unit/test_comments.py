@@ -11,25 +11,12 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.moderation import AuditEntry
 from models.social import Notification
-from models.user import Role
 from realtime import store
 from realtime.comment_events import CREATED, DELETED, LIKED, UPDATED
 from realtime.events import posts_channel
 from services import comment_likes, comment_listing, comments, notifications, posts, social
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-
-
-@pytest.fixture
-def people(user_factory):
-    """ann posts; ben is her friend (mutual follow), cat only follows her, dan is a
-    stranger, mod a moderator."""
-    cast = {name: user_factory(name) for name in ("ann", "ben", "cat", "dan")}
-    cast["mod"] = user_factory("mod", role=Role.MODERATOR)
-    social.follow(cast["ben"], "ann")
-    social.follow(cast["ann"], "ben")
-    social.follow(cast["cat"], "ann")
-    return cast
 
 
 def post_of(people, audience: str = "public", video: str | None = None) -> int:

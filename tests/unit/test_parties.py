@@ -22,6 +22,7 @@ from services import (
     social,
 )
 from tests.support.concurrency import race
+from tests.support.movie_night import movie_night
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -33,11 +34,7 @@ def crew(user_factory):
 
 @pytest.fixture
 def party(crew):
-    created = parties.create(crew["hana"], {"title": "Movie night", "media_url": VIDEO})
-    party_membership.enter(crew["cole"], created.id)
-    party_membership.enter(crew["vic"], created.id)
-    party_membership.set_role(crew["hana"], created.id, "cole", "co-host")
-    return created
+    return movie_night(crew, VIDEO)
 
 
 # -- media links --------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from errors import ValidationError
 from extensions import db
 from models.party import Party
 from models.user import User
-from services import parties, party_membership, party_queue, party_shapes, playback
+from services import party_queue, party_shapes, playback
 from tests.support.concurrency import race
+from tests.support.movie_night import movie_night
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -25,11 +26,7 @@ def crew(user_factory):
 
 @pytest.fixture
 def party(crew):
-    created = parties.create(crew["hana"], {"title": "Movie night", "media_url": VIDEO})
-    party_membership.enter(crew["cole"], created.id)
-    party_membership.enter(crew["vic"], created.id)
-    party_membership.set_role(crew["hana"], created.id, "cole", "co-host")
-    return created
+    return movie_night(crew, VIDEO)
 
 
 @pytest.mark.parametrize("bad", [0, -3, math.nan, math.inf, 24 * 3600 + 1, "60", True, None, [60]])

@@ -34,6 +34,7 @@ from services import (
 )
 from tests.conftest import PASSWORD, make_app
 from tests.support.messages import sent_message
+from tests.support.search_facets import every_facet
 
 
 @pytest.fixture
@@ -149,16 +150,7 @@ def test_people_and_rooms_by_name_and_description(people):
     room = conversations.create_room(ann, "Gardening", description="Tomatoes and roses")
     result = found(bob, "tomatoes")
     assert [(h.kind, h.id) for h in result.hits] == [("room", room.id)]
-    assert result.facets == {
-        "person": 0,
-        "room": 1,
-        "party": 0,
-        "message": 0,
-        "post": 0,
-        "comment": 0,
-        "playlist": 0,
-        "clip": 0,
-    }
+    assert result.facets == every_facet(room=1)
     assert [h.id for h in found(bob, "ann", "people").hits] == [ann.id]
 
 
@@ -179,16 +171,7 @@ def test_pages_follow_the_cursor_across_kinds(people):
     for number in range(search.PAGE_SIZE + 3):
         sent_message(ann, group.id, f"kiwi number {number}")
     first = found(bob, "kiwi")
-    assert first.facets == {
-        "person": 0,
-        "room": 1,
-        "party": 0,
-        "message": search.PAGE_SIZE + 3,
-        "post": 0,
-        "comment": 0,
-        "playlist": 0,
-        "clip": 0,
-    }
+    assert first.facets == every_facet(room=1, message=search.PAGE_SIZE + 3)
     assert [h.kind for h in first.hits][:2] == ["room", "message"]
     assert len(first.hits) == search.PAGE_SIZE
     second = found(bob, "kiwi", cursor=first.next_cursor)
@@ -275,29 +258,11 @@ def test_permissions_strangers_blocks_and_private_groups(people):
     sent_message(ann, group.id, "walnut cake recipe")
     public = conversations.create_room(bob, "Walnut lovers")
     in_public = sent_message(bob, public.id, "walnut bread")
-    assert found(eve, "walnut").facets == {
-        "person": 0,
-        "room": 1,
-        "party": 0,
-        "message": 1,
-        "post": 0,
-        "comment": 0,
-        "playlist": 0,
-        "clip": 0,
-    }
+    assert found(eve, "walnut").facets == every_facet(room=1, message=1)
     assert ids(eve, f"walnut in:{group.id}") == []
     assert ids(eve, "from:ann") == []
     social.block(bob, "eve")
-    assert found(eve, "walnut").facets == {
-        "person": 0,
-        "room": 1,
-        "party": 0,
-        "message": 0,
-        "post": 0,
-        "comment": 0,
-        "playlist": 0,
-        "clip": 0,
-    }
+    assert found(eve, "walnut").facets == every_facet(room=1)
     assert found(eve, "bob", "people").hits == []
     assert found(bob, "eve", "people").hits == []
     assert ids(bob, "walnut") != []
