@@ -71,11 +71,13 @@ GHOST_ID = 987_654
 # their checks find nothing, and change nothing other tests rely on.
 GHOST_PARTS: dict[str, Any] = {
     **dict.fromkeys(
-        ("conversation_id", "message_id", "subject_id", "party_id", "item_id", "playlist_id"),
+        (
+            *("conversation_id", "message_id", "subject_id", "party_id", "item_id"),
+            *("playlist_id", "playlist_item_id", "report_id", "announcement_id", "post_id"),
+            *("clip_id", "comment_id", "token_id"),
+        ),
         GHOST_ID,
     ),
-    **dict.fromkeys(("playlist_item_id", "report_id", "announcement_id", "post_id"), GHOST_ID),
-    **dict.fromkeys(("clip_id", "comment_id", "token_id"), GHOST_ID),
     "clip_code": "ZZZZZZZZ",
     "username": "nobody_here",
     "code": "ZZZZZZ",

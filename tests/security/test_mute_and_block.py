@@ -13,7 +13,6 @@ to the state of the moment.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import CSRF_IN_PAGE
 from tests.security.surface import PNG
 from tests.support.clients import (
     PASSWORD,
@@ -31,12 +31,12 @@ from tests.support.clients import (
     create_party,
     register,
 )
+from tests.support.sign_in import CSRF_IN_FORM
 
 pytestmark = pytest.mark.server
 
 SITE_MUTED = "You are muted on this site until "
 _markers = itertools.count(1)
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
 @dataclass
@@ -336,7 +336,7 @@ def trolls_browser(world) -> tuple[requests.Session, str]:
     """The muted person signed in through the login form, and their CSRF token."""
     browser = requests.Session()
     login_page = browser.get(world.base + "/login", timeout=10)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page.text).group(1)
+    token = CSRF_IN_FORM.search(login_page.text).group(1)
     signed_in = browser.post(
         world.base + "/login",
         data={

@@ -5,7 +5,6 @@ sign-in and every token, while the session that changed it keeps working."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 import time
@@ -16,17 +15,16 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import migrate_database
+from tests.conftest import CSRF_IN_PAGE, migrate_database
 from tests.support.clients import PASSWORD, Account, SocketClient, SSEReader, long_poll, register
 from tests.support.metrics import samples, value
 from tests.support.processes import RedisServer, ServerProcess
+from tests.support.sign_in import form_signed_in
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.server
 
 CLOSE_WITHIN = 2.0
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
-CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NEW_PASSWORD = "a completely new password"
 
 
@@ -68,17 +66,7 @@ class Browser:
     http: requests.Session = field(default_factory=requests.Session)
 
     def sign_in(self, password: str = PASSWORD, remember: bool = False) -> Browser:
-        page = self.http.get(self.base + "/login", timeout=10)
-        token = CSRF_IN_FORM.search(page.text)
-        assert token, "the login form carries no CSRF token"
-        form = {"username": self.username, "password": password, "csrf_token": token[1]}
-        response = self.http.post(
-            self.base + "/login",
-            data={**form, "remember": "y"} if remember else form,
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert response.status_code == 302, response.text[:500]
+        form_signed_in(self.base, self.username, password, remember=remember, session=self.http)
         return self
 
     @property

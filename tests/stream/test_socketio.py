@@ -12,6 +12,7 @@ import socketio
 import websocket
 
 from tests.support.clients import PASSWORD, SocketClient, create_group, raw_connect, register
+from tests.support.sign_in import CSRF_IN_FORM
 
 pytestmark = pytest.mark.server
 
@@ -91,7 +92,7 @@ def test_session_cookie_connects_a_browser_user(shared_server):
     account = register(shared_server.url)
     browser = requests.Session()
     page = browser.get(shared_server.url + "/login").text
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    csrf = CSRF_IN_FORM.search(page).group(1)
     browser.post(
         shared_server.url + "/login",
         data={"username": account.username, "password": PASSWORD, "csrf_token": csrf},
@@ -103,7 +104,7 @@ def test_session_cookie_connects_a_browser_user(shared_server):
 
     # Logging out of that browser session closes its socket.
     page = browser.get(shared_server.url + "/logout").text
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    csrf = CSRF_IN_FORM.search(page).group(1)
     browser.post(shared_server.url + "/logout", data={"csrf_token": csrf})
     assert client.disconnected.wait(5)
 
