@@ -19,8 +19,6 @@ from typing import Any
 import gevent
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 import cli
@@ -54,7 +52,7 @@ from blueprints.templating import register_template_filters
 from config import load_config, metrics_enabled, redacted_url
 from extensions import csrf, db, limiter, login_manager, migrate, socketio
 from jobs import housekeeping
-from models import search_schema
+from models import search_schema, sqlite_connections
 from realtime import draining, garbage, memory_probe, socket_rooms, websocket_fanout
 from realtime import metrics as operator_metrics
 from realtime.bus import bus
@@ -106,7 +104,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            sqlite_connections.tune(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, include_name=search_schema.include_name)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -139,19 +137,6 @@ def register_extensions(app: Flask) -> None:
     socket_limiter.init_app(app)
     bus.init_app(app)
     operator_metrics.configure(metrics_enabled(app.config))
-
-
-def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL lets readers and one writer work at once; the busy timeout waits out locks."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
 
 
 class RowIdConverter(IntegerConverter):
