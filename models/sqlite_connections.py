@@ -23,6 +23,9 @@ BULK_ROWS = 10_000
 
 
 def tune(engine: Engine, busy_timeout_ms: int) -> None:
+    """Every connection's settings, and the retirement of one after a bulk change (for a
+    database in a file)."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
@@ -31,6 +34,9 @@ def tune(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    if engine.url.database in (None, "", ":memory:"):
+        return  # a database in memory lives only as long as its connection
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy) -> None:
