@@ -157,3 +157,33 @@ def test_parties_comments_and_the_room_category(browser: Browser, shared_server,
     screenshot(page, f"search-comment-in-place-{size[0]}x{size[1]}")
     assert errors == []
     context.close()
+
+
+def test_a_refused_query_takes_the_results_place(browser: Browser, shared_server):
+    """Typed on from a query that found something to one the server refuses: the results
+    say why, instead of still showing what the earlier query found."""
+    base = shared_server.url
+    name = new_name()
+    token = register(base, name)
+    word = f"zq{name.replace('_', '')}"
+    room = call(base, token, "/conversations", {"kind": "group", "name": f"Group {word}"})
+    call(base, token, f"/conversations/{room['conversation']['id']}/messages", {"body": word})
+
+    context, page = sign_in(browser, base, name, SIZES[0])
+    errors = watch_for_errors(page)
+    page.goto(base + "/search")
+    box = page.get_by_label(SEARCH_LABEL)
+    box.press_sequentially(word, delay=20)
+    results = page.locator("#search-results")
+    expect(results.locator(".search-facets")).to_contain_text("Messages 1")
+
+    box.press_sequentially(" after:someday", delay=20)
+    expect(results.get_by_role("alert")).to_have_text("'after:' takes a date such as 2026-12-01.")
+    expect(results.locator(".search-result")).to_have_count(0)
+    assert parse_qs(urlparse(page.url).query)["q"] == [f"{word} after:someday"]
+
+    box.fill(word)
+    box.press("Enter")
+    expect(results.locator(".search-result")).to_have_count(2)  # the group and the message
+    assert errors == []
+    context.close()
