@@ -34,6 +34,13 @@ def int_or_raw(raw: str | None) -> int | str | None:
     return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
 
 
+def refusal_status(refused: bool, status: int = 200) -> int:
+    """The status of a page that may say why it refused what was asked (a search query):
+    400 to a browser's page load; to htmx, which swaps only successful answers, `status`,
+    so the refusal takes the place of what the region showed before."""
+    return 400 if refused and not is_htmx() else status
+
+
 def go(url: str) -> Response:
     """Redirect; htmx requests are told to load the page themselves."""
     if is_htmx():

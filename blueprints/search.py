@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 import budgets
+from blueprints.htmx_responses import refusal_status
 from errors import ServiceError
 from models.clock import iso
 from models.conversation import CATEGORIES
@@ -100,4 +101,4 @@ def index():
         labels=KIND_LABELS,
         hit_url=hit_url,
         paged=bool(request.args.get("cursor")),
-    ), (400 if error else 200)
+    ), refusal_status(error is not None)

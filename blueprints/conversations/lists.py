@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.conversations import bp
 from blueprints.conversations.views import failure, presence_of
-from blueprints.htmx_responses import go, int_or_raw
+from blueprints.htmx_responses import go, int_or_raw, refusal_status
 from errors import ServiceError
 from models.conversation import CATEGORIES, Conversation, Kind
 from route_limits import user_action
@@ -122,7 +122,7 @@ def rooms(status: int = 200, errors: dict | None = None, values: dict | None = N
         error=error,
         errors=errors or {},
         values=values or {},
-    ), (400 if error else status)
+    ), refusal_status(error is not None, status)
 
 
 def _new_room(form: Mapping[str, str]) -> Conversation:

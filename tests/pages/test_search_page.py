@@ -52,6 +52,19 @@ def test_bad_queries_are_said_beside_the_box(logged_in_client):
     assert "takes a date" in bad_date.get_data(as_text=True)
 
 
+def test_a_bad_query_typed_with_htmx_is_an_answer_to_swap(logged_in_client):
+    """htmx swaps only successful answers: the results region saying why comes as a 200,
+    so it replaces the results of the query typed before."""
+    answer = logged_in_client.get("/search?q=after:someday", headers=HX)
+    assert answer.status_code == 200
+    results = answer.get_data(as_text=True).split('id="search-results"', 1)[1]
+    assert "&#39;after:&#39; takes a date such as 2026-12-01." in results
+    assert logged_in_client.get("/rooms?category=nonsense").status_code == 400
+    rooms = logged_in_client.get("/rooms?category=nonsense", headers=HX)
+    assert rooms.status_code == 200
+    assert "Unknown category." in rooms.get_data(as_text=True).split('id="room-results"', 1)[1]
+
+
 def test_more_results_pages_with_a_cursor(logged_in_client, ben):
     alice = logged_in_client.user
     group = conversations.create_group(alice, "Plums", ["ben"])
