@@ -16,7 +16,9 @@
  *   one that says what happened. A form sent while the connection is down says it was not
  *   sent (its text stays). After a request got no answer the site is asked again, with a
  *   growing pause, until it answers: then the status goes, and the background requests
- *   that must not be lost (marked data-live-retry: read marks) are sent again.
+ *   that must not be lost (marked data-live-retry: read marks) are sent again. An element
+ *   whose data-live-retry names an event (a live search box: "search") gets that event
+ *   instead, so its own request runs again with what it holds now.
  */
 (function () {
   "use strict";
@@ -134,6 +136,8 @@
     retries = [];
     pending.forEach(function (element) {
       if (!element.isConnected) { return; }
+      var again = element.getAttribute("data-live-retry");
+      if (again) { window.htmx.trigger(element, again); return; }
       window.htmx.ajax("POST", element.getAttribute("hx-post"), { source: element, swap: "none" });
     });
   }

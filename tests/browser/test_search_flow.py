@@ -187,3 +187,33 @@ def test_a_refused_query_takes_the_results_place(browser: Browser, shared_server
     expect(results.locator(".search-result")).to_have_count(2)  # the group and the message
     assert errors == []
     context.close()
+
+
+def test_a_query_typed_offline_is_searched_when_the_connection_is_back(
+    browser: Browser, shared_server
+):
+    """The results never stay those of the query before: typed with no connection, the
+    page says it is reconnecting, and once the site answers again the box's query runs."""
+    base = shared_server.url
+    name = new_name()
+    token = register(base, name)
+    word = f"zq{name.replace('_', '')}"
+    for label in ("first", "second"):
+        call(base, token, "/conversations", {"kind": "group", "name": f"{label} {word}"})
+
+    context, page = sign_in(browser, base, name, SIZES[1])
+    errors = watch_for_errors(page)
+    page.goto(base + "/search?q=" + f"first {word}")
+    results = page.locator("#search-results")
+    expect(results.locator(".search-result")).to_have_count(1)
+
+    context.set_offline(True)
+    box = page.get_by_label(SEARCH_LABEL)
+    box.fill(f"second {word}")
+    expect(page.get_by_text("Reconnecting…")).to_be_visible()
+    context.set_offline(False)
+    expect(results.locator(".search-result")).to_have_count(1)
+    expect(results.locator(".search-result")).to_contain_text(f"second {word}")
+    assert parse_qs(urlparse(page.url).query)["q"] == [f"second {word}"]
+    assert errors == []
+    context.close()
