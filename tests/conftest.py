@@ -186,9 +186,13 @@ def start_migrated_server(workdir: Path, **env: str) -> ServerProcess:
 @pytest.fixture(scope="session")
 def shared_server(tmp_path_factory) -> Iterator[ServerProcess]:
     """One server for the tests that only need a running Tandem with default settings;
-    each of them makes its own accounts, so they do not see each other's events."""
+    each of them makes its own accounts, so they do not see each other's events. Its
+    registration and sign-in budgets per address are raised: every test comes from
+    127.0.0.1, and dozens of them sign in within a minute."""
     workdir = tmp_path_factory.mktemp("shared-server")
-    server = start_migrated_server(workdir, REGISTRATION_RATE_LIMIT="10000 per hour")
+    server = start_migrated_server(
+        workdir, REGISTRATION_RATE_LIMIT="10000 per hour", LOGIN_RATE_LIMIT="10000 per hour"
+    )
     yield server
     server.stop()
 
