@@ -121,11 +121,6 @@ def connected_account(user_id: int) -> User:
     return user
 
 
-def in_session(account: User) -> User:
-    """A detached copy of an account, attached to this unit of work without a query."""
-    return db.session.merge(account, load=False)
-
-
 def load_session_user(session_id: str) -> User | None:
     """Resolve Flask-Login's stored id ("<user id>.<epoch>.<sign-in key>"): a stale epoch,
     or a sign-in that was ended or never started, is no sign-in. The user comes back with

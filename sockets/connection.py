@@ -45,9 +45,13 @@ def socket_actor(socket: SocketConnection) -> User:
     connection between events and read again only when the bus says it changed (a role,
     a mute, a name: `bus.account_changed`); a ban closes the connection. A banned account
     is refused here too, so a connection the ban has not closed yet can do nothing; its
-    connections on this worker are closed once the answer is out."""
+    connections on this worker are closed once the answer is out.
+
+    The kept account is handed over as it is, in no session: the services a socket event
+    calls read its columns and write its id, never its relationships, and attaching it
+    to each event's session (`Session.merge`) cost a tenth of a chat message's CPU."""
     if socket.account is not None:
-        return accounts.in_session(socket.account)
+        return socket.account
     epoch = socket.account_epoch
     try:
         user = accounts.connected_account(socket.user_id)
@@ -61,8 +65,8 @@ def socket_actor(socket: SocketConnection) -> User:
 
 
 def _detached_copy(user: User) -> User:
-    """The account's columns, in an object no session owns (merged into each event's
-    session without a query)."""
+    """The account's columns, in an object no session owns, so that no commit expires them
+    and no session's end takes them away."""
     copy = User(
         **{column.key: getattr(user, column.key) for column in User.__mapper__.column_attrs}
     )
