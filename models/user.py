@@ -22,6 +22,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+STAFF_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -84,7 +87,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in (Role.MODERATOR.value, Role.ADMIN.value)
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import Kind, Message
 from models.moderation import AuditEntry
-from models.user import ApiToken, Role, User
+from models.user import STAFF_ROLES, ApiToken, Role, User
 from realtime.bus import bus
 from realtime.channels import provider
 from services import (
@@ -36,10 +36,15 @@ MUTE_MAX_MINUTES = 60 * 24 * 365
 STAFF_CHANNEL = "staff"
 
 
+# Built once, run as Core on the session's connection: every first handshake of a user
+# asks it.
+_ROLE_OF = select(User.role).where(User.id == bindparam("user_id"))
+
+
 @provider
 def _staff_channel(user_id: int) -> list[str]:
-    user = db.session.get(User, user_id)
-    return [STAFF_CHANNEL] if user is not None and user.is_moderator else []
+    role = db.session.connection().scalar(_ROLE_OF, {"user_id": user_id})
+    return [STAFF_CHANNEL] if role in STAFF_ROLES else []
 
 
 def require_staff(actor: User) -> None:

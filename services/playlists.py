@@ -17,7 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, union, update
+from sqlalchemy import bindparam, func, select, union, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -46,20 +46,23 @@ def channel(playlist_id: int) -> str:
 
 
 # Whose streams hold which playlist's channel: the owner's, the collaborators', and the
-# followers' while it is public.
-def _held_by(user_id: int):
-    return union(
-        select(Playlist.id).where(Playlist.owner_id == user_id),
-        select(PlaylistCollaborator.playlist_id).where(PlaylistCollaborator.user_id == user_id),
-        select(PlaylistFollow.playlist_id)
-        .join(Playlist, Playlist.id == PlaylistFollow.playlist_id)
-        .where(PlaylistFollow.user_id == user_id, Playlist.visibility == "public"),
-    )
+# followers' while it is public. Built once, run as Core on the session's connection:
+# every first handshake of a user asks it.
+_HELD_BY = union(
+    select(Playlist.id).where(Playlist.owner_id == bindparam("user_id")),
+    select(PlaylistCollaborator.playlist_id).where(
+        PlaylistCollaborator.user_id == bindparam("user_id")
+    ),
+    select(PlaylistFollow.playlist_id)
+    .join(Playlist, Playlist.id == PlaylistFollow.playlist_id)
+    .where(PlaylistFollow.user_id == bindparam("user_id"), Playlist.visibility == "public"),
+)
 
 
 @provider
 def _playlist_channels(user_id: int) -> list[str]:
-    return [channel(playlist_id) for playlist_id in db.session.scalars(_held_by(user_id))]
+    rows = db.session.connection().execute(_HELD_BY, {"user_id": user_id})
+    return [channel(playlist_id) for (playlist_id,) in rows]
 
 
 def holds(user_id: int, playlist: Playlist) -> bool:

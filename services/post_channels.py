@@ -11,7 +11,7 @@ unit of work of the change (services/social.py calls the functions below).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from extensions import db
 from models.post import AUDIENCES
@@ -24,12 +24,22 @@ from services.relations import is_following
 FOLLOWER_AUDIENCES = ("public", "followers")
 
 
+# Built once, run as Core on the session's connection: every first handshake of a user
+# asks it. The user's follows both ways, in one read.
+_FOLLOWS_OF = select(Follow.follower_id, Follow.followee_id).where(
+    or_(Follow.follower_id == bindparam("user_id"), Follow.followee_id == bindparam("user_id"))
+)
+
+
 @provider
 def _posts_in_stream(user_id: int) -> list[str]:
-    followed = select(Follow.followee_id).where(Follow.follower_id == user_id)
-    followers = select(Follow.follower_id).where(Follow.followee_id == user_id)
-    followed_ids = set(db.session.scalars(followed))
-    friend_ids = followed_ids & set(db.session.scalars(followers))
+    followed_ids, follower_ids = set(), set()
+    for follower, followee in db.session.connection().execute(_FOLLOWS_OF, {"user_id": user_id}):
+        if follower == user_id:
+            followed_ids.add(followee)
+        if followee == user_id:
+            follower_ids.add(follower)
+    friend_ids = followed_ids & follower_ids
     channels = [posts_channel(user_id, audience) for audience in AUDIENCES]
     channels += [
         posts_channel(a, audience) for a in followed_ids for audience in FOLLOWER_AUDIENCES

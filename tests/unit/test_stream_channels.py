@@ -1,0 +1,51 @@
+"""What a user's stream holds, read fresh on SQLite and on PostgreSQL: every provider's
+statement is built once with bound parameters and run on the session's connection, so
+each engine must answer it the same way."""
+
+from __future__ import annotations
+
+from extensions import db
+from realtime import channels
+from realtime.channels import channels_for
+from realtime.events import playlist_channel, posts_channel, presence_channel
+from services import accounts, moderation, playlist_people, playlists, social
+from tests.conftest import PASSWORD
+
+
+def fresh(user_id: int) -> set[str]:
+    """The user's channels read from the database, not from the process's cache."""
+    channels.forget(user_id)
+    return channels_for(user_id)
+
+
+def test_a_stream_holds_its_playlists_follows_and_the_staff_channel(engine_app):
+    ann, ben, cat = (accounts.register(name, PASSWORD) for name in ("ann", "ben", "cat"))
+    owned = playlists.create(ann, "ann's own", visibility="private")
+    shared = playlists.create(ben, "ben's, ann helps", visibility="private")
+    followed = playlists.create(cat, "cat's, public", visibility="public")
+    hidden = playlists.create(cat, "cat's, private", visibility="private")
+    playlist_people.invite(ben, shared.id, "ann")
+    playlist_people.follow(ann, followed.id)
+    social.follow(ann, "ben")
+    social.follow(ben, "ann")
+    social.follow(ann, "cat")
+    db.session.commit()
+
+    held = fresh(ann.id)
+    assert {playlist_channel(p.id) for p in (owned, shared, followed)} <= held
+    assert playlist_channel(hidden.id) not in held
+    # ben is a friend (both follow), cat is followed only.
+    assert {posts_channel(ben.id, a) for a in ("public", "followers", "friends")} <= held
+    assert {posts_channel(cat.id, a) for a in ("public", "followers")} <= held
+    assert posts_channel(cat.id, "friends") not in held
+    assert {presence_channel(ben.id), presence_channel(cat.id)} <= held
+    assert moderation.STAFF_CHANNEL not in held
+
+    # cat follows ann back later: now friends. ann becomes a moderator.
+    social.follow(cat, "ann")
+    accounts.set_role("ann", "moderator")
+    db.session.commit()
+    held = fresh(ann.id)
+    assert posts_channel(cat.id, "friends") in held
+    assert moderation.STAFF_CHANNEL in held
+    assert posts_channel(ann.id, "friends") in fresh(cat.id)
