@@ -25,6 +25,16 @@ class Role(enum.StrEnum):
 STAFF_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
 
 
+def ban_in_force(banned_at: datetime | None, banned_until: datetime | None) -> bool:
+    """A ban without an end, or one whose end has not come: the rule for an account's
+    columns wherever they were read."""
+    return banned_at is not None and (banned_until is None or as_utc(banned_until) > utcnow())
+
+
+def has_expired(expires_at: datetime | None) -> bool:
+    return expires_at is not None and as_utc(expires_at) <= utcnow()
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -77,9 +87,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_banned(self) -> bool:
-        if self.banned_at is None:
-            return False
-        return self.banned_until is None or as_utc(self.banned_until) > utcnow()
+        return ban_in_force(self.banned_at, self.banned_until)
 
     @property
     def is_muted(self) -> bool:
@@ -151,7 +159,7 @@ class ApiToken(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at is not None and as_utc(self.expires_at) <= utcnow()
+        return has_expired(self.expires_at)
 
 
 class LoginSession(db.Model):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -13,18 +14,43 @@ from sqlalchemy.orm import joinedload
 from errors import NotFound, ValidationError
 from extensions import db
 from models.clock import as_utc, iso, utcnow
-from models.user import ApiToken, User
+from models.driver_statements import DriverStatement
+from models.user import ApiToken, User, ban_in_force, has_expired
 from realtime.bus import bus
 from services.validation import is_id
 
 TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 TOKEN_LIFETIME_MAX = 365 * 24 * 3600  # seconds: the longest `expires_in` a new token takes
-# Built once: every handshake and every long-poll with a token asks it. One query for the
-# token and its account.
+# Built once: every request with a token asks it. One query for the token and its account.
 _LIVE_TOKEN = (
     select(ApiToken)
     .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
+class TokenInForce(NamedTuple):
+    """What a connection needs of a token in force: whose it is, and its last use."""
+
+    id: int
+    user_id: int
+    last_used_at: datetime | None
+
+
+# Built once, run on the driver's cursor: every Socket.IO handshake with a token asks it,
+# and needs the ids, not the account's entity.
+_TOKEN_IN_FORCE = DriverStatement(
+    select(
+        ApiToken.id,
+        ApiToken.user_id,
+        ApiToken.last_used_at,
+        ApiToken.expires_at,
+        User.banned_at,
+        User.banned_until,
+        User.deleted_at,
+    )
+    .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
@@ -56,21 +82,37 @@ def issue_token(user: User, expires_in: int | None = None) -> str:
     return raw
 
 
-def token_record(raw: str, touch: bool = True) -> ApiToken | None:
-    """The live token record for a raw bearer token, or None. Its use is recorded
-    (`touch`) unless the caller does that itself once it has read what it needs: the
-    commit expires what the session holds, the token and its account included."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
+def _may_be_token(raw: str) -> bool:
+    return raw.startswith(TOKEN_PREFIX) and len(raw) <= 128
+
+
+def token_record(raw: str) -> ApiToken | None:
+    """The live token record for a raw bearer token, with its account, or None. Its use
+    is recorded."""
+    if not _may_be_token(raw):
         return None
     token = db.session.scalar(_LIVE_TOKEN, {"token_hash": secret_hash(raw)})
     if token is None or token.is_expired or token.user.is_banned or token.user.is_deleted:
         return None
-    if touch:
-        record_use(token)
+    record_use(token)
     return token
 
 
-def use_is_due(token: ApiToken) -> bool:
+def token_in_force(raw: str) -> TokenInForce | None:
+    """The same check as `token_record`'s, for a caller that needs only whose token it
+    is; its use is the caller's to note (`use_is_due`)."""
+    if not _may_be_token(raw):
+        return None
+    row = _TOKEN_IN_FORCE.first(db.session.connection(), {"token_hash": secret_hash(raw)})
+    if row is None:
+        return None
+    token_id, user_id, last_used_at, expires_at, banned_at, banned_until, deleted_at = row
+    if has_expired(expires_at) or ban_in_force(banned_at, banned_until) or deleted_at is not None:
+        return None
+    return TokenInForce(token_id, user_id, last_used_at)
+
+
+def use_is_due(token: ApiToken | TokenInForce) -> bool:
     """Whether the token's use is to be noted: `last_used_at` moves at most once a
     `TOKEN_TOUCH_INTERVAL`."""
     last = token.last_used_at

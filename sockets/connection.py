@@ -25,7 +25,7 @@ import budgets
 from errors import Forbidden, ServiceError, ValidationError
 from extensions import db, socketio
 from models.clock import utcnow
-from models.user import ApiToken, User
+from models.user import User
 from realtime import cursor as cursors
 from realtime import metrics, resume
 from realtime.bus import bus
@@ -33,6 +33,7 @@ from realtime.connections import Identity, SocketConnection
 from realtime.draining import drain
 from realtime.ratelimit import socket_limiter
 from services import accounts, api_tokens, presence
+from services.api_tokens import TokenInForce
 from services.validation import require_object
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,11 @@ def _handshake_token(environ: Mapping[str, Any], auth: object) -> object | None:
     return token
 
 
-def _handshake_identity(token: object | None) -> tuple[Identity, ApiToken | None]:
+def _handshake_identity(token: object | None) -> tuple[Identity, TokenInForce | None]:
     """Who connects: the token's owner, or the session cookie's. The token's use is for
     the caller to note."""
     if token is not None:
-        record = api_tokens.token_record(token, touch=False) if isinstance(token, str) else None
+        record = api_tokens.token_in_force(token) if isinstance(token, str) else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id), record

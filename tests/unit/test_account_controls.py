@@ -250,7 +250,7 @@ def test_token_uses_noted_together_never_move_last_use_back(people):
     ann, bob, _cat = people
     first, second = api_tokens.issue_token(ann), api_tokens.issue_token(bob)
     newer = api_tokens.token_record(first)
-    older_id = api_tokens.token_record(second, touch=False).id
+    older_id = api_tokens.token_in_force(second).id
     assert db.session.get(ApiToken, older_id).last_used_at is None
     when = utcnow() - timedelta(seconds=30)
     api_tokens.record_uses([newer.id, older_id], when)

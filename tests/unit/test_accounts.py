@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from errors import Conflict, NotFound, Unauthenticated, ValidationError
 from extensions import db
+from models.clock import utcnow
 from models.user import ApiToken, Role
 from services import accounts, api_tokens
 from tests.conftest import PASSWORD
@@ -145,3 +147,46 @@ def test_the_forms_rules_live_in_the_service(app):
         accounts.change_password(user, PASSWORD, "a long new one", confirm="a long new two")
     assert repeated.value.field == "confirm"
     assert accounts.authenticate("hana", PASSWORD) == user
+
+
+@pytest.mark.parametrize(
+    ("case", "in_force"),
+    [
+        ("as issued", True),
+        ("revoked", False),
+        ("expired", False),
+        ("owner banned", False),
+        ("owner's ban over", True),
+        ("owner deleted", False),
+    ],
+)
+def test_a_handshake_and_a_request_judge_a_token_alike(app, user_factory, case, in_force):
+    """The handshake's check reads columns on the driver's cursor, a request's loads the
+    token and its account: both refuse the same tokens."""
+    user = user_factory("ivan")
+    raw = api_tokens.issue_token(user, 3600)
+    token = db.session.scalars(select(ApiToken)).one()
+    now = utcnow()
+    if case == "revoked":
+        token.revoked_at = now
+    elif case == "expired":
+        token.expires_at = now - timedelta(seconds=1)
+    elif case == "owner banned":
+        user.banned_at, user.banned_until = now, now + timedelta(hours=1)
+    elif case == "owner's ban over":
+        user.banned_at, user.banned_until = now - timedelta(hours=2), now - timedelta(hours=1)
+    elif case == "owner deleted":
+        user.deleted_at = now
+    db.session.commit()
+
+    facts = api_tokens.token_in_force(raw)
+    assert (facts is not None) is in_force
+    assert (api_tokens.token_record(raw) is not None) is in_force
+    if in_force:
+        assert (facts.id, facts.user_id) == (token.id, user.id)
+
+
+def test_a_handshake_refuses_what_is_not_a_token(app):
+    assert api_tokens.token_in_force("tdm_" + "x" * 43) is None
+    assert api_tokens.token_in_force("not-a-token") is None
+    assert api_tokens.token_in_force("tdm_" + "x" * 200) is None
