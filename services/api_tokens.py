@@ -119,7 +119,7 @@ def use_is_due(token: ApiToken | TokenInForce) -> bool:
     return last is None or as_utc(last) + TOKEN_TOUCH_INTERVAL < utcnow()
 
 
-def record_use(token: ApiToken) -> None:
+def record_use(token: ApiToken | TokenInForce) -> None:
     """Note the token's use in `last_used_at`, if due, and commit."""
     if use_is_due(token):
         record_uses([token.id], utcnow())

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 import budgets
+from blueprints.security import asking_account
 from errors import ValidationError
 from extensions import db
 from realtime import cursor as cursors
@@ -211,9 +212,9 @@ def _open_page() -> set[str]:
     playlist, post = request.args.get("playlist", ""), request.args.get("post", "")
     if is_id_text(playlist):
         token = request.args.get("playlist_token")
-        channels |= playlist_views.stream_channels(current_user, int(playlist), token)
+        channels |= playlist_views.stream_channels(asking_account(), int(playlist), token)
     if is_id_text(post):
-        channels |= posts.page_channels(current_user, int(post))
+        channels |= posts.page_channels(asking_account(), int(post))
     return channels
 
 

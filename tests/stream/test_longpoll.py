@@ -151,3 +151,24 @@ def test_a_long_poll_cursor_resumes_on_server_sent_events(shared_server):
     finally:
         stream.close()
     assert event["text"] == "after"
+
+
+def test_a_revoked_token_can_neither_poll_nor_stream(shared_server):
+    """The event routes check a token with their own one-statement read: a revoked token
+    is refused there as everywhere, and the token it was is no one's."""
+    import requests
+
+    account = register(shared_server.url)
+    cursor = long_poll(account, None).json()["cursor"]
+    assert long_poll(account, cursor).status_code == 200
+    revoked = requests.delete(
+        shared_server.url + "/api/v1/auth/token", headers=account.headers, timeout=10
+    )
+    assert revoked.status_code in (200, 204), revoked.text
+    refused = long_poll(account, cursor)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthenticated"
+    streamed = requests.get(
+        shared_server.url + "/api/v1/events/stream", headers=account.headers, timeout=10
+    )
+    assert streamed.status_code == 401
