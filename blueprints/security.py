@@ -114,14 +114,6 @@ class TokenBearer(UserMixin):
         self.id = user_id
 
 
-def asking_account() -> User:
-    """The account behind this request, loaded now if the view was given only its id."""
-    asker = current_user._get_current_object()
-    if isinstance(asker, TokenBearer):
-        return accounts.connected_account(asker.id)
-    return asker
-
-
 def _resolve_bearer() -> None:
     """A request with an Authorization header is authenticated by it alone, never by cookie."""
     # Identity is decided per request, even where an app context outlives one (tests).

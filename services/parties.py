@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select, update
 from errors import Conflict, ValidationError
 from extensions import db
 from models.clock import as_utc, utcnow
+from models.driver_statements import DriverStatement
 from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
 from realtime.bus import bus
@@ -298,29 +299,24 @@ def _party_channels(user_id: int) -> list[str]:
     return channels
 
 
-# Built once: every resume and every long-poll asks one of them.
-_TAKEN_PART_IN = (
-    select(Party)
-    .join(Participant, Participant.party_id == Party.id)
-    .where(
-        Participant.user_id == bindparam("user_id"),
-        Participant.status == "active",
-        Party.status != "ended",
-    )
-)
-_CHANGED_AFTER = _TAKEN_PART_IN.where(Party.at > bindparam("changed_after"))
+# Built once, run on the driver's cursor: every resume and every long-poll asks one of
+# them, and most find nothing. The parties' entities are loaded only for what they find.
+_TAKEN_PART_IN = DriverStatement(_TAKING_PART)
+_CHANGED_AFTER = DriverStatement(_TAKING_PART.where(Party.at > bindparam("changed_after")))
 
 
 @resume_hook
 def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
     """After a resume, the current playback state of every party the user is in (that
     changed after `changed_after`, when given)."""
+    connection = db.session.connection()
     if changed_after is None:
-        parties = db.session.scalars(_TAKEN_PART_IN, {"user_id": user_id})
+        rows = _TAKEN_PART_IN.rows(connection, {"user_id": user_id})
     else:
-        parties = db.session.scalars(
-            _CHANGED_AFTER, {"user_id": user_id, "changed_after": changed_after}
-        )
+        rows = _CHANGED_AFTER.rows(connection, {"user_id": user_id, "changed_after": changed_after})
+    if not rows:
+        return []
+    parties = db.session.scalars(select(Party).where(Party.id.in_([row[0] for row in rows])))
     return [
         Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
         for party in parties

@@ -15,9 +15,9 @@ from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 import budgets
-from blueprints.security import asking_account
 from errors import ValidationError
 from extensions import db
+from models.user import User
 from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
@@ -26,7 +26,7 @@ from realtime.events import RESYNC, Envelope, conversation_channel, party_channe
 from realtime.fragments import render_fragments
 from request_body import json_body
 from route_limits import user_action
-from services import diagnostics, playlist_views, posts, profiles
+from services import accounts, diagnostics, playlist_views, posts, profiles
 from services.validation import integer
 
 bp = Blueprint("events", __name__)
@@ -212,10 +212,18 @@ def _open_page() -> set[str]:
     playlist, post = request.args.get("playlist", ""), request.args.get("post", "")
     if is_id_text(playlist):
         token = request.args.get("playlist_token")
-        channels |= playlist_views.stream_channels(asking_account(), int(playlist), token)
+        channels |= playlist_views.stream_channels(_asking_account(), int(playlist), token)
     if is_id_text(post):
-        channels |= posts.page_channels(asking_account(), int(post))
+        channels |= posts.page_channels(_asking_account(), int(post))
     return channels
+
+
+def _asking_account() -> User:
+    """The account behind this request. A token's request comes to these routes with the
+    account's id only (blueprints/security.py): it is loaded when a page's channels need
+    it."""
+    asker = current_user._get_current_object()
+    return asker if isinstance(asker, User) else accounts.connected_account(asker.id)
 
 
 def is_id_text(raw: str) -> bool:
