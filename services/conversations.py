@@ -11,6 +11,7 @@ from errors import Forbidden, ValidationError
 from extensions import db
 from models.clock import iso
 from models.conversation import CATEGORIES, Conversation, Kind, MemberRole, Membership, Message
+from models.driver_statements import DriverStatement
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
@@ -58,9 +59,9 @@ def tell_directory(conversation: Conversation) -> None:
         bus.publish(DIRECTORY, ROOM_LISTED, to_dict(conversation))
 
 
-# Built once, run as Core on the session's connection: every first handshake of a user
-# asks it.
-_MEMBER_OF = (
+# Built once, run on the driver's cursor (models/driver_statements.py): every first
+# handshake of a user asks it.
+_MEMBER_OF = DriverStatement(
     select(Conversation.id, Conversation.kind, Conversation.direct_key)
     .join(Membership, Membership.conversation_id == Conversation.id)
     .where(Membership.user_id == bindparam("user_id"), Conversation.deleted_at.is_(None))
@@ -71,7 +72,7 @@ _MEMBER_OF = (
 def _conversation_channels(user_id: int) -> list[str]:
     """A member's stream carries each live conversation, and in direct ones the other
     person's presence."""
-    rows = db.session.connection().execute(_MEMBER_OF, {"user_id": user_id})
+    rows = _MEMBER_OF.rows(db.session.connection(), {"user_id": user_id})
     channels = []
     partners = set()
     for conversation_id, kind, direct_key in rows:

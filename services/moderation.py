@@ -13,6 +13,7 @@ from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
 from models.conversation import Kind, Message
+from models.driver_statements import DriverStatement
 from models.moderation import AuditEntry
 from models.user import STAFF_ROLES, ApiToken, Role, User
 from realtime.bus import bus
@@ -36,15 +37,15 @@ MUTE_MAX_MINUTES = 60 * 24 * 365
 STAFF_CHANNEL = "staff"
 
 
-# Built once, run as Core on the session's connection: every first handshake of a user
-# asks it.
-_ROLE_OF = select(User.role).where(User.id == bindparam("user_id"))
+# Built once, run on the driver's cursor (models/driver_statements.py): every first
+# handshake of a user asks it.
+_ROLE_OF = DriverStatement(select(User.role).where(User.id == bindparam("user_id")))
 
 
 @provider
 def _staff_channel(user_id: int) -> list[str]:
-    role = db.session.connection().scalar(_ROLE_OF, {"user_id": user_id})
-    return [STAFF_CHANNEL] if role in STAFF_ROLES else []
+    found = _ROLE_OF.first(db.session.connection(), {"user_id": user_id})
+    return [STAFF_CHANNEL] if found is not None and found[0] in STAFF_ROLES else []
 
 
 def require_staff(actor: User) -> None:

@@ -275,9 +275,10 @@ def hosted_by(user: User) -> list[Party]:
     )
 
 
-# Built once, run as Core on the session's connection: every first handshake of a user
-# asks it.
-_TAKING_PART = (
+# Built once, run on the driver's cursor (models/driver_statements.py): every first
+# handshake of a user asks it. A resume and a long-poll ask one of the last two, and most
+# find nothing: the parties' entities are loaded only for what they find.
+_PARTICIPATIONS = (
     select(Participant.party_id, Participant.role)
     .join(Party, Party.id == Participant.party_id)
     .where(
@@ -286,11 +287,13 @@ _TAKING_PART = (
         Party.status != "ended",
     )
 )
+_TAKING_PART = DriverStatement(_PARTICIPATIONS)
+_CHANGED_AFTER = DriverStatement(_PARTICIPATIONS.where(Party.at > bindparam("changed_after")))
 
 
 @provider
 def _party_channels(user_id: int) -> list[str]:
-    rows = db.session.connection().execute(_TAKING_PART, {"user_id": user_id})
+    rows = _TAKING_PART.rows(db.session.connection(), {"user_id": user_id})
     channels = []
     for party_id, role in rows:
         channels.append(channel(party_id))
@@ -299,19 +302,13 @@ def _party_channels(user_id: int) -> list[str]:
     return channels
 
 
-# Built once, run on the driver's cursor: every resume and every long-poll asks one of
-# them, and most find nothing. The parties' entities are loaded only for what they find.
-_TAKEN_PART_IN = DriverStatement(_TAKING_PART)
-_CHANGED_AFTER = DriverStatement(_TAKING_PART.where(Party.at > bindparam("changed_after")))
-
-
 @resume_hook
 def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
     """After a resume, the current playback state of every party the user is in (that
     changed after `changed_after`, when given)."""
     connection = db.session.connection()
     if changed_after is None:
-        rows = _TAKEN_PART_IN.rows(connection, {"user_id": user_id})
+        rows = _TAKING_PART.rows(connection, {"user_id": user_id})
     else:
         rows = _CHANGED_AFTER.rows(connection, {"user_id": user_id, "changed_after": changed_after})
     if not rows:

@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
+from models.driver_statements import DriverStatement
 from models.playlist import Playlist, PlaylistCollaborator, PlaylistFollow, PlaylistItem
 from models.user import User
 from realtime.bus import bus
@@ -46,22 +47,24 @@ def channel(playlist_id: int) -> str:
 
 
 # Whose streams hold which playlist's channel: the owner's, the collaborators', and the
-# followers' while it is public. Built once, run as Core on the session's connection:
-# every first handshake of a user asks it.
-_HELD_BY = union(
-    select(Playlist.id).where(Playlist.owner_id == bindparam("user_id")),
-    select(PlaylistCollaborator.playlist_id).where(
-        PlaylistCollaborator.user_id == bindparam("user_id")
-    ),
-    select(PlaylistFollow.playlist_id)
-    .join(Playlist, Playlist.id == PlaylistFollow.playlist_id)
-    .where(PlaylistFollow.user_id == bindparam("user_id"), Playlist.visibility == "public"),
+# followers' while it is public. Built once, run on the driver's cursor
+# (models/driver_statements.py): every first handshake of a user asks it.
+_HELD_BY = DriverStatement(
+    union(
+        select(Playlist.id).where(Playlist.owner_id == bindparam("user_id")),
+        select(PlaylistCollaborator.playlist_id).where(
+            PlaylistCollaborator.user_id == bindparam("user_id")
+        ),
+        select(PlaylistFollow.playlist_id)
+        .join(Playlist, Playlist.id == PlaylistFollow.playlist_id)
+        .where(PlaylistFollow.user_id == bindparam("user_id"), Playlist.visibility == "public"),
+    )
 )
 
 
 @provider
 def _playlist_channels(user_id: int) -> list[str]:
-    rows = db.session.connection().execute(_HELD_BY, {"user_id": user_id})
+    rows = _HELD_BY.rows(db.session.connection(), {"user_id": user_id})
     return [channel(playlist_id) for (playlist_id,) in rows]
 
 

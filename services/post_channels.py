@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, or_, select
 
 from extensions import db
+from models.driver_statements import DriverStatement
 from models.post import AUDIENCES
 from models.social import Follow
 from realtime.bus import bus
@@ -24,17 +25,19 @@ from services.relations import is_following
 FOLLOWER_AUDIENCES = ("public", "followers")
 
 
-# Built once, run as Core on the session's connection: every first handshake of a user
-# asks it. The user's follows both ways, in one read.
-_FOLLOWS_OF = select(Follow.follower_id, Follow.followee_id).where(
-    or_(Follow.follower_id == bindparam("user_id"), Follow.followee_id == bindparam("user_id"))
+# Built once, run on the driver's cursor (models/driver_statements.py): every first
+# handshake of a user asks it. The user's follows both ways, in one read.
+_FOLLOWS_OF = DriverStatement(
+    select(Follow.follower_id, Follow.followee_id).where(
+        or_(Follow.follower_id == bindparam("user_id"), Follow.followee_id == bindparam("user_id"))
+    )
 )
 
 
 @provider
 def _posts_in_stream(user_id: int) -> list[str]:
     followed_ids, follower_ids = set(), set()
-    for follower, followee in db.session.connection().execute(_FOLLOWS_OF, {"user_id": user_id}):
+    for follower, followee in _FOLLOWS_OF.rows(db.session.connection(), {"user_id": user_id}):
         if follower == user_id:
             followed_ids.add(followee)
         if followee == user_id:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from errors import Conflict, Forbidden, ValidationError
 from extensions import db
 from models.conversation import Conversation, Membership
+from models.driver_statements import DriverStatement
 from models.social import Block, Follow
 from models.user import User
 from realtime.bus import bus
@@ -201,13 +202,15 @@ def counts(user_id: int) -> dict[str, int]:
     return {"followers": followers_count, "following": following_count}
 
 
-# Built once, run as Core on the session's connection: every first handshake of a user
-# asks it.
-_FOLLOWED = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
+# Built once, run on the driver's cursor (models/driver_statements.py): every first
+# handshake of a user asks it.
+_FOLLOWED = DriverStatement(
+    select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
+)
 
 
 @provider
 def _presence_of_followed(user_id: int) -> list[str]:
     """A follower's stream carries the presence of the people they follow."""
-    followed = db.session.connection().scalars(_FOLLOWED, {"user_id": user_id})
-    return [presence_channel(other) for other in followed]
+    rows = _FOLLOWED.rows(db.session.connection(), {"user_id": user_id})
+    return [presence_channel(other) for (other,) in rows]

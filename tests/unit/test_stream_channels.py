@@ -5,11 +5,28 @@ each engine must answer it the same way."""
 from __future__ import annotations
 
 from extensions import db
+from models.party import Party
 from realtime import channels
 from realtime.channels import channels_for
-from realtime.events import playlist_channel, posts_channel, presence_channel
-from services import accounts, moderation, playlist_people, playlists, social
+from realtime.events import (
+    party_channel,
+    playlist_channel,
+    posts_channel,
+    presence_channel,
+)
+from services import (
+    accounts,
+    moderation,
+    parties,
+    party_membership,
+    playlist_people,
+    playlists,
+    social,
+)
+from services.party_shapes import PARTY_STATE
 from tests.conftest import PASSWORD
+
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
 
 def fresh(user_id: int) -> set[str]:
@@ -49,3 +66,23 @@ def test_a_stream_holds_its_playlists_follows_and_the_staff_channel(engine_app):
     assert posts_channel(cat.id, "friends") in held
     assert moderation.STAFF_CHANNEL in held
     assert posts_channel(ann.id, "friends") in fresh(cat.id)
+
+
+def test_a_resume_brings_the_state_of_each_party_taken_part_in(engine_app):
+    """Which parties' states a resume or a poll owes is read on the driver's cursor; the
+    parties are loaded for those found only."""
+    ann, ben = (accounts.register(name, PASSWORD) for name in ("ann", "ben"))
+    watched = parties.create(ann, {"title": "Movie night", "media_url": VIDEO})
+    parties.create(ann, {"title": "Not ben's", "media_url": VIDEO})
+    party_membership.enter(ben, watched.id)
+    db.session.commit()
+    at = db.session.get(Party, watched.id).at
+
+    [state] = channels.state_after_resume(ben.id)
+    assert (state.name, state.channel) == (PARTY_STATE, party_channel(watched.id))
+    assert state.data["party_id"] == watched.id
+    assert [e.data["party_id"] for e in channels.state_after_resume(ben.id, at - 1)] == [watched.id]
+    assert channels.state_after_resume(ben.id, at) == []
+    party_membership.leave(ben, watched.id)
+    db.session.commit()
+    assert channels.state_after_resume(ben.id) == []
