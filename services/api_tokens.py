@@ -38,8 +38,8 @@ class TokenInForce(NamedTuple):
     last_used_at: datetime | None
 
 
-# Built once, run on the driver's cursor: every Socket.IO handshake with a token asks it,
-# and needs the ids, not the account's entity.
+# Built once, run on the driver's cursor: every Socket.IO handshake, long-poll and event
+# stream with a token asks it, and needs the ids, not the account's entity.
 _TOKEN_IN_FORCE = DriverStatement(
     select(
         ApiToken.id,

@@ -276,8 +276,8 @@ def hosted_by(user: User) -> list[Party]:
 
 
 # Built once, run on the driver's cursor (models/driver_statements.py): every first
-# handshake of a user asks it. A resume and a long-poll ask one of the last two, and most
-# find nothing: the parties' entities are loaded only for what they find.
+# handshake of a user asks the first below; a resume and a long-poll one of the two, and
+# most find nothing: the parties' entities are loaded only for what they find.
 _PARTICIPATIONS = (
     select(Participant.party_id, Participant.role)
     .join(Party, Party.id == Participant.party_id)
