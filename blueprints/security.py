@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
-from flask_login import AnonymousUserMixin, UserMixin, current_user
+from flask_login import AnonymousUserMixin, current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from blueprints.htmx_responses import is_htmx
 from errors import Unauthenticated
 from extensions import csrf, login_manager
 from models.user import User
+from request_identity import TokenBearer, is_identity_only
 from services import accounts, api_tokens
 
 # Endpoints that exchange credentials for a token: they set no cookie and read no
@@ -31,11 +32,6 @@ UPLOAD_ENDPOINTS = {
     "api.post_edit": "POST_IMAGE_MAX_BYTES",
 }
 FORM_ROOM = 64 * 1024
-
-# Views that need only who is asking, not the account's entity: a bearer token's request
-# to one is checked with one statement and reaches it as a `TokenBearer`. Long-polls ask
-# over and over; loading the token and the account was a quarter of a poll's CPU.
-IDENTITY_ONLY_ENDPOINTS = frozenset({"events.long_poll", "events.sse_stream"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -105,15 +101,6 @@ def bearer_token() -> str | None:
     return raw.strip() if scheme.lower() == "bearer" else ""
 
 
-class TokenBearer(UserMixin):
-    """Who asks with a bearer token, at a view of `IDENTITY_ONLY_ENDPOINTS`: the
-    account's id. Its token was checked as every token is (revoked, expired, banned,
-    deleted: refused)."""
-
-    def __init__(self, user_id: int) -> None:
-        self.id = user_id
-
-
 def _resolve_bearer() -> None:
     """A request with an Authorization header is authenticated by it alone, never by cookie."""
     # Identity is decided per request, even where an app context outlives one (tests).
@@ -125,7 +112,7 @@ def _resolve_bearer() -> None:
         return
     g.auth_via = "token"
     # Flask-Login reads the current user from g._login_user once it is set.
-    if request.endpoint in IDENTITY_ONLY_ENDPOINTS:
+    if is_identity_only(request.endpoint):
         token = api_tokens.token_in_force(raw) if raw else None
         if token is not None:
             api_tokens.record_use(token)

@@ -25,6 +25,7 @@ from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
 from realtime.fragments import render_fragments
 from request_body import json_body
+from request_identity import TokenBearer, identity_only
 from route_limits import user_action
 from services import accounts, diagnostics, playlist_views, posts, profiles
 from services.validation import integer
@@ -168,6 +169,7 @@ def _open_resumed(
 
 @bp.get("/api/v1/events/stream")
 @login_required
+@identity_only
 def sse_stream() -> Response:
     stream, first = _open_resumed("sse", _open_page())
     return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
@@ -219,11 +221,10 @@ def _open_page() -> set[str]:
 
 
 def _asking_account() -> User:
-    """The account behind this request. A token's request comes to these routes with the
-    account's id only (blueprints/security.py): it is loaded when a page's channels need
-    it."""
+    """The account behind this request, loaded if a token brought only its id
+    (request_identity.py) and a page's channels need it."""
     asker = current_user._get_current_object()
-    return asker if isinstance(asker, User) else accounts.connected_account(asker.id)
+    return accounts.connected_account(asker.id) if isinstance(asker, TokenBearer) else asker
 
 
 def is_id_text(raw: str) -> bool:
@@ -254,6 +255,7 @@ def page_cursor() -> dict[str, str | None]:
 
 @bp.get("/api/v1/events")
 @login_required
+@identity_only
 def long_poll():
     config = current_app.config
     timeout = _timeout(config["LONGPOLL_MAX_TIMEOUT"])

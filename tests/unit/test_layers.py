@@ -93,7 +93,15 @@ def test_a_layer_imports_nothing_above_it(layer, forbidden):
 
 
 def test_neutral_modules_import_no_layer_above_them():
-    for neutral in ("errors", "request_body", "route_limits", "budgets", "extensions", "config"):
+    for neutral in (
+        "errors",
+        "request_body",
+        "request_identity",
+        "route_limits",
+        "budgets",
+        "extensions",
+        "config",
+    ):
         assert neutral in GRAPH, f"{neutral}.py is missing"
         assert _violations(neutral, ("services", "realtime", "models", *ENTRY_POINTS)) == []
 
