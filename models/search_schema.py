@@ -93,6 +93,25 @@ class Indexed:
         return " || ' ' || ".join(expression.format(row=row) for _n, expression in self.columns)
 
 
+# A row of `models.columns.Retractable` (a post, a comment, a clip) leaves the index once
+# it is gone: deleted by its author or removed by a moderator.
+_NOT_GONE = "{row}.deleted_at IS NULL AND {row}.removed_at IS NULL"
+_GONE_COLUMNS = ("deleted_at", "removed_at")
+
+
+def _authored_text(kind: str, table: str, index: str) -> Indexed:
+    """The index of a table of `models.columns.AuthoredText` (posts, comments): its text,
+    while it is neither empty nor gone."""
+    return Indexed(
+        kind=kind,
+        table=table,
+        index=index,
+        columns=(("body", "{row}.text"),),
+        qualifies=_NOT_GONE + " AND {row}.text != ''",
+        watched=("text", *_GONE_COLUMNS),
+    )
+
+
 PEOPLE = Indexed(
     kind="person",
     table="users",
@@ -126,14 +145,7 @@ MESSAGES = Indexed(
     ),
     stored="search_document",
 )
-POSTS = Indexed(
-    kind="post",
-    table="posts",
-    index="search_posts",
-    columns=(("body", "{row}.text"),),
-    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL AND {row}.text != ''",
-    watched=("text", "deleted_at", "removed_at"),
-)
+POSTS = _authored_text("post", "posts", "search_posts")
 PLAYLISTS = Indexed(
     kind="playlist",
     table="playlists",
@@ -147,8 +159,8 @@ CLIPS = Indexed(
     table="clips",
     index="search_clips",
     columns=(("title", "{row}.title"),),
-    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL",
-    watched=("title", "deleted_at", "removed_at"),
+    qualifies=_NOT_GONE,
+    watched=("title", *_GONE_COLUMNS),
 )
 PARTIES = Indexed(
     kind="party",
@@ -158,14 +170,7 @@ PARTIES = Indexed(
     qualifies="{row}.id IS NOT NULL",  # every party, ended ones too
     watched=("title", "description"),
 )
-COMMENTS = Indexed(
-    kind="comment",
-    table="post_comments",
-    index="search_comments",
-    columns=(("body", "{row}.text"),),
-    qualifies="{row}.deleted_at IS NULL AND {row}.removed_at IS NULL AND {row}.text != ''",
-    watched=("text", "deleted_at", "removed_at"),
-)
+COMMENTS = _authored_text("comment", "post_comments", "search_comments")
 INDEXED = (PEOPLE, ROOMS, MESSAGES, POSTS, PLAYLISTS, CLIPS, PARTIES, COMMENTS)
 FTS_TABLES = frozenset(part.index for part in INDEXED)
 STORED_COLUMNS = frozenset(part.stored for part in INDEXED if part.stored is not None)
