@@ -186,9 +186,10 @@ def start_background(app: Flask) -> None:
 
 
 def serve() -> None:
-    """Serve with gevent's WSGI server (WebSocket through simple-websocket), as
+    """Serve with gevent's WSGI server (WebSocket through realtime/websocket_transport.py), as
     Flask-SocketIO's `run` would, but binding first so that the port is known."""
     from gevent import pywsgi
+    from gevent.pool import Pool
 
     from realtime.request_headers import Handler
 
@@ -196,8 +197,13 @@ def serve() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app()
+    # A pool of the handlers, so that a stop waits for them (`_stop_gracefully`).
     server = pywsgi.WSGIServer(
-        (app.config["HOST"], app.config["PORT"]), app, log=None, handler_class=Handler
+        (app.config["HOST"], app.config["PORT"]),
+        app,
+        log=None,
+        handler_class=Handler,
+        spawn=Pool(),
     )
     server.init_socket()
     host, port = server.server_host, server.server_port

@@ -1,7 +1,8 @@
 """WebSocket frames go out uncompressed.
 
-simple-websocket accepts permessage-deflate whenever a client offers it, and browsers
-and socket.io-client always offer it. Every frame was then deflated on its own by the
+Tandem's WebSocket (realtime/websocket_transport.py), like simple-websocket before it,
+accepts permessage-deflate whenever a client offers it, and browsers and
+socket.io-client always offer it. Every frame was then deflated on its own by the
 server and inflated by the client, with a zlib context per connection kept for its whole
 life. Tandem's events are small JSON objects: deflating them was the largest single cost
 of a delivery after the socket write itself, and the contexts a large share of the

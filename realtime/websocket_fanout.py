@@ -14,24 +14,17 @@ encoded, through its queue, as before. A packet for one client (the acknowledgem
 its event) takes the same way.
 
 Why bytes never interleave and packets keep their order: every write on a connection's
-socket goes through `SerialSocket.send`, which writes the whole buffer under the
-connection's lock. The writers are the Engine.IO writer greenlet (messages), the
-simple-websocket greenlet (pongs and close answers), the Engine.IO handler (the upgrade's
-probe answer), and this module. `SerialSocket.busy` counts the greenlets that hold or wait
-for the lock, and the Engine.IO writer only yields inside such a write or while waiting on
-an empty queue. So "queue empty and nobody busy" means the writer has no packet in hand:
-a frame written then goes out after everything queued before it. A direct write never
+socket goes through `SerialSocket.send` (realtime/websocket_transport.py), which writes
+the whole buffer under the connection's lock. The writers are the connection's queue
+writer (Engine.IO's packets), its reading greenlet (pongs, close answers, the upgrade's
+probe answer) and this module. `SerialSocket.busy` counts the greenlets that hold or wait
+for the lock, and the queue's writer takes a packet and starts its write without
+yielding in between. So "queue empty and nobody busy" means no packet is in hand: a
+frame written then goes out after everything queued before it. A direct write never
 waits: the socket is non-blocking and the frame is written with one `os.write`. If the
 kernel takes nothing the packet goes to the queue; if it takes part of the frame, a
 greenlet writes the rest while still holding the lock, so the next packets (queued, as
 the connection is busy) follow it.
-
-Once a WebSocket is open, wsproto's handshake object (an h11 connection with its buffers,
-the request) is no longer used: `drop_handshake` lets it go. Neither is the buffered
-reader gevent's WSGI server read the upgrade request through (8 KB a connection):
-simple-websocket reads its own copy of the socket, so `close_request_reader` closes it,
-and the server's handler, finding it closed, reads no further request once the
-WebSocket ends.
 
 Pings: python-engineio starts a greenlet per connection for each ping (it sleeps
 `ping_interval`, then sends). With thousands of idle connections that is thousands of
@@ -48,6 +41,7 @@ versions and the behaviours it relies on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -55,26 +49,22 @@ import struct
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from typing import Any
 
 import gevent
-import gevent.lock
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket_module
-from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from socketio import packet as sio_packet
-from wsproto import WSConnection
 from wsproto.connection import ConnectionState
-from wsproto.handshake import H11Handshake
+
+from realtime.websocket_transport import SerialSocket, WebSocketConnection
 
 log = logging.getLogger(__name__)
 
 PINNED = {
     "python-engineio": "4.15.1",
     "python-socketio": "5.18.1",
-    "simple-websocket": "1.1.0",
     "gevent": "26.9.0",
     "wsproto": "1.3.2",
 }
@@ -94,53 +84,6 @@ def text_frame(data: bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", 0x81, 127, length)
     return header + data
-
-
-class SerialSocket:
-    """A connection's socket as simple-websocket sees it: each write whole, one at a time."""
-
-    __slots__ = ("busy", "lock", "sock")
-
-    def __init__(self, sock: Any) -> None:
-        self.sock = sock
-        self.lock = gevent.lock.Semaphore()
-        self.busy = 0
-
-    def send(self, data: bytes) -> int:
-        self.busy += 1
-        try:
-            with self.lock:
-                self.sock.sendall(data)
-        finally:
-            self.busy -= 1
-        return len(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.sock, name)
-
-
-class HandshakeDone:
-    """Stands for wsproto's `H11Handshake` once the connection is open: `WSConnection`
-    then only asks it for its events, and it has none left."""
-
-    __slots__ = ()
-
-    def events(self) -> Iterator[Any]:
-        return iter(())
-
-
-HANDSHAKE_DONE = HandshakeDone()
-
-
-def drop_handshake(connection: WSConnection) -> None:
-    """Let an open connection's handshake state (its h11 connection, the request) go."""
-    handshake = connection.handshake
-    if (
-        connection.connection is not None
-        and isinstance(handshake, H11Handshake)
-        and not handshake._events
-    ):
-        connection.handshake = HANDSHAKE_DONE
 
 
 class DirectWriter:
@@ -201,49 +144,23 @@ class DirectWriter:
         self.sock.busy -= 1
 
 
-def close_request_reader(ws: Any) -> None:
-    """Close the buffered reader of gevent's WSGI server under a simple-websocket
-    connection that reads its own duplicate of the socket (its mode "gevent"). The reader
-    is found as simple-websocket found the socket under it."""
-    if getattr(ws, "mode", None) != "gevent":
-        return
-    reader = ws.environ.get("wsgi.input")
-    if not hasattr(reader, "raw"):
-        reader = getattr(reader, "rfile", None)
-    if reader is not None and getattr(reader, "raw", None) is not None:
-        reader.close()
-
-
 class Fanout:
-    """Emits of one python-socketio server (gevent, simple-websocket)."""
+    """Emits of one python-socketio server."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
         self.writers: dict[str, DirectWriter] = {}
 
-    def serve(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """Wrap Engine.IO's WebSocket handler of one socket: while it runs, the
-        connection's writes are serialized and, without extensions, it can be written to
-        directly."""
-        eio_socket = handler.__self__
+    def attach(self, eio_socket: Any, connection: WebSocketConnection) -> None:
+        """Write to `eio_socket`'s open WebSocket directly from now on, unless its frames
+        are compressed (an extension was agreed) or its socket blocks."""
+        if not connection.ws.connection._proto.extensions and not os.get_blocking(
+            connection.sock.fileno()
+        ):
+            self.writers[eio_socket.sid] = DirectWriter(eio_socket, connection, connection.sock)
 
-        def run(wrapper: Any) -> Any:
-            ws = wrapper.ws
-            ws.sock = SerialSocket(ws.sock)
-            drop_handshake(ws.ws)
-            close_request_reader(ws)
-            direct = not ws.ws.connection._proto.extensions and not os.get_blocking(
-                ws.sock.fileno()
-            )
-            if direct:
-                self.writers[eio_socket.sid] = DirectWriter(eio_socket, ws, ws.sock)
-            try:
-                return handler(wrapper)
-            finally:
-                if direct:
-                    self.writers.pop(eio_socket.sid, None)
-
-        return run
+    def detach(self, eio_socket: Any) -> None:
+        self.writers.pop(eio_socket.sid, None)
 
     def emit(self, event: str, data: Any, to: str, namespace: str, skip_sid=None) -> int:
         """As `server.emit(event, data, to=to, namespace=namespace, skip_sid=skip_sid,
@@ -350,27 +267,20 @@ _installed: weakref.WeakKeyDictionary[Any, Fanout] = weakref.WeakKeyDictionary()
 
 
 def install(server: Any) -> Fanout:
-    """Give `server` a `Fanout`. Its WebSocket connections can be written to directly,
-    and its pings are sent by one `PingScheduler`, when it runs on gevent with
-    simple-websocket; otherwise every recipient's packet goes through its queue, still
-    encoded once, and Engine.IO pings as it does."""
+    """Give `server` a `Fanout`. On gevent its WebSocket connections each run on one
+    greenlet (realtime/websocket_transport.py) and can be written to directly, and its
+    pings are sent by one `PingScheduler`; otherwise every recipient's packet goes
+    through its queue, still encoded once, and Engine.IO pings as it does."""
     if server in _installed:
         return _installed[server]
     fanout = Fanout(server)
     eio = server.eio
-    base = eio._async.get("websocket")
-    if (
-        eio.async_mode == "gevent"
-        and isinstance(base, type)
-        and issubclass(base, SimpleWebSocketWSGI)
-    ):
-
-        class WebSocket(base):
-            def __init__(self, handler: Callable[[Any], Any], eio_server: Any) -> None:
-                super().__init__(fanout.serve(handler), eio_server)
-
+    if eio.async_mode == "gevent":
         # A copy: the driver's table is shared by every server of the process.
-        eio._async = {**eio._async, "websocket": WebSocket}
+        eio._async = {
+            **eio._async,
+            "websocket": functools.partial(WebSocketConnection, fanout=fanout),
+        }
         server._send_packet = fanout.send_packet
         _pings[eio] = PingScheduler(eio)
         eio_socket_module.Socket.schedule_ping = _schedule_ping

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -128,6 +129,60 @@ class ServerProcess:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class GunicornProcess(ServerProcess):
+    """`gunicorn -k gevent wsgi:app`, as docs/operations.md runs a worker, with its own
+    settings. It binds a free port itself and says which in its log."""
+
+    GRACEFUL_SECONDS = 2  # how long a stopping worker lets its connections run on
+    LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
+
+    def start(self) -> ServerProcess:
+        log = self.log_path.open("ab")
+        offset = self.log_path.stat().st_size
+        command = ["-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket"]
+        command += ["--graceful-timeout", str(self.GRACEFUL_SECONDS)]
+        self.process = subprocess.Popen(
+            [sys.executable, *command, "-b", "127.0.0.1:0", "wsgi:app"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            self.port = self._announced_port(offset)
+            wait_until_answers(self.url + "/healthz", self.process)
+        except Exception:
+            self.stop()
+            raise RuntimeError(f"gunicorn did not start:\n{self.log()}") from None
+        return self
+
+    def _announced_port(self, offset: int, timeout: float = 60.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.LISTENING.search(self.log_path.read_bytes()[offset:])
+            if found:
+                return int(found.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"exited with {self.process.returncode} before listening")
+            time.sleep(0.05)
+        raise TimeoutError(f"gunicorn announced no port within {timeout} s")
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until `url` answers 200: gunicorn listens before its worker has the application."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode} before answering")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 class RedisServer:

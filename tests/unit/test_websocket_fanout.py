@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 from types import SimpleNamespace
 
 import engineio
 import gevent
 import gevent.queue
 import pytest
-import simple_websocket
 import socketio
 import socketio.manager
 from engineio import socket as eio_socket_module
-from engineio.async_drivers import _websocket_wsgi
 from engineio.async_drivers import gevent as eio_gevent
 from gevent import socket
 from wsproto.connection import ConnectionState
 from wsproto.frame_protocol import FrameProtocol
 
 from realtime import websocket_fanout
-from realtime.websocket_fanout import DirectWriter, SerialSocket, text_frame
+from realtime.websocket_fanout import DirectWriter, text_frame
+from realtime.websocket_transport import SerialSocket, WebSocketConnection
 from tests.support.waiting import wait_until
 
 
@@ -38,50 +36,12 @@ def test_a_text_frame_is_the_frame_wsproto_writes_for_a_server(length):
     assert text_frame(data) == FrameProtocol(client=False, extensions=[]).send_data(text, True)
 
 
-def test_a_put_leaves_the_item_in_the_queue_until_the_waiting_getter_runs():
-    """So an empty queue means its writer took the packet and is writing it (or done)."""
-    queue = gevent.queue.JoinableQueue()
-    writer = gevent.spawn(queue.get)
-    gevent.sleep(0)  # the writer waits on the empty queue
-    queue.put("packet")
-    assert queue.qsize() == 1
-    assert writer.get(timeout=1) == "packet"
-    assert queue.qsize() == 0
-
-
-def test_engineio_websocket_writer_yields_only_in_its_queue_and_its_writes():
-    source = inspect.getsource(eio_socket_module.Socket._websocket_handler)
-    writer = source[source.index("def writer():") : source.index("writer_task =")]
-    assert "packets = self.poll()" in writer
-    assert "ws.send(pkt.encode())" in writer
-    assert "ws.close()" in writer
-    socket_ = eio_socket_module.Socket(engineio.Server(async_mode="gevent"), "sid")
-    assert isinstance(socket_.queue, gevent.queue.JoinableQueue)
-    for name in ("queue", "upgraded", "upgrading", "closing", "closed", "last_ping"):
-        assert hasattr(socket_, name), name
-
-
-def test_engineio_hands_its_websocket_handler_and_keeps_the_connection_as_ws():
-    assert issubclass(eio_gevent.WebSocketWSGI, _websocket_wsgi.SimpleWebSocketWSGI)
-    call = inspect.getsource(_websocket_wsgi.SimpleWebSocketWSGI.__call__)
-    assert "self.ws = simple_websocket.Server(environ" in call
-    assert "ret = self.app(self)" in call
-    assert eio_gevent._async["queue"] is gevent.queue.JoinableQueue
-
-
 def test_the_emit_replaced_is_python_socketios_one_packet_for_all_recipients():
     source = inspect.getsource(socketio.manager.Manager.emit)
     assert "encoded_packet = pkt.encode()" in source
     assert "eio_packet.Packet(eio_packet.MESSAGE, p)" in source
     assert "self.server._send_eio_packet(eio_sid, p)" in source
     assert "self.get_participants(namespace, room)" in source
-
-
-def test_simple_websocket_writes_only_through_its_socket_send():
-    source = inspect.getsource(simple_websocket.ws.Base)
-    used = set(re.findall(r"self\.sock\.(\w+)", source))
-    assert used == {"send", "recv", "close"}, used
-    assert "sendall" not in source
 
 
 class Peer:
@@ -279,50 +239,15 @@ def test_install_sends_a_servers_single_packets_through_its_fanout():
     assert "self.eio.send(eio_sid" in source
 
 
-def test_the_request_reader_under_a_gevent_websocket_is_closed_and_its_socket_kept():
-    ours, theirs = socket.socketpair()
-    try:
-        for wsgi_input in (ours.makefile("rb", -1), SimpleNamespace(rfile=ours.makefile("rb"))):
-            ws = SimpleNamespace(mode="gevent", environ={"wsgi.input": wsgi_input})
-            websocket_fanout.close_request_reader(ws)
-            reader = getattr(wsgi_input, "rfile", wsgi_input)
-            assert reader.closed
-        theirs.sendall(b"still open")
-        assert ours.recv(10) == b"still open"
-    finally:
-        ours.close()
-        theirs.close()
-
-
-def test_a_request_reader_simple_websocket_does_not_read_past_is_left_alone():
-    ours, theirs = socket.socketpair()
-    try:
-        reader = ours.makefile("rb", -1)
-        for mode in ("werkzeug", "gunicorn", "unknown"):
-            ws = SimpleNamespace(mode=mode, environ={"wsgi.input": reader})
-            websocket_fanout.close_request_reader(ws)
-        assert not reader.closed
-    finally:
-        ours.close()
-        theirs.close()
-
-
-def test_simple_websocket_reads_a_duplicate_of_gevents_socket_under_the_reader():
-    source = inspect.getsource(simple_websocket.Server.__init__)
-    assert "wsgi_input.raw._sock" in source
-    assert "sock.dup()" in source
-    assert "self.mode = 'gevent'" in source
-
-
-def test_install_wraps_only_its_own_servers_websocket_class_and_only_once():
+def test_install_gives_only_its_own_gevent_server_the_one_greenlet_websocket_once():
     server = socketio.Server(async_mode="gevent")
     shared = eio_gevent._async["websocket"]
     fanout = websocket_fanout.install(server)
     assert websocket_fanout.install(server) is fanout
     assert websocket_fanout.fanout_of(server) is fanout
-    wrapped = server.eio._async["websocket"]
-    assert wrapped is not shared
-    assert issubclass(wrapped, shared)
+    made = server.eio._async["websocket"]
+    assert made.func is WebSocketConnection
+    assert made.keywords == {"fanout": fanout}
     assert eio_gevent._async["websocket"] is shared  # other servers keep the driver's
     threaded = socketio.Server(async_mode="threading")
     plain = threaded.eio._async["websocket"]
@@ -398,38 +323,3 @@ def test_install_pings_through_the_scheduler_of_its_own_server_only():
     assert theirs.last_ping is None
     assert all(entry[1] is not theirs for entry in scheduler.due)
     mine.closed = theirs.closed = True
-
-
-def test_an_open_wsproto_connection_asks_its_handshake_only_for_events():
-    """So `drop_handshake` may put `HANDSHAKE_DONE` in its place once it is open."""
-    from wsproto import WSConnection
-
-    for name in ("state", "send", "receive_data"):
-        member = getattr(WSConnection, name)
-        source = inspect.getsource(member.fget if isinstance(member, property) else member)
-        assert "if self.connection is None:" in source, name
-    events = inspect.getsource(WSConnection.events)
-    assert "yield from self.handshake.events()" in events
-    assert "yield from self.connection.events()" in events
-    assert "self.ws.handshake" not in inspect.getsource(simple_websocket.ws)
-
-
-def test_the_handshake_is_dropped_only_once_open_and_with_no_events_left():
-    from wsproto import ConnectionType, WSConnection
-    from wsproto.events import AcceptConnection, Request, TextMessage
-
-    server = WSConnection(ConnectionType.SERVER)
-    websocket_fanout.drop_handshake(server)
-    assert server.handshake is not websocket_fanout.HANDSHAKE_DONE  # not open yet
-    server.receive_data(
-        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    assert isinstance(next(server.events()), Request)
-    server.send(AcceptConnection())
-    websocket_fanout.drop_handshake(server)
-    assert server.handshake is websocket_fanout.HANDSHAKE_DONE
-    assert server.state is ConnectionState.OPEN
-    server.receive_data(b"\x81\x82abcd" + bytes(a ^ b for a, b in zip(b"hi", b"ab", strict=True)))
-    assert [event.data for event in server.events()] == ["hi"]
-    assert server.send(TextMessage(data="ok")) == text_frame(b"ok")
