@@ -227,21 +227,26 @@ CLOSING_HANDLERS_SECONDS = 2.0
 
 
 def _stop_gracefully(app: Flask, server) -> None:
-    """SIGTERM: take no new connections or writes, let the writes in hand finish and
-    answer their senders, then close every live connection (its client reconnects to
-    another worker and resumes from its cursor) and stop."""
-    log.info("Stopping: finishing the writes in hand")
-    draining.drain.begin()
+    """SIGTERM: take no new connections, finish serving, and stop."""
     # Not `server.close()`: that ends `serve_forever`, which stops the server at once.
     server.stop_accepting()
     server.socket.close()
+    finish_serving(app)
+    # The connections are closed: their handlers end as soon as their last bytes are out.
+    server.stop(timeout=CLOSING_HANDLERS_SECONDS)
+
+
+def finish_serving(app: Flask) -> None:
+    """A stop's work, here and under gunicorn (gunicorn_worker.py): refuse new writes,
+    let the writes in hand finish and answer their senders, then close every live
+    connection (its client reconnects to another worker and resumes from its cursor)."""
+    log.info("Stopping: finishing the writes in hand")
+    draining.drain.begin()
     if not draining.drain.wait_idle(app.config["SHUTDOWN_GRACE_SECONDS"]):
         log.warning("Stopping with writes still in hand after the grace period")
     bus.hub.close_all()
     bus.stop()
     operator_metrics.process_stopped(app.config["METRICS_MULTIPROCESS_DIR"])
-    # The connections are closed: their handlers end as soon as their last bytes are out.
-    server.stop(timeout=CLOSING_HANDLERS_SECONDS)
 
 
 def _write_port(path: Path, port: int) -> None:

@@ -1,4 +1,5 @@
-"""WSGI entry point for gevent servers, e.g. `gunicorn -k gevent -w 1 wsgi:app`."""
+"""WSGI entry point for gevent servers, e.g.
+`gunicorn -k gunicorn_worker.Worker -w 1 wsgi:app` (docs/operations.md)."""
 
 import gevent
 from gevent import monkey

@@ -147,7 +147,12 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     migrated: set[str] = set()
     instance = tmp_path / "instance"
 
-    def start(database_url: str | None = None, redis_url: str | None = None, **env: str):
+    def start(
+        database_url: str | None = None,
+        redis_url: str | None = None,
+        kind: type[ServerProcess] = ServerProcess,
+        **env: str,
+    ):
         url = database_url or f"sqlite:///{instance / 'test.db'}"
         if url not in migrated:
             migrate_database(tmp_path, url)
@@ -159,7 +164,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
             **({"REDIS_URL": redis_url} if redis_url else {}),
             **env,
         }
-        server = ServerProcess(tmp_path, settings).start()
+        server = kind(tmp_path, settings).start()
         servers.append(server)
         return server
 

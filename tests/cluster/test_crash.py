@@ -14,6 +14,7 @@ import socketio
 
 from tests.support.clients import SocketClient, SSEReader, create_group, long_poll, register
 from tests.support.cluster import FAST_PRESENCE
+from tests.support.processes import GunicornProcess, ServerProcess
 
 pytestmark = pytest.mark.server
 
@@ -85,11 +86,12 @@ UNLIMITED = {
 }
 
 
+@pytest.mark.parametrize("stopped", [ServerProcess, GunicornProcess], ids=["app", "gunicorn"])
 def test_a_worker_stopped_in_a_burst_of_sends_finishes_or_refuses_each_one(
-    server_factory, redis_server, database_url
+    server_factory, redis_server, database_url, stopped
 ):
     settings = {"database_url": database_url, "redis_url": redis_server.url}
-    a = server_factory(**settings, **FAST_PRESENCE, **UNLIMITED)
+    a = server_factory(**settings, kind=stopped, **FAST_PRESENCE, **UNLIMITED)
     b = server_factory(**settings, **FAST_PRESENCE, **UNLIMITED)
     sender, reader = register(b.url), register(b.url)
     conversation = create_group(b.url, sender, reader)

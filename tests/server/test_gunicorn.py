@@ -1,5 +1,6 @@
-"""Tandem under gunicorn's gevent worker, as docs/operations.md runs it: WebSocket clients
-talk to each other through it, and a stopping worker closes their WebSockets."""
+"""Tandem under gunicorn with its gevent worker, as docs/operations.md runs it: WebSocket
+clients talk to each other through it, and a stopping worker closes their connections
+itself, without waiting for gunicorn's graceful timeout to kill them."""
 
 from __future__ import annotations
 
@@ -41,6 +42,6 @@ def test_websocket_clients_talk_through_a_gunicorn_worker(gunicorn):
     assert bodies == ["over gunicorn 0", "over gunicorn 1", "over gunicorn 2"]
 
     gunicorn.process.send_signal(signal.SIGTERM)
-    assert gunicorn.process.wait(timeout=30) == 0
+    assert gunicorn.process.wait(timeout=GunicornProcess.GRACEFUL_SECONDS / 2) == 0
     assert sending.disconnected.wait(10)
     assert listening.disconnected.wait(10)

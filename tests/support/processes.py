@@ -132,16 +132,19 @@ class ServerProcess:
 
 
 class GunicornProcess(ServerProcess):
-    """`gunicorn -k gevent wsgi:app`, as docs/operations.md runs a worker, with its own
+    """gunicorn with Tandem's gevent worker, as docs/operations.md runs one, with its own
     settings. It binds a free port itself and says which in its log."""
 
-    GRACEFUL_SECONDS = 2  # how long a stopping worker lets its connections run on
+    # How long gunicorn lets a stopping worker's connections run on before it kills them:
+    # far longer than Tandem's own stop takes, which closes them all.
+    GRACEFUL_SECONDS = 60
     LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
 
     def start(self) -> ServerProcess:
         log = self.log_path.open("ab")
         offset = self.log_path.stat().st_size
-        command = ["-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket"]
+        command = ["-m", "gunicorn", "-k", "gunicorn_worker.Worker", "-w", "1"]
+        command += ["--no-control-socket"]
         command += ["--graceful-timeout", str(self.GRACEFUL_SECONDS)]
         self.process = subprocess.Popen(
             [sys.executable, *command, "-b", "127.0.0.1:0", "wsgi:app"],
