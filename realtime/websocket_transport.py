@@ -127,7 +127,9 @@ def close_request_reader(environ: dict[str, Any]) -> None:
 class OutgoingPackets:
     """The Engine.IO queue of a WebSocket connection: what `put` receives is written in
     order by a greenlet that runs only while packets wait. `None` (Engine.IO's end of
-    the queue) ends the WebSocket once what came before it is written."""
+    the queue) ends the WebSocket once what came before it is written, or after
+    Engine.IO's ping timeout if the writer is still stuck by then: a client that stopped
+    reading would otherwise hold the connection, its greenlets and its queue for ever."""
 
     __slots__ = ("_connection", "_packets", "_writer")
 
@@ -140,6 +142,13 @@ class OutgoingPackets:
         self._packets.append(item)
         if self._writer is None:
             self._writer = gevent.spawn(self._write_waiting)
+        elif item is None:
+            grace = self._connection.eio_socket.server.ping_timeout
+            gevent.spawn_later(grace, self._cut_if_stuck, self._writer)
+
+    def _cut_if_stuck(self, writer: gevent.Greenlet) -> None:
+        if self._writer is writer:
+            self._connection.cut()
 
     def qsize(self) -> int:
         return len(self._packets)
@@ -240,8 +249,7 @@ class WebSocketConnection:
         try:
             self.sock.send(self.ws.send(message))
         except (OSError, LocalProtocolError):
-            self.connected = False
-            self._shut()
+            self.cut()
             return False
         return True
 
@@ -251,6 +259,11 @@ class WebSocketConnection:
         if self.ws.state is ConnectionState.OPEN:
             with contextlib.suppress(OSError, LocalProtocolError):
                 self.sock.send(self.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE)))
+        self.connected = False
+        self._shut()
+
+    def cut(self) -> None:
+        """End the connection without a word: its client is not reading."""
         self.connected = False
         self._shut()
 

@@ -32,6 +32,7 @@ from realtime.websocket_transport import OutgoingPackets, WebSocketConnection
 from tests.support.waiting import wait_until
 
 MAX_MESSAGE = 1_000
+PING_TIMEOUT = 0.5
 
 
 class RecordingFanout:
@@ -59,9 +60,14 @@ class Client:
     """A wsproto client on one end of a loopback connection; on the other, a
     `WebSocketConnection` for an Engine.IO socket, running on its own greenlet."""
 
-    def __init__(self, polling: bool = False, handshake: bytes | None = None) -> None:
+    def __init__(
+        self, polling: bool = False, handshake: bytes | None = None, buffer: int | None = None
+    ) -> None:
         self.server = engineio.Server(
-            async_mode="gevent", async_handlers=False, max_http_buffer_size=MAX_MESSAGE
+            async_mode="gevent",
+            async_handlers=False,
+            max_http_buffer_size=MAX_MESSAGE,
+            ping_timeout=PING_TIMEOUT,
         )
         self.received: list[object] = []
         self.disconnects: list[str] = []
@@ -75,8 +81,12 @@ class Client:
             listener.bind(("127.0.0.1", 0))
             listener.listen()
             self.theirs = socket.socket()
+            if buffer:
+                self.theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
             self.theirs.connect(listener.getsockname())
             ours, _ = listener.accept()
+            if buffer:
+                ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer)
         finally:
             listener.close()
         self.ws = WSConnection(ConnectionType.CLIENT)
@@ -205,6 +215,24 @@ def test_a_close_from_engineio_sends_what_was_queued_then_ends_the_websocket(cli
     assert client.disconnects == [client.server.reason.SERVER_DISCONNECT]
 
 
+def test_a_client_that_stops_reading_is_cut_off_once_engineio_closes_its_socket():
+    client = Client(buffer=4096)
+    try:
+        client.open()
+        outgoing = client.eio_socket.queue
+        while outgoing.qsize() < 20:  # until packets pile up behind a write that waits
+            client.eio_socket.send(eio_packet.Packet(eio_packet.MESSAGE, "x" * 1000))
+            gevent.sleep(0)
+        client.eio_socket.close(wait=False, reason=client.server.reason.PING_TIMEOUT)
+        client.task.join(timeout=PING_TIMEOUT + 10)
+        assert client.task.successful()
+        assert outgoing.empty()
+        assert outgoing._writer is None
+        assert not client.connection.connected
+    finally:
+        client.close()
+
+
 def test_an_upgrade_from_polling_answers_the_probe_and_ends_the_open_poll():
     client = Client(polling=True)
     try:
@@ -269,6 +297,7 @@ def test_nothing_is_written_after_the_end_or_a_failed_write():
     connection = SimpleNamespace(
         send_packet=lambda pkt: written.append(pkt) or pkt != "fails",
         end=lambda: ended.append(True),
+        eio_socket=SimpleNamespace(server=SimpleNamespace(ping_timeout=PING_TIMEOUT)),
     )
     outgoing = OutgoingPackets(connection)
     for item in ("a", None, "b"):
