@@ -15,13 +15,13 @@ import socketio
 import socketio.manager
 from engineio import socket as eio_socket_module
 from engineio.async_drivers import gevent as eio_gevent
-from gevent import socket
 from wsproto.connection import ConnectionState
 from wsproto.frame_protocol import FrameProtocol
 
 from realtime import websocket_fanout
 from realtime.websocket_fanout import DirectWriter, text_frame
 from realtime.websocket_transport import SerialSocket, WebSocketConnection
+from tests.support.loopback import loopback_pair
 from tests.support.waiting import wait_until
 
 
@@ -48,17 +48,7 @@ class Peer:
     """Both ends of a loopback connection: ours (non-blocking, gevent's) and the reader."""
 
     def __init__(self, buffer: int = 8192) -> None:
-        listener = socket.socket()
-        try:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen()
-            self.theirs = socket.socket()
-            self.theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
-            self.theirs.connect(listener.getsockname())
-            self.ours, _ = listener.accept()
-        finally:
-            listener.close()
-        self.ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer)
+        self.ours, self.theirs = loopback_pair(buffer)
         assert not os.get_blocking(self.ours.fileno())
         self.sock = SerialSocket(self.ours)
         self.eio_socket = SimpleNamespace(

@@ -29,6 +29,7 @@ from wsproto.frame_protocol import CloseReason
 from realtime import websocket_transport
 from realtime.websocket_fanout import text_frame
 from realtime.websocket_transport import OutgoingPackets, WebSocketConnection
+from tests.support.loopback import loopback_pair
 from tests.support.waiting import wait_until
 
 MAX_MESSAGE = 1_000
@@ -76,19 +77,7 @@ class Client:
         self.eio_socket = eio_socket_module.Socket(self.server, "sid-1")
         self.eio_socket.connected = polling
         self.held = self.eio_socket.queue
-        listener = socket.socket()
-        try:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen()
-            self.theirs = socket.socket()
-            if buffer:
-                self.theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
-            self.theirs.connect(listener.getsockname())
-            ours, _ = listener.accept()
-            if buffer:
-                ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer)
-        finally:
-            listener.close()
+        ours, self.theirs = loopback_pair(buffer)
         self.ws = WSConnection(ConnectionType.CLIENT)
         request = handshake or self.ws.send(Request(host="tandem.test", target="/socket.io/"))
         self.fanout = RecordingFanout()
@@ -314,13 +303,7 @@ def test_nothing_is_written_after_the_end_or_a_failed_write():
 
 
 def test_under_gunicorn_the_request_ends_as_its_workers_expect():
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    theirs = socket.socket()
-    theirs.connect(listener.getsockname())
-    ours, _ = listener.accept()
-    listener.close()
+    ours, theirs = loopback_pair()
     try:
         ws = WSConnection(ConnectionType.CLIENT)
         environ = environ_of(ws.send(Request(host="tandem.test", target="/")), ours)
