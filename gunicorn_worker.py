@@ -19,7 +19,12 @@ from gunicorn.workers.ggevent import GeventWorker
 
 
 class Worker(GeventWorker):
+    stopping = False
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.stopping:  # a second SIGTERM: the stop is under way
+            return
+        self.stopping = True
         # A stop waits on the writes in hand: not inside the signal handler.
         gevent.spawn(self._stop_gracefully)
 
