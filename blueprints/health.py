@@ -19,7 +19,8 @@ def readyz():
     checks = health.readiness(current_app.config.get("REDIS_URL"))
     failing = [name for name, state in checks.items() if state != "ok"]
     # Without Redis a worker still serves pages and commits writes: degraded, not down.
-    status = "ok" if not failing else "unavailable" if "database" in failing else "degraded"
+    down = "database" in failing or "worker" in failing
+    status = "ok" if not failing else "unavailable" if down else "degraded"
     body = {"status": status, "checks": checks}
     if failing:
         body["failing"] = failing

@@ -8,6 +8,7 @@ import redis
 from sqlalchemy import text
 
 from extensions import db
+from realtime.draining import drain
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,11 @@ def redis_ok(url: str) -> bool:
 
 
 def readiness(redis_url: str | None) -> dict[str, str]:
+    """Each part's state; a worker that is stopping (SIGTERM) says so, so that a load
+    balancer sends it nothing new while it finishes what it holds."""
     checks = {"database": "ok" if database_ok() else "down"}
     if redis_url:
         checks["redis"] = "ok" if redis_ok(redis_url) else "down"
+    if drain.closing:
+        checks["worker"] = "stopping"
     return checks

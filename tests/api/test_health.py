@@ -6,6 +6,7 @@ from socketio import PubSubManager
 
 from app import create_app
 from extensions import socketio
+from realtime.draining import drain
 from tests.conftest import make_app, settings_for
 from tests.support.processes import free_port
 
@@ -31,6 +32,17 @@ def test_readyz_names_a_database_that_is_down(tmp_path):
     assert body["status"] == "unavailable"
     assert body["failing"] == ["database"]
     assert body["checks"]["database"] == "down"
+
+
+def test_readyz_says_a_stopping_worker_takes_nothing_new(client, monkeypatch):
+    monkeypatch.setattr(drain, "closing", True)  # as a SIGTERM's stop sets it
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert body["failing"] == ["worker"]
+    assert body["checks"] == {"database": "ok", "worker": "stopping"}
+    assert client.get("/healthz").status_code == 200  # alive all the same
 
 
 def test_readyz_checks_redis_when_configured(tmp_path, redis_server):
