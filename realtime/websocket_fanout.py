@@ -14,7 +14,7 @@ encoded, through its queue, as before. A packet for one client (the acknowledgem
 its event) takes the same way.
 
 Why bytes never interleave and packets keep their order: every write on a connection's
-socket goes through `SerialSocket.send` (realtime/websocket_transport.py), which writes
+socket goes through `SerialSocket.send` (realtime/websocket_socket.py), which writes
 the whole buffer under the connection's lock. The writers are the connection's queue
 writer (Engine.IO's packets), its reading greenlet (pongs, close answers, the upgrade's
 probe answer) and this module. `SerialSocket.busy` counts the greenlets that hold or wait
@@ -58,7 +58,8 @@ from engineio import socket as eio_socket_module
 from socketio import packet as sio_packet
 from wsproto.connection import ConnectionState
 
-from realtime.websocket_transport import SerialSocket, WebSocketConnection
+from realtime.websocket_socket import SerialSocket
+from realtime.websocket_transport import WebSocketConnection
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,11 @@ def text_frame(data: bytes) -> bytes:
 class DirectWriter:
     """Writes frames on one Engine.IO socket's WebSocket when it is idle."""
 
-    __slots__ = ("eio_socket", "sock", "ws")
+    __slots__ = ("connection", "eio_socket", "sock")
 
-    def __init__(self, eio_socket: Any, ws: Any, sock: SerialSocket) -> None:
+    def __init__(self, eio_socket: Any, connection: Any, sock: SerialSocket) -> None:
         self.eio_socket = eio_socket
-        self.ws = ws
+        self.connection = connection  # its WebSocket (`WebSocketConnection`)
         self.sock = sock
 
     def write(self, frame: bytes) -> bool:
@@ -107,8 +108,8 @@ class DirectWriter:
             or eio_socket.closing
             or eio_socket.closed
             or eio_socket.last_ping  # a ping is out: Engine.IO's send checks its timeout
-            or not self.ws.connected
-            or self.ws.ws.state is not ConnectionState.OPEN
+            or not self.connection.connected
+            or self.connection.ws.state is not ConnectionState.OPEN
         ):
             return False
         sock.busy += 1

@@ -15,8 +15,9 @@ lets the greenlet end once all is written. The steps are those of Engine.IO's
 `Socket._websocket_handler` in the pinned version: the upgrade's probe, `receive` for
 every packet, `close` at the end. Only who waits, and where, changed.
 
-Every write on the socket goes through `SerialSocket.send`, whole and one at a time, so
-the fan-out's direct writes (realtime/websocket_fanout.py) keep their order with these.
+Every write on the socket goes through `SerialSocket.send` (realtime/websocket_socket.py),
+whole and one at a time, so the fan-out's direct writes (realtime/websocket_fanout.py)
+keep their order with these.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import contextlib
 import logging
 import socket
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import gevent
@@ -45,83 +46,13 @@ from wsproto.events import (
 )
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason
-from wsproto.handshake import H11Handshake
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from realtime.websocket_socket import SerialSocket, close_request_reader, drop_handshake, socket_of
 
 log = logging.getLogger(__name__)
 
 RECEIVE_BYTES = 4096
-
-
-class SerialSocket:
-    """A connection's socket for its writers: each write whole, one at a time."""
-
-    __slots__ = ("busy", "lock", "sock")
-
-    def __init__(self, sock: Any) -> None:
-        self.sock = sock
-        self.lock = gevent.lock.Semaphore()
-        self.busy = 0
-
-    def send(self, data: bytes) -> int:
-        self.busy += 1
-        try:
-            with self.lock:
-                self.sock.sendall(data)
-        finally:
-            self.busy -= 1
-        return len(data)
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
-
-
-class HandshakeDone:
-    """Stands for wsproto's `H11Handshake` once the connection is open: `WSConnection`
-    then only asks it for its events, and it has none left."""
-
-    __slots__ = ()
-
-    def events(self) -> Iterator[Any]:
-        return iter(())
-
-
-HANDSHAKE_DONE = HandshakeDone()
-
-
-def drop_handshake(connection: WSConnection) -> None:
-    """Let an open connection's handshake state (its h11 connection, the request) go."""
-    handshake = connection.handshake
-    if (
-        connection.connection is not None
-        and isinstance(handshake, H11Handshake)
-        and not handshake._events
-    ):
-        connection.handshake = HANDSHAKE_DONE
-
-
-def socket_of(environ: dict[str, Any]) -> tuple[Any, str] | None:
-    """The client's socket under a WSGI request, and the server it came through:
-    gunicorn names it, gevent's WSGI server has it under its request reader."""
-    if "gunicorn.socket" in environ:
-        return environ["gunicorn.socket"], "gunicorn"
-    reader = environ.get("wsgi.input")
-    if not hasattr(reader, "raw"):
-        reader = getattr(reader, "rfile", None)
-    sock = getattr(getattr(reader, "raw", None), "_sock", None)
-    return (sock, "gevent") if sock is not None else None
-
-
-def close_request_reader(environ: dict[str, Any]) -> None:
-    """Close the buffered reader gevent's WSGI server read the upgrade request through
-    (8 KB a connection): the WebSocket reads the socket itself. The socket stays open,
-    and the server's handler, finding the reader closed, reads no further request once
-    the WebSocket ends."""
-    reader = environ.get("wsgi.input")
-    if not hasattr(reader, "raw"):
-        reader = getattr(reader, "rfile", None)
-    if reader is not None and getattr(reader, "raw", None) is not None:
-        reader.close()
 
 
 class OutgoingPackets:

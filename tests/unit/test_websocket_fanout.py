@@ -20,7 +20,8 @@ from wsproto.frame_protocol import FrameProtocol
 
 from realtime import websocket_fanout
 from realtime.websocket_fanout import DirectWriter, text_frame
-from realtime.websocket_transport import SerialSocket, WebSocketConnection
+from realtime.websocket_socket import SerialSocket
+from realtime.websocket_transport import WebSocketConnection
 from tests.support.loopback import loopback_pair
 from tests.support.waiting import wait_until
 
@@ -59,8 +60,10 @@ class Peer:
             closed=False,
             last_ping=None,
         )
-        self.ws = SimpleNamespace(connected=True, ws=SimpleNamespace(state=ConnectionState.OPEN))
-        self.writer = DirectWriter(self.eio_socket, self.ws, self.sock)
+        self.connection = SimpleNamespace(
+            connected=True, ws=SimpleNamespace(state=ConnectionState.OPEN)
+        )
+        self.writer = DirectWriter(self.eio_socket, self.connection, self.sock)
 
     def fill(self) -> bytes:
         """Write until the kernel takes no more; what was written."""
@@ -114,10 +117,10 @@ def test_a_socket_not_plainly_open_goes_through_its_queue(peer, state):
 
 
 def test_a_closed_websocket_goes_through_its_queue(peer):
-    peer.ws.connected = False
+    peer.connection.connected = False
     assert not peer.writer.write(text_frame(b"4x"))
-    peer.ws.connected = True
-    peer.ws.ws.state = ConnectionState.LOCAL_CLOSING
+    peer.connection.connected = True
+    peer.connection.ws.state = ConnectionState.LOCAL_CLOSING
     assert not peer.writer.write(text_frame(b"4x"))
 
 
