@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import gevent
-import gevent.lock
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from wsproto import ConnectionType, WSConnection
