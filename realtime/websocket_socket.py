@@ -64,10 +64,7 @@ def socket_of(environ: dict[str, Any]) -> tuple[Any, str] | None:
     gunicorn names it, gevent's WSGI server has it under its request reader."""
     if "gunicorn.socket" in environ:
         return environ["gunicorn.socket"], "gunicorn"
-    reader = environ.get("wsgi.input")
-    if not hasattr(reader, "raw"):
-        reader = getattr(reader, "rfile", None)
-    sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    sock = getattr(getattr(_request_reader(environ), "raw", None), "_sock", None)
     return (sock, "gevent") if sock is not None else None
 
 
@@ -76,8 +73,12 @@ def close_request_reader(environ: dict[str, Any]) -> None:
     (8 KB a connection): the WebSocket reads the socket itself. The socket stays open,
     and the server's handler, finding the reader closed, reads no further request once
     the WebSocket ends."""
-    reader = environ.get("wsgi.input")
-    if not hasattr(reader, "raw"):
-        reader = getattr(reader, "rfile", None)
+    reader = _request_reader(environ)
     if reader is not None and getattr(reader, "raw", None) is not None:
         reader.close()
+
+
+def _request_reader(environ: dict[str, Any]) -> Any:
+    """gevent's buffered reader of the request: `wsgi.input`, or the reader under it."""
+    reader = environ.get("wsgi.input")
+    return reader if hasattr(reader, "raw") else getattr(reader, "rfile", None)
