@@ -52,6 +52,9 @@ from realtime.websocket_socket import SerialSocket, close_request_reader, drop_h
 log = logging.getLogger(__name__)
 
 RECEIVE_BYTES = 4096
+# A message's fragments are joined into one once this many wait: a client sending it in
+# tiny (or empty) fragments cannot make the connection hold a long list of them.
+PARTS_KEPT = 32
 
 
 class OutgoingPackets:
@@ -239,18 +242,23 @@ class WebSocketConnection:
         return None
 
     def _add_part(self, event: TextMessage | BytesMessage) -> str | bytes | None:
-        parts = self._message
-        parts.append(event.data)
-        self._message_size += len(event.data)
-        if self._message_size > self.eio_socket.server.max_http_buffer_size:
-            self._answer(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "Message is too big"))
-            self._stop_reading()
-            return None
+        parts, data = self._message, event.data
+        if data:
+            parts.append(data)
+            self._message_size += len(data)
+            if self._message_size > self.eio_socket.server.max_http_buffer_size:
+                self._answer(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "Message is too big"))
+                self._stop_reading()
+                return None
+            if len(parts) >= PARTS_KEPT:
+                parts[:] = [type(data)().join(parts)]
         if not event.message_finished:
             return None
         self._message = []
         self._message_size = 0
-        return parts[0] if len(parts) == 1 else type(parts[0])().join(parts)
+        if len(parts) > 1:
+            return type(data)().join(parts)
+        return parts[0] if parts else data
 
     def _stop_reading(self) -> None:
         self.connected = False
@@ -268,7 +276,11 @@ class WebSocketConnection:
         eio_socket = self.eio_socket
         if eio_socket.connected:  # an upgrade from long-polling
             eio_socket.upgrading = True  # its packets are held in the queue meanwhile
-            upgraded = self._upgrade()
+            upgraded = False
+            # Until the upgrade is done, Engine.IO's pings and their timeout are polling's:
+            # nothing else would end a WebSocket whose client never finishes it.
+            with gevent.Timeout(eio_socket.server.ping_timeout, False):
+                upgraded = self._upgrade()
             eio_socket.upgrading = False
             if not upgraded:
                 self.end()

@@ -25,7 +25,7 @@ from wsproto.events import (
 )
 from wsproto.frame_protocol import CloseReason
 
-from realtime.websocket_transport import OutgoingPackets, WebSocketConnection
+from realtime.websocket_transport import PARTS_KEPT, OutgoingPackets, WebSocketConnection
 from tests.support.loopback import loopback_pair
 from tests.support.waiting import wait_until
 
@@ -157,6 +157,26 @@ def test_messages_reach_engineio_whole_even_in_fragments(client):
     assert client.received == ["one", "two", b"\x01\x02"]
 
 
+def test_a_message_in_tiny_or_empty_fragments_is_not_kept_as_a_long_list(client):
+    for _ in range(2_000):
+        client.send(TextMessage(data="", message_finished=False))
+    client.send(TextMessage(data="4", message_finished=False))
+    for _ in range(500):
+        client.send(TextMessage(data="x", message_finished=False))
+    client.send(Ping(payload=b"after the fragments"))
+    assert isinstance(client.next_event(), Pong)  # every fragment before it was read
+    assert len(client.connection._message) < PARTS_KEPT
+    client.send(TextMessage(data="!", message_finished=True))
+    wait_until(lambda: client.received == ["x" * 500 + "!"])
+
+
+def test_an_empty_message_reaches_engineio_as_one(client):
+    client.send(TextMessage(data="4"))
+    client.send(BytesMessage(data=b""))
+    wait_until(lambda: len(client.received) == 2, timeout=2)
+    assert client.received == ["", b""]
+
+
 def test_a_ping_is_answered_and_an_engineio_pong_counted(client):
     client.send(Ping(payload=b"are you there"))
     event = client.next_event()
@@ -247,6 +267,20 @@ def test_a_failed_upgrade_leaves_the_socket_polling():
         assert not client.eio_socket.upgraded
         assert not client.eio_socket.upgrading
         assert not client.eio_socket.closed
+        assert client.eio_socket.queue is client.held
+    finally:
+        client.close()
+
+
+def test_an_upgrade_whose_probe_never_comes_ends_after_the_ping_timeout():
+    client = Client(polling=True)
+    try:
+        client.open()
+        client.task.join(timeout=PING_TIMEOUT * 20)
+        assert client.task.ready()
+        assert isinstance(client.next_event(), CloseConnection)
+        assert not client.eio_socket.upgrading
+        assert not client.eio_socket.closed  # still a polling socket
         assert client.eio_socket.queue is client.held
     finally:
         client.close()
