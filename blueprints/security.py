@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin, current_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from blueprints.htmx_responses import is_htmx
@@ -137,15 +139,29 @@ def _protect_cookie_requests() -> None:
     csrf.protect()
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Only where cookies are sent over HTTPS alone (SESSION_COOKIE_SECURE).
+STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _security_headers(response: Response) -> Response:
+    """Each header the view did not set itself. One pass over the response's names:
+    werkzeug's `setdefault` looks a name up by raising and catching an HTTP exception,
+    a tenth of the CPU of the cheapest request when done for all of them."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = SECURITY_HEADERS
     if current_app.config["SESSION_COOKIE_SECURE"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted = (*wanted, STRICT_TRANSPORT_SECURITY)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -160,7 +176,26 @@ def _body_limit() -> None:
         raise RequestEntityTooLarge()
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with the signing serializer made once for a set of
+    keys rather than twice a request (opening and saving): making it was a thirtieth of
+    the CPU of the cheapest request. A changed key (or its fallbacks) makes a new one."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers[keys] = serializer
+        return serializer
+
+
 def register_security(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
     app.before_request(_body_limit)
     app.before_request(_resolve_bearer)
     app.before_request(_protect_cookie_requests)

@@ -267,6 +267,19 @@ def test_development_cookies_are_still_httponly_and_samesite(client, user_factor
         assert "samesite=lax" in attributes
 
 
+def test_a_session_is_read_with_the_keys_configured_now(app, logged_in_client):
+    """The session cookie's signer is kept between requests, for as long as the keys
+    it was made from are the ones configured."""
+    assert logged_in_client.get("/settings").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "a-new-key-" + "n" * 40
+    assert logged_in_client.get("/settings").status_code == 200  # read with the fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    signed_out = logged_in_client.get("/settings")  # its key is no longer trusted
+    assert signed_out.status_code == 302
+    assert "/login" in signed_out.headers["Location"]
+
+
 # -- the Redis password ------------------------------------------------------------------
 AT_SIGN_PASSWORD = REDIS_PASSWORD.replace("-", "@")
 
