@@ -15,6 +15,7 @@ from errors import NotFound, ValidationError
 from extensions import db
 from models.clock import as_utc, iso, utcnow
 from models.driver_statements import DriverStatement
+from models.read_connection import reading
 from models.user import ApiToken, User, ban_in_force, has_expired
 from realtime.bus import bus
 from services.validation import is_id
@@ -103,7 +104,8 @@ def token_in_force(raw: str) -> TokenInForce | None:
     is; its use is the caller's to note (`use_is_due`)."""
     if not _may_be_token(raw):
         return None
-    row = _TOKEN_IN_FORCE.first(db.session.connection(), {"token_hash": secret_hash(raw)})
+    with reading() as connection:
+        row = _TOKEN_IN_FORCE.first(connection, {"token_hash": secret_hash(raw)})
     if row is None:
         return None
     token_id, user_id, last_used_at, expires_at, banned_at, banned_until, deleted_at = row

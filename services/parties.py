@@ -16,6 +16,7 @@ from extensions import db
 from models.clock import as_utc, utcnow
 from models.driver_statements import DriverStatement
 from models.party import Participant, ParticipantStatus, Party, PartyRole
+from models.read_connection import reading
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider, resume_hook
@@ -306,11 +307,12 @@ def _party_channels(user_id: int) -> list[str]:
 def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
     """After a resume, the current playback state of every party the user is in (that
     changed after `changed_after`, when given)."""
-    connection = db.session.connection()
-    if changed_after is None:
-        rows = _TAKING_PART.rows(connection, {"user_id": user_id})
-    else:
-        rows = _CHANGED_AFTER.rows(connection, {"user_id": user_id, "changed_after": changed_after})
+    with reading() as connection:
+        if changed_after is None:
+            rows = _TAKING_PART.rows(connection, {"user_id": user_id})
+        else:
+            values = {"user_id": user_id, "changed_after": changed_after}
+            rows = _CHANGED_AFTER.rows(connection, values)
     if not rows:
         return []
     parties = db.session.scalars(select(Party).where(Party.id.in_([row[0] for row in rows])))
