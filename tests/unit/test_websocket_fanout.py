@@ -45,6 +45,14 @@ def test_the_emit_replaced_is_python_socketios_one_packet_for_all_recipients():
     assert "self.get_participants(namespace, room)" in source
 
 
+def test_an_event_is_json_so_bytes_in_its_payload_fail_loudly():
+    server = socketio.Server(async_mode="gevent")
+    server.manager.enter_room("sid-1", "/", "room", eio_sid="eio-1")
+    fanout = websocket_fanout.Fanout(server)
+    with pytest.raises(TypeError):
+        fanout.emit("probe", {"blob": b"\x01"}, to="room", namespace="/")
+
+
 class Peer:
     """Both ends of a loopback connection: ours (non-blocking, gevent's) and the reader."""
 
