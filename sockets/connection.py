@@ -98,7 +98,8 @@ def _handshake_identity(token: object | None) -> tuple[Identity, TokenInForce | 
     """Who connects: the token's owner, or the session cookie's. The token's use is for
     the caller to note."""
     if token is not None:
-        record = api_tokens.token_in_force(token) if isinstance(token, str) else None
+        valid = isinstance(token, str)
+        record = api_tokens.token_in_force(token, in_session=True) if valid else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id), record
