@@ -256,9 +256,7 @@ class WebSocketConnection:
             return None
         self._message = []
         self._message_size = 0
-        if len(parts) > 1:
-            return type(data)().join(parts)
-        return parts[0] if parts else data
+        return parts[0] if len(parts) == 1 else type(data)().join(parts)
 
     def _stop_reading(self) -> None:
         self.connected = False

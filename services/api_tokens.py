@@ -99,19 +99,15 @@ def token_record(raw: str) -> ApiToken | None:
     return token
 
 
-def token_in_force(raw: str, *, in_session: bool = False) -> TokenInForce | None:
+def token_in_force(raw: str, *, join_session: bool = False) -> TokenInForce | None:
     """The same check as `token_record`'s, for a caller that needs only whose token it
     is; its use is the caller's to note (`use_is_due`). Read through the session when
-    `in_session` (a caller that reads more there next: a handshake), else outside any
+    `join_session` (a caller that reads more there next: a handshake), else outside any
     unit of work (`reading`: a long-poll opens no session)."""
     if not _may_be_token(raw):
         return None
-    values = {"token_hash": secret_hash(raw)}
-    if in_session:
-        row = _TOKEN_IN_FORCE.first(db.session.connection(), values)
-    else:
-        with reading() as connection:
-            row = _TOKEN_IN_FORCE.first(connection, values)
+    with reading(join_session=join_session) as connection:
+        row = _TOKEN_IN_FORCE.first(connection, {"token_hash": secret_hash(raw)})
     if row is None:
         return None
     token_id, user_id, last_used_at, expires_at, banned_at, banned_until, deleted_at = row

@@ -99,7 +99,7 @@ def _handshake_identity(token: object | None) -> tuple[Identity, TokenInForce | 
     the caller to note."""
     if token is not None:
         valid = isinstance(token, str)
-        record = api_tokens.token_in_force(token, in_session=True) if valid else None
+        record = api_tokens.token_in_force(token, join_session=True) if valid else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
         return Identity(user_id=record.user_id, token_id=record.id), record

@@ -181,7 +181,7 @@ def test_a_handshake_and_a_request_judge_a_token_alike(app, user_factory, case, 
 
     facts = api_tokens.token_in_force(raw)
     assert (facts is not None) is in_force
-    assert (api_tokens.token_in_force(raw, in_session=True) is not None) is in_force
+    assert (api_tokens.token_in_force(raw, join_session=True) is not None) is in_force
     assert (api_tokens.token_record(raw) is not None) is in_force
     if in_force:
         assert (facts.id, facts.user_id) == (token.id, user.id)

@@ -33,3 +33,12 @@ def test_outside_one_it_opens_no_session_and_gives_its_connection_back(app, user
     assert name == "reader"
     assert pool.checkedout() == before
     assert not db.session.registry.has()
+
+
+def test_joining_the_session_begins_its_unit_of_work_for_the_reads_after(app, user_factory):
+    user_factory("reader")
+    db.session.remove()
+    with reading(join_session=True) as connection:
+        assert connection is db.session.connection()
+    assert db.session().in_transaction()
+    db.session.rollback()
