@@ -68,3 +68,9 @@ class AuthoredText(Retractable):
     @declared_attr
     def author(cls) -> Mapped[User]:
         return relationship("User", foreign_keys=[cls.author_id])
+
+
+def fields(row: object, *names: str) -> dict[str, object]:
+    """The named attributes of a row under their own names: the part of a row's dict
+    that clients read as stored."""
+    return {name: getattr(row, name) for name in names}

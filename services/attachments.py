@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import utcnow
+from models.columns import fields
 from models.conversation import Attachment, Message
 from models.user import User
 from realtime.bus import bus
@@ -186,9 +187,7 @@ def _remove(attachment_ids: Sequence[int]) -> int:
 
 def to_dict(attachment: Attachment) -> dict:
     return {
-        "id": attachment.id,
+        **fields(attachment, "id", "content_type", "size"),
         "name": attachment.original_name,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
         "url": f"/conversations/{attachment.conversation_id}/files/{attachment.id}",
     }

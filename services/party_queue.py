@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso
+from models.columns import fields
 from models.party import QueueItem
 from models.user import User
 from realtime.bus import bus
@@ -21,12 +22,7 @@ QUEUE_MAX = 200
 
 def to_dict(item: QueueItem) -> dict:
     return {
-        "id": item.id,
-        "media_url": item.media_url,
-        "title": item.title,
-        "position": item.position,
-        "status": item.status,
-        "added_by": item.added_by,
+        **fields(item, "id", "media_url", "title", "position", "status", "added_by"),
         "created_at": iso(item.created_at),
     }
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from extensions import db
 from models.clock import iso
+from models.columns import fields
 from models.party import Participant, Party, QueueItem
 from models.user import User
 from realtime.bus import bus
@@ -27,6 +28,18 @@ REQUEST = "party:member_requested"
 QUEUE = "party:queue"
 LISTING = "party:listing"
 STARTS_SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
+# What a party's playback state and its listing carry as stored.
+STATE_FIELDS = ("media_url", "playing", "position", "rate", "at", "version", "host_id", "duration")
+PARTY_FIELDS = [
+    "id",
+    "title",
+    "description",
+    "visibility",
+    "max_participants",
+    "requires_approval",
+    "allow_suggestions",
+    "status",
+]
 
 
 def channel(party_id: int) -> str:
@@ -41,14 +54,7 @@ def drivers_channel(party_id: int) -> str:
 def state(party: Party) -> dict:
     return {
         "party_id": party.id,
-        "media_url": party.media_url,
-        "playing": party.playing,
-        "position": party.position,
-        "rate": party.rate,
-        "at": party.at,
-        "version": party.version,
-        "host_id": party.host_id,
-        "duration": party.duration,
+        **fields(party, *STATE_FIELDS),
         "media_title": media_title(party),
     }
 
@@ -83,15 +89,8 @@ def participant_count(party_id: int) -> int:
 def to_dict(party: Party, viewer: User | None = None) -> dict:
     kind, video = media_kind(party.media_url)
     data = {
-        "id": party.id,
-        "title": party.title,
-        "description": party.description,
+        **fields(party, *PARTY_FIELDS),
         "host": party.host.to_summary(),
-        "visibility": party.visibility,
-        "max_participants": party.max_participants,
-        "requires_approval": party.requires_approval,
-        "allow_suggestions": party.allow_suggestions,
-        "status": party.status,
         "scheduled_at": iso(party.scheduled_at),
         "started_at": iso(party.started_at),
         "ended_at": iso(party.ended_at),

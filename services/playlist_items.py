@@ -14,6 +14,7 @@ from sqlalchemy import select
 from errors import NotFound, ValidationError
 from extensions import db
 from models.clock import iso
+from models.columns import fields
 from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
 from services import notifications, party_media, playlists, voice
@@ -32,13 +33,8 @@ START_MAX = 24 * 60 * 60
 
 def to_dict(item: PlaylistItem) -> dict:
     return {
-        "id": item.id,
-        "playlist_id": item.playlist_id,
-        "video_url": item.video_url,
-        "title": item.title,
-        "start_seconds": item.start_seconds,
+        **fields(item, "id", "playlist_id", "video_url", "title", "start_seconds", "position"),
         "added_by": item.adder.to_summary() if item.adder else None,
-        "position": item.position,
         "created_at": iso(item.created_at),
     }
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso, utcnow
+from models.columns import fields
 from models.driver_statements import DriverStatement
 from models.playlist import Playlist, PlaylistCollaborator, PlaylistFollow, PlaylistItem
 from models.user import User
@@ -185,12 +186,8 @@ def item_count(playlist_id: int) -> int:
 def to_dict(playlist: Playlist) -> dict:
     """What anyone who sees the playlist may read (events carry this too)."""
     return {
-        "id": playlist.id,
-        "title": playlist.title,
-        "description": playlist.description,
-        "visibility": playlist.visibility,
+        **fields(playlist, "id", "title", "description", "visibility", "version"),
         "owner": playlist.owner.to_summary(),
-        "version": playlist.version,
         "item_count": item_count(playlist.id),
         "created_at": iso(playlist.created_at),
         "updated_at": iso(playlist.updated_at),

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.api import api
 from blueprints.api.actions import action
+from blueprints.api.likes import like_routes
 from request_body import json_body, json_fields, query_int
 from services import comment_likes, comment_listing, comments
 
@@ -35,21 +36,13 @@ def comment_delete(comment_id: int):
     comments.delete(current_user, comment_id)
 
 
-@action("POST", "/comments/<int:comment_id>/like", budgets.COMMENT_LIKE)
-def comment_like(comment_id: int):
-    return comment_likes.like(current_user, comment_id)
-
-
-@action("DELETE", "/comments/<int:comment_id>/like", budgets.COMMENT_LIKE)
-def comment_unlike(comment_id: int):
-    return comment_likes.unlike(current_user, comment_id)
-
-
-@api.get("/comments/<int:comment_id>/likes")
-@login_required
-def comment_likers(comment_id: int):
-    limit = query_int("limit", comment_listing.LIKERS_MAX)
-    return jsonify(comment_likes.likers(current_user, comment_id, limit))
+like_routes(
+    "comment",
+    budgets.COMMENT_LIKE,
+    (comment_likes.like, comment_likes.unlike),
+    comment_likes.likers,
+    comment_listing.LIKERS_MAX,
+)
 
 
 @action("DELETE", "/admin/comments/<int:comment_id>", budgets.MODERATION)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.api import api
 from blueprints.api.actions import action
+from blueprints.api.likes import like_routes
 from blueprints.post_forms import form_changes, is_multipart, uploaded_image
 from request_body import json_body, json_fields, query_int
 from services import feed, posts
@@ -43,20 +44,7 @@ def post_delete(post_id: int):
     posts.delete_post(current_user, post_id)
 
 
-@action("POST", "/posts/<int:post_id>/like", budgets.POST_LIKE)
-def post_like(post_id: int):
-    return posts.like(current_user, post_id)
-
-
-@action("DELETE", "/posts/<int:post_id>/like", budgets.POST_LIKE)
-def post_unlike(post_id: int):
-    return posts.unlike(current_user, post_id)
-
-
-@api.get("/posts/<int:post_id>/likes")
-@login_required
-def post_likers(post_id: int):
-    return jsonify(feed.likers(current_user, post_id, query_int("limit", feed.LIKERS_MAX)))
+like_routes("post", budgets.POST_LIKE, (posts.like, posts.unlike), feed.likers, feed.LIKERS_MAX)
 
 
 @api.get("/feed")
