@@ -3,6 +3,10 @@ contract's error shape."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+Access = TypeVar("Access")
+
 
 class ServiceError(Exception):
     """A request that cannot be carried out, with a stable code and a human message."""
@@ -63,3 +67,10 @@ class Conflict(ServiceError, status=409, code="conflict"):
 
 class Unavailable(ServiceError, status=503, code="unavailable"):
     """This worker is stopping: the client should reconnect (to another) and retry."""
+
+
+def granted(access: Access, allowed: bool, refusal: str) -> Access:
+    """`access`, when what it allows covers the request; else Forbidden, saying why."""
+    if not allowed:
+        raise Forbidden(refusal)
+    return access

@@ -97,12 +97,14 @@ def remove_member(actor: User, conversation_id: object, username: str) -> None:
     db.session.commit()
 
 
-def leave(actor: User, conversation_id: object) -> None:
+def leave(actor: User, conversation_id: object) -> str | None:
+    """Leave a group or a room; gives its name."""
     access = conversation_access.member(actor, conversation_id)
     if access.conversation.kind == Kind.DIRECT:
         raise Forbidden("You cannot leave a direct conversation.", code="direct")
     _drop(access.conversation, access.membership, removed_by=None)
     db.session.commit()
+    return access.conversation.name
 
 
 def withdraw(person: User) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from errors import Forbidden, NotFound
+from errors import Forbidden, NotFound, granted
 from extensions import db
 from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.user import User
@@ -118,13 +118,9 @@ def present(actor: User, party_id: object) -> PartyAccess:
 
 def driver(actor: User, party_id: object) -> PartyAccess:
     access = present(actor, party_id)
-    if not access.drives:
-        raise Forbidden("Only the host and co-hosts control playback.")
-    return access
+    return granted(access, access.drives, "Only the host and co-hosts control playback.")
 
 
 def host(actor: User, party_id: object) -> PartyAccess:
     access = present(actor, party_id)
-    if not access.is_host:
-        raise Forbidden("Only the host can do that.")
-    return access
+    return granted(access, access.is_host, "Only the host can do that.")

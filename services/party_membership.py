@@ -211,12 +211,13 @@ def set_role(actor: User, party_id: object, username: str, role: object) -> Part
     return participant
 
 
-def leave(actor: User, party_id: object) -> None:
+def leave(actor: User, party_id: object) -> str:
+    """Leave a party one is in (nothing to do when one is not); gives its title."""
     access = party_access.visible(actor, party_id)
-    if not access.active:
-        return
-    depart(access.party, access.participant, ParticipantStatus.LEFT)
-    db.session.commit()
+    if access.active:
+        depart(access.party, access.participant, ParticipantStatus.LEFT)
+        db.session.commit()
+    return access.party.title
 
 
 def remove(actor: User, party_id: object, username: str) -> None:

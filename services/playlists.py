@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, union, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from errors import Conflict, Forbidden, NotFound, ValidationError
+from errors import Conflict, NotFound, ValidationError, granted
 from extensions import db
 from models.clock import iso, utcnow
 from models.columns import fields
@@ -128,16 +128,13 @@ def visible_playlist(viewer: User, playlist_id: object, token: object = None) ->
 def editor(actor: User, playlist_id: object) -> Access:
     """The owner or a collaborator: they change its items."""
     access = visible_playlist(actor, playlist_id)
-    if not access.can_edit_items:
-        raise Forbidden("Only its owner and collaborators change this playlist.")
-    return access
+    refusal = "Only its owner and collaborators change this playlist."
+    return granted(access, access.can_edit_items, refusal)
 
 
 def owned(actor: User, playlist_id: object) -> Access:
     access = visible_playlist(actor, playlist_id)
-    if not access.is_owner:
-        raise Forbidden("Only its owner may do that.")
-    return access
+    return granted(access, access.is_owner, "Only its owner may do that.")
 
 
 # -- versions ---------------------------------------------------------------------------

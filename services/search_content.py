@@ -20,21 +20,39 @@ from services.relations import unblocked
 from services.search_engines import Match
 
 
-def posts(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
+def _shown(
+    counting: bool,
+    found: Match | None,
+    key: ColumnElement,
+    *hit: ColumnElement,
+    unmatched: ColumnElement | None = None,
+) -> list[ColumnElement]:
+    """What a query reads: the row's `key` alone when it only counts (the snippet is not
+    built then), else the key, what a hit shows and last its snippet (`unmatched` with no
+    match: a listing rather than a search)."""
     if counting:
-        columns = [Post.id]
-    else:
-        quoted = found.snippet if found is not None else Post.text
-        columns = [Post.id, Post.created_at, User.username, quoted]
-    return (
-        select(*columns)
-        .select_from(Post)
-        .join(User, User.id == Post.author_id)
-        .where(
-            Post.deleted_at.is_(None),
-            Post.removed_at.is_(None),
-            feed.visible_filter(viewer_id),
-        )
+        return [key]
+    return [key, *hit, found.snippet if found is not None else unmatched]
+
+
+def _with_owner(
+    kind: type, owner_id: ColumnElement[int], columns: list[ColumnElement], *rules: object
+) -> Select:
+    """`columns` of the rows of `kind` that meet `rules`, with their owner's account
+    (`User`) joined."""
+    return select(*columns).select_from(kind).join(User, User.id == owner_id).where(*rules)
+
+
+def _standing(kind: type) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Neither deleted by its owner nor taken down by a moderator."""
+    return kind.deleted_at.is_(None), kind.removed_at.is_(None)
+
+
+def posts(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
+    shown = (Post.created_at, User.username)
+    columns = _shown(counting, found, Post.id, *shown, unmatched=Post.text)
+    return _with_owner(
+        Post, Post.author_id, columns, *_standing(Post), feed.visible_filter(viewer_id)
     )
 
 
@@ -42,18 +60,15 @@ def comments(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sel
     """Standing comments on posts the viewer may see, by nobody blocked either way, and
     no reply under a comment by someone blocked (the post page leaves both out)."""
     author, parent = aliased(User), aliased(PostComment)
-    columns = (
-        [PostComment.id]
-        if counting
-        else [
-            PostComment.id,
-            PostComment.created_at,
-            PostComment.post_id,
-            func.coalesce(PostComment.parent_id, PostComment.id),
-            author.username,
-            User.username,
-            found.snippet,
-        ]
+    columns = _shown(
+        counting,
+        found,
+        PostComment.id,
+        PostComment.created_at,
+        PostComment.post_id,
+        func.coalesce(PostComment.parent_id, PostComment.id),
+        author.username,
+        User.username,
     )
     return (
         select(*columns)
@@ -63,10 +78,8 @@ def comments(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sel
         .join(author, author.id == PostComment.author_id)
         .outerjoin(parent, parent.id == PostComment.parent_id)
         .where(
-            PostComment.deleted_at.is_(None),
-            PostComment.removed_at.is_(None),
-            Post.deleted_at.is_(None),
-            Post.removed_at.is_(None),
+            *_standing(PostComment),
+            *_standing(Post),
             feed.visible_filter(viewer_id),
             author.deleted_at.is_(None),
             unblocked(PostComment.author_id, viewer_id),
@@ -78,11 +91,8 @@ def comments(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sel
 def parties(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Select:
     """One's own parties and those one is or was in (or asked to join); public ones and a
     friend's friends-only ones; none of a host blocked either way."""
-    columns = (
-        [Party.id]
-        if counting
-        else [Party.id, Party.created_at, Party.title, Party.status, User.username, found.snippet]
-    )
+    shown = (Party.created_at, Party.title, Party.status, User.username)
+    columns = _shown(counting, found, Party.id, *shown)
     mine = select(Participant.party_id).where(
         Participant.user_id == viewer_id,
         Participant.status.in_(
@@ -100,55 +110,28 @@ def parties(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sele
         ),
         Party.id.in_(mine),
     )
-    return (
-        select(*columns)
-        .select_from(Party)
-        .join(User, User.id == Party.host_id)
-        .where(
-            User.deleted_at.is_(None),
-            or_(Party.host_id == viewer_id, and_(seen, unblocked(Party.host_id, viewer_id))),
-        )
-    )
+    mine_or_seen = or_(Party.host_id == viewer_id, and_(seen, unblocked(Party.host_id, viewer_id)))
+    return _with_owner(Party, Party.host_id, columns, User.deleted_at.is_(None), mine_or_seen)
 
 
 def playlists(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
-    columns = (
-        [Playlist.id]
-        if counting
-        else [Playlist.id, Playlist.created_at, Playlist.title, User.username, found.snippet]
-    )
+    shown = (Playlist.created_at, Playlist.title, User.username)
+    columns = _shown(counting, found, Playlist.id, *shown)
     helping = select(PlaylistCollaborator.playlist_id).where(
         PlaylistCollaborator.user_id == viewer_id
     )
-    return (
-        select(*columns)
-        .select_from(Playlist)
-        .join(User, User.id == Playlist.owner_id)
-        .where(
-            or_(
-                Playlist.owner_id == viewer_id,
-                Playlist.id.in_(helping),
-                and_(Playlist.visibility == "public", unblocked(Playlist.owner_id, viewer_id)),
-            ),
-            User.deleted_at.is_(None),
-        )
+    seen = or_(
+        Playlist.owner_id == viewer_id,
+        Playlist.id.in_(helping),
+        and_(Playlist.visibility == "public", unblocked(Playlist.owner_id, viewer_id)),
     )
+    return _with_owner(Playlist, Playlist.owner_id, columns, seen, User.deleted_at.is_(None))
 
 
 def clips(viewer_id: ColumnElement[int], found: Match | None, counting: bool) -> Select:
-    columns = (
-        [Clip.id]
-        if counting
-        else [Clip.id, Clip.created_at, Clip.title, Clip.code, User.username, found.snippet]
-    )
-    return (
-        select(*columns)
-        .select_from(Clip)
-        .join(User, User.id == Clip.owner_id)
-        .where(
-            Clip.deleted_at.is_(None),
-            Clip.removed_at.is_(None),
-            User.deleted_at.is_(None),
-            or_(Clip.owner_id == viewer_id, unblocked(Clip.owner_id, viewer_id)),
-        )
+    shown = (Clip.created_at, Clip.title, Clip.code, User.username)
+    columns = _shown(counting, found, Clip.id, *shown)
+    seen = or_(Clip.owner_id == viewer_id, unblocked(Clip.owner_id, viewer_id))
+    return _with_owner(
+        Clip, Clip.owner_id, columns, *_standing(Clip), User.deleted_at.is_(None), seen
     )

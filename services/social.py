@@ -105,12 +105,18 @@ def block(actor: User, username: str) -> User:
     except IntegrityError:  # blocked a moment ago from another request
         db.session.rollback()
         return target
-    playlist_people.cut_ties(actor.id, target.id)
-    bus.unsubscribe_user(actor.id, presence_channel(target.id))
-    bus.unsubscribe_user(target.id, presence_channel(actor.id))
-    post_channels.blocked(actor.id, target.id)
+    _part_ways(actor.id, target.id)
     db.session.commit()
     return target
+
+
+def _part_ways(blocker_id: int, blocked_id: int) -> None:
+    """What a block ends besides the follows: shared playlists, and each one's view of
+    the other's presence and posts."""
+    playlist_people.cut_ties(blocker_id, blocked_id)
+    bus.unsubscribe_user(blocker_id, presence_channel(blocked_id))
+    bus.unsubscribe_user(blocked_id, presence_channel(blocker_id))
+    post_channels.blocked(blocker_id, blocked_id)
 
 
 def unblock(actor: User, username: str) -> User:

@@ -231,47 +231,14 @@ def boolean(payload: Mapping[str, Any], field: str, *, default: bool | None = No
     return value
 
 
-def integer(
-    payload: Mapping[str, Any],
-    field: str,
-    *,
-    minimum: int,
-    maximum: int,
-    default: int | None = None,
-) -> int:
-    return _in_range(payload, field, minimum, maximum, default, whole=True)
-
-
-def number(
-    payload: Mapping[str, Any],
-    field: str,
-    *,
-    minimum: float,
-    maximum: float,
-    default: float | None = None,
-) -> float:
-    return _in_range(payload, field, minimum, maximum, default, whole=False)
-
-
-def _in_range(
-    payload: Mapping[str, Any],
-    field: str,
-    minimum: float,
-    maximum: float,
-    default: float | None,
-    *,
-    whole: bool,
-) -> Any:
-    """A whole number as given, or (not `whole`) any finite number as a float."""
-    value = payload.get(field, _MISSING)
-    if value is _MISSING or value is None:
-        return _default(field, default)
-    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
-        kind = "a whole number" if whole else "a number"
-        raise ValidationError(f"'{field}' must be {kind}.", field=field)
-    if not whole:
-        value = float(value)
-    if not (whole or math.isfinite(value)) or not minimum <= value <= maximum:
+def integer(payload: Mapping[str, Any], field: str, *, minimum: int, maximum: int) -> int:
+    """A whole number from `minimum` to `maximum`, required."""
+    value = payload.get(field)
+    if value is None:
+        raise ValidationError(f"'{field}' is required.", field=field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"'{field}' must be a whole number.", field=field)
+    if not minimum <= value <= maximum:
         raise ValidationError(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return value
 

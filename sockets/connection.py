@@ -75,6 +75,12 @@ def _detached_copy(user: User) -> User:
     return copy
 
 
+def payload_fields(payload: Mapping[str, Any], *names: str) -> tuple[Any, ...]:
+    """The named members of an event's payload, in order (None for each missing), for a
+    service that takes them as arguments: the socket's `request_body.json_fields`."""
+    return tuple(payload.get(name) for name in names)
+
+
 def error_ack(code: str, message: str, **extra: Any) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message, **extra}}
 

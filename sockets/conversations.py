@@ -9,7 +9,7 @@ import budgets
 from models.conversation import Message
 from realtime.connections import SocketConnection
 from services import message_edits, message_reading, messages
-from sockets.connection import Ack, handler, socket_actor
+from sockets.connection import Ack, handler, payload_fields, socket_actor
 
 
 def _changed(
@@ -26,15 +26,8 @@ def _changed(
 
 @handler("message:send", budgets.SEND_MESSAGE)
 def message_send(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    described = messages.send(
-        socket_actor(socket),
-        payload.get("conversation_id"),
-        payload.get("body"),
-        client_id=payload.get("client_id"),
-        reply_to=payload.get("reply_to"),
-        attachment_id=payload.get("attachment_id"),
-    )
-    return {"message": described}
+    fields = ("conversation_id", "body", "client_id", "reply_to", "attachment_id")
+    return {"message": messages.send(socket_actor(socket), *payload_fields(payload, *fields))}
 
 
 @handler("message:edit", budgets.MESSAGE_EDIT)

@@ -9,7 +9,7 @@ import budgets
 from realtime.bus import bus
 from realtime.connections import SocketConnection
 from services import accounts, party_chat, party_membership, party_shapes, playback
-from sockets.connection import Ack, draw, handler, socket_actor
+from sockets.connection import Ack, draw, handler, payload_fields, socket_actor
 
 
 @handler("party:join", budgets.PARTY_REJOIN)
@@ -66,47 +66,27 @@ for control in PLAYBACK_CONTROLS:
 
 @handler("party:duration", budgets.PARTY_HEARTBEAT)
 def party_duration(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return {
-        "state": playback.report_duration(
-            socket_actor(socket),
-            payload.get("party_id"),
-            payload.get("media_url"),
-            payload.get("duration"),
-        )
-    }
+    fields = payload_fields(payload, "party_id", "media_url", "duration")
+    return {"state": playback.report_duration(socket_actor(socket), *fields)}
 
 
 @handler("party:heartbeat", budgets.PARTY_HEARTBEAT)
 def party_heartbeat(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    return playback.heartbeat(
-        socket_actor(socket),
-        payload.get("party_id"),
-        payload.get("position"),
-        payload.get("playing"),
-        payload.get("buffering", False),
-    )
+    fields = payload_fields(payload, "party_id", "position", "playing")
+    return playback.heartbeat(socket_actor(socket), *fields, payload.get("buffering", False))
 
 
 @handler("party:message", budgets.PARTY_CHAT)
 def party_message(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    message = party_chat.send(
-        socket_actor(socket),
-        payload.get("party_id"),
-        payload.get("body"),
-        video_time=payload.get("video_time"),
-        client_id=payload.get("client_id"),
-    )
+    fields = payload_fields(payload, "party_id", "body", "video_time", "client_id")
+    message = party_chat.send(socket_actor(socket), *fields)
     return {"message": party_chat.to_dict(message)}
 
 
 @handler("party:reaction", budgets.PARTY_REACTION)
 def party_reaction(socket: SocketConnection, payload: Mapping[str, Any]) -> Ack:
-    party_chat.react(
-        socket_actor(socket),
-        payload.get("party_id"),
-        payload.get("emoji"),
-        payload.get("video_time"),
-    )
+    fields = payload_fields(payload, "party_id", "emoji", "video_time")
+    party_chat.react(socket_actor(socket), *fields)
     return {}
 
 

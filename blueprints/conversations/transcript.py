@@ -106,8 +106,7 @@ def join(conversation_id: int):
 
 @user_action(bp, "POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
 def leave(conversation_id: int):
-    name = conversations.get(current_user, conversation_id).conversation.name
-    conversation_members.leave(current_user, conversation_id)
+    name = conversation_members.leave(current_user, conversation_id)
     flash(f"You left “{name}”.", "success")
     return go(url_for("conversations.index"))
 

@@ -19,8 +19,7 @@ from services import invites, parties, party_access, party_membership, party_que
 
 @user_action(bp, "POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
 def leave(party_id: int):
-    title = parties.get(current_user, party_id).party.title
-    party_membership.leave(current_user, party_id)
+    title = party_membership.leave(current_user, party_id)
     flash(f"You left “{title}”.", "success")
     return redirect(url_for("parties.index"))
 
@@ -46,12 +45,7 @@ def start(party_id: int):
 
 @user_action(bp, "POST", "/parties/<int:party_id>/next", budgets.PARTY_CONTROL)
 def play_next(party_id: int):
-    return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: playback.next_item(current_user, party_id),
-        "Playing the next one.",
-    )
+    return manage_in_panel(party_id, "queue", "Playing the next one.", playback.next_item)
 
 
 @user_action(
@@ -62,12 +56,8 @@ def play_next(party_id: int):
 )
 def decide(party_id: int, username: str, decision: str):
     approve = decision == "approve"
-    return manage_in_panel(
-        party_id,
-        "people",
-        lambda: party_membership.decide(current_user, party_id, username, approve),
-        f"{username} is in." if approve else f"{username} was turned away.",
-    )
+    done = f"{username} is in." if approve else f"{username} was turned away."
+    return manage_in_panel(party_id, "people", done, party_membership.decide, username, approve)
 
 
 @user_action(
@@ -75,12 +65,8 @@ def decide(party_id: int, username: str, decision: str):
 )
 def set_role(party_id: int, username: str):
     role = request.form.get("role", "")
-    return manage_in_panel(
-        party_id,
-        "people",
-        lambda: party_membership.set_role(current_user, party_id, username, role),
-        f"{username} is a {role} now.",
-    )
+    done = f"{username} is a {role} now."
+    return manage_in_panel(party_id, "people", done, party_membership.set_role, username, role)
 
 
 @user_action(
@@ -94,12 +80,8 @@ def remove(party_id: int, username: str):
         f"Remove {username} from the party?", f"Remove {username}", back, detail
     ):
         return page
-    return manage_in_panel(
-        party_id,
-        "people",
-        lambda: party_membership.remove(current_user, party_id, username),
-        f"{username} was removed from the party.",
-    )
+    done = f"{username} was removed from the party."
+    return manage_in_panel(party_id, "people", done, party_membership.remove, username)
 
 
 @user_action(bp, "POST", "/parties/<int:party_id>/queue", budgets.PARTY_QUEUE)
@@ -145,7 +127,7 @@ QUEUE_ITEM_ACTIONS = {
 )
 def queue_item(party_id: int, item_id: int, verb: str):
     action, done = QUEUE_ITEM_ACTIONS[verb]
-    return manage_in_panel(party_id, "queue", lambda: action(current_user, party_id, item_id), done)
+    return manage_in_panel(party_id, "queue", done, action, item_id)
 
 
 @user_action(
@@ -156,10 +138,7 @@ def queue_item(party_id: int, item_id: int, verb: str):
 )
 def queue_move(party_id: int, item_id: int, direction: str):
     return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: party_queue.move(current_user, party_id, item_id, direction),
-        "Queue reordered.",
+        party_id, "queue", "Queue reordered.", party_queue.move, item_id, direction
     )
 
 

@@ -211,11 +211,14 @@ def react(party_id: int):
     return redirect(party_url(party_id))
 
 
-def manage_in_panel(party_id: int, panel: str, action: Callable[[], object], done: str):
-    """Run one action; its outcome shows in its panel (htmx) or on the page. Refusals of
-    who may do it (403) and unknown people or items (404) are error pages."""
+def manage_in_panel(
+    party_id: int, panel: str, done: str, action: Callable[..., object], *args: object
+):
+    """Run one action, `action(current_user, party_id, *args)`; its outcome (`done`, or
+    the refusal in words) shows in its panel (htmx) or on the page. Refusals of who may
+    do it (403) and unknown people or items (404) are error pages."""
     try:
-        action()
+        action(current_user, party_id, *args)
     except (ValidationError, Conflict) as error:
         note = (error.message, False)
     else:

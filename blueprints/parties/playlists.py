@@ -19,23 +19,15 @@ from services import playlist_parties
 
 @user_action(bp, "POST", "/parties/<int:party_id>/queue/save", budgets.PLAYLIST_CREATE)
 def save_queue(party_id: int):
-    return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: playlist_parties.save_queue(current_user, party_id),
-        "Saved as a new private playlist, under Playlists.",
-    )
+    done = "Saved as a new private playlist, under Playlists."
+    return manage_in_panel(party_id, "queue", done, playlist_parties.save_queue)
 
 
 @user_action(bp, "POST", "/parties/<int:party_id>/queue/keep", budgets.PLAYLIST_ITEMS)
 def keep_playing(party_id: int):
     playlist_id = id_value(request.form.get("playlist_id"))
-    return manage_in_panel(
-        party_id,
-        "queue",
-        lambda: playlist_parties.add_playing(current_user, party_id, playlist_id),
-        "Added to the playlist.",
-    )
+    done = "Added to the playlist."
+    return manage_in_panel(party_id, "queue", done, playlist_parties.add_playing, playlist_id)
 
 
 @user_action(bp, "POST", "/playlists/<int:playlist_id>/party", budgets.PARTY_CREATE)
