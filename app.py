@@ -199,11 +199,7 @@ def serve() -> None:
     app = create_app()
     # A pool of the handlers, so that a stop waits for them (`_stop_gracefully`).
     server = pywsgi.WSGIServer(
-        (app.config["HOST"], app.config["PORT"]),
-        app,
-        log=None,
-        handler_class=Handler,
-        spawn=Pool(),
+        (app.config["HOST"], app.config["PORT"]), app, log=None, handler_class=Handler, spawn=Pool()
     )
     server.init_socket()
     host, port = server.server_host, server.server_port

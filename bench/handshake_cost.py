@@ -85,10 +85,7 @@ def connect_run(bench: run.Bench, count: int, peer: bool = False) -> dict:
             sampler.join()
     finally:
         stack.stop()
-    return {
-        "cpu_us": result["connect_cpu_us"],
-        "per_s": result["connections_per_s"],
-    }
+    return {"cpu_us": result["connect_cpu_us"], "per_s": result["connections_per_s"]}
 
 
 class Poller(threading.Thread):

@@ -720,10 +720,7 @@ def cell(stats: dict | str | None, runs: int) -> str:
 
 
 def markdown(figures: list[dict], runs: int) -> str:
-    lines = [
-        "| scenario | figure | Tandem | peer | Tandem/peer |",
-        "|---|---|---:|---:|---:|",
-    ]
+    lines = ["| scenario | figure | Tandem | peer | Tandem/peer |", "|---|---|---:|---:|---:|"]
     notes = []
     for figure in figures:
         mark = ""

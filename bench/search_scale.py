@@ -312,7 +312,7 @@ def send_cost(app, postgres, words, sends: int, rounds: int) -> list[str]:
         f"({', '.join(f'{v:,.0f}' for v in on)}); off: {statistics.median(off):,.0f} "
         f"({', '.join(f'{v:,.0f}' for v in off)}); added: {added:+.1%} "
         f"(target < 20%: {verdict}). {sends:,} sends per block, {rounds} rounds; the index "
-        f"put back in {statistics.median(rebuilt):.1f} s.",
+        f"put back in {statistics.median(rebuilt):.1f} s."
     ]
 
 

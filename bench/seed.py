@@ -191,8 +191,7 @@ def seed(instance: Path, layout: dict, database_url: str | None = None) -> dict:
         if db.engine.dialect.name == "postgresql":
             # Users were inserted with their ids: the sequence must start after them.
             db.session.execute(
-                text("SELECT setval(pg_get_serial_sequence('users', 'id'), :last)"),
-                {"last": count},
+                text("SELECT setval(pg_get_serial_sequence('users', 'id'), :last)"), {"last": count}
             )
         db.session.commit()
         if db.engine.dialect.name == "sqlite":

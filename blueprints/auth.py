@@ -8,12 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from errors import ServiceError
-from route_limits import (
-    login_ip_limit,
-    login_username_limit,
-    registration_limit,
-    token_write_limit,
-)
+from route_limits import login_ip_limit, login_username_limit, registration_limit, token_write_limit
 from services import accounts
 
 bp = Blueprint("auth", __name__)

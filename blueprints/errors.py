@@ -75,10 +75,7 @@ def error_response(
         error.update(details or {})
         return jsonify({"error": error}), status
     page = render_template(
-        "errors/error.html",
-        status=status,
-        title=TITLES.get(status, "Error"),
-        message=message,
+        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
     )
     return page, status
 

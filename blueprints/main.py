@@ -147,10 +147,7 @@ def live():
     """Your own stream, live, over the transport you pick."""
     transport = query_choice("transport", LIVE_TRANSPORTS)
     return render_template(
-        "main/live.html",
-        transport=transport,
-        transports=LIVE_TRANSPORTS,
-        event_names=KNOWN_EVENTS,
+        "main/live.html", transport=transport, transports=LIVE_TRANSPORTS, event_names=KNOWN_EVENTS
     )
 
 

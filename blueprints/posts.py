@@ -23,11 +23,7 @@ from services import feed, posts
 
 bp = Blueprint("posts", __name__)
 
-AUDIENCE_WORDS = {
-    "public": "Public",
-    "followers": "Followers only",
-    "friends": "Friends only",
-}
+AUDIENCE_WORDS = {"public": "Public", "followers": "Followers only", "friends": "Friends only"}
 bp.add_app_template_global(AUDIENCE_WORDS, "audience_words")
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column, relationship
 
-from models.clock import utcnow
+from models.clock import iso, utcnow
 
 if TYPE_CHECKING:
     from models.user import User
@@ -68,6 +68,20 @@ class AuthoredText(Retractable):
     @declared_attr
     def author(cls) -> Mapped[User]:
         return relationship("User", foreign_keys=[cls.author_id])
+
+    def authored_dict(self, likes: int) -> dict[str, object]:
+        """What a post and a comment show alike: who wrote it, its text (none once it
+        is gone), when it was written and edited, and how many like it."""
+        gone = self.gone
+        return {
+            "id": self.id,
+            "author": self.author.to_summary(),
+            "text": "" if gone else self.text,
+            "created_at": iso(self.created_at),
+            "edited_at": iso(self.edited_at),
+            "deleted": gone,
+            "likes": likes,
+        }
 
 
 def fields(row: object, *names: str) -> dict[str, object]:

@@ -134,8 +134,7 @@ EVENTS = (
     durable(
         "message:read",
         on(
-            (CONVERSATION, USER),
-            Shape({"conversation_id": int, "message_id": int, "user_id": int}),
+            (CONVERSATION, USER), Shape({"conversation_id": int, "message_id": int, "user_id": int})
         ),
     ),
     ephemeral(
@@ -215,8 +214,7 @@ EVENTS = (
         ),
     ),
     ephemeral(
-        "party:typing",
-        on(PARTY, Shape({"party_id": int, "user": USER_SUMMARY, "typing": bool})),
+        "party:typing", on(PARTY, Shape({"party_id": int, "user": USER_SUMMARY, "typing": bool}))
     ),
     # `count`: participants now; a party over 100 participants announces none of these.
     durable("party:member_joined", on(PARTY, PARTICIPANT.extend({"count": int}))),
@@ -228,8 +226,7 @@ EVENTS = (
     ),
     durable("party:member_updated", on(PARTY, PARTICIPANT.extend(optional={"count": int}))),
     durable(
-        "party:member_requested",
-        on(PARTY_DRIVERS, Shape({"party_id": int, "user": USER_SUMMARY})),
+        "party:member_requested", on(PARTY_DRIVERS, Shape({"party_id": int, "user": USER_SUMMARY}))
     ),
     durable("party:member_decided", on(USER, Shape({"party_id": int, "approved": bool}))),
     durable("party:host_changed", on(PARTY, Shape({"party_id": int, "host_id": int}))),
@@ -237,10 +234,7 @@ EVENTS = (
     durable("party:ended", on((PARTY, USER), PARTY_ONLY)),
     ephemeral(
         MEMBER_COUNT,
-        on(
-            PARTY,
-            Shape({"party_id": int, "count": int, "user_id": int, "watching": bool}),
-        ),
+        on(PARTY, Shape({"party_id": int, "count": int, "user_id": int, "watching": bool})),
     ),
     ephemeral(
         "party:drift",

@@ -56,7 +56,5 @@ def render_fragment(template: str, **context: object) -> str:
 
 def _feed_item(envelope: Envelope) -> str:
     return render_fragment(
-        "partials/feed_item.html",
-        event=envelope,
-        received=datetime.now(UTC).strftime("%H:%M:%S"),
+        "partials/feed_item.html", event=envelope, received=datetime.now(UTC).strftime("%H:%M:%S")
     )

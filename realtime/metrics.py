@@ -64,9 +64,7 @@ SOCKET_EVENTS = Counter(
     ["event", "outcome"],
 )
 RATE_LIMITED = Counter(
-    "tandem_rate_limited",
-    "Requests and socket events refused by a rate limit.",
-    ["transport"],
+    "tandem_rate_limited", "Requests and socket events refused by a rate limit.", ["transport"]
 )
 REDIS_LAG_SECONDS = Histogram(
     "tandem_redis_listener_lag_seconds",
@@ -85,9 +83,7 @@ DB_POOL_CHECKED_OUT = Gauge(
     multiprocess_mode="livesum",
 )
 DB_POOL_SIZE = Gauge(
-    "tandem_db_pool_size",
-    "Database connections the pool keeps.",
-    multiprocess_mode="livesum",
+    "tandem_db_pool_size", "Database connections the pool keeps.", multiprocess_mode="livesum"
 )
 
 _enabled = False

@@ -37,9 +37,7 @@ def open_stream(identity: Identity, transport: str, extra: Iterable[str] = ()) -
     """A stream of the user's channels, and `extra` ones the page asked for and the
     caller checked (the presence of the people a page shows)."""
     stream = StreamConnection(
-        identity=identity,
-        channels=channels_for(identity.user_id) | set(extra),
-        transport=transport,
+        identity=identity, channels=channels_for(identity.user_id) | set(extra), transport=transport
     )
     bus.hub.add_stream(stream)
     return stream

@@ -85,9 +85,7 @@ def settle(ids: Sequence[int]) -> None:
 
 
 def redact(
-    subject: str,
-    names: Collection[str],
-    rewrite: Callable[[dict[str, Any]], dict[str, Any]],
+    subject: str, names: Collection[str], rewrite: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> int:
     """Rewrite the stored events named `names` that describe `subject`, in the caller's
     transaction: a replay then carries what is true now, never the removed content."""
@@ -113,10 +111,7 @@ def _rewrite(where: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) ->
 
 
 def read_after(
-    after_id: int,
-    channels: Iterable[str] | None,
-    limit: int = 1000,
-    before_id: int | None = None,
+    after_id: int, channels: Iterable[str] | None, limit: int = 1000, before_id: int | None = None
 ) -> list[Envelope]:
     """Durable events after `after_id` (and before `before_id`), oldest first; all
     channels when `channels` is None."""

@@ -49,9 +49,7 @@ def export(user: User) -> dict[str, Any]:
         "messages": _records(
             select(Message)
             .where(
-                Message.sender_id == user.id,
-                Message.kind == "text",
-                Message.deleted_at.is_(None),
+                Message.sender_id == user.id, Message.kind == "text", Message.deleted_at.is_(None)
             )
             .order_by(Message.id),
             "id conversation_id body created_at",

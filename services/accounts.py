@@ -155,11 +155,7 @@ def why_signed_out(session_id: str | None) -> dict[str, object]:
     if user is not None and user.is_deleted:
         return {"reason": "deleted"}
     if user is not None and user.is_banned:
-        return {
-            "reason": "banned",
-            "ban_reason": user.ban_reason,
-            "until": iso(user.banned_until),
-        }
+        return {"reason": "banned", "ban_reason": user.ban_reason, "until": iso(user.banned_until)}
     return {"reason": "signed_out"}
 
 

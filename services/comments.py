@@ -17,7 +17,8 @@ from typing import Any
 
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
-from models.clock import iso, utcnow
+from models.clock import utcnow
+from models.columns import fields
 from models.comment import CommentLike, PostComment
 from models.post import Post
 from models.user import User
@@ -48,18 +49,10 @@ def like_count(comment_id: int) -> int:
 
 def to_dict(comment: PostComment, likes: int | None = None) -> dict:
     """The comment as every reader sees it (the events' shape)."""
-    gone = comment.gone
     return {
-        "id": comment.id,
-        "post_id": comment.post_id,
-        "parent_id": comment.parent_id,
-        "author": comment.author.to_summary(),
-        "text": "" if gone else comment.text,
-        "video_time": None if gone else comment.video_time,
-        "created_at": iso(comment.created_at),
-        "edited_at": iso(comment.edited_at) if comment.edited_at else None,
-        "deleted": gone,
-        "likes": like_count(comment.id) if likes is None else likes,
+        **comment.authored_dict(like_count(comment.id) if likes is None else likes),
+        **fields(comment, "post_id", "parent_id"),
+        "video_time": None if comment.gone else comment.video_time,
     }
 
 
@@ -129,11 +122,7 @@ def _parent(actor: User, post: Post, parent_id: object) -> PostComment | None:
 # -- writing ----------------------------------------------------------------------------
 @unit_of_work
 def create(
-    actor: User,
-    post_id: object,
-    body: object,
-    parent_id: object = None,
-    video_time: object = None,
+    actor: User, post_id: object, body: object, parent_id: object = None, video_time: object = None
 ) -> dict:
     """Comment on a post (or reply to a comment); everyone who hears of the post hears of
     it at once."""

@@ -17,11 +17,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
 from services import accounts, conversation_access
-from services.conversation_access import (
-    Access,
-    channel,
-    outranks,
-)
+from services.conversation_access import Access, channel, outranks
 from services.conversations import (
     ACCOUNT_DELETED,
     MEMBER_ADDED,
@@ -178,9 +174,7 @@ def _hand_over_ownership(conversation: Conversation) -> None:
         select(Membership)
         .where(Membership.conversation_id == conversation.id)
         .order_by(
-            (Membership.role == MemberRole.ADMIN.value).desc(),
-            Membership.joined_at,
-            Membership.id,
+            (Membership.role == MemberRole.ADMIN.value).desc(), Membership.joined_at, Membership.id
         )
         .limit(1)
     )

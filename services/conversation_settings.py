@@ -13,10 +13,7 @@ from models.conversation import Conversation
 from models.user import User
 from realtime.bus import bus
 from services import conversation_access, notifications, uploads
-from services.conversation_access import (
-    can_write,
-    channel,
-)
+from services.conversation_access import can_write, channel
 from services.conversations import (
     CONVERSATION_DELETED,
     CONVERSATION_UPDATED,

@@ -17,12 +17,7 @@ from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel, user_channel
 from services import accounts, conversation_access, messages, notifications, tallies, voice
-from services.conversation_access import (
-    Access,
-    channel,
-    is_muted,
-    other_in_pair,
-)
+from services.conversation_access import Access, channel, is_muted, other_in_pair
 from services.relations import blocked_among, is_blocked_between
 from services.validation import clean_text, one_of, refuse_longer
 

@@ -76,9 +76,7 @@ def visible_filter(viewer_id: int) -> ColumnElement[bool]:
         Post.audience == "public",
         and_(Post.audience == "followers", Post.author_id.in_(followed)),
         and_(
-            Post.audience == "friends",
-            Post.author_id.in_(followed),
-            Post.author_id.in_(followers),
+            Post.audience == "friends", Post.author_id.in_(followed), Post.author_id.in_(followers)
         ),
     )
     return or_(

@@ -13,10 +13,7 @@ from realtime.bus import bus
 from realtime.events import user_channel
 from services import conversation_access
 from services.conversation_access import Access, channel
-from services.messages import (
-    MESSAGE_READ,
-    to_dict,
-)
+from services.messages import MESSAGE_READ, to_dict
 from services.paging import newest_first
 from services.validation import is_id
 

@@ -13,12 +13,7 @@ from models.moderation import Report
 from models.party import Party
 from models.user import User
 from realtime.bus import bus
-from services import (
-    accounts,
-    conversation_access,
-    notifications,
-    party_access,
-)
+from services import accounts, conversation_access, notifications, party_access
 from services.moderation import (
     STAFF_CHANNEL,
     audit,
@@ -257,11 +252,7 @@ def _claim(entry: Report, actor: User, action: str, note: str) -> None:
         update(Report)
         .where(Report.id == entry.id, Report.status == "open")
         .values(
-            status="resolved",
-            action=action,
-            note=note,
-            resolved_by=actor.id,
-            resolved_at=utcnow(),
+            status="resolved", action=action, note=note, resolved_by=actor.id, resolved_at=utcnow()
         )
     ).rowcount
     if not claimed:

@@ -49,11 +49,7 @@ def _video_time(value: object) -> float | None:
 
 
 def send(
-    actor: User,
-    party_id: object,
-    body: object,
-    video_time: object = None,
-    client_id: object = None,
+    actor: User, party_id: object, body: object, video_time: object = None, client_id: object = None
 ) -> PartyMessage:
     access = party_access.present(actor, party_id)
     voice.can_speak(actor)

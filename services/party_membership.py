@@ -88,9 +88,7 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
         return party_access.participant_of(party.id, actor.id)
     if pending:
         bus.publish(
-            drivers_channel(party.id),
-            REQUEST,
-            {"party_id": party.id, "user": actor.to_summary()},
+            drivers_channel(party.id), REQUEST, {"party_id": party.id, "user": actor.to_summary()}
         )
     else:
         _arrived(party, participant)

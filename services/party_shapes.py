@@ -52,11 +52,7 @@ def drivers_channel(party_id: int) -> str:
 
 
 def state(party: Party) -> dict:
-    return {
-        "party_id": party.id,
-        **fields(party, *STATE_FIELDS),
-        "media_title": media_title(party),
-    }
+    return {"party_id": party.id, **fields(party, *STATE_FIELDS), "media_title": media_title(party)}
 
 
 def media_title(party: Party) -> str:

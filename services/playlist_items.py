@@ -61,19 +61,14 @@ def _start(value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= START_MAX:
         raise ValidationError(
-            f"'start_seconds' must be a whole number from 0 to {START_MAX}.",
-            field="start_seconds",
+            f"'start_seconds' must be a whole number from 0 to {START_MAX}.", field="start_seconds"
         )
     return value
 
 
 @unit_of_work
 def add(
-    actor: User,
-    playlist_id: object,
-    video_url: object,
-    title: object = None,
-    start_seconds: object = None,
+    actor: User, playlist_id: object, video_url: object, title: object = None, start: object = None
 ) -> dict:
     """A video at the end of the playlist. The owner hears of what others add. Gives
     the item and the playlist's new version."""
@@ -83,7 +78,7 @@ def add(
         playlist_id=playlist.id,
         video_url=party_media.clean_media(video_url, "video_url"),
         title=text(title, "title", max_length=ITEM_TITLE_MAX),
-        start_seconds=_start(start_seconds),
+        start_seconds=_start(start),
         added_by=actor.id,
     )
     playlists.take_version(playlist)
@@ -129,8 +124,7 @@ def _find(ordered: list[PlaylistItem], item_id: object) -> PlaylistItem:
 def _version_seen(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError(
-            "'version' must be the playlist's version you saw (a whole number).",
-            field="version",
+            "'version' must be the playlist's version you saw (a whole number).", field="version"
         )
     return value
 

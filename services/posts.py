@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
-from models.clock import iso, utcnow
+from models.clock import utcnow
 from models.post import AUDIENCES, Post, PostLike
 from models.user import User
 from realtime.bus import bus
@@ -52,17 +52,11 @@ def to_dict(post: Post, likes: int | None = None) -> dict:
     """The post as every reader sees it (the events' shape)."""
     gone = post.gone
     return {
-        "id": post.id,
-        "author": post.author.to_summary(),
-        "text": "" if gone else post.text,
+        **post.authored_dict(like_count(post.id) if likes is None else likes),
         "video_url": None if gone else post.video_url,
         "image_url": post_images.url(post),
         "image_alt": None if gone else post.image_alt,
         "audience": post.audience,
-        "created_at": iso(post.created_at),
-        "edited_at": iso(post.edited_at) if post.edited_at else None,
-        "deleted": gone,
-        "likes": like_count(post.id) if likes is None else likes,
     }
 
 
@@ -199,10 +193,7 @@ def edit(actor: User, post_id: object, changes: Mapping[str, Any]) -> dict:
     upload = post_images.upload_of(changes["image"]) if new_image else None
     has_image = upload is not None if new_image else post.image_file is not None
     post.text, post.video_url = _content(
-        actor,
-        changes.get("text", post.text),
-        changes.get("video_url", post.video_url),
-        has_image,
+        actor, changes.get("text", post.text), changes.get("video_url", post.video_url), has_image
     )
     described = post_images.alt(changes.get("image_alt", post.image_alt))
     if new_image:

@@ -70,15 +70,11 @@ COUNTED_BY_PAGE = frozenset({"message"})
 
 
 def search(
-    viewer: User,
-    raw_query: object,
-    kind: object = None,
-    cursor: object = None,
-    category: object = None,
+    viewer: User, typed: object, kind: object = None, cursor: object = None, category: object = None
 ) -> Results:
-    """A page of what `raw_query` finds for `viewer` (`kind`: only that kind; `category`:
+    """A page of what the `typed` query finds for `viewer` (`kind`: only that kind; `category`:
     only rooms and groups of that category, and their messages)."""
-    query = parse(raw_query)
+    query = parse(typed)
     if kind not in (None, ""):
         wanted = kind_of(str(kind))
         query.kinds = tuple(k for k in query.kinds if k == wanted)
@@ -280,9 +276,7 @@ def _rooms(form: _Form, found: Match | None, counting: bool) -> Select:
         else [Conversation.id, Conversation.name, Conversation.created_at, found.snippet]
     )
     return select(*columns).where(
-        Conversation.kind.in_((Kind.GROUP, Kind.ROOM)),
-        _visible_conversation(),
-        *_in_category(form),
+        Conversation.kind.in_((Kind.GROUP, Kind.ROOM)), _visible_conversation(), *_in_category(form)
     )
 
 

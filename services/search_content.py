@@ -104,9 +104,7 @@ def parties(viewer_id: ColumnElement[int], found: Match, counting: bool) -> Sele
     seen = or_(
         Party.visibility == "public",
         and_(
-            Party.visibility == "friends",
-            Party.host_id.in_(followed),
-            Party.host_id.in_(followers),
+            Party.visibility == "friends", Party.host_id.in_(followed), Party.host_id.in_(followers)
         ),
         Party.id.in_(mine),
     )

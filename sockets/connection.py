@@ -248,9 +248,7 @@ def _run(
                 db.session.rollback()
     except RateLimited as refused:
         return error_ack(
-            "rate_limited",
-            "Too many events. Slow down.",
-            retry_after=round(refused.retry_after, 1),
+            "rate_limited", "Too many events. Slow down.", retry_after=round(refused.retry_after, 1)
         )
     except ServiceError as error:
         return {"ok": False, "error": error.to_dict()}

@@ -13,10 +13,7 @@ from sockets.connection import Ack, handler, payload_fields, socket_actor
 
 
 def _changed(
-    socket: SocketConnection,
-    payload: Mapping[str, Any],
-    change: Callable[..., Message],
-    field: str,
+    socket: SocketConnection, payload: Mapping[str, Any], change: Callable[..., Message], field: str
 ) -> Ack:
     """An edit or a reaction: `change(actor, message_id, payload[field])`, answered with
     the message as it is now."""

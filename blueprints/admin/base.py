@@ -16,11 +16,7 @@ from services import moderation, moderation_reports
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLES = {
-    Role.USER.value: "User",
-    Role.MODERATOR.value: "Moderator",
-    Role.ADMIN.value: "Admin",
-}
+ROLES = {Role.USER.value: "User", Role.MODERATOR.value: "Moderator", Role.ADMIN.value: "Admin"}
 
 
 @bp.before_request

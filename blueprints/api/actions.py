@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from blueprints.api import api
 from budgets import Budget
@@ -39,6 +39,29 @@ def action(
         return user_action(api, method, rule, budget)(_answering(view, status))
 
     return register
+
+
+def plain_action(method: str, rule: str, budget: Budget, service: Callable[..., object]) -> None:
+    """Register an action whose whole work is `service(current_user, *values)`, the
+    route's values in the rule's order, answered 204 with no body. Its endpoint is named
+    for the service: `playlist_people.follow` is `api.playlist_people_follow`."""
+
+    def run(values: dict[str, object]) -> None:
+        service(current_user, *values.values())
+
+    name = f"{service.__module__.rpartition('.')[2]}_{service.__name__}"
+    action(method, rule, budget)(named_view(name, run))
+
+
+def named_view(name: str, answer: Callable[[dict[str, object]], object]) -> Callable[..., object]:
+    """A view named `name` (its endpoint, and the name the rate limiter keys its limits
+    by) that answers from the route's values."""
+
+    def view(**values: object) -> object:
+        return answer(values)
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
 def token_write_action(method: str, rule: str) -> Callable[[Callable], Any]:

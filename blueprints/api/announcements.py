@@ -8,9 +8,11 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from request_body import json_fields
 from services import announcements
+
+ANNOUNCEMENT = "/announcements/<int:announcement_id>"
 
 
 @api.get("/announcements")
@@ -20,9 +22,7 @@ def announcements_current():
     return jsonify({"announcements": [announcements.to_dict(a) for a in found]})
 
 
-@action("POST", "/announcements/<int:announcement_id>/dismiss", budgets.ANNOUNCEMENT_DISMISS)
-def announcement_dismiss(announcement_id: int):
-    announcements.dismiss(current_user, announcement_id)
+plain_action("POST", f"{ANNOUNCEMENT}/dismiss", budgets.ANNOUNCEMENT_DISMISS, announcements.dismiss)
 
 
 @action("POST", "/admin/announcements", budgets.ANNOUNCEMENT, status=201)
@@ -31,6 +31,4 @@ def admin_announcement_post():
     return {"announcement": announcements.to_dict(posted)}
 
 
-@action("DELETE", "/admin/announcements/<int:announcement_id>", budgets.ANNOUNCEMENT)
-def admin_announcement_withdraw(announcement_id: int):
-    announcements.withdraw(current_user, announcement_id)
+plain_action("DELETE", f"/admin{ANNOUNCEMENT}", budgets.ANNOUNCEMENT, announcements.withdraw)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from request_body import json_body
 from services import clips
 
@@ -33,9 +33,7 @@ def clip_edit(clip_code: str):
     return {"clip": clips.to_dict(clips.edit(current_user, clip_code, json_body()))}
 
 
-@action("DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE)
-def clip_delete(clip_code: str):
-    clips.delete(current_user, clip_code)
+plain_action("DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE, clips.delete)
 
 
 @api.get("/users/<username>/clips")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from blueprints.api.likes import like_routes
 from request_body import json_body, json_fields, query_int
 from services import comment_likes, comment_listing, comments
@@ -31,9 +31,7 @@ def comment_edit(comment_id: int):
     return {"comment": comments.edit(current_user, comment_id, json_body())}
 
 
-@action("DELETE", "/comments/<int:comment_id>", budgets.COMMENT_WRITE)
-def comment_delete(comment_id: int):
-    comments.delete(current_user, comment_id)
+plain_action("DELETE", "/comments/<int:comment_id>", budgets.COMMENT_WRITE, comments.delete)
 
 
 like_routes(

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from errors import ValidationError
-from request_body import json_body, query_int
+from request_body import json_body, json_fields, query_int
 from services import (
     attachments,
     conversation_listing,
@@ -24,6 +24,8 @@ from services import (
     messages,
 )
 from services.validation import integer, string
+
+CONVERSATION = "/conversations/<int:conversation_id>"
 
 
 def _conversation_json(conversation_id: int) -> dict:
@@ -106,9 +108,7 @@ def conversation_update(conversation_id: int):
     return {"conversation": _conversation_json(conversation_id)}
 
 
-@action("DELETE", "/conversations/<int:conversation_id>", budgets.CONVERSATION_SETTINGS)
-def conversation_delete(conversation_id: int):
-    conversation_settings.delete(current_user, conversation_id)
+plain_action("DELETE", CONVERSATION, budgets.CONVERSATION_SETTINGS, conversation_settings.delete)
 
 
 @action("POST", "/conversations/<int:conversation_id>/join", budgets.CONVERSATION_JOIN)
@@ -117,9 +117,9 @@ def conversation_join(conversation_id: int):
     return {"conversation": _conversation_json(conversation_id)}
 
 
-@action("POST", "/conversations/<int:conversation_id>/leave", budgets.CONVERSATION_LEAVE)
-def conversation_leave(conversation_id: int):
-    conversation_members.leave(current_user, conversation_id)
+plain_action(
+    "POST", f"{CONVERSATION}/leave", budgets.CONVERSATION_LEAVE, conversation_members.leave
+)
 
 
 @api.get("/conversations/<int:conversation_id>/members")
@@ -162,27 +162,15 @@ def member_mute(conversation_id: int, username: str):
 @api.get("/conversations/<int:conversation_id>/messages")
 @login_required
 def message_history(conversation_id: int):
-    page = message_reading.history(
-        current_user,
-        conversation_id,
-        before=query_int("before", 2**62),
-        limit=query_int("limit", message_reading.PAGE_MAX, 50),
-    )
+    before, limit = query_int("before", 2**62), query_int("limit", message_reading.PAGE_MAX, 50)
+    page = message_reading.history(current_user, conversation_id, before=before, limit=limit)
     return jsonify({"messages": [messages.to_dict(m) for m in page]})
 
 
 @action("POST", "/conversations/<int:conversation_id>/messages", budgets.SEND_MESSAGE, status=201)
 def message_send(conversation_id: int):
-    body = json_body()
-    described = messages.send(
-        current_user,
-        conversation_id,
-        body.get("body"),
-        client_id=body.get("client_id"),
-        reply_to=body.get("reply_to"),
-        attachment_id=body.get("attachment_id"),
-    )
-    return {"message": described}
+    fields = json_fields("body", "client_id", "reply_to", "attachment_id")
+    return {"message": messages.send(current_user, conversation_id, *fields)}
 
 
 @action("POST", "/conversations/<int:conversation_id>/attachments", budgets.UPLOAD, status=201)
@@ -222,9 +210,7 @@ def message_edit(message_id: int):
     return {"message": messages.to_dict(message)}
 
 
-@action("DELETE", "/messages/<int:message_id>", budgets.MESSAGE_DELETE)
-def message_delete(message_id: int):
-    message_edits.delete(current_user, message_id)
+plain_action("DELETE", "/messages/<int:message_id>", budgets.MESSAGE_DELETE, message_edits.delete)
 
 
 @action("POST", "/messages/<int:message_id>/reactions", budgets.MESSAGE_REACT)

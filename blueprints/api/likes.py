@@ -9,7 +9,7 @@ from flask import jsonify
 from flask_login import current_user, login_required
 
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, named_view
 from budgets import Budget
 from request_body import query_int
 
@@ -28,24 +28,13 @@ def like_routes(
     thing = f"/{kind}s/<int:{key}>"
     like, unlike = toggles
     action("POST", f"{thing}/like", budget)(
-        _view(f"{kind}_like", lambda ids: like(current_user, ids[key]))
+        named_view(f"{kind}_like", lambda ids: like(current_user, ids[key]))
     )
     action("DELETE", f"{thing}/like", budget)(
-        _view(f"{kind}_unlike", lambda ids: unlike(current_user, ids[key]))
+        named_view(f"{kind}_unlike", lambda ids: unlike(current_user, ids[key]))
     )
-    page = _view(
+    page = named_view(
         f"{kind}_likers",
         lambda ids: jsonify(likers(current_user, ids[key], query_int("limit", likers_max))),
     )
     api.get(f"{thing}/likes")(login_required(page))
-
-
-def _view(name: str, answer: Callable[[dict], object]) -> Callable[..., object]:
-    """A view named `name` (its endpoint, and the name the rate limiter keys it by)
-    that answers from the route's values."""
-
-    def view(**ids: int) -> object:
-        return answer(ids)
-
-    view.__name__ = view.__qualname__ = name
-    return view

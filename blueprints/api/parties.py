@@ -7,10 +7,12 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
-from request_body import json_body, query_int
+from blueprints.api.actions import action, plain_action
+from request_body import json_body, json_fields, query_int
 from services import parties, party_chat, party_membership, party_queue, party_shapes
 from services.validation import string
+
+PARTY = "/parties/<int:party_id>"
 
 
 def _party_json(party_id: int) -> dict:
@@ -59,9 +61,7 @@ def party_participants(party_id: int):
     return jsonify({"participants": [party_shapes.participant_dict(p) for p in people]})
 
 
-@action("POST", "/parties/<int:party_id>/leave", budgets.PARTY_LEAVE)
-def party_leave(party_id: int):
-    party_membership.leave(current_user, party_id)
+plain_action("POST", f"{PARTY}/leave", budgets.PARTY_LEAVE, party_membership.leave)
 
 
 @action("POST", "/parties/<int:party_id>/end", budgets.PARTY_LIFECYCLE)
@@ -100,34 +100,23 @@ def party_role(party_id: int, username: str):
     return {"participant": party_shapes.participant_dict(participant)}
 
 
-@action("DELETE", "/parties/<int:party_id>/participants/<username>", budgets.PARTY_PEOPLE)
-def party_remove(party_id: int, username: str):
-    party_membership.remove(current_user, party_id, username)
+plain_action(
+    "DELETE", f"{PARTY}/participants/<username>", budgets.PARTY_PEOPLE, party_membership.remove
+)
 
 
 @api.get("/parties/<int:party_id>/messages")
 @login_required
 def party_messages(party_id: int):
-    found = party_chat.history(
-        current_user,
-        party_id,
-        before=query_int("before", 2**62, None),
-        limit=query_int("limit", party_chat.PAGE_MAX, 50),
-    )
+    before, limit = query_int("before", 2**62), query_int("limit", party_chat.PAGE_MAX, 50)
+    found = party_chat.history(current_user, party_id, before=before, limit=limit)
     return jsonify({"messages": [party_chat.to_dict(m) for m in found]})
 
 
 @action("POST", "/parties/<int:party_id>/messages", budgets.PARTY_CHAT, status=201)
 def party_message_send(party_id: int):
-    body = json_body()
-    message = party_chat.send(
-        current_user,
-        party_id,
-        body.get("body"),
-        video_time=body.get("video_time"),
-        client_id=body.get("client_id"),
-    )
-    return {"message": party_chat.to_dict(message)}
+    fields = json_fields("body", "video_time", "client_id")
+    return {"message": party_chat.to_dict(party_chat.send(current_user, party_id, *fields))}
 
 
 @api.get("/parties/<int:party_id>/queue")
@@ -157,6 +146,4 @@ def party_queue_accept(party_id: int, item_id: int):
     return {"item": party_queue.to_dict(item)}
 
 
-@action("DELETE", "/parties/<int:party_id>/queue/<int:item_id>", budgets.PARTY_QUEUE)
-def party_queue_remove(party_id: int, item_id: int):
-    party_queue.remove(current_user, party_id, item_id)
+plain_action("DELETE", f"{PARTY}/queue/<int:item_id>", budgets.PARTY_QUEUE, party_queue.remove)

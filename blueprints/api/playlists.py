@@ -8,9 +8,12 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from request_body import json_body, json_fields
 from services import playlist_items, playlist_people, playlist_views, playlists
+
+PLAYLIST = "/playlists/<int:playlist_id>"
+COLLABORATOR = f"{PLAYLIST}/collaborators/<username>"
 
 
 @api.get("/playlists")
@@ -38,9 +41,7 @@ def playlist_edit(playlist_id: int):
     return {"playlist": changed}
 
 
-@action("DELETE", "/playlists/<int:playlist_id>", budgets.PLAYLIST_EDIT)
-def playlist_delete(playlist_id: int):
-    playlists.delete(current_user, playlist_id)
+plain_action("DELETE", PLAYLIST, budgets.PLAYLIST_EDIT, playlists.delete)
 
 
 @action("POST", "/playlists/<int:playlist_id>/items", budgets.PLAYLIST_ITEMS, status=201)
@@ -64,25 +65,19 @@ def playlist_item_move(playlist_id: int, playlist_item_id: int):
     return playlist_items.move(current_user, playlist_id, playlist_item_id, position, version)
 
 
-@action("POST", "/playlists/<int:playlist_id>/collaborators/<username>", budgets.PLAYLIST_PEOPLE)
+@action("POST", COLLABORATOR, budgets.PLAYLIST_PEOPLE)
 def playlist_collaborator_add(playlist_id: int, username: str):
     person = playlist_people.invite(current_user, playlist_id, username)
     return {"collaborator": person.to_summary()}
 
 
-@action("DELETE", "/playlists/<int:playlist_id>/collaborators/<username>", budgets.PLAYLIST_PEOPLE)
-def playlist_collaborator_remove(playlist_id: int, username: str):
-    playlist_people.remove(current_user, playlist_id, username)
+plain_action("DELETE", COLLABORATOR, budgets.PLAYLIST_PEOPLE, playlist_people.remove)
 
 
-@action("POST", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
-def playlist_follow(playlist_id: int):
-    playlist_people.follow(current_user, playlist_id)
+plain_action("POST", f"{PLAYLIST}/follow", budgets.PLAYLIST_FOLLOW, playlist_people.follow)
 
 
-@action("DELETE", "/playlists/<int:playlist_id>/follow", budgets.PLAYLIST_FOLLOW)
-def playlist_unfollow(playlist_id: int):
-    playlist_people.unfollow(current_user, playlist_id)
+plain_action("DELETE", f"{PLAYLIST}/follow", budgets.PLAYLIST_FOLLOW, playlist_people.unfollow)
 
 
 @api.get("/users/<username>/playlists")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.api import api
-from blueprints.api.actions import action
+from blueprints.api.actions import action, plain_action
 from blueprints.api.likes import like_routes
 from blueprints.post_forms import form_changes, is_multipart, uploaded_image
 from request_body import json_body, json_fields, query_int
@@ -39,9 +39,7 @@ def post_edit(post_id: int):
     return {"post": edited}
 
 
-@action("DELETE", "/posts/<int:post_id>", budgets.POST_WRITE)
-def post_delete(post_id: int):
-    posts.delete_post(current_user, post_id)
+plain_action("DELETE", "/posts/<int:post_id>", budgets.POST_WRITE, posts.delete_post)
 
 
 like_routes("post", budgets.POST_LIKE, (posts.like, posts.unlike), feed.likers, feed.LIKERS_MAX)

@@ -68,11 +68,7 @@ def conversation_row(viewer_id: int, conversation_id: int, *, move: bool) -> lis
     row = rows[0]
     presences = home.partner_presences(viewer_id, [row])
     html = render_fragment(
-        "partials/conversation_row.html",
-        c=row,
-        presences=presences,
-        viewer_id=viewer_id,
-        move=move,
+        "partials/conversation_row.html", c=row, presences=presences, viewer_id=viewer_id, move=move
     )
     if not row["unread_count"]:
         return [(ROW, html), *_gone_home_row(conversation_id)]

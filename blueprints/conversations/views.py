@@ -95,10 +95,7 @@ def shown_at(conversation_id: int, message_id: int | None = None) -> str:
     """The conversation page (the same older page the form came from, if any), anchored."""
     anchor = f"message-{message_id}" if message_id else None
     return url_for(
-        "conversations.show",
-        conversation_id=conversation_id,
-        before=before_arg(),
-        _anchor=anchor,
+        "conversations.show", conversation_id=conversation_id, before=before_arg(), _anchor=anchor
     )
 
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from flask import (
-    Blueprint,
-    request,
-    url_for,
-)
+from flask import Blueprint, request, url_for
 
 bp = Blueprint("parties", __name__)
 

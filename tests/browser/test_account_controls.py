@@ -54,9 +54,7 @@ def api(base: str, token: str, method: str, path: str, body: dict | None = None)
 
 def token_of(base: str, username: str) -> str:
     response = requests.post(
-        base + "/api/v1/auth/token",
-        json={"username": username, "password": PASSWORD},
-        timeout=10,
+        base + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=10
     )
     assert response.status_code == 200, response.text
     return response.json()["token"]

@@ -234,11 +234,7 @@ def test_hostile_text_is_shown_inert(browser: Browser, shared_server):
     reader.reload()
     expect(reader.get_by_role("log")).to_contain_text(XSS_BODY)
     expect(reader.locator(".conversation-description")).to_have_text(XSS_BODY)
-    for path in (
-        "/conversations",
-        f"/conversations/{group}/members",
-        "/search?q=boom",
-    ):
+    for path in ("/conversations", f"/conversations/{group}/members", "/search?q=boom"):
         reader.goto(base + path)
         expect(reader.get_by_role("main")).to_contain_text("<img src=x onerror=alert(1)>")
     reader.wait_for_timeout(500)

@@ -12,13 +12,7 @@ from extensions import db
 from models.conversation import Conversation, Message
 from models.party import Party
 from models.user import Role, User
-from services import (
-    conversation_members,
-    conversations,
-    parties,
-    party_access,
-    party_membership,
-)
+from services import conversation_members, conversations, parties, party_access, party_membership
 from services.conversation_access import membership_of
 from tests.support.messages import sent_message
 from tests.support.pages import csrf_token, signed_in
@@ -120,9 +114,7 @@ def test_deleting_a_group(alice, ben, alice_client):
 def test_ending_a_party(alice, alice_client):
     party = parties.create(alice, {"title": "Film night", "media_url": VIDEO})
     page = asks_then_acts(
-        alice_client,
-        f"/parties/{party.id}/end",
-        lambda: fresh(Party, party.id).status == "ended",
+        alice_client, f"/parties/{party.id}/end", lambda: fresh(Party, party.id).status == "ended"
     )
     assert "End “Film night” for everyone?" in page
 

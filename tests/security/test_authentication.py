@@ -55,7 +55,7 @@ PUBLIC_ENDPOINTS = {
 # Read by the operator's scraper with credentials of its own (a bearer token of the
 # settings, or loopback), never a sign-in: tested in test_operator_metrics.py.
 OPERATOR_ENDPOINTS = {
-    "metrics.metrics": "Prometheus scrapes it with METRICS_TOKEN and/or from loopback only",
+    "metrics.metrics": "Prometheus scrapes it with METRICS_TOKEN and/or from loopback only"
 }
 # Pages that answer 404 to everyone but staff, signed in or not: they do not exist for
 # others, so they do not even ask them to sign in.
@@ -253,14 +253,7 @@ def test_socket_connect_with_a_live_token_is_accepted(site):
 
 @pytest.mark.parametrize(
     "credential",
-    [
-        "garbage",
-        "malformed",
-        "revoked",
-        "password changed since",
-        "banned account",
-        "expired",
-    ],
+    ["garbage", "malformed", "revoked", "password changed since", "banned account", "expired"],
 )
 def test_socket_connect_refuses_dead_token(site, dead_credentials, credential: str):
     app, _world = site

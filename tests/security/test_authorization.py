@@ -552,7 +552,7 @@ NOT_OBJECT_SCOPED = {
     "parties.invite": "the invite code is the key: holding it is what lets one in",
     "parties.join": "the invite code is the key: holding it is what lets one in",
     "announcements.dismiss": "announcements are for everyone; it closes the caller's banner",
-    "api.announcement_dismiss": "announcements are for everyone; it closes the caller's banner",
+    "api.announcements_dismiss": "announcements are for everyone; it closes the caller's banner",
     "api.user_playlists": "lists only what the caller may see (tested below)",
     "api.user_posts": "lists only the posts of that person the caller may see",
     "clips.show": "a clip's code is its link: anyone signed in who has it may watch",

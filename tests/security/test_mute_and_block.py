@@ -23,14 +23,7 @@ import requests
 
 from tests.conftest import CSRF_IN_PAGE
 from tests.security.surface import PNG
-from tests.support.clients import (
-    PASSWORD,
-    VIDEO,
-    Account,
-    SocketClient,
-    create_party,
-    register,
-)
+from tests.support.clients import PASSWORD, VIDEO, Account, SocketClient, create_party, register
 from tests.support.sign_in import CSRF_IN_FORM
 
 pytestmark = pytest.mark.server

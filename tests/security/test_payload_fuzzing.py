@@ -98,8 +98,7 @@ scalars = st.one_of(
 json_values = st.recursive(
     scalars,
     lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(st.text(max_size=10), children, max_size=4),
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),
     max_leaves=12,
 )
@@ -365,8 +364,7 @@ def test_raw_packets_that_cannot_be_read_get_an_error_ack(server):
 
     account = register(server.url)
     ws = websocket.create_connection(
-        server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
-        timeout=10,
+        server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket", timeout=10
     )
     try:
         assert ws.recv().startswith("0")

@@ -169,8 +169,7 @@ def make_moderator(database: Path, account: Account) -> None:
 def echo_reaches(received, text: str, timeout: float = 5) -> bool:
     try:
         received.wait_for(
-            lambda events: any(e == "stream:echo" and d["text"] == text for e, d in events),
-            timeout,
+            lambda events: any(e == "stream:echo" and d["text"] == text for e, d in events), timeout
         )
     except AssertionError:
         return False
@@ -200,9 +199,7 @@ def signed_in_on_both(cluster) -> tuple[Account, Browser, Browser]:
 
 def fresh_token(base: str, username: str, password: str) -> requests.Response:
     return requests.post(
-        base + "/api/v1/auth/token",
-        json={"username": username, "password": password},
-        timeout=10,
+        base + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=10
     )
 
 
@@ -347,9 +344,7 @@ def test_a_password_change_ends_other_sign_ins_and_tokens_but_keeps_this_one(clu
     other_streams = [
         stream_of(watch, "other sign-in's stream on b", other.stream(b.url)),
         stream_of(
-            watch,
-            "token stream on a",
-            SSEReader(a.url + "/api/v1/events/stream", account.headers),
+            watch, "token stream on a", SSEReader(a.url + "/api/v1/events/stream", account.headers)
         ),
     ]
     watch.long_poll("token long-poll on b", account, b.url)

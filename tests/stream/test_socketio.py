@@ -272,8 +272,7 @@ def test_a_burst_of_sends_is_answered_and_stored_in_the_order_it_was_sent(
     owner, member = register(server.url), register(server.url)
     group = create_group(server.url, owner, member)
     ws = websocket.create_connection(
-        server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
-        timeout=10,
+        server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket", timeout=10
     )
     try:
         ws.recv()  # the Engine.IO open packet

@@ -20,10 +20,7 @@ from tests.support.clients import SocketClient, register
 
 pytestmark = pytest.mark.server
 
-LIMITS = {
-    "ECHO_RATE_LIMIT": "100000 per minute",
-    "SOCKET_PING_RATE_LIMIT": "100000 per minute",
-}
+LIMITS = {"ECHO_RATE_LIMIT": "100000 per minute", "SOCKET_PING_RATE_LIMIT": "100000 per minute"}
 
 
 def echo_texts(client: SocketClient, count: int, timeout: float = 30) -> list[str]:
@@ -113,9 +110,7 @@ class SlowClient:
         return texts
 
 
-def test_a_client_that_stops_reading_gets_everything_in_order_and_holds_up_nobody(
-    server_factory,
-):
+def test_a_client_that_stops_reading_gets_everything_in_order_and_holds_up_nobody(server_factory):
     server = server_factory(**LIMITS)
     account = register(server.url)
     slow = SlowClient(server.url, account.token)

@@ -63,9 +63,7 @@ class PostgresServer:
             options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
             command = [*self._as_user, self.pg_ctl, "-D", str(self.data), "-o", options]
             started = subprocess.run(
-                [*command, "-w", "-l", str(log), "start"],
-                capture_output=True,
-                timeout=120,
+                [*command, "-w", "-l", str(log), "start"], capture_output=True, timeout=120
             )
             if started.returncode == 0:
                 wait_for_port(self.port)

@@ -13,9 +13,7 @@ INSTALL_HINTS = {
     "ffmpeg": "apt-get install -y ffmpeg",
 }
 
-EXTRA_PATHS = {
-    "chromium": ["/usr/bin/chromium"],
-}
+EXTRA_PATHS = {"chromium": ["/usr/bin/chromium"]}
 
 
 def require_program(name: str) -> str:

@@ -196,8 +196,7 @@ def test_a_video_link_is_checked_like_a_partys(cast, url):
 
 
 @pytest.mark.parametrize(
-    "changes",
-    [{"title": ""}, {"title": "x" * 101}, {"visibility": "friends"}, {"owner_id": 3}, []],
+    "changes", [{"title": ""}, {"title": "x" * 101}, {"visibility": "friends"}, {"owner_id": 3}, []]
 )
 def test_bad_changes_are_refused(cast, changes):
     playlist = make(cast["owen"])

@@ -346,8 +346,7 @@ def test_past_the_listed_conversations_the_words_are_read_first(people, monkeypa
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["", "   ", "x" * 201, "after:yesterday", "kind:planets", "from:", "kind:people"],
+    "query", ["", "   ", "x" * 201, "after:yesterday", "kind:planets", "from:", "kind:people"]
 )
 def test_bad_queries_are_refused_in_words(people, query):
     ann, _bob = people

@@ -8,12 +8,7 @@ from extensions import db
 from models.party import Party
 from realtime import channels
 from realtime.channels import channels_for
-from realtime.events import (
-    party_channel,
-    playlist_channel,
-    posts_channel,
-    presence_channel,
-)
+from realtime.events import party_channel, playlist_channel, posts_channel, presence_channel
 from services import (
     accounts,
     moderation,

@@ -21,8 +21,7 @@ def held(app):
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["see https://spam.example/buy", "HTTP://SPAM.EXAMPLE", "go to www.spam.example now"],
+    "text", ["see https://spam.example/buy", "HTTP://SPAM.EXAMPLE", "go to www.spam.example now"]
 )
 def test_a_new_accounts_links_are_refused_in_words(held, user_factory, text):
     fresh = user_factory("fresh")
