@@ -69,8 +69,9 @@ class Unavailable(ServiceError, status=503, code="unavailable"):
     """This worker is stopping: the client should reconnect (to another) and retry."""
 
 
-def granted(access: Access, allowed: bool, refusal: str) -> Access:
-    """`access`, when what it allows covers the request; else Forbidden, saying why."""
+def granted(access: Access, allowed: bool, refusal: str | ServiceError) -> Access:
+    """`access`, when what it allows covers the request; else the refusal: an error as
+    given, or words, refused as Forbidden."""
     if not allowed:
-        raise Forbidden(refusal)
+        raise refusal if isinstance(refusal, ServiceError) else Forbidden(refusal)
     return access

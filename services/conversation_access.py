@@ -13,11 +13,12 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
-from errors import Forbidden, NotFound, ServiceError
+from errors import Forbidden, NotFound, granted
 from extensions import db
 from models.clock import as_utc, utcnow
 from models.conversation import Conversation, Kind, MemberRole, Membership
 from models.driver_statements import DriverStatement
+from models.read_connection import reading
 from models.user import User
 from services import voice
 from services.relations import is_blocked_between
@@ -163,7 +164,7 @@ def _seen(access: Access) -> Access:
 
 
 def _members_only(access: Access) -> Access:
-    return _unless(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
+    return granted(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
 
 
 def visible(actor: User, conversation_id: object) -> Access:
@@ -177,15 +178,16 @@ def visible(actor: User, conversation_id: object) -> Access:
     return _seen(Access(conversation, membership))
 
 
-def writer(actor: User, conversation_id: object) -> Access:
+def writer(actor: User, conversation_id: object, *, join_session: bool = True) -> Access:
     """`member` for sending and typing, the hottest checks of the site: the same rule,
     answered with plain read-only facts from one statement on the driver's cursor, since
     the ORM's entities and Core's execution cost more than the check itself and these
-    callers change neither row."""
-    connection = db.session.connection()
-    found = _found(
-        lambda parameters: _WRITER_FACTS.first(connection, parameters), actor, conversation_id
-    )
+    callers change neither row. A send writes next, in the session (`join_session`); a
+    caller that only reads (typing) reads outside any session."""
+    with reading(join_session=join_session) as connection:
+        found = _found(
+            lambda parameters: _WRITER_FACTS.first(connection, parameters), actor, conversation_id
+        )
     conversation = ConversationFacts(*found[:_CONVERSATION_COLUMNS])
     member = found[_CONVERSATION_COLUMNS:]
     membership = None if member[0] is None else MembershipFacts(*member)
@@ -198,23 +200,17 @@ def reader(actor: User, conversation_id: object) -> Access:
     return visible(actor, conversation_id)
 
 
-def _unless(access: Access, allowed: bool, refusal: ServiceError) -> Access:
-    if not allowed:
-        raise refusal
-    return access
-
-
 def joined(actor: User, conversation_id: object) -> Access:
     """A page of a conversation one is in: anyone else is told it does not exist (404),
     even of a public room they could join."""
     access = visible(actor, conversation_id)
-    return _unless(access, access.is_member, NotFound("No such conversation."))
+    return granted(access, access.is_member, NotFound("No such conversation."))
 
 
 def with_member_list(actor: User, conversation_id: object) -> Access:
     """A group or room one is in (its member list and settings), else 404."""
     access = visible(actor, conversation_id)
-    return _unless(access, access.has_member_list, NotFound("There is no member list here."))
+    return granted(access, access.has_member_list, NotFound("There is no member list here."))
 
 
 def member(actor: User, conversation_id: object) -> Access:
@@ -225,13 +221,13 @@ def member(actor: User, conversation_id: object) -> Access:
 def manager(actor: User, conversation_id: object) -> Access:
     """Owners and admins of groups and rooms manage members and settings."""
     access = member(actor, conversation_id)
-    return _unless(access, access.manages, Forbidden("Only the owner and admins can do that."))
+    return granted(access, access.manages, "Only the owner and admins can do that.")
 
 
 def owner(actor: User, conversation_id: object) -> Access:
     access = member(actor, conversation_id)
     owns = access.is_owner and access.conversation.kind != Kind.DIRECT
-    return _unless(access, owns, Forbidden("Only the owner can do that."))
+    return granted(access, owns, "Only the owner can do that.")
 
 
 def outranks(actor: Membership, target: Membership) -> bool:

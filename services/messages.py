@@ -279,7 +279,7 @@ def mention_text(body: str) -> str:
 def typing(actor: User, conversation_id: object, is_typing: bool) -> None:
     """Tell the other members; a start stops by itself after a few seconds. Stopping is
     always allowed: it says nothing, and clears an indicator shown before a mute or block."""
-    access = conversation_access.writer(actor, conversation_id)
+    access = conversation_access.writer(actor, conversation_id, join_session=False)
     if is_typing:
         can_write(actor, access)
     conversation_id = access.conversation.id

@@ -39,3 +39,10 @@ def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
             session.info[_DEPTH] = depth
 
     return run
+
+
+def discard_open_work() -> None:
+    """Roll back what an entry point's call left uncommitted; nothing to do when it
+    opened no session (a typing event reads outside one)."""
+    if db.session.registry.has():
+        db.session.rollback()

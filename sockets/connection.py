@@ -34,6 +34,7 @@ from realtime.draining import drain
 from realtime.ratelimit import socket_limiter
 from services import accounts, api_tokens, presence
 from services.api_tokens import TokenInForce
+from services.unit_of_work import discard_open_work
 from services.validation import require_object
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def _run(
             try:
                 return {"ok": True, **(fn(socket, payload) or {})}
             finally:
-                db.session.rollback()
+                discard_open_work()
     except RateLimited as refused:
         return error_ack(
             "rate_limited", "Too many events. Slow down.", retry_after=round(refused.retry_after, 1)

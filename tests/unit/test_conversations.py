@@ -241,3 +241,17 @@ def test_memberships_are_unique(app, cast, group):
         select(func.count()).select_from(Membership).where(Membership.conversation_id == group.id)
     )
     assert count == 3
+
+
+def test_typing_reads_its_check_outside_any_session(app, cast, group):
+    """Typing, the commonest event after a send, changes no row: its check reads on a
+    pooled connection, and it opens no session (whose bookkeeping cost more than the read)."""
+    member, conversation_id = db.session.get(User, cast["member"].id), group.id
+    db.session.refresh(member)
+    db.session.expunge(member)
+    db.session.remove()
+    messages.typing(member, conversation_id, True)
+    assert not db.session.registry.has()
+    with pytest.raises(NotFound):
+        messages.typing(member, conversation_id + 1000, True)
+    assert not db.session.registry.has()
