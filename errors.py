@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-Access = TypeVar("Access")
+Granted = TypeVar("Granted")
 
 
 class ServiceError(Exception):
@@ -69,7 +69,7 @@ class Unavailable(ServiceError, status=503, code="unavailable"):
     """This worker is stopping: the client should reconnect (to another) and retry."""
 
 
-def granted(access: Access, allowed: bool, refusal: str | ServiceError) -> Access:
+def granted(access: Granted, allowed: bool, refusal: str | ServiceError) -> Granted:
     """`access`, when what it allows covers the request; else the refusal: an error as
     given, or words, refused as Forbidden."""
     if not allowed:
