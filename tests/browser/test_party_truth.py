@@ -307,3 +307,26 @@ def test_a_host_keeps_the_controls_through_a_network_drop(
     expect(guest.locator("#sync-status")).to_have_text("Paused")
     screenshot(host, f"party-after-drop-{screen['width']}")
     close(contexts)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_queue_panel_redraws_in_place_with_a_clean_console(
+    browser: Browser, shared_server, media, screen
+):
+    """The host queues a clip and plays it now from the queue panel, which htmx redraws
+    in place. A field that something else styled meanwhile (a password manager marks
+    fields so) keeps no inline style through the redraw for the page's policy to refuse."""
+    contexts, host, guest = pair(browser, shared_server.url, media + "long.webm", "Queue", screen)
+    errors = watch_for_errors(host)
+    host.locator("#queue-media").fill(media + "after.webm")
+    host.locator("#queue-title").fill("The second clip")
+    host.evaluate("() => { document.getElementById('queue-title').style.outlineWidth = '2px'; }")
+    host.get_by_role("button", name="Add to the queue").click()
+    expect(host.locator("#party-queue")).to_contain_text("The second clip")
+    host.get_by_role("button", name="Play the next one now").click()
+    for page in (host, guest):
+        expect(page.locator("#now-playing")).to_have_text("The second clip")
+    expect(host.locator("#party-queue")).to_contain_text("Nothing queued")
+    screenshot(host, f"party-queue-next-host-{screen['width']}")
+    assert errors == []
+    close(contexts)
