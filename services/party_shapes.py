@@ -30,7 +30,7 @@ LISTING = "party:listing"
 STARTS_SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
 # What a party's playback state and its listing carry as stored.
 STATE_FIELDS = ("media_url", "playing", "position", "rate", "at", "version", "host_id", "duration")
-PARTY_FIELDS = [
+PARTY_FIELDS = (
     "id",
     "title",
     "description",
@@ -39,7 +39,7 @@ PARTY_FIELDS = [
     "requires_approval",
     "allow_suggestions",
     "status",
-]
+)
 
 
 def channel(party_id: int) -> str:
