@@ -69,9 +69,12 @@ class Unavailable(ServiceError, status=503, code="unavailable"):
     """This worker is stopping: the client should reconnect (to another) and retry."""
 
 
-def granted(access: Granted, allowed: bool, refusal: str | ServiceError) -> Granted:
+def granted(
+    access: Granted, allowed: bool, refusal: str | ServiceError, code: str | None = None
+) -> Granted:
     """`access`, when what it allows covers the request; else the refusal: an error as
-    given, or words, refused as Forbidden."""
+    given, or words, refused as Forbidden (with `code`). Words make no error until one is
+    raised: the hottest checks pass them."""
     if not allowed:
-        raise refusal if isinstance(refusal, ServiceError) else Forbidden(refusal)
+        raise refusal if isinstance(refusal, ServiceError) else Forbidden(refusal, code=code)
     return access

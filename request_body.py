@@ -29,8 +29,13 @@ def json_fields(*names: str) -> tuple[Any, ...]:
     """The named members of the request's JSON object, in order (None for each missing),
     for a service that takes them as arguments; a 400 as `json_body` when the body is not
     a JSON object."""
-    body = json_body()
-    return tuple(body.get(name) for name in names)
+    return payload_fields(json_body(), *names)
+
+
+def payload_fields(payload: Mapping[str, Any], *names: str) -> tuple[Any, ...]:
+    """The named members of a JSON object (a request's body, a socket event's payload), in
+    order (None for each missing)."""
+    return tuple(payload.get(name) for name in names)
 
 
 def form_fields(names: Collection[str]) -> dict[str, str]:

@@ -164,7 +164,7 @@ def _seen(access: Access) -> Access:
 
 
 def _members_only(access: Access) -> Access:
-    return granted(access, access.is_member, Forbidden("Join the room first.", code="not_member"))
+    return granted(access, access.is_member, "Join the room first.", code="not_member")
 
 
 def visible(actor: User, conversation_id: object) -> Access:

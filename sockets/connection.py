@@ -76,12 +76,6 @@ def _detached_copy(user: User) -> User:
     return copy
 
 
-def payload_fields(payload: Mapping[str, Any], *names: str) -> tuple[Any, ...]:
-    """The named members of an event's payload, in order (None for each missing), for a
-    service that takes them as arguments: the socket's `request_body.json_fields`."""
-    return tuple(payload.get(name) for name in names)
-
-
 def error_ack(code: str, message: str, **extra: Any) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message, **extra}}
 
@@ -255,7 +249,7 @@ def _run(
         return {"ok": False, "error": error.to_dict()}
     except Exception:
         log.exception("Socket event %s failed", event)
-        db.session.rollback()
+        discard_open_work()
         return error_ack("internal_error", "Something went wrong on our side.")
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import budgets
 from models.conversation import Message
 from realtime.connections import SocketConnection
+from request_body import payload_fields
 from services import message_edits, message_reading, messages
-from sockets.connection import Ack, handler, payload_fields, socket_actor
+from sockets.connection import Ack, handler, socket_actor
 
 
 def _changed(

@@ -8,8 +8,9 @@ from typing import Any
 import budgets
 from realtime.bus import bus
 from realtime.connections import SocketConnection
+from request_body import payload_fields
 from services import accounts, party_chat, party_membership, party_shapes, playback
-from sockets.connection import Ack, draw, handler, payload_fields, socket_actor
+from sockets.connection import Ack, draw, handler, socket_actor
 
 
 @handler("party:join", budgets.PARTY_REJOIN)
