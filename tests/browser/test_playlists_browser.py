@@ -78,8 +78,13 @@ def settle(pages: list[Page], base: str, owner: Account, playlist_id: int) -> li
     staying put meanwhile (moves still on their way change it); its order."""
     for _ in range(20):
         version, titles = server_state(base, owner, playlist_id)
-        for page in pages:
-            expect(page.locator("#playlist-items")).to_have_attribute("data-version", str(version))
+        try:
+            for page in pages:
+                expect(page.locator("#playlist-items")).to_have_attribute(
+                    "data-version", str(version), timeout=5_000
+                )
+        except AssertionError:
+            continue  # a move still on its way landed after the read: read again
         if server_state(base, owner, playlist_id)[0] == version:
             return titles
     raise AssertionError("the playlist never stopped changing")
