@@ -10,6 +10,10 @@ WebSocket handshakes, 50 at a time, each a different user's first (scenario (c)'
 connecting phase, from the load generator): the server's CPU (utime + stime from
 /proc) over that phase per handshake, and the rate.
 
+*wsgi*: the same loop of `GET`s against `wsgi_floor.py` (gevent's WSGI server answering a
+constant, nothing else): what the long-poll figure would be if the site's own work were
+free. *floor*: a signed-out `GET /healthz` on the site, the cheapest request it serves.
+
 *poll*: a fresh server per run, `--pollers` viewers of the 1,000-viewer party, each in a
 loop of `GET /api/v1/events?cursor=...&timeout=0` with its bearer token and the cursor
 of its last answer (nothing is published meanwhile, so each poll is the whole cost of
@@ -133,21 +137,42 @@ def poll_run(bench: run.Bench, pollers: int, seconds: float, floor: bool = False
     try:
         stop = threading.Event()
         threads = [Poller(stack.urls[0], token, stop) for token in tokens]
-        for thread in threads:
-            thread.start()
-        time.sleep(2)  # warm-up
         pid = stack.workers[0].pid
-        before = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
-        if PROFILE_TO is not None:
-            sample(pid, seconds, PROFILE_TO / ("floor.txt" if floor else "poll.txt"))
-        else:
-            time.sleep(seconds)
-        after = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        return measured(pid, threads, stop, seconds, "floor.txt" if floor else "poll.txt")
     finally:
         stack.stop()
+
+
+def wsgi_run(pollers: int, seconds: float) -> dict:
+    """The poll loop against gevent's WSGI server alone, pinned to the server's core."""
+    command = run.pinned(run.SERVER_CORE, [sys.executable, str(BENCH / "wsgi_floor.py")])
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        port = int(server.stdout.readline())  # printed once it listens
+        stop = threading.Event()
+        threads = [Poller(f"http://127.0.0.1:{port}", None, stop) for _ in range(pollers)]
+        return measured(server.pid, threads, stop, seconds, "wsgi.txt")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measured(
+    pid: int, threads: list[Poller], stop: threading.Event, seconds: float, profile: str
+) -> dict:
+    """The server's CPU per answer while `threads` poll, after a warm-up."""
+    for thread in threads:
+        thread.start()
+    time.sleep(2)  # warm-up
+    before = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
+    if PROFILE_TO is not None:
+        sample(pid, seconds, PROFILE_TO / profile)
+    else:
+        time.sleep(seconds)
+    after = (cpu_seconds(pid), sum(t.polls for t in threads), time.monotonic())
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
     polls = after[1] - before[1]
     return {
         "cpu_us": (after[0] - before[0]) * 1e6 / max(polls, 1),
@@ -159,7 +184,7 @@ def poll_run(bench: run.Bench, pollers: int, seconds: float, floor: bool = False
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roots", default=str(run.ROOT), help="checkouts, comma-separated")
-    parser.add_argument("--only", choices=("connect", "poll", "floor"))
+    parser.add_argument("--only", choices=("connect", "poll", "floor", "wsgi"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--pollers", type=int, default=20)
@@ -190,6 +215,8 @@ def main() -> int:
                     figure = connect_run(bench, args.connections, peer=root == PEER)
                 elif root == PEER:
                     continue  # the peer has no long-polling
+                elif kind == "wsgi":
+                    figure = wsgi_run(args.pollers, args.seconds)
                 else:
                     figure = poll_run(bench, args.pollers, args.seconds, kind == "floor")
                 results[kind][str(root)].append(figure)
