@@ -10,6 +10,10 @@ from flask import request
 
 from errors import ValidationError
 
+# The most digits a number in a request may have. Python refuses to convert more than
+# 4,300 (with an error, not a number), and no count or id of the site comes near 18.
+DIGITS_MAX = 18
+
 
 def json_body() -> Mapping[str, Any]:
     """The request's JSON object, or a 400 naming what is wrong with it."""
@@ -44,14 +48,30 @@ def form_fields(names: Collection[str]) -> dict[str, str]:
     return {name: request.form.get(name, "") for name in names}
 
 
+def whole_number(raw: str | None) -> int | None:
+    """`raw` as a whole number when it is one written in decimal digits (at most
+    `DIGITS_MAX` of them), else None."""
+    if raw and raw.isdecimal() and len(raw) <= DIGITS_MAX:
+        return int(raw)
+    return None
+
+
 def query_int(name: str, maximum: int, default: int | None = None) -> int | None:
     """A whole-number query parameter from 1 to `maximum`, or a 400 naming it."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
+    number = whole_number(raw)
+    if number is None or not 1 <= number <= maximum:
         raise ValidationError(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
-    return int(raw)
+    return number
+
+
+def query_page(maximum: int = 10_000) -> int:
+    """The `page` query parameter of a page listed in pages: the first page when it is
+    missing or not from 1 to `maximum`, so that a mistyped link still shows a page."""
+    number = whole_number(request.args.get("page"))
+    return number if number is not None and 1 <= number <= maximum else 1
 
 
 def query_choice(name: str, choices: Collection[str]) -> str:

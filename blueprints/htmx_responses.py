@@ -13,6 +13,7 @@ from flask import flash, make_response, redirect, request
 from werkzeug.wrappers import Response
 
 from errors import ServiceError
+from request_body import whole_number
 
 
 def is_htmx() -> bool:
@@ -22,7 +23,7 @@ def is_htmx() -> bool:
 
 def id_value(raw: str | None) -> int | None:
     """A positive id from a form or query value, else None."""
-    return int(raw) if raw and raw.isdecimal() and len(raw) < 12 and int(raw) > 0 else None
+    return whole_number(raw) or None
 
 
 def int_or_raw(raw: str | None) -> int | str | None:
@@ -31,7 +32,8 @@ def int_or_raw(raw: str | None) -> int | str | None:
     if raw is None or not raw.strip():
         return None
     raw = raw.strip()
-    return int(raw) if raw.isdecimal() and len(raw) < 12 else raw
+    number = whole_number(raw)
+    return raw if number is None else number
 
 
 def refusal_status(refused: bool, status: int = 200) -> int:

@@ -10,6 +10,7 @@ from blueprints.htmx_responses import is_htmx
 from blueprints.live_fragments import badge
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
+from request_body import whole_number
 from route_limits import user_action
 from services import notifications
 from services.validation import is_id
@@ -20,7 +21,8 @@ LIST_PAGE = 20  # notifications a page shows
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdecimal() and is_id(int(raw)) else None
+    number = whole_number(raw)
+    return number if is_id(number) else None
 
 
 @bp.get("/notifications")

@@ -12,15 +12,11 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.htmx_responses import is_htmx
 from blueprints.post_views import cards
+from request_body import query_page
 from route_limits import user_action
 from services import accounts, feed, home, parties, party_shapes, playlist_views, profiles, social
 
 bp = Blueprint("social", __name__)
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdecimal() and 0 < int(raw) < 100_000 else 1
 
 
 @bp.get("/u/<username>")
@@ -52,7 +48,7 @@ def profile(username: str):
 @login_required
 def people_list(username: str, which: str):
     lister = social.followers if which == "followers" else social.following
-    page = lister(username, page=_page_number(), per_page=20)
+    page = lister(username, page=query_page(99_999), per_page=20)
     user = accounts.get_by_username(username)
     return render_template(
         "social/people_list.html",

@@ -61,34 +61,41 @@ def send(
     trust.check_links(actor, body, "body")
     client_id = clean_client_id(client_id)
     moment = _video_time(video_time)
+    party_id = access.party.id
     if client_id is not None:
-        earlier = _by_client_id(actor.id, client_id)
+        earlier = _retried(actor.id, client_id, party_id)
         if earlier is not None:
             return earlier
     message = PartyMessage(
-        party_id=access.party.id,
-        sender_id=actor.id,
-        body=body,
-        video_time=moment,
-        client_id=client_id,
+        party_id=party_id, sender_id=actor.id, body=body, video_time=moment, client_id=client_id
     )
     db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:  # the same client_id raced in from another request
         db.session.rollback()
-        return _by_client_id(actor.id, client_id)
-    bus.publish(party_shapes.channel(access.party.id), MESSAGE, to_dict(message))
+        earlier = _retried(actor.id, client_id, party_id) if client_id is not None else None
+        if earlier is None:
+            raise
+        return earlier
+    bus.publish(party_shapes.channel(party_id), MESSAGE, to_dict(message))
     db.session.commit()
     return message
 
 
-def _by_client_id(sender_id: int, client_id: str) -> PartyMessage | None:
-    return db.session.scalar(
+def _retried(sender_id: int, client_id: str, party_id: int) -> PartyMessage | None:
+    """The message a send with this `client_id` repeats, if any. The same client_id in
+    another party is refused: answering with that party's message would drop this one."""
+    earlier = db.session.scalar(
         select(PartyMessage).where(
             PartyMessage.sender_id == sender_id, PartyMessage.client_id == client_id
         )
     )
+    if earlier is not None and earlier.party_id != party_id:
+        raise ValidationError(
+            "That client_id was already used for another party.", field="client_id"
+        )
+    return earlier
 
 
 def history(

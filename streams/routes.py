@@ -24,7 +24,7 @@ from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
 from realtime.fragments import render_fragments
-from request_body import json_body
+from request_body import json_body, whole_number
 from request_identity import TokenBearer, identity_only
 from route_limits import user_action
 from services import accounts, diagnostics, playlist_views, posts, profiles
@@ -137,8 +137,7 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
 def _watch_party(stream: StreamConnection) -> None:
     """A stream opened with `?party=<id>` is that party's page: its person watches the
     party while it lives, if the party is in their stream (they are in it)."""
-    raw = request.args.get("party", "")
-    party_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
+    party_id = whole_number(request.args.get("party"))
     if party_id is not None and party_channel(party_id) in stream.channels:
         bus.hub.watch(stream, party_id)
 
@@ -146,8 +145,7 @@ def _watch_party(stream: StreamConnection) -> None:
 def _view_conversation(stream: StreamConnection) -> None:
     """A stream opened with `?conversation=<id>` is that conversation's page, open while
     the stream lives, if the conversation is in their stream (they belong to it)."""
-    raw = request.args.get("conversation", "")
-    conversation_id = int(raw) if raw.isdecimal() and len(raw) < 12 else None
+    conversation_id = whole_number(request.args.get("conversation"))
     if conversation_id is not None and conversation_channel(conversation_id) in stream.channels:
         bus.hub.view(stream, conversation_id)
 
@@ -301,9 +299,10 @@ def _timeout(maximum: int) -> int:
     raw = request.args.get("timeout")
     if raw is None:
         return 25 if maximum >= 25 else maximum
-    if not raw.isdecimal():
+    seconds = whole_number(raw)
+    if seconds is None:
         raise ValidationError("'timeout' must be a whole number of seconds.", field="timeout")
-    return integer({"timeout": int(raw)}, "timeout", minimum=0, maximum=maximum)
+    return integer({"timeout": seconds}, "timeout", minimum=0, maximum=maximum)
 
 
 def _drain(stream: StreamConnection) -> list[Envelope]:

@@ -9,6 +9,7 @@ import budgets
 from blueprints.admin.base import act, bp
 from blueprints.confirm import not_yet_sure
 from errors import ServiceError
+from request_body import query_page
 from route_limits import per_user
 from services import announcements, conversation_listing, conversations, moderation, parties
 
@@ -23,15 +24,14 @@ ANNOUNCEMENT_DURATIONS = [
 
 @bp.get("/content")
 def content():
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdecimal() and 1 <= int(page) <= 10_000 else 1
-    live, more = parties.listing("live", number)
+    page = query_page()
+    live, more = parties.listing("live", page)
     rooms = conversation_listing.directory(limit=100)
     shaped = conversations.shape_many(rooms, current_user.id)
     return render_template(
         "admin/content.html",
         parties=live,
-        page=number,
+        page=page,
         more=more,
         rooms=[shaped[room.id] for room in rooms],
         reason_max=moderation.REASON_MAX,

@@ -15,6 +15,7 @@ from blueprints.confirm import not_yet_sure
 from errors import ServiceError
 from models.clock import iso
 from models.user import User
+from request_body import whole_number
 from route_limits import per_user
 from services import accounts, moderation, moderation_views, profiles
 
@@ -74,11 +75,10 @@ def warn(username: str):
 
 @_account_action("mute")
 def mute(username: str):
-    raw = request.form.get("minutes", "").strip()
-    if not raw.isdecimal():
+    minutes = whole_number(request.form.get("minutes", "").strip())
+    if minutes is None:
         flash("Give the mute in whole minutes (0 lifts it).", "error")
         return _back_to(username)
-    minutes = int(raw)
     if act(lambda: moderation.mute(current_user, username, minutes)):
         if minutes:
             flash(f"{username} is muted site-wide for {duration(minutes)}.", "success")

@@ -9,7 +9,7 @@ import budgets
 from blueprints.api import api
 from blueprints.api.actions import action
 from errors import ValidationError
-from request_body import json_body
+from request_body import json_body, whole_number
 from services import notifications
 from services.validation import is_id
 
@@ -18,14 +18,13 @@ from services.validation import is_id
 @login_required
 def notifications_list():
     before = request.args.get("before")
-    limit = request.args.get("limit", "20")
-    if before is not None and not (before.isdecimal() and is_id(int(before))):
+    before_id = whole_number(before)
+    limit = whole_number(request.args.get("limit", "20"))
+    if before is not None and not is_id(before_id):
         raise ValidationError("'before' must be a notification id.", field="before")
-    if not limit.isdecimal():
+    if limit is None:
         raise ValidationError("'limit' must be a whole number.", field="limit")
-    items = notifications.listing(
-        current_user.id, int(before) if before else None, limit=int(limit)
-    )
+    items = notifications.listing(current_user.id, before_id, limit=limit)
     return jsonify(
         {
             "notifications": [notifications.to_dict(item) for item in items],

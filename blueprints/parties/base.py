@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 
 bp = Blueprint("parties", __name__)
 
@@ -20,11 +20,6 @@ def clock(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdecimal() and 0 < int(raw) <= 10_000 else 1
 
 
 def number_or_raw(raw: str | None) -> float | str | None:

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import int_or_raw
-from blueprints.parties.base import bp, page_number, party_url, scheduled
+from blueprints.parties.base import bp, party_url, scheduled
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
-from request_body import query_choice
+from request_body import query_choice, query_page
 from route_limits import user_action
 from services import parties, party_access, party_media, party_membership, party_shapes
 
@@ -30,7 +30,7 @@ def _party_by_code(code: str) -> Party:
 @login_required
 def index():
     tab = query_choice("tab", TABS)
-    page = page_number()
+    page = query_page()
     if tab == "mine":
         found, has_next = parties.mine(current_user, page)
     else:

@@ -334,6 +334,9 @@ def test_warn_and_mute_through_the_pages(people, mod):
     assert "Give the mute in whole minutes" in page
     page = flashed(mod, "/admin/users/trol/mute", minutes="99999999")
     assert escape("'minutes' must be from 0 to") in page
+    # More digits than Python converts to a number: refused in words like any other.
+    page = flashed(mod, "/admin/users/trol/mute", minutes="1" * 4400)
+    assert "Give the mute in whole minutes" in page
     page = flashed(mod, "/admin/users/nobody/warn", text="hello")
     assert "No such user." in page
     assert "Newest accounts" in page

@@ -396,6 +396,21 @@ def test_chat_messages_keep_video_time_and_are_idempotent(app, crew, party):
         party_chat.react(crew["vic"], party.id, "🍕")
 
 
+def test_a_client_id_used_in_another_party_is_refused_not_answered_with_that_message(
+    app, crew, party
+):
+    """A client numbering its sends per session (c-1, c-2, ...) in two parties: the second
+    send is not a retry of the first, and must not be answered as if it were stored."""
+    party_chat.send(crew["vic"], party.id, "hello first", client_id="c-1")
+    other = parties.create(crew["hana"], {"title": "Second night", "media_url": VIDEO})
+    party_membership.enter(crew["vic"], other.id)
+    with pytest.raises(ValidationError) as refused:
+        party_chat.send(crew["vic"], other.id, "hello second", client_id="c-1")
+    assert refused.value.field == "client_id"
+    assert party_chat.history(crew["vic"], other.id) == []
+    assert [m.body for m in party_chat.history(crew["vic"], party.id)] == ["hello first"]
+
+
 def test_stream_carries_joined_parties_and_their_state(app, crew, party):
     assert party_shapes.channel(party.id) in channels_for(crew["vic"].id)
     assert party_shapes.drivers_channel(party.id) in channels_for(crew["cole"].id)
