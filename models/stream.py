@@ -29,7 +29,7 @@ class StreamEvent(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     # What the event is about ("message:12"), so a change to that thing can rewrite the
-    # stored events that described it (realtime.events.subject_of).
+    # stored events that described it (realtime.subjects.subject_of).
     subject: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True

@@ -188,11 +188,19 @@ class Bus:
         self,
         subject: str,
         names: Collection[str],
-        rewrite: Callable[[dict[str, Any]], dict[str, Any]],
+        rewrite: store.Rewrite,
+        unseen: store.Rewrite | None = None,
+        sees: Callable[[str], bool] | None = None,
     ) -> int:
         """Rewrite the stored events about `subject` inside the caller's transaction, so
-        that every later replay carries only what is true once it commits."""
-        return store.redact(subject, names, rewrite)
+        that every later replay carries only what is true once it commits; those on a
+        channel whose reader may no longer see it (`sees`) get `unseen` (store.redact)."""
+        return store.redact(subject, names, rewrite, unseen, sees)
+
+    def hide_from(self, subject: str, names: Collection[str], user_ids: frozenset[int]) -> int:
+        """The stored events about `subject` are hidden from `user_ids` too, in the
+        caller's transaction (store.hide_from)."""
+        return store.hide_from(subject, names, user_ids)
 
     def redact_person(self, summary: dict[str, Any], old_username: str | None = None) -> int:
         """Every stored event that shows this person ({"id", "username", ...}, as senders,

@@ -18,7 +18,7 @@ import orjson
 
 from realtime import cursor as cursors
 from realtime.audience import EVERYONE, Audience
-from realtime.comment_events import comment_events, comment_subject
+from realtime.comment_events import comment_events
 from realtime.event_schema import (
     NUMBER,
     ChannelKind,
@@ -310,25 +310,6 @@ def check_all(items: Iterable[tuple[str, str, Any]]) -> None:
     """`check` each (channel, name, data) of a batch about to be published."""
     for channel, name, data in items:
         check(channel, name, data)
-
-
-def subject_of(name: str, data: dict[str, Any]) -> str | None:
-    """What a durable event describes ("message:12", "conversation:3"), so that changing or
-    removing that thing can rewrite every stored event that carried its old content."""
-    if name in ("message:new", "message:updated"):
-        return f"message:{data.get('id')}"
-    if name in ("notification:new", "notification:updated"):
-        subject = data.get("subject")
-        if isinstance(subject, dict) and subject.get("type") and subject.get("id"):
-            return f"{subject['type']}:{subject['id']}"
-        return None
-    if name in ("post:created", "post:updated"):
-        return f"post:{data.get('id')}"
-    if name == "membership:conversation_updated":
-        return f"conversation:{data.get('id')}"
-    if name == "membership:added" and isinstance(data.get("conversation"), dict):
-        return f"conversation:{data['conversation'].get('id')}"
-    return comment_subject(name, data)
 
 
 def user_channel(user_id: int) -> str:

@@ -20,7 +20,8 @@ from models.clock import utcnow
 from models.driver_statements import DriverStatement
 from models.stream import StreamEvent, StreamMark
 from realtime.audience import Audience
-from realtime.events import Envelope, subject_of
+from realtime.events import Envelope
+from realtime.subjects import subject_of
 
 PRUNED_THROUGH = "pruned_through"
 # The channel and name of a placeholder for an id no transaction committed.
@@ -84,28 +85,64 @@ def settle(ids: Sequence[int]) -> None:
     db.session.commit()
 
 
+Rewrite = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 def redact(
-    subject: str, names: Collection[str], rewrite: Callable[[dict[str, Any]], dict[str, Any]]
+    subject: str,
+    names: Collection[str],
+    rewrite: Rewrite,
+    unseen: Rewrite | None = None,
+    sees: Callable[[str], bool] | None = None,
 ) -> int:
     """Rewrite the stored events named `names` that describe `subject`, in the caller's
-    transaction: a replay then carries what is true now, never the removed content."""
-    return _rewrite((StreamEvent.subject == subject) & StreamEvent.name.in_(list(names)), rewrite)
+    transaction: a replay then carries what is true now, never the removed content.
+    With `sees` (whether whoever reads a channel may still see the subject), an event on
+    a channel whose reader may not gets `unseen` instead: what changed after someone lost
+    sight of a thing does not reach them through the events they had."""
+
+    def chosen(channel: str) -> Rewrite:
+        return rewrite if sees is None or sees(channel) else unseen or rewrite
+
+    return _rewrite((StreamEvent.subject == subject) & StreamEvent.name.in_(list(names)), chosen)
 
 
-def redact_containing(fragment: str, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+def hide_from(subject: str, names: Collection[str], user_ids: frozenset[int]) -> int:
+    """The stored events named `names` that describe `subject` are hidden from `user_ids`
+    too, in the caller's transaction (their audience, realtime/audience.py, widened)."""
+    if not user_ids:
+        return 0
+    rows = db.session.execute(
+        select(StreamEvent.id, StreamEvent.hidden_from, StreamEvent.only_for).where(
+            (StreamEvent.subject == subject) & StreamEvent.name.in_(list(names))
+        )
+    ).all()
+    for event_id, hidden_from, only_for in rows:
+        audience = Audience.from_columns(hidden_from, only_for)
+        widened = Audience(audience.hidden_from | user_ids, audience.only_for)
+        db.session.execute(
+            update(StreamEvent).where(StreamEvent.id == event_id).values(**widened.to_columns())
+        )
+    return len(rows)
+
+
+def redact_containing(fragment: str, rewrite: Rewrite) -> int:
     """Rewrite the stored events whose JSON contains `fragment`, in the caller's transaction.
     It reads the whole log, which retention keeps bounded: for rare changes (a person's
     display name), where no subject column could name every event that quotes them."""
-    return _rewrite(StreamEvent.payload.contains(fragment, autoescape=True), rewrite)
+    return _rewrite(StreamEvent.payload.contains(fragment, autoescape=True), lambda _: rewrite)
 
 
-def _rewrite(where: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-    rows = db.session.execute(select(StreamEvent.id, StreamEvent.payload).where(where)).all()
-    for event_id, payload in rows:
+def _rewrite(where: Any, rewrite_for: Callable[[str], Rewrite]) -> int:
+    rows = db.session.execute(
+        select(StreamEvent.id, StreamEvent.channel, StreamEvent.payload).where(where)
+    ).all()
+    for event_id, channel, payload in rows:
+        rewritten = rewrite_for(channel)(orjson.loads(payload))
         db.session.execute(
             update(StreamEvent)
             .where(StreamEvent.id == event_id)
-            .values(payload=orjson.dumps(rewrite(orjson.loads(payload))).decode())
+            .values(payload=orjson.dumps(rewritten).decode())
         )
     return len(rows)
 

@@ -127,6 +127,8 @@ def withdraw(actor: User, announcement_id: object) -> Announcement:
         return announcement
     announcement.withdrawn_at = utcnow()
     moderation.audit(actor, "withdraw_announcement", "announcement", announcement.id)
+    # A replay of its posting no longer carries what it said.
+    bus.redact(f"announcement:{announcement.id}", (POSTED,), lambda stored: {**stored, "body": ""})
     bus.publish(SITE_CHANNEL, WITHDRAWN, {"id": announcement.id})
     return announcement
 

@@ -15,9 +15,12 @@ from realtime.comment_events import CREATED, UPDATED
 from services import notifications
 
 
-def redact(comment_id: int, shown: dict) -> None:
-    """Stored events about the comment say only what is true now (`shown`)."""
+def redact(comment_id: int, shown: dict, hidden_from: frozenset[int] = frozenset()) -> None:
+    """Stored events about the comment say only what is true now (`shown`), and none of
+    them reaches `hidden_from` (those blocked either way with its author since it was
+    written): an edit made after a block is not replayed across it."""
     bus.redact(f"comment:{comment_id}", (CREATED, UPDATED), lambda _stored: shown)
+    bus.hide_from(f"comment:{comment_id}", (CREATED, UPDATED), hidden_from)
 
 
 def forget(comment_id: int, shown: dict) -> None:

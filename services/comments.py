@@ -159,8 +159,9 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
         comment.video_time = _video_time(post, changes["video_time"])
     comment.edited_at = utcnow()
     shown = to_dict(comment)
-    comment_redaction.redact(comment.id, shown)
-    bus.publish(channel_of(post), UPDATED, shown, blocked_with(actor.id))
+    blocked = blocked_with(actor.id)
+    comment_redaction.redact(comment.id, shown, blocked)
+    bus.publish(channel_of(post), UPDATED, shown, blocked)
     notifications_posts.comment_edited(actor, post, comment, before, posts.may_see)
     return for_viewer(actor, comment, likes=shown["likes"])
 

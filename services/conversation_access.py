@@ -163,6 +163,19 @@ def _seen(access: Access) -> Access:
     return access
 
 
+def may_read(conversation: Conversation) -> Callable[[int], bool]:
+    """Whether a person (by id) may read the conversation now: anyone signed in for a
+    public room, its members for anything else (as `reader` answers)."""
+    if is_public_room(conversation):
+        return lambda _user_id: True
+    members = set(
+        db.session.scalars(
+            select(Membership.user_id).where(Membership.conversation_id == conversation.id)
+        )
+    )
+    return members.__contains__
+
+
 def _members_only(access: Access) -> Access:
     return granted(access, access.is_member, "Join the room first.", code="not_member")
 

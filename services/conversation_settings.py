@@ -3,6 +3,7 @@ closing it (by its owner, or by a site moderator)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -12,12 +13,14 @@ from models.clock import utcnow
 from models.conversation import Conversation
 from models.user import User
 from realtime.bus import bus
+from realtime.subjects import channel_owner
 from services import conversation_access, notifications, uploads
 from services.conversation_access import can_write, channel
 from services.conversations import (
     CONVERSATION_DELETED,
     CONVERSATION_UPDATED,
     MEMBER_ADDED,
+    ROOM_LISTED,
     clean_category,
     clean_description,
     clean_name,
@@ -55,23 +58,44 @@ def update(actor: User, conversation_id: object, changes: dict) -> Conversation:
 # What a conversation's stored events may say about it: these fields are rewritten to
 # their current values when they change, so an old name is not replayed.
 DESCRIBING_FIELDS = ("name", "description", "category", "image_url")
+# What they say instead to someone who may no longer read it (removed from a group), and
+# once it is deleted: nothing it was called or described as.
+WITHHELD = {"name": "", "description": "", "image_url": None}
+# The stored events that describe a conversation (subjects.subject_of).
+DESCRIBING_EVENTS = (MEMBER_ADDED, CONVERSATION_UPDATED, ROOM_LISTED)
 
 
 def _redact(conversation: Conversation) -> None:
     """In the transaction that renames or redescribes a conversation: its stored events
-    and the notifications about it carry the current name and description."""
+    and the notifications about it carry the current name and description, to those who
+    may still read it; what it became does not reach those who may not."""
     current = {
         field: value for field, value in to_dict(conversation).items() if field in DESCRIBING_FIELDS
     }
+    readers = conversation_access.may_read(conversation)
+    subject = f"conversation:{conversation.id}"
+    bus.redact(
+        subject,
+        DESCRIBING_EVENTS,
+        _describing(current),
+        _describing(WITHHELD),
+        # A shared channel (the conversation's, the directory) is replayed only to
+        # those who may read it; a person's own channel, to that person.
+        lambda channel: (owner := channel_owner(channel)) is None or readers(owner),
+    )
+    notifications.retext(subject, conversation.name, readers)
+
+
+def _describing(fields: dict) -> Callable[[dict], dict]:
+    """A stored event's description of the conversation (its own, or under
+    "conversation") rewritten to `fields`."""
 
     def rewrite(stored: dict) -> dict:
         if isinstance(stored.get("conversation"), dict):
-            return {**stored, "conversation": {**stored["conversation"], **current}}
-        return {**stored, **current}
+            return {**stored, "conversation": {**stored["conversation"], **fields}}
+        return {**stored, **fields}
 
-    subject = f"conversation:{conversation.id}"
-    bus.redact(subject, (MEMBER_ADDED, CONVERSATION_UPDATED), rewrite)
-    notifications.retext(subject, conversation.name)
+    return rewrite
 
 
 def set_image(actor: User, conversation_id: object, stream: IO[bytes]) -> Conversation:
@@ -123,4 +147,6 @@ def _close(conversation: Conversation, *, closed: bool) -> None:
     )
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(conversation.id))
+    # The directory's old listings of a deleted public room say nothing of it.
+    bus.redact(f"conversation:{conversation.id}", (ROOM_LISTED,), _describing(WITHHELD))
     tell_directory(conversation)

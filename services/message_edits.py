@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import utcnow
-from models.conversation import Message, Reaction
+from models.conversation import Conversation, Message, Reaction
 from models.user import User
 from realtime.bus import bus
 from services import attachments, conversation_access, message_reading, notifications, trust
@@ -92,7 +92,12 @@ def _redact(message: Message) -> None:
     current = to_dict(message)
     subject = f"message:{message.id}"
     bus.redact(subject, (MESSAGE_NEW, MESSAGE_UPDATED), lambda _stored: current)
-    notifications.retext(subject, None if message.deleted_at else mention_text(message.body))
+    if message.deleted_at is not None:
+        notifications.retext(subject, None)
+    else:
+        conversation = db.session.get(Conversation, message.conversation_id)
+        readers = conversation_access.may_read(conversation)
+        notifications.retext(subject, mention_text(message.body), readers)
 
 
 def react(actor: User, message_id: object, emoji: object) -> Message:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import orjson
@@ -17,6 +17,7 @@ from models.social import Notification, NotificationActor, NotificationMute
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
+from realtime.subjects import channel_owner
 from services.relations import is_blocked_between
 
 FOLLOW = "follow"
@@ -155,15 +156,39 @@ def _record_actor(notification_id: int, person_id: int, now: datetime) -> bool:
 
 def subject_key(subject: dict) -> str | None:
     """ "<type>:<id>" of what a notification is about; the same key names the stored
-    events about it (realtime.events.subject_of)."""
+    events about it (realtime.subjects.subject_of)."""
     if subject.get("type") and subject.get("id"):
         return f"{subject['type']}:{subject['id']}"
     return None
 
 
-def retext(key: str, text: str | None) -> None:
+def retext(key: str, text: str | None, sees: Callable[[int], bool] | None = None) -> None:
     """What the notifications about `key` quote becomes `text` (None: they quote nothing),
-    in the stored rows and in their stored events, within the caller's transaction."""
+    in the stored rows and in their stored events, within the caller's transaction. With
+    `sees` (whether a person may still see the thing), those of someone who may not quote
+    nothing: what changed after they lost sight of it (removed from the group, blocked by
+    its author) does not reach them through a notification they had."""
+    shown, withheld = _quoting(text), _quoting(None)
+
+    def allowed(user_id: int | None) -> bool:
+        return sees is None or (user_id is not None and sees(user_id))
+
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.subject_key == key)
+    ):
+        rewrite = shown if allowed(notification.user_id) else withheld
+        notification.subject = orjson.dumps(rewrite(orjson.loads(notification.subject))).decode()
+    bus.redact(
+        key,
+        (NOTIFICATION_NEW, NOTIFICATION_UPDATED),
+        lambda stored: {**stored, "subject": shown(stored["subject"])},
+        lambda stored: {**stored, "subject": withheld(stored["subject"])},
+        None if sees is None else lambda channel: allowed(channel_owner(channel)),
+    )
+
+
+def _quoting(text: str | None) -> Callable[[dict], dict]:
+    """A notification's subject quoting `text` (None: quoting nothing)."""
 
     def rewrite(subject: dict) -> dict:
         if "text" not in subject:
@@ -172,15 +197,7 @@ def retext(key: str, text: str | None) -> None:
             return {name: value for name, value in subject.items() if name != "text"}
         return {**subject, "text": text}
 
-    for notification in db.session.scalars(
-        select(Notification).where(Notification.subject_key == key)
-    ):
-        notification.subject = orjson.dumps(rewrite(orjson.loads(notification.subject))).decode()
-    bus.redact(
-        key,
-        (NOTIFICATION_NEW, NOTIFICATION_UPDATED),
-        lambda stored: {**stored, "subject": rewrite(stored["subject"])},
-    )
+    return rewrite
 
 
 def _unread_to_collapse_into(user_id: int, kind: str, subject: dict) -> Notification | None:

@@ -23,6 +23,7 @@ from models.post import Post
 from models.user import User
 from services import notifications
 from services.messages import MENTION, mention_text
+from services.relations import is_blocked_between
 
 MaySee = Callable[[User, Post], bool]
 
@@ -39,7 +40,8 @@ def post_written(actor: User, post: Post, may_see: MaySee, before: str | None = 
     """A new post (`before` None) or an edited one: tell whoever it mentions now and did
     not mention `before`; an edit also changes the quote of the notifications about it."""
     if before is not None:
-        notifications.retext(f"post:{post.id}", mention_text(post.text))
+        readers = _readers(lambda person: may_see(person, post))
+        notifications.retext(f"post:{post.id}", mention_text(post.text), readers)
     _mention(actor, post, may_see, post.text, _post_subject(post), _mentioned(before or ""))
 
 
@@ -66,9 +68,24 @@ def comment_edited(
     actor: User, post: Post, comment: PostComment, before: str, may_see: MaySee
 ) -> None:
     """The quote follows the edit; people it mentions now and did not before are told."""
-    notifications.retext(f"comment:{comment.id}", mention_text(comment.text))
+    readers = _readers(
+        lambda person: (
+            may_see(person, post) and not is_blocked_between(person.id, comment.author_id)
+        )
+    )
+    notifications.retext(f"comment:{comment.id}", mention_text(comment.text), readers)
     subject = _comment_subject(comment)
     _mention(actor, post, may_see, comment.text, subject, _mentioned(before))
+
+
+def _readers(sees: Callable[[User], bool]) -> Callable[[int], bool]:
+    """`sees` for a person named by id (one whose account is gone sees nothing)."""
+
+    def by_id(user_id: int) -> bool:
+        person = db.session.get(User, user_id)
+        return person is not None and sees(person)
+
+    return by_id
 
 
 def _post_subject(post: Post) -> dict:

@@ -17,6 +17,7 @@ from models.clock import iso
 from models.columns import fields
 from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
+from realtime.bus import bus
 from services import notifications, party_media, playlists, voice
 from services.positions import by_position
 from services.unit_of_work import unit_of_work
@@ -165,6 +166,12 @@ def remove(actor: User, playlist_id: object, item_id: object) -> dict:
     removed_id = item.id
     ordered.remove(item)
     db.session.delete(item)
+    # Its stored arrival no longer says what it was.
+    bus.redact(
+        f"playlist_item:{removed_id}",
+        (ITEM_ADDED,),
+        lambda stored: {**stored, "item": {**stored["item"], "title": "", "video_url": ""}},
+    )
     return _announce_order(playlist, ordered, ITEM_REMOVED, item_id=removed_id)
 
 

@@ -274,12 +274,13 @@ def edit(actor: User, playlist_id: object, changes: object) -> Playlist:
     was_public, was = playlist.visibility == "public", playlist.visibility
     if "title" in changes:
         playlist.title = _title(changes["title"])
-        notifications.retext(f"playlist:{playlist.id}", playlist.title)
     if "description" in changes:
         playlist.description = _description(changes["description"])
     if "visibility" in changes:
         playlist.visibility = one_of(changes["visibility"], "visibility", VISIBILITIES)
     db.session.flush()
+    if "title" in changes or "description" in changes:
+        _redact(playlist)
     take_version(playlist)
     if was_public != (playlist.visibility == "public"):
         _followers_hear(playlist, playlist.visibility == "public")
@@ -287,6 +288,25 @@ def edit(actor: User, playlist_id: object, changes: object) -> Playlist:
         _only_its_people_hear(playlist)
     announce(playlist)
     return playlist
+
+
+def _redact(playlist: Playlist) -> None:
+    """Its stored events and the notifications about it carry its title and description
+    as they are now; those who no longer see it are not told the new title."""
+    described = {"title": playlist.title, "description": playlist.description}
+    bus.redact(
+        f"playlist:{playlist.id}",
+        (UPDATED,),
+        lambda stored: {
+            **stored,
+            "playlist": stored["playlist"] and {**stored["playlist"], **described},
+        },
+    )
+    notifications.retext(
+        f"playlist:{playlist.id}",
+        playlist.title,
+        lambda user_id: playlist.visibility == "public" or holds(user_id, playlist),
+    )
 
 
 def _followers_hear(playlist: Playlist, hear: bool) -> None:

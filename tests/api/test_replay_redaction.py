@@ -1,0 +1,202 @@
+"""What a resume replays after a thing changed or went: never the removed text, and
+never what it became to someone who has since lost sight of it (removed from the group,
+blocked by its author, no longer a collaborator). Each case resumes a long-poll from a
+cursor taken before; the other transports read the same backlog (realtime/resume.py)."""
+
+from __future__ import annotations
+
+import json
+
+from models.user import Role
+
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
+def ok(answer) -> dict:
+    assert answer.status_code < 300, answer.get_data(as_text=True)
+    return answer.get_json() if answer.data else {}
+
+
+def cursor_now(client, headers) -> str:
+    return ok(client.get("/api/v1/events", headers=headers))["cursor"]
+
+
+def replayed(client, headers, cursor: str) -> str:
+    """Everything a resume from `cursor` carries, as one text to search."""
+    answer = client.get(
+        "/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=headers
+    )
+    return json.dumps(ok(answer)["events"], ensure_ascii=False)
+
+
+def test_a_removed_member_is_not_told_the_groups_new_name(client, user_factory, bearer):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    cursor = cursor_now(client, bob)
+    group = ok(
+        client.post(
+            "/api/v1/conversations",
+            json={"kind": "group", "name": "Book club", "members": ["bob"]},
+            headers=ann,
+        )
+    )["conversation"]["id"]
+    ok(client.delete(f"/api/v1/conversations/{group}/members/bob", headers=ann))
+    changes = {"name": "Surprise for bob", "description": "plan: a party on friday"}
+    ok(client.patch(f"/api/v1/conversations/{group}", json=changes, headers=ann))
+    seen = replayed(client, bob, cursor)
+    assert "membership:added" in seen  # he was told he was added, and then removed
+    assert "Surprise for bob" not in seen
+    assert "friday" not in seen
+    assert "Book club" not in seen  # nor what it was called
+    # Ann, still in it, is replayed the group as it is now.
+    assert "Surprise for bob" in replayed(client, ann, cursor)
+
+
+def test_a_removed_member_is_not_told_an_edit_of_a_message_that_mentioned_them(
+    client, user_factory, bearer
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    group = ok(
+        client.post(
+            "/api/v1/conversations",
+            json={"kind": "group", "name": "G", "members": ["bob"]},
+            headers=ann,
+        )
+    )["conversation"]["id"]
+    cursor = cursor_now(client, bob)
+    message = ok(
+        client.post(
+            f"/api/v1/conversations/{group}/messages", json={"body": "hey @bob"}, headers=ann
+        )
+    )["message"]["id"]
+    ok(client.delete(f"/api/v1/conversations/{group}/members/bob", headers=ann))
+    ok(
+        client.patch(
+            f"/api/v1/messages/{message}", json={"body": "@bob is gone, plan B"}, headers=ann
+        )
+    )
+    assert "plan B" not in replayed(client, bob, cursor)
+    listed = json.dumps(ok(client.get("/api/v1/notifications", headers=bob)))
+    assert "mention" in listed
+    assert "plan B" not in listed
+
+
+def test_a_person_blocked_by_a_posts_author_is_not_told_its_edit(client, user_factory, bearer):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    ok(client.post("/api/v1/users/ann/follow", headers=bob))
+    cursor = cursor_now(client, bob)
+    post = ok(
+        client.post(
+            "/api/v1/posts", json={"text": "hello @bob", "audience": "followers"}, headers=ann
+        )
+    )["post"]["id"]
+    ok(client.post("/api/v1/users/bob/block", headers=ann))
+    ok(client.patch(f"/api/v1/posts/{post}", json={"text": "written after the block"}, headers=ann))
+    assert "written after the block" not in replayed(client, bob, cursor)
+    assert "written after the block" not in json.dumps(
+        ok(client.get("/api/v1/notifications", headers=bob))
+    )
+
+
+def test_a_comment_edited_after_a_block_is_not_replayed_across_it(client, user_factory, bearer):
+    ann, carol = bearer(user_factory("ann")), bearer(user_factory("carol"))
+    dave = bearer(user_factory("dave"))
+    ok(client.post("/api/v1/users/ann/follow", headers=dave))  # dave hears ann's posts
+    post = ok(
+        client.post("/api/v1/posts", json={"text": "a post", "audience": "public"}, headers=ann)
+    )
+    cursor = cursor_now(client, dave)
+    comment = ok(
+        client.post(
+            f"/api/v1/posts/{post['post']['id']}/comments", json={"text": "first"}, headers=carol
+        )
+    )["comment"]["id"]
+    ok(client.post("/api/v1/users/dave/block", headers=carol))
+    ok(client.patch(f"/api/v1/comments/{comment}", json={"text": "after the block"}, headers=carol))
+    assert "after the block" not in replayed(client, dave, cursor)
+    assert "after the block" in replayed(client, ann, cursor)
+
+
+def test_a_removed_collaborator_is_not_told_the_playlists_new_title(client, user_factory, bearer):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    cursor = cursor_now(client, bob)
+    playlist = ok(
+        client.post(
+            "/api/v1/playlists", json={"title": "Shared", "visibility": "private"}, headers=ann
+        )
+    )["playlist"]["id"]
+    ok(client.post(f"/api/v1/playlists/{playlist}/collaborators/bob", headers=ann))
+    ok(client.delete(f"/api/v1/playlists/{playlist}/collaborators/bob", headers=ann))
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json={"title": "Not for bob"}, headers=ann))
+    assert "playlist_invite" in replayed(client, bob, cursor)
+    assert "Not for bob" not in replayed(client, bob, cursor)
+
+
+def test_a_renamed_or_deleted_public_room_is_replayed_without_its_old_words(
+    client, user_factory, bearer
+):
+    ann, eve = bearer(user_factory("ann")), bearer(user_factory("eve"))
+    cursor = cursor_now(client, eve)
+    room = ok(
+        client.post(
+            "/api/v1/conversations",
+            json={"kind": "room", "name": "Typo room", "description": "call 555-0101"},
+            headers=ann,
+        )
+    )["conversation"]["id"]
+    ok(
+        client.patch(
+            f"/api/v1/conversations/{room}",
+            json={"name": "Fixed room", "description": "no number"},
+            headers=ann,
+        )
+    )
+    seen = replayed(client, eve, cursor)
+    assert "Fixed room" in seen
+    assert "555-0101" not in seen
+    assert "Typo room" not in seen
+    ok(client.delete(f"/api/v1/conversations/{room}", headers=ann))
+    seen = replayed(client, eve, cursor)
+    assert "directory:room_removed" in seen
+    assert "Fixed room" not in seen
+
+
+def test_a_playlists_old_titles_and_a_removed_items_words_are_not_replayed(
+    client, user_factory, bearer
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    playlist = ok(
+        client.post("/api/v1/playlists", json={"title": "Mix", "visibility": "public"}, headers=ann)
+    )["playlist"]["id"]
+    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    cursor = cursor_now(client, bob)
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json={"title": "Interim title"}, headers=ann))
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json={"title": "Final title"}, headers=ann))
+    item = ok(
+        client.post(
+            f"/api/v1/playlists/{playlist}/items",
+            json={"video_url": VIDEO, "title": "embarrassing video"},
+            headers=ann,
+        )
+    )["item"]["id"]
+    ok(client.delete(f"/api/v1/playlists/{playlist}/items/{item}", headers=ann))
+    seen = replayed(client, bob, cursor)
+    assert "Final title" in seen
+    assert "Interim title" not in seen
+    assert "playlist:item_removed" in seen
+    assert "embarrassing video" not in seen
+    assert "dQw4w9WgXcQ" not in seen
+
+
+def test_a_withdrawn_announcements_words_are_not_replayed(client, user_factory, bearer):
+    root = bearer(user_factory("root", role=Role.ADMIN))
+    eve = bearer(user_factory("eve"))
+    cursor = cursor_now(client, eve)
+    posted = ok(
+        client.post(
+            "/api/v1/admin/announcements", json={"body": "the password is hunter2"}, headers=root
+        )
+    )["announcement"]["id"]
+    ok(client.delete(f"/api/v1/admin/announcements/{posted}", headers=root))
+    seen = replayed(client, eve, cursor)
+    assert "announcement:withdrawn" in seen
+    assert "hunter2" not in seen
