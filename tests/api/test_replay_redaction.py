@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 
 from models.user import Role
+from realtime import store
+from realtime.fragments import render_fragments
+from services.conversations import DIRECTORY
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
@@ -132,9 +135,11 @@ def test_a_removed_collaborator_is_not_told_the_playlists_new_title(client, user
 
 
 def test_a_renamed_or_deleted_public_room_is_replayed_without_its_old_words(
-    client, user_factory, bearer
+    app, client, user_factory, bearer
 ):
-    ann, eve = bearer(user_factory("ann")), bearer(user_factory("eve"))
+    eve_account = user_factory("eve")
+    eve_id = eve_account.id
+    ann, eve = bearer(user_factory("ann")), bearer(eve_account)
     cursor = cursor_now(client, eve)
     room = ok(
         client.post(
@@ -158,6 +163,12 @@ def test_a_renamed_or_deleted_public_room_is_replayed_without_its_old_words(
     seen = replayed(client, eve, cursor)
     assert "directory:room_removed" in seen
     assert "Fixed room" not in seen
+    # A live directory page replaying the listing draws no row for the room that went.
+    listings = [e for e in store.read_after(0, [DIRECTORY]) if e.name == "directory:room"]
+    assert listings
+    with app.test_request_context("/events/html"):
+        drawn = [render_fragments(listing, frozenset(), eve_id) for listing in listings]
+    assert drawn == [[] for _ in listings]
 
 
 def test_a_playlists_old_titles_and_a_removed_items_words_are_not_replayed(
