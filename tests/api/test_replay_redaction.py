@@ -32,16 +32,19 @@ def replayed(client, headers, cursor: str) -> str:
     return json.dumps(ok(answer)["events"], ensure_ascii=False)
 
 
+def group_with_bob(client, ann: dict, name: str) -> int:
+    created = client.post(
+        "/api/v1/conversations",
+        json={"kind": "group", "name": name, "members": ["bob"]},
+        headers=ann,
+    )
+    return ok(created)["conversation"]["id"]
+
+
 def test_a_removed_member_is_not_told_the_groups_new_name(client, user_factory, bearer):
     ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
     cursor = cursor_now(client, bob)
-    group = ok(
-        client.post(
-            "/api/v1/conversations",
-            json={"kind": "group", "name": "Book club", "members": ["bob"]},
-            headers=ann,
-        )
-    )["conversation"]["id"]
+    group = group_with_bob(client, ann, "Book club")
     ok(client.delete(f"/api/v1/conversations/{group}/members/bob", headers=ann))
     changes = {"name": "Surprise for bob", "description": "plan: a party on friday"}
     ok(client.patch(f"/api/v1/conversations/{group}", json=changes, headers=ann))
@@ -58,13 +61,7 @@ def test_a_removed_member_is_not_told_an_edit_of_a_message_that_mentioned_them(
     client, user_factory, bearer
 ):
     ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
-    group = ok(
-        client.post(
-            "/api/v1/conversations",
-            json={"kind": "group", "name": "G", "members": ["bob"]},
-            headers=ann,
-        )
-    )["conversation"]["id"]
+    group = group_with_bob(client, ann, "G")
     cursor = cursor_now(client, bob)
     message = ok(
         client.post(
