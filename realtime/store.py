@@ -100,9 +100,11 @@ def redact(
     With `sees` (whether whoever reads a channel may still see the subject), an event on
     a channel whose reader may not gets `unseen` instead: what changed after someone lost
     sight of a thing does not reach them through the events they had."""
+    if (unseen is None) != (sees is None):
+        raise ValueError("A redaction that depends on the reader needs both `unseen` and `sees`.")
 
     def chosen(channel: str) -> Rewrite:
-        return rewrite if sees is None or sees(channel) else unseen or rewrite
+        return rewrite if sees is None or sees(channel) else unseen
 
     return _rewrite((StreamEvent.subject == subject) & StreamEvent.name.in_(list(names)), chosen)
 
