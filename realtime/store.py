@@ -100,8 +100,8 @@ def redact(
     With `sees` (whether whoever reads a channel may still see the subject), an event on
     a channel whose reader may not gets `unseen` instead: what changed after someone lost
     sight of a thing does not reach them through the events they had."""
-    if (unseen is None) != (sees is None):
-        raise ValueError("A redaction that depends on the reader needs both `unseen` and `sees`.")
+    if sees is not None and unseen is None:
+        raise ValueError("A redaction that depends on the reader needs `unseen` too.")
 
     def chosen(channel: str) -> Rewrite:
         return rewrite if sees is None or sees(channel) else unseen
