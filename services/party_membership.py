@@ -46,6 +46,8 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     are already in. Private parties need their code."""
     access = party_access.visible(actor, party_id)
     if access.active:
+        if access.party.status == "ended":  # nobody comes back to watch an ended party
+            raise Forbidden("This party has ended.", code="ended")
         access = creator_returns(access)
         db.session.commit()
         return access

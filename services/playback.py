@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Update
 
-from errors import Conflict, ValidationError
+from errors import Conflict, ValidationError, granted
 from extensions import db
 from models.party import Party, QueueItem
 from models.user import User
@@ -112,8 +112,19 @@ def _now_position(party: Party) -> float:
     return expected_position(party_shapes.state(party), time.time())
 
 
-def play(actor: User, party_id: object, position: object = None) -> dict:
+def _controller(actor: User, party_id: object) -> PartyAccess:
+    """A driver, for a control of playback. The first control of a party that has not
+    started starts it, which is its host's to do: a co-host's waits for that."""
     access = party_access.driver(actor, party_id)
+    return granted(
+        access,
+        access.is_host or access.party.status != "upcoming",
+        "Only the host can start the party.",
+    )
+
+
+def play(actor: User, party_id: object, position: object = None) -> dict:
+    access = _controller(actor, party_id)
     start = _position(position, required=False)
     return _apply(
         access, playing=True, position=_now_position(access.party) if start is None else start
@@ -121,7 +132,7 @@ def play(actor: User, party_id: object, position: object = None) -> dict:
 
 
 def pause(actor: User, party_id: object, position: object = None) -> dict:
-    access = party_access.driver(actor, party_id)
+    access = _controller(actor, party_id)
     stop = _position(position, required=False)
     return _apply(
         access, playing=False, position=_now_position(access.party) if stop is None else stop
@@ -129,12 +140,12 @@ def pause(actor: User, party_id: object, position: object = None) -> dict:
 
 
 def seek(actor: User, party_id: object, position: object) -> dict:
-    access = party_access.driver(actor, party_id)
+    access = _controller(actor, party_id)
     return _apply(access, position=_position(position, required=True))
 
 
 def set_rate(actor: User, party_id: object, rate: object) -> dict:
-    access = party_access.driver(actor, party_id)
+    access = _controller(actor, party_id)
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate):
         raise ValidationError("'rate' must be a number.", field="rate")
     if not RATE_MIN <= rate <= RATE_MAX:
@@ -148,7 +159,7 @@ def next_item(actor: User, party_id: object, version: object = None) -> dict:
     `version` is the state the asker saw end: when several drivers ask at the end of the
     same item, or one asks twice, only the first advances the queue; the others get the
     state as it is now."""
-    access = party_access.driver(actor, party_id)
+    access = _controller(actor, party_id)
     party = access.party
     expected = party.version if version is None else _version(version)
     if expected != party.version:
@@ -189,10 +200,11 @@ def _advance(party: Party, item: QueueItem, expected: int) -> dict:
 
 
 def report_duration(actor: User, party_id: object, media_url: object, duration: object) -> dict:
-    """How long the media playing now is, as a player measured it. A driver's report
-    replaces what is known; anyone else's only fills it in while nothing is, so a viewer
-    cannot cut the host's video short. A report about other media (the queue moved on
-    while it travelled) changes nothing."""
+    """How long the media playing now is, as a driver's player measured it. Only a
+    driver's report counts: the length decides where the position stops and when the end
+    of the media is believed (`media_ended`), so a viewer's report, which anyone could
+    make up, changes nothing and is answered with the state. A report about other media
+    (the queue moved on while it travelled) changes nothing either."""
     access = party_access.present(actor, party_id)
     if isinstance(duration, bool) or not isinstance(duration, int | float):
         raise ValidationError("'duration' must be a number of seconds.", field="duration")
@@ -202,8 +214,7 @@ def report_duration(actor: User, party_id: object, media_url: object, duration: 
             f"'duration' must be above 0 and at most {DURATION_MAX:.0f}.", field="duration"
         )
     party = access.party
-    known = party.duration
-    if media_url != party.media_url or known == value or (known is not None and not access.drives):
+    if media_url != party.media_url or party.duration == value or not access.drives:
         return party_shapes.state(party)
     changes = {"duration": value, "position": _now_position(party)}
     if not _write(party, party.version, changes, begin=False):

@@ -4,10 +4,14 @@ every role, host handover, approval, queue, chat, and the sync arithmetic."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import db
+from models.clock import iso, utcnow
+from models.party import Party
 from realtime.channels import channels_for, state_after_resume
 from services import (
     moderation_reports,
@@ -614,3 +618,35 @@ def test_someone_else_coming_back_does_not_take_the_host_role(app, crew, party):
     party_hosts.hand_over(party.id, crew["hana"].id)
     assert party_membership.enter(crew["vic"], party.id).role == "viewer"
     assert party.host_id == crew["cole"].id
+
+
+def test_a_cohost_cannot_start_a_scheduled_party_with_a_control(crew):
+    """Starting a scheduled party is its host's: the first control of playback starts
+    it, so a co-host's is refused until the host has started it."""
+    later = iso(utcnow() + timedelta(days=2))
+    scheduled = parties.create(
+        crew["hana"], {"title": "Later", "media_url": VIDEO, "scheduled_at": later}
+    )
+    party_membership.enter(crew["cole"], scheduled.id)
+    party_membership.set_role(crew["hana"], scheduled.id, "cole", "co-host")
+    controls = (
+        lambda: playback.play(crew["cole"], scheduled.id, 0),
+        lambda: playback.pause(crew["cole"], scheduled.id, 0),
+        lambda: playback.seek(crew["cole"], scheduled.id, 1),
+        lambda: playback.set_rate(crew["cole"], scheduled.id, 1.5),
+        lambda: playback.next_item(crew["cole"], scheduled.id),
+    )
+    for control in controls:
+        with pytest.raises(Forbidden):
+            control()
+        assert db.session.get(Party, scheduled.id).status == "upcoming"
+    playback.play(crew["hana"], scheduled.id, 0)
+    assert db.session.get(Party, scheduled.id).status == "live"
+    assert playback.seek(crew["cole"], scheduled.id, 5)["position"] == 5.0
+
+
+def test_nobody_comes_back_into_an_ended_party(crew, party):
+    parties.end(crew["hana"], party.id)
+    with pytest.raises(Forbidden) as refused:
+        party_membership.enter(crew["vic"], party.id)
+    assert refused.value.code == "ended"

@@ -35,10 +35,12 @@ def test_a_duration_is_a_positive_finite_length_up_to_a_day(crew, party, bad):
         playback.report_duration(crew["hana"], party.id, VIDEO, bad)
 
 
-def test_the_first_report_or_a_drivers_sets_the_duration(crew, party):
-    state = playback.report_duration(crew["vic"], party.id, VIDEO, 60)
+def test_only_a_drivers_report_sets_the_duration(crew, party):
+    # A viewer's report, unknown length or not, changes nothing: it could cut the
+    # host's video short.
+    assert playback.report_duration(crew["vic"], party.id, VIDEO, 0.01)["duration"] is None
+    state = playback.report_duration(crew["hana"], party.id, VIDEO, 60)
     assert state["duration"] == 60.0
-    # A viewer cannot change a known duration; a driver can; other media changes nothing.
     assert playback.report_duration(crew["vic"], party.id, VIDEO, 5)["duration"] == 60.0
     assert playback.report_duration(crew["cole"], party.id, VIDEO, 62.5)["duration"] == 62.5
     same = playback.report_duration(crew["hana"], party.id, VIDEO + "?old", 10)
