@@ -40,8 +40,20 @@ def _home_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 
 @fragment(NOTIFICATION_READ)
-def _read_notifications(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
-    return [("notification-count", badge(envelope.data["unread_count"]))]
+def _read_notifications(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """Read in another tab: the count, and each one marked redrawn read where a page
+    shows it (all of them: those a page shows first)."""
+    data = envelope.data
+    marked = (
+        notifications.listing(viewer_id)
+        if data["all"]
+        else notifications.owned(viewer_id, data["ids"])
+    )
+    items = "".join(
+        render_fragment("partials/notification_item.html", n=notifications.to_dict(n), replace=True)
+        for n in marked
+    )
+    return [("notification-count", badge(data["unread_count"])), ("notification-changed", items)]
 
 
 @fragment(PRESENCE)

@@ -173,11 +173,15 @@ def retext(key: str, text: str | None, sees: Callable[[int], bool] | None = None
     def allowed(user_id: int | None) -> bool:
         return sees is None or (user_id is not None and sees(user_id))
 
+    changed = []
     for notification in db.session.scalars(
         select(Notification).where(Notification.subject_key == key)
     ):
         rewrite = shown if allowed(notification.user_id) else withheld
-        notification.subject = orjson.dumps(rewrite(orjson.loads(notification.subject))).decode()
+        before = notification.subject
+        notification.subject = orjson.dumps(rewrite(orjson.loads(before))).decode()
+        if notification.subject != before:
+            changed.append(notification)
     bus.redact(
         key,
         (NOTIFICATION_NEW, NOTIFICATION_UPDATED),
@@ -185,6 +189,11 @@ def retext(key: str, text: str | None, sees: Callable[[int], bool] | None = None
         lambda stored: {**stored, "subject": withheld(stored["subject"])},
         None if sees is None else lambda channel: allowed(channel_owner(channel)),
     )
+    for notification in changed:  # open pages redraw it in place
+        owner = notification.user_id
+        bus.publish(
+            user_channel(owner), NOTIFICATION_UPDATED, to_dict(notification, unread_count(owner))
+        )
 
 
 def _quoting(text: str | None) -> Callable[[dict], dict]:

@@ -4,6 +4,10 @@ list and on the home page; member counts; the public room directory."""
 
 from __future__ import annotations
 
+import math
+
+from flask import current_app
+
 from blueprints.conversations.views import message_view
 from blueprints.live_fragments import badge
 from errors import ServiceError
@@ -100,9 +104,15 @@ def _row_on_new_message(envelope: Envelope, viewer_id: int) -> list[tuple[str, s
 
 
 @fragment(messages.MESSAGE_UPDATED)
-@fragment(messages.MESSAGE_DELETED)
 def _row_on_changed_message(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     return conversation_row(viewer_id, envelope.data["conversation_id"], move=False)
+
+
+@fragment(messages.MESSAGE_DELETED)
+def _row_on_deleted_message(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """A deleted message the viewer had not read no longer counts as unread."""
+    row = conversation_row(viewer_id, envelope.data["conversation_id"], move=False)
+    return [*row, _messages_badge(viewer_id)]
 
 
 @fragment(messages.MESSAGE_READ)
@@ -114,11 +124,15 @@ def _row_on_read(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
 
 @fragment(conversations.MEMBER_ADDED)
 def _row_on_added(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    conversation = envelope.data.get("conversation")
     user = envelope.data.get("user") or {}
-    if not isinstance(conversation, dict) or user.get("id") != viewer_id:
+    if user.get("id") != viewer_id:
         return []
-    return conversation_row(viewer_id, conversation["id"], move=True)
+    # Added by someone, the conversation comes along; joining a room, only its id.
+    conversation = envelope.data.get("conversation")
+    conversation_id = (
+        conversation["id"] if isinstance(conversation, dict) else envelope.data["conversation_id"]
+    )
+    return conversation_row(viewer_id, conversation_id, move=True)
 
 
 @fragment(conversations.MEMBER_REMOVED)
@@ -126,7 +140,7 @@ def _row_on_removed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]
     user = envelope.data.get("user") or {}
     if user.get("id") != viewer_id:
         return []
-    return _gone_row(envelope.data["conversation_id"])
+    return [*_gone_row(envelope.data["conversation_id"]), _messages_badge(viewer_id)]
 
 
 def _ended(conversation_id: int, reason: str) -> list[tuple[str, str]]:
@@ -167,8 +181,8 @@ def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]
 
 
 @fragment(conversations.CONVERSATION_DELETED)
-def _row_on_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
-    return _gone_row(envelope.data["conversation_id"])
+def _row_on_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return [*_gone_row(envelope.data["conversation_id"]), _messages_badge(viewer_id)]
 
 
 @fragment(conversations.MEMBER_ADDED)
@@ -275,7 +289,13 @@ def _typing(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         return []
     if not data["typing"]:
         return [(f"typing-{conversation_id}", _not_typing(conversation_id, user["id"]))]
-    html = render_fragment("partials/typing.html", user=user, line=f"typing-{conversation_id}")
+    # Its stop comes from the server after TYPING_TIMEOUT_SECONDS; one missed while the
+    # stream reconnected must not leave the line on for good: the page takes it off
+    # after twice that without a newer start (static/js/typing-expiry.js).
+    expires_in = math.ceil(2 * current_app.config["TYPING_TIMEOUT_SECONDS"])
+    html = render_fragment(
+        "partials/typing.html", user=user, line=f"typing-{conversation_id}", expires_in=expires_in
+    )
     return [(f"typing-{conversation_id}", html)]
 
 

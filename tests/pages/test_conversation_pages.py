@@ -482,7 +482,7 @@ def test_live_fragments_for_the_conversation_page(app, logged_in_client, ben):
     assert "changed" in update[f"message-change-{dm}"]
     assert "Message deleted" in deleted[f"message-change-{dm}"]
     assert typed[f"typing-{dm}"].strip() == (
-        f'<span class="typer" id="typing-{dm}-{ben.id}">ben is typing…</span>'
+        f'<span class="typer" id="typing-{dm}-{ben.id}" data-expires-in="6">ben is typing…</span>'
     )
     assert (
         untyped[f"typing-{dm}"] == f'<span id="typing-{dm}-{ben.id}" hx-swap-oob="delete"></span>'

@@ -1,0 +1,163 @@
+"""What an open page shows stays true: each case drives the services, then renders, for
+the viewer, what their page's stream receives after its cursor (the stored events, as a
+resume replays them, or the event itself when it is not stored), and checks that the
+region that changed is redrawn."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime import store
+from realtime.events import Envelope, user_channel
+from realtime.fragments import render_fragments
+from services import (
+    conversation_access,
+    conversation_members,
+    conversation_settings,
+    conversations,
+    message_edits,
+    message_reading,
+    notifications,
+    social,
+)
+from tests.support.messages import sent_message
+
+
+@pytest.fixture
+def crew(user_factory):
+    return {name: user_factory(name) for name in ("ann", "ben", "cat", "dan")}
+
+
+def live(app, viewer, after: int, channels, args: str = "") -> list[tuple[str, str]]:
+    """What the viewer's open page receives after `after` on `channels`."""
+    out: list[tuple[str, str]] = []
+    for event in store.read_after(after, channels):
+        if not event.audience.admits(viewer.id):
+            continue
+        with app.test_request_context("/events/html" + args):
+            out.extend(render_fragments(event, frozenset(), viewer.id))
+    return out
+
+
+def names(rendered: list[tuple[str, str]]) -> list[str]:
+    return [name for name, _ in rendered]
+
+
+def test_messages_badge_after_unread_message_is_deleted(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Pair", ["ann"])
+    message = sent_message(ben, group.id, "hello ann")
+    assert message_reading.unread_total(ann.id) == 1  # ann's badge says 1
+    cursor = store.latest_id()
+
+    message_edits.delete(ben, message.id)
+
+    assert message_reading.unread_total(ann.id) == 0
+    rendered = live(app, ann, cursor, [conversation_access.channel(group.id), user_channel(ann.id)])
+    assert "messages-count" in names(rendered), names(rendered)
+
+
+def test_messages_badge_after_removed_from_group_with_unread(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Pair", ["ann", "cat"])
+    sent_message(ben, group.id, "hello")
+    assert message_reading.unread_total(ann.id) == 1
+    cursor = store.latest_id()
+
+    conversation_members.remove_member(ben, group.id, "ann")
+
+    assert message_reading.unread_total(ann.id) == 0
+    # ann's stream loses the group's channel; her own channel tells her.
+    rendered = live(app, ann, cursor, [user_channel(ann.id)])
+    assert "conversation-row-gone" in names(rendered)
+    assert "messages-count" in names(rendered), names(rendered)
+
+
+def test_messages_badge_after_group_deleted_with_unread(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Pair", ["ann"])
+    sent_message(ben, group.id, "hello")
+    assert message_reading.unread_total(ann.id) == 1
+    cursor = store.latest_id()
+
+    conversation_settings.delete(ben, group.id)
+
+    assert message_reading.unread_total(ann.id) == 0
+    rendered = live(app, ann, cursor, [conversation_access.channel(group.id), user_channel(ann.id)])
+    assert "conversation-row-gone" in names(rendered)
+    assert "messages-count" in names(rendered), names(rendered)
+
+
+def test_notifications_marked_read_elsewhere_are_redrawn_read(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    social.follow(ben, "ann")
+    note = notifications.listing(ann.id)[0]
+    assert notifications.to_dict(note)["read"] is False  # shown "unread" with "Mark read"
+
+    unread = notifications.mark_read(ann.id, [note.id])  # in another tab
+    # What mark_read publishes (ephemeral, so rendered from its own payload):
+    envelope = Envelope(
+        user_channel(ann.id),
+        notifications.NOTIFICATION_READ,
+        {"ids": [note.id], "all": False, "unread_count": unread},
+    )
+    with app.test_request_context("/events/html"):
+        rendered = render_fragments(envelope, frozenset(), ann.id)
+    html = "".join(h for _, h in rendered)
+    assert f'id="notification-{note.id}"' in html, rendered
+
+
+def test_mention_quote_after_message_deleted(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Pair", ["ann"])
+    message = sent_message(ben, group.id, "@ann my bank pin is 1234")
+    mention = next(n for n in notifications.listing(ann.id) if n.kind == notifications.MENTION)
+    assert "1234" in notifications.to_dict(mention)["subject"]["text"]  # shown on her pages
+    cursor = store.latest_id()
+
+    message_edits.delete(ben, message.id)
+
+    assert "text" not in notifications.to_dict(mention)["subject"]  # a reload drops it
+    rendered = live(app, ann, cursor, [conversation_access.channel(group.id), user_channel(ann.id)])
+    html = "".join(h for _, h in rendered)
+    assert f'id="notification-{mention.id}"' in html, names(rendered)
+
+
+def test_conversation_invite_after_rename(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Old name", ["ann"])
+    invite = next(n for n in notifications.listing(ann.id) if n.kind == "conversation_invite")
+    cursor = store.latest_id()
+
+    conversation_settings.update(ben, group.id, {"name": "New name"})
+
+    assert notifications.to_dict(invite)["subject"]["text"] == "New name"
+    rendered = live(app, ann, cursor, [conversation_access.channel(group.id), user_channel(ann.id)])
+    html = "".join(h for _, h in rendered)
+    assert f'id="notification-{invite.id}"' in html, names(rendered)
+
+
+def test_own_room_join_adds_row_in_other_tab(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    room = conversations.create_room(ben, "Films")
+    cursor = store.latest_id()
+
+    conversation_members.join(ann, room.id)
+
+    rendered = live(app, ann, cursor, [conversation_access.channel(room.id), user_channel(ann.id)])
+    assert "conversation-row" in names(rendered), names(rendered)
+
+
+def test_a_conversations_typing_line_goes_by_itself_if_its_stop_is_missed(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Pair", ["ann"])
+    envelope = Envelope(
+        conversation_access.channel(group.id),
+        "typing",
+        {"conversation_id": group.id, "user": ben.to_summary(), "typing": True},
+    )
+    with app.test_request_context("/events/html"):
+        [(_name, html)] = render_fragments(envelope, frozenset(), ann.id)
+    # The stop is not stored either: missed while the stream reconnects, the page takes
+    # the line off by itself.
+    assert 'data-expires-in="6"' in html, html
