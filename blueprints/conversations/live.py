@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from flask import current_app
+from markupsafe import escape
 
 from blueprints.conversations.views import message_view
 from blueprints.live_fragments import badge
@@ -178,6 +179,19 @@ def _conversation_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str
 @fragment(conversations.CONVERSATION_UPDATED)
 def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     return conversation_row(viewer_id, envelope.data["id"], move=False)
+
+
+@fragment(conversations.CONVERSATION_UPDATED)
+def _heading_on_renamed(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    """An open group's or room's page shows its name and description as they are now
+    (the event goes to its members, as the page does)."""
+    data = envelope.data
+    if data["kind"] == Kind.DIRECT:  # named for the other person, never renamed
+        return []
+    return [
+        (f"conversation-name-{data['id']}", str(escape(data["name"]))),
+        (f"conversation-description-{data['id']}", str(escape(data["description"]))),
+    ]
 
 
 @fragment(conversations.CONVERSATION_DELETED)

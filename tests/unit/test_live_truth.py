@@ -20,6 +20,7 @@ from services import (
     notifications,
     social,
 )
+from tests.conftest import log_in
 from tests.support.messages import sent_message
 
 
@@ -161,3 +162,21 @@ def test_a_conversations_typing_line_goes_by_itself_if_its_stop_is_missed(app, c
     # The stop is not stored either: missed while the stream reconnects, the page takes
     # the line off by itself.
     assert 'data-expires-in="6"' in html, html
+
+
+def test_an_open_groups_heading_follows_a_rename(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Old name", ["ann"])
+    cursor = store.latest_id()
+
+    conversation_settings.update(ben, group.id, {"name": "<b>New</b>", "description": "Plans"})
+
+    rendered = dict(live(app, ann, cursor, [conversation_access.channel(group.id)]))
+    assert rendered[f"conversation-name-{group.id}"] == "&lt;b&gt;New&lt;/b&gt;"
+    assert rendered[f"conversation-description-{group.id}"] == "Plans"
+    # The page has the regions those fragments swap into.
+    client = app.test_client()
+    log_in(client, "ann")
+    page = client.get(f"/conversations/{group.id}").get_data(as_text=True)
+    assert f'sse-swap="conversation-name-{group.id}"' in page
+    assert f'sse-swap="conversation-description-{group.id}"' in page
