@@ -134,7 +134,22 @@ def _public_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     its card as it is now (added, or replaced in place: "starts ..." becomes "Live"), or
     drops it once it no longer belongs there."""
     party_id = int(envelope.data["party_id"])
-    viewer = accounts.find_by_id(viewer_id) if envelope.data["status"] != "ended" else None
+    return _home_card(viewer_id, party_id, gone=envelope.data["status"] == "ended")
+
+
+@fragment(party_shapes.MEMBER_LEFT)
+def _left_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """The viewer left a party or was removed from it (here or in another tab): its card
+    stays on the home page only while it still belongs there (a public party, a
+    followed person's), redrawn without "Open"."""
+    if (envelope.data.get("user") or {}).get("id") != viewer_id:
+        return []
+    return _home_card(viewer_id, int(envelope.data["party_id"]))
+
+
+def _home_card(viewer_id: int, party_id: int, *, gone: bool = False) -> list[tuple[str, str]]:
+    """The party's card on the viewer's home page as it is now, or its removal."""
+    viewer = None if gone else accounts.find_by_id(viewer_id)
     card = home_service.party_on_home(viewer, party_id) if viewer else None
     if card is None:
         return [("home-party-gone", f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>')]

@@ -15,13 +15,19 @@ from services import (
     conversation_members,
     conversation_settings,
     conversations,
+    home,
     message_edits,
     message_reading,
     notifications,
+    parties,
+    party_membership,
+    party_shapes,
     social,
 )
 from tests.conftest import log_in
 from tests.support.messages import sent_message
+
+VIDEO = "https://media.example/film.mp4"
 
 
 @pytest.fixture
@@ -180,3 +186,18 @@ def test_an_open_groups_heading_follows_a_rename(app, crew):
     page = client.get(f"/conversations/{group.id}").get_data(as_text=True)
     assert f'sse-swap="conversation-name-{group.id}"' in page
     assert f'sse-swap="conversation-description-{group.id}"' in page
+
+
+def test_a_private_partys_card_leaves_the_home_page_of_someone_removed_from_it(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    social.follow(ann, "ben")
+    party = parties.create(ben, {"title": "Secret", "media_url": VIDEO, "visibility": "private"})
+    party_membership.join_by_code(ann, party.code)
+    assert [p["id"] for p in home.parties_for(ann)] == [party.id]  # her home shows it
+    cursor = store.latest_id()
+
+    party_membership.remove(ben, party.id, "ann")
+
+    assert home.parties_for(ann) == []  # a reload drops it
+    rendered = live(app, ann, cursor, [user_channel(ann.id), party_shapes.channel(party.id)])
+    assert "home-party-gone" in names(rendered), names(rendered)
