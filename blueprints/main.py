@@ -137,6 +137,13 @@ def _public_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     return _home_card(viewer_id, party_id, gone=envelope.data["status"] == "ended")
 
 
+@fragment(party_shapes.HOST_CHANGED)
+def _host_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """The card names the new host, or leaves a home page it no longer belongs on (a
+    friends-only party of someone the viewer is not friends with)."""
+    return _home_card(viewer_id, int(envelope.data["party_id"]))
+
+
 @fragment(party_shapes.MEMBER_LEFT)
 def _left_party(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """The viewer left a party or was removed from it (here or in another tab): its card

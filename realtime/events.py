@@ -229,7 +229,9 @@ EVENTS = (
         "party:member_requested", on(PARTY_DRIVERS, Shape({"party_id": int, "user": USER_SUMMARY}))
     ),
     durable("party:member_decided", on(USER, Shape({"party_id": int, "approved": bool}))),
-    durable("party:host_changed", on(PARTY, Shape({"party_id": int, "host_id": int}))),
+    # Also to the old and the new host's followers whose home pages show a party that is
+    # not public (the card names its host).
+    durable("party:host_changed", on((PARTY, USER), Shape({"party_id": int, "host_id": int}))),
     # The host's followers who were told it started hear of its end on their own channel.
     durable("party:ended", on((PARTY, USER), PARTY_ONLY)),
     ephemeral(

@@ -33,11 +33,11 @@ from services.party_shapes import (
     announce_listing,
     channel,
     drivers_channel,
+    followers_told,
     reread,
     state,
     tell_starting_soon,
 )
-from services.relations import are_friends, follower_ids
 from services.unit_of_work import unit_of_work
 from services.validation import flag, iso_time, one_of, text
 
@@ -115,20 +115,8 @@ def _new_code() -> str:
     raise Conflict("Could not find a free invite code; try again.")
 
 
-def _followers_told(party: Party) -> list[int]:
-    """The host's followers who hear of the party's start and end on their own channel
-    (their home pages show it): none for a private party, friends for a friends-only one."""
-    if party.visibility == "private":
-        return []
-    return [
-        follower
-        for follower in follower_ids(party.host_id)
-        if party.visibility != "friends" or are_friends(follower, party.host_id)
-    ]
-
-
 def _tell_followers_it_started(party: Party) -> None:
-    for follower in _followers_told(party):
+    for follower in followers_told(party):
         notifications.notify(
             follower,
             notifications.PARTY_STARTED,
@@ -192,7 +180,7 @@ def finish(party: Party) -> Party:
     announce_listing(party)
     # The others whose pages show it: followers told of its start, people invited to it.
     invited = notifications.holders(f"party:{party.id}", notifications.PARTY_INVITE)
-    for user_id in sorted((set(_followers_told(party)) | invited) - set(people)):
+    for user_id in sorted((set(followers_told(party)) | invited) - set(people)):
         bus.publish(user_channel(user_id), ENDED, {"party_id": party.id})
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(party.id))

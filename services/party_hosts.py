@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from extensions import db
 from models.party import Participant, Party, PartyRole
 from realtime.bus import bus
+from realtime.events import user_channel
 from services import party_access
 from services.party_access import PartyAccess
 from services.party_shapes import (
@@ -20,6 +21,7 @@ from services.party_shapes import (
     announce_membership,
     channel,
     drivers_channel,
+    followers_told,
     reread,
     state,
 )
@@ -63,7 +65,12 @@ def hand_over(party_id: int, from_host: int, watching: Collection[int] = ()) -> 
     reread(party)
     bus.subscribe_user(heir.user_id, drivers_channel(party_id))
     bus.unsubscribe_user(from_host, drivers_channel(party_id))
-    bus.publish(channel(party_id), HOST_CHANGED, {"party_id": party_id, "host_id": heir.user_id})
+    changed_host = {"party_id": party_id, "host_id": heir.user_id}
+    bus.publish(channel(party_id), HOST_CHANGED, changed_host)
+    if party.visibility != "public":  # public ones are told on the site channel
+        told = set(followers_told(party, from_host)) | set(followers_told(party))
+        for user_id in sorted(told):
+            bus.publish(user_channel(user_id), HOST_CHANGED, changed_host)
     bus.publish(channel(party_id), PARTY_STATE, state(party))
     announce_listing(party)  # home cards name the host
     return heir.user_id

@@ -16,6 +16,7 @@ from realtime.bus import bus
 from realtime.events import SITE_CHANNEL, party_channel
 from services import party_access
 from services.party_media import media_kind
+from services.relations import are_friends, follower_ids
 
 LARGE_PARTY = 100
 PARTY_STATE = "party:state"
@@ -133,6 +134,20 @@ def announce_membership(party: Party, name: str, participant: Participant, **ext
         name,
         {"party_id": party.id, **participant_dict(participant), "count": count, **extra},
     )
+
+
+def followers_told(party: Party, host_id: int | None = None) -> list[int]:
+    """The host's (or `host_id`'s) followers who hear of the party's start, end and change
+    of host on their own channel (their home pages show it): none for a private party,
+    friends for a friends-only one."""
+    host_id = party.host_id if host_id is None else host_id
+    if party.visibility == "private":
+        return []
+    return [
+        follower
+        for follower in follower_ids(host_id)
+        if party.visibility != "friends" or are_friends(follower, host_id)
+    ]
 
 
 def announce_listing(party: Party) -> None:

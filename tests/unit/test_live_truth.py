@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from realtime import store
+from realtime.channels import channels_for
 from realtime.events import Envelope, user_channel
 from realtime.fragments import render_fragments
 from services import (
@@ -201,3 +202,20 @@ def test_a_private_partys_card_leaves_the_home_page_of_someone_removed_from_it(a
     assert home.parties_for(ann) == []  # a reload drops it
     rendered = live(app, ann, cursor, [user_channel(ann.id), party_shapes.channel(party.id)])
     assert "home-party-gone" in names(rendered), names(rendered)
+
+
+def test_a_friends_partys_card_follows_a_change_of_host(app, crew):
+    ann, ben, cat = crew["ann"], crew["ben"], crew["cat"]
+    for a, b in ((ann, "ben"), (ben, "ann"), (cat, "ben"), (ben, "cat")):
+        social.follow(a, b)
+    party = parties.create(ben, {"title": "Friends", "media_url": VIDEO, "visibility": "friends"})
+    party_membership.join_by_code(cat, party.code)
+    card = home.parties_for(ann)
+    assert [p["host"]["username"] for p in card] == ["ben"]  # "hosted by ben"
+    cursor = store.latest_id()
+
+    party_membership.leave(ben, party.id)  # cat becomes host
+
+    assert home.party_on_home(ann, party.id) is None  # ann does not follow cat
+    rendered = dict(live(app, ann, cursor, channels_for(ann.id)))
+    assert f'id="home-party-{party.id}" hx-swap-oob="delete"' in rendered["home-party-gone"]
