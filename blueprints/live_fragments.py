@@ -49,11 +49,16 @@ def _read_notifications(envelope: Envelope, viewer_id: int) -> list[tuple[str, s
         if data["all"]
         else notifications.owned(viewer_id, data["ids"])
     )
-    items = "".join(
-        render_fragment("partials/notification_item.html", n=notifications.to_dict(n), replace=True)
-        for n in marked
-    )
+    items = redrawn([notifications.to_dict(n) for n in marked])
     return [("notification-count", badge(data["unread_count"])), ("notification-changed", items)]
+
+
+def redrawn(items: list[dict]) -> str:
+    """Notifications (as `notifications.to_dict` gives them) redrawn in place wherever a
+    page shows them (`notification-changed`)."""
+    return "".join(
+        render_fragment("partials/notification_item.html", n=n, replace=True) for n in items
+    )
 
 
 @fragment(PRESENCE)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.htmx_responses import go, is_htmx
+from blueprints.live_fragments import redrawn
 from blueprints.post_forms import uploaded_image
 from blueprints.post_live import FEED_AFTER
 from blueprints.post_views import cards
@@ -29,7 +30,6 @@ from services import home as home_service
 
 bp = Blueprint("main", __name__)
 
-NOTIFICATION = "partials/notification_item.html"
 FEED_TABS = {"following": "Following", "discover": "Discover"}
 LIVE_TRANSPORTS = {
     "websocket": "WebSocket",
@@ -120,10 +120,7 @@ def _party_ended(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     home page and the notifications page alike). Its
     followers and its people hear of the end (services/parties.py `finish`)."""
     party_id = int(envelope.data["party_id"])
-    notes = "".join(
-        render_fragment(NOTIFICATION, n=n, replace=True)
-        for n in notifications.about(viewer_id, f"party:{party_id}")
-    )
+    notes = redrawn(notifications.about(viewer_id, f"party:{party_id}"))
     gone = f'<li id="home-party-{party_id}" hx-swap-oob="delete"></li>'
     return [("home-party-gone", gone), ("notification-changed", notes)]
 

@@ -111,9 +111,14 @@ def present(actor: User, party_id: object) -> PartyAccess:
     access = visible(actor, party_id)
     if not access.active:
         raise Forbidden("Join the party first.", code="not_participant")
-    if access.party.status == "ended":
-        raise Forbidden("This party has ended.", code="ended")
+    not_ended(access.party)
     return access
+
+
+def not_ended(party: Party) -> None:
+    """Nobody joins, comes back to or acts in a party that has ended."""
+    if party.status == "ended":
+        raise Forbidden("This party has ended.", code="ended")
 
 
 def driver(actor: User, party_id: object) -> PartyAccess:

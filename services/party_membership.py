@@ -46,8 +46,7 @@ def enter(actor: User, party_id: object) -> PartyAccess:
     are already in. Private parties need their code."""
     access = party_access.visible(actor, party_id)
     if access.active:
-        if access.party.status == "ended":  # nobody comes back to watch an ended party
-            raise Forbidden("This party has ended.", code="ended")
+        party_access.not_ended(access.party)
         access = creator_returns(access)
         db.session.commit()
         return access
@@ -69,8 +68,7 @@ def is_participant(actor: User, party_id: object) -> bool:
 def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     """Let someone in, or record their request to join; the caller commits (nothing may
     be queued in its unit of work before this: a lost race rolls it back)."""
-    if party.status == "ended":
-        raise Forbidden("This party has ended.", code="ended")
+    party_access.not_ended(party)
     participant = party_access.participant_of(party.id, actor.id)
     if participant is not None and participant.status == "active":
         return participant
