@@ -88,6 +88,7 @@ NOTIFICATION = Shape(
             },
             # `code`: a party invitation's way in (a private party's key, given by its people);
             # `ended`: the party of an invitation or a start is over (and `code` is gone).
+            # `gone`: the reader of a conversation's invitation is no longer in it.
             # `what`: the kind of thing of theirs a moderator removed (a removal);
             # `until`: when a site-wide mute ends (none: it was lifted).
             # `post_id`, `parent_id`: a comment's post, and the comment it answers (or none).
@@ -98,6 +99,7 @@ NOTIFICATION = Shape(
                 "text": str,
                 "code": str,
                 "ended": bool,
+                "gone": bool,
                 "what": str,
                 "until": str,
                 "post_id": int,

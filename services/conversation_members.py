@@ -16,7 +16,7 @@ from models.conversation import Conversation, Kind, MemberRole, Membership
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services import accounts, conversation_access
+from services import accounts, conversation_access, notifications
 from services.conversation_access import Access, channel, outranks
 from services.conversations import (
     ACCOUNT_DELETED,
@@ -157,6 +157,10 @@ def _drop(
         channel(conversation.id),
         MEMBER_REMOVED,
         {"conversation_id": conversation.id, "user": person.to_summary(), "by": _who(removed_by)},
+    )
+    # An invitation they hold no longer leads in.
+    notifications.redraw(
+        person.id, f"conversation:{conversation.id}", notifications.CONVERSATION_INVITE
     )
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
     seen_by = (removed_by.id,) if removed_by else ()

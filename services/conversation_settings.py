@@ -145,8 +145,11 @@ def _close(conversation: Conversation, *, closed: bool) -> None:
         CONVERSATION_DELETED,
         {"conversation_id": conversation.id, "closed": closed},
     )
+    key = f"conversation:{conversation.id}"
     for user_id in people:
         bus.unsubscribe_user(user_id, channel(conversation.id))
+    for user_id in sorted(notifications.holders(key, notifications.CONVERSATION_INVITE)):
+        notifications.redraw(user_id, key, notifications.CONVERSATION_INVITE)
     # The directory's old listings of a deleted public room say nothing of it.
-    bus.redact(f"conversation:{conversation.id}", (ROOM_LISTED,), _describing(WITHHELD))
+    bus.redact(key, (ROOM_LISTED,), _describing(WITHHELD))
     tell_directory(conversation)

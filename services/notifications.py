@@ -12,21 +12,19 @@ from sqlalchemy import delete, func, select, tuple_, update
 from errors import ValidationError
 from extensions import db
 from models.clock import iso, utcnow
-from models.party import Party
 from models.social import Notification, NotificationActor, NotificationMute
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
 from realtime.subjects import channel_owner
+from services import notification_subjects
+from services.notification_subjects import CONVERSATION_INVITE, PARTY_INVITE, PARTY_STARTED
 from services.relations import is_blocked_between
 
 FOLLOW = "follow"
 MESSAGE = "message"
 MENTION = "mention"
-PARTY_INVITE = "party_invite"
-PARTY_STARTED = "party_started"
 MODERATION = "moderation"
-CONVERSATION_INVITE = "conversation_invite"
 PLAYLIST_INVITE = "playlist_invite"
 PLAYLIST_ITEM = "playlist_item"
 KINDS = (
@@ -226,7 +224,9 @@ def to_dict(notification: Notification, unread: int | None = None) -> dict:
         "id": notification.id,
         "kind": notification.kind,
         "actor": notification.actor.to_summary() if notification.actor else None,
-        "subject": _as_it_is_now(notification.kind, orjson.loads(notification.subject)),
+        "subject": notification_subjects.as_it_is_now(
+            notification.kind, orjson.loads(notification.subject), notification.user_id
+        ),
         "count": notification.count,
         "created_at": iso(notification.updated_at or notification.created_at),
         "read": notification.read_at is not None,
@@ -234,17 +234,6 @@ def to_dict(notification: Notification, unread: int | None = None) -> dict:
     if unread is not None:
         data["unread_count"] = unread
     return data
-
-
-def _as_it_is_now(kind: str, subject: dict) -> dict:
-    """A party's invitation or start, once the party is over, says so and offers no way in
-    (its code is dropped): read when shown, so it is never stale."""
-    if kind in (PARTY_INVITE, PARTY_STARTED) and isinstance(subject.get("id"), int):
-        status = db.session.scalar(select(Party.status).where(Party.id == subject["id"]))
-        if status in (None, "ended"):
-            subject = {key: value for key, value in subject.items() if key != "code"}
-            subject["ended"] = True
-    return subject
 
 
 def about(user_id: int, key: str) -> list[dict]:
@@ -255,6 +244,21 @@ def about(user_id: int, key: str) -> list[dict]:
         .order_by(Notification.id)
     )
     return [to_dict(notification) for notification in found]
+
+
+def redraw(user_id: int, key: str, kind: str) -> None:
+    """What the user's notifications of `kind` about `key` read as changed (their subject
+    as it is now, `notification_subjects`): open pages redraw each in place."""
+    found = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == user_id,
+            Notification.subject_key == key,
+            Notification.kind == kind,
+        )
+    ).all()
+    for notification in found:
+        data = to_dict(notification, unread_count(user_id))
+        bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, data)
 
 
 def holders(key: str, kind: str) -> set[int]:

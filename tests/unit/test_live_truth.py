@@ -145,6 +145,40 @@ def test_conversation_invite_after_rename(app, crew):
     assert f'id="notification-{invite.id}"' in html, names(rendered)
 
 
+@pytest.mark.parametrize("how", ["removed", "left", "deleted"])
+def test_conversation_invite_once_its_reader_is_no_longer_in_it(app, crew, how):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Quiet corner", ["ann"])
+    invite = next(n for n in notifications.listing(ann.id) if n.kind == "conversation_invite")
+    link = f'href="/conversations/{group.id}"'
+    cursor = store.latest_id()
+
+    if how == "removed":
+        conversation_members.remove_member(ben, group.id, "ann")
+    elif how == "left":
+        conversation_members.leave(ann, group.id)
+    else:
+        conversation_settings.delete(ben, group.id)
+
+    subject = notifications.to_dict(invite)["subject"]
+    assert subject["gone"] is True
+    rendered = live(app, ann, cursor, [user_channel(ann.id)])
+    redrawn = [h for _, h in rendered if f'id="notification-{invite.id}"' in h]
+    assert redrawn, names(rendered)
+    assert "which you are no longer in" in redrawn[-1]
+    assert link not in redrawn[-1]
+
+
+def test_conversation_invite_leads_in_again_once_they_are_back(app, crew):
+    ann, ben = crew["ann"], crew["ben"]
+    group = conversations.create_group(ben, "Quiet corner", ["ann"])
+    conversation_members.remove_member(ben, group.id, "ann")
+    conversation_members.add_member(ben, group.id, "ann")
+    invites = [n for n in notifications.listing(ann.id) if n.kind == "conversation_invite"]
+    assert invites
+    assert all("gone" not in notifications.to_dict(n)["subject"] for n in invites)
+
+
 def test_own_room_join_adds_row_in_other_tab(app, crew):
     ann, ben = crew["ann"], crew["ben"]
     room = conversations.create_room(ben, "Films")
