@@ -124,3 +124,34 @@ def test_a_deleted_conversation_ends_its_open_pages(browser: Browser, shared_ser
     expect_ended(other, group, "This group was deleted.")
     expect_explained_after_reload(other)
     close(owner_context, other_context)
+
+
+@pytest.mark.parametrize("options", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_an_open_notifications_page_stops_offering_the_way_in(
+    browser: Browser, shared_server, options
+):
+    """The invitation ("added you to ...") is redrawn in place once its reader is removed:
+    it says they are no longer in it, and its link is gone; a reload says the same."""
+    base = shared_server.url
+    group, (owner_context, owner, _), (other_context, _other, other_name) = two_in_a_group(
+        browser, base, options
+    )
+    notices = other_context.new_page()
+    errors = watch_for_errors(notices)
+    notices.goto(base + "/notifications")
+    invitation = notices.locator(".notification", has_text="added you to")
+    expect(invitation.get_by_role("link", name=re.compile("^Leaving"))).to_be_visible()
+    live(notices)
+
+    owner.goto(f"{base}/conversations/{group}/members")
+    owner.once("dialog", lambda dialog: dialog.accept())
+    owner.get_by_role("button", name=f"Remove {other_name}").click()
+    expect(owner.get_by_role("main")).to_contain_text(f"{other_name} was removed.")
+
+    expect(invitation).to_contain_text("which you are no longer in")
+    expect(invitation.get_by_role("link")).to_have_count(0)
+    screenshot(notices, f"invitation-gone-{'phone' if options is PHONE else 'desktop'}")
+    notices.reload()
+    expect(invitation).to_contain_text("which you are no longer in")
+    assert errors == []
+    close(owner_context, other_context)
