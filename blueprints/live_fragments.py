@@ -5,8 +5,8 @@ open reports. A conversation's live fragments are in blueprints/conversations/li
 from __future__ import annotations
 
 from realtime.events import PRESENCE, Envelope
-from realtime.fragments import fragment, render_fragment
-from services import accounts, home, moderation_reports, notifications
+from realtime.fragments import fragment, page_state, render_fragment
+from services import accounts, home, message_reading, moderation_reports, notifications, presence
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
 
@@ -82,3 +82,21 @@ def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
         ("reports-open", str(count)),
         ("reports-changed", changed),
     ]
+
+
+@page_state
+def _badges_and_presence(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
+    """What every page shows that no stored event keeps, as it is now: its two badges,
+    and the presence of `people` (those it shows). A page's stream sends it when it
+    reopens: a read in another tab or someone going offline while it was down is
+    announced once, live, and a replay of the log does not bring it back."""
+    shown = [
+        ("notification-count", badge(notifications.unread_count(viewer_id))),
+        ("messages-count", badge(message_reading.unread_total(viewer_id))),
+    ]
+    for person in people:
+        # One's own: this page is open, so never offline (as pages draw it).
+        now = presence.own(person) if person == viewer_id else presence.snapshot(person)
+        html = render_fragment("partials/presence_badge.html", presence=now)
+        shown.append((f"presence-{person}", html))
+    return shown

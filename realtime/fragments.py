@@ -2,7 +2,8 @@
 
 A feature registers, for an event name, the fragment to render and the SSE event name
 its page swaps on (`sse-swap`). Views a page asks for (`?view=feed`) add fragments
-for every event.
+for every event. What a page shows that no stored event keeps (`page_state`) is
+registered the same way, and sent when a page's stream reopens.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ log = logging.getLogger(__name__)
 
 Renderer = Callable[[Envelope, int], Iterable[tuple[str, str]]]
 
+StateRenderer = Callable[[int, list[int]], Iterable[tuple[str, str]]]
+
 _renderers: dict[str, list[Renderer]] = {}
+_state_renderers: list[StateRenderer] = []
 
 
 def fragment(event_name: str) -> Callable[[Renderer], Renderer]:
@@ -46,6 +50,17 @@ def render_fragments(
     if "feed" in views:
         rendered.append(("feed", _feed_item(envelope)))
     return rendered
+
+
+def page_state(render: StateRenderer) -> StateRenderer:
+    """Register `render(viewer_id, people) -> [(sse_name, html), ...]`: what a page shows
+    now, `people` being those whose presence it shows."""
+    _state_renderers.append(render)
+    return render
+
+
+def render_page_state(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
+    return [shown for render in _state_renderers for shown in render(viewer_id, people)]
 
 
 def render_fragment(template: str, **context: object) -> str:

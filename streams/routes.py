@@ -23,7 +23,7 @@ from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
 from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
-from realtime.fragments import render_fragments
+from realtime.fragments import render_fragments, render_page_state
 from request_body import json_body, whole_number
 from request_identity import TokenBearer, identity_only
 from route_limits import user_action
@@ -104,7 +104,11 @@ def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]
     return stop
 
 
-def _stream_response(stream: StreamConnection, first: list[Envelope], frames) -> Response:
+def _stream_response(
+    stream: StreamConnection, first: list[Envelope], frames, state: Iterable[str] = ()
+) -> Response:
+    """`first` (the backlog) then live events, each as `frames` gives it; `state`, frames
+    of what the page shows now, goes right after the backlog."""
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
     _watch_party(stream)
     _view_conversation(stream)
@@ -115,6 +119,7 @@ def _stream_response(stream: StreamConnection, first: list[Envelope], frames) ->
         yield "retry: 2000\n\n"
         for envelope in first:
             yield from frames(envelope)
+        yield from state
         bus.hub.finish_stream_replay(stream)
         while not stream.closed:
             try:
@@ -197,7 +202,25 @@ def html_stream() -> Response:
             rendered = render_fragments(envelope, views, user_id)
         return [_sse_frame(envelope, name, html) for name, html in rendered]
 
-    return _stream_response(stream, first, frames)
+    state = []
+    if _reopened():
+        shown = (name.split(":", 1)[1] for name in extra if name.startswith("presence:"))
+        people = sorted(int(person) for person in shown)
+        state = [_state_frame(name, html) for name, html in render_page_state(user_id, people)]
+    return _stream_response(stream, first, frames, state)
+
+
+def _reopened() -> bool:
+    """A page's stream opened again after a drop: the browser's own reconnection (with
+    Last-Event-ID), or live-page.js opening a new one (`?resumed=1`)."""
+    return "Last-Event-ID" in request.headers or request.args.get("resumed") == "1"
+
+
+def _state_frame(name: str, html: str) -> str:
+    """A fragment of current state: no id, so the page's cursor stays where it is."""
+    return "".join(
+        [f"event: {name}\n", *(f"data: {line}\n" for line in _SSE_LINE_BREAK.split(html)), "\n"]
+    )
 
 
 PRESENCE_MAX = 100

@@ -11,6 +11,8 @@
  *   in the other order than their ids). An out-of-band one (hx-swap-oob) is htmx's to
  *   swap; one for an element this page does not show is dropped (htmx would log an error).
  * - A `resync` (the cursor is older than what the server keeps) reloads the page.
+ * - A stream opened again after a drop says so (`resumed=1`), and its server sends what
+ *   the page shows now that no replay brings back: the badges, the presence it shows.
  * - While the stream is down, or a request got no answer, a status says so; if it is
  *   down because this sign-in ended (signed out elsewhere, banned), the page leaves for
  *   one that says what happened. A form sent while the connection is down says it was not
@@ -24,6 +26,7 @@
   "use strict";
 
   var lastCursor = null;
+  var streamsOpened = 0;
   var statusTimer = null;
   var ADDING = { beforeend: true, afterbegin: true, beforebegin: true, afterend: true };
 
@@ -32,6 +35,10 @@
   function streamUrl(url) {
     var parsed = new URL(url, window.location.href);
     if (lastCursor) { parsed.searchParams.set("cursor", lastCursor); }
+    // Opened again after a drop: the server adds what the page shows now that no replay
+    // brings back (badges, presence).
+    if (streamsOpened > 0) { parsed.searchParams.set("resumed", "1"); }
+    streamsOpened += 1;
     parsed.searchParams.delete("presence");
     var seen = {};
     document.querySelectorAll("[sse-swap^='presence-']").forEach(function (slot) {

@@ -351,3 +351,51 @@ def test_a_profile_shows_presence_live(browser: Browser, shared_server):
     socket.close()
     expect(badge).to_contain_text("Offline", timeout=30_000)
     bob.context.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_after_a_drop_the_badge_and_presence_are_as_they_are_now(
+    browser: Browser, shared_server, size
+):
+    """While bob's page is cut off, he reads his notifications on another device and ann
+    goes busy: neither is in the log a resume replays, and his page shows both once it is
+    back."""
+    base = shared_server.url
+    network = FlakyProxy(shared_server.port)
+    bob, bob_name = person(browser, network.url, size)
+    errors = watch_for_errors(bob)
+    ann, cal = register(base), register(base)
+    bob.goto(f"{network.url}/u/{ann.username}")
+    live(bob)
+    presence = bob.locator(f"[sse-swap='presence-{ann.id}']")
+    count = bob.locator("#notification-count")
+    api(base, cal, "POST", f"/users/{bob_name}/follow")
+    expect(count).to_have_text("1 unread")
+    ann_online = SocketClient(base).connect(auth={"token": ann.token})
+    expect(presence).to_contain_text("Online")
+
+    network.cut()
+    bob.context.set_offline(True)
+    expect(bob.locator("#connection-status")).to_be_visible(timeout=10_000)
+    other_device = browser.new_context().new_page()
+    other_device.goto(base + "/login")
+    other_device.get_by_label("Username").fill(bob_name)
+    other_device.get_by_label("Password").fill("a long password")
+    other_device.get_by_role("button", name="Log in").click()
+    other_device.goto(base + "/notifications")
+    other_device.get_by_role("button", name="Mark all read").click()
+    expect(other_device.locator("#notification-count .badge-empty")).to_have_count(1)
+    api(base, ann, "POST", "/me/presence", {"status": "busy", "text": "rehearsing"})
+    network.restore()
+    bob.context.set_offline(False)
+
+    expect(bob.locator("#connection-status")).to_be_hidden(timeout=30_000)
+    expect(presence).to_contain_text("Busy")
+    expect(presence).to_contain_text("rehearsing")
+    expect(count.locator(".badge-empty")).to_have_count(1)
+    screenshot(bob, f"after-a-drop-{size[0]}")
+    assert errors == []
+    ann_online.close()
+    other_device.context.close()
+    bob.context.close()
+    network.close()
