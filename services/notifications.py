@@ -256,9 +256,9 @@ def redraw(user_id: int, key: str, kind: str) -> None:
             Notification.kind == kind,
         )
     ).all()
+    unread = unread_count(user_id) if found else 0
     for notification in found:
-        data = to_dict(notification, unread_count(user_id))
-        bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, data)
+        bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, to_dict(notification, unread))
 
 
 def holders(key: str, kind: str) -> set[int]:

@@ -63,11 +63,15 @@ def _sse_json(payload: dict) -> str:
 
 
 def _sse_frame(envelope: Envelope, name: str | None = None, data: str | None = None) -> str:
-    lines = []
-    if envelope.id is not None:
-        lines.append(f"id: {envelope.cursor}")
-    lines.append(f"event: {name or envelope.name}")
     body = data if data is not None else _sse_json(envelope.payload())
+    cursor = envelope.cursor if envelope.id is not None else None
+    return _frame(name or envelope.name, body, cursor)
+
+
+def _frame(name: str, body: str, cursor: str | None = None) -> str:
+    """One SSE frame; without `cursor` it has no id, and the client's stays as it was."""
+    lines = [f"id: {cursor}"] if cursor is not None else []
+    lines.append(f"event: {name}")
     lines.extend(f"data: {line}" for line in _SSE_LINE_BREAK.split(body))
     return "\n".join(lines) + "\n\n"
 
@@ -206,7 +210,8 @@ def html_stream() -> Response:
     if _reopened():
         shown = (name.split(":", 1)[1] for name in extra if name.startswith("presence:"))
         people = sorted(int(person) for person in shown)
-        state = [_state_frame(name, html) for name, html in render_page_state(user_id, people)]
+        # Current state, not an event of the log: no id, so the page's cursor stays put.
+        state = [_frame(name, html) for name, html in render_page_state(user_id, people)]
     return _stream_response(stream, first, frames, state)
 
 
@@ -214,13 +219,6 @@ def _reopened() -> bool:
     """A page's stream opened again after a drop: the browser's own reconnection (with
     Last-Event-ID), or live-page.js opening a new one (`?resumed=1`)."""
     return "Last-Event-ID" in request.headers or request.args.get("resumed") == "1"
-
-
-def _state_frame(name: str, html: str) -> str:
-    """A fragment of current state: no id, so the page's cursor stays where it is."""
-    return "".join(
-        [f"event: {name}\n", *(f"data: {line}\n" for line in _SSE_LINE_BREAK.split(html)), "\n"]
-    )
 
 
 PRESENCE_MAX = 100
