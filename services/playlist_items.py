@@ -17,13 +17,12 @@ from models.clock import iso
 from models.columns import fields
 from models.playlist import Playlist, PlaylistFollow, PlaylistItem
 from models.user import User
-from realtime.bus import bus
-from services import notifications, party_media, playlists, voice
+from services import notifications, party_media, playlist_redaction, playlists, voice
+from services.playlist_redaction import ITEM_ADDED
 from services.positions import by_position
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, text
 
-ITEM_ADDED = "playlist:item_added"
 ITEM_MOVED = "playlist:item_moved"
 ITEM_REMOVED = "playlist:item_removed"
 ITEMS_MAX = 500
@@ -104,6 +103,8 @@ def _tell_of_addition(actor: User, playlist: Playlist) -> None:
         notifications.notify(
             playlist.owner_id, notifications.PLAYLIST_ITEM, actor=actor, subject=subject
         )
+    if playlist.visibility != "public":
+        return  # its followers no longer see it (they follow again once it is public)
     followers = select(PlaylistFollow.user_id).where(PlaylistFollow.playlist_id == playlist.id)
     for follower_id in db.session.scalars(followers).all():
         if follower_id not in (actor.id, playlist.owner_id):
@@ -166,12 +167,7 @@ def remove(actor: User, playlist_id: object, item_id: object) -> dict:
     removed_id = item.id
     ordered.remove(item)
     db.session.delete(item)
-    # Its stored arrival no longer says what it was.
-    bus.redact(
-        f"playlist_item:{removed_id}",
-        (ITEM_ADDED,),
-        lambda stored: {**stored, "item": {**stored["item"], "title": "", "video_url": ""}},
-    )
+    playlist_redaction.forget_item(removed_id)
     return _announce_order(playlist, ordered, ITEM_REMOVED, item_id=removed_id)
 
 

@@ -30,12 +30,12 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import playlist_channel
-from services import moderation, notifications, voice
+from services import moderation, notifications, playlist_redaction, voice
+from services.playlist_redaction import UPDATED
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of, text
 
-UPDATED = "playlist:updated"
 VISIBILITIES = ("public", "unlisted", "private")
 TITLE_MAX = 100
 DESCRIPTION_MAX = 500
@@ -293,20 +293,18 @@ def edit(actor: User, playlist_id: object, changes: object) -> Playlist:
 def _redact(playlist: Playlist) -> None:
     """Its stored events and the notifications about it carry its title and description
     as they are now; those who no longer see it are not told the new title."""
-    described = {"title": playlist.title, "description": playlist.description}
-    bus.redact(
-        f"playlist:{playlist.id}",
-        (UPDATED,),
-        lambda stored: {
-            **stored,
-            "playlist": stored["playlist"] and {**stored["playlist"], **described},
-        },
+    playlist_redaction.describe(
+        playlist, {"title": playlist.title, "description": playlist.description}
     )
-    notifications.retext(
-        f"playlist:{playlist.id}",
-        playlist.title,
-        lambda user_id: playlist.visibility == "public" or holds(user_id, playlist),
-    )
+    notifications.retext(f"playlist:{playlist.id}", playlist.title, lambda uid: sees(uid, playlist))
+
+
+def sees(user_id: int, playlist: Playlist) -> bool:
+    """Whether the person may see it without its link: its people, anyone while it is
+    public, except someone blocked either way with its owner (as `visible_playlist`)."""
+    if holds(user_id, playlist):
+        return True
+    return playlist.visibility == "public" and not is_blocked_between(user_id, playlist.owner_id)
 
 
 def _followers_hear(playlist: Playlist, hear: bool) -> None:
@@ -379,4 +377,5 @@ def erase(playlist: Playlist) -> None:
     )
     for user_id in sorted(holders):
         bus.unsubscribe_user(user_id, channel(playlist.id))
+    playlist_redaction.forget(playlist)
     db.session.delete(playlist)

@@ -1,0 +1,97 @@
+"""What a playlist's notifications and replays say to someone who may no longer see it:
+a follower once it is private or unlisted, a collaborator blocked by its owner, anyone
+once it is deleted or taken down. None of them is told its new title or what it held."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.user import Role
+
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
+def ok(answer) -> dict:
+    assert answer.status_code < 300, (answer.status_code, answer.get_data(as_text=True))
+    return answer.get_json() if answer.data else {}
+
+
+def cursor_now(client, headers) -> str:
+    return ok(client.get("/api/v1/events", headers=headers))["cursor"]
+
+
+def replayed(client, headers, cursor: str) -> str:
+    answer = client.get(
+        "/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=headers
+    )
+    return json.dumps(ok(answer)["events"], ensure_ascii=False)
+
+
+def notifications_of(client, headers) -> str:
+    return json.dumps(ok(client.get("/api/v1/notifications", headers=headers)), ensure_ascii=False)
+
+
+def new_playlist(client, headers, title: str) -> int:
+    body = {"title": title, "visibility": "public"}
+    return ok(client.post("/api/v1/playlists", json=body, headers=headers))["playlist"]["id"]
+
+
+@pytest.mark.parametrize("visibility", ["private", "unlisted"])
+def test_a_follower_is_not_told_of_additions_once_it_is_no_longer_public(
+    client, user_factory, bearer, visibility
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    playlist = new_playlist(client, ann, "Mix")
+    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    change = {"visibility": visibility, "title": "Quiet new title"}
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json=change, headers=ann))
+    assert client.get(f"/api/v1/playlists/{playlist}", headers=bob).status_code == 404
+    cursor = cursor_now(client, bob)
+    video = {"video_url": VIDEO, "title": "A video"}
+    ok(client.post(f"/api/v1/playlists/{playlist}/items", json=video, headers=ann))
+    assert "Quiet new title" not in notifications_of(client, bob)
+    assert "Quiet new title" not in replayed(client, bob, cursor)
+    assert "playlist_item" not in notifications_of(client, bob)
+
+
+def test_a_collaborator_blocked_by_its_owner_is_not_told_its_new_title(
+    client, user_factory, bearer
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    playlist = new_playlist(client, ann, "Mix")
+    ok(client.post(f"/api/v1/playlists/{playlist}/collaborators/bob", headers=ann))
+    cursor = cursor_now(client, bob)
+    ok(client.post("/api/v1/users/bob/block", headers=ann))
+    assert client.get(f"/api/v1/playlists/{playlist}", headers=bob).status_code == 404
+    change = {"title": "Title after the block"}
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json=change, headers=ann))
+    assert "Title after the block" not in notifications_of(client, bob)
+    assert "Title after the block" not in replayed(client, bob, cursor)
+
+
+@pytest.mark.parametrize("how", ["deleted by its owner", "taken down by a moderator"])
+def test_once_it_is_gone_nothing_quotes_what_it_was_called_or_held(
+    client, user_factory, bearer, how
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    cursor = cursor_now(client, bob)
+    playlist = new_playlist(client, ann, "Vile title here")
+    ok(client.post(f"/api/v1/playlists/{playlist}/collaborators/bob", headers=ann))
+    video = {"video_url": VIDEO, "title": "Vile video title"}
+    ok(client.post(f"/api/v1/playlists/{playlist}/items", json=video, headers=ann))
+    assert "Vile title here" in notifications_of(client, bob)
+    if how == "deleted by its owner":
+        assert client.delete(f"/api/v1/playlists/{playlist}", headers=ann).status_code == 204
+    else:
+        moderator = bearer(user_factory("moe", role=Role.MODERATOR))
+        eve = bearer(user_factory("eve"))
+        report = {"subject_type": "playlist", "subject_id": playlist, "reason": "hate"}
+        found = ok(client.post("/api/v1/reports", json=report, headers=eve))["report"]["id"]
+        resolve = {"action": "remove"}
+        ok(client.post(f"/api/v1/admin/reports/{found}/resolve", json=resolve, headers=moderator))
+    assert client.get(f"/api/v1/playlists/{playlist}", headers=bob).status_code == 404
+    for text in ("Vile title here", "Vile video title"):
+        assert text not in notifications_of(client, bob)
+        assert text not in replayed(client, bob, cursor)
