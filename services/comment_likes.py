@@ -58,7 +58,7 @@ def _one_like_at_a_time(comment: PostComment) -> None:
 def _announce(comment: PostComment, channel: str) -> None:
     data = {"post_id": comment.post_id, "comment_id": comment.id}
     likes = comments.like_count(comment.id)
-    bus.publish(channel, LIKED, {**data, "likes": likes}, relations.blocked_with(comment.author_id))
+    bus.publish(channel, LIKED, {**data, "likes": likes}, comments.hidden_from(comment))
 
 
 def _likes(comment: PostComment, liked: bool) -> dict:

@@ -48,7 +48,10 @@ def _not_blocked(viewer_id: int, comment: type[PostComment]) -> ColumnElement[bo
 def _shown_tops(viewer: User, post_id: int) -> ColumnElement[bool]:
     """The post's top-level comments the viewer's thread shows."""
     reply = aliased(PostComment)
-    has_replies = exists().where(reply.parent_id == PostComment.id, _standing(reply))
+    # A gone comment stays for replies the viewer sees, and only for those.
+    has_replies = exists().where(
+        reply.parent_id == PostComment.id, _standing(reply), _not_blocked(viewer.id, reply)
+    )
     return and_(
         PostComment.post_id == post_id,
         PostComment.parent_id.is_(None),

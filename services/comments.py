@@ -83,6 +83,28 @@ def visible_comment(viewer: User, comment_id: object) -> tuple[PostComment, Post
     return comment, post
 
 
+def _under_own_post(actor: User, comment_id: object) -> tuple[PostComment, Post] | None:
+    """The comment and its post if it stands under a post of the actor's."""
+    comment = db.session.get(PostComment, comment_id) if is_id(comment_id) else None
+    if comment is None or comment.gone:
+        return None
+    post = db.session.get(Post, comment.post_id)
+    if post is None or post.author_id != actor.id:
+        return None
+    return comment, posts.visible_post(actor, post.id)
+
+
+def hidden_from(comment: PostComment) -> frozenset[int]:
+    """Who hears nothing of a comment, as its thread's listing leaves it out for them:
+    everyone blocked either way with its author, and for a reply with the author of the
+    comment it stands under."""
+    hidden = blocked_with(comment.author_id)
+    parent = db.session.get(PostComment, comment.parent_id) if comment.parent_id else None
+    if parent is not None:
+        hidden |= blocked_with(parent.author_id)
+    return hidden
+
+
 def _may_see_author(viewer: User, comment: PostComment) -> bool:
     return comment.author_id == viewer.id or not is_blocked_between(viewer.id, comment.author_id)
 
@@ -139,7 +161,7 @@ def create(
     db.session.add(comment)
     db.session.flush()
     shown = to_dict(comment, likes=0)
-    bus.publish(channel_of(post), CREATED, shown, blocked_with(actor.id))
+    bus.publish(channel_of(post), CREATED, shown, hidden_from(comment))
     notifications_posts.commented(actor, post, comment, parent, posts.may_see)
     return {**shown, "liked": False}
 
@@ -159,7 +181,7 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
         comment.video_time = _video_time(post, changes["video_time"])
     comment.edited_at = utcnow()
     shown = to_dict(comment)
-    blocked = blocked_with(actor.id)
+    blocked = hidden_from(comment)
     comment_redaction.redact(comment.id, shown, blocked)
     bus.publish(channel_of(post), UPDATED, shown, blocked)
     notifications_posts.comment_edited(actor, post, comment, before, posts.may_see)
@@ -168,8 +190,10 @@ def edit(actor: User, comment_id: object, changes: Mapping[str, Any]) -> dict:
 
 @unit_of_work
 def delete(actor: User, comment_id: object) -> int:
-    """Its author, or the author of the post it is under, deletes it; the post's id."""
-    comment, post = visible_comment(actor, comment_id)
+    """Its author, or the author of the post it is under, deletes it; the post's id. The
+    post's author may, whoever wrote it: a block hides a harasser's comments from the
+    one who blocked, not from everyone else under their post."""
+    comment, post = _under_own_post(actor, comment_id) or visible_comment(actor, comment_id)
     if not may_delete(actor.id, comment.author_id, post.author_id):
         raise Forbidden("You can only delete your own comments, or comments on your posts.")
     comment.deleted_at = utcnow()
@@ -192,7 +216,7 @@ def _retract(post: Post, comment: PostComment) -> None:
     comment.text, comment.video_time = "", None
     comment_redaction.forget(comment.id, to_dict(comment))
     gone = {"post_id": post.id, "comment_id": comment.id}
-    bus.publish(channel_of(post), DELETED, gone, blocked_with(comment.author_id))
+    bus.publish(channel_of(post), DELETED, gone, hidden_from(comment))
 
 
 # -- typing -----------------------------------------------------------------------------

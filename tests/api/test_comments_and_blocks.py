@@ -1,0 +1,86 @@
+"""Comments across a block: a thread hidden from someone is hidden on every door (the
+listing, search, the stream and its replays), a deleted comment's row gives away no reply
+they cannot see, and a post's author may still take a blocked person's comment down from
+under their post, where everyone else still reads it."""
+
+from __future__ import annotations
+
+import json
+
+
+def ok(answer) -> dict:
+    assert answer.status_code < 300, (answer.status_code, answer.get_data(as_text=True))
+    return answer.get_json() if answer.data else {}
+
+
+def a_post(client, headers) -> int:
+    body = {"text": "a post", "audience": "public"}
+    return ok(client.post("/api/v1/posts", json=body, headers=headers))["post"]["id"]
+
+
+def comment(client, headers, post: int, text: str, parent: int | None = None) -> int:
+    body = {"text": text, **({"parent_id": parent} if parent else {})}
+    answer = client.post(f"/api/v1/posts/{post}/comments", json=body, headers=headers)
+    return ok(answer)["comment"]["id"]
+
+
+def thread(client, headers, post: int) -> dict:
+    return ok(client.get(f"/api/v1/posts/{post}/comments", headers=headers))
+
+
+def test_a_reply_under_a_blocked_persons_comment_reaches_them_by_no_door(
+    client, user_factory, bearer
+):
+    ann, carol = bearer(user_factory("ann")), bearer(user_factory("carol"))
+    dave, eve = bearer(user_factory("dave")), bearer(user_factory("eve"))
+    ok(client.post("/api/v1/users/ann/follow", headers=dave))  # dave hears of ann's posts
+    post = a_post(client, ann)
+    top = comment(client, carol, post, "carol says")
+    ok(client.post("/api/v1/users/carol/block", headers=dave))
+    cursor = ok(client.get("/api/v1/events", headers=dave))["cursor"]
+    reply = comment(client, eve, post, "eve answers: marmalade", parent=top)
+    ok(client.post(f"/api/v1/comments/{reply}/like", headers=ann))
+    ok(client.patch(f"/api/v1/comments/{reply}", json={"text": "marmalade again"}, headers=eve))
+    assert client.delete(f"/api/v1/comments/{reply}", headers=eve).status_code == 204
+
+    assert "marmalade" not in json.dumps(thread(client, dave, post))
+    found = ok(client.get("/api/v1/search", query_string={"q": "marmalade"}, headers=dave))
+    assert found["facets"].get("comment", 0) == 0
+    replay = ok(
+        client.get("/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=dave)
+    )
+    assert [event for event in replay["events"] if event["event"].startswith("comment:")] == []
+
+
+def test_a_deleted_comment_is_kept_only_for_replies_its_reader_sees(client, user_factory, bearer):
+    ann, carol, dave = (
+        bearer(user_factory("ann")),
+        bearer(user_factory("carol")),
+        bearer(user_factory("dave")),
+    )
+    post = a_post(client, ann)
+    top = comment(client, ann, post, "top")
+    comment(client, carol, post, "a reply", parent=top)
+    ok(client.post("/api/v1/users/carol/block", headers=dave))
+    assert client.delete(f"/api/v1/comments/{top}", headers=ann).status_code == 204
+    assert thread(client, dave, post)["comments"] == []
+    assert len(thread(client, ann, post)["comments"]) == 1  # ann sees carol's reply under it
+
+
+def test_a_posts_author_takes_down_a_blocked_persons_comment_under_it(client, user_factory, bearer):
+    ann, troll, cat = (
+        bearer(user_factory("ann")),
+        bearer(user_factory("troll")),
+        bearer(user_factory("cat")),
+    )
+    post = a_post(client, ann)
+    abusive = comment(client, troll, post, "abusive words")
+    other = comment(client, troll, post, "more words")
+    ok(client.post("/api/v1/users/troll/block", headers=ann))
+    assert "abusive words" in json.dumps(thread(client, cat, post))
+    assert client.delete(f"/api/v1/comments/{abusive}", headers=ann).status_code == 204
+    assert "abusive words" not in json.dumps(thread(client, cat, post))
+    # Still nobody else's to take down, and no way to edit it.
+    assert client.delete(f"/api/v1/comments/{other}", headers=cat).status_code == 403
+    change = {"text": "edited by ann"}
+    assert client.patch(f"/api/v1/comments/{other}", json=change, headers=ann).status_code == 404
