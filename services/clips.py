@@ -23,6 +23,7 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clip import Clip, ClipView
 from models.clock import iso, utcnow
+from models.party import Party
 from models.user import User
 from services import accounts, moderation, party_access, party_media, party_shapes, trust, voice
 from services.playback import expected_position
@@ -31,6 +32,7 @@ from services.unit_of_work import unit_of_work
 from services.validation import clock_seconds, is_id, text
 
 TITLE_MAX = 120
+DEFAULT_TITLE = "Clip from a watch party"
 POSITION_MAX = 7 * 24 * 3600.0
 CODE_BYTES = 6  # 8 characters of URL-safe base64: 2**48 codes
 LISTED_MAX = 50
@@ -172,8 +174,16 @@ def from_party(actor: User, party_id: object, seconds: float = LAST_SECONDS) -> 
     if now < 1:
         raise ValidationError("Nothing has played yet: clip once the video has run.")
     start = max(0.0, round(now - seconds, 1))
-    title = (party_shapes.media_title(party) or party.title)[:TITLE_MAX]
-    return _made(actor, title, party.media_url, start, round(now, 1))
+    return _made(actor, _named_after(party)[:TITLE_MAX], party.media_url, start, round(now, 1))
+
+
+def _named_after(party: Party) -> str:
+    """A party's clip is titled after its video: the queue item's title, or for a public
+    party its own title (its first video's). A party that is not public is not named: its
+    title may say what it is for to people it is kept from. Its maker may retitle it."""
+    if party.queue_item_id is not None:
+        return party_shapes.media_title(party)
+    return party.title if party.visibility == "public" else DEFAULT_TITLE
 
 
 @unit_of_work

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errors import ValidationError
+from errors import Forbidden, ValidationError
 from models.party import Party
 from models.playlist import Playlist
 from models.user import User
@@ -23,18 +23,28 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
     """A live party of the playlist, its first video playing and the rest queued (as
     many as a queue holds). `fields`: the party's `title` (the playlist's if empty),
     `visibility`, and the playlist's share `token` for an unlisted one."""
-    playlist = playlists.visible_playlist(actor, playlist_id, fields.get("token")).playlist
+    access = playlists.visible_playlist(actor, playlist_id, fields.get("token"))
+    playlist = access.playlist
     ordered = playlist_items.items(playlist.id)
     if not ordered:
         raise ValidationError("This playlist has no videos yet.", field="playlist_id")
+    shared = playlist.visibility == "public"
+    # A playlist kept from the public stays so: its party is private unless its owner
+    # chooses otherwise.
+    visibility = fields.get("visibility") or ("public" if shared else "private")
+    if not shared and visibility != "private" and not access.is_owner:
+        raise Forbidden(
+            "Only its owner can open a party of this playlist to more people.",
+            code="not_owner",
+        )
     title = fields.get("title") or playlist.title[:TITLE_MAX]
     party = parties.create(
         actor,
         {
             "title": title,
-            "description": f"From the playlist “{playlist.title}”.",
+            "description": f"From the playlist “{playlist.title}”." if shared else "",
             "media_url": ordered[0].video_url,
-            "visibility": fields.get("visibility") or "public",
+            "visibility": visibility,
         },
     )
     for item in ordered[1 : party_queue.QUEUE_MAX + 1]:

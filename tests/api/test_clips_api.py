@@ -119,3 +119,17 @@ def test_a_party_clips_its_last_thirty_seconds(client, people):
     clip = made.get_json()["clip"]
     assert (clip["start"], clip["end"], clip["video_url"]) == (65.0, 95.0, VIDEO)
     assert clip["owner"]["username"] == "ben"
+
+
+def test_a_private_partys_clip_does_not_carry_the_partys_title(client, people):
+    ann_user, _ann = people["ann"]
+    ben_user, ben = people["ben"]
+    private = {"title": "Surprise for cal", "media_url": VIDEO, "visibility": "private"}
+    party = parties.create(ann_user, private)
+    party_membership.join_by_code(ben_user, party.code)
+    playback.play(ann_user, party.id, 100.0)
+    made = client.post(f"/api/v1/parties/{party.id}/clip", headers=ben)
+    assert made.status_code == 201
+    assert made.get_json()["clip"]["title"] == "Clip from a watch party"
+    listed = client.get("/api/v1/users/ben/clips", headers=ben).get_data(as_text=True)
+    assert "Surprise" not in listed

@@ -95,3 +95,29 @@ def test_once_it_is_gone_nothing_quotes_what_it_was_called_or_held(
     for text in ("Vile title here", "Vile video title"):
         assert text not in notifications_of(client, bob)
         assert text not in replayed(client, bob, cursor)
+
+
+def test_a_party_of_a_playlist_kept_from_the_public_is_private_unless_its_owner_says(
+    client, user_factory, bearer
+):
+    ann, bob, eve = (bearer(user_factory(name)) for name in ("ann", "bob", "eve"))
+    body = {"title": "Kept to ourselves", "visibility": "private"}
+    playlist = ok(client.post("/api/v1/playlists", json=body, headers=ann))["playlist"]["id"]
+    ok(client.post(f"/api/v1/playlists/{playlist}/collaborators/bob", headers=ann))
+    video = {"video_url": VIDEO, "title": "Session one"}
+    ok(client.post(f"/api/v1/playlists/{playlist}/items", json=video, headers=ann))
+
+    party = ok(client.post(f"/api/v1/playlists/{playlist}/party", json={}, headers=bob))["party"]
+    assert party["visibility"] == "private"
+    assert "Kept to ourselves" not in party["description"]
+    opened = client.post(
+        f"/api/v1/playlists/{playlist}/party", json={"visibility": "public"}, headers=bob
+    )
+    assert opened.status_code == 403
+    assert opened.get_json()["error"]["code"] == "not_owner"
+    live = ok(client.get("/api/v1/parties", query_string={"status": "live"}, headers=eve))
+    assert "Kept to ourselves" not in json.dumps(live)
+    # Its owner may open it up.
+    chosen = {"visibility": "public", "title": "Open night"}
+    party = ok(client.post(f"/api/v1/playlists/{playlist}/party", json=chosen, headers=ann))
+    assert party["party"]["visibility"] == "public"
