@@ -38,7 +38,8 @@ def profile(username: str):
         page=page,
         more_url=more_url,
         hosted_parties=[
-            party_shapes.to_dict(party, current_user) for party in parties.hosted_by(user)
+            party_shapes.to_dict(party, current_user)
+            for party in parties.hosted_by(current_user, user)
         ],
         playlists=playlist_views.on_profile(current_user, user),
     )

@@ -17,7 +17,7 @@ from models.party import Participant, Party
 from models.social import Block, Follow
 from models.user import LoginSession, User
 from services import conversation_listing, notifications, party_shapes, profiles
-from services.relations import are_friends
+from services.relations import are_friends, is_blocked_between, unblocked
 
 ACTIVE_WINDOW = timedelta(days=14)  # someone who wrote in one's rooms lately
 PARTIES_SHOWN = 8
@@ -75,7 +75,9 @@ def _announced(party: Party) -> bool:
 def belongs_on_home(viewer: User, party: Party) -> bool:
     """The rule `parties_for` lists by, for one party: a public party starting within a
     day, a scheduled public one that is live, or a live party of someone the viewer
-    follows that they may see."""
+    follows that they may see; never one of someone blocked either way."""
+    if is_blocked_between(viewer.id, party.host_id):
+        return False
     if party.status == "upcoming":
         return (
             _announced(party) and as_utc(party.scheduled_at) <= utcnow() + party_shapes.STARTS_SOON
@@ -93,11 +95,16 @@ def party_card(viewer: User, party: Party) -> dict:
 
 def parties_for(viewer: User) -> list[dict]:
     """Live parties hosted by people the viewer follows or scheduled in public (newest
-    first), then public parties starting within a day (soonest first)."""
+    first), then public parties starting within a day (soonest first); none of someone
+    blocked either way."""
     announced = and_(Party.visibility == "public", Party.scheduled_at.is_not(None))
     live = db.session.scalars(
         select(Party)
-        .where(Party.status == "live", or_(Party.host_id.in_(_followed(viewer.id)), announced))
+        .where(
+            Party.status == "live",
+            or_(Party.host_id.in_(_followed(viewer.id)), announced),
+            unblocked(Party.host_id, viewer.id),
+        )
         .order_by(Party.started_at.desc(), Party.id.desc())
         .limit(PARTIES_SHOWN * 2)
     )
@@ -105,7 +112,7 @@ def parties_for(viewer: User) -> list[dict]:
     now = utcnow()
     soon = db.session.scalars(
         select(Party)
-        .where(*party_shapes.starting_soon(now))
+        .where(*party_shapes.starting_soon(now), unblocked(Party.host_id, viewer.id))
         .order_by(Party.scheduled_at, Party.id)
         .limit(PARTIES_SHOWN)
     )

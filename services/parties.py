@@ -38,6 +38,7 @@ from services.party_shapes import (
     state,
     tell_starting_soon,
 )
+from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
 from services.validation import flag, iso_time, one_of, text
 
@@ -253,7 +254,11 @@ def mine(user: User, page: int = 1) -> tuple[list[Party], bool]:
     return rows[:LIST_PAGE], len(rows) > LIST_PAGE
 
 
-def hosted_by(user: User) -> list[Party]:
+def hosted_by(viewer: User, user: User) -> list[Party]:
+    """`user`'s public parties not ended, as their profile lists them to `viewer` (none
+    across a block either way)."""
+    if is_blocked_between(viewer.id, user.id):
+        return []
     return list(
         db.session.scalars(
             select(Party)

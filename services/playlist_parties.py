@@ -34,8 +34,7 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
     visibility = fields.get("visibility") or ("public" if shared else "private")
     if not shared and visibility != "private" and not access.is_owner:
         raise Forbidden(
-            "Only its owner can open a party of this playlist to more people.",
-            code="not_owner",
+            "Only its owner can open a party of this playlist to more people.", code="not_owner"
         )
     title = fields.get("title") or playlist.title[:TITLE_MAX]
     party = parties.create(

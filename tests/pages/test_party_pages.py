@@ -203,7 +203,8 @@ def test_bad_input_is_explained_next_to_its_field(logged_in_client, fields, fiel
     html = response.get_data(as_text=True)
     assert words in field_error(html, field_id)
     assert 'aria-invalid="true"' in html or field_id == "party-visibility"
-    assert parties.hosted_by(logged_in_client.user) == []
+    me = logged_in_client.user
+    assert parties.hosted_by(me, me) == []
 
 
 def test_form_keeps_what_was_typed_and_shows_every_field_error(logged_in_client):

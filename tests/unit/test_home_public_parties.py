@@ -192,3 +192,26 @@ def test_the_sweep_puts_a_party_that_now_starts_soon_on_a_strangers_open_home(ap
     card = home_fragments(app, party.id, "upcoming", ann.id)["home-party"]
     assert "Later" in card
     assert [p["id"] for p in home.parties_for(ann)] == [party.id]
+
+
+@pytest.mark.parametrize("who_blocks", ["host", "viewer"])
+def test_a_party_of_someone_blocked_either_way_is_on_no_home(app, crew, who_blocks):
+    ann, ben = crew["ann"], crew["ben"]
+    upcoming = parties.create(
+        ann, {"title": "Gnu gathering", "media_url": VIDEO, "scheduled_at": soon()}
+    )
+    announced = parties.create(
+        ann, {"title": "Gnu marathon", "media_url": VIDEO, "scheduled_at": soon(2)}
+    )
+    parties.start(ann, announced.id)
+    if who_blocks == "host":
+        social.block(ann, "ben")
+    else:
+        social.block(ben, "ann")
+    assert {card["id"] for card in home.parties_for(ben)}.isdisjoint({upcoming.id, announced.id})
+    assert home.party_on_home(ben, upcoming.id) is None
+    assert home.party_on_home(ben, announced.id) is None
+    cat_sees = {card["id"] for card in home.parties_for(crew["cat"])}
+    assert {upcoming.id, announced.id} <= cat_sees
+    assert parties.hosted_by(ben, ann) == []  # nor on the host's profile
+    assert {party.id for party in parties.hosted_by(crew["cat"], ann)} == cat_sees
