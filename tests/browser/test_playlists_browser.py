@@ -155,3 +155,29 @@ def test_owner_drags_while_collaborator_moves_with_buttons(browser: Browser, sha
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_a_collaborators_party_of_a_private_playlist_is_private(
+    browser: Browser, shared_server, size
+):
+    """ "Start a watch party" on a private playlist opens a private party: its page says
+    so and offers its invite link, and nobody else finds it among the live parties."""
+    base = shared_server.url
+    owner, helper, stranger = (register(base) for _ in range(3))
+    playlist_id = make_playlist(base, owner, helper)
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    errors = watch_for_errors(page)
+    log_in(page, base, helper.username)
+    page.goto(f"{base}/playlists/{playlist_id}")
+    page.get_by_role("button", name="Start a watch party").click()
+    page.wait_for_url(f"{base}/parties/**")
+    expect(page.get_by_role("main")).to_contain_text("Private")
+    screenshot(page, f"private-playlist-party-{size[0]}")
+    live_parties = requests.get(
+        base + "/api/v1/parties", params={"status": "live"}, headers=stranger.headers, timeout=10
+    ).json()["parties"]
+    assert "Built together" not in [party["title"] for party in live_parties]
+    assert errors == []
+    context.close()
