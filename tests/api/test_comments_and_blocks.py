@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 
+from tests.support.replays import ok
 
-def ok(answer) -> dict:
-    assert answer.status_code < 300, (answer.status_code, answer.get_data(as_text=True))
-    return answer.get_json() if answer.data else {}
+
+def people(user_factory, bearer, *names: str) -> list[dict]:
+    """The API headers of a new account for each name."""
+    return [bearer(user_factory(name)) for name in names]
 
 
 def a_post(client, headers) -> int:
@@ -53,11 +55,7 @@ def test_a_reply_under_a_blocked_persons_comment_reaches_them_by_no_door(
 
 
 def test_a_deleted_comment_is_kept_only_for_replies_its_reader_sees(client, user_factory, bearer):
-    ann, carol, dave = (
-        bearer(user_factory("ann")),
-        bearer(user_factory("carol")),
-        bearer(user_factory("dave")),
-    )
+    ann, carol, dave = people(user_factory, bearer, "ann", "carol", "dave")
     post = a_post(client, ann)
     top = comment(client, ann, post, "top")
     comment(client, carol, post, "a reply", parent=top)
@@ -68,11 +66,7 @@ def test_a_deleted_comment_is_kept_only_for_replies_its_reader_sees(client, user
 
 
 def test_a_posts_author_takes_down_a_blocked_persons_comment_under_it(client, user_factory, bearer):
-    ann, troll, cat = (
-        bearer(user_factory("ann")),
-        bearer(user_factory("troll")),
-        bearer(user_factory("cat")),
-    )
+    ann, troll, cat = people(user_factory, bearer, "ann", "troll", "cat")
     post = a_post(client, ann)
     abusive = comment(client, troll, post, "abusive words")
     other = comment(client, troll, post, "more words")

@@ -11,25 +11,9 @@ from models.user import Role
 from realtime import store
 from realtime.fragments import render_fragments
 from services.conversations import DIRECTORY
+from tests.support.replays import cursor_now, ok, replayed
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-
-
-def ok(answer) -> dict:
-    assert answer.status_code < 300, answer.get_data(as_text=True)
-    return answer.get_json() if answer.data else {}
-
-
-def cursor_now(client, headers) -> str:
-    return ok(client.get("/api/v1/events", headers=headers))["cursor"]
-
-
-def replayed(client, headers, cursor: str) -> str:
-    """Everything a resume from `cursor` carries, as one text to search."""
-    answer = client.get(
-        "/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=headers
-    )
-    return json.dumps(ok(answer)["events"], ensure_ascii=False)
 
 
 def group_with_bob(client, ann: dict, name: str) -> int:
