@@ -249,16 +249,10 @@ def about(user_id: int, key: str) -> list[dict]:
 def redraw(user_id: int, key: str, kind: str) -> None:
     """What the user's notifications of `kind` about `key` read as changed (their subject
     as it is now, `notification_subjects`): open pages redraw each in place."""
-    found = db.session.scalars(
-        select(Notification).where(
-            Notification.user_id == user_id,
-            Notification.subject_key == key,
-            Notification.kind == kind,
-        )
-    ).all()
+    found = [data for data in about(user_id, key) if data["kind"] == kind]
     unread = unread_count(user_id) if found else 0
-    for notification in found:
-        bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, to_dict(notification, unread))
+    for data in found:
+        bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, {**data, "unread_count": unread})
 
 
 def holders(key: str, kind: str) -> set[int]:

@@ -13,7 +13,6 @@ from extensions import db
 from models.social import Block
 from models.user import User
 from realtime.bus import bus
-from realtime.events import presence_channel
 from services import accounts, presence, trust, uploads
 from services.relations import is_blocked_between
 from services.validation import clean_text, contains_pattern, refuse_longer
@@ -130,9 +129,9 @@ def search(viewer: User, query: str, limit: int = 20) -> list[User]:
     return list(db.session.scalars(statement))
 
 
-def presence_channels(viewer_id: int, user_ids: list[int]) -> set[str]:
-    """The presence channels of those of `user_ids` whose presence the viewer may see (a
-    page showing them follows them live): everyone but people blocked either way."""
+def presence_shown(viewer_id: int, user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` whose presence the viewer may see: everyone but people blocked
+    either way."""
     wanted = set(user_ids)
     if not wanted:
         return set()
@@ -149,7 +148,7 @@ def presence_channels(viewer_id: int, user_ids: list[int]) -> set[str]:
             )
         )
     )
-    return {presence_channel(user_id) for user_id in wanted - blocked}
+    return wanted - blocked
 
 
 def visible_presence(viewer_id: int | None, user: User) -> dict | None:

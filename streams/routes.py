@@ -22,7 +22,7 @@ from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
 from realtime.connections import Identity, StreamConnection
-from realtime.events import RESYNC, Envelope, conversation_channel, party_channel
+from realtime.events import RESYNC, Envelope, conversation_channel, party_channel, presence_channel
 from realtime.fragments import render_fragments, render_page_state
 from request_body import json_body, whole_number
 from request_identity import TokenBearer, identity_only
@@ -191,7 +191,8 @@ def html_stream() -> Response:
     views = frozenset(request.args.getlist("view"))
     # The people whose presence the page shows (a profile, a list of people).
     shown = [int(raw) for raw in request.args.getlist("presence")[:PRESENCE_MAX] if is_id_text(raw)]
-    extra = profiles.presence_channels(current_user.id, shown) | _open_page()
+    people = profiles.presence_shown(current_user.id, shown)
+    extra = {presence_channel(person) for person in people} | _open_page()
     stream, first = _open_resumed("sse-html", extra)
     app = current_app._get_current_object()
     user_id = current_user.id
@@ -208,10 +209,9 @@ def html_stream() -> Response:
 
     state = []
     if _reopened():
-        shown = (name.split(":", 1)[1] for name in extra if name.startswith("presence:"))
-        people = sorted(int(person) for person in shown)
         # Current state, not an event of the log: no id, so the page's cursor stays put.
-        state = [_frame(name, html) for name, html in render_page_state(user_id, people)]
+        now = render_page_state(user_id, sorted(people))
+        state = [_frame(name, html) for name, html in now]
     return _stream_response(stream, first, frames, state)
 
 
