@@ -9,7 +9,7 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import iso
 from models.columns import fields
-from models.party import QueueItem
+from models.party import Party, QueueItem
 from models.user import User
 from realtime.bus import bus
 from services import parties, party_access, party_media, party_shapes
@@ -44,6 +44,23 @@ def announce(party_id: int) -> None:
         party_shapes.QUEUE,
         {"party_id": party_id, "items": [to_dict(item) for item in items(party_id)]},
     )
+
+
+def name_opening(party: Party, title: str) -> None:
+    """The party's first video named: kept as a played item of its queue, ahead of every
+    queued one, so what is playing reads as its own title rather than the party's. In the
+    caller's unit of work, before the party's state is first announced."""
+    item = QueueItem(
+        party_id=party.id,
+        media_url=party.media_url,
+        title=title,
+        position=party_shapes.OPENING,
+        status="played",
+        added_by=party.host_id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    party.queue_item_id = item.id
 
 
 @unit_of_work

@@ -28,6 +28,8 @@ ENDED = "party:ended"
 REQUEST = "party:member_requested"
 QUEUE = "party:queue"
 LISTING = "party:listing"
+# Items added to a queue take positions from 1; a party's named first video stands before them.
+OPENING = 0
 STARTS_SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
 # What a party's playback state and its listing carry as stored.
 STATE_FIELDS = ("media_url", "playing", "position", "rate", "at", "version", "host_id", "duration")
@@ -66,13 +68,17 @@ def media_title(party: Party) -> str:
 
 
 def watched(party: Party) -> list[str]:
-    """What a party played, in order: its first media, then each queue item it reached."""
-    played = db.session.scalars(
-        select(QueueItem)
-        .where(QueueItem.party_id == party.id, QueueItem.status == "played")
-        .order_by(QueueItem.id)
+    """What a party played, in order: its first media (under the party's title unless it
+    was named as the opening item of its queue), then each queue item it reached."""
+    played = list(
+        db.session.scalars(
+            select(QueueItem)
+            .where(QueueItem.party_id == party.id, QueueItem.status == "played")
+            .order_by(QueueItem.id)
+        )
     )
-    return [party.title] + [item.title or item.media_url for item in played]
+    named = [item.title or item.media_url for item in played]
+    return named if played and played[0].position == OPENING else [party.title, *named]
 
 
 def participant_count(party_id: int) -> int:

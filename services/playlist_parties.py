@@ -46,6 +46,7 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
             "visibility": visibility,
         },
     )
+    party_queue.name_opening(party, (ordered[0].title or "")[:TITLE_MAX])
     for item in ordered[1 : party_queue.QUEUE_MAX + 1]:
         party_queue.add(actor, party.id, item.video_url, (item.title or "")[:TITLE_MAX])
     return party

@@ -162,7 +162,8 @@ def test_a_collaborators_party_of_a_private_playlist_is_private(
     browser: Browser, shared_server, size
 ):
     """ "Start a watch party" on a private playlist opens a private party: its page says
-    so and offers its invite link, and nobody else finds it among the live parties."""
+    so, names the first video as playing, and nobody else finds it among the live
+    parties."""
     base = shared_server.url
     owner, helper, stranger = (register(base) for _ in range(3))
     playlist_id = make_playlist(base, owner, helper)
@@ -174,6 +175,8 @@ def test_a_collaborators_party_of_a_private_playlist_is_private(
     page.get_by_role("button", name="Start a watch party").click()
     page.wait_for_url(f"{base}/parties/**")
     expect(page.get_by_role("main")).to_contain_text("Private")
+    # What plays first is named by its own title, not the party's.
+    expect(page.locator("#now-playing")).to_have_text(TITLES[0])
     screenshot(page, f"private-playlist-party-{size[0]}")
     live_parties = requests.get(
         base + "/api/v1/parties", params={"status": "live"}, headers=stranger.headers, timeout=10

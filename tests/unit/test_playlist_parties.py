@@ -15,9 +15,11 @@ from models.playlist import Playlist
 from models.social import Notification
 from services import (
     notifications,
+    parties,
     party_membership,
     party_queue,
     party_shapes,
+    playback,
     playlist_items,
     playlist_parties,
     playlist_people,
@@ -98,6 +100,20 @@ def test_the_party_now_and_its_queue_become_a_private_playlist(people):
         (VIDEOS[0], party_shapes.media_title(party)),
         *[(url, f"Film {n}") for n, url in ((2, VIDEOS[1]), (3, VIDEOS[2]))],
     ]
+
+
+def test_a_playlist_partys_first_video_is_named_by_its_own_title(people):
+    party = playlist_parties.start_party(people["ann"], filled(people["ann"]).id, {})
+    assert party_shapes.state(party)["media_title"] == "Film 1"
+    assert party_queue.items(party.id)[0].title == "Film 2"
+    playback.next_item(people["ann"], party.id)
+    assert party_shapes.state(party)["media_title"] == "Film 2"
+    assert party_shapes.watched(party) == ["Film 1", "Film 2"]
+    plain = parties.create(people["ann"], {"title": "Ann's night", "media_url": VIDEOS[0]})
+    party_queue.add(people["ann"], plain.id, VIDEOS[1], "Second")
+    assert party_shapes.state(plain)["media_title"] == "Ann's night"
+    playback.next_item(people["ann"], plain.id)
+    assert party_shapes.watched(plain) == ["Ann's night", "Second"]
 
 
 def test_the_playing_video_goes_to_a_playlist_one_may_add_to(people):
