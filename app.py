@@ -59,6 +59,7 @@ from realtime.bus import bus
 from realtime.compression import WithoutWebSocketCompression
 from realtime.ratelimit import socket_limiter
 from services import operator_metrics as metrics_access
+from services import resume_state  # noqa: F401  (registers what a resume sends)
 from services.validation import ID_MAX
 from sockets import comments as comment_events  # noqa: F401  (registers its handlers)
 from sockets import connection

@@ -23,12 +23,14 @@ from realtime.events import Envelope, user_channel
 
 ChannelProvider = Callable[[int], Iterable[str]]
 ResumeHook = Callable[[int, float | None], Iterable[Envelope]]
+StateHook = Callable[[int], Iterable[Envelope]]
 
 CACHE_SECONDS = 60.0
 CACHE_MAX_USERS = 50_000
 
 _providers: list[ChannelProvider] = []
 _resume_hooks: list[ResumeHook] = []
+_data_resume_hooks: list[StateHook] = []
 # user id -> (monotonic expiry, channels)
 _cache: dict[int, tuple[float, frozenset[str]]] = {}
 # Counts every forgetting: a read that saw it change meanwhile is not kept.
@@ -45,6 +47,16 @@ def resume_hook(function: ResumeHook) -> ResumeHook:
     """Register a function giving current-state events to send after a resume: all of
     them, or with a time, only the state that changed after it."""
     _resume_hooks.append(function)
+    return function
+
+
+def data_resume_hook(function: StateHook) -> StateHook:
+    """Register a function giving all of a state to send after a resume on a connection
+    that stays open and reads events as data (Socket.IO, JSON SSE). A page's stream
+    redraws the same state as fragments of its own (`realtime.fragments.page_state`);
+    a long-poll hears only what is published while it waits, and its client reads such
+    state over HTTP."""
+    _data_resume_hooks.append(function)
     return function
 
 
@@ -94,5 +106,11 @@ def forget_all() -> None:
     _cache.clear()
 
 
-def state_after_resume(user_id: int, changed_after: float | None = None) -> list[Envelope]:
-    return [event for hook in _resume_hooks for event in hook(user_id, changed_after)]
+def state_after_resume(
+    user_id: int, changed_after: float | None = None, data_stream: bool = False
+) -> list[Envelope]:
+    """`data_stream`: the connection stays open and reads events as data."""
+    events = [event for hook in _resume_hooks for event in hook(user_id, changed_after)]
+    if data_stream:
+        events.extend(event for hook in _data_resume_hooks for event in hook(user_id))
+    return events

@@ -91,6 +91,7 @@ CHANNEL_KINDS = (
 RESYNC = "resync"
 ECHO = "stream:echo"
 PRESENCE = "presence"
+UNREAD_COUNTS = "unread:counts"
 # How many people have a party's page open, and whose watching changed.
 MEMBER_COUNT = "party:member_count"
 CONTROL = "control"
@@ -123,6 +124,8 @@ EVENTS = (
                 }
             ),
         ),
+        # Sent again right after a resume, to data clients, for everyone they follow.
+        state=True,
     ),
     # Conversations
     durable("message:new", on(CONVERSATION, MESSAGE)),
@@ -174,6 +177,8 @@ EVENTS = (
     # you"), or gone: open pages redraw or drop it where it is.
     durable("notification:updated", on(USER, NOTIFICATION)),
     durable("notification:removed", on(USER, Shape({"id": int, "unread_count": int}))),
+    # Sent right after a resume, to data clients: the unread counts as they are now.
+    ephemeral(UNREAD_COUNTS, on(USER, Shape({"notifications": int, "messages": int})), state=True),
     ephemeral(
         "notification:read",
         on(USER, Shape({"ids": Nullable(ListOf(int)), "all": bool, "unread_count": int})),

@@ -11,11 +11,25 @@ import gevent
 import redis
 
 from realtime.events import PRESENCE, presence_channel
-from realtime.presence_store import STATUSES, Choice, MemoryPresenceStore, RedisPresenceStore
+from realtime.presence_store import STATUSES, Choice, Kept, MemoryPresenceStore, RedisPresenceStore
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[str, str, dict], object]
+
+
+def _shown(user_id: int, kept: Kept, here: bool = False) -> dict:
+    status = kept.choice.status if here or kept.online else "offline"
+    seen = kept.last_seen
+    return {
+        "user_id": user_id,
+        "status": status,
+        # The text belongs to the chosen status: nobody is told it of someone offline.
+        "text": "" if status == "offline" else kept.choice.text,
+        "last_seen": datetime.fromtimestamp(seen, UTC).isoformat().replace("+00:00", "Z")
+        if seen
+        else None,
+    }
 
 
 class LeaseHeartbeat:
@@ -106,18 +120,19 @@ class Presence(LeaseHeartbeat):
     def snapshot(self, user_id: int, here: bool = False) -> dict:
         """`here`: the user is being served this very moment (a page of theirs), so they
         are not offline, even before that page's live connection opens."""
-        seen = self.store.last_seen(user_id)
-        choice = self.store.choice(user_id)
-        status = choice.status if here or self.store.is_online(user_id) else "offline"
-        return {
-            "user_id": user_id,
-            "status": status,
-            # The text belongs to the chosen status: nobody is told it of someone offline.
-            "text": "" if status == "offline" else choice.text,
-            "last_seen": datetime.fromtimestamp(seen, UTC).isoformat().replace("+00:00", "Z")
-            if seen
-            else None,
-        }
+        store = self.store
+        kept = Kept(store.is_online(user_id), store.choice(user_id), store.last_seen(user_id))
+        return _shown(user_id, kept, here)
+
+    def snapshots(self, user_ids: list[int]) -> list[dict]:
+        """The presence of each of `user_ids`, read together (none while the store is
+        unreachable: nothing is said rather than something false)."""
+        try:
+            kept = self.store.read_many(user_ids)
+        except redis.RedisError:
+            log.warning("Presence store unreachable; no presence sent after a resume")
+            return []
+        return [_shown(user_id, one) for user_id, one in zip(user_ids, kept, strict=True)]
 
     def _announce(self, user_id: int) -> dict:
         data = self.snapshot(user_id)

@@ -56,6 +56,25 @@ class Choice:
     auto: bool = False
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a store keeps of one person: a live lease, their choice, when last seen."""
+
+    online: bool
+    choice: Choice
+    last_seen: float | None
+
+
+def _choice(raw: dict[bytes, bytes]) -> Choice:
+    if not raw:
+        return Choice()
+    return Choice(
+        status=raw.get(b"status", b"online").decode(),
+        text=raw.get(b"text", b"").decode(),
+        auto=raw.get(b"auto") == b"1",
+    )
+
+
 class MemoryPresenceStore:
     """One process: leases are this worker's own connections."""
 
@@ -102,6 +121,12 @@ class MemoryPresenceStore:
 
     def last_seen(self, user_id: int) -> float | None:
         return self._last_seen.get(user_id)
+
+    def read_many(self, user_ids: list[int]) -> list[Kept]:
+        return [
+            Kept(self.is_online(user_id), self.choice(user_id), self.last_seen(user_id))
+            for user_id in user_ids
+        ]
 
 
 class RedisPresenceStore:
@@ -186,14 +211,7 @@ class RedisPresenceStore:
         pipe.execute()
 
     def choice(self, user_id: int) -> Choice:
-        raw = self._redis.hgetall(self._choice_key(user_id))
-        if not raw:
-            return Choice()
-        return Choice(
-            status=raw.get(b"status", b"online").decode(),
-            text=raw.get(b"text", b"").decode(),
-            auto=raw.get(b"auto") == b"1",
-        )
+        return _choice(self._redis.hgetall(self._choice_key(user_id)))
 
     def status(self, user_id: int) -> str:
         if not self.is_online(user_id):
@@ -206,3 +224,21 @@ class RedisPresenceStore:
     def last_seen(self, user_id: int) -> float | None:
         raw = self._redis.get(f"{self.PREFIX}seen:{user_id}")
         return float(raw) if raw else None
+
+    def read_many(self, user_ids: list[int]) -> list[Kept]:
+        """What is kept of each of `user_ids`, in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.zscore(self._index, user_id)
+            pipe.hgetall(self._choice_key(user_id))
+            pipe.get(f"{self.PREFIX}seen:{user_id}")
+        raw = pipe.execute()
+        now = time.time()
+        return [
+            Kept(
+                online=score is not None and score >= now,
+                choice=_choice(chosen),
+                last_seen=float(seen) if seen else None,
+            )
+            for score, chosen, seen in zip(raw[0::3], raw[1::3], raw[2::3], strict=True)
+        ]

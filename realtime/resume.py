@@ -23,11 +23,19 @@ RESYNC_TOO_FAR = "too_many_missed"
 # How long a state change may take from its write to its publication: a long-poll
 # resends state changed this long before it opened, in case it was still on its way.
 STATE_IN_FLIGHT_S = 2.0
+# The transport of a page's stream of rendered fragments (`/events/html`).
+PAGE_TRANSPORT = "sse-html"
+# Connections that stay open and read events as data.
+SOCKET_TRANSPORT = "socketio"
+DATA_STREAMS = frozenset({SOCKET_TRANSPORT, "sse"})
 
 
 def open_socket(identity: Identity, sid: str) -> SocketConnection:
     socket = SocketConnection(
-        identity=identity, channels=channels_for(identity.user_id), transport="socketio", sid=sid
+        identity=identity,
+        channels=channels_for(identity.user_id),
+        transport=SOCKET_TRANSPORT,
+        sid=sid,
     )
     bus.hub.add_socket(socket)
     return socket
@@ -71,7 +79,8 @@ def backlog(
             return [_resync(connection, horizon, RESYNC_TOO_FAR)]
         missed = [envelope for envelope in missed if connection.is_for(envelope)]
     connection.last_id = max(after_id, horizon)
-    return missed + state_after_resume(connection.user_id, states_known_at)
+    data_stream = connection.transport in DATA_STREAMS
+    return missed + state_after_resume(connection.user_id, states_known_at, data_stream)
 
 
 def states_known_at(

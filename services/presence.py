@@ -68,6 +68,12 @@ def snapshot(user_id: int) -> dict:
     return bus.presence.snapshot(user_id)
 
 
+def snapshots(user_ids: list[int]) -> list[dict]:
+    """`snapshot` of each of `user_ids`, read together; none while presence cannot be
+    read (nothing is said rather than something false)."""
+    return bus.presence.snapshots(user_ids)
+
+
 def own(user_id: int) -> dict:
     """One's own presence, shown on a page one is looking at: never offline, since that
     page is open (its live connection may not have opened yet)."""

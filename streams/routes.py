@@ -193,7 +193,7 @@ def html_stream() -> Response:
     shown = [int(raw) for raw in request.args.getlist("presence")[:PRESENCE_MAX] if is_id_text(raw)]
     people = profiles.presence_shown(current_user.id, shown)
     extra = {presence_channel(person) for person in people} | _open_page()
-    stream, first = _open_resumed("sse-html", extra)
+    stream, first = _open_resumed(resume.PAGE_TRANSPORT, extra)
     app = current_app._get_current_object()
     user_id = current_user.id
     # Fragments are rendered as if for this request: links resolve and forms carry the

@@ -14,7 +14,7 @@ from models.stream import StreamEvent
 from realtime import resume, store
 from realtime.bus import bus
 from realtime.connections import Identity
-from realtime.events import ECHO, PRESENCE, RESYNC, is_durable, user_channel
+from realtime.events import ECHO, PRESENCE, RESYNC, UNREAD_COUNTS, is_durable, user_channel
 from tests.support.events import announce
 
 
@@ -155,7 +155,10 @@ def test_pruned_cursor_gets_resync_and_recent_events_survive(app, user_factory):
         (RESYNC, {"reason": "cursor_expired"})
     ]
     fine = resume.backlog(stream, old[3].id)
-    assert [event.data["text"] for event in fine] == ["old 4", "recent"]
+    replayed, state = fine[:-1], fine[-1]
+    assert [event.data["text"] for event in replayed] == ["old 4", "recent"]
+    # Then the state no replay brings back (an SSE connection's).
+    assert (state.name, state.data) == (UNREAD_COUNTS, {"notifications": 0, "messages": 0})
     bus.hub.remove_stream(stream)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from realtime.presence_leases import Presence
 from realtime.presence_store import Choice, MemoryPresenceStore, RedisPresenceStore
 from tests.support.waiting import wait_until
 
@@ -64,3 +65,29 @@ def test_status_is_shared(two_workers):
     assert b.last_seen(3) is not None
     b.set_choice(3, Choice("busy"))
     assert a.choice(3) == Choice("busy", "", auto=False)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_many_are_read_at_once_as_each_alone(kind, request):
+    store = (
+        MemoryPresenceStore()
+        if kind == "memory"
+        else RedisPresenceStore(request.getfixturevalue("redis_server").url, "worker-a")
+    )
+    store.renew([21, 22], ttl=20)
+    store.set_choice(22, Choice("busy", "in a call"))
+    store.release(21)
+    people = [21, 22, 23]  # 23 never connected
+    kept = store.read_many(people)
+    alone = [(store.is_online(n), store.choice(n), store.last_seen(n)) for n in people]
+    assert [(one.online, one.choice, one.last_seen) for one in kept] == alone
+    assert [one.online for one in kept] == [False, True, False]
+    assert kept[1].choice.text == "in a call"
+    assert kept[2].last_seen is None
+
+
+def test_while_redis_is_away_no_presence_is_told_rather_than_a_false_one():
+    """Nothing listens on port 1: each read fails at once, as in an outage."""
+    store = RedisPresenceStore("redis://127.0.0.1:1/0", "worker-a")
+    presence = Presence(store, None, lambda _user: False, list, ttl=20, linger=1)
+    assert presence.snapshots([21, 22]) == []

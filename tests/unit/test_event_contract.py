@@ -114,7 +114,7 @@ def test_durability_and_names_are_derived_from_the_declarations():
     assert {event.name for event in EVENTS if event.durable} == DURABLE_NAMES
     assert {event.name for event in EVENTS if not event.durable} == EPHEMERAL_NAMES
     assert not DURABLE_NAMES & EPHEMERAL_NAMES
-    assert {"party:state"} == STATE_NAMES
+    assert {"party:state", "presence", "unread:counts"} == STATE_NAMES
     for event in EVENTS:
         assert is_durable(event.name) is event.durable
     assert set(KNOWN_EVENTS) == {event.name for event in EVENTS} - {CONTROL}
