@@ -10,6 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 import budgets
+from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import is_htmx
 from blueprints.post_views import cards
 from request_body import query_page
@@ -83,6 +84,10 @@ def search():
     )
 
 
+BLOCK_DETAIL = (
+    "They will no longer be able to follow you, message you or see your presence, and"
+    " the comments each of you wrote under the other's posts are deleted."
+)
 ACTIONS = {
     "follow": social.follow,
     "unfollow": social.unfollow,
@@ -95,6 +100,13 @@ ACTIONS = {
     bp, "POST", "/u/<username>/<any(follow, unfollow, block, unblock):action>", budgets.SOCIAL_WRITE
 )
 def act(username: str, action: str):
+    if action == "block":
+        person = accounts.get_by_username(username)
+        back = url_for("social.profile", username=person.username)
+        question = f"Block {person.username}?"
+        sure = not_yet_sure(question, "Block", back, BLOCK_DETAIL)
+        if sure is not None:
+            return sure
     user = ACTIONS[action](current_user, username)
     if is_htmx() and request.form.get("shown") == "suggestion":
         return render_template("partials/suggestion_followed.html", user=user)

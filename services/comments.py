@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import and_, or_, select
+
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import utcnow
@@ -210,6 +212,26 @@ def remove(actor: User, comment_id: object, reason: object = "") -> None:
     if comment is not None:
         comment.removed_at = utcnow()
         _retract(db.session.get(Post, comment.post_id), comment)
+
+
+def end_between(one_id: int, other_id: int) -> None:
+    """Before a block between the two: each one's standing comments under the other's
+    posts are deleted, as a post's author may delete them, so that a post's author goes
+    on seeing every comment under it. Both pages hear of it: the block is not yet made."""
+    under_the_others = or_(
+        and_(PostComment.author_id == one_id, Post.author_id == other_id),
+        and_(PostComment.author_id == other_id, Post.author_id == one_id),
+    )
+    found = db.session.execute(
+        select(PostComment, Post)
+        .join(Post, Post.id == PostComment.post_id)
+        .where(under_the_others, PostComment.deleted_at.is_(None), PostComment.removed_at.is_(None))
+        .order_by(PostComment.id)
+    )
+    now = utcnow()
+    for comment, post in found.all():
+        comment.deleted_at = now
+        _retract(post, comment)
 
 
 def _retract(post: Post, comment: PostComment) -> None:

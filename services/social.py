@@ -17,7 +17,7 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel
-from services import accounts, notifications, playlist_people, post_channels
+from services import accounts, comments, notifications, playlist_people, post_channels
 from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100
@@ -87,10 +87,12 @@ def unfollow(actor: User, username: str) -> User:
 
 
 def block(actor: User, username: str) -> User:
-    """Block someone: follows end both ways and neither sees the other's presence."""
+    """Block someone: follows end both ways, neither sees the other's presence, and
+    each one's comments under the other's posts are deleted."""
     target = _other(actor, username, "block")
     if has_blocked(actor.id, target.id):
         return target
+    comments.end_between(actor.id, target.id)
     db.session.add(Block(blocker_id=actor.id, blocked_id=target.id))
     db.session.execute(
         delete(Follow).where(

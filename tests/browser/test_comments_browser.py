@@ -96,3 +96,72 @@ def test_comments_arrive_live_and_their_moments_play_the_video(
     assert errors == []
     for page in (alice_page, bob_page):
         page.context.close()
+
+
+@SIZES
+def test_blocking_a_commenter_asks_first_and_takes_their_comments_off_open_pages(
+    browser: Browser, shared_server, size
+):
+    """Alice blocks a troll from his profile: the browser asks first (it deletes
+    comments); then his comments under her post leave her and cat's open pages live,
+    and cat's own comment stays."""
+    base = shared_server.url
+    n = next(_n)
+    alice, troll, cat = (register(base, f"pb_{who}_{n}") for who in ("alice", "troll", "cat"))
+    made = requests.post(
+        f"{base}/api/v1/posts",
+        json={"text": f"Holiday pictures {n}", "audience": "public"},
+        headers=alice.headers,
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    post_url = f"{base}/posts/{made.json()['post']['id']}"
+    for who, text in ((troll, "What an ugly place"), (cat, "Lovely light")):
+        said = requests.post(
+            f"{post_url.replace('/posts/', '/api/v1/posts/')}/comments",
+            json={"text": text},
+            headers=who.headers,
+            timeout=10,
+        )
+        assert said.status_code == 201, said.text
+
+    cat_page = person(browser, base, cat.username, size)
+    errors = watch_for_errors(cat_page)
+    cat_page.goto(post_url)
+    live(cat_page)
+    expect(cat_page.get_by_text("What an ugly place")).to_be_visible()
+
+    alice_page = person(browser, base, alice.username, size)
+    errors += watch_for_errors(alice_page)
+    alice_page.goto(post_url)
+    live(alice_page)
+    expect(alice_page.get_by_text("What an ugly place")).to_be_visible()
+
+    profile = alice_page.context.new_page()
+    errors += watch_for_errors(profile)
+    profile.goto(f"{base}/u/{troll.username}")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+    profile.on("dialog", answer)
+    block = profile.get_by_role("button", name=f"Block {troll.username}")
+    block.click()  # dismissed: nothing happens
+    expect(block).to_be_visible()
+    expect(alice_page.get_by_text("What an ugly place")).to_be_visible()
+    block.click()
+    expect(profile.get_by_text("You blocked this person.")).to_be_visible()
+    assert asked == [f"Block {troll.username}?"] * 2
+
+    for page in (alice_page, cat_page):
+        expect(page.get_by_text("What an ugly place")).to_be_hidden()
+        expect(page.get_by_text("Lovely light")).to_be_visible()
+        # Under it, only cat's comment can still be answered.
+        expect(page.locator("details.comment-reply:visible")).to_have_count(1)
+    screenshot(cat_page, f"comments-after-a-block-{size[0]}")
+    screenshot(profile, f"profile-blocked-{size[0]}")
+    assert errors == []
+    for page in (alice_page, cat_page):
+        page.context.close()

@@ -59,7 +59,12 @@ def test_buttons_need_csrf(logged_in_client, ben):
 
 def test_block_from_the_profile(logged_in_client, ben):
     post(logged_in_client, "/u/ben/follow")
-    post(logged_in_client, "/u/ben/block")
+    # It deletes comments, so without scripts it asks on a page of its own first.
+    asked = post(logged_in_client, "/u/ben/block").get_data(as_text=True)
+    assert "Block ben?" in asked
+    assert "comments each of you wrote under the other&#39;s posts are deleted" in asked
+    assert social.counts(ben.id)["followers"] == 1  # nothing done yet: still following
+    post(logged_in_client, "/u/ben/block", confirm="yes")
     page = logged_in_client.get("/u/ben").get_data(as_text=True)
     assert "You blocked this person." in page
     assert "Unblock" in page
@@ -252,7 +257,7 @@ def test_message_on_a_profile_opens_the_direct_conversation(logged_in_client, be
 
 
 def test_no_message_button_between_people_who_block(logged_in_client, ben):
-    post(logged_in_client, "/u/ben/block")
+    post(logged_in_client, "/u/ben/block", confirm="yes")
     page = logged_in_client.get("/u/ben").get_data(as_text=True)
     assert "Message<span" not in page
 
