@@ -72,6 +72,21 @@ class Membership(db.Model):
     user: Mapped[User] = relationship()
 
 
+class HeldMute(db.Model):
+    """A mute in a group or room that was still running when its member left or was
+    removed: it comes back if they return before it ends, so leaving sheds nothing."""
+
+    __tablename__ = "held_mutes"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Attachment(db.Model):
     """An uploaded file, stored under a random name, served only to members."""
 

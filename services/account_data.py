@@ -25,6 +25,7 @@ from realtime.bus import bus
 from realtime.events import presence_channel
 from services import (
     clips,
+    comment_likes,
     conversation_members,
     conversations,
     messages,
@@ -150,9 +151,9 @@ def delete_account(user: User, password: str) -> None:
     "Deleted account"; everything personal goes: the name (free for anyone again), the
     profile and picture, follows and blocks both ways, tokens, browser sign-ins,
     notifications and preferences, and their place in others' collapsed notifications,
-    its posts and likes, playlists and clips. Groups and rooms are left, parties left or
-    handed over (or ended), and every live connection closes, its pages going to
-    /signed-out."""
+    its posts and likes (of posts and comments), playlists and clips. Groups and rooms
+    are left, parties left or handed over (or ended), and every live connection closes,
+    its pages going to /signed-out."""
     if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
         raise ValidationError("The password is wrong.", code="wrong_password", field="password")
     old_username, avatar_file = user.username, user.avatar_file
@@ -172,6 +173,7 @@ def delete_account(user: User, password: str) -> None:
     parties.withdraw(user)
     conversation_members.withdraw(user)
     posts.withdraw(user)
+    comment_likes.withdraw(user)
     playlist_people.withdraw(user)
     clips.withdraw(user)
     db.session.execute(

@@ -190,6 +190,7 @@ def _named_after(party: Party) -> str:
 def edit(actor: User, code: object, changes: Mapping[str, Any]) -> Clip:
     """Its maker changes the title or the range (`changes` names what changes)."""
     clip = _owned(actor, code)
+    voice.can_speak(actor)
     if "title" in changes:
         clip.title = _title(changes["title"])
     if "start" in changes or "end" in changes:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.comment import CommentLike, PostComment
+from models.post import Post
 from models.user import User
 from realtime.bus import bus
 from realtime.comment_events import LIKED
@@ -48,6 +49,19 @@ def unlike(actor: User, comment_id: object) -> dict:
     if taken:
         _announce(comment, comments.channel_of(post))
     return _likes(comment, False)
+
+
+def withdraw(person: User) -> None:
+    """A deleted account's likes of comments are taken back, and each comment still
+    standing announces its count without them. Part of the caller's unit of work."""
+    liked = list(
+        db.session.scalars(select(CommentLike.comment_id).where(CommentLike.user_id == person.id))
+    )
+    db.session.execute(delete(CommentLike).where(CommentLike.user_id == person.id))
+    for comment in db.session.scalars(select(PostComment).where(PostComment.id.in_(liked))):
+        if not comment.gone:
+            post = db.session.get(Post, comment.post_id)
+            _announce(comment, comments.channel_of(post))
 
 
 def _one_like_at_a_time(comment: PostComment) -> None:

@@ -73,10 +73,10 @@ def channel_of(post: Post) -> str:
 
 # -- who may see ------------------------------------------------------------------------
 def visible_comment(viewer: User, comment_id: object) -> tuple[PostComment, Post]:
-    """The comment and its post if the viewer may see both (not gone, not by someone
-    blocked either way with them); NotFound otherwise."""
+    """The comment and its post if the viewer may see both (not gone, not hidden from
+    them as its thread hides it: see `hidden_from`); NotFound otherwise."""
     comment = db.session.get(PostComment, comment_id) if is_id(comment_id) else None
-    if comment is None or comment.gone or not _may_see_author(viewer, comment):
+    if comment is None or comment.gone or not _may_see(viewer, comment):
         raise NotFound("No such comment.")
     try:
         post = posts.visible_post(viewer, comment.post_id)
@@ -107,8 +107,8 @@ def hidden_from(comment: PostComment) -> frozenset[int]:
     return hidden
 
 
-def _may_see_author(viewer: User, comment: PostComment) -> bool:
-    return comment.author_id == viewer.id or not is_blocked_between(viewer.id, comment.author_id)
+def _may_see(viewer: User, comment: PostComment) -> bool:
+    return comment.author_id == viewer.id or viewer.id not in hidden_from(comment)
 
 
 def may_delete(viewer_id: int, author_id: int, post_author_id: int) -> bool:
@@ -136,11 +136,14 @@ def _parent(actor: User, post: Post, parent_id: object) -> PostComment | None:
     answered = db.session.get(PostComment, parent_id) if is_id(parent_id) else None
     if answered is None or answered.post_id != post.id or answered.gone:
         raise NotFound("No such comment to reply to.")
-    if answered.author_id != actor.id and is_blocked_between(actor.id, answered.author_id):
-        raise Forbidden("You can't reply to this person.", code="blocked")
-    if answered.parent_id is None:
-        return answered
-    return db.session.get(PostComment, answered.parent_id)
+    top = (
+        answered if answered.parent_id is None else db.session.get(PostComment, answered.parent_id)
+    )
+    # Neither the one answered nor the one it goes under: its thread is hidden from them.
+    for above in (answered, top):
+        if above.author_id != actor.id and is_blocked_between(actor.id, above.author_id):
+            raise Forbidden("You can't reply to this person.", code="blocked")
+    return top
 
 
 # -- writing ----------------------------------------------------------------------------

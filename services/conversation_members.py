@@ -3,7 +3,7 @@ mutes, and an account's withdrawal when it is deleted."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -11,12 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from models.clock import utcnow
-from models.conversation import Conversation, Kind, MemberRole, Membership
+from models.clock import as_utc, utcnow
+from models.conversation import Conversation, HeldMute, Kind, MemberRole, Membership
+from models.row_claims import claim
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services import accounts, conversation_access, notifications
+from services import accounts, conversation_access, conversation_settings, notifications
 from services.conversation_access import Access, channel, outranks
 from services.conversations import (
     ACCOUNT_DELETED,
@@ -42,7 +43,7 @@ def join(actor: User, conversation_id: object) -> Access:
         return access
     conversation = access.conversation
     _check_room_left(conversation)
-    membership = Membership(conversation_id=conversation.id, user_id=actor.id)
+    membership = _new_member(conversation, actor.id)
     db.session.add(membership)
     try:
         db.session.flush()
@@ -56,8 +57,27 @@ def join(actor: User, conversation_id: object) -> Access:
 
 
 def _check_room_left(conversation: Conversation) -> None:
+    claim(Conversation, conversation.id)  # one member added at a time: the count holds
     if member_count(conversation.id) >= conversation.member_limit:
         raise Conflict("It is full.", code="full")
+
+
+def _new_member(conversation: Conversation, user_id: int) -> Membership:
+    """A membership read through what was said before it (a newcomer has nothing
+    unread), under the mute that still ran when they last left, if any."""
+    held = db.session.get(HeldMute, (conversation.id, user_id))
+    if held is not None:
+        db.session.delete(held)
+    return Membership(
+        conversation_id=conversation.id,
+        user_id=user_id,
+        last_read_message_id=conversation.last_message_id or 0,
+        muted_until=held.until if held is not None and _running(held.until) else None,
+    )
+
+
+def _running(until: datetime | None) -> bool:
+    return until is not None and as_utc(until) > utcnow()
 
 
 def add_member(actor: User, conversation_id: object, username: str) -> Membership:
@@ -70,7 +90,7 @@ def add_member(actor: User, conversation_id: object, username: str) -> Membershi
     if existing is not None:
         return existing
     _check_room_left(conversation)
-    membership = Membership(conversation_id=conversation.id, user_id=person.id)
+    membership = _new_member(conversation, person.id)
     db.session.add(membership)
     db.session.flush()
     bus.subscribe_user(person.id, channel(conversation.id))
@@ -139,6 +159,11 @@ def _drop(
 ) -> None:
     person = membership.user
     was_owner = membership.role == MemberRole.OWNER.value
+    if _running(membership.muted_until):  # leaving sheds no mute
+        key = {"conversation_id": conversation.id, "user_id": person.id}
+        held = db.session.get(HeldMute, tuple(key.values())) or HeldMute(**key)
+        held.until = membership.muted_until
+        db.session.add(held)
     # Once: of a kick and a leave (or two kicks) at the same moment, one finds the row.
     gone = db.session.execute(sa.delete(Membership).where(Membership.id == membership.id)).rowcount
     if not gone:
@@ -183,7 +208,7 @@ def _hand_over_ownership(conversation: Conversation) -> None:
         .limit(1)
     )
     if heir is None:
-        conversation.deleted_at = utcnow()
+        conversation_settings.end_empty(conversation)
     else:
         heir.role = MemberRole.OWNER.value
 
@@ -273,6 +298,9 @@ def silence(
 def moderate_mute(
     actor: User, conversation_id: object, username: str, minutes: object
 ) -> Membership:
-    """A site moderator mutes someone in any group or room, in the caller's unit of work."""
+    """A site moderator mutes someone in any group or room, in the caller's unit of work.
+    A direct conversation is neither: private to its two, it is unknown here (404)."""
     conversation = conversation_access.live(conversation_id)
+    if conversation.kind == Kind.DIRECT:
+        raise NotFound("No such group or room.")
     return silence(conversation, _member_named(conversation, username), minutes, actor)

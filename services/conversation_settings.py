@@ -136,6 +136,12 @@ def close(actor: User, conversation_id: object) -> Conversation:
     return conversation
 
 
+def end_empty(conversation: Conversation) -> None:
+    """Its last member left: it is deleted as its owner would delete it, in the caller's
+    unit of work (its listings and invitations say nothing of it any more)."""
+    _close(conversation, closed=False)
+
+
 def _close(conversation: Conversation, *, closed: bool) -> None:
     """Delete it for everyone; `closed` says the site's moderators did, not its owner."""
     conversation.deleted_at = utcnow()

@@ -156,7 +156,8 @@ def _see_message(actor: User, message_id: int) -> None:
     if message is None:
         raise NotFound("No such message.")
     try:
-        conversation_access.member(actor, message.conversation_id)
+        # Whoever may read the transcript: members, and anyone for a public room.
+        conversation_access.reader(actor, message.conversation_id)
     except (Forbidden, NotFound):  # worded as for an id nobody ever had
         raise NotFound("No such message.") from None
 

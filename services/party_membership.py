@@ -10,6 +10,7 @@ from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.party import Participant, ParticipantStatus, Party, PartyRole
+from models.row_claims import claim
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
@@ -72,6 +73,7 @@ def _admit(actor: User, party: Party, with_code: bool) -> Participant:
     participant = party_access.participant_of(party.id, actor.id)
     if participant is not None and participant.status == "active":
         return participant
+    claim(Party, party.id)  # counted below: one join of the party at a time
     _check_may_enter(actor, party, participant, with_code)
     pending = party.requires_approval and actor.id != party.host_id
     now = utcnow()
@@ -111,6 +113,15 @@ def _check_may_enter(
         raise Conflict("The party is full.", code="full")
 
 
+def _host_welcomes(party: Party, user_id: int) -> bool:
+    """Whether the host's ties let this person in: not blocked either way, and a friend
+    for a friends-only party. Asked again when a request is approved, as ties change
+    while it waits."""
+    if is_blocked_between(user_id, party.host_id):
+        return False
+    return party.visibility != "friends" or are_friends(user_id, party.host_id)
+
+
 def _arrived(party: Party, participant: Participant) -> None:
     _subscribe_while_in(participant)
     announce_membership(party, MEMBER_JOINED, participant)
@@ -147,6 +158,14 @@ def decide(actor: User, party_id: object, username: str, approve: bool) -> Parti
     participant = party_access.participant_of(access.party.id, person.id)
     if participant is None or participant.status != ParticipantStatus.PENDING.value:
         raise NotFound("No such request.")
+    if approve and not _host_welcomes(access.party, person.id):
+        raise Conflict(
+            "This person can no longer join: the host blocked them, or they are no longer"
+            " the host's friend.",
+            code="not_welcome",
+        )
+    if approve:
+        claim(Party, access.party.id)
     if approve and participant_count(access.party.id) >= access.party.max_participants:
         raise Conflict("The party is full.", code="full")
     status = ParticipantStatus.ACTIVE if approve else ParticipantStatus.REFUSED

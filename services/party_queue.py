@@ -12,7 +12,7 @@ from models.columns import fields
 from models.party import Party, QueueItem
 from models.user import User
 from realtime.bus import bus
-from services import parties, party_access, party_media, party_shapes
+from services import parties, party_access, party_media, party_shapes, voice
 from services.positions import by_position
 from services.unit_of_work import unit_of_work
 from services.validation import clean_text, is_id, refuse_longer
@@ -66,6 +66,7 @@ def name_opening(party: Party, title: str) -> None:
 @unit_of_work
 def add(actor: User, party_id: object, media_url: object, title: object = "") -> QueueItem:
     access = party_access.present(actor, party_id)
+    voice.can_speak(actor)  # its title is read by everyone in the party
     if access.drives:
         status = "queued"
     elif access.party.allow_suggestions:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import PASSWORD
 from tests.support.replays import cursor_now, ok, replayed
 
 
@@ -104,3 +105,50 @@ def test_a_block_by_the_commenter_ends_their_comments_too(client, user_factory, 
     comment(client, troll, post, "abusive words")
     ok(client.post("/api/v1/users/ann/block", headers=troll))
     assert "abusive words" not in json.dumps(thread(client, cat, post))
+
+
+def test_a_reply_under_a_blocked_persons_comment_has_no_door_of_its_own(
+    client, user_factory, bearer
+):
+    """Cat blocked dan: ben's reply under dan's comment is hidden from her as its thread
+    hides it, on its own routes too, and she cannot answer it (her answer would go under
+    dan's comment, where she would never see it)."""
+    ann, ben, cat, dan = people(user_factory, bearer, "ann", "ben", "cat", "dan")
+    post = a_post(client, ann)
+    top = comment(client, dan, post, "dan starts")
+    reply = comment(client, ben, post, "ben answers", parent=top)
+    ok(client.post("/api/v1/users/dan/block", headers=cat))
+
+    assert client.get(f"/api/v1/comments/{reply}/likes", headers=cat).status_code == 404
+    assert client.post(f"/api/v1/comments/{reply}/like", headers=cat).status_code == 404
+    answer = client.post(
+        f"/api/v1/posts/{post}/comments",
+        json={"text": "cat answers ben", "parent_id": reply},
+        headers=cat,
+    )
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "blocked"
+    assert "cat answers ben" not in json.dumps(thread(client, ann, post))
+    # Ben himself still reaches his reply.
+    assert client.get(f"/api/v1/comments/{reply}/likes", headers=ben).status_code == 200
+
+
+def test_a_deleted_accounts_likes_of_comments_are_taken_back(client, user_factory, bearer):
+    ann, ben, dan = people(user_factory, bearer, "ann", "ben", "dan")
+    post = a_post(client, ann)
+    liked = comment(client, ben, post, "worth a like")
+    ok(client.post(f"/api/v1/comments/{liked}/like", headers=dan))
+    ok(client.post(f"/api/v1/comments/{liked}/like", headers=ann))
+    cursor = cursor_now(client, ann)
+    gone = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=dan)
+    assert gone.status_code < 300, gone.get_data(as_text=True)
+
+    likes = ok(client.get(f"/api/v1/comments/{liked}/likes", headers=ann))
+    assert (likes["likes"], [u["username"] for u in likes["users"]]) == (1, ["ann"])
+    assert thread(client, ann, post)["comments"][0]["likes"] == 1
+    # Open pages hear the count as it is now.
+    answer = client.get(
+        "/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=ann
+    )
+    counts = [e["data"]["likes"] for e in ok(answer)["events"] if e["event"] == "comment:liked"]
+    assert counts == [1]
