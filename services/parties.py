@@ -38,7 +38,7 @@ from services.party_shapes import (
     state,
     tell_starting_soon,
 )
-from services.relations import is_blocked_between
+from services.relations import is_blocked_between, unblocked
 from services.unit_of_work import unit_of_work
 from services.validation import flag, iso_time, one_of, text
 
@@ -220,13 +220,17 @@ def live_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Party).where(Party.status == "live"))
 
 
-def listing(status: object, page: int = 1) -> tuple[list[Party], bool]:
+def listing(status: object, page: int = 1, viewer: User | None = None) -> tuple[list[Party], bool]:
     """Public parties: live (newest first), upcoming (soonest first), or ended in the last
-    week (latest first). Returns the page and whether there is a next one."""
+    week (latest first), as `viewer` may see them (none hosted by someone blocked either
+    way with them; every one for the staff's overview, which names no viewer). Returns
+    the page and whether there is a next one."""
     one_of(status, "status", ("live", "upcoming", "ended"))
     if not 1 <= page <= 10_000:
         raise ValidationError("'page' must be from 1 to 10000.", field="page")
     query = select(Party).where(Party.visibility == "public", Party.status == status)
+    if viewer is not None:
+        query = query.where(unblocked(Party.host_id, viewer.id))
     if status == "live":
         query = query.order_by(Party.started_at.desc(), Party.id.desc())
     elif status == "upcoming":

@@ -29,12 +29,13 @@ def party_create():
 @api.get("/parties")
 @login_required
 def party_list():
-    found, more = parties.listing(request.args.get("status", "live"), query_int("page", 10_000, 1))
+    page = query_int("page", 10_000, 1)
+    found, more = parties.listing(request.args.get("status", "live"), page, current_user)
     return jsonify(
         {
             "parties": [party_shapes.to_dict(party, current_user) for party in found],
-            "page": query_int("page", 10_000, 1),
-            "next_page": query_int("page", 10_000, 1) + 1 if more else None,
+            "page": page,
+            "next_page": page + 1 if more else None,
         }
     )
 

@@ -34,7 +34,7 @@ def index():
     if tab == "mine":
         found, has_next = parties.mine(current_user, page)
     else:
-        found, has_next = parties.listing(tab, page)
+        found, has_next = parties.listing(tab, page, current_user)
     cards = []
     for party in found:
         mine = party_access.participant_of(party.id, current_user.id)

@@ -360,6 +360,21 @@ def test_listing_is_public_only_and_paginated(app, crew):
         parties.listing("soon")
 
 
+def test_listing_leaves_out_hosts_blocked_either_way(app, crew):
+    parties.create(crew["hana"], {"title": "Hana's", "media_url": VIDEO})
+    parties.create(crew["cole"], {"title": "Cole's", "media_url": VIDEO})
+    social.block(crew["hana"], "vic")
+    social.block(crew["otto"], "cole")
+
+    def titles(viewer: str) -> list[str]:
+        return sorted(p.title for p in parties.listing("live", 1, crew[viewer])[0])
+
+    assert titles("vic") == ["Cole's"]  # hana blocked vic
+    assert titles("otto") == ["Hana's"]  # otto blocked cole
+    assert titles("hana") == ["Cole's", "Hana's"]
+    assert len(parties.listing("live")[0]) == 2  # the staff's overview names no viewer
+
+
 # -- queue and chat -----------------------------------------------------------------
 def test_queue_add_reorder_next_and_suggestions(app, crew, party):
     first = party_queue.add(crew["hana"], party.id, VIDEO + "?a", "A")
