@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -72,11 +72,13 @@ class Membership(db.Model):
     user: Mapped[User] = relationship()
 
 
-class HeldMute(db.Model):
-    """A mute in a group or room that was still running when its member left or was
-    removed: it comes back if they return before it ends, so leaving sheds nothing."""
+class FormerMember(db.Model):
+    """What is kept of someone who left a group or room, or was removed from it: a mute
+    still running then (it comes back if they return before it ends, so leaving sheds
+    nothing), and whether they were removed (then they may not join a public room again
+    by themselves; its owner or an admin may add them back)."""
 
-    __tablename__ = "held_mutes"
+    __tablename__ = "former_members"
 
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
@@ -84,7 +86,8 @@ class HeldMute(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    muted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Attachment(db.Model):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.clock import as_utc, utcnow
-from models.conversation import Conversation, HeldMute, Kind, MemberRole, Membership
+from models.conversation import Conversation, FormerMember, Kind, MemberRole, Membership
 from models.row_claims import claim
 from models.user import User
 from realtime.bus import bus
@@ -42,6 +42,12 @@ def join(actor: User, conversation_id: object) -> Access:
     if access.is_member:
         return access
     conversation = access.conversation
+    former = db.session.get(FormerMember, (conversation.id, actor.id))
+    if former is not None and former.removed:
+        raise Forbidden(
+            "You were removed from this room. Its owner or an admin may add you back.",
+            code="removed",
+        )
     _check_room_left(conversation)
     membership = _new_member(conversation, actor.id)
     db.session.add(membership)
@@ -65,14 +71,14 @@ def _check_room_left(conversation: Conversation) -> None:
 def _new_member(conversation: Conversation, user_id: int) -> Membership:
     """A membership read through what was said before it (a newcomer has nothing
     unread), under the mute that still ran when they last left, if any."""
-    held = db.session.get(HeldMute, (conversation.id, user_id))
-    if held is not None:
-        db.session.delete(held)
+    former = db.session.get(FormerMember, (conversation.id, user_id))
+    if former is not None:
+        db.session.delete(former)
     return Membership(
         conversation_id=conversation.id,
         user_id=user_id,
         last_read_message_id=conversation.last_message_id or 0,
-        muted_until=held.until if held is not None and _running(held.until) else None,
+        muted_until=former.muted_until if former and _running(former.muted_until) else None,
     )
 
 
@@ -151,6 +157,17 @@ def withdraw(person: User) -> None:
         )
 
 
+def _remember(membership: Membership, removed: bool) -> None:
+    """Keep what leaving must not shed: a running mute, and a removal."""
+    key = (membership.conversation_id, membership.user_id)
+    former = db.session.get(FormerMember, key) or FormerMember(
+        conversation_id=key[0], user_id=key[1]
+    )
+    former.muted_until = membership.muted_until if _running(membership.muted_until) else None
+    former.removed = removed
+    db.session.add(former)
+
+
 def _drop(
     conversation: Conversation,
     membership: Membership,
@@ -159,11 +176,8 @@ def _drop(
 ) -> None:
     person = membership.user
     was_owner = membership.role == MemberRole.OWNER.value
-    if _running(membership.muted_until):  # leaving sheds no mute
-        key = {"conversation_id": conversation.id, "user_id": person.id}
-        held = db.session.get(HeldMute, tuple(key.values())) or HeldMute(**key)
-        held.until = membership.muted_until
-        db.session.add(held)
+    if removed_by is not None or _running(membership.muted_until):
+        _remember(membership, removed=removed_by is not None)
     # Once: of a kick and a leave (or two kicks) at the same moment, one finds the row.
     gone = db.session.execute(sa.delete(Membership).where(Membership.id == membership.id)).rowcount
     if not gone:

@@ -554,6 +554,17 @@ def test_join_with_htmx_and_a_full_room(logged_in_client, ben, ben_client, user_
     assert "It is full." in page(cal, "/rooms")
 
 
+def test_someone_removed_is_told_why_the_room_does_not_take_them_back(
+    logged_in_client, ben, ben_client
+):
+    room = conversations.create_room(logged_in_client.user, "Lobby")
+    post(ben_client, f"/conversations/{room.id}/join", headers=None)
+    conversation_members.remove_member(logged_in_client.user, room.id, "ben")
+    again = post(ben_client, f"/conversations/{room.id}/join", headers=None)
+    assert again.status_code == 302
+    assert "You were removed from this room." in page(ben_client, "/rooms")
+
+
 def test_room_form_errors(logged_in_client):
     response = post(logged_in_client, "/rooms", name="Big", member_limit="lots")
     assert response.status_code == 400

@@ -1,7 +1,7 @@
 """A mute holds wherever others would read the muted person: a party's queue (its titles
 are read by everyone in the party), a clip's new title, and a group or room they leave
 and come back to. A moderator's mute reaches groups and rooms, never a direct
-conversation."""
+conversation. And someone removed from a public room does not simply join it again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from errors import Forbidden, NotFound
 from extensions import db
 from models.clock import utcnow
-from models.conversation import HeldMute
+from models.conversation import FormerMember
 from models.user import Role
 from services import (
     clips,
@@ -76,7 +76,10 @@ def test_a_room_mute_comes_back_with_its_member(cast, by, how):
         conversation_members.leave(cast["troll"], room.id)
     else:
         conversation_members.remove_member(cast["host"], room.id, "troll")
-    conversation_members.join(cast["troll"], room.id)
+    if how == "left":
+        conversation_members.join(cast["troll"], room.id)
+    else:  # one removed comes back only when added
+        conversation_members.add_member(cast["host"], room.id, "troll")
     refused_as_muted(messages.send, cast["troll"], room.id, "free again?")
     # Kept once: a second leave and return still finds it.
     conversation_members.leave(cast["troll"], room.id)
@@ -89,12 +92,12 @@ def test_a_mute_that_ran_out_while_away_is_not_brought_back(cast):
     conversation_members.join(cast["troll"], room.id)
     conversation_members.mute(cast["host"], room.id, "troll", 60)
     conversation_members.leave(cast["troll"], room.id)
-    held = db.session.get(HeldMute, (room.id, cast["troll"].id))
-    held.until = utcnow() - timedelta(minutes=1)
+    former = db.session.get(FormerMember, (room.id, cast["troll"].id))
+    former.muted_until = utcnow() - timedelta(minutes=1)
     db.session.commit()
     conversation_members.join(cast["troll"], room.id)
     assert messages.send(cast["troll"], room.id, "back, and free")["body"] == "back, and free"
-    assert db.session.get(HeldMute, (room.id, cast["troll"].id)) is None
+    assert db.session.get(FormerMember, (room.id, cast["troll"].id)) is None
 
 
 def test_a_moderator_cannot_mute_anyone_in_a_direct_conversation(cast):
@@ -102,3 +105,19 @@ def test_a_moderator_cannot_mute_anyone_in_a_direct_conversation(cast):
     with pytest.raises(NotFound):
         moderation.mute(cast["mod"], "troll", 60, direct.id)
     assert messages.send(cast["troll"], direct.id, "still mine")["body"] == "still mine"
+
+
+def test_someone_removed_from_a_public_room_joins_again_only_when_added(cast):
+    room = conversations.create_room(cast["host"], "Open room", "public")
+    for person in ("troll", "mod"):
+        conversation_members.join(cast[person], room.id)
+    conversation_members.remove_member(cast["host"], room.id, "troll")
+    conversation_members.leave(cast["mod"], room.id)
+    with pytest.raises(Forbidden) as caught:
+        conversation_members.join(cast["troll"], room.id)
+    assert caught.value.code == "removed"
+    conversation_members.join(cast["mod"], room.id)  # who left comes back as they like
+    conversation_members.add_member(cast["host"], room.id, "troll")
+    conversation_members.leave(cast["troll"], room.id)  # added back, then left: free
+    conversation_members.join(cast["troll"], room.id)
+    assert messages.send(cast["troll"], room.id, "hello again")["body"] == "hello again"

@@ -1,4 +1,5 @@
-"""mutes in a group or room kept for a member who left while one ran
+"""what is kept of someone who left a group or room: a mute still running, and whether
+they were removed
 
 Revision ID: 5d2e8a7c4b91
 Revises: 80056e466060
@@ -19,10 +20,11 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        "held_mutes",
+        "former_members",
         sa.Column("conversation_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("removed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("conversation_id", "user_id"),
@@ -30,4 +32,4 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_table("held_mutes")
+    op.drop_table("former_members")
