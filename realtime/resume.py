@@ -27,7 +27,8 @@ STATE_IN_FLIGHT_S = 2.0
 PAGE_TRANSPORT = "sse-html"
 # Connections that stay open and read events as data.
 SOCKET_TRANSPORT = "socketio"
-DATA_STREAMS = frozenset({SOCKET_TRANSPORT, "sse"})
+SSE_TRANSPORT = "sse"
+DATA_STREAMS = frozenset({SOCKET_TRANSPORT, SSE_TRANSPORT})
 
 
 def open_socket(identity: Identity, sid: str) -> SocketConnection:

@@ -165,9 +165,9 @@ def decide(actor: User, party_id: object, username: str, approve: bool) -> Parti
             code="not_welcome",
         )
     if approve:
-        claim(Party, access.party.id)
-    if approve and participant_count(access.party.id) >= access.party.max_participants:
-        raise Conflict("The party is full.", code="full")
+        claim(Party, access.party.id)  # counted next: one admission at a time
+        if participant_count(access.party.id) >= access.party.max_participants:
+            raise Conflict("The party is full.", code="full")
     status = ParticipantStatus.ACTIVE if approve else ParticipantStatus.REFUSED
     if not _change(
         participant, (ParticipantStatus.PENDING,), status=status.value, joined_at=utcnow()

@@ -178,7 +178,7 @@ def _open_resumed(
 @login_required
 @identity_only
 def sse_stream() -> Response:
-    stream, first = _open_resumed("sse", _open_page())
+    stream, first = _open_resumed(resume.SSE_TRANSPORT, _open_page())
     return _stream_response(stream, first, lambda envelope: [_sse_frame(envelope)])
 
 
