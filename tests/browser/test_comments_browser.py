@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import live, screenshot, watch_for_errors
 from tests.browser.test_posts_browser import person
@@ -31,6 +31,15 @@ def video(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+def opened(browser: Browser, base: str, username: str, size, url: str) -> tuple[Page, list[str]]:
+    """`url` open live in a browser of `username`'s, and the script errors it will log."""
+    page = person(browser, base, username, size)
+    errors = watch_for_errors(page)
+    page.goto(url)
+    live(page)
+    return page, errors
+
+
 @SIZES
 def test_comments_arrive_live_and_their_moments_play_the_video(
     browser: Browser, shared_server, video, size
@@ -48,10 +57,7 @@ def test_comments_arrive_live_and_their_moments_play_the_video(
     post_id = made.json()["post"]["id"]
     post_url = f"{base}/posts/{post_id}"
 
-    alice_page = person(browser, base, alice.username, size)
-    errors = watch_for_errors(alice_page)
-    alice_page.goto(post_url)
-    live(alice_page)
+    alice_page, errors = opened(browser, base, alice.username, size, post_url)
     expect(alice_page.get_by_text("No comments yet.")).to_be_visible()
 
     bob_page = person(browser, base, bob.username, size)
@@ -125,17 +131,11 @@ def test_blocking_a_commenter_asks_first_and_takes_their_comments_off_open_pages
         )
         assert said.status_code == 201, said.text
 
-    cat_page = person(browser, base, cat.username, size)
-    errors = watch_for_errors(cat_page)
-    cat_page.goto(post_url)
-    live(cat_page)
-    expect(cat_page.get_by_text("What an ugly place")).to_be_visible()
-
-    alice_page = person(browser, base, alice.username, size)
-    errors += watch_for_errors(alice_page)
-    alice_page.goto(post_url)
-    live(alice_page)
-    expect(alice_page.get_by_text("What an ugly place")).to_be_visible()
+    cat_page, errors = opened(browser, base, cat.username, size, post_url)
+    alice_page, more = opened(browser, base, alice.username, size, post_url)
+    errors += more
+    for page in (cat_page, alice_page):
+        expect(page.get_by_text("What an ugly place")).to_be_visible()
 
     profile = alice_page.context.new_page()
     errors += watch_for_errors(profile)
