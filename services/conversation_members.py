@@ -42,8 +42,7 @@ def join(actor: User, conversation_id: object) -> Access:
     if access.is_member:
         return access
     conversation = access.conversation
-    former = db.session.get(FormerMember, (conversation.id, actor.id))
-    if former is not None and former.removed:
+    if was_removed(actor, conversation.id):
         raise Forbidden(
             "You were removed from this room. Its owner or an admin may add you back.",
             code="removed",
@@ -60,6 +59,13 @@ def join(actor: User, conversation_id: object) -> Access:
     _announce_member(conversation, MEMBER_ADDED, membership)
     db.session.commit()
     return Access(conversation, membership)
+
+
+def was_removed(person: User, conversation_id: int) -> bool:
+    """Removed, and not added back since: such a person does not join a public room by
+    themselves."""
+    former = db.session.get(FormerMember, (conversation_id, person.id))
+    return former is not None and former.removed
 
 
 def _check_room_left(conversation: Conversation) -> None:

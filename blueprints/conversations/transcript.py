@@ -88,6 +88,7 @@ def show(conversation_id: int):
             "conversations/preview.html",
             conversation=conversations.to_dict(access.conversation, current_user.id),
             recent=[messages.to_dict(message) for message in reversed(recent)],
+            removed=conversation_members.was_removed(current_user, conversation_id),
         )
     return _render_conversation(access)
 

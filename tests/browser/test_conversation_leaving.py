@@ -12,6 +12,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import live, screenshot, sign_up, watch_for_errors
+from tests.browser.test_announce_invite_flow import log_in
+from tests.support.clients import call_api, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -155,3 +157,36 @@ def test_an_open_notifications_page_stops_offering_the_way_in(
     expect(invitation).to_contain_text("which you are no longer in")
     assert errors == []
     close(owner_context, other_context)
+
+
+@pytest.mark.parametrize("options", [DESKTOP, PHONE], ids=["laptop", "phone"])
+def test_someone_removed_from_a_public_room_reads_it_but_is_not_offered_to_join(
+    browser: Browser, shared_server, options
+):
+    """The room page ends at once; a reload shows the room read-only, saying why there is
+    no Join button, until an owner adds them back."""
+    base = shared_server.url
+    owner, troll = register(base), register(base)
+    made = call_api(owner, "POST", "/conversations", json={"kind": "room", "name": "Open house"})
+    room = made.json()["conversation"]["id"]
+    call_api(troll, "POST", f"/conversations/{room}/join")
+    context = browser.new_context(**options)
+    page = context.new_page()
+    errors = watch_for_errors(page)
+    log_in(page, base, troll.username)
+    page.goto(f"{base}/conversations/{room}")
+    live(page)
+    page.evaluate("window.stillTheSamePage = true")
+
+    call_api(owner, "DELETE", f"/conversations/{room}/members/{troll.username}")
+    expect_ended(page, room, f"You were removed from this room by {owner.username}.")
+    page.reload()
+    expect(page.locator(".preview-note")).to_contain_text("You were removed from this room.")
+    expect(page.get_by_role("button", name=re.compile("^Join"))).to_have_count(0)
+    screenshot(page, f"room-removed-{options['viewport']['width']}")
+
+    call_api(owner, "POST", f"/conversations/{room}/members", json={"username": troll.username})
+    page.reload()
+    expect(page.locator("[name=body]")).to_be_visible()  # a member again
+    assert errors == []
+    context.close()
