@@ -227,9 +227,13 @@ class Bus:
         """The user now belongs to `channel`: their live connections start receiving it."""
         self._control({"op": "join", "user": user_id, "channel": channel})
 
-    def unsubscribe_user(self, user_id: int, channel: str) -> None:
-        """The user left or was removed: their live connections stop receiving `channel`."""
-        self._control({"op": "leave", "user": user_id, "channel": channel})
+    def unsubscribe_user(self, user_id: int, channel: str, keep_pages: bool = False) -> None:
+        """The user left or was removed: their live connections stop receiving `channel`.
+        `keep_pages`: they may still see its subject (they stopped following someone
+        whose public posts or presence they still see), so a page that asked for it
+        when it opened keeps it."""
+        message = {"op": "leave", "user": user_id, "channel": channel}
+        self._control({**message, "keep_pages": True} if keep_pages else message)
 
     def narrow(self, channel: str, keep: Collection[int]) -> None:
         """Only the people in `keep` hear `channel` from now on: everyone else's live
@@ -278,7 +282,7 @@ class Bus:
         if op == "join":
             self.hub.join(message["user"], message["channel"])
         elif op == "leave":
-            self.hub.leave(message["user"], message["channel"])
+            self.hub.leave(message["user"], message["channel"], message.get("keep_pages", False))
         elif op == "narrow":
             self.hub.narrow(message["channel"], message["keep"])
         elif op == "account":

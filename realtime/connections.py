@@ -79,10 +79,13 @@ class SocketConnection(Connection):
 
 @dataclass(eq=False, slots=True)
 class StreamConnection(Connection):
-    """An SSE stream or a long-poll request: events wait in a queue for the writer."""
+    """An SSE stream or a long-poll request: events wait in a queue for the writer.
+    `page_channels`: those its page asked for beyond its person's own (the presence of
+    the people it shows, the post or playlist it is), checked when it opened."""
 
     queue: Queue = field(default_factory=Queue)
     closed: bool = False
+    page_channels: frozenset[str] = frozenset()
 
     def deliver(self, envelope: Envelope) -> None:
         if envelope.id is not None:

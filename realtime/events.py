@@ -267,7 +267,7 @@ EVENTS = (
             Shape(
                 {"op": OneOf("join", "leave", "close", "account", "narrow")},
                 {"user": int, "keep": ListOf(int), "channel": str, "token_id": Nullable(int)}
-                | {"login_id": Nullable(str), "keep_login_id": Nullable(str)},
+                | {"login_id": Nullable(str), "keep_login_id": Nullable(str), "keep_pages": bool},
             ),
         ),
         internal=True,

@@ -273,8 +273,11 @@ class Hub:
             else:
                 self._streams_by_channel[channel].add(connection)
 
-    def leave(self, user_id: int, channel: str) -> None:
+    def leave(self, user_id: int, channel: str, keep_pages: bool = False) -> None:
+        """`keep_pages`: a page that asked for `channel` keeps it (see bus.unsubscribe_user)."""
         for connection in tuple(self._by_user.get(user_id, ())):
+            if keep_pages and channel in getattr(connection, "page_channels", ()):
+                continue
             self.watchers.close_channel(connection, channel)
             self.viewers.close_channel(connection, channel)
             if channel in connection.channels:

@@ -45,8 +45,12 @@ def open_socket(identity: Identity, sid: str) -> SocketConnection:
 def open_stream(identity: Identity, transport: str, extra: Iterable[str] = ()) -> StreamConnection:
     """A stream of the user's channels, and `extra` ones the page asked for and the
     caller checked (the presence of the people a page shows)."""
+    page = frozenset(extra)
     stream = StreamConnection(
-        identity=identity, channels=channels_for(identity.user_id) | set(extra), transport=transport
+        identity=identity,
+        channels=channels_for(identity.user_id) | page,
+        transport=transport,
+        page_channels=page,
     )
     bus.hub.add_stream(stream)
     return stream

@@ -54,8 +54,11 @@ def _gain(
 
 
 def _lose_unless_held(user_id: int, playlist: Playlist) -> None:
+    """Out of their stream, unless they hold it otherwise; a page open on the playlist
+    keeps hearing it while they may still see it without its link (it is public)."""
     if not playlists.holds(user_id, playlist):
-        bus.unsubscribe_user(user_id, playlists.channel(playlist.id))
+        still_seen = playlists.sees(user_id, playlist)
+        bus.unsubscribe_user(user_id, playlists.channel(playlist.id), keep_pages=still_seen)
 
 
 @unit_of_work

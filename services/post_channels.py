@@ -61,15 +61,17 @@ def followed(follower_id: int, followee_id: int) -> None:
         bus.subscribe_user(followee_id, posts_channel(follower_id, "friends"))
 
 
-def unfollowed(follower_id: int, followee_id: int) -> None:
-    """The follow ended: the former follower hears none of the other's posts, and
-    neither is the other's friend any more."""
+def unfollowed(follower_id: int, followee_id: int, blocked: bool = False) -> None:
+    """The follow ended: the former follower hears none of the other's posts in their
+    stream, and neither is the other's friend any more. A page open on a public post
+    still hears it, as it still shows it; not across a block."""
     for audience in AUDIENCES:
-        bus.unsubscribe_user(follower_id, posts_channel(followee_id, audience))
+        public = audience == "public" and not blocked
+        bus.unsubscribe_user(follower_id, posts_channel(followee_id, audience), keep_pages=public)
     bus.unsubscribe_user(followee_id, posts_channel(follower_id, "friends"))
 
 
 def blocked(a: int, b: int) -> None:
-    """A block ends the follows both ways: neither hears the other's posts."""
-    unfollowed(a, b)
-    unfollowed(b, a)
+    """A block ends the follows both ways: neither hears the other's posts, on any page."""
+    unfollowed(a, b, blocked=True)
+    unfollowed(b, a, blocked=True)

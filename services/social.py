@@ -80,7 +80,10 @@ def unfollow(actor: User, username: str) -> User:
     db.session.execute(
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == target.id)
     )
-    bus.unsubscribe_user(actor.id, presence_channel(target.id))
+    # Presence is shown to anyone not blocked either way: an open page showing theirs
+    # keeps it, and a direct conversation with them keeps it in the stream.
+    if not _share_direct(actor.id, target.id):
+        bus.unsubscribe_user(actor.id, presence_channel(target.id), keep_pages=True)
     post_channels.unfollowed(actor.id, target.id)
     db.session.commit()
     return target

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,10 +146,18 @@ class SocketClient:
 
 
 class SSEReader:
-    """Reads an SSE stream in a thread, parsing `id`, `event`, `data` and comments."""
+    """Reads an SSE stream in a thread, parsing `id`, `event`, `data` and comments; each
+    event's data with `decode` (JSON, or `str` for a page's stream of fragments)."""
 
-    def __init__(self, url: str, headers: dict[str, str], params: dict | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        params: dict | None = None,
+        decode: Callable[[str], Any] = orjson.loads,
+    ) -> None:
         self.received = Received()
+        self._decode = decode
         self.comments: list[str] = []
         self.ids: list[str] = []
         self.ended = threading.Event()
@@ -170,7 +179,7 @@ class SSEReader:
                     if name is not None:
                         if event_id:
                             self.ids.append(event_id)
-                        self.received.add(name, orjson.loads("\n".join(data)) if data else None)
+                        self.received.add(name, self._decode("\n".join(data)) if data else None)
                     event_id, name, data = None, None, []
                 elif line.startswith(":"):
                     self.comments.append(line)

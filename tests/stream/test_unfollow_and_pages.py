@@ -1,0 +1,94 @@
+"""An unfollow takes what one followed out of one's stream, and only what one may no
+longer see out of an open page: a direct conversation's partner's presence stays, as do
+a profile page's presence, a public post's page and a public playlist's page. A
+followers-only post's page stops hearing it, as its reader may no longer see it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.clients import Account, SocketClient, SSEReader, call_api, register
+from tests.support.live_posts import follow, post
+
+pytestmark = pytest.mark.server
+
+
+def opened(base: str, reader: Account, path: str, params: dict, decode=None) -> SSEReader:
+    """A stream of `reader`'s open and registered: an echo it sends has come through."""
+    extra = {} if decode is None else {"decode": decode}
+    stream = SSEReader(base + path, reader.headers, params, **extra)
+    reader.echo("the page is open")
+    stream.received.wait_for(lambda got: any(name in ("stream:echo", "feed") for name, _ in got))
+    return stream
+
+
+def changed_presence(events, person: Account, text: str) -> bool:
+    return any(name == "presence" and data["text"] == text for name, data in events)
+
+
+def test_a_direct_partners_presence_stays_after_an_unfollow(shared_server):
+    ann, bob = register(shared_server.url), register(shared_server.url)
+    call_api(ann, "POST", "/conversations", json={"kind": "direct", "username": bob.username})
+    follow(ann, bob)
+    online = SSEReader(shared_server.url + "/api/v1/events/stream", bob.headers)
+    socket = SocketClient(shared_server.url).connect(auth={"token": ann.token})
+    call_api(ann, "DELETE", f"/users/{bob.username}/follow")
+    call_api(bob, "POST", "/me/presence", json={"status": "busy", "text": "still talking"})
+    socket.received.wait_for(lambda got: changed_presence(got, bob, "still talking"))
+    socket.close()
+    online.close()
+
+
+def test_a_profile_page_keeps_the_presence_it_shows_after_an_unfollow(shared_server):
+    ann, bob = register(shared_server.url), register(shared_server.url)
+    follow(ann, bob)
+    online = SSEReader(shared_server.url + "/api/v1/events/stream", bob.headers)
+    page = opened(
+        shared_server.url, ann, "/events/html", {"presence": bob.id, "view": "feed"}, decode=str
+    )
+    call_api(ann, "DELETE", f"/users/{bob.username}/follow")  # the profile's Unfollow
+    call_api(bob, "POST", "/me/presence", json={"status": "busy", "text": "on stage"})
+    page.received.wait_for(
+        lambda got: any(name == f"presence-{bob.id}" and "on stage" in html for name, html in got)
+    )
+    page.close()
+    online.close()
+
+
+def test_a_public_posts_page_keeps_hearing_it_and_a_followers_one_stops(shared_server):
+    author, reader, fan = (register(shared_server.url) for _ in range(3))
+    follow(reader, author)
+    follow(fan, author)
+    shown = {
+        audience: post(author, f"For {audience}", audience) for audience in ("public", "followers")
+    }
+    pages = {
+        audience: opened(shared_server.url, reader, "/api/v1/events/stream", {"post": p["id"]})
+        for audience, p in shown.items()
+    }
+    call_api(reader, "DELETE", f"/users/{author.username}/follow")
+    for audience, p in shown.items():
+        call_api(fan, "POST", f"/posts/{p['id']}/comments", json={"text": f"on {audience}"})
+    reader.echo("after the comments")
+    for page in pages.values():
+        page.received.wait_count("stream:echo", 2)
+    comments = {
+        audience: [c["text"] for c in page.received.named("comment:created")]
+        for audience, page in pages.items()
+    }
+    assert comments == {"public": ["on public"], "followers": []}
+    for page in pages.values():
+        page.close()
+
+
+def test_a_public_playlists_page_keeps_hearing_it_after_an_unfollow(shared_server):
+    owner, reader = register(shared_server.url), register(shared_server.url)
+    made = call_api(owner, "POST", "/playlists", json={"title": "Films", "visibility": "public"})
+    playlist = made.json()["playlist"]["id"]
+    call_api(reader, "POST", f"/playlists/{playlist}/follow")
+    page = opened(shared_server.url, reader, "/api/v1/events/stream", {"playlist": playlist})
+    call_api(reader, "DELETE", f"/playlists/{playlist}/follow")
+    item = {"video_url": "https://media.example/a.mp4", "title": "A"}
+    call_api(owner, "POST", f"/playlists/{playlist}/items", json=item)
+    page.received.wait_count("playlist:item_added", 1)
+    page.close()
