@@ -19,6 +19,7 @@ from typing import Any
 import gevent
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import cli
@@ -135,6 +136,10 @@ def register_extensions(app: Flask) -> None:
     if not app.config["WEBSOCKET_COMPRESSION"]:
         # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
         app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Outermost, so Engine.IO and every route read the client's own address.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     socket_limiter.init_app(app)
     bus.init_app(app)
     operator_metrics.configure(metrics_enabled(app.config))

@@ -167,6 +167,10 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # are required).
         "METRICS_TOKEN": None,
         "METRICS_LOOPBACK_ONLY": False,
+        # How many proxies in front of the site set X-Forwarded-For and -Proto (nginx in
+        # docs/operations.md: 1). 0 trusts none: the address is the socket's. Rate
+        # limits per address, loopback-only metrics and HTTPS checks read the result.
+        "TRUSTED_PROXIES": 0,
         # prometheus-client's own PROMETHEUS_MULTIPROC_DIR: set, a scrape sums every
         # process that shares the directory.
         "METRICS_MULTIPROCESS_DIR": None,
@@ -215,6 +219,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         ("METRICS_TOKEN", "METRICS_TOKEN", str),
         ("METRICS_LOOPBACK_ONLY", "METRICS_LOOPBACK_ONLY", _switch_of("METRICS_LOOPBACK_ONLY")),
         ("PROMETHEUS_MULTIPROC_DIR", "METRICS_MULTIPROCESS_DIR", str),
+        ("TRUSTED_PROXIES", "TRUSTED_PROXIES", _proxies),
     ]
     readers += [(name, name, str) for name in RATE_LIMIT_SETTINGS]
     readers += [(name, name, _seconds_of(name)) for name in SECONDS_SETTINGS]
@@ -313,6 +318,16 @@ def _port(value: str) -> int:
     if not 0 <= port < 65536:
         raise ConfigError(f"PORT must be between 0 (any free port) and 65535, got {port}")
     return port
+
+
+def _proxies(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise ConfigError(f"TRUSTED_PROXIES must be a number, got {value!r}") from None
+    if not 0 <= count <= 5:
+        raise ConfigError(f"TRUSTED_PROXIES must be from 0 to 5, got {count}")
+    return count
 
 
 def metrics_enabled(settings: Mapping[str, Any]) -> bool:

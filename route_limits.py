@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -19,7 +19,9 @@ def _setting(name: str):
 
 
 def _submitted_username() -> str:
-    """Key for per-account login limits, taken from the form or the JSON body."""
+    """Key for per-account login limits: the name from the form or the JSON body, from
+    this address. Keyed on the name alone, anyone's wrong guesses would lock its owner
+    out; from this address they lock out only the guesser."""
     try:
         data = request.get_json(silent=True) if request.is_json else request.form
     except RequestEntityTooLarge:
@@ -27,7 +29,13 @@ def _submitted_username() -> str:
     name = data.get("username") if isinstance(data, Mapping) else None
     if not isinstance(name, str):
         return "login-user:"
-    return "login-user:" + name.strip().lower()[:64]
+    return f"login-user:{name.strip().lower()[:64]}@{get_remote_address()}"
+
+
+def _refused(response: Response) -> bool:
+    """A sign-in that failed: wrong credentials or input (a ban, told only after the
+    right password, and a success count for nothing)."""
+    return response.status_code in (400, 401)
 
 
 registration_limit = limiter.shared_limit(
@@ -41,6 +49,7 @@ login_username_limit = limiter.shared_limit(
     scope="login-user",
     key_func=_submitted_username,
     methods=["POST"],
+    deduct_when=_refused,
 )
 token_write_limit = limiter.shared_limit(
     _setting("TOKEN_REVOKE_RATE_LIMIT"), scope="token-write", methods=["POST", "DELETE"]

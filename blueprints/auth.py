@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from errors import ServiceError
@@ -26,8 +26,17 @@ def safe_next(target: str | None) -> str:
 def _sign_in(user, remember: bool = False) -> None:
     session.pop("account_deleted", None)
     session.pop("banned_sign_in", None)
+    _new_form_token()
     accounts.start_sign_in(user, request.user_agent.string)
     login_user(user, remember=remember)
+
+
+def _new_form_token() -> None:
+    """A form token from before a sign-in or sign-out (known to whoever used this
+    browser before, or set its cookie) is not the next person's: the next page makes a
+    new one (Flask-WTF keeps the raw token in the session, and the signed one in `g`)."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _form_page(template: str, error: ServiceError | None = None):
@@ -108,6 +117,7 @@ def logout():
     if request.method == "POST":
         accounts.sign_out(current_user.sign_in)
         logout_user()
+        _new_form_token()
         flash("You are signed out.", "info")
         return redirect(url_for("main.home"))
     return render_template("auth/logout.html")

@@ -137,8 +137,10 @@ def _change_password() -> None:
     )
     # Every other session and token has ended; this one signs in afresh, as the same
     # sign-in (a cookie with the new epoch and the same sign-in key), so its open pages
-    # stay connected and logging out closes them.
-    login_user(current_user._get_current_object())
+    # stay connected and logging out closes them. A browser kept signed in stays so: its
+    # remember-me cookie is made again with the new epoch.
+    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    login_user(current_user._get_current_object(), remember=remembered)
 
 
 @user_action(bp, "POST", "/status", budgets.PRESENCE)

@@ -33,6 +33,14 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+# Names that would read as the site speaking: only accounts an operator makes for its
+# staff (`flask users create NAME --role moderator`, say) may take them.
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "moderator", "mod", "staff", "support", "system", "tandem", "root"}
+    | {"official", "security", "help", "deleted", "deleted_account", "anonymous", "everyone"}
+)
+
+
 def validate_username(username: str) -> str:
     name = normalise_username(username)
     if not USERNAME_PATTERN.fullmatch(name):
@@ -65,6 +73,12 @@ def register(
     """Create an account; a taken name (in any letter case) is a conflict. The sign-up
     page passes the repeated password as `confirm`."""
     name = validate_username(username)
+    if role == Role.USER and name in RESERVED_USERNAMES:
+        raise ValidationError(
+            "That username is kept for the site's own accounts; pick another.",
+            code="reserved",
+            field="username",
+        )
     validate_password(password)
     _check_repeated(password, confirm)
     if find_by_username(name) is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from errors import ValidationError
 from extensions import db
 from models.social import Block
-from models.user import User
+from models.user import DELETED_NAME, User
 from realtime.bus import bus
 from services import accounts, presence, trust, uploads
 from services.relations import is_blocked_between
@@ -58,8 +58,15 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
 
 def _check_not_someone_else(user: User, display_name: str) -> None:
     """A display name may not read as another person's username ("Bob" or a full-width "@bob"
-    for bob), compared after NFKC normalization and case folding, without a leading "@"."""
+    for bob), compared after NFKC normalization and case folding, without a leading "@",
+    nor as the name the site shows for a deleted account."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", display_name).casefold())
+    if folded.strip() == DELETED_NAME.casefold():
+        raise ValidationError(
+            "That is how the site shows a deleted account; pick a display name of your own.",
+            code="name_of_another",
+            field="display_name",
+        )
     handle = folded.removeprefix("@").strip()
     if not accounts.USERNAME_PATTERN.fullmatch(handle) or handle == user.username:
         return
