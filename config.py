@@ -174,7 +174,6 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # prometheus-client's own PROMETHEUS_MULTIPROC_DIR: set, a scrape sums every
         # process that shares the directory.
         "METRICS_MULTIPROCESS_DIR": None,
-        "FORCE_HTTPS_COOKIES": False,
         "DEBUG": False,
         "TESTING": False,
     }
