@@ -41,6 +41,9 @@ class Connection:
     pending: list[Envelope] | None = field(default_factory=list)
     watching: set[int] = field(default_factory=set)  # parties whose page this is
     viewing: set[int] = field(default_factory=set)  # conversations whose page this is
+    # The channels its page asked for beyond its person's own (the presence of the people
+    # it shows, the post or playlist it is), checked when it opened.
+    page_channels: frozenset[str] = frozenset()
 
     @property
     def user_id(self) -> int:
@@ -79,13 +82,10 @@ class SocketConnection(Connection):
 
 @dataclass(eq=False, slots=True)
 class StreamConnection(Connection):
-    """An SSE stream or a long-poll request: events wait in a queue for the writer.
-    `page_channels`: those its page asked for beyond its person's own (the presence of
-    the people it shows, the post or playlist it is), checked when it opened."""
+    """An SSE stream or a long-poll request: events wait in a queue for the writer."""
 
     queue: Queue = field(default_factory=Queue)
     closed: bool = False
-    page_channels: frozenset[str] = frozenset()
 
     def deliver(self, envelope: Envelope) -> None:
         if envelope.id is not None:

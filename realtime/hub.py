@@ -276,7 +276,7 @@ class Hub:
     def leave(self, user_id: int, channel: str, keep_pages: bool = False) -> None:
         """`keep_pages`: a page that asked for `channel` keeps it (see bus.unsubscribe_user)."""
         for connection in tuple(self._by_user.get(user_id, ())):
-            if keep_pages and channel in getattr(connection, "page_channels", ()):
+            if keep_pages and channel in connection.page_channels:
                 continue
             self.watchers.close_channel(connection, channel)
             self.viewers.close_channel(connection, channel)
