@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,21 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     return app
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    application = make_app(tmp_path)
+@contextmanager
+def running(tmp_path: Path, **overrides: Any) -> Iterator[Flask]:
+    """A migrated application (`make_app`) inside its app context; its database
+    connections let go when the block ends."""
+    application = make_app(tmp_path, **overrides)
     with application.app_context():
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    with running(tmp_path) as application:
+        yield application
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from extensions import db
 from realtime import cursor as cursors
 from realtime import store
 from services import parties, party_chat, party_membership, party_queue, party_shapes, playback
-from tests.conftest import make_app
+from tests.conftest import running
 from tests.support.pages import HX, csrf_token, hx_post, page, post, signed_in
 
 VIDEO = "https://media.example/film.mp4"
@@ -24,17 +23,14 @@ YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 @pytest.fixture
 def app(tmp_path):
     """Generous page limits: these tests create and join many parties."""
-    application = make_app(
+    with running(
         tmp_path,
         PARTY_CREATE_RATE_LIMIT="1000 per hour",
         PARTY_JOIN_RATE_LIMIT="1000 per hour",
         CONVERSATION_WRITE_RATE_LIMIT="1000 per minute",
         PARTY_WRITE_RATE_LIMIT="1000 per minute",
-    )
-    with application.app_context():
+    ) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 def new_party(user, **fields):

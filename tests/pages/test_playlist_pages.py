@@ -16,7 +16,7 @@ from models.playlist import Playlist
 from realtime.events import Envelope
 from realtime.fragments import render_fragments
 from services import playlist_items, playlist_people, playlist_views, playlists, social
-from tests.conftest import make_app
+from tests.conftest import running
 from tests.support.pages import HX, csrf_token, page, post
 
 VIDEO = "https://media.example/film.mp4"
@@ -26,15 +26,12 @@ OTHER = "https://media.example/other.mp4"
 @pytest.fixture
 def app(tmp_path):
     """Generous limits: these tests write often."""
-    application = make_app(
+    with running(
         tmp_path,
         PLAYLIST_WRITE_RATE_LIMIT="1000 per minute",
         PLAYLIST_ITEM_RATE_LIMIT="1000 per minute",
-    )
-    with application.app_context():
+    ) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 def titles(html: str) -> list[str]:

@@ -16,7 +16,7 @@ from flask import Flask, g
 from extensions import db, socketio
 from models.user import User
 from services import accounts, api_tokens, conversations, parties, party_membership
-from tests.conftest import csrf_token, log_in, make_app
+from tests.conftest import csrf_token, log_in, running
 from tests.support.messages import sent_message
 
 LIMIT = 3
@@ -36,11 +36,8 @@ _names = itertools.count(1)
 
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
-    application = make_app(tmp_path, **SMALL_LIMITS)
-    with application.app_context():
+    with running(tmp_path, **SMALL_LIMITS) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 class Person:

@@ -6,37 +6,21 @@ read as the site or as a deleted account are kept from ordinary accounts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from flask import Flask
 
-from extensions import db
 from models.user import Role
 from services import accounts
-from tests.conftest import PASSWORD, csrf_token, log_in, make_app
+from tests.conftest import PASSWORD, csrf_token, log_in, running
 
 NEW_PASSWORD = "another long password"
 
 
-@contextmanager
-def limited_app(tmp_path, proxies: int) -> Iterator[Flask]:
-    application = make_app(
-        tmp_path,
-        TRUSTED_PROXIES=proxies,
-        LOGIN_RATE_LIMIT="3 per minute",
-        LOGIN_USERNAME_RATE_LIMIT="2 per minute",
-    )
-    with application.app_context():
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+LIMITS = {"LOGIN_RATE_LIMIT": "3 per minute", "LOGIN_USERNAME_RATE_LIMIT": "2 per minute"}
 
 
 @pytest.fixture(params=[0, 1], ids=["no-proxy", "one-proxy"])
 def limited(request, tmp_path):
-    with limited_app(tmp_path, request.param) as application:
+    with running(tmp_path, TRUSTED_PROXIES=request.param, **LIMITS) as application:
         yield application
 
 
@@ -66,7 +50,7 @@ def test_a_trusted_proxys_clients_each_have_their_own_budget(limited):
 
 
 def test_a_forwarded_for_header_is_not_believed_without_a_trusted_proxy(tmp_path):
-    with limited_app(tmp_path, proxies=0) as application:
+    with running(tmp_path, TRUSTED_PROXIES=0, **LIMITS) as application:
         client = application.test_client()
         for n in range(3):
             answer = client.post(

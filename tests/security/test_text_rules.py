@@ -12,8 +12,7 @@ import re
 
 import pytest
 
-from extensions import db
-from tests.conftest import csrf_token, make_app
+from tests.conftest import csrf_token, running
 
 VIDEO = "https://media.example/film.mp4"
 
@@ -51,16 +50,13 @@ KEPT = " ".join(
 @pytest.fixture
 def app(tmp_path):
     """Generous write limits: each test writes every kind of text."""
-    application = make_app(
+    with running(
         tmp_path,
         CONVERSATION_WRITE_RATE_LIMIT="1000 per minute",
         PARTY_WRITE_RATE_LIMIT="1000 per minute",
         PARTY_CREATE_RATE_LIMIT="1000 per hour",
-    )
-    with application.app_context():
+    ) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from extensions import db
 from services import accounts, social
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, running
 from tests.support.circle import anns_circle
 
 
@@ -20,11 +19,8 @@ def engine_app(request, tmp_path: Path) -> Iterator[Flask]:
     overrides = {}
     if request.param == "postgresql":
         overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres").create_database()
-    application = make_app(tmp_path, **overrides)
-    with application.app_context():
+    with running(tmp_path, **overrides) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

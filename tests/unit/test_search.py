@@ -32,7 +32,7 @@ from services import (
     search_query,
     social,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, running
 from tests.support.messages import sent_message
 from tests.support.search_facets import every_facet
 
@@ -209,11 +209,8 @@ def test_counts_hold_on_pages_that_show_none_of_a_kind(people):
 
 @pytest.fixture
 def people_on_postgresql(tmp_path, postgres):
-    application = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=postgres.create_database())
-    with application.app_context():
+    with running(tmp_path, SQLALCHEMY_DATABASE_URI=postgres.create_database()):
         yield accounts.register("ann", PASSWORD), accounts.register("bob", PASSWORD)
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_common_word_is_matched_from_the_searchers_conversations(
