@@ -32,8 +32,7 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance_path),
         "HOST": "127.0.0.1",
         "PORT": 5000,
-        # Where `python app.py` writes the port it listens on, once it listens (PORT=0
-        # takes any free port: test harnesses and scripts start servers without racing).
+        # Where `python app.py` writes its port once it listens (with PORT=0, any free one).
         "PORT_FILE": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'tandem.db'}",
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
@@ -151,28 +150,22 @@ def _base(instance_path: Path) -> dict[str, Any]:
         # Engine.IO: a ping every interval; no pong within the timeout closes the socket.
         "SOCKETIO_PING_INTERVAL_SECONDS": 25.0,
         "SOCKETIO_PING_TIMEOUT_SECONDS": 20.0,
-        # permessage-deflate: fewer bytes on the wire for much more CPU and memory per
-        # connection (docs/performance.md); off unless the operator turns it on.
+        # permessage-deflate: fewer bytes for much more CPU and memory (docs/performance.md).
         "WEBSOCKET_COMPRESSION": False,
-        # Survivors of full collections are frozen; every this many seconds everything is
-        # collected once (realtime/garbage.py). Zero: Python's own collector settings.
+        # Frozen survivors all collected this often; 0: Python's own (realtime/garbage.py).
         "GC_COMPACT_INTERVAL_SECONDS": 600.0,
         # Debug only: trace allocations and dump them on SIGUSR1 (realtime/memory_probe.py).
         "MEMORY_PROBE_PATH": None,
-        # Hold every published event to its declaration in realtime/events.py, and refuse
-        # it (ContractError) when it differs: on for the test suite, off in service.
+        # Refuse a published event unlike its declaration (realtime/events.py): tests only.
         "EVENT_CONTRACT_CHECK": False,
-        # Operator metrics at /metrics (realtime/metrics.py): served, and recorded, only
-        # when a bearer token is set or loopback-only access is switched on (both: both
-        # are required).
+        # Operator metrics at /metrics (realtime/metrics.py): served and recorded only with
+        # a bearer token or loopback-only access switched on (both: both are required).
         "METRICS_TOKEN": None,
         "METRICS_LOOPBACK_ONLY": False,
-        # How many proxies in front of the site set X-Forwarded-For and -Proto (nginx in
-        # docs/operations.md: 1). 0 trusts none: the address is the socket's. Rate
-        # limits per address, loopback-only metrics and HTTPS checks read the result.
+        # Proxies in front that set X-Forwarded-For and -Proto (docs/operations.md's nginx:
+        # 1); 0 believes no such header. Per-address limits and metrics read the result.
         "TRUSTED_PROXIES": 0,
-        # prometheus-client's own PROMETHEUS_MULTIPROC_DIR: set, a scrape sums every
-        # process that shares the directory.
+        # prometheus-client's PROMETHEUS_MULTIPROC_DIR: a scrape sums the processes sharing it.
         "METRICS_MULTIPROCESS_DIR": None,
         "DEBUG": False,
         "TESTING": False,
@@ -188,8 +181,7 @@ def _profile(name: str) -> dict[str, Any]:
             "PREFERRED_URL_SCHEME": "https",
         }
     if name == "testing":
-        # A cheaper scrypt keeps the suite quick; it is still scrypt.
-        # Tests make new accounts all the time; the link hold is tested on its own.
+        # A cheaper scrypt (still scrypt); no link hold, which is tested on its own.
         return {
             "ENV_NAME": "testing",
             "TESTING": True,
@@ -208,7 +200,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         ("SECRET_KEY", "SECRET_KEY", str),
         ("UPLOAD_FOLDER", "UPLOAD_FOLDER", str),
         ("HOST", "HOST", str),
-        ("PORT", "PORT", _port),
+        ("PORT", "PORT", _whole_of("PORT", 0, 65535)),  # 0: any free port
         ("TANDEM_PORT_FILE", "PORT_FILE", str),
         ("TANDEM_FAULT_KILL_AFTER_COMMIT", "FAULT_KILL_AFTER_COMMIT", str),
         ("TANDEM_MEMORY_PROBE", "MEMORY_PROBE_PATH", str),
@@ -218,7 +210,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         ("METRICS_TOKEN", "METRICS_TOKEN", str),
         ("METRICS_LOOPBACK_ONLY", "METRICS_LOOPBACK_ONLY", _switch_of("METRICS_LOOPBACK_ONLY")),
         ("PROMETHEUS_MULTIPROC_DIR", "METRICS_MULTIPROCESS_DIR", str),
-        ("TRUSTED_PROXIES", "TRUSTED_PROXIES", _proxies),
+        ("TRUSTED_PROXIES", "TRUSTED_PROXIES", _whole_of("TRUSTED_PROXIES", 0, 5)),
     ]
     readers += [(name, name, str) for name in RATE_LIMIT_SETTINGS]
     readers += [(name, name, _seconds_of(name)) for name in SECONDS_SETTINGS]
@@ -309,24 +301,17 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise ConfigError(f"PORT must be a number, got {value!r}") from None
-    if not 0 <= port < 65536:
-        raise ConfigError(f"PORT must be between 0 (any free port) and 65535, got {port}")
-    return port
+def _whole_of(name: str, low: int, high: int) -> Callable[[str], int]:
+    def read(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {number}")
+        return number
 
-
-def _proxies(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError:
-        raise ConfigError(f"TRUSTED_PROXIES must be a number, got {value!r}") from None
-    if not 0 <= count <= 5:
-        raise ConfigError(f"TRUSTED_PROXIES must be from 0 to 5, got {count}")
-    return count
+    return read
 
 
 def metrics_enabled(settings: Mapping[str, Any]) -> bool:
