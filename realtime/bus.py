@@ -197,10 +197,12 @@ class Bus:
         channel whose reader may no longer see it (`sees`) get `unseen` (store.redact)."""
         return store.redact(subject, names, rewrite, unseen, sees)
 
-    def hide_from(self, subject: str, names: Collection[str], user_ids: frozenset[int]) -> int:
-        """The stored events about `subject` are hidden from `user_ids` too, in the
-        caller's transaction (store.hide_from)."""
-        return store.hide_from(subject, names, user_ids)
+    def hide_from(
+        self, subjects: Collection[str], names: Collection[str], user_ids: frozenset[int]
+    ) -> int:
+        """The stored events about any of `subjects` are hidden from `user_ids` too, in
+        the caller's transaction (store.hide_from)."""
+        return store.hide_from(subjects, names, user_ids)
 
     def redact_person(self, summary: dict[str, Any], old_username: str | None = None) -> int:
         """Every stored event that shows this person ({"id", "username", ...}, as senders,

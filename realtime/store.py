@@ -26,6 +26,8 @@ from realtime.subjects import subject_of
 PRUNED_THROUGH = "pruned_through"
 # The channel and name of a placeholder for an id no transaction committed.
 GAP = "_gap"
+# Well under the bound parameters a statement may carry on SQLite and PostgreSQL.
+_SUBJECTS_A_QUERY = 500
 
 
 # Built once: every durable event passes here, most of them one at a time.
@@ -109,23 +111,28 @@ def redact(
     return _rewrite((StreamEvent.subject == subject) & StreamEvent.name.in_(list(names)), chosen)
 
 
-def hide_from(subject: str, names: Collection[str], user_ids: frozenset[int]) -> int:
-    """The stored events named `names` that describe `subject` are hidden from `user_ids`
-    too, in the caller's transaction (their audience, realtime/audience.py, widened)."""
+def hide_from(subjects: Collection[str], names: Collection[str], user_ids: frozenset[int]) -> int:
+    """The stored events named `names` that describe any of `subjects` are hidden from
+    `user_ids` too, in the caller's transaction (their audience, realtime/audience.py,
+    widened). Subjects are looked up a few hundred at a time."""
     if not user_ids:
         return 0
-    rows = db.session.execute(
-        select(StreamEvent.id, StreamEvent.hidden_from, StreamEvent.only_for).where(
-            (StreamEvent.subject == subject) & StreamEvent.name.in_(list(names))
-        )
-    ).all()
-    for event_id, hidden_from, only_for in rows:
-        audience = Audience.from_columns(hidden_from, only_for)
-        widened = Audience(audience.hidden_from | user_ids, audience.only_for)
-        db.session.execute(
-            update(StreamEvent).where(StreamEvent.id == event_id).values(**widened.to_columns())
-        )
-    return len(rows)
+    subjects, hidden = list(subjects), 0
+    for start in range(0, len(subjects), _SUBJECTS_A_QUERY):
+        rows = db.session.execute(
+            select(StreamEvent.id, StreamEvent.hidden_from, StreamEvent.only_for).where(
+                StreamEvent.subject.in_(subjects[start : start + _SUBJECTS_A_QUERY])
+                & StreamEvent.name.in_(list(names))
+            )
+        ).all()
+        for event_id, hidden_from, only_for in rows:
+            audience = Audience.from_columns(hidden_from, only_for)
+            widened = Audience(audience.hidden_from | user_ids, audience.only_for)
+            db.session.execute(
+                update(StreamEvent).where(StreamEvent.id == event_id).values(**widened.to_columns())
+            )
+        hidden += len(rows)
+    return hidden
 
 
 def redact_containing(fragment: str, rewrite: Rewrite) -> int:

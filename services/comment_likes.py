@@ -58,9 +58,13 @@ def withdraw(person: User) -> None:
         db.session.scalars(select(CommentLike.comment_id).where(CommentLike.user_id == person.id))
     )
     db.session.execute(delete(CommentLike).where(CommentLike.user_id == person.id))
-    for comment in db.session.scalars(select(PostComment).where(PostComment.id.in_(liked))):
+    found = db.session.execute(
+        select(PostComment, Post)
+        .join(Post, Post.id == PostComment.post_id)
+        .where(PostComment.id.in_(liked))
+    )
+    for comment, post in found.all():
         if not comment.gone:
-            post = db.session.get(Post, comment.post_id)
             _announce(comment, comments.channel_of(post))
 
 

@@ -20,7 +20,18 @@ def redact(comment_id: int, shown: dict, hidden_from: frozenset[int] = frozenset
     them reaches `hidden_from` (those blocked either way with its author since it was
     written): an edit made after a block is not replayed across it."""
     bus.redact(f"comment:{comment_id}", (CREATED, UPDATED), lambda _stored: shown)
-    bus.hide_from(f"comment:{comment_id}", (CREATED, UPDATED), hidden_from)
+    bus.hide_from([f"comment:{comment_id}"], (CREATED, UPDATED), hidden_from)
+
+
+def hide_between(one_id: int, other_id: int) -> None:
+    """A block between the two: what each one wrote as comments, and the replies under
+    their comments, are not replayed to the other, as the threads' listings leave them
+    out for them."""
+    for author_id, reader_id in ((one_id, other_id), (other_id, one_id)):
+        theirs = select(PostComment.id).where(PostComment.author_id == author_id)
+        under = select(PostComment.id).where(PostComment.parent_id.in_(theirs))
+        subjects = [f"comment:{each}" for each in db.session.scalars(theirs.union(under))]
+        bus.hide_from(subjects, (CREATED, UPDATED), frozenset({reader_id}))
 
 
 def forget(comment_id: int, shown: dict) -> None:

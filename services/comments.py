@@ -108,7 +108,12 @@ def hidden_from(comment: PostComment) -> frozenset[int]:
 
 
 def _may_see(viewer: User, comment: PostComment) -> bool:
-    return comment.author_id == viewer.id or viewer.id not in hidden_from(comment)
+    """Whether `viewer` is not among hidden_from(comment), asked of the two authors alone."""
+    if comment.author_id == viewer.id:
+        return True
+    parent = db.session.get(PostComment, comment.parent_id) if comment.parent_id else None
+    authors = {comment.author_id} | ({parent.author_id} if parent is not None else set())
+    return not any(is_blocked_between(viewer.id, author) for author in authors - {viewer.id})
 
 
 def may_delete(viewer_id: int, author_id: int, post_author_id: int) -> bool:
@@ -220,7 +225,8 @@ def remove(actor: User, comment_id: object, reason: object = "") -> None:
 def end_between(one_id: int, other_id: int) -> None:
     """Before a block between the two: each one's standing comments under the other's
     posts are deleted, as a post's author may delete them, so that a post's author goes
-    on seeing every comment under it. Both pages hear of it: the block is not yet made."""
+    on seeing every comment under it. Both pages hear of it: the block is not yet made.
+    What stays (under third persons' posts) is no longer replayed to the other."""
     under_the_others = or_(
         and_(PostComment.author_id == one_id, Post.author_id == other_id),
         and_(PostComment.author_id == other_id, Post.author_id == one_id),
@@ -235,6 +241,7 @@ def end_between(one_id: int, other_id: int) -> None:
     for comment, post in found.all():
         comment.deleted_at = now
         _retract(post, comment)
+    comment_redaction.hide_between(one_id, other_id)
 
 
 def _retract(post: Post, comment: PostComment) -> None:

@@ -192,3 +192,27 @@ def test_a_withdrawn_announcements_words_are_not_replayed(client, user_factory, 
     seen = replayed(client, eve, cursor)
     assert "announcement:withdrawn" in seen
     assert "hunter2" not in seen
+
+
+def test_comments_written_before_a_block_are_not_replayed_across_it(client, user_factory, bearer):
+    """A block either way hides each one's comments under a third person's post, and the
+    replies under them, from the other: as the thread's listing does, so does a resume."""
+    ann, carol = bearer(user_factory("ann")), bearer(user_factory("carol"))
+    dave, erin = bearer(user_factory("dave")), bearer(user_factory("erin"))
+    ok(client.post("/api/v1/users/ann/follow", headers=dave))  # dave hears ann's posts
+    post = ok(
+        client.post("/api/v1/posts", json={"text": "a post", "audience": "public"}, headers=ann)
+    )["post"]["id"]
+    cursor = cursor_now(client, dave)
+    comments = f"/api/v1/posts/{post}/comments"
+    said = ok(client.post(comments, json={"text": "said before"}, headers=carol))["comment"]
+    answer = {"text": "answered before", "parent_id": said["id"]}
+    ok(client.post(comments, json=answer, headers=erin))
+    ok(client.post(comments, json={"text": "erin alone"}, headers=erin))
+    ok(client.post("/api/v1/users/carol/block", headers=dave))
+    assert "said before" not in json.dumps(ok(client.get(comments, headers=dave)))
+    told = replayed(client, dave, cursor)
+    assert "said before" not in told
+    assert "answered before" not in told
+    assert "erin alone" in told
+    assert "said before" in replayed(client, ann, cursor)
