@@ -13,7 +13,7 @@ from extensions import db
 from models.social import Block
 from models.user import DELETED_NAME, User
 from realtime.bus import bus
-from services import accounts, presence, trust, uploads
+from services import accounts, presence, trust, uploads, voice
 from services.relations import is_blocked_between
 from services.validation import clean_text, contains_pattern, refuse_longer
 
@@ -25,6 +25,8 @@ AVATARS = "avatars"
 
 
 def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -> User:
+    """A new name or bio is read by everyone, so a site-wide mute keeps the old ones (the
+    avatar's colour may still change)."""
     for value, field in ((display_name, "display_name"), (bio, "bio")):
         if not isinstance(value, str):
             raise ValidationError(f"'{field}' must be text.", field=field)
@@ -46,6 +48,8 @@ def update_profile(user: User, display_name: str, bio: str, avatar_color: int) -
     ):
         raise ValidationError("Pick one of the avatar colours.", field="avatar_color")
     renamed = display_name != user.display_name
+    if renamed or bio != user.bio:
+        voice.can_speak(user)
     user.display_name = display_name
     user.bio = bio
     user.avatar_color = avatar_color
@@ -79,7 +83,9 @@ def _check_not_someone_else(user: User, display_name: str) -> None:
 
 
 def set_avatar(user: User, stream: IO[bytes]) -> User:
-    """Store an uploaded avatar (size and type checked) and drop the previous one."""
+    """Store an uploaded avatar (size and type checked) and drop the previous one; not
+    while muted site-wide, since everyone sees it."""
+    voice.can_speak(user)
     data, extension = uploads.read_image(stream, "avatar")
     previous, user.avatar_file = user.avatar_file, uploads.store(AVATARS, data, extension)
     bus.account_changed(user.id)

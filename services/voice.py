@@ -1,7 +1,8 @@
 """Who may be heard: the site-wide half of the rule behind every write others read.
 
 A moderator's site-wide mute silences a person everywhere: messages and their edits,
-reactions, typing, new groups and rooms, party chat, party reactions and party typing.
+reactions, typing, new groups and rooms, party chat, party reactions and party typing,
+and a new display name, bio or avatar.
 Conversations add their own half (`conversation_access.can_write`: a mute there, a block in a
 direct chat). Reading, leaving, deleting one's own words and stopping a typing
 indicator stay allowed.

@@ -177,3 +177,18 @@ def test_site_wide_mute_and_timed_ban(client, staff):
     )
     assert timed.status_code == 200
     assert accounts.find_by_username("uli").is_banned
+
+
+def test_a_muted_person_keeps_the_name_and_bio_everyone_reads(client, staff):
+    troll = staff["troll"][1]
+    ok = client.patch("/api/v1/me", json={"display_name": "Troll", "bio": "hi"}, headers=troll)
+    assert ok.status_code == 200
+    client.post("/api/v1/admin/users/trol/mute", json={"minutes": 30}, headers=staff["mod"][1])
+    for change in ({"display_name": "Ada the admin"}, {"bio": "buy now"}):
+        refused = client.patch("/api/v1/me", json=change, headers=troll)
+        assert refused.status_code == 403, change
+        assert refused.get_json()["error"]["code"] == "muted"
+    colour = client.patch("/api/v1/me", json={"avatar_color": 3, "bio": "hi"}, headers=troll)
+    assert colour.status_code == 200
+    shown = client.get("/api/v1/users/trol", headers=staff["user"][1]).get_json()["user"]
+    assert (shown["display_name"], shown["bio"]) == ("Troll", "hi")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
+from extensions import db
+from models.clock import utcnow
 from services import accounts, notifications, social
 from tests.conftest import PASSWORD, csrf_token
 from tests.support.pages import hx_post
@@ -150,6 +153,20 @@ def test_settings_profile_and_errors(logged_in_client):
     bad = post(logged_in_client, "/settings/profile", display_name="", bio="", avatar_color="42")
     assert bad.status_code == 400
     assert "Pick one of the avatar colours." in bad.get_data(as_text=True)
+
+
+def test_a_muted_person_uploads_no_avatar(logged_in_client):
+    user = accounts.find_by_username("alice")
+    user.muted_until = utcnow() + timedelta(minutes=5)
+    db.session.commit()
+    refused = logged_in_client.post(
+        "/settings/avatar",
+        data={"csrf_token": csrf_token(logged_in_client), "avatar": (io.BytesIO(PNG), "me.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "You are muted on this site until" in refused.get_data(as_text=True)
+    assert "url" not in logged_in_client.get("/api/v1/me").get_json()["user"]["avatar"]
 
 
 def test_avatar_upload_checks_content(logged_in_client):
