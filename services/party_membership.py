@@ -3,12 +3,14 @@ leaving and removal."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from models.clock import utcnow
+from models.clock import as_utc, utcnow
 from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.row_claims import claim
 from models.user import User
@@ -31,6 +33,10 @@ from services.party_shapes import (
 )
 from services.relations import are_friends, is_blocked_between
 from services.validation import is_id, one_of
+
+# Someone the host turned away asks again after this, not at once: a host is not worn
+# down by the same request.
+ASK_AGAIN_AFTER = timedelta(minutes=10)
 
 
 def join_by_code(actor: User, code: object) -> tuple[Party, Participant]:
@@ -103,6 +109,12 @@ def _check_may_enter(
     """Refuse someone not yet in who may not come in (or ask to)."""
     if participant is not None and participant.status == "removed":
         raise Forbidden("You were removed from this party.", code="removed")
+    again = asks_again_at(participant)
+    if again is not None:
+        raise Forbidden(
+            f"The host did not let you in. You can ask again after {again:%H:%M} UTC.",
+            code="refused",
+        )
     if is_blocked_between(actor.id, party.host_id):
         raise Forbidden("You cannot join this party.")
     if party.visibility == "private" and not with_code and participant is None:
@@ -111,6 +123,15 @@ def _check_may_enter(
         raise Forbidden("This party is for the host's friends.", code="friends_only")
     if participant_count(party.id) >= party.max_participants:
         raise Conflict("The party is full.", code="full")
+
+
+def asks_again_at(participant: Participant | None) -> datetime | None:
+    """When someone the host turned away may ask again, if that is still to come (a
+    refusal's time is kept as the request's `joined_at`)."""
+    if participant is None or participant.status != ParticipantStatus.REFUSED.value:
+        return None
+    when = as_utc(participant.joined_at) + ASK_AGAIN_AFTER
+    return when if when > utcnow() else None
 
 
 def _host_welcomes(party: Party, user_id: int) -> bool:

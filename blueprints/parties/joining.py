@@ -115,6 +115,8 @@ def render_invite(party: Party, status: int = 200, join_action: str | None = Non
         party=party,
         info=party_shapes.to_dict(party, current_user),
         participant_status=participant.status if participant else None,
+        ask_again_at=party_membership.asks_again_at(participant),
+        ask_again_minutes=party_membership.ASK_AGAIN_AFTER.seconds // 60,
         join_action=join_action or url_for("parties.join_by_id", party_id=party.id),
     ), status
 
@@ -128,7 +130,12 @@ def invite(code: str):
 
 @user_action(bp, "POST", "/join/<code>", budgets.PARTY_JOIN)
 def join(code: str):
-    party, participant = party_membership.join_by_code(current_user, code)
+    try:
+        party, participant = party_membership.join_by_code(current_user, code)
+    except Forbidden as error:
+        if error.code != "refused":
+            raise
+        return render_invite(_party_by_code(code), 403, url_for("parties.join", code=code))
     if participant.status == "pending":
         return render_invite(party, 202, url_for("parties.join", code=party.code))
     flash(f"You joined “{party.title}”.", "success")
@@ -140,8 +147,9 @@ def join_by_id(party_id: int):
     try:
         access = party_membership.enter(current_user, party_id)
     except Forbidden as error:
-        if error.code != "pending":
+        if error.code not in ("pending", "refused"):
             raise
-        return render_invite(parties.get(current_user, party_id).party, 202)
+        status = 202 if error.code == "pending" else 403
+        return render_invite(parties.get(current_user, party_id).party, status)
     flash(f"You joined “{access.party.title}”.", "success")
     return redirect(party_url(party_id))

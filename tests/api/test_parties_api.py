@@ -80,6 +80,21 @@ def test_join_outcomes(client, people):
     assert refused.status_code == 403
 
 
+def test_a_refused_request_is_not_asked_again_at_once(client, people):
+    gated = create(client, people["hana"], requires_approval=True).get_json()["party"]
+    client.post("/api/v1/parties/join", json={"code": gated["code"]}, headers=people["vic"])
+    decided = client.post(
+        f"/api/v1/parties/{gated['id']}/requests/vic/refuse", headers=people["hana"]
+    )
+    assert decided.status_code == 200
+    again = client.post("/api/v1/parties/join", json={"code": gated["code"]}, headers=people["vic"])
+    assert again.status_code == 403
+    assert again.get_json()["error"]["code"] == "refused"
+    assert "ask again after" in again.get_json()["error"]["message"]
+    waiting = client.get(f"/api/v1/parties/{gated['id']}/requests", headers=people["hana"])
+    assert waiting.get_json()["requests"] == []
+
+
 def test_leave_end_and_list(client, people):
     party = create(client, people["hana"]).get_json()["party"]
     listed = client.get("/api/v1/parties?status=live", headers=people["vic"]).get_json()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from extensions import db
 from realtime import cursor as cursors
 from realtime import store
 from services import parties, party_chat, party_membership, party_queue, party_shapes, playback
@@ -281,6 +282,27 @@ def test_refusing_with_htmx_answers_the_people_panel(logged_in_client, ben, ben_
     assert "ben was turned away." in panel
     assert "<html" not in panel
     assert party_membership.pending_requests(logged_in_client.user, party.id) == []
+
+
+def test_someone_turned_away_asks_again_only_after_a_while(logged_in_client, ben, ben_client):
+    party = new_party(logged_in_client.user, requires_approval=True)
+    post(ben_client, f"/join/{party.code}")
+    post(logged_in_client, f"/parties/{party.id}/requests/ben/refuse")
+    for asked in (
+        post(ben_client, f"/join/{party.code}"),
+        post(ben_client, f"/parties/{party.id}/join"),
+    ):
+        assert asked.status_code == 403
+        assert "You can ask again after" in asked.get_data(as_text=True)
+    card = page(ben_client, f"/join/{party.code}")
+    assert "You can ask again after" in card
+    assert "Ask to join" not in card
+    assert party_membership.pending_requests(logged_in_client.user, party.id) == []
+    turned_away = party_membership.party_access.participant_of(party.id, ben.id)
+    turned_away.joined_at -= party_membership.ASK_AGAIN_AFTER
+    db.session.commit()
+    assert "Ask to join" in page(ben_client, f"/join/{party.code}")
+    assert post(ben_client, f"/join/{party.code}").status_code == 202
 
 
 def test_join_from_the_party_page_of_a_public_party(logged_in_client, ben):

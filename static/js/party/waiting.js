@@ -14,7 +14,8 @@
       state.textContent = "The host let you in. Opening the party…";
       window.location.assign(card.getAttribute("data-party-url"));
     } else {
-      state.textContent = "The host did not let you in this time.";
+      state.textContent = "The host did not let you in. You can ask again in " +
+        card.getAttribute("data-ask-again-minutes") + " minutes.";
       socket.close();
     }
   });
