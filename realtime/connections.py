@@ -7,6 +7,7 @@ been sent, so nothing published meanwhile is lost or sent twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from gevent.queue import Queue
@@ -16,11 +17,30 @@ from realtime.events import Envelope
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who a connection belongs to, and which sign-in it came from."""
+    """Who a connection belongs to, which sign-in it came from, and when that sign-in
+    stops working (a token's expiry; housekeeping closes the connection soon after)."""
 
     user_id: int
     login_id: str | None = None
     token_id: int | None = None
+    expires_at: datetime | None = None
+
+    @classmethod
+    def of_token(cls, user_id: int, token_id: int, expires_at: datetime | None) -> Identity:
+        """A token's connection; a database's naive time is read as UTC."""
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        return cls(user_id=user_id, token_id=token_id, expires_at=expires_at)
+
+    def has_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= datetime.now(UTC)
+
+    def seconds_left(self, longest: float) -> float:
+        """How long to wait for something at most, so as to notice the expiry on time."""
+        if self.expires_at is None:
+            return longest
+        left = (self.expires_at - datetime.now(UTC)).total_seconds()
+        return min(longest, max(left, 0.0))
 
     def matches(self, user_id: int, login_id: str | None, token_id: int | None) -> bool:
         if user_id != self.user_id:

@@ -32,11 +32,13 @@ _LIVE_TOKEN = (
 
 
 class TokenInForce(NamedTuple):
-    """What a connection needs of a token in force: whose it is, and its last use."""
+    """What a connection needs of a token in force: whose it is, its last use, and when
+    it stops working."""
 
     id: int
     user_id: int
     last_used_at: datetime | None
+    expires_at: datetime | None = None
 
 
 # Built once, run on the driver's cursor: every Socket.IO handshake, long-poll and event
@@ -113,7 +115,7 @@ def token_in_force(raw: str, *, join_session: bool = False) -> TokenInForce | No
     token_id, user_id, last_used_at, expires_at, banned_at, banned_until, deleted_at = row
     if has_expired(expires_at) or ban_in_force(banned_at, banned_until) or deleted_at is not None:
         return None
-    return TokenInForce(token_id, user_id, last_used_at)
+    return TokenInForce(token_id, user_id, last_used_at, expires_at)
 
 
 def use_is_due(token: ApiToken | TokenInForce) -> bool:

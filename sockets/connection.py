@@ -103,7 +103,7 @@ def _handshake_identity(token: object | None) -> tuple[Identity, TokenInForce | 
         record = api_tokens.token_in_force(token, join_session=True) if valid else None
         if record is None:
             raise _refusal("unauthenticated", "That token is not valid.")
-        return Identity(user_id=record.user_id, token_id=record.id), record
+        return Identity.of_token(record.user_id, record.id, record.expires_at), record
     if current_user.is_authenticated:
         return Identity(user_id=current_user.id, login_id=current_user.login_id), None
     raise _refusal("unauthenticated", "Sign in or send a token in the connect auth payload.")
@@ -229,6 +229,10 @@ def _outcome(ack: Ack) -> str:
 def _run(
     fn: Callable, event: str, budget: budgets.Budget, socket: SocketConnection, data: object
 ) -> Ack:
+    if socket.identity.has_expired():
+        # Not left to housekeeping's next sweep: nothing is done once the token is over.
+        gevent.spawn(bus.hub.close, socket.user_id, token_id=socket.identity.token_id)
+        return error_ack("unauthenticated", "This connection's token has expired.")
     try:
         draw(socket.user_id, budget, event)
         payload = require_object({} if data is None else data, "payload")

@@ -36,7 +36,7 @@ bp = Blueprint("events", __name__)
 def current_identity() -> Identity:
     token = g.get("api_token")
     if token is not None:
-        return Identity(user_id=current_user.id, token_id=token.id)
+        return Identity.of_token(current_user.id, token.id, token.expires_at)
     return Identity(user_id=current_user.id, login_id=current_user.login_id)
 
 
@@ -125,11 +125,13 @@ def _stream_response(
             yield from frames(envelope)
         yield from state
         bus.hub.finish_stream_replay(stream)
-        while not stream.closed:
+        # A stream whose token is over ends when it does: its client signs in again.
+        while not stream.closed and not stream.identity.has_expired():
             try:
-                envelope = stream.queue.get(timeout=keepalive)
+                envelope = stream.queue.get(timeout=stream.identity.seconds_left(keepalive))
             except Empty:
-                yield ": keep-alive\n\n"
+                if not stream.identity.has_expired():
+                    yield ": keep-alive\n\n"
                 continue
             if envelope is None:
                 break
@@ -293,7 +295,7 @@ def long_poll():
         events.extend(_drain(stream))
         if not events and timeout > 0:
             try:
-                first = stream.queue.get(timeout=timeout)
+                first = stream.queue.get(timeout=stream.identity.seconds_left(timeout))
             except Empty:
                 first = None
             if first is not None:

@@ -3,13 +3,16 @@ its browser sign-ins and tokens; tokens that expire, refused on every transport.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import gevent
 import pytest
 from flask import g
 from sqlalchemy import select
 
 from extensions import db, socketio
+from models.clock import utcnow
 from models.user import ApiToken, User
 from services import accounts, api_tokens, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
@@ -238,3 +241,65 @@ def test_the_sweep_closes_a_socket_whose_token_expired(app, client, user_factory
         for socket in (doomed, kept):
             if socket.is_connected():
                 socket.disconnect()
+
+
+def expiring_soon(raw: str, seconds: float) -> float:
+    """Shorten a token's life to `seconds` from now (shorter than a new one may be);
+    the moment it ends, as a time.monotonic() reading."""
+    token = api_tokens.token_record(raw)
+    token.expires_at = utcnow() + timedelta(seconds=seconds)
+    db.session.commit()
+    return time.monotonic() + seconds
+
+
+def test_a_socket_does_nothing_once_its_token_is_over(client, app, user_factory):
+    """Exactly at its expiry, not at housekeeping's next sweep: the next event is refused
+    and the connection closes, with the token not yet swept."""
+    user_factory("ann")
+    raw = token_for(client, "ann", expires_in=60)
+    ends = expiring_soon(raw, 3)
+    socket = socketio.test_client(app, auth={"token": raw})
+    try:
+        while True:
+            ack = socket.emit("presence:set", {"status": "online"}, callback=True)
+            if time.monotonic() < ends - 0.5:
+                assert ack["ok"], ack  # still in force
+            elif not ack["ok"]:
+                break
+            assert time.monotonic() < ends + 10, "still answered long after the expiry"
+            gevent.sleep(0.4)  # well inside the event's rate limit
+        assert ack["error"]["code"] == "unauthenticated"
+        assert time.monotonic() >= ends - 0.05  # two clocks
+        gevent.sleep(0)  # the close runs after the answer
+        assert not socket.is_connected()
+        assert db.session.scalars(select(ApiToken)).one().revoked_at is None
+    finally:
+        if socket.is_connected():
+            socket.disconnect()
+
+
+def test_an_event_stream_ends_when_its_token_does(client, user_factory):
+    user_factory("ann")
+    raw = token_for(client, "ann", expires_in=60)
+    ends = expiring_soon(raw, 2)
+    stream = client.get("/api/v1/events/stream", headers=bearer(raw), buffered=False)
+    assert stream.status_code == 200
+    with gevent.Timeout(12, AssertionError("the stream outlived its token")):
+        frames = list(stream.response)  # it ends by itself: nothing else would end it
+    assert time.monotonic() >= ends - 0.05  # two clocks
+    assert frames[0].startswith(b"retry:")
+    stream.close()
+
+
+def test_a_long_poll_answers_when_its_token_ends(client, user_factory):
+    user_factory("ann")
+    raw = token_for(client, "ann", expires_in=60)
+    cursor = client.get("/api/v1/events", headers=bearer(raw)).get_json()["cursor"]
+    ends = expiring_soon(raw, 2)
+    asked = {"cursor": cursor, "timeout": 25}
+    with gevent.Timeout(12, AssertionError("the poll outlived its token")):
+        answer = client.get("/api/v1/events", query_string=asked, headers=bearer(raw))
+    assert answer.get_json()["events"] == []
+    assert time.monotonic() >= ends - 0.05  # two clocks
+    again = client.get("/api/v1/events", query_string=asked, headers=bearer(raw))
+    assert again.status_code == 401
