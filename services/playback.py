@@ -54,7 +54,9 @@ def _position(value: object, *, required: bool) -> float | None:
 
 def _apply(access: PartyAccess, **changes: object) -> dict:
     """Write a new state with the next version, atomically, tell everyone, and commit."""
-    _write(access.party, None, changes)
+    if not _write(access.party, None, changes):
+        party_access.not_ended(access.party)  # it ended while this was on its way
+        return party_shapes.state(access.party)
     data = _announce(access.party)
     db.session.commit()
     return data
@@ -63,10 +65,11 @@ def _apply(access: PartyAccess, **changes: object) -> dict:
 def _write(
     party: Party, expected_version: int | None, changes: dict, *, begin: bool = True
 ) -> bool:
-    """With `expected_version`, nothing is written unless the state is still that one.
-    A position is never written past the end of the media. In the caller's unit of work;
-    `party` shows the row as it is now either way: written, from what the update returns;
-    refused, read again."""
+    """With `expected_version`, nothing is written unless the state is still that one;
+    nothing is written to a party that has ended (its end may commit between a control's
+    checks and its write). A position is never written past the end of the media. In the
+    caller's unit of work; `party` shows the row as it is now either way: written, from
+    what the update returns; refused, read again."""
     if begin and party.status == "upcoming":
         parties.begin(party)
     duration = changes.get("duration", party.duration)
@@ -94,7 +97,9 @@ _PARTIES = Party.__table__
 def _state_update(keys: frozenset[str], checked: bool) -> Update:
     """One statement per kind of change, built once: it writes the next version and
     returns the whole row, so nothing is read back."""
-    statement = update(_PARTIES).where(_PARTIES.c.id == bindparam("party_id"))
+    statement = update(_PARTIES).where(
+        _PARTIES.c.id == bindparam("party_id"), _PARTIES.c.status != "ended"
+    )
     if checked:
         statement = statement.where(_PARTIES.c.version == bindparam("expected"))
     values = {key: bindparam(f"new_{key}") for key in keys | {"at"}}

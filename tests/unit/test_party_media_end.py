@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from errors import ValidationError
+from errors import Forbidden, ValidationError
 from extensions import db
 from models.party import Party
 from models.user import User
-from services import party_queue, party_shapes, playback
+from services import parties, party_queue, party_shapes, playback
 from tests.support.concurrency import race
 from tests.support.movie_night import movie_night
 
@@ -104,3 +104,16 @@ def test_a_heartbeat_past_the_end_moves_the_party_on(crew, party, monkeypatch):
     monkeypatch.setattr(playback.time, "time", lambda: later)
     answer = playback.heartbeat(crew["vic"], party.id, 60, False)
     assert (answer["state"]["playing"], answer["state"]["position"]) == (False, 60.0)
+
+
+def test_a_control_that_passed_its_checks_as_the_party_ended_changes_nothing(crew, party):
+    """The two requests' steps interleaved: a co-host's play is checked while the party
+    is live, the host's end commits, then the play is written."""
+    checked = playback._controller(crew["cole"], party.id)
+    parties.end(crew["hana"], party.id)
+    with pytest.raises(Forbidden) as refused:
+        playback._apply(checked, playing=True, position=5.0)
+    assert refused.value.code == "ended"
+    db.session.expire_all()
+    ended = db.session.get(Party, party.id)
+    assert (ended.status, ended.playing) == ("ended", False)
