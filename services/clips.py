@@ -170,6 +170,7 @@ def from_party(actor: User, party_id: object, seconds: float = LAST_SECONDS) -> 
     party = access.party
     if not party.media_url:
         raise ValidationError("The party plays nothing yet.", field="party_id")
+    trust.check_links(actor, party.media_url, "video_url")  # a clip shares its link anew
     now = expected_position(party_shapes.state(party), time.time())
     if now < 1:
         raise ValidationError("Nothing has played yet: clip once the video has run.")
@@ -178,12 +179,9 @@ def from_party(actor: User, party_id: object, seconds: float = LAST_SECONDS) -> 
 
 
 def _named_after(party: Party) -> str:
-    """A party's clip is titled after its video: the queue item's title, or for a public
-    party its own title (its first video's). A party that is not public is not named: its
-    title may say what it is for to people it is kept from. Its maker may retitle it."""
-    if party.queue_item_id is not None:
-        return party_shapes.media_title(party)
-    return party.title if party.visibility == "public" else DEFAULT_TITLE
+    """A party's clip is titled after its video (`party_shapes.shareable_title`); its
+    maker may retitle it."""
+    return party_shapes.shareable_title(party) or DEFAULT_TITLE
 
 
 @unit_of_work

@@ -67,6 +67,16 @@ def media_title(party: Party) -> str:
     return party.title
 
 
+def shareable_title(party: Party) -> str | None:
+    """What is playing, in words fit to carry out of the party (a clip, a playlist): the
+    queue item's title, or for a public party its own title (its first video's). A party
+    that is not public is not named: its title may say what it is for to people it is
+    kept from."""
+    if party.queue_item_id is not None:
+        return media_title(party)
+    return party.title if party.visibility == "public" else None
+
+
 def watched(party: Party) -> list[str]:
     """What a party played, in order: its first media (under the party's title unless it
     was named as the opening item of its queue), then each queue item it reached."""

@@ -124,7 +124,7 @@ def _find(ordered: list[PlaylistItem], item_id: object) -> PlaylistItem:
 
 
 def _version_seen(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_id(value) or value < 0:
         raise ValidationError(
             "'version' must be the playlist's version you saw (a whole number).", field="version"
         )

@@ -14,8 +14,9 @@ from models.playlist import Playlist
 from models.user import User
 from services import parties, party_access, party_queue, party_shapes, playlist_items, playlists
 from services.unit_of_work import unit_of_work
+from services.validation import clean_text
 
-TITLE_MAX = 120
+QUEUE_SUFFIX = " (queue)"
 
 
 @unit_of_work
@@ -36,7 +37,7 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
         raise Forbidden(
             "Only its owner can open a party of this playlist to more people.", code="not_owner"
         )
-    title = fields.get("title") or playlist.title[:TITLE_MAX]
+    title = fields.get("title") or playlist.title
     party = parties.create(
         actor,
         {
@@ -46,9 +47,9 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
             "visibility": visibility,
         },
     )
-    party_queue.name_opening(party, (ordered[0].title or "")[:TITLE_MAX])
+    party_queue.name_opening(party, _cut(ordered[0].title, parties.TITLE_MAX))
     for item in ordered[1 : party_queue.QUEUE_MAX + 1]:
-        party_queue.add(actor, party.id, item.video_url, (item.title or "")[:TITLE_MAX])
+        party_queue.add(actor, party.id, item.video_url, _cut(item.title, parties.TITLE_MAX))
     return party
 
 
@@ -56,7 +57,8 @@ def start_party(actor: User, playlist_id: object, fields: Mapping[str, Any]) -> 
 def save_queue(actor: User, party_id: object, title: object = None) -> Playlist:
     """A new private playlist of the actor's: what the party plays now, then its queue."""
     party = party_access.present(actor, party_id).party
-    playlist = playlists.create(actor, title or f"{party.title} (queue)"[:TITLE_MAX])
+    named = _cut(party.title, playlists.TITLE_MAX - len(QUEUE_SUFFIX)) + QUEUE_SUFFIX
+    playlist = playlists.create(actor, title or named)
     for url, name in _now_and_next(party):
         playlist_items.add(actor, playlist.id, url, name)
     return playlist
@@ -68,15 +70,21 @@ def add_playing(actor: User, party_id: object, playlist_id: object) -> dict:
     party = party_access.present(actor, party_id).party
     if not party.media_url:
         raise ValidationError("The party plays nothing yet.", field="party_id")
-    title = party_shapes.media_title(party)
+    title = party_shapes.shareable_title(party) or ""
     return playlist_items.add(actor, playlist_id, party.media_url, title)
 
 
 def _now_and_next(party: Party) -> list[tuple[str, str]]:
-    playing = [(party.media_url, party_shapes.media_title(party))] if party.media_url else []
+    title = party_shapes.shareable_title(party) or ""
+    playing = [(party.media_url, title)] if party.media_url else []
     queued = [
         (item.media_url, item.title)
         for item in party_queue.items(party.id)
         if item.status == "queued"
     ]
     return playing + queued
+
+
+def _cut(title: str | None, limit: int) -> str:
+    """At most `limit` characters, without a joiner the cut left dangling."""
+    return clean_text((title or "")[:limit], "title", strip=True)

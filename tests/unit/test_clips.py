@@ -173,3 +173,13 @@ def test_clips_linked_from_words_are_found_for_their_reader(people):
         plain_http.code,
     ]
     assert clips.linked(people["cat"].id, None) == []
+
+
+def test_a_new_accounts_link_is_held_in_a_clip_of_its_party_too(app, people):
+    app.config["NEW_ACCOUNT_LINK_HOLD_SECONDS"] = 24 * 3600
+    spam = "https://spam.example/buy-now.mp4"
+    party = parties.create(people["ann"], {"title": "Night", "media_url": spam})
+    playback.play(people["ann"], party.id, 40.0)
+    with pytest.raises(ValidationError) as held:
+        clips.from_party(people["ann"], party.id)
+    assert held.value.code == "links_held"

@@ -151,3 +151,36 @@ def test_followers_of_a_playlist_hear_what_others_add(people):
     [for_ann] = told(ann)
     assert "following" not in for_ann["subject"]
     assert told(ben) == []  # nobody hears of their own addition
+
+
+def test_a_private_partys_title_is_not_carried_into_a_playlist(people):
+    surprise = parties.create(
+        people["ann"],
+        {"title": "Ann's surprise for Cat", "media_url": VIDEOS[0], "visibility": "private"},
+    )
+    party_membership.join_by_code(people["ben"], surprise.code)
+    shown = playlists.create(people["ben"], "Ben's picks", "", "public")
+    added = playlist_parties.add_playing(people["ben"], surprise.id, shown.id)
+    assert "surprise" not in added["item"]["title"]
+    kept = playlist_parties.save_queue(people["ben"], surprise.id)
+    assert [item.title for item in playlist_items.items(kept.id)] == [""]
+
+
+def test_long_titles_are_cut_to_what_the_new_thing_holds(people):
+    long_party = parties.create(people["ann"], {"title": "T" * 110, "media_url": VIDEOS[0]})
+    kept = playlist_parties.save_queue(people["ann"], long_party.id)
+    assert len(kept.title) <= playlists.TITLE_MAX
+    assert kept.title.endswith(" (queue)")
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    playlist = filled(people["ann"], count=1)
+    playlist_items.add(people["ann"], playlist.id, VIDEOS[1], "a" * 118 + family)
+    party = playlist_parties.start_party(people["ann"], playlist.id, {})
+    assert party_queue.items(party.id)[0].title == "a" * 118 + "\U0001f468"
+
+
+def test_a_version_no_database_holds_is_refused_by_its_field(people):
+    playlist = filled(people["ann"], count=2)
+    first = playlist_items.items(playlist.id)[0]
+    with pytest.raises(ValidationError) as refused:
+        playlist_items.move(people["ann"], playlist.id, first.id, 1, 10**30)
+    assert refused.value.field == "version"
