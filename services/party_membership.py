@@ -144,8 +144,13 @@ def _host_welcomes(party: Party, user_id: int) -> bool:
 
 
 def _arrived(party: Party, participant: Participant) -> None:
+    """Someone is in. A party whose host left it alone (it ends once empty for a while)
+    is handed to whoever comes in meanwhile, so it has a host who is in it."""
     _subscribe_while_in(participant)
     announce_membership(party, MEMBER_JOINED, participant)
+    host = party_access.participant_of(party.id, party.host_id)
+    if host is None or host.status != ParticipantStatus.ACTIVE.value:
+        hand_over(party.id, party.host_id, [participant.user_id])
 
 
 def _subscribe_while_in(participant: Participant, drivers_only: bool = False) -> None:

@@ -95,6 +95,19 @@ def test_a_refused_request_is_not_asked_again_at_once(client, people):
     assert waiting.get_json()["requests"] == []
 
 
+def test_a_party_its_host_left_alone_goes_to_whoever_comes_in(client, people):
+    party = create(client, people["hana"]).get_json()["party"]
+    left = client.post(f"/api/v1/parties/{party['id']}/leave", headers=people["hana"])
+    assert left.status_code < 300
+    joined = client.post(
+        "/api/v1/parties/join", json={"code": party["code"]}, headers=people["vic"]
+    )
+    assert joined.get_json()["role"] == "host"
+    shown = client.get(f"/api/v1/parties/{party['id']}", headers=people["vic"]).get_json()["party"]
+    assert shown["host"]["username"] == "vic"
+    assert shown["state"]["host_id"] == shown["host"]["id"]
+
+
 def test_leave_end_and_list(client, people):
     party = create(client, people["hana"]).get_json()["party"]
     listed = client.get("/api/v1/parties?status=live", headers=people["vic"]).get_json()
