@@ -26,7 +26,32 @@ def json_body() -> Mapping[str, Any]:
         raise ValidationError("The body is not valid JSON.", field="body")
     if not isinstance(data, Mapping):
         raise ValidationError("The body must be a JSON object.", field="body")
+    _refuse_lone_surrogates(data)
     return data
+
+
+def _refuse_lone_surrogates(body: Mapping[str, Any]) -> None:
+    """JSON may write half of a UTF-16 pair (`"\\ud800"`), which is no character: no text
+    of the site can hold it (the database and the encoders refuse it), so it is refused
+    here, naming the top-level member it came in. Walked without recursion: the parser
+    takes deeper nesting than Python's stack would."""
+    pending: list[tuple[object, str]] = [(key, "body") for key in body]
+    pending += [(value, key) for key, value in body.items()]
+    while pending:
+        value, field = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise ValidationError(
+                    f"'{field}' holds half of a UTF-16 surrogate pair, which is no character.",
+                    field=field,
+                ) from None
+        elif isinstance(value, Mapping):
+            pending += [(key, field) for key in value]
+            pending += [(member, field) for member in value.values()]
+        elif isinstance(value, list):
+            pending += [(member, field) for member in value]
 
 
 def json_fields(*names: str) -> tuple[Any, ...]:

@@ -93,7 +93,7 @@ def _report_reason(reason: object, note: object) -> str:
     if not isinstance(note, str) or len(note) > NOTE_MAX:
         raise ValidationError(f"Keep the note under {NOTE_MAX} characters.", field="note")
     note = clean_text(note.strip(), "note", multiline=True, strip=True)
-    if reason in REASONS:
+    if isinstance(reason, str) and reason in REASONS:
         return REASONS[reason] + (f": {note}" if note else "")
     return reason_text(reason)
 

@@ -87,6 +87,8 @@ def test_report_resolve_and_reporter_is_told(client, staff):
         ({"subject_type": "user", "subject_id": 999999, "reason": "x"}, 404),
         ({"subject_type": "user", "subject_id": 1, "reason": ""}, 400),
         ({"subject_type": "user", "subject_id": 1, "reason": "x" * 1001}, 400),
+        ({"subject_type": "user", "subject_id": "trol", "reason": ["spam"]}, 400),
+        ({"subject_type": "user", "subject_id": "trol", "reason": {"spam": 1}}, 400),
     ],
 )
 def test_report_bad_input(client, staff, body, status):

@@ -460,6 +460,39 @@ def fill(rule: Rule, world: HttpWorld) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
+# The members the JSON routes read (docs/protocol.md), each filled with what is wrong.
+HTTP_FIELDS = (
+    "body",
+    "text",
+    "title",
+    "name",
+    "description",
+    "username",
+    "password",
+    "code",
+    "client_id",
+    "reason",
+    "note",
+    "subject_type",
+    "subject_id",
+    "kind",
+    "members",
+    "role",
+    "media_url",
+    "video_url",
+    "visibility",
+    "audience",
+    "emoji",
+    "status",
+    "token",
+    "display_name",
+    "bio",
+    "query",
+    "minutes",
+    "message_id",
+    "position",
+    "version",
+)
 BAD_BODIES = {
     "malformed JSON": ('{"body": "unterminated', "application/json"),
     "JSON with trailing garbage": ('{"body": "x"} {}', "application/json"),
@@ -472,6 +505,15 @@ BAD_BODIES = {
     "form instead of JSON": ("body=hello&title=x", "application/x-www-form-urlencoded"),
     "text/plain JSON": ('{"body": "x"}', "text/plain"),
     "no content type": ('{"body": "x"}', None),
+    # Half of a UTF-16 pair is valid JSON and no character: in every field a route reads.
+    "lone surrogates": (
+        "{" + ", ".join(f'"{name}": "\\ud800"' for name in HTTP_FIELDS) + "}",
+        "application/json",
+    ),
+    "lists and objects for every field": (
+        json.dumps({name: [name] if n % 2 else {name: 1} for n, name in enumerate(HTTP_FIELDS)}),
+        "application/json",
+    ),
 }
 
 
