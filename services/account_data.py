@@ -29,7 +29,7 @@ from services import (
     conversation_members,
     conversations,
     messages,
-    notifications,
+    notification_people,
     parties,
     playlist_people,
     post_images,
@@ -184,7 +184,7 @@ def delete_account(user: User, password: str) -> None:
     )
     for follower_id in follower_ids:
         bus.unsubscribe_user(follower_id, presence_channel(user.id))
-    notifications.forget_person(user.id)
+    notification_people.forget_person(user.id)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

@@ -11,7 +11,7 @@ from models.conversation import Conversation, Kind, Membership, Message
 from models.user import User
 from realtime.bus import bus
 from realtime.events import user_channel
-from services import conversation_access
+from services import conversation_access, notifications
 from services.conversation_access import Access, channel
 from services.messages import MESSAGE_READ, to_dict
 from services.paging import newest_first
@@ -57,6 +57,7 @@ def mark_read(actor: User, conversation_id: object, message_id: object) -> int:
         MESSAGE_READ,
         {"conversation_id": conversation_id, "message_id": found, "user_id": actor.id},
     )
+    notifications.conversation_read(actor.id, conversation_id)
     db.session.commit()
     return found
 

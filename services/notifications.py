@@ -328,55 +328,20 @@ def mark_read(user_id: int, ids: list[int] | None) -> int:
     return unread
 
 
-def forget_person(person_id: int) -> None:
-    """A deleted account leaves the notifications it was collapsed into, in the caller's
-    unit of work: "Deleted account and 2 others followed you" becomes "ann and 1 other
-    followed you", and a follow notification nobody else is left in goes. An invitation
-    only they gave stays (it is still a way into the party), as do their messages,
-    mentions and the rest, which still stand where they were written. The owner's open
-    pages hear of each change."""
-    rows = db.session.scalars(
-        select(Notification)
-        .join(NotificationActor, NotificationActor.notification_id == Notification.id)
-        .where(NotificationActor.user_id == person_id, Notification.kind.in_(COUNTING_PEOPLE))
-        .order_by(Notification.id)
+def conversation_read(user_id: int, conversation_id: int) -> None:
+    """The person read the conversation: its messages' notification is read too (else it
+    stays unread, and the next message counts the read ones again). In the caller's unit
+    of work; the person's tabs hear of it only when there was one."""
+    marked = db.session.scalars(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.group_key == COLLAPSING[MESSAGE]({"id": conversation_id}),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .returning(Notification.id)
     ).all()
-    for notification in rows:
-        if notification.kind == PARTY_INVITE and notification.count <= 1:
-            continue
-        _take_out(notification, person_id)
-
-
-def _take_out(notification: Notification, person_id: int) -> None:
-    db.session.execute(
-        delete(NotificationActor).where(
-            NotificationActor.notification_id == notification.id,
-            NotificationActor.user_id == person_id,
-        )
-    )
-    notification.count -= 1
-    owner = notification.user_id
-    if notification.count <= 0:
-        db.session.delete(notification)
-        db.session.flush()
-        bus.publish(
-            user_channel(owner),
-            NOTIFICATION_REMOVED,
-            {"id": notification.id, "unread_count": unread_count(owner)},
-        )
-        return
-    latest = db.session.scalar(
-        select(NotificationActor.user_id)
-        .where(NotificationActor.notification_id == notification.id)
-        .order_by(NotificationActor.at.desc(), NotificationActor.user_id.desc())
-        .limit(1)
-    )
-    notification.actor_id = latest  # None: the others are not known (counted before)
-    if notification.kind == FOLLOW and latest is not None:
-        notification.subject = orjson.dumps({"type": "user", "id": latest}).decode()
-        notification.subject_key = f"user:{latest}"
-    db.session.flush()
-    db.session.refresh(notification)  # the actor relationship, for the event
-    bus.publish(
-        user_channel(owner), NOTIFICATION_UPDATED, to_dict(notification, unread_count(owner))
-    )
+    if marked:
+        read = {"ids": sorted(marked), "all": False, "unread_count": unread_count(user_id)}
+        bus.publish(user_channel(user_id), NOTIFICATION_READ, read)

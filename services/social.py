@@ -17,7 +17,14 @@ from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
 from realtime.events import presence_channel
-from services import accounts, comments, notifications, playlist_people, post_channels
+from services import (
+    accounts,
+    comments,
+    notification_people,
+    notifications,
+    playlist_people,
+    post_channels,
+)
 from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100
@@ -119,6 +126,8 @@ def _part_ways(blocker_id: int, blocked_id: int) -> None:
     """What a block ends besides the follows: shared playlists, and each one's view of
     the other's presence and posts."""
     playlist_people.cut_ties(blocker_id, blocked_id)
+    notification_people.part(blocker_id, blocked_id)
+    notification_people.part(blocked_id, blocker_id)
     bus.unsubscribe_user(blocker_id, presence_channel(blocked_id))
     bus.unsubscribe_user(blocked_id, presence_channel(blocker_id))
     post_channels.blocked(blocker_id, blocked_id)
