@@ -212,6 +212,8 @@ def mute(actor: User, username: str, minutes: object, conversation_id: object = 
         )
         audit(actor, "mute", "user", target.id, minutes=minutes, conversation_id=conversation_id)
         return {"muted_until": iso(membership.muted_until)}
+    if not minutes and not target.is_muted:  # nothing to lift: nobody is told of it
+        return {"muted_until": None}
     target.muted_until = utcnow() + timedelta(minutes=minutes) if minutes else None
     bus.account_changed(target.id)
     notifications.notify(
@@ -239,12 +241,16 @@ def warn(actor: User, username: str, text: object) -> None:
 
 @unit_of_work
 def remove_message(actor: User, message_id: object, reason: object = "") -> None:
-    """Remove any message: its author and its conversation see it gone, without content."""
+    """Remove any message: its author and its conversation see it gone, without content.
+    One already gone (its author deleted it, or it was removed) is left as it is: nobody
+    is told of a removal that removed nothing, and nothing is logged twice."""
     require_staff(actor)
     message = db.session.get(Message, message_id) if is_id(message_id) else None
     if message is None:
         raise NotFound("No such message.")
     text = reason_text(reason, required=False)
+    if message.deleted_at is not None:
+        return
     message_edits.retract(message)
     attachments.discard_with(message)
     _tell_owner(message.sender_id, "message", text)
@@ -260,8 +266,11 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
 
 @unit_of_work
 def end_party(actor: User, party_id: object, reason: object = "") -> None:
+    """End a party (its host is told why); one that has ended is left as it is."""
     require_staff(actor)
     party = party_access.find(party_id)
+    if party.status == "ended":
+        return
     parties.finish(party)
     text = reason_text(reason, required=False)
     _tell_owner(party.host_id, "party", text)

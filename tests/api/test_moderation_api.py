@@ -194,3 +194,32 @@ def test_a_muted_person_keeps_the_name_and_bio_everyone_reads(client, staff):
     assert colour.status_code == 200
     shown = client.get("/api/v1/users/trol", headers=staff["user"][1]).get_json()["user"]
     assert (shown["display_name"], shown["bio"]) == ("Troll", "hi")
+
+
+def test_acting_again_on_what_is_gone_tells_and_logs_nothing_more(client, staff):
+    admin, troll = staff["admin"][1], staff["troll"][1]
+    removed = dm_message(client, troll, "uli", "rude")
+    deleted = dm_message(client, troll, "uli", "oops")
+    assert client.delete(f"/api/v1/messages/{deleted['id']}", headers=troll).status_code == 204
+    for message in (removed, removed, deleted):
+        gone = client.delete(f"/api/v1/admin/messages/{message['id']}?reason=x", headers=admin)
+        assert gone.status_code == 204
+    party = client.post(
+        "/api/v1/parties",
+        json={"title": "Loud", "media_url": "https://media.example/v.mp4"},
+        headers=troll,
+    ).get_json()["party"]
+    for _ in range(2):
+        ended = client.post(f"/api/v1/admin/parties/{party['id']}/end", json={}, headers=admin)
+        assert ended.status_code < 300
+    lifted = client.post("/api/v1/admin/users/uli/mute", json={"minutes": 0}, headers=admin)
+    assert lifted.get_json() == {"muted_until": None}
+
+    told = client.get("/api/v1/notifications", headers=troll).get_json()["notifications"]
+    assert sorted(n["subject"]["what"] for n in told) == ["message", "party"]
+    uli = client.get("/api/v1/notifications", headers=staff["user"][1]).get_json()
+    assert [n for n in uli["notifications"] if n["kind"] == "moderation"] == []
+    actions = [
+        e["action"] for e in client.get("/api/v1/admin/audit", headers=admin).get_json()["entries"]
+    ]
+    assert sorted(actions) == ["end_party", "remove_message"]
