@@ -207,6 +207,7 @@ def _drop(
     notifications.redraw(
         person.id, f"conversation:{conversation.id}", notifications.CONVERSATION_INVITE
     )
+    notifications.redraw_mentions(person.id, conversation.id)
     verb = "left" if removed_by is None else f"was removed by {removed_by.username}"
     seen_by = (removed_by.id,) if removed_by else ()
     system_message(conversation, line or f"{person.username} {verb}.", seen_by)

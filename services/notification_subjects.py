@@ -14,12 +14,14 @@ from models.party import Party
 PARTY_INVITE = "party_invite"
 PARTY_STARTED = "party_started"
 CONVERSATION_INVITE = "conversation_invite"
+MENTION = "mention"
 
 
 def as_it_is_now(kind: str, subject: dict, reader_id: int) -> dict:
     """A party's invitation or start, once the party is over, says so and offers no way in
     (its code is dropped). An invitation to a conversation its reader is no longer in (or
-    that was deleted) says so (`"gone": true`) and offers no link."""
+    that was deleted) says so (`"gone": true`) and offers no link; so does a mention in a
+    conversation its reader is no longer in, which quotes nothing of it then."""
     if not isinstance(subject.get("id"), int):
         return subject
     if kind in (PARTY_INVITE, PARTY_STARTED):
@@ -29,7 +31,14 @@ def as_it_is_now(kind: str, subject: dict, reader_id: int) -> dict:
             subject["ended"] = True
     elif kind == CONVERSATION_INVITE and not _is_in(subject["id"], reader_id):
         subject = {**subject, "gone": True}
+    elif kind == MENTION and _left(subject.get("conversation_id"), reader_id):
+        subject = {key: value for key, value in subject.items() if key != "text"}
+        subject["gone"] = True
     return subject
+
+
+def _left(conversation_id: object, user_id: int) -> bool:
+    return isinstance(conversation_id, int) and not _is_in(conversation_id, user_id)
 
 
 def _is_in(conversation_id: int, user_id: int) -> bool:

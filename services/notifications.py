@@ -255,6 +255,23 @@ def redraw(user_id: int, key: str, kind: str) -> None:
         bus.publish(user_channel(user_id), NOTIFICATION_UPDATED, {**data, "unread_count": unread})
 
 
+def redraw_mentions(user_id: int, conversation_id: int) -> None:
+    """The user is no longer in the conversation: its mentions of them quote nothing now
+    (`notification_subjects`), and open pages redraw each."""
+    mentions = db.session.execute(
+        select(Notification.subject_key, Notification.subject).where(
+            Notification.user_id == user_id, Notification.kind == MENTION
+        )
+    )
+    keys = {key for key, subject in mentions if _in_conversation(subject, conversation_id)}
+    for key in sorted(keys):
+        redraw(user_id, key, MENTION)
+
+
+def _in_conversation(subject: str, conversation_id: int) -> bool:
+    return orjson.loads(subject).get("conversation_id") == conversation_id
+
+
 def holders(key: str, kind: str) -> set[int]:
     """Who holds a notification of `kind` about `key` ("party:3"): whom a change to that
     subject concerns (an invitation to a party that has ended)."""

@@ -3,6 +3,8 @@ conversation that has been read, and what someone did before a block parted the 
 
 from __future__ import annotations
 
+import json
+
 from services import messages
 
 VIDEO = "https://media.example/v.mp4"
@@ -10,6 +12,12 @@ VIDEO = "https://media.example/v.mp4"
 
 def notifications_of(client, headers) -> dict:
     return client.get("/api/v1/notifications", headers=headers).get_json()
+
+
+def of_kind(listed: dict, kind: str) -> list[dict]:
+    return [
+        notification for notification in listed["notifications"] if notification["kind"] == kind
+    ]
 
 
 def test_reading_a_conversation_reads_its_messages_notification(app, client, user_factory, bearer):
@@ -68,3 +76,33 @@ def test_a_block_takes_what_the_other_did_out_of_ones_notifications(client, user
     [follow] = after["notifications"]
     assert (follow["actor"]["username"], follow["count"]) == ("cat", 1)
     assert after["unread_count"] == 1
+
+
+def test_a_mention_quotes_nothing_once_its_reader_is_out_of_the_group(client, user_factory, bearer):
+    ann, ben = bearer(user_factory("ann")), bearer(user_factory("ben"))
+    group = client.post(
+        "/api/v1/conversations",
+        json={"kind": "group", "name": "Plans", "members": ["ben"]},
+        headers=ann,
+    ).get_json()["conversation"]["id"]
+    said = {"body": "@ben the code is 1234"}
+    client.post(f"/api/v1/conversations/{group}/messages", json=said, headers=ann)
+    cursor = client.get("/api/v1/events", headers=ben).get_json()["cursor"]
+    [mention] = [
+        n for n in notifications_of(client, ben)["notifications"] if n["kind"] == "mention"
+    ]
+    assert "1234" in mention["subject"]["text"]
+
+    removed = client.delete(f"/api/v1/conversations/{group}/members/ben", headers=ann)
+    assert removed.status_code < 300
+    [mention] = [
+        n for n in notifications_of(client, ben)["notifications"] if n["kind"] == "mention"
+    ]
+    assert "text" not in mention["subject"]
+    assert mention["subject"]["gone"] is True
+    told = client.get(
+        "/api/v1/events", query_string={"cursor": cursor, "timeout": 0}, headers=ben
+    ).get_json()["events"]
+    redrawn = [e["data"] for e in told if e["event"] == "notification:updated"]
+    assert [data["id"] for data in redrawn if data["kind"] == "mention"] == [mention["id"]]
+    assert "1234" not in json.dumps(told)
