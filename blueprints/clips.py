@@ -25,7 +25,7 @@ def _profile_clips() -> dict:
     """A profile's clips, asked for only by the profile page."""
 
     def profile_clips(username: str) -> list[dict]:
-        return [clips.to_dict(c) for c in clips.made_by(current_user, username)]
+        return [clips.to_dict(c) for c in clips.made_by(current_user, username)[0]]
 
     return {"profile_clips": profile_clips}
 

@@ -25,7 +25,16 @@ from models.clip import Clip, ClipView
 from models.clock import iso, utcnow
 from models.party import Party
 from models.user import User
-from services import accounts, moderation, party_access, party_media, party_shapes, trust, voice
+from services import (
+    accounts,
+    feed,
+    moderation,
+    party_access,
+    party_media,
+    party_shapes,
+    trust,
+    voice,
+)
 from services.playback import expected_position
 from services.relations import is_blocked_between
 from services.unit_of_work import unit_of_work
@@ -278,15 +287,20 @@ def _embed(clip: Clip) -> str | None:
 
 
 # -- lists ------------------------------------------------------------------------------
-def made_by(viewer: User, username: str) -> list[Clip]:
-    """A person's clips, newest first; none for someone blocked either way."""
+def made_by(
+    viewer: User, username: str, cursor: object = None
+) -> tuple[list[Clip], str | None]:
+    """A person's clips, newest first, `LISTED_MAX` a page, and the cursor of the next
+    page (None on the last); none for someone blocked either way."""
     owner = accounts.get_by_username(username)
+    before = feed.decode_cursor(cursor)
     if owner.id != viewer.id and is_blocked_between(viewer.id, owner.id):
-        return []
-    query = (
-        select(Clip)
-        .where(Clip.owner_id == owner.id, Clip.deleted_at.is_(None), Clip.removed_at.is_(None))
-        .order_by(Clip.id.desc())
-        .limit(LISTED_MAX)
+        return [], None
+    query = select(Clip).where(
+        Clip.owner_id == owner.id, Clip.deleted_at.is_(None), Clip.removed_at.is_(None)
     )
-    return list(db.session.scalars(query))
+    if before is not None:
+        query = query.where(Clip.id < before)
+    found = list(db.session.scalars(query.order_by(Clip.id.desc()).limit(LISTED_MAX + 1)))
+    shown = found[:LISTED_MAX]
+    return shown, feed.encode_cursor(shown[-1].id) if len(found) > LISTED_MAX else None

@@ -39,8 +39,8 @@ plain_action("DELETE", "/clips/<clip_code>", budgets.CLIP_WRITE, clips.delete)
 @api.get("/users/<username>/clips")
 @login_required
 def clips_of_user(username: str):
-    made = clips.made_by(current_user, username)
-    return jsonify({"clips": [clips.to_dict(c) for c in made]})
+    made, after = clips.made_by(current_user, username, request.args.get("cursor"))
+    return jsonify({"clips": [clips.to_dict(c) for c in made], "next_cursor": after})
 
 
 @action("DELETE", "/admin/clips/<int:clip_id>", budgets.MODERATION)

@@ -80,8 +80,8 @@ def test_blocked_people_and_unknown_codes_find_nothing(people):
         clips.visible_clip(people["ben"], clip.code)
     with pytest.raises(NotFound):
         clips.visible_clip(people["cat"], "nothere1")
-    assert clips.made_by(people["ben"], "ann") == []
-    assert [c.id for c in clips.made_by(people["cat"], "ann")] == [clip.id]
+    assert clips.made_by(people["ben"], "ann") == ([], None)
+    assert [c.id for c in clips.made_by(people["cat"], "ann")[0]] == [clip.id]
 
 
 def test_only_its_maker_changes_or_deletes_it(people):
@@ -98,7 +98,7 @@ def test_only_its_maker_changes_or_deletes_it(people):
     for person in (people["ann"], people["ben"]):
         with pytest.raises(NotFound):
             clips.visible_clip(person, clip.code)
-    assert clips.made_by(people["ann"], "ann") == []
+    assert clips.made_by(people["ann"], "ann") == ([], None)
 
 
 def test_moderators_take_a_clip_down_and_it_is_logged(people, user_factory):
@@ -183,3 +183,13 @@ def test_a_new_accounts_link_is_held_in_a_clip_of_its_party_too(app, people):
     with pytest.raises(ValidationError) as held:
         clips.from_party(people["ann"], party.id)
     assert held.value.code == "links_held"
+
+
+def test_a_persons_clips_page_on_to_the_last(app, people):
+    made_ids = [made(people["ann"]).id for _ in range(clips.LISTED_MAX + 3)]
+    shown, cursor = clips.made_by(people["ben"], "ann")
+    assert [c.id for c in shown] == made_ids[::-1][: clips.LISTED_MAX]
+    rest, end = clips.made_by(people["ben"], "ann", cursor)
+    assert ([c.id for c in rest], end) == (made_ids[2::-1], None)
+    with pytest.raises(ValidationError):
+        clips.made_by(people["ben"], "ann", "not a cursor")
