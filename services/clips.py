@@ -287,9 +287,7 @@ def _embed(clip: Clip) -> str | None:
 
 
 # -- lists ------------------------------------------------------------------------------
-def made_by(
-    viewer: User, username: str, cursor: object = None
-) -> tuple[list[Clip], str | None]:
+def made_by(viewer: User, username: str, cursor: object = None) -> tuple[list[Clip], str | None]:
     """A person's clips, newest first, `LISTED_MAX` a page, and the cursor of the next
     page (None on the last); none for someone blocked either way."""
     owner = accounts.get_by_username(username)
