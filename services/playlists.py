@@ -215,9 +215,11 @@ def announce(playlist: Playlist) -> None:
 def publish(playlist: Playlist, name: str, data: dict) -> None:
     """One of the playlist's events. While it is private, the event is its owner's and
     collaborators' alone, for good: made public later, the playlist does not replay what
-    it was before to anyone else."""
+    it was before to anyone else. While it is unlisted, its link's holders hear it too,
+    but not its followers, then or on a resume once it is public again."""
     only_for = _people(playlist) if playlist.visibility == "private" else None
-    bus.publish(channel(playlist.id), name, data, only_for=only_for)
+    hidden = frozenset(_followers(playlist)) if playlist.visibility == "unlisted" else frozenset()
+    bus.publish(channel(playlist.id), name, data, hidden_from=hidden, only_for=only_for)
 
 
 # -- input ------------------------------------------------------------------------------
@@ -309,21 +311,27 @@ def sees(user_id: int, playlist: Playlist) -> bool:
 
 def _followers_hear(playlist: Playlist, hear: bool) -> None:
     """Followers who are not also its people gain or lose the playlist's channel."""
-    people = select(PlaylistCollaborator.user_id).where(
-        PlaylistCollaborator.playlist_id == playlist.id
-    )
-    followers = db.session.scalars(
-        select(PlaylistFollow.user_id).where(
-            PlaylistFollow.playlist_id == playlist.id,
-            PlaylistFollow.user_id != playlist.owner_id,
-            PlaylistFollow.user_id.not_in(people),
-        )
-    )
-    for follower_id in list(followers):
+    for follower_id in _followers(playlist):
         if hear:
             bus.subscribe_user(follower_id, channel(playlist.id))
         else:
             bus.unsubscribe_user(follower_id, channel(playlist.id))
+
+
+def _followers(playlist: Playlist) -> list[int]:
+    """Its followers who are not also its people."""
+    people = select(PlaylistCollaborator.user_id).where(
+        PlaylistCollaborator.playlist_id == playlist.id
+    )
+    return list(
+        db.session.scalars(
+            select(PlaylistFollow.user_id).where(
+                PlaylistFollow.playlist_id == playlist.id,
+                PlaylistFollow.user_id != playlist.owner_id,
+                PlaylistFollow.user_id.not_in(people),
+            )
+        )
+    )
 
 
 def _only_its_people_hear(playlist: Playlist) -> None:

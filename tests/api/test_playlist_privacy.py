@@ -41,6 +41,24 @@ def test_a_follower_is_not_told_of_additions_once_it_is_no_longer_public(
     assert "playlist_item" not in notifications_of(client, bob)
 
 
+@pytest.mark.parametrize("visibility", ["private", "unlisted"])
+def test_made_public_again_it_replays_nothing_of_its_quiet_time_to_followers(
+    client, user_factory, bearer, visibility
+):
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    playlist = new_playlist(client, ann, "Mix")
+    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    cursor = cursor_now(client, bob)
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json={"visibility": visibility}, headers=ann))
+    video = {"video_url": VIDEO, "title": "Added while quiet"}
+    ok(client.post(f"/api/v1/playlists/{playlist}/items", json=video, headers=ann))
+    ok(client.patch(f"/api/v1/playlists/{playlist}", json={"visibility": "public"}, headers=ann))
+    told = replayed(client, bob, cursor)
+    assert "Added while quiet" not in told
+    assert '"visibility": "public"' in told  # what came after, it hears
+    assert "Added while quiet" in replayed(client, ann, cursor)
+
+
 def test_a_collaborator_blocked_by_its_owner_is_not_told_its_new_title(
     client, user_factory, bearer
 ):
