@@ -20,6 +20,17 @@ def of_kind(listed: dict, kind: str) -> list[dict]:
     ]
 
 
+def mentioning(client, sender: dict, member: str, body: str) -> int:
+    """A new group of the sender's with `member` in it, and a message there; its id."""
+    group = client.post(
+        "/api/v1/conversations",
+        json={"kind": "group", "name": "Plans", "members": [member]},
+        headers=sender,
+    ).get_json()["conversation"]["id"]
+    client.post(f"/api/v1/conversations/{group}/messages", json={"body": body}, headers=sender)
+    return group
+
+
 def test_reading_a_conversation_reads_its_messages_notification(app, client, user_factory, bearer):
     ann, ben = bearer(user_factory("ann")), bearer(user_factory("ben"))
     direct = client.post(
@@ -55,13 +66,7 @@ def test_a_block_takes_what_the_other_did_out_of_ones_notifications(client, user
         f"/api/v1/parties/{party['id']}/invites", json={"username": "ann"}, headers=ben
     )
     assert invited.status_code == 201
-    group = client.post(
-        "/api/v1/conversations",
-        json={"kind": "group", "name": "Both", "members": ["ann"]},
-        headers=ben,
-    ).get_json()["conversation"]["id"]
-    said = {"body": "@ann look"}
-    client.post(f"/api/v1/conversations/{group}/messages", json=said, headers=ben)
+    mentioning(client, ben, "ann", "@ann look")
     before = notifications_of(client, ann)
     assert {n["kind"] for n in before["notifications"]} >= {
         "follow",
@@ -80,24 +85,14 @@ def test_a_block_takes_what_the_other_did_out_of_ones_notifications(client, user
 
 def test_a_mention_quotes_nothing_once_its_reader_is_out_of_the_group(client, user_factory, bearer):
     ann, ben = bearer(user_factory("ann")), bearer(user_factory("ben"))
-    group = client.post(
-        "/api/v1/conversations",
-        json={"kind": "group", "name": "Plans", "members": ["ben"]},
-        headers=ann,
-    ).get_json()["conversation"]["id"]
-    said = {"body": "@ben the code is 1234"}
-    client.post(f"/api/v1/conversations/{group}/messages", json=said, headers=ann)
+    group = mentioning(client, ann, "ben", "@ben the code is 1234")
     cursor = client.get("/api/v1/events", headers=ben).get_json()["cursor"]
-    [mention] = [
-        n for n in notifications_of(client, ben)["notifications"] if n["kind"] == "mention"
-    ]
+    [mention] = of_kind(notifications_of(client, ben), "mention")
     assert "1234" in mention["subject"]["text"]
 
     removed = client.delete(f"/api/v1/conversations/{group}/members/ben", headers=ann)
     assert removed.status_code < 300
-    [mention] = [
-        n for n in notifications_of(client, ben)["notifications"] if n["kind"] == "mention"
-    ]
+    [mention] = of_kind(notifications_of(client, ben), "mention")
     assert "text" not in mention["subject"]
     assert mention["subject"]["gone"] is True
     told = client.get(

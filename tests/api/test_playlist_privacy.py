@@ -23,13 +23,19 @@ def new_playlist(client, headers, title: str) -> int:
     return ok(client.post("/api/v1/playlists", json=body, headers=headers))["playlist"]["id"]
 
 
+def followed(client, user_factory, bearer) -> tuple[dict, dict, int]:
+    """ann's public playlist "Mix", which bob follows."""
+    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
+    playlist = new_playlist(client, ann, "Mix")
+    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    return ann, bob, playlist
+
+
 @pytest.mark.parametrize("visibility", ["private", "unlisted"])
 def test_a_follower_is_not_told_of_additions_once_it_is_no_longer_public(
     client, user_factory, bearer, visibility
 ):
-    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
-    playlist = new_playlist(client, ann, "Mix")
-    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    ann, bob, playlist = followed(client, user_factory, bearer)
     change = {"visibility": visibility, "title": "Quiet new title"}
     ok(client.patch(f"/api/v1/playlists/{playlist}", json=change, headers=ann))
     assert client.get(f"/api/v1/playlists/{playlist}", headers=bob).status_code == 404
@@ -45,9 +51,7 @@ def test_a_follower_is_not_told_of_additions_once_it_is_no_longer_public(
 def test_made_public_again_it_replays_nothing_of_its_quiet_time_to_followers(
     client, user_factory, bearer, visibility
 ):
-    ann, bob = bearer(user_factory("ann")), bearer(user_factory("bob"))
-    playlist = new_playlist(client, ann, "Mix")
-    ok(client.post(f"/api/v1/playlists/{playlist}/follow", headers=bob))
+    ann, bob, playlist = followed(client, user_factory, bearer)
     cursor = cursor_now(client, bob)
     ok(client.patch(f"/api/v1/playlists/{playlist}", json={"visibility": visibility}, headers=ann))
     video = {"video_url": VIDEO, "title": "Added while quiet"}
