@@ -72,11 +72,12 @@ def _base(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
-        "PREFERRED_URL_SCHEME": "http",
         # Flask-WTF: CSRF is checked by our own hook so bearer-token API calls skip it.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
-        # Flask-Limiter
+        # Flask-Limiter; while its Redis is away, each worker counts in memory
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",

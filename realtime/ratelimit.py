@@ -15,7 +15,6 @@ import time
 from flask import Flask
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from budgets import Budget
 from extensions import limiter
@@ -81,13 +80,9 @@ class SweptMemoryStorage(MemoryStorage):
 
 class SocketRateLimiter:
     def __init__(self) -> None:
-        self._limiter: MovingWindowRateLimiter | None = None
         self._limits: dict[str, RateLimitItem] = {}
 
     def init_app(self, app: Flask) -> None:
-        # Flask-Limiter's own storage (bound to this app just before), so an allowance
-        # shared with HTTP routes is one count, in memory as in Redis.
-        self._limiter = MovingWindowRateLimiter(limiter.storage)
         self._config = app.config
         self._limits = {}
 
@@ -102,10 +97,14 @@ class SocketRateLimiter:
         item = self._item(budget.setting)
         # Flask-Limiter's key: prefix, key function (route_limits.user_or_ip), scope.
         key = (self._config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", budget.scope)
+        # Flask-Limiter's own counter (bound to this app), so an allowance shared with
+        # HTTP routes is one count, in memory as in Redis, and in its in-memory fallback
+        # while Redis is away.
+        counter = limiter.limiter
         try:
-            if self._limiter.hit(item, *key):
+            if counter.hit(item, *key):
                 return None
-            reset_at = self._limiter.get_window_stats(item, *key).reset_time
+            reset_at = counter.get_window_stats(item, *key).reset_time
         except Exception:
             # Like Flask-Limiter with RATELIMIT_SWALLOW_ERRORS: a storage outage lets
             # events through rather than stopping the site.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import gevent
@@ -27,6 +28,11 @@ from realtime.store import GAP
 log = logging.getLogger(__name__)
 
 CHANNEL = "tandem:stream"
+# The listener pings Redis when it has heard nothing for this long, and takes its
+# connection for dead when nothing (not even the pong) came for `LISTENER_DEAD_AFTER`: a
+# connection a network drop cut silently would otherwise be waited on for hours.
+LISTENER_PING_EVERY = 2.0
+LISTENER_DEAD_AFTER = 6.0
 
 # Reads the log: the durable entries with after < id < before (before None: no bound),
 # oldest first.
@@ -205,23 +211,30 @@ class RedisTransport:
     def __init__(self, url: str, delivery: OrderedDelivery) -> None:
         self.url = url
         self._delivery = delivery
-        self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         # The listener waits for messages indefinitely, so its reads have no timeout.
         self._subscriber = redis.Redis.from_url(url, socket_connect_timeout=2)
         self._greenlets: list[gevent.Greenlet] = []
         self._healthy = True
+        self._retry_delay = 0.2
 
     @property
     def healthy(self) -> bool:
         return self._healthy
 
     def send(self, envelope: Envelope) -> None:
-        """Publish; with Redis away, hand it on here (other workers read it from the log)."""
-        try:
-            self._client.publish(CHANNEL, envelope.to_wire())
-        except redis.RedisError:
+        """Publish; with Redis away, hand it on here (other workers read it from the log).
+        Away means a publish failed, or reached no listener (not even this worker's own),
+        until the listener hears Redis again: meanwhile nothing waits on Redis's timeout,
+        event after event."""
+        if self._healthy:
+            try:
+                if self._client.publish(CHANNEL, envelope.to_wire()):
+                    return
+            except redis.RedisError:
+                pass
             self._mark_down()
-            self._delivery.deliver(envelope)
+        self._delivery.deliver(envelope)
 
     def _mark_down(self) -> None:
         if self._healthy:
@@ -245,31 +258,50 @@ class RedisTransport:
         self._greenlets = []
 
     def _listen_forever(self) -> None:
-        delay = 0.2
         first = True
         while True:
-            pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._subscriber.pubsub()
             try:
                 pubsub.subscribe(CHANNEL)
-                if not first:
-                    # Subscribed first, then read the log: nothing falls in between.
-                    self._delivery.catch_up()
-                    log.info("Redis is back; cross-worker delivery resumed")
-                first = False
-                self._healthy = True
-                delay = 0.2
-                for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        self._handle(message["data"])
+                self._listen(pubsub, catch_up=not first)
             except redis.RedisError:
                 self._mark_down()
             except Exception:
                 log.exception("Stream listener failed; restarting it")
             finally:
+                first = False
                 with contextlib.suppress(Exception):  # closing a broken connection
                     pubsub.close()
-            gevent.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            gevent.sleep(self._retry_delay)
+            self._retry_delay = min(self._retry_delay * 2, 2.0)
+
+    def _listen(self, pubsub, catch_up: bool) -> None:
+        """Hand on what comes, until the connection fails or falls silent. Redis's answer
+        to the subscription, and each pong, prove it reachable (for publishing too)."""
+        heard = time.monotonic()
+        pinged = False
+        while True:
+            message = pubsub.get_message(timeout=LISTENER_PING_EVERY)
+            now = time.monotonic()
+            if message is None:
+                if now - heard >= LISTENER_DEAD_AFTER:
+                    raise redis.ConnectionError("No answer from Redis to the stream listener")
+                if not pinged and now - heard >= LISTENER_PING_EVERY:
+                    pubsub.ping()
+                    pinged = True
+                continue
+            heard, pinged = now, False
+            kind = message.get("type")
+            if kind == "message":
+                self._handle(message["data"])
+            elif kind == "subscribe":
+                if catch_up:
+                    # Subscribed first, then read the log: nothing falls in between.
+                    self._delivery.catch_up()
+                    log.info("Redis is back; cross-worker delivery resumed")
+                self._healthy, self._retry_delay = True, 0.2
+            elif kind == "pong":
+                self._healthy = True
 
     def _handle(self, raw: bytes) -> None:
         body = orjson.loads(raw)

@@ -3,17 +3,20 @@ delivery that fills gaps from the log. (End-to-end across processes: tests/clust
 
 from __future__ import annotations
 
+import signal
 import time
 
 import gevent
 import orjson
+import pytest
 import redis
 
 from realtime.audience import Audience
 from realtime.events import Envelope
 from realtime.store import GAP
-from realtime.transport import CHANNEL, OrderedDelivery, RedisTransport
+from realtime.transport import CHANNEL, LISTENER_DEAD_AFTER, OrderedDelivery, RedisTransport
 from tests.support.processes import free_port
+from tests.support.silent_proxy import SilentProxy
 
 
 def echo(event_id: int | None, text: str = "") -> Envelope:
@@ -183,3 +186,54 @@ def test_without_redis_events_are_delivered_locally():
     transport.send(envelope)
     assert delivered == [envelope]
     assert not transport.healthy
+
+
+def test_a_publish_no_listener_heard_is_delivered_here(redis_server):
+    """Not even this worker's own listener is subscribed (it is reconnecting): the event
+    is handed on here rather than lost."""
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, Log().read)
+    delivery.start_at(0)
+    transport = RedisTransport(redis_server.url, delivery)
+    envelope = echo(1)
+    transport.send(envelope)
+    assert delivered == [envelope]
+    assert not transport.healthy
+
+
+def test_while_redis_is_away_events_do_not_wait_on_it(redis_server):
+    """One publish finds Redis away (here: not answering); the next ones are handed on
+    here at once, until the listener hears Redis again."""
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, Log().read)
+    delivery.start_at(0)
+    transport = RedisTransport(redis_server.url, delivery)
+    published = []
+    real = transport._client.publish
+    transport._client.publish = lambda *args: published.append(args) or real(*args)
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        for event_id in (1, 2, 3):
+            transport.send(echo(event_id))
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert [e.id for e in delivered] == [1, 2, 3]
+    assert len(published) == 1
+
+
+def test_the_listener_gives_up_a_connection_that_fell_silent(redis_server):
+    """A network drop that resets nothing: the listener's pings go unanswered, and it
+    takes the connection for dead (to subscribe again) instead of waiting for hours."""
+    proxy = SilentProxy(redis_server.port)
+    transport = RedisTransport(proxy.url(), OrderedDelivery([].append, Log().read))
+    pubsub = redis.Redis.from_url(proxy.url()).pubsub()
+    try:
+        pubsub.subscribe(CHANNEL)
+        proxy.fall_silent()
+        started = time.monotonic()
+        with pytest.raises(redis.ConnectionError):
+            transport._listen(pubsub, catch_up=False)
+        assert time.monotonic() - started >= LISTENER_DEAD_AFTER - 0.1
+    finally:
+        pubsub.close()
+        proxy.close()
