@@ -42,9 +42,10 @@ def _refuse_lone_surrogates(body: Mapping[str, Any]) -> None:
         if isinstance(value, str):
             try:
                 value.encode()
-            except UnicodeEncodeError:
+            except UnicodeEncodeError as error:
+                half = f"U+{ord(value[error.start]):04X}"
                 raise ValidationError(
-                    f"'{field}' holds half of a UTF-16 surrogate pair, which is no character.",
+                    f"'{field}' holds {half}, half of a UTF-16 surrogate pair: no character.",
                     field=field,
                 ) from None
         elif isinstance(value, Mapping):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +49,7 @@ class Bus:
         self._check_contract = False
         self._outbox = Outbox(lambda envelopes: self.announce(envelopes))
         self._pruner: gevent.Greenlet | None = None
+        self._after_outage: list[Callable[[], Iterable[Envelope]]] = []
 
     def init_app(self, app: Flask) -> None:
         """Bind to an app. The last app bound is the one this process serves."""
@@ -65,6 +66,7 @@ class Bus:
         self._delivery = delivery
         if redis_url:
             self.transport = RedisTransport(redis_url, delivery)
+            self.transport.on_back = self._resend_after_outage
             presence_store = RedisPresenceStore(redis_url, self.worker_id)
             watching_store = RedisWatchingStore(redis_url, self.worker_id)
             viewing_store = RedisWatchingStore(redis_url, self.worker_id, VIEWING_PREFIX)
@@ -90,6 +92,23 @@ class Bus:
         self._check_contract = app.config["EVENT_CONTRACT_CHECK"]
         self._outbox.install()
         app.extensions["tandem_bus"] = self
+
+    def after_outage(
+        self, hook: Callable[[], Iterable[Envelope]]
+    ) -> Callable[[], Iterable[Envelope]]:
+        """Register a function giving ephemeral state this worker's clients may have
+        missed while Redis was away (it is in no log): sent to them again once it is back."""
+        self._after_outage.append(hook)
+        return hook
+
+    def _resend_after_outage(self) -> None:
+        with self.app.app_context():
+            try:
+                for hook in self._after_outage:
+                    for envelope in hook():
+                        self._delivery.deliver(envelope)
+            finally:
+                db.session.remove()
 
     def _page_leases(
         self,

@@ -217,6 +217,9 @@ class RedisTransport:
         self._greenlets: list[gevent.Greenlet] = []
         self._healthy = True
         self._retry_delay = 0.2
+        # Called once the listener is back after an outage and has read the log: what was
+        # only ever sent live (a party's state) is sent again from the truth.
+        self.on_back: Callable[[], None] | None = None
 
     @property
     def healthy(self) -> bool:
@@ -298,6 +301,8 @@ class RedisTransport:
                 if catch_up:
                     # Subscribed first, then read the log: nothing falls in between.
                     self._delivery.catch_up()
+                    if self.on_back is not None:
+                        self.on_back()
                     log.info("Redis is back; cross-worker delivery resumed")
                 self._healthy, self._retry_delay = True, 0.2
             elif kind == "pong":

@@ -319,6 +319,19 @@ def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]
     ]
 
 
+@bus.after_outage
+def _watched_states() -> list[Envelope]:
+    """The playback state of each party whose page is open on this worker: a state sent
+    only live while Redis was away reached no other worker."""
+    watched = sorted({party_id for party_id, _user_id in bus.hub.watchers.pairs()})
+    if not watched:
+        return []
+    found = db.session.scalars(select(Party).where(Party.id.in_(watched), Party.status != "ended"))
+    return [
+        Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party)) for party in found
+    ]
+
+
 def sweep(
     host_absent_after: float,
     empty_grace: float,

@@ -237,3 +237,30 @@ def test_the_listener_gives_up_a_connection_that_fell_silent(redis_server):
     finally:
         pubsub.close()
         proxy.close()
+
+
+class Stop(Exception):
+    pass
+
+
+def test_back_after_an_outage_the_listener_reads_the_log_then_sends_state_again(redis_server):
+    log = Log()
+    delivery = OrderedDelivery([].append, log.read)
+    delivery.start_at(0)
+    transport = RedisTransport(redis_server.url, delivery)
+    seen = []
+
+    def back() -> None:
+        seen.append(list(log.reads))
+        raise Stop  # ends the listening here
+
+    transport.on_back = back
+    pubsub = redis.Redis.from_url(redis_server.url).pubsub()
+    try:
+        pubsub.subscribe(CHANNEL)
+        with pytest.raises(Stop):
+            transport._listen(pubsub, catch_up=True)
+    finally:
+        pubsub.close()
+    assert seen == [[(0, None)]]  # the log was read first
+    assert transport.healthy

@@ -665,3 +665,21 @@ def test_nobody_comes_back_into_an_ended_party(crew, party):
     with pytest.raises(Forbidden) as refused:
         party_membership.enter(crew["vic"], party.id)
     assert refused.value.code == "ended"
+
+
+def test_after_a_redis_outage_each_watched_partys_state_is_sent_again(app, crew, party):
+    """A state sent while Redis was away reached this worker's own clients only: once it
+    is back, every worker sends its watched parties' states again, as they are now."""
+    from realtime.bus import bus
+
+    other = parties.create(crew["vic"], {"title": "Quiet", "media_url": VIDEO})
+    page = _connection(crew["vic"], party.id)
+    bus.hub.finish_stream_replay(page)
+    playback.play(crew["hana"], party.id, 42.0)
+    page.queue = type(page.queue)()  # what it heard live so far
+    bus._resend_after_outage()
+    sent = page.queue.get_nowait()
+    assert (sent.channel, sent.name) == (f"party:{party.id}", "party:state")
+    assert (sent.data["playing"], sent.data["position"]) == (True, 42.0)
+    assert page.queue.empty()  # nothing of the party nobody watches here
+    assert other.id != party.id
