@@ -81,9 +81,15 @@ class LeaseHeartbeat:
 
 
 class Presence(LeaseHeartbeat):
-    """A lease per user with a connection on this worker (`held_here(user_id)`)."""
+    """A lease per user with a connection on this worker (`held_here(user_id)`). A change
+    that could not be stored or told while the store was away (someone connected, or
+    left) is told, as it is then, on the first beat that reaches the store again."""
 
     store: MemoryPresenceStore | RedisPresenceStore
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._untold: set[int] = set()
 
     def connected(self, user_id: int, _transport: str) -> None:
         """A connection of `user_id` opened on this worker."""
@@ -91,6 +97,7 @@ class Presence(LeaseHeartbeat):
             if self.store.renew([user_id], self.ttl):
                 self._announce(user_id)
         except redis.RedisError:
+            self._untold.add(user_id)
             log.warning("Presence store unreachable; user %s not marked online", user_id)
 
     def idle(self, user_id: int) -> None:
@@ -105,6 +112,7 @@ class Presence(LeaseHeartbeat):
             if self.store.release(user_id):
                 self._announce(user_id)
         except redis.RedisError:
+            self._untold.add(user_id)
             log.warning("Presence store unreachable; user %s's lease will expire", user_id)
 
     def choice(self, user_id: int) -> Choice:
@@ -140,10 +148,16 @@ class Presence(LeaseHeartbeat):
         return data
 
     def beat(self) -> None:
-        """Renew this worker's leases and report users whose leases all ran out."""
+        """Renew this worker's leases and report users whose leases all ran out, those
+        whose lease begins again (the store lost it: an outage, a restart), and those
+        whose change could not be told before."""
         try:
-            self.store.renew(self._held(), self.ttl)
-            for user_id in self.store.expire():
+            fresh = self.store.renew(self._held(), self.ttl)
+            for user_id in sorted(self._untold - set(fresh)):
+                if not self._held_here(user_id):
+                    self.store.release(user_id)  # the release that failed
+            for user_id in [*fresh, *self.store.expire(), *sorted(self._untold - set(fresh))]:
                 self._announce(user_id)
+                self._untold.discard(user_id)
         except redis.RedisError:
             log.warning("Presence store unreachable; will retry")

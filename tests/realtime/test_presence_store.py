@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
+import redis
 
 from realtime.presence_leases import Presence
 from realtime.presence_store import Choice, MemoryPresenceStore, RedisPresenceStore
@@ -91,3 +94,36 @@ def test_while_redis_is_away_no_presence_is_told_rather_than_a_false_one():
     store = RedisPresenceStore("redis://127.0.0.1:1/0", "worker-a")
     presence = Presence(store, None, lambda _user: False, list, ttl=20, linger=1)
     assert presence.snapshots([21, 22]) == []
+
+
+def test_what_an_outage_kept_from_being_told_is_told_once_redis_is_back(redis_server):
+    """Ann connects while Redis is paused; Bob leaves while it is paused, and it comes
+    back empty (a restart). The first beat after tells each as they are then."""
+    told = []
+    store = RedisPresenceStore(redis_server.url, "worker-a")
+    here = {5}  # Bob (5) is connected here now
+    presence = Presence(
+        store,
+        lambda _channel, _name, data: told.append((data["user_id"], data["status"])),
+        lambda user_id: user_id in here,
+        lambda: sorted(here),
+        ttl=20,
+        linger=0,
+    )
+    presence.connected(5, "websocket")
+    assert told == [(5, "online")]
+    store._redis.connection_pool.connection_kwargs["socket_timeout"] = 0.5
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        here.add(4)
+        presence.connected(4, "websocket")  # Ann
+        here.discard(5)
+        presence._release_if_still_idle(5)  # Bob, after the linger
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert told == [(5, "online")]  # nothing could be told meanwhile
+    redis.Redis.from_url(redis_server.url).flushall()  # it came back empty
+    presence.beat()
+    assert sorted(told[1:]) == [(4, "online"), (5, "offline")]
+    presence.beat()
+    assert len(told) == 3  # told once
