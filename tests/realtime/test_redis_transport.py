@@ -16,7 +16,7 @@ from realtime.events import Envelope
 from realtime.store import GAP
 from realtime.transport import CHANNEL, LISTENER_DEAD_AFTER, OrderedDelivery, RedisTransport
 from tests.support.processes import free_port
-from tests.support.silent_proxy import SilentProxy
+from tests.support.proxy import FlakyProxy
 
 
 def echo(event_id: int | None, text: str = "") -> Envelope:
@@ -224,9 +224,10 @@ def test_while_redis_is_away_events_do_not_wait_on_it(redis_server):
 def test_the_listener_gives_up_a_connection_that_fell_silent(redis_server):
     """A network drop that resets nothing: the listener's pings go unanswered, and it
     takes the connection for dead (to subscribe again) instead of waiting for hours."""
-    proxy = SilentProxy(redis_server.port)
-    transport = RedisTransport(proxy.url(), OrderedDelivery([].append, Log().read))
-    pubsub = redis.Redis.from_url(proxy.url()).pubsub()
+    proxy = FlakyProxy(redis_server.port)
+    url = f"redis://127.0.0.1:{proxy.port}/0"
+    transport = RedisTransport(url, OrderedDelivery([].append, Log().read))
+    pubsub = redis.Redis.from_url(url).pubsub()
     try:
         pubsub.subscribe(CHANNEL)
         proxy.fall_silent()

@@ -1,5 +1,7 @@
 """A TCP proxy on loopback that a test can cut, as a flaky network would: every open
-connection dies at once and new ones are refused until it is restored."""
+connection dies at once and new ones are refused until it is restored. Or it can fall
+silent, as a path a firewall or a NAT dropped does: the open connections stay open and
+nothing more crosses them, in either direction, and no reset tells either end."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ class FlakyProxy:
         self._open: set[socket.socket] = set()
         self._down = False
         self._closed = False
+        self._silent = threading.Event()
         threading.Thread(target=self._accept_forever, daemon=True).start()
 
     @property
@@ -30,6 +33,10 @@ class FlakyProxy:
             doomed, self._open = self._open, set()
         for sock in doomed:
             _close(sock)
+
+    def fall_silent(self) -> None:
+        """What crosses the connections open now is dropped from here on."""
+        self._silent.set()
 
     def restore(self) -> None:
         with self._lock:
@@ -65,7 +72,8 @@ class FlakyProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
-                sink.sendall(chunk)
+                if not self._silent.is_set():
+                    sink.sendall(chunk)
         except OSError:
             pass
         finally:
