@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from errors import NotFound, ValidationError
@@ -185,6 +185,17 @@ def token_dict(token: ApiToken) -> dict[str, object]:
         "last_used_at": iso(token.last_used_at),
         "expires_at": iso(token.expires_at),
     }
+
+
+def next_expiry_in() -> float | None:
+    """Seconds until the next token in force expires; None when none will."""
+    now = utcnow()
+    soonest = db.session.scalar(
+        select(func.min(ApiToken.expires_at)).where(
+            ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    )
+    return None if soonest is None else (as_utc(soonest) - now).total_seconds()
 
 
 def expire_tokens() -> int:

@@ -284,6 +284,21 @@ def test_expired_tokens_are_refused_and_closed_by_the_sweep(people, closes):
     assert api_tokens.expire_tokens() == 0  # once, whoever sweeps again
 
 
+def swept_by_housekeeping(app, token_id: int) -> bool:
+    """Whether the workers' housekeeping, started now, revokes the token within 10 s."""
+    workers = housekeeping.start(app)
+    deadline = time.monotonic() + 10
+    try:
+        while db.session.get(ApiToken, token_id).revoked_at is None:
+            if time.monotonic() > deadline:
+                return False
+            db.session.remove()
+            gevent.sleep(0.05)
+    finally:
+        gevent.killall(workers)
+    return True
+
+
 def test_housekeeping_runs_the_token_sweep(tmp_path):
     app = make_app(
         tmp_path,
@@ -299,18 +314,7 @@ def test_housekeeping_runs_the_token_sweep(tmp_path):
         db.session.commit()
         token_id = token.id
         db.session.remove()
-        workers = housekeeping.start(app)
-        deadline = time.monotonic() + 10
-        try:
-            while (
-                db.session.get(ApiToken, token_id).revoked_at is None
-                and time.monotonic() < deadline
-            ):
-                db.session.remove()
-                gevent.sleep(0.05)
-        finally:
-            gevent.killall(workers)
-        assert db.session.get(ApiToken, token_id).revoked_at is not None
+        assert swept_by_housekeeping(app, token_id)
         db.session.remove()
 
 
@@ -359,3 +363,26 @@ def test_delete_takes_her_old_name_out_of_system_lines_and_notifications(people,
     assert f"{DELETED_NAME} added you to" in " ".join(page.split())
     assert "Ann A" not in page
     assert "/u/ann" not in page
+
+
+def test_the_token_sweep_wakes_when_a_token_expires_not_at_its_interval(tmp_path):
+    """A connection that sends nothing is closed when its token ends, on every worker,
+    not up to a sweep's interval later: the sweep knows the next expiry and wakes then."""
+    app = make_app(
+        tmp_path,
+        TOKEN_SWEEP_INTERVAL_SECONDS=3600.0,
+        PARTY_SWEEP_INTERVAL_SECONDS=3600.0,
+        UPLOAD_SWEEP_INTERVAL_SECONDS=3600.0,
+    )
+    with app.app_context():
+        ann = accounts.register("ann", PASSWORD)
+        api_tokens.issue_token(ann, 60)
+        token = db.session.scalars(select(ApiToken)).one()
+        token.expires_at = utcnow() + timedelta(seconds=1)
+        db.session.commit()
+        token_id = token.id
+        assert 0 < api_tokens.next_expiry_in() <= 1
+        db.session.remove()
+        assert swept_by_housekeeping(app, token_id)
+        assert api_tokens.next_expiry_in() is None
+        db.session.remove()
