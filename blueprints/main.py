@@ -84,13 +84,22 @@ def _older(tab: str, page: dict) -> str | None:
     return url_for("main.home", tab=tab, cursor=cursor) if cursor else None
 
 
+def _stream_args(tab: str, page: dict, live_feed: bool) -> dict:
+    """The feed's first page hears new posts; Discover's cards hear their authors' public
+    posts (likes, edits, deletion)."""
+    if live_feed:
+        return {FEED_AFTER: page["posts"][0]["id"] if page["posts"] else 0}
+    if tab == "discover":
+        return {"author": sorted({post["author"]["id"] for post in page["posts"]})}
+    return {}
+
+
 def _home_page(errors: dict | None = None, values: dict | None = None) -> str:
     viewer = current_user._get_current_object()
     tab, page = _feed_page()
     unread = home_service.unread_conversations(viewer)
     people = home_service.suggestions(viewer)
     presences = home_service.partner_presences(viewer.id, unread)
-    newest = page["posts"][0]["id"] if page["posts"] else 0
     live_feed = tab == "following" and not request.args.get("cursor")
     return render_template(
         "main/home.html",
@@ -100,7 +109,8 @@ def _home_page(errors: dict | None = None, values: dict | None = None) -> str:
         more_url=_older(tab, page),
         errors=errors or {},
         values=values or {},
-        stream_args={FEED_AFTER: newest} if live_feed else {},
+        live_feed=live_feed,
+        stream_args=_stream_args(tab, page, live_feed),
         parties=home_service.parties_for(viewer),
         unread=unread,
         presences=presences,

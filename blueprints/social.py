@@ -43,6 +43,7 @@ def profile(username: str):
             for party in parties.hosted_by(current_user, user)
         ],
         playlists=playlist_views.on_profile(current_user, user),
+        stream_args={"author": user.id},
     )
 
 

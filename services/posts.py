@@ -33,7 +33,7 @@ from services import (
     trust,
     voice,
 )
-from services.relations import is_blocked_between, is_following
+from services.relations import blocked_with, is_blocked_between, is_following
 from services.unit_of_work import unit_of_work
 from services.validation import is_id, one_of
 
@@ -101,6 +101,19 @@ def page_channels(viewer: User, post_id: object) -> set[str]:
         return {_channel(visible_post(viewer, post_id))}
     except NotFound:
         return set()
+
+
+def public_channels(viewer: User, author_ids: list[int]) -> set[str]:
+    """The channels of these authors' public posts, for the stream of a page that shows
+    some (a profile, Discover): its cards hear their likes, edits and deletion. Not those
+    of anyone blocked either way (the viewer's own and followed authors' are in their
+    stream already)."""
+    hidden = blocked_with(viewer.id)
+    return {
+        posts_channel(author_id, "public")
+        for author_id in author_ids
+        if author_id != viewer.id and author_id not in hidden
+    }
 
 
 def image_file(viewer: User, post_id: object) -> tuple[Path, str]:

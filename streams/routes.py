@@ -229,9 +229,11 @@ PRESENCE_MAX = 100
 def _open_page() -> set[str]:
     """The channels of the page a stream belongs to, beyond its person's own: opened with
     `?playlist=<id>` (and `playlist_token`, an unlisted one's link) it hears that
-    playlist's changes, with `?post=<id>` that post's comments, likes and typing, each
-    only if its person may see it."""
-    channels: set[str] = set()
+    playlist's changes, with `?post=<id>` that post's comments, likes and typing, with
+    `?author=<id>` (repeated, up to `AUTHORS_MAX`) those authors' public posts, each only
+    if its person may see it."""
+    authors = [int(a) for a in request.args.getlist("author")[:AUTHORS_MAX] if is_id_text(a)]
+    channels = posts.public_channels(_asking_account(), authors) if authors else set()
     playlist, post = request.args.get("playlist", ""), request.args.get("post", "")
     if is_id_text(playlist):
         token = request.args.get("playlist_token")
@@ -239,6 +241,9 @@ def _open_page() -> set[str]:
     if is_id_text(post):
         channels |= posts.page_channels(_asking_account(), int(post))
     return channels
+
+
+AUTHORS_MAX = 50
 
 
 def _asking_account() -> User:

@@ -68,6 +68,11 @@ def test_feed_tabs_following_and_discover(logged_in_client, alice, ben, user_fac
     assert f'id="post-{stranger["id"]}"' in discover
     assert f'id="post-{followed["id"]}"' not in discover  # followers only: not discovered
     assert 'aria-current="page">Discover' in discover
+    # Their cards live: the stream hears the authors shown, as a profile's hears its own.
+    assert f"author={cat.id}" in re.search(r'sse-connect="([^"]+)"', discover).group(1)
+    assert 'id="feed-new"' not in discover  # only the first page of the feed takes new posts
+    profile = page(logged_in_client, "/u/cat")
+    assert f"author={cat.id}" in re.search(r'sse-connect="([^"]+)"', profile).group(1)
 
 
 def test_feed_pages_older_posts_with_and_without_htmx(logged_in_client, alice):

@@ -92,3 +92,29 @@ def test_a_public_playlists_page_keeps_hearing_it_after_an_unfollow(shared_serve
     call_api(owner, "POST", f"/playlists/{playlist}/items", json=item)
     page.received.wait_count("playlist:item_added", 1)
     page.close()
+
+
+def test_a_page_showing_an_authors_public_posts_hears_them_without_a_follow(shared_server):
+    """A profile or Discover opens its stream with `author=` for the posts it shows: their
+    cards hear likes, edits and deletion though their reader follows nobody; a blocked
+    author's are not heard."""
+    ann, carol, dan, eve = (register(shared_server.url) for _ in range(4))
+    shown = post(carol, "carol's words", "public")
+    hidden = post(eve, "eve's words", "public")
+    call_api(eve, "POST", f"/users/{ann.username}/block")
+    page = opened(
+        shared_server.url,
+        ann,
+        "/events/html",
+        {"author": [carol.id, eve.id], "view": "feed"},
+        decode=str,
+    )
+    call_api(dan, "POST", f"/posts/{shown['id']}/like")
+    call_api(dan, "POST", f"/posts/{hidden['id']}/like")
+    call_api(carol, "DELETE", f"/posts/{shown['id']}")
+    ann.echo("after the changes")
+    page.received.wait_count("feed", 2)
+    changed = "".join(page.received.named("post-change"))
+    assert f'id="post-{shown["id"]}"' in changed
+    assert f"post-{hidden['id']}" not in changed
+    page.close()

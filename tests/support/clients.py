@@ -163,7 +163,7 @@ class SSEReader:
         self.ended = threading.Event()
         parts = urllib.parse.urlsplit(url)
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-        path = parts.path + ("?" + urllib.parse.urlencode(params) if params else "")
+        path = parts.path + ("?" + urllib.parse.urlencode(params, doseq=True) if params else "")
         self._connection.request("GET", path, headers=headers)
         self.response = self._connection.getresponse()
         self.headers = self.response.headers
