@@ -87,12 +87,15 @@ def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
 @page_state
 def _badges_and_presence(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
     """What every page shows that no stored event keeps, as it is now: its two badges,
-    and the presence of `people` (those it shows). A page's stream sends it when it
-    reopens: a read in another tab or someone going offline while it was down is
-    announced once, live, and a replay of the log does not bring it back."""
+    the latest notifications (read or not, where a page lists them) and the presence of
+    `people` (those it shows). A page's stream sends it when it reopens: a read in
+    another tab or someone going offline while it was down is announced once, live, and
+    a replay of the log does not bring it back."""
+    latest = [notifications.to_dict(n) for n in notifications.listing(viewer_id)]
     shown = [
         ("notification-count", badge(notifications.unread_count(viewer_id))),
         ("messages-count", badge(message_reading.unread_total(viewer_id))),
+        ("notification-changed", redrawn(latest)),
     ]
     for person in people:
         # One's own: this page is open, so never offline (as pages draw it).

@@ -56,6 +56,7 @@ def test_a_reopened_page_stream_draws_the_badges_and_presence_as_they_are_now(sh
 
     shown = page_stream(ann, presence=bob.id, resumed="1")
     assert shown["notification-count"].startswith('<span class="badge">1<')
+    assert 'class="notification unread"' in shown["notification-changed"]
     assert "badge-empty" in shown["messages-count"]
     assert "presence-busy" in shown[f"presence-{bob.id}"]
     assert "filming" in shown[f"presence-{bob.id}"]
@@ -65,6 +66,8 @@ def test_a_reopened_page_stream_draws_the_badges_and_presence_as_they_are_now(sh
     api(bob, "POST", "/me/presence", json={"status": "away"})
     shown = page_stream(ann, presence=bob.id, resumed="1")
     assert "badge-empty" in shown["notification-count"]
+    assert bob.username in shown["notification-changed"]  # the follow, redrawn read
+    assert 'class="notification unread"' not in shown["notification-changed"]
     assert "presence-away" in shown[f"presence-{bob.id}"]
     online.close()
 
