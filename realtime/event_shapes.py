@@ -125,6 +125,7 @@ PARTY_STATE = Shape(
         "version": int,
         "host_id": int,
         "duration": Nullable(NUMBER),
+        "status": OneOf("upcoming", "live", "ended"),
     }
 )
 PARTICIPANT = Shape(

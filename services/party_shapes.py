@@ -32,7 +32,17 @@ LISTING = "party:listing"
 OPENING = 0
 STARTS_SOON = timedelta(hours=24)  # an upcoming public party "starts soon" within this
 # What a party's playback state and its listing carry as stored.
-STATE_FIELDS = ("media_url", "playing", "position", "rate", "at", "version", "host_id", "duration")
+STATE_FIELDS = (
+    "media_url",
+    "playing",
+    "position",
+    "rate",
+    "at",
+    "version",
+    "host_id",
+    "duration",
+    "status",
+)
 PARTY_FIELDS = (
     "id",
     "title",

@@ -135,3 +135,31 @@ def test_a_follow_notification_forgets_a_follower_who_deleted_their_account(
         expect(page.get_by_text("followed you")).to_have_count(0)
         context.close()
         assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_an_open_page_of_an_upcoming_party_turns_live_when_it_starts(
+    browser: Browser, shared_server, viewport
+):
+    """A private party, so nothing on the site channel says it started: the party's own
+    state does, and the guest's page is drawn again as live, without "starts" or the
+    host's "Start now"."""
+    base, n = shared_server.url, next(_n)
+    host, guest = register(base, f"up_host_{n}"), register(base, f"up_guest_{n}")
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    party = create_party(base, host, title=f"Later {n}", visibility="private", scheduled_at=later)
+    call_api(guest, "POST", "/parties/join", json={"code": party["code"]})
+    context, page, errors = home_open(browser, base, guest, viewport)
+    page.goto(f"{base}/parties/{party['id']}")
+    about = page.locator(".party-about")
+    expect(about).to_contain_text("Upcoming")
+    expect(about).to_contain_text("starts")
+    page.wait_for_function("() => window.TandemParty && window.TandemParty.state()")
+
+    call_api(host, "POST", f"/parties/{party['id']}/start")
+    expect(about).to_contain_text("Live")
+    expect(about).not_to_contain_text("starts")
+    shot(page, f"upcoming-party-started-{viewport['width']}")
+    context.close()
+    assert errors == []
+    call_api(host, "POST", f"/parties/{party['id']}/end")

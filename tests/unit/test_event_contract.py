@@ -40,6 +40,7 @@ STATE = {
     "version": 4,
     "host_id": 2,
     "duration": None,
+    "status": "live",
 }
 MESSAGE = {
     "id": 10,

@@ -101,6 +101,7 @@ def test_create_gives_a_code_and_a_live_state(app, crew):
         "host_id": crew["hana"].id,
         "duration": None,
         "media_title": "Night",
+        "status": "live",
     }
 
 

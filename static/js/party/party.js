@@ -190,6 +190,12 @@
 
   function applyState(state, strict) {
     if (!state || state.party_id !== partyId) { return; }
+    // It started: the page drawn for an upcoming party is drawn again as it is now.
+    if (state.status === "live" && data.status === "upcoming" && !over) {
+      data.status = "live";
+      window.location.reload();
+      return;
+    }
     if (strict && engine.serverState && state.version <= engine.serverState.version) { return; }
     if (state.host_id && state.host_id !== hostId) { hostChanged(state.host_id); }
     if (state.media_url && state.media_url !== mediaUrl) { makePlayer(state.media_url, true); }
