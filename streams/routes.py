@@ -213,6 +213,8 @@ def html_stream() -> Response:
     if _reopened():
         # Current state, not an event of the log: no id, so the page's cursor stays put.
         now = render_page_state(user_id, sorted(people))
+        # Whose presence it may no longer show (a block since): an empty slot.
+        now += [(f"presence-{person}", "") for person in sorted(set(shown) - set(people))]
         state = [_frame(name, html) for name, html in now]
     return _stream_response(stream, first, frames, state)
 
