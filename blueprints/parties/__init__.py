@@ -9,7 +9,7 @@ fallback. Every rule lives in the party services: these views read a form, call 
 and show the outcome.
 """
 
-from blueprints.parties import hosting, joining, page, playlists
+from blueprints.parties import cards, hosting, joining, page, playlists
 from blueprints.parties.base import bp
 
-__all__ = ["bp", "hosting", "joining", "page", "playlists"]
+__all__ = ["bp", "cards", "hosting", "joining", "page", "playlists"]

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 import budgets
 from blueprints.htmx_responses import int_or_raw
 from blueprints.parties.base import bp, party_url, scheduled
+from blueprints.parties.cards import card
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from models.party import Party
 from request_body import query_choice, query_page
@@ -35,17 +36,9 @@ def index():
         found, has_next = parties.mine(current_user, page)
     else:
         found, has_next = parties.listing(tab, page, current_user)
-    cards = []
-    for party in found:
-        mine = party_access.participant_of(party.id, current_user.id)
-        cards.append(
-            {
-                **party_shapes.to_dict(party, current_user),
-                "joined": mine is not None and mine.status == "active",
-            }
-        )
+    listed = [card(current_user, party) for party in found]
     return render_template(
-        "parties/index.html", tab=tab, tabs=TABS, cards=cards, page=page, has_next=has_next
+        "parties/index.html", tab=tab, tabs=TABS, cards=listed, page=page, has_next=has_next
     )
 
 

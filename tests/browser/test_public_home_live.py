@@ -163,3 +163,25 @@ def test_an_open_page_of_an_upcoming_party_turns_live_when_it_starts(
     context.close()
     assert errors == []
     call_api(host, "POST", f"/parties/{party['id']}/end")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_parties_page_redraws_a_card_when_its_party_ends(
+    browser: Browser, shared_server, viewport
+):
+    base, n = shared_server.url, next(_n)
+    host, viewer = register(base, f"card_host_{n}"), register(base, f"card_viewer_{n}")
+    party = create_party(base, host, title=f"Card {n}")
+    context, page, errors = home_open(browser, base, viewer, viewport)
+    page.goto(f"{base}/parties?tab=live")
+    live(page)
+    card = page.locator(f"#party-card-{party['id']}")
+    expect(card).to_contain_text("Live")
+    expect(card.get_by_role("link", name=f"Join Card {n}")).to_be_visible()
+
+    call_api(host, "POST", f"/parties/{party['id']}/end")
+    expect(card).to_contain_text("Ended")
+    expect(card.get_by_role("link", name=f"View Card {n}")).to_be_visible()
+    shot(page, f"party-card-ended-{viewport['width']}")
+    context.close()
+    assert errors == []

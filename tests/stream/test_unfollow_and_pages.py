@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clients import Account, SocketClient, SSEReader, call_api, register
+from tests.support.clients import Account, SocketClient, SSEReader, call_api, create_party, register
 from tests.support.live_posts import follow, post
 
 pytestmark = pytest.mark.server
@@ -117,4 +117,20 @@ def test_a_page_showing_an_authors_public_posts_hears_them_without_a_follow(shar
     changed = "".join(page.received.named("post-change"))
     assert f'id="post-{shown["id"]}"' in changed
     assert f"post-{hidden['id']}" not in changed
+    page.close()
+
+
+def test_a_public_partys_card_is_redrawn_where_lists_show_it(shared_server):
+    """The parties page and a profile's parties list: a party that ends says so in place."""
+    host, reader = register(shared_server.url), register(shared_server.url)
+    party = create_party(shared_server.url, host, title="Card night")
+    page = opened(shared_server.url, reader, "/events/html", {"view": "feed"}, decode=str)
+    call_api(host, "POST", f"/parties/{party['id']}/end")
+    cards = page.received.wait_for(
+        lambda got: any(name == "party-card" and "Ended" in html for name, html in got)
+    )
+    [ended] = [html for name, html in cards if name == "party-card" and "Ended" in html]
+    assert f'id="party-card-{party["id"]}"' in ended
+    assert 'hx-swap-oob="outerHTML"' in ended
+    assert "Card night" in ended
     page.close()
