@@ -101,7 +101,8 @@ def test_listing_shows_host_count_and_a_join_link_and_pages(logged_in_client, be
     party_membership.join_by_code(user_factory("cal"), party.code)
     hidden = new_party(ben, title="Secret screening", visibility="private")
     html = page(logged_in_client, "/parties")
-    card = re.search(r'<li class="party-card" id="party-card-\d+">.*?Film night.*?</li>', html, re.S).group(0)
+    listed = r'<li class="party-card" id="party-card-\d+">.*?Film night.*?</li>'
+    card = re.search(listed, html, re.S).group(0)
     assert ">ben</a>" in card
     assert "2 people" in card
     assert f'href="/join/{party.code}"' in card
