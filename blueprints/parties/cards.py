@@ -4,7 +4,7 @@ starts, ends or changes host (`party:listing`)."""
 
 from __future__ import annotations
 
-from extensions import db
+from errors import NotFound
 from models.party import Party
 from models.user import User
 from realtime.events import Envelope
@@ -25,9 +25,15 @@ def card(viewer: User, party: Party) -> dict:
 
 @fragment(party_shapes.LISTING)
 def _listed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    """The card as it is now ("Live", "Ended", its host), where a page shows it."""
+    """The card as it is now ("Live", "Ended", its host), where a page shows it; only a
+    public party's, which the lists show (an event naming another renders nothing)."""
     viewer = accounts.find_by_id(viewer_id)
-    party = db.session.get(Party, envelope.data["party_id"])
-    if viewer is None or party is None:
+    if viewer is None:
+        return []
+    try:
+        party = party_access.visible(viewer, envelope.data["party_id"]).party
+    except NotFound:
+        return []
+    if party.visibility != "public":
         return []
     return [(SWAP, render_fragment("parties/_card.html", p=card(viewer, party)))]

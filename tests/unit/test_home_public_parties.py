@@ -41,7 +41,8 @@ def home_fragments(app, party_id: int, status: str, viewer_id: int) -> dict[str,
         SITE_CHANNEL, party_shapes.LISTING, {"party_id": party_id, "status": status}
     )
     with app.test_request_context("/events/html"):
-        return dict(render_fragments(envelope, frozenset(), viewer_id))
+        rendered = render_fragments(envelope, frozenset(), viewer_id)
+    return {name: html for name, html in rendered if name.startswith("home-")}
 
 
 def test_a_public_partys_lifecycle_is_told_to_everyone(app, crew):
@@ -132,6 +133,12 @@ def test_a_private_party_never_shows_to_someone_outside_it(app, crew):
         rendered = home_fragments(app, secret.id, status, ann.id)
         assert "home-party" not in rendered
         assert "Secret" not in "".join(rendered.values())
+        envelope = Envelope(
+            SITE_CHANNEL, party_shapes.LISTING, {"party_id": secret.id, "status": status}
+        )
+        with app.test_request_context("/events/html"):
+            cards = [n for n, _ in render_fragments(envelope, frozenset(), ann.id)]
+        assert "party-card" not in cards  # no card on the parties page either
     parties.start(ben, secret.id)
     assert "home-party" not in home_fragments(app, secret.id, "live", ann.id)
 
