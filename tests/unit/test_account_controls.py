@@ -299,21 +299,28 @@ def swept_by_housekeeping(app, token_id: int) -> bool:
     return True
 
 
-def test_housekeeping_runs_the_token_sweep(tmp_path):
+def app_with_a_token(tmp_path, sweep_every: float, ends_in: float):
+    """An app whose token sweep runs every `sweep_every` seconds, and the id of a token of
+    ann's that ends `ends_in` seconds from now (before now when negative)."""
     app = make_app(
         tmp_path,
-        TOKEN_SWEEP_INTERVAL_SECONDS=0.05,
+        TOKEN_SWEEP_INTERVAL_SECONDS=sweep_every,
         PARTY_SWEEP_INTERVAL_SECONDS=3600.0,
         UPLOAD_SWEEP_INTERVAL_SECONDS=3600.0,
     )
     with app.app_context():
-        ann = accounts.register("ann", PASSWORD)
-        api_tokens.issue_token(ann, 60)
+        api_tokens.issue_token(accounts.register("ann", PASSWORD), 60)
         token = db.session.scalars(select(ApiToken)).one()
-        token.expires_at = token.created_at - timedelta(seconds=1)
+        token.expires_at = utcnow() + timedelta(seconds=ends_in)
         db.session.commit()
         token_id = token.id
         db.session.remove()
+    return app, token_id
+
+
+def test_housekeeping_runs_the_token_sweep(tmp_path):
+    app, token_id = app_with_a_token(tmp_path, sweep_every=0.05, ends_in=-1)
+    with app.app_context():
         assert swept_by_housekeeping(app, token_id)
         db.session.remove()
 
@@ -368,19 +375,8 @@ def test_delete_takes_her_old_name_out_of_system_lines_and_notifications(people,
 def test_the_token_sweep_wakes_when_a_token_expires_not_at_its_interval(tmp_path):
     """A connection that sends nothing is closed when its token ends, on every worker,
     not up to a sweep's interval later: the sweep knows the next expiry and wakes then."""
-    app = make_app(
-        tmp_path,
-        TOKEN_SWEEP_INTERVAL_SECONDS=3600.0,
-        PARTY_SWEEP_INTERVAL_SECONDS=3600.0,
-        UPLOAD_SWEEP_INTERVAL_SECONDS=3600.0,
-    )
+    app, token_id = app_with_a_token(tmp_path, sweep_every=3600.0, ends_in=1)
     with app.app_context():
-        ann = accounts.register("ann", PASSWORD)
-        api_tokens.issue_token(ann, 60)
-        token = db.session.scalars(select(ApiToken)).one()
-        token.expires_at = utcnow() + timedelta(seconds=1)
-        db.session.commit()
-        token_id = token.id
         assert 0 < api_tokens.next_expiry_in() <= 1
         db.session.remove()
         assert swept_by_housekeeping(app, token_id)
