@@ -67,6 +67,7 @@ from sockets import connection
 from sockets import conversations as conversation_events  # noqa: F401  (registers its handlers)
 from sockets import parties as party_events  # noqa: F401  (registers its handlers)
 from streams import routes as stream_routes
+from streams.poll_gateway import PollGateway
 
 log = logging.getLogger("tandem")
 
@@ -133,6 +134,8 @@ def register_extensions(app: Flask) -> None:
         engineio_logger=False,
     )
     websocket_fanout.install(socketio.server)
+    # Plain long-polls are answered before Flask is entered (streams/poll_gateway.py).
+    app.wsgi_app = PollGateway(app, app.wsgi_app)
     if not app.config["WEBSOCKET_COMPRESSION"]:
         # In front of Engine.IO's middleware: WebSocket frames go out uncompressed.
         app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)

@@ -13,6 +13,7 @@ from errors import Unauthenticated
 from extensions import csrf, login_manager
 from models.user import User
 from request_identity import TokenBearer, is_identity_only
+from response_headers import CONTENT_SECURITY_POLICY, security_headers
 from services import accounts, api_tokens
 
 # Endpoints that exchange credentials for a token: they set no cookie and read no
@@ -35,21 +36,6 @@ UPLOAD_ENDPOINTS = {
 }
 FORM_ROOM = 64 * 1024
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "media-src 'self' https: blob:",
-        "connect-src 'self'",
-        "frame-src https://www.youtube.com https://www.youtube-nocookie.com",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 # Pages with a video player (a party, a clip) may also load the YouTube IFrame API and
 # play direct video links served over plain http; the rest of the policy stays.
 PLAYER_PAGE_SOURCES = {
@@ -139,27 +125,13 @@ def _protect_cookie_requests() -> None:
     csrf.protect()
 
 
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-)
-# Only where cookies are sent over HTTPS alone (SESSION_COOKIE_SECURE).
-STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-
-
 def _security_headers(response: Response) -> Response:
     """Each header the view did not set itself. One pass over the response's names:
     werkzeug's `setdefault` looks a name up by raising and catching an HTTP exception,
     a tenth of the CPU of the cheapest request when done for all of them."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
-    wanted = SECURITY_HEADERS
-    if current_app.config["SESSION_COOKIE_SECURE"]:
-        wanted = (*wanted, STRICT_TRANSPORT_SECURITY)
-    for name, value in wanted:
+    for name, value in security_headers(current_app.config["SESSION_COOKIE_SECURE"]):
         if name.lower() not in present:
             headers.add(name, value)
     return response

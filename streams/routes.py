@@ -4,18 +4,14 @@ for htmx pages. Thin layers over the bus, like the socket handlers."""
 from __future__ import annotations
 
 import re
-import socket
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
-import gevent
 import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 import budgets
-from errors import ValidationError
 from extensions import db
 from models.user import User
 from realtime import cursor as cursors
@@ -28,7 +24,8 @@ from request_body import json_body, whole_number
 from request_identity import TokenBearer, identity_only
 from route_limits import user_action
 from services import accounts, diagnostics, playlist_views, posts, profiles
-from services.validation import integer
+from streams import poll_answer as long_poll_answer
+from streams.hangup import on_hangup
 
 bp = Blueprint("events", __name__)
 
@@ -76,38 +73,6 @@ def _frame(name: str, body: str, cursor: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _on_hangup(environ: dict, hung_up: Callable[[], None]) -> Callable[[], None]:
-    """Call `hung_up` as soon as the client closes its end of this request's connection,
-    instead of when a keep-alive write fails up to a minute later. No greenlet: an I/O
-    watcher on the socket (gevent's pywsgi exposes it through `wsgi.input`, gunicorn as
-    `gunicorn.socket`) fires when it turns readable, which for a client waiting on a
-    response means end of file. Returns the function that stops watching."""
-    reader = getattr(environ.get("wsgi.input"), "rfile", None)
-    client = environ.get("gunicorn.socket") or getattr(getattr(reader, "raw", None), "_sock", None)
-    raw = getattr(client, "_sock", None)  # the OS socket under gevent's, non-blocking
-    if raw is None:
-        return lambda: None
-    watcher = gevent.get_hub().loop.io(raw.fileno(), 1)
-
-    def readable() -> None:
-        try:
-            gone = not raw.recv(1, socket.MSG_PEEK)
-        except BlockingIOError:
-            return
-        except OSError:
-            gone = True
-        watcher.stop()  # what else it sent (a pipelined request) is the server's to read
-        if gone:
-            hung_up()
-
-    def stop() -> None:
-        watcher.stop()
-        watcher.close()
-
-    watcher.start(readable)
-    return stop
-
-
 def _stream_response(
     stream: StreamConnection, first: list[Envelope], frames, state: Iterable[str] = ()
 ) -> Response:
@@ -117,7 +82,7 @@ def _stream_response(
     _watch_party(stream)
     _view_conversation(stream)
     db.session.remove()  # no database connection is held while streaming
-    stop_watching = _on_hangup(request.environ, stream.close)
+    stop_watching = on_hangup(request.environ, stream.close)
 
     def generate() -> Iterator[str]:
         yield "retry: 2000\n\n"
@@ -285,66 +250,13 @@ def page_cursor() -> dict[str, str | None]:
 @login_required
 @identity_only
 def long_poll():
-    config = current_app.config
-    timeout = _timeout(config["LONGPOLL_MAX_TIMEOUT"])
-    position = _resume_point()
-    if position is None:
-        return jsonify({"events": [], "cursor": cursors.encode(bus.horizon())})
-    after_id = position.event_id
-    opened_at = time.time()
-    stream = resume.open_stream(current_identity(), "longpoll", _open_page())
-    # A poller that gave up is gone at once, not when its timeout runs out (presence).
-    stop_watching = _on_hangup(request.environ, stream.close)
-    try:
-        events = resume.backlog(stream, after_id, position.states_known_at)
-        db.session.remove()
-        bus.hub.finish_stream_replay(stream)
-        events.extend(_drain(stream))
-        if not events and timeout > 0:
-            try:
-                first = stream.queue.get(timeout=stream.identity.seconds_left(timeout))
-            except Empty:
-                first = None
-            if first is not None:
-                events.append(first)
-                events.extend(_drain(stream))
-    finally:
-        stop_watching()
-        bus.hub.remove_stream(stream)
-    last = max((event.id for event in events if event.id is not None), default=after_id)
-    return jsonify(
-        {
-            "events": [
-                {"id": event.cursor, "event": event.name, "data": event.payload()}
-                for event in events
-            ],
-            "cursor": cursors.encode(
-                last, resume.states_known_at(events, opened_at, position.states_known_at)
-            ),
-        }
+    timeout = long_poll_answer.timeout_of(
+        request.args.get("timeout"), current_app.config["LONGPOLL_MAX_TIMEOUT"]
     )
-
-
-def _timeout(maximum: int) -> int:
-    raw = request.args.get("timeout")
-    if raw is None:
-        return 25 if maximum >= 25 else maximum
-    seconds = whole_number(raw)
-    if seconds is None:
-        raise ValidationError("'timeout' must be a whole number of seconds.", field="timeout")
-    return integer({"timeout": seconds}, "timeout", minimum=0, maximum=maximum)
-
-
-def _drain(stream: StreamConnection) -> list[Envelope]:
-    events = []
-    while True:
-        try:
-            envelope = stream.queue.get_nowait()
-        except Empty:
-            return events
-        if envelope is None:
-            return events
-        events.append(envelope)
+    position = _resume_point()
+    page = _open_page() if position is not None else set()
+    answer = long_poll_answer.answer(current_identity(), position, timeout, page, request.environ)
+    return jsonify(answer)
 
 
 @user_action(bp, "POST", "/api/v1/events/echo", budgets.ECHO)
