@@ -10,8 +10,9 @@ poll (`poll_answer`) and the same security headers as the view.
 Every other request goes on to Flask untouched, and so does a poll of any other shape
 (a cookie's, a page's arguments, Last-Event-ID, a body), a token not in force and input
 the view refuses: Flask answers those as before, so each error's shape and words stay
-in one place. A plain poll the gateway fails to answer is Flask's to answer as well; it
-reads nothing twice that a retry could lose, since the stream it opened is closed first.
+in one place. A plain poll the gateway fails to answer (logged) is Flask's to answer as
+well: a poll changes nothing but its token's last use, and the stream the gateway opened
+is closed before Flask opens its own, so asking again is safe.
 """
 
 from __future__ import annotations
