@@ -22,15 +22,18 @@ Renderer = Callable[[Envelope, int], Iterable[tuple[str, str]]]
 
 StateRenderer = Callable[[int, list[int]], Iterable[tuple[str, str]]]
 
-_renderers: dict[str, list[Renderer]] = {}
+# (view, event name) -> renderers; view None: for every page.
+_renderers: dict[tuple[str | None, str], list[Renderer]] = {}
 _state_renderers: list[StateRenderer] = []
 
 
-def fragment(event_name: str) -> Callable[[Renderer], Renderer]:
-    """Register `render(envelope, viewer_id) -> [(sse_name, html), ...]` for an event."""
+def fragment(event_name: str, view: str | None = None) -> Callable[[Renderer], Renderer]:
+    """Register `render(envelope, viewer_id) -> [(sse_name, html), ...]` for an event, on
+    every page, or only on those whose stream asks for `view` (a page whose region costs
+    a read to draw, which other pages need not pay for)."""
 
     def register(render: Renderer) -> Renderer:
-        _renderers.setdefault(event_name, []).append(render)
+        _renderers.setdefault((view, event_name), []).append(render)
         return render
 
     return register
@@ -42,7 +45,12 @@ def render_fragments(
     """Every fragment for one event; a renderer that fails is logged and skipped, so one
     bad fragment never ends the stream."""
     rendered = []
-    for render in _renderers.get(envelope.name, ()):
+    renderers = [
+        render
+        for view in (None, *sorted(views))
+        for render in _renderers.get((view, envelope.name), ())
+    ]
+    for render in renderers:
         try:
             rendered.extend(render(envelope, viewer_id))
         except Exception:

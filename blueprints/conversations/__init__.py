@@ -33,4 +33,4 @@ def _unread_messages() -> dict:
 
 
 # The routes and live fragments register themselves on import.
-from blueprints.conversations import lists, live, members, transcript  # noqa: E402, F401
+from blueprints.conversations import lists, live, member_live, members, transcript  # noqa: E402, F401

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 from flask import current_app
-from markupsafe import escape
 
 from blueprints.conversations.views import message_view
 from blueprints.live_fragments import badge
@@ -32,7 +31,7 @@ MESSAGE = "partials/message.html"
 
 
 # -- conversations: the open conversation page listens for its own names ----------------
-def _member_access(viewer_id: int, conversation_id: int) -> Access | None:
+def member_access(viewer_id: int, conversation_id: int) -> Access | None:
     viewer = accounts.find_by_id(viewer_id)
     if viewer is None:
         return None
@@ -43,7 +42,7 @@ def _member_access(viewer_id: int, conversation_id: int) -> Access | None:
 
 
 def _message_html(data: dict, viewer_id: int, *, live: bool, oob: bool) -> str | None:
-    access = _member_access(viewer_id, data["conversation_id"])
+    access = member_access(viewer_id, data["conversation_id"])
     if access is None:
         return None
     quotes = message_reading.quotes(data["conversation_id"], {data["reply_to"]})
@@ -153,50 +152,29 @@ def _ended(conversation_id: int, reason: str) -> list[tuple[str, str]]:
     return [(f"message-change-{conversation_id}", html)]
 
 
-@fragment(conversations.MEMBER_REMOVED)
-def _viewer_gone(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    """The viewer left (here or in another tab) or was removed."""
+def ended_reason(envelope: Envelope, viewer_id: int) -> str | None:
+    """Why an open page of the conversation ends for its viewer: they left (here or in
+    another tab) or were removed, or it was deleted or closed. None when the event is
+    about someone else."""
     data = envelope.data
+    kind = conversations.kind_of(data["conversation_id"]) or "conversation"
+    if envelope.name == conversations.CONVERSATION_DELETED:
+        if data.get("closed"):
+            return f"This {kind} was closed by the site's moderators."
+        return f"This {kind} was deleted."
     if (data.get("user") or {}).get("id") != viewer_id:
-        return []
-    conversation_id = data["conversation_id"]
-    kind = conversations.kind_of(conversation_id) or "conversation"
+        return None
     by = data.get("by")
     if by is None or by.get("id") == viewer_id:
-        return _ended(conversation_id, f"You left this {kind}.")
-    return _ended(conversation_id, f"You were removed from this {kind} by {by['username']}.")
+        return f"You left this {kind}."
+    return f"You were removed from this {kind} by {by['username']}."
 
 
+@fragment(conversations.MEMBER_REMOVED)
 @fragment(conversations.CONVERSATION_DELETED)
-def _conversation_deleted(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
-    conversation_id = envelope.data["conversation_id"]
-    kind = conversations.kind_of(conversation_id) or "conversation"
-    if envelope.data.get("closed"):
-        return _ended(conversation_id, f"This {kind} was closed by the site's moderators.")
-    return _ended(conversation_id, f"This {kind} was deleted.")
-
-
-@fragment(conversations.CONVERSATION_UPDATED)
-def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    return conversation_row(viewer_id, envelope.data["id"], move=False)
-
-
-@fragment(conversations.CONVERSATION_UPDATED)
-def _heading_on_renamed(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
-    """An open group's or room's page shows its name and description as they are now
-    (the event goes to its members, as the page does)."""
-    data = envelope.data
-    if data["kind"] == Kind.DIRECT:  # named for the other person, never renamed
-        return []
-    return [
-        (f"conversation-name-{data['id']}", str(escape(data["name"]))),
-        (f"conversation-description-{data['id']}", str(escape(data["description"]))),
-    ]
-
-
-@fragment(conversations.CONVERSATION_DELETED)
-def _row_on_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
-    return [*_gone_row(envelope.data["conversation_id"]), _messages_badge(viewer_id)]
+def _viewer_gone(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    reason = ended_reason(envelope, viewer_id)
+    return _ended(envelope.data["conversation_id"], reason) if reason else []
 
 
 @fragment(conversations.MEMBER_ADDED)
@@ -217,7 +195,7 @@ def _account_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
     of band, as edits are), so each says "Deleted account" without a link, a direct chat's
     heading says so too, and the viewer's row of the conversation follows."""
     conversation_id = envelope.data["conversation_id"]
-    access = _member_access(viewer_id, conversation_id)
+    access = member_access(viewer_id, conversation_id)
     if access is None:
         return []
     person = int(envelope.data["user"]["id"])
@@ -239,7 +217,7 @@ def _room_listed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     room = envelope.data
     if not room["name"]:  # a deleted room's listing, replayed without its words
         return []
-    mine = {room["id"]} if _member_access(viewer_id, room["id"]) is not None else set()
+    mine = {room["id"]} if member_access(viewer_id, room["id"]) is not None else set()
     return [("room-listed", render_fragment("partials/room_row.html", room=room, mine=mine))]
 
 

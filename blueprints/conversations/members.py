@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 import budgets
 from blueprints.confirm import not_yet_sure
-from blueprints.conversations import bp
+from blueprints.conversations import bp, member_live
 from blueprints.conversations.transcript import GONE_FOR_GOOD
 from blueprints.conversations.views import failure
 from blueprints.htmx_responses import go, int_or_raw, manage
@@ -49,6 +49,7 @@ def _render_members(access: Access, status: int = 200, errors: dict | None = Non
         query=query,
         candidates=candidates,
         search_error=search_error,
+        stream_args={"view": member_live.VIEW},
     ), status
 
 

@@ -1,0 +1,100 @@
+"""A group's member page in a real Chromium stays true while it is open: the owner adds
+someone and both open pages show them, the owner makes a member an admin from the page
+and that member's page offers what an admin may do, removals take rows off, and the
+member removed is told so in place of the list. On a desktop and on a phone."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import requests
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import screenshot, sign_up, watch_for_errors
+from tests.support.clients import register
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+PASSWORD = "a long password"
+_n = itertools.count(1)
+SCREENS = [
+    pytest.param({"width": 1280, "height": 800}, id="desktop"),
+    pytest.param({"width": 390, "height": 844}, id="phone"),
+]
+
+
+def api(base: str, token: str, method: str, path: str, **kwargs) -> dict:
+    response = requests.request(
+        method,
+        base + "/api/v1" + path,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+        **kwargs,
+    )
+    assert response.status_code < 400, response.text
+    return response.json() if response.content else {}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_an_open_member_page_follows_its_members(browser: Browser, shared_server, screen):
+    base, n = shared_server.url, next(_n)
+    contexts = [browser.new_context(viewport=screen) for _ in range(2)]
+    owner, member = (context.new_page() for context in contexts)
+    errors = [watch_for_errors(page) for page in (owner, member)]
+    ann, bob = f"crewowner_{n}", f"crewmate_{n}"
+    sign_up(owner, base, ann)
+    sign_up(member, base, bob)
+    cat = register(base)
+    token = requests.post(
+        base + "/api/v1/auth/token", json={"username": ann, "password": PASSWORD}, timeout=10
+    ).json()["token"]
+    group = api(
+        base,
+        token,
+        "POST",
+        "/conversations",
+        json={"kind": "group", "name": "Crew", "members": [bob]},
+    )["conversation"]["id"]
+    for page in (owner, member):
+        page.goto(f"{base}/conversations/{group}/members")
+        expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    count = member.locator(f"#member-count-{group}")
+    expect(count).to_contain_text("2 members")
+
+    api(base, token, "POST", f"/conversations/{group}/members", json={"username": cat.username})
+    cats = f"#member-{group}-{cat.id}"
+    expect(owner.locator(cats).get_by_role("button", name=f"Remove {cat.username}")).to_be_visible()
+    expect(member.locator(cats)).to_contain_text(f"@{cat.username}")
+    expect(member.get_by_role("button", name=f"Remove {cat.username}")).to_have_count(0)
+    expect(count).to_contain_text("3 members")
+
+    owner.get_by_role("button", name=f"Make admin {bob}").click()  # the page's own form
+    expect(member.get_by_role("button", name=f"Remove {cat.username}")).to_be_visible()
+    expect(member.locator(f"#member-{group}-{member_id(owner, group, ann)}")).not_to_contain_text(
+        "Remove"
+    )
+    screenshot(member, f"member-list-admin-{screen['width']}")
+
+    api(base, token, "DELETE", f"/conversations/{group}/members/{cat.username}")
+    for page in (owner, member):
+        expect(page.locator(cats)).to_have_count(0)
+    expect(count).to_contain_text("2 members")
+
+    api(base, token, "DELETE", f"/conversations/{group}/members/{bob}")
+    expect(member.get_by_role("alert")).to_contain_text(
+        f"You were removed from this group by {ann}."
+    )
+    expect(member.get_by_role("button", name="Leave")).to_have_count(0)
+    expect(member.locator(f"li[id^='member-{group}-']")).to_have_count(0)
+    screenshot(member, f"member-list-removed-{screen['width']}")
+    screenshot(owner, f"member-list-owner-{screen['width']}")
+    assert errors == [[], []]
+    for context in contexts:
+        context.close()
+
+
+def member_id(page, group: int, username: str) -> str:
+    """The user id in the row of `username` on a member page."""
+    row = page.locator(f"li[id^='member-{group}-']").filter(has_text=f"@{username}")
+    return row.get_attribute("id").rsplit("-", 1)[1]
