@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from flask import current_app
+from markupsafe import escape
 
 from blueprints.conversations.views import message_view
 from blueprints.live_fragments import badge
@@ -157,13 +158,14 @@ def ended_reason(envelope: Envelope, viewer_id: int) -> str | None:
     another tab) or were removed, or it was deleted or closed. None when the event is
     about someone else."""
     data = envelope.data
+    deleted = envelope.name == conversations.CONVERSATION_DELETED
+    if not deleted and (data.get("user") or {}).get("id") != viewer_id:
+        return None
     kind = conversations.kind_of(data["conversation_id"]) or "conversation"
-    if envelope.name == conversations.CONVERSATION_DELETED:
+    if deleted:
         if data.get("closed"):
             return f"This {kind} was closed by the site's moderators."
         return f"This {kind} was deleted."
-    if (data.get("user") or {}).get("id") != viewer_id:
-        return None
     by = data.get("by")
     if by is None or by.get("id") == viewer_id:
         return f"You left this {kind}."
@@ -175,6 +177,29 @@ def ended_reason(envelope: Envelope, viewer_id: int) -> str | None:
 def _viewer_gone(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     reason = ended_reason(envelope, viewer_id)
     return _ended(envelope.data["conversation_id"], reason) if reason else []
+
+
+@fragment(conversations.CONVERSATION_UPDATED)
+def _row_on_renamed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return conversation_row(viewer_id, envelope.data["id"], move=False)
+
+
+@fragment(conversations.CONVERSATION_UPDATED)
+def _heading_on_renamed(envelope: Envelope, _viewer_id: int) -> list[tuple[str, str]]:
+    """An open group's or room's page shows its name and description as they are now
+    (the event goes to its members, as the page does)."""
+    data = envelope.data
+    if data["kind"] == Kind.DIRECT:  # named for the other person, never renamed
+        return []
+    return [
+        (f"conversation-name-{data['id']}", str(escape(data["name"]))),
+        (f"conversation-description-{data['id']}", str(escape(data["description"]))),
+    ]
+
+
+@fragment(conversations.CONVERSATION_DELETED)
+def _row_on_deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    return [*_gone_row(envelope.data["conversation_id"]), _messages_badge(viewer_id)]
 
 
 @fragment(conversations.MEMBER_ADDED)
