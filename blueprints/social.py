@@ -13,11 +13,15 @@ import budgets
 from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import is_htmx
 from blueprints.post_views import cards
+from realtime.events import Envelope
+from realtime.fragments import fragment, render_fragment
 from request_body import query_page
 from route_limits import user_action
 from services import accounts, feed, home, parties, party_shapes, playlist_views, profiles, social
 
 bp = Blueprint("social", __name__)
+# A profile's stream asks for its live follow counts and buttons (`_relation_now`).
+PROFILE_VIEW = "profile"
 
 
 @bp.get("/u/<username>")
@@ -43,7 +47,7 @@ def profile(username: str):
             for party in parties.hosted_by(current_user, user)
         ],
         playlists=playlist_views.on_profile(current_user, user),
-        stream_args={"author": user.id},
+        stream_args={"author": user.id, "view": PROFILE_VIEW},
     )
 
 
@@ -119,6 +123,24 @@ def act(username: str, action: str):
             counts=social.counts(user.id),
         )
     return redirect(url_for("social.profile", username=user.username))
+
+
+@fragment(social.COUNTS, PROFILE_VIEW)
+def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
+    """An open profile's counts, and its viewer's follow and block buttons, as they are
+    now: someone followed or left, or the viewer did in another tab."""
+    person, viewer = accounts.find_by_id(envelope.data["user_id"]), accounts.find_by_id(viewer_id)
+    if person is None or viewer is None:
+        return []
+    html = render_fragment(
+        "partials/relation_buttons.html",
+        user=person,
+        current_user=viewer,
+        relation=social.relation(viewer_id, person.id),
+        counts=social.counts(person.id),
+        oob=True,
+    )
+    return [("relation-change", html)]
 
 
 @bp.get("/media/avatars/<name>")

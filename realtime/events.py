@@ -127,6 +127,12 @@ EVENTS = (
         # Sent again right after a resume, to data clients, for everyone they follow.
         state=True,
     ),
+    # A person's follower and following counts changed (a follow, an unfollow, a block),
+    # to whoever may see their presence: an open profile page draws them again.
+    durable(
+        "profile:counts",
+        on(PRESENCE_OF, Shape({"user_id": int, "followers": int, "following": int})),
+    ),
     # Conversations
     durable("message:new", on(CONVERSATION, MESSAGE)),
     durable("message:updated", on(CONVERSATION, MESSAGE)),

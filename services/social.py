@@ -29,6 +29,8 @@ from services.relations import has_blocked, is_following
 
 PER_PAGE_MAX = 100
 
+COUNTS = "profile:counts"
+
 
 @dataclass(frozen=True)
 class Page:
@@ -75,6 +77,7 @@ def follow(actor: User, username: str) -> User:
         return target
     bus.subscribe_user(actor.id, presence_channel(target.id))
     post_channels.followed(actor.id, target.id)
+    _tell_counts(actor.id, target.id)
     notifications.notify(
         target.id, notifications.FOLLOW, actor=actor, subject={"type": "user", "id": actor.id}
     )
@@ -84,9 +87,11 @@ def follow(actor: User, username: str) -> User:
 
 def unfollow(actor: User, username: str) -> User:
     target = _other(actor, username, "unfollow")
-    db.session.execute(
+    ended = db.session.execute(
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == target.id)
     )
+    if ended.rowcount:
+        _tell_counts(actor.id, target.id)
     # Presence is shown to anyone not blocked either way: an open page showing theirs
     # keeps it, and a direct conversation with them keeps it in the stream.
     if not _share_direct(actor.id, target.id):
@@ -104,7 +109,7 @@ def block(actor: User, username: str) -> User:
         return target
     comments.end_between(actor.id, target.id)
     db.session.add(Block(blocker_id=actor.id, blocked_id=target.id))
-    db.session.execute(
+    ended = db.session.execute(
         delete(Follow).where(
             or_(
                 and_(Follow.follower_id == actor.id, Follow.followee_id == target.id),
@@ -118,8 +123,17 @@ def block(actor: User, username: str) -> User:
         db.session.rollback()
         return target
     _part_ways(actor.id, target.id)
+    if ended.rowcount:
+        _tell_counts(actor.id, target.id)
     db.session.commit()
     return target
+
+
+def _tell_counts(*people: int) -> None:
+    """Each one's follower and following counts, as this change leaves them, to whoever
+    may see their presence (after the channels' changes: the other of a block not)."""
+    for person in people:
+        bus.publish(presence_channel(person), COUNTS, {"user_id": person, **counts(person)})
 
 
 def _part_ways(blocker_id: int, blocked_id: int) -> None:

@@ -1,0 +1,56 @@
+"""An open profile in a real Chromium keeps its counts and buttons true: someone else
+follows, the person follows the viewer back, the viewer follows from a second tab, and a
+block ends a follow. On a desktop and on a phone."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import screenshot, sign_up, watch_for_errors
+from tests.support.clients import call_api, register
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+_n = itertools.count(1)
+SCREENS = [
+    pytest.param({"width": 1280, "height": 800}, id="desktop"),
+    pytest.param({"width": 390, "height": 844}, id="phone"),
+]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_an_open_profile_keeps_its_counts_true(browser: Browser, shared_server, screen):
+    base, n = shared_server.url, next(_n)
+    context = browser.new_context(viewport=screen)
+    here, second_tab = context.new_page(), context.new_page()
+    errors = [watch_for_errors(page) for page in (here, second_tab)]
+    viewer = f"countwatcher_{n}"
+    sign_up(here, base, viewer)
+    bob, cat = register(base), register(base)
+    for page in (here, second_tab):
+        page.goto(f"{base}/u/{bob.username}")
+        expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    relation = here.locator(f"#relation-{bob.id}")
+    expect(relation).to_contain_text("0 followers")
+
+    call_api(cat, "POST", f"/users/{bob.username}/follow")
+    expect(relation).to_contain_text("1 follower")
+    call_api(bob, "POST", f"/users/{viewer}/follow")
+    expect(relation).to_contain_text("Follows you")
+
+    second_tab.get_by_role("button", name=f"Follow {bob.username}").click()
+    expect(relation).to_contain_text("2 followers")
+    expect(here.get_by_role("button", name=f"Unfollow {bob.username}")).to_be_visible()
+    screenshot(here, f"profile-counts-{screen['width']}")
+
+    call_api(bob, "POST", f"/users/{cat.username}/block")
+    expect(relation).to_contain_text("1 follower")
+    here.get_by_role("button", name=f"Unfollow {bob.username}").focus()
+    here.keyboard.press("Enter")  # the buttons work after a live redraw, by keyboard too
+    expect(relation).to_contain_text("0 followers")
+    expect(second_tab.get_by_role("button", name=f"Follow {bob.username}")).to_be_visible()
+    assert errors == [[], []]
+    context.close()

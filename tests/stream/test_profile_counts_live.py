@@ -1,0 +1,95 @@
+"""An open profile keeps its follow counts and its viewer's buttons true: someone follows
+or leaves, the person follows the viewer back, the viewer follows from another tab, a
+block ends follows. Only a profile's stream (`view=profile`) draws it, and never for
+someone on the other side of a block."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.clients import Account, SSEReader, call_api, register
+
+pytestmark = pytest.mark.server
+
+
+def profile_page(base: str, viewer: Account, person: Account, *views: str) -> SSEReader:
+    """`viewer`'s open page showing `person` (their presence slot); the feed view confirms
+    it is open with an echo."""
+    params = {"author": person.id, "presence": person.id, "view": [*views, "feed"]}
+    stream = SSEReader(base + "/events/html", viewer.headers, params, decode=str)
+    viewer.echo("the page is open")
+    stream.received.wait_for(lambda got: any(name == "feed" for name, _ in got))
+    return stream
+
+
+def relation_drawn(stream: SSEReader, person: Account, *needles: str) -> str:
+    def drawn(got) -> str | None:
+        for name, html in got:
+            ours = name == "relation-change" and f'id="relation-{person.id}"' in html
+            if ours and all(needle in html for needle in needles):
+                return html
+        return None
+
+    stream.received.wait_for(lambda got: drawn(got) is not None)
+    return drawn(stream.received.events)
+
+
+def followers(html: str) -> int:
+    return int(re.search(r"<strong>(\d+)</strong> followers?", html).group(1))
+
+
+def test_an_open_profile_follows_its_counts_and_its_viewers_buttons(shared_server):
+    base = shared_server.url
+    ann, bob, cat, dan = (register(base) for _ in range(4))
+    page = profile_page(base, ann, bob, "profile")
+    elsewhere = profile_page(base, ann, bob)  # a page showing bob's presence, not his profile
+    cats = profile_page(base, cat, bob, "profile")
+
+    call_api(cat, "POST", f"/users/{bob.username}/follow")
+    assert followers(relation_drawn(page, bob, "1</strong> follower<")) == 1
+    call_api(bob, "POST", f"/users/{ann.username}/follow")
+    relation_drawn(page, bob, "Follows you")
+    call_api(ann, "POST", f"/users/{bob.username}/follow")  # from another tab
+    drawn = relation_drawn(page, bob, "2</strong> followers", "Unfollow")
+    assert 'hx-swap-oob="true"' in drawn
+
+    call_api(bob, "POST", f"/users/{cat.username}/block")  # cat's follow ends
+    relation_drawn(page, bob, "1</strong> follower<")
+    call_api(dan, "POST", f"/users/{bob.username}/follow")
+    relation_drawn(page, bob, "2</strong> followers")
+    call_api(ann, "DELETE", f"/users/{bob.username}/follow")
+    relation_drawn(page, bob, "1</strong> follower<", ">\n      Follow<")
+
+    cat.echo("after everything")
+    ann.echo("after everything")
+    cats.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
+    elsewhere.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
+    seen_by_cat = [html for name, html in cats.received.events if name == "relation-change"]
+    # cat's own follow, bob's of ann, ann's; nothing from the block on (nor dan's follow).
+    assert len(seen_by_cat) == 3
+    assert "relation-change" not in {name for name, _ in elsewhere.received.events}
+    for stream in (page, elsewhere, cats):
+        stream.close()
+
+
+def test_a_data_client_hears_the_counts_of_whom_it_follows(shared_server):
+    base = shared_server.url
+    ann, bob, cat = (register(base) for _ in range(3))
+    call_api(ann, "POST", f"/users/{bob.username}/follow")
+    stream = SSEReader(base + "/api/v1/events/stream", ann.headers)
+    ann.echo("open")
+    stream.received.wait_for(lambda got: any(name == "stream:echo" for name, _ in got))
+    call_api(cat, "POST", f"/users/{bob.username}/follow")
+    counts = stream.received.wait_for(
+        lambda got: any(n == "profile:counts" and d["followers"] == 2 for n, d in got)
+    )
+    told = [d for n, d in counts if n == "profile:counts"][-1]
+    assert told | {"cursor": ""} == {
+        "user_id": bob.id,
+        "followers": 2,
+        "following": 0,
+        "cursor": "",
+    }
+    stream.close()
