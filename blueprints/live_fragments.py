@@ -4,7 +4,7 @@ open reports. A conversation's live fragments are in blueprints/conversations/li
 
 from __future__ import annotations
 
-from realtime.events import PRESENCE, Envelope
+from realtime.events import PRESENCE, PRESENCE_HIDDEN, Envelope
 from realtime.fragments import fragment, page_state, render_fragment
 from services import accounts, home, message_reading, moderation_reports, notifications, presence
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
@@ -66,6 +66,12 @@ def _presence(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
     data = envelope.data
     html = render_fragment("partials/presence_badge.html", presence=data)
     return [(f"presence-{data['user_id']}", html)]
+
+
+@fragment(PRESENCE_HIDDEN)
+def _presence_hidden(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    """An empty slot, as a page drawn now would have (a block, either way)."""
+    return [(f"presence-{envelope.data['user_id']}", "")]
 
 
 @fragment(moderation_reports.REPORTS_CHANGED)

@@ -91,6 +91,8 @@ CHANNEL_KINDS = (
 RESYNC = "resync"
 ECHO = "stream:echo"
 PRESENCE = "presence"
+# A person whose presence one saw is no longer one's to see (a block, either way).
+PRESENCE_HIDDEN = "presence:hidden"
 UNREAD_COUNTS = "unread:counts"
 # How many people have a party's page open, and whose watching changed.
 MEMBER_COUNT = "party:member_count"
@@ -127,6 +129,7 @@ EVENTS = (
         # Sent again right after a resume, to data clients, for everyone they follow.
         state=True,
     ),
+    ephemeral(PRESENCE_HIDDEN, on(USER, Shape({"user_id": int}))),
     # A person's follower and following counts changed (a follow, an unfollow, a block),
     # to whoever may see their presence: an open profile page draws them again.
     durable(

@@ -16,7 +16,7 @@ from models.social import Block, Follow
 from models.user import User
 from realtime.bus import bus
 from realtime.channels import provider
-from realtime.events import presence_channel
+from realtime.events import PRESENCE_HIDDEN, presence_channel, user_channel
 from services import (
     accounts,
     comments,
@@ -144,6 +144,9 @@ def _part_ways(blocker_id: int, blocked_id: int) -> None:
     notification_people.part(blocked_id, blocker_id)
     bus.unsubscribe_user(blocker_id, presence_channel(blocked_id))
     bus.unsubscribe_user(blocked_id, presence_channel(blocker_id))
+    # What each one's open pages showed of the other's presence goes too.
+    bus.publish(user_channel(blocker_id), PRESENCE_HIDDEN, {"user_id": blocked_id})
+    bus.publish(user_channel(blocked_id), PRESENCE_HIDDEN, {"user_id": blocker_id})
     post_channels.blocked(blocker_id, blocked_id)
 
 

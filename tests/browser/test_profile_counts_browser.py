@@ -1,6 +1,7 @@
 """An open profile in a real Chromium keeps its counts and buttons true: someone else
 follows, the person follows the viewer back, the viewer follows from a second tab, and a
-block ends a follow. On a desktop and on a phone."""
+block ends a follow; when the person blocks the viewer, his presence goes from the page.
+On a desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -52,5 +53,11 @@ def test_an_open_profile_keeps_its_counts_true(browser: Browser, shared_server, 
     here.keyboard.press("Enter")  # the buttons work after a live redraw, by keyboard too
     expect(relation).to_contain_text("0 followers")
     expect(second_tab.get_by_role("button", name=f"Follow {bob.username}")).to_be_visible()
+
+    slot = here.locator(f"[sse-swap='presence-{bob.id}']")
+    expect(slot).to_contain_text("Offline")
+    call_api(bob, "POST", f"/users/{viewer}/block")  # his presence is no longer shown
+    expect(slot.locator(".presence")).to_have_count(0)
+    screenshot(here, f"profile-blocked-{screen['width']}")
     assert errors == [[], []]
     context.close()
