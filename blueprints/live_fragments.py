@@ -5,7 +5,7 @@ open reports. A conversation's live fragments are in blueprints/conversations/li
 from __future__ import annotations
 
 from realtime.events import PRESENCE, PRESENCE_HIDDEN, Envelope
-from realtime.fragments import fragment, page_state, render_fragment
+from realtime.fragments import fragment, opening_state, page_state, render_fragment
 from services import accounts, home, message_reading, moderation_reports, notifications, presence
 from services.notifications import NOTIFICATION_NEW, NOTIFICATION_READ
 
@@ -91,21 +91,33 @@ def _reports_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]
 
 
 @page_state
-def _badges_and_presence(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
-    """What every page shows that no stored event keeps, as it is now: its two badges,
-    the latest notifications (read or not, where a page lists them) and the presence of
-    `people` (those it shows). A page's stream sends it when it reopens: a read in
-    another tab or someone going offline while it was down is announced once, live, and
-    a replay of the log does not bring it back."""
+def _badges(viewer_id: int, _people: list[int]) -> list[tuple[str, str]]:
+    """What every page shows that no stored event keeps, as it is now: its two badges
+    and the latest notifications (read or not, where a page lists them). A page's stream
+    sends it when it reopens: a read in another tab while it was down is announced once,
+    live, and a replay of the log does not bring it back."""
     latest = [notifications.to_dict(n) for n in notifications.listing(viewer_id)]
-    shown = [
+    return [
         ("notification-count", badge(notifications.unread_count(viewer_id))),
         ("messages-count", badge(message_reading.unread_total(viewer_id))),
         ("notification-changed", redrawn(latest)),
     ]
-    for person in people:
+
+
+@opening_state
+def _presence_now(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
+    """The presence of `people` (those a page shows and may see), as it is now: someone
+    may have come or gone between the page's render and its stream's opening, or while
+    the stream was down, and no replay brings that back."""
+    others = [person for person in people if person != viewer_id]
+    now = presence.snapshots(others) if others else []
+    if viewer_id in people:
         # One's own: this page is open, so never offline (as pages draw it).
-        now = presence.own(person) if person == viewer_id else presence.snapshot(person)
-        html = render_fragment("partials/presence_badge.html", presence=now)
-        shown.append((f"presence-{person}", html))
-    return shown
+        now.append(presence.own(viewer_id))
+    return [
+        (
+            f"presence-{shown['user_id']}",
+            render_fragment("partials/presence_badge.html", presence=shown),
+        )
+        for shown in now
+    ]

@@ -13,7 +13,7 @@ import budgets
 from blueprints.confirm import not_yet_sure
 from blueprints.htmx_responses import is_htmx
 from blueprints.post_views import cards
-from realtime.events import Envelope
+from realtime.events import PRESENCE_HIDDEN, Envelope
 from realtime.fragments import fragment, render_fragment
 from request_body import query_page
 from route_limits import user_action
@@ -126,9 +126,11 @@ def act(username: str, action: str):
 
 
 @fragment(social.COUNTS, PROFILE_VIEW)
+@fragment(PRESENCE_HIDDEN, PROFILE_VIEW)
 def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """An open profile's counts, and its viewer's follow and block buttons, as they are
-    now: someone followed or left, or the viewer did in another tab."""
+    now: someone followed or left, or the viewer did in another tab; or a block between
+    the two (`presence:hidden`, which is all the viewer hears of one made by the other)."""
     person, viewer = accounts.find_by_id(envelope.data["user_id"]), accounts.find_by_id(viewer_id)
     if person is None or viewer is None:
         return []

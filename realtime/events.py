@@ -129,7 +129,10 @@ EVENTS = (
         # Sent again right after a resume, to data clients, for everyone they follow.
         state=True,
     ),
-    ephemeral(PRESENCE_HIDDEN, on(USER, Shape({"user_id": int}))),
+    # A block, either way: forget the presence (and any follow or message button) shown
+    # of the other. Stored, so a page drawn just before the block that opens its stream
+    # just after it hears it too.
+    durable(PRESENCE_HIDDEN, on(USER, Shape({"user_id": int}))),
     # A person's follower and following counts changed (a follow, an unfollow, a block),
     # to whoever may see their presence: an open profile page draws them again.
     durable(

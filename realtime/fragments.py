@@ -2,8 +2,10 @@
 
 A feature registers, for an event name, the fragment to render and the SSE event name
 its page swaps on (`sse-swap`). Views a page asks for (`?view=feed`) add fragments
-for every event. What a page shows that no stored event keeps (`page_state`) is
-registered the same way, and sent when a page's stream reopens.
+for every event. What a page shows that no stored event keeps is registered the same
+way: `page_state`, sent when a page's stream reopens, and `opening_state` (presence),
+which can change between a page's render and its stream's opening too, sent at every
+opening.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ StateRenderer = Callable[[int, list[int]], Iterable[tuple[str, str]]]
 # (view, event name) -> renderers; view None: for every page.
 _renderers: dict[tuple[str | None, str], list[Renderer]] = {}
 _state_renderers: list[StateRenderer] = []
+_opening_renderers: list[StateRenderer] = []
 
 
 def fragment(event_name: str, view: str | None = None) -> Callable[[Renderer], Renderer]:
@@ -67,8 +70,19 @@ def page_state(render: StateRenderer) -> StateRenderer:
     return render
 
 
-def render_page_state(viewer_id: int, people: list[int]) -> list[tuple[str, str]]:
-    return [shown for render in _state_renderers for shown in render(viewer_id, people)]
+def opening_state(render: StateRenderer) -> StateRenderer:
+    """Register what a page's stream sends whenever it opens, as `page_state` does only
+    when it reopens: state no event of the log carries, which may have changed since
+    the page was drawn (someone's presence)."""
+    _opening_renderers.append(render)
+    return render
+
+
+def render_page_state(viewer_id: int, people: list[int], reopened: bool) -> list[tuple[str, str]]:
+    """What a page's stream sends as it opens (`reopened`: after a drop), `people` being
+    those whose presence it shows."""
+    renderers = [*_opening_renderers, *(_state_renderers if reopened else ())]
+    return [shown for render in renderers for shown in render(viewer_id, people)]
 
 
 def render_fragment(template: str, **context: object) -> str:

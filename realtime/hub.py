@@ -193,6 +193,15 @@ class Hub:
             self._streams_by_channel[channel].add(stream)
         self._track(stream)
 
+    def stop_hearing(self, stream: StreamConnection, channels: Collection[str]) -> None:
+        """`stream`, still replaying, no longer hears `channels`, nor what came on them
+        since it opened (a page's channel its person lost as the stream opened)."""
+        for channel in channels:
+            if channel in stream.channels:
+                self._drop(stream, channel)
+        if stream.pending is not None:
+            stream.pending[:] = [e for e in stream.pending if e.channel not in channels]
+
     def finish_stream_replay(self, stream: StreamConnection) -> None:
         for envelope in stream.take_pending():
             stream.deliver(envelope)

@@ -138,7 +138,7 @@ class Presence(LeaseHeartbeat):
         try:
             kept = self.store.read_many(user_ids)
         except redis.RedisError:
-            log.warning("Presence store unreachable; no presence sent after a resume")
+            log.warning("Presence store unreachable; no presence sent as a page opened")
             return []
         return [_shown(user_id, one) for user_id, one in zip(user_ids, kept, strict=True)]
 

@@ -161,6 +161,12 @@ def html_stream() -> Response:
     people = profiles.presence_shown(current_user.id, shown)
     extra = {presence_channel(person) for person in people} | _open_page()
     stream, first = _open_resumed(resume.PAGE_TRANSPORT, extra)
+    # Asked again now that the stream hears them: a block that committed in between
+    # reached the connections open before this one, and its presence:hidden too.
+    lost = people - profiles.presence_shown(current_user.id, sorted(people))
+    if lost:
+        bus.hub.stop_hearing(stream, {presence_channel(person) for person in lost})
+        people -= lost
     app = current_app._get_current_object()
     user_id = current_user.id
     # Fragments are rendered as if for this request: links resolve and forms carry the
@@ -174,13 +180,11 @@ def html_stream() -> Response:
             rendered = render_fragments(envelope, views, user_id)
         return [_sse_frame(envelope, name, html) for name, html in rendered]
 
-    state = []
-    if _reopened():
-        # Current state, not an event of the log: no id, so the page's cursor stays put.
-        now = render_page_state(user_id, sorted(people))
-        # Whose presence it may no longer show (a block since): an empty slot.
-        now += [(f"presence-{person}", "") for person in sorted(set(shown) - set(people))]
-        state = [_frame(name, html) for name, html in now]
+    # Current state, not an event of the log: no id, so the page's cursor stays put.
+    now = render_page_state(user_id, sorted(people), reopened=_reopened())
+    # Whose presence it may no longer show (a block since it was drawn): an empty slot.
+    now += [(f"presence-{person}", "") for person in sorted(set(shown) - people)]
+    state = [_frame(name, html) for name, html in now]
     return _stream_response(stream, first, frames, state)
 
 

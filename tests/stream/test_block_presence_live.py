@@ -34,6 +34,15 @@ def test_a_block_empties_each_ones_presence_on_the_others_pages(shared_server):
         assert slot in page.received.wait_for(lambda got, s=slot: s in got)
     told = data.received.wait_for(lambda got: any(n == "presence:hidden" for n, _ in got))
     assert [d["user_id"] for n, d in told if n == "presence:hidden"] == [bob.id]
+    # Stored: a page drawn before the block whose stream opens after it hears it too.
+    before = next(d["cursor"] for n, d in told if n == "stream:echo")
+    replayed = SSEReader(base + "/api/v1/events/stream", ann.headers, {"cursor": before})
+    ann.echo("replayed")
+    got = replayed.received.wait_for(
+        lambda got: any(n == "stream:echo" and d["text"] == "replayed" for n, d in got)
+    )
+    assert [d["user_id"] for n, d in got if n == "presence:hidden"] == [bob.id]
+    replayed.close()
 
     # Whatever bob does next reaches none of ann's pages.
     call_api(bob, "POST", "/me/presence", json={"status": "busy", "text": "elsewhere"})

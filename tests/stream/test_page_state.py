@@ -1,6 +1,7 @@
 """A page's stream that opens again after a drop brings what the page shows now that no
 replay of the log brings back: its badges (a read in another tab is announced once, live)
-and the presence of the people it shows (a status changed, someone gone offline)."""
+and the presence of the people it shows (a status changed, someone gone offline). Its
+first opening brings that presence too: it may have changed since the page was drawn."""
 
 from __future__ import annotations
 
@@ -80,11 +81,25 @@ def test_the_browsers_own_reconnection_brings_it_too(shared_server):
     assert "notification-count" in shown
 
 
-def test_a_first_open_sends_none_of_it(shared_server):
-    """The page was just drawn as it is: its first stream adds nothing."""
+def test_a_first_open_sends_only_the_presence_it_shows(shared_server):
+    """The page was just drawn: its badges are as they are, but someone's presence may
+    have changed since, and no event of the log would bring that back."""
     ann, bob = register(shared_server.url), register(shared_server.url)
-    shown = page_stream(ann, presence=bob.id)
-    assert shown == {}
+    api(bob, "POST", f"/users/{ann.username}/follow")  # a notification for ann
+    # Drawn with bob offline; he comes online, busy, before the page's stream opens.
+    online = SSEReader(shared_server.url + "/api/v1/events/stream", bob.headers)
+    api(bob, "POST", "/me/presence", json={"status": "busy"})
+    shown = page_stream(ann, presence=[bob.id, ann.id])
+    assert set(shown) == {f"presence-{bob.id}", f"presence-{ann.id}"}
+    assert "presence-busy" in shown[f"presence-{bob.id}"]
+    assert "presence-offline" not in shown[f"presence-{ann.id}"]  # one's own page is open
+    online.close()
+
+
+def test_a_first_open_empties_the_slot_of_someone_blocked_since_the_page_was_drawn(shared_server):
+    ann, cat = register(shared_server.url), register(shared_server.url)
+    api(cat, "POST", f"/users/{ann.username}/block")
+    assert page_stream(ann, presence=cat.id) == {f"presence-{cat.id}": ""}
 
 
 def test_no_presence_of_someone_blocked_either_way(shared_server):

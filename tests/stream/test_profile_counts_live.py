@@ -1,7 +1,7 @@
 """An open profile keeps its follow counts and its viewer's buttons true: someone follows
 or leaves, the person follows the viewer back, the viewer follows from another tab, a
 block ends follows. Only a profile's stream (`view=profile`) draws it, and never for
-someone on the other side of a block."""
+someone on the other side of a block (who sees the buttons change, and no counts after)."""
 
 from __future__ import annotations
 
@@ -67,8 +67,11 @@ def test_an_open_profile_follows_its_counts_and_its_viewers_buttons(shared_serve
     cats.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
     elsewhere.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
     seen_by_cat = [html for name, html in cats.received.events if name == "relation-change"]
-    # cat's own follow, bob's of ann, ann's; nothing from the block on (nor dan's follow).
-    assert len(seen_by_cat) == 3
+    # cat's own follow, bob's of ann, ann's; then the block, which cat hears only as
+    # presence:hidden: no counts from then on (nor dan's follow), and no Follow button.
+    assert len(seen_by_cat) == 4
+    assert "Follow<" not in seen_by_cat[-1] and "Unfollow<" not in seen_by_cat[-1]
+    assert ">\n      Block<" in seen_by_cat[-1]
     assert "relation-change" not in {name for name, _ in elsewhere.received.events}
     for stream in (page, elsewhere, cats):
         stream.close()

@@ -87,11 +87,14 @@ def test_an_event_stream_resumed_is_told_them_too(shared_server, people):
 
 def test_a_long_poll_is_told_neither(shared_server, people):
     """A poll hears only what is published while it waits: counts and presence are read
-    over HTTP (each poll is a resume, so they would otherwise end every wait at once)."""
+    over HTTP (each poll is a resume, so they would otherwise end every wait at once).
+    Only what the log keeps comes back: cat's block, as the stored presence:hidden."""
     ann, bob, cat = people
     cursor = away_while(ann, bob, cat)
     body = long_poll(ann, cursor, timeout=0).json()
-    assert [event["event"] for event in body["events"]] == []
+    assert [(e["event"], e["data"]["user_id"]) for e in body["events"]] == [
+        ("presence:hidden", cat.id)
+    ]
 
 
 def test_a_first_connection_is_told_none_of_it(shared_server, people):
