@@ -1,5 +1,6 @@
 """The live fragments of posts (see realtime/fragments.py): the feed's "new posts" bar and,
-on every open card, the like count, the edited text and the deleted notice.
+on every open card, the like count, the edited text and the deleted notice; and, at a
+block, the other's posts and comments taken off the page.
 
 Post events travel only on the channel of their author and audience
 (services/post_channels.py), so a stream hears only of posts its viewer may see; the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from flask import request
 
-from realtime.events import Envelope
+from realtime.events import PRESENCE_HIDDEN, Envelope
 from realtime.fragments import fragment, render_fragment
 from services import accounts, clips, feed, posts
 
@@ -59,3 +60,11 @@ def _deleted(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     post_id = envelope.data["post_id"]
     gone = render_fragment("posts/_deleted.html", post_id=post_id, oob=True)
     return [(CHANGE, gone), *_new_posts_bar(viewer_id)]
+
+
+@fragment(PRESENCE_HIDDEN)
+def _blocked(envelope: Envelope, _viewer: int) -> list[tuple[str, str]]:
+    """A block, either way: the other's posts and comments leave the viewer's open pages,
+    as they are left out of any page drawn now."""
+    person_id = int(envelope.data["user_id"])
+    return [(CHANGE, render_fragment("posts/_blocked_gone.html", person_id=person_id))]

@@ -1,5 +1,6 @@
-"""A block takes each one's presence off the other's open pages at once, as a page drawn
-after it would show none, instead of leaving the last badge there for good."""
+"""A block takes each one's presence (and posts and comments) off the other's open pages
+at once, as a page drawn after it would show none, instead of leaving the last badge
+there for good."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ def test_a_block_empties_each_ones_presence_on_the_others_pages(shared_server):
     for page, other in ((anns, bob), (bobs, ann)):
         slot = (f"presence-{other.id}", "")  # an empty slot, as a page drawn now has
         assert slot in page.received.wait_for(lambda got, s=slot: s in got)
+        # And the other's posts and comments leave it (by their data-author).
+        got = page.received.wait_for(lambda got: any(name == "post-change" for name, _ in got))
+        changes = [html for name, html in got if name == "post-change"]
+        assert any(f'li[data-author="{other.id}"]' in html for html in changes)
+        assert any(f'article.post[data-author="{other.id}"]' in html for html in changes)
     told = data.received.wait_for(lambda got: any(n == "presence:hidden" for n, _ in got))
     assert [d["user_id"] for n, d in told if n == "presence:hidden"] == [bob.id]
     # Stored: a page drawn before the block whose stream opens after it hears it too.
