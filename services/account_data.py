@@ -35,6 +35,7 @@ from services import (
     post_images,
     posts,
     profiles,
+    social,
     uploads,
 )
 
@@ -160,6 +161,9 @@ def delete_account(user: User, password: str) -> None:
     follower_ids = list(
         db.session.scalars(select(Follow.follower_id).where(Follow.followee_id == user.id))
     )
+    followed_ids = list(
+        db.session.scalars(select(Follow.followee_id).where(Follow.follower_id == user.id))
+    )
     user.deleted_at = utcnow()
     user.username = f"deleted:{user.id}"
     user.password_hash = ""
@@ -184,6 +188,8 @@ def delete_account(user: User, password: str) -> None:
     )
     for follower_id in follower_ids:
         bus.unsubscribe_user(follower_id, presence_channel(user.id))
+    # Their profiles, open elsewhere, count one follow fewer.
+    social.tell_counts(*follower_ids, *followed_ids)
     notification_people.forget_person(user.id)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))

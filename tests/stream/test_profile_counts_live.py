@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.clients import Account, SSEReader, call_api, register
+from tests.support.clients import PASSWORD, Account, SSEReader, call_api, register
 
 pytestmark = pytest.mark.server
 
@@ -97,3 +97,19 @@ def test_a_data_client_hears_the_counts_of_whom_it_follows(shared_server):
         "cursor": "",
     }
     stream.close()
+
+
+def test_an_open_profile_counts_a_deleted_accounts_follows_gone(shared_server):
+    """An account deleted takes its follows both ways with it: the profiles it followed
+    and those of its followers, open elsewhere, count one fewer at once."""
+    base = shared_server.url
+    ann, bob, cat = (register(base) for _ in range(3))
+    call_api(cat, "POST", f"/users/{bob.username}/follow")
+    call_api(bob, "POST", f"/users/{cat.username}/follow")
+    page = profile_page(base, ann, bob, "profile")
+
+    call_api(cat, "DELETE", "/me", json={"password": PASSWORD})
+
+    drawn = relation_drawn(page, bob, "0</strong> followers")
+    assert "<strong>0</strong> following" in drawn
+    page.close()

@@ -124,3 +124,17 @@ def test_follow_notifications_collapse_while_unread(app, user_factory):
     social.follow(user_factory("late"), "star")
     assert [n.count for n in notifications.listing(star.id)] == [1, 3]
     assert Notification.query.count() == 2
+
+
+def test_counts_of_many_people_match_each_ones_counts(app, people, monkeypatch):
+    ann, ben, cat = people
+    social.follow(ann, ben.username)
+    social.follow(cat, ben.username)
+    social.follow(ben, cat.username)
+    monkeypatch.setattr(social, "COUNTED_AT_ONCE", 2)  # three people: two statements' worth
+
+    together = social.counts_of([cat.id, ann.id, ben.id, ann.id])
+
+    assert together == {person.id: social.counts(person.id) for person in people}
+    assert together[ben.id] == {"followers": 2, "following": 1}
+    assert together[ann.id] == {"followers": 0, "following": 1}
