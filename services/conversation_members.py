@@ -219,7 +219,8 @@ def _who(user: User | None) -> dict | None:
 
 
 def _hand_over_ownership(conversation: Conversation) -> None:
-    """The longest-serving admin, else the longest-serving member, becomes owner."""
+    """The longest-serving admin, else the longest-serving member, becomes owner, and
+    everyone in it hears so (as of any change of role)."""
     heir = db.session.scalar(
         select(Membership)
         .where(Membership.conversation_id == conversation.id)
@@ -232,6 +233,7 @@ def _hand_over_ownership(conversation: Conversation) -> None:
         conversation_settings.end_empty(conversation)
     else:
         heir.role = MemberRole.OWNER.value
+        _announce_member(conversation, MEMBER_UPDATED, heir)
 
 
 def _announce_member(

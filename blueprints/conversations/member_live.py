@@ -4,7 +4,8 @@ Drawn only for a stream opened with `view=members` (the member page's): drawing 
 reads the members, which no other page needs. A member added goes at the end of the
 list, one changed (a role, a mute) is drawn again in place, one gone is taken off; when
 the change is the viewer's own (made admin, or owner when the owner left), what they may
-do to everyone changes, and every row is drawn again. When the viewer leaves or is
+do to everyone changes: every row is drawn again, and with them the page's tools for
+managers (adding people, the details, deleting) as they now may. When the viewer leaves or is
 removed, or the conversation is deleted or closed, the page says why in place of the
 list and its forms.
 """
@@ -12,6 +13,7 @@ list and its forms.
 from __future__ import annotations
 
 from blueprints.conversations.live import ended_reason, member_access
+from models.conversation import CATEGORIES
 from realtime.events import Envelope
 from realtime.fragments import fragment, render_fragment
 from services import accounts, conversation_listing, conversation_members, conversations
@@ -19,6 +21,8 @@ from services.conversation_access import Access
 
 VIEW = "members"
 ROW = "conversations/_member_row.html"
+TOOLS = "conversations/_member_tools.html"
+ACTIONS = "conversations/_member_actions.html"
 ENDED = "conversations/_member_page_ended.html"
 
 
@@ -36,6 +40,27 @@ def _row_html(row: dict, access: Access, *, oob: bool) -> str:
         mute_max=conversation_members.MUTE_MAX_MINUTES,
         oob=oob,
     )
+
+
+def _tools_html(viewer_id: int, access: Access) -> list[str]:
+    """What the viewer may do on the page besides the rows, as they now stand (a search
+    or a form they were filling in starts again)."""
+    cid = access.conversation.id
+    info = conversations.to_dict(access.conversation, viewer_id)
+    tools = render_fragment(
+        TOOLS, cid=cid, access=access, query="", candidates=[], search_error=None, oob=True
+    )
+    actions = render_fragment(
+        ACTIONS,
+        cid=cid,
+        conversation=info,
+        access=access,
+        errors={},
+        values=info,
+        categories=CATEGORIES,
+        oob=True,
+    )
+    return [tools, actions]
 
 
 @fragment(conversations.MEMBER_REMOVED, VIEW)
@@ -63,7 +88,8 @@ def _member_changed(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]
     rows = _rows(viewer_id, access)
     changed = f"member-change-{conversation_id}"
     if person == viewer_id:
-        return [(changed, "".join(_row_html(row, access, oob=True) for row in rows))]
+        redrawn = [_row_html(row, access, oob=True) for row in rows]
+        return [(changed, "".join([*redrawn, *_tools_html(viewer_id, access)]))]
     row = next((row for row in rows if row["user"]["id"] == person), None)
     if row is None:
         gone = f'<li id="member-{conversation_id}-{person}" hx-swap-oob="delete"></li>'

@@ -1,7 +1,9 @@
 """A group's member page in a real Chromium stays true while it is open: the owner adds
 someone and both open pages show them, the owner makes a member an admin from the page
 and that member's page offers what an admin may do, removals take rows off, and the
-member removed is told so in place of the list. On a desktop and on a phone."""
+member removed is told so in place of the list; an owner who leaves hands the page's
+owner tools to the next owner at once, and a mute length being typed survives its row's
+redraw. On a desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -71,6 +73,8 @@ def test_an_open_member_page_follows_its_members(browser: Browser, shared_server
 
     owner.get_by_role("button", name=f"Make admin {bob}").click()  # the page's own form
     expect(member.get_by_role("button", name=f"Remove {cat.username}")).to_be_visible()
+    expect(member.get_by_role("button", name="Add member")).to_be_visible()
+    expect(member.get_by_role("button", name="Save details")).to_be_visible()
     expect(member.locator(f"#member-{group}-{member_id(owner, group, ann)}")).not_to_contain_text(
         "Remove"
     )
@@ -98,3 +102,52 @@ def member_id(page, group: int, username: str) -> str:
     """The user id in the row of `username` on a member page."""
     row = page.locator(f"li[id^='member-{group}-']").filter(has_text=f"@{username}")
     return row.get_attribute("id").rsplit("-", 1)[1]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_next_owner_gets_the_owners_page_at_once(browser: Browser, shared_server, screen):
+    base, n = shared_server.url, next(_n)
+    contexts = [browser.new_context(viewport=screen) for _ in range(2)]
+    owner, heir = (context.new_page() for context in contexts)
+    errors = [watch_for_errors(page) for page in (owner, heir)]
+    ann, bob = f"leavingowner_{n}", f"heir_{n}"
+    sign_up(owner, base, ann)
+    sign_up(heir, base, bob)
+    cat = register(base)
+    token = requests.post(
+        base + "/api/v1/auth/token", json={"username": ann, "password": PASSWORD}, timeout=10
+    ).json()["token"]
+    group = api(
+        base,
+        token,
+        "POST",
+        "/conversations",
+        json={"kind": "group", "name": "Crew", "members": [bob, cat.username]},
+    )["conversation"]["id"]
+    for page in (owner, heir):
+        page.goto(f"{base}/conversations/{group}/members")
+        expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    expect(heir.get_by_role("button", name="Add member")).to_have_count(0)
+
+    # The owner types a mute length for cat while cat's row changes under it.
+    minutes = owner.get_by_label(f"Mute for {cat.username}, in minutes")
+    minutes.fill("15")
+    api(
+        base,
+        token,
+        "POST",
+        f"/conversations/{group}/members/{cat.username}/mute",
+        json={"minutes": 30},
+    )
+    expect(owner.locator(f"#member-{group}-{cat.id}")).to_contain_text("Muted until")
+    expect(minutes).to_have_value("15")
+
+    owner.get_by_role("button", name="Leave Crew").click()
+    expect(heir.get_by_role("button", name="Delete Crew for everyone")).to_be_visible()
+    expect(heir.get_by_role("button", name=f"Make admin {cat.username}")).to_be_visible()
+    expect(heir.get_by_role("button", name="Add member")).to_be_visible()
+    expect(heir.locator(f"#member-{group}-{cat.id}")).to_contain_text("Muted until")
+    screenshot(heir, f"member-list-new-owner-{screen['width']}")
+    assert errors == [[], []]
+    for context in contexts:
+        context.close()

@@ -67,6 +67,12 @@ def test_an_open_member_page_follows_its_members(shared_server):
     assert rows_in(everyone) == {f"member-{group}-{p.id}" for p in (ann, bob, cat)}
     assert f"/members/{cat.username}/remove" in everyone  # an admin outranks a member
     assert f"/members/{ann.username}/remove" not in everyone  # but not the owner
+    # and the page's tools: adding people and the group's details, not deleting it
+    assert 'id="member-tools-' in everyone
+    assert "Add member" in everyone
+    assert 'id="member-page-actions-' in everyone
+    assert "Save details" in everyone
+    assert "for everyone" not in everyone
 
     call_api(ann, "DELETE", f"/conversations/{group}/members/{cat.username}")
     gone = fragment(owners, f"member-change-{group}", 'hx-swap-oob="delete"')
@@ -82,4 +88,45 @@ def test_an_open_member_page_follows_its_members(shared_server):
     assert f"member-count-{group}" in names  # counted on every page of the group
     assert not names & {f"member-added-{group}", f"member-change-{group}"}
     for stream in (owners, members, elsewhere):
+        stream.close()
+
+
+def test_a_member_made_owner_gets_the_owners_tools_at_once(shared_server):
+    """The owner leaves: the longest-serving admin becomes owner, and their open member
+    page offers what an owner may do (deleting the group, roles) without a reload; a
+    member made a member again loses the tools."""
+    base = shared_server.url
+    ann, bob, cat = (register(base) for _ in range(3))
+    group = call_api(
+        ann,
+        "POST",
+        "/conversations",
+        json={"kind": "group", "name": "Crew", "members": [bob.username, cat.username]},
+    ).json()["conversation"]["id"]
+    call_api(
+        ann, "POST", f"/conversations/{group}/members/{bob.username}/role", json={"role": "admin"}
+    )
+    bobs, cats = member_page(base, bob, "members"), member_page(base, cat, "members")
+
+    call_api(ann, "POST", f"/conversations/{group}/leave")
+    owned = fragment(bobs, f"member-change-{group}", "Delete<span")
+    assert "for everyone" in owned
+    assert f"/members/{cat.username}/role" in owned  # an owner makes admins
+
+    call_api(
+        bob, "POST", f"/conversations/{group}/members/{cat.username}/role", json={"role": "admin"}
+    )
+    assert "Save details" in fragment(cats, f"member-change-{group}", 'id="member-tools-')
+    call_api(
+        bob, "POST", f"/conversations/{group}/members/{cat.username}/role", json={"role": "member"}
+    )
+    demoted = cats.received.wait_for(
+        lambda got: any(
+            n == f"member-change-{group}" and "Save details" not in html and "member-tools-" in html
+            for n, html in got
+        )
+    )
+    tools = [html for n, html in demoted if "member-tools-" in html][-1]
+    assert "Add member" not in tools
+    for stream in (bobs, cats):
         stream.close()

@@ -9,6 +9,7 @@ from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from models.conversation import Conversation, Membership
 from models.user import User
+from realtime import store
 from realtime.channels import channels_for
 from realtime.events import presence_channel
 from services import (
@@ -23,6 +24,8 @@ from services import (
     search,
     social,
 )
+from services.conversation_access import channel
+from services.conversations import MEMBER_UPDATED
 from tests.support.concurrency import race
 from tests.support.messages import sent_message
 
@@ -166,6 +169,8 @@ def test_muted_member_cannot_send_until_unmuted(app, cast, group):
 def test_owner_leaving_hands_over_and_the_last_one_out_closes(app, cast, group):
     conversation_members.leave(cast["owner"], group.id)
     assert conversations.get(cast["admin"], group.id).is_owner
+    told = [e for e in store.read_after(0, [channel(group.id)]) if e.name == MEMBER_UPDATED]
+    assert [(e.data["user"]["id"], e.data["role"]) for e in told][-1] == (cast["admin"].id, "owner")
     conversation_members.leave(cast["admin"], group.id)
     conversation_members.leave(cast["member"], group.id)
     with pytest.raises(NotFound):
