@@ -1,7 +1,8 @@
 """A block takes the other's posts and comments off one's open pages at once, as a page
 drawn after it leaves them out: on the feed their post says it is no longer available,
 under someone else's post their comment goes with the replies to it, and on their post's
-own page its comments go too. Two people blocked by a third, on a desktop and a phone."""
+own page its comments go too; a thread left empty says it has no comments. Two people
+blocked by a third, on a desktop and a phone."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def test_a_block_takes_the_others_posts_and_comments_off_open_pages(
     comment(ann, garden, f"Ann answers bob {n}", parent_id=hello)
     comment(cat, garden, f"Cat says thanks {n}")
     comment(cat, sunset, f"Cat likes the sunset {n}")
+    kitten = post(cat, f"Cat's kitten {n}")
+    comment(bob, kitten, f"Bob loves the kitten {n}")  # its only comment
     for followed in (bob, cat):
         call_api(ann, "POST", f"/users/{followed.username}/follow")
 
@@ -51,7 +54,7 @@ def test_a_block_takes_the_others_posts_and_comments_off_open_pages(
     errors = watch_for_errors(feed)
     feed.goto(base + "/")
     pages = {"feed": feed}
-    for name, post_id in (("garden", garden), ("sunset", sunset)):
+    for name, post_id in (("garden", garden), ("sunset", sunset), ("kitten", kitten)):
         pages[name] = feed.context.new_page()
         errors += watch_for_errors(pages[name])
         pages[name].goto(f"{base}/posts/{post_id}")
@@ -59,6 +62,7 @@ def test_a_block_takes_the_others_posts_and_comments_off_open_pages(
         live(page)
     expect(feed.get_by_text(f"Bob's sunset {n}")).to_be_visible()
     expect(pages["garden"].get_by_text(f"Ann answers bob {n}")).to_be_visible()
+    expect(pages["kitten"].get_by_text("No comments yet.")).to_be_hidden()
 
     call_api(bob, "POST", f"/users/{ann.username}/block")
 
@@ -74,6 +78,9 @@ def test_a_block_takes_the_others_posts_and_comments_off_open_pages(
     expect(sunset_page.get_by_text(GONE)).to_be_visible()
     expect(sunset_page.get_by_text(f"Cat likes the sunset {n}")).to_have_count(0)
     expect(sunset_page.locator("#comments")).to_have_count(0)  # nor can he be answered
+    kitten_page = pages["kitten"]  # a thread the block empties says so
+    expect(kitten_page.get_by_text(f"Bob loves the kitten {n}")).to_have_count(0)
+    expect(kitten_page.get_by_text("No comments yet.")).to_be_visible()
     for name, page in pages.items():
         screenshot(page, f"block-pages-{name}-{size[0]}")
 
