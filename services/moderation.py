@@ -98,6 +98,7 @@ def takedown(
     why = reason_text(reason, required=False)
     if getattr(found, "removed_at", None) is not None:
         return None
+    require_outranking(actor, getattr(found, owner), kind)
     details = {"author_id": getattr(found, owner)} | {name: getattr(found, name) for name in noted}
     audit(actor, f"remove_{kind}", kind, found.id, why, **details)
     return found
@@ -136,6 +137,18 @@ def _refusal(actor: User, target: User) -> ServiceError | None:
     if target.is_moderator and not actor.is_admin:
         return Forbidden(f"Moderators cannot act on {target.role}s.")
     return None
+
+
+def require_outranking(actor: User, owner_id: int | None, kind: str) -> None:
+    """What staff made or run (a message, a post, a party, a room) only admins take down,
+    as only they act on staff; one's own is one's own."""
+    if actor.is_admin or owner_id is None or owner_id == actor.id:
+        return
+    owner = db.session.get(User, owner_id)
+    if owner is not None and owner.is_moderator:
+        raise Forbidden(
+            f"Only admins take down what staff made: this {kind} is {owner.username}'s."
+        )
 
 
 def may_act_on(actor: User, target: User) -> bool:
@@ -251,6 +264,7 @@ def remove_message(actor: User, message_id: object, reason: object = "") -> None
     text = reason_text(reason, required=False)
     if message.deleted_at is not None:
         return
+    require_outranking(actor, message.sender_id, "message")
     message_edits.retract(message)
     attachments.discard_with(message)
     _tell_owner(message.sender_id, "message", text)
@@ -271,6 +285,7 @@ def end_party(actor: User, party_id: object, reason: object = "") -> None:
     party = party_access.find(party_id)
     if party.status == "ended":
         return
+    require_outranking(actor, party.host_id, "party")
     parties.finish(party)
     text = reason_text(reason, required=False)
     _tell_owner(party.host_id, "party", text)
@@ -293,8 +308,10 @@ def _close(actor: User, conversation_id: object, kind: Kind, reason: object) -> 
     close_room or close_group."""
     require_staff(actor)
     name = "room" if kind == Kind.ROOM else "group"
-    if conversation_access.live(conversation_id).kind != kind:
+    found = conversation_access.live(conversation_id)
+    if found.kind != kind:
         raise NotFound(f"No such {name}.")
+    require_outranking(actor, found.created_by, name)
     conversation = conversation_settings.close(actor, conversation_id)
     text = reason_text(reason, required=False)
     _tell_owner(conversation.created_by, name, text)

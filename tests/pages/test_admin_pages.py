@@ -416,3 +416,16 @@ def test_actions_are_rate_limited(tmp_path):
         assert codes == [302, 302, 429]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_moderator_is_told_in_words_that_only_admins_take_down_staffs_content(
+    people, mod, admin
+):
+    room = conversations.create_room(people["admin"], "Staff notices")
+
+    page = flashed(mod, f"/admin/rooms/{room.id}/close", reason="spam")
+
+    assert "Only admins take down what staff made: this room is ada&#39;s." in page
+    assert "Staff notices" in page  # still listed: still open
+    page = flashed(admin, f"/admin/rooms/{room.id}/close", reason="moved")
+    assert "The room is closed." in page

@@ -6,11 +6,23 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from errors import NotFound, ValidationError
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
+from models.conversation import Message
 from models.moderation import AuditEntry, Report
 from models.user import Role
-from services import accounts, conversation_settings, conversations, moderation, moderation_reports
+from services import (
+    accounts,
+    conversation_settings,
+    conversations,
+    moderation,
+    moderation_reports,
+    parties,
+    posts,
+)
+from tests.support.messages import sent_message
+
+VIDEO = "https://media.example/film.mp4"
 
 
 @pytest.fixture
@@ -150,3 +162,43 @@ def test_a_banned_host_alone_in_their_party_ends_it(people):
     moderation.ban(people["mod"], "ann", "spam")
     db.session.refresh(party)
     assert party.status == "ended"
+
+
+def test_only_admins_take_down_what_staff_made(people, user_factory):
+    """As only admins act on staff, only they take down staff's messages, posts, parties
+    and rooms; a moderator is told so in words and nothing is taken or logged."""
+    boss = user_factory("ada", role=Role.ADMIN)
+    room = conversations.create_room(boss, "Announcements")
+    said = sent_message(boss, room.id, "Welcome, everyone")
+    post_id = posts.create(boss, "Site news", audience="public")["id"]
+    party = parties.create(boss, {"title": "Town hall", "media_url": VIDEO, "visibility": "public"})
+    takedowns = [
+        lambda actor: moderation.remove_message(actor, said.id),
+        lambda actor: posts.remove(actor, post_id),
+        lambda actor: moderation.end_party(actor, party.id),
+        lambda actor: moderation.close_room(actor, room.id),
+    ]
+
+    for take_down in takedowns:
+        with pytest.raises(Forbidden, match="ada's"):
+            take_down(people["mod"])
+        db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    assert db.session.get(Message, said.id).deleted_at is None
+
+    other_admin = user_factory("abe", role=Role.ADMIN)
+    for take_down in takedowns:
+        take_down(other_admin)
+    assert audit_count("remove_message") == audit_count("remove_post") == 1
+    assert audit_count("end_party") == audit_count("close_room") == 1
+
+
+def test_a_moderator_takes_down_their_own_and_any_members(people):
+    mods_room = conversations.create_room(people["mod"], "Help desk")
+    mine = sent_message(people["mod"], mods_room.id, "Ask here")
+    anns = posts.create(people["ann"], "Hello", audience="public")["id"]
+
+    moderation.remove_message(people["mod"], mine.id)
+    posts.remove(people["mod"], anns)
+
+    assert audit_count("remove_message") == audit_count("remove_post") == 1
