@@ -418,9 +418,7 @@ def test_actions_are_rate_limited(tmp_path):
         db.engine.dispose()
 
 
-def test_a_moderator_is_told_in_words_that_only_admins_take_down_staffs_content(
-    people, mod, admin
-):
+def test_a_moderator_is_told_in_words_that_only_admins_take_down_staffs_content(people, mod, admin):
     room = conversations.create_room(people["admin"], "Staff notices")
 
     page = flashed(mod, f"/admin/rooms/{room.id}/close", reason="spam")
