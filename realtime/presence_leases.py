@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -57,9 +58,31 @@ class LeaseHeartbeat:
         self._held = held
         self.ttl = ttl
         self.linger = linger
+        self._due: dict[tuple, float] = {}  # lease -> when it may be given up
 
     def beat(self) -> None:
         raise NotImplementedError
+
+    def _release_if_still_idle(self, *lease: int) -> None:
+        raise NotImplementedError
+
+    def _release_after_linger(self, *lease: int) -> None:
+        """Give `lease` up once `linger` seconds have passed since the last of this
+        worker's connections needing it closed, unless one needs it then. A later close
+        moves that moment on, so someone polling often (a connection closed between every
+        two polls) is never let go between polls; and one timer waits per lease."""
+        waiting = lease in self._due
+        self._due[lease] = time.monotonic() + self.linger
+        if not waiting:
+            gevent.spawn_later(self.linger, self._release_when_due, lease)
+
+    def _release_when_due(self, lease: tuple) -> None:
+        left = self._due[lease] - time.monotonic()
+        if left > 0:
+            gevent.spawn_later(left, self._release_when_due, lease)
+            return
+        del self._due[lease]
+        self._release_if_still_idle(*lease)
 
     def start(self) -> None:
         if self._heartbeat is None:
@@ -103,7 +126,7 @@ class Presence(LeaseHeartbeat):
     def idle(self, user_id: int) -> None:
         """This worker's last connection of `user_id` closed: wait a moment (a reload,
         the gap between two long-polls) before calling the user offline."""
-        gevent.spawn_later(self.linger, self._release_if_still_idle, user_id)
+        self._release_after_linger(user_id)
 
     def _release_if_still_idle(self, user_id: int) -> None:
         if self._held_here(user_id):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 
-import gevent
 import redis
 from redis.client import Pipeline
 
@@ -185,7 +184,7 @@ class Watching(LeaseHeartbeat):
     def idle(self, party_id: int, user_id: int) -> None:
         """This worker's last connection of `user_id` watching the party ended: after
         the same grace as presence (a reload), they watch no more."""
-        gevent.spawn_later(self.linger, self._release_if_still_idle, party_id, user_id)
+        self._release_after_linger(party_id, user_id)
 
     def left(self, party_id: int, user_id: int) -> None:
         """They left the party (or were removed): they watch no more at once, with no

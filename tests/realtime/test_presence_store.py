@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import time
 
+import gevent
 import pytest
 import redis
 
@@ -127,3 +129,28 @@ def test_what_an_outage_kept_from_being_told_is_told_once_redis_is_back(redis_se
     assert sorted(told[1:]) == [(4, "online"), (5, "offline")]
     presence.beat()
     assert len(told) == 3  # told once
+
+
+def test_someone_polling_often_stays_online_and_goes_offline_a_linger_after_the_last_poll():
+    """A long-poll that answers at once closes its connection between every two polls:
+    the linger runs from the last close, so nobody sees them flicker offline meanwhile."""
+    told = []
+    here: set[int] = set()
+    presence = Presence(
+        MemoryPresenceStore(),
+        lambda _channel, _name, data: told.append(data["status"]),
+        lambda user_id: user_id in here,
+        lambda: sorted(here),
+        ttl=20,
+        linger=1.0,
+    )
+    polls_until = time.monotonic() + 2.5  # well past two lingers of polling
+    while time.monotonic() < polls_until:
+        here.add(7)
+        presence.connected(7, "longpoll")
+        here.discard(7)
+        presence.idle(7)
+        gevent.sleep(0.02)
+    assert told == ["online"]
+
+    wait_until(lambda: told == ["online", "offline"], timeout=10)
