@@ -4,22 +4,70 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.engine import Connection
 
 from extensions import db
 
 
+class _Shared:
+    """The connection the reads of a `shared_reads` block take turns on, once needed."""
+
+    connection: Connection | None = None
+    given_back = False
+
+
+_shared: ContextVar[_Shared | None] = ContextVar("shared_reads", default=None)
+
+
 @contextmanager
 def reading(*, join_session: bool = False) -> Iterator[Connection]:
     """The session's connection while a unit of work is under way (the read sees its
     changes and takes no second connection), or with `join_session` (a caller that reads
-    more through the session next: one connection for all); else a connection of the
-    pool's, held for the read alone. A request that only checks who asks (a long-poll)
-    then opens no session: through one, a read cost three times as much."""
+    more through the session next: one connection for all); inside `shared_reads`, the
+    block's one connection; else a connection of the pool's, held for the read alone. A
+    request that only checks who asks (a long-poll) then opens no session: through one,
+    a read cost three times as much."""
     session = db.session
     if join_session or (session.registry.has() and session().in_transaction()):
         yield session.connection()
         return
+    shared = _shared.get()
+    if shared is not None and not shared.given_back:
+        if shared.connection is None:
+            shared.connection = db.engine.connect()
+        yield shared.connection
+        return
     with db.engine.connect() as connection:
         yield connection
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """The reads outside a unit of work in this block share one of the pool's
+    connections, checked out at the first and given back at the end (or at
+    `give_back_shared`): a long-poll's reads are single statements, each costing about
+    what a checkout costs."""
+    shared = _Shared()
+    token = _shared.set(shared)
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+        _give_back(shared)
+
+
+def give_back_shared() -> None:
+    """Return the block's connection to the pool now, before a wait that needs none;
+    reads after it take their own."""
+    shared = _shared.get()
+    if shared is not None:
+        _give_back(shared)
+
+
+def _give_back(shared: _Shared) -> None:
+    shared.given_back = True
+    connection, shared.connection = shared.connection, None
+    if connection is not None:
+        connection.close()

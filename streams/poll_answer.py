@@ -9,6 +9,7 @@ from gevent.queue import Empty
 
 from errors import ValidationError
 from extensions import db
+from models.read_connection import give_back_shared
 from realtime import cursor as cursors
 from realtime import resume
 from realtime.bus import bus
@@ -45,7 +46,9 @@ def answer(
     stream = resume.open_stream(identity, "longpoll", page)
     try:
         events = resume.backlog(stream, after_id, position.states_known_at)
+        # A poll that waits holds no connection meanwhile.
         db.session.remove()
+        give_back_shared()
         bus.hub.finish_stream_replay(stream)
         events.extend(_drain(stream))
         if not events and timeout > 0:

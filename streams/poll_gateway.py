@@ -25,6 +25,7 @@ import orjson
 from flask import Flask
 
 from errors import ValidationError
+from models.read_connection import shared_reads
 from realtime import cursor as cursors
 from realtime.connections import Identity
 from response_headers import security_headers
@@ -76,12 +77,14 @@ class PollGateway:
             position = cursors.decode_position(cursor) if cursor else None
         except ValidationError:
             return None
-        token = api_tokens.token_in_force(raw_token)
-        if token is None:
-            return None
-        api_tokens.record_use(token)
-        identity = Identity.of_token(token.user_id, token.id, token.expires_at)
-        return poll_answer.answer(identity, position, timeout, set(), environ)
+        # The token's check and the states a resume brings: one checkout for both.
+        with shared_reads():
+            token = api_tokens.token_in_force(raw_token)
+            if token is None:
+                return None
+            api_tokens.record_use(token)
+            identity = Identity.of_token(token.user_id, token.id, token.expires_at)
+            return poll_answer.answer(identity, position, timeout, set(), environ)
 
 
 def plain_poll(environ: dict) -> tuple[str, dict[str, str]] | None:

@@ -1,12 +1,15 @@
 """models/read_connection.py: a read inside a unit of work goes through its session and
-sees its changes; a read outside one opens no session and holds no connection after."""
+sees its changes; a read outside one opens no session and holds no connection after; reads
+inside `shared_reads` share one connection, checked out once and given back before a wait."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError
 
 from extensions import db
-from models.read_connection import reading
+from models.read_connection import give_back_shared, reading, shared_reads
 from models.user import User
 
 
@@ -42,3 +45,62 @@ def test_joining_the_session_begins_its_unit_of_work_for_the_reads_after(app, us
         assert connection is db.session.connection()
     assert db.session().in_transaction()
     db.session.rollback()
+
+
+def checkouts_during(action) -> int:
+    counted: list[int] = []
+
+    def count(*_connection) -> None:
+        counted.append(1)
+
+    event.listen(db.engine, "checkout", count)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "checkout", count)
+    return len(counted)
+
+
+def two_reads() -> list[object]:
+    used = []
+    for _ in range(2):
+        with reading() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            used.append(connection)
+    return used
+
+
+def test_reads_alone_take_a_connection_each(app):
+    assert checkouts_during(two_reads) == 2
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_reads_in_a_shared_block_take_one_connection_given_back_at_its_end(app):
+    used: list[object] = []
+
+    def block() -> None:
+        with shared_reads():
+            used.extend(two_reads())
+            assert db.engine.pool.checkedout() == 1
+
+    assert checkouts_during(block) == 1
+    assert used[0] is used[1]
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_a_shared_connection_given_back_early_leaves_later_reads_their_own(app):
+    def block() -> None:
+        with shared_reads():
+            two_reads()
+            give_back_shared()
+            assert db.engine.pool.checkedout() == 0
+            two_reads()
+            assert db.engine.pool.checkedout() == 0
+
+    assert checkouts_during(block) == 3
+
+
+def test_a_failed_read_gives_the_shared_connection_back(app):
+    with pytest.raises(DBAPIError, match="no_such_column"), shared_reads(), reading() as connection:
+        connection.execute(text("SELECT no_such_column FROM users"))
+    assert db.engine.pool.checkedout() == 0
