@@ -4,6 +4,7 @@ told these things do not exist. Reports are services/moderation_reports.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import orjson
@@ -142,13 +143,21 @@ def _refusal(actor: User, target: User) -> ServiceError | None:
 def require_outranking(actor: User, owner_id: int | None, kind: str) -> None:
     """What staff made or run (a message, a post, a party, a room) only admins take down,
     as only they act on staff; one's own is one's own."""
-    if actor.is_admin or owner_id is None or owner_id == actor.id:
-        return
-    owner = db.session.get(User, owner_id)
-    if owner is not None and owner.is_moderator:
+    if owner_id in outranked_owners(actor, [owner_id]):
+        owner = db.session.get(User, owner_id)
         raise Forbidden(
             f"Only admins take down what staff made: this {kind} is {owner.username}'s."
         )
+
+
+def outranked_owners(actor: User, owner_ids: Iterable[int | None]) -> set[int]:
+    """Those of `owner_ids` whose content `actor` may not take down (`require_outranking`),
+    in one read: what a page of the staff's leaves without its button."""
+    others = {owner for owner in owner_ids if owner is not None and owner != actor.id}
+    if actor.is_admin or not others:
+        return set()
+    staff = select(User.id).where(User.id.in_(others), User.role.in_(STAFF_ROLES))
+    return set(db.session.scalars(staff))
 
 
 def may_act_on(actor: User, target: User) -> bool:

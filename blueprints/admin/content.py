@@ -28,6 +28,8 @@ def content():
     live, more = parties.listing("live", page)
     rooms = conversation_listing.directory(limit=100)
     shaped = conversations.shape_many(rooms, current_user.id)
+    owners = [party.host_id for party in live] + [room.created_by for room in rooms]
+    outranked = moderation.outranked_owners(current_user, owners)
     return render_template(
         "admin/content.html",
         parties=live,
@@ -35,6 +37,9 @@ def content():
         more=more,
         rooms=[shaped[room.id] for room in rooms],
         reason_max=moderation.REASON_MAX,
+        # Staff's own, which only admins end or close: shown without the form.
+        parties_kept={party.id for party in live if party.host_id in outranked},
+        rooms_kept={room.id for room in rooms if room.created_by in outranked},
     )
 
 

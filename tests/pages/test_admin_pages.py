@@ -420,6 +420,11 @@ def test_actions_are_rate_limited(tmp_path):
 
 def test_a_moderator_is_told_in_words_that_only_admins_take_down_staffs_content(people, mod, admin):
     room = conversations.create_room(people["admin"], "Staff notices")
+    close = f'action="/admin/rooms/{room.id}/close"'
+    listed = mod.get("/admin/content").get_data(as_text=True)
+    assert "Staff's: only admins take it down." in listed
+    assert close not in listed
+    assert close in admin.get("/admin/content").get_data(as_text=True)
 
     page = flashed(mod, f"/admin/rooms/{room.id}/close", reason="spam")
 
