@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,9 @@ CHANNEL = "tandem:stream"
 # connection a network drop cut silently would otherwise be waited on for hours.
 LISTENER_PING_EVERY = 2.0
 LISTENER_DEAD_AFTER = 6.0
+# How long after Redis is heard again an ephemeral event handed on here after a failed
+# publish is still known by its bytes (RedisTransport._handed_on_here).
+HANDED_ON_HERE_FOR = 2 * LISTENER_DEAD_AFTER
 
 # Reads the log: the durable entries with after < id < before (before None: no bound),
 # oldest first.
@@ -217,6 +221,7 @@ class RedisTransport:
         self._greenlets: list[gevent.Greenlet] = []
         self._healthy = True
         self._retry_delay = 0.2
+        self._sent_here: dict[bytes, float] = {}  # wire -> until when (`_handed_on_here`)
         # Called once the listener is back after an outage and has read the log: what was
         # only ever sent live (a party's state) is sent again from the truth.
         self.on_back: Callable[[], None] | None = None
@@ -231,13 +236,35 @@ class RedisTransport:
         until the listener hears Redis again: meanwhile nothing waits on Redis's timeout,
         event after event."""
         if self._healthy:
+            wire = envelope.to_wire()
             try:
-                if self._client.publish(CHANNEL, envelope.to_wire()):
+                if self._client.publish(CHANNEL, wire):
                     return
             except redis.RedisError:
-                pass
+                if envelope.id is None:
+                    self._handed_on_here(wire)
             self._mark_down()
         self._delivery.deliver(envelope)
+
+    def _handed_on_here(self, wire: bytes) -> None:
+        """A publish that failed may still have reached Redis (a stall past the timeout,
+        a connection lost after the command went out) and come back to the listener once
+        Redis carries it. A durable entry is handed on once by its id; an ephemeral one
+        is known by its bytes until a while after Redis is heard again (`_heard_again`),
+        by when Redis has carried whatever it took in before. One a failed publish: the
+        events after it are handed on here without trying Redis."""
+        self._sent_here[wire] = math.inf
+
+    def _heard_again(self) -> None:
+        if self._sent_here:
+            now = time.monotonic()
+            until = now + HANDED_ON_HERE_FOR
+            self._sent_here = {
+                wire: min(kept, until) for wire, kept in self._sent_here.items() if kept > now
+            }
+
+    def _already_handed_on(self, raw: bytes) -> bool:
+        return self._sent_here.pop(raw, 0.0) > time.monotonic()
 
     def _mark_down(self) -> None:
         if self._healthy:
@@ -305,10 +332,14 @@ class RedisTransport:
                         self.on_back()
                     log.info("Redis is back; cross-worker delivery resumed")
                 self._healthy, self._retry_delay = True, 0.2
+                self._heard_again()
             elif kind == "pong":
                 self._healthy = True
+                self._heard_again()
 
     def _handle(self, raw: bytes) -> None:
+        if self._sent_here and self._already_handed_on(raw):
+            return
         body = orjson.loads(raw)
         published_at = body.get("t")
         metrics.redis_received(published_at)

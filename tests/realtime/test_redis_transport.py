@@ -265,3 +265,41 @@ def test_back_after_an_outage_the_listener_reads_the_log_then_sends_state_again(
         pubsub.close()
     assert seen == [[(0, None)]]  # the log was read first
     assert transport.healthy
+
+
+def test_an_event_whose_publish_timed_out_but_went_out_is_handed_on_once(redis_server):
+    """Redis stalls past the publish's timeout: the ephemeral event is handed on here at
+    once, and when Redis wakes and carries the publish after all, the listener does not
+    hand it on a second time; what comes after is handed on as ever."""
+    delivered = []
+    delivery = OrderedDelivery(delivered.append, Log().read)
+    delivery.start_at(0)
+    transport = RedisTransport(redis_server.url, delivery)
+    listener = redis.Redis.from_url(redis_server.url).pubsub()
+    listener.subscribe(CHANNEL)
+    assert listener.get_message(timeout=10)["type"] == "subscribe"
+
+    def presence(status: str) -> Envelope:
+        data = {"user_id": 1, "status": status}
+        return Envelope(channel="presence:1", name="presence", data=data, published_at=time.time())
+
+    transport._client.ping()  # its connection is open: the publish itself goes out
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        transport.send(presence("busy"))  # waits out the publish's timeout
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert [e.data["status"] for e in delivered] == ["busy"]
+    transport._heard_again()  # as the listener does on hearing Redis answer again
+    redis.Redis.from_url(redis_server.url).publish(CHANNEL, presence("away").to_wire())
+
+    carried = []
+    while not carried or orjson.loads(carried[-1])["d"]["status"] != "away":
+        message = listener.get_message(timeout=10)
+        assert message is not None, "Redis carried nothing within 10 s"
+        if message["type"] == "message":
+            carried.append(message["data"])
+            transport._handle(message["data"])
+    assert len(carried) == 2  # the stalled publish went out after all, then the next
+    assert [e.data["status"] for e in delivered] == ["busy", "away"]
+    listener.close()
