@@ -38,29 +38,45 @@ def api(base: str, token: str, method: str, path: str, **kwargs) -> dict:
     return response.json() if response.content else {}
 
 
+class Crew:
+    """Two people signed up in their own browsers (`owner` first), the owner's API token,
+    and the errors each page logs."""
+
+    def __init__(self, browser: Browser, base: str, screen: dict, owner: str, other: str):
+        n = next(_n)
+        self.base, self.names = base, (f"{owner}_{n}", f"{other}_{n}")
+        self.contexts = [browser.new_context(viewport=screen) for _ in range(2)]
+        self.pages = [context.new_page() for context in self.contexts]
+        self.errors = [watch_for_errors(page) for page in self.pages]
+        for page, name in zip(self.pages, self.names, strict=True):
+            sign_up(page, base, name)
+        body = {"username": self.names[0], "password": PASSWORD}
+        self.token = requests.post(base + "/api/v1/auth/token", json=body, timeout=10).json()[
+            "token"
+        ]
+
+    def open_group(self, *members: str) -> int:
+        """A group "Crew" of the owner's with `members`, its member page open and live in
+        both."""
+        body = {"kind": "group", "name": "Crew", "members": list(members)}
+        made = api(self.base, self.token, "POST", "/conversations", json=body)
+        group = made["conversation"]["id"]
+        for page in self.pages:
+            page.goto(f"{self.base}/conversations/{group}/members")
+            expect(page.locator("html")).to_have_attribute("data-stream", "open")
+        return group
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_an_open_member_page_follows_its_members(browser: Browser, shared_server, screen):
-    base, n = shared_server.url, next(_n)
-    contexts = [browser.new_context(viewport=screen) for _ in range(2)]
-    owner, member = (context.new_page() for context in contexts)
-    errors = [watch_for_errors(page) for page in (owner, member)]
-    ann, bob = f"crewowner_{n}", f"crewmate_{n}"
-    sign_up(owner, base, ann)
-    sign_up(member, base, bob)
+    crew = Crew(browser, shared_server.url, screen, "crewowner", "crewmate")
+    base, (owner, member), (ann, bob), token = crew.base, crew.pages, crew.names, crew.token
     cat = register(base)
-    token = requests.post(
-        base + "/api/v1/auth/token", json={"username": ann, "password": PASSWORD}, timeout=10
-    ).json()["token"]
-    group = api(
-        base,
-        token,
-        "POST",
-        "/conversations",
-        json={"kind": "group", "name": "Crew", "members": [bob]},
-    )["conversation"]["id"]
-    for page in (owner, member):
-        page.goto(f"{base}/conversations/{group}/members")
-        expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    group = crew.open_group(bob)
     count = member.locator(f"#member-count-{group}")
     expect(count).to_contain_text("2 members")
 
@@ -93,9 +109,8 @@ def test_an_open_member_page_follows_its_members(browser: Browser, shared_server
     expect(member.locator(f"li[id^='member-{group}-']")).to_have_count(0)
     screenshot(member, f"member-list-removed-{screen['width']}")
     screenshot(owner, f"member-list-owner-{screen['width']}")
-    assert errors == [[], []]
-    for context in contexts:
-        context.close()
+    assert crew.errors == [[], []]
+    crew.close()
 
 
 def member_id(page, group: int, username: str) -> str:
@@ -106,27 +121,10 @@ def member_id(page, group: int, username: str) -> str:
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_next_owner_gets_the_owners_page_at_once(browser: Browser, shared_server, screen):
-    base, n = shared_server.url, next(_n)
-    contexts = [browser.new_context(viewport=screen) for _ in range(2)]
-    owner, heir = (context.new_page() for context in contexts)
-    errors = [watch_for_errors(page) for page in (owner, heir)]
-    ann, bob = f"leavingowner_{n}", f"heir_{n}"
-    sign_up(owner, base, ann)
-    sign_up(heir, base, bob)
+    crew = Crew(browser, shared_server.url, screen, "leavingowner", "heir")
+    base, (owner, heir), (_, bob), token = crew.base, crew.pages, crew.names, crew.token
     cat = register(base)
-    token = requests.post(
-        base + "/api/v1/auth/token", json={"username": ann, "password": PASSWORD}, timeout=10
-    ).json()["token"]
-    group = api(
-        base,
-        token,
-        "POST",
-        "/conversations",
-        json={"kind": "group", "name": "Crew", "members": [bob, cat.username]},
-    )["conversation"]["id"]
-    for page in (owner, heir):
-        page.goto(f"{base}/conversations/{group}/members")
-        expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    group = crew.open_group(bob, cat.username)
     expect(heir.get_by_role("button", name="Add member")).to_have_count(0)
 
     # The owner types a mute length for cat while cat's row changes under it.
@@ -148,6 +146,5 @@ def test_the_next_owner_gets_the_owners_page_at_once(browser: Browser, shared_se
     expect(heir.get_by_role("button", name="Add member")).to_be_visible()
     expect(heir.locator(f"#member-{group}-{cat.id}")).to_contain_text("Muted until")
     screenshot(heir, f"member-list-new-owner-{screen['width']}")
-    assert errors == [[], []]
-    for context in contexts:
-        context.close()
+    assert crew.errors == [[], []]
+    crew.close()

@@ -34,15 +34,16 @@ def rows_in(html: str) -> set[str]:
     return set(re.findall(r'<li id="(member-\d+-\d+)"', html))
 
 
+def crew(owner: Account, *members: Account) -> int:
+    """A group `owner` made with `members` in it."""
+    body = {"kind": "group", "name": "Crew", "members": [m.username for m in members]}
+    return call_api(owner, "POST", "/conversations", json=body).json()["conversation"]["id"]
+
+
 def test_an_open_member_page_follows_its_members(shared_server):
     base = shared_server.url
     ann, bob, cat = (register(base) for _ in range(3))
-    group = call_api(
-        ann,
-        "POST",
-        "/conversations",
-        json={"kind": "group", "name": "Crew", "members": [bob.username]},
-    ).json()["conversation"]["id"]
+    group = crew(ann, bob)
     owners, members = member_page(base, ann, "members"), member_page(base, bob, "members")
     elsewhere = member_page(base, ann)  # another of ann's pages: no member list there
 
@@ -97,12 +98,7 @@ def test_a_member_made_owner_gets_the_owners_tools_at_once(shared_server):
     member made a member again loses the tools."""
     base = shared_server.url
     ann, bob, cat = (register(base) for _ in range(3))
-    group = call_api(
-        ann,
-        "POST",
-        "/conversations",
-        json={"kind": "group", "name": "Crew", "members": [bob.username, cat.username]},
-    ).json()["conversation"]["id"]
+    group = crew(ann, bob, cat)
     call_api(
         ann, "POST", f"/conversations/{group}/members/{bob.username}/role", json={"role": "admin"}
     )
