@@ -320,10 +320,11 @@ def _close(actor: User, conversation_id: object, kind: Kind, reason: object) -> 
     found = conversation_access.live(conversation_id)
     if found.kind != kind:
         raise NotFound(f"No such {name}.")
-    require_outranking(actor, found.created_by, name)
+    owner_id = conversation_access.owners([found])[found.id]
+    require_outranking(actor, owner_id, name)
     conversation = conversation_settings.close(actor, conversation_id)
     text = reason_text(reason, required=False)
-    _tell_owner(conversation.created_by, name, text)
+    _tell_owner(owner_id, name, text)
     audit(actor, f"close_{name}", name, conversation.id, text)
 
 

@@ -289,9 +289,10 @@ def _answerable_for(subject_type: str, subject_id: int) -> User | None:
         party = db.session.get(Party, subject_id)
         return party.host if party else None
     room = db.session.get(Conversation, subject_id)
-    if room is None or room.created_by is None:
+    if room is None:
         return None
-    return db.session.get(User, room.created_by)
+    owner_id = conversation_access.owners([room])[room.id]
+    return db.session.get(User, owner_id) if owner_id is not None else None
 
 
 def _remove_subject(actor: User, entry: Report, reason: str) -> None:

@@ -11,7 +11,14 @@ from blueprints.confirm import not_yet_sure
 from errors import ServiceError
 from request_body import query_page
 from route_limits import per_user
-from services import announcements, conversation_listing, conversations, moderation, parties
+from services import (
+    announcements,
+    conversation_access,
+    conversation_listing,
+    conversations,
+    moderation,
+    parties,
+)
 
 ANNOUNCEMENT_DURATIONS = [
     (1, "1 hour"),
@@ -28,8 +35,10 @@ def content():
     live, more = parties.listing("live", page)
     rooms = conversation_listing.directory(limit=100)
     shaped = conversations.shape_many(rooms, current_user.id)
-    owners = [party.host_id for party in live] + [room.created_by for room in rooms]
-    outranked = moderation.outranked_owners(current_user, owners)
+    room_owners = conversation_access.owners(rooms)
+    outranked = moderation.outranked_owners(
+        current_user, [party.host_id for party in live] + list(room_owners.values())
+    )
     return render_template(
         "admin/content.html",
         parties=live,
@@ -39,7 +48,7 @@ def content():
         reason_max=moderation.REASON_MAX,
         # Staff's own, which only admins end or close: shown without the form.
         parties_kept={party.id for party in live if party.host_id in outranked},
-        rooms_kept={room.id for room in rooms if room.created_by in outranked},
+        rooms_kept={room.id for room in rooms if room_owners[room.id] in outranked},
     )
 
 

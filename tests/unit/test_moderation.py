@@ -13,10 +13,12 @@ from models.moderation import AuditEntry, Report
 from models.user import Role
 from services import (
     accounts,
+    conversation_members,
     conversation_settings,
     conversations,
     moderation,
     moderation_reports,
+    notifications,
     parties,
     posts,
 )
@@ -202,3 +204,20 @@ def test_a_moderator_takes_down_their_own_and_any_members(people):
     posts.remove(people["mod"], anns)
 
     assert audit_count("remove_message") == audit_count("remove_post") == 1
+
+
+def test_a_room_is_answered_for_by_whoever_owns_it_now(people, user_factory):
+    """Its creator, an admin, left it to ann: a report names ann, a moderator may close
+    it (it is no longer staff's), and ann is the one told why."""
+    boss = user_factory("ada", role=Role.ADMIN)
+    room = conversations.create_room(boss, "Handed down")
+    conversation_members.join(people["ann"], room.id)
+    conversation_members.leave(boss, room.id)
+
+    report = moderation_reports.report(people["ben"], "room", room.id, "spam")
+    assert report.responsible_id == people["ann"].id
+    moderation.close_room(people["mod"], room.id, "spam")
+
+    told = notifications.listing(people["ann"].id)
+    assert [note.kind for note in told] == [notifications.MODERATION]
+    assert notifications.listing(boss.id) == []
