@@ -9,7 +9,7 @@ import budgets
 from blueprints.admin.base import act, bp
 from request_body import query_choice
 from route_limits import per_user
-from services import moderation_reports, moderation_views
+from services import moderation, moderation_reports, moderation_views
 
 DECISIONS = {
     "dismiss": "Dismiss",
@@ -29,12 +29,17 @@ DECIDED = {
 def reports():
     status = query_choice("status", ("open", "resolved"))
     views = moderation_views.report_views(moderation_reports.reports(current_user, status))
+    answerable = [view["responsible"]["id"] for view in views if view["responsible"]]
+    outranked = moderation.outranked_owners(current_user, answerable)
     for view in views:
+        # What staff made or did a moderator can only dismiss: only admins act on staff.
+        view["staffs"] = bool(view["responsible"]) and view["responsible"]["id"] in outranked
         # A person cannot be removed, only warned or banned.
         view["decisions"] = {
             name: label
             for name, label in DECISIONS.items()
             if not (name == "remove" and view["subject_type"] == "user")
+            and not (view["staffs"] and name != "dismiss")
         }
     return render_template(
         "admin/reports.html",

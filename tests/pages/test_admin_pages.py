@@ -432,3 +432,19 @@ def test_a_moderator_is_told_in_words_that_only_admins_take_down_staffs_content(
     assert "Staff notices" in page  # still listed: still open
     page = flashed(admin, f"/admin/rooms/{room.id}/close", reason="moved")
     assert "The room is closed." in page
+
+
+def test_a_report_about_staff_offers_a_moderator_only_to_dismiss_it(people, mod, admin):
+    conversation = conversations.open_direct(people["admin"], "uli")
+    said = sent_message(people["admin"], conversation.id, "read the rules")
+    report = moderation_reports.report(people["user"], "message", said.id, "rude")
+    decision = f'id="action-{report.id}"'
+
+    shown = mod.get("/admin/reports").get_data(as_text=True)
+    form = shown[shown.index(decision) :].split("</select>")[0]
+    assert "Answered for by staff: only admins warn, ban or remove." in shown
+    assert 'value="dismiss"' in form
+    assert 'value="remove"' not in form
+    assert 'value="ban"' not in form
+    to_admin = admin.get("/admin/reports").get_data(as_text=True)
+    assert 'value="remove"' in to_admin[to_admin.index(decision) :].split("</select>")[0]
