@@ -251,8 +251,8 @@ class RedisTransport:
         a connection lost after the command went out) and come back to the listener once
         Redis carries it. A durable entry is handed on once by its id; an ephemeral one
         is known by its bytes until a while after Redis is heard again (`_heard_again`),
-        by when Redis has carried whatever it took in before. One a failed publish: the
-        events after it are handed on here without trying Redis."""
+        by when Redis has carried whatever it took in before. There is one such entry for
+        each failed publish only: the events after it are handed on without trying Redis."""
         self._sent_here[wire] = math.inf
 
     def _heard_again(self) -> None:

@@ -106,18 +106,13 @@ def membership_of(conversation_id: int, user_id: int) -> Membership | None:
 def owners(conversations: Sequence[Conversation]) -> dict[int, int | None]:
     """Who owns each group or room now (the member whose role is owner, in one read),
     answerable for it; its creator for one nobody owns any more."""
-    ids = [conversation.id for conversation in conversations]
-    found = (
-        dict(
-            db.session.execute(
-                select(Membership.conversation_id, Membership.user_id).where(
-                    Membership.conversation_id.in_(ids), Membership.role == MemberRole.OWNER.value
-                )
-            ).all()
-        )
-        if ids
-        else {}
+    if not conversations:
+        return {}
+    owning = select(Membership.conversation_id, Membership.user_id).where(
+        Membership.conversation_id.in_([c.id for c in conversations]),
+        Membership.role == MemberRole.OWNER.value,
     )
+    found = dict(db.session.execute(owning).all())
     return {c.id: found.get(c.id, c.created_by) for c in conversations}
 
 
