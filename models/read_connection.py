@@ -1,4 +1,5 @@
-"""A connection for a read that may stand outside any unit of work."""
+"""A connection for a read that may stand outside any unit of work, and the connection of a
+unit of work that runs without the ORM session."""
 
 from __future__ import annotations
 
@@ -19,16 +20,38 @@ class _Shared:
 
 
 _shared: ContextVar[_Shared | None] = ContextVar("shared_reads", default=None)
+_working: ContextVar[Connection | None] = ContextVar("working_on", default=None)
+
+
+@contextmanager
+def working_on(connection: Connection) -> Iterator[None]:
+    """Inside the block a unit of work runs on `connection`, not in the session: its
+    reads (`reading`) take that connection and see what it has not committed yet."""
+    token = _working.set(connection)
+    try:
+        yield
+    finally:
+        _working.reset(token)
+
+
+def working_connection() -> Connection | None:
+    """The connection of the unit of work under way without the session, if any."""
+    return _working.get()
 
 
 @contextmanager
 def reading(*, join_session: bool = False) -> Iterator[Connection]:
-    """The session's connection while a unit of work is under way (the read sees its
-    changes and takes no second connection), or with `join_session` (a caller that reads
-    more through the session next: one connection for all); inside `shared_reads`, the
-    block's one connection; else a connection of the pool's, held for the read alone. A
-    request that only checks who asks (a long-poll) then opens no session: through one,
-    a read cost three times as much."""
+    """The connection of the unit of work under way: one without the session
+    (`working_on`), else the session's while its unit of work is under way or with
+    `join_session` (a caller that reads more through the session next: one connection for
+    all); either way the read sees its changes and takes no second connection. Inside
+    `shared_reads`, the block's one connection; else a connection of the pool's, held for
+    the read alone. A request that only checks who asks (a long-poll) then opens no
+    session: through one, a read cost three times as much."""
+    working = _working.get()
+    if working is not None:
+        yield working
+        return
     session = db.session
     if join_session or (session.registry.has() and session().in_transaction()):
         yield session.connection()

@@ -1,7 +1,7 @@
 """The event bus: the only way anything reaches a client.
 
 Services call `bus.publish(channel, name, data)` while they work: the event joins the
-unit of work of the database session (realtime/outbox.py), is written to the event log
+unit of work under way (realtime/outbox.py), is written to the event log
 with the change it announces (durable events, which get their cursor there), and once
 the transaction commits goes to every worker's hub, which fans it out to Socket.IO
 rooms, SSE streams and long-poll waiters.
@@ -13,12 +13,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
 import gevent
 import orjson
 from flask import Flask
+from sqlalchemy.engine import Connection
 
 from extensions import db, socketio
 from realtime import channels, faults, metrics, store
@@ -148,21 +150,25 @@ class Bus:
         (when it is given) anyone not in `only_for`: it is theirs alone, for good."""
         self._check([(channel, name, data)])
         audience = Audience(hidden_from, only_for)
-        return self._outbox.add(db.session(), channel, name, data, audience)
+        return self._outbox.add(db.session, channel, name, data, audience)
 
     def publish_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         self._check(items)
-        session = db.session()
         for channel, name, data in items:
-            self._outbox.add(session, channel, name, data)
+            self._outbox.add(db.session, channel, name, data)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the current unit of work commits; never if it rolls back."""
-        self._outbox.after_commit(db.session(), action)
+        self._outbox.after_commit(db.session, action)
 
     def after_rollback(self, action: Callable[[], None]) -> None:
         """Run `action` if the current unit of work rolls back; never once it commits."""
-        self._outbox.after_rollback(db.session(), action)
+        self._outbox.after_rollback(db.session, action)
+
+    def work_on_connection(self) -> AbstractContextManager[Connection]:
+        """A unit of work on a pooled connection of its own, without the session, for
+        the hottest writes (realtime/outbox.py)."""
+        return self._outbox.on_connection(db.engine)
 
     def send_now(
         self,

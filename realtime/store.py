@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import insert as insert_into
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from extensions import db
 from models.clock import utcnow
@@ -44,9 +44,9 @@ class Durable(Protocol):
     audience: Audience
 
 
-def insert(session: Session, items: Sequence[Durable]) -> list[int]:
-    """Write durable events into the caller's transaction and return their ids. They
-    become visible, and are announced, when that transaction commits."""
+def insert(connection: Connection, items: Sequence[Durable]) -> list[int]:
+    """Write durable events into the transaction of `connection` and return their ids.
+    They become visible, and are announced, when that transaction commits."""
     rows = [
         {
             "channel": item.channel,
@@ -59,8 +59,8 @@ def insert(session: Session, items: Sequence[Durable]) -> list[int]:
         for item in items
     ]
     if len(rows) == 1:
-        return [_INSERT_ONE.scalar(session.connection(), rows[0])]
-    return list(session.connection().scalars(_INSERT_MANY, rows))
+        return [_INSERT_ONE.scalar(connection, rows[0])]
+    return list(connection.scalars(_INSERT_MANY, rows))
 
 
 def settle(ids: Sequence[int]) -> None:

@@ -10,6 +10,7 @@ from collections import defaultdict
 import gevent
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from errors import ValidationError
@@ -19,7 +20,14 @@ from models.conversation import Conversation, Kind, Membership, Message
 from models.driver_statements import DriverStatement
 from models.user import User
 from realtime.bus import bus
-from services import attachments, conversation_access, notifications, trust, typing_indicators
+from services import (
+    attachments,
+    conversation_access,
+    notifications,
+    trust,
+    typing_indicators,
+    unit_of_work,
+)
 from services.conversation_access import can_write, channel
 from services.validation import clean_client_id, clean_text, is_id
 
@@ -99,45 +107,61 @@ def send(
 ) -> dict:
     """Send, and return the message as clients see it: the payload announced to the
     conversation, built from what was written, so nothing has to be read back for it.
-    The hottest write of the site, so its rows are written with single statements."""
-    access = conversation_access.writer(actor, conversation_id)
-    can_write(actor, access)
-    client_id = clean_client_id(client_id)
-    # A retry is found by the unique (sender, client_id) when the insert fails; only a
-    # retry with a file is looked for first, since its file is no longer free to claim.
-    if client_id is not None and attachment_id is not None:
-        earlier = _by_client_id(actor.id, client_id)
-        if earlier is not None:
-            return to_dict(_same_send(earlier, access))
-    attachment = attachments.claim(actor, access.conversation.id, attachment_id)
-    text = clean_body(body, allow_empty=attachment is not None)
-    trust.check_links(actor, text, "body")
-    reply = _reply_target(access.conversation.id, reply_to)
-    conversation_id = access.conversation.id
-    now = utcnow()
-    # The rows are written on the transaction's connection, past the ORM and Core's
-    # execution path, which cost more than the statements themselves.
-    connection = db.session.connection()
+    The hottest write of the site, so its rows are written with single statements, and a
+    message with no file, no reply and no @ (nobody to tell) outside the ORM session."""
+    mentions = isinstance(body, str) and "@" in body
+    plain = attachment_id is None and reply_to is None and not mentions
+    access: conversation_access.Access | None = None
     try:
-        message_id = _INSERT_MESSAGE.scalar(
-            connection,
-            {
-                "conversation_id": conversation_id,
-                "sender_id": actor.id,
-                "kind": "text",
-                "body": text,
-                "client_id": client_id,
-                "reply_to_id": reply,
-                "attachment_id": attachment.id if attachment else None,
-                "created_at": now,
-            },
-        )
+        with unit_of_work.writing(orm=not plain) as connection:
+            access = conversation_access.writer(actor, conversation_id)
+            can_write(actor, access)
+            client_id = clean_client_id(client_id)
+            # A retry is found by the unique (sender, client_id) when the insert fails;
+            # only a retry with a file is looked for first, since its file is no longer
+            # free to claim.
+            if client_id is not None and attachment_id is not None:
+                earlier = _by_client_id(actor.id, client_id)
+                if earlier is not None:
+                    return to_dict(_same_send(earlier, access))
+            return _store(connection, actor, access, body, client_id, reply_to, attachment_id)
     except IntegrityError:  # a retry, or the same client_id raced in from another request
-        db.session.rollback()
         earlier = _by_client_id(actor.id, client_id) if client_id is not None else None
-        if earlier is None:
+        if earlier is None or access is None:
             raise
         return to_dict(_same_send(earlier, access))
+
+
+def _store(
+    connection: Connection,
+    actor: User,
+    access: conversation_access.Access,
+    body: object,
+    client_id: str | None,
+    reply_to: object,
+    attachment_id: object,
+) -> dict:
+    """Write the message and its announcement on the unit of work's `connection`, past
+    the ORM and Core's execution path, which cost more than the statements themselves."""
+    conversation_id = access.conversation.id
+    attachment = attachments.claim(actor, conversation_id, attachment_id)
+    text = clean_body(body, allow_empty=attachment is not None)
+    trust.check_links(actor, text, "body")
+    reply = _reply_target(conversation_id, reply_to)
+    now = utcnow()
+    message_id = _INSERT_MESSAGE.scalar(
+        connection,
+        {
+            "conversation_id": conversation_id,
+            "sender_id": actor.id,
+            "kind": "text",
+            "body": text,
+            "client_id": client_id,
+            "reply_to_id": reply,
+            "attachment_id": attachment.id if attachment else None,
+            "created_at": now,
+        },
+    )
     _LAST_MESSAGE.rows(connection, {"conversation_id": conversation_id, "message_id": message_id})
     _READ_UP_TO.rows(connection, {"membership_id": access.membership.id, "message_id": message_id})
     payload = {
@@ -156,7 +180,6 @@ def send(
     }
     bus.publish(channel(conversation_id), MESSAGE_NEW, payload)
     _notify_about(payload, access.conversation.kind, actor)
-    db.session.commit()
     return payload
 
 
