@@ -36,8 +36,29 @@ def history(server, account, conversation_id: int) -> list[dict]:
     return response.json()["messages"]
 
 
+def send_last_words(door: str, server, sender, conversation: int) -> None:
+    """Send through `door` to a worker that commits the message and dies before announcing
+    it: the sender hears nothing. Over HTTP the send runs in the ORM session; over
+    Socket.IO, a plain message, in a unit of work on a connection of its own."""
+    if door == "http":
+        with pytest.raises(requests.ConnectionError):
+            requests.post(
+                f"{server.url}/api/v1/conversations/{conversation}/messages",
+                json={"body": "last words"},
+                headers=sender.headers,
+                timeout=10,
+            )
+        return
+    socket = SocketClient(server.url).connect(auth={"token": sender.token})
+    payload = {"conversation_id": conversation, "body": "last words"}
+    with pytest.raises((socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError)):
+        socket.call("message:send", payload, timeout=5)
+    socket.close()
+
+
+@pytest.mark.parametrize("door", ["http", "socket"])
 def test_a_change_committed_just_before_its_worker_died_still_reaches_everyone(
-    server_factory, redis_server, database_url
+    server_factory, redis_server, database_url, door
 ):
     a = server_factory(
         database_url=database_url,
@@ -52,14 +73,8 @@ def test_a_change_committed_just_before_its_worker_died_still_reaches_everyone(
     socket = SocketClient(b.url).connect(auth={"token": member.token})
     stream = SSEReader(b.url + "/api/v1/events/stream", member.headers)
 
-    # Worker a commits the message and dies before announcing it: its sender hears nothing.
-    with pytest.raises(requests.ConnectionError):
-        requests.post(
-            f"{a.url}/api/v1/conversations/{conversation}/messages",
-            json={"body": "last words"},
-            headers=owner.headers,
-            timeout=10,
-        )
+    # Worker a commits the message and dies before announcing it.
+    send_last_words(door, a, owner, conversation)
     assert a.process.wait(timeout=10) == -signal.SIGKILL
 
     # Worker b reads it from the log: live connections get it once...
