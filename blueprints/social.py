@@ -130,7 +130,8 @@ def act(username: str, action: str):
 def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """An open profile's counts, and its viewer's follow and block buttons, as they are
     now: someone followed or left, or the viewer did in another tab; or a block between
-    the two (`presence:hidden`, which is all the viewer hears of one made by the other)."""
+    the two (`presence:hidden`, which is all the viewer hears of one made by the other);
+    or the account was deleted."""
     person, viewer = accounts.find_by_id(envelope.data["user_id"]), accounts.find_by_id(viewer_id)
     if person is None or viewer is None:
         return []
@@ -142,6 +143,8 @@ def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         counts=social.counts(person.id),
         oob=True,
     )
+    if person.is_deleted:  # and who the page is about: no name, handle or presence now
+        html += render_fragment("partials/profile_about.html", user=person, oob=True)
     return [("relation-change", html)]
 
 

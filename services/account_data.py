@@ -186,10 +186,11 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(
         delete(Block).where(or_(Block.blocker_id == user.id, Block.blocked_id == user.id))
     )
+    # Their profiles, open elsewhere, count one follow fewer, and this one's says the
+    # account is gone: told before its followers stop hearing it.
+    social.tell_counts(user.id, *follower_ids, *followed_ids)
     for follower_id in follower_ids:
         bus.unsubscribe_user(follower_id, presence_channel(user.id))
-    # Their profiles, open elsewhere, count one follow fewer.
-    social.tell_counts(*follower_ids, *followed_ids)
     notification_people.forget_person(user.id)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationMute).where(NotificationMute.user_id == user.id))

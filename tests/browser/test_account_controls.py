@@ -1,6 +1,7 @@
 """My account in a real Chromium: a person ends another browser's sign-in from the list
 on the settings page and that browser's open page goes to /signed-out; a person deletes
-their account and a friend's chat shows their message as "Deleted account"."""
+their account and a friend's chat shows their message as "Deleted account", and the
+friend's open profile of them says the account was deleted."""
 
 from __future__ import annotations
 
@@ -113,6 +114,12 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
     live(friend)
     message = friend.locator(".message").filter(has_text="thanks for the film")
     expect(message.locator(".message-sender")).to_have_text(leaver_name)
+    # The friend has the leaver's profile open in a second tab too.
+    profile = friend.context.new_page()
+    profile_errors = watch_for_errors(profile)
+    profile.goto(f"{base}/u/{leaver_name}")
+    live(profile)
+    expect(profile.get_by_role("button", name=f"Follow {leaver_name}")).to_be_visible()
 
     leaver.goto(base + "/settings")
     leaver.get_by_label("Your password").fill(PASSWORD)
@@ -129,6 +136,16 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
         timeout=10,
     )
     assert refused.status_code == 401
+
+    # The open profile says so at once, and offers nothing to do about the account.
+    expect(profile.locator(".relation")).to_have_text("This account was deleted.")
+    expect(profile.get_by_role("heading", level=1)).to_have_text("Deleted account")
+    expect(profile.locator("main")).not_to_contain_text(leaver_name)
+    expect(profile.locator(".profile .presence")).to_have_count(0)
+    for verb in ("Follow", "Message", "Block"):
+        expect(profile.get_by_role("button", name=f"{verb} {leaver_name}")).to_have_count(0)
+    screenshot(profile, f"account-deleted-profile-{size[0]}")
+    assert profile_errors == []
 
     # The friend's open chat says so at once, and so does the page drawn afresh.
     for _ in ("live", "reloaded"):

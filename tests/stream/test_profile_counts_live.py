@@ -62,13 +62,14 @@ def test_an_open_profile_follows_its_counts_and_its_viewers_buttons(shared_serve
     call_api(ann, "DELETE", f"/users/{bob.username}/follow")
     relation_drawn(page, bob, "1</strong> follower<", ">\n      Follow<")
 
+    # cat's own follow, bob's of ann, ann's; then the block, which cat hears only as
+    # presence:hidden: no counts from then on (nor dan's follow), and no Follow button.
+    cats.received.wait_for(lambda got: sum(name == "relation-change" for name, _ in got) >= 4)
     cat.echo("after everything")
     ann.echo("after everything")
     cats.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
     elsewhere.received.wait_for(lambda got: sum(name == "feed" for name, _ in got) >= 2)
     seen_by_cat = [html for name, html in cats.received.events if name == "relation-change"]
-    # cat's own follow, bob's of ann, ann's; then the block, which cat hears only as
-    # presence:hidden: no counts from then on (nor dan's follow), and no Follow button.
     assert len(seen_by_cat) == 4
     assert "Follow<" not in seen_by_cat[-1]
     assert "Unfollow<" not in seen_by_cat[-1]
@@ -113,3 +114,26 @@ def test_an_open_profile_counts_a_deleted_accounts_follows_gone(shared_server):
     drawn = relation_drawn(page, bob, "0</strong> followers")
     assert "<strong>0</strong> following" in drawn
     page.close()
+
+
+def test_an_open_profile_of_an_account_deleted_says_so(shared_server):
+    """The deleted person's own profile, open for a follower and for someone who only
+    looked them up, says the account is gone, shows no name, handle or presence, and
+    offers no button to follow, message, block or report it (each would only be told
+    there is no such person)."""
+    base = shared_server.url
+    ann, bob, dan = (register(base) for _ in range(3))
+    call_api(ann, "POST", f"/users/{bob.username}/follow")
+    followers_page = profile_page(base, ann, bob, "profile")
+    strangers_page = profile_page(base, dan, bob, "profile")
+
+    call_api(bob, "DELETE", "/me", json={"password": PASSWORD})
+
+    for page in (followers_page, strangers_page):
+        drawn = relation_drawn(page, bob, "This account was deleted.")
+        assert f'id="profile-about-{bob.id}" hx-swap-oob="true"' in drawn
+        assert "Deleted account" in drawn
+        assert bob.username not in drawn
+        for button in ("Follow", "Message", "Block", "Report"):
+            assert f">{button}<" not in drawn.replace("\n", "").replace(" ", "")
+        page.close()
