@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_up, watch_for_errors
 from tests.support.clients import SSEReader, call_api, register
@@ -21,6 +21,17 @@ SCREENS = [
     pytest.param({"width": 1280, "height": 800}, id="desktop"),
     pytest.param({"width": 390, "height": 844}, id="phone"),
 ]
+
+
+def signed_up_viewer(
+    browser: Browser, base: str, screen: dict, prefix: str
+) -> tuple[Page, list[str], str]:
+    """A new person signed up in a browser of their own: their page, its errors, their name."""
+    page = browser.new_context(viewport=screen).new_page()
+    errors = watch_for_errors(page)
+    viewer = f"{prefix}_{next(_n)}"
+    sign_up(page, base, viewer)
+    return page, errors, viewer
 
 
 @pytest.mark.parametrize("screen", SCREENS)
@@ -74,12 +85,8 @@ def test_presence_that_changed_before_the_stream_opened_is_shown_as_it_is(
 ):
     """The page is drawn, then its stream is held back while the person comes online
     (or blocks the viewer): once it opens, the slot shows that, not what was drawn."""
-    base, n = shared_server.url, next(_n)
-    context = browser.new_context(viewport=screen)
-    page = context.new_page()
-    errors = watch_for_errors(page)
-    viewer = f"gapwatcher_{n}"
-    sign_up(page, base, viewer)
+    base = shared_server.url
+    page, errors, viewer = signed_up_viewer(browser, base, screen, "gapwatcher")
     bob = register(base)
     held_back: list[SSEReader] = []
 
@@ -109,4 +116,39 @@ def test_presence_that_changed_before_the_stream_opened_is_shown_as_it_is(
     screenshot(page, f"profile-presence-gap-{screen['width']}")
     held_back[0].close()
     assert errors == []
-    context.close()
+    page.context.close()
+
+
+# Presses the Follow button of the relation block in the same turn of the page's event
+# loop that redraws it live, before anything else can run: as fast as a person ever could.
+PRESS_AS_REDRAWN = """(relationId) => {
+  window.notReloaded = true;
+  document.body.addEventListener("htmx:oobAfterSwap", (event) => {
+    if (event.detail.target.id !== relationId) return;
+    queueMicrotask(() => {
+      const button = document.querySelector(`#${relationId} form button`);
+      if (button && button.textContent.trim().startsWith("Follow")) button.click();
+    });
+  }, { once: true });
+}"""
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_button_redrawn_live_works_at_once(browser: Browser, shared_server, screen):
+    """A press right as the live stream redraws the buttons is the page's own (htmx posts
+    it and redraws the block), not a plain form post that loads the page again."""
+    base = shared_server.url
+    page, errors, _viewer = signed_up_viewer(browser, base, screen, "quickpress")
+    bob, cat = register(base), register(base)
+    page.goto(f"{base}/u/{bob.username}")
+    expect(page.locator("html")).to_have_attribute("data-stream", "open")
+    page.evaluate(PRESS_AS_REDRAWN, f"relation-{bob.id}")
+
+    call_api(cat, "POST", f"/users/{bob.username}/follow")  # redraws the block live
+
+    relation = page.locator(f"#relation-{bob.id}")
+    expect(relation).to_contain_text("2 followers")
+    expect(relation.get_by_role("button", name=f"Unfollow {bob.username}")).to_be_visible()
+    assert page.evaluate("window.notReloaded === true")
+    assert errors == []
+    page.context.close()

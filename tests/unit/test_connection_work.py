@@ -15,27 +15,12 @@ from models.read_connection import reading
 from models.social import Notification
 from models.stream import StreamEvent
 from models.user import User
-from realtime import resume
 from realtime.bus import bus
-from realtime.connections import Identity
 from realtime.events import ECHO, user_channel
 from services import accounts, conversations, messages, notifications
 from services.unit_of_work import writing
 from tests.conftest import PASSWORD
-
-
-def listen(user_id: int):
-    stream = resume.open_stream(Identity(user_id), "longpoll")
-    resume.backlog(stream, None)
-    bus.hub.finish_stream_replay(stream)
-    return stream
-
-
-def heard(stream) -> list:
-    events = []
-    while not stream.queue.empty():
-        events.append(stream.queue.get_nowait())
-    return [event for event in events if event.name != "presence"]
+from tests.support.events import heard_so_far, listen
 
 
 def stored(name: str) -> int:
@@ -68,7 +53,7 @@ def test_a_plain_message_is_stored_and_announced_without_a_session(crew):
     db.session.remove()
     sent = messages.send(ann, group_id, "hello there", client_id="c-1")
     assert not db.session.registry.has()
-    (event,) = heard(stream)
+    (event,) = heard_so_far(stream)
     assert (event.name, event.data, event.id is not None) == ("message:new", sent, True)
     assert db.session.get(Message, sent["id"]).body == "hello there"
     assert stored("message:new") == 1
@@ -99,7 +84,7 @@ def test_a_refused_plain_message_leaves_nothing(crew, body, error):
     with pytest.raises(NotFound):
         messages.send(ann, group_id + 1000, "nowhere")
     assert db.engine.pool.checkedout() == 0
-    assert heard(stream) == []
+    assert heard_so_far(stream) == []
     assert stored("message:new") == 0
 
 
@@ -128,9 +113,9 @@ def test_a_unit_of_work_on_a_connection_commits_then_announces(crew):
         with reading() as read:  # the unit's own connection: it sees the change
             assert read is connection
             assert read.scalar(select(User.display_name).where(User.id == ann_id)) == "Ann"
-        assert heard(stream) == []
+        assert heard_so_far(stream) == []
         assert done == []
-    assert [event.name for event in heard(stream)] == [ECHO, "notification:read"]
+    assert [event.name for event in heard_so_far(stream)] == [ECHO, "notification:read"]
     assert done == ["committed"]
     assert stored(ECHO) == 1
     assert db.session.get(User, ann_id).display_name == "Ann"
@@ -153,7 +138,7 @@ def test_a_unit_of_work_on_a_connection_that_raises_leaves_and_announces_nothing
     with pytest.raises(RuntimeError, match="fails"):
         failing_work()
     assert db.engine.pool.checkedout() == 0
-    assert heard(stream) == []
+    assert heard_so_far(stream) == []
     assert done == ["rolled back"]
     assert stored(ECHO) == 0
     assert db.session.get(User, ann_id).display_name != "Never"
@@ -194,5 +179,5 @@ def test_writing_joins_a_unit_of_work_the_session_holds(crew):
     db.session.flush()
     with pytest.raises(RuntimeError, match="fails"):
         failing_write()
-    assert heard(stream) == []
+    assert heard_so_far(stream) == []
     assert db.session.get(User, ann_id).display_name != "Pending"

@@ -10,25 +10,14 @@ from sqlalchemy import func, select
 from extensions import db
 from models.stream import StreamEvent
 from models.user import User
-from realtime import resume
 from realtime.bus import bus
-from realtime.connections import Identity
 from realtime.events import ECHO, user_channel
 from services.unit_of_work import unit_of_work
-
-
-def listen(user_id: int):
-    stream = resume.open_stream(Identity(user_id), "longpoll")
-    resume.backlog(stream, None)
-    bus.hub.finish_stream_replay(stream)
-    return stream
+from tests.support.events import heard_so_far, listen
 
 
 def heard(stream) -> list:
-    events = []
-    while not stream.queue.empty():
-        events.append(stream.queue.get_nowait())
-    return [(e.name, e.data.get("text")) for e in events if e.name != "presence"]
+    return [(event.name, event.data.get("text")) for event in heard_so_far(stream)]
 
 
 def stored() -> int:
