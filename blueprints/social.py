@@ -135,6 +135,10 @@ def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     person, viewer = accounts.find_by_id(envelope.data["user_id"]), accounts.find_by_id(viewer_id)
     if person is None or viewer is None:
         return []
+    if person.is_deleted:  # who the page is about too: no name, handle, presence or buttons
+        gone = {"user": person, "current_user": viewer, "oob": True}
+        html = render_fragment("partials/relation_buttons.html", **gone)
+        return [("relation-change", html + render_fragment("partials/profile_about.html", **gone))]
     html = render_fragment(
         "partials/relation_buttons.html",
         user=person,
@@ -143,8 +147,6 @@ def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         counts=social.counts(person.id),
         oob=True,
     )
-    if person.is_deleted:  # and who the page is about: no name, handle or presence now
-        html += render_fragment("partials/profile_about.html", user=person, oob=True)
     return [("relation-change", html)]
 
 

@@ -34,11 +34,6 @@ def working_on(connection: Connection) -> Iterator[None]:
         _working.reset(token)
 
 
-def working_connection() -> Connection | None:
-    """The connection of the unit of work under way without the session, if any."""
-    return _working.get()
-
-
 @contextmanager
 def reading(*, join_session: bool = False) -> Iterator[Connection]:
     """The connection of the unit of work under way: one without the session
