@@ -19,7 +19,6 @@ from flask import Flask, current_app
 from flask_login import current_user
 from socketio import packet as socketio_packet
 from socketio.exceptions import ConnectionRefusedError
-from sqlalchemy.orm import make_transient_to_detached
 
 import budgets
 from errors import Forbidden, ServiceError, ValidationError
@@ -62,18 +61,8 @@ def socket_actor(socket: SocketConnection) -> User:
             gevent.spawn(bus.hub.close, socket.user_id)
         raise
     if socket.account_epoch == epoch:
-        socket.account = _detached_copy(user)
+        socket.account = user
     return user
-
-
-def _detached_copy(user: User) -> User:
-    """The account's columns, in an object no session owns, so that no commit expires them
-    and no session's end takes them away."""
-    copy = User(
-        **{column.key: getattr(user, column.key) for column in User.__mapper__.column_attrs}
-    )
-    make_transient_to_detached(copy)
-    return copy
 
 
 def error_ack(code: str, message: str, **extra: Any) -> Ack:
