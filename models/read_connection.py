@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from sqlalchemy.engine import Connection
 
 from extensions import db
+from models import kept_connections
 
 
 class _Shared:
@@ -40,7 +41,8 @@ def reading(*, join_session: bool = False) -> Iterator[Connection]:
     (`working_on`), else the session's while its unit of work is under way or with
     `join_session` (a caller that reads more through the session next: one connection for
     all); either way the read sees its changes and takes no second connection. Inside
-    `shared_reads`, the block's one connection; else a connection of the pool's, held for
+    `shared_reads`, the block's one connection; else a connection of the pool's (or one
+    kept out of it: models/kept_connections.py), held for
     the read alone. A request that only checks who asks (a long-poll) then opens no
     session: through one, a read cost three times as much."""
     working = _working.get()
@@ -54,17 +56,17 @@ def reading(*, join_session: bool = False) -> Iterator[Connection]:
     shared = _shared.get()
     if shared is not None and not shared.given_back:
         if shared.connection is None:
-            shared.connection = db.engine.connect()
+            shared.connection = kept_connections.take(db.engine)
         yield shared.connection
         return
-    with db.engine.connect() as connection:
+    with kept_connections.kept_connection(db.engine) as connection:
         yield connection
 
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
     """The reads outside a unit of work in this block share one of the pool's
-    connections, checked out at the first and given back at the end (or at
+    connections (or one kept out of it), checked out at the first and given back at the end (or at
     `give_back_shared`): a long-poll's reads are single statements, each costing about
     what a checkout costs."""
     shared = _Shared()
@@ -77,7 +79,7 @@ def shared_reads() -> Iterator[None]:
 
 
 def give_back_shared() -> None:
-    """Return the block's connection to the pool now, before a wait that needs none;
+    """Give the block's connection back now, before a wait that needs none;
     reads after it take their own."""
     shared = _shared.get()
     if shared is not None:
@@ -88,4 +90,4 @@ def _give_back(shared: _Shared) -> None:
     shared.given_back = True
     connection, shared.connection = shared.connection, None
     if connection is not None:
-        connection.close()
+        kept_connections.give_back(db.engine, connection)

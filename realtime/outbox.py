@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from models.kept_connections import kept_connection
 from models.read_connection import working_on
 from realtime import faults, store
 from realtime.audience import EVERYONE, Audience
@@ -100,7 +101,8 @@ class Outbox:
 
     @contextmanager
     def on_connection(self, engine: Engine) -> Iterator[Connection]:
-        """A unit of work on a pooled connection of its own, for a write that needs
+        """A unit of work on a connection of its own (kept between such units, on SQLite:
+        models/kept_connections.py), for a write that needs
         nothing of the ORM: it commits when the block ends, its events written and then
         announced as a session's are, and rolls back (announcing nothing) if it raises.
         The session's bookkeeping around a chat message's statements cost more than the
@@ -110,7 +112,7 @@ class Outbox:
         held: dict[str, list] = {}
         token = _on_connection.set(held)
         try:
-            with engine.connect() as connection, working_on(connection):
+            with kept_connection(engine) as connection, working_on(connection):
                 yield connection
                 _write_durable(held, connection)
                 connection.commit()

@@ -5,12 +5,16 @@ and on PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select, update
+from datetime import timedelta
 
-from errors import NotFound, ValidationError
+import pytest
+from sqlalchemy import func, inspect, select, update
+
+from errors import Forbidden, NotFound, Unauthenticated, ValidationError
 from extensions import db
+from models.clock import utcnow
 from models.conversation import Message
+from models.kept_connections import kept_count
 from models.read_connection import reading
 from models.social import Notification
 from models.stream import StreamEvent
@@ -27,6 +31,10 @@ def stored(name: str) -> int:
     return db.session.scalar(
         select(func.count()).select_from(StreamEvent).where(StreamEvent.name == name)
     )
+
+
+def connections_in_use() -> int:
+    return db.engine.pool.checkedout() - kept_count(db.engine)
 
 
 def kept_account(user_id: int) -> User:
@@ -59,6 +67,43 @@ def test_a_plain_message_is_stored_and_announced_without_a_session(crew):
     assert stored("message:new") == 1
 
 
+def test_a_connections_account_is_read_outside_the_session_and_its_first_send_too(crew):
+    ann_id, _ben_id, group_id = crew
+    muted_until = utcnow() + timedelta(hours=1)
+    db.session.execute(
+        update(User).where(User.id == ann_id).values(display_name="Ann A.", muted_until=muted_until)
+    )
+    db.session.commit()
+    db.session.remove()
+    ann = accounts.connected_account(ann_id)
+    assert inspect(ann).detached
+    assert (ann.id, ann.username, ann.display_name) == (ann_id, "ann", "Ann A.")
+    assert (ann.is_muted, ann.is_banned, ann.is_moderator) == (True, False, False)
+    db.session.execute(update(User).where(User.id == ann_id).values(muted_until=None))
+    db.session.commit()
+    db.session.remove()
+    messages.send(accounts.connected_account(ann_id), group_id, "first words")
+    assert not db.session.registry.has()
+    assert connections_in_use() == 0
+
+
+def refusal_to_connect(user_id: int) -> Exception:
+    try:
+        accounts.connected_account(user_id)
+    except (Forbidden, Unauthenticated) as refused:
+        return refused
+    raise AssertionError("the account was not refused")
+
+
+def test_a_banned_or_gone_account_is_refused_to_a_connection(crew):
+    ann_id, ben_id, _group_id = crew
+    db.session.execute(update(User).where(User.id == ann_id).values(banned_at=utcnow()))
+    db.session.commit()
+    banned, gone = refusal_to_connect(ann_id), refusal_to_connect(ben_id + 1000)
+    assert (type(banned), banned.code) == (Forbidden, "banned")
+    assert type(gone) is Unauthenticated
+
+
 def test_a_retried_plain_message_is_stored_once(crew):
     ann_id, _ben_id, group_id = crew
     ann = kept_account(ann_id)
@@ -83,7 +128,7 @@ def test_a_refused_plain_message_leaves_nothing(crew, body, error):
         messages.send(ann, group_id, body)
     with pytest.raises(NotFound):
         messages.send(ann, group_id + 1000, "nowhere")
-    assert db.engine.pool.checkedout() == 0
+    assert connections_in_use() == 0
     assert heard_so_far(stream) == []
     assert stored("message:new") == 0
 
@@ -137,7 +182,7 @@ def test_a_unit_of_work_on_a_connection_that_raises_leaves_and_announces_nothing
     db.session.remove()
     with pytest.raises(RuntimeError, match="fails"):
         failing_work()
-    assert db.engine.pool.checkedout() == 0
+    assert connections_in_use() == 0
     assert heard_so_far(stream) == []
     assert done == ["rolled back"]
     assert stored(ECHO) == 0

@@ -1,6 +1,7 @@
 """models/read_connection.py: a read inside a unit of work goes through its session and
-sees its changes; a read outside one opens no session and holds no connection after; reads
-inside `shared_reads` share one connection, checked out once and given back before a wait."""
+sees its changes; a read outside one opens no session and holds no connection after (one
+may be kept out of the pool for the next: models/kept_connections.py); reads inside
+`shared_reads` share one connection, taken once and given back before a wait."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from extensions import db
+from models.kept_connections import kept_count
 from models.read_connection import give_back_shared, reading, shared_reads
 from models.user import User
 
@@ -25,16 +27,19 @@ def test_inside_a_unit_of_work_the_read_sees_what_it_has_not_committed(app, user
     db.session.rollback()
 
 
+def in_use() -> int:
+    """Connections out of the pool and not kept for the next taker: held by someone."""
+    return db.engine.pool.checkedout() - kept_count(db.engine)
+
+
 def test_outside_one_it_opens_no_session_and_gives_its_connection_back(app, user_factory):
     user_id = user_factory("reader").id
     db.session.remove()
-    pool = db.engine.pool
-    before = pool.checkedout()
     with reading() as connection:
-        assert pool.checkedout() == before + 1
+        assert in_use() == 1
         name = connection.scalar(select(User.username).where(User.id == user_id))
     assert name == "reader"
-    assert pool.checkedout() == before
+    assert in_use() == 0
     assert not db.session.registry.has()
 
 
@@ -70,9 +75,12 @@ def two_reads() -> list[object]:
     return used
 
 
-def test_reads_alone_take_a_connection_each(app):
-    assert checkouts_during(two_reads) == 2
-    assert db.engine.pool.checkedout() == 0
+def test_reads_alone_one_after_another_take_the_connection_kept_from_the_first(app):
+    db.engine.dispose()
+    used: list[object] = []
+    assert checkouts_during(lambda: used.extend(two_reads())) == 1
+    assert used[0] is used[1]
+    assert in_use() == 0
 
 
 def test_reads_in_a_shared_block_take_one_connection_given_back_at_its_end(app):
@@ -81,26 +89,28 @@ def test_reads_in_a_shared_block_take_one_connection_given_back_at_its_end(app):
     def block() -> None:
         with shared_reads():
             used.extend(two_reads())
-            assert db.engine.pool.checkedout() == 1
+            assert in_use() == 1
 
+    db.engine.dispose()
     assert checkouts_during(block) == 1
     assert used[0] is used[1]
-    assert db.engine.pool.checkedout() == 0
+    assert in_use() == 0
 
 
-def test_a_shared_connection_given_back_early_leaves_later_reads_their_own(app):
+def test_a_shared_connection_given_back_early_is_held_by_no_one_meanwhile(app):
     def block() -> None:
         with shared_reads():
             two_reads()
             give_back_shared()
-            assert db.engine.pool.checkedout() == 0
+            assert in_use() == 0
             two_reads()
-            assert db.engine.pool.checkedout() == 0
+            assert in_use() == 0
 
-    assert checkouts_during(block) == 3
+    db.engine.dispose()
+    assert checkouts_during(block) == 1
 
 
 def test_a_failed_read_gives_the_shared_connection_back(app):
     with pytest.raises(DBAPIError, match="no_such_column"), shared_reads(), reading() as connection:
         connection.execute(text("SELECT no_such_column FROM users"))
-    assert db.engine.pool.checkedout() == 0
+    assert in_use() == 0
