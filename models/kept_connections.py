@@ -28,42 +28,30 @@ from sqlalchemy.engine import Connection, Engine
 KEEP = 3
 
 
-class _Kept:
-    __slots__ = ("connections", "pid")
-
-    def __init__(self) -> None:
-        self.connections: list[Connection] = []
-        self.pid = os.getpid()
-
-
-_kept: dict[Engine, _Kept] = {}
+_kept: dict[Engine, list[Connection]] = {}
+# A child process never uses its parent's connections (nor closes them: they are the
+# parent's); `gunicorn --preload` forks workers from a process that may have kept some.
+os.register_at_fork(after_in_child=_kept.clear)
 
 
 def take(engine: Engine) -> Connection:
     """A connection of `engine`, with no transaction open: a kept one if there is one."""
-    if not _keeps(engine):
-        return engine.connect()
-    kept = _kept_for(engine)
-    return kept.connections.pop() if kept.connections else engine.connect()
+    kept = _kept.get(engine)
+    return kept.pop() if kept else engine.connect()
 
 
 def give_back(engine: Engine, connection: Connection) -> None:
     """End what `connection` has open (rolled back, as the pool does on return), and keep
     it for the next taker if it is usable and there is room, else close it."""
     kept = _kept.get(engine)
-    keep = (
-        kept is not None
-        and kept.pid == os.getpid()
-        and not connection.closed
-        and not connection.invalidated
-        and len(kept.connections) < KEEP
-    )
-    if not keep:
+    if kept is None:
+        kept = _start_keeping(engine)
+    if kept is None or connection.closed or connection.invalidated or len(kept) >= KEEP:
         connection.close()
         return
     if connection.in_transaction():
         connection.rollback()
-    kept.connections.append(connection)
+    kept.append(connection)
 
 
 @contextmanager
@@ -81,26 +69,18 @@ def kept_connection(engine: Engine) -> Iterator[Connection]:
 
 def kept_count(engine: Engine) -> int:
     """How many of the pool's checked-out connections are kept here, not in use."""
-    kept = _kept.get(engine)
-    return len(kept.connections) if kept is not None and kept.pid == os.getpid() else 0
+    return len(_kept.get(engine, ()))
 
 
-def _keeps(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
-
-
-def _kept_for(engine: Engine) -> _Kept:
-    kept = _kept.get(engine)
-    if kept is None or kept.pid != os.getpid():
-        kept = _kept[engine] = _Kept()
-        if not event.contains(engine, "engine_disposed", _forget):
-            event.listen(engine, "engine_disposed", _forget)
-    return kept
+def _start_keeping(engine: Engine) -> list[Connection] | None:
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    if not event.contains(engine, "engine_disposed", _forget):
+        event.listen(engine, "engine_disposed", _forget)
+    return _kept.setdefault(engine, [])
 
 
 def _forget(engine: Engine) -> None:
     """The engine's pool was disposed: its kept connections are closed with it."""
-    kept = _kept.pop(engine, None)
-    if kept is not None and kept.pid == os.getpid():
-        for connection in kept.connections:
-            connection.close()
+    for connection in _kept.pop(engine, ()):
+        connection.close()

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import event, select, text, update
 
 from extensions import db
-from models import kept_connections
 from models.kept_connections import KEEP, give_back, kept_connection, kept_count, take
 from models.user import User
 
@@ -83,15 +82,20 @@ def test_disposing_the_engine_closes_what_it_kept(fresh):
         assert new is not kept
 
 
-def test_another_process_never_takes_what_its_parent_kept(fresh, monkeypatch):
+def test_a_forked_process_never_takes_what_its_parent_kept(fresh):
     with kept_connection(fresh) as parents:
         pass
-    child = os.getpid() + 1
-    monkeypatch.setattr(kept_connections.os, "getpid", lambda: child)
-    assert kept_count(fresh) == 0
-    with kept_connection(fresh) as childs:
-        assert childs is not parents
-    assert not parents.closed  # the parent's to close, not the child's
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report what it would take, and leave at once
+        with kept_connection(fresh) as childs:
+            os.write(write, b"theirs" if childs is parents else b"its own")
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(child, 0)
+    assert os.read(read, 16) == b"its own"
+    assert os.WEXITSTATUS(status) == 0
+    assert not parents.closed
     assert kept_count(fresh) == 1
 
 
