@@ -17,33 +17,46 @@ own: a connection opened before a fork is never used after it.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
 
 # At most this many are kept per engine, out of the pool's own limit (5 plus 10 overflow):
 # more are taken only while that many units of work overlap, and go back to the pool.
 KEEP = 3
 
+# The kept connections hang on their pool (an attribute of ours), not in a table here: a
+# disposed engine's new pool starts with none, and a pool nothing else uses any more goes,
+# with what it kept. An engine event for the disposal would have made every statement of
+# the engine pay for dispatching events.
+_ATTRIBUTE = "tandem_kept_connections"
+_pools: weakref.WeakSet[Pool] = weakref.WeakSet()
 
-_kept: dict[Engine, list[Connection]] = {}
-# A child process never uses its parent's connections (nor closes them: they are the
-# parent's); `gunicorn --preload` forks workers from a process that may have kept some.
-os.register_at_fork(after_in_child=_kept.clear)
+
+def _forget_in_child() -> None:
+    """A child process never uses its parent's connections (nor closes them: they are the
+    parent's); `gunicorn --preload` forks workers from a process that may have kept some."""
+    for pool in list(_pools):
+        pool.__dict__.pop(_ATTRIBUTE, None)
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def take(engine: Engine) -> Connection:
     """A connection of `engine`, with no transaction open: a kept one if there is one."""
-    kept = _kept.get(engine)
+    kept = engine.pool.__dict__.get(_ATTRIBUTE)
     return kept.pop() if kept else engine.connect()
 
 
 def give_back(engine: Engine, connection: Connection) -> None:
     """End what `connection` has open (rolled back, as the pool does on return), and keep
     it for the next taker if it is usable and there is room, else close it."""
-    kept = _kept.get(engine)
+    kept = engine.pool.__dict__.get(_ATTRIBUTE)
     if kept is None:
         kept = _start_keeping(engine)
     if kept is None or connection.closed or connection.invalidated or len(kept) >= KEEP:
@@ -69,18 +82,11 @@ def kept_connection(engine: Engine) -> Iterator[Connection]:
 
 def kept_count(engine: Engine) -> int:
     """How many of the pool's checked-out connections are kept here, not in use."""
-    return len(_kept.get(engine, ()))
+    return len(engine.pool.__dict__.get(_ATTRIBUTE, ()))
 
 
 def _start_keeping(engine: Engine) -> list[Connection] | None:
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return None
-    if not event.contains(engine, "engine_disposed", _forget):
-        event.listen(engine, "engine_disposed", _forget)
-    return _kept.setdefault(engine, [])
-
-
-def _forget(engine: Engine) -> None:
-    """The engine's pool was disposed: its kept connections are closed with it."""
-    for connection in _kept.pop(engine, ()):
-        connection.close()
+    _pools.add(engine.pool)
+    return engine.pool.__dict__.setdefault(_ATTRIBUTE, [])
