@@ -41,10 +41,10 @@ def reading(*, join_session: bool = False) -> Iterator[Connection]:
     (`working_on`), else the session's while its unit of work is under way or with
     `join_session` (a caller that reads more through the session next: one connection for
     all); either way the read sees its changes and takes no second connection. Inside
-    `shared_reads`, the block's one connection; else a connection of the pool's (or one
-    kept out of it: models/kept_connections.py), held for
-    the read alone. A request that only checks who asks (a long-poll) then opens no
-    session: through one, a read cost three times as much."""
+    `shared_reads`, the block's one connection; else a connection of its own, held for the
+    read alone (on SQLite, one kept out of the pool between reads: models/kept_connections.py).
+    A request that only checks who asks (a long-poll) then opens no session: through one,
+    a read cost three times as much."""
     working = _working.get()
     if working is not None:
         yield working
@@ -65,10 +65,9 @@ def reading(*, join_session: bool = False) -> Iterator[Connection]:
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
-    """The reads outside a unit of work in this block share one of the pool's
-    connections (or one kept out of it), checked out at the first and given back at the end (or at
-    `give_back_shared`): a long-poll's reads are single statements, each costing about
-    what a checkout costs."""
+    """The reads outside a unit of work in this block share one connection, taken at the
+    first and given back at the end (or at `give_back_shared`): a long-poll's reads are
+    single statements, each costing about what a checkout from the pool costs."""
     shared = _Shared()
     token = _shared.set(shared)
     try:

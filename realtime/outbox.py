@@ -101,10 +101,10 @@ class Outbox:
 
     @contextmanager
     def on_connection(self, engine: Engine) -> Iterator[Connection]:
-        """A unit of work on a connection of its own (kept between such units, on SQLite:
-        models/kept_connections.py), for a write that needs
-        nothing of the ORM: it commits when the block ends, its events written and then
-        announced as a session's are, and rolls back (announcing nothing) if it raises.
+        """A unit of work on a connection of its own (on SQLite, one kept out of the pool
+        between such units: models/kept_connections.py), for a write that needs nothing of
+        the ORM: it commits when the block ends, its events written and then announced as
+        a session's are, and rolls back (announcing nothing) if it raises.
         The session's bookkeeping around a chat message's statements cost more than the
         statements themselves."""
         if _on_connection.get() is not None:
