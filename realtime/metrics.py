@@ -79,7 +79,7 @@ CONNECTIONS = Gauge(
 )
 DB_POOL_CHECKED_OUT = Gauge(
     "tandem_db_pool_checked_out",
-    "Database connections in use (checked out of the pool).",
+    "Database connections in use (checked out of the pool and not kept idle).",
     multiprocess_mode="livesum",
 )
 DB_POOL_SIZE = Gauge(
@@ -131,16 +131,20 @@ def redis_received(published_at: float | None) -> None:
 
 
 # -- sampled state ---------------------------------------------------------------------------
-def sample(transport_counts: Callable[[], Mapping[str, int]], pool: object | None) -> None:
+def sample(
+    transport_counts: Callable[[], Mapping[str, int]], pool: object | None, idle_kept: int = 0
+) -> None:
     """Set the gauges from the state they describe: this process's connections by
-    transport and, for a pool that counts them (QueuePool), its database connections."""
+    transport and, for a pool that counts them (QueuePool), its database connections in
+    use: those checked out, but for `idle_kept`, checked out and kept idle for the next
+    read (models/kept_connections.py)."""
     counts = transport_counts()
     for transport in TRANSPORTS:
         CONNECTIONS.labels(transport).set(counts.get(transport, 0))
     checked_out = getattr(pool, "checkedout", None)
     size = getattr(pool, "size", None)
     if callable(checked_out) and callable(size):
-        DB_POOL_CHECKED_OUT.set(checked_out())
+        DB_POOL_CHECKED_OUT.set(checked_out() - idle_kept)
         DB_POOL_SIZE.set(size())
 
 

@@ -12,6 +12,7 @@ from flask import Flask
 from config import metrics_enabled
 from errors import Forbidden, NotFound, Unauthenticated
 from extensions import db
+from models.kept_connections import kept_count
 from realtime import metrics
 from realtime.bus import bus
 
@@ -34,7 +35,8 @@ def scrape(
 
 def sample() -> None:
     """Set this process's gauges now (in an application context)."""
-    metrics.sample(bus.hub.connections_by_transport, db.engine.pool)
+    engine = db.engine
+    metrics.sample(bus.hub.connections_by_transport, engine.pool, kept_count(engine))
 
 
 def sampler(app: Flask):

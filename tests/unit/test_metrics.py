@@ -7,12 +7,17 @@ from collections.abc import Iterator
 import orjson
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from config import ConfigError, load_config, metrics_enabled
+from extensions import db
+from models.kept_connections import kept_count
+from models.read_connection import reading
 from realtime import metrics
 from realtime.connections import Identity, StreamConnection
 from realtime.events import Envelope
 from realtime.hub import Hub
+from services import operator_metrics
 from tests.support.metrics import samples, value
 
 
@@ -101,10 +106,23 @@ def test_sampling_sets_every_transport_and_the_pool():
     assert sample("tandem_connections", transport="longpoll") == 0
     assert sample("tandem_db_pool_checked_out") == 3
     assert sample("tandem_db_pool_size") == 5
+    # Connections kept out of the pool between reads are checked out, not in use.
+    metrics.sample(dict, CountingPool(), idle_kept=2)
+    assert sample("tandem_db_pool_checked_out") == 1
     # A pool that does not count its connections (SQLite in memory) leaves them be.
     metrics.sample(dict, object())
     assert sample("tandem_connections", transport="websocket") == 0
     assert sample("tandem_db_pool_size") == 5
+
+
+def test_a_connection_kept_idle_between_reads_is_not_counted_in_use(app):
+    with reading() as connection:
+        connection.execute(text("SELECT 1"))
+        operator_metrics.sample()
+        assert sample("tandem_db_pool_checked_out") == 1
+    operator_metrics.sample()
+    assert kept_count(db.engine) == db.engine.pool.checkedout() == 1
+    assert sample("tandem_db_pool_checked_out") == 0
 
 
 def test_the_hub_counts_what_it_delivers_to_streams(recording):
