@@ -14,7 +14,6 @@ from errors import Forbidden, NotFound, Unauthenticated, ValidationError
 from extensions import db
 from models.clock import utcnow
 from models.conversation import Message
-from models.kept_connections import kept_count
 from models.read_connection import reading
 from models.social import Notification
 from models.stream import StreamEvent
@@ -24,6 +23,7 @@ from realtime.events import ECHO, user_channel
 from services import accounts, conversations, messages, notifications
 from services.unit_of_work import writing
 from tests.conftest import PASSWORD
+from tests.support.connections import connections_in_use
 from tests.support.events import heard_so_far, listen
 
 
@@ -33,16 +33,9 @@ def stored(name: str) -> int:
     )
 
 
-def connections_in_use() -> int:
-    return db.engine.pool.checkedout() - kept_count(db.engine)
-
-
 def kept_account(user_id: int) -> User:
-    """The account as a socket keeps it: loaded once, outside any session."""
-    user = db.session.get(User, user_id)
-    db.session.refresh(user)
-    db.session.expunge(user)
-    return user
+    """The account as a socket keeps it: read once, outside any session."""
+    return accounts.connected_account(user_id)
 
 
 @pytest.fixture

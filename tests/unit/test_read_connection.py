@@ -10,9 +10,9 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from extensions import db
-from models.kept_connections import kept_count
 from models.read_connection import give_back_shared, reading, shared_reads
 from models.user import User
+from tests.support.connections import connections_in_use
 
 
 def test_inside_a_unit_of_work_the_read_sees_what_it_has_not_committed(app, user_factory):
@@ -27,19 +27,14 @@ def test_inside_a_unit_of_work_the_read_sees_what_it_has_not_committed(app, user
     db.session.rollback()
 
 
-def in_use() -> int:
-    """Connections out of the pool and not kept for the next taker: held by someone."""
-    return db.engine.pool.checkedout() - kept_count(db.engine)
-
-
 def test_outside_one_it_opens_no_session_and_gives_its_connection_back(app, user_factory):
     user_id = user_factory("reader").id
     db.session.remove()
     with reading() as connection:
-        assert in_use() == 1
+        assert connections_in_use() == 1
         name = connection.scalar(select(User.username).where(User.id == user_id))
     assert name == "reader"
-    assert in_use() == 0
+    assert connections_in_use() == 0
     assert not db.session.registry.has()
 
 
@@ -80,7 +75,7 @@ def test_reads_alone_one_after_another_take_the_connection_kept_from_the_first(a
     used: list[object] = []
     assert checkouts_during(lambda: used.extend(two_reads())) == 1
     assert used[0] is used[1]
-    assert in_use() == 0
+    assert connections_in_use() == 0
 
 
 def test_reads_in_a_shared_block_take_one_connection_given_back_at_its_end(app):
@@ -89,12 +84,12 @@ def test_reads_in_a_shared_block_take_one_connection_given_back_at_its_end(app):
     def block() -> None:
         with shared_reads():
             used.extend(two_reads())
-            assert in_use() == 1
+            assert connections_in_use() == 1
 
     db.engine.dispose()
     assert checkouts_during(block) == 1
     assert used[0] is used[1]
-    assert in_use() == 0
+    assert connections_in_use() == 0
 
 
 def test_a_shared_connection_given_back_early_is_held_by_no_one_meanwhile(app):
@@ -102,9 +97,9 @@ def test_a_shared_connection_given_back_early_is_held_by_no_one_meanwhile(app):
         with shared_reads():
             two_reads()
             give_back_shared()
-            assert in_use() == 0
+            assert connections_in_use() == 0
             two_reads()
-            assert in_use() == 0
+            assert connections_in_use() == 0
 
     db.engine.dispose()
     assert checkouts_during(block) == 1
@@ -113,4 +108,4 @@ def test_a_shared_connection_given_back_early_is_held_by_no_one_meanwhile(app):
 def test_a_failed_read_gives_the_shared_connection_back(app):
     with pytest.raises(DBAPIError, match="no_such_column"), shared_reads(), reading() as connection:
         connection.execute(text("SELECT no_such_column FROM users"))
-    assert in_use() == 0
+    assert connections_in_use() == 0
