@@ -131,14 +131,19 @@ def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
     """An open profile's counts, and its viewer's follow and block buttons, as they are
     now: someone followed or left, or the viewer did in another tab; or a block between
     the two (`presence:hidden`, which is all the viewer hears of one made by the other);
-    or the account was deleted."""
-    person, viewer = accounts.find_by_id(envelope.data["user_id"]), accounts.find_by_id(viewer_id)
+    or the account was deleted. Only for the person the page is about (its stream's
+    `author`): the viewer's stream hears the counts of everyone it follows."""
+    person_id = envelope.data["user_id"]
+    if str(person_id) not in request.args.getlist("author"):
+        return []
+    person, viewer = accounts.find_by_id(person_id), accounts.find_by_id(viewer_id)
     if person is None or viewer is None:
         return []
     if person.is_deleted:  # who the page is about too: no name, handle, presence or buttons
         gone = {"user": person, "current_user": viewer, "oob": True}
         html = render_fragment("partials/relation_buttons.html", **gone)
-        return [("relation-change", html + render_fragment("partials/profile_about.html", **gone))]
+        about = render_fragment("partials/profile_about.html", **gone)
+        return [("relation-change", html + about + _lists_emptied(person.id))]
     html = render_fragment(
         "partials/relation_buttons.html",
         user=person,
@@ -147,7 +152,13 @@ def _relation_now(envelope: Envelope, viewer_id: int) -> list[tuple[str, str]]:
         counts=social.counts(person.id),
         oob=True,
     )
+    if envelope.name == PRESENCE_HIDDEN:  # a block: the lists go as the posts do
+        html += _lists_emptied(person.id)
     return [("relation-change", html)]
+
+
+def _lists_emptied(person_id: int) -> str:
+    return render_fragment("partials/profile_lists_emptied.html", user_id=person_id)
 
 
 @bp.get("/media/avatars/<name>")

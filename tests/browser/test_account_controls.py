@@ -109,6 +109,7 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
     )
     cid = conversation["conversation"]["id"]
     api(base, token, "POST", f"/conversations/{cid}/messages", {"body": "thanks for the film"})
+    api(base, token, "POST", "/playlists", {"title": "Films for Friday", "visibility": "public"})
 
     friend.goto(f"{base}/conversations/{cid}")
     live(friend)
@@ -120,6 +121,7 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
     profile.goto(f"{base}/u/{leaver_name}")
     live(profile)
     expect(profile.get_by_role("button", name=f"Follow {leaver_name}")).to_be_visible()
+    expect(profile.get_by_role("link", name="Films for Friday")).to_be_visible()
 
     leaver.goto(base + "/settings")
     leaver.get_by_label("Your password").fill(PASSWORD)
@@ -142,6 +144,7 @@ def test_deleting_the_account_leaves_a_deleted_account_in_the_friends_chat(
     expect(profile.get_by_role("heading", level=1)).to_have_text("Deleted account")
     expect(profile.locator("main")).not_to_contain_text(leaver_name)
     expect(profile.locator(".profile .presence")).to_have_count(0)
+    expect(profile.locator("main")).not_to_contain_text("Films for Friday")  # nor its lists
     for verb in ("Follow", "Message", "Block"):
         expect(profile.get_by_role("button", name=f"{verb} {leaver_name}")).to_have_count(0)
     screenshot(profile, f"account-deleted-profile-{size[0]}")

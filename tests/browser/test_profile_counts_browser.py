@@ -1,6 +1,7 @@
 """An open profile in a real Chromium keeps its counts and buttons true: someone else
 follows, the person follows the viewer back, the viewer follows from a second tab, and a
-block ends a follow; when the person blocks the viewer, his presence goes from the page.
+block ends a follow; when the person blocks the viewer, his presence and his playlists go
+from the page.
 So does its presence as it changes between the page's drawing and its stream's opening.
 On a desktop and on a phone."""
 
@@ -43,11 +44,13 @@ def test_an_open_profile_keeps_its_counts_true(browser: Browser, shared_server, 
     viewer = f"countwatcher_{n}"
     sign_up(here, base, viewer)
     bob, cat = register(base), register(base)
+    call_api(bob, "POST", "/playlists", json={"title": "Bob's picks", "visibility": "public"})
     for page in (here, second_tab):
         page.goto(f"{base}/u/{bob.username}")
         expect(page.locator("html")).to_have_attribute("data-stream", "open")
     relation = here.locator(f"#relation-{bob.id}")
     expect(relation).to_contain_text("0 followers")
+    expect(here.get_by_role("link", name="Bob's picks")).to_be_visible()
 
     call_api(cat, "POST", f"/users/{bob.username}/follow")
     expect(relation).to_contain_text("1 follower")
@@ -74,6 +77,7 @@ def test_an_open_profile_keeps_its_counts_true(browser: Browser, shared_server, 
     expect(relation.get_by_role("button", name=f"Follow {bob.username}")).to_have_count(0)
     expect(relation.get_by_role("button", name=f"Message {bob.username}")).to_have_count(0)
     expect(relation.get_by_role("button", name=f"Block {bob.username}")).to_be_visible()
+    expect(here.locator("main")).not_to_contain_text("Bob's picks")  # nor his lists
     screenshot(here, f"profile-counts-blocked-{screen['width']}")
     assert errors == [[], []]
     context.close()

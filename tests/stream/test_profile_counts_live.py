@@ -134,6 +134,42 @@ def test_an_open_profile_of_an_account_deleted_says_so(shared_server):
         assert f'id="profile-about-{bob.id}" hx-swap-oob="true"' in drawn
         assert "Deleted account" in drawn
         assert bob.username not in drawn
+        for listed in ("parties", "made"):  # his parties, clips and playlists
+            assert f'<div id="profile-{listed}-{bob.id}" hx-swap-oob="true"></div>' in drawn
         for button in ("Follow", "Message", "Block", "Report"):
             assert f">{button}<" not in drawn.replace("\n", "").replace(" ", "")
         page.close()
+
+
+def test_a_block_takes_the_lists_off_an_open_profile(shared_server):
+    """Across a block a profile lists no parties, clips or playlists: an open one takes
+    them off when the person it is about blocks its viewer."""
+    base = shared_server.url
+    ann, bob = register(base), register(base)
+    page = profile_page(base, ann, bob, "profile")
+
+    call_api(bob, "POST", f"/users/{ann.username}/block")
+
+    drawn = relation_drawn(page, bob, f'id="profile-made-{bob.id}"')
+    assert ">Follow<" not in drawn.replace("\n", "").replace(" ", "")
+    for listed in ("parties", "made"):
+        assert f'<div id="profile-{listed}-{bob.id}" hx-swap-oob="true"></div>' in drawn
+    page.close()
+
+
+def test_an_open_profile_draws_only_its_own_persons_counts(shared_server):
+    """The viewer's stream hears the counts of everyone it follows; a profile draws only
+    those of the person it is about."""
+    base = shared_server.url
+    ann, bob, cat, dan = (register(base) for _ in range(4))
+    call_api(ann, "POST", f"/users/{cat.username}/follow")
+    page = profile_page(base, ann, bob, "profile")
+
+    call_api(dan, "POST", f"/users/{cat.username}/follow")  # cat's counts, heard by ann
+    call_api(dan, "POST", f"/users/{bob.username}/follow")
+
+    relation_drawn(page, bob, "1</strong> follower<")
+    drawn = [html for name, html in page.received.events if name == "relation-change"]
+    assert len(drawn) == 1
+    assert f'id="relation-{cat.id}"' not in drawn[0]
+    page.close()
