@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +58,44 @@ def settings_for(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
 
 
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
-    """A migrated application; the schema comes from migrations/, as in production."""
-    app = create_app(settings_for(tmp_path, **overrides))
+    """A migrated application; the schema comes from migrations/, as in production. A new
+    SQLite file starts as a copy of one this process migrated once (`migrated_sqlite`):
+    running the migrations took most of each test's setup."""
+    settings = settings_for(tmp_path, **overrides)
+    database = new_sqlite_file(settings["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        source, target = sqlite3.connect(migrated_sqlite()), sqlite3.connect(database)
+        with closing(source), closing(target):
+            source.backup(target)
+        return create_app(settings)
+    return upgraded(create_app(settings))
+
+
+def upgraded(app: Flask) -> Flask:
     with app.app_context():
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
     return app
+
+
+def new_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL that does not exist yet."""
+    path = url.removeprefix("sqlite:///")
+    if path == url or not path or path.startswith(":memory:") or "?" in path:
+        return None
+    return None if Path(path).exists() else Path(path)
+
+
+@cache
+def migrated_sqlite() -> Path:
+    """A SQLite database this process built from migrations/, empty, to be copied."""
+    folder = Path(tempfile.mkdtemp(prefix="tandem-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    app = upgraded(create_app(settings_for(folder)))
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return folder / "instance" / "test.db"
 
 
 @contextmanager
