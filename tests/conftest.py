@@ -26,6 +26,7 @@ from services import accounts, api_tokens
 from tests.support.postgres import PostgresServer
 from tests.support.processes import PROJECT_ROOT, RedisServer, ServerProcess
 from tests.support.programs import require_program
+from tests.support.route_builders import share_builders
 
 PASSWORD = "correct horse battery"
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -39,6 +40,15 @@ def event_contract_check() -> Iterator[None]:
     the tests start."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EVENT_CONTRACT_CHECK", "1")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_url_builders() -> Iterator[None]:
+    """The apps of this test process share their rules' URL builders
+    (tests/support/route_builders.py): compiling them took most of making an app."""
+    with pytest.MonkeyPatch.context() as patch:
+        share_builders(patch)
         yield
 
 
