@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 
 from extensions import db, socketio
-from realtime import channels, faults, metrics, store
+from realtime import channels, faults, metrics, store, user_caches
 from realtime.audience import Audience
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub, OpenPages
@@ -58,6 +58,7 @@ class Bus:
         self.stop()
         self.app = app
         channels.forget_all()
+        user_caches.forget_all()
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
         # SQLite serializes writers, so an id below a visible one is final at once: a gap
@@ -306,6 +307,7 @@ class Bus:
         if isinstance(message.get("user"), int):
             # Before the connections: one opening meanwhile reads the new set.
             channels.forget(message["user"])
+            user_caches.forget_user(message["user"])
         if op == "join":
             self.hub.join(message["user"], message["channel"])
         elif op == "leave":

@@ -18,6 +18,7 @@ from models.driver_statements import DriverStatement
 from models.read_connection import reading
 from models.user import ApiToken, User, ban_in_force, has_expired
 from realtime.bus import bus
+from realtime.user_caches import UserKeyedCache
 from services.validation import is_id
 
 TOKEN_PREFIX = "tdm_"  # noqa: S105  (marks Tandem tokens in logs and scanners)
@@ -40,6 +41,11 @@ class TokenInForce(NamedTuple):
     last_used_at: datetime | None
     expires_at: datetime | None = None
 
+
+# Tokens found in force, by hash (`token_in_force`). The bound is for a change no control
+# message names; every change that ends a token sends one.
+TOKEN_CACHE_SECONDS = 30.0
+_in_force: UserKeyedCache[str, TokenInForce] = UserKeyedCache(TOKEN_CACHE_SECONDS, 50_000)
 
 # Built once, run on the driver's cursor: every Socket.IO handshake, long-poll and event
 # stream with a token asks it, and needs the ids, not the account's entity.
@@ -105,17 +111,35 @@ def token_in_force(raw: str, *, join_session: bool = False) -> TokenInForce | No
     """The same check as `token_record`'s, for a caller that needs only whose token it
     is; its use is the caller's to note (`use_is_due`). Read through the session when
     `join_session` (a caller that reads more there next: a handshake), else outside any
-    unit of work (`reading`: a long-poll opens no session)."""
+    unit of work (`reading`: a long-poll opens no session).
+
+    A token found in force is kept per process (`_in_force`) until a control message
+    about its owner (a revocation, an expiry's sweep, a ban, a deletion: every change
+    that ends a token sends one) or `TOKEN_CACHE_SECONDS`; its own expiry is checked at
+    every use. A kept token whose use is due is handed out once as due: its caller notes
+    the use, and the next ones find it noted."""
     if not _may_be_token(raw):
         return None
+    token_hash = secret_hash(raw)
+    kept = _in_force.get(token_hash)
+    if kept is not None:
+        if has_expired(kept.expires_at):
+            return None
+        if use_is_due(kept):
+            _in_force.replace(token_hash, kept._replace(last_used_at=utcnow()))
+        return kept
+    read_at = _in_force.reading()
     with reading(join_session=join_session) as connection:
-        row = _TOKEN_IN_FORCE.first(connection, {"token_hash": secret_hash(raw)})
+        row = _TOKEN_IN_FORCE.first(connection, {"token_hash": token_hash})
     if row is None:
         return None
     token_id, user_id, last_used_at, expires_at, banned_at, banned_until, deleted_at = row
     if has_expired(expires_at) or ban_in_force(banned_at, banned_until) or deleted_at is not None:
         return None
-    return TokenInForce(token_id, user_id, last_used_at, expires_at)
+    found = TokenInForce(token_id, user_id, last_used_at, expires_at)
+    noted = found._replace(last_used_at=utcnow()) if use_is_due(found) else found
+    _in_force.keep(token_hash, user_id, noted, read_at)
+    return found
 
 
 def use_is_due(token: ApiToken | TokenInForce) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from extensions import db, socketio
 from models.clock import utcnow
 from models.user import ApiToken, User
+from realtime import user_caches
 from services import accounts, api_tokens, conversations
 from tests.conftest import PASSWORD, csrf_token, log_in, make_app
 from tests.support.messages import sent_message
@@ -46,10 +47,13 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def expire(raw: str) -> None:
-    """Move a token's expiry into the past, as if its time had passed."""
+    """Move a token's expiry into the past, as if its time had passed. The site never
+    moves an expiry, so the copy of the token this process keeps (`token_in_force`) still
+    has the one it was issued with: it is forgotten, as the passing of time would end it."""
     token = api_tokens.token_record(raw)
     token.expires_at = token.created_at - timedelta(seconds=1)
     db.session.commit()
+    user_caches.forget_all()
 
 
 # -- deleting ------------------------------------------------------------------------
@@ -249,6 +253,7 @@ def expiring_soon(raw: str, seconds: float) -> float:
     token = api_tokens.token_record(raw)
     token.expires_at = utcnow() + timedelta(seconds=seconds)
     db.session.commit()
+    user_caches.forget_all()  # as `expire` does
     return time.monotonic() + seconds
 
 

@@ -41,12 +41,14 @@ def test_a_ban_during_an_outage_closes_the_other_workers_connections(cluster, re
     send(a, owner, conversation, "before")
     socket.received.wait_count("message:new", 1)
     stream.received.wait_count("message:new", 1)
+    assert long_poll(troll, None, base=b.url).status_code == 200  # b keeps the token
 
     redis_server.stop()
     call(a, moderator, "POST", f"/admin/users/{troll.username}/ban", {"reason": "spam"})
     # Worker b never heard of the ban through Redis; it reads it from the log.
     assert socket.disconnected.wait(10)
     assert stream.ended.wait(10)
+    assert long_poll(troll, None, base=b.url).status_code == 401
     send(a, owner, conversation, "while banned")
     redis_server.restart()
     send(a, owner, conversation, "after")

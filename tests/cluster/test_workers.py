@@ -222,6 +222,8 @@ def test_a_ban_closes_every_connection_on_every_worker_within_two_seconds(cluste
     troll.echo("alive")
     for stream in streams:
         stream.received.wait_count("stream:echo", 1)
+    for server in (a, b):  # each worker keeps the token
+        assert long_poll(troll, None, base=server.url).status_code == 200
     started = time.monotonic()
     response = requests.post(
         f"{b.url}/api/v1/admin/users/{troll.username}/ban",
@@ -236,6 +238,8 @@ def test_a_ban_closes_every_connection_on_every_worker_within_two_seconds(cluste
         assert stream.ended.wait(2)
     took = time.monotonic() - started
     print(f"ban closed 2 sockets and 2 streams on 2 workers in {took * 1000:.0f} ms")
+    for server in (a, b):
+        assert long_poll(troll, None, base=server.url).status_code == 401
     refused = requests.post(
         a.url + "/api/v1/auth/token",
         json={"username": troll.username, "password": "correct horse battery"},
