@@ -53,6 +53,7 @@ SERVER_CORE = 1
 # A second worker can only go on the load generator's core: the machine has two.
 WORKER_CORES = (SERVER_CORE, LOADGEN_CORE)
 UNTHROTTLED = "1000000 per second"
+PARTY_KEPT_SECONDS = 24 * 3600
 # Turns the operator metrics on (realtime/metrics.py); the bench scrapes with it.
 METRICS_TOKEN = secrets.token_hex(16)
 SCENARIOS = "abcdefg"
@@ -269,6 +270,10 @@ class Bench:
                     "PORT": str(port),
                     "PYTHONUNBUFFERED": "1",
                     **dict.fromkeys(rate_limit_settings(), UNTHROTTLED),
+                    # No page of a seeded party is open (the load generator's viewers
+                    # only connect), so the party sweep would end each one five minutes
+                    # after seeding, in the middle of a full run's later scenarios.
+                    "PARTY_EMPTY_GRACE_SECONDS": str(PARTY_KEPT_SECONDS),
                 }
             )
             if stack.redis is not None:
