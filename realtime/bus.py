@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 
 from extensions import db, socketio
-from realtime import channels, faults, metrics, store, user_caches
+from realtime import faults, metrics, store, user_caches
 from realtime.audience import Audience
 from realtime.events import CONTROL, CONTROL_CHANNEL, Envelope, check_all, is_durable
 from realtime.hub import Hub, OpenPages
@@ -57,7 +57,6 @@ class Bus:
         """Bind to an app. The last app bound is the one this process serves."""
         self.stop()
         self.app = app
-        channels.forget_all()
         user_caches.forget_all()
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
@@ -306,7 +305,6 @@ class Bus:
         op = message.get("op")
         if isinstance(message.get("user"), int):
             # Before the connections: one opening meanwhile reads the new set.
-            channels.forget(message["user"])
             user_caches.forget_user(message["user"])
         if op == "join":
             self.hub.join(message["user"], message["channel"])

@@ -8,18 +8,19 @@ A user's channel set is kept per process between connections (a handshake and ev
 long-poll need it). Every change of whose stream holds which channel already reaches
 every worker as a control message about that user (`bus.subscribe_user`,
 `unsubscribe_user`, `close_connections`, `account_changed`): applying one drops the
-user's entry here (`forget`), as it changes their live connections. A read that was
-under way while anything was forgotten is not kept, so a set read before a commit is
-never kept after the control message of that commit. Entries also expire after
-`CACHE_SECONDS`, a bound for a change no control message names.
+user's entry here, as it changes their live connections (`realtime/user_caches.py`, the
+same for every cache of facts about a user). A read that was under way while anything
+was forgotten is not kept, so a set read before a commit is never kept after the control
+message of that commit. Entries also expire after `CACHE_SECONDS`, a bound for a change
+no control message names.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 
 from realtime.events import Envelope, user_channel
+from realtime.user_caches import UserKeyedCache
 
 ChannelProvider = Callable[[int], Iterable[str]]
 ResumeHook = Callable[[int, float | None], Iterable[Envelope]]
@@ -31,10 +32,8 @@ CACHE_MAX_USERS = 50_000
 _providers: list[ChannelProvider] = []
 _resume_hooks: list[ResumeHook] = []
 _data_resume_hooks: list[StateHook] = []
-# user id -> (monotonic expiry, channels)
-_cache: dict[int, tuple[float, frozenset[str]]] = {}
-# Counts every forgetting: a read that saw it change meanwhile is not kept.
-_forgotten = 0
+# Forgotten with everything else kept of the user (`user_caches.forget_user`).
+_cache: UserKeyedCache[int, frozenset[str]] = UserKeyedCache(CACHE_SECONDS, CACHE_MAX_USERS)
 
 
 def provider(function: ChannelProvider) -> ChannelProvider:
@@ -63,17 +62,15 @@ def data_resume_hook(function: StateHook) -> StateHook:
 def channels_for(user_id: int) -> set[str]:
     """A user's own presence channel is not among them: it is for the people watching.
     The set is the caller's own (connections change theirs as control messages come)."""
-    now = time.monotonic()
     kept = _cache.get(user_id)
-    if kept is not None and kept[0] > now:
-        return set(kept[1])
+    if kept is not None:
+        return set(kept)
     # The providers' queries yield to other greenlets: a control message applied
     # meanwhile could not reach a connection not yet registered, so read again.
     for _attempt in range(3):
-        forgotten = _forgotten
+        read_at = _cache.reading()
         channels = _read(user_id)
-        if forgotten == _forgotten:
-            _keep(user_id, now, channels)
+        if _cache.keep(user_id, user_id, frozenset(channels), read_at):
             break
     return channels
 
@@ -83,27 +80,6 @@ def _read(user_id: int) -> set[str]:
     for extra in _providers:
         channels.update(extra(user_id))
     return channels
-
-
-def _keep(user_id: int, now: float, channels: set[str]) -> None:
-    _cache.pop(user_id, None)
-    if len(_cache) >= CACHE_MAX_USERS:
-        del _cache[next(iter(_cache))]  # the oldest entry
-    _cache[user_id] = (now + CACHE_SECONDS, frozenset(channels))
-
-
-def forget(user_id: int) -> None:
-    """The user's channels changed (or may have): read them again next time."""
-    global _forgotten
-    _forgotten += 1
-    _cache.pop(user_id, None)
-
-
-def forget_all() -> None:
-    """Another application (database) is served from now on."""
-    global _forgotten
-    _forgotten += 1
-    _cache.clear()
 
 
 def state_after_resume(

@@ -1,5 +1,6 @@
-"""Per-process caches of facts about a user that requests ask again and again (whether a
-bearer token is in force), dropped by every control message about that user.
+"""Per-process caches of facts about a user that requests ask again and again (their
+channels, whether a bearer token is in force), dropped by every control message about
+that user.
 
 Every change that can make such a fact false (a token revoked or expired, a ban, a
 deletion) publishes a control message about the user (`bus.close_connections`,
@@ -50,16 +51,17 @@ class UserKeyedCache(Generic[Key, Value]):
         """Call before reading a value to keep: `keep` takes what this returned."""
         return self._forgotten
 
-    def keep(self, key: Key, user_id: int, value: Value, read_at: int) -> None:
+    def keep(self, key: Key, user_id: int, value: Value, read_at: int) -> bool:
         """Keep `value`, read after `reading()` returned `read_at`, unless anything was
-        forgotten since."""
+        forgotten since (then False: the value may be stale)."""
         if read_at != self._forgotten:
-            return
+            return False
         self._drop(key)
         if len(self._entries) >= self.max_entries:
             self._drop(next(iter(self._entries)))
         self._entries[key] = (time.monotonic() + self.seconds, user_id, value)
         self._keys_of.setdefault(user_id, set()).add(key)
+        return True
 
     def replace(self, key: Key, value: Value) -> None:
         """Change a kept value in place, keeping its expiry (no-op if it is not kept)."""

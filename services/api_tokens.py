@@ -126,7 +126,7 @@ def token_in_force(raw: str, *, join_session: bool = False) -> TokenInForce | No
         if has_expired(kept.expires_at):
             return None
         if use_is_due(kept):
-            _in_force.replace(token_hash, kept._replace(last_used_at=utcnow()))
+            _in_force.replace(token_hash, _noted(kept))
         return kept
     read_at = _in_force.reading()
     with reading(join_session=join_session) as connection:
@@ -137,9 +137,13 @@ def token_in_force(raw: str, *, join_session: bool = False) -> TokenInForce | No
     if has_expired(expires_at) or ban_in_force(banned_at, banned_until) or deleted_at is not None:
         return None
     found = TokenInForce(token_id, user_id, last_used_at, expires_at)
-    noted = found._replace(last_used_at=utcnow()) if use_is_due(found) else found
-    _in_force.keep(token_hash, user_id, noted, read_at)
+    _in_force.keep(token_hash, user_id, _noted(found) if use_is_due(found) else found, read_at)
     return found
+
+
+def _noted(token: TokenInForce) -> TokenInForce:
+    """The kept copy of a token handed out as due: its caller notes the use now."""
+    return token._replace(last_used_at=utcnow())
 
 
 def use_is_due(token: ApiToken | TokenInForce) -> bool:

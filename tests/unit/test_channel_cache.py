@@ -12,7 +12,7 @@ from sqlalchemy import event
 from errors import Forbidden
 from extensions import db
 from models.user import Role
-from realtime import channels
+from realtime import channels, user_caches
 from realtime.channels import channels_for
 from realtime.events import presence_channel
 from services import (
@@ -76,7 +76,7 @@ def test_a_read_during_which_something_was_forgotten_is_read_again_and_not_kept_
     def racing_provider(user_id: int) -> list[str]:
         reads.append(user_id)
         if len(reads) == 1:
-            channels.forget(ben)  # a control message applied while the query waited
+            user_caches.forget_user(ben)  # a control message applied while the query waited
         return []
 
     channels._providers.append(racing_provider)
@@ -93,7 +93,7 @@ def test_binding_an_app_forgets_everything(app, people):
 
     cached(people["ann"].id)
     bus.init_app(app)
-    assert channels._cache == {}
+    assert channels._cache._entries == {}
 
 
 def test_follow_unfollow(app, people):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from extensions import db
 from models.party import Party
-from realtime import channels
+from realtime import channels, user_caches
 from realtime.channels import channels_for
 from realtime.events import party_channel, playlist_channel, posts_channel, presence_channel
 from services import (
@@ -26,7 +26,7 @@ VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
 def fresh(user_id: int) -> set[str]:
     """The user's channels read from the database, not from the process's cache."""
-    channels.forget(user_id)
+    user_caches.forget_user(user_id)
     return channels_for(user_id)
 
 
