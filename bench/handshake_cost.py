@@ -20,6 +20,8 @@ of its last answer (nothing is published meanwhile, so each poll is the whole co
 a poll that finds nothing: the sign-in, the stream's registration, the backlog check,
 the party-state resume hook, the JSON answer). The server's CPU over `--seconds` per
 poll answered. The clients run in this process, pinned to the load generator's core.
+*poll-alone*: the same, by people in no party and no group (the last seeded users): a
+poll whose stream holds no party, so the party-state hook reads nothing.
 
 The process CPU of the server is the figure to compare: the machine is shared and has
 two cores, so rates move with whatever else runs. `--roots` runs the server from other
@@ -127,18 +129,22 @@ class Poller(threading.Thread):
                 self.failures += 1
 
 
-def poll_run(bench: run.Bench, pollers: int, seconds: float, floor: bool = False) -> dict:
-    """Polls that find nothing; with `floor`, `GET /healthz` instead, signed out: what
-    any request costs (pywsgi, the Engine.IO middleware, Flask and its hooks)."""
-    tokens = [
-        None if floor else viewer["token"] for viewer in bench.party(1000, pollers)["viewers"]
-    ]
+def poll_run(bench: run.Bench, pollers: int, seconds: float, kind: str = "poll") -> dict:
+    """Polls that find nothing, by party viewers (`poll`) or by people in no party
+    (`poll-alone`); `floor`: `GET /healthz` instead, signed out: what any request costs
+    (pywsgi, the Engine.IO middleware, Flask and its hooks)."""
+    if kind == "poll-alone":
+        last = bench.layout["users"]
+        tokens = [bench.token(user) for user in range(last - pollers + 1, last + 1)]
+    else:
+        viewers = bench.party(1000, pollers)["viewers"]
+        tokens = [None if kind == "floor" else viewer["token"] for viewer in viewers]
     stack = bench.start_tandem()
     try:
         stop = threading.Event()
         threads = [Poller(stack.urls[0], token, stop) for token in tokens]
         pid = stack.workers[0].pid
-        return measured(pid, threads, stop, seconds, "floor.txt" if floor else "poll.txt")
+        return measured(pid, threads, stop, seconds, f"{kind}.txt")
     finally:
         stack.stop()
 
@@ -184,7 +190,7 @@ def measured(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roots", default=str(run.ROOT), help="checkouts, comma-separated")
-    parser.add_argument("--only", choices=("connect", "poll", "floor", "wsgi"))
+    parser.add_argument("--only", choices=("connect", "poll", "poll-alone", "floor", "wsgi"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--pollers", type=int, default=20)
@@ -218,7 +224,7 @@ def main() -> int:
                 elif kind == "wsgi":
                     figure = wsgi_run(args.pollers, args.seconds)
                 else:
-                    figure = poll_run(bench, args.pollers, args.seconds, kind == "floor")
+                    figure = poll_run(bench, args.pollers, args.seconds, kind)
                 results[kind][str(root)].append(figure)
                 print(f"{kind} {root} run {index + 1}: {figure}", file=sys.stderr, flush=True)
     for kind, by_root in results.items():

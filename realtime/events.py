@@ -347,6 +347,12 @@ def party_channel(party_id: int) -> str:
     return f"party:{party_id}"
 
 
+def party_of(channel: str) -> int | None:
+    """The party whose channel `channel` is (`party:<id>`), else None."""
+    kind, _, rest = channel.partition(":")
+    return int(rest) if kind == "party" and rest.isascii() and rest.isdigit() else None
+
+
 def conversation_channel(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 

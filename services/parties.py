@@ -19,8 +19,8 @@ from models.party import Participant, ParticipantStatus, Party, PartyRole
 from models.read_connection import reading
 from models.user import User
 from realtime.bus import bus
-from realtime.channels import provider, resume_hook
-from realtime.events import Envelope, user_channel
+from realtime.channels import channels_for, provider, resume_hook
+from realtime.events import Envelope, party_of, user_channel
 from services import notifications, party_access, voice
 from services.party_access import PartyAccess
 from services.party_hosts import hand_over
@@ -274,9 +274,10 @@ def hosted_by(viewer: User, user: User) -> list[Party]:
 
 
 # Built once, run on the driver's cursor (models/driver_statements.py): every first
-# handshake of a user asks the first below; a resume and a long-poll one of the two, and
-# most find nothing: the parties' entities are loaded only for what they find.
-_PARTICIPATIONS = (
+# handshake of a user reads their participations; a resume and a long-poll look up each
+# party the user's stream holds by its key, and most find nothing: the parties' entities
+# are loaded only for what they find.
+_TAKING_PART = DriverStatement(
     select(Participant.party_id, Participant.role)
     .join(Party, Party.id == Participant.party_id)
     .where(
@@ -285,8 +286,9 @@ _PARTICIPATIONS = (
         Party.status != "ended",
     )
 )
-_TAKING_PART = DriverStatement(_PARTICIPATIONS)
-_CHANGED_AFTER = DriverStatement(_PARTICIPATIONS.where(Party.at > bindparam("changed_after")))
+_GOING_ON = select(Party.id).where(Party.id == bindparam("party_id"), Party.status != "ended")
+_STILL_ON = DriverStatement(_GOING_ON)
+_CHANGED_AFTER = DriverStatement(_GOING_ON.where(Party.at > bindparam("changed_after")))
 
 
 @provider
@@ -303,16 +305,25 @@ def _party_channels(user_id: int) -> list[str]:
 @resume_hook
 def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
     """After a resume, the current playback state of every party the user is in (that
-    changed after `changed_after`, when given)."""
-    with reading() as connection:
-        if changed_after is None:
-            rows = _TAKING_PART.rows(connection, {"user_id": user_id})
-        else:
-            values = {"user_id": user_id, "changed_after": changed_after}
-            rows = _CHANGED_AFTER.rows(connection, values)
-    if not rows:
+    changed after `changed_after`, when given). Which parties: those whose channels the
+    user's stream holds (`channels_for`, read from the participations above and
+    forgotten at every join and leave), so someone in no party costs no read."""
+    party_ids = sorted(filter(None, map(party_of, channels_for(user_id))))
+    if not party_ids:
         return []
-    parties = db.session.scalars(select(Party).where(Party.id.in_([row[0] for row in rows])))
+    if changed_after is None:
+        statement, since = _STILL_ON, {}
+    else:
+        statement, since = _CHANGED_AFTER, {"changed_after": changed_after}
+    with reading() as connection:
+        found = [
+            party_id
+            for party_id in party_ids
+            if statement.rows(connection, {"party_id": party_id, **since})
+        ]
+    if not found:
+        return []
+    parties = db.session.scalars(select(Party).where(Party.id.in_(found)).order_by(Party.id))
     return [
         Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
         for party in parties

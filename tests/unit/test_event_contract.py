@@ -26,6 +26,8 @@ from realtime.events import (
     ContractError,
     check,
     is_durable,
+    party_channel,
+    party_of,
 )
 
 SUMMARY = {"id": 2, "username": "ben", "display_name": "Ben"}
@@ -165,3 +167,9 @@ def test_the_check_is_a_setting(tmp_path):
     base = {"INSTANCE_PATH": str(tmp_path)}
     assert load_config(base, environ={})["EVENT_CONTRACT_CHECK"] is False
     assert load_config(base, environ={"EVENT_CONTRACT_CHECK": "1"})["EVENT_CONTRACT_CHECK"]
+
+
+def test_a_party_channel_is_read_back_to_its_party_and_nothing_else_is():
+    assert party_of(party_channel(42)) == 42
+    for other in ("party:42:drivers", "party:", "party:x", "user:42", "party:\u0663", "party:-1"):
+        assert party_of(other) is None

@@ -81,3 +81,38 @@ def test_a_resume_brings_the_state_of_each_party_taken_part_in(engine_app):
     party_membership.leave(ben, watched.id)
     db.session.commit()
     assert channels.state_after_resume(ben.id) == []
+
+
+def test_the_parties_a_resume_looks_up_are_those_the_stream_holds(engine_app, monkeypatch):
+    """Each party whose channel the user's stream holds is looked up by its key: only the
+    one that changed comes back, an ended one never (even while a channel set kept from
+    before its end still holds it), and someone in no party costs no read at all."""
+    ann, ben, cat = (accounts.register(name, PASSWORD) for name in ("ann", "ben", "cat"))
+    first = parties.create(ann, {"title": "First", "media_url": VIDEO})
+    second = parties.create(ann, {"title": "Second", "media_url": VIDEO})
+    for party in (first, second):
+        party_membership.enter(ben, party.id)
+    db.session.commit()
+    known = max(db.session.get(Party, party.id).at for party in (first, second))
+    db.session.get(Party, second.id).at = known + 5
+    db.session.commit()
+    states = channels.state_after_resume(ben.id, known)
+    assert [(e.channel, e.data["party_id"]) for e in states] == [
+        (party_channel(second.id), second.id)
+    ]
+    assert [e.data["party_id"] for e in channels.state_after_resume(ben.id)] == [
+        first.id,
+        second.id,
+    ]
+
+    assert party_channel(first.id) in channels_for(ben.id)  # kept by this process
+    db.session.get(Party, first.id).status = "ended"  # no control message about ben
+    db.session.commit()
+    assert [e.data["party_id"] for e in channels.state_after_resume(ben.id)] == [second.id]
+
+    def no_read(**_options):
+        raise AssertionError("someone in no party read the database")
+
+    monkeypatch.setattr(parties, "reading", no_read)
+    assert channels.state_after_resume(cat.id) == []
+    assert channels.state_after_resume(cat.id, known) == []
