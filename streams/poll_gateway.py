@@ -98,8 +98,20 @@ def plain_poll(environ: dict) -> tuple[str, dict[str, str]] | None:
     if any(name in environ for name in FLASK_ONLY_HEADERS):
         return None
     arguments: dict[str, str] = {}
-    for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+    for name, value in query_arguments(environ.get("QUERY_STRING", "")):
         if name not in PLAIN_ARGUMENTS or name in arguments:
             return None
         arguments[name] = value
     return raw, arguments
+
+
+def query_arguments(query: str) -> list[tuple[str, str]]:
+    """`parse_qsl(query, keep_blank_values=True)`, without urllib's work when nothing in
+    the query is encoded (a poll's cursor and timeout never are): served, that work cost
+    a plain poll about 5 % of its CPU."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    return [
+        (name, value)
+        for name, _, value in (part.partition("=") for part in query.split("&") if part)
+    ]

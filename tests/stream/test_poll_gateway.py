@@ -4,6 +4,7 @@ the view's headers, and every other request left to Flask."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from realtime import cursor as cursors
 from services import api_tokens
-from streams.poll_gateway import PollGateway
+from streams.poll_gateway import PollGateway, query_arguments
 from tests.support.replays import ok
 
 POLL = "/api/v1/events"
@@ -169,3 +170,24 @@ def test_a_poll_the_gateway_fails_is_answered_by_flask(
     assert flask_entered == [POLL]
     assert len(calls) == 2
     assert "Flask answers it" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "cursor=1a2b.3c&timeout=25",
+        "timeout=0",
+        "cursor=&timeout=",
+        "cursor",
+        "cursor=a=b",
+        "&&cursor=x&",
+        "cursor=x;timeout=5",
+        "cursor=%31&timeout=2",
+        "cursor=a+b",
+        "curs%6Fr=x",
+        "cursor=\u00e9t\u00e9",
+    ],
+)
+def test_a_query_reads_as_urllib_reads_it(query):
+    assert query_arguments(query) == parse_qsl(query, keep_blank_values=True)
