@@ -54,12 +54,18 @@ class DriverStatement:
 
     def __init__(self, statement: Select | UpdateBase) -> None:
         self._statement = statement
+        self._writes = isinstance(statement, UpdateBase)
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
 
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple]:
-        """Run in `connection`'s transaction (begun if need be, as Core's execution
-        does); the rows it returns, if any."""
-        if not connection.in_transaction():
+        """Run in `connection`'s transaction, if one is open; the rows it returns, if any.
+        A write begins Core's transaction if need be, as Core's execution does. A read
+        does not: Core's begin emits nothing on SQLite's driver (a SELECT opens no
+        transaction there) nor on psycopg (which opens one at any first statement), and
+        a connection it did not begin is rolled back by the pool when given back, so a
+        read outside a unit of work (a long-poll's) skips the bookkeeping of a begin and
+        of a rollback."""
+        if self._writes and not connection.in_transaction():
             connection.begin()
         compiled = self._compile(connection.dialect, values)
         parameters = compiled.parameters(values)

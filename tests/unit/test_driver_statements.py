@@ -94,6 +94,35 @@ def test_an_update_runs_in_the_callers_transaction(engine):
         assert BY_NAME.first(connection, {"name": "kept"}) == (probe_id, None, 1)
 
 
+def driver_in_transaction(engine: Engine) -> bool:
+    """Whether the pool's connection, checked out again, still has a transaction open."""
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        if engine.dialect.name == "sqlite":
+            return driver.in_transaction
+        return driver.info.transaction_status != driver.info.transaction_status.IDLE
+    finally:
+        raw.close()
+
+
+def test_a_read_begins_no_transaction_and_none_is_left_open_once_given_back(engine):
+    with engine.begin() as connection:
+        probe_id = INSERT.scalar(connection, {"name": "read", "at": None, "count": 0})
+    with engine.connect() as connection:
+        assert BY_NAME.first(connection, {"name": "read"}) == (probe_id, None, 0)
+        assert not connection.in_transaction()
+        COUNT_UP.rows(connection, {"probe_id": probe_id})  # a write still begins one
+        assert connection.in_transaction()
+        connection.commit()
+        assert BY_NAME.first(connection, {"name": "read"})[2] == 1
+    assert not driver_in_transaction(engine)
+    with engine.begin() as other:  # nothing held by the read holds up a writer
+        COUNT_UP.rows(other, {"probe_id": probe_id})
+    with engine.connect() as connection:
+        assert BY_NAME.first(connection, {"name": "read"})[2] == 2
+
+
 def test_a_unique_violation_is_sqlalchemys_integrity_error(engine):
     with engine.connect() as connection:
         INSERT.rows(connection, {"name": "twice", "at": None, "count": 0})
