@@ -274,9 +274,9 @@ def hosted_by(viewer: User, user: User) -> list[Party]:
 
 
 # Built once, run on the driver's cursor (models/driver_statements.py): every first
-# handshake of a user reads their participations; a resume and a long-poll look up each
-# party the user's stream holds by its key, and most find nothing: the parties' entities
-# are loaded only for what they find.
+# handshake of a user reads their participations; a resume and a long-poll with a stamp
+# look up each party the user's stream holds by its key, and most find nothing: the
+# parties' entities are loaded only for what they find (for all of them without a stamp).
 _TAKING_PART = DriverStatement(
     select(Participant.party_id, Participant.role)
     .join(Party, Party.id == Participant.party_id)
@@ -286,9 +286,13 @@ _TAKING_PART = DriverStatement(
         Party.status != "ended",
     )
 )
-_GOING_ON = select(Party.id).where(Party.id == bindparam("party_id"), Party.status != "ended")
-_STILL_ON = DriverStatement(_GOING_ON)
-_CHANGED_AFTER = DriverStatement(_GOING_ON.where(Party.at > bindparam("changed_after")))
+_CHANGED_AFTER = DriverStatement(
+    select(Party.id).where(
+        Party.id == bindparam("party_id"),
+        Party.status != "ended",
+        Party.at > bindparam("changed_after"),
+    )
+)
 
 
 @provider
@@ -308,22 +312,21 @@ def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]
     changed after `changed_after`, when given). Which parties: those whose channels the
     user's stream holds (`channels_for`, read from the participations above and
     forgotten at every join and leave), so someone in no party costs no read."""
-    party_ids = sorted(filter(None, map(party_of, channels_for(user_id))))
-    if not party_ids:
-        return []
-    if changed_after is None:
-        statement, since = _STILL_ON, {}
-    else:
-        statement, since = _CHANGED_AFTER, {"changed_after": changed_after}
-    with reading() as connection:
-        found = [
-            party_id
-            for party_id in party_ids
-            if statement.rows(connection, {"party_id": party_id, **since})
-        ]
+    found = sorted(filter(None, map(party_of, channels_for(user_id))))
+    if found and changed_after is not None:
+        with reading() as connection:
+            found = [
+                party_id
+                for party_id in found
+                if _CHANGED_AFTER.rows(
+                    connection, {"party_id": party_id, "changed_after": changed_after}
+                )
+            ]
     if not found:
         return []
-    parties = db.session.scalars(select(Party).where(Party.id.in_(found)).order_by(Party.id))
+    parties = db.session.scalars(
+        select(Party).where(Party.id.in_(found), Party.status != "ended").order_by(Party.id)
+    )
     return [
         Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
         for party in parties
