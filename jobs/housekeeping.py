@@ -1,6 +1,6 @@
 """Periodic work each serving process does: hand over from absent hosts, end empty
-parties, start scheduled ones; remove the files no one may read any more; close what
-expired tokens still hold open. Safe on
+parties, start scheduled ones; find party states this worker never heard; remove the
+files no one may read any more; close what expired tokens still hold open. Safe on
 several workers at once (the services' updates and deletes are conditional)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Flask
 
 from extensions import db
 from realtime.bus import bus
-from services import api_tokens, attachments, parties
+from services import api_tokens, attachments, parties, party_states
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 def start(app: Flask) -> list[gevent.Greenlet]:
     return [
         gevent.spawn(_every, app, "PARTY_SWEEP_INTERVAL_SECONDS", _sweep_parties),
+        gevent.spawn(_every, app, "STREAM_LOG_CHECK_SECONDS", _check_party_states, 0.0),
         gevent.spawn(_every, app, "UPLOAD_SWEEP_INTERVAL_SECONDS", _sweep_uploads),
         gevent.spawn(_every, app, "TOKEN_SWEEP_INTERVAL_SECONDS", _expire_tokens, 0.0),
     ]
@@ -58,6 +59,10 @@ def _sweep_parties(app: Flask) -> None:
         store.watchers,
         store.last_watched,
     )
+
+
+def _check_party_states(_app: Flask) -> None:
+    party_states.check()
 
 
 def _sweep_uploads(app: Flask) -> None:

@@ -40,7 +40,11 @@ class ParticipantStatus(enum.StrEnum):
 
 class Party(db.Model):
     __tablename__ = "parties"
-    __table_args__ = (Index("ix_parties_status_visibility", "status", "visibility"),)
+    __table_args__ = (
+        Index("ix_parties_status_visibility", "status", "visibility"),
+        # Each worker reads the parties whose playback moved lately, every second or so.
+        Index("ix_parties_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)

@@ -30,6 +30,7 @@ from realtime.hub import Hub, OpenPages
 from realtime.outbox import Outbox, Queued
 from realtime.presence_leases import Presence, Publish
 from realtime.presence_store import MemoryPresenceStore, RedisPresenceStore
+from realtime.state_marks import marks
 from realtime.transport import LocalTransport, OrderedDelivery, RedisTransport
 from realtime.watching import MemoryWatchingStore, RedisWatchingStore, Watching
 
@@ -58,6 +59,7 @@ class Bus:
         self.stop()
         self.app = app
         user_caches.forget_all()
+        marks.clear()
         self.hub = Hub(lambda: socketio.server)
         redis_url = app.config.get("REDIS_URL")
         # SQLite serializes writers, so an id below a visible one is final at once: a gap
@@ -107,10 +109,15 @@ class Bus:
         with self.app.app_context():
             try:
                 for hook in self._after_outage:
-                    for envelope in hook():
-                        self._delivery.deliver(envelope)
+                    self.deliver_here(hook())
             finally:
                 db.session.remove()
+
+    def deliver_here(self, envelopes: Iterable[Envelope]) -> None:
+        """Hand ephemeral state to this worker's clients only: what they missed, read
+        again from the truth (the other workers find what they missed themselves)."""
+        for envelope in envelopes:
+            self._delivery.deliver(envelope)
 
     def _page_leases(
         self,
@@ -299,6 +306,7 @@ class Bus:
         if envelope.channel == CONTROL_CHANNEL:
             self.apply_control(envelope.data)
         else:
+            marks.hear(envelope)
             self.hub.dispatch(envelope)
 
     def apply_control(self, message: dict) -> None:

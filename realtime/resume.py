@@ -16,13 +16,11 @@ from realtime.bus import bus
 from realtime.channels import channels_for, state_after_resume
 from realtime.connections import Connection, Identity, SocketConnection, StreamConnection
 from realtime.events import RESYNC, STATE_NAMES, Envelope, user_channel
+from realtime.state_marks import STATE_IN_FLIGHT_S
 
 RESYNC_EXPIRED = "cursor_expired"
 RESYNC_UNKNOWN = "cursor_unknown"
 RESYNC_TOO_FAR = "too_many_missed"
-# How long a state change may take from its write to its publication: a long-poll
-# resends state changed this long before it opened, in case it was still on its way.
-STATE_IN_FLIGHT_S = 2.0
 # The transport of a page's stream of rendered fragments (`/events/html`).
 PAGE_TRANSPORT = "sse-html"
 # Connections that stay open and read events as data.

@@ -1,6 +1,7 @@
 """Watch parties as a whole: creating, starting and ending them, the housekeeping sweep,
-the public listing, and what the stream replays of them. Who is in a party is
-services/party_membership.py; who hosts it, services/party_hosts.py."""
+the public listing, and the channels a party gives its people's streams. Who is in a
+party is services/party_membership.py; who hosts it, services/party_hosts.py; what a
+stream is sent of their playback beyond the live events, services/party_states.py."""
 
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ from extensions import db
 from models.clock import as_utc, utcnow
 from models.driver_statements import DriverStatement
 from models.party import Participant, ParticipantStatus, Party, PartyRole
-from models.read_connection import reading
 from models.user import User
 from realtime.bus import bus
-from realtime.channels import channels_for, provider, resume_hook
-from realtime.events import Envelope, party_of, user_channel
+from realtime.channels import provider
+from realtime.events import user_channel
 from services import notifications, party_access, voice
 from services.party_access import PartyAccess
 from services.party_hosts import hand_over
@@ -286,13 +286,6 @@ _TAKING_PART = DriverStatement(
         Party.status != "ended",
     )
 )
-_CHANGED_AFTER = DriverStatement(
-    select(Party.id).where(
-        Party.id == bindparam("party_id"),
-        Party.status != "ended",
-        Party.at > bindparam("changed_after"),
-    )
-)
 
 
 @provider
@@ -304,46 +297,6 @@ def _party_channels(user_id: int) -> list[str]:
         if role in party_access.DRIVERS:
             channels.append(drivers_channel(party_id))
     return channels
-
-
-@resume_hook
-def _current_states(user_id: int, changed_after: float | None) -> list[Envelope]:
-    """After a resume, the current playback state of every party the user is in (that
-    changed after `changed_after`, when given). Which parties: those whose channels the
-    user's stream holds (`channels_for`, read from the participations above and
-    forgotten at every join and leave), so someone in no party costs no read."""
-    found = sorted(filter(None, map(party_of, channels_for(user_id))))
-    if found and changed_after is not None:
-        with reading() as connection:
-            found = [
-                party_id
-                for party_id in found
-                if _CHANGED_AFTER.rows(
-                    connection, {"party_id": party_id, "changed_after": changed_after}
-                )
-            ]
-    if not found:
-        return []
-    parties = db.session.scalars(
-        select(Party).where(Party.id.in_(found), Party.status != "ended").order_by(Party.id)
-    )
-    return [
-        Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party))
-        for party in parties
-    ]
-
-
-@bus.after_outage
-def _watched_states() -> list[Envelope]:
-    """The playback state of each party whose page is open on this worker: a state sent
-    only live while Redis was away reached no other worker."""
-    watched = sorted({party_id for party_id, _user_id in bus.hub.watchers.pairs()})
-    if not watched:
-        return []
-    found = db.session.scalars(select(Party).where(Party.id.in_(watched), Party.status != "ended"))
-    return [
-        Envelope(channel=channel(party.id), name=PARTY_STATE, data=state(party)) for party in found
-    ]
 
 
 def sweep(

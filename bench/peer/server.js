@@ -10,7 +10,8 @@
  *     party drivers, conversations, presence of the people it follows); presence online;
  *   - party:play / party:pause / party:seek: user, party and participant loaded, the
  *     caller must be host or co-host; the new state is written (version + 1), read back
- *     and sent as party:state to the party's room, sender included;
+ *     and sent as party:state (Tandem's whole shape: the protocol's fields, duration,
+ *     status and what plays by name) to the party's room, sender included;
  *   - message:send: user, conversation and membership checked, client_id looked up,
  *     the message inserted and the conversation's and sender's read positions moved in
  *     one transaction, the durable event stored in stream_events (its id is the cursor),
@@ -81,6 +82,7 @@ const sql = {
                              OR (blocker_id = ? AND blocked_id = ?) LIMIT 1`,
   ),
   party: db.prepare('SELECT * FROM parties WHERE id = ?'),
+  queueItem: db.prepare('SELECT title, media_url FROM party_queue WHERE id = ?'),
   participant: db.prepare('SELECT * FROM party_participants WHERE party_id = ? AND user_id = ?'),
   setPlayback: db.prepare(
     'UPDATE parties SET playing = ?, position = ?, at = ?, version = version + 1 WHERE id = ?',
@@ -287,7 +289,17 @@ function partyState(party) {
     at: party.at,
     version: party.version,
     host_id: party.host_id,
+    duration: party.duration,
+    status: party.status,
+    media_title: mediaTitle(party),
   };
+}
+
+/** Tandem's party:state names what plays: the queue item's title, else the party's. */
+function mediaTitle(party) {
+  const item = party.queue_item_id === null ? undefined : sql.queueItem.get(party.queue_item_id);
+  if (item) return item.title || item.media_url;
+  return party.title;
 }
 
 function driver(user, partyId) {

@@ -3,11 +3,13 @@ heartbeats, chat, reactions, handover, and late joiners and reconnects landing i
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 
 import pytest
 
-from tests.support.clients import SocketClient, create_party, register
+from tests.support.clients import SocketClient, call_api, create_party, long_poll, register
 
 pytestmark = pytest.mark.server
 
@@ -154,3 +156,35 @@ def test_host_leaving_hands_over(shared_server):
     [changed] = sockets[viewer.username].received.wait_count("party:host_changed", 1)
     assert changed == {"party_id": party["id"], "host_id": cohost.id, "cursor": changed["cursor"]}
     assert sockets[cohost.username].call("party:pause", {"party_id": party["id"]})["ok"] is True
+
+
+def test_a_state_no_worker_announced_reaches_open_sockets_and_the_next_poll(live_server):
+    """A change of playback written beside the server (a command, a worker whose publish
+    failed) is found by the server's check within a second or so: sockets get it live,
+    and a long-poll that carries an older state gets it once."""
+    base = live_server.url
+    host, viewer = register(base), register(base)
+    party = create_party(base, host, title="Written beside")
+    call_api(viewer, "POST", "/parties/join", json={"code": party["code"]})
+    socket = connect(live_server, viewer)
+    assert socket.call("party:join", {"party_id": party["id"]})["ok"] is True
+    cursor = long_poll(viewer, None).json()["cursor"]
+    polled = long_poll(viewer, cursor, timeout=5).json()
+    assert [e["data"]["position"] for e in polled["events"] if e["event"] == "party:state"] == [0.0]
+
+    database = live_server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(database, timeout=10)) as connection, connection:
+        connection.execute(
+            "UPDATE parties SET position = 77.0, at = ?, version = version + 1 WHERE id = ?",
+            (time.time(), party["id"]),
+        )
+    [state] = socket.received.wait_count("party:state", 1, timeout=10)
+    assert (state["party_id"], state["position"], state["version"]) == (party["id"], 77.0, 1)
+
+    changed = long_poll(viewer, polled["cursor"]).json()
+    assert [e["data"]["position"] for e in changed["events"] if e["event"] == "party:state"] == [
+        77.0
+    ]
+    quiet = long_poll(viewer, changed["cursor"]).json()
+    assert [e for e in quiet["events"] if e["event"] == "party:state"] == []
+    socket.close()

@@ -14,6 +14,7 @@ from services import (
     moderation,
     parties,
     party_membership,
+    party_states,
     playlist_people,
     playlists,
     social,
@@ -113,6 +114,6 @@ def test_the_parties_a_resume_looks_up_are_those_the_stream_holds(engine_app, mo
     def no_read(**_options):
         raise AssertionError("someone in no party read the database")
 
-    monkeypatch.setattr(parties, "reading", no_read)
+    monkeypatch.setattr(party_states, "reading", no_read)
     assert channels.state_after_resume(cat.id) == []
     assert channels.state_after_resume(cat.id, known) == []
