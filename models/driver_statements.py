@@ -12,7 +12,7 @@ statements. Only for statements built once, with plain bound parameters (no list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,18 +20,22 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import Select
+from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Compiled:
     sql: str
     names: tuple[str, ...]
     positional: bool
     binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    columns: tuple[TypeEngine, ...]  # the dialect's types of the columns it returns
     constants: dict[str, Any]  # values the statement holds itself (the 1 of `count + 1`)
+    # The columns' result processors, taken at the first run: some need the type the
+    # driver reports (PostgreSQL's floats and numerics), as Core's do.
+    results: tuple[Processor, ...] | None = None
 
     def parameters(self, values: Mapping[str, Any]) -> tuple | dict:
         if self.constants:
@@ -41,6 +45,12 @@ class _Compiled:
             for process, value in zip(self.binds, map(values.__getitem__, self.names), strict=True)
         ]
         return tuple(bound) if self.positional else dict(zip(self.names, bound, strict=True))
+
+    def take_results(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> None:
+        self.results = tuple(
+            column.result_processor(dialect, reported[1])
+            for column, reported in zip(self.columns, description, strict=True)
+        )
 
     def row(self, row: tuple) -> tuple:
         return tuple(
@@ -72,7 +82,11 @@ class DriverStatement:
         cursor = connection.connection.dbapi_connection.cursor()
         try:
             cursor.execute(compiled.sql, parameters)
-            found = cursor.fetchall() if cursor.description is not None else []
+            found = []
+            if cursor.description is not None:
+                found = cursor.fetchall()
+                if compiled.results is None:
+                    compiled.take_results(connection.dialect, cursor.description)
         except connection.dialect.loaded_dbapi.Error as error:
             raise _wrapped(connection, compiled.sql, parameters, error) from error
         finally:
@@ -117,8 +131,8 @@ def _compiled(statement: Select | UpdateBase, dialect: Dialect, keys: list[str])
             by_name[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
         ),
         constants={name: by_name[name].effective_value for name in names if name not in keys},
-        results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
+        columns=tuple(
+            column.type.dialect_impl(dialect)
             for column in statement.exported_columns  # a select's, or what DML returns
         ),
     )

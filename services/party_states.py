@@ -18,6 +18,7 @@ import time
 from sqlalchemy import bindparam, select
 
 from extensions import db
+from models.driver_statements import DriverStatement
 from models.party import Party
 from models.read_connection import reading
 from realtime.bus import bus
@@ -30,7 +31,9 @@ ENDED = "ended"  # a party's status once over: it has no state to send
 
 marks.track(PARTY_STATE)
 
-_STATE_AT = select(Party.at).where(Party.id == bindparam("party_id"), Party.status != ENDED)
+_STATE_AT = DriverStatement(
+    select(Party.at).where(Party.id == bindparam("party_id"), Party.status != ENDED)
+)
 _MOVED = select(Party.id, Party.at).where(Party.status != ENDED)
 
 
@@ -59,8 +62,7 @@ def _moved_after(party_ids: list[int], changed_after: float) -> list[int]:
     if unknown:
         with reading() as connection:
             for party_id in unknown:
-                at = connection.execute(_STATE_AT, {"party_id": party_id}).scalar()
-                if at is not None:
+                for (at,) in _STATE_AT.rows(connection, {"party_id": party_id}):
                     marks.mark(channel(party_id), at)
                     if at > changed_after:
                         moved.append(party_id)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     Integer,
     MetaData,
     String,
@@ -34,6 +35,12 @@ probes = Table(
     Column("name", String(40), unique=True, nullable=False),
     Column("at", DateTime(timezone=True)),
     Column("count", Integer, nullable=False),
+)
+readings = Table(
+    "readings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
 )
 with_default = Table(
     "with_default",
@@ -81,6 +88,19 @@ def test_a_row_written_through_the_driver_is_stored_as_core_stores_it(engine):
             0,
         )
         assert BY_NAME.first(connection, {"name": "nobody"}) is None
+
+
+def test_a_float_is_read_as_core_reads_it(engine):
+    """A float's result processor needs the type the driver reports (on PostgreSQL, Core's
+    refuses a float column without it)."""
+    value_of = DriverStatement(select(readings.c.value).where(readings.c.id == bindparam("id")))
+    with engine.begin() as connection:
+        connection.execute(insert(readings), [{"id": 1, "value": 1796448137.6307886}])
+    with engine.connect() as connection:
+        core = connection.execute(select(readings.c.value)).scalar_one()
+        assert value_of.first(connection, {"id": 1}) == (core,)
+        assert value_of.first(connection, {"id": 1}) == (1796448137.6307886,)
+        assert value_of.first(connection, {"id": 2}) is None
 
 
 def test_an_update_runs_in_the_callers_transaction(engine):
